@@ -1,0 +1,26 @@
+//! Wangge core: the domain model (communities, buildings, address points, facilities, streets,
+//! incidents), validated value types, the R-tree spatial index and the algorithms that need no
+//! I/O (local metric projection, GCJ-02/BD-09 offsets, household estimation, facility categories).
+
+mod error;
+pub mod china_offsets;
+pub mod facility_category;
+pub mod households;
+pub mod index;
+pub mod local_frame;
+pub mod model;
+pub mod progress;
+pub mod timestamp;
+pub mod values;
+
+pub use error::{Error, Result};
+pub use facility_category::FacilityCategory;
+pub use index::SpatialIndex;
+pub use local_frame::LocalFrame;
+pub use model::{
+    AddressPoint, Building, Community, Dataset, Facility, Incident, IncidentSource,
+    IncidentStatus, Street,
+};
+pub use progress::{NoProgress, Progress};
+pub use timestamp::Timestamp;
+pub use values::{Households, Levels};
