@@ -1,1 +1,17 @@
-//! wangge-io
+//! Wangge I/O: readers (OSM XML/PBF, GeoJSON, CSV, Shapefile), coordinate systems (PROJ,
+//! GCJ-02, BD-09), the import pipeline with its validation, the GeoPackage workspace and
+//! exports.
+
+mod crs;
+mod error;
+pub mod export;
+pub mod gpkg;
+pub mod import;
+pub mod osm;
+pub mod read;
+mod validate;
+
+pub use crs::{CrsSpec, ToWgs84};
+pub use error::{Error, FeatureProblem, Result};
+pub use gpkg::Store;
+pub use import::{Fields, ImportOptions, ImportSummary, Role, import};

@@ -1,0 +1,10 @@
+//! The GeoPackage workspace: an OGC GeoPackage 1.3 file (SQLite) that GDAL and QGIS open,
+//! holding one feature table per layer.
+
+mod geometry;
+mod schema;
+mod store;
+
+pub use geometry::{decode, encode};
+pub use schema::{LAYERS, Layer};
+pub use store::{LayerCount, Store};

@@ -1,0 +1,581 @@
+//! The workspace store: create, open, write a dataset in one transaction, load it back.
+
+use super::geometry::{decode, encode};
+use super::schema::{self, LAYERS, Layer};
+use crate::crs::WGS84_WKT;
+use crate::{Error, Result};
+use geo::BoundingRect;
+use geo_types::{Geometry, LineString, MultiPolygon, Point, Rect};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use wangge_core::{
+    AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, Incident,
+    IncidentSource, IncidentStatus, Progress, Street, Timestamp,
+};
+
+/// Feature count of one layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerCount {
+    pub layer: &'static str,
+    pub features: u64,
+}
+
+/// An open workspace.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens a workspace, creating a new empty GeoPackage when the file does not exist.
+    pub fn open_or_create(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        if path.exists() {
+            Self::open(path)
+        } else {
+            Self::create(path)
+        }
+    }
+
+    /// Creates a new empty workspace; fails if the file exists.
+    pub fn create(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        if path.exists() {
+            return Err(Error::Workspace {
+                path,
+                message: "already exists".into(),
+            });
+        }
+        let conn = Connection::open(&path).map_err(|source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
+        let mut store = Self { path, conn };
+        if let Err(e) = store.init_schema() {
+            let Self { path, conn } = store;
+            drop(conn);
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        Ok(store)
+    }
+
+    fn init_schema(&mut self) -> Result<()> {
+        let mut ddl = format!(
+            "PRAGMA application_id = {};\nPRAGMA user_version = {};\nBEGIN;\n{}",
+            schema::APPLICATION_ID,
+            schema::USER_VERSION,
+            schema::CORE_DDL
+        );
+        for layer in LAYERS {
+            ddl.push_str(&schema::layer_ddl(layer));
+        }
+        ddl.push_str("COMMIT;");
+        let path = self.path.clone();
+        let sql = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        self.conn.execute_batch(&ddl).map_err(sql)?;
+        self.conn
+            .execute(
+                "INSERT INTO gpkg_spatial_ref_sys VALUES
+                 ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+                 ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system'),
+                 ('WGS 84 geodetic', 4326, 'EPSG', 4326, ?1, 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')",
+                [WGS84_WKT],
+            )
+            .map_err(sql)?;
+        Ok(())
+    }
+
+    /// Opens an existing workspace and checks that it is a Wangge GeoPackage.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let bad = |message: String| Error::Workspace {
+            path: path.clone(),
+            message,
+        };
+        if !path.is_file() {
+            return Err(bad("no such file".into()));
+        }
+        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| bad(format!("cannot open: {e}")))?;
+        let app: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| bad(format!("not a SQLite database or damaged ({e})")))?;
+        if app != schema::APPLICATION_ID {
+            return Err(bad(format!(
+                "not a GeoPackage (application_id {app:#x}, expected 0x47504B47 'GPKG')"
+            )));
+        }
+        for layer in LAYERS {
+            let found: Option<String> = conn
+                .query_row(
+                    "SELECT table_name FROM gpkg_contents WHERE table_name = ?1",
+                    [layer.name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| bad(format!("damaged ({e})")))?;
+            if found.is_none() {
+                return Err(bad(format!(
+                    "a GeoPackage, but not a Wangge workspace: layer {} is missing",
+                    layer.name
+                )));
+            }
+        }
+        Ok(Self { path, conn })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The SQLite connection, for crates that add their own tables.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+        |source| Error::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Writes a dataset in one transaction: either everything lands or nothing does.
+    pub fn write(
+        &mut self,
+        data: &Dataset,
+        command: &str,
+        sources: &str,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let sql = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        progress.start("writing workspace", Some(data.len() as u64));
+        let frame = wangge_core::index::frame_for(data);
+        let mut written = Writer {
+            tx: &tx,
+            path: &path,
+            progress,
+        };
+        written.layer(&schema::COMMUNITIES, &data.communities, |c| {
+            (
+                Geometry::MultiPolygon(c.geometry.clone()),
+                &c.key,
+                vec![
+                    c.name.clone().into(),
+                    c.street.clone().into(),
+                    c.kind.clone().into(),
+                    frame.area_m2(&c.geometry).into(),
+                ],
+            )
+        })?;
+        written.layer(&schema::BUILDINGS, &data.buildings, |b| {
+            (
+                Geometry::MultiPolygon(b.geometry.clone()),
+                &b.key,
+                vec![
+                    b.kind.clone().into(),
+                    b.name.clone().into(),
+                    b.levels_given.map(i64::from).into(),
+                    i64::from(b.levels).into(),
+                    b.footprint_m2.into(),
+                    i64::from(b.households).into(),
+                    b.households_estimated.into(),
+                ],
+            )
+        })?;
+        written.layer(&schema::ADDRESS_POINTS, &data.address_points, |a| {
+            (
+                Geometry::Point(a.location),
+                &a.key,
+                vec![
+                    a.building.clone().into(),
+                    i64::from(a.households).into(),
+                    a.households_estimated.into(),
+                    a.units.map(i64::from).into(),
+                    a.floors.map(i64::from).into(),
+                ],
+            )
+        })?;
+        written.layer(&schema::FACILITIES, &data.facilities, |f| {
+            (
+                Geometry::Point(f.location),
+                &f.key,
+                vec![
+                    f.category.as_str().to_string().into(),
+                    f.name.clone().into(),
+                    f.source_kind.clone().into(),
+                ],
+            )
+        })?;
+        written.layer(&schema::STREETS, &data.streets, |s| {
+            (
+                Geometry::LineString(s.geometry.clone()),
+                &s.key,
+                vec![
+                    s.highway.clone().into(),
+                    s.name.clone().into(),
+                    s.tag("foot").map(str::to_string).into(),
+                    s.tag("access").map(str::to_string).into(),
+                    s.tag("sidewalk").map(str::to_string).into(),
+                    tags_json(&s.tags).into(),
+                ],
+            )
+        })?;
+        written.layer(&schema::INCIDENTS, &data.incidents, |i| {
+            (
+                Geometry::Point(i.location),
+                &i.key,
+                vec![
+                    i.time.to_string().into(),
+                    i.category.clone().into(),
+                    i.source.as_str().to_string().into(),
+                    i.status.as_str().to_string().into(),
+                ],
+            )
+        })?;
+        let summary = format!(
+            "communities={} buildings={} address_points={} facilities={} streets={} incidents={}",
+            data.communities.len(),
+            data.buildings.len(),
+            data.address_points.len(),
+            data.facilities.len(),
+            data.streets.len(),
+            data.incidents.len()
+        );
+        tx.execute(
+            "INSERT INTO wangge_imports (command, sources, summary) VALUES (?1, ?2, ?3)",
+            params![command, sources, summary],
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        progress.finish();
+        Ok(())
+    }
+
+    /// Feature counts per layer.
+    pub fn counts(&self) -> Result<Vec<LayerCount>> {
+        LAYERS
+            .iter()
+            .map(|l| {
+                let n: i64 = self
+                    .conn
+                    .query_row(&format!("SELECT count(*) FROM {}", l.name), [], |r| r.get(0))
+                    .map_err(self.sql())?;
+                Ok(LayerCount {
+                    layer: l.name,
+                    features: n as u64,
+                })
+            })
+            .collect()
+    }
+
+    /// Households at address points: (given, estimated).
+    pub fn households(&self) -> Result<(u64, u64)> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(sum(CASE WHEN households_estimated THEN 0 ELSE households END), 0),
+                        coalesce(sum(CASE WHEN households_estimated THEN households ELSE 0 END), 0)
+                 FROM address_points",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )
+            .map_err(self.sql())
+    }
+
+    /// Facilities per category, sorted by category.
+    pub fn facility_categories(&self) -> Result<BTreeMap<String, u64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT category, count(*) FROM facilities GROUP BY category")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(self.sql())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.sql())
+    }
+
+    /// A digest of every row of every table (FNV-1a over the values in primary-key order):
+    /// equal digests mean equal content.
+    pub fn digest(&self) -> Result<u64> {
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        let mut tables: Vec<String> = LAYERS.iter().map(|l| l.name.to_string()).collect();
+        tables.extend(["gpkg_contents", "gpkg_geometry_columns"].map(String::from));
+        for t in tables {
+            let order = if t.starts_with("gpkg") { "table_name" } else { "fid" };
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT * FROM {t} ORDER BY {order}"))
+                .map_err(self.sql())?;
+            let n = stmt.column_count();
+            let mut rows = stmt.query([]).map_err(self.sql())?;
+            while let Some(row) = rows.next().map_err(self.sql())? {
+                for i in 0..n {
+                    if t == "gpkg_contents" && i == 4 {
+                        continue; // last_change is a time stamp
+                    }
+                    let v: rusqlite::types::Value = row.get(i).map_err(self.sql())?;
+                    h.value(&v);
+                }
+            }
+        }
+        Ok(h.0)
+    }
+
+    /// Loads every layer back into a dataset.
+    pub fn load(&self) -> Result<Dataset> {
+        let mut d = Dataset::default();
+        self.read_layer(&schema::COMMUNITIES, |g, key, r| {
+            d.communities.push(Community {
+                key,
+                name: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                street: r.get(4)?,
+                kind: r.get(5)?,
+                geometry: multipolygon(g),
+            });
+            Ok(())
+        })?;
+        self.read_layer(&schema::BUILDINGS, |g, key, r| {
+            d.buildings.push(Building {
+                key,
+                kind: r.get(3)?,
+                name: r.get(4)?,
+                levels_given: r.get(5)?,
+                levels: r.get(6)?,
+                footprint_m2: r.get(7)?,
+                households: r.get(8)?,
+                households_estimated: r.get(9)?,
+                geometry: multipolygon(g),
+            });
+            Ok(())
+        })?;
+        self.read_layer(&schema::ADDRESS_POINTS, |g, key, r| {
+            d.address_points.push(AddressPoint {
+                key,
+                building: r.get(3)?,
+                households: r.get(4)?,
+                households_estimated: r.get(5)?,
+                units: r.get(6)?,
+                floors: r.get(7)?,
+                location: point(g),
+            });
+            Ok(())
+        })?;
+        self.read_layer(&schema::FACILITIES, |g, key, r| {
+            let cat: String = r.get(3)?;
+            d.facilities.push(Facility {
+                key,
+                category: FacilityCategory::new(&cat).map_err(|e| conv(3, e))?,
+                name: r.get(4)?,
+                source_kind: r.get(5)?,
+                location: point(g),
+            });
+            Ok(())
+        })?;
+        self.read_layer(&schema::STREETS, |g, key, r| {
+            let tags: String = r.get(8)?;
+            d.streets.push(Street {
+                key,
+                highway: r.get(3)?,
+                name: r.get(4)?,
+                tags: serde_json::from_str(&tags).map_err(|e| conv(8, e))?,
+                geometry: match g {
+                    Geometry::LineString(l) => l,
+                    _ => LineString(vec![]),
+                },
+            });
+            Ok(())
+        })?;
+        self.read_layer(&schema::INCIDENTS, |g, key, r| {
+            let time: String = r.get(3)?;
+            let source: String = r.get(5)?;
+            let status: String = r.get(6)?;
+            d.incidents.push(Incident {
+                key,
+                time: Timestamp::parse(&time, 0).map_err(|e| conv(3, e))?,
+                category: r.get(4)?,
+                source: IncidentSource::parse(&source).map_err(|e| conv(5, e))?,
+                status: IncidentStatus::parse(&status).map_err(|e| conv(6, e))?,
+                location: point(g),
+            });
+            Ok(())
+        })?;
+        Ok(d)
+    }
+
+    /// Calls `f(geometry, key, row)` for every feature of a layer; row columns are
+    /// `fid, geom, key, <layer columns>`.
+    pub fn read_layer(
+        &self,
+        layer: &Layer,
+        mut f: impl FnMut(Geometry<f64>, String, &rusqlite::Row<'_>) -> rusqlite::Result<()>,
+    ) -> Result<()> {
+        let cols: Vec<&str> = layer.columns.iter().map(|c| c.0).collect();
+        let q = format!(
+            "SELECT fid, geom, key, {} FROM {} ORDER BY fid",
+            cols.join(", "),
+            layer.name
+        );
+        let mut stmt = self.conn.prepare(&q).map_err(self.sql())?;
+        let mut rows = stmt.query([]).map_err(self.sql())?;
+        while let Some(row) = rows.next().map_err(self.sql())? {
+            let blob: Vec<u8> = row.get(1).map_err(self.sql())?;
+            let fid: i64 = row.get(0).map_err(self.sql())?;
+            let g = decode(&blob).ok_or_else(|| Error::Workspace {
+                path: self.path.clone(),
+                message: format!("{} fid {fid}: geometry blob is damaged", layer.name),
+            })?;
+            let key: String = row.get(2).map_err(self.sql())?;
+            f(g, key, row).map_err(self.sql())?;
+        }
+        Ok(())
+    }
+}
+
+fn conv(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn multipolygon(g: Geometry<f64>) -> MultiPolygon<f64> {
+    match g {
+        Geometry::MultiPolygon(m) => m,
+        Geometry::Polygon(p) => MultiPolygon(vec![p]),
+        _ => MultiPolygon(vec![]),
+    }
+}
+
+fn point(g: Geometry<f64>) -> Point<f64> {
+    match g {
+        Geometry::Point(p) => p,
+        _ => Point::new(f64::NAN, f64::NAN),
+    }
+}
+
+fn tags_json(tags: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "{}".into())
+}
+
+struct Writer<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    path: &'a Path,
+    progress: &'a dyn Progress,
+}
+
+impl Writer<'_> {
+    fn layer<T>(
+        &mut self,
+        layer: &Layer,
+        items: &[T],
+        row: impl Fn(&T) -> (Geometry<f64>, &String, Vec<rusqlite::types::Value>),
+    ) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let sql = |source| Error::Sqlite {
+            path: self.path.to_path_buf(),
+            source,
+        };
+        let cols: Vec<&str> = layer.columns.iter().map(|c| c.0).collect();
+        let marks: Vec<String> = (0..cols.len()).map(|i| format!("?{}", i + 3)).collect();
+        let q = format!(
+            "INSERT INTO {} (geom, key, {}) VALUES (?1, ?2, {})",
+            layer.name,
+            cols.join(", "),
+            marks.join(", ")
+        );
+        let mut stmt = self.tx.prepare(&q).map_err(sql)?;
+        let mut bbox: Option<Rect<f64>> = None;
+        for (i, item) in items.iter().enumerate() {
+            let (g, key, values) = row(item);
+            if let Some(r) = g.bounding_rect() {
+                bbox = Some(match bbox {
+                    None => r,
+                    Some(b) => Rect::new(
+                        (b.min().x.min(r.min().x), b.min().y.min(r.min().y)),
+                        (b.max().x.max(r.max().x), b.max().y.max(r.max().y)),
+                    ),
+                });
+            }
+            let mut all: Vec<rusqlite::types::Value> = Vec::with_capacity(values.len() + 2);
+            all.push(encode(&g, 4326).into());
+            all.push(key.clone().into());
+            all.extend(values);
+            if let Err(e) = stmt.execute(rusqlite::params_from_iter(all)) {
+                return Err(match e {
+                    rusqlite::Error::SqliteFailure(f, _)
+                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    {
+                        Error::DuplicateKey {
+                            layer: layer.name,
+                            key: key.clone(),
+                            message: "is already in the workspace (was this data imported before?); nothing was imported".into(),
+                        }
+                    }
+                    e => sql(e),
+                });
+            }
+            if i % 4096 == 4095 {
+                self.progress.advance(4096);
+            }
+        }
+        self.progress.advance((items.len() % 4096) as u64);
+        if let Some(b) = bbox {
+            self.tx
+                .execute(
+                    "UPDATE gpkg_contents SET
+                       min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2),
+                       max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4),
+                       last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                     WHERE table_name = ?5",
+                    params![b.min().x, b.min().y, b.max().x, b.max().y, layer.name],
+                )
+                .map_err(sql)?;
+        }
+        Ok(())
+    }
+}
+
+struct Fnv(u64);
+
+impl Fnv {
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= u64::from(x);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn value(&mut self, v: &rusqlite::types::Value) {
+        use rusqlite::types::Value;
+        match v {
+            Value::Null => self.bytes(&[0]),
+            Value::Integer(i) => {
+                self.bytes(&[1]);
+                self.bytes(&i.to_le_bytes());
+            }
+            Value::Real(f) => {
+                self.bytes(&[2]);
+                self.bytes(&f.to_le_bytes());
+            }
+            Value::Text(t) => {
+                self.bytes(&[3]);
+                self.bytes(t.as_bytes());
+                self.bytes(&[0]);
+            }
+            Value::Blob(b) => {
+                self.bytes(&[4]);
+                self.bytes(b);
+            }
+        }
+    }
+}

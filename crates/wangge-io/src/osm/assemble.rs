@@ -1,0 +1,248 @@
+//! Turns OSM elements into the domain model.
+
+use super::rings::{close_rings, multipolygon};
+use super::{MemberKind, OsmData, Tags, tag};
+use geo::{Area, Euclidean, InteriorPoint, Length, Validation};
+use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
+use std::collections::{BTreeMap, HashMap};
+use wangge_core::households::{EstimateParams, estimate};
+use wangge_core::index::PolygonIndex;
+use wangge_core::{AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, LocalFrame, Street};
+
+/// What an OSM import skipped, for the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OsmReport {
+    /// Ways cut by the extract boundary (nodes missing).
+    pub ways_with_missing_nodes: usize,
+    /// Multipolygons whose members are not all in the extract, or whose rings are invalid.
+    pub incomplete_multipolygons: usize,
+    /// Closed building ways whose footprint is not a valid polygon.
+    pub invalid_footprints: usize,
+}
+
+fn coords(data: &OsmData, refs: &[i64]) -> Option<Vec<Coord<f64>>> {
+    refs.iter()
+        .map(|r| data.nodes.get(r).map(|&(x, y)| Coord { x, y }))
+        .collect()
+}
+
+fn is_area_tagged(tags: &Tags) -> bool {
+    tag(tags, "building").is_some_and(|v| v != "no")
+        || tag(tags, "landuse").is_some()
+        || tag(tags, "leisure").is_some()
+        || tag(tags, "amenity").is_some()
+        || tag(tags, "boundary").is_some()
+}
+
+/// A polygonal OSM object (closed way or multipolygon relation).
+struct Area_ {
+    key: String,
+    tags: Tags,
+    geometry: MultiPolygon<f64>,
+    /// The way's node refs (for entrance lookup); empty for relations.
+    refs: Vec<i64>,
+}
+
+/// Assembles the dataset.
+pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport) {
+    let mut report = OsmReport::default();
+    let mut out = Dataset::default();
+    let ways_by_id: HashMap<i64, usize> = data.ways.iter().enumerate().map(|(i, w)| (w.id, i)).collect();
+
+    // Areas from closed ways and multipolygon relations.
+    let mut areas: Vec<Area_> = Vec::new();
+    for w in &data.ways {
+        let closed = w.refs.len() >= 4 && w.refs.first() == w.refs.last();
+        if !closed || !is_area_tagged(&w.tags) || tag(&w.tags, "highway").is_some() && tag(&w.tags, "area") != Some("yes") {
+            continue;
+        }
+        let Some(ring) = coords(data, &w.refs) else {
+            report.ways_with_missing_nodes += 1;
+            continue;
+        };
+        let poly = MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]);
+        if !poly.is_valid() {
+            if tag(&w.tags, "building").is_some() {
+                report.invalid_footprints += 1;
+            }
+            continue;
+        }
+        areas.push(Area_ { key: format!("osm:w{}", w.id), tags: w.tags.clone(), geometry: poly, refs: w.refs.clone() });
+    }
+    for r in &data.relations {
+        let kind = tag(&r.tags, "type");
+        if !matches!(kind, Some("multipolygon") | Some("boundary")) || !is_area_tagged(&r.tags) {
+            continue;
+        }
+        let mut outer = Vec::new();
+        let mut inner = Vec::new();
+        let mut complete = true;
+        for m in r.members.iter().filter(|m| m.kind == MemberKind::Way) {
+            let Some(w) = ways_by_id.get(&m.id).map(|&i| &data.ways[i]) else {
+                complete = false;
+                break;
+            };
+            let Some(c) = coords(data, &w.refs) else {
+                complete = false;
+                break;
+            };
+            if m.role == "inner" { inner.push(c) } else { outer.push(c) }
+        }
+        let mp = complete
+            .then(|| Some((close_rings(outer)?, close_rings(inner)?)))
+            .flatten()
+            .and_then(|(o, i)| multipolygon(o, i));
+        match mp {
+            Some(geometry) => areas.push(Area_ { key: format!("osm:r{}", r.id), tags: r.tags.clone(), geometry, refs: vec![] }),
+            None => report.incomplete_multipolygons += 1,
+        }
+    }
+
+    // Local frame over the node extent.
+    let (mut minx, mut miny, mut maxx, mut maxy) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for &(x, y) in data.nodes.values() {
+        minx = minx.min(x);
+        miny = miny.min(y);
+        maxx = maxx.max(x);
+        maxy = maxy.max(y);
+    }
+    let frame = LocalFrame::new((minx + maxx) / 2.0, (miny + maxy) / 2.0);
+
+    // Candidate communities: residential land use and admin boundaries at street level or below.
+    let mut residential: Vec<MultiPolygon<f64>> = Vec::new();
+    for a in &areas {
+        let landuse = tag(&a.tags, "landuse");
+        let admin_level = tag(&a.tags, "admin_level").and_then(|l| l.parse::<u32>().ok());
+        let kind = if landuse == Some("residential") {
+            residential.push(a.geometry.clone());
+            "osm_landuse"
+        } else if tag(&a.tags, "boundary") == Some("administrative") && admin_level.is_some_and(|l| l >= 8) {
+            "osm_admin"
+        } else {
+            continue;
+        };
+        out.communities.push(Community {
+            key: a.key.clone(),
+            name: tag(&a.tags, "name").unwrap_or("").to_string(),
+            street: None,
+            kind: kind.to_string(),
+            geometry: a.geometry.clone(),
+        });
+    }
+    let residential_index = PolygonIndex::new(frame, &residential);
+
+    // Entrances: tagged nodes with entrance=*.
+    let entrances: HashMap<i64, &Tags> = data
+        .tagged_nodes
+        .iter()
+        .filter(|(_, t)| tag(t, "entrance").is_some_and(|v| v != "no"))
+        .map(|(id, t)| (*id, t))
+        .collect();
+
+    // Buildings with household estimates, and their address points.
+    for a in areas.iter().filter(|a| tag(&a.tags, "building").is_some_and(|v| v != "no")) {
+        let local = frame.project(&a.geometry);
+        let footprint_m2 = local.unsigned_area();
+        let perimeter: f64 = local.0.iter().map(|p| Euclidean.length(p.exterior())).sum();
+        let compactness = if perimeter > 0.0 { 4.0 * std::f64::consts::PI * footprint_m2 / (perimeter * perimeter) } else { 0.0 };
+        let kind = tag(&a.tags, "building").unwrap_or("yes").to_string();
+        let levels_given = tag(&a.tags, "building:levels").and_then(|l| wangge_core::Levels::parse(l).ok()).map(|l| l.get());
+        let inside_residential = a
+            .geometry
+            .interior_point()
+            .is_some_and(|p| residential_index.first_containing(p).is_some());
+        let est = estimate(params, &kind, levels_given, footprint_m2, compactness, inside_residential);
+        out.buildings.push(Building {
+            key: a.key.clone(),
+            kind,
+            name: tag(&a.tags, "name").map(str::to_string),
+            levels_given,
+            levels: est.levels,
+            footprint_m2,
+            households: est.households,
+            households_estimated: true,
+            geometry: a.geometry.clone(),
+        });
+        if est.households == 0 {
+            continue;
+        }
+        let doors: Vec<(i64, Point<f64>)> = a
+            .refs
+            .iter()
+            .filter(|r| entrances.contains_key(r))
+            .filter_map(|r| data.nodes.get(r).map(|&(x, y)| (*r, Point::new(x, y))))
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        if doors.is_empty() {
+            if let Some(p) = a.geometry.interior_point() {
+                out.address_points.push(AddressPoint {
+                    key: format!("{}/a", a.key),
+                    building: Some(a.key.clone()),
+                    households: est.households,
+                    households_estimated: true,
+                    units: None,
+                    floors: Some(est.levels),
+                    location: p,
+                });
+            }
+        } else {
+            let n = doors.len() as u32;
+            for (i, (id, p)) in doors.into_iter().enumerate() {
+                let share = est.households / n + u32::from((i as u32) < est.households % n);
+                out.address_points.push(AddressPoint {
+                    key: format!("osm:n{id}"),
+                    building: Some(a.key.clone()),
+                    households: share,
+                    households_estimated: true,
+                    units: Some(1),
+                    floors: Some(est.levels),
+                    location: p,
+                });
+            }
+        }
+    }
+
+    // Facilities from tagged nodes and areas.
+    for (id, tags) in &data.tagged_nodes {
+        if let Some(category) = FacilityCategory::from_osm(|k| tag(tags, k)) {
+            let &(x, y) = &data.nodes[id];
+            out.facilities.push(facility(format!("osm:n{id}"), category, tags, Point::new(x, y)));
+        }
+    }
+    for a in &areas {
+        if let Some(category) = FacilityCategory::from_osm(|k| tag(&a.tags, k)) {
+            if let Some(p) = a.geometry.interior_point() {
+                out.facilities.push(facility(a.key.clone(), category, &a.tags, p));
+            }
+        }
+    }
+
+    // Streets.
+    for w in &data.ways {
+        let Some(highway) = tag(&w.tags, "highway") else { continue };
+        if matches!(highway, "proposed" | "construction" | "abandoned" | "razed" | "platform") || w.refs.len() < 2 {
+            continue;
+        }
+        let Some(line) = coords(data, &w.refs) else {
+            report.ways_with_missing_nodes += 1;
+            continue;
+        };
+        out.streets.push(Street {
+            key: format!("osm:w{}", w.id),
+            highway: highway.to_string(),
+            name: tag(&w.tags, "name").map(str::to_string),
+            tags: w.tags.iter().cloned().collect(),
+            geometry: LineString(line),
+        });
+    }
+    (out, report)
+}
+
+fn facility(key: String, category: FacilityCategory, tags: &Tags, location: Point<f64>) -> Facility {
+    let source_kind = ["amenity", "healthcare", "shop", "leisure"]
+        .iter()
+        .find_map(|k| tag(tags, k).map(|v| format!("{k}={v}")))
+        .unwrap_or_default();
+    Facility { key, category, name: tag(tags, "name").map(str::to_string), source_kind, location }
+}

@@ -1,0 +1,159 @@
+//! CSV with longitude/latitude columns or a WKT column; UTF-8 with or without BOM, GBK
+//! detected, or any encoding given.
+
+use super::text::decode_file;
+use super::{RawFeature, RawFile, ReadOptions, Value, read_bytes};
+use crate::error::FeatureProblem;
+use crate::{Error, Result};
+use geo_types::{Coord, Geometry, Point};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const LON: &[&str] = &["lon", "lng", "long", "longitude", "x", "经度", "經度"];
+const LAT: &[&str] = &["lat", "latitude", "y", "纬度", "緯度"];
+const WKT: &[&str] = &["wkt", "geometry", "geom", "the_geom", "shape"];
+
+fn find(headers: &[String], given: Option<&str>, defaults: &[&str], path: &Path) -> Result<Option<usize>> {
+    if let Some(g) = given {
+        return headers
+            .iter()
+            .position(|h| h == g)
+            .map(Some)
+            .ok_or_else(|| Error::usage(path, format!("no column {g:?}; columns are {}", headers.join(", "))));
+    }
+    Ok(headers
+        .iter()
+        .position(|h| defaults.contains(&h.trim().to_lowercase().as_str())))
+}
+
+pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
+    let bytes = read_bytes(path)?;
+    let (text, encoding) =
+        decode_file(&bytes, opts.encoding.as_deref()).map_err(|m| Error::format(path, m))?;
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = if first.contains('\t') && !first.contains(',') {
+        b'\t'
+    } else if first.contains(';') && !first.contains(',') {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::format(path, format!("cannot read the header line: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let wkt_col = find(&headers, opts.wkt_field.as_deref(), WKT, path)?;
+    let (lon_col, lat_col) = if wkt_col.is_some() && opts.lon_field.is_none() {
+        (None, None)
+    } else {
+        (
+            find(&headers, opts.lon_field.as_deref(), LON, path)?,
+            find(&headers, opts.lat_field.as_deref(), LAT, path)?,
+        )
+    };
+    let geometry_cols = match (lon_col, lat_col, wkt_col) {
+        (Some(x), Some(y), _) => Geom::LonLat(x, y),
+        (_, _, Some(w)) => Geom::Wkt(w),
+        _ => {
+            return Err(Error::usage(
+                path,
+                format!(
+                    "no coordinate columns: name them with --lon-field/--lat-field or --wkt-field (columns are {})",
+                    headers.join(", ")
+                ),
+            ));
+        }
+    };
+    let mut file = RawFile {
+        encoding: Some(encoding),
+        fields: headers.clone(),
+        ..RawFile::default()
+    };
+    for (index, rec) in rdr.records().enumerate() {
+        file.total += 1;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                file.problems.push(FeatureProblem {
+                    index,
+                    id: None,
+                    message: format!("unreadable row: {e}"),
+                });
+                continue;
+            }
+        };
+        let mut props = BTreeMap::new();
+        for (h, v) in headers.iter().zip(rec.iter()) {
+            let v = v.trim();
+            let value = if v.is_empty() {
+                Value::Null
+            } else {
+                Value::Text(v.to_string())
+            };
+            props.insert(h.clone(), value);
+        }
+        let id = ["id", "ID", "code"]
+            .iter()
+            .find_map(|k| props.get(*k).and_then(Value::as_text));
+        match geometry_cols.read(&rec) {
+            Ok(geometry) => file.features.push(RawFeature {
+                index,
+                geometry,
+                props,
+            }),
+            Err(message) => file.problems.push(FeatureProblem { index, id, message }),
+        }
+    }
+    Ok(file)
+}
+
+enum Geom {
+    LonLat(usize, usize),
+    Wkt(usize),
+}
+
+impl Geom {
+    fn read(&self, rec: &csv::StringRecord) -> std::result::Result<Geometry<f64>, String> {
+        match *self {
+            Geom::LonLat(x, y) => {
+                let (sx, sy) = (rec.get(x).unwrap_or("").trim(), rec.get(y).unwrap_or("").trim());
+                if sx.is_empty() || sy.is_empty() {
+                    return Err("empty coordinates".into());
+                }
+                match (sx.parse::<f64>(), sy.parse::<f64>()) {
+                    (Ok(x), Ok(y)) if x.is_finite() && y.is_finite() => Ok(Geometry::Point(Point(Coord { x, y }))),
+                    _ => Err(format!("coordinates are not numbers: ({sx:?}, {sy:?})")),
+                }
+            }
+            Geom::Wkt(w) => {
+                let s = rec.get(w).unwrap_or("").trim();
+                if s.is_empty() {
+                    return Err("empty WKT geometry".into());
+                }
+                parse_wkt(s)
+            }
+        }
+    }
+}
+
+/// Parses WKT into a geometry, with a message naming the problem.
+pub(crate) fn parse_wkt(s: &str) -> std::result::Result<Geometry<f64>, String> {
+    use std::str::FromStr;
+    let w = wkt::Wkt::<f64>::from_str(s).map_err(|e| format!("invalid WKT: {e}"))?;
+    let g = Geometry::try_from(w).map_err(|e| format!("unsupported WKT geometry: {e}"))?;
+    if geo_is_empty(&g) {
+        return Err("empty geometry".into());
+    }
+    Ok(g)
+}
+
+fn geo_is_empty(g: &Geometry<f64>) -> bool {
+    use geo::CoordsIter;
+    g.coords_count() == 0
+}

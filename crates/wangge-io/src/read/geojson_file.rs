@@ -1,0 +1,214 @@
+//! GeoJSON (RFC 7946) FeatureCollections, Features and bare geometries. Geometries are parsed
+//! by hand from the JSON so that a bad coordinate (`"NA"`, a missing ordinate, an open ring)
+//! becomes a problem of that one feature with a precise message.
+
+use super::{RawFeature, RawFile, Value, read_bytes};
+use crate::error::FeatureProblem;
+use crate::{CrsSpec, Error, Result};
+use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub(super) fn read(path: &Path) -> Result<RawFile> {
+    let bytes = read_bytes(path)?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let json: Json = serde_json::from_slice(body).map_err(|e| {
+        Error::format(path, format!("not valid JSON: {e}"))
+    })?;
+    let mut file = RawFile {
+        encoding: Some("UTF-8"),
+        ..RawFile::default()
+    };
+    if let Some(name) = json
+        .pointer("/crs/properties/name")
+        .and_then(Json::as_str)
+    {
+        file.crs = Some(CrsSpec::parse(name)?);
+    }
+    let features: Vec<Json> = match json.get("type").and_then(Json::as_str) {
+        Some("FeatureCollection") => match json.get("features") {
+            Some(Json::Array(a)) => a.clone(),
+            _ => return Err(Error::format(path, "FeatureCollection without a \"features\" array")),
+        },
+        Some("Feature") => vec![json.clone()],
+        Some(_) => vec![serde_json::json!({"type": "Feature", "geometry": json, "properties": {}})],
+        None => return Err(Error::format(path, "not GeoJSON: no \"type\" member")),
+    };
+    file.total = features.len();
+    let mut fields: Vec<String> = Vec::new();
+    for (index, f) in features.iter().enumerate() {
+        let mut props = BTreeMap::new();
+        if let Some(Json::Object(o)) = f.get("properties") {
+            for (k, v) in o {
+                if !fields.contains(k) {
+                    fields.push(k.clone());
+                }
+                props.insert(k.clone(), json_value(v));
+            }
+        }
+        if let Some(id) = f.get("id").map(json_value) {
+            props.entry("id".to_string()).or_insert(id);
+        }
+        match f.get("geometry") {
+            None | Some(Json::Null) => file.problems.push(problem(index, &props, "has no geometry".into())),
+            Some(g) => match geometry(g) {
+                Ok(geometry) => file.features.push(RawFeature {
+                    index,
+                    geometry,
+                    props,
+                }),
+                Err(m) => file.problems.push(problem(index, &props, m)),
+            },
+        }
+    }
+    file.fields = fields;
+    Ok(file)
+}
+
+fn problem(index: usize, props: &BTreeMap<String, Value>, message: String) -> FeatureProblem {
+    FeatureProblem {
+        index,
+        id: props.get("id").and_then(Value::as_text),
+        message,
+    }
+}
+
+fn json_value(v: &Json) -> Value {
+    match v {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => n.as_f64().map_or(Value::Null, Value::Number),
+        Json::String(s) => Value::Text(s.clone()),
+        other => Value::Text(other.to_string()),
+    }
+}
+
+fn short(v: &Json) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        format!("{}...", s.chars().take(60).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn position(v: &Json) -> std::result::Result<Coord<f64>, String> {
+    let a = v
+        .as_array()
+        .ok_or_else(|| format!("a position must be an array of numbers, found {}", short(v)))?;
+    if a.len() < 2 {
+        return Err(format!("a position needs 2 numbers, found {}", short(v)));
+    }
+    match (a[0].as_f64(), a[1].as_f64()) {
+        (Some(x), Some(y)) if x.is_finite() && y.is_finite() => Ok(Coord { x, y }),
+        _ => Err(format!("coordinates are not numbers: {}", short(v))),
+    }
+}
+
+fn positions(v: &Json) -> std::result::Result<Vec<Coord<f64>>, String> {
+    v.as_array()
+        .ok_or_else(|| format!("expected an array of positions, found {}", short(v)))?
+        .iter()
+        .map(position)
+        .collect()
+}
+
+fn line(v: &Json) -> std::result::Result<LineString<f64>, String> {
+    let p = positions(v)?;
+    if p.len() < 2 {
+        return Err(format!("a line needs at least 2 positions, found {}", p.len()));
+    }
+    Ok(LineString(p))
+}
+
+fn ring(v: &Json, which: &str) -> std::result::Result<LineString<f64>, String> {
+    let p = positions(v)?;
+    if p.len() < 4 {
+        return Err(format!("{which} ring has {} positions; a ring needs at least 4", p.len()));
+    }
+    if p.first() != p.last() {
+        return Err(format!(
+            "{which} ring is not closed: it starts at ({}, {}) and ends at ({}, {})",
+            p[0].x,
+            p[0].y,
+            p[p.len() - 1].x,
+            p[p.len() - 1].y
+        ));
+    }
+    Ok(LineString(p))
+}
+
+fn polygon(v: &Json) -> std::result::Result<Polygon<f64>, String> {
+    let rings = v
+        .as_array()
+        .ok_or_else(|| format!("a polygon must be an array of rings, found {}", short(v)))?;
+    let Some((first, rest)) = rings.split_first() else {
+        return Err("polygon is empty".into());
+    };
+    let ext = ring(first, "exterior")?;
+    let holes = rest
+        .iter()
+        .map(|r| ring(r, "interior"))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(Polygon::new(ext, holes))
+}
+
+fn array<'a>(v: &'a Json, what: &str) -> std::result::Result<&'a Vec<Json>, String> {
+    let a = v
+        .as_array()
+        .ok_or_else(|| format!("{what} coordinates must be an array"))?;
+    if a.is_empty() {
+        return Err(format!("empty geometry ({what} with no coordinates)"));
+    }
+    Ok(a)
+}
+
+/// Parses a GeoJSON geometry object.
+pub(crate) fn geometry(g: &Json) -> std::result::Result<Geometry<f64>, String> {
+    let t = g
+        .get("type")
+        .and_then(Json::as_str)
+        .ok_or("geometry has no \"type\"")?;
+    if t == "GeometryCollection" {
+        return Err("GeometryCollection is not supported; split it into features".into());
+    }
+    let c = g
+        .get("coordinates")
+        .ok_or_else(|| format!("{t} has no \"coordinates\""))?;
+    Ok(match t {
+        "Point" => {
+            if c.as_array().is_some_and(Vec::is_empty) {
+                return Err("empty geometry (Point with no coordinates)".into());
+            }
+            Geometry::Point(Point(position(c)?))
+        }
+        "MultiPoint" => Geometry::MultiPoint(MultiPoint(
+            array(c, t)?
+                .iter()
+                .map(|p| position(p).map(Point))
+                .collect::<std::result::Result<_, _>>()?,
+        )),
+        "LineString" => {
+            array(c, t)?;
+            Geometry::LineString(line(c)?)
+        }
+        "MultiLineString" => Geometry::MultiLineString(MultiLineString(
+            array(c, t)?
+                .iter()
+                .map(line)
+                .collect::<std::result::Result<_, _>>()?,
+        )),
+        "Polygon" => {
+            array(c, t)?;
+            Geometry::Polygon(polygon(c)?)
+        }
+        "MultiPolygon" => Geometry::MultiPolygon(MultiPolygon(
+            array(c, t)?
+                .iter()
+                .map(polygon)
+                .collect::<std::result::Result<_, _>>()?,
+        )),
+        other => return Err(format!("unknown geometry type {other:?}")),
+    })
+}

@@ -1,0 +1,131 @@
+//! Readers of tabular geodata files (GeoJSON, CSV, Shapefile) into raw features: geometry
+//! plus attributes, with per-feature problems collected rather than thrown, so an import can
+//! list every bad record at once.
+
+mod csv_file;
+mod dbf;
+mod geojson_file;
+mod shapefile_file;
+mod text;
+
+pub use text::{decode_strict, encoding_for_label};
+
+use crate::error::FeatureProblem;
+use crate::{CrsSpec, Error, Result};
+use geo_types::Geometry;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// An attribute value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Text(String),
+}
+
+impl Value {
+    /// Text form (numbers without a trailing `.0`), `None` for null or empty text.
+    pub fn as_text(&self) -> Option<String> {
+        match self {
+            Value::Null => None,
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{}", *n as i64)),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Text(t) if t.trim().is_empty() => None,
+            Value::Text(t) => Some(t.trim().to_string()),
+        }
+    }
+}
+
+/// One feature as read, in the file's own CRS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawFeature {
+    pub index: usize,
+    pub geometry: Geometry<f64>,
+    pub props: BTreeMap<String, Value>,
+}
+
+/// A file as read.
+#[derive(Debug, Clone, Default)]
+pub struct RawFile {
+    pub features: Vec<RawFeature>,
+    /// Features that could not be read at all (bad coordinates, broken geometry).
+    pub problems: Vec<FeatureProblem>,
+    /// The CRS the file declares, if any.
+    pub crs: Option<CrsSpec>,
+    /// Attribute names in file order.
+    pub fields: Vec<String>,
+    /// Text encoding used (CSV, DBF).
+    pub encoding: Option<&'static str>,
+    /// Total features in the file, readable or not.
+    pub total: usize,
+}
+
+/// Options the readers need.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Text encoding label (`utf-8`, `gbk`, ...); detected when absent.
+    pub encoding: Option<String>,
+    /// CSV longitude / latitude / WKT column names; defaults are tried when absent.
+    pub lon_field: Option<String>,
+    pub lat_field: Option<String>,
+    pub wkt_field: Option<String>,
+}
+
+/// Kinds of input file, by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    OsmXml,
+    OsmPbf,
+    GeoJson,
+    Csv,
+    Shapefile,
+}
+
+impl FileKind {
+    /// Detects the kind from the file name.
+    pub fn of(path: &Path) -> Result<Self> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let kind = if name.ends_with(".osm.pbf") || name.ends_with(".pbf") {
+            Self::OsmPbf
+        } else if name.ends_with(".osm") {
+            Self::OsmXml
+        } else if name.ends_with(".geojson") || name.ends_with(".json") {
+            Self::GeoJson
+        } else if name.ends_with(".csv") || name.ends_with(".tsv") || name.ends_with(".txt") {
+            Self::Csv
+        } else if name.ends_with(".shp") {
+            Self::Shapefile
+        } else {
+            return Err(Error::usage(
+                path,
+                "unknown file type; expected .osm, .osm.pbf, .geojson, .json, .csv or .shp",
+            ));
+        };
+        Ok(kind)
+    }
+}
+
+/// Reads a GeoJSON, CSV or Shapefile.
+pub fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
+    match FileKind::of(path)? {
+        FileKind::GeoJson => geojson_file::read(path),
+        FileKind::Csv => csv_file::read(path, opts),
+        FileKind::Shapefile => shapefile_file::read(path, opts),
+        FileKind::OsmXml | FileKind::OsmPbf => Err(Error::usage(path, "OSM files are read by the OSM reader")),
+    }
+}
+
+/// Reads a whole file, refusing empty ones.
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if bytes.is_empty() {
+        return Err(Error::format(path, "the file is empty (0 bytes)"));
+    }
+    Ok(bytes)
+}
