@@ -65,6 +65,8 @@ pub struct ImportOptions {
     pub fields: Fields,
     pub read: ReadOptions,
     pub skip_invalid: bool,
+    /// Repair invalid polygons (self-intersections) instead of refusing them.
+    pub repair: bool,
     /// Where rejects go with `skip_invalid` (default: beside the workspace).
     pub rejects: Option<PathBuf>,
     /// Offset of local times without a zone, seconds east of UTC (default +08:00).
@@ -87,6 +89,7 @@ impl Default for ImportOptions {
             fields: Fields::default(),
             read: ReadOptions::default(),
             skip_invalid: false,
+            repair: false,
             rejects: None,
             utc_offset_s: 8 * 3600,
             persons_per_household: 2.6,
@@ -106,6 +109,8 @@ pub struct FileSummary {
     pub rejected: usize,
     /// Address features skipped because they hold no households (empty population cells).
     pub empty_skipped: usize,
+    /// Invalid polygons repaired (with `repair`).
+    pub repaired: usize,
     pub encoding: Option<&'static str>,
     pub note: String,
 }
@@ -140,6 +145,7 @@ pub fn import(store: &mut Store, files: &[PathBuf], opts: &ImportOptions, progre
                 features: d.len(),
                 rejected: 0,
                 empty_skipped: 0,
+                repaired: 0,
                 encoding: None,
                 note: format!(
                     "{} ways cut by the extract edge, {} incomplete multipolygons, {} invalid footprints skipped",
@@ -154,17 +160,20 @@ pub fn import(store: &mut Store, files: &[PathBuf], opts: &ImportOptions, progre
         })?;
         progress.start(&format!("reading {}", path.display()), None);
         let raw = read::read(path, &opts.read)?;
-        let (d, problems, empty_skipped) = convert(path, raw.clone(), role, opts)?;
+        let total = raw.total;
+        let encoding = raw.encoding;
+        let (d, problems, empty_skipped, repaired) = convert(path, raw, role, opts)?;
         progress.finish();
         if !problems.is_empty() && !opts.skip_invalid {
-            return Err(Error::Features { path: path.clone(), total: raw.total, problems });
+            return Err(Error::Features { path: path.clone(), total, problems });
         }
         summary.files.push(FileSummary {
             path: path.clone(),
             features: d.len(),
             rejected: problems.len(),
             empty_skipped,
-            encoding: raw.encoding,
+            repaired,
+            encoding,
             note: String::new(),
         });
         rejects.extend(problems.into_iter().map(|p| (path.clone(), p)));
@@ -261,7 +270,9 @@ struct Mapping {
     floors: Option<String>,
 }
 
-fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Result<(Dataset, Vec<FeatureProblem>, usize)> {
+type Converted = (Dataset, Vec<FeatureProblem>, usize, usize);
+
+fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Result<Converted> {
     let f = &opts.fields;
     let m = Mapping {
         id: field(path, &raw, &f.id, ID, "--id-field")?,
@@ -306,6 +317,7 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
     let mut problems = raw.problems;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut empty_skipped = 0;
+    let mut repaired = 0;
     for feat in raw.features {
         let id = text(&feat, &m.id);
         let key = id.clone().unwrap_or_else(|| format!("{stem}#{}", feat.index));
@@ -315,8 +327,11 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
             continue;
         }
         seen.insert(key.clone(), feat.index);
-        let geometry = match to_wgs84(&feat.geometry, &to84, crs_given) {
-            Ok(g) => g,
+        let geometry = match to_wgs84(&feat.geometry, &to84, crs_given, opts.repair) {
+            Ok((g, fixed)) => {
+                repaired += usize::from(fixed);
+                g
+            }
             Err(msg) => {
                 problems.push(problem(msg));
                 continue;
@@ -336,14 +351,18 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
         }
     }
     problems.sort_by_key(|p| p.index);
-    Ok((out, problems, empty_skipped))
+    Ok((out, problems, empty_skipped, repaired))
 }
 
-fn to_wgs84(g: &Geometry<f64>, to84: &ToWgs84, crs_given: bool) -> std::result::Result<Geometry<f64>, String> {
+/// Transforms to WGS84 and validates; the flag says whether the geometry was repaired.
+fn to_wgs84(g: &Geometry<f64>, to84: &ToWgs84, crs_given: bool, repair: bool) -> std::result::Result<(Geometry<f64>, bool), String> {
     validate::source_coords(g, to84.source_is_geographic(), crs_given)?;
     let g = g.try_map_coords(|c| to84.convert(c)).map_err(|e| e.to_string())?;
-    validate::geometry(&g)?;
-    Ok(g)
+    match validate::geometry(&g) {
+        Ok(()) => Ok((g, false)),
+        Err(msg) if repair => validate::repair(&g).map(|f| (f, true)).ok_or(msg),
+        Err(msg) => Err(msg),
+    }
 }
 
 fn point_of(g: Geometry<f64>) -> std::result::Result<Point<f64>, String> {

@@ -37,6 +37,21 @@ fn check_lonlat(c: Coord<f64>, crs_given: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// Repairs an invalid polygon or multipolygon by resolving it through a boolean union
+/// (self-intersections become separate parts, overlapping parts merge). `None` when the
+/// geometry is no polygon or stays invalid.
+pub fn repair(g: &Geometry<f64>) -> Option<Geometry<f64>> {
+    use geo::BooleanOps;
+    use geo_types::MultiPolygon;
+    let mp = match g {
+        Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
+        Geometry::MultiPolygon(m) => m.clone(),
+        _ => return None,
+    };
+    let fixed = mp.union(&MultiPolygon::<f64>(vec![]));
+    (!fixed.0.is_empty() && fixed.is_valid()).then_some(Geometry::MultiPolygon(fixed))
+}
+
 /// Checks a geometry after transformation to WGS84: polygons must be valid (no
 /// self-intersections, holes inside shells).
 pub fn geometry(g: &Geometry<f64>) -> Result<(), String> {
@@ -51,7 +66,7 @@ pub fn geometry(g: &Geometry<f64>) -> Result<(), String> {
     };
     match problems.first() {
         None => Ok(()),
-        Some(first) => Err(format!("invalid geometry: {first}")),
+        Some(first) => Err(format!("invalid geometry: {first} (--repair fixes polygons)")),
     }
 }
 
@@ -71,8 +86,13 @@ mod tests {
     }
 
     #[test]
-    fn bow_tie_is_invalid() {
+    fn bow_tie_is_invalid_and_repairable() {
+        use geo::Area;
         let p = polygon![(x: 0., y: 0.), (x: 1., y: 1.), (x: 1., y: 0.), (x: 0., y: 1.), (x: 0., y: 0.)];
-        assert!(geometry(&Geometry::Polygon(p)).is_err_and(|e| e.contains("invalid geometry")));
+        let g = Geometry::Polygon(p);
+        assert!(geometry(&g).is_err_and(|e| e.contains("invalid geometry")));
+        let fixed = repair(&g).expect("repairable");
+        assert!(geometry(&fixed).is_ok());
+        assert!((fixed.unsigned_area() - 0.5).abs() < 1e-9);
     }
 }

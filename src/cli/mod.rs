@@ -1,0 +1,68 @@
+//! Command definitions and dispatch.
+
+mod generate;
+mod import;
+mod info;
+mod progress;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Wangge (网格): grid-based community governance engine.
+///
+/// Partitions communities into grids of at most 200 households, measures walking service
+/// circles and serves incident heat maps. Workspaces are GeoPackage files (QGIS and GDAL
+/// open them); coordinates are stored as WGS84 longitude/latitude.
+#[derive(Debug, Parser)]
+#[command(name = "wangge", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a deterministic synthetic district (the demo city and benchmark input).
+    Generate(generate::Args),
+    /// Import OSM, GeoJSON, CSV or Shapefile data into a workspace (all files in one transaction).
+    Import(Box<import::Args>),
+    /// Export a workspace layer as GeoJSON, CSV or GeoPackage.
+    Export(ExportArgs),
+    /// Print a workspace's layers, counts and households.
+    Info(InfoArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ExportArgs {
+    /// The workspace (.gpkg).
+    workspace: PathBuf,
+    /// Layer: communities, buildings, address_points, facilities, streets, incidents.
+    #[arg(long)]
+    layer: String,
+    /// Output file; the format follows the extension (.geojson, .csv, .gpkg).
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct InfoArgs {
+    /// The workspace (.gpkg).
+    workspace: PathBuf,
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Generate(a) => generate::run(&a),
+        Command::Import(a) => import::run(&a),
+        Command::Export(a) => {
+            let start = std::time::Instant::now();
+            let store = wangge_io::Store::open(&a.workspace)?;
+            let n = wangge_io::export::export(&store, &a.layer, &a.output)?;
+            println!("exported {n} {} to {} in {:.1} s", a.layer, a.output.display(), start.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Info(a) => info::run(&a.workspace),
+    }
+}
