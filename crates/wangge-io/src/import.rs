@@ -310,7 +310,7 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
     let fixed_category = opts.category.as_deref().map(FacilityCategory::new).transpose().map_err(|e| Error::usage(path, e.to_string()))?;
     let declared = opts.crs.clone().or(raw.crs.clone());
     let crs_given = declared.is_some();
-    let to84 = ToWgs84::new(declared.unwrap_or(CrsSpec::Wgs84))?;
+    let to84 = ToWgs84::new(declared.unwrap_or(CrsSpec::Wgs84)).map_err(|e| Error::usage(path, e.to_string()))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
 
     let mut out = Dataset::default();

@@ -24,7 +24,7 @@ pub(super) fn read(path: &Path) -> Result<RawFile> {
         .pointer("/crs/properties/name")
         .and_then(Json::as_str)
     {
-        file.crs = Some(CrsSpec::parse(name)?);
+        file.crs = Some(CrsSpec::parse(name).map_err(|e| Error::format(path, e.to_string()))?);
     }
     let features: Vec<Json> = match json.get("type").and_then(Json::as_str) {
         Some("FeatureCollection") => match json.get("features") {

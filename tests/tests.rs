@@ -1,0 +1,9 @@
+//! Integration tests: one binary, one module per area.
+
+mod util;
+
+mod bad_inputs;
+mod cli;
+mod crs;
+mod generate;
+mod real_data;
