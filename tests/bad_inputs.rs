@@ -6,7 +6,10 @@ use crate::util::{count, import, project, workspace};
 use wangge_io::{Fields, ImportOptions, Role};
 
 fn opts(role: Role) -> ImportOptions {
-    ImportOptions { role: Some(role), ..ImportOptions::default() }
+    ImportOptions {
+        role: Some(role),
+        ..ImportOptions::default()
+    }
 }
 
 /// (file, options, texts the error must contain).
@@ -14,40 +17,139 @@ fn cases() -> Vec<(&'static str, ImportOptions, Vec<&'static str>)> {
     let addr = opts(Role::Addresses);
     let comm = opts(Role::Communities);
     let mut fac = opts(Role::Facilities);
-    fac.fields = Fields { category: Some("category".into()), ..Fields::default() };
+    fac.fields = Fields {
+        category: Some("category".into()),
+        ..Fields::default()
+    };
     let mut childcare = opts(Role::Facilities);
     childcare.category = Some("childcare".into());
     let mut inc = opts(Role::Incidents);
-    inc.fields = Fields { time: Some("time".into()), category: Some("category".into()), ..Fields::default() };
+    inc.fields = Fields {
+        time: Some("time".into()),
+        category: Some("category".into()),
+        ..Fields::default()
+    };
     let mut utf8 = opts(Role::Addresses);
     utf8.read.encoding = Some("utf-8".into());
     vec![
-        ("unclosed_ring.geojson", comm.clone(), vec!["feature 1 (id C2)", "not closed"]),
-        ("self_intersecting_ring.geojson", comm.clone(), vec!["feature 0 (id BOWTIE)", "self-intersection"]),
-        ("hole_outside_shell.geojson", comm.clone(), vec!["feature 0 (id H1)", "invalid geometry"]),
-        ("empty_geometry.geojson", addr.clone(), vec!["feature 1 (id A2)", "empty geometry"]),
-        ("null_geometry.geojson", addr.clone(), vec!["feature 0 (id A1)", "no geometry"]),
-        ("na_coordinates.geojson", childcare, vec!["feature 1", "not numbers", "NA"]),
-        ("fractional_households.geojson", addr.clone(), vec!["feature 0 (id A1)", "not a whole number"]),
-        ("duplicate_ids.geojson", comm.clone(), vec!["feature 1 (id C1)", "duplicate id"]),
-        ("unknown_epsg.geojson", addr.clone(), vec!["EPSG:999999", "PROJ does not know"]),
-        ("unknown_category.geojson", fac, vec!["feature 0 (id F1)", "unknown category", "--category-map"]),
-        ("point_as_community.geojson", comm.clone(), vec!["feature 0 (id C9)", "must be a Polygon"]),
-        ("out_of_range.geojson", addr.clone(), vec!["feature 0 (id A1)", "95"]),
+        (
+            "unclosed_ring.geojson",
+            comm.clone(),
+            vec!["feature 1 (id C2)", "not closed"],
+        ),
+        (
+            "self_intersecting_ring.geojson",
+            comm.clone(),
+            vec!["feature 0 (id BOWTIE)", "self-intersection"],
+        ),
+        (
+            "hole_outside_shell.geojson",
+            comm.clone(),
+            vec!["feature 0 (id H1)", "invalid geometry"],
+        ),
+        (
+            "empty_geometry.geojson",
+            addr.clone(),
+            vec!["feature 1 (id A2)", "empty geometry"],
+        ),
+        (
+            "null_geometry.geojson",
+            addr.clone(),
+            vec!["feature 0 (id A1)", "no geometry"],
+        ),
+        (
+            "na_coordinates.geojson",
+            childcare,
+            vec!["feature 1", "not numbers", "NA"],
+        ),
+        (
+            "fractional_households.geojson",
+            addr.clone(),
+            vec!["feature 0 (id A1)", "not a whole number"],
+        ),
+        (
+            "duplicate_ids.geojson",
+            comm.clone(),
+            vec!["feature 1 (id C1)", "duplicate id"],
+        ),
+        (
+            "unknown_epsg.geojson",
+            addr.clone(),
+            vec!["EPSG:999999", "PROJ does not know"],
+        ),
+        (
+            "unknown_category.geojson",
+            fac,
+            vec!["feature 0 (id F1)", "unknown category", "--category-map"],
+        ),
+        (
+            "point_as_community.geojson",
+            comm.clone(),
+            vec!["feature 0 (id C9)", "must be a Polygon"],
+        ),
+        (
+            "out_of_range.geojson",
+            addr.clone(),
+            vec!["feature 0 (id A1)", "95"],
+        ),
         ("not_json.geojson", addr.clone(), vec!["not valid JSON"]),
         ("empty.geojson", addr.clone(), vec!["empty (0 bytes)"]),
         ("empty.csv", addr.clone(), vec!["empty (0 bytes)"]),
-        ("latlon_swapped.csv", addr.clone(), vec!["feature 1 (id A2)", "(latitude, longitude)", "swap"]),
-        ("empty_coordinates.csv", addr.clone(), vec!["feature 1 (id A2)", "empty coordinates"]),
-        ("negative_households.csv", addr.clone(), vec!["feature 0 (id A1)", "negative"]),
-        ("nonnumeric_households.csv", addr.clone(), vec!["feature 0 (id A1)", "not a number"]),
-        ("projected_without_crs.csv", addr.clone(), vec!["feature 0 (id A1)", "--crs"]),
-        ("missing_households_field.csv", addr.clone(), vec!["no households field", "--households-field"]),
-        ("bad_time.csv", inc.clone(), vec!["feature 0 (id I1)", "no such date"]),
-        ("bad_status.csv", inc, vec!["feature 0 (id I1)", "incident status", "lost"]),
-        ("bad_wkt.csv", addr.clone(), vec!["feature 1 (id A2)", "WKT"]),
-        ("gbk_as_utf8.csv", utf8.clone(), vec!["not valid UTF-8", "--encoding gbk"]),
-        ("gbk_no_cpg.shp", utf8, vec!["gbk_no_cpg.dbf", "not valid UTF-8"]),
+        (
+            "latlon_swapped.csv",
+            addr.clone(),
+            vec!["feature 1 (id A2)", "(latitude, longitude)", "swap"],
+        ),
+        (
+            "empty_coordinates.csv",
+            addr.clone(),
+            vec!["feature 1 (id A2)", "empty coordinates"],
+        ),
+        (
+            "negative_households.csv",
+            addr.clone(),
+            vec!["feature 0 (id A1)", "negative"],
+        ),
+        (
+            "nonnumeric_households.csv",
+            addr.clone(),
+            vec!["feature 0 (id A1)", "not a number"],
+        ),
+        (
+            "projected_without_crs.csv",
+            addr.clone(),
+            vec!["feature 0 (id A1)", "--crs"],
+        ),
+        (
+            "missing_households_field.csv",
+            addr.clone(),
+            vec!["no households field", "--households-field"],
+        ),
+        (
+            "bad_time.csv",
+            inc.clone(),
+            vec!["feature 0 (id I1)", "no such date"],
+        ),
+        (
+            "bad_status.csv",
+            inc,
+            vec!["feature 0 (id I1)", "incident status", "lost"],
+        ),
+        (
+            "bad_wkt.csv",
+            addr.clone(),
+            vec!["feature 1 (id A2)", "WKT"],
+        ),
+        (
+            "gbk_as_utf8.csv",
+            utf8.clone(),
+            vec!["not valid UTF-8", "--encoding gbk"],
+        ),
+        (
+            "gbk_no_cpg.shp",
+            utf8,
+            vec!["gbk_no_cpg.dbf", "not valid UTF-8"],
+        ),
         ("truncated.osm", addr.clone(), vec!["truncated.osm"]),
         ("truncated.osm.pbf", addr, vec!["truncated.osm.pbf", "PBF"]),
     ]
@@ -57,7 +159,12 @@ fn cases() -> Vec<(&'static str, ImportOptions, Vec<&'static str>)> {
 fn corpus_is_refused_with_clear_errors_and_no_change() {
     let (_dir, mut store) = workspace();
     // Something in the store first, so "unchanged" means something.
-    import(&mut store, &[project("data/fixtures/addresses_4547.shp")], &opts(Role::Addresses)).expect("fixture");
+    import(
+        &mut store,
+        &[project("data/fixtures/addresses_4547.shp")],
+        &opts(Role::Addresses),
+    )
+    .expect("fixture");
     let before = store.digest().expect("digest");
     let cases = cases();
     assert!(cases.len() >= 20);
@@ -68,11 +175,18 @@ fn corpus_is_refused_with_clear_errors_and_no_change() {
             Ok(s) => panic!("{file} was accepted: {s:?}"),
             Err(e) => e.to_string(),
         };
-        assert!(err.contains(file.split('.').next().unwrap_or(file)), "{file}: error does not name the file: {err}");
+        assert!(
+            err.contains(file.split('.').next().unwrap_or(file)),
+            "{file}: error does not name the file: {err}"
+        );
         for text in expected {
             assert!(err.contains(text), "{file}: expected {text:?} in: {err}");
         }
-        assert_eq!(store.digest().expect("digest"), before, "{file} changed the store");
+        assert_eq!(
+            store.digest().expect("digest"),
+            before,
+            "{file} changed the store"
+        );
     }
 }
 
@@ -82,12 +196,20 @@ fn skip_invalid_imports_the_good_and_reports_the_bad() {
     let mut o = opts(Role::Addresses);
     o.skip_invalid = true;
     o.rejects = Some(dir.path().join("rejects.csv"));
-    let s = import(&mut store, &[project("tests/bad_inputs/latlon_swapped.csv")], &o).expect("partial import");
+    let s = import(
+        &mut store,
+        &[project("tests/bad_inputs/latlon_swapped.csv")],
+        &o,
+    )
+    .expect("partial import");
     assert_eq!(s.address_points, 1);
     assert_eq!(count(&store, "address_points"), 1);
     let report = std::fs::read_to_string(dir.path().join("rejects.csv")).expect("report");
     assert!(report.starts_with("file,feature,id,problem"));
-    assert!(report.contains(",1,A2,") && report.contains("swap"), "{report}");
+    assert!(
+        report.contains(",1,A2,") && report.contains("swap"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -96,15 +218,25 @@ fn a_second_import_of_the_same_keys_is_refused_whole() {
     let f = project("data/fixtures/addresses_4547.shp");
     import(&mut store, std::slice::from_ref(&f), &opts(Role::Addresses)).expect("first");
     let before = store.digest().expect("digest");
-    let err = import(&mut store, &[f], &opts(Role::Addresses)).expect_err("duplicate").to_string();
-    assert!(err.contains("WH1") && err.contains("already in the workspace"), "{err}");
+    let err = import(&mut store, &[f], &opts(Role::Addresses))
+        .expect_err("duplicate")
+        .to_string();
+    assert!(
+        err.contains("WH1") && err.contains("already in the workspace"),
+        "{err}"
+    );
     assert_eq!(store.digest().expect("digest"), before);
 }
 
 #[test]
 fn gbk_shapefile_without_cpg_reads_as_gbk_by_default() {
     let (_dir, mut store) = workspace();
-    let s = import(&mut store, &[project("tests/bad_inputs/gbk_no_cpg.shp")], &opts(Role::Addresses)).expect("GBK default");
+    let s = import(
+        &mut store,
+        &[project("tests/bad_inputs/gbk_no_cpg.shp")],
+        &opts(Role::Addresses),
+    )
+    .expect("GBK default");
     assert_eq!(s.files[0].encoding, Some("GBK"));
     assert_eq!(s.households_given, 36 + 48 + 120);
 }
@@ -115,5 +247,8 @@ fn corrupt_workspace_is_a_clear_error() {
     let p = dir.path().join("broken.gpkg");
     std::fs::write(&p, b"this is not a database").expect("write");
     let err = wangge_io::Store::open(&p).expect_err("corrupt").to_string();
-    assert!(err.contains("broken.gpkg") && err.contains("not a SQLite database"), "{err}");
+    assert!(
+        err.contains("broken.gpkg") && err.contains("not a SQLite database"),
+        "{err}"
+    );
 }

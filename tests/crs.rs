@@ -9,16 +9,28 @@ use std::path::PathBuf;
 use wangge_core::china_offsets;
 use wangge_io::{CrsSpec, ImportOptions, Role};
 
-const TRUTH: &[(&str, f64, f64)] = &[("WH1", 114.30, 30.59), ("WH2", 114.31, 30.60), ("SZ3", 113.90, 22.55)];
+const TRUTH: &[(&str, f64, f64)] = &[
+    ("WH1", 114.30, 30.59),
+    ("WH2", 114.31, 30.60),
+    ("SZ3", 113.90, 22.55),
+];
 
 fn check(files: &[PathBuf], crs: Option<CrsSpec>) {
     let (_dir, mut store) = workspace();
-    let o = ImportOptions { role: Some(Role::Addresses), crs, ..ImportOptions::default() };
+    let o = ImportOptions {
+        role: Some(Role::Addresses),
+        crs,
+        ..ImportOptions::default()
+    };
     import(&mut store, files, &o).expect("import");
     let data = store.load().expect("load");
     assert_eq!(data.address_points.len(), 3);
     for (key, lon, lat) in TRUTH {
-        let a = data.address_points.iter().find(|a| &a.key == key).expect("key");
+        let a = data
+            .address_points
+            .iter()
+            .find(|a| &a.key == key)
+            .expect("key");
         let d = Haversine.distance(a.location, Point::new(*lon, *lat));
         assert!(d < 0.5, "{files:?} {key}: {d} m off");
     }
@@ -27,7 +39,10 @@ fn check(files: &[PathBuf], crs: Option<CrsSpec>) {
 #[test]
 fn epsg_4547_shapefile_with_prj() {
     check(&[project("data/fixtures/addresses_4547.shp")], None);
-    check(&[project("data/fixtures/addresses_4547.shp")], Some(CrsSpec::Epsg(4547)));
+    check(
+        &[project("data/fixtures/addresses_4547.shp")],
+        Some(CrsSpec::Epsg(4547)),
+    );
 }
 
 #[test]
@@ -38,7 +53,10 @@ fn epsg_3857_csv() {
 
 #[test]
 fn epsg_4490_wkt_csv() {
-    check(&[project("data/fixtures/addresses_4490_wkt.csv")], Some(CrsSpec::Epsg(4490)));
+    check(
+        &[project("data/fixtures/addresses_4490_wkt.csv")],
+        Some(CrsSpec::Epsg(4490)),
+    );
 }
 
 fn offset_csv(dir: &std::path::Path, name: &str, f: fn(f64, f64) -> (f64, f64)) -> PathBuf {
@@ -55,12 +73,38 @@ fn offset_csv(dir: &std::path::Path, name: &str, f: fn(f64, f64) -> (f64, f64)) 
 #[test]
 fn gcj02_and_bd09_csv() {
     let dir = tempfile::tempdir().expect("tmp");
-    check(&[offset_csv(dir.path(), "gcj.csv", china_offsets::wgs84_to_gcj02)], Some(CrsSpec::Gcj02));
-    check(&[offset_csv(dir.path(), "bd.csv", china_offsets::wgs84_to_bd09)], Some(CrsSpec::Bd09));
+    check(
+        &[offset_csv(
+            dir.path(),
+            "gcj.csv",
+            china_offsets::wgs84_to_gcj02,
+        )],
+        Some(CrsSpec::Gcj02),
+    );
+    check(
+        &[offset_csv(
+            dir.path(),
+            "bd.csv",
+            china_offsets::wgs84_to_bd09,
+        )],
+        Some(CrsSpec::Bd09),
+    );
     // Without --crs the offset coordinates land hundreds of metres away: the option matters.
     let (_d, mut store) = workspace();
-    let o = ImportOptions { role: Some(Role::Addresses), ..ImportOptions::default() };
-    import(&mut store, &[offset_csv(dir.path(), "raw.csv", china_offsets::wgs84_to_gcj02)], &o).expect("import");
+    let o = ImportOptions {
+        role: Some(Role::Addresses),
+        ..ImportOptions::default()
+    };
+    import(
+        &mut store,
+        &[offset_csv(
+            dir.path(),
+            "raw.csv",
+            china_offsets::wgs84_to_gcj02,
+        )],
+        &o,
+    )
+    .expect("import");
     let a = store.load().expect("load").address_points;
     assert!(Haversine.distance(a[0].location, Point::new(114.30, 30.59)) > 100.0);
 }
@@ -69,10 +113,23 @@ fn gcj02_and_bd09_csv() {
 fn proj_agrees_with_the_local_frame() {
     // Independent check of wangge-core's transverse Mercator against PROJ's tmerc.
     let frame = wangge_core::LocalFrame::new(118.78, 32.04);
-    let proj = proj::Proj::new_known_crs("EPSG:4326", "+proj=tmerc +lon_0=118.78 +lat_0=32.04 +k=1 +x_0=0 +y_0=0 +ellps=WGS84", None).expect("proj");
-    for (lon, lat) in [(118.70, 31.98), (118.85, 32.10), (118.78, 32.04), (118.60, 32.20)] {
+    let proj = proj::Proj::new_known_crs(
+        "EPSG:4326",
+        "+proj=tmerc +lon_0=118.78 +lat_0=32.04 +k=1 +x_0=0 +y_0=0 +ellps=WGS84",
+        None,
+    )
+    .expect("proj");
+    for (lon, lat) in [
+        (118.70, 31.98),
+        (118.85, 32.10),
+        (118.78, 32.04),
+        (118.60, 32.20),
+    ] {
         let (px, py) = proj.convert((lon, lat)).expect("convert");
         let ours = frame.forward(geo_types::Coord { x: lon, y: lat });
-        assert!((ours.x - px).abs() < 0.001 && (ours.y - py).abs() < 0.001, "({lon},{lat}): {ours:?} vs ({px},{py})");
+        assert!(
+            (ours.x - px).abs() < 0.001 && (ours.y - py).abs() < 0.001,
+            "({lon},{lat}): {ours:?} vs ({px},{py})"
+        );
     }
 }

@@ -37,7 +37,10 @@ fn city_is_realistic() {
         *per.entry(c[0]).or_default() += u64::from(a.households);
     }
     for hh in per.values() {
-        assert!((1_600..=2_400).contains(hh), "community with {hh} households");
+        assert!(
+            (1_600..=2_400).contains(hh),
+            "community with {hh} households"
+        );
     }
     // Some entrances exceed the 200-household cap: the partitioner must meet real trouble.
     assert!(d.address_points.iter().any(|a| a.households > 200));
@@ -45,8 +48,19 @@ fn city_is_realistic() {
     assert!(d.buildings.iter().any(|b| b.levels <= 7));
     assert!(d.buildings.iter().any(|b| b.levels >= 18));
     // Every life-circle category appears somewhere, and some communities lack some.
-    for cat in ["kindergarten", "health_station", "elderly_care", "convenience_store", "primary_school", "fresh_market", "supermarket"] {
-        assert!(d.facilities.iter().any(|f| f.category.as_str() == cat), "{cat}");
+    for cat in [
+        "kindergarten",
+        "health_station",
+        "elderly_care",
+        "convenience_store",
+        "primary_school",
+        "fresh_market",
+        "supermarket",
+    ] {
+        assert!(
+            d.facilities.iter().any(|f| f.category.as_str() == cat),
+            "{cat}"
+        );
     }
     assert!(d.streets.iter().any(|s| s.highway == "primary"));
     assert!(d.streets.iter().any(|s| s.highway == "footway"));
@@ -56,5 +70,8 @@ fn city_is_realistic() {
     for i in &d.incidents {
         by_weekday[((i.time.unix() / 86_400 + 3).rem_euclid(7)) as usize] += 1;
     }
-    assert!(by_weekday[1] as f64 > 1.15 * by_weekday[6] as f64, "{by_weekday:?}");
+    assert!(
+        by_weekday[1] as f64 > 1.15 * by_weekday[6] as f64,
+        "{by_weekday:?}"
+    );
 }

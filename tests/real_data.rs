@@ -11,10 +11,17 @@ fn ogrinfo_counts(path: &std::path::Path) -> Vec<(String, u64)> {
         .arg(path)
         .output()
         .expect("ogrinfo (Debian gdal-bin) must be installed: the README's setup installs it");
-    assert!(out.status.success(), "ogrinfo failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ogrinfo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("ERROR") && !stderr.contains("Warning"), "ogrinfo complained: {stderr}");
+    assert!(
+        !stderr.contains("ERROR") && !stderr.contains("Warning"),
+        "ogrinfo complained: {stderr}"
+    );
     let mut layers = Vec::new();
     let mut name = String::new();
     for line in text.lines() {
@@ -31,7 +38,12 @@ fn ogrinfo_counts(path: &std::path::Path) -> Vec<(String, u64)> {
 #[test]
 fn nanjing_osm_xml() {
     let (_dir, mut store) = workspace();
-    let s = import(&mut store, &[shared("osm/nanjing-xuanwu.osm")], &ImportOptions::default()).expect("import");
+    let s = import(
+        &mut store,
+        &[shared("osm/nanjing-xuanwu.osm")],
+        &ImportOptions::default(),
+    )
+    .expect("import");
     // 1,278 building ways/relations in the extract; one is a multipolygon whose members are
     // not all in the extract.
     assert_eq!(count(&store, "buildings"), 1277);
@@ -49,7 +61,12 @@ fn nanjing_osm_xml() {
     assert_eq!(estimated, s.households_estimated);
     assert!((20_000..30_000).contains(&estimated), "{estimated}");
     let gdal = ogrinfo_counts(store.path());
-    for (layer, n) in [("buildings", 1277), ("streets", 384), ("facilities", 298), ("communities", 11)] {
+    for (layer, n) in [
+        ("buildings", 1277),
+        ("streets", 384),
+        ("facilities", 298),
+        ("communities", 11),
+    ] {
         assert!(gdal.contains(&(layer.to_string(), n)), "ogrinfo: {gdal:?}");
     }
 }
@@ -57,7 +74,12 @@ fn nanjing_osm_xml() {
 #[test]
 fn monaco_pbf() {
     let (_dir, mut store) = workspace();
-    import(&mut store, &[shared("osm/monaco.osm.pbf")], &ImportOptions::default()).expect("import");
+    import(
+        &mut store,
+        &[shared("osm/monaco.osm.pbf")],
+        &ImportOptions::default(),
+    )
+    .expect("import");
     assert_eq!(count(&store, "buildings"), 1206);
     // 2,379 highway ways, less proposed/construction/platform ways.
     assert_eq!(count(&store, "streets"), 2369);
@@ -68,15 +90,25 @@ fn monaco_pbf() {
     let (_, estimated) = store.households().expect("households");
     assert!(estimated > 5_000, "{estimated}");
     let data = store.load().expect("load");
-    let footways = data.streets.iter().filter(|s| s.highway == "footway").count();
+    let footways = data
+        .streets
+        .iter()
+        .filter(|s| s.highway == "footway")
+        .count();
     assert_eq!(footways, 1028);
-    assert!(data.streets.iter().any(|s| s.tag("foot").is_some()), "foot tags are kept");
+    assert!(
+        data.streets.iter().any(|s| s.tag("foot").is_some()),
+        "foot tags are kept"
+    );
     let gdal = ogrinfo_counts(store.path());
     assert!(gdal.contains(&("streets".to_string(), 2369)), "{gdal:?}");
 }
 
 fn taipei_opts(role: Role) -> ImportOptions {
-    ImportOptions { role: Some(role), ..ImportOptions::default() }
+    ImportOptions {
+        role: Some(role),
+        ..ImportOptions::default()
+    }
 }
 
 #[test]
@@ -84,10 +116,22 @@ fn taipei_open_data() {
     let (dir, mut store) = workspace();
     let t = |f: &str| shared(&format!("taipei/{f}"));
     let mut villages = taipei_opts(Role::Communities);
-    villages.fields = Fields { id: Some("CPTVID".into()), name: Some("VNAME".into()), street: Some("TNAME".into()), ..Fields::default() };
+    villages.fields = Fields {
+        id: Some("CPTVID".into()),
+        name: Some("VNAME".into()),
+        street: Some("TNAME".into()),
+        ..Fields::default()
+    };
     // Two real village polygons self-intersect: refused by default, naming them...
-    let err = import(&mut store, &[t("villages.geojson")], &villages).expect_err("invalid polygons").to_string();
-    assert!(err.contains("villages.geojson") && err.contains("feature 101 (id 6301000001)") && err.contains("self-intersection"), "{err}");
+    let err = import(&mut store, &[t("villages.geojson")], &villages)
+        .expect_err("invalid polygons")
+        .to_string();
+    assert!(
+        err.contains("villages.geojson")
+            && err.contains("feature 101 (id 6301000001)")
+            && err.contains("self-intersection"),
+        "{err}"
+    );
     assert_eq!(count(&store, "communities"), 0);
     // ...and repaired on request.
     villages.repair = true;
@@ -96,17 +140,28 @@ fn taipei_open_data() {
     assert_eq!(count(&store, "communities"), 456);
 
     let mut cases = taipei_opts(Role::Incidents);
-    cases.fields = Fields { id: Some("案件編號".into()), time: Some("成案時間".into()), category: Some("案件類型".into()), ..Fields::default() };
+    cases.fields = Fields {
+        id: Some("案件編號".into()),
+        time: Some("成案時間".into()),
+        category: Some("案件類型".into()),
+        ..Fields::default()
+    };
     cases.incident_source = Some(wangge_core::IncidentSource::Hotline);
     import(&mut store, &[t("hotline-cases.geojson")], &cases).expect("hotline");
     assert_eq!(count(&store, "incidents"), 2817);
 
     let mut medical = taipei_opts(Role::Facilities);
     medical.fields.category = Some("type".into());
-    medical.category_map = vec![("診所".into(), "health_station".into()), ("醫院".into(), "hospital".into())];
+    medical.category_map = vec![
+        ("診所".into(), "health_station".into()),
+        ("醫院".into(), "hospital".into()),
+    ];
     let mut welfare = taipei_opts(Role::Facilities);
     welfare.fields.category = Some("main_type".into());
-    welfare.category_map = vec![("銀髮族服務".into(), "elderly_care".into()), ("*".into(), "social_facility".into())];
+    welfare.category_map = vec![
+        ("銀髮族服務".into(), "elderly_care".into()),
+        ("*".into(), "social_facility".into()),
+    ];
     import(&mut store, &[t("medical-institutions.geojson")], &medical).expect("medical");
     import(&mut store, &[t("welfare-organizations.geojson")], &welfare).expect("welfare");
 
@@ -115,8 +170,15 @@ fn taipei_open_data() {
     childcare.category = Some("childcare".into());
     childcare.fields.name = Some("inst_name".into());
     let before = store.digest().expect("digest");
-    let err = import(&mut store, &[t("childcare.geojson")], &childcare).expect_err("NA coordinates").to_string();
-    assert!(err.contains("10 of 279 features are invalid") && err.contains("feature 65") && err.contains("[\"NA\",\"NA\"]"), "{err}");
+    let err = import(&mut store, &[t("childcare.geojson")], &childcare)
+        .expect_err("NA coordinates")
+        .to_string();
+    assert!(
+        err.contains("10 of 279 features are invalid")
+            && err.contains("feature 65")
+            && err.contains("[\"NA\",\"NA\"]"),
+        "{err}"
+    );
     assert_eq!(store.digest().expect("digest"), before);
     childcare.skip_invalid = true;
     childcare.rejects = Some(dir.path().join("rejects.csv"));
@@ -139,7 +201,10 @@ fn taipei_open_data() {
     assert_eq!(s.files[0].empty_skipped, 826);
     let (given, estimated) = store.households().expect("households");
     assert_eq!(given, 0);
-    assert!((estimated as f64 - 1_597_416.0 / 2.6).abs() < 2_000.0, "{estimated}");
+    assert!(
+        (estimated as f64 - 1_597_416.0 / 2.6).abs() < 2_000.0,
+        "{estimated}"
+    );
     let gdal = ogrinfo_counts(store.path());
     assert!(gdal.contains(&("communities".to_string(), 456)), "{gdal:?}");
     assert!(gdal.contains(&("incidents".to_string(), 2817)), "{gdal:?}");

@@ -5,7 +5,9 @@ use wangge_io::{ImportOptions, Store};
 
 /// `../shared/data/<rel>` beside the project root.
 pub fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel)
 }
 
 /// A file in the project.
@@ -21,11 +23,21 @@ pub fn workspace() -> (tempfile::TempDir, Store) {
 }
 
 /// Imports files with options.
-pub fn import(store: &mut Store, files: &[PathBuf], opts: &ImportOptions) -> wangge_io::Result<wangge_io::ImportSummary> {
+pub fn import(
+    store: &mut Store,
+    files: &[PathBuf],
+    opts: &ImportOptions,
+) -> wangge_io::Result<wangge_io::ImportSummary> {
     wangge_io::import(store, files, opts, &wangge_core::NoProgress)
 }
 
 /// Layer count by name.
 pub fn count(store: &Store, layer: &str) -> u64 {
-    store.counts().expect("counts").into_iter().find(|c| c.layer == layer).map(|c| c.features).expect("layer exists")
+    store
+        .counts()
+        .expect("counts")
+        .into_iter()
+        .find(|c| c.layer == layer)
+        .map(|c| c.features)
+        .expect("layer exists")
 }

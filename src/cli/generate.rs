@@ -29,9 +29,13 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     }
     if a.workspace.exists() {
         if a.force {
-            std::fs::remove_file(&a.workspace).with_context(|| format!("cannot remove {}", a.workspace.display()))?;
+            std::fs::remove_file(&a.workspace)
+                .with_context(|| format!("cannot remove {}", a.workspace.display()))?;
         } else {
-            bail!("{} exists; use --force to overwrite it", a.workspace.display());
+            bail!(
+                "{} exists; use --force to overwrite it",
+                a.workspace.display()
+            );
         }
     }
     let start = Instant::now();
@@ -39,7 +43,12 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let city = generate(&CityParams::new(a.households, a.seed), &bar);
     let generated = start.elapsed();
     let mut store = Store::create(&a.workspace)?;
-    store.write(&city, "generate", &format!("households={} seed={}", a.households, a.seed), &bar)?;
+    store.write(
+        &city,
+        "generate",
+        &format!("households={} seed={}", a.households, a.seed),
+        &bar,
+    )?;
     super::info::print(&store)?;
     println!(
         "generated {} households in {} communities (seed {}) in {:.1} s, written in {:.1} s",

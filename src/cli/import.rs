@@ -149,8 +149,15 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         persons_per_household: a.persons_per_household,
         category: a.category.clone(),
         category_map,
-        incident_source: a.source.as_deref().map(wangge_core::IncidentSource::parse).transpose()?,
-        estimate: wangge_core::households::EstimateParams { dwelling_m2: a.dwelling_m2, ..Default::default() },
+        incident_source: a
+            .source
+            .as_deref()
+            .map(wangge_core::IncidentSource::parse)
+            .transpose()?,
+        estimate: wangge_core::households::EstimateParams {
+            dwelling_m2: a.dwelling_m2,
+            ..Default::default()
+        },
     };
     let existed = a.workspace.exists();
     let mut store = Store::open_or_create(&a.workspace)?;
@@ -184,10 +191,18 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         }
         println!("{line}");
     }
-    let added: Vec<String> = summary_rows(&summary).iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{n} {k}")).collect();
+    let added: Vec<String> = summary_rows(&summary)
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
     println!(
         "imported {} into {}; households given {}, estimated {}; {:.1} s",
-        if added.is_empty() { "nothing".to_string() } else { added.join(", ") },
+        if added.is_empty() {
+            "nothing".to_string()
+        } else {
+            added.join(", ")
+        },
         a.workspace.display(),
         summary.households_given,
         summary.households_estimated,

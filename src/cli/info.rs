@@ -16,7 +16,10 @@ pub fn print(store: &Store) -> anyhow::Result<()> {
         println!("  {:<16} {:>10}", c.layer, c.features);
     }
     let (given, estimated) = store.households()?;
-    println!("  households       {:>10}  (given {given}, estimated {estimated})", given + estimated);
+    println!(
+        "  households       {:>10}  (given {given}, estimated {estimated})",
+        given + estimated
+    );
     let cats = store.facility_categories()?;
     if !cats.is_empty() {
         let list: Vec<String> = cats.iter().map(|(k, v)| format!("{k} {v}")).collect();

@@ -60,7 +60,12 @@ pub fn run() -> anyhow::Result<()> {
             let start = std::time::Instant::now();
             let store = wangge_io::Store::open(&a.workspace)?;
             let n = wangge_io::export::export(&store, &a.layer, &a.output)?;
-            println!("exported {n} {} to {} in {:.1} s", a.layer, a.output.display(), start.elapsed().as_secs_f64());
+            println!(
+                "exported {n} {} to {} in {:.1} s",
+                a.layer,
+                a.output.display(),
+                start.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Info(a) => info::run(&a.workspace),

@@ -19,7 +19,10 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("health_station", "社区卫生服务站 / clinic / doctors"),
     ("hospital", "医院 hospital"),
     ("pharmacy", "药店 pharmacy"),
-    ("elderly_care", "养老 elderly home, day care for the elderly"),
+    (
+        "elderly_care",
+        "养老 elderly home, day care for the elderly",
+    ),
     ("social_facility", "other social-welfare facility"),
     ("community_centre", "社区服务中心 community centre"),
     ("culture", "文化活动 library, arts and culture centre"),
@@ -91,11 +94,11 @@ impl FacilityCategory {
                 "post_office" => "post",
                 "police" => "police",
                 "toilets" => "toilets",
-                "parking" | "parking_entrance" | "bicycle_parking" | "parking_space"
-                | "fuel" | "bench" | "waste_basket" | "waste_disposal" | "recycling"
-                | "vending_machine" | "telephone" | "shelter" | "charging_station"
-                | "motorcycle_parking" | "bicycle_rental" | "taxi" | "loading_dock"
-                | "drinking_water" | "clock" | "grave_yard" => return None,
+                "parking" | "parking_entrance" | "bicycle_parking" | "parking_space" | "fuel"
+                | "bench" | "waste_basket" | "waste_disposal" | "recycling" | "vending_machine"
+                | "telephone" | "shelter" | "charging_station" | "motorcycle_parking"
+                | "bicycle_rental" | "taxi" | "loading_dock" | "drinking_water" | "clock"
+                | "grave_yard" => return None,
                 _ => "other",
             }
         } else if let Some(h) = tag("healthcare") {
@@ -158,7 +161,10 @@ mod tests {
 
     #[test]
     fn osm_mapping() {
-        assert_eq!(map(&[("amenity", "kindergarten")]).as_deref(), Some("kindergarten"));
+        assert_eq!(
+            map(&[("amenity", "kindergarten")]).as_deref(),
+            Some("kindergarten")
+        );
         assert_eq!(
             map(&[("amenity", "school"), ("name", "南京市第九中学")]).as_deref(),
             Some("middle_school")
@@ -167,11 +173,18 @@ mod tests {
             map(&[("amenity", "school"), ("name", "琅琊路小学")]).as_deref(),
             Some("primary_school")
         );
-        assert_eq!(map(&[("shop", "convenience")]).as_deref(), Some("convenience_store"));
+        assert_eq!(
+            map(&[("shop", "convenience")]).as_deref(),
+            Some("convenience_store")
+        );
         assert_eq!(map(&[("amenity", "parking")]), None);
         assert_eq!(map(&[("highway", "bus_stop")]), None);
         assert_eq!(
-            map(&[("amenity", "social_facility"), ("social_facility:for", "senior")]).as_deref(),
+            map(&[
+                ("amenity", "social_facility"),
+                ("social_facility:for", "senior")
+            ])
+            .as_deref(),
             Some("elderly_care")
         );
     }

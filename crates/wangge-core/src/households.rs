@@ -114,10 +114,22 @@ mod tests {
         let p = EstimateParams::default();
         // 60 m x 12 m slab, compactness ~0.45: 6 floors, 720*6/90 = 48 households.
         let e = estimate(&p, "apartments", None, 720.0, 0.45, false);
-        assert_eq!(e, Estimate { levels: 6, households: 48 });
+        assert_eq!(
+            e,
+            Estimate {
+                levels: 6,
+                households: 48
+            }
+        );
         // 28 m x 22 m tower, compactness ~0.77: 18 floors, 616*18/90 = 123.
         let e = estimate(&p, "residential", None, 616.0, 0.77, false);
-        assert_eq!(e, Estimate { levels: 18, households: 123 });
+        assert_eq!(
+            e,
+            Estimate {
+                levels: 18,
+                households: 123
+            }
+        );
         // Given levels win.
         let e = estimate(&p, "apartments", Some(33), 616.0, 0.77, false);
         assert_eq!(e.levels, 33);
@@ -128,7 +140,10 @@ mod tests {
         let p = EstimateParams::default();
         assert_eq!(estimate(&p, "yes", None, 720.0, 0.45, false).households, 0);
         assert_eq!(estimate(&p, "yes", None, 720.0, 0.45, true).households, 48);
-        assert_eq!(estimate(&p, "school", None, 720.0, 0.45, true).households, 0);
+        assert_eq!(
+            estimate(&p, "school", None, 720.0, 0.45, true).households,
+            0
+        );
         assert_eq!(estimate(&p, "house", None, 150.0, 0.7, false).households, 1);
     }
 }

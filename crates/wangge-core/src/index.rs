@@ -254,7 +254,8 @@ mod tests {
             .map(|_| {
                 let (x, y) = (121.4 + r.next() * 0.2, 25.0 + r.next() * 0.1);
                 let (w, h) = (0.001 + r.next() * 0.01, 0.001 + r.next() * 0.01);
-                let p: Polygon<f64> = polygon![(x: x, y: y), (x: x + w, y: y), (x: x + w / 2.0, y: y + h)];
+                let p: Polygon<f64> =
+                    polygon![(x: x, y: y), (x: x + w, y: y), (x: x + w / 2.0, y: y + h)];
                 MultiPolygon(vec![p])
             })
             .collect();

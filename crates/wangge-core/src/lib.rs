@@ -2,8 +2,8 @@
 //! incidents), validated value types, the R-tree spatial index and the algorithms that need no
 //! I/O (local metric projection, GCJ-02/BD-09 offsets, household estimation, facility categories).
 
-mod error;
 pub mod china_offsets;
+mod error;
 pub mod facility_category;
 pub mod households;
 pub mod index;
@@ -18,8 +18,8 @@ pub use facility_category::FacilityCategory;
 pub use index::SpatialIndex;
 pub use local_frame::LocalFrame;
 pub use model::{
-    AddressPoint, Building, Community, Dataset, Facility, Incident, IncidentSource,
-    IncidentStatus, Street,
+    AddressPoint, Building, Community, Dataset, Facility, Incident, IncidentSource, IncidentStatus,
+    Street,
 };
 pub use progress::{NoProgress, Progress};
 pub use timestamp::Timestamp;

@@ -163,13 +163,19 @@ mod tests {
     fn distances_match_geodesics() {
         let f = LocalFrame::new(121.5, 25.05);
         let a = Coord { x: 121.45, y: 25.0 };
-        let b = Coord { x: 121.58, y: 25.12 };
+        let b = Coord {
+            x: 121.58,
+            y: 25.12,
+        };
         let d_local = {
             let (pa, pb) = (f.forward(a), f.forward(b));
             (pa.x - pb.x).hypot(pa.y - pb.y)
         };
         let d_geo = Geodesic.distance(Point::from(a), Point::from(b));
-        assert!((d_local - d_geo).abs() / d_geo < 1e-5, "{d_local} vs {d_geo}");
+        assert!(
+            (d_local - d_geo).abs() / d_geo < 1e-5,
+            "{d_local} vs {d_geo}"
+        );
     }
 
     #[test]
@@ -178,6 +184,9 @@ mod tests {
         let f = LocalFrame::new(118.785, 32.045);
         let local = f.area_m2(&p);
         let geodesic = p.geodesic_area_unsigned();
-        assert!((local - geodesic).abs() / geodesic < 2e-5, "{local} vs {geodesic}");
+        assert!(
+            (local - geodesic).abs() / geodesic < 2e-5,
+            "{local} vs {geodesic}"
+        );
     }
 }

@@ -186,7 +186,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_dates() {
-        for bad in ["", "NA", "2023-13-01", "2023-02-30", "2023-06-01 25:00", "2023-06-01x"] {
+        for bad in [
+            "",
+            "NA",
+            "2023-13-01",
+            "2023-02-30",
+            "2023-06-01 25:00",
+            "2023-06-01x",
+        ] {
             assert!(Timestamp::parse(bad, CST).is_err(), "{bad}");
         }
     }

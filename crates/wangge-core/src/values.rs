@@ -88,7 +88,7 @@ impl Levels {
             value: text.to_string(),
             reason: "not a number",
         })?;
-        if !v.is_finite() || v < 0.5 || v > 200.0 {
+        if !v.is_finite() || !(0.5..=200.0).contains(&v) {
             return Err(Error::Levels {
                 value: text.to_string(),
                 reason: "outside 1..=200",

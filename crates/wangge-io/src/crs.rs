@@ -156,8 +156,14 @@ mod tests {
     fn parse_specs() -> Result<()> {
         assert_eq!(CrsSpec::parse("EPSG:4547")?, CrsSpec::Epsg(4547));
         assert_eq!(CrsSpec::parse("4326")?, CrsSpec::Wgs84);
-        assert_eq!(CrsSpec::parse("urn:ogc:def:crs:EPSG::4490")?, CrsSpec::Epsg(4490));
-        assert_eq!(CrsSpec::parse("urn:ogc:def:crs:OGC:1.3:CRS84")?, CrsSpec::Wgs84);
+        assert_eq!(
+            CrsSpec::parse("urn:ogc:def:crs:EPSG::4490")?,
+            CrsSpec::Epsg(4490)
+        );
+        assert_eq!(
+            CrsSpec::parse("urn:ogc:def:crs:OGC:1.3:CRS84")?,
+            CrsSpec::Wgs84
+        );
         assert_eq!(CrsSpec::parse("GCJ02")?, CrsSpec::Gcj02);
         assert!(CrsSpec::parse("mars").is_err());
         Ok(())

@@ -19,25 +19,36 @@ pub enum Format {
 impl Format {
     /// From the output file's extension.
     pub fn of(path: &Path) -> Result<Self> {
-        let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         Ok(match ext.as_str() {
             "geojson" | "json" => Self::GeoJson,
             "csv" => Self::Csv,
             "gpkg" => Self::GeoPackage,
-            _ => return Err(Error::usage(path, "unknown output format; use .geojson, .csv or .gpkg")),
+            _ => {
+                return Err(Error::usage(
+                    path,
+                    "unknown output format; use .geojson, .csv or .gpkg",
+                ));
+            }
         })
     }
 }
 
 /// Finds a layer by name.
 pub fn layer(name: &str) -> Result<&'static Layer> {
-    LAYERS.iter().find(|l| l.name == name).ok_or_else(|| Error::Usage {
-        path: name.into(),
-        message: format!(
-            "no such layer; layers are {}",
-            LAYERS.iter().map(|l| l.name).collect::<Vec<_>>().join(", ")
-        ),
-    })
+    LAYERS
+        .iter()
+        .find(|l| l.name == name)
+        .ok_or_else(|| Error::Usage {
+            path: name.into(),
+            message: format!(
+                "no such layer; layers are {}",
+                LAYERS.iter().map(|l| l.name).collect::<Vec<_>>().join(", ")
+            ),
+        })
 }
 
 /// Writes one layer to `out`; returns the number of features written.
@@ -60,7 +71,12 @@ pub fn export(store: &Store, layer_name: &str, out: &Path) -> Result<usize> {
             }
             let n = one.len();
             let mut target = Store::create(out)?;
-            target.write(&one, "export", &store.path().display().to_string(), &wangge_core::NoProgress)?;
+            target.write(
+                &one,
+                "export",
+                &store.path().display().to_string(),
+                &wangge_core::NoProgress,
+            )?;
             Ok(n)
         }
         Format::GeoJson => {
@@ -81,7 +97,11 @@ pub fn export(store: &Store, layer_name: &str, out: &Path) -> Result<usize> {
                 Ok(())
             })?;
             let n = features.len();
-            let fc = geojson::FeatureCollection { bbox: None, features, foreign_members: None };
+            let fc = geojson::FeatureCollection {
+                bbox: None,
+                features,
+                foreign_members: None,
+            };
             std::fs::write(out, fc.to_string()).map_err(|e| Error::io(out, e))?;
             Ok(n)
         }
@@ -127,7 +147,9 @@ fn json(v: ValueRef<'_>) -> serde_json::Value {
     match v {
         ValueRef::Null | ValueRef::Blob(_) => serde_json::Value::Null,
         ValueRef::Integer(i) => i.into(),
-        ValueRef::Real(f) => serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into),
+        ValueRef::Real(f) => {
+            serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into)
+        }
         ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
     }
 }

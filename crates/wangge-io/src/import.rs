@@ -131,7 +131,12 @@ pub struct ImportSummary {
 }
 
 /// Imports files into a workspace (all in one transaction).
-pub fn import(store: &mut Store, files: &[PathBuf], opts: &ImportOptions, progress: &dyn Progress) -> Result<ImportSummary> {
+pub fn import(
+    store: &mut Store,
+    files: &[PathBuf],
+    opts: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportSummary> {
     let mut all = Dataset::default();
     let mut summary = ImportSummary::default();
     let mut rejects: Vec<(PathBuf, FeatureProblem)> = Vec::new();
@@ -156,7 +161,10 @@ pub fn import(store: &mut Store, files: &[PathBuf], opts: &ImportOptions, progre
             continue;
         }
         let role = opts.role.ok_or_else(|| {
-            Error::usage(path, "say what the features are with --as communities|addresses|facilities|incidents")
+            Error::usage(
+                path,
+                "say what the features are with --as communities|addresses|facilities|incidents",
+            )
         })?;
         progress.start(&format!("reading {}", path.display()), None);
         let raw = read::read(path, &opts.read)?;
@@ -165,7 +173,11 @@ pub fn import(store: &mut Store, files: &[PathBuf], opts: &ImportOptions, progre
         let (d, problems, empty_skipped, repaired) = convert(path, raw, role, opts)?;
         progress.finish();
         if !problems.is_empty() && !opts.skip_invalid {
-            return Err(Error::Features { path: path.clone(), total, problems });
+            return Err(Error::Features {
+                path: path.clone(),
+                total,
+                problems,
+            });
         }
         summary.files.push(FileSummary {
             path: path.clone(),
@@ -201,9 +213,11 @@ pub fn import(store: &mut Store, files: &[PathBuf], opts: &ImportOptions, progre
 }
 
 fn write_rejects(path: &Path, rejects: &[(PathBuf, FeatureProblem)]) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| Error::format(path, format!("cannot write the rejects report: {e}")))?;
+    let mut w = csv::Writer::from_path(path)
+        .map_err(|e| Error::format(path, format!("cannot write the rejects report: {e}")))?;
     let io = |e: csv::Error| Error::format(path, format!("cannot write the rejects report: {e}"));
-    w.write_record(["file", "feature", "id", "problem"]).map_err(io)?;
+    w.write_record(["file", "feature", "id", "problem"])
+        .map_err(io)?;
     for (file, p) in rejects {
         w.write_record([
             file.display().to_string(),
@@ -222,7 +236,11 @@ fn check_unique(d: &Dataset) -> Result<()> {
         let mut seen = std::collections::HashSet::new();
         for k in keys {
             if !seen.insert(k) {
-                return Err(Error::DuplicateKey { layer, key: k.clone(), message: "appears in more than one input file; nothing was imported".into() });
+                return Err(Error::DuplicateKey {
+                    layer,
+                    key: k.clone(),
+                    message: "appears in more than one input file; nothing was imported".into(),
+                });
             }
         }
         Ok(())
@@ -243,16 +261,34 @@ const CATEGORY: &[&str] = &["category", "type", "类别", "類別"];
 const STREET: &[&str] = &["street", "街道"];
 
 /// Resolves a field: the given name (which must exist) or the first default present.
-fn field(path: &Path, raw: &RawFile, given: &Option<String>, defaults: &[&str], option: &str) -> Result<Option<String>> {
+fn field(
+    path: &Path,
+    raw: &RawFile,
+    given: &Option<String>,
+    defaults: &[&str],
+    option: &str,
+) -> Result<Option<String>> {
     match given {
         Some(g) if raw.fields.is_empty() || raw.fields.contains(g) => Ok(Some(g.clone())),
-        Some(g) => Err(Error::usage(path, format!("{option} {g:?}: no such field; fields are {}", raw.fields.join(", ")))),
-        None => Ok(defaults.iter().find(|d| raw.fields.iter().any(|f| f == *d)).map(|d| d.to_string())),
+        Some(g) => Err(Error::usage(
+            path,
+            format!(
+                "{option} {g:?}: no such field; fields are {}",
+                raw.fields.join(", ")
+            ),
+        )),
+        None => Ok(defaults
+            .iter()
+            .find(|d| raw.fields.iter().any(|f| f == *d))
+            .map(|d| d.to_string())),
     }
 }
 
 fn text(f: &RawFeature, field: &Option<String>) -> Option<String> {
-    field.as_ref().and_then(|k| f.props.get(k)).and_then(Value::as_text)
+    field
+        .as_ref()
+        .and_then(|k| f.props.get(k))
+        .and_then(Value::as_text)
 }
 
 struct Mapping {
@@ -284,7 +320,13 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
         source: field(path, &raw, &f.source, &[], "--source-field")?,
         status: field(path, &raw, &f.status, &["status"], "--status-field")?,
         street: field(path, &raw, &f.street, STREET, "--street-field")?,
-        building: field(path, &raw, &f.building, &["building", "building_key"], "--building-field")?,
+        building: field(
+            path,
+            &raw,
+            &f.building,
+            &["building", "building_key"],
+            "--building-field",
+        )?,
         units: field(path, &raw, &f.units, &["units"], "--units-field")?,
         floors: field(path, &raw, &f.floors, &["floors"], "--floors-field")?,
     };
@@ -292,26 +334,52 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
         if ok {
             Ok(())
         } else {
-            Err(Error::usage(path, format!("no {what} field: name it with {option} (fields are {})", raw.fields.join(", "))))
+            Err(Error::usage(
+                path,
+                format!(
+                    "no {what} field: name it with {option} (fields are {})",
+                    raw.fields.join(", ")
+                ),
+            ))
         }
     };
     match role {
-        Role::Addresses => need("households", m.households.is_some() || m.persons.is_some(), "--households-field or --persons-field")?,
+        Role::Addresses => need(
+            "households",
+            m.households.is_some() || m.persons.is_some(),
+            "--households-field or --persons-field",
+        )?,
         Role::Incidents => {
             need("time", m.time.is_some(), "--time-field")?;
             need("category", m.category.is_some(), "--category-field")?;
         }
-        Role::Facilities => need("category", m.category.is_some() || opts.category.is_some(), "--category-field or --category")?,
+        Role::Facilities => need(
+            "category",
+            m.category.is_some() || opts.category.is_some(),
+            "--category-field or --category",
+        )?,
         Role::Communities => {}
     }
     if opts.persons_per_household <= 0.0 || !opts.persons_per_household.is_finite() {
-        return Err(Error::usage(path, "--persons-per-household must be a positive number"));
+        return Err(Error::usage(
+            path,
+            "--persons-per-household must be a positive number",
+        ));
     }
-    let fixed_category = opts.category.as_deref().map(FacilityCategory::new).transpose().map_err(|e| Error::usage(path, e.to_string()))?;
+    let fixed_category = opts
+        .category
+        .as_deref()
+        .map(FacilityCategory::new)
+        .transpose()
+        .map_err(|e| Error::usage(path, e.to_string()))?;
     let declared = opts.crs.clone().or(raw.crs.clone());
     let crs_given = declared.is_some();
-    let to84 = ToWgs84::new(declared.unwrap_or(CrsSpec::Wgs84)).map_err(|e| Error::usage(path, e.to_string()))?;
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let to84 = ToWgs84::new(declared.unwrap_or(CrsSpec::Wgs84))
+        .map_err(|e| Error::usage(path, e.to_string()))?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
 
     let mut out = Dataset::default();
     let mut problems = raw.problems;
@@ -320,10 +388,18 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
     let mut repaired = 0;
     for feat in raw.features {
         let id = text(&feat, &m.id);
-        let key = id.clone().unwrap_or_else(|| format!("{stem}#{}", feat.index));
-        let problem = |message: String| FeatureProblem { index: feat.index, id: id.clone(), message };
+        let key = id
+            .clone()
+            .unwrap_or_else(|| format!("{stem}#{}", feat.index));
+        let problem = |message: String| FeatureProblem {
+            index: feat.index,
+            id: id.clone(),
+            message,
+        };
         if let Some(first) = seen.get(&key) {
-            problems.push(problem(format!("duplicate id {key:?} (first used by feature {first})")));
+            problems.push(problem(format!(
+                "duplicate id {key:?} (first used by feature {first})"
+            )));
             continue;
         }
         seen.insert(key.clone(), feat.index);
@@ -338,13 +414,18 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
             }
         };
         let result = match role {
-            Role::Communities => community(&feat, &m, key, geometry).map(|c| out.communities.push(c)),
+            Role::Communities => {
+                community(&feat, &m, key, geometry).map(|c| out.communities.push(c))
+            }
             Role::Addresses => address(&feat, &m, key, geometry, opts).map(|a| match a {
                 Some(a) => out.address_points.push(a),
                 None => empty_skipped += 1,
             }),
-            Role::Facilities => facility(&feat, &m, key, geometry, fixed_category.as_ref(), opts).map(|f| out.facilities.push(f)),
-            Role::Incidents => incident(&feat, &m, key, geometry, opts).map(|i| out.incidents.push(i)),
+            Role::Facilities => facility(&feat, &m, key, geometry, fixed_category.as_ref(), opts)
+                .map(|f| out.facilities.push(f)),
+            Role::Incidents => {
+                incident(&feat, &m, key, geometry, opts).map(|i| out.incidents.push(i))
+            }
         };
         if let Err(msg) = result {
             problems.push(problem(msg));
@@ -355,9 +436,16 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
 }
 
 /// Transforms to WGS84 and validates; the flag says whether the geometry was repaired.
-fn to_wgs84(g: &Geometry<f64>, to84: &ToWgs84, crs_given: bool, repair: bool) -> std::result::Result<(Geometry<f64>, bool), String> {
+fn to_wgs84(
+    g: &Geometry<f64>,
+    to84: &ToWgs84,
+    crs_given: bool,
+    repair: bool,
+) -> std::result::Result<(Geometry<f64>, bool), String> {
     validate::source_coords(g, to84.source_is_geographic(), crs_given)?;
-    let g = g.try_map_coords(|c| to84.convert(c)).map_err(|e| e.to_string())?;
+    let g = g
+        .try_map_coords(|c| to84.convert(c))
+        .map_err(|e| e.to_string())?;
     match validate::geometry(&g) {
         Ok(()) => Ok((g, false)),
         Err(msg) if repair => validate::repair(&g).map(|f| (f, true)).ok_or(msg),
@@ -369,7 +457,9 @@ fn point_of(g: Geometry<f64>) -> std::result::Result<Point<f64>, String> {
     match g {
         Geometry::Point(p) => Ok(p),
         Geometry::MultiPoint(mp) if mp.0.len() == 1 => Ok(mp.0[0]),
-        Geometry::Polygon(_) | Geometry::MultiPolygon(_) => g.interior_point().ok_or_else(|| "polygon has no interior point".to_string()),
+        Geometry::Polygon(_) | Geometry::MultiPolygon(_) => g
+            .interior_point()
+            .ok_or_else(|| "polygon has no interior point".to_string()),
         other => Err(format!("expected a point, found a {}", type_name(&other))),
     }
 }
@@ -386,11 +476,21 @@ fn type_name(g: &Geometry<f64>) -> &'static str {
     }
 }
 
-fn community(f: &RawFeature, m: &Mapping, key: String, g: Geometry<f64>) -> std::result::Result<Community, String> {
+fn community(
+    f: &RawFeature,
+    m: &Mapping,
+    key: String,
+    g: Geometry<f64>,
+) -> std::result::Result<Community, String> {
     let geometry = match g {
         Geometry::Polygon(p) => MultiPolygon(vec![p]),
         Geometry::MultiPolygon(mp) => mp,
-        other => return Err(format!("a community must be a Polygon or MultiPolygon, found a {}", type_name(&other))),
+        other => {
+            return Err(format!(
+                "a community must be a Polygon or MultiPolygon, found a {}",
+                type_name(&other)
+            ));
+        }
     };
     Ok(Community {
         key,
@@ -401,18 +501,32 @@ fn community(f: &RawFeature, m: &Mapping, key: String, g: Geometry<f64>) -> std:
     })
 }
 
-fn count(f: &RawFeature, field: &Option<String>, what: &str) -> std::result::Result<Option<u32>, String> {
+fn count(
+    f: &RawFeature,
+    field: &Option<String>,
+    what: &str,
+) -> std::result::Result<Option<u32>, String> {
     match field.as_ref().and_then(|k| f.props.get(k)) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => Households::from_f64(*n).map(|h| Some(h.get())).map_err(|e| format!("{what}: {e}")),
+        Some(Value::Number(n)) => Households::from_f64(*n)
+            .map(|h| Some(h.get()))
+            .map_err(|e| format!("{what}: {e}")),
         Some(v) => match v.as_text() {
             None => Ok(None),
-            Some(t) => Households::parse(&t).map(|h| Some(h.get())).map_err(|e| format!("{what}: {e}")),
+            Some(t) => Households::parse(&t)
+                .map(|h| Some(h.get()))
+                .map_err(|e| format!("{what}: {e}")),
         },
     }
 }
 
-fn address(f: &RawFeature, m: &Mapping, key: String, g: Geometry<f64>, opts: &ImportOptions) -> std::result::Result<Option<AddressPoint>, String> {
+fn address(
+    f: &RawFeature,
+    m: &Mapping,
+    key: String,
+    g: Geometry<f64>,
+    opts: &ImportOptions,
+) -> std::result::Result<Option<AddressPoint>, String> {
     let location = point_of(g)?;
     let (households, estimated) = if m.households.is_some() {
         let h = count(f, &m.households, "households")?.ok_or("households is empty")?;
@@ -420,7 +534,10 @@ fn address(f: &RawFeature, m: &Mapping, key: String, g: Geometry<f64>, opts: &Im
     } else {
         let persons = match m.persons.as_ref().and_then(|k| f.props.get(k)) {
             Some(Value::Number(n)) => *n,
-            Some(v) => v.as_text().and_then(|t| t.parse::<f64>().ok()).ok_or("persons is empty or not a number")?,
+            Some(v) => v
+                .as_text()
+                .and_then(|t| t.parse::<f64>().ok())
+                .ok_or("persons is empty or not a number")?,
             None => return Err("persons is empty".into()),
         };
         if !persons.is_finite() || persons < 0.0 {
@@ -464,15 +581,28 @@ fn facility(
             match mapped {
                 Some(code) => FacilityCategory::new(code).map_err(|e| e.to_string())?,
                 None if raw.is_empty() => return Err("category is empty".into()),
-                None => FacilityCategory::new(&raw)
-                    .map_err(|_| format!("unknown category {raw:?}: map it with --category-map '{raw}=CODE'"))?,
+                None => FacilityCategory::new(&raw).map_err(|_| {
+                    format!("unknown category {raw:?}: map it with --category-map '{raw}=CODE'")
+                })?,
             }
         }
     };
-    Ok(Facility { key, category, name: text(f, &m.name), source_kind: raw, location })
+    Ok(Facility {
+        key,
+        category,
+        name: text(f, &m.name),
+        source_kind: raw,
+        location,
+    })
 }
 
-fn incident(f: &RawFeature, m: &Mapping, key: String, g: Geometry<f64>, opts: &ImportOptions) -> std::result::Result<Incident, String> {
+fn incident(
+    f: &RawFeature,
+    m: &Mapping,
+    key: String,
+    g: Geometry<f64>,
+    opts: &ImportOptions,
+) -> std::result::Result<Incident, String> {
     let location = point_of(g)?;
     let time_text = text(f, &m.time).ok_or("time is empty")?;
     let time = Timestamp::parse(&time_text, opts.utc_offset_s).map_err(|e| e.to_string())?;
@@ -486,7 +616,14 @@ fn incident(f: &RawFeature, m: &Mapping, key: String, g: Geometry<f64>, opts: &I
         Some(t) => IncidentStatus::parse(&t).map_err(|e| e.to_string())?,
         None => IncidentStatus::Reported,
     };
-    Ok(Incident { key, time, category, source, status, location })
+    Ok(Incident {
+        key,
+        time,
+        category,
+        source,
+        status,
+        location,
+    })
 }
 
 /// Summary rows per layer for printing: (layer, count).

@@ -21,7 +21,9 @@ fn check_lonlat(c: Coord<f64>, crs_given: bool) -> Result<(), String> {
     let in_range = (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y);
     // (lat, lon) in China: x in 3..54 (a latitude) and y in 73..136 (a longitude).
     let looks_swapped_china = (3.0..=54.0).contains(&x) && (73.0..=136.0).contains(&y);
-    if looks_swapped_china || (!in_range && (-90.0..=90.0).contains(&x) && (-180.0..=180.0).contains(&y)) {
+    if looks_swapped_china
+        || (!in_range && (-90.0..=90.0).contains(&x) && (-180.0..=180.0).contains(&y))
+    {
         return Err(format!(
             "coordinates ({x}, {y}) look like (latitude, longitude); expected (longitude, latitude): swap the columns or fields"
         ));
@@ -59,14 +61,28 @@ pub fn geometry(g: &Geometry<f64>) -> Result<(), String> {
         return Err("empty geometry".into());
     }
     let problems: Vec<String> = match g {
-        Geometry::Polygon(p) => p.validation_errors().iter().map(ToString::to_string).collect(),
-        Geometry::MultiPolygon(p) => p.validation_errors().iter().map(ToString::to_string).collect(),
-        Geometry::LineString(l) => l.validation_errors().iter().map(ToString::to_string).collect(),
+        Geometry::Polygon(p) => p
+            .validation_errors()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        Geometry::MultiPolygon(p) => p
+            .validation_errors()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        Geometry::LineString(l) => l
+            .validation_errors()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         _ => vec![],
     };
     match problems.first() {
         None => Ok(()),
-        Some(first) => Err(format!("invalid geometry: {first} (--repair fixes polygons)")),
+        Some(first) => Err(format!(
+            "invalid geometry: {first} (--repair fixes polygons)"
+        )),
     }
 }
 

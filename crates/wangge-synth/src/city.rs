@@ -46,9 +46,31 @@ const SETBACK_M: f64 = 22.0;
 /// Households per community: mean.
 const COMMUNITY_HH: f64 = 2000.0;
 
-const NAME_A: &[&str] = &["和", "平", "安", "康", "福", "兴", "华", "新", "春", "翠", "竹", "梅", "锦", "瑞", "祥", "丰", "富", "嘉", "明", "阳"];
-const NAME_B: &[&str] = &["园", "苑", "里", "村", "湖", "山", "桥", "巷", "坊", "庭", "城", "湾", "河", "林", "门", "台"];
-const ROADS: &[&str] = &["中山", "北京", "珠江", "龙蟠", "太平", "洪武", "汉中", "虎踞", "广州", "长江", "黄河", "北京东", "玄武", "湖南", "丹凤", "进香河"];
+const NAME_A: &[&str] = &[
+    "和", "平", "安", "康", "福", "兴", "华", "新", "春", "翠", "竹", "梅", "锦", "瑞", "祥", "丰",
+    "富", "嘉", "明", "阳",
+];
+const NAME_B: &[&str] = &[
+    "园", "苑", "里", "村", "湖", "山", "桥", "巷", "坊", "庭", "城", "湾", "河", "林", "门", "台",
+];
+const ROADS: &[&str] = &[
+    "中山",
+    "北京",
+    "珠江",
+    "龙蟠",
+    "太平",
+    "洪武",
+    "汉中",
+    "虎踞",
+    "广州",
+    "长江",
+    "黄河",
+    "北京东",
+    "玄武",
+    "湖南",
+    "丹凤",
+    "进香河",
+];
 
 /// Display names per category, in Chinese as a street office would label them.
 fn display(cat: &str) -> &'static str {
@@ -111,14 +133,30 @@ impl Builder {
         MultiPolygon(vec![Polygon::new(LineString(ring), vec![])])
     }
 
-    fn street(&mut self, key: String, highway: &str, name: Option<String>, pts: &[(f64, f64)], tags: &[(&str, &str)]) {
-        let mut t: BTreeMap<String, String> = tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    fn street(
+        &mut self,
+        key: String,
+        highway: &str,
+        name: Option<String>,
+        pts: &[(f64, f64)],
+        tags: &[(&str, &str)],
+    ) {
+        let mut t: BTreeMap<String, String> = tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         t.insert("highway".into(), highway.into());
         if let Some(n) = &name {
             t.insert("name".into(), n.clone());
         }
         let geometry = LineString(pts.iter().map(|&(x, y)| self.ll(x, y)).collect());
-        self.out.streets.push(Street { key, highway: highway.into(), name, tags: t, geometry });
+        self.out.streets.push(Street {
+            key,
+            highway: highway.into(),
+            name,
+            tags: t,
+            geometry,
+        });
     }
 }
 
@@ -130,7 +168,10 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
     let rows = n_comm.div_ceil(cols);
     let (w, h) = (cols as f64 * CELL_M, rows as f64 * CELL_M);
     let frame = LocalFrame::new(params.centre.0, params.centre.1);
-    let mut b = Builder { frame, out: Dataset::default() };
+    let mut b = Builder {
+        frame,
+        out: Dataset::default(),
+    };
     let (ox, oy) = (-w / 2.0, -h / 2.0);
     progress.start("generating city", Some(n_comm as u64));
 
@@ -142,8 +183,18 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
         let name = format!("{}路", ROADS[i % ROADS.len()]);
         for j in 0..rows {
             let (y0, y1) = (oy + j as f64 * CELL_M, oy + (j + 1) as f64 * CELL_M);
-            let (hw, tags): (&str, &[(&str, &str)]) = if arterial { ("primary", &[("sidewalk", "both"), ("lanes", "6")]) } else { ("residential", &[("sidewalk", "both")]) };
-            b.street(format!("synth:sv{i}_{j}"), hw, Some(name.clone()), &[(x, y0), (x, y1)], tags);
+            let (hw, tags): (&str, &[(&str, &str)]) = if arterial {
+                ("primary", &[("sidewalk", "both"), ("lanes", "6")])
+            } else {
+                ("residential", &[("sidewalk", "both")])
+            };
+            b.street(
+                format!("synth:sv{i}_{j}"),
+                hw,
+                Some(name.clone()),
+                &[(x, y0), (x, y1)],
+                tags,
+            );
         }
     }
     for j in 0..=rows {
@@ -152,8 +203,18 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
         let name = format!("{}街", ROADS[(j + 7) % ROADS.len()]);
         for i in 0..cols {
             let (x0, x1) = (ox + i as f64 * CELL_M, ox + (i + 1) as f64 * CELL_M);
-            let (hw, tags): (&str, &[(&str, &str)]) = if arterial { ("secondary", &[("sidewalk", "both")]) } else { ("residential", &[("sidewalk", "both")]) };
-            b.street(format!("synth:sh{i}_{j}"), hw, Some(name.clone()), &[(x0, y), (x1, y)], tags);
+            let (hw, tags): (&str, &[(&str, &str)]) = if arterial {
+                ("secondary", &[("sidewalk", "both")])
+            } else {
+                ("residential", &[("sidewalk", "both")])
+            };
+            b.street(
+                format!("synth:sh{i}_{j}"),
+                hw,
+                Some(name.clone()),
+                &[(x0, y), (x1, y)],
+                tags,
+            );
         }
     }
 
@@ -162,7 +223,11 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
         let (ci, cj) = (c % cols, c / cols);
         let (x0, y0) = (ox + ci as f64 * CELL_M, oy + cj as f64 * CELL_M);
         let mut r = root.fork(c as u64 + 1);
-        let name = format!("{}{}社区", NAME_A[r.int(0, NAME_A.len() as u32 - 1) as usize], NAME_B[r.int(0, NAME_B.len() as u32 - 1) as usize]);
+        let name = format!(
+            "{}{}社区",
+            NAME_A[r.int(0, NAME_A.len() as u32 - 1) as usize],
+            NAME_B[r.int(0, NAME_B.len() as u32 - 1) as usize]
+        );
         let street_no = (ci / 3) + (cj / 3) * cols.div_ceil(3);
         let code = format!("320102{:03}{:03}", street_no + 1, c + 1);
         b.out.communities.push(Community {
@@ -187,10 +252,21 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
 /// lanes between the rows and unit entrances on the south façades.
 fn compound(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64, target: u32) {
     let style = r.weighted(&[0.45, 0.35, 0.2]); // walk-up, tower, mixed
-    let (ix0, iy0, ix1, iy1) = (x0 + SETBACK_M, y0 + SETBACK_M, x0 + CELL_M - SETBACK_M, y0 + CELL_M - SETBACK_M);
+    let (ix0, iy0, ix1, iy1) = (
+        x0 + SETBACK_M,
+        y0 + SETBACK_M,
+        x0 + CELL_M - SETBACK_M,
+        y0 + CELL_M - SETBACK_M,
+    );
     let mid = x0 + CELL_M / 2.0;
     // Central lane from the south gate to the north gate.
-    b.street(format!("synth:{code}:lane"), "service", None, &[(mid, y0), (mid, y0 + CELL_M)], &[("service", "driveway")]);
+    b.street(
+        format!("synth:{code}:lane"),
+        "service",
+        None,
+        &[(mid, y0), (mid, y0 + CELL_M)],
+        &[("service", "driveway")],
+    );
     let mut households = 0u32;
     let mut y = iy0 + 8.0;
     let mut row = 0;
@@ -206,7 +282,13 @@ fn compound(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64, target: 
             break;
         }
         // A lane along the south side of the row, from the central lane to both fences.
-        b.street(format!("synth:{code}:row{row}"), "footway", None, &[(ix0, y - 4.0), (ix1, y - 4.0)], &[]);
+        b.street(
+            format!("synth:{code}:row{row}"),
+            "footway",
+            None,
+            &[(ix0, y - 4.0), (ix1, y - 4.0)],
+            &[],
+        );
         for (from, to) in [(ix0 + 4.0, mid - 8.0), (mid + 8.0, ix1 - 4.0)] {
             let mut x = from;
             loop {
@@ -233,7 +315,11 @@ fn compound(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64, target: 
                 let total = hh_unit * units;
                 b.out.buildings.push(Building {
                     key: key.clone(),
-                    kind: if tower { "residential".into() } else { "apartments".into() },
+                    kind: if tower {
+                        "residential".into()
+                    } else {
+                        "apartments".into()
+                    },
                     name: Some(format!("{}栋", n_building)),
                     levels_given: Some(floors),
                     levels: floors,

@@ -20,18 +20,30 @@ const CATEGORIES: &[(&str, f64, bool)] = &[
 ];
 
 const HOUR_DAY: [f64; 24] = [
-    0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 3.2, 2.8, 1.8, 2.0, 2.8, 3.0, 2.8, 2.2, 1.5, 1.2, 1.0, 0.8, 0.5, 0.3,
+    0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 3.2, 2.8, 1.8, 2.0, 2.8, 3.0, 2.8, 2.2, 1.5,
+    1.2, 1.0, 0.8, 0.5, 0.3,
 ];
 const HOUR_NIGHT: [f64; 24] = [
-    1.5, 1.0, 0.6, 0.3, 0.2, 0.2, 0.3, 0.5, 0.6, 0.6, 0.6, 0.6, 0.8, 0.8, 0.6, 0.6, 0.7, 0.9, 1.2, 1.8, 2.4, 2.8, 2.6, 2.0,
+    1.5, 1.0, 0.6, 0.3, 0.2, 0.2, 0.3, 0.5, 0.6, 0.6, 0.6, 0.6, 0.8, 0.8, 0.6, 0.6, 0.7, 0.9, 1.2,
+    1.8, 2.4, 2.8, 2.6, 2.0,
 ];
 /// Monday .. Sunday.
 const WEEKDAY: [f64; 7] = [1.0, 1.0, 1.0, 1.0, 1.05, 0.8, 0.75];
 
-pub(crate) fn incidents(city: &Dataset, params: &CityParams, rng: &Rng, frame: &LocalFrame) -> Vec<Incident> {
+pub(crate) fn incidents(
+    city: &Dataset,
+    params: &CityParams,
+    rng: &Rng,
+    frame: &LocalFrame,
+) -> Vec<Incident> {
     let mut r = rng.clone();
-    let total_hh: u64 = city.address_points.iter().map(|a| u64::from(a.households)).sum();
-    let n = (total_hh as f64 * params.incident_rate * f64::from(params.history_days) / 365.0).round() as usize;
+    let total_hh: u64 = city
+        .address_points
+        .iter()
+        .map(|a| u64::from(a.households))
+        .sum();
+    let n = (total_hh as f64 * params.incident_rate * f64::from(params.history_days) / 365.0)
+        .round() as usize;
     if n == 0 || city.address_points.is_empty() {
         return Vec::new();
     }
@@ -61,12 +73,18 @@ pub(crate) fn incidents(city: &Dataset, params: &CityParams, rng: &Rng, frame: &
         let (cat, _, night) = CATEGORIES[r.weighted(&weights)];
         let at = if r.chance(0.3) {
             let h = hot[r.int(0, hot.len() as u32 - 1) as usize];
-            Coord { x: h.x + r.normal() * 80.0, y: h.y + r.normal() * 80.0 }
+            Coord {
+                x: h.x + r.normal() * 80.0,
+                y: h.y + r.normal() * 80.0,
+            }
         } else {
             let pick = (r.f64() * acc as f64) as u64;
             let i = cum.partition_point(|&c| c <= pick).min(cum.len() - 1);
             let p = frame.forward(city.address_points[i].location.0);
-            Coord { x: p.x + r.normal() * 12.0, y: p.y + r.normal() * 12.0 }
+            Coord {
+                x: p.x + r.normal() * 12.0,
+                y: p.y + r.normal() * 12.0,
+            }
         };
         // Day by weekly rhythm (rejection), hour by daily rhythm.
         let day = loop {
@@ -80,12 +98,21 @@ pub(crate) fn incidents(city: &Dataset, params: &CityParams, rng: &Rng, frame: &
         let t = start + i64::from(day) * 86_400 + hour * 3600 + i64::from(r.int(0, 3599));
         let age_days = (params.history_end_unix - t) / 86_400;
         let status = if age_days > 14 {
-            if r.chance(0.96) { IncidentStatus::Closed } else { IncidentStatus::FollowedUp }
+            if r.chance(0.96) {
+                IncidentStatus::Closed
+            } else {
+                IncidentStatus::FollowedUp
+            }
         } else {
             IncidentStatus::ALL[r.int(0, 4) as usize]
         };
-        let source = [IncidentSource::GridWorker, IncidentSource::Hotline, IncidentSource::Petition, IncidentSource::Police110, IncidentSource::Other]
-            [r.weighted(&[0.5, 0.3, 0.05, 0.1, 0.05])];
+        let source = [
+            IncidentSource::GridWorker,
+            IncidentSource::Hotline,
+            IncidentSource::Petition,
+            IncidentSource::Police110,
+            IncidentSource::Other,
+        ][r.weighted(&[0.5, 0.3, 0.05, 0.1, 0.05])];
         out.push(Incident {
             key: format!("synth:i{k}"),
             time: Timestamp::from_unix(t),

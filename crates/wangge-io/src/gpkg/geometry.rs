@@ -2,7 +2,9 @@
 //! followed by ISO WKB (OGC 12-128r18, 2.1.3).
 
 use geo::BoundingRect;
-use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use geo_types::{
+    Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon,
+};
 
 /// Encodes a geometry as a GeoPackage blob with an xy envelope.
 pub fn encode(g: &Geometry<f64>, srs_id: i32) -> Vec<u8> {
@@ -103,11 +105,19 @@ impl Reader<'_> {
     }
     fn u32(&mut self) -> Option<u32> {
         let b = self.take::<4>()?;
-        Some(if self.le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
+        Some(if self.le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
     }
     fn f64(&mut self) -> Option<f64> {
         let b = self.take::<8>()?;
-        Some(if self.le { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
+        Some(if self.le {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        })
     }
     fn count(&mut self) -> Option<usize> {
         let n = self.u32()? as usize;
@@ -147,7 +157,10 @@ fn read_wkb(r: &mut Reader<'_>) -> Option<Geometry<f64>> {
         _ => return None,
     };
     let coord = |r: &mut Reader<'_>| -> Option<Coord<f64>> {
-        let c = Coord { x: r.f64()?, y: r.f64()? };
+        let c = Coord {
+            x: r.f64()?,
+            y: r.f64()?,
+        };
         for _ in 2..dims {
             r.f64()?;
         }
@@ -155,7 +168,10 @@ fn read_wkb(r: &mut Reader<'_>) -> Option<Geometry<f64>> {
     };
     let line = |r: &mut Reader<'_>| -> Option<LineString<f64>> {
         let n = r.count()?;
-        (0..n).map(|_| coord(r)).collect::<Option<Vec<_>>>().map(LineString)
+        (0..n)
+            .map(|_| coord(r))
+            .collect::<Option<Vec<_>>>()
+            .map(LineString)
     };
     let polygon = |r: &mut Reader<'_>| -> Option<Polygon<f64>> {
         let n = r.count()?;
@@ -170,18 +186,30 @@ fn read_wkb(r: &mut Reader<'_>) -> Option<Geometry<f64>> {
         1 => Geometry::Point(Point(coord(r)?)),
         2 => Geometry::LineString(line(r)?),
         3 => Geometry::Polygon(polygon(r)?),
-        4 | 5 | 6 => {
+        4..=6 => {
             let n = r.count()?;
             let parts = (0..n).map(|_| read_wkb(r)).collect::<Option<Vec<_>>>()?;
             match base {
                 4 => Geometry::MultiPoint(MultiPoint(
-                    parts.into_iter().map(Point::try_from).collect::<Result<_, _>>().ok()?,
+                    parts
+                        .into_iter()
+                        .map(Point::try_from)
+                        .collect::<Result<_, _>>()
+                        .ok()?,
                 )),
                 5 => Geometry::MultiLineString(MultiLineString(
-                    parts.into_iter().map(LineString::try_from).collect::<Result<_, _>>().ok()?,
+                    parts
+                        .into_iter()
+                        .map(LineString::try_from)
+                        .collect::<Result<_, _>>()
+                        .ok()?,
                 )),
                 _ => Geometry::MultiPolygon(MultiPolygon(
-                    parts.into_iter().map(Polygon::try_from).collect::<Result<_, _>>().ok()?,
+                    parts
+                        .into_iter()
+                        .map(Polygon::try_from)
+                        .collect::<Result<_, _>>()
+                        .ok()?,
                 )),
             }
         }
@@ -208,7 +236,10 @@ mod tests {
         for g in cases {
             let blob = encode(&g, 4326);
             assert_eq!(&blob[0..2], b"GP");
-            assert_eq!(i32::from_le_bytes([blob[4], blob[5], blob[6], blob[7]]), 4326);
+            assert_eq!(
+                i32::from_le_bytes([blob[4], blob[5], blob[6], blob[7]]),
+                4326
+            );
             assert_eq!(decode(&blob), Some(g));
         }
     }

@@ -271,7 +271,9 @@ impl Store {
             .map(|l| {
                 let n: i64 = self
                     .conn
-                    .query_row(&format!("SELECT count(*) FROM {}", l.name), [], |r| r.get(0))
+                    .query_row(&format!("SELECT count(*) FROM {}", l.name), [], |r| {
+                        r.get(0)
+                    })
                     .map_err(self.sql())?;
                 Ok(LayerCount {
                     layer: l.name,
@@ -301,9 +303,12 @@ impl Store {
             .prepare("SELECT category, count(*) FROM facilities GROUP BY category")
             .map_err(self.sql())?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
             .map_err(self.sql())?;
-        rows.collect::<std::result::Result<_, _>>().map_err(self.sql())
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(self.sql())
     }
 
     /// A digest of every row of every table (FNV-1a over the values in primary-key order):
@@ -313,7 +318,11 @@ impl Store {
         let mut tables: Vec<String> = LAYERS.iter().map(|l| l.name.to_string()).collect();
         tables.extend(["gpkg_contents", "gpkg_geometry_columns"].map(String::from));
         for t in tables {
-            let order = if t.starts_with("gpkg") { "table_name" } else { "fid" };
+            let order = if t.starts_with("gpkg") {
+                "table_name"
+            } else {
+                "fid"
+            };
             let mut stmt = self
                 .conn
                 .prepare(&format!("SELECT * FROM {t} ORDER BY {order}"))

@@ -7,7 +7,9 @@ use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use std::collections::{BTreeMap, HashMap};
 use wangge_core::households::{EstimateParams, estimate};
 use wangge_core::index::PolygonIndex;
-use wangge_core::{AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, LocalFrame, Street};
+use wangge_core::{
+    AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, LocalFrame, Street,
+};
 
 /// What an OSM import skipped, for the summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,13 +49,21 @@ struct Area_ {
 pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport) {
     let mut report = OsmReport::default();
     let mut out = Dataset::default();
-    let ways_by_id: HashMap<i64, usize> = data.ways.iter().enumerate().map(|(i, w)| (w.id, i)).collect();
+    let ways_by_id: HashMap<i64, usize> = data
+        .ways
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.id, i))
+        .collect();
 
     // Areas from closed ways and multipolygon relations.
     let mut areas: Vec<Area_> = Vec::new();
     for w in &data.ways {
         let closed = w.refs.len() >= 4 && w.refs.first() == w.refs.last();
-        if !closed || !is_area_tagged(&w.tags) || tag(&w.tags, "highway").is_some() && tag(&w.tags, "area") != Some("yes") {
+        if !closed
+            || !is_area_tagged(&w.tags)
+            || tag(&w.tags, "highway").is_some() && tag(&w.tags, "area") != Some("yes")
+        {
             continue;
         }
         let Some(ring) = coords(data, &w.refs) else {
@@ -67,7 +77,12 @@ pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport)
             }
             continue;
         }
-        areas.push(Area_ { key: format!("osm:w{}", w.id), tags: w.tags.clone(), geometry: poly, refs: w.refs.clone() });
+        areas.push(Area_ {
+            key: format!("osm:w{}", w.id),
+            tags: w.tags.clone(),
+            geometry: poly,
+            refs: w.refs.clone(),
+        });
     }
     for r in &data.relations {
         let kind = tag(&r.tags, "type");
@@ -86,20 +101,34 @@ pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport)
                 complete = false;
                 break;
             };
-            if m.role == "inner" { inner.push(c) } else { outer.push(c) }
+            if m.role == "inner" {
+                inner.push(c)
+            } else {
+                outer.push(c)
+            }
         }
         let mp = complete
             .then(|| Some((close_rings(outer)?, close_rings(inner)?)))
             .flatten()
             .and_then(|(o, i)| multipolygon(o, i));
         match mp {
-            Some(geometry) => areas.push(Area_ { key: format!("osm:r{}", r.id), tags: r.tags.clone(), geometry, refs: vec![] }),
+            Some(geometry) => areas.push(Area_ {
+                key: format!("osm:r{}", r.id),
+                tags: r.tags.clone(),
+                geometry,
+                refs: vec![],
+            }),
             None => report.incomplete_multipolygons += 1,
         }
     }
 
     // Local frame over the node extent.
-    let (mut minx, mut miny, mut maxx, mut maxy) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    let (mut minx, mut miny, mut maxx, mut maxy) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
     for &(x, y) in data.nodes.values() {
         minx = minx.min(x);
         miny = miny.min(y);
@@ -116,7 +145,9 @@ pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport)
         let kind = if landuse == Some("residential") {
             residential.push(a.geometry.clone());
             "osm_landuse"
-        } else if tag(&a.tags, "boundary") == Some("administrative") && admin_level.is_some_and(|l| l >= 8) {
+        } else if tag(&a.tags, "boundary") == Some("administrative")
+            && admin_level.is_some_and(|l| l >= 8)
+        {
             "osm_admin"
         } else {
             continue;
@@ -140,18 +171,34 @@ pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport)
         .collect();
 
     // Buildings with household estimates, and their address points.
-    for a in areas.iter().filter(|a| tag(&a.tags, "building").is_some_and(|v| v != "no")) {
+    for a in areas
+        .iter()
+        .filter(|a| tag(&a.tags, "building").is_some_and(|v| v != "no"))
+    {
         let local = frame.project(&a.geometry);
         let footprint_m2 = local.unsigned_area();
         let perimeter: f64 = local.0.iter().map(|p| Euclidean.length(p.exterior())).sum();
-        let compactness = if perimeter > 0.0 { 4.0 * std::f64::consts::PI * footprint_m2 / (perimeter * perimeter) } else { 0.0 };
+        let compactness = if perimeter > 0.0 {
+            4.0 * std::f64::consts::PI * footprint_m2 / (perimeter * perimeter)
+        } else {
+            0.0
+        };
         let kind = tag(&a.tags, "building").unwrap_or("yes").to_string();
-        let levels_given = tag(&a.tags, "building:levels").and_then(|l| wangge_core::Levels::parse(l).ok()).map(|l| l.get());
+        let levels_given = tag(&a.tags, "building:levels")
+            .and_then(|l| wangge_core::Levels::parse(l).ok())
+            .map(|l| l.get());
         let inside_residential = a
             .geometry
             .interior_point()
             .is_some_and(|p| residential_index.first_containing(p).is_some());
-        let est = estimate(params, &kind, levels_given, footprint_m2, compactness, inside_residential);
+        let est = estimate(
+            params,
+            &kind,
+            levels_given,
+            footprint_m2,
+            compactness,
+            inside_residential,
+        );
         out.buildings.push(Building {
             key: a.key.clone(),
             kind,
@@ -207,21 +254,34 @@ pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport)
     for (id, tags) in &data.tagged_nodes {
         if let Some(category) = FacilityCategory::from_osm(|k| tag(tags, k)) {
             let &(x, y) = &data.nodes[id];
-            out.facilities.push(facility(format!("osm:n{id}"), category, tags, Point::new(x, y)));
+            out.facilities.push(facility(
+                format!("osm:n{id}"),
+                category,
+                tags,
+                Point::new(x, y),
+            ));
         }
     }
     for a in &areas {
-        if let Some(category) = FacilityCategory::from_osm(|k| tag(&a.tags, k)) {
-            if let Some(p) = a.geometry.interior_point() {
-                out.facilities.push(facility(a.key.clone(), category, &a.tags, p));
-            }
+        if let (Some(category), Some(p)) = (
+            FacilityCategory::from_osm(|k| tag(&a.tags, k)),
+            a.geometry.interior_point(),
+        ) {
+            out.facilities
+                .push(facility(a.key.clone(), category, &a.tags, p));
         }
     }
 
     // Streets.
     for w in &data.ways {
-        let Some(highway) = tag(&w.tags, "highway") else { continue };
-        if matches!(highway, "proposed" | "construction" | "abandoned" | "razed" | "platform") || w.refs.len() < 2 {
+        let Some(highway) = tag(&w.tags, "highway") else {
+            continue;
+        };
+        if matches!(
+            highway,
+            "proposed" | "construction" | "abandoned" | "razed" | "platform"
+        ) || w.refs.len() < 2
+        {
             continue;
         }
         let Some(line) = coords(data, &w.refs) else {
@@ -239,10 +299,21 @@ pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport)
     (out, report)
 }
 
-fn facility(key: String, category: FacilityCategory, tags: &Tags, location: Point<f64>) -> Facility {
+fn facility(
+    key: String,
+    category: FacilityCategory,
+    tags: &Tags,
+    location: Point<f64>,
+) -> Facility {
     let source_kind = ["amenity", "healthcare", "shop", "leisure"]
         .iter()
         .find_map(|k| tag(tags, k).map(|v| format!("{k}={v}")))
         .unwrap_or_default();
-    Facility { key, category, name: tag(tags, "name").map(str::to_string), source_kind, location }
+    Facility {
+        key,
+        category,
+        name: tag(tags, "name").map(str::to_string),
+        source_kind,
+        location,
+    }
 }

@@ -7,20 +7,27 @@ use osmpbf::{Element, ElementReader, RelMemberType};
 use std::path::Path;
 
 pub(super) fn read(path: &Path) -> Result<OsmData> {
-    let reader = ElementReader::from_path(path).map_err(|e| Error::format(path, format!("cannot open as PBF: {e}")))?;
+    let reader = ElementReader::from_path(path)
+        .map_err(|e| Error::format(path, format!("cannot open as PBF: {e}")))?;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut data = OsmData::default();
         let res = reader.for_each(|el| match el {
             Element::Node(n) => {
                 data.nodes.insert(n.id(), (n.lon(), n.lat()));
-                let tags: Vec<(String, String)> = n.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                let tags: Vec<(String, String)> = n
+                    .tags()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
                 if !tags.is_empty() {
                     data.tagged_nodes.push((n.id(), tags));
                 }
             }
             Element::DenseNode(n) => {
                 data.nodes.insert(n.id(), (n.lon(), n.lat()));
-                let tags: Vec<(String, String)> = n.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                let tags: Vec<(String, String)> = n
+                    .tags()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
                 if !tags.is_empty() {
                     data.tagged_nodes.push((n.id(), tags));
                 }
@@ -28,7 +35,10 @@ pub(super) fn read(path: &Path) -> Result<OsmData> {
             Element::Way(w) => data.ways.push(Way {
                 id: w.id(),
                 refs: w.refs().collect(),
-                tags: w.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                tags: w
+                    .tags()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             }),
             Element::Relation(r) => data.relations.push(Relation {
                 id: r.id(),
@@ -44,14 +54,20 @@ pub(super) fn read(path: &Path) -> Result<OsmData> {
                         role: m.role().unwrap_or("").to_string(),
                     })
                     .collect(),
-                tags: r.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                tags: r
+                    .tags()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             }),
         });
         res.map(|_| data)
     }));
     match outcome {
         Ok(Ok(data)) => Ok(data),
-        Ok(Err(e)) => Err(Error::format(path, format!("truncated or damaged PBF: {e}"))),
+        Ok(Err(e)) => Err(Error::format(
+            path,
+            format!("truncated or damaged PBF: {e}"),
+        )),
         Err(_) => Err(Error::format(path, "damaged PBF (the decoder gave up)")),
     }
 }

@@ -14,7 +14,9 @@ pub fn close_rings(mut parts: Vec<Vec<Coord<f64>>>) -> Option<Vec<LineString<f64
                 break;
             }
             let end = *ring.last()?;
-            let next = parts.iter().position(|p| p.first() == Some(&end) || p.last() == Some(&end))?;
+            let next = parts
+                .iter()
+                .position(|p| p.first() == Some(&end) || p.last() == Some(&end))?;
             let mut p = parts.swap_remove(next);
             if p.first() != Some(&end) {
                 p.reverse();
@@ -27,9 +29,14 @@ pub fn close_rings(mut parts: Vec<Vec<Coord<f64>>>) -> Option<Vec<LineString<f64
 }
 
 /// Builds a multipolygon from outer and inner rings; `None` when the result is not valid.
-pub fn multipolygon(outers: Vec<LineString<f64>>, inners: Vec<LineString<f64>>) -> Option<MultiPolygon<f64>> {
-    let mut polys: Vec<(Polygon<f64>, Vec<LineString<f64>>)> =
-        outers.into_iter().map(|o| (Polygon::new(o, vec![]), vec![])).collect();
+pub fn multipolygon(
+    outers: Vec<LineString<f64>>,
+    inners: Vec<LineString<f64>>,
+) -> Option<MultiPolygon<f64>> {
+    let mut polys: Vec<(Polygon<f64>, Vec<LineString<f64>>)> = outers
+        .into_iter()
+        .map(|o| (Polygon::new(o, vec![]), vec![]))
+        .collect();
     for inner in inners {
         let probe = inner.0.first().copied()?;
         if let Some((_, holes)) = polys.iter_mut().find(|(p, _)| p.contains(&probe)) {

@@ -18,7 +18,11 @@ fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.into_inner() == key)
-        .and_then(|a| a.normalized_value(XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+        .and_then(|a| {
+            a.normalized_value(XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 pub(super) fn read(path: &Path, progress: &dyn Progress) -> Result<OsmData> {
@@ -31,9 +35,9 @@ pub(super) fn read(path: &Path, progress: &dyn Progress) -> Result<OsmData> {
     let mut last_pos = 0u64;
     loop {
         let at = reader.buffer_position();
-        let ev = reader.read_event_into(&mut buf).map_err(|e| {
-            Error::format(path, format!("not well-formed XML near byte {at}: {e}"))
-        })?;
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| Error::format(path, format!("not well-formed XML near byte {at}: {e}")))?;
         let bad = |what: &str| Error::format(path, format!("{what} near byte {at}"));
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -41,11 +45,15 @@ pub(super) fn read(path: &Path, progress: &dyn Progress) -> Result<OsmData> {
                 match e.name().into_inner() {
                     "osm" => saw_osm = true,
                     "node" => {
-                        let id: i64 = attr(e, "id").and_then(|v| v.parse().ok()).ok_or_else(|| bad("a node without a numeric id"))?;
+                        let id: i64 = attr(e, "id")
+                            .and_then(|v| v.parse().ok())
+                            .ok_or_else(|| bad("a node without a numeric id"))?;
                         let lat = attr(e, "lat").and_then(|v| v.parse::<f64>().ok());
                         let lon = attr(e, "lon").and_then(|v| v.parse::<f64>().ok());
                         match (lon, lat) {
-                            (Some(x), Some(y)) if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) => {
+                            (Some(x), Some(y))
+                                if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) =>
+                            {
                                 data.nodes.insert(id, (x, y));
                             }
                             _ => return Err(bad(&format!("node {id} has no valid lat/lon"))),
@@ -55,8 +63,13 @@ pub(super) fn read(path: &Path, progress: &dyn Progress) -> Result<OsmData> {
                         }
                     }
                     "way" => {
-                        let id = attr(e, "id").and_then(|v| v.parse().ok()).ok_or_else(|| bad("a way without a numeric id"))?;
-                        let w = Way { id, ..Way::default() };
+                        let id = attr(e, "id")
+                            .and_then(|v| v.parse().ok())
+                            .ok_or_else(|| bad("a way without a numeric id"))?;
+                        let w = Way {
+                            id,
+                            ..Way::default()
+                        };
                         if empty {
                             data.ways.push(w);
                         } else {
@@ -64,8 +77,13 @@ pub(super) fn read(path: &Path, progress: &dyn Progress) -> Result<OsmData> {
                         }
                     }
                     "relation" => {
-                        let id = attr(e, "id").and_then(|v| v.parse().ok()).ok_or_else(|| bad("a relation without a numeric id"))?;
-                        let r = Relation { id, ..Relation::default() };
+                        let id = attr(e, "id")
+                            .and_then(|v| v.parse().ok())
+                            .ok_or_else(|| bad("a relation without a numeric id"))?;
+                        let r = Relation {
+                            id,
+                            ..Relation::default()
+                        };
                         if empty {
                             data.relations.push(r);
                         } else {
@@ -85,7 +103,9 @@ pub(super) fn read(path: &Path, progress: &dyn Progress) -> Result<OsmData> {
                     }
                     "nd" => {
                         if let Current::Way(w) = &mut cur {
-                            let r = attr(e, "ref").and_then(|v| v.parse().ok()).ok_or_else(|| bad("an nd without a numeric ref"))?;
+                            let r = attr(e, "ref")
+                                .and_then(|v| v.parse().ok())
+                                .ok_or_else(|| bad("an nd without a numeric ref"))?;
                             w.refs.push(r);
                         }
                     }
@@ -97,14 +117,23 @@ pub(super) fn read(path: &Path, progress: &dyn Progress) -> Result<OsmData> {
                                 Some("relation") => MemberKind::Relation,
                                 _ => return Err(bad("a member with an unknown type")),
                             };
-                            let id = attr(e, "ref").and_then(|v| v.parse().ok()).ok_or_else(|| bad("a member without a numeric ref"))?;
-                            r.members.push(Member { kind, id, role: attr(e, "role").unwrap_or_default() });
+                            let id = attr(e, "ref")
+                                .and_then(|v| v.parse().ok())
+                                .ok_or_else(|| bad("a member without a numeric ref"))?;
+                            r.members.push(Member {
+                                kind,
+                                id,
+                                role: attr(e, "role").unwrap_or_default(),
+                            });
                         }
                     }
                     _ => {}
                 }
             }
-            Event::End(ref e) => match (e.name().into_inner(), std::mem::replace(&mut cur, Current::None)) {
+            Event::End(ref e) => match (
+                e.name().into_inner(),
+                std::mem::replace(&mut cur, Current::None),
+            ) {
                 ("node", Current::Node(id, tags)) => {
                     if !tags.is_empty() {
                         data.tagged_nodes.push((id, tags));
@@ -125,10 +154,16 @@ pub(super) fn read(path: &Path, progress: &dyn Progress) -> Result<OsmData> {
         buf.clear();
     }
     if !saw_osm {
-        return Err(Error::format(path, "not an OSM XML file (no <osm> element)"));
+        return Err(Error::format(
+            path,
+            "not an OSM XML file (no <osm> element)",
+        ));
     }
     if !matches!(cur, Current::None) {
-        return Err(Error::format(path, "the file ends inside an element (truncated?)"));
+        return Err(Error::format(
+            path,
+            "the file ends inside an element (truncated?)",
+        ));
     }
     Ok(data)
 }

@@ -13,13 +13,23 @@ const LON: &[&str] = &["lon", "lng", "long", "longitude", "x", "经度", "經度
 const LAT: &[&str] = &["lat", "latitude", "y", "纬度", "緯度"];
 const WKT: &[&str] = &["wkt", "geometry", "geom", "the_geom", "shape"];
 
-fn find(headers: &[String], given: Option<&str>, defaults: &[&str], path: &Path) -> Result<Option<usize>> {
+fn find(
+    headers: &[String],
+    given: Option<&str>,
+    defaults: &[&str],
+    path: &Path,
+) -> Result<Option<usize>> {
     if let Some(g) = given {
         return headers
             .iter()
             .position(|h| h == g)
             .map(Some)
-            .ok_or_else(|| Error::usage(path, format!("no column {g:?}; columns are {}", headers.join(", "))));
+            .ok_or_else(|| {
+                Error::usage(
+                    path,
+                    format!("no column {g:?}; columns are {}", headers.join(", ")),
+                )
+            });
     }
     Ok(headers
         .iter()
@@ -122,12 +132,17 @@ impl Geom {
     fn read(&self, rec: &csv::StringRecord) -> std::result::Result<Geometry<f64>, String> {
         match *self {
             Geom::LonLat(x, y) => {
-                let (sx, sy) = (rec.get(x).unwrap_or("").trim(), rec.get(y).unwrap_or("").trim());
+                let (sx, sy) = (
+                    rec.get(x).unwrap_or("").trim(),
+                    rec.get(y).unwrap_or("").trim(),
+                );
                 if sx.is_empty() || sy.is_empty() {
                     return Err("empty coordinates".into());
                 }
                 match (sx.parse::<f64>(), sy.parse::<f64>()) {
-                    (Ok(x), Ok(y)) if x.is_finite() && y.is_finite() => Ok(Geometry::Point(Point(Coord { x, y }))),
+                    (Ok(x), Ok(y)) if x.is_finite() && y.is_finite() => {
+                        Ok(Geometry::Point(Point(Coord { x, y })))
+                    }
                     _ => Err(format!("coordinates are not numbers: ({sx:?}, {sy:?})")),
                 }
             }

@@ -32,7 +32,11 @@ pub fn parse(bytes: &[u8], enc: &'static Encoding) -> Result<Table, String> {
         let d = &bytes[pos..pos + 32];
         let raw = d[..11].split(|&b| b == 0).next().unwrap_or(&[]);
         let name = decode_strict(raw, enc).ok_or_else(|| {
-            format!("field name {} is not valid {} text", fields.len(), enc.name())
+            format!(
+                "field name {} is not valid {} text",
+                fields.len(),
+                enc.name()
+            )
         })?;
         names.push(name.trim().to_string());
         fields.push(Field {
@@ -43,13 +47,17 @@ pub fn parse(bytes: &[u8], enc: &'static Encoding) -> Result<Table, String> {
     }
     let sum: usize = 1 + fields.iter().map(|f| f.len).sum::<usize>();
     if sum != record_len {
-        return Err(format!("the .dbf header is inconsistent (fields sum to {sum} bytes, records are {record_len})"));
+        return Err(format!(
+            "the .dbf header is inconsistent (fields sum to {sum} bytes, records are {record_len})"
+        ));
     }
     let mut records = Vec::with_capacity(n_records);
     for r in 0..n_records {
         let start = header_len + r * record_len;
         let Some(rec) = bytes.get(start..start + record_len) else {
-            return Err(format!("the .dbf is truncated: record {r} of {n_records} is missing"));
+            return Err(format!(
+                "the .dbf is truncated: record {r} of {n_records} is missing"
+            ));
         };
         let mut values = Vec::with_capacity(fields.len());
         let mut off = 1;

@@ -5,7 +5,9 @@
 use super::{RawFeature, RawFile, Value, read_bytes};
 use crate::error::FeatureProblem;
 use crate::{CrsSpec, Error, Result};
-use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use geo_types::{
+    Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon,
+};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,23 +15,24 @@ use std::path::Path;
 pub(super) fn read(path: &Path) -> Result<RawFile> {
     let bytes = read_bytes(path)?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let json: Json = serde_json::from_slice(body).map_err(|e| {
-        Error::format(path, format!("not valid JSON: {e}"))
-    })?;
+    let json: Json = serde_json::from_slice(body)
+        .map_err(|e| Error::format(path, format!("not valid JSON: {e}")))?;
     let mut file = RawFile {
         encoding: Some("UTF-8"),
         ..RawFile::default()
     };
-    if let Some(name) = json
-        .pointer("/crs/properties/name")
-        .and_then(Json::as_str)
-    {
+    if let Some(name) = json.pointer("/crs/properties/name").and_then(Json::as_str) {
         file.crs = Some(CrsSpec::parse(name).map_err(|e| Error::format(path, e.to_string()))?);
     }
     let features: Vec<Json> = match json.get("type").and_then(Json::as_str) {
         Some("FeatureCollection") => match json.get("features") {
             Some(Json::Array(a)) => a.clone(),
-            _ => return Err(Error::format(path, "FeatureCollection without a \"features\" array")),
+            _ => {
+                return Err(Error::format(
+                    path,
+                    "FeatureCollection without a \"features\" array",
+                ));
+            }
         },
         Some("Feature") => vec![json.clone()],
         Some(_) => vec![serde_json::json!({"type": "Feature", "geometry": json, "properties": {}})],
@@ -51,7 +54,10 @@ pub(super) fn read(path: &Path) -> Result<RawFile> {
             props.entry("id".to_string()).or_insert(id);
         }
         match f.get("geometry") {
-            None | Some(Json::Null) => file.problems.push(problem(index, &props, "has no geometry".into())),
+            None | Some(Json::Null) => {
+                file.problems
+                    .push(problem(index, &props, "has no geometry".into()))
+            }
             Some(g) => match geometry(g) {
                 Ok(geometry) => file.features.push(RawFeature {
                     index,
@@ -117,7 +123,10 @@ fn positions(v: &Json) -> std::result::Result<Vec<Coord<f64>>, String> {
 fn line(v: &Json) -> std::result::Result<LineString<f64>, String> {
     let p = positions(v)?;
     if p.len() < 2 {
-        return Err(format!("a line needs at least 2 positions, found {}", p.len()));
+        return Err(format!(
+            "a line needs at least 2 positions, found {}",
+            p.len()
+        ));
     }
     Ok(LineString(p))
 }
@@ -125,7 +134,10 @@ fn line(v: &Json) -> std::result::Result<LineString<f64>, String> {
 fn ring(v: &Json, which: &str) -> std::result::Result<LineString<f64>, String> {
     let p = positions(v)?;
     if p.len() < 4 {
-        return Err(format!("{which} ring has {} positions; a ring needs at least 4", p.len()));
+        return Err(format!(
+            "{which} ring has {} positions; a ring needs at least 4",
+            p.len()
+        ));
     }
     if p.first() != p.last() {
         return Err(format!(

@@ -31,7 +31,9 @@ impl Value {
         match self {
             Value::Null => None,
             Value::Bool(b) => Some(b.to_string()),
-            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{}", *n as i64)),
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
+                Some(format!("{}", *n as i64))
+            }
             Value::Number(n) => Some(n.to_string()),
             Value::Text(t) if t.trim().is_empty() => None,
             Value::Text(t) => Some(t.trim().to_string()),
@@ -117,7 +119,9 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
         FileKind::GeoJson => geojson_file::read(path),
         FileKind::Csv => csv_file::read(path, opts),
         FileKind::Shapefile => shapefile_file::read(path, opts),
-        FileKind::OsmXml | FileKind::OsmPbf => Err(Error::usage(path, "OSM files are read by the OSM reader")),
+        FileKind::OsmXml | FileKind::OsmPbf => {
+            Err(Error::usage(path, "OSM files are read by the OSM reader"))
+        }
     }
 }
 

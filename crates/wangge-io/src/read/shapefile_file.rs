@@ -18,8 +18,9 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
     let cpg = std::fs::read_to_string(path.with_extension("cpg")).ok();
     let (table, encoding) = match (opts.encoding.as_deref(), cpg.as_deref()) {
         (Some(label), _) | (None, Some(label)) => {
-            let enc = encoding_for_label(label)
-                .ok_or_else(|| Error::format(&dbf_path, format!("unknown encoding {:?}", label.trim())))?;
+            let enc = encoding_for_label(label).ok_or_else(|| {
+                Error::format(&dbf_path, format!("unknown encoding {:?}", label.trim()))
+            })?;
             let t = dbf::parse(&dbf_bytes, enc).map_err(|m| Error::format(&dbf_path, m))?;
             (t, enc.name())
         }
@@ -53,23 +54,41 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
         let shape = match shape {
             Ok(s) => s,
             Err(e) => {
-                return Err(Error::format(path, format!("shape {index} is damaged: {e}")));
+                return Err(Error::format(
+                    path,
+                    format!("shape {index} is damaged: {e}"),
+                ));
             }
         };
         let Some(values) = table.records.get(index) else {
-            return Err(Error::format(&dbf_path, format!("has fewer records than the .shp has shapes (none for shape {index})")));
+            return Err(Error::format(
+                &dbf_path,
+                format!("has fewer records than the .shp has shapes (none for shape {index})"),
+            ));
         };
         if values.is_empty() {
             continue; // deleted record
         }
-        let props: BTreeMap<String, Value> = table.fields.iter().cloned().zip(values.iter().cloned()).collect();
-        let id = props.get("id").or_else(|| props.get("ID")).and_then(Value::as_text);
+        let props: BTreeMap<String, Value> = table
+            .fields
+            .iter()
+            .cloned()
+            .zip(values.iter().cloned())
+            .collect();
+        let id = props
+            .get("id")
+            .or_else(|| props.get("ID"))
+            .and_then(Value::as_text);
         let geometry = match shape {
             shapefile::Shape::NullShape => Err("has no geometry (null shape)".to_string()),
             s => Geometry::<f64>::try_from(s).map_err(|e| format!("unsupported shape: {e}")),
         };
         match geometry {
-            Ok(geometry) => file.features.push(RawFeature { index, geometry, props }),
+            Ok(geometry) => file.features.push(RawFeature {
+                index,
+                geometry,
+                props,
+            }),
             Err(message) => file.problems.push(FeatureProblem { index, id, message }),
         }
     }

@@ -32,14 +32,16 @@ pub fn decode_file(bytes: &[u8], given: Option<&str>) -> Result<(String, &'stati
         } else {
             bytes
         };
-        return decode_strict(body, enc).map(|t| (t, enc.name())).ok_or_else(|| {
-            let hint = if enc == UTF_8 && decode_strict(bytes, GBK).is_some() {
-                "; it decodes as GBK: try --encoding gbk"
-            } else {
-                ""
-            };
-            format!("the text is not valid {}{hint}", enc.name())
-        });
+        return decode_strict(body, enc)
+            .map(|t| (t, enc.name()))
+            .ok_or_else(|| {
+                let hint = if enc == UTF_8 && decode_strict(bytes, GBK).is_some() {
+                    "; it decodes as GBK: try --encoding gbk"
+                } else {
+                    ""
+                };
+                format!("the text is not valid {}{hint}", enc.name())
+            });
     }
     if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return decode_strict(body, UTF_8)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# System packages Wangge needs on Debian 12: PROJ (linked by the proj crate through
+# pkg-config), SQLite, clang for proj-sys' bindgen, and GDAL's ogrinfo (tests check that GDAL
+# reads our GeoPackages). Idempotent: does nothing when everything is there.
+set -euo pipefail
+pkgs=(pkg-config libproj-dev proj-data libsqlite3-dev sqlite3 clang libclang-dev gdal-bin)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

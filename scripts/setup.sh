@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One command from a fresh machine to the main job on the embedded default:
+# installs system packages, builds Wangge, generates the demo city (20,000 households, seed 1)
+# into out/demo.gpkg, imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg when
+# ../shared/data is present, and prints what each workspace holds (and what GDAL sees).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cargo build --release --locked
+mkdir -p out
+bin=target/release/wangge
+$bin generate --households 20000 --seed 1 --workspace out/demo.gpkg --force
+nanjing=../shared/data/osm/nanjing-xuanwu.osm
+if [ -f "$nanjing" ]; then
+  rm -f out/nanjing.gpkg
+  $bin import "$nanjing" --workspace out/nanjing.gpkg
+  $bin info out/nanjing.gpkg
+fi
+echo
+echo "GDAL reads the demo workspace as:"
+ogrinfo -ro -so out/demo.gpkg
+echo
+echo "Open out/demo.gpkg in QGIS, or export a layer: $bin export out/demo.gpkg --layer communities -o out/communities.geojson"
