@@ -13,7 +13,9 @@ use wangge_io::{ImportOptions, Store, osm};
 use wangge_synth::{CityParams, generate};
 
 fn shared(rel: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel)
 }
 
 fn osm_import(c: &mut Criterion) {
@@ -33,7 +35,13 @@ fn osm_import(c: &mut Criterion) {
             b.iter(|| {
                 let dir = tempfile::tempdir().expect("tmp");
                 let mut store = Store::create(dir.path().join("b.gpkg")).expect("create");
-                wangge_io::import(&mut store, std::slice::from_ref(p), &ImportOptions::default(), &NoProgress).expect("import")
+                wangge_io::import(
+                    &mut store,
+                    std::slice::from_ref(p),
+                    &ImportOptions::default(),
+                    &NoProgress,
+                )
+                .expect("import")
             })
         });
     }
@@ -45,17 +53,23 @@ fn generator(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     for households in [20_000u64, 200_000, 1_000_000] {
         g.throughput(Throughput::Elements(households));
-        g.bench_with_input(BenchmarkId::new("city", households), &households, |b, &n| {
-            b.iter(|| generate(&CityParams::new(n, 1), &NoProgress))
-        });
-        g.bench_with_input(BenchmarkId::new("city+gpkg", households), &households, |b, &n| {
-            b.iter(|| {
-                let dir = tempfile::tempdir().expect("tmp");
-                let city = generate(&CityParams::new(n, 1), &NoProgress);
-                let mut store = Store::create(dir.path().join("g.gpkg")).expect("create");
-                store.write(&city, "bench", "", &NoProgress).expect("write");
-            })
-        });
+        g.bench_with_input(
+            BenchmarkId::new("city", households),
+            &households,
+            |b, &n| b.iter(|| generate(&CityParams::new(n, 1), &NoProgress)),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("city+gpkg", households),
+            &households,
+            |b, &n| {
+                b.iter(|| {
+                    let dir = tempfile::tempdir().expect("tmp");
+                    let city = generate(&CityParams::new(n, 1), &NoProgress);
+                    let mut store = Store::create(dir.path().join("g.gpkg")).expect("create");
+                    store.write(&city, "bench", "", &NoProgress).expect("write");
+                })
+            },
+        );
     }
     g.finish();
 }
