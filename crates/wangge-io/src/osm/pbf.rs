@@ -12,26 +12,8 @@ pub(super) fn read(path: &Path) -> Result<OsmData> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut data = OsmData::default();
         let res = reader.for_each(|el| match el {
-            Element::Node(n) => {
-                data.nodes.insert(n.id(), (n.lon(), n.lat()));
-                let tags: Vec<(String, String)> = n
-                    .tags()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect();
-                if !tags.is_empty() {
-                    data.tagged_nodes.push((n.id(), tags));
-                }
-            }
-            Element::DenseNode(n) => {
-                data.nodes.insert(n.id(), (n.lon(), n.lat()));
-                let tags: Vec<(String, String)> = n
-                    .tags()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect();
-                if !tags.is_empty() {
-                    data.tagged_nodes.push((n.id(), tags));
-                }
-            }
+            Element::Node(n) => add_node(&mut data, n.id(), n.lon(), n.lat(), n.tags()),
+            Element::DenseNode(n) => add_node(&mut data, n.id(), n.lon(), n.lat(), n.tags()),
             Element::Way(w) => data.ways.push(Way {
                 id: w.id(),
                 refs: w.refs().collect(),
@@ -69,5 +51,19 @@ pub(super) fn read(path: &Path) -> Result<OsmData> {
             format!("truncated or damaged PBF: {e}"),
         )),
         Err(_) => Err(Error::format(path, "damaged PBF (the decoder gave up)")),
+    }
+}
+
+fn add_node<'a>(
+    data: &mut OsmData,
+    id: i64,
+    lon: f64,
+    lat: f64,
+    tags: impl Iterator<Item = (&'a str, &'a str)>,
+) {
+    data.nodes.insert(id, (lon, lat));
+    let tags: Vec<(String, String)> = tags.map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    if !tags.is_empty() {
+        data.tagged_nodes.push((id, tags));
     }
 }
