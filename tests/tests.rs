@@ -6,4 +6,5 @@ mod bad_inputs;
 mod cli;
 mod crs;
 mod generate;
+mod partition;
 mod real_data;

@@ -9,6 +9,7 @@ pub mod households;
 pub mod index;
 pub mod local_frame;
 pub mod model;
+pub mod partition;
 pub mod progress;
 pub mod timestamp;
 pub mod values;

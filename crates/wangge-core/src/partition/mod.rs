@@ -1,0 +1,22 @@
+//! Grid partitioning: a community's address points are grouped into grids of at most `cap`
+//! households, each one connected polygon, the grids tiling the community exactly.
+//!
+//! Pipeline (one module each): `units` (buildings, split only when they alone exceed the cap)
+//! → `cells` (Voronoi cells of the units in local metres, adjacency weighted by shared boundary
+//! length, cheaper across streets) → `bisect` (recursive sweep bisection with the cap as a hard
+//! bound, trying k = LB, LB+1, ...) → `repair` (reconnect split grids) → `polygons` (dissolve
+//! cells per grid, clip to the community) → `metrics` (compactness, streets, fill).
+
+mod bisect;
+mod cells;
+mod metrics;
+mod plan;
+mod polygons;
+mod repair;
+mod units;
+mod workspace;
+
+pub use metrics::{Metrics, polsby_popper, reock};
+pub use plan::{CommunityInput, CommunityPlan, Entrance, GridResult, PartitionError, Partitioner, StreetLine};
+pub use units::{Split, SplitKind};
+pub use workspace::{WorkspacePlan, inputs, partition_all};

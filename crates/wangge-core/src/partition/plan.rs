@@ -1,0 +1,349 @@
+//! The partitioner: builder, input and output types, and the run over one community.
+
+use super::bisect::{self, Graph};
+use super::cells::{self, Edge};
+use super::metrics::{self, Metrics};
+use super::polygons;
+use super::repair;
+use super::units::{self, Ent, Split};
+use crate::LocalFrame;
+use geo::{Area, BooleanOps, BoundingRect, Centroid, Intersects};
+use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
+use thiserror::Error;
+
+/// A street line for the partitioner (lon/lat) with its `highway` class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreetLine {
+    pub highway: String,
+    pub line: LineString<f64>,
+}
+
+/// An address point to place in a grid (lon/lat).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entrance {
+    pub key: String,
+    pub building: Option<String>,
+    pub households: u32,
+    pub floors: Option<u32>,
+    pub location: Point<f64>,
+}
+
+/// One community to partition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommunityInput {
+    pub code: String,
+    pub polygon: MultiPolygon<f64>,
+    pub entrances: Vec<Entrance>,
+    /// Streets near the community (others are ignored).
+    pub streets: Vec<StreetLine>,
+}
+
+/// One grid of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridResult {
+    /// Community code + 3-digit serial (west→east, north→south).
+    pub code: String,
+    pub serial: u32,
+    pub households: u32,
+    /// (entrance key, households of that entrance in this grid).
+    pub members: Vec<(String, u32)>,
+    /// lon/lat.
+    pub polygon: Polygon<f64>,
+    pub area_m2: f64,
+    pub polsby_popper: f64,
+    pub reock: f64,
+    /// Service workers at 1 per 100 households.
+    pub workers: u32,
+}
+
+/// A community's plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommunityPlan {
+    pub code: String,
+    pub grids: Vec<GridResult>,
+    pub splits: Vec<Split>,
+    /// Hard-constraint violations found by the final check (empty when all hold).
+    pub violations: Vec<String>,
+    pub metrics: Metrics,
+}
+
+/// Why a community cannot be partitioned.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum PartitionError {
+    /// No address point lies in the community.
+    #[error("community {community}: no address points inside; it cannot be divided into grids")]
+    NoAddressPoints { community: String },
+    /// The community polygon is empty.
+    #[error("community {community}: empty polygon")]
+    EmptyPolygon { community: String },
+    /// A cap of 0.
+    #[error("the household cap must be at least 1")]
+    Cap,
+}
+
+/// Partitions communities into grids of at most `cap` households.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partitioner {
+    cap: u32,
+    seed: u64,
+    directions: usize,
+}
+
+impl Partitioner {
+    /// A partitioner with a household cap (Chinese practice: 200).
+    pub fn new(cap: u32) -> Result<Self, PartitionError> {
+        if cap == 0 {
+            return Err(PartitionError::Cap);
+        }
+        Ok(Self { cap, seed: 0, directions: 12 })
+    }
+
+    /// Seed: rotates the sweep directions (same seed, same plan).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Number of sweep directions tried per cut (default 12).
+    pub fn directions(mut self, n: usize) -> Self {
+        self.directions = n.max(1);
+        self
+    }
+
+    /// The cap.
+    pub fn cap(&self) -> u32 {
+        self.cap
+    }
+
+    /// Partitions one community.
+    pub fn run(&self, input: &CommunityInput) -> Result<CommunityPlan, PartitionError> {
+        let code = input.code.clone();
+        let Some(c) = input.polygon.centroid() else {
+            return Err(PartitionError::EmptyPolygon { community: code });
+        };
+        if input.entrances.is_empty() {
+            return Err(PartitionError::NoAddressPoints { community: code });
+        }
+        let frame = LocalFrame::new(c.x(), c.y());
+        let poly = frame.project(&input.polygon);
+        let bb = poly.bounding_rect();
+        let streets: Vec<StreetLine> = input
+            .streets
+            .iter()
+            .map(|s| StreetLine { highway: s.highway.clone(), line: frame.project(&s.line) })
+            .filter(|s| match (s.line.bounding_rect(), bb) {
+                (Some(a), Some(b)) => a.intersects(&b),
+                _ => false,
+            })
+            .collect();
+        let ents: Vec<Ent> = input
+            .entrances
+            .iter()
+            .map(|e| Ent { building: e.building.clone(), households: e.households, floors: e.floors, at: frame.forward(e.location.0) })
+            .collect();
+        let keys: Vec<String> = input.entrances.iter().map(|e| e.key.clone()).collect();
+        let mut u = units::build(&ents, &keys, self.cap);
+        dedupe_sites(&mut u.sites);
+        let cells = cells::build(&u.sites, &poly, &streets);
+        // Unit graph from the site graph. Parts of a floor-split entrance are grids of their
+        // own (each a slice of the entrance's cell), so no other unit links to them.
+        let mut at_site: Vec<Vec<usize>> = vec![Vec::new(); u.sites.len()];
+        for (i, unit) in u.units.iter().enumerate() {
+            at_site[unit.site].push(i);
+        }
+        let sliced: std::collections::HashSet<usize> = u.sliced_sites.iter().copied().collect();
+        let n = u.units.len();
+        let mut adj: Vec<Vec<Edge>> = vec![Vec::new(); n];
+        for (i, unit) in u.units.iter().enumerate() {
+            if sliced.contains(&unit.site) {
+                continue;
+            }
+            for e in &cells.adj[unit.site] {
+                if sliced.contains(&e.to) {
+                    continue;
+                }
+                for &v in &at_site[e.to] {
+                    adj[i].push(*e);
+                    adj[i].last_mut().expect("just pushed").to = v;
+                }
+            }
+        }
+        let at: Vec<Coord<f64>> = u.units.iter().map(|x| u.sites[x.site]).collect();
+        let households: Vec<u32> = u.units.iter().map(|x| x.households).collect();
+        let total: u64 = households.iter().map(|&h| u64::from(h)).sum();
+        let lb = (total.div_ceil(u64::from(self.cap)) as usize).max(1);
+        let offset = (self.seed % 997) as f64 / 997.0 * std::f64::consts::PI / self.directions as f64;
+        let angles: Vec<f64> = (0..self.directions).map(|j| offset + std::f64::consts::PI * j as f64 / self.directions as f64).collect();
+        let g = Graph { at: &at, households: &households, adj: &adj, cap: self.cap, angles: &angles };
+        let (fixed, free): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| sliced.contains(&u.units[i].site));
+        let free_total: u64 = free.iter().map(|&i| u64::from(households[i])).sum();
+        let free_lb = free_total.div_ceil(u64::from(self.cap)) as usize;
+        let mut grids = if free.is_empty() {
+            Vec::new()
+        } else {
+            (free_lb.max(1)..=free.len())
+                .find_map(|k| bisect::partition(&g, free.clone(), k))
+                .unwrap_or_else(|| free.iter().map(|&i| vec![i]).collect())
+        };
+        grids.extend(fixed.into_iter().map(|i| vec![i]));
+        repair::reconnect(&mut grids, &adj, &households, self.cap);
+        repair::merge_small(&mut grids, &adj, &households, self.cap);
+
+        // Serial order: north→south bands of 150 m, west→east within a band.
+        let centre = |gr: &Vec<usize>| {
+            let w: f64 = gr.len() as f64;
+            let (x, y) = gr.iter().fold((0.0, 0.0), |(x, y), &i| (x + at[i].x, y + at[i].y));
+            (x / w, y / w)
+        };
+        grids.sort_by(|a, b| {
+            let (ax, ay) = centre(a);
+            let (bx, by) = centre(b);
+            let (ba, bb) = ((-ay / 150.0).floor(), (-by / 150.0).floor());
+            ba.total_cmp(&bb).then(ax.total_cmp(&bx))
+        });
+        let codes: Vec<String> = (1..=grids.len()).map(|s| format!("{code}{s:03}")).collect();
+
+        // Geometry: cells per grid, with slices for sites shared by several units.
+        let mut slice_of: std::collections::HashMap<usize, MultiPolygon<f64>> = std::collections::HashMap::new();
+        for &s in &u.sliced_sites {
+            let region = MultiPolygon(vec![cells.cells[s].clone()]).intersection(&poly);
+            for (k, piece) in polygons::slices(&region, at_site[s].len()).into_iter().enumerate() {
+                slice_of.insert(at_site[s][k], piece);
+            }
+        }
+        let pieces: Vec<Vec<MultiPolygon<f64>>> = grids
+            .iter()
+            .map(|gr| {
+                gr.iter()
+                    .map(|&i| slice_of.get(&i).cloned().unwrap_or_else(|| MultiPolygon(vec![cells.cells[u.units[i].site].clone()])))
+                    .collect()
+            })
+            .collect();
+        let grid_sites: Vec<Vec<Coord<f64>>> = grids
+            .iter()
+            .map(|gr| {
+                gr.iter()
+                    .map(|&i| match slice_of.get(&i).and_then(|p| p.centroid()) {
+                        Some(c) => c.0,
+                        None => u.sites[u.units[i].site],
+                    })
+                    .collect()
+            })
+            .collect();
+        let dissolved = polygons::dissolve(pieces, &grid_sites, &poly, &codes);
+        let mut violations = dissolved.problems;
+
+        // Results and checks.
+        let mut owner = vec![0usize; n];
+        for (gi, gr) in grids.iter().enumerate() {
+            for &i in gr {
+                owner[i] = gi;
+            }
+        }
+        let big = households.iter().filter(|&&h| 2 * h > self.cap).count();
+        let mut m = Metrics { communities: 1, households: total, lower_bound: lb, packing_bound: lb.max(big), grids: grids.len(), ..Metrics::default() };
+        let mut pps = Vec::new();
+        let mut reocks = Vec::new();
+        let mut results = Vec::new();
+        for (gi, gr) in grids.iter().enumerate() {
+            let hh: u32 = gr.iter().map(|&i| households[i]).sum();
+            if hh > self.cap {
+                m.over_cap += 1;
+                violations.push(format!("grid {} holds {hh} households, over the cap of {}", codes[gi], self.cap));
+            }
+            if repair::components(gr, &adj, &households, &owner, gi).len() > 1 {
+                m.disconnected += 1;
+                violations.push(format!("grid {} is not connected", codes[gi]));
+            }
+            let local = &dissolved.polygons[gi];
+            let pp = metrics::polsby_popper(local);
+            let re = metrics::reock(local);
+            pps.push(pp);
+            reocks.push(re);
+            m.workers += u64::from(hh.div_ceil(100));
+            let mut members: Vec<(String, u32)> = gr
+                .iter()
+                .flat_map(|&i| u.units[i].members.iter().map(|&(e, h)| (keys[e].clone(), h)))
+                .collect();
+            members.sort();
+            results.push(GridResult {
+                code: codes[gi].clone(),
+                serial: gi as u32 + 1,
+                households: hh,
+                members,
+                polygon: frame.unproject(local),
+                area_m2: local.unsigned_area(),
+                polsby_popper: pp,
+                reock: re,
+                workers: hh.div_ceil(100),
+            });
+        }
+        for i in 0..n {
+            for e in &adj[i] {
+                if e.to <= i {
+                    continue;
+                }
+                if owner[i] != owner[e.to] {
+                    m.boundary_m += e.length_m;
+                    if e.street <= 0.3 {
+                        m.boundary_on_street_m += e.length_m;
+                    }
+                }
+            }
+        }
+        m.grids_cut_by_arterial = grids
+            .iter()
+            .enumerate()
+            .filter(|(gi, gr)| gr.iter().any(|&i| adj[i].iter().any(|e| owner[e.to] == *gi && e.street <= 0.1)))
+            .count();
+        m.street_share = if m.boundary_m > 0.0 { m.boundary_on_street_m / m.boundary_m } else { 0.0 };
+        m.fill_mean = total as f64 / grids.len().max(1) as f64;
+        m.set_compactness(&pps, &reocks);
+
+        // Tiling: areas add up, neighbours do not overlap.
+        let community_area = poly.unsigned_area();
+        let sum: f64 = dissolved.polygons.iter().map(|p| p.unsigned_area()).sum();
+        if community_area > 0.0 && ((sum - community_area) / community_area).abs() > 1e-6 {
+            violations.push(format!("grid areas sum to {sum:.3} m², the community has {community_area:.3} m²"));
+        }
+        for a in 0..dissolved.polygons.len() {
+            for b in a + 1..dissolved.polygons.len() {
+                let (pa, pb) = (&dissolved.polygons[a], &dissolved.polygons[b]);
+                if pa.bounding_rect().zip(pb.bounding_rect()).is_some_and(|(x, y)| x.intersects(&y)) {
+                    let overlap = pa.intersection(pb).unsigned_area();
+                    if overlap > 1e-6 * community_area.max(1.0) {
+                        violations.push(format!("grids {} and {} overlap by {overlap:.3} m²", codes[a], codes[b]));
+                    }
+                }
+            }
+        }
+        // Every entrance's households are placed exactly once.
+        let mut placed: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+        for r in &results {
+            for (k, h) in &r.members {
+                *placed.entry(k.as_str()).or_default() += u64::from(*h);
+            }
+        }
+        for e in &input.entrances {
+            if placed.get(e.key.as_str()).copied().unwrap_or(u64::MAX) != u64::from(e.households) {
+                violations.push(format!("address point {} is not placed exactly once", e.key));
+            }
+        }
+        Ok(CommunityPlan { code, grids: results, splits: u.splits, violations, metrics: m })
+    }
+}
+
+/// Moves coincident sites apart by a centimetre so every site has its own Voronoi cell.
+fn dedupe_sites(sites: &mut [Coord<f64>]) {
+    let mut seen: std::collections::HashMap<(i64, i64), u32> = std::collections::HashMap::new();
+    for s in sites.iter_mut() {
+        let key = ((s.x * 1000.0).round() as i64, (s.y * 1000.0).round() as i64);
+        let n = seen.entry(key).or_default();
+        if *n > 0 {
+            let a = f64::from(*n) * 2.399_963;
+            s.x += 0.01 * a.cos() * f64::from(*n);
+            s.y += 0.01 * a.sin() * f64::from(*n);
+        }
+        *n += 1;
+    }
+}

@@ -1,0 +1,113 @@
+//! Connectivity repair: a grid whose units fall apart in the adjacency graph keeps its
+//! heaviest component; every other component moves to the neighbouring grid that shares the
+//! longest boundary with it and still has room, or becomes a grid of its own.
+
+use super::cells::Edge;
+
+/// Connected components of `grid`'s units (unit indices), heaviest first.
+pub fn components(grid: &[usize], adj: &[Vec<Edge>], households: &[u32], owner: &[usize], me: usize) -> Vec<Vec<usize>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut comps = Vec::new();
+    for &start in grid {
+        if !seen.insert(start) {
+            continue;
+        }
+        let mut comp = vec![start];
+        let mut stack = vec![start];
+        while let Some(u) = stack.pop() {
+            for e in &adj[u] {
+                if owner[e.to] == me && seen.insert(e.to) {
+                    comp.push(e.to);
+                    stack.push(e.to);
+                }
+            }
+        }
+        comp.sort_unstable();
+        comps.push(comp);
+    }
+    comps.sort_by_key(|c| std::cmp::Reverse((c.iter().map(|&u| households[u]).sum::<u32>(), c.len())));
+    comps
+}
+
+/// Makes every grid connected; returns the number of moves. `grids` are unit lists.
+pub fn reconnect(grids: &mut Vec<Vec<usize>>, adj: &[Vec<Edge>], households: &[u32], cap: u32) -> usize {
+    let n_units = households.len();
+    let mut moves = 0;
+    for _round in 0..(4 * n_units + 4) {
+        let mut owner = vec![usize::MAX; n_units];
+        for (g, units) in grids.iter().enumerate() {
+            for &u in units {
+                owner[u] = g;
+            }
+        }
+        let sums: Vec<u32> = grids.iter().map(|g| g.iter().map(|&u| households[u]).sum()).collect();
+        let mut changed = false;
+        for g in 0..grids.len() {
+            let comps = components(&grids[g], adj, households, &owner, g);
+            if comps.len() <= 1 {
+                continue;
+            }
+            // Move the lightest stray component.
+            let Some(stray) = comps.last().cloned() else { continue };
+            let load: u32 = stray.iter().map(|&u| households[u]).sum();
+            let mut shared: std::collections::BTreeMap<usize, f64> = std::collections::BTreeMap::new();
+            for &u in &stray {
+                for e in &adj[u] {
+                    let o = owner[e.to];
+                    if o != g && o != usize::MAX {
+                        *shared.entry(o).or_default() += e.length_m;
+                    }
+                }
+            }
+            let target = shared
+                .iter()
+                .filter(|(o, _)| sums[**o] + load <= cap)
+                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(o, _)| *o);
+            grids[g].retain(|u| !stray.contains(u));
+            match target {
+                Some(t) => grids[t].extend(stray),
+                None => grids.push(stray),
+            }
+            moves += 1;
+            changed = true;
+            break;
+        }
+        if !changed {
+            break;
+        }
+    }
+    grids.retain(|g| !g.is_empty());
+    moves
+}
+
+/// Merges adjacent grids while their sum fits the cap, the pair with the longest shared
+/// boundary first (keeps grids compact); returns the number of merges. `closed` grids (floor
+/// slices) never merge.
+pub fn merge_small(grids: &mut Vec<Vec<usize>>, adj: &[Vec<Edge>], households: &[u32], cap: u32) -> usize {
+    let mut merges = 0;
+    loop {
+        let mut owner = vec![usize::MAX; households.len()];
+        for (g, units) in grids.iter().enumerate() {
+            for &u in units {
+                owner[u] = g;
+            }
+        }
+        let sums: Vec<u32> = grids.iter().map(|g| g.iter().map(|&u| households[u]).sum()).collect();
+        let mut shared: std::collections::BTreeMap<(usize, usize), f64> = std::collections::BTreeMap::new();
+        for (u, edges) in adj.iter().enumerate() {
+            for e in edges {
+                let (a, b) = (owner[u], owner[e.to]);
+                if a < b && a != usize::MAX && b != usize::MAX && sums[a] + sums[b] <= cap {
+                    *shared.entry((a, b)).or_default() += e.length_m;
+                }
+            }
+        }
+        let Some((&(a, b), _)) = shared.iter().max_by(|x, y| x.1.total_cmp(y.1).then(y.0.cmp(x.0))) else { break };
+        let moved = std::mem::take(&mut grids[b]);
+        grids[a].extend(moved);
+        grids.retain(|g| !g.is_empty());
+        merges += 1;
+    }
+    merges
+}

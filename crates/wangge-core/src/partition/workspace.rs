@@ -1,0 +1,136 @@
+//! Partitioning a whole dataset: address points are assigned to communities through the
+//! R-tree, streets near each community are gathered, communities run in parallel on all cores.
+
+use super::metrics::Metrics;
+use super::plan::{CommunityInput, CommunityPlan, Entrance, PartitionError, Partitioner, StreetLine};
+use crate::index::{PolygonIndex, frame_for};
+use crate::{Dataset, Progress};
+use geo::BoundingRect;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+use std::sync::Mutex;
+
+/// The plan of a whole dataset.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkspacePlan {
+    pub communities: Vec<CommunityPlan>,
+    /// Communities that could not be partitioned, with the reason.
+    pub errors: Vec<PartitionError>,
+    /// Address points in no community (listed exceptions).
+    pub outside: Vec<String>,
+    /// Address points in more than one community (placed in the first by key order).
+    pub ambiguous: Vec<String>,
+    pub metrics: Metrics,
+}
+
+/// Builds one input per community.
+pub fn inputs(data: &Dataset) -> (Vec<CommunityInput>, Vec<String>, Vec<String>) {
+    let frame = frame_for(data);
+    let index = PolygonIndex::new(frame, data.communities.iter().map(|c| &c.geometry));
+    let mut per: Vec<Vec<Entrance>> = vec![Vec::new(); data.communities.len()];
+    let mut outside = Vec::new();
+    let mut ambiguous = Vec::new();
+    for a in &data.address_points {
+        let hits = index.containing(a.location);
+        let Some(&first) = hits.first() else {
+            outside.push(a.key.clone());
+            continue;
+        };
+        if hits.len() > 1 {
+            ambiguous.push(a.key.clone());
+        }
+        per[first].push(Entrance {
+            key: a.key.clone(),
+            building: a.building.clone(),
+            households: a.households,
+            floors: a.floors,
+            location: a.location,
+        });
+    }
+    let street_boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = data
+        .streets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let r = s.geometry.bounding_rect()?;
+            Some(GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
+        })
+        .collect();
+    let streets = RTree::bulk_load(street_boxes);
+    let inputs = data
+        .communities
+        .iter()
+        .zip(per)
+        .map(|(c, entrances)| {
+            let near = c.geometry.bounding_rect().map(|r| {
+                let pad = 0.0005; // about 50 m
+                let env = AABB::from_corners([r.min().x - pad, r.min().y - pad], [r.max().x + pad, r.max().y + pad]);
+                let mut idx: Vec<usize> = streets.locate_in_envelope_intersecting(&env).map(|s| s.data).collect();
+                idx.sort_unstable();
+                idx.into_iter()
+                    .map(|i| StreetLine { highway: data.streets[i].highway.clone(), line: data.streets[i].geometry.clone() })
+                    .collect()
+            });
+            CommunityInput { code: c.key.clone(), polygon: c.geometry.clone(), entrances, streets: near.unwrap_or_default() }
+        })
+        .collect();
+    (inputs, outside, ambiguous)
+}
+
+/// Partitions every community of a dataset.
+pub fn partition_all(p: &Partitioner, data: &Dataset, progress: &dyn Progress) -> WorkspacePlan {
+    let (inputs, outside, ambiguous) = inputs(data);
+    progress.start("partitioning", Some(inputs.len() as u64));
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(inputs.len().max(1));
+    let next = Mutex::new(0usize);
+    let results: Mutex<Vec<(usize, Result<CommunityPlan, PartitionError>)>> = Mutex::new(Vec::with_capacity(inputs.len()));
+    let done = Mutex::new(0u64);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = {
+                    let Ok(mut n) = next.lock() else { return };
+                    let i = *n;
+                    *n += 1;
+                    i
+                };
+                let Some(input) = inputs.get(i) else { return };
+                let r = p.run(input);
+                if let Ok(mut all) = results.lock() {
+                    all.push((i, r));
+                }
+                if let Ok(mut d) = done.lock() {
+                    *d += 1;
+                }
+            });
+        }
+        // Progress from this thread.
+        let mut shown = 0;
+        loop {
+            let d = done.lock().map(|d| *d).unwrap_or(inputs.len() as u64);
+            if d > shown {
+                progress.advance(d - shown);
+                shown = d;
+            }
+            if d >= inputs.len() as u64 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    });
+    progress.finish();
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _)| *i);
+    let mut plan = WorkspacePlan { outside, ambiguous, ..WorkspacePlan::default() };
+    for (_, r) in results {
+        match r {
+            Ok(c) => plan.communities.push(c),
+            Err(e) => plan.errors.push(e),
+        }
+    }
+    let parts: Vec<&Metrics> = plan.communities.iter().map(|c| &c.metrics).collect();
+    let pp: Vec<f64> = plan.communities.iter().flat_map(|c| c.grids.iter().map(|g| g.polsby_popper)).collect();
+    let reock: Vec<f64> = plan.communities.iter().flat_map(|c| c.grids.iter().map(|g| g.reock)).collect();
+    plan.metrics = Metrics::from_parts(&parts, &pp, &reock);
+    plan
+}
