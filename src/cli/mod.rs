@@ -3,6 +3,7 @@
 mod generate;
 mod import;
 mod info;
+mod partition;
 mod progress;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ enum Command {
     Generate(generate::Args),
     /// Import OSM, GeoJSON, CSV or Shapefile data into a workspace (all files in one transaction).
     Import(Box<import::Args>),
+    /// Divide every community into grids of at most --cap households (a new plan version).
+    Partition(partition::Args),
     /// Export a workspace layer as GeoJSON, CSV or GeoPackage.
     Export(ExportArgs),
     /// Print a workspace's layers, counts and households.
@@ -36,9 +39,12 @@ enum Command {
 struct ExportArgs {
     /// The workspace (.gpkg).
     workspace: PathBuf,
-    /// Layer: communities, buildings, address_points, facilities, streets, incidents.
+    /// Layer: communities, buildings, address_points, facilities, streets, incidents, grids.
     #[arg(long)]
     layer: String,
+    /// Plan version for --layer grids (default: the newest).
+    #[arg(long)]
+    plan: Option<i64>,
     /// Output file; the format follows the extension (.geojson, .csv, .gpkg).
     #[arg(short, long)]
     output: PathBuf,
@@ -56,10 +62,11 @@ pub fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Generate(a) => generate::run(&a),
         Command::Import(a) => import::run(&a),
+        Command::Partition(a) => partition::run(&a),
         Command::Export(a) => {
             let start = std::time::Instant::now();
             let store = wangge_io::Store::open(&a.workspace)?;
-            let n = wangge_io::export::export(&store, &a.layer, &a.output)?;
+            let n = wangge_io::export::export(&store, &a.layer, &a.output, a.plan)?;
             println!(
                 "exported {n} {} to {} in {:.1} s",
                 a.layer,

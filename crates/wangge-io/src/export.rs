@@ -1,7 +1,7 @@
 //! Exports a workspace layer as GeoJSON, CSV (WKT geometry, UTF-8 with BOM for Excel) or a
 //! GeoPackage holding that one layer.
 
-use crate::gpkg::{LAYERS, Layer, Store};
+use crate::gpkg::{GRIDS, LAYERS, Layer, Store};
 use crate::{Error, Result};
 use geo_types::Geometry;
 use rusqlite::types::ValueRef;
@@ -39,6 +39,9 @@ impl Format {
 
 /// Finds a layer by name.
 pub fn layer(name: &str) -> Result<&'static Layer> {
+    if name == GRIDS.name {
+        return Ok(&GRIDS);
+    }
     LAYERS
         .iter()
         .find(|l| l.name == name)
@@ -46,15 +49,42 @@ pub fn layer(name: &str) -> Result<&'static Layer> {
             path: name.into(),
             message: format!(
                 "no such layer; layers are {}",
-                LAYERS.iter().map(|l| l.name).collect::<Vec<_>>().join(", ")
+                LAYERS
+                    .iter()
+                    .map(|l| l.name)
+                    .chain([GRIDS.name])
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         })
 }
 
-/// Writes one layer to `out`; returns the number of features written.
-pub fn export(store: &Store, layer_name: &str, out: &Path) -> Result<usize> {
+/// Writes one layer to `out`; returns the number of features written. Grids are those of
+/// `plan`, or of the newest plan.
+pub fn export(store: &Store, layer_name: &str, out: &Path, plan: Option<i64>) -> Result<usize> {
     let layer = layer(layer_name)?;
+    let plan = if layer.name == GRIDS.name {
+        let p = match plan {
+            Some(p) => Some(p),
+            None => store.latest_plan()?,
+        };
+        Some(p.ok_or_else(|| {
+            Error::usage(
+                store.path(),
+                "has no grid plan yet: run wangge partition first",
+            )
+        })?)
+    } else {
+        None
+    };
     match Format::of(out)? {
+        Format::GeoPackage if layer.name == GRIDS.name => {
+            if out.exists() {
+                std::fs::remove_file(out).map_err(|e| Error::io(out, e))?;
+            }
+            let target = Store::create(out)?;
+            store.copy_plan_to(&target, plan.unwrap_or_default())
+        }
         Format::GeoPackage => {
             if out.exists() {
                 std::fs::remove_file(out).map_err(|e| Error::io(out, e))?;
@@ -81,7 +111,7 @@ pub fn export(store: &Store, layer_name: &str, out: &Path) -> Result<usize> {
         }
         Format::GeoJson => {
             let mut features = Vec::new();
-            store.read_layer(layer, |g, key, row| {
+            store.read_layer_where(layer, plan, |g, key, row| {
                 let mut props = serde_json::Map::new();
                 props.insert("key".into(), key.into());
                 for (i, (col, _)) in layer.columns.iter().enumerate() {
@@ -115,7 +145,7 @@ pub fn export(store: &Store, layer_name: &str, out: &Path) -> Result<usize> {
                 header.extend(layer.columns.iter().map(|c| c.0.to_string()));
                 w.write_record(&header).map_err(err)?;
                 let mut failure = None;
-                store.read_layer(layer, |g, key, row| {
+                store.read_layer_where(layer, plan, |g, key, row| {
                     let mut rec = vec![key, wkt_of(&g)];
                     for i in 0..layer.columns.len() {
                         rec.push(match row.get_ref(i + 3)? {

@@ -250,6 +250,19 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
 
 /// One gated compound filling a community cell: walk-up slabs, point towers or both, with
 /// lanes between the rows and unit entrances on the south façades.
+/// A building planned in a row, before the rows are spread over the compound.
+struct Planned {
+    x: f64,
+    len: f64,
+    units: u32,
+    floors: u32,
+    per_floor: u32,
+    tower: bool,
+}
+
+/// One gated compound filling a community cell: walk-up slabs, point towers or both. Rows are
+/// planned first (until the household target is met), then spread evenly over the compound's
+/// depth, with a lane along each row and unit entrances on the south façades.
 fn compound(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64, target: u32) {
     let style = r.weighted(&[0.45, 0.35, 0.2]); // walk-up, tower, mixed
     let (ix0, iy0, ix1, iy1) = (
@@ -268,85 +281,121 @@ fn compound(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64, target: 
         &[("service", "driveway")],
     );
     let mut households = 0u32;
-    let mut y = iy0 + 8.0;
-    let mut row = 0;
-    let mut n_building = 0;
-    while y < iy1 - 20.0 && households < target {
+    let mut rows: Vec<(f64, Vec<Planned>)> = Vec::new(); // (depth, buildings)
+    let mut used = 0.0;
+    while households < target {
         let tower_row = match style {
             0 => false,
             1 => true,
-            _ => row % 2 == 1,
+            _ => rows.len() % 2 == 1,
         };
-        let depth = if tower_row { 22.0 } else { 12.0 };
-        if y + depth > iy1 {
+        let (depth, gap) = if tower_row {
+            (22.0, 40.0)
+        } else {
+            (12.0, 22.0)
+        };
+        if used + depth + 8.0 > iy1 - iy0 {
             break;
         }
-        // A lane along the south side of the row, from the central lane to both fences.
+        let mut row = Vec::new();
+        for (from, to) in [(ix0 + 4.0, mid - 8.0), (mid + 8.0, ix1 - 4.0)] {
+            let mut x = from;
+            while households < target {
+                let p = if tower_row {
+                    if r.chance(0.06) {
+                        Planned {
+                            x,
+                            len: 28.0,
+                            units: 1,
+                            floors: r.int(30, 34),
+                            per_floor: r.int(7, 8),
+                            tower: true,
+                        }
+                    } else {
+                        Planned {
+                            x,
+                            len: 28.0,
+                            units: r.int(1, 2),
+                            floors: r.int(18, 33),
+                            per_floor: r.int(2, 4),
+                            tower: true,
+                        }
+                    }
+                } else {
+                    // 多层 walk-ups: 2-4 stair units, mostly 6 floors, 2 flats per landing.
+                    let units = r.int(2, 4);
+                    Planned {
+                        x,
+                        len: f64::from(units) * 14.0,
+                        units,
+                        floors: [5, 6, 6, 6, 7][r.int(0, 4) as usize],
+                        per_floor: 2,
+                        tower: false,
+                    }
+                };
+                if x + p.len > to {
+                    break;
+                }
+                x += p.len + if p.tower { 30.0 } else { 10.0 };
+                households += p.units * p.floors * p.per_floor;
+                row.push(p);
+            }
+        }
+        used += depth + gap;
+        rows.push((depth, row));
+    }
+    // Spread the rows over the depth of the compound.
+    let depths: f64 = rows.iter().map(|(d, _)| d).sum();
+    let free = (iy1 - iy0 - 8.0 - depths).max(0.0);
+    let step = if rows.len() > 1 {
+        free / rows.len() as f64
+    } else {
+        free / 2.0
+    };
+    let mut y = iy0 + 8.0 + step / 2.0;
+    let mut n_building = 0;
+    for (row_no, (depth, row)) in rows.into_iter().enumerate() {
         b.street(
-            format!("synth:{code}:row{row}"),
+            format!("synth:{code}:row{row_no}"),
             "footway",
             None,
             &[(ix0, y - 4.0), (ix1, y - 4.0)],
             &[],
         );
-        for (from, to) in [(ix0 + 4.0, mid - 8.0), (mid + 8.0, ix1 - 4.0)] {
-            let mut x = from;
-            loop {
-                if households >= target {
-                    break;
-                }
-                let (len, units, floors, per_floor, tower) = if tower_row {
-                    let superlative = r.chance(0.06);
-                    if superlative {
-                        (28.0, 1, r.int(30, 34), r.int(7, 8), true)
-                    } else {
-                        (28.0, r.int(1, 2), r.int(18, 33), r.int(2, 4), true)
-                    }
+        for p in row {
+            let key = format!("synth:{code}:b{n_building}");
+            n_building += 1;
+            let hh_unit = p.floors * p.per_floor;
+            b.out.buildings.push(Building {
+                key: key.clone(),
+                kind: if p.tower {
+                    "residential".into()
                 } else {
-                    let units = r.int(3, 5);
-                    (units as f64 * 14.0, units, r.int(5, 7), 2, false)
-                };
-                if x + len > to {
-                    break;
-                }
-                let key = format!("synth:{code}:b{n_building}");
-                n_building += 1;
-                let hh_unit = floors * per_floor;
-                let total = hh_unit * units;
-                b.out.buildings.push(Building {
-                    key: key.clone(),
-                    kind: if tower {
-                        "residential".into()
-                    } else {
-                        "apartments".into()
-                    },
-                    name: Some(format!("{}栋", n_building)),
-                    levels_given: Some(floors),
-                    levels: floors,
-                    footprint_m2: len * depth,
-                    households: total,
+                    "apartments".into()
+                },
+                name: Some(format!("{n_building}栋")),
+                levels_given: Some(p.floors),
+                levels: p.floors,
+                footprint_m2: p.len * depth,
+                households: hh_unit * p.units,
+                households_estimated: false,
+                geometry: b.rect(p.x, y, p.x + p.len, y + depth),
+            });
+            for u in 0..p.units {
+                let ux = p.x + (f64::from(u) + 0.5) * p.len / f64::from(p.units);
+                let loc = b.ll(ux, y - 0.5);
+                b.out.address_points.push(AddressPoint {
+                    key: format!("{key}:u{}", u + 1),
+                    building: Some(key.clone()),
+                    households: hh_unit,
                     households_estimated: false,
-                    geometry: b.rect(x, y, x + len, y + depth),
+                    units: Some(1),
+                    floors: Some(p.floors),
+                    location: Point(loc),
                 });
-                for u in 0..units {
-                    let ux = x + (u as f64 + 0.5) * len / units as f64;
-                    let loc = b.ll(ux, y - 0.5);
-                    b.out.address_points.push(AddressPoint {
-                        key: format!("{key}:u{}", u + 1),
-                        building: Some(key.clone()),
-                        households: hh_unit,
-                        households_estimated: false,
-                        units: Some(1),
-                        floors: Some(floors),
-                        location: Point(loc),
-                    });
-                }
-                households += total;
-                x += len + if tower { 30.0 } else { 10.0 };
             }
         }
-        y += depth + if tower_row { 40.0 } else { 22.0 };
-        row += 1;
+        y += depth + step;
     }
 }
 

@@ -17,18 +17,18 @@ pub struct Graph<'a> {
     pub angles: &'a [f64],
 }
 
-/// Splits `units` into exactly `k` groups of at most `cap` households, or `None`.
-pub fn partition(g: &Graph<'_>, units: Vec<usize>, k: usize) -> Option<Vec<Vec<usize>>> {
-    let total: u64 = units.iter().map(|&u| u64::from(g.households[u])).sum();
-    if units.len() < k || total > k as u64 * u64::from(g.cap) {
-        return None;
-    }
+/// Splits `units` into groups of at most `cap` households. A set above the cap is cut in two
+/// with the fewest grids that a straight sweep allows (ceil(H/cap) when it can, one more only
+/// for this set when it cannot); always succeeds, since single units fit the cap.
+pub fn partition(g: &Graph<'_>, units: Vec<usize>) -> Vec<Vec<usize>> {
+    let cap = u64::from(g.cap);
     let mut member = vec![u32::MAX; g.at.len()];
-    let mut out = Vec::with_capacity(k);
-    let mut stack = vec![(units, k)];
+    let mut out = Vec::new();
+    let mut stack = vec![units];
     let mut tag = 0u32;
-    while let Some((set, k)) = stack.pop() {
-        if k == 1 {
+    while let Some(set) = stack.pop() {
+        let total: u64 = set.iter().map(|&u| u64::from(g.households[u])).sum();
+        if total <= cap || set.len() <= 1 {
             out.push(set);
             continue;
         }
@@ -36,21 +36,29 @@ pub fn partition(g: &Graph<'_>, units: Vec<usize>, k: usize) -> Option<Vec<Vec<u
         for &u in &set {
             member[u] = tag;
         }
-        let (left, right) = split(g, &set, k, &member, tag)?;
-        let kl = k / 2;
-        stack.push((right, k - kl));
-        stack.push((left, kl));
+        let kmin = total.div_ceil(cap) as usize;
+        let found = (kmin.max(2)..=set.len()).find_map(|k| split(g, &set, k, &member, tag));
+        match found {
+            Some((l, r)) => {
+                stack.push(r);
+                stack.push(l);
+            }
+            None => out.extend(set.into_iter().map(|u| vec![u])),
+        }
     }
-    Some(out)
+    out
 }
 
-fn split(g: &Graph<'_>, set: &[usize], k: usize, member: &[u32], tag: u32) -> Option<(Vec<usize>, Vec<usize>)> {
-    let kl = k / 2;
-    let kr = k - kl;
+/// The best straight cut of `set` such that both sides together need at most `k` grids.
+fn split(
+    g: &Graph<'_>,
+    set: &[usize],
+    k: usize,
+    member: &[u32],
+    tag: u32,
+) -> Option<(Vec<usize>, Vec<usize>)> {
     let cap = u64::from(g.cap);
     let total: u64 = set.iter().map(|&u| u64::from(g.households[u])).sum();
-    let lo = total.saturating_sub(kr as u64 * cap);
-    let hi = kl as u64 * cap;
     let n = set.len();
     let mut best: Option<(f64, usize, usize)> = None;
     let mut in_left = vec![false; g.at.len()];
@@ -58,7 +66,10 @@ fn split(g: &Graph<'_>, set: &[usize], k: usize, member: &[u32], tag: u32) -> Op
         let (dx, dy) = (a.cos(), a.sin());
         let mut order = set.to_vec();
         order.sort_by(|&p, &q| {
-            let (pp, pq) = (g.at[p].x * dx + g.at[p].y * dy, g.at[q].x * dx + g.at[q].y * dy);
+            let (pp, pq) = (
+                g.at[p].x * dx + g.at[p].y * dy,
+                g.at[q].x * dx + g.at[q].y * dy,
+            );
             pp.total_cmp(&pq).then(p.cmp(&q))
         });
         order
@@ -76,17 +87,26 @@ fn split(g: &Graph<'_>, set: &[usize], k: usize, member: &[u32], tag: u32) -> Op
                 if member[e.to] != tag {
                     continue;
                 }
-                if in_left[e.to] { cut -= e.weight } else { cut += e.weight }
+                if in_left[e.to] {
+                    cut -= e.weight
+                } else {
+                    cut += e.weight
+                }
             }
             left_sum += u64::from(g.households[u]);
-            let (nl, nr) = (i + 1, n - i - 1);
-            if left_sum < lo || left_sum > hi || nl < kl || nr < kr {
+            let right_sum = total - left_sum;
+            let (kl, kr) = (
+                left_sum.div_ceil(cap).max(1) as usize,
+                right_sum.div_ceil(cap).max(1) as usize,
+            );
+            if kl + kr > k {
                 continue;
             }
-            let fill_l = left_sum as f64 / kl as f64;
-            let fill_r = (total - left_sum) as f64 / kr as f64;
-            let imbalance = (fill_l - fill_r).abs() / cap as f64;
-            let score = cut.max(0.0) * (1.0 + 3.0 * imbalance) + 1e-9 * i as f64;
+            let fill_l = left_sum as f64 / (kl as u64 * cap) as f64;
+            let fill_r = right_sum as f64 / (kr as u64 * cap) as f64;
+            // Even fill leaves both sides room for the cuts still to come.
+            let imbalance = (fill_l - fill_r).abs();
+            let score = cut.max(0.0) * (1.0 + 2.0 * imbalance) + 1e-9 * i as f64;
             if best.is_none_or(|b| score < b.0) {
                 best = Some((score, ai, i + 1));
             }

@@ -49,11 +49,16 @@ pub const MIN_SHARED_M: f64 = 1.0;
 /// Computes cells and adjacency. `community` and `streets` in local metres.
 pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[StreetLine]) -> Cells {
     let n = sites.len();
-    let mut out = Cells { cells: vec![Polygon::new(LineString(vec![]), vec![]); n], adj: vec![Vec::new(); n] };
+    let mut out = Cells {
+        cells: vec![Polygon::new(LineString(vec![]), vec![]); n],
+        adj: vec![Vec::new(); n],
+    };
     if n == 0 {
         return out;
     }
-    let Some(bb) = community.bounding_rect() else { return out };
+    let Some(bb) = community.bounding_rect() else {
+        return out;
+    };
     // A frame of far dummy sites keeps every real cell bounded.
     let span = (bb.width().max(bb.height()) + 1.0) * 10.0;
     let c = bb.center();
@@ -69,12 +74,18 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
         let a = std::f64::consts::PI * f64::from(k) / 4.0;
         let _ = tri.insert(Point2::new(c.x + span * a.cos(), c.y + span * a.sin()));
     }
-    let index_of: std::collections::HashMap<usize, usize> = handles.iter().enumerate().map(|(i, h)| (h.index(), i)).collect();
+    let index_of: std::collections::HashMap<usize, usize> = handles
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.index(), i))
+        .collect();
     let segs: Vec<Seg> = streets
         .iter()
         .flat_map(|s| {
             let f = street_factor(&s.highway);
-            s.line.lines().map(move |l| GeomWithData::new(RLine::new([l.start.x, l.start.y], [l.end.x, l.end.y]), f))
+            s.line.lines().map(move |l| {
+                GeomWithData::new(RLine::new([l.start.x, l.start.y], [l.end.x, l.end.y]), f)
+            })
         })
         .collect();
     let street_tree = RTree::bulk_load(segs);
@@ -87,9 +98,13 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
                 ring.push(Coord { x: p.x, y: p.y });
             }
             let to = e.to().fix().index();
-            let Some(&j) = index_of.get(&to) else { continue };
+            let Some(&j) = index_of.get(&to) else {
+                continue;
+            };
             let right = e.rev().face().as_inner().map(|f| f.circumcenter());
-            let (Some(a), Some(b)) = (left, right) else { continue };
+            let (Some(a), Some(b)) = (left, right) else {
+                continue;
+            };
             let edge = LineString(vec![Coord { x: a.x, y: a.y }, Coord { x: b.x, y: b.y }]);
             let inside = community.clip(&MultiLineString(vec![edge]), false);
             let length_m = Euclidean.length(&inside);
@@ -97,7 +112,12 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
                 continue;
             }
             let street = crossing(&street_tree, sites[i], sites[j]);
-            out.adj[i].push(Edge { to: j, weight: length_m * street, length_m, street });
+            out.adj[i].push(Edge {
+                to: j,
+                weight: length_m * street,
+                length_m,
+                street,
+            });
         }
         if ring.len() >= 3 {
             // out_edges turn counter-clockwise; the left faces give the cell in order.
@@ -115,7 +135,16 @@ fn crossing(tree: &RTree<Seg>, a: Coord<f64>, b: Coord<f64>) -> f64 {
     tree.locate_in_envelope_intersecting(&env)
         .filter(|s| {
             let l = s.geom();
-            probe.intersects(&Line::new(Coord { x: l.from[0], y: l.from[1] }, Coord { x: l.to[0], y: l.to[1] }))
+            probe.intersects(&Line::new(
+                Coord {
+                    x: l.from[0],
+                    y: l.from[1],
+                },
+                Coord {
+                    x: l.to[0],
+                    y: l.to[1],
+                },
+            ))
         })
         .map(|s| s.data)
         .fold(1.0, f64::min)
@@ -129,25 +158,45 @@ mod tests {
 
     #[test]
     fn cells_tile_a_square() {
-        let sq = MultiPolygon(vec![Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 100.0, y: 100.0 }).to_polygon()]);
+        let sq = MultiPolygon(vec![
+            Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 100.0, y: 100.0 }).to_polygon(),
+        ]);
         let mut sites = Vec::new();
         let mut s = 17u64;
         for _ in 0..60 {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let x = (s >> 33) as f64 / (1u64 << 31) as f64 * 100.0;
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let y = (s >> 33) as f64 / (1u64 << 31) as f64 * 100.0;
             sites.push(Coord { x, y });
         }
         let c = build(&sites, &sq, &[]);
-        let clipped: f64 = c.cells.iter().map(|p| MultiPolygon(vec![p.clone()]).intersection(&sq).unsigned_area()).sum();
-        assert!((clipped - 10_000.0).abs() < 1e-4, "clipped cells cover {clipped}");
-        let union = c.cells.iter().fold(MultiPolygon(vec![]), |acc, p| acc.union(&MultiPolygon(vec![p.clone()]))).intersection(&sq);
+        let clipped: f64 = c
+            .cells
+            .iter()
+            .map(|p| {
+                MultiPolygon(vec![p.clone()])
+                    .intersection(&sq)
+                    .unsigned_area()
+            })
+            .sum();
+        assert!(
+            (clipped - 10_000.0).abs() < 1e-4,
+            "clipped cells cover {clipped}"
+        );
+        let union = geo::unary_union(c.cells.iter()).intersection(&sq);
         assert_eq!(union.0.len(), 1);
         assert!((union.unsigned_area() - 10_000.0).abs() < 1e-4);
         for (i, adj) in c.adj.iter().enumerate() {
             for e in adj {
-                assert!(c.adj[e.to].iter().any(|b| b.to == i), "adjacency is symmetric");
+                assert!(
+                    c.adj[e.to].iter().any(|b| b.to == i),
+                    "adjacency is symmetric"
+                );
             }
         }
     }
@@ -161,14 +210,27 @@ mod lattice_tests {
 
     #[test]
     fn cells_of_a_lattice_union_into_one() {
-        let sq = MultiPolygon(vec![Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 100.0, y: 100.0 }).to_polygon()]);
-        let sites: Vec<Coord<f64>> = (0..8).flat_map(|i| (0..6).map(move |j| Coord { x: 6.0 + 12.0 * f64::from(i), y: 8.0 + 15.0 * f64::from(j) })).collect();
+        let sq = MultiPolygon(vec![
+            Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 100.0, y: 100.0 }).to_polygon(),
+        ]);
+        let sites: Vec<Coord<f64>> = (0..8)
+            .flat_map(|i| {
+                (0..6).map(move |j| Coord {
+                    x: 6.0 + 12.0 * f64::from(i),
+                    y: 8.0 + 15.0 * f64::from(j),
+                })
+            })
+            .collect();
         let c = build(&sites, &sq, &[]);
         for (i, cell) in c.cells.iter().enumerate() {
             assert!(cell.exterior().0.len() >= 4, "cell {i}: {cell:?}");
         }
-        let union = c.cells.iter().fold(MultiPolygon(vec![]), |acc, p| acc.union(&MultiPolygon(vec![p.clone()]))).intersection(&sq);
-        assert!((union.unsigned_area() - 10_000.0).abs() < 1e-4, "{}", union.unsigned_area());
+        let union = geo::unary_union(c.cells.iter()).intersection(&sq);
+        assert!(
+            (union.unsigned_area() - 10_000.0).abs() < 1e-4,
+            "{}",
+            union.unsigned_area()
+        );
         assert_eq!(union.0.len(), 1, "{union:?}");
     }
 }

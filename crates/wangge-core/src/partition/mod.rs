@@ -17,6 +17,8 @@ mod units;
 mod workspace;
 
 pub use metrics::{Metrics, polsby_popper, reock};
-pub use plan::{CommunityInput, CommunityPlan, Entrance, GridResult, PartitionError, Partitioner, StreetLine};
+pub use plan::{
+    CommunityInput, CommunityPlan, Entrance, GridResult, PartitionError, Partitioner, StreetLine,
+};
 pub use units::{Split, SplitKind};
 pub use workspace::{WorkspacePlan, inputs, partition_all};

@@ -87,6 +87,7 @@ pub struct Partitioner {
     cap: u32,
     seed: u64,
     directions: usize,
+    restarts: usize,
 }
 
 impl Partitioner {
@@ -95,7 +96,12 @@ impl Partitioner {
         if cap == 0 {
             return Err(PartitionError::Cap);
         }
-        Ok(Self { cap, seed: 0, directions: 12 })
+        Ok(Self {
+            cap,
+            seed: 0,
+            directions: 12,
+            restarts: 8,
+        })
     }
 
     /// Seed: rotates the sweep directions (same seed, same plan).
@@ -107,6 +113,12 @@ impl Partitioner {
     /// Number of sweep directions tried per cut (default 12).
     pub fn directions(mut self, n: usize) -> Self {
         self.directions = n.max(1);
+        self
+    }
+
+    /// Restarts with rotated directions per community (default 8); the best plan wins.
+    pub fn restarts(mut self, n: usize) -> Self {
+        self.restarts = n.max(1);
         self
     }
 
@@ -130,7 +142,10 @@ impl Partitioner {
         let streets: Vec<StreetLine> = input
             .streets
             .iter()
-            .map(|s| StreetLine { highway: s.highway.clone(), line: frame.project(&s.line) })
+            .map(|s| StreetLine {
+                highway: s.highway.clone(),
+                line: frame.project(&s.line),
+            })
             .filter(|s| match (s.line.bounding_rect(), bb) {
                 (Some(a), Some(b)) => a.intersects(&b),
                 _ => false,
@@ -139,7 +154,12 @@ impl Partitioner {
         let ents: Vec<Ent> = input
             .entrances
             .iter()
-            .map(|e| Ent { building: e.building.clone(), households: e.households, floors: e.floors, at: frame.forward(e.location.0) })
+            .map(|e| Ent {
+                building: e.building.clone(),
+                households: e.households,
+                floors: e.floors,
+                at: frame.forward(e.location.0),
+            })
             .collect();
         let keys: Vec<String> = input.entrances.iter().map(|e| e.key.clone()).collect();
         let mut u = units::build(&ents, &keys, self.cap);
@@ -172,27 +192,63 @@ impl Partitioner {
         let households: Vec<u32> = u.units.iter().map(|x| x.households).collect();
         let total: u64 = households.iter().map(|&h| u64::from(h)).sum();
         let lb = (total.div_ceil(u64::from(self.cap)) as usize).max(1);
-        let offset = (self.seed % 997) as f64 / 997.0 * std::f64::consts::PI / self.directions as f64;
-        let angles: Vec<f64> = (0..self.directions).map(|j| offset + std::f64::consts::PI * j as f64 / self.directions as f64).collect();
-        let g = Graph { at: &at, households: &households, adj: &adj, cap: self.cap, angles: &angles };
-        let (fixed, free): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| sliced.contains(&u.units[i].site));
-        let free_total: u64 = free.iter().map(|&i| u64::from(households[i])).sum();
-        let free_lb = free_total.div_ceil(u64::from(self.cap)) as usize;
-        let mut grids = if free.is_empty() {
-            Vec::new()
-        } else {
-            (free_lb.max(1)..=free.len())
-                .find_map(|k| bisect::partition(&g, free.clone(), k))
-                .unwrap_or_else(|| free.iter().map(|&i| vec![i]).collect())
+        let (fixed, free): (Vec<usize>, Vec<usize>) =
+            (0..n).partition(|&i| sliced.contains(&u.units[i].site));
+        // Several restarts with rotated sweep directions; the plan with the fewest grids and
+        // then the shortest internal boundary wins. Deterministic for a seed.
+        let boundary = |grids: &[Vec<usize>]| -> f64 {
+            let mut owner = vec![usize::MAX; n];
+            for (gi, gr) in grids.iter().enumerate() {
+                for &i in gr {
+                    owner[i] = gi;
+                }
+            }
+            (0..n)
+                .flat_map(|i| adj[i].iter().map(move |e| (i, e)))
+                .filter(|(i, e)| owner[*i] != owner[e.to])
+                .map(|(_, e)| e.length_m)
+                .sum()
         };
+        let mut best: Option<(usize, f64, Vec<Vec<usize>>)> = None;
+        for r in 0..self.restarts.max(1) {
+            let offset = ((self.seed.wrapping_mul(31).wrapping_add(r as u64)) % 997) as f64 / 997.0
+                * std::f64::consts::PI
+                / self.directions as f64;
+            let angles: Vec<f64> = (0..self.directions)
+                .map(|j| offset + std::f64::consts::PI * j as f64 / self.directions as f64)
+                .collect();
+            let g = Graph {
+                at: &at,
+                households: &households,
+                adj: &adj,
+                cap: self.cap,
+                angles: &angles,
+            };
+            let mut grids = if free.is_empty() {
+                Vec::new()
+            } else {
+                bisect::partition(&g, free.clone())
+            };
+            repair::reconnect(&mut grids, &adj, &households, self.cap);
+            repair::merge_small(&mut grids, &adj, &households, self.cap);
+            repair::eliminate(&mut grids, &adj, &households, self.cap);
+            repair::reconnect(&mut grids, &adj, &households, self.cap);
+            let b = boundary(&grids);
+            if best.as_ref().is_none_or(|(count, len, _)| {
+                grids.len() < *count || (grids.len() == *count && b < *len)
+            }) {
+                best = Some((grids.len(), b, grids));
+            }
+        }
+        let mut grids = best.map(|b| b.2).unwrap_or_default();
         grids.extend(fixed.into_iter().map(|i| vec![i]));
-        repair::reconnect(&mut grids, &adj, &households, self.cap);
-        repair::merge_small(&mut grids, &adj, &households, self.cap);
 
         // Serial order: north→south bands of 150 m, west→east within a band.
         let centre = |gr: &Vec<usize>| {
             let w: f64 = gr.len() as f64;
-            let (x, y) = gr.iter().fold((0.0, 0.0), |(x, y), &i| (x + at[i].x, y + at[i].y));
+            let (x, y) = gr
+                .iter()
+                .fold((0.0, 0.0), |(x, y), &i| (x + at[i].x, y + at[i].y));
             (x / w, y / w)
         };
         grids.sort_by(|a, b| {
@@ -204,10 +260,14 @@ impl Partitioner {
         let codes: Vec<String> = (1..=grids.len()).map(|s| format!("{code}{s:03}")).collect();
 
         // Geometry: cells per grid, with slices for sites shared by several units.
-        let mut slice_of: std::collections::HashMap<usize, MultiPolygon<f64>> = std::collections::HashMap::new();
+        let mut slice_of: std::collections::HashMap<usize, MultiPolygon<f64>> =
+            std::collections::HashMap::new();
         for &s in &u.sliced_sites {
             let region = MultiPolygon(vec![cells.cells[s].clone()]).intersection(&poly);
-            for (k, piece) in polygons::slices(&region, at_site[s].len()).into_iter().enumerate() {
+            for (k, piece) in polygons::slices(&region, at_site[s].len())
+                .into_iter()
+                .enumerate()
+            {
                 slice_of.insert(at_site[s][k], piece);
             }
         }
@@ -215,7 +275,11 @@ impl Partitioner {
             .iter()
             .map(|gr| {
                 gr.iter()
-                    .map(|&i| slice_of.get(&i).cloned().unwrap_or_else(|| MultiPolygon(vec![cells.cells[u.units[i].site].clone()])))
+                    .map(|&i| {
+                        slice_of.get(&i).cloned().unwrap_or_else(|| {
+                            MultiPolygon(vec![cells.cells[u.units[i].site].clone()])
+                        })
+                    })
                     .collect()
             })
             .collect();
@@ -240,8 +304,15 @@ impl Partitioner {
                 owner[i] = gi;
             }
         }
-        let big = households.iter().filter(|&&h| 2 * h > self.cap).count();
-        let mut m = Metrics { communities: 1, households: total, lower_bound: lb, packing_bound: lb.max(big), grids: grids.len(), ..Metrics::default() };
+        let packing_bound = metrics::packing_lower_bound(&households, self.cap);
+        let mut m = Metrics {
+            communities: 1,
+            households: total,
+            lower_bound: lb,
+            packing_bound,
+            grids: grids.len(),
+            ..Metrics::default()
+        };
         let mut pps = Vec::new();
         let mut reocks = Vec::new();
         let mut results = Vec::new();
@@ -249,7 +320,10 @@ impl Partitioner {
             let hh: u32 = gr.iter().map(|&i| households[i]).sum();
             if hh > self.cap {
                 m.over_cap += 1;
-                violations.push(format!("grid {} holds {hh} households, over the cap of {}", codes[gi], self.cap));
+                violations.push(format!(
+                    "grid {} holds {hh} households, over the cap of {}",
+                    codes[gi], self.cap
+                ));
             }
             if repair::components(gr, &adj, &households, &owner, gi).len() > 1 {
                 m.disconnected += 1;
@@ -263,7 +337,12 @@ impl Partitioner {
             m.workers += u64::from(hh.div_ceil(100));
             let mut members: Vec<(String, u32)> = gr
                 .iter()
-                .flat_map(|&i| u.units[i].members.iter().map(|&(e, h)| (keys[e].clone(), h)))
+                .flat_map(|&i| {
+                    u.units[i]
+                        .members
+                        .iter()
+                        .map(|&(e, h)| (keys[e].clone(), h))
+                })
                 .collect();
             members.sort();
             results.push(GridResult {
@@ -294,9 +373,16 @@ impl Partitioner {
         m.grids_cut_by_arterial = grids
             .iter()
             .enumerate()
-            .filter(|(gi, gr)| gr.iter().any(|&i| adj[i].iter().any(|e| owner[e.to] == *gi && e.street <= 0.1)))
+            .filter(|(gi, gr)| {
+                gr.iter()
+                    .any(|&i| adj[i].iter().any(|e| owner[e.to] == *gi && e.street <= 0.1))
+            })
             .count();
-        m.street_share = if m.boundary_m > 0.0 { m.boundary_on_street_m / m.boundary_m } else { 0.0 };
+        m.street_share = if m.boundary_m > 0.0 {
+            m.boundary_on_street_m / m.boundary_m
+        } else {
+            0.0
+        };
         m.fill_mean = total as f64 / grids.len().max(1) as f64;
         m.set_compactness(&pps, &reocks);
 
@@ -304,15 +390,24 @@ impl Partitioner {
         let community_area = poly.unsigned_area();
         let sum: f64 = dissolved.polygons.iter().map(|p| p.unsigned_area()).sum();
         if community_area > 0.0 && ((sum - community_area) / community_area).abs() > 1e-6 {
-            violations.push(format!("grid areas sum to {sum:.3} m², the community has {community_area:.3} m²"));
+            violations.push(format!(
+                "grid areas sum to {sum:.3} m², the community has {community_area:.3} m²"
+            ));
         }
         for a in 0..dissolved.polygons.len() {
             for b in a + 1..dissolved.polygons.len() {
                 let (pa, pb) = (&dissolved.polygons[a], &dissolved.polygons[b]);
-                if pa.bounding_rect().zip(pb.bounding_rect()).is_some_and(|(x, y)| x.intersects(&y)) {
+                if pa
+                    .bounding_rect()
+                    .zip(pb.bounding_rect())
+                    .is_some_and(|(x, y)| x.intersects(&y))
+                {
                     let overlap = pa.intersection(pb).unsigned_area();
                     if overlap > 1e-6 * community_area.max(1.0) {
-                        violations.push(format!("grids {} and {} overlap by {overlap:.3} m²", codes[a], codes[b]));
+                        violations.push(format!(
+                            "grids {} and {} overlap by {overlap:.3} m²",
+                            codes[a], codes[b]
+                        ));
                     }
                 }
             }
@@ -326,10 +421,19 @@ impl Partitioner {
         }
         for e in &input.entrances {
             if placed.get(e.key.as_str()).copied().unwrap_or(u64::MAX) != u64::from(e.households) {
-                violations.push(format!("address point {} is not placed exactly once", e.key));
+                violations.push(format!(
+                    "address point {} is not placed exactly once",
+                    e.key
+                ));
             }
         }
-        Ok(CommunityPlan { code, grids: results, splits: u.splits, violations, metrics: m })
+        Ok(CommunityPlan {
+            code,
+            grids: results,
+            splits: u.splits,
+            violations,
+            metrics: m,
+        })
     }
 }
 

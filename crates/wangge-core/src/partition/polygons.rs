@@ -7,17 +7,25 @@ use geo::{Area, BooleanOps, BoundingRect, Contains, Distance, Euclidean, Length,
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon, Rect};
 
 fn rect_poly(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 }).to_polygon()])
+    MultiPolygon(vec![
+        Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 }).to_polygon(),
+    ])
 }
 
 /// Slices a region into `m` strips of equal area across its longer axis.
 pub fn slices(region: &MultiPolygon<f64>, m: usize) -> Vec<MultiPolygon<f64>> {
-    let Some(bb) = region.bounding_rect() else { return vec![region.clone(); m] };
+    let Some(bb) = region.bounding_rect() else {
+        return vec![region.clone(); m];
+    };
     if m <= 1 {
         return vec![region.clone()];
     }
     let along_x = bb.width() >= bb.height();
-    let (lo, hi) = if along_x { (bb.min().x, bb.max().x) } else { (bb.min().y, bb.max().y) };
+    let (lo, hi) = if along_x {
+        (bb.min().x, bb.max().x)
+    } else {
+        (bb.min().y, bb.max().y)
+    };
     let pad = (bb.width() + bb.height()) + 1.0;
     let part = |a: f64, b: f64| {
         let r = if along_x {
@@ -34,7 +42,11 @@ pub fn slices(region: &MultiPolygon<f64>, m: usize) -> Vec<MultiPolygon<f64>> {
         let (mut a, mut b) = (lo, hi);
         for _ in 0..50 {
             let mid = (a + b) / 2.0;
-            if part(lo - pad, mid).unsigned_area() < target { a = mid } else { b = mid }
+            if part(lo - pad, mid).unsigned_area() < target {
+                a = mid
+            } else {
+                b = mid
+            }
         }
         cuts.push((a + b) / 2.0);
     }
@@ -50,7 +62,12 @@ pub struct Dissolved {
 
 /// Builds grid polygons. `pieces[g]` are the regions (cells or slices) of grid g; `sites[g]`
 /// the grid's site locations (to tell real parts from stray ones).
-pub fn dissolve(pieces: Vec<Vec<MultiPolygon<f64>>>, sites: &[Vec<Coord<f64>>], community: &MultiPolygon<f64>, codes: &[String]) -> Dissolved {
+pub fn dissolve(
+    pieces: Vec<Vec<MultiPolygon<f64>>>,
+    sites: &[Vec<Coord<f64>>],
+    community: &MultiPolygon<f64>,
+    codes: &[String],
+) -> Dissolved {
     let mut grids: Vec<MultiPolygon<f64>> = pieces
         .into_iter()
         .map(|ps| {
@@ -66,12 +83,17 @@ pub fn dissolve(pieces: Vec<Vec<MultiPolygon<f64>>>, sites: &[Vec<Coord<f64>>], 
         if mp.0.len() <= 1 {
             continue;
         }
-        let (keep, stray): (Vec<Polygon<f64>>, Vec<Polygon<f64>>) = mp
-            .0
-            .drain(..)
-            .partition(|p| sites[g].iter().any(|s| p.contains(s) || Euclidean.distance(&Point(*s), p) < 1e-6));
+        let (keep, stray): (Vec<Polygon<f64>>, Vec<Polygon<f64>>) = mp.0.drain(..).partition(|p| {
+            sites[g]
+                .iter()
+                .any(|s| p.contains(s) || Euclidean.distance(&Point(*s), p) < 1e-6)
+        });
         if keep.len() > 1 {
-            problems.push(format!("grid {} is in {} separate parts", codes[g], keep.len()));
+            problems.push(format!(
+                "grid {} is in {} separate parts",
+                codes[g],
+                keep.len()
+            ));
         }
         mp.0 = keep;
         orphans.extend(stray.into_iter().filter(|p| p.unsigned_area() > 0.0));
@@ -83,8 +105,16 @@ pub fn dissolve(pieces: Vec<Vec<MultiPolygon<f64>>>, sites: &[Vec<Coord<f64>>], 
             let shared: f64 = ring
                 .lines()
                 .filter(|l| {
-                    let mid = Coord { x: (l.start.x + l.end.x) / 2.0, y: (l.start.y + l.end.y) / 2.0 };
-                    mp.0.iter().any(|p| Euclidean.distance(&Point(mid), p.exterior()) < 1e-3 || p.interiors().iter().any(|r| Euclidean.distance(&Point(mid), r) < 1e-3))
+                    let mid = Coord {
+                        x: (l.start.x + l.end.x) / 2.0,
+                        y: (l.start.y + l.end.y) / 2.0,
+                    };
+                    mp.0.iter().any(|p| {
+                        Euclidean.distance(&Point(mid), p.exterior()) < 1e-3
+                            || p.interiors()
+                                .iter()
+                                .any(|r| Euclidean.distance(&Point(mid), r) < 1e-3)
+                    })
                 })
                 .map(|l| Euclidean.length(&LineString(vec![l.start, l.end])))
                 .sum();
@@ -107,7 +137,9 @@ pub fn dissolve(pieces: Vec<Vec<MultiPolygon<f64>>>, sites: &[Vec<Coord<f64>>], 
             if mp.0.len() != 1 {
                 problems.push(format!("grid {} is in {} parts", codes[g], mp.0.len()));
             }
-            mp.0.into_iter().max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area())).unwrap_or_else(|| Polygon::new(LineString(vec![]), vec![]))
+            mp.0.into_iter()
+                .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))
+                .unwrap_or_else(|| Polygon::new(LineString(vec![]), vec![]))
         })
         .collect();
     Dissolved { polygons, problems }

@@ -56,7 +56,9 @@ pub struct Units {
 
 fn centroid(points: &[Coord<f64>]) -> Coord<f64> {
     let n = points.len().max(1) as f64;
-    let (x, y) = points.iter().fold((0.0, 0.0), |(x, y), c| (x + c.x, y + c.y));
+    let (x, y) = points
+        .iter()
+        .fold((0.0, 0.0), |(x, y), c| (x + c.x, y + c.y));
     Coord { x: x / n, y: y / n }
 }
 
@@ -71,31 +73,53 @@ pub fn build(ents: &[Ent], keys: &[String], cap: u32) -> Units {
         }
     }
     let mut out = Units::default();
-    let mut groups: Vec<(String, Vec<usize>)> = by_building.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut groups: Vec<(String, Vec<usize>)> = by_building
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     groups.extend(loose.into_iter().map(|i| (keys[i].clone(), vec![i])));
     for (name, idx) in groups {
         let total: u32 = idx.iter().map(|&i| ents[i].households).sum();
         if total <= cap {
             let site = out.sites.len();
-            out.sites.push(centroid(&idx.iter().map(|&i| ents[i].at).collect::<Vec<_>>()));
-            out.units.push(Unit { members: idx.iter().map(|&i| (i, ents[i].households)).collect(), households: total, site });
+            out.sites.push(centroid(
+                &idx.iter().map(|&i| ents[i].at).collect::<Vec<_>>(),
+            ));
+            out.units.push(Unit {
+                members: idx.iter().map(|&i| (i, ents[i].households)).collect(),
+                households: total,
+                site,
+            });
             continue;
         }
         if idx.len() > 1 {
-            out.splits.push(Split { what: name.clone(), kind: SplitKind::ByEntrances, households: total, parts: idx.len() });
+            out.splits.push(Split {
+                what: name.clone(),
+                kind: SplitKind::ByEntrances,
+                households: total,
+                parts: idx.len(),
+            });
         }
         for &i in &idx {
             let e = &ents[i];
             let site = out.sites.len();
             out.sites.push(e.at);
             if e.households <= cap {
-                out.units.push(Unit { members: vec![(i, e.households)], households: e.households, site });
+                out.units.push(Unit {
+                    members: vec![(i, e.households)],
+                    households: e.households,
+                    site,
+                });
                 continue;
             }
             let parts = e.households.div_ceil(cap) as usize;
             out.splits.push(Split {
                 what: keys[i].clone(),
-                kind: if e.floors.is_some() { SplitKind::ByFloors } else { SplitKind::ByHouseholds },
+                kind: if e.floors.is_some() {
+                    SplitKind::ByFloors
+                } else {
+                    SplitKind::ByHouseholds
+                },
                 households: e.households,
                 parts,
             });
@@ -108,16 +132,28 @@ pub fn build(ents: &[Ent], keys: &[String], cap: u32) -> Units {
                     let mut assigned = 0u32;
                     for p in 0..parts {
                         let floors_to = (f as usize * (p + 1)).div_ceil(parts) as f64;
-                        let upto = if p + 1 == parts { e.households } else { (floors_to * per_floor).round() as u32 };
+                        let upto = if p + 1 == parts {
+                            e.households
+                        } else {
+                            (floors_to * per_floor).round() as u32
+                        };
                         shares.push(upto.saturating_sub(assigned));
                         assigned = upto.max(assigned);
                     }
-                    if shares.iter().all(|&s| s <= cap) { shares } else { even(e.households, parts) }
+                    if shares.iter().all(|&s| s <= cap) {
+                        shares
+                    } else {
+                        even(e.households, parts)
+                    }
                 }
                 _ => even(e.households, parts),
             };
             for s in shares {
-                out.units.push(Unit { members: vec![(i, s)], households: s, site });
+                out.units.push(Unit {
+                    members: vec![(i, s)],
+                    households: s,
+                    site,
+                });
             }
         }
     }
@@ -126,7 +162,9 @@ pub fn build(ents: &[Ent], keys: &[String], cap: u32) -> Units {
 
 fn even(total: u32, parts: usize) -> Vec<u32> {
     let p = parts as u32;
-    (0..p).map(|i| total / p + u32::from(i < total % p)).collect()
+    (0..p)
+        .map(|i| total / p + u32::from(i < total % p))
+        .collect()
 }
 
 #[cfg(test)]
@@ -134,18 +172,32 @@ mod tests {
     use super::*;
 
     fn ent(b: &str, h: u32, floors: Option<u32>, x: f64) -> Ent {
-        Ent { building: Some(b.into()), households: h, floors, at: Coord { x, y: 0.0 } }
+        Ent {
+            building: Some(b.into()),
+            households: h,
+            floors,
+            at: Coord { x, y: 0.0 },
+        }
     }
 
     #[test]
     fn buildings_stay_whole_unless_over_cap() {
-        let ents = vec![ent("a", 60, None, 0.0), ent("a", 60, None, 10.0), ent("b", 150, None, 50.0), ent("b", 100, None, 60.0), ent("c", 264, Some(33), 90.0)];
+        let ents = vec![
+            ent("a", 60, None, 0.0),
+            ent("a", 60, None, 10.0),
+            ent("b", 150, None, 50.0),
+            ent("b", 100, None, 60.0),
+            ent("c", 264, Some(33), 90.0),
+        ];
         let keys: Vec<String> = (0..5).map(|i| format!("e{i}")).collect();
         let u = build(&ents, &keys, 200);
         // a: one unit of 120; b: two entrance units; c: one entrance of 264 split by floors in 2.
         assert_eq!(u.units.len(), 1 + 2 + 2);
         assert!(u.units.iter().all(|x| x.households <= 200));
-        assert_eq!(u.units.iter().map(|x| x.households).sum::<u32>(), 120 + 250 + 264);
+        assert_eq!(
+            u.units.iter().map(|x| x.households).sum::<u32>(),
+            120 + 250 + 264
+        );
         assert_eq!(u.splits.len(), 2);
         assert_eq!(u.splits[1].kind, SplitKind::ByFloors);
         assert_eq!(u.sliced_sites.len(), 1);

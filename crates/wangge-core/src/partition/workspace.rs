@@ -2,7 +2,9 @@
 //! R-tree, streets near each community are gathered, communities run in parallel on all cores.
 
 use super::metrics::Metrics;
-use super::plan::{CommunityInput, CommunityPlan, Entrance, PartitionError, Partitioner, StreetLine};
+use super::plan::{
+    CommunityInput, CommunityPlan, Entrance, PartitionError, Partitioner, StreetLine,
+};
 use crate::index::{PolygonIndex, frame_for};
 use crate::{Dataset, Progress};
 use geo::BoundingRect;
@@ -53,7 +55,10 @@ pub fn inputs(data: &Dataset) -> (Vec<CommunityInput>, Vec<String>, Vec<String>)
         .enumerate()
         .filter_map(|(i, s)| {
             let r = s.geometry.bounding_rect()?;
-            Some(GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
+            Some(GeomWithData::new(
+                Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                i,
+            ))
         })
         .collect();
     let streets = RTree::bulk_load(street_boxes);
@@ -64,14 +69,28 @@ pub fn inputs(data: &Dataset) -> (Vec<CommunityInput>, Vec<String>, Vec<String>)
         .map(|(c, entrances)| {
             let near = c.geometry.bounding_rect().map(|r| {
                 let pad = 0.0005; // about 50 m
-                let env = AABB::from_corners([r.min().x - pad, r.min().y - pad], [r.max().x + pad, r.max().y + pad]);
-                let mut idx: Vec<usize> = streets.locate_in_envelope_intersecting(&env).map(|s| s.data).collect();
+                let env = AABB::from_corners(
+                    [r.min().x - pad, r.min().y - pad],
+                    [r.max().x + pad, r.max().y + pad],
+                );
+                let mut idx: Vec<usize> = streets
+                    .locate_in_envelope_intersecting(&env)
+                    .map(|s| s.data)
+                    .collect();
                 idx.sort_unstable();
                 idx.into_iter()
-                    .map(|i| StreetLine { highway: data.streets[i].highway.clone(), line: data.streets[i].geometry.clone() })
+                    .map(|i| StreetLine {
+                        highway: data.streets[i].highway.clone(),
+                        line: data.streets[i].geometry.clone(),
+                    })
                     .collect()
             });
-            CommunityInput { code: c.key.clone(), polygon: c.geometry.clone(), entrances, streets: near.unwrap_or_default() }
+            CommunityInput {
+                code: c.key.clone(),
+                polygon: c.geometry.clone(),
+                entrances,
+                streets: near.unwrap_or_default(),
+            }
         })
         .collect();
     (inputs, outside, ambiguous)
@@ -81,26 +100,32 @@ pub fn inputs(data: &Dataset) -> (Vec<CommunityInput>, Vec<String>, Vec<String>)
 pub fn partition_all(p: &Partitioner, data: &Dataset, progress: &dyn Progress) -> WorkspacePlan {
     let (inputs, outside, ambiguous) = inputs(data);
     progress.start("partitioning", Some(inputs.len() as u64));
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(inputs.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(inputs.len().max(1));
     let next = Mutex::new(0usize);
-    let results: Mutex<Vec<(usize, Result<CommunityPlan, PartitionError>)>> = Mutex::new(Vec::with_capacity(inputs.len()));
+    let results: Mutex<Vec<(usize, Result<CommunityPlan, PartitionError>)>> =
+        Mutex::new(Vec::with_capacity(inputs.len()));
     let done = Mutex::new(0u64);
     std::thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = {
-                    let Ok(mut n) = next.lock() else { return };
-                    let i = *n;
-                    *n += 1;
-                    i
-                };
-                let Some(input) = inputs.get(i) else { return };
-                let r = p.run(input);
-                if let Ok(mut all) = results.lock() {
-                    all.push((i, r));
-                }
-                if let Ok(mut d) = done.lock() {
-                    *d += 1;
+            s.spawn(|| {
+                loop {
+                    let i = {
+                        let Ok(mut n) = next.lock() else { return };
+                        let i = *n;
+                        *n += 1;
+                        i
+                    };
+                    let Some(input) = inputs.get(i) else { return };
+                    let r = p.run(input);
+                    if let Ok(mut all) = results.lock() {
+                        all.push((i, r));
+                    }
+                    if let Ok(mut d) = done.lock() {
+                        *d += 1;
+                    }
                 }
             });
         }
@@ -121,7 +146,11 @@ pub fn partition_all(p: &Partitioner, data: &Dataset, progress: &dyn Progress) -
     progress.finish();
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
-    let mut plan = WorkspacePlan { outside, ambiguous, ..WorkspacePlan::default() };
+    let mut plan = WorkspacePlan {
+        outside,
+        ambiguous,
+        ..WorkspacePlan::default()
+    };
     for (_, r) in results {
         match r {
             Ok(c) => plan.communities.push(c),
@@ -129,8 +158,16 @@ pub fn partition_all(p: &Partitioner, data: &Dataset, progress: &dyn Progress) -
         }
     }
     let parts: Vec<&Metrics> = plan.communities.iter().map(|c| &c.metrics).collect();
-    let pp: Vec<f64> = plan.communities.iter().flat_map(|c| c.grids.iter().map(|g| g.polsby_popper)).collect();
-    let reock: Vec<f64> = plan.communities.iter().flat_map(|c| c.grids.iter().map(|g| g.reock)).collect();
+    let pp: Vec<f64> = plan
+        .communities
+        .iter()
+        .flat_map(|c| c.grids.iter().map(|g| g.polsby_popper))
+        .collect();
+    let reock: Vec<f64> = plan
+        .communities
+        .iter()
+        .flat_map(|c| c.grids.iter().map(|g| g.reock))
+        .collect();
     plan.metrics = Metrics::from_parts(&parts, &pp, &reock);
     plan
 }

@@ -2,9 +2,11 @@
 //! holding one feature table per layer.
 
 mod geometry;
+mod plans;
 mod schema;
 mod store;
 
 pub use geometry::{decode, encode};
+pub use plans::GRIDS;
 pub use schema::{LAYERS, Layer};
 pub use store::{LayerCount, Store};

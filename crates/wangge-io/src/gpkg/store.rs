@@ -140,6 +140,10 @@ impl Store {
         &self.conn
     }
 
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
     fn sql(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
         |source| Error::Sqlite {
             path: self.path.clone(),
@@ -316,6 +320,18 @@ impl Store {
     pub fn digest(&self) -> Result<u64> {
         let mut h = Fnv(0xcbf2_9ce4_8422_2325);
         let mut tables: Vec<String> = LAYERS.iter().map(|l| l.name.to_string()).collect();
+        let has_plans: bool = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM gpkg_contents WHERE table_name = 'grids'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(self.sql())?
+            > 0;
+        if has_plans {
+            tables.extend(["grids", "plans", "grid_members", "plan_exceptions"].map(String::from));
+        }
         tables.extend(["gpkg_contents", "gpkg_geometry_columns"].map(String::from));
         for t in tables {
             let order = if t.starts_with("gpkg") {
@@ -331,8 +347,8 @@ impl Store {
             let mut rows = stmt.query([]).map_err(self.sql())?;
             while let Some(row) = rows.next().map_err(self.sql())? {
                 for i in 0..n {
-                    if t == "gpkg_contents" && i == 4 {
-                        continue; // last_change is a time stamp
+                    if (t == "gpkg_contents" && i == 4) || (t == "plans" && i == 1) {
+                        continue; // time stamps
                     }
                     let v: rusqlite::types::Value = row.get(i).map_err(self.sql())?;
                     h.value(&v);
@@ -428,16 +444,35 @@ impl Store {
     pub fn read_layer(
         &self,
         layer: &Layer,
+        f: impl FnMut(Geometry<f64>, String, &rusqlite::Row<'_>) -> rusqlite::Result<()>,
+    ) -> Result<()> {
+        self.read_layer_where(layer, None, f)
+    }
+
+    /// Like [`Store::read_layer`], restricted to rows whose `plan_id` equals the given plan.
+    pub fn read_layer_where(
+        &self,
+        layer: &Layer,
+        plan: Option<i64>,
         mut f: impl FnMut(Geometry<f64>, String, &rusqlite::Row<'_>) -> rusqlite::Result<()>,
     ) -> Result<()> {
         let cols: Vec<&str> = layer.columns.iter().map(|c| c.0).collect();
+        let filter = if plan.is_some() {
+            " WHERE plan_id = ?1"
+        } else {
+            ""
+        };
         let q = format!(
-            "SELECT fid, geom, key, {} FROM {} ORDER BY fid",
+            "SELECT fid, geom, key, {} FROM {}{filter} ORDER BY fid",
             cols.join(", "),
             layer.name
         );
         let mut stmt = self.conn.prepare(&q).map_err(self.sql())?;
-        let mut rows = stmt.query([]).map_err(self.sql())?;
+        let mut rows = match plan {
+            Some(p) => stmt.query([p]),
+            None => stmt.query([]),
+        }
+        .map_err(self.sql())?;
         while let Some(row) = rows.next().map_err(self.sql())? {
             let blob: Vec<u8> = row.get(1).map_err(self.sql())?;
             let fid: i64 = row.get(0).map_err(self.sql())?;

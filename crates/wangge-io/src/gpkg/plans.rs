@@ -1,0 +1,246 @@
+//! Plan versions in the workspace: `plans` (one row per run or accepted edit), the `grids`
+//! polygon layer, `grid_members` (address point → grid) and `plan_exceptions` (splits,
+//! points outside communities, communities that could not be partitioned). Created on first use.
+
+use super::geometry::encode;
+use super::schema::Layer;
+use super::store::Store;
+use crate::{Error, Result};
+use geo_types::Geometry;
+use rusqlite::{OptionalExtension, params};
+use wangge_core::partition::{SplitKind, WorkspacePlan};
+
+/// The grid layer (one polygon per grid and plan version).
+pub const GRIDS: Layer = Layer {
+    name: "grids",
+    geometry_type: "POLYGON",
+    description: "Grids (网格) of every plan version",
+    columns: &[
+        ("plan_id", "INTEGER NOT NULL"),
+        ("code", "TEXT NOT NULL"),
+        ("community", "TEXT NOT NULL"),
+        ("households", "INTEGER NOT NULL"),
+        ("workers", "INTEGER NOT NULL"),
+        ("area_m2", "REAL NOT NULL"),
+        ("polsby_popper", "REAL NOT NULL"),
+        ("reock", "REAL NOT NULL"),
+    ],
+};
+
+const DDL: &str = "
+CREATE TABLE IF NOT EXISTS plans (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  created DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  kind TEXT NOT NULL, cap INTEGER NOT NULL, seed INTEGER NOT NULL, parent INTEGER,
+  communities INTEGER NOT NULL, grids INTEGER NOT NULL, households INTEGER NOT NULL,
+  lower_bound INTEGER NOT NULL, packing_bound INTEGER NOT NULL,
+  pp_mean REAL NOT NULL, pp_p10 REAL NOT NULL, pp_min REAL NOT NULL, reock_mean REAL NOT NULL,
+  street_share REAL NOT NULL, violations INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS grid_members (
+  plan_id INTEGER NOT NULL, grid TEXT NOT NULL, address_key TEXT NOT NULL, households INTEGER NOT NULL,
+  PRIMARY KEY (plan_id, address_key, grid));
+CREATE TABLE IF NOT EXISTS plan_exceptions (
+  plan_id INTEGER NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
+";
+
+impl Store {
+    fn ensure_plan_tables(&self) -> Result<()> {
+        let sql = |source| Error::Sqlite {
+            path: self.path().to_path_buf(),
+            source,
+        };
+        let exists: Option<String> = self
+            .connection()
+            .query_row(
+                "SELECT table_name FROM gpkg_contents WHERE table_name = 'grids'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        if exists.is_some() {
+            return Ok(());
+        }
+        let mut ddl = format!("BEGIN;\n{DDL}\n{}", super::schema::layer_ddl(&GRIDS));
+        for t in ["plans", "grid_members", "plan_exceptions"] {
+            ddl.push_str(&format!(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('{t}', 'attributes', '{t}', 'Wangge grid plans');\n"
+            ));
+        }
+        ddl.push_str("COMMIT;");
+        self.connection().execute_batch(&ddl).map_err(sql)
+    }
+
+    /// Stores a plan as a new version; returns its id. One transaction.
+    pub fn write_plan(
+        &mut self,
+        plan: &WorkspacePlan,
+        kind: &str,
+        cap: u32,
+        seed: u64,
+        parent: Option<i64>,
+    ) -> Result<i64> {
+        self.ensure_plan_tables()?;
+        let path = self.path().to_path_buf();
+        let sql = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let m = &plan.metrics;
+        let violations: usize = plan.communities.iter().map(|c| c.violations.len()).sum();
+        let tx = self.connection_mut().transaction().map_err(sql)?;
+        tx.execute(
+            "INSERT INTO plans (kind, cap, seed, parent, communities, grids, households, lower_bound, packing_bound,
+               pp_mean, pp_p10, pp_min, reock_mean, street_share, violations)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            params![kind, cap, seed as i64, parent, m.communities as i64, m.grids as i64, m.households as i64,
+                m.lower_bound as i64, m.packing_bound as i64, m.pp_mean, m.pp_p10, m.pp_min, m.reock_mean, m.street_share, violations as i64],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut grid = tx
+                .prepare("INSERT INTO grids (geom, key, plan_id, code, community, households, workers, area_m2, polsby_popper, reock)
+                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+                .map_err(sql)?;
+            let mut member = tx
+                .prepare("INSERT INTO grid_members VALUES (?1, ?2, ?3, ?4)")
+                .map_err(sql)?;
+            let mut exception = tx
+                .prepare("INSERT INTO plan_exceptions VALUES (?1, ?2, ?3, ?4)")
+                .map_err(sql)?;
+            for c in &plan.communities {
+                for g in &c.grids {
+                    grid.execute(params![
+                        encode(&Geometry::Polygon(g.polygon.clone()), 4326),
+                        format!("{id}:{}", g.code),
+                        id,
+                        g.code,
+                        c.code,
+                        g.households,
+                        g.workers,
+                        g.area_m2,
+                        g.polsby_popper,
+                        g.reock
+                    ])
+                    .map_err(sql)?;
+                    for (k, h) in &g.members {
+                        member.execute(params![id, g.code, k, h]).map_err(sql)?;
+                    }
+                }
+                for s in &c.splits {
+                    let kind = match s.kind {
+                        SplitKind::ByEntrances => "split_by_entrances",
+                        SplitKind::ByFloors => "split_by_floors",
+                        SplitKind::ByHouseholds => "split_by_households_no_unit_data",
+                    };
+                    exception
+                        .execute(params![
+                            id,
+                            kind,
+                            s.what,
+                            format!(
+                                "{} households in {} parts (community {})",
+                                s.households, s.parts, c.code
+                            )
+                        ])
+                        .map_err(sql)?;
+                }
+                for v in &c.violations {
+                    exception
+                        .execute(params![id, "violation", c.code, v])
+                        .map_err(sql)?;
+                }
+            }
+            for e in &plan.errors {
+                exception
+                    .execute(params![id, "community_not_partitioned", "", e.to_string()])
+                    .map_err(sql)?;
+            }
+            for k in &plan.outside {
+                exception
+                    .execute(params![
+                        id,
+                        "address_outside_communities",
+                        k,
+                        "in no community; not placed in any grid"
+                    ])
+                    .map_err(sql)?;
+            }
+            for k in &plan.ambiguous {
+                exception
+                    .execute(params![
+                        id,
+                        "address_in_several_communities",
+                        k,
+                        "placed in the first community"
+                    ])
+                    .map_err(sql)?;
+            }
+        }
+        tx.execute(
+            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+               min_x = (SELECT min(min_x) FROM gpkg_contents WHERE table_name = 'communities'),
+               min_y = (SELECT min(min_y) FROM gpkg_contents WHERE table_name = 'communities'),
+               max_x = (SELECT max(max_x) FROM gpkg_contents WHERE table_name = 'communities'),
+               max_y = (SELECT max(max_y) FROM gpkg_contents WHERE table_name = 'communities')
+             WHERE table_name = 'grids'",
+            [],
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(id)
+    }
+
+    /// The newest plan version, if any.
+    pub fn latest_plan(&self) -> Result<Option<i64>> {
+        self.ensure_plan_tables()?;
+        self.connection()
+            .query_row("SELECT max(id) FROM plans", [], |r| r.get(0))
+            .map_err(|source| Error::Sqlite {
+                path: self.path().to_path_buf(),
+                source,
+            })
+    }
+}
+
+impl Store {
+    /// Copies one plan version (grids, members, exceptions, the plan row) into another
+    /// workspace file, creating its plan tables.
+    pub fn copy_plan_to(&self, target: &Store, plan: i64) -> Result<usize> {
+        target.ensure_plan_tables()?;
+        let sql = |source| Error::Sqlite {
+            path: target.path().to_path_buf(),
+            source,
+        };
+        let src = self.path().to_string_lossy().to_string();
+        let c = target.connection();
+        c.execute("ATTACH DATABASE ?1 AS src", [src]).map_err(sql)?;
+        let copied = (|| -> rusqlite::Result<usize> {
+            c.execute(
+                "INSERT INTO plans SELECT * FROM src.plans WHERE id = ?1",
+                [plan],
+            )?;
+            let n = c.execute(
+                "INSERT INTO grids (geom, key, plan_id, code, community, households, workers, area_m2, polsby_popper, reock)
+                 SELECT geom, key, plan_id, code, community, households, workers, area_m2, polsby_popper, reock FROM src.grids WHERE plan_id = ?1",
+                [plan],
+            )?;
+            c.execute(
+                "INSERT INTO grid_members SELECT * FROM src.grid_members WHERE plan_id = ?1",
+                [plan],
+            )?;
+            c.execute(
+                "INSERT INTO plan_exceptions SELECT * FROM src.plan_exceptions WHERE plan_id = ?1",
+                [plan],
+            )?;
+            c.execute(
+                "UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y) = (SELECT min_x, min_y, max_x, max_y FROM src.gpkg_contents WHERE table_name = 'grids') WHERE table_name = 'grids'",
+                [],
+            )?;
+            Ok(n)
+        })();
+        c.execute("DETACH DATABASE src", []).map_err(sql)?;
+        copied.map_err(sql)
+    }
+}

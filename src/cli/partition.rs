@@ -1,0 +1,292 @@
+//! `wangge partition`: grids of at most `--cap` households for every community, stored as a
+//! new plan version, with CSV reports.
+
+use super::progress::Bar;
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use wangge_core::partition::{Partitioner, WorkspacePlan, partition_all};
+use wangge_io::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The workspace (.gpkg) with communities and address points.
+    workspace: PathBuf,
+    /// Most households per grid.
+    #[arg(long, default_value_t = 200)]
+    cap: u32,
+    /// Seed (same input and seed, same plan).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Report prefix: writes PREFIX.grids.csv, PREFIX.communities.csv, PREFIX.exceptions.csv
+    /// (default: beside the workspace, named after it and the plan id).
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+pub fn run(a: &Args) -> anyhow::Result<()> {
+    if a.cap == 0 {
+        bail!("--cap must be at least 1");
+    }
+    let start = Instant::now();
+    let mut store = Store::open(&a.workspace)?;
+    let data = store.load()?;
+    if data.communities.is_empty() {
+        bail!(
+            "{}: no communities; import them first (wangge import FILE --as communities)",
+            a.workspace.display()
+        );
+    }
+    let p = Partitioner::new(a.cap)?.seed(a.seed);
+    let bar = Bar::default();
+    let plan = partition_all(&p, &data, &bar);
+    let id = store.write_plan(&plan, "partition", a.cap, a.seed, None)?;
+    let prefix = a.report.clone().unwrap_or_else(|| {
+        let stem = a
+            .workspace
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        a.workspace.with_file_name(format!("{stem}-plan{id}"))
+    });
+    write_reports(&plan, &prefix)
+        .with_context(|| format!("writing the report {}", prefix.display()))?;
+    print_summary(&plan, id, a.cap, start.elapsed().as_secs_f64());
+    let map = PathBuf::from(format!("{}.map.png", prefix.display()));
+    draw_map(&plan, &data, a.cap, &map).with_context(|| format!("drawing {}", map.display()))?;
+    println!(
+        "report: {}.grids.csv, .communities.csv, .exceptions.csv; map: {}",
+        prefix.display(),
+        map.display()
+    );
+    Ok(())
+}
+
+fn print_summary(plan: &WorkspacePlan, id: i64, cap: u32, secs: f64) {
+    let m = &plan.metrics;
+    let violations: usize = plan.communities.iter().map(|c| c.violations.len()).sum();
+    let splits: usize = plan.communities.iter().map(|c| c.splits.len()).sum();
+    println!(
+        "plan {id}: {} communities, {} households, cap {cap}",
+        m.communities, m.households
+    );
+    println!(
+        "  grids            {:>8}  (lower bound ceil(hh/cap) {}, {:.3} x; packing bound {}, {:.3} x)",
+        m.grids,
+        m.lower_bound,
+        m.ratio(),
+        m.packing_bound,
+        if m.packing_bound > 0 {
+            m.grids as f64 / m.packing_bound as f64
+        } else {
+            0.0
+        }
+    );
+    println!(
+        "  Polsby-Popper    mean {:.3}  p10 {:.3}  min {:.3};  Reock mean {:.3}",
+        m.pp_mean, m.pp_p10, m.pp_min, m.reock_mean
+    );
+    println!(
+        "  streets          {:.1}% of internal boundary along streets; {} grids span an arterial",
+        100.0 * m.street_share,
+        m.grids_cut_by_arterial
+    );
+    println!(
+        "  fill             {:.1} households per grid; {} service workers (1 per 100 households)",
+        m.fill_mean, m.workers
+    );
+    println!(
+        "  hard constraints {} over cap, {} disconnected, {violations} violations",
+        m.over_cap, m.disconnected
+    );
+    println!(
+        "  exceptions       {splits} buildings split, {} address points outside every community, {} communities not partitioned",
+        plan.outside.len(),
+        plan.errors.len()
+    );
+    for e in plan.errors.iter().take(5) {
+        println!("    {e}");
+    }
+    println!("  time             {secs:.2} s");
+}
+
+fn csv_writer(path: &Path) -> anyhow::Result<csv::Writer<std::fs::File>> {
+    let mut f =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    std::io::Write::write_all(&mut f, b"\xEF\xBB\xBF")?;
+    Ok(csv::Writer::from_writer(f))
+}
+
+fn write_reports(plan: &WorkspacePlan, prefix: &Path) -> anyhow::Result<()> {
+    let with = |ext: &str| PathBuf::from(format!("{}.{ext}", prefix.display()));
+    let mut w = csv_writer(&with("grids.csv"))?;
+    w.write_record([
+        "code",
+        "community",
+        "households",
+        "workers",
+        "area_m2",
+        "polsby_popper",
+        "reock",
+        "address_points",
+    ])?;
+    for c in &plan.communities {
+        for g in &c.grids {
+            w.write_record([
+                g.code.clone(),
+                c.code.clone(),
+                g.households.to_string(),
+                g.workers.to_string(),
+                format!("{:.1}", g.area_m2),
+                format!("{:.4}", g.polsby_popper),
+                format!("{:.4}", g.reock),
+                g.members.len().to_string(),
+            ])?;
+        }
+    }
+    w.flush()?;
+    let mut w = csv_writer(&with("communities.csv"))?;
+    w.write_record([
+        "community",
+        "households",
+        "grids",
+        "lower_bound",
+        "packing_bound",
+        "ratio",
+        "pp_mean",
+        "pp_p10",
+        "pp_min",
+        "reock_mean",
+        "street_share",
+        "fill_mean",
+        "workers",
+        "violations",
+    ])?;
+    for c in &plan.communities {
+        let m = &c.metrics;
+        w.write_record([
+            c.code.clone(),
+            m.households.to_string(),
+            m.grids.to_string(),
+            m.lower_bound.to_string(),
+            m.packing_bound.to_string(),
+            format!("{:.3}", m.ratio()),
+            format!("{:.4}", m.pp_mean),
+            format!("{:.4}", m.pp_p10),
+            format!("{:.4}", m.pp_min),
+            format!("{:.4}", m.reock_mean),
+            format!("{:.4}", m.street_share),
+            format!("{:.1}", m.fill_mean),
+            m.workers.to_string(),
+            c.violations.len().to_string(),
+        ])?;
+    }
+    w.flush()?;
+    let mut w = csv_writer(&with("exceptions.csv"))?;
+    w.write_record(["kind", "subject", "detail"])?;
+    for c in &plan.communities {
+        for s in &c.splits {
+            w.write_record([
+                format!("{:?}", s.kind),
+                s.what.clone(),
+                format!(
+                    "{} households in {} parts (community {})",
+                    s.households, s.parts, c.code
+                ),
+            ])?;
+        }
+        for v in &c.violations {
+            w.write_record(["violation".to_string(), c.code.clone(), v.clone()])?;
+        }
+    }
+    for e in &plan.errors {
+        w.write_record([
+            "community_not_partitioned".to_string(),
+            String::new(),
+            e.to_string(),
+        ])?;
+    }
+    for k in &plan.outside {
+        w.write_record([
+            "address_outside_communities",
+            k.as_str(),
+            "not placed in any grid",
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Grids coloured by fill (pale = few households, deep green = at the cap), buildings,
+/// entrances and community outlines.
+fn draw_map(
+    plan: &WorkspacePlan,
+    data: &wangge_core::Dataset,
+    cap: u32,
+    out: &Path,
+) -> anyhow::Result<()> {
+    use wangge_tiles::{MapLayer, MapStyle, render_png};
+    let style = |fill: Option<[u8; 4]>, stroke: Option<[u8; 4]>| MapStyle {
+        fill,
+        stroke,
+        point_px: 3,
+    };
+    let grids: Vec<(geo_types::Polygon<f64>, MapStyle)> = plan
+        .communities
+        .iter()
+        .flat_map(|c| c.grids.iter())
+        .map(|g| {
+            let t = (f64::from(g.households) / f64::from(cap)).clamp(0.0, 1.0);
+            let lerp = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+            (
+                g.polygon.clone(),
+                style(
+                    Some([
+                        lerp(255.0, 35.0),
+                        lerp(247.0, 139.0),
+                        lerp(188.0, 69.0),
+                        255,
+                    ]),
+                    Some([90, 90, 90, 255]),
+                ),
+            )
+        })
+        .collect();
+    let buildings = data
+        .buildings
+        .iter()
+        .flat_map(|b| {
+            b.geometry
+                .0
+                .iter()
+                .map(|p| (p.clone(), style(Some([120, 120, 130, 200]), None)))
+        })
+        .collect();
+    let communities = data
+        .communities
+        .iter()
+        .flat_map(|c| {
+            c.geometry
+                .0
+                .iter()
+                .map(|p| (p.clone(), style(None, Some([0, 0, 0, 255]))))
+        })
+        .collect();
+    let points = data.address_points.iter().map(|a| a.location).collect();
+    let width = if plan.metrics.communities > 30 {
+        3000
+    } else {
+        1800
+    };
+    render_png(
+        &[
+            MapLayer::Polygons(grids),
+            MapLayer::Polygons(buildings),
+            MapLayer::Points(points, style(Some([180, 30, 30, 255]), None)),
+            MapLayer::Polygons(communities),
+        ],
+        width,
+        out,
+    )?;
+    Ok(())
+}
