@@ -66,6 +66,8 @@ fn print_summary(plan: &WorkspacePlan, id: i64, cap: u32, secs: f64) {
     let m = &plan.metrics;
     let violations: usize = plan.communities.iter().map(|c| c.violations.len()).sum();
     let splits: usize = plan.communities.iter().map(|c| c.splits.len()).sum();
+    let parts: usize = plan.communities.iter().map(|c| c.exceptions.len()).sum();
+    let _ = parts;
     println!(
         "plan {id}: {} communities, {} households, cap {cap}",
         m.communities, m.households
@@ -197,6 +199,13 @@ fn write_reports(plan: &WorkspacePlan, prefix: &Path) -> anyhow::Result<()> {
         }
         for v in &c.violations {
             w.write_record(["violation".to_string(), c.code.clone(), v.clone()])?;
+        }
+        for x in &c.exceptions {
+            w.write_record([
+                "community_part_unreachable".to_string(),
+                c.code.clone(),
+                x.clone(),
+            ])?;
         }
     }
     for e in &plan.errors {

@@ -4,8 +4,8 @@
 //! (so cuts prefer to run along streets).
 
 use super::plan::StreetLine;
-use geo::{BooleanOps, BoundingRect, Euclidean, Intersects, Length};
-use geo_types::{Coord, Line, LineString, MultiLineString, MultiPolygon, Polygon};
+use geo::{Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, Length};
+use geo_types::{Coord, Line, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use rstar::primitives::{GeomWithData, Line as RLine};
 use rstar::{AABB, RTree};
 use spade::{DelaunayTriangulation, Point2, Triangulation};
@@ -15,6 +15,11 @@ use spade::{DelaunayTriangulation, Point2, Triangulation};
 pub struct Cells {
     /// Unclipped Voronoi cell per site.
     pub cells: Vec<Polygon<f64>>,
+    /// Per site: the part of its cell inside the community that holds the site.
+    pub main: Vec<Polygon<f64>>,
+    /// Per site: other parts of its cell inside the community (a concave community folds
+    /// through the cell); they hold no site.
+    pub orphans: Vec<Vec<Polygon<f64>>>,
     /// Per site: (neighbour site, weight, shared length in the community, street factor).
     pub adj: Vec<Vec<Edge>>,
 }
@@ -49,8 +54,11 @@ pub const MIN_SHARED_M: f64 = 1.0;
 /// Computes cells and adjacency. `community` and `streets` in local metres.
 pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[StreetLine]) -> Cells {
     let n = sites.len();
+    let empty = Polygon::new(LineString(vec![]), vec![]);
     let mut out = Cells {
-        cells: vec![Polygon::new(LineString(vec![]), vec![]); n],
+        cells: vec![empty.clone(); n],
+        main: vec![empty; n],
+        orphans: vec![Vec::new(); n],
         adj: vec![Vec::new(); n],
     };
     if n == 0 {
@@ -89,6 +97,8 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
         })
         .collect();
     let street_tree = RTree::bulk_load(segs);
+    // Cells, and the shared Voronoi edge of every neighbouring pair.
+    let mut shared: Vec<(usize, usize, Coord<f64>, Coord<f64>)> = Vec::new();
     for (i, h) in handles.iter().enumerate() {
         let v = tri.vertex(*h);
         let mut ring = Vec::new();
@@ -97,33 +107,80 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
             if let Some(p) = left {
                 ring.push(Coord { x: p.x, y: p.y });
             }
-            let to = e.to().fix().index();
-            let Some(&j) = index_of.get(&to) else {
+            let Some(&j) = index_of.get(&e.to().fix().index()) else {
                 continue;
             };
-            let right = e.rev().face().as_inner().map(|f| f.circumcenter());
-            let (Some(a), Some(b)) = (left, right) else {
-                continue;
-            };
-            let edge = LineString(vec![Coord { x: a.x, y: a.y }, Coord { x: b.x, y: b.y }]);
-            let inside = community.clip(&MultiLineString(vec![edge]), false);
-            let length_m = Euclidean.length(&inside);
-            if length_m < MIN_SHARED_M {
+            if j <= i {
                 continue;
             }
-            let street = crossing(&street_tree, sites[i], sites[j]);
-            out.adj[i].push(Edge {
-                to: j,
-                weight: length_m * street,
-                length_m,
-                street,
-            });
+            let right = e.rev().face().as_inner().map(|f| f.circumcenter());
+            if let (Some(a), Some(b)) = (left, right) {
+                shared.push((i, j, Coord { x: a.x, y: a.y }, Coord { x: b.x, y: b.y }));
+            }
         }
         if ring.len() >= 3 {
             // out_edges turn counter-clockwise; the left faces give the cell in order.
             ring.push(ring[0]);
             out.cells[i] = Polygon::new(LineString(ring), vec![]);
         }
+    }
+    // Main pieces and orphans.
+    for i in 0..n {
+        let inside = MultiPolygon(vec![out.cells[i].clone()]).intersection(community);
+        let site = Point(sites[i]);
+        let main_idx = inside
+            .0
+            .iter()
+            .enumerate()
+            .min_by(|a, b| {
+                Euclidean
+                    .distance(&site, a.1)
+                    .total_cmp(&Euclidean.distance(&site, b.1))
+            })
+            .map(|(k, _)| k);
+        for (k, part) in inside.0.into_iter().enumerate() {
+            if Some(k) == main_idx {
+                out.main[i] = part;
+            } else if part.unsigned_area() > 0.0 {
+                out.orphans[i].push(part);
+            }
+        }
+    }
+    // Adjacency: only the parts of a shared edge that bound both main pieces.
+    for (i, j, a, b) in shared {
+        let edge = LineString(vec![a, b]);
+        let inside = community.clip(&MultiLineString(vec![edge]), false);
+        let mut length_m = 0.0;
+        for seg in &inside.0 {
+            for l in seg.lines() {
+                let mid = Point(Coord {
+                    x: (l.start.x + l.end.x) / 2.0,
+                    y: (l.start.y + l.end.y) / 2.0,
+                });
+                let on = |p: &Polygon<f64>| {
+                    Euclidean.distance(&mid, p) < 1e-3 && !p.exterior().0.is_empty()
+                };
+                if on(&out.main[i]) && on(&out.main[j]) {
+                    length_m += Euclidean.length(&l);
+                }
+            }
+        }
+        if length_m < MIN_SHARED_M {
+            continue;
+        }
+        let street = crossing(&street_tree, sites[i], sites[j]);
+        out.adj[i].push(Edge {
+            to: j,
+            weight: length_m * street,
+            length_m,
+            street,
+        });
+        out.adj[j].push(Edge {
+            to: i,
+            weight: length_m * street,
+            length_m,
+            street,
+        });
     }
     out
 }

@@ -7,7 +7,7 @@ use super::polygons;
 use super::repair;
 use super::units::{self, Ent, Split};
 use crate::LocalFrame;
-use geo::{Area, BooleanOps, BoundingRect, Centroid, Intersects};
+use geo::{Area, BooleanOps, BoundingRect, Centroid, InteriorPoint, Intersects};
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use thiserror::Error;
 
@@ -64,6 +64,9 @@ pub struct CommunityPlan {
     pub splits: Vec<Split>,
     /// Hard-constraint violations found by the final check (empty when all hold).
     pub violations: Vec<String>,
+    /// Input that makes a constraint impossible, listed (community parts without address
+    /// points that no grid can reach).
+    pub exceptions: Vec<String>,
     pub metrics: Metrics,
 }
 
@@ -259,26 +262,37 @@ impl Partitioner {
         });
         let codes: Vec<String> = (1..=grids.len()).map(|s| format!("{code}{s:03}")).collect();
 
-        // Geometry: cells per grid, with slices for sites shared by several units.
-        let mut slice_of: std::collections::HashMap<usize, MultiPolygon<f64>> =
+        // Geometry: main cell pieces per grid, slices for sites shared by several units.
+        let mut slice_of: std::collections::HashMap<usize, Vec<Polygon<f64>>> =
             std::collections::HashMap::new();
-        for &s in &u.sliced_sites {
-            let region = MultiPolygon(vec![cells.cells[s].clone()]).intersection(&poly);
-            for (k, piece) in polygons::slices(&region, at_site[s].len())
+        let mut slice_orphans = Vec::new();
+        for &site in &u.sliced_sites {
+            // The sliced grids are built from the site's main piece only; the cell's other
+            // pieces inside the community go to neighbouring grids.
+            slice_orphans.extend(cells.orphans[site].iter().cloned());
+            let region = MultiPolygon(vec![cells.main[site].clone()]);
+            for (k, piece) in polygons::slices(&region, at_site[site].len())
                 .into_iter()
                 .enumerate()
             {
-                slice_of.insert(at_site[s][k], piece);
+                // A strip across a non-convex piece can fall apart: the largest part is the
+                // slice, the rest goes to whichever grid it borders most.
+                let mut parts = piece.0;
+                parts.sort_by(|a, b| b.unsigned_area().total_cmp(&a.unsigned_area()));
+                let rest = parts.split_off(parts.len().min(1));
+                slice_orphans.extend(rest);
+                slice_of.insert(at_site[site][k], parts);
             }
         }
-        let pieces: Vec<Vec<MultiPolygon<f64>>> = grids
+        let pieces: Vec<Vec<Polygon<f64>>> = grids
             .iter()
             .map(|gr| {
                 gr.iter()
-                    .map(|&i| {
-                        slice_of.get(&i).cloned().unwrap_or_else(|| {
-                            MultiPolygon(vec![cells.cells[u.units[i].site].clone()])
-                        })
+                    .flat_map(|&i| {
+                        slice_of
+                            .get(&i)
+                            .cloned()
+                            .unwrap_or_else(|| vec![cells.cells[u.units[i].site].clone()])
                     })
                     .collect()
             })
@@ -287,15 +301,21 @@ impl Partitioner {
             .iter()
             .map(|gr| {
                 gr.iter()
-                    .map(|&i| match slice_of.get(&i).and_then(|p| p.centroid()) {
-                        Some(c) => c.0,
-                        None => u.sites[u.units[i].site],
+                    .flat_map(|&i| match slice_of.get(&i) {
+                        Some(ps) => ps
+                            .iter()
+                            .filter_map(|p| p.interior_point())
+                            .map(|p| p.0)
+                            .collect(),
+                        None => vec![u.sites[u.units[i].site]],
                     })
                     .collect()
             })
             .collect();
-        let dissolved = polygons::dissolve(pieces, &grid_sites, &poly, &codes);
+        let dissolved = polygons::dissolve(pieces, &grid_sites, &poly, &codes, slice_orphans);
+        let unassigned_area: f64 = dissolved.unassigned_area;
         let mut violations = dissolved.problems;
+        let exceptions = dissolved.unassigned;
 
         // Results and checks.
         let mut owner = vec![0usize; n];
@@ -388,7 +408,12 @@ impl Partitioner {
 
         // Tiling: areas add up, neighbours do not overlap.
         let community_area = poly.unsigned_area();
-        let sum: f64 = dissolved.polygons.iter().map(|p| p.unsigned_area()).sum();
+        let sum: f64 = dissolved
+            .polygons
+            .iter()
+            .map(|p| p.unsigned_area())
+            .sum::<f64>()
+            + unassigned_area;
         if community_area > 0.0 && ((sum - community_area) / community_area).abs() > 1e-6 {
             violations.push(format!(
                 "grid areas sum to {sum:.3} m², the community has {community_area:.3} m²"
@@ -432,6 +457,7 @@ impl Partitioner {
             grids: results,
             splits: u.splits,
             violations,
+            exceptions,
             metrics: m,
         })
     }

@@ -3,7 +3,10 @@
 //! a clipped grid that hold none of its sites (the community folds through a cell) go to the
 //! neighbouring grid that shares the longest boundary with them.
 
-use geo::{Area, BooleanOps, BoundingRect, Contains, Distance, Euclidean, Length, unary_union};
+use geo::{Area, BooleanOps, BoundingRect, Buffer, Distance, Euclidean, Length, unary_union};
+
+/// Gap that counts as touching when fusing parts of one grid (m).
+const CLOSE_M: f64 = 1e-3;
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon, Rect};
 
 fn rect_poly(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
@@ -54,40 +57,63 @@ pub fn slices(region: &MultiPolygon<f64>, m: usize) -> Vec<MultiPolygon<f64>> {
     cuts.windows(2).map(|w| part(w[0], w[1])).collect()
 }
 
-/// Result of dissolving: one polygon per grid, plus problems that could not be mended.
+/// Result of dissolving: one polygon per grid, plus what could not be mended.
 pub struct Dissolved {
     pub polygons: Vec<Polygon<f64>>,
+    /// Hard-constraint violations (a grid in several parts).
     pub problems: Vec<String>,
+    /// Parts of the community that hold no address point and touch no grid (islands):
+    /// listed, since no connected grid can include them.
+    pub unassigned: Vec<String>,
+    pub unassigned_area: f64,
 }
 
-/// Builds grid polygons. `pieces[g]` are the regions (cells or slices) of grid g; `sites[g]`
-/// the grid's site locations (to tell real parts from stray ones).
+/// Length of `piece`'s boundary that runs along `grid`'s boundary.
+fn shared_length(piece: &Polygon<f64>, grid: &MultiPolygon<f64>) -> f64 {
+    std::iter::once(piece.exterior())
+        .chain(piece.interiors())
+        .flat_map(|r| r.lines())
+        .filter(|l| {
+            let mid = Point(Coord {
+                x: (l.start.x + l.end.x) / 2.0,
+                y: (l.start.y + l.end.y) / 2.0,
+            });
+            grid.0.iter().any(|p| {
+                Euclidean.distance(&mid, p.exterior()) < 1e-3
+                    || p.interiors()
+                        .iter()
+                        .any(|r| Euclidean.distance(&mid, r) < 1e-3)
+            })
+        })
+        .map(|l| Euclidean.length(&LineString(vec![l.start, l.end])))
+        .sum()
+}
+
+/// Builds grid polygons. `pieces[g]` are grid g's unclipped Voronoi cells (exact shared
+/// edges) or slices; `sites[g]` points inside its own pieces. Each grid is the union of its
+/// pieces clipped to the community once; parts holding none of its sites become orphans,
+/// which go, with the cells' own orphans, to the grid sharing the most boundary, in passes
+/// until none can be placed.
 pub fn dissolve(
-    pieces: Vec<Vec<MultiPolygon<f64>>>,
+    pieces: Vec<Vec<Polygon<f64>>>,
     sites: &[Vec<Coord<f64>>],
     community: &MultiPolygon<f64>,
     codes: &[String],
+    extra_orphans: Vec<Polygon<f64>>,
 ) -> Dissolved {
-    let mut grids: Vec<MultiPolygon<f64>> = pieces
-        .into_iter()
-        .map(|ps| {
-            // unary_union, not a fold of `union` from an empty start: the fold left cells that
-            // share long edges as separate parts.
-            unary_union(ps.iter()).intersection(community)
-        })
-        .collect();
     let mut problems = Vec::new();
-    // Split off parts without sites.
-    let mut orphans: Vec<Polygon<f64>> = Vec::new();
-    for (g, mp) in grids.iter_mut().enumerate() {
-        if mp.0.len() <= 1 {
-            continue;
-        }
-        let (keep, stray): (Vec<Polygon<f64>>, Vec<Polygon<f64>>) = mp.0.drain(..).partition(|p| {
-            sites[g]
-                .iter()
-                .any(|s| p.contains(s) || Euclidean.distance(&Point(*s), p) < 1e-6)
-        });
+    let mut orphans = extra_orphans;
+    // unary_union, not a fold of `union` from an empty start: the fold left cells that share
+    // long edges as separate parts.
+    let mut grids: Vec<MultiPolygon<f64>> = Vec::with_capacity(pieces.len());
+    for (g, ps) in pieces.iter().enumerate() {
+        let clipped = unary_union(ps.iter()).intersection(community);
+        let (keep, stray): (Vec<Polygon<f64>>, Vec<Polygon<f64>>) =
+            clipped.0.into_iter().partition(|p| {
+                sites[g]
+                    .iter()
+                    .any(|s| Euclidean.distance(&Point(*s), p) < 1e-6)
+            });
         if keep.len() > 1 {
             problems.push(format!(
                 "grid {} is in {} separate parts",
@@ -95,45 +121,56 @@ pub fn dissolve(
                 keep.len()
             ));
         }
-        mp.0 = keep;
         orphans.extend(stray.into_iter().filter(|p| p.unsigned_area() > 0.0));
+        grids.push(MultiPolygon(keep));
     }
-    for orphan in orphans {
-        let ring = orphan.exterior();
-        let mut best: Option<(usize, f64)> = None;
-        for (g, mp) in grids.iter().enumerate() {
-            let shared: f64 = ring
-                .lines()
-                .filter(|l| {
-                    let mid = Coord {
-                        x: (l.start.x + l.end.x) / 2.0,
-                        y: (l.start.y + l.end.y) / 2.0,
-                    };
-                    mp.0.iter().any(|p| {
-                        Euclidean.distance(&Point(mid), p.exterior()) < 1e-3
-                            || p.interiors()
-                                .iter()
-                                .any(|r| Euclidean.distance(&Point(mid), r) < 1e-3)
-                    })
+    let mut left = orphans;
+    loop {
+        let before = left.len();
+        let mut still = Vec::new();
+        for orphan in left {
+            let ob = orphan.bounding_rect();
+            let best = grids
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| match (ob, g.bounding_rect()) {
+                    (Some(a), Some(b)) => {
+                        a.min().x <= b.max().x + 1e-3
+                            && b.min().x <= a.max().x + 1e-3
+                            && a.min().y <= b.max().y + 1e-3
+                            && b.min().y <= a.max().y + 1e-3
+                    }
+                    _ => false,
                 })
-                .map(|l| Euclidean.length(&LineString(vec![l.start, l.end])))
-                .sum();
-            if shared > 0.0 && best.is_none_or(|b| shared > b.1) {
-                best = Some((g, shared));
+                .map(|(g, grid)| (g, shared_length(&orphan, grid)))
+                .filter(|(_, len)| *len > 1e-6)
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            match best {
+                Some((g, _)) => grids[g] = unary_union([&grids[g], &MultiPolygon(vec![orphan])]),
+                None => still.push(orphan),
             }
         }
-        match best {
-            Some((g, _)) => grids[g] = unary_union([&grids[g], &MultiPolygon(vec![orphan])]),
-            None => problems.push(format!(
-                "a part of the community ({:.0} m²) holds no address point and touches no grid",
-                orphan.unsigned_area()
-            )),
+        left = still;
+        if left.is_empty() || left.len() == before {
+            break;
         }
     }
+    let unassigned = left
+        .iter()
+        .map(|p| format!("a part of the community of {:.0} m² holds no address point and touches no grid; it belongs to no grid", p.unsigned_area()))
+        .collect();
     let polygons = grids
         .into_iter()
         .enumerate()
         .map(|(g, mp)| {
+            // Pieces from different boolean operations can miss each other by the operations'
+            // snapping (well under a millimetre): a closing by 1 mm fuses them.
+            let mp = if mp.0.len() > 1 {
+                let closed = mp.buffer(CLOSE_M).buffer(-CLOSE_M);
+                if closed.0.len() == 1 { closed } else { mp }
+            } else {
+                mp
+            };
             if mp.0.len() != 1 {
                 problems.push(format!("grid {} is in {} parts", codes[g], mp.0.len()));
             }
@@ -142,5 +179,11 @@ pub fn dissolve(
                 .unwrap_or_else(|| Polygon::new(LineString(vec![]), vec![]))
         })
         .collect();
-    Dissolved { polygons, problems }
+    let unassigned_area = left.iter().map(|p| p.unsigned_area()).sum();
+    Dissolved {
+        polygons,
+        problems,
+        unassigned,
+        unassigned_area,
+    }
 }
