@@ -1,20 +1,246 @@
-//! Grid partitioning on the synthetic city and real data: the four hard constraints, and the
-//! objectives against the issue's targets.
+//! Grid partitioning: the four hard constraints as properties on random synthetic cities,
+//! checked by an independent checker here (not the partitioner's own final check), and the
+//! real Nanjing and Taipei inputs.
 
-use wangge_core::NoProgress;
-use wangge_core::partition::{Partitioner, partition_all};
-use wangge_synth::{CityParams, generate};
+use crate::util::{import, shared, workspace};
+use geo::{Area, BooleanOps, BoundingRect, Contains, Intersects, Validation};
+use geo_types::MultiPolygon;
+use proptest::prelude::*;
+use std::collections::HashMap;
+use wangge_core::partition::{Partitioner, WorkspacePlan, partition_all};
+use wangge_core::{Dataset, LocalFrame, NoProgress};
+use wangge_io::{Fields, ImportOptions, Role};
+
+/// Checks the hard constraints of the issue; returns the problems found.
+fn check(data: &Dataset, plan: &WorkspacePlan, cap: u32) -> Vec<String> {
+    let mut bad = Vec::new();
+    let communities: HashMap<&str, &wangge_core::Community> = data
+        .communities
+        .iter()
+        .map(|c| (c.key.as_str(), c))
+        .collect();
+    let mut placed: HashMap<&str, u64> = HashMap::new();
+    let mut grid_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for c in &plan.communities {
+        let community = communities[c.code.as_str()];
+        let frame = LocalFrame::around(&geo_types::Geometry::MultiPolygon(
+            community.geometry.clone(),
+        ));
+        let shape = frame.project(&community.geometry);
+        let area = shape.unsigned_area();
+        let mut sum = 0.0;
+        let grids: Vec<geo_types::Polygon<f64>> =
+            c.grids.iter().map(|g| frame.project(&g.polygon)).collect();
+        for (g, poly) in c.grids.iter().zip(&grids) {
+            // 1. cap
+            let hh: u32 = g.members.iter().map(|m| m.1).sum();
+            if hh > cap || hh != g.households {
+                bad.push(format!("{}: {hh} households", g.code));
+            }
+            // 3. one valid polygon
+            if !poly.is_valid() || poly.unsigned_area() <= 0.0 {
+                bad.push(format!("{}: invalid or empty polygon", g.code));
+            }
+            // 2. inside its community
+            let outside = MultiPolygon(vec![poly.clone()])
+                .difference(&shape)
+                .unsigned_area();
+            if outside > 1e-6 * area {
+                bad.push(format!("{}: {outside} m² outside its community", g.code));
+            }
+            sum += poly.unsigned_area();
+            for (k, h) in &g.members {
+                *placed.entry(k.as_str()).or_default() += u64::from(*h);
+                grid_of.entry(k.as_str()).or_default().push(g.code.as_str());
+            }
+        }
+        // 2. tiling: areas add up, no overlaps
+        if ((sum - area) / area).abs() > 1e-6 && c.exceptions.is_empty() {
+            bad.push(format!("{}: grids cover {sum} of {area} m²", c.code));
+        }
+        for a in 0..grids.len() {
+            for b in a + 1..grids.len() {
+                if grids[a]
+                    .bounding_rect()
+                    .zip(grids[b].bounding_rect())
+                    .is_some_and(|(x, y)| x.intersects(&y))
+                {
+                    let o = grids[a].intersection(&grids[b]).unsigned_area();
+                    if o > 1e-6 * area {
+                        bad.push(format!(
+                            "{} and {} overlap by {o} m²",
+                            c.grids[a].code, c.grids[b].code
+                        ));
+                    }
+                }
+            }
+        }
+        // every member address point lies in its grid (or on its edge)
+        for (g, poly) in c.grids.iter().zip(&grids) {
+            for (k, _) in &g.members {
+                if let Some(a) = data.address_points.iter().find(|a| a.key == *k) {
+                    let p = frame.forward(a.location.0);
+                    let sliced = c.splits.iter().any(|s| s.what == *k);
+                    if !sliced && !poly.contains(&p) && !poly.intersects(&p) {
+                        bad.push(format!("{k} is not inside grid {}", g.code));
+                    }
+                }
+            }
+        }
+    }
+    // 4. every address point in a community is placed exactly once; buildings stay whole
+    // unless alone above the cap.
+    let outside: std::collections::HashSet<&str> =
+        plan.outside.iter().map(String::as_str).collect();
+    let mut by_building: HashMap<&str, (u64, std::collections::BTreeSet<&str>)> = HashMap::new();
+    for a in &data.address_points {
+        if outside.contains(a.key.as_str()) {
+            continue;
+        }
+        if placed.get(a.key.as_str()).copied() != Some(u64::from(a.households)) {
+            bad.push(format!(
+                "{} placed {:?} times its households",
+                a.key,
+                placed.get(a.key.as_str())
+            ));
+        }
+        if let Some(b) = &a.building {
+            let e = by_building.entry(b.as_str()).or_default();
+            e.0 += u64::from(a.households);
+            for g in grid_of.get(a.key.as_str()).into_iter().flatten() {
+                e.1.insert(g);
+            }
+        }
+    }
+    for (b, (hh, grids)) in by_building {
+        if hh <= u64::from(cap) && grids.len() > 1 {
+            bad.push(format!(
+                "building {b} ({hh} households) split across {grids:?}"
+            ));
+        }
+    }
+    bad
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10, ..ProptestConfig::default() })]
+    #[test]
+    fn hard_constraints_hold_on_random_cities(households in 2_000u64..9_000, seed in any::<u64>(), cap in prop_oneof![Just(200u32), Just(150u32), 120u32..300]) {
+        let city = wangge_synth::generate(&wangge_synth::CityParams::new(households, seed), &NoProgress);
+        let plan = partition_all(&Partitioner::new(cap).expect("cap").seed(seed), &city, &NoProgress);
+        prop_assert!(plan.errors.is_empty() && plan.outside.is_empty());
+        let bad = check(&city, &plan, cap);
+        prop_assert!(bad.is_empty(), "{:?}", bad);
+        for c in &plan.communities {
+            prop_assert!(c.violations.is_empty(), "{}: {:?}", c.code, c.violations);
+        }
+    }
+}
 
 #[test]
-fn synthetic_city_meets_the_hard_constraints() {
-    let city = generate(&CityParams::new(20_000, 1), &NoProgress);
+fn same_input_and_seed_same_plan() {
+    let city = wangge_synth::generate(&wangge_synth::CityParams::new(6_000, 5), &NoProgress);
+    let p = Partitioner::new(200).expect("cap").seed(9);
+    assert_eq!(
+        partition_all(&p, &city, &NoProgress),
+        partition_all(&p, &city, &NoProgress)
+    );
+}
+
+#[test]
+fn synthetic_city_meets_compactness_targets() {
+    let city = wangge_synth::generate(&wangge_synth::CityParams::new(20_000, 1), &NoProgress);
     let plan = partition_all(&Partitioner::new(200).expect("cap"), &city, &NoProgress);
     let m = &plan.metrics;
-    eprintln!("{m:#?}");
+    assert!(check(&city, &plan, 200).is_empty());
+    assert!(m.pp_mean >= 0.55 && m.pp_p10 >= 0.35, "{m:?}");
+    assert!(m.grids >= m.packing_bound);
+    // Grid codes: community code + 3-digit serial, unique.
+    let mut codes = std::collections::HashSet::new();
     for c in &plan.communities {
-        assert!(c.violations.is_empty(), "{}: {:?}", c.code, c.violations);
+        for g in &c.grids {
+            assert!(g.code.starts_with(&c.code) && g.code.len() == c.code.len() + 3);
+            assert!(codes.insert(g.code.clone()));
+        }
     }
-    assert!(plan.errors.is_empty() && plan.outside.is_empty());
-    assert_eq!(m.over_cap, 0);
-    assert_eq!(m.disconnected, 0);
+}
+
+#[test]
+fn nanjing_with_estimated_households() {
+    let (_dir, mut store) = workspace();
+    import(
+        &mut store,
+        &[shared("osm/nanjing-xuanwu.osm")],
+        &ImportOptions::default(),
+    )
+    .expect("import");
+    let data = store.load().expect("load");
+    let plan = partition_all(&Partitioner::new(200).expect("cap"), &data, &NoProgress);
+    let bad = check(&data, &plan, 200);
+    assert!(bad.is_empty(), "{bad:?}");
+    assert!(plan.communities.iter().all(|c| c.violations.is_empty()));
+    // Candidate communities without buildings inside are listed, not silently skipped.
+    assert_eq!(plan.errors.len(), 2);
+    assert!(plan.metrics.grids > 100 && plan.metrics.over_cap == 0);
+    let id = store
+        .write_plan(&plan, "partition", 200, 1, None)
+        .expect("store");
+    assert_eq!(store.latest_plan().expect("latest"), Some(id));
+}
+
+#[test]
+fn taipei_villages_with_population_grid_households() {
+    let (_dir, mut store) = workspace();
+    let t = |f: &str| shared(&format!("taipei/{f}"));
+    let villages = ImportOptions {
+        role: Some(Role::Communities),
+        repair: true,
+        fields: Fields {
+            id: Some("CPTVID".into()),
+            name: Some("VNAME".into()),
+            ..Fields::default()
+        },
+        ..ImportOptions::default()
+    };
+    import(&mut store, &[t("villages.geojson")], &villages).expect("villages");
+    let pop = ImportOptions {
+        role: Some(Role::Addresses),
+        fields: Fields {
+            persons: Some("pop_live".into()),
+            ..Fields::default()
+        },
+        ..ImportOptions::default()
+    };
+    import(&mut store, &[t("population-grid.geojson")], &pop).expect("population");
+    let data = store.load().expect("load");
+    let plan = partition_all(&Partitioner::new(200).expect("cap"), &data, &NoProgress);
+    let violations: Vec<&String> = plan
+        .communities
+        .iter()
+        .flat_map(|c| c.violations.iter())
+        .collect();
+    assert!(violations.is_empty(), "{violations:?}");
+    let bad = check(&data, &plan, 200);
+    assert!(bad.is_empty(), "{:?}", &bad[..bad.len().min(10)]);
+    let m = &plan.metrics;
+    assert_eq!(m.communities + plan.errors.len(), 456);
+    assert!(m.pp_mean >= 0.55 && m.pp_p10 >= 0.35, "{m:?}");
+}
+
+#[test]
+fn the_checker_catches_broken_plans() {
+    let city = wangge_synth::generate(&wangge_synth::CityParams::new(4_000, 2), &NoProgress);
+    let plan = partition_all(&Partitioner::new(200).expect("cap"), &city, &NoProgress);
+    assert!(check(&city, &plan, 200).is_empty());
+    // Over the cap.
+    assert!(!check(&city, &plan, 100).is_empty());
+    // An address point dropped.
+    let mut broken = plan.clone();
+    broken.communities[0].grids[0].members.pop();
+    assert!(!check(&city, &broken, 200).is_empty());
+    // A grid polygon missing.
+    let mut broken = plan.clone();
+    let p = broken.communities[0].grids[1].polygon.clone();
+    broken.communities[0].grids[0].polygon = p;
+    assert!(!check(&city, &broken, 200).is_empty());
 }
