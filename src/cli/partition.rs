@@ -18,10 +18,17 @@ pub struct Args {
     /// Seed (same input and seed, same plan).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
     /// Report prefix: writes PREFIX.grids.csv, PREFIX.communities.csv, PREFIX.exceptions.csv
     /// (default: beside the workspace, named after it and the plan id).
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Also write every community's unit graph and this run's result per community as JSON
+    /// (input of benches/partition_peers.py, which runs other partitioners on the same graph).
+    #[arg(long)]
+    dump_graph: Option<PathBuf>,
 }
 
 pub fn run(a: &Args) -> anyhow::Result<()> {
@@ -37,9 +44,18 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             a.workspace.display()
         );
     }
-    let p = Partitioner::new(a.cap)?.seed(a.seed);
+    let mut p = Partitioner::new(a.cap)?.seed(a.seed);
+    if let Some(t) = a.threads {
+        p = p.threads(t);
+    }
     let bar = Bar::default();
+    let compute = Instant::now();
     let plan = partition_all(&p, &data, &bar);
+    let compute_s = compute.elapsed().as_secs_f64();
+    if let Some(path) = &a.dump_graph {
+        dump_graph(&p, &data, &plan, compute_s, path)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let id = store.write_plan(&plan, "partition", a.cap, a.seed, None)?;
     let prefix = a.report.clone().unwrap_or_else(|| {
         let stem = a
@@ -297,5 +313,39 @@ fn draw_map(
         width,
         out,
     )?;
+    Ok(())
+}
+
+/// Unit graphs and this run's per-community results, for the peer benchmark.
+fn dump_graph(
+    p: &Partitioner,
+    data: &wangge_core::Dataset,
+    plan: &WorkspacePlan,
+    compute_s: f64,
+    out: &Path,
+) -> anyhow::Result<()> {
+    use serde_json::json;
+    let (inputs, _, _) = wangge_core::partition::inputs(data);
+    let by_code: std::collections::HashMap<&str, &wangge_core::partition::CommunityPlan> = plan
+        .communities
+        .iter()
+        .map(|c| (c.code.as_str(), c))
+        .collect();
+    let mut communities = Vec::new();
+    for input in &inputs {
+        let Ok(g) = p.unit_graph(input) else { continue };
+        let ours = by_code.get(g.community.as_str()).map(|c| {
+            let pp: Vec<f64> = c.grids.iter().map(|x| x.polsby_popper).collect();
+            json!({"grids": c.grids.len(), "over_cap": c.metrics.over_cap, "disconnected": c.metrics.disconnected,
+                   "pp": pp, "violations": c.violations.len()})
+        });
+        communities.push(json!({
+            "community": g.community, "households": g.households, "xy": g.xy, "area_m2": g.area_m2,
+            "perimeter_m": g.perimeter_m, "edges": g.edges, "fixed_grids": g.fixed_grids,
+            "lower_bound": g.lower_bound, "ours": ours,
+        }));
+    }
+    let doc = json!({"cap": p.cap(), "compute_s": compute_s, "entrances": data.address_points.len(), "communities": communities});
+    std::fs::write(out, serde_json::to_vec(&doc)?)?;
     Ok(())
 }

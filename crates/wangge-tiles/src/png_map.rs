@@ -46,8 +46,8 @@ impl Canvas {
         }
         let p = self.img.get_pixel_mut(x as u32, y as u32);
         let a = f64::from(c[3]) / 255.0;
-        for i in 0..3 {
-            p.0[i] = (f64::from(p.0[i]) * (1.0 - a) + f64::from(c[i]) * a).round() as u8;
+        for (channel, &target) in p.0.iter_mut().zip(&c).take(3) {
+            *channel = (f64::from(*channel) * (1.0 - a) + f64::from(target) * a).round() as u8;
         }
         p.0[3] = 255;
     }

@@ -125,9 +125,9 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
         }
     }
     // Main pieces and orphans.
-    for i in 0..n {
+    for (i, &at) in sites.iter().enumerate() {
         let inside = MultiPolygon(vec![out.cells[i].clone()]).intersection(community);
-        let site = Point(sites[i]);
+        let site = Point(at);
         let main_idx = inside
             .0
             .iter()

@@ -19,6 +19,7 @@ mod workspace;
 pub use metrics::{Metrics, polsby_popper, reock};
 pub use plan::{
     CommunityInput, CommunityPlan, Entrance, GridResult, PartitionError, Partitioner, StreetLine,
+    UnitGraph,
 };
 pub use units::{Split, SplitKind};
 pub use workspace::{WorkspacePlan, inputs, partition_all};

@@ -91,6 +91,7 @@ pub struct Partitioner {
     seed: u64,
     directions: usize,
     restarts: usize,
+    threads: Option<usize>,
 }
 
 impl Partitioner {
@@ -104,6 +105,7 @@ impl Partitioner {
             seed: 0,
             directions: 12,
             restarts: 8,
+            threads: None,
         })
     }
 
@@ -125,6 +127,21 @@ impl Partitioner {
         self
     }
 
+    /// Worker threads for whole workspaces (default: every core).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n.max(1));
+        self
+    }
+
+    /// Worker threads to use.
+    pub fn thread_count(&self) -> usize {
+        self.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+    }
+
     /// The cap.
     pub fn cap(&self) -> u32 {
         self.cap
@@ -132,71 +149,23 @@ impl Partitioner {
 
     /// Partitions one community.
     pub fn run(&self, input: &CommunityInput) -> Result<CommunityPlan, PartitionError> {
-        let code = input.code.clone();
-        let Some(c) = input.polygon.centroid() else {
-            return Err(PartitionError::EmptyPolygon { community: code });
-        };
-        if input.entrances.is_empty() {
-            return Err(PartitionError::NoAddressPoints { community: code });
-        }
-        let frame = LocalFrame::new(c.x(), c.y());
-        let poly = frame.project(&input.polygon);
-        let bb = poly.bounding_rect();
-        let streets: Vec<StreetLine> = input
-            .streets
-            .iter()
-            .map(|s| StreetLine {
-                highway: s.highway.clone(),
-                line: frame.project(&s.line),
-            })
-            .filter(|s| match (s.line.bounding_rect(), bb) {
-                (Some(a), Some(b)) => a.intersects(&b),
-                _ => false,
-            })
-            .collect();
-        let ents: Vec<Ent> = input
-            .entrances
-            .iter()
-            .map(|e| Ent {
-                building: e.building.clone(),
-                households: e.households,
-                floors: e.floors,
-                at: frame.forward(e.location.0),
-            })
-            .collect();
-        let keys: Vec<String> = input.entrances.iter().map(|e| e.key.clone()).collect();
-        let mut u = units::build(&ents, &keys, self.cap);
-        dedupe_sites(&mut u.sites);
-        let cells = cells::build(&u.sites, &poly, &streets);
-        // Unit graph from the site graph. Parts of a floor-split entrance are grids of their
-        // own (each a slice of the entrance's cell), so no other unit links to them.
-        let mut at_site: Vec<Vec<usize>> = vec![Vec::new(); u.sites.len()];
-        for (i, unit) in u.units.iter().enumerate() {
-            at_site[unit.site].push(i);
-        }
-        let sliced: std::collections::HashSet<usize> = u.sliced_sites.iter().copied().collect();
+        let Prepared {
+            code,
+            frame,
+            poly,
+            u,
+            cells,
+            at_site,
+            adj,
+            at,
+            households,
+            total,
+            lb,
+            fixed,
+            free,
+            keys,
+        } = self.prepare(input)?;
         let n = u.units.len();
-        let mut adj: Vec<Vec<Edge>> = vec![Vec::new(); n];
-        for (i, unit) in u.units.iter().enumerate() {
-            if sliced.contains(&unit.site) {
-                continue;
-            }
-            for e in &cells.adj[unit.site] {
-                if sliced.contains(&e.to) {
-                    continue;
-                }
-                for &v in &at_site[e.to] {
-                    adj[i].push(*e);
-                    adj[i].last_mut().expect("just pushed").to = v;
-                }
-            }
-        }
-        let at: Vec<Coord<f64>> = u.units.iter().map(|x| u.sites[x.site]).collect();
-        let households: Vec<u32> = u.units.iter().map(|x| x.households).collect();
-        let total: u64 = households.iter().map(|&h| u64::from(h)).sum();
-        let lb = (total.div_ceil(u64::from(self.cap)) as usize).max(1);
-        let (fixed, free): (Vec<usize>, Vec<usize>) =
-            (0..n).partition(|&i| sliced.contains(&u.units[i].site));
         // Several restarts with rotated sweep directions; the plan with the fewest grids and
         // then the shortest internal boundary wins. Deterministic for a seed.
         let boundary = |grids: &[Vec<usize>]| -> f64 {
@@ -459,6 +428,171 @@ impl Partitioner {
             violations,
             exceptions,
             metrics: m,
+        })
+    }
+}
+
+/// Everything a run needs before the search: the community in local metres, units, cells,
+/// the unit graph.
+struct Prepared {
+    code: String,
+    frame: LocalFrame,
+    poly: MultiPolygon<f64>,
+    u: units::Units,
+    cells: cells::Cells,
+    at_site: Vec<Vec<usize>>,
+    adj: Vec<Vec<Edge>>,
+    at: Vec<Coord<f64>>,
+    households: Vec<u32>,
+    total: u64,
+    lb: usize,
+    /// Floor-split parts: grids of their own.
+    fixed: Vec<usize>,
+    free: Vec<usize>,
+    keys: Vec<String>,
+}
+
+/// The units and adjacency the partitioner works on, for comparing other partitioners on
+/// the very same graph (benches/partition_peers.py).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitGraph {
+    pub community: String,
+    /// Free units (floor-split parts are grids of their own and left out): households,
+    /// position (local metres), area and perimeter of the unit's piece of the community.
+    pub households: Vec<u32>,
+    pub xy: Vec<(f64, f64)>,
+    pub area_m2: Vec<f64>,
+    pub perimeter_m: Vec<f64>,
+    /// (unit, unit, shared boundary length m, street factor), each pair once.
+    pub edges: Vec<(usize, usize, f64, f64)>,
+    /// Grids taken by floor-split parts.
+    pub fixed_grids: usize,
+    /// ceil(households / cap) over all units, fixed ones included.
+    pub lower_bound: usize,
+}
+
+impl Partitioner {
+    fn prepare(&self, input: &CommunityInput) -> Result<Prepared, PartitionError> {
+        let code = input.code.clone();
+        let Some(c) = input.polygon.centroid() else {
+            return Err(PartitionError::EmptyPolygon { community: code });
+        };
+        if input.entrances.is_empty() {
+            return Err(PartitionError::NoAddressPoints { community: code });
+        }
+        let frame = LocalFrame::new(c.x(), c.y());
+        let poly = frame.project(&input.polygon);
+        let bb = poly.bounding_rect();
+        let streets: Vec<StreetLine> = input
+            .streets
+            .iter()
+            .map(|s| StreetLine {
+                highway: s.highway.clone(),
+                line: frame.project(&s.line),
+            })
+            .filter(|s| match (s.line.bounding_rect(), bb) {
+                (Some(a), Some(b)) => a.intersects(&b),
+                _ => false,
+            })
+            .collect();
+        let ents: Vec<Ent> = input
+            .entrances
+            .iter()
+            .map(|e| Ent {
+                building: e.building.clone(),
+                households: e.households,
+                floors: e.floors,
+                at: frame.forward(e.location.0),
+            })
+            .collect();
+        let keys: Vec<String> = input.entrances.iter().map(|e| e.key.clone()).collect();
+        let mut u = units::build(&ents, &keys, self.cap);
+        dedupe_sites(&mut u.sites);
+        let cells = cells::build(&u.sites, &poly, &streets);
+        // Unit graph from the site graph. Parts of a floor-split entrance are grids of their
+        // own (each a slice of the entrance's cell), so no other unit links to them.
+        let mut at_site: Vec<Vec<usize>> = vec![Vec::new(); u.sites.len()];
+        for (i, unit) in u.units.iter().enumerate() {
+            at_site[unit.site].push(i);
+        }
+        let sliced: std::collections::HashSet<usize> = u.sliced_sites.iter().copied().collect();
+        let n = u.units.len();
+        let mut adj: Vec<Vec<Edge>> = vec![Vec::new(); n];
+        for (i, unit) in u.units.iter().enumerate() {
+            if sliced.contains(&unit.site) {
+                continue;
+            }
+            for e in &cells.adj[unit.site] {
+                if sliced.contains(&e.to) {
+                    continue;
+                }
+                for &v in &at_site[e.to] {
+                    adj[i].push(*e);
+                    adj[i].last_mut().expect("just pushed").to = v;
+                }
+            }
+        }
+        let at: Vec<Coord<f64>> = u.units.iter().map(|x| u.sites[x.site]).collect();
+        let households: Vec<u32> = u.units.iter().map(|x| x.households).collect();
+        let total: u64 = households.iter().map(|&h| u64::from(h)).sum();
+        let lb = (total.div_ceil(u64::from(self.cap)) as usize).max(1);
+        let (fixed, free): (Vec<usize>, Vec<usize>) =
+            (0..n).partition(|&i| sliced.contains(&u.units[i].site));
+        Ok(Prepared {
+            code,
+            frame,
+            poly,
+            u,
+            cells,
+            at_site,
+            adj,
+            at,
+            households,
+            total,
+            lb,
+            fixed,
+            free,
+            keys,
+        })
+    }
+
+    /// The unit graph of a community (see [`UnitGraph`]).
+    pub fn unit_graph(&self, input: &CommunityInput) -> Result<UnitGraph, PartitionError> {
+        use geo::{Euclidean, Length};
+        let p = self.prepare(input)?;
+        let index: std::collections::HashMap<usize, usize> =
+            p.free.iter().enumerate().map(|(k, &i)| (i, k)).collect();
+        let mut edges = Vec::new();
+        for &i in &p.free {
+            for e in &p.adj[i] {
+                if let (Some(&a), Some(&b)) = (index.get(&i), index.get(&e.to))
+                    && a < b
+                {
+                    edges.push((a, b, e.length_m, e.street));
+                }
+            }
+        }
+        let piece = |i: usize| &p.cells.main[p.u.units[i].site];
+        Ok(UnitGraph {
+            community: p.code,
+            households: p.free.iter().map(|&i| p.households[i]).collect(),
+            xy: p.free.iter().map(|&i| (p.at[i].x, p.at[i].y)).collect(),
+            area_m2: p.free.iter().map(|&i| piece(i).unsigned_area()).collect(),
+            perimeter_m: p
+                .free
+                .iter()
+                .map(|&i| {
+                    Euclidean.length(piece(i).exterior())
+                        + piece(i)
+                            .interiors()
+                            .iter()
+                            .map(|r| Euclidean.length(r))
+                            .sum::<f64>()
+                })
+                .collect(),
+            edges,
+            fixed_grids: p.fixed.len(),
+            lower_bound: p.lb,
         })
     }
 }
