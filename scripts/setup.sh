@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh machine to the main job on the embedded default:
 # installs system packages, builds Wangge, generates the demo city (20,000 households, seed 1)
-# into out/demo.gpkg, imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg when
+# into out/demo.gpkg and divides it into grids of at most 200 households (report and map in
+# out/demo-plan.*), imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg when
 # ../shared/data is present, and prints what each workspace holds (and what GDAL sees).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ cargo build --release --locked
 mkdir -p out
 bin=target/release/wangge
 $bin generate --households 20000 --seed 1 --workspace out/demo.gpkg --force
+$bin partition out/demo.gpkg --report out/demo-plan
 nanjing=../shared/data/osm/nanjing-xuanwu.osm
 if [ -f "$nanjing" ]; then
   rm -f out/nanjing.gpkg
@@ -20,4 +22,5 @@ echo
 echo "GDAL reads the demo workspace as:"
 ogrinfo -ro -so out/demo.gpkg
 echo
-echo "Open out/demo.gpkg in QGIS, or export a layer: $bin export out/demo.gpkg --layer communities -o out/communities.geojson"
+echo "Grid plan map: out/demo-plan.map.png; open out/demo.gpkg in QGIS (layer grids), or export:"
+echo "  $bin export out/demo.gpkg --layer grids -o out/grids.geojson"
