@@ -81,7 +81,55 @@ fn generate_import_export() {
         assert!(ok && out.contains("exported 2 communities"), "{out}");
     }
     let gj = std::fs::read_to_string(d.join("communities.geojson")).expect("geojson");
-    assert!(gj.contains("\"FeatureCollection\"") && gj.contains("社区"));
+    assert!(
+        gj.contains("\"FeatureCollection\"")
+            && gj.contains("社区")
+            && gj.contains("\"code\":\"320102"),
+        "{gj}"
+    );
+    // Partition, then export the grids with code, community and households.
+    let (ok, out) = wangge(&["partition", "demo.gpkg", "--report", "plan"], d);
+    assert!(ok && out.contains("0 violations"), "{out}");
+    for f in [
+        "plan.grids.csv",
+        "plan.communities.csv",
+        "plan.exceptions.csv",
+        "plan.map.png",
+    ] {
+        assert!(d.join(f).exists(), "{f}");
+    }
+    let (ok, out) = wangge(
+        &[
+            "export",
+            "demo.gpkg",
+            "--layer",
+            "grids",
+            "-o",
+            "grids.geojson",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let grids = std::fs::read_to_string(d.join("grids.geojson")).expect("grids");
+    assert!(
+        grids.contains("\"code\":\"320102")
+            && grids.contains("\"community\"")
+            && grids.contains("\"households\"")
+    );
+    // A second plan with another seed, listed and compared.
+    let (ok, out) = wangge(
+        &["partition", "demo.gpkg", "--seed", "5", "--report", "plan5"],
+        d,
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = wangge(&["plan", "list", "demo.gpkg"], d);
+    assert!(ok && out.lines().count() == 3, "{out}");
+    let (ok, out) = wangge(&["plan", "diff", "demo.gpkg", "1", "1"], d);
+    assert!(ok && out.contains("moved: 0 households"), "{out}");
+    let (ok, out) = wangge(&["plan", "diff", "demo.gpkg", "1", "2"], d);
+    assert!(ok && out.contains("moved:"), "{out}");
+    let (ok, out) = wangge(&["plan", "diff", "demo.gpkg", "1", "9"], d);
+    assert!(!ok && out.contains("no plan 9"), "{out}");
     let (ok, out) = wangge(&["info", "communities.gpkg"], d);
     let line = out
         .lines()

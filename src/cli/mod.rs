@@ -4,6 +4,7 @@ mod generate;
 mod import;
 mod info;
 mod partition;
+mod plan;
 mod progress;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +30,9 @@ enum Command {
     Import(Box<import::Args>),
     /// Divide every community into grids of at most --cap households (a new plan version).
     Partition(partition::Args),
+    /// Plan versions: list them, compare two.
+    #[command(subcommand)]
+    Plan(plan::Command),
     /// Export a workspace layer as GeoJSON, CSV or GeoPackage.
     Export(ExportArgs),
     /// Print a workspace's layers, counts and households.
@@ -63,6 +67,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Generate(a) => generate::run(&a),
         Command::Import(a) => import::run(&a),
         Command::Partition(a) => partition::run(&a),
+        Command::Plan(c) => plan::run(&c),
         Command::Export(a) => {
             let start = std::time::Instant::now();
             let store = wangge_io::Store::open(&a.workspace)?;

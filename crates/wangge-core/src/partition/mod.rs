@@ -9,6 +9,7 @@
 
 mod bisect;
 mod cells;
+pub mod diff;
 mod metrics;
 mod plan;
 mod polygons;

@@ -244,3 +244,73 @@ impl Store {
         copied.map_err(sql)
     }
 }
+
+/// A stored plan version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRow {
+    pub id: i64,
+    pub created: String,
+    pub kind: String,
+    pub cap: u32,
+    pub grids: i64,
+    pub households: i64,
+    pub violations: i64,
+}
+
+impl Store {
+    /// Every plan version, oldest first.
+    pub fn plans(&self) -> Result<Vec<PlanRow>> {
+        self.ensure_plan_tables()?;
+        let sql = |source| Error::Sqlite {
+            path: self.path().to_path_buf(),
+            source,
+        };
+        let mut stmt = self
+            .connection()
+            .prepare("SELECT id, created, kind, cap, grids, households, violations FROM plans ORDER BY id")
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(PlanRow {
+                    id: r.get(0)?,
+                    created: r.get(1)?,
+                    kind: r.get(2)?,
+                    cap: r.get(3)?,
+                    grids: r.get(4)?,
+                    households: r.get(5)?,
+                    violations: r.get(6)?,
+                })
+            })
+            .map_err(sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(sql)
+    }
+
+    /// Memberships of a plan: (address key, grid code, households).
+    pub fn plan_members(&self, plan: i64) -> Result<Vec<(String, String, u32)>> {
+        self.ensure_plan_tables()?;
+        let sql = |source| Error::Sqlite {
+            path: self.path().to_path_buf(),
+            source,
+        };
+        let known: i64 = self
+            .connection()
+            .query_row("SELECT count(*) FROM plans WHERE id = ?1", [plan], |r| {
+                r.get(0)
+            })
+            .map_err(sql)?;
+        if known == 0 {
+            return Err(Error::usage(
+                self.path(),
+                format!("has no plan {plan}; `wangge plan list` shows the versions"),
+            ));
+        }
+        let mut stmt = self
+            .connection()
+            .prepare("SELECT address_key, grid, households FROM grid_members WHERE plan_id = ?1 ORDER BY address_key, grid")
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map([plan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(sql)
+    }
+}

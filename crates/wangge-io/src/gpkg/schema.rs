@@ -20,6 +20,8 @@ pub const COMMUNITIES: Layer = Layer {
         ("street", "TEXT"),
         ("kind", "TEXT NOT NULL"),
         ("area_m2", "REAL NOT NULL"),
+        // The community code (equal to the key), under the name planners and exports use.
+        ("code", "TEXT NOT NULL"),
     ],
 };
 

@@ -181,6 +181,7 @@ impl Store {
                     c.street.clone().into(),
                     c.kind.clone().into(),
                     frame.area_m2(&c.geometry).into(),
+                    c.key.clone().into(),
                 ],
             )
         })?;
