@@ -244,3 +244,48 @@ fn the_checker_catches_broken_plans() {
     broken.communities[0].grids[0].polygon = p;
     assert!(!check(&city, &broken, 200).is_empty());
 }
+
+#[test]
+fn locked_grids_survive_a_repartition() {
+    let city = wangge_synth::generate(&wangge_synth::CityParams::new(8_000, 4), &NoProgress);
+    let first = partition_all(&Partitioner::new(200).expect("cap"), &city, &NoProgress);
+    // Lock the first two grids of every community.
+    let mut locked = Vec::new();
+    for c in &first.communities {
+        for g in c.grids.iter().take(2) {
+            locked.push((
+                c.code.clone(),
+                g.code.clone(),
+                g.members.iter().map(|m| m.0.clone()).collect::<Vec<_>>(),
+            ));
+        }
+    }
+    let again = wangge_core::partition::partition_all_locked(
+        &Partitioner::new(200).expect("cap").seed(99),
+        &city,
+        &locked,
+        &NoProgress,
+    );
+    assert!(check(&city, &again, 200).is_empty());
+    for (_, code, keys) in &locked {
+        let g = again
+            .communities
+            .iter()
+            .flat_map(|c| c.grids.iter())
+            .find(|g| &g.code == code)
+            .expect("locked code kept");
+        assert!(g.locked);
+        let mut got: Vec<&String> = g.members.iter().map(|m| &m.0).collect();
+        got.sort();
+        let mut want: Vec<&String> = keys.iter().collect();
+        want.sort();
+        assert_eq!(got, want, "{code}");
+    }
+    let codes: Vec<&String> = again
+        .communities
+        .iter()
+        .flat_map(|c| c.grids.iter().map(|g| &g.code))
+        .collect();
+    let unique: std::collections::HashSet<&&String> = codes.iter().collect();
+    assert_eq!(unique.len(), codes.len(), "codes stay unique");
+}

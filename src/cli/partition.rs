@@ -5,7 +5,7 @@ use super::progress::Bar;
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use wangge_core::partition::{Partitioner, WorkspacePlan, partition_all};
+use wangge_core::partition::{LockedGrid, Partitioner, WorkspacePlan, partition_all_locked};
 use wangge_io::Store;
 
 #[derive(Debug, clap::Args)]
@@ -21,6 +21,12 @@ pub struct Args {
     /// Worker threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Keep these grids (codes, comma-separated) of the base plan and redo the rest.
+    #[arg(long, value_delimiter = ',')]
+    lock: Vec<String>,
+    /// Base plan for --lock (default: the newest).
+    #[arg(long)]
+    from: Option<i64>,
     /// Report prefix: writes PREFIX.grids.csv, PREFIX.communities.csv, PREFIX.exceptions.csv
     /// (default: beside the workspace, named after it and the plan id).
     #[arg(long)]
@@ -50,13 +56,14 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     }
     let bar = Bar::default();
     let compute = Instant::now();
-    let plan = partition_all(&p, &data, &bar);
+    let (locked, parent) = locks(&store, &a.lock, a.from)?;
+    let plan = partition_all_locked(&p, &data, &locked, &bar);
     let compute_s = compute.elapsed().as_secs_f64();
     if let Some(path) = &a.dump_graph {
         dump_graph(&p, &data, &plan, compute_s, path)
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let id = store.write_plan(&plan, "partition", a.cap, a.seed, None)?;
+    let id = store.write_plan(&plan, "partition", a.cap, a.seed, parent)?;
     let prefix = a.report.clone().unwrap_or_else(|| {
         let stem = a
             .workspace
@@ -348,4 +355,40 @@ fn dump_graph(
     let doc = json!({"cap": p.cap(), "compute_s": compute_s, "entrances": data.address_points.len(), "communities": communities});
     std::fs::write(out, serde_json::to_vec(&doc)?)?;
     Ok(())
+}
+
+/// The locked grids of the base plan, with their members.
+fn locks(
+    store: &Store,
+    codes: &[String],
+    from: Option<i64>,
+) -> anyhow::Result<(Vec<LockedGrid>, Option<i64>)> {
+    if codes.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    let base = match from {
+        Some(p) => p,
+        None => store.latest_plan()?.ok_or_else(|| {
+            anyhow::anyhow!("--lock needs an earlier plan; run wangge partition first")
+        })?,
+    };
+    let grids: std::collections::HashMap<String, String> =
+        store.plan_grids(base)?.into_iter().collect();
+    let mut members: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for (k, g, _) in store.plan_members(base)? {
+        members.entry(g).or_default().push(k);
+    }
+    let mut out = Vec::new();
+    for c in codes {
+        let community = grids
+            .get(c)
+            .ok_or_else(|| anyhow::anyhow!("--lock {c}: plan {base} has no such grid"))?;
+        out.push((
+            community.clone(),
+            c.clone(),
+            members.remove(c).unwrap_or_default(),
+        ));
+    }
+    Ok((out, Some(base)))
 }

@@ -23,4 +23,4 @@ pub use plan::{
     UnitGraph,
 };
 pub use units::{Split, SplitKind};
-pub use workspace::{WorkspacePlan, inputs, partition_all};
+pub use workspace::{LockedGrid, WorkspacePlan, inputs, partition_all, partition_all_locked};

@@ -36,6 +36,9 @@ pub struct CommunityInput {
     pub entrances: Vec<Entrance>,
     /// Streets near the community (others are ignored).
     pub streets: Vec<StreetLine>,
+    /// Locked grids: (code, address keys). Their units stay together under that code; the
+    /// rest of the community is partitioned around them.
+    pub locked: Vec<(String, Vec<String>)>,
 }
 
 /// One grid of a plan.
@@ -54,6 +57,8 @@ pub struct GridResult {
     pub reock: f64,
     /// Service workers at 1 per 100 households.
     pub workers: u32,
+    /// Kept from an earlier plan (`--lock`).
+    pub locked: bool,
 }
 
 /// A community's plan.
@@ -166,6 +171,31 @@ impl Partitioner {
             keys,
         } = self.prepare(input)?;
         let n = u.units.len();
+        // Locked grids: units whose address points all belong to one locked grid.
+        let lock_of: std::collections::HashMap<&str, &str> = input
+            .locked
+            .iter()
+            .flat_map(|(c, keys)| keys.iter().map(move |k| (k.as_str(), c.as_str())))
+            .collect();
+        let mut locked: std::collections::BTreeMap<&str, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        let free: Vec<usize> = free
+            .into_iter()
+            .filter(|&i| {
+                let codes: std::collections::BTreeSet<Option<&&str>> = u.units[i]
+                    .members
+                    .iter()
+                    .map(|(e, _)| lock_of.get(keys[*e].as_str()))
+                    .collect();
+                match (codes.len(), codes.first()) {
+                    (1, Some(Some(c))) => {
+                        locked.entry(c).or_default().push(i);
+                        false
+                    }
+                    _ => true,
+                }
+            })
+            .collect();
         // Several restarts with rotated sweep directions; the plan with the fewest grids and
         // then the shortest internal boundary wins. Deterministic for a seed.
         let boundary = |grids: &[Vec<usize>]| -> f64 {
@@ -214,6 +244,8 @@ impl Partitioner {
         }
         let mut grids = best.map(|b| b.2).unwrap_or_default();
         grids.extend(fixed.into_iter().map(|i| vec![i]));
+        let locked_codes: std::collections::HashSet<String> =
+            locked.keys().map(|c| c.to_string()).collect();
 
         // Serial order: north→south bands of 150 m, west→east within a band.
         let centre = |gr: &Vec<usize>| {
@@ -229,7 +261,23 @@ impl Partitioner {
             let (ba, bb) = ((-ay / 150.0).floor(), (-by / 150.0).floor());
             ba.total_cmp(&bb).then(ax.total_cmp(&bx))
         });
-        let codes: Vec<String> = (1..=grids.len()).map(|s| format!("{code}{s:03}")).collect();
+        // Locked grids keep their codes; the others take the free serials in order.
+        let mut codes: Vec<String> = Vec::with_capacity(grids.len() + locked.len());
+        let mut serial = 0;
+        for _ in 0..grids.len() {
+            let c = loop {
+                serial += 1;
+                let c = format!("{code}{serial:03}");
+                if !locked_codes.contains(&c) {
+                    break c;
+                }
+            };
+            codes.push(c);
+        }
+        for (c, units) in locked {
+            codes.push(c.to_string());
+            grids.push(units);
+        }
 
         // Geometry: main cell pieces per grid, slices for sites shared by several units.
         let mut slice_of: std::collections::HashMap<usize, Vec<Polygon<f64>>> =
@@ -344,6 +392,7 @@ impl Partitioner {
                 polsby_popper: pp,
                 reock: re,
                 workers: hh.div_ceil(100),
+                locked: locked_codes.contains(&codes[gi]),
             });
         }
         for i in 0..n {

@@ -90,6 +90,7 @@ pub fn inputs(data: &Dataset) -> (Vec<CommunityInput>, Vec<String>, Vec<String>)
                 polygon: c.geometry.clone(),
                 entrances,
                 streets: near.unwrap_or_default(),
+                locked: Vec::new(),
             }
         })
         .collect();
@@ -98,7 +99,27 @@ pub fn inputs(data: &Dataset) -> (Vec<CommunityInput>, Vec<String>, Vec<String>)
 
 /// Partitions every community of a dataset.
 pub fn partition_all(p: &Partitioner, data: &Dataset, progress: &dyn Progress) -> WorkspacePlan {
-    let (inputs, outside, ambiguous) = inputs(data);
+    partition_all_locked(p, data, &[], progress)
+}
+
+/// A grid kept from an earlier plan: community code, grid code, address keys.
+pub type LockedGrid = (String, String, Vec<String>);
+
+/// Partitions every community, keeping the locked grids.
+pub fn partition_all_locked(
+    p: &Partitioner,
+    data: &Dataset,
+    locked: &[LockedGrid],
+    progress: &dyn Progress,
+) -> WorkspacePlan {
+    let (mut inputs, outside, ambiguous) = inputs(data);
+    for input in &mut inputs {
+        input.locked = locked
+            .iter()
+            .filter(|(c, _, _)| *c == input.code)
+            .map(|(_, g, keys)| (g.clone(), keys.clone()))
+            .collect();
+    }
     progress.start("partitioning", Some(inputs.len() as u64));
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())

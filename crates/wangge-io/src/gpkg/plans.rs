@@ -314,3 +314,22 @@ impl Store {
         rows.collect::<std::result::Result<_, _>>().map_err(sql)
     }
 }
+
+impl Store {
+    /// Grids of a plan: (code, community).
+    pub fn plan_grids(&self, plan: i64) -> Result<Vec<(String, String)>> {
+        self.ensure_plan_tables()?;
+        let sql = |source| Error::Sqlite {
+            path: self.path().to_path_buf(),
+            source,
+        };
+        let mut stmt = self
+            .connection()
+            .prepare("SELECT code, community FROM grids WHERE plan_id = ?1 ORDER BY code")
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map([plan], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(sql)
+    }
+}

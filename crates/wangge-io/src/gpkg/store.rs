@@ -126,6 +126,23 @@ impl Store {
                     layer.name
                 )));
             }
+            let mut stmt = conn
+                .prepare(&format!("PRAGMA table_info({})", layer.name))
+                .map_err(|e| bad(format!("damaged ({e})")))?;
+            let cols: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, String>(1))
+                .and_then(|rows| rows.collect())
+                .map_err(|e| bad(format!("damaged ({e})")))?;
+            if let Some((missing, _)) = layer
+                .columns
+                .iter()
+                .find(|(c, _)| !cols.iter().any(|x| x == c))
+            {
+                return Err(bad(format!(
+                    "made by an older Wangge: layer {} has no column {missing}; regenerate or re-import it",
+                    layer.name
+                )));
+            }
         }
         Ok(Self { path, conn })
     }
