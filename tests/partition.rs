@@ -289,3 +289,56 @@ fn locked_grids_survive_a_repartition() {
     let unique: std::collections::HashSet<&&String> = codes.iter().collect();
     assert_eq!(unique.len(), codes.len(), "codes stay unique");
 }
+
+#[test]
+fn incremental_repartition_keeps_churn_low() {
+    use wangge_core::partition::diff::diff;
+    use wangge_core::partition::incremental::{BaseGrid, change};
+    let mut city = wangge_synth::generate(&wangge_synth::CityParams::new(20_000, 1), &NoProgress);
+    let p = Partitioner::new(200).expect("cap");
+    let base = partition_all(&p, &city, &NoProgress);
+    let members = |plan: &WorkspacePlan| -> Vec<(String, String, u32)> {
+        plan.communities
+            .iter()
+            .flat_map(|c| c.grids.iter())
+            .flat_map(|g| {
+                g.members
+                    .iter()
+                    .map(move |(k, h)| (k.clone(), g.code.clone(), *h))
+            })
+            .collect()
+    };
+    // About 5% of households change: +30 at every 20th address point.
+    for a in city.address_points.iter_mut().step_by(20) {
+        a.households += 30;
+    }
+    let grids: Vec<BaseGrid> = base
+        .communities
+        .iter()
+        .flat_map(|c| {
+            c.grids.iter().map(move |g| BaseGrid {
+                code: g.code.clone(),
+                community: c.code.clone(),
+                polygon: g.polygon.clone(),
+                members: g.members.clone(),
+            })
+        })
+        .collect();
+    let ch = change(&grids, &city, 200);
+    assert!(!ch.affected.is_empty() && ch.keep.len() > ch.affected.len());
+    let after = wangge_core::partition::partition_all_incremental(
+        &p,
+        &city,
+        &ch.keep,
+        &ch.repair,
+        &NoProgress,
+    );
+    assert!(check(&city, &after, 200).is_empty());
+    let d = diff(&members(&base), &members(&after));
+    assert!(
+        d.moved_households <= 2 * ch.changed_households,
+        "churn {} for {} changed",
+        d.moved_households,
+        ch.changed_households
+    );
+}

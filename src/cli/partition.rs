@@ -24,9 +24,13 @@ pub struct Args {
     /// Keep these grids (codes, comma-separated) of the base plan and redo the rest.
     #[arg(long, value_delimiter = ',')]
     lock: Vec<String>,
-    /// Base plan for --lock (default: the newest).
+    /// Base plan for --lock and --incremental (default: the newest).
     #[arg(long)]
     from: Option<i64>,
+    /// Redo only the grids of the base plan that changed data touches (households edited,
+    /// address points added or removed); keep all others. Reports churn.
+    #[arg(long, conflicts_with = "lock")]
+    incremental: bool,
     /// Report prefix: writes PREFIX.grids.csv, PREFIX.communities.csv, PREFIX.exceptions.csv
     /// (default: beside the workspace, named after it and the plan id).
     #[arg(long)]
@@ -56,8 +60,37 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     }
     let bar = Bar::default();
     let compute = Instant::now();
-    let (locked, parent) = locks(&store, &a.lock, a.from)?;
-    let plan = partition_all_locked(&p, &data, &locked, &bar);
+    let (locked, parent, changed) = if a.incremental {
+        let base = match a.from {
+            Some(p) => p,
+            None => store
+                .latest_plan()?
+                .ok_or_else(|| anyhow::anyhow!("--incremental needs an earlier plan"))?,
+        };
+        let ch =
+            wangge_core::partition::incremental::change(&store.base_grids(base)?, &data, a.cap);
+        println!(
+            "incremental from plan {base}: {} households changed, {} grids affected, {} kept",
+            ch.changed_households,
+            ch.affected.len(),
+            ch.keep.len()
+        );
+        (
+            ch.keep,
+            Some(base),
+            Some((ch.changed_households, ch.repair)),
+        )
+    } else {
+        let (l, p) = locks(&store, &a.lock, a.from)?;
+        (l, p, None)
+    };
+    let plan = match &changed {
+        Some((_, repair)) => {
+            wangge_core::partition::partition_all_incremental(&p, &data, &locked, repair, &bar)
+        }
+        None => partition_all_locked(&p, &data, &locked, &bar),
+    };
+    let changed = changed.map(|c| c.0);
     let compute_s = compute.elapsed().as_secs_f64();
     if let Some(path) = &a.dump_graph {
         dump_graph(&p, &data, &plan, compute_s, path)
@@ -75,6 +108,21 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     write_reports(&plan, &prefix)
         .with_context(|| format!("writing the report {}", prefix.display()))?;
     print_summary(&plan, id, a.cap, start.elapsed().as_secs_f64());
+    if let (Some(base), Some(changed)) = (parent, changed) {
+        let d = wangge_core::partition::diff::diff(
+            &store.plan_members(base)?,
+            &store.plan_members(id)?,
+        );
+        println!(
+            "  churn            {} households changed grid ({:.2} x the {changed} changed households); partition took {compute_s:.3} s",
+            d.moved_households,
+            if changed > 0 {
+                d.moved_households as f64 / changed as f64
+            } else {
+                0.0
+            }
+        );
+    }
     let map = PathBuf::from(format!("{}.map.png", prefix.display()));
     draw_map(&plan, &data, a.cap, &map).with_context(|| format!("drawing {}", map.display()))?;
     println!(

@@ -10,6 +10,7 @@
 mod bisect;
 mod cells;
 pub mod diff;
+pub mod incremental;
 mod metrics;
 mod plan;
 mod polygons;
@@ -23,4 +24,7 @@ pub use plan::{
     UnitGraph,
 };
 pub use units::{Split, SplitKind};
-pub use workspace::{LockedGrid, WorkspacePlan, inputs, partition_all, partition_all_locked};
+pub use workspace::{
+    LockedGrid, WorkspacePlan, inputs, partition_all, partition_all_incremental,
+    partition_all_locked,
+};

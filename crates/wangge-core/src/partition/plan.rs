@@ -39,6 +39,10 @@ pub struct CommunityInput {
     /// Locked grids: (code, address keys). Their units stay together under that code; the
     /// rest of the community is partitioned around them.
     pub locked: Vec<(String, Vec<String>)>,
+    /// Incremental mode: grids of the base plan to repair rather than redo, (code, address
+    /// keys). They start from their old members; over-cap ones shed their smallest boundary
+    /// units to neighbours with room (locked grids included) and split only when nothing fits.
+    pub previous: Vec<(String, Vec<String>)>,
 }
 
 /// One grid of a plan.
@@ -177,6 +181,30 @@ impl Partitioner {
             .iter()
             .flat_map(|(c, keys)| keys.iter().map(move |k| (k.as_str(), c.as_str())))
             .collect();
+        let prev_of: std::collections::HashMap<&str, &str> = input
+            .previous
+            .iter()
+            .flat_map(|(c, keys)| keys.iter().map(move |k| (k.as_str(), c.as_str())))
+            .collect();
+        let mut previous: std::collections::BTreeMap<&str, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        let free: Vec<usize> = free
+            .into_iter()
+            .filter(|&i| {
+                let codes: std::collections::BTreeSet<Option<&&str>> = u.units[i]
+                    .members
+                    .iter()
+                    .map(|(e, _)| prev_of.get(keys[*e].as_str()))
+                    .collect();
+                match (codes.len(), codes.first()) {
+                    (1, Some(Some(c))) => {
+                        previous.entry(c).or_default().push(i);
+                        false
+                    }
+                    _ => true,
+                }
+            })
+            .collect();
         let mut locked: std::collections::BTreeMap<&str, Vec<usize>> =
             std::collections::BTreeMap::new();
         let free: Vec<usize> = free
@@ -243,9 +271,59 @@ impl Partitioner {
             }
         }
         let mut grids = best.map(|b| b.2).unwrap_or_default();
+        // Incremental: repair the previous grids in place, with the locked ones as receivers.
+        let mut kept_codes: Vec<&str> = Vec::new();
+        if !previous.is_empty() {
+            let first_prev = grids.len();
+            for (c, units) in &previous {
+                kept_codes.push(c);
+                grids.push(units.clone());
+            }
+            let first_locked = grids.len();
+            for units in locked.values() {
+                grids.push(units.clone());
+            }
+            let movable: Vec<bool> = (0..grids.len()).map(|g| g < first_locked).collect();
+            let stuck = repair::shed_excess(&mut grids, &movable, &adj, &households, self.cap);
+            // Units that went into locked grids stay there (least churn); take the locked
+            // grids back out with their new members.
+            let receivers: Vec<Vec<usize>> = grids.split_off(first_locked);
+            for ((_, units), now) in locked.iter_mut().zip(receivers) {
+                *units = now;
+            }
+            // Grids still over the cap are split by bisection; the first part keeps the code.
+            for g in stuck {
+                let g_set = std::mem::take(&mut grids[g]);
+                let angles: Vec<f64> = (0..self.directions)
+                    .map(|j| std::f64::consts::PI * j as f64 / self.directions as f64)
+                    .collect();
+                let graph = Graph {
+                    at: &at,
+                    households: &households,
+                    adj: &adj,
+                    cap: self.cap,
+                    angles: &angles,
+                };
+                let mut parts = bisect::partition(&graph, g_set);
+                grids[g] = parts.remove(0);
+                grids.extend(parts);
+            }
+            // Previous grids keep their codes: move them to the end as "named".
+            let named: Vec<Vec<usize>> = grids
+                .drain(first_prev..first_prev + previous.len())
+                .collect();
+            for ((_, units), now) in previous.iter_mut().zip(named) {
+                *units = now;
+            }
+        }
         grids.extend(fixed.into_iter().map(|i| vec![i]));
         let locked_codes: std::collections::HashSet<String> =
             locked.keys().map(|c| c.to_string()).collect();
+        let named_codes: std::collections::HashSet<String> = locked_codes
+            .iter()
+            .cloned()
+            .chain(previous.keys().map(|c| c.to_string()))
+            .collect();
 
         // Serial order: north→south bands of 150 m, west→east within a band.
         let centre = |gr: &Vec<usize>| {
@@ -268,13 +346,16 @@ impl Partitioner {
             let c = loop {
                 serial += 1;
                 let c = format!("{code}{serial:03}");
-                if !locked_codes.contains(&c) {
+                if !named_codes.contains(&c) {
                     break c;
                 }
             };
             codes.push(c);
         }
-        for (c, units) in locked {
+        for (c, units) in previous.into_iter().chain(locked) {
+            if units.is_empty() {
+                continue;
+            }
             codes.push(c.to_string());
             grids.push(units);
         }

@@ -288,3 +288,79 @@ fn empty_grid(
     }
     grids[victim].is_empty()
 }
+
+/// Brings over-cap grids back under the cap with the least movement: the smallest unit whose
+/// removal keeps its grid connected moves to an adjacent grid with room (preferring a unit
+/// that alone removes the excess). `movable[g]` says whether grid g may lose units. Returns
+/// the grids still over the cap.
+pub fn shed_excess(
+    grids: &mut [Vec<usize>],
+    movable: &[bool],
+    adj: &[Vec<Edge>],
+    households: &[u32],
+    cap: u32,
+) -> Vec<usize> {
+    let n = households.len();
+    let mut stuck = Vec::new();
+    for g in 0..grids.len() {
+        if !movable[g] {
+            continue;
+        }
+        for _ in 0..grids[g].len() + 1 {
+            let sums: Vec<u32> = grids
+                .iter()
+                .map(|gr| gr.iter().map(|&u| households[u]).sum())
+                .collect();
+            if sums[g] <= cap {
+                break;
+            }
+            let excess = sums[g] - cap;
+            let mut owner = vec![usize::MAX; n];
+            for (gi, gr) in grids.iter().enumerate() {
+                for &u in gr {
+                    owner[u] = gi;
+                }
+            }
+            // (fixes the excess alone, unit size, target's shared length) → best move
+            let mut best: Option<(bool, u32, f64, usize, usize)> = None;
+            for &u in &grids[g] {
+                if !connected_without(&grids[g], u, adj, &owner, g) {
+                    continue;
+                }
+                let mut shared: std::collections::BTreeMap<usize, f64> =
+                    std::collections::BTreeMap::new();
+                for e in &adj[u] {
+                    let t = owner[e.to];
+                    if t != g && t != usize::MAX && sums[t] + households[u] <= cap {
+                        *shared.entry(t).or_default() += e.length_m;
+                    }
+                }
+                for (t, len) in shared {
+                    let fixes = households[u] >= excess;
+                    let key = (fixes, households[u], len, u, t);
+                    let better = match &best {
+                        None => true,
+                        Some(b) => {
+                            (fixes, std::cmp::Reverse(households[u]), len)
+                                > (b.0, std::cmp::Reverse(b.1), b.2)
+                        }
+                    };
+                    if better {
+                        best = Some(key);
+                    }
+                }
+            }
+            match best {
+                Some((_, _, _, u, t)) => {
+                    grids[g].retain(|&x| x != u);
+                    grids[t].push(u);
+                }
+                None => break,
+            }
+        }
+        if grids[g].iter().map(|&u| households[u]).sum::<u32>() > cap {
+            stuck.push(g);
+        }
+    }
+    stuck
+}

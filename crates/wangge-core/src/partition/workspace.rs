@@ -91,6 +91,7 @@ pub fn inputs(data: &Dataset) -> (Vec<CommunityInput>, Vec<String>, Vec<String>)
                 entrances,
                 streets: near.unwrap_or_default(),
                 locked: Vec::new(),
+                previous: Vec::new(),
             }
         })
         .collect();
@@ -112,19 +113,31 @@ pub fn partition_all_locked(
     locked: &[LockedGrid],
     progress: &dyn Progress,
 ) -> WorkspacePlan {
+    partition_all_incremental(p, data, locked, &[], progress)
+}
+
+/// Incremental re-partition: `keep` grids stay (and may receive units), `repair` grids start
+/// from their old members and are brought under the cap with the least movement.
+pub fn partition_all_incremental(
+    p: &Partitioner,
+    data: &Dataset,
+    keep: &[LockedGrid],
+    repair: &[LockedGrid],
+    progress: &dyn Progress,
+) -> WorkspacePlan {
     let (mut inputs, outside, ambiguous) = inputs(data);
-    for input in &mut inputs {
-        input.locked = locked
-            .iter()
-            .filter(|(c, _, _)| *c == input.code)
+    let pick = |list: &[LockedGrid], code: &str| -> Vec<(String, Vec<String>)> {
+        list.iter()
+            .filter(|(c, _, _)| c == code)
             .map(|(_, g, keys)| (g.clone(), keys.clone()))
-            .collect();
+            .collect()
+    };
+    for input in &mut inputs {
+        input.locked = pick(keep, &input.code);
+        input.previous = pick(repair, &input.code);
     }
     progress.start("partitioning", Some(inputs.len() as u64));
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(inputs.len().max(1));
+    let threads = p.thread_count().min(inputs.len().max(1));
     let next = Mutex::new(0usize);
     let results: Mutex<Vec<(usize, Result<CommunityPlan, PartitionError>)>> =
         Mutex::new(Vec::with_capacity(inputs.len()));

@@ -333,3 +333,33 @@ impl Store {
         rows.collect::<std::result::Result<_, _>>().map_err(sql)
     }
 }
+
+impl Store {
+    /// A plan's grids with polygons and members, for incremental re-partition.
+    pub fn base_grids(
+        &self,
+        plan: i64,
+    ) -> Result<Vec<wangge_core::partition::incremental::BaseGrid>> {
+        let mut members: std::collections::HashMap<String, Vec<(String, u32)>> =
+            std::collections::HashMap::new();
+        for (k, g, h) in self.plan_members(plan)? {
+            members.entry(g).or_default().push((k, h));
+        }
+        let mut out = Vec::new();
+        self.read_layer_where(&GRIDS, Some(plan), |g, _key, row| {
+            let code: String = row.get(4)?;
+            let community: String = row.get(5)?;
+            if let Geometry::Polygon(polygon) = g {
+                let members = members.remove(&code).unwrap_or_default();
+                out.push(wangge_core::partition::incremental::BaseGrid {
+                    code,
+                    community,
+                    polygon,
+                    members,
+                });
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
