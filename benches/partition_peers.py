@@ -151,7 +151,7 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     nanjing = os.path.join(root, "..", "shared", "data", "osm", "nanjing-xuanwu.osm")
     sizes = [2_000, 20_000] + ([200_000] if args.full else [])
-    inputs = [(f"synthetic {s * 32:,} households", s) for s in sizes] + [("Nanjing (OSM, estimated)", None)]
+    inputs = [(f"synthetic {s * 20:,} households", s) for s in sizes] + [("Nanjing (OSM, estimated)", None)]
     tmp = tempfile.mkdtemp()
     table = []
     r_entrances = {}
@@ -162,8 +162,8 @@ def main():
         if entrances is None:
             run([args.bin, "import", nanjing, "--workspace", ws])
         else:
-            # the generator makes about one entrance per 32 households
-            run([args.bin, "generate", "--households", str(entrances * 32), "--seed", "1", "--workspace", ws])
+            # the generator makes about one entrance per 20 households
+            run([args.bin, "generate", "--households", str(entrances * 20), "--seed", "1", "--workspace", ws])
         graph = os.path.join(tmp, "g.json")
         # peak RSS of the partition command alone: measured by a wrapper whose only child it is
         probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
