@@ -342,3 +342,123 @@ fn incremental_repartition_keeps_churn_low() {
         ch.changed_households
     );
 }
+
+#[test]
+fn planner_edits_are_validated() {
+    use wangge_core::partition::edit::{Edit, EditRefused, apply, rebuild};
+    let city = wangge_synth::generate(&wangge_synth::CityParams::new(6_000, 3), &NoProgress);
+    let p = Partitioner::new(200).expect("cap");
+    let plan = partition_all(&p, &city, &NoProgress);
+    let memberships = |plan: &WorkspacePlan| -> Vec<wangge_core::partition::LockedGrid> {
+        plan.communities
+            .iter()
+            .flat_map(|c| {
+                c.grids.iter().map(move |g| {
+                    (
+                        c.code.clone(),
+                        g.code.clone(),
+                        g.members.iter().map(|m| m.0.clone()).collect(),
+                    )
+                })
+            })
+            .collect()
+    };
+    let base = memberships(&plan);
+    let building_of = |key: &str| {
+        city.address_points
+            .iter()
+            .find(|a| a.key == key)
+            .and_then(|a| a.building.clone())
+            .expect("building")
+    };
+    let grids: Vec<&wangge_core::partition::GridResult> =
+        plan.communities[0].grids.iter().collect();
+    // Split a grid with several buildings: accepted, one more grid, constraints hold.
+    let big = grids
+        .iter()
+        .find(|g| g.members.len() >= 4)
+        .expect("a grid with several entrances");
+    let split = apply(
+        &p,
+        &city,
+        &base,
+        &Edit::Split {
+            grid: big.code.clone(),
+        },
+    )
+    .expect("split accepted");
+    assert_eq!(split.metrics.grids, plan.metrics.grids + 1);
+    assert!(check(&city, &split, 200).is_empty());
+    // Merging two full grids is refused with the cap as reason.
+    let full: Vec<&&wangge_core::partition::GridResult> = grids
+        .iter()
+        .filter(|g| g.households > 120)
+        .take(2)
+        .collect();
+    match apply(
+        &p,
+        &city,
+        &base,
+        &Edit::Merge {
+            a: full[0].code.clone(),
+            b: full[1].code.clone(),
+        },
+    ) {
+        Err(EditRefused::Invalid(why)) => assert!(why.contains("over the cap"), "{why}"),
+        other => panic!("merge of two full grids: {other:?}"),
+    }
+    // Moving a building into a grid far away is refused: the grid would fall apart or overflow.
+    let first = &grids[0];
+    let last = grids.last().expect("grids");
+    let b = building_of(&last.members[0].0);
+    match apply(
+        &p,
+        &city,
+        &base,
+        &Edit::Move {
+            buildings: vec![b.clone()],
+            to: first.code.clone(),
+        },
+    ) {
+        Err(EditRefused::Invalid(why)) => assert!(
+            why.contains("not connected")
+                || why.contains("separate parts")
+                || why.contains("over the cap"),
+            "{why}"
+        ),
+        Err(other) => panic!("unexpected refusal {other}"),
+        Ok(p2) => assert!(
+            check(&city, &p2, 200).is_empty(),
+            "an accepted move must keep the constraints"
+        ),
+    }
+    // A grid across a community boundary is refused.
+    let other = &plan.communities[1].grids[0];
+    assert!(matches!(
+        apply(
+            &p,
+            &city,
+            &base,
+            &Edit::Merge {
+                a: first.code.clone(),
+                b: other.code.clone()
+            }
+        ),
+        Err(EditRefused::OtherCommunity { .. })
+    ));
+    assert!(matches!(
+        apply(
+            &p,
+            &city,
+            &base,
+            &Edit::Split {
+                grid: "nope".into()
+            }
+        ),
+        Err(EditRefused::NoGrid(_))
+    ));
+    // Undo: rebuilding the base memberships gives the base plan back.
+    let back = rebuild(&p, &city, &base);
+    assert_eq!(memberships(&back).len(), base.len());
+    assert!(check(&city, &back, 200).is_empty());
+}

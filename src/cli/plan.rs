@@ -1,11 +1,29 @@
 //! `wangge plan list|diff`: plan versions in a workspace.
 
 use std::path::PathBuf;
+use wangge_core::partition::Partitioner;
 use wangge_core::partition::diff::diff;
+use wangge_core::partition::edit::{Edit, apply, rebuild};
 use wangge_io::Store;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    /// Apply a planner's edit to the newest plan (or --from); an accepted edit is saved as a
+    /// new plan version, a refused one says why.
+    Edit {
+        /// The workspace (.gpkg).
+        workspace: PathBuf,
+        /// Plan to edit (default: the newest).
+        #[arg(long)]
+        from: Option<i64>,
+        #[command(subcommand)]
+        op: EditOp,
+    },
+    /// Undo the newest plan version: save the plan it came from again, as a new version.
+    Undo {
+        /// The workspace (.gpkg).
+        workspace: PathBuf,
+    },
     /// List the plan versions.
     List {
         /// The workspace (.gpkg).
@@ -25,8 +43,106 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum EditOp {
+    /// Move whole buildings into a grid.
+    Move {
+        /// Building keys, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        building: Vec<String>,
+        /// Target grid code.
+        #[arg(long)]
+        to: String,
+    },
+    /// Split a grid in two.
+    Split {
+        /// Grid code.
+        grid: String,
+    },
+    /// Merge grid B into grid A.
+    Merge {
+        /// Grid that stays.
+        a: String,
+        /// Grid that is absorbed.
+        b: String,
+    },
+}
+
+fn save(
+    store: &mut Store,
+    plan: &wangge_core::partition::WorkspacePlan,
+    kind: &str,
+    cap: u32,
+    parent: i64,
+) -> anyhow::Result<i64> {
+    let id = store.write_plan(plan, kind, cap, 0, Some(parent))?;
+    println!(
+        "saved as plan {id} ({} grids, {} violations)",
+        plan.metrics.grids,
+        plan.communities
+            .iter()
+            .map(|c| c.violations.len())
+            .sum::<usize>()
+    );
+    Ok(id)
+}
+
 pub fn run(c: &Command) -> anyhow::Result<()> {
     match c {
+        Command::Edit {
+            workspace,
+            from,
+            op,
+        } => {
+            let mut store = Store::open(workspace)?;
+            let base = match from {
+                Some(p) => *p,
+                None => store
+                    .latest_plan()?
+                    .ok_or_else(|| anyhow::anyhow!("no plan yet: run wangge partition first"))?,
+            };
+            let (memberships, cap, _) = store.plan_memberships(base)?;
+            let data = store.load()?;
+            let edit = match op {
+                EditOp::Move { building, to } => Edit::Move {
+                    buildings: building.clone(),
+                    to: to.clone(),
+                },
+                EditOp::Split { grid } => Edit::Split { grid: grid.clone() },
+                EditOp::Merge { a, b } => Edit::Merge {
+                    a: a.clone(),
+                    b: b.clone(),
+                },
+            };
+            let p = Partitioner::new(cap)?;
+            match apply(&p, &data, &memberships, &edit) {
+                Ok(plan) => {
+                    let id = save(&mut store, &plan, "edit", cap, base)?;
+                    let d = diff(&store.plan_members(base)?, &store.plan_members(id)?);
+                    println!(
+                        "edit of plan {base}: {} households at {} address points changed grid",
+                        d.moved_households,
+                        d.moves.len()
+                    );
+                }
+                Err(why) => anyhow::bail!("edit refused: {why}"),
+            }
+        }
+        Command::Undo { workspace } => {
+            let mut store = Store::open(workspace)?;
+            let latest = store
+                .latest_plan()?
+                .ok_or_else(|| anyhow::anyhow!("no plan to undo"))?;
+            let (_, _, parent) = store.plan_memberships(latest)?;
+            let parent = parent.ok_or_else(|| {
+                anyhow::anyhow!("plan {latest} has no earlier version to go back to")
+            })?;
+            let (memberships, cap, _) = store.plan_memberships(parent)?;
+            let data = store.load()?;
+            let plan = rebuild(&Partitioner::new(cap)?, &data, &memberships);
+            save(&mut store, &plan, "undo", cap, latest)?;
+            println!("plan {latest} undone: back to the grids of plan {parent}");
+        }
         Command::List { workspace } => {
             let store = Store::open(workspace)?;
             println!(

@@ -21,14 +21,22 @@ pub struct Graph<'a> {
 /// with the fewest grids that a straight sweep allows (ceil(H/cap) when it can, one more only
 /// for this set when it cannot); always succeeds, since single units fit the cap.
 pub fn partition(g: &Graph<'_>, units: Vec<usize>) -> Vec<Vec<usize>> {
+    partition_at_least(g, units, 1)
+}
+
+/// Like [`partition`], but the first cut is made even when the set fits the cap, so that at
+/// least `min_parts` (1 or 2) groups come out: a planner's "split this grid".
+pub fn partition_at_least(g: &Graph<'_>, units: Vec<usize>, min_parts: usize) -> Vec<Vec<usize>> {
     let cap = u64::from(g.cap);
     let mut member = vec![u32::MAX; g.at.len()];
     let mut out = Vec::new();
+    let mut force = min_parts >= 2;
     let mut stack = vec![units];
     let mut tag = 0u32;
     while let Some(set) = stack.pop() {
         let total: u64 = set.iter().map(|&u| u64::from(g.households[u])).sum();
-        if total <= cap || set.len() <= 1 {
+        let must = std::mem::take(&mut force) && set.len() >= 2;
+        if (total <= cap && !must) || set.len() <= 1 {
             out.push(set);
             continue;
         }
@@ -36,7 +44,7 @@ pub fn partition(g: &Graph<'_>, units: Vec<usize>) -> Vec<Vec<usize>> {
         for &u in &set {
             member[u] = tag;
         }
-        let kmin = total.div_ceil(cap) as usize;
+        let kmin = (total.div_ceil(cap) as usize).max(usize::from(must) * 2);
         let found = (kmin.max(2)..=set.len()).find_map(|k| split(g, &set, k, &member, tag));
         match found {
             Some((l, r)) => {

@@ -10,6 +10,7 @@
 mod bisect;
 mod cells;
 pub mod diff;
+pub mod edit;
 pub mod incremental;
 mod metrics;
 mod plan;

@@ -43,6 +43,9 @@ pub struct CommunityInput {
     /// keys). They start from their old members; over-cap ones shed their smallest boundary
     /// units to neighbours with room (locked grids included) and split only when nothing fits.
     pub previous: Vec<(String, Vec<String>)>,
+    /// Planner's split: the free units (those in no locked grid) form at least two grids,
+    /// and are not merged back.
+    pub split_free: bool,
 }
 
 /// One grid of a plan.
@@ -257,11 +260,13 @@ impl Partitioner {
             let mut grids = if free.is_empty() {
                 Vec::new()
             } else {
-                bisect::partition(&g, free.clone())
+                bisect::partition_at_least(&g, free.clone(), if input.split_free { 2 } else { 1 })
             };
             repair::reconnect(&mut grids, &adj, &households, self.cap);
-            repair::merge_small(&mut grids, &adj, &households, self.cap);
-            repair::eliminate(&mut grids, &adj, &households, self.cap);
+            if !input.split_free {
+                repair::merge_small(&mut grids, &adj, &households, self.cap);
+                repair::eliminate(&mut grids, &adj, &households, self.cap);
+            }
             repair::reconnect(&mut grids, &adj, &households, self.cap);
             let b = boundary(&grids);
             if best.as_ref().is_none_or(|(count, len, _)| {

@@ -92,6 +92,7 @@ pub fn inputs(data: &Dataset) -> (Vec<CommunityInput>, Vec<String>, Vec<String>)
                 streets: near.unwrap_or_default(),
                 locked: Vec::new(),
                 previous: Vec::new(),
+                split_free: false,
             }
         })
         .collect();
@@ -136,6 +137,17 @@ pub fn partition_all_incremental(
         input.locked = pick(keep, &input.code);
         input.previous = pick(repair, &input.code);
     }
+    run_inputs(p, inputs, outside, ambiguous, progress)
+}
+
+/// Runs prepared community inputs on all worker threads.
+pub(crate) fn run_inputs(
+    p: &Partitioner,
+    inputs: Vec<CommunityInput>,
+    outside: Vec<String>,
+    ambiguous: Vec<String>,
+    progress: &dyn Progress,
+) -> WorkspacePlan {
     progress.start("partitioning", Some(inputs.len() as u64));
     let threads = p.thread_count().min(inputs.len().max(1));
     let next = Mutex::new(0usize);

@@ -363,3 +363,35 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// A plan as memberships per grid: (community, grid code, address keys), and its cap and
+    /// parent.
+    pub fn plan_memberships(
+        &self,
+        plan: i64,
+    ) -> Result<(Vec<wangge_core::partition::LockedGrid>, u32, Option<i64>)> {
+        let grids: std::collections::BTreeMap<String, String> =
+            self.plan_grids(plan)?.into_iter().collect();
+        let mut keys: std::collections::BTreeMap<String, Vec<String>> =
+            std::collections::BTreeMap::new();
+        for (k, g, _) in self.plan_members(plan)? {
+            keys.entry(g).or_default().push(k);
+        }
+        let sql = |source| Error::Sqlite {
+            path: self.path().to_path_buf(),
+            source,
+        };
+        let (cap, parent): (u32, Option<i64>) = self
+            .connection()
+            .query_row("SELECT cap, parent FROM plans WHERE id = ?1", [plan], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(sql)?;
+        let out = grids
+            .into_iter()
+            .map(|(g, c)| (c, g.clone(), keys.remove(&g).unwrap_or_default()))
+            .collect();
+        Ok((out, cap, parent))
+    }
+}

@@ -1,0 +1,162 @@
+//! Planner edits on a plan: move buildings to a neighbouring grid, split a grid, merge two
+//! grids. An edit changes memberships; the plan is then rebuilt with every grid locked, so the
+//! run's own final check validates cap, contiguity and tiling. A refused edit says why.
+
+use super::plan::Partitioner;
+use super::workspace::{LockedGrid, WorkspacePlan, inputs};
+use crate::Dataset;
+use std::collections::{BTreeMap, HashSet};
+use thiserror::Error;
+
+/// A planner's edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// Move whole buildings (by key) into grid `to`.
+    Move { buildings: Vec<String>, to: String },
+    /// Split a grid in two (more if it is over the cap).
+    Split { grid: String },
+    /// Merge grid `b` into grid `a`.
+    Merge { a: String, b: String },
+}
+
+/// Why an edit was refused.
+#[derive(Debug, Clone, Error, PartialEq)]
+pub enum EditRefused {
+    #[error("no grid {0} in the plan")]
+    NoGrid(String),
+    #[error("no building {0} with address points in the plan")]
+    NoBuilding(String),
+    #[error(
+        "grids {a} and {b} are in different communities ({ca}, {cb}); grids never cross a community boundary"
+    )]
+    OtherCommunity {
+        a: String,
+        b: String,
+        ca: String,
+        cb: String,
+    },
+    #[error("building {building} is already in grid {grid}")]
+    AlreadyThere { building: String, grid: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Applies an edit to a plan given as memberships (community, grid, address keys), and
+/// rebuilds the plan with every grid locked. Returns the new plan, or the reason it is refused.
+pub fn apply(
+    p: &Partitioner,
+    data: &Dataset,
+    base: &[LockedGrid],
+    edit: &Edit,
+) -> Result<WorkspacePlan, EditRefused> {
+    let mut grids: BTreeMap<String, (String, Vec<String>)> = base
+        .iter()
+        .map(|(c, g, keys)| (g.clone(), (c.clone(), keys.clone())))
+        .collect();
+    let community_of = |g: &str, grids: &BTreeMap<String, (String, Vec<String>)>| {
+        grids
+            .get(g)
+            .map(|x| x.0.clone())
+            .ok_or_else(|| EditRefused::NoGrid(g.to_string()))
+    };
+    let mut split: Option<String> = None;
+    let touched: String = match edit {
+        Edit::Move { buildings, to } => {
+            let to_community = community_of(to, &grids)?;
+            for b in buildings {
+                let keys: HashSet<&str> = data
+                    .address_points
+                    .iter()
+                    .filter(|a| a.building.as_deref() == Some(b.as_str()))
+                    .map(|a| a.key.as_str())
+                    .collect();
+                let from: Vec<String> = grids
+                    .iter()
+                    .filter(|(_, (_, ks))| ks.iter().any(|k| keys.contains(k.as_str())))
+                    .map(|(g, _)| g.clone())
+                    .collect();
+                if keys.is_empty() || from.is_empty() {
+                    return Err(EditRefused::NoBuilding(b.clone()));
+                }
+                if from.iter().all(|g| g == to) {
+                    return Err(EditRefused::AlreadyThere {
+                        building: b.clone(),
+                        grid: to.clone(),
+                    });
+                }
+                for g in &from {
+                    let c = community_of(g, &grids)?;
+                    if c != to_community {
+                        return Err(EditRefused::OtherCommunity {
+                            a: g.clone(),
+                            b: to.clone(),
+                            ca: c,
+                            cb: to_community,
+                        });
+                    }
+                }
+                let mut moved = Vec::new();
+                for g in &from {
+                    if let Some((_, ks)) = grids.get_mut(g) {
+                        ks.retain(|k| {
+                            let hit = keys.contains(k.as_str());
+                            if hit {
+                                moved.push(k.clone());
+                            }
+                            !hit
+                        });
+                    }
+                }
+                if let Some((_, ks)) = grids.get_mut(to) {
+                    ks.extend(moved);
+                }
+            }
+            grids.retain(|_, (_, ks)| !ks.is_empty());
+            to_community
+        }
+        Edit::Merge { a, b } => {
+            let (ca, cb) = (community_of(a, &grids)?, community_of(b, &grids)?);
+            if ca != cb {
+                return Err(EditRefused::OtherCommunity {
+                    a: a.clone(),
+                    b: b.clone(),
+                    ca,
+                    cb,
+                });
+            }
+            let moved = grids.remove(b).map(|x| x.1).unwrap_or_default();
+            if let Some((_, ks)) = grids.get_mut(a) {
+                ks.extend(moved);
+            }
+            ca
+        }
+        Edit::Split { grid } => {
+            let c = community_of(grid, &grids)?;
+            grids.remove(grid);
+            split = Some(c.clone());
+            c
+        }
+    };
+    let keep: Vec<LockedGrid> = grids.into_iter().map(|(g, (c, ks))| (c, g, ks)).collect();
+    let (mut ins, outside, ambiguous) = inputs(data);
+    for input in &mut ins {
+        input.locked = keep
+            .iter()
+            .filter(|(c, _, _)| *c == input.code)
+            .map(|(_, g, ks)| (g.clone(), ks.clone()))
+            .collect();
+        input.split_free = split.as_deref() == Some(input.code.as_str());
+    }
+    let plan = super::workspace::run_inputs(p, ins, outside, ambiguous, &crate::NoProgress);
+    if let Some(c) = plan.communities.iter().find(|c| c.code == touched)
+        && let Some(v) = c.violations.first()
+    {
+        return Err(EditRefused::Invalid(v.clone()));
+    }
+    Ok(plan)
+}
+
+/// Rebuilds a plan from memberships with every grid locked (undo: re-saving an older plan).
+pub fn rebuild(p: &Partitioner, data: &Dataset, base: &[LockedGrid]) -> WorkspacePlan {
+    super::workspace::partition_all_locked(p, data, base, &crate::NoProgress)
+}
