@@ -462,3 +462,60 @@ fn planner_edits_are_validated() {
     assert_eq!(memberships(&back).len(), base.len());
     assert!(check(&city, &back, 200).is_empty());
 }
+
+#[test]
+fn residents_groups_nest_exactly_in_grids() {
+    let city = wangge_synth::generate(&wangge_synth::CityParams::new(6_000, 8), &NoProgress);
+    let plan = partition_all(&Partitioner::new(200).expect("cap"), &city, &NoProgress);
+    let (groups, errors) = wangge_core::partition::groups::residents_groups(
+        &Partitioner::new(50).expect("cap"),
+        &plan,
+        &city,
+    );
+    assert!(errors.is_empty());
+    let grids: HashMap<&str, &wangge_core::partition::GridResult> = plan
+        .communities
+        .iter()
+        .flat_map(|c| c.grids.iter())
+        .map(|g| (g.code.as_str(), g))
+        .collect();
+    assert_eq!(groups.len(), grids.len());
+    for gp in &groups {
+        assert!(gp.violations.is_empty(), "{}: {:?}", gp.code, gp.violations);
+        let grid = grids[gp.code.as_str()];
+        let frame = LocalFrame::around(&geo_types::Geometry::Polygon(grid.polygon.clone()));
+        let shape = MultiPolygon(vec![frame.project(&grid.polygon)]);
+        let area = shape.unsigned_area();
+        let mut sum = 0.0;
+        let mut households = 0;
+        let mut members: Vec<&(String, u32)> = Vec::new();
+        for g in &gp.grids {
+            assert!(g.households <= 50);
+            let poly = frame.project(&g.polygon);
+            let outside = MultiPolygon(vec![poly.clone()])
+                .difference(&shape)
+                .unsigned_area();
+            assert!(
+                outside <= 1e-6 * area,
+                "group {} leaves its grid by {outside} m²",
+                g.code
+            );
+            sum += poly.unsigned_area();
+            households += g.households;
+            members.extend(g.members.iter());
+        }
+        assert!(
+            ((sum - area) / area).abs() <= 1e-6,
+            "groups of {} cover {sum} of {area}",
+            gp.code
+        );
+        assert_eq!(households, grid.households);
+        let mut want: Vec<&String> = grid.members.iter().map(|m| &m.0).collect();
+        want.sort();
+        want.dedup();
+        let mut got: Vec<&String> = members.iter().map(|m| &m.0).collect();
+        got.sort();
+        got.dedup();
+        assert_eq!(got, want);
+    }
+}

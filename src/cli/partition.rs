@@ -27,6 +27,15 @@ pub struct Args {
     /// Base plan for --lock and --incremental (default: the newest).
     #[arg(long)]
     from: Option<i64>,
+    /// Also divide every grid into residents' groups (居民小组) of at most --group-cap households.
+    #[arg(long)]
+    groups: bool,
+    /// Most households per residents' group.
+    #[arg(long, default_value_t = 50)]
+    group_cap: u32,
+    /// Fewest households a residents' group should have (smaller ones are reported).
+    #[arg(long, default_value_t = 30)]
+    group_min: u32,
     /// Redo only the grids of the base plan that changed data touches (households edited,
     /// address points added or removed); keep all others. Reports churn.
     #[arg(long, conflicts_with = "lock")]
@@ -97,6 +106,28 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let id = store.write_plan(&plan, "partition", a.cap, a.seed, parent)?;
+    if a.groups {
+        let gp = Partitioner::new(a.group_cap)?.seed(a.seed).restarts(2);
+        let (groups, errors) = wangge_core::partition::groups::residents_groups(&gp, &plan, &data);
+        store.write_groups(id, &groups)?;
+        let sizes: Vec<u32> = groups
+            .iter()
+            .flat_map(|g| g.grids.iter().map(|x| x.households))
+            .collect();
+        let violations: usize = groups.iter().map(|g| g.violations.len()).sum();
+        let below = sizes.iter().filter(|&&h| h < a.group_min).count();
+        let mean = sizes.iter().map(|&h| f64::from(h)).sum::<f64>() / sizes.len().max(1) as f64;
+        println!(
+            "residents' groups: {} (cap {}), {:.1} households on average, {} below {} households, {} violations, {} grids without groups",
+            sizes.len(),
+            a.group_cap,
+            mean,
+            below,
+            a.group_min,
+            violations,
+            errors.len()
+        );
+    }
     let prefix = a.report.clone().unwrap_or_else(|| {
         let stem = a
             .workspace

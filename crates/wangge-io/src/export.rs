@@ -1,7 +1,7 @@
 //! Exports a workspace layer as GeoJSON, CSV (WKT geometry, UTF-8 with BOM for Excel) or a
 //! GeoPackage holding that one layer.
 
-use crate::gpkg::{GRIDS, LAYERS, Layer, Store};
+use crate::gpkg::{GRIDS, GROUPS, LAYERS, Layer, Store};
 use crate::{Error, Result};
 use geo_types::Geometry;
 use rusqlite::types::ValueRef;
@@ -42,6 +42,9 @@ pub fn layer(name: &str) -> Result<&'static Layer> {
     if name == GRIDS.name {
         return Ok(&GRIDS);
     }
+    if name == GROUPS.name {
+        return Ok(&GROUPS);
+    }
     LAYERS
         .iter()
         .find(|l| l.name == name)
@@ -52,7 +55,7 @@ pub fn layer(name: &str) -> Result<&'static Layer> {
                 LAYERS
                     .iter()
                     .map(|l| l.name)
-                    .chain([GRIDS.name])
+                    .chain([GRIDS.name, GROUPS.name])
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -63,7 +66,7 @@ pub fn layer(name: &str) -> Result<&'static Layer> {
 /// `plan`, or of the newest plan.
 pub fn export(store: &Store, layer_name: &str, out: &Path, plan: Option<i64>) -> Result<usize> {
     let layer = layer(layer_name)?;
-    let plan = if layer.name == GRIDS.name {
+    let plan = if layer.name == GRIDS.name || layer.name == GROUPS.name {
         let p = match plan {
             Some(p) => Some(p),
             None => store.latest_plan()?,
@@ -78,6 +81,10 @@ pub fn export(store: &Store, layer_name: &str, out: &Path, plan: Option<i64>) ->
         None
     };
     match Format::of(out)? {
+        Format::GeoPackage if layer.name == GROUPS.name => Err(Error::usage(
+            out,
+            "residents' groups export as .geojson or .csv",
+        )),
         Format::GeoPackage if layer.name == GRIDS.name => {
             if out.exists() {
                 std::fs::remove_file(out).map_err(|e| Error::io(out, e))?;

@@ -7,6 +7,6 @@ mod schema;
 mod store;
 
 pub use geometry::{decode, encode};
-pub use plans::{GRIDS, PlanRow};
+pub use plans::{GRIDS, GROUPS, PlanRow};
 pub use schema::{LAYERS, Layer};
 pub use store::{LayerCount, Store};

@@ -10,6 +10,20 @@ use geo_types::Geometry;
 use rusqlite::{OptionalExtension, params};
 use wangge_core::partition::{SplitKind, WorkspacePlan};
 
+/// Residents' groups: the level below grids.
+pub const GROUPS: Layer = Layer {
+    name: "resident_groups",
+    geometry_type: "POLYGON",
+    description: "Residents' groups (居民小组) nested in the grids of a plan",
+    columns: &[
+        ("plan_id", "INTEGER NOT NULL"),
+        ("code", "TEXT NOT NULL"),
+        ("grid", "TEXT NOT NULL"),
+        ("households", "INTEGER NOT NULL"),
+        ("polsby_popper", "REAL NOT NULL"),
+    ],
+};
+
 /// The grid layer (one polygon per grid and plan version).
 pub const GRIDS: Layer = Layer {
     name: "grids",
@@ -393,5 +407,69 @@ impl Store {
             .map(|(g, c)| (c, g.clone(), keys.remove(&g).unwrap_or_default()))
             .collect();
         Ok((out, cap, parent))
+    }
+}
+
+impl Store {
+    /// Stores residents' groups of a plan (one `CommunityPlan` per grid).
+    pub fn write_groups(
+        &mut self,
+        plan: i64,
+        groups: &[wangge_core::partition::CommunityPlan],
+    ) -> Result<()> {
+        let path = self.path().to_path_buf();
+        let sql = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let exists: Option<String> = self
+            .connection()
+            .query_row(
+                "SELECT table_name FROM gpkg_contents WHERE table_name = 'resident_groups'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        if exists.is_none() {
+            let ddl = format!(
+                "BEGIN;\n{}CREATE TABLE resident_group_members (plan_id INTEGER NOT NULL, grp TEXT NOT NULL, address_key TEXT NOT NULL, households INTEGER NOT NULL);\n\
+                 INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('resident_group_members', 'attributes', 'resident_group_members', 'Wangge residents groups');\nCOMMIT;",
+                super::schema::layer_ddl(&GROUPS)
+            );
+            self.connection().execute_batch(&ddl).map_err(sql)?;
+        }
+        let tx = self.connection_mut().transaction().map_err(sql)?;
+        {
+            let mut g = tx
+                .prepare("INSERT INTO resident_groups (geom, key, plan_id, code, grid, households, polsby_popper) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .map_err(sql)?;
+            let mut m = tx
+                .prepare("INSERT INTO resident_group_members VALUES (?1, ?2, ?3, ?4)")
+                .map_err(sql)?;
+            for grid in groups {
+                for x in &grid.grids {
+                    g.execute(params![
+                        encode(&Geometry::Polygon(x.polygon.clone()), 4326),
+                        format!("{plan}:{}", x.code),
+                        plan,
+                        x.code,
+                        grid.code,
+                        x.households,
+                        x.polsby_popper
+                    ])
+                    .map_err(sql)?;
+                    for (k, h) in &x.members {
+                        m.execute(params![plan, x.code, k, h]).map_err(sql)?;
+                    }
+                }
+            }
+        }
+        tx.execute(
+            "UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y) = (SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'grids') WHERE table_name = 'resident_groups'",
+            [],
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)
     }
 }

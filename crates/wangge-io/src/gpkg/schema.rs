@@ -151,6 +151,6 @@ pub fn layer_ddl(layer: &Layer) -> String {
          INSERT INTO gpkg_geometry_columns VALUES ('{n}', 'geom', '{g}', 4326, 0, 0);\n",
         n = layer.name,
         g = layer.geometry_type,
-        d = layer.description,
+        d = layer.description.replace('\'', "''"),
     )
 }
