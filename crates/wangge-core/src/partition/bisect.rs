@@ -15,6 +15,8 @@ pub struct Graph<'a> {
     pub adj: &'a [Vec<Edge>],
     pub cap: u32,
     pub angles: &'a [f64],
+    /// Weight of uneven fill against cut length in the cut score.
+    pub balance: f64,
 }
 
 /// Splits `units` into groups of at most `cap` households. A set above the cap is cut in two
@@ -114,7 +116,7 @@ fn split(
             let fill_r = right_sum as f64 / (kr as u64 * cap) as f64;
             // Even fill leaves both sides room for the cuts still to come.
             let imbalance = (fill_l - fill_r).abs();
-            let score = cut.max(0.0) * (1.0 + 2.0 * imbalance) + 1e-9 * i as f64;
+            let score = cut.max(0.0) * (1.0 + g.balance * imbalance) + 1e-9 * i as f64;
             if best.is_none_or(|b| score < b.0) {
                 best = Some((score, ai, i + 1));
             }
@@ -123,4 +125,82 @@ fn split(
     let (_, ai, at) = best?;
     let order = sweep(g.angles[ai]);
     Some((order[..at].to_vec(), order[at..].to_vec()))
+}
+
+/// Hilbert index of (x, y) in [0, 1)² on a 2^16 grid.
+fn hilbert(x: f64, y: f64) -> u64 {
+    let n: u64 = 1 << 16;
+    let (mut x, mut y) = (
+        (x.clamp(0.0, 0.999_999) * n as f64) as u64,
+        (y.clamp(0.0, 0.999_999) * n as f64) as u64,
+    );
+    let mut d = 0u64;
+    let mut s = n / 2;
+    while s > 0 {
+        let rx = u64::from(x & s > 0);
+        let ry = u64::from(y & s > 0);
+        d += s * s * ((3 * rx) ^ ry);
+        if ry == 0 {
+            if rx == 1 {
+                x = n - 1 - x;
+                y = n - 1 - y;
+            }
+            std::mem::swap(&mut x, &mut y);
+        }
+        s /= 2;
+    }
+    d
+}
+
+/// Greedy segmentation along a Hilbert curve: units in curve order, a new grid whenever the
+/// next unit would break the cap. Optimal for contiguous segments of the curve, so grids fill
+/// close to the cap; `variant` rotates and mirrors the curve.
+pub fn curve_fill(g: &Graph<'_>, units: &[usize], variant: usize) -> Vec<Vec<usize>> {
+    if units.is_empty() {
+        return Vec::new();
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for &u in units {
+        x0 = x0.min(g.at[u].x);
+        y0 = y0.min(g.at[u].y);
+        x1 = x1.max(g.at[u].x);
+        y1 = y1.max(g.at[u].y);
+    }
+    let span = (x1 - x0).max(y1 - y0).max(1e-9);
+    let key = |u: usize| {
+        let (mut x, mut y) = ((g.at[u].x - x0) / span, (g.at[u].y - y0) / span);
+        if variant & 1 == 1 {
+            std::mem::swap(&mut x, &mut y);
+        }
+        if variant & 2 == 2 {
+            x = 1.0 - x;
+        }
+        if variant & 4 == 4 {
+            y = 1.0 - y;
+        }
+        hilbert(x, y)
+    };
+    let mut order = units.to_vec();
+    order.sort_by_key(|&u| (key(u), u));
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut sum = 0u32;
+    for u in order {
+        let h = g.households[u];
+        match out.last_mut() {
+            Some(last) if sum + h <= g.cap => {
+                last.push(u);
+                sum += h;
+            }
+            _ => {
+                out.push(vec![u]);
+                sum = h;
+            }
+        }
+    }
+    out
 }

@@ -256,9 +256,13 @@ impl Partitioner {
                 adj: &adj,
                 cap: self.cap,
                 angles: &angles,
+                balance: BALANCE[r % BALANCE.len()],
             };
+            // Even restarts bisect, odd ones fill along a Hilbert curve (not for a planner's split).
             let mut grids = if free.is_empty() {
                 Vec::new()
+            } else if r % 2 == 1 && !input.split_free {
+                bisect::curve_fill(&g, &free, r / 2)
             } else {
                 bisect::partition_at_least(&g, free.clone(), if input.split_free { 2 } else { 1 })
             };
@@ -308,6 +312,7 @@ impl Partitioner {
                     adj: &adj,
                     cap: self.cap,
                     angles: &angles,
+                    balance: BALANCE[0],
                 };
                 let mut parts = bisect::partition(&graph, g_set);
                 grids[g] = parts.remove(0);
@@ -731,6 +736,9 @@ impl Partitioner {
         })
     }
 }
+
+/// Balance weights tried across restarts (cut length against even fill).
+const BALANCE: [f64; 4] = [2.0, 0.5, 6.0, 1.0];
 
 /// Moves coincident sites apart by a centimetre so every site has its own Voronoi cell.
 fn dedupe_sites(sites: &mut [Coord<f64>]) {
