@@ -116,6 +116,56 @@ fn generate_import_export() {
             && grids.contains("\"community\"")
             && grids.contains("\"households\"")
     );
+    // Shapefile with GBK text for older GIS software, and back in.
+    let (ok, out) = wangge(
+        &[
+            "export",
+            "demo.gpkg",
+            "--layer",
+            "grids",
+            "-o",
+            "grids.shp",
+            "--encoding",
+            "gbk",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("grids.cpg")).expect("cpg"),
+        "GBK"
+    );
+    let (ok, out) = wangge(
+        &[
+            "export",
+            "demo.gpkg",
+            "--layer",
+            "communities",
+            "-o",
+            "communities.shp",
+            "--encoding",
+            "gbk",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = wangge(
+        &[
+            "import",
+            "communities.shp",
+            "--as",
+            "communities",
+            "--id-field",
+            "code",
+            "--workspace",
+            "back.gpkg",
+        ],
+        d,
+    );
+    assert!(
+        ok && out.contains("imported 2 communities") && out.contains("GBK"),
+        "{out}"
+    );
     // A second plan with another seed, listed and compared.
     let (ok, out) = wangge(
         &["partition", "demo.gpkg", "--seed", "5", "--report", "plan5"],

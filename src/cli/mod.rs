@@ -49,7 +49,10 @@ struct ExportArgs {
     /// Plan version for --layer grids (default: the newest).
     #[arg(long)]
     plan: Option<i64>,
-    /// Output file; the format follows the extension (.geojson, .csv, .gpkg).
+    /// Text encoding of a Shapefile's attributes: utf-8 (default) or gbk (older Chinese GIS).
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Output file; the format follows the extension (.geojson, .csv, .gpkg, .shp).
     #[arg(short, long)]
     output: PathBuf,
 }
@@ -71,7 +74,13 @@ pub fn run() -> anyhow::Result<()> {
         Command::Export(a) => {
             let start = std::time::Instant::now();
             let store = wangge_io::Store::open(&a.workspace)?;
-            let n = wangge_io::export::export(&store, &a.layer, &a.output, a.plan)?;
+            let n = wangge_io::export::export_with(
+                &store,
+                &a.layer,
+                &a.output,
+                a.plan,
+                a.encoding.as_deref(),
+            )?;
             println!(
                 "exported {n} {} to {} in {:.1} s",
                 a.layer,

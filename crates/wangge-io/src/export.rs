@@ -14,6 +14,7 @@ pub enum Format {
     GeoJson,
     Csv,
     GeoPackage,
+    Shapefile,
 }
 
 impl Format {
@@ -27,10 +28,11 @@ impl Format {
             "geojson" | "json" => Self::GeoJson,
             "csv" => Self::Csv,
             "gpkg" => Self::GeoPackage,
+            "shp" => Self::Shapefile,
             _ => {
                 return Err(Error::usage(
                     path,
-                    "unknown output format; use .geojson, .csv or .gpkg",
+                    "unknown output format; use .geojson, .csv, .gpkg or .shp",
                 ));
             }
         })
@@ -65,6 +67,18 @@ pub fn layer(name: &str) -> Result<&'static Layer> {
 /// Writes one layer to `out`; returns the number of features written. Grids are those of
 /// `plan`, or of the newest plan.
 pub fn export(store: &Store, layer_name: &str, out: &Path, plan: Option<i64>) -> Result<usize> {
+    export_with(store, layer_name, out, plan, None)
+}
+
+/// Like [`export`]; `encoding` names the Shapefile's text encoding (`utf-8`, default, or `gbk`
+/// for older Chinese GIS software), written to the .cpg.
+pub fn export_with(
+    store: &Store,
+    layer_name: &str,
+    out: &Path,
+    plan: Option<i64>,
+    encoding: Option<&str>,
+) -> Result<usize> {
     let layer = layer(layer_name)?;
     let plan = if layer.name == GRIDS.name || layer.name == GROUPS.name {
         let p = match plan {
@@ -81,6 +95,7 @@ pub fn export(store: &Store, layer_name: &str, out: &Path, plan: Option<i64>) ->
         None
     };
     match Format::of(out)? {
+        Format::Shapefile => shapefile_out(store, layer, plan, out, encoding),
         Format::GeoPackage if layer.name == GROUPS.name => Err(Error::usage(
             out,
             "residents' groups export as .geojson or .csv",
@@ -194,4 +209,108 @@ fn json(v: ValueRef<'_>) -> serde_json::Value {
 fn wkt_of(g: &Geometry<f64>) -> String {
     use wkt::ToWkt;
     g.wkt_string()
+}
+
+/// Short, unique dBASE field names (10 bytes at most).
+fn dbf_names(columns: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in columns {
+        let mut name: String = c.chars().take(10).collect();
+        let mut k = 1;
+        while out.contains(&name) {
+            let tail = format!("{k}");
+            name = format!(
+                "{}{tail}",
+                c.chars().take(10 - tail.len()).collect::<String>()
+            );
+            k += 1;
+        }
+        out.push(name);
+    }
+    out
+}
+
+const ESRI_WGS84: &str = r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
+
+fn shapefile_out(
+    store: &Store,
+    layer: &Layer,
+    plan: Option<i64>,
+    out: &Path,
+    encoding: Option<&str>,
+) -> Result<usize> {
+    use dbase::{FieldName, FieldValue, Record, TableWriterBuilder};
+    let enc = crate::read::encoding_for_label(encoding.unwrap_or("utf-8")).ok_or_else(|| {
+        Error::usage(
+            out,
+            format!("unknown encoding {:?}", encoding.unwrap_or("")),
+        )
+    })?;
+    let err = |e: String| Error::format(out, format!("cannot write the Shapefile: {e}"));
+    let mut columns: Vec<(&str, &str)> = vec![("key", "TEXT")];
+    columns.extend(layer.columns.iter().copied());
+    let names = dbf_names(&columns.iter().map(|c| c.0).collect::<Vec<_>>());
+    let mut builder = TableWriterBuilder::with_encoding(dbase::encoding::EncodingRs::from(enc));
+    for ((_, ty), name) in columns.iter().zip(&names) {
+        let field = FieldName::try_from(name.as_str()).map_err(|e| err(e.to_string()))?;
+        builder = if ty.starts_with("INTEGER") || ty.starts_with("BOOLEAN") {
+            builder.add_numeric_field(field, 18, 0)
+        } else if ty.starts_with("REAL") {
+            builder.add_numeric_field(field, 24, 6)
+        } else {
+            builder.add_character_field(field, 254)
+        };
+    }
+    let mut writer = shapefile::Writer::from_path(out, builder).map_err(|e| err(e.to_string()))?;
+    let mut n = 0;
+    let mut failure: Option<String> = None;
+    store.read_layer_where(layer, plan, |g, key, row| {
+        let mut rec = Record::default();
+        rec.insert(names[0].clone(), FieldValue::Character(Some(key)));
+        for (i, ((_, ty), name)) in columns.iter().zip(&names).enumerate().skip(1) {
+            let v = row.get_ref(i + 2)?;
+            let value = match v {
+                ValueRef::Null => FieldValue::Character(None),
+                ValueRef::Integer(x) => FieldValue::Numeric(Some(x as f64)),
+                ValueRef::Real(x) => FieldValue::Numeric(Some(x)),
+                ValueRef::Text(t) if ty.starts_with("INTEGER") || ty.starts_with("REAL") => {
+                    FieldValue::Numeric(String::from_utf8_lossy(t).parse().ok())
+                }
+                ValueRef::Text(t) => {
+                    FieldValue::Character(Some(String::from_utf8_lossy(t).into_owned()))
+                }
+                ValueRef::Blob(_) => FieldValue::Character(None),
+            };
+            rec.insert(name.clone(), value);
+        }
+        let written = match shapefile::Shape::try_from(g) {
+            Ok(shapefile::Shape::Polygon(p)) => writer
+                .write_shape_and_record(&p, &rec)
+                .map_err(|e| e.to_string()),
+            Ok(shapefile::Shape::Point(p)) => writer
+                .write_shape_and_record(&p, &rec)
+                .map_err(|e| e.to_string()),
+            Ok(shapefile::Shape::Polyline(p)) => writer
+                .write_shape_and_record(&p, &rec)
+                .map_err(|e| e.to_string()),
+            Ok(other) => Err(format!("unsupported shape type {}", other.shapetype())),
+            Err(e) => Err(e.to_string()),
+        };
+        match written {
+            Ok(()) => n += 1,
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        }
+        Ok(())
+    })?;
+    drop(writer);
+    if let Some(e) = failure {
+        return Err(err(e));
+    }
+    std::fs::write(out.with_extension("cpg"), enc.name())
+        .map_err(|e| Error::io(out.with_extension("cpg"), e))?;
+    std::fs::write(out.with_extension("prj"), ESRI_WGS84)
+        .map_err(|e| Error::io(out.with_extension("prj"), e))?;
+    Ok(n)
 }
