@@ -115,9 +115,66 @@ impl Canvas {
     }
 }
 
+/// Font files tried for captions (Debian's fonts-dejavu-core, installed by the setup).
+const FONTS: &[&str] = &[
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+];
+
+/// Draws caption lines (Latin text) into a strip at the bottom of the image. Returns false
+/// when no font is installed (the map is still written, without caption).
+fn caption(img: &mut RgbaImage, lines: &[String]) -> bool {
+    use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
+    let Some(font) = FONTS
+        .iter()
+        .find_map(|p| std::fs::read(p).ok())
+        .and_then(|b| FontVec::try_from_vec(b).ok())
+    else {
+        return false;
+    };
+    let size = (img.width() as f32 / 90.0).clamp(14.0, 32.0);
+    let scaled = font.as_scaled(PxScale::from(size));
+    let line_h = scaled.height() + scaled.line_gap();
+    let top = img.height() as f32 - line_h * lines.len() as f32 - size * 0.6;
+    for (i, line) in lines.iter().enumerate() {
+        let mut x = size * 0.8;
+        let baseline = top + scaled.ascent() + line_h * i as f32;
+        for ch in line.chars() {
+            let id = scaled.glyph_id(ch);
+            let glyph =
+                id.with_scale_and_position(PxScale::from(size), ab_glyph::point(x, baseline));
+            x += scaled.h_advance(id);
+            if let Some(outlined) = font.outline_glyph(glyph) {
+                let b = outlined.px_bounds();
+                outlined.draw(|gx, gy, cov| {
+                    let (px, py) = (
+                        b.min.x as i64 + i64::from(gx),
+                        b.min.y as i64 + i64::from(gy),
+                    );
+                    if px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height()
+                    {
+                        let p = img.get_pixel_mut(px as u32, py as u32);
+                        for c in p.0.iter_mut().take(3) {
+                            *c = (f32::from(*c) * (1.0 - cov) + 20.0 * cov) as u8;
+                        }
+                    }
+                });
+            }
+        }
+    }
+    true
+}
+
 /// Renders layers (drawn in order) to a PNG of `width` pixels, the height following the
-/// extent of the first layer; a title strip is left to the caller's file name.
-pub fn render_png(layers: &[MapLayer], width: u32, out: &Path) -> Result<(), image::ImageError> {
+/// extent of the first layer, with `captions` (legend, attribution) in a strip below the map.
+/// Returns whether the captions could be drawn (a font was found).
+pub fn render_png(
+    layers: &[MapLayer],
+    width: u32,
+    captions: &[String],
+    out: &Path,
+) -> Result<bool, image::ImageError> {
     let mut bbox: Option<Rect<f64>> = None;
     let mut grow = |r: Option<Rect<f64>>| {
         if let Some(r) = r {
@@ -139,19 +196,25 @@ pub fn render_png(layers: &[MapLayer], width: u32, out: &Path) -> Result<(), ima
     let (w_m, h_m) = ((hi.x - lo.x).max(1.0), (hi.y - lo.y).max(1.0));
     let margin = 0.03;
     let scale = f64::from(width) / (w_m * (1.0 + 2.0 * margin));
-    let height = ((h_m * (1.0 + 2.0 * margin)) * scale)
+    let map_height = ((h_m * (1.0 + 2.0 * margin)) * scale)
         .ceil()
         .clamp(1.0, 8192.0) as u32;
+    let line_px = (f64::from(width) / 90.0).clamp(14.0, 32.0) * 1.3;
+    let strip = if captions.is_empty() {
+        0
+    } else {
+        (line_px * captions.len() as f64 + 20.0) as u32
+    };
     let origin = Coord {
         x: lo.x - w_m * margin,
         y: lo.y - h_m * margin,
     };
     let mut canvas = Canvas {
-        img: RgbaImage::from_pixel(width, height, Rgba([248, 248, 245, 255])),
+        img: RgbaImage::from_pixel(width, map_height + strip, Rgba([248, 248, 245, 255])),
         frame,
         origin,
         scale,
-        height,
+        height: map_height,
     };
     for layer in layers {
         match layer {
@@ -187,5 +250,8 @@ pub fn render_png(layers: &[MapLayer], width: u32, out: &Path) -> Result<(), ima
             }
         }
     }
-    canvas.img.save(out)
+    let mut img = canvas.img;
+    let drawn = captions.is_empty() || caption(&mut img, captions);
+    img.save(out)?;
+    Ok(drawn)
 }
