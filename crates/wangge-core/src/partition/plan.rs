@@ -178,64 +178,14 @@ impl Partitioner {
             keys,
         } = self.prepare(input)?;
         let n = u.units.len();
-        // Locked grids: units whose address points all belong to one locked grid.
-        let lock_of: std::collections::HashMap<&str, &str> = input
-            .locked
-            .iter()
-            .flat_map(|(c, keys)| keys.iter().map(move |k| (k.as_str(), c.as_str())))
-            .collect();
-        let prev_of: std::collections::HashMap<&str, &str> = input
-            .previous
-            .iter()
-            .flat_map(|(c, keys)| keys.iter().map(move |k| (k.as_str(), c.as_str())))
-            .collect();
-        let mut previous: std::collections::BTreeMap<&str, Vec<usize>> =
-            std::collections::BTreeMap::new();
-        let free: Vec<usize> = free
-            .into_iter()
-            .filter(|&i| {
-                let codes: std::collections::BTreeSet<Option<&&str>> = u.units[i]
-                    .members
-                    .iter()
-                    .map(|(e, _)| prev_of.get(keys[*e].as_str()))
-                    .collect();
-                match (codes.len(), codes.first()) {
-                    (1, Some(Some(c))) => {
-                        previous.entry(c).or_default().push(i);
-                        false
-                    }
-                    _ => true,
-                }
-            })
-            .collect();
-        let mut locked: std::collections::BTreeMap<&str, Vec<usize>> =
-            std::collections::BTreeMap::new();
-        let free: Vec<usize> = free
-            .into_iter()
-            .filter(|&i| {
-                let codes: std::collections::BTreeSet<Option<&&str>> = u.units[i]
-                    .members
-                    .iter()
-                    .map(|(e, _)| lock_of.get(keys[*e].as_str()))
-                    .collect();
-                match (codes.len(), codes.first()) {
-                    (1, Some(Some(c))) => {
-                        locked.entry(c).or_default().push(i);
-                        false
-                    }
-                    _ => true,
-                }
-            })
-            .collect();
+        // Grids named by the caller (previous grids to repair, locked grids): units whose
+        // address points all belong to one named grid leave the free set.
+        let (mut previous, free) = take_named(&input.previous, free, &u.units, &keys);
+        let (mut locked, free) = take_named(&input.locked, free, &u.units, &keys);
         // Several restarts with rotated sweep directions; the plan with the fewest grids and
         // then the shortest internal boundary wins. Deterministic for a seed.
         let boundary = |grids: &[Vec<usize>]| -> f64 {
-            let mut owner = vec![usize::MAX; n];
-            for (gi, gr) in grids.iter().enumerate() {
-                for &i in gr {
-                    owner[i] = gi;
-                }
-            }
+            let owner = repair::owners(grids, n);
             (0..n)
                 .flat_map(|i| adj[i].iter().map(move |e| (i, e)))
                 .filter(|(i, e)| owner[*i] != owner[e.to])
@@ -426,12 +376,7 @@ impl Partitioner {
         let exceptions = dissolved.unassigned;
 
         // Results and checks.
-        let mut owner = vec![0usize; n];
-        for (gi, gr) in grids.iter().enumerate() {
-            for &i in gr {
-                owner[i] = gi;
-            }
-        }
+        let owner = repair::owners(&grids, n);
         let packing_bound = metrics::packing_lower_bound(&households, self.cap);
         let mut m = Metrics {
             communities: 1,
@@ -735,6 +680,40 @@ impl Partitioner {
             lower_bound: p.lb,
         })
     }
+}
+
+/// Splits `free` units into those whose address points all belong to one of the `named`
+/// grids (code, address keys), grouped by code, and the rest.
+fn take_named<'a>(
+    named: &'a [(String, Vec<String>)],
+    free: Vec<usize>,
+    units: &[units::Unit],
+    keys: &[String],
+) -> (std::collections::BTreeMap<&'a str, Vec<usize>>, Vec<usize>) {
+    let code_of: std::collections::HashMap<&str, &str> = named
+        .iter()
+        .flat_map(|(c, ks)| ks.iter().map(move |k| (k.as_str(), c.as_str())))
+        .collect();
+    let mut grouped: std::collections::BTreeMap<&str, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    let rest = free
+        .into_iter()
+        .filter(|&i| {
+            let codes: std::collections::BTreeSet<Option<&&str>> = units[i]
+                .members
+                .iter()
+                .map(|(e, _)| code_of.get(keys[*e].as_str()))
+                .collect();
+            match (codes.len(), codes.first()) {
+                (1, Some(Some(c))) => {
+                    grouped.entry(c).or_default().push(i);
+                    false
+                }
+                _ => true,
+            }
+        })
+        .collect();
+    (grouped, rest)
 }
 
 /// Balance weights tried across restarts (cut length against even fill).

@@ -4,6 +4,17 @@
 
 use super::cells::Edge;
 
+/// Grid index of every unit (`usize::MAX` for units in no grid).
+pub(crate) fn owners(grids: &[Vec<usize>], n: usize) -> Vec<usize> {
+    let mut owner = vec![usize::MAX; n];
+    for (g, units) in grids.iter().enumerate() {
+        for &u in units {
+            owner[u] = g;
+        }
+    }
+    owner
+}
+
 /// Connected components of `grid`'s units (unit indices), heaviest first.
 pub fn components(
     grid: &[usize],
@@ -47,12 +58,7 @@ pub fn reconnect(
     let n_units = households.len();
     let mut moves = 0;
     for _round in 0..(4 * n_units + 4) {
-        let mut owner = vec![usize::MAX; n_units];
-        for (g, units) in grids.iter().enumerate() {
-            for &u in units {
-                owner[u] = g;
-            }
-        }
+        let owner = owners(grids, n_units);
         let sums: Vec<u32> = grids
             .iter()
             .map(|g| g.iter().map(|&u| households[u]).sum())
@@ -111,12 +117,7 @@ pub fn merge_small(
 ) -> usize {
     let mut merges = 0;
     loop {
-        let mut owner = vec![usize::MAX; households.len()];
-        for (g, units) in grids.iter().enumerate() {
-            for &u in units {
-                owner[u] = g;
-            }
-        }
+        let owner = owners(grids, households.len());
         let sums: Vec<u32> = grids
             .iter()
             .map(|g| g.iter().map(|&u| households[u]).sum())
@@ -214,12 +215,7 @@ fn empty_grid(
         if grids[victim].is_empty() {
             return true;
         }
-        let mut owner = vec![usize::MAX; n];
-        for (g, units) in grids.iter().enumerate() {
-            for &u in units {
-                owner[u] = g;
-            }
-        }
+        let owner = owners(grids, n);
         let mut sums: Vec<u32> = grids
             .iter()
             .map(|g| g.iter().map(|&u| households[u]).sum())
@@ -315,12 +311,7 @@ pub fn shed_excess(
                 break;
             }
             let excess = sums[g] - cap;
-            let mut owner = vec![usize::MAX; n];
-            for (gi, gr) in grids.iter().enumerate() {
-                for &u in gr {
-                    owner[u] = gi;
-                }
-            }
+            let owner = owners(grids, n);
             // (fixes the excess alone, unit size, target's shared length) → best move
             let mut best: Option<(bool, u32, f64, usize, usize)> = None;
             for &u in &grids[g] {

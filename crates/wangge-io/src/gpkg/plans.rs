@@ -7,7 +7,7 @@ use super::schema::Layer;
 use super::store::Store;
 use crate::{Error, Result};
 use geo_types::Geometry;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use wangge_core::partition::{SplitKind, WorkspacePlan};
 
 /// Residents' groups: the level below grids.
@@ -63,16 +63,7 @@ impl Store {
             path: self.path().to_path_buf(),
             source,
         };
-        let exists: Option<String> = self
-            .connection()
-            .query_row(
-                "SELECT table_name FROM gpkg_contents WHERE table_name = 'grids'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?;
-        if exists.is_some() {
+        if self.has_table("grids")? {
             return Ok(());
         }
         let mut ddl = format!("BEGIN;\n{DDL}\n{}", super::schema::layer_ddl(&GRIDS));
@@ -422,16 +413,7 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let exists: Option<String> = self
-            .connection()
-            .query_row(
-                "SELECT table_name FROM gpkg_contents WHERE table_name = 'resident_groups'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?;
-        if exists.is_none() {
+        if !self.has_table("resident_groups")? {
             let ddl = format!(
                 "BEGIN;\n{}CREATE TABLE resident_group_members (plan_id INTEGER NOT NULL, grp TEXT NOT NULL, address_key TEXT NOT NULL, households INTEGER NOT NULL);\n\
                  INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('resident_group_members', 'attributes', 'resident_group_members', 'Wangge residents groups');\nCOMMIT;",

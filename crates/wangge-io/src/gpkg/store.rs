@@ -161,6 +161,18 @@ impl Store {
         &mut self.conn
     }
 
+    /// True when `table` is registered in `gpkg_contents`.
+    pub fn has_table(&self, table: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM gpkg_contents WHERE table_name = ?1",
+                [table],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(self.sql())
+    }
+
     fn sql(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
         |source| Error::Sqlite {
             path: self.path.clone(),
@@ -338,15 +350,7 @@ impl Store {
     pub fn digest(&self) -> Result<u64> {
         let mut h = Fnv(0xcbf2_9ce4_8422_2325);
         let mut tables: Vec<String> = LAYERS.iter().map(|l| l.name.to_string()).collect();
-        let has_plans: bool = self
-            .conn
-            .query_row(
-                "SELECT count(*) FROM gpkg_contents WHERE table_name = 'grids'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(self.sql())?
-            > 0;
+        let has_plans = self.has_table("grids")?;
         if has_plans {
             tables.extend(["grids", "plans", "grid_members", "plan_exceptions"].map(String::from));
         }
