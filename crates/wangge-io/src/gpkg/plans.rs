@@ -59,10 +59,7 @@ CREATE TABLE IF NOT EXISTS plan_exceptions (
 
 impl Store {
     fn ensure_plan_tables(&self) -> Result<()> {
-        let sql = |source| Error::Sqlite {
-            path: self.path().to_path_buf(),
-            source,
-        };
+        let sql = self.sql();
         if self.has_table("grids")? {
             return Ok(());
         }
@@ -73,7 +70,7 @@ impl Store {
             ));
         }
         ddl.push_str("COMMIT;");
-        self.connection().execute_batch(&ddl).map_err(sql)
+        self.connection().execute_batch(&ddl).map_err(&sql)
     }
 
     /// Stores a plan as a new version; returns its id. One transaction.
@@ -93,7 +90,7 @@ impl Store {
         };
         let m = &plan.metrics;
         let violations: usize = plan.communities.iter().map(|c| c.violations.len()).sum();
-        let tx = self.connection_mut().transaction().map_err(sql)?;
+        let tx = self.connection_mut().transaction().map_err(&sql)?;
         tx.execute(
             "INSERT INTO plans (kind, cap, seed, parent, communities, grids, households, lower_bound, packing_bound,
                pp_mean, pp_p10, pp_min, reock_mean, street_share, violations)
@@ -101,19 +98,19 @@ impl Store {
             params![kind, cap, seed as i64, parent, m.communities as i64, m.grids as i64, m.households as i64,
                 m.lower_bound as i64, m.packing_bound as i64, m.pp_mean, m.pp_p10, m.pp_min, m.reock_mean, m.street_share, violations as i64],
         )
-        .map_err(sql)?;
+        .map_err(&sql)?;
         let id = tx.last_insert_rowid();
         {
             let mut grid = tx
                 .prepare("INSERT INTO grids (geom, key, plan_id, code, community, households, workers, area_m2, polsby_popper, reock)
                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
-                .map_err(sql)?;
+                .map_err(&sql)?;
             let mut member = tx
                 .prepare("INSERT INTO grid_members VALUES (?1, ?2, ?3, ?4)")
-                .map_err(sql)?;
+                .map_err(&sql)?;
             let mut exception = tx
                 .prepare("INSERT INTO plan_exceptions VALUES (?1, ?2, ?3, ?4)")
-                .map_err(sql)?;
+                .map_err(&sql)?;
             for c in &plan.communities {
                 for g in &c.grids {
                     grid.execute(params![
@@ -128,9 +125,9 @@ impl Store {
                         g.polsby_popper,
                         g.reock
                     ])
-                    .map_err(sql)?;
+                    .map_err(&sql)?;
                     for (k, h) in &g.members {
-                        member.execute(params![id, g.code, k, h]).map_err(sql)?;
+                        member.execute(params![id, g.code, k, h]).map_err(&sql)?;
                     }
                 }
                 for s in &c.splits {
@@ -149,18 +146,18 @@ impl Store {
                                 s.households, s.parts, c.code
                             )
                         ])
-                        .map_err(sql)?;
+                        .map_err(&sql)?;
                 }
                 for v in &c.violations {
                     exception
                         .execute(params![id, "violation", c.code, v])
-                        .map_err(sql)?;
+                        .map_err(&sql)?;
                 }
             }
             for e in &plan.errors {
                 exception
                     .execute(params![id, "community_not_partitioned", "", e.to_string()])
-                    .map_err(sql)?;
+                    .map_err(&sql)?;
             }
             for k in &plan.outside {
                 exception
@@ -170,7 +167,7 @@ impl Store {
                         k,
                         "in no community; not placed in any grid"
                     ])
-                    .map_err(sql)?;
+                    .map_err(&sql)?;
             }
             for k in &plan.ambiguous {
                 exception
@@ -180,7 +177,7 @@ impl Store {
                         k,
                         "placed in the first community"
                     ])
-                    .map_err(sql)?;
+                    .map_err(&sql)?;
             }
         }
         tx.execute(
@@ -192,8 +189,8 @@ impl Store {
              WHERE table_name = 'grids'",
             [],
         )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)?;
+        .map_err(&sql)?;
+        tx.commit().map_err(&sql)?;
         Ok(id)
     }
 
@@ -220,7 +217,8 @@ impl Store {
         };
         let src = self.path().to_string_lossy().to_string();
         let c = target.connection();
-        c.execute("ATTACH DATABASE ?1 AS src", [src]).map_err(sql)?;
+        c.execute("ATTACH DATABASE ?1 AS src", [src])
+            .map_err(&sql)?;
         let copied = (|| -> rusqlite::Result<usize> {
             c.execute(
                 "INSERT INTO plans SELECT * FROM src.plans WHERE id = ?1",
@@ -245,8 +243,8 @@ impl Store {
             )?;
             Ok(n)
         })();
-        c.execute("DETACH DATABASE src", []).map_err(sql)?;
-        copied.map_err(sql)
+        c.execute("DETACH DATABASE src", []).map_err(&sql)?;
+        copied.map_err(&sql)
     }
 }
 
@@ -266,14 +264,11 @@ impl Store {
     /// Every plan version, oldest first.
     pub fn plans(&self) -> Result<Vec<PlanRow>> {
         self.ensure_plan_tables()?;
-        let sql = |source| Error::Sqlite {
-            path: self.path().to_path_buf(),
-            source,
-        };
+        let sql = self.sql();
         let mut stmt = self
             .connection()
             .prepare("SELECT id, created, kind, cap, grids, households, violations FROM plans ORDER BY id")
-            .map_err(sql)?;
+            .map_err(&sql)?;
         let rows = stmt
             .query_map([], |r| {
                 Ok(PlanRow {
@@ -286,23 +281,20 @@ impl Store {
                     violations: r.get(6)?,
                 })
             })
-            .map_err(sql)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(sql)
+            .map_err(&sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(&sql)
     }
 
     /// Memberships of a plan: (address key, grid code, households).
     pub fn plan_members(&self, plan: i64) -> Result<Vec<(String, String, u32)>> {
         self.ensure_plan_tables()?;
-        let sql = |source| Error::Sqlite {
-            path: self.path().to_path_buf(),
-            source,
-        };
+        let sql = self.sql();
         let known: i64 = self
             .connection()
             .query_row("SELECT count(*) FROM plans WHERE id = ?1", [plan], |r| {
                 r.get(0)
             })
-            .map_err(sql)?;
+            .map_err(&sql)?;
         if known == 0 {
             return Err(Error::usage(
                 self.path(),
@@ -312,11 +304,11 @@ impl Store {
         let mut stmt = self
             .connection()
             .prepare("SELECT address_key, grid, households FROM grid_members WHERE plan_id = ?1 ORDER BY address_key, grid")
-            .map_err(sql)?;
+            .map_err(&sql)?;
         let rows = stmt
             .query_map([plan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(sql)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(sql)
+            .map_err(&sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(&sql)
     }
 }
 
@@ -324,18 +316,15 @@ impl Store {
     /// Grids of a plan: (code, community).
     pub fn plan_grids(&self, plan: i64) -> Result<Vec<(String, String)>> {
         self.ensure_plan_tables()?;
-        let sql = |source| Error::Sqlite {
-            path: self.path().to_path_buf(),
-            source,
-        };
+        let sql = self.sql();
         let mut stmt = self
             .connection()
             .prepare("SELECT code, community FROM grids WHERE plan_id = ?1 ORDER BY code")
-            .map_err(sql)?;
+            .map_err(&sql)?;
         let rows = stmt
             .query_map([plan], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(sql)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(sql)
+            .map_err(&sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(&sql)
     }
 }
 
@@ -383,16 +372,13 @@ impl Store {
         for (k, g, _) in self.plan_members(plan)? {
             keys.entry(g).or_default().push(k);
         }
-        let sql = |source| Error::Sqlite {
-            path: self.path().to_path_buf(),
-            source,
-        };
+        let sql = self.sql();
         let (cap, parent): (u32, Option<i64>) = self
             .connection()
             .query_row("SELECT cap, parent FROM plans WHERE id = ?1", [plan], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
-            .map_err(sql)?;
+            .map_err(&sql)?;
         let out = grids
             .into_iter()
             .map(|(g, c)| (c, g.clone(), keys.remove(&g).unwrap_or_default()))
@@ -419,16 +405,16 @@ impl Store {
                  INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('resident_group_members', 'attributes', 'resident_group_members', 'Wangge residents groups');\nCOMMIT;",
                 super::schema::layer_ddl(&GROUPS)
             );
-            self.connection().execute_batch(&ddl).map_err(sql)?;
+            self.connection().execute_batch(&ddl).map_err(&sql)?;
         }
-        let tx = self.connection_mut().transaction().map_err(sql)?;
+        let tx = self.connection_mut().transaction().map_err(&sql)?;
         {
             let mut g = tx
                 .prepare("INSERT INTO resident_groups (geom, key, plan_id, code, grid, households, polsby_popper) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-                .map_err(sql)?;
+                .map_err(&sql)?;
             let mut m = tx
                 .prepare("INSERT INTO resident_group_members VALUES (?1, ?2, ?3, ?4)")
-                .map_err(sql)?;
+                .map_err(&sql)?;
             for grid in groups {
                 for x in &grid.grids {
                     g.execute(params![
@@ -440,9 +426,9 @@ impl Store {
                         x.households,
                         x.polsby_popper
                     ])
-                    .map_err(sql)?;
+                    .map_err(&sql)?;
                     for (k, h) in &x.members {
-                        m.execute(params![plan, x.code, k, h]).map_err(sql)?;
+                        m.execute(params![plan, x.code, k, h]).map_err(&sql)?;
                     }
                 }
             }
@@ -451,7 +437,7 @@ impl Store {
             "UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y) = (SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'grids') WHERE table_name = 'resident_groups'",
             [],
         )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)
+        .map_err(&sql)?;
+        tx.commit().map_err(&sql)
     }
 }

@@ -173,7 +173,8 @@ impl Store {
             .map_err(self.sql())
     }
 
-    fn sql(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    /// Maps a SQLite error to one naming this workspace.
+    pub(crate) fn sql(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
         |source| Error::Sqlite {
             path: self.path.clone(),
             source,

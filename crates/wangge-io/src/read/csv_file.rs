@@ -2,7 +2,7 @@
 //! detected, or any encoding given.
 
 use super::text::decode_file;
-use super::{RawFeature, RawFile, ReadOptions, Value, read_bytes};
+use super::{RawFile, ReadOptions, Value, read_bytes};
 use crate::error::FeatureProblem;
 use crate::{Error, Result};
 use geo_types::{Coord, Geometry, Point};
@@ -111,14 +111,7 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
         let id = ["id", "ID", "code"]
             .iter()
             .find_map(|k| props.get(*k).and_then(Value::as_text));
-        match geometry_cols.read(&rec) {
-            Ok(geometry) => file.features.push(RawFeature {
-                index,
-                geometry,
-                props,
-            }),
-            Err(message) => file.problems.push(FeatureProblem { index, id, message }),
-        }
+        file.push(index, id, props, geometry_cols.read(&rec));
     }
     Ok(file)
 }

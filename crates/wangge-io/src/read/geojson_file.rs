@@ -2,8 +2,7 @@
 //! by hand from the JSON so that a bad coordinate (`"NA"`, a missing ordinate, an open ring)
 //! becomes a problem of that one feature with a precise message.
 
-use super::{RawFeature, RawFile, Value, read_bytes};
-use crate::error::FeatureProblem;
+use super::{RawFile, Value, read_bytes};
 use crate::{CrsSpec, Error, Result};
 use geo_types::{
     Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon,
@@ -53,31 +52,15 @@ pub(super) fn read(path: &Path) -> Result<RawFile> {
         if let Some(id) = f.get("id").map(json_value) {
             props.entry("id".to_string()).or_insert(id);
         }
-        match f.get("geometry") {
-            None | Some(Json::Null) => {
-                file.problems
-                    .push(problem(index, &props, "has no geometry".into()))
-            }
-            Some(g) => match geometry(g) {
-                Ok(geometry) => file.features.push(RawFeature {
-                    index,
-                    geometry,
-                    props,
-                }),
-                Err(m) => file.problems.push(problem(index, &props, m)),
-            },
-        }
+        let id = props.get("id").and_then(Value::as_text);
+        let geometry = match f.get("geometry") {
+            None | Some(Json::Null) => Err("has no geometry".to_string()),
+            Some(g) => geometry(g),
+        };
+        file.push(index, id, props, geometry);
     }
     file.fields = fields;
     Ok(file)
-}
-
-fn problem(index: usize, props: &BTreeMap<String, Value>, message: String) -> FeatureProblem {
-    FeatureProblem {
-        index,
-        id: props.get("id").and_then(Value::as_text),
-        message,
-    }
 }
 
 fn json_value(v: &Json) -> Value {

@@ -65,6 +65,26 @@ pub struct RawFile {
     pub total: usize,
 }
 
+impl RawFile {
+    /// Records one feature: a readable one, or a problem naming it.
+    pub(crate) fn push(
+        &mut self,
+        index: usize,
+        id: Option<String>,
+        props: BTreeMap<String, Value>,
+        geometry: std::result::Result<Geometry<f64>, String>,
+    ) {
+        match geometry {
+            Ok(geometry) => self.features.push(RawFeature {
+                index,
+                geometry,
+                props,
+            }),
+            Err(message) => self.problems.push(FeatureProblem { index, id, message }),
+        }
+    }
+}
+
 /// Options the readers need.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {

@@ -3,8 +3,7 @@
 //! to UTF-8 when GBK does not decode. The .prj gives the CRS (as WKT, through PROJ).
 
 use super::text::encoding_for_label;
-use super::{RawFeature, RawFile, ReadOptions, Value, dbf};
-use crate::error::FeatureProblem;
+use super::{RawFile, ReadOptions, Value, dbf};
 use crate::{CrsSpec, Error, Result};
 use encoding_rs::{GBK, UTF_8};
 use geo_types::Geometry;
@@ -83,14 +82,7 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
             shapefile::Shape::NullShape => Err("has no geometry (null shape)".to_string()),
             s => Geometry::<f64>::try_from(s).map_err(|e| format!("unsupported shape: {e}")),
         };
-        match geometry {
-            Ok(geometry) => file.features.push(RawFeature {
-                index,
-                geometry,
-                props,
-            }),
-            Err(message) => file.problems.push(FeatureProblem { index, id, message }),
-        }
+        file.push(index, id, props, geometry);
     }
     Ok(file)
 }
