@@ -23,6 +23,9 @@ pub fn residents_groups(
     let mut errors = Vec::new();
     for c in &plan.communities {
         for g in &c.grids {
+            // A floor-split part sits at its slice of the cell, not at the door.
+            let anchor: HashMap<&str, geo_types::Point<f64>> =
+                g.anchors.iter().map(|(k, p)| (k.as_str(), *p)).collect();
             let entrances: Vec<Entrance> = g
                 .members
                 .iter()
@@ -32,7 +35,7 @@ pub fn residents_groups(
                         building: a.building.clone(),
                         households: *h,
                         floors: a.floors,
-                        location: a.location,
+                        location: anchor.get(k.as_str()).copied().unwrap_or(a.location),
                     })
                 })
                 .collect();

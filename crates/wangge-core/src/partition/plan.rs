@@ -66,6 +66,9 @@ pub struct GridResult {
     pub workers: u32,
     /// Kept from an earlier plan (`--lock`).
     pub locked: bool,
+    /// Points inside this grid (lon/lat) for members whose address point lies outside it: a
+    /// floor-split entrance's part here is a slice of the entrance's cell away from the door.
+    pub anchors: Vec<(String, Point<f64>)>,
 }
 
 /// A community's plan.
@@ -176,6 +179,7 @@ impl Partitioner {
             fixed,
             free,
             keys,
+            attach,
         } = self.prepare(input)?;
         let n = u.units.len();
         // Grids named by the caller (previous grids to repair, locked grids): units whose
@@ -220,6 +224,7 @@ impl Partitioner {
             if !input.split_free {
                 repair::merge_small(&mut grids, &adj, &households, self.cap);
                 repair::eliminate(&mut grids, &adj, &households, self.cap);
+                repair::smooth(&mut grids, &adj, &households, self.cap, 8);
             }
             repair::reconnect(&mut grids, &adj, &households, self.cap);
             let b = boundary(&grids);
@@ -328,8 +333,34 @@ impl Partitioner {
             // The sliced grids are built from the site's main piece only; the cell's other
             // pieces inside the community go to neighbouring grids.
             slice_orphans.extend(cells.orphans[site].iter().cloned());
-            let region = MultiPolygon(vec![cells.main[site].clone()]);
-            for (k, piece) in polygons::slices(&region, at_site[site].len())
+            let mut region = MultiPolygon(vec![cells.main[site].clone()]);
+            let mut parts_at = at_site[site].clone();
+            // An attached remainder takes the side of the cell that borders its neighbour; the
+            // full parts share the rest.
+            if let Some(r) = parts_at.pop_if(|r| attach.contains_key(r)) {
+                let (from, to) = (u.sites[site], u.sites[attach[&r]]);
+                let share = f64::from(households[r])
+                    / f64::from(
+                        parts_at.iter().map(|&i| households[i]).sum::<u32>() + households[r],
+                    );
+                let (far, near) = polygons::cut_toward(&region, from, to, share.clamp(0.15, 0.5));
+                let mut parts = far.0;
+                // The part reaching furthest towards the neighbour touches its cell.
+                let reach = |p: &Polygon<f64>| {
+                    p.exterior()
+                        .coords()
+                        .map(|c| {
+                            (c.x - from.x) * (to.x - from.x) + (c.y - from.y) * (to.y - from.y)
+                        })
+                        .fold(f64::MIN, f64::max)
+                };
+                parts.sort_by(|a, b| reach(b).total_cmp(&reach(a)));
+                let rest = parts.split_off(parts.len().min(1));
+                slice_orphans.extend(rest);
+                slice_of.insert(r, parts);
+                region = near;
+            }
+            for (k, piece) in polygons::slices(&region, parts_at.len())
                 .into_iter()
                 .enumerate()
             {
@@ -339,7 +370,7 @@ impl Partitioner {
                 parts.sort_by(|a, b| b.unsigned_area().total_cmp(&a.unsigned_area()));
                 let rest = parts.split_off(parts.len().min(1));
                 slice_orphans.extend(rest);
-                slice_of.insert(at_site[site][k], parts);
+                slice_of.insert(parts_at[k], parts);
             }
         }
         let pieces: Vec<Vec<Polygon<f64>>> = grids
@@ -429,6 +460,14 @@ impl Partitioner {
                 reock: re,
                 workers: hh.div_ceil(100),
                 locked: locked_codes.contains(&codes[gi]),
+                anchors: gr
+                    .iter()
+                    .filter_map(|&i| {
+                        let p = slice_of.get(&i)?.first()?.interior_point()?;
+                        let key = keys[u.units[i].members.first()?.0].clone();
+                        Some((key, frame.unproject(&p)))
+                    })
+                    .collect(),
             });
         }
         for i in 0..n {
@@ -533,6 +572,8 @@ struct Prepared {
     lb: usize,
     /// Floor-split parts: grids of their own.
     fixed: Vec<usize>,
+    /// Remainder part of a floor-split entrance → the neighbouring site it may join.
+    attach: std::collections::HashMap<usize, usize>,
     free: Vec<usize>,
     keys: Vec<String>,
 }
@@ -594,8 +635,11 @@ impl Partitioner {
         let mut u = units::build(&ents, &keys, self.cap);
         dedupe_sites(&mut u.sites);
         let cells = cells::build(&u.sites, &poly, &streets);
-        // Unit graph from the site graph. Parts of a floor-split entrance are grids of their
-        // own (each a slice of the entrance's cell), so no other unit links to them.
+        // Unit graph from the site graph. Full parts of a floor-split entrance are grids of
+        // their own (each a slice of the entrance's cell), so no other unit links to them. The
+        // remainder part (top floors) is a leaf linked to the one neighbouring site that shares
+        // the longest boundary with the entrance's cell: its slice is cut from that side of the
+        // cell, so it can join that neighbour's grid and never holds a grid together.
         let mut at_site: Vec<Vec<usize>> = vec![Vec::new(); u.sites.len()];
         for (i, unit) in u.units.iter().enumerate() {
             at_site[unit.site].push(i);
@@ -617,12 +661,36 @@ impl Partitioner {
                 }
             }
         }
-        let at: Vec<Coord<f64>> = u.units.iter().map(|x| u.sites[x.site]).collect();
+        let mut attach: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+        for &r in &u.remainders {
+            let site = u.units[r].site;
+            let Some(e) = cells.adj[site]
+                .iter()
+                .filter(|e| !sliced.contains(&e.to))
+                .max_by(|a, b| a.length_m.total_cmp(&b.length_m).then(b.to.cmp(&a.to)))
+            else {
+                continue;
+            };
+            attach.insert(r, e.to);
+            for &v in &at_site[e.to] {
+                adj[r].push(Edge { to: v, ..*e });
+                adj[v].push(Edge { to: r, ..*e });
+            }
+        }
+        let mut at: Vec<Coord<f64>> = u.units.iter().map(|x| u.sites[x.site]).collect();
+        for (&r, &t) in &attach {
+            // The remainder's slice lies on the neighbour's side of the cell.
+            let (a, b) = (u.sites[u.units[r].site], u.sites[t]);
+            at[r] = Coord {
+                x: (a.x + b.x) / 2.0,
+                y: (a.y + b.y) / 2.0,
+            };
+        }
         let households: Vec<u32> = u.units.iter().map(|x| x.households).collect();
         let total: u64 = households.iter().map(|&h| u64::from(h)).sum();
         let lb = (total.div_ceil(u64::from(self.cap)) as usize).max(1);
         let (fixed, free): (Vec<usize>, Vec<usize>) =
-            (0..n).partition(|&i| sliced.contains(&u.units[i].site));
+            (0..n).partition(|&i| sliced.contains(&u.units[i].site) && !attach.contains_key(&i));
         Ok(Prepared {
             code,
             frame,
@@ -638,6 +706,7 @@ impl Partitioner {
             fixed,
             free,
             keys,
+            attach,
         })
     }
 
@@ -690,9 +759,29 @@ fn take_named<'a>(
     units: &[units::Unit],
     keys: &[String],
 ) -> (std::collections::BTreeMap<&'a str, Vec<usize>>, Vec<usize>) {
-    let code_of: std::collections::HashMap<&str, &str> = named
-        .iter()
-        .flat_map(|(c, ks)| ks.iter().map(move |k| (k.as_str(), c.as_str())))
+    // A floor-split entrance is in several grids: its full parts alone, its remainder with
+    // other address points. A key's grid is the only one it is in, or the one grid of those
+    // that holds other keys too.
+    let mut code_of: std::collections::HashMap<&str, Vec<(&str, usize)>> =
+        std::collections::HashMap::new();
+    for (c, ks) in named {
+        for k in ks {
+            code_of
+                .entry(k.as_str())
+                .or_default()
+                .push((c.as_str(), ks.len()));
+        }
+    }
+    let code_of: std::collections::HashMap<&str, &str> = code_of
+        .into_iter()
+        .filter_map(|(k, cs)| match cs.as_slice() {
+            [(c, _)] => Some((k, *c)),
+            _ => {
+                let shared: Vec<&str> =
+                    cs.iter().filter(|(_, n)| *n > 1).map(|(c, _)| *c).collect();
+                (shared.len() == 1).then(|| (k, shared[0]))
+            }
+        })
         .collect();
     let mut grouped: std::collections::BTreeMap<&str, Vec<usize>> =
         std::collections::BTreeMap::new();

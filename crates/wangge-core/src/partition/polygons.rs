@@ -57,6 +57,62 @@ pub fn slices(region: &MultiPolygon<f64>, m: usize) -> Vec<MultiPolygon<f64>> {
     cuts.windows(2).map(|w| part(w[0], w[1])).collect()
 }
 
+/// Cuts a region by a line across the direction `from` → `to` so that the part towards `to`
+/// holds `share` of the area: (that part, the rest).
+pub fn cut_toward(
+    region: &MultiPolygon<f64>,
+    from: Coord<f64>,
+    to: Coord<f64>,
+    share: f64,
+) -> (MultiPolygon<f64>, MultiPolygon<f64>) {
+    let (dx, dy) = (to.x - from.x, to.y - from.y);
+    let len = dx.hypot(dy);
+    let Some(bb) = region.bounding_rect() else {
+        return (region.clone(), MultiPolygon(vec![]));
+    };
+    if len <= 0.0 {
+        return (MultiPolygon(vec![]), region.clone());
+    }
+    let (ux, uy) = (dx / len, dy / len);
+    let along = |c: &Coord<f64>| (c.x - from.x) * ux + (c.y - from.y) * uy;
+    let coords = region.0.iter().flat_map(|p| p.exterior().coords());
+    let (lo, hi) = coords.fold((f64::MAX, f64::MIN), |(lo, hi), c| {
+        (lo.min(along(c)), hi.max(along(c)))
+    });
+    let pad = bb.width() + bb.height() + 1.0;
+    // The half-plane beyond `t` along the direction, as a large rectangle.
+    let beyond = |t: f64, far: bool| {
+        let (a, b) = if far { (t, hi + pad) } else { (lo - pad, t) };
+        let at = |s: f64, w: f64| Coord {
+            x: from.x + ux * s - uy * w,
+            y: from.y + uy * s + ux * w,
+        };
+        let ring = vec![
+            at(a, -pad),
+            at(b, -pad),
+            at(b, pad),
+            at(a, pad),
+            at(a, -pad),
+        ];
+        MultiPolygon(vec![Polygon::new(LineString(ring), vec![])])
+    };
+    let total = region.unsigned_area();
+    let (mut a, mut b) = (lo, hi);
+    for _ in 0..50 {
+        let mid = (a + b) / 2.0;
+        if region.intersection(&beyond(mid, true)).unsigned_area() > total * share {
+            a = mid
+        } else {
+            b = mid
+        }
+    }
+    let t = (a + b) / 2.0;
+    (
+        region.intersection(&beyond(t, true)),
+        region.intersection(&beyond(t, false)),
+    )
+}
+
 /// Result of dissolving: one polygon per grid, plus what could not be mended.
 pub struct Dissolved {
     pub polygons: Vec<Polygon<f64>>,
@@ -114,6 +170,14 @@ pub fn dissolve(
                     .iter()
                     .any(|s| Euclidean.distance(&Point(*s), p) < 1e-6)
             });
+        // A clipped slice and an unclipped cell can miss each other by the boolean
+        // operations' snapping (well under a millimetre): a closing by 1 mm fuses them.
+        let keep = if keep.len() > 1 {
+            let closed = MultiPolygon(keep.clone()).buffer(CLOSE_M).buffer(-CLOSE_M);
+            if closed.0.len() == 1 { closed.0 } else { keep }
+        } else {
+            keep
+        };
         if keep.len() > 1 {
             problems.push(format!(
                 "grid {} is in {} separate parts",
@@ -185,5 +249,25 @@ pub fn dissolve(
         problems,
         unassigned,
         unassigned_area,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_toward_takes_the_share_on_the_far_side() {
+        let sq = rect_poly(0.0, 0.0, 10.0, 10.0);
+        let (far, near) = cut_toward(
+            &sq,
+            Coord { x: 5.0, y: 5.0 },
+            Coord { x: 15.0, y: 5.0 },
+            0.25,
+        );
+        assert!((far.unsigned_area() - 25.0).abs() < 1e-6);
+        assert!((near.unsigned_area() - 75.0).abs() < 1e-6);
+        let fb = far.bounding_rect().expect("not empty");
+        assert!((fb.min().x - 7.5).abs() < 1e-6 && (fb.max().x - 10.0).abs() < 1e-9);
     }
 }

@@ -169,10 +169,15 @@ fn connected_without(
     seen.len() == rest.len()
 }
 
+/// Longest ejection chain `eliminate` tries: a unit of the emptied grid moves into a full
+/// neighbour, which passes one of its units on, and so on, up to this many grids further.
+const CHAIN_DEPTH: usize = 2;
+
 /// Tries to empty grids, least filled first: each unit moves to an adjacent grid with room
-/// (longest shared boundary first), or makes room there by passing one of that grid's units
-/// on to a third grid. A grid is only removed when every unit found a place and every grid
-/// stays connected; returns the number of grids removed.
+/// (longest shared boundary first), or makes room there through an ejection chain: the full
+/// grid passes a boundary unit on to one of its own neighbours, which may pass one on in turn
+/// (up to `CHAIN_DEPTH` grids). A grid is only removed when every unit found a place, no grid
+/// went over the cap and every grid stays connected; returns the number of grids removed.
 pub fn eliminate(
     grids: &mut Vec<Vec<usize>>,
     adj: &[Vec<Edge>],
@@ -181,7 +186,18 @@ pub fn eliminate(
 ) -> usize {
     let mut removed = 0;
     let mut tried = std::collections::HashSet::new();
+    let total: u64 = grids
+        .iter()
+        .flatten()
+        .map(|&u| u64::from(households[u]))
+        .sum();
+    let items: Vec<u32> = grids.iter().flatten().map(|&u| households[u]).collect();
+    let bound = super::metrics::packing_lower_bound(&items, cap);
     loop {
+        // No grid can go when the rest could not hold every household.
+        if grids.len() <= bound || (grids.len() as u64 - 1) * u64::from(cap) < total {
+            break;
+        }
         let sums: Vec<u32> = grids
             .iter()
             .map(|g| g.iter().map(|&u| households[u]).sum())
@@ -192,10 +208,11 @@ pub fn eliminate(
         order.sort_by_key(|&g| (sums[g], g));
         let Some(&victim) = order.first() else { break };
         tried.insert(grids[victim].first().copied());
-        let mut trial = grids.clone();
-        if empty_grid(&mut trial, victim, adj, households, cap) {
-            trial.retain(|g| !g.is_empty());
-            *grids = trial;
+        let mut trial = Moves::new(grids.clone(), adj, households, cap);
+        if trial.empty(victim) && trial.all_connected() {
+            let mut next = trial.grids;
+            next.retain(|g| !g.is_empty());
+            *grids = next;
             removed += 1;
             tried.clear();
         }
@@ -203,86 +220,209 @@ pub fn eliminate(
     removed
 }
 
-fn empty_grid(
+/// Shortens the boundaries between grids without changing their number: a unit on a grid's
+/// edge moves to the neighbouring grid it shares more boundary with, when that grid has room
+/// and its own grid stays connected and not empty. Passes until nothing moves (at most
+/// `passes`); returns the number of moves.
+pub fn smooth(
     grids: &mut [Vec<usize>],
-    victim: usize,
     adj: &[Vec<Edge>],
     households: &[u32],
     cap: u32,
-) -> bool {
-    let n = households.len();
-    for _ in 0..grids[victim].len() * 4 + 4 {
-        if grids[victim].is_empty() {
-            return true;
-        }
-        let owner = owners(grids, n);
-        let mut sums: Vec<u32> = grids
-            .iter()
-            .map(|g| g.iter().map(|&u| households[u]).sum())
-            .collect();
-        // Candidate moves: (unit, target grid, shared length), units whose removal keeps the
-        // victim connected.
-        let mut best: Option<(usize, usize, f64)> = None;
-        let mut blocked: Vec<(usize, usize)> = Vec::new();
-        for &u in &grids[victim] {
-            if !connected_without(&grids[victim], u, adj, &owner, victim) {
+    passes: usize,
+) -> usize {
+    let mut m = Moves::new(grids.to_vec(), adj, households, cap);
+    let mut moves = 0;
+    for _ in 0..passes {
+        let mut moved = false;
+        for u in 0..households.len() {
+            let g = m.owner[u];
+            if g == usize::MAX || m.grids[g].len() < 2 {
                 continue;
             }
+            let own: f64 = adj[u]
+                .iter()
+                .filter(|e| m.owner[e.to] == g)
+                .map(|e| e.weight)
+                .sum();
             let mut by_grid: std::collections::BTreeMap<usize, f64> =
                 std::collections::BTreeMap::new();
             for e in &adj[u] {
-                let o = owner[e.to];
-                if o != victim && o != usize::MAX {
-                    *by_grid.entry(o).or_default() += e.length_m;
+                let o = m.owner[e.to];
+                if o != g && o != usize::MAX {
+                    *by_grid.entry(o).or_insert(0.0) += e.weight;
                 }
             }
-            for (&t, &len) in &by_grid {
-                if sums[t] + households[u] <= cap {
-                    if best.is_none_or(|b| len > b.2) {
-                        best = Some((u, t, len));
-                    }
-                } else {
-                    blocked.push((u, t));
-                }
-            }
-        }
-        if let Some((u, t, _)) = best {
-            grids[victim].retain(|&x| x != u);
-            grids[t].push(u);
-            continue;
-        }
-        // Ejection: make room in a blocked target by moving one of its units to a third grid.
-        let mut moved = false;
-        'outer: for (u, t) in blocked {
-            let need = (sums[t] + households[u]).saturating_sub(cap);
-            for &w in &grids[t].clone() {
-                if households[w] < need || !connected_without(&grids[t], w, adj, &owner, t) {
-                    continue;
-                }
-                for e in &adj[w] {
-                    let t2 = owner[e.to];
-                    if t2 == t || t2 == victim || t2 == usize::MAX || sums[t2] + households[w] > cap
-                    {
-                        continue;
-                    }
-                    grids[t].retain(|&x| x != w);
-                    grids[t2].push(w);
-                    sums[t] -= households[w];
-                    sums[t2] += households[w];
-                    if sums[t] + households[u] <= cap {
-                        grids[victim].retain(|&x| x != u);
-                        grids[t].push(u);
-                        moved = true;
-                        break 'outer;
-                    }
-                }
+            let Some((t, w)) = by_grid
+                .into_iter()
+                .filter(|&(t, _)| m.sums[t] + households[u] <= cap)
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            else {
+                continue;
+            };
+            // A clear gain only (no ping-pong between equal sides).
+            if w > own * 1.05 + 1e-6 && connected_without(&m.grids[g], u, adj, &m.owner, g) {
+                m.shift(u, t);
+                moves += 1;
+                moved = true;
             }
         }
         if !moved {
-            return false;
+            break;
         }
     }
-    grids[victim].is_empty()
+    grids.clone_from_slice(&m.grids);
+    moves
+}
+
+/// Unit moves between grids with the owner and household sums kept current.
+#[derive(Clone)]
+struct Moves<'a> {
+    grids: Vec<Vec<usize>>,
+    owner: Vec<usize>,
+    sums: Vec<u32>,
+    adj: &'a [Vec<Edge>],
+    households: &'a [u32],
+    cap: u32,
+}
+
+impl<'a> Moves<'a> {
+    fn new(grids: Vec<Vec<usize>>, adj: &'a [Vec<Edge>], households: &'a [u32], cap: u32) -> Self {
+        let owner = owners(&grids, households.len());
+        let sums = grids
+            .iter()
+            .map(|g| g.iter().map(|&u| households[u]).sum())
+            .collect();
+        Self {
+            grids,
+            owner,
+            sums,
+            adj,
+            households,
+            cap,
+        }
+    }
+
+    fn shift(&mut self, u: usize, to: usize) {
+        let from = self.owner[u];
+        self.grids[from].retain(|&x| x != u);
+        self.grids[to].push(u);
+        self.owner[u] = to;
+        self.sums[from] -= self.households[u];
+        self.sums[to] += self.households[u];
+    }
+
+    /// Grids adjacent to unit `u` other than its own, with the shared boundary length.
+    fn neighbours(&self, u: usize) -> std::collections::BTreeMap<usize, f64> {
+        let mut by_grid = std::collections::BTreeMap::new();
+        for e in &self.adj[u] {
+            let o = self.owner[e.to];
+            if o != self.owner[u] && o != usize::MAX {
+                *by_grid.entry(o).or_insert(0.0) += e.length_m;
+            }
+        }
+        by_grid
+    }
+
+    /// Moves every unit out of `victim`; false when some unit finds no place.
+    fn empty(&mut self, victim: usize) -> bool {
+        let mut banned = vec![victim];
+        for _ in 0..self.grids[victim].len() * 4 + 4 {
+            if self.grids[victim].is_empty() {
+                return true;
+            }
+            // Shallowest chain first, then the longest shared boundary.
+            let mut placed = false;
+            'depth: for depth in 0..=CHAIN_DEPTH {
+                let mut cands: Vec<(usize, usize, f64)> = Vec::new();
+                for &u in &self.grids[victim] {
+                    for (t, len) in self.neighbours(u) {
+                        cands.push((u, t, len));
+                    }
+                }
+                cands.sort_by(|a, b| b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
+                for (u, t, _) in cands {
+                    let mut trial = self.clone();
+                    if trial.place(u, t, depth, &mut banned) {
+                        *self = trial;
+                        placed = true;
+                        break 'depth;
+                    }
+                }
+            }
+            if !placed {
+                return false;
+            }
+        }
+        self.grids[victim].is_empty()
+    }
+
+    /// Moves `u` into grid `t`, then brings `t` back under the cap by passing its boundary
+    /// units on to grids not in `banned`, recursively up to `depth` grids further.
+    fn place(&mut self, u: usize, t: usize, depth: usize, banned: &mut Vec<usize>) -> bool {
+        self.shift(u, t);
+        if self.sums[t] <= self.cap {
+            return true;
+        }
+        if depth == 0 {
+            return false;
+        }
+        banned.push(t);
+        let ok = self.shed(t, u, depth, banned);
+        banned.pop();
+        ok
+    }
+
+    fn shed(&mut self, t: usize, keep: usize, depth: usize, banned: &mut Vec<usize>) -> bool {
+        for _ in 0..self.grids[t].len() {
+            if self.sums[t] <= self.cap {
+                return true;
+            }
+            let excess = self.sums[t] - self.cap;
+            // Candidates: (fixes the excess alone, size order, shared length, unit, target).
+            let mut cands: Vec<(bool, i64, f64, usize, usize)> = Vec::new();
+            for &w in &self.grids[t] {
+                if w == keep || !connected_without(&self.grids[t], w, self.adj, &self.owner, t) {
+                    continue;
+                }
+                let h = self.households[w];
+                let fixes = h >= excess;
+                // The smallest unit that fixes the excess, else the largest that helps.
+                let size = if fixes { -i64::from(h) } else { i64::from(h) };
+                for (t2, len) in self.neighbours(w) {
+                    if !banned.contains(&t2) {
+                        cands.push((fixes, size, len, w, t2));
+                    }
+                }
+            }
+            cands.sort_by(|a, b| {
+                (b.0, b.1)
+                    .cmp(&(a.0, a.1))
+                    .then(b.2.total_cmp(&a.2))
+                    .then((a.3, a.4).cmp(&(b.3, b.4)))
+            });
+            let mut moved = false;
+            for &(_, _, _, w, t2) in cands.iter().take(6) {
+                let mut trial = self.clone();
+                if trial.place(w, t2, depth - 1, banned) {
+                    *self = trial;
+                    moved = true;
+                    break;
+                }
+            }
+            if !moved {
+                return false;
+            }
+        }
+        self.sums[t] <= self.cap
+    }
+
+    fn all_connected(&self) -> bool {
+        self.grids.iter().enumerate().all(|(g, units)| {
+            units.is_empty()
+                || components(units, self.adj, self.households, &self.owner, g).len() == 1
+        })
+    }
 }
 
 /// Brings over-cap grids back under the cap with the least movement: the smallest unit whose

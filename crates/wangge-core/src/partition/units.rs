@@ -1,6 +1,8 @@
 //! Units of partitioning: whole buildings, unless a building alone exceeds the cap; then its
 //! entrances, and an entrance that alone exceeds the cap is split by floors (or, without floor
-//! data, by households), every split listed.
+//! data, by households), every split listed. A floor split makes as many full parts (as close
+//! to the cap as whole floors allow) as fit, each a grid of its own, and one remainder part
+//! (the top floors) that may join a neighbouring grid.
 
 use geo_types::Coord;
 use std::collections::BTreeMap;
@@ -51,6 +53,8 @@ pub struct Units {
     pub sites: Vec<Coord<f64>>,
     /// Units that share a site with other units (floor splits): they get a slice of the cell.
     pub sliced_sites: Vec<usize>,
+    /// The remainder part of each floor-split entrance that has one (unit indices).
+    pub remainders: Vec<usize>,
     pub splits: Vec<Split>,
 }
 
@@ -124,34 +128,13 @@ pub fn build(ents: &[Ent], keys: &[String], cap: u32) -> Units {
                 parts,
             });
             out.sliced_sites.push(site);
-            // Near-equal parts; with floor data, whole floors per part.
-            let shares = match e.floors {
-                Some(f) if f as usize >= parts && f > 0 => {
-                    let per_floor = f64::from(e.households) / f64::from(f);
-                    let mut shares = Vec::with_capacity(parts);
-                    let mut assigned = 0u32;
-                    for p in 0..parts {
-                        let floors_to = (f as usize * (p + 1)).div_ceil(parts) as f64;
-                        let upto = if p + 1 == parts {
-                            e.households
-                        } else {
-                            (floors_to * per_floor).round() as u32
-                        };
-                        shares.push(upto.saturating_sub(assigned));
-                        assigned = upto.max(assigned);
-                    }
-                    if shares.iter().all(|&s| s <= cap) {
-                        shares
-                    } else {
-                        even(e.households, parts)
-                    }
+            for (k, share) in shares(e.households, e.floors, cap).into_iter().enumerate() {
+                if k + 1 == parts && share < cap {
+                    out.remainders.push(out.units.len());
                 }
-                _ => even(e.households, parts),
-            };
-            for s in shares {
                 out.units.push(Unit {
-                    members: vec![(i, s)],
-                    households: s,
+                    members: vec![(i, share)],
+                    households: share,
                     site,
                 });
             }
@@ -160,10 +143,42 @@ pub fn build(ents: &[Ent], keys: &[String], cap: u32) -> Units {
     out
 }
 
-fn even(total: u32, parts: usize) -> Vec<u32> {
-    let p = parts as u32;
-    (0..p)
-        .map(|i| total / p + u32::from(i < total % p))
+/// Parts of an entrance above the cap: ceil(households / cap) parts, all full but the last
+/// (the remainder). With floor data every part is whole floors: as many floors per full part as
+/// stay within the cap; when the floors are too few for that, near-equal parts.
+fn shares(households: u32, floors: Option<u32>, cap: u32) -> Vec<u32> {
+    let parts = households.div_ceil(cap);
+    if let Some(f) = floors.filter(|&f| f >= parts && f > 0) {
+        let per_floor = f64::from(households) / f64::from(f);
+        let upto = |floor: u32| (f64::from(floor) * per_floor).round() as u32;
+        let full_floors = (1..=f).take_while(|&k| upto(k) <= cap).last().unwrap_or(0);
+        if full_floors > 0 && (parts - 1) * full_floors < f {
+            let mut out = Vec::with_capacity(parts as usize);
+            let mut from = 0;
+            for p in 1..=parts {
+                let to = if p == parts { f } else { p * full_floors };
+                let share = if p == parts {
+                    households - upto(from)
+                } else {
+                    upto(to) - upto(from)
+                };
+                out.push(share);
+                from = to;
+            }
+            if out.iter().all(|&s| s > 0 && s <= cap) {
+                return out;
+            }
+        }
+    }
+    // Without floor data: full parts of `cap` households and the rest.
+    (0..parts)
+        .map(|p| {
+            if p + 1 < parts {
+                cap
+            } else {
+                households - cap * (parts - 1)
+            }
+        })
         .collect()
 }
 
@@ -201,5 +216,28 @@ mod tests {
         assert_eq!(u.splits.len(), 2);
         assert_eq!(u.splits[1].kind, SplitKind::ByFloors);
         assert_eq!(u.sliced_sites.len(), 1);
+        // 264 households on 33 floors (8 a floor): 25 floors (200) and the top 8 floors (64).
+        let c: Vec<u32> = u.units[3..].iter().map(|x| x.households).collect();
+        assert_eq!(c, vec![200, 64]);
+        assert_eq!(u.remainders, vec![4]);
+    }
+
+    #[test]
+    fn floor_parts_are_whole_floors_within_the_cap() {
+        for (h, f) in [
+            (450, 30),
+            (401, 7),
+            (1000, 40),
+            (205, 2),
+            (999, 3),
+            (300, 1),
+        ] {
+            let s = shares(h, Some(f), 200);
+            assert_eq!(s.iter().sum::<u32>(), h, "{h} on {f} floors: {s:?}");
+            assert!(s.iter().all(|&x| x > 0 && x <= 200), "{h} on {f}: {s:?}");
+            assert_eq!(s.len() as u32, h.div_ceil(200));
+        }
+        assert_eq!(shares(450, Some(30), 200), vec![195, 195, 60]);
+        assert_eq!(shares(450, None, 200), vec![200, 200, 50]);
     }
 }
