@@ -5,6 +5,8 @@ set -euo pipefail
 shopt -s lastpipe
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# scipy for the walking-distance cross-check (tests/scripts/walk_crosscheck_scipy.py).
+python3 -c "import scipy" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore scipy
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log=$(mktemp)

@@ -1,23 +1,6 @@
 //! The `wangge` binary end to end: generate, import, info, export.
 
-use crate::util::project;
-use std::process::Command;
-
-fn wangge(args: &[&str], dir: &std::path::Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_wangge"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run wangge");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
+use crate::util::{project, wangge};
 
 #[test]
 fn generate_import_export() {

@@ -4,6 +4,7 @@ mod util;
 
 mod bad_inputs;
 mod cli;
+mod coverage;
 mod crs;
 mod generate;
 mod partition;

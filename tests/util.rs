@@ -41,3 +41,20 @@ pub fn count(store: &Store, layer: &str) -> u64 {
         .map(|c| c.features)
         .expect("layer exists")
 }
+
+/// Runs the `wangge` binary in `dir`: (success, stdout + stderr).
+pub fn wangge(args: &[&str], dir: &Path) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run wangge");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}

@@ -1,5 +1,6 @@
 //! Command definitions and dispatch.
 
+mod coverage;
 mod generate;
 mod import;
 mod info;
@@ -30,6 +31,8 @@ enum Command {
     Import(Box<import::Args>),
     /// Divide every community into grids of at most --cap households (a new plan version).
     Partition(partition::Args),
+    /// Walking coverage of the life-circle facility categories (5/10/15 minutes) over the street network.
+    Coverage(coverage::Args),
     /// Plan versions: list them, compare two.
     #[command(subcommand)]
     Plan(plan::Command),
@@ -70,6 +73,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Generate(a) => generate::run(&a),
         Command::Import(a) => import::run(&a),
         Command::Partition(a) => partition::run(&a),
+        Command::Coverage(a) => coverage::run(&a),
         Command::Plan(c) => plan::run(&c),
         Command::Export(a) => {
             let start = std::time::Instant::now();

@@ -15,6 +15,9 @@ pub enum Error {
     /// An empty or malformed category code.
     #[error("invalid category {value:?}: {reason}")]
     Category { value: String, reason: &'static str },
+    /// A life-circle catalogue that does not parse or breaks a rule.
+    #[error("{file}: {reason}")]
+    Catalogue { file: String, reason: String },
     /// An incident status or source outside the closed list.
     #[error("invalid {what} {value:?}; expected one of {expected}")]
     Enum {

@@ -13,6 +13,7 @@ pub mod partition;
 pub mod progress;
 pub mod timestamp;
 pub mod values;
+pub mod walk;
 
 pub use error::{Error, Result};
 pub use facility_category::FacilityCategory;

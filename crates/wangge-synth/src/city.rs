@@ -208,11 +208,12 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
             } else {
                 ("residential", &[("sidewalk", "both")])
             };
+            // The compound gates (lane ends) at mid-cell are shared nodes.
             b.street(
                 format!("synth:sh{i}_{j}"),
                 hw,
                 Some(name.clone()),
-                &[(x0, y), (x1, y)],
+                &[(x0, y), (x0 + CELL_M / 2.0, y), (x1, y)],
                 tags,
             );
         }
@@ -272,14 +273,6 @@ fn compound(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64, target: 
         y0 + CELL_M - SETBACK_M,
     );
     let mid = x0 + CELL_M / 2.0;
-    // Central lane from the south gate to the north gate.
-    b.street(
-        format!("synth:{code}:lane"),
-        "service",
-        None,
-        &[(mid, y0), (mid, y0 + CELL_M)],
-        &[("service", "driveway")],
-    );
     let mut households = 0u32;
     let mut rows: Vec<(f64, Vec<Planned>)> = Vec::new(); // (depth, buildings)
     let mut used = 0.0;
@@ -353,15 +346,18 @@ fn compound(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64, target: 
         free / 2.0
     };
     let mut y = iy0 + 8.0 + step / 2.0;
+    // Central lane from the south gate to the north gate, through every footway row.
+    let mut lane = vec![(mid, y0)];
     let mut n_building = 0;
     for (row_no, (depth, row)) in rows.into_iter().enumerate() {
         b.street(
             format!("synth:{code}:row{row_no}"),
             "footway",
             None,
-            &[(ix0, y - 4.0), (ix1, y - 4.0)],
+            &[(ix0, y - 4.0), (mid, y - 4.0), (ix1, y - 4.0)],
             &[],
         );
+        lane.push((mid, y - 4.0));
         for p in row {
             let key = format!("synth:{code}:b{n_building}");
             n_building += 1;
@@ -397,6 +393,14 @@ fn compound(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64, target: 
         }
         y += depth + step;
     }
+    lane.push((mid, y0 + CELL_M));
+    b.street(
+        format!("synth:{code}:lane"),
+        "service",
+        None,
+        &lane,
+        &[("service", "driveway")],
+    );
 }
 
 fn facilities(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64) {

@@ -7,6 +7,8 @@ use image::{Rgba, RgbaImage};
 use std::path::Path;
 use wangge_core::LocalFrame;
 
+use crate::text;
+
 /// How to draw a layer.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MapStyle {
@@ -115,53 +117,18 @@ impl Canvas {
     }
 }
 
-/// Font files tried for captions (Debian's fonts-dejavu-core, installed by the setup).
-const FONTS: &[&str] = &[
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-];
-
 /// Draws caption lines (Latin text) into a strip at the bottom of the image. Returns false
-/// when no font is installed (the map is still written, without caption).
+/// when no font was found.
 fn caption(img: &mut RgbaImage, lines: &[String]) -> bool {
-    use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
-    let Some(font) = FONTS
-        .iter()
-        .find_map(|p| std::fs::read(p).ok())
-        .and_then(|b| FontVec::try_from_vec(b).ok())
-    else {
+    let Some(font) = text::font() else {
         return false;
     };
     let size = (img.width() as f32 / 90.0).clamp(14.0, 32.0);
-    let scaled = font.as_scaled(PxScale::from(size));
-    let line_h = scaled.height() + scaled.line_gap();
+    let line_h = text::line_height(&font, size);
     let top = img.height() as f32 - line_h * lines.len() as f32 - size * 0.6;
     for (i, line) in lines.iter().enumerate() {
-        let mut x = size * 0.8;
-        let baseline = top + scaled.ascent() + line_h * i as f32;
-        for ch in line.chars() {
-            let id = scaled.glyph_id(ch);
-            let glyph =
-                id.with_scale_and_position(PxScale::from(size), ab_glyph::point(x, baseline));
-            x += scaled.h_advance(id);
-            if let Some(outlined) = font.outline_glyph(glyph) {
-                let b = outlined.px_bounds();
-                outlined.draw(|gx, gy, cov| {
-                    let (px, py) = (
-                        b.min.x as i64 + i64::from(gx),
-                        b.min.y as i64 + i64::from(gy),
-                    );
-                    if px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height()
-                    {
-                        let p = img.get_pixel_mut(px as u32, py as u32);
-                        for c in p.0.iter_mut().take(3) {
-                            *c = (f32::from(*c) * (1.0 - cov) + 20.0 * cov) as u8;
-                        }
-                    }
-                });
-            }
-        }
+        let y = top + line_h * i as f32;
+        text::draw(img, &font, size, (size * 0.8, y), line, [20, 20, 20]);
     }
     true
 }

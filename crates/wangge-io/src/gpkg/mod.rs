@@ -1,11 +1,13 @@
 //! The GeoPackage workspace: an OGC GeoPackage 1.3 file (SQLite) that GDAL and QGIS open,
 //! holding one feature table per layer.
 
+mod coverage;
 mod geometry;
 mod plans;
 mod schema;
 mod store;
 
+pub use coverage::CoverageRun;
 pub use geometry::{decode, encode};
 pub use plans::{GRIDS, GROUPS, PlanRow};
 pub use schema::{LAYERS, Layer};

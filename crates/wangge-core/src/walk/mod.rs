@@ -1,0 +1,22 @@
+//! Walking access: the pedestrian network built from imported streets, address points and
+//! facilities snapped onto its edges, bounded multi-source searches, and the life-circle
+//! catalogue and coverage (GB 50180-2018: 5-, 10- and 15-minute circles).
+//!
+//! Pipeline (one module each): `network` (walkable ways → nodes and edges in local metres,
+//! parallel edges collapsed, components and islands) → `snap` (nearest edge through an
+//! R-tree, the snap distance walked) → `search` (multi-source Dijkstra bounded by a
+//! distance) → `coverage` (walking distance from every address point to the nearest
+//! facility of each category, one search per category) with `catalogue` saying which
+//! categories each circle requires.
+
+mod catalogue;
+mod coverage;
+mod network;
+mod search;
+mod snap;
+
+pub use catalogue::{Catalogue, Circle, DEFAULT_TOML, WalkSpeed};
+pub use coverage::{AreaShare, Coverage, CoverageInput, NOT_REACHED};
+pub use network::{Island, WalkEdge, WalkNetwork, walk_factor};
+pub use search::multi_source;
+pub use snap::{Snap, Snapper};

@@ -1,0 +1,545 @@
+//! `wangge coverage`: walking coverage of the life-circle facility categories over the
+//! imported street network, stored in the workspace, with a CSV report and a chart per
+//! community.
+
+use super::progress::Bar;
+use anyhow::{Context, bail};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use wangge_core::walk::{
+    Catalogue, Coverage, CoverageInput, NOT_REACHED, Snapper, WalkNetwork, WalkSpeed,
+};
+use wangge_io::Store;
+use wangge_io::gpkg::CoverageRun;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The workspace (.gpkg) with streets, address points and facilities.
+    workspace: PathBuf,
+    /// Thresholds in minutes (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = [5u32, 10, 15])]
+    minutes: Vec<u32>,
+    /// Walking speed in km/h (default: the catalogue's, 4.0).
+    #[arg(long, conflicts_with_all = ["elderly", "standard_distances"])]
+    speed_kmh: Option<f64>,
+    /// The elderly profile: the catalogue's elderly walking speed (3.3 km/h).
+    #[arg(long, conflicts_with = "standard_distances")]
+    elderly: bool,
+    /// Use the standard's distance of each circle (300 / 500 / 1000 m) instead of a speed.
+    #[arg(long)]
+    standard_distances: bool,
+    /// Life-circle catalogue (TOML; default: the built-in GB 50180-2018 one, data/catalogue.toml).
+    #[arg(long)]
+    catalogue: Option<PathBuf>,
+    /// Points farther than this from every walkable way are not snapped (m).
+    #[arg(long, default_value_t = 300.0)]
+    max_snap_m: f64,
+    /// Network components with fewer nodes are islands, reported and left out.
+    #[arg(long, default_value_t = 10)]
+    min_component: usize,
+    /// CSV report (default: beside the workspace, WORKSPACE.coverage.csv); charts go to
+    /// REPORT-STEM.charts/COMMUNITY.png.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Also write the network, the snaps and the walking distances as JSON (input of the
+    /// cross-checks against scipy and pgRouting).
+    #[arg(long)]
+    dump_network: Option<PathBuf>,
+}
+
+pub fn run(a: &Args) -> anyhow::Result<()> {
+    let start = Instant::now();
+    if a.minutes.is_empty() || a.minutes.contains(&0) {
+        bail!("--minutes needs one or more positive whole numbers, e.g. 5,10,15");
+    }
+    let store = Store::open(&a.workspace)?;
+    let data = store.load()?;
+    let (catalogue, catalogue_text) = match &a.catalogue {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the catalogue {}", p.display()))?;
+            (Catalogue::parse(&text, &p.display().to_string())?, text)
+        }
+        None => (
+            Catalogue::default_gb50180(),
+            wangge_core::walk::DEFAULT_TOML.to_string(),
+        ),
+    };
+    let speed = if a.standard_distances {
+        WalkSpeed::Standard
+    } else {
+        let kmh = match (a.speed_kmh, a.elderly) {
+            (Some(s), _) => s,
+            (None, true) => catalogue.elderly_kmh,
+            (None, false) => catalogue.default_kmh,
+        };
+        if !(kmh.is_finite() && (0.5..=10.0).contains(&kmh)) {
+            bail!("--speed-kmh {kmh} is outside 0.5-10 km/h");
+        }
+        WalkSpeed::Speed { mps: kmh / 3.6 }
+    };
+    let metric = match speed {
+        WalkSpeed::Standard => "standard distances".to_string(),
+        WalkSpeed::Speed { mps } => format!("walking {:.1} km/h", mps * 3.6),
+    };
+    let mut minutes = a.minutes.clone();
+    minutes.sort_unstable();
+    minutes.dedup();
+    let thresholds_m: Vec<f64> = minutes
+        .iter()
+        .map(|&m| catalogue.limit_m(m, speed))
+        .collect::<Result<_, _>>()?;
+    let circles: Vec<&wangge_core::walk::Circle> = catalogue.circles.iter().collect();
+    let circle_m: Vec<f64> = circles
+        .iter()
+        .map(|c| catalogue.limit_m(c.minutes, speed))
+        .collect::<Result<_, _>>()?;
+    let limit_m = thresholds_m
+        .iter()
+        .chain(&circle_m)
+        .fold(0.0f64, |m, &x| m.max(x));
+    if data.streets.is_empty() {
+        bail!(
+            "{}: no streets; import an OSM extract first (`wangge import FILE.osm.pbf --workspace ...`)",
+            a.workspace.display()
+        );
+    }
+    if data.address_points.is_empty() {
+        bail!("{}: no address points", a.workspace.display());
+    }
+
+    let bar = Bar::default();
+    let frame = wangge_core::index::frame_for(&data);
+    let t0 = Instant::now();
+    let net = WalkNetwork::build(&data.streets, frame, a.min_component);
+    let snapper = Snapper::new(&net);
+    let build_s = t0.elapsed().as_secs_f64();
+    if net.edges.is_empty() {
+        bail!(
+            "{}: none of the {} streets is walkable",
+            a.workspace.display(),
+            data.streets.len()
+        );
+    }
+    let categories = catalogue.categories();
+    let facilities: Vec<(String, geo_types::Point<f64>)> = data
+        .facilities
+        .iter()
+        .map(|f| {
+            (
+                catalogue.category_of(f.category.as_str()).to_string(),
+                f.location,
+            )
+        })
+        .filter(|(c, _)| categories.contains(c))
+        .collect();
+    let points: Vec<geo_types::Point<f64>> =
+        data.address_points.iter().map(|p| p.location).collect();
+    let t1 = Instant::now();
+    let cov = Coverage::compute(
+        &CoverageInput {
+            net: &net,
+            snapper: &snapper,
+            points: &points,
+            facilities: &facilities,
+            categories: &categories,
+            limit_m,
+            max_snap_m: a.max_snap_m,
+        },
+        &bar,
+    );
+    let search_s = t1.elapsed().as_secs_f64();
+
+    // Areas: grids and communities of the newest plan, else communities by location.
+    let plan_id = store.latest_plan()?;
+    let households: Vec<u32> = data.address_points.iter().map(|p| p.households).collect();
+    let (grid_of, community_of, grids, communities) = areas(&store, &data, plan_id)?;
+    let circle_cats: Vec<(f64, Vec<usize>)> = circles
+        .iter()
+        .zip(&circle_m)
+        .map(|(c, &m)| {
+            (
+                m,
+                c.categories
+                    .iter()
+                    .filter_map(|x| categories.iter().position(|y| y == x))
+                    .collect(),
+            )
+        })
+        .collect();
+    let total_of: Vec<Option<usize>> = vec![Some(0); points.len()];
+    let mut summary = Vec::new();
+    let mut levels = Vec::new();
+    for (level, of, names) in [
+        ("total", &total_of, &vec!["all".to_string()]),
+        ("community", &community_of, &communities),
+        ("grid", &grid_of, &grids),
+    ] {
+        let shares = cov.summarise(&households, of, names, &thresholds_m, &circle_cats);
+        for s in &shares {
+            if s.households == 0 {
+                continue;
+            }
+            for (k, &m) in minutes.iter().enumerate() {
+                for (c, cat) in categories.iter().enumerate() {
+                    summary.push((
+                        level.to_string(),
+                        s.area.clone(),
+                        m,
+                        cat.clone(),
+                        s.households,
+                        s.covered[k][c],
+                    ));
+                }
+            }
+            for (i, c) in circles.iter().enumerate() {
+                summary.push((
+                    level.to_string(),
+                    s.area.clone(),
+                    c.minutes,
+                    "complete".to_string(),
+                    s.households,
+                    s.complete[i],
+                ));
+            }
+        }
+        levels.push((level, shares));
+    }
+    let walks: Vec<(String, String, Option<f64>)> = categories
+        .iter()
+        .enumerate()
+        .flat_map(|(c, cat)| {
+            let cov = &cov;
+            data.address_points.iter().enumerate().map(move |(p, ap)| {
+                let w = cov.walk_m[c][p];
+                (ap.key.clone(), cat.clone(), (w != NOT_REACHED).then_some(w))
+            })
+        })
+        .collect();
+    let run = CoverageRun {
+        plan_id,
+        minutes: minutes
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        metric: metric.clone(),
+        catalogue: catalogue_text,
+        network_nodes: net.nodes.len(),
+        network_edges: net.edges.len(),
+        network_km: net.length_m() / 1000.0,
+        points: points.len(),
+        unsnapped_points: cov.unsnapped_points(),
+        facilities: facilities.len(),
+        unsnapped_facilities: cov.unsnapped_facilities.len(),
+        walks,
+        summary,
+    };
+    let run_id = store.write_coverage(&run)?;
+
+    let report = a.report.clone().unwrap_or_else(|| {
+        let mut p = a.workspace.clone().into_os_string();
+        p.push(".coverage.csv");
+        PathBuf::from(p)
+    });
+    write_report(&report, &levels, &minutes, &categories, &circles)?;
+    let chart_dir = chart_dir(&report);
+    let charts = write_charts(&chart_dir, &levels, &minutes, &categories, &circles)?;
+    if let Some(path) = &a.dump_network {
+        dump(
+            path,
+            &net,
+            &cov,
+            &facilities,
+            &snapper,
+            (a.max_snap_m, limit_m),
+            &categories,
+        )?;
+    }
+
+    println!(
+        "coverage run {run_id}: {} address points, {} facilities in {} categories, {metric}",
+        points.len(),
+        facilities.len(),
+        categories.len()
+    );
+    println!(
+        "  network    {} nodes, {} edges, {:.1} km walkable ({} streets used, {} not walkable, {} parallel edges collapsed, {} islands left out)",
+        net.nodes.len(),
+        net.edges.len(),
+        net.length_m() / 1000.0,
+        net.streets_used,
+        net.streets_excluded,
+        net.parallel_collapsed,
+        net.islands.len()
+    );
+    println!(
+        "  snapping   {} address points and {} facilities farther than {} m from any walkable way",
+        cov.unsnapped_points(),
+        cov.unsnapped_facilities.len(),
+        a.max_snap_m
+    );
+    if let Some((_, total)) = levels.first()
+        && let Some(t) = total.first()
+    {
+        println!("  households covered (share of {}):", t.households);
+        let head: String = minutes
+            .iter()
+            .map(|m| format!("{:>8}", format!("{m} min")))
+            .collect();
+        println!("    {:<20}{head}  facilities", "category");
+        for (c, cat) in categories.iter().enumerate() {
+            let row: String = (0..minutes.len())
+                .map(|k| format!("{:>7.1}%", pct(t.covered[k][c], t.households)))
+                .collect();
+            println!("    {cat:<20}{row}  {}", cov.facilities[c]);
+        }
+        for (i, c) in circles.iter().enumerate() {
+            println!(
+                "  {}-minute circle complete (every required category within {} m): {:.1}% of households",
+                c.minutes,
+                circle_m[i].round(),
+                pct(t.complete[i], t.households)
+            );
+        }
+    }
+    println!(
+        "  time       network {build_s:.2} s, searches {search_s:.2} s, total {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    println!(
+        "report: {}; charts: {} ({charts} communities)",
+        report.display(),
+        chart_dir.display()
+    );
+    Ok(())
+}
+
+fn pct(n: u64, of: u64) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        100.0 * n as f64 / of as f64
+    }
+}
+
+type Areas = (
+    Vec<Option<usize>>,
+    Vec<Option<usize>>,
+    Vec<String>,
+    Vec<String>,
+);
+
+/// Grid and community of every address point.
+fn areas(store: &Store, data: &wangge_core::Dataset, plan: Option<i64>) -> anyhow::Result<Areas> {
+    let communities: Vec<String> = data.communities.iter().map(|c| c.key.clone()).collect();
+    let mut grid_of = vec![None; data.address_points.len()];
+    let mut grids = Vec::new();
+    if let Some(plan) = plan {
+        let grid_comm: HashMap<String, String> = store.plan_grids(plan)?.into_iter().collect();
+        let mut gi: HashMap<String, usize> = HashMap::new();
+        let mut codes: Vec<&String> = grid_comm.keys().collect();
+        codes.sort();
+        for (i, c) in codes.iter().enumerate() {
+            gi.insert((*c).clone(), i);
+            grids.push((*c).clone());
+        }
+        let point_idx: HashMap<&str, usize> = data
+            .address_points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.key.as_str(), i))
+            .collect();
+        // A floor-split entrance is in several grids: it counts in the one with most of it.
+        let mut best: HashMap<usize, u32> = HashMap::new();
+        for (key, grid, hh) in store.plan_members(plan)? {
+            if let (Some(&p), Some(&g)) = (point_idx.get(key.as_str()), gi.get(&grid))
+                && best.get(&p).is_none_or(|&b| hh > b)
+            {
+                best.insert(p, hh);
+                grid_of[p] = Some(g);
+            }
+        }
+    }
+    let index = wangge_core::index::PolygonIndex::new(
+        wangge_core::index::frame_for(data),
+        data.communities.iter().map(|c| &c.geometry),
+    );
+    let community_of = data
+        .address_points
+        .iter()
+        .map(|p| index.first_containing(p.location))
+        .collect::<Vec<_>>();
+    Ok((grid_of, community_of, grids, communities))
+}
+
+fn write_report(
+    path: &Path,
+    levels: &[(&str, Vec<wangge_core::walk::AreaShare>)],
+    minutes: &[u32],
+    categories: &[String],
+    circles: &[&wangge_core::walk::Circle],
+) -> anyhow::Result<()> {
+    let mut head = vec!["level".to_string(), "area".into(), "households".into()];
+    for m in minutes {
+        for c in categories {
+            head.push(format!("{c}_{m}min"));
+        }
+    }
+    for c in circles {
+        head.push(format!("complete_{}min", c.minutes));
+    }
+    // Excel opens UTF-8 CSV with a BOM.
+    let mut out = Vec::new();
+    out.extend_from_slice(b"\xEF\xBB\xBF");
+    let mut cw = csv::Writer::from_writer(&mut out);
+    cw.write_record(&head)?;
+    for (level, shares) in levels {
+        for s in shares.iter().filter(|s| s.households > 0) {
+            let mut row = vec![level.to_string(), s.area.clone(), s.households.to_string()];
+            for k in 0..minutes.len() {
+                for c in 0..categories.len() {
+                    row.push(format!(
+                        "{:.4}",
+                        s.covered[k][c] as f64 / s.households as f64
+                    ));
+                }
+            }
+            for i in 0..circles.len() {
+                row.push(format!("{:.4}", s.complete[i] as f64 / s.households as f64));
+            }
+            cw.write_record(&row)?;
+        }
+    }
+    cw.flush()?;
+    drop(cw);
+    std::fs::File::create(path)
+        .and_then(|mut f| f.write_all(&out))
+        .with_context(|| format!("cannot write the report {}", path.display()))?;
+    Ok(())
+}
+
+fn chart_dir(report: &Path) -> PathBuf {
+    let stem = report
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "coverage".into());
+    report.with_file_name(format!("{stem}.charts"))
+}
+
+fn write_charts(
+    dir: &Path,
+    levels: &[(&str, Vec<wangge_core::walk::AreaShare>)],
+    minutes: &[u32],
+    categories: &[String],
+    circles: &[&wangge_core::walk::Circle],
+) -> anyhow::Result<usize> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut n = 0;
+    for (level, shares) in levels {
+        if *level == "grid" {
+            continue;
+        }
+        for s in shares.iter().filter(|s| s.households > 0) {
+            let mut rows: Vec<(String, Vec<f64>)> = categories
+                .iter()
+                .enumerate()
+                .map(|(c, cat)| {
+                    (
+                        cat.clone(),
+                        (0..minutes.len())
+                            .map(|k| s.covered[k][c] as f64 / s.households as f64)
+                            .collect(),
+                    )
+                })
+                .collect();
+            for (i, c) in circles.iter().enumerate() {
+                let share = s.complete[i] as f64 / s.households as f64;
+                // Completeness is one figure, at its own circle.
+                let bars = minutes
+                    .iter()
+                    .map(|&m| if m == c.minutes { share } else { f64::NAN })
+                    .collect();
+                rows.push((format!("complete {} min", c.minutes), bars));
+            }
+            let title = format!(
+                "{} {}: households within walking reach ({} households)",
+                level, s.area, s.households
+            );
+            let series: Vec<String> = minutes.iter().map(|m| format!("{m} min")).collect();
+            let file = dir.join(format!("{}.png", safe(&s.area)));
+            wangge_tiles::bar_chart(&title, &series, &rows, &file)
+                .with_context(|| format!("cannot write the chart {}", file.display()))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+fn safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// JSON for the cross-checks: nodes (local metres), edges (a, b, cost), and per category the
+/// facility snaps and every snapped point's (edge, t, off) with its walking distance.
+fn dump(
+    path: &Path,
+    net: &WalkNetwork,
+    cov: &Coverage,
+    facilities: &[(String, geo_types::Point<f64>)],
+    snapper: &Snapper,
+    (max_snap_m, limit_m): (f64, f64),
+    categories: &[String],
+) -> anyhow::Result<()> {
+    use serde_json::json;
+    let edges: Vec<_> = net
+        .edges
+        .iter()
+        .map(|e| json!([e.a, e.b, e.cost_m, e.length_m]))
+        .collect();
+    let points: Vec<_> = cov
+        .point_snaps
+        .iter()
+        .map(|s| s.map(|s| json!([s.edge, s.t, s.off_m])))
+        .collect();
+    let mut cats = serde_json::Map::new();
+    for (c, cat) in categories.iter().enumerate() {
+        let snaps: Vec<_> = facilities
+            .iter()
+            .filter(|(fc, _)| fc == cat)
+            .filter_map(|(_, p)| snapper.snap(net, *p, max_snap_m))
+            .map(|s| json!([s.edge, s.t, s.off_m]))
+            .collect();
+        let walks: Vec<_> = cov.walk_m[c]
+            .iter()
+            .map(|&w| {
+                if w == NOT_REACHED {
+                    serde_json::Value::Null
+                } else {
+                    json!(w)
+                }
+            })
+            .collect();
+        cats.insert(cat.clone(), json!({"facilities": snaps, "walk_m": walks}));
+    }
+    let doc = json!({
+        "nodes": net.nodes.len(),
+        "limit_m": limit_m,
+        "edges": edges,
+        "points": points,
+        "categories": cats,
+    });
+    std::fs::write(path, serde_json::to_vec(&doc)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! Walking coverage end to end: `wangge coverage` on the real Nanjing and Monaco extracts,
+//! its distances cross-checked against scipy's Dijkstra on the exported network, the report
+//! and charts written, the store updated, and bad catalogues refused with the reason.
+
+use crate::util::{project, shared, wangge};
+use std::path::Path;
+
+/// Imports an OSM extract, runs coverage with a network dump and cross-checks it with scipy.
+fn crosscheck(osm: &str, min_compared: u64) -> String {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let src = shared(osm);
+    let (ok, out) = wangge(
+        &[
+            "import",
+            src.to_str().expect("utf-8"),
+            "--workspace",
+            "w.gpkg",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = wangge(
+        &[
+            "coverage",
+            "w.gpkg",
+            "--report",
+            "cov.csv",
+            "--dump-network",
+            "net.json",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("15-minute circle complete"), "{out}");
+    let check = std::process::Command::new("python3")
+        .arg(project("tests/scripts/walk_crosscheck_scipy.py"))
+        .arg(d.join("net.json"))
+        .output()
+        .expect("python3 runs (scripts/test.sh installs scipy)");
+    let text = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(
+        check.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
+    let compared = v["compared"].as_u64().expect("compared");
+    let diff = v["max_diff_m"].as_f64().expect("max_diff_m");
+    assert!(compared >= min_compared, "{v}");
+    assert!(
+        diff <= 0.1,
+        "walking distances differ from scipy by {diff} m: {v}"
+    );
+    assert_eq!(v["reach_mismatch"].as_u64(), Some(0), "{v}");
+    report_checks(d);
+    out
+}
+
+fn report_checks(d: &Path) {
+    let csv = std::fs::read(d.join("cov.csv")).expect("report");
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "Excel BOM");
+    let text = String::from_utf8_lossy(&csv[3..]).to_string();
+    let head = text.lines().next().expect("header");
+    assert!(head.starts_with("level,area,households,"), "{head}");
+    assert!(head.contains("kindergarten_5min") && head.contains("complete_15min"));
+    assert!(text.lines().any(|l| l.starts_with("total,all,")));
+    assert!(text.lines().any(|l| l.starts_with("community,")));
+    let charts: Vec<_> = std::fs::read_dir(d.join("cov.charts"))
+        .expect("charts")
+        .flatten()
+        .collect();
+    assert!(!charts.is_empty());
+    for c in charts {
+        let img = image_size(&c.path());
+        assert!(img.0 == 900 && img.1 > 200, "{:?} {img:?}", c.path());
+    }
+    // The run, per-point distances and summaries are in the store.
+    let store = wangge_io::Store::open(d.join("w.gpkg")).expect("open");
+    let conn = store.connection();
+    let runs: i64 = conn
+        .query_row("SELECT count(*) FROM coverage_runs", [], |r| r.get(0))
+        .expect("runs");
+    assert_eq!(runs, 1);
+    let reached: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM coverage_points WHERE walk_m IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("points");
+    assert!(reached > 0);
+    let bad: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM coverage_summary WHERE covered > households OR share < 0 OR share > 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("summary");
+    assert_eq!(bad, 0);
+}
+
+/// PNG width and height from the IHDR chunk.
+fn image_size(p: &Path) -> (u32, u32) {
+    let b = std::fs::read(p).expect("png");
+    assert_eq!(&b[1..4], b"PNG");
+    let be = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    (be(16), be(20))
+}
+
+#[test]
+fn nanjing_walking_distances_equal_scipy() {
+    let out = crosscheck("osm/nanjing-xuanwu.osm", 1000);
+    // The real extract has non-walkable ways and small disconnected pieces; both reported.
+    assert!(
+        out.contains("not walkable") && out.contains("islands left out"),
+        "{out}"
+    );
+}
+
+#[test]
+fn monaco_walking_distances_equal_scipy() {
+    crosscheck("osm/monaco.osm.pbf", 100);
+}
+
+#[test]
+fn bad_catalogue_is_refused_with_the_file_and_reason() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let (ok, out) = wangge(
+        &["generate", "--households", "2000", "--workspace", "w.gpkg"],
+        d,
+    );
+    assert!(ok, "{out}");
+    std::fs::write(
+        d.join("cat.toml"),
+        "[speed]\ndefault_kmh = 4.0\nelderly_kmh = 3.3\n[[circle]]\nminutes = 5\nname = \"x\"\ndistance_m = 300\ncategories = []\n",
+    )
+    .expect("write");
+    let (ok, out) = wangge(&["coverage", "w.gpkg", "--catalogue", "cat.toml"], d);
+    assert!(
+        !ok && out.contains("cat.toml") && out.contains("no categories"),
+        "{out}"
+    );
+    // Standard distances exist only for the catalogue's circles.
+    let (ok, out) = wangge(
+        &[
+            "coverage",
+            "w.gpkg",
+            "--standard-distances",
+            "--minutes",
+            "7",
+        ],
+        d,
+    );
+    assert!(!ok && out.contains("7-minute"), "{out}");
+    // The synthetic city's network is connected: every address point snaps and is reached.
+    let (ok, out) = wangge(&["coverage", "w.gpkg", "--elderly"], d);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("walking 3.3 km/h") && out.contains("0 islands left out"),
+        "{out}"
+    );
+}
