@@ -162,3 +162,102 @@ fn bad_catalogue_is_refused_with_the_file_and_reason() {
         "{out}"
     );
 }
+
+/// The first proposed site's gain is what adding a facility there changes; removing an
+/// existing facility loses households; a bad candidates file is refused row by row.
+#[test]
+fn siting_and_what_if_agree() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let src = shared("osm/nanjing-xuanwu.osm");
+    let (ok, out) = wangge(
+        &[
+            "import",
+            src.to_str().expect("utf-8"),
+            "--workspace",
+            "w.gpkg",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = wangge(
+        &[
+            "siting",
+            "w.gpkg",
+            "--category",
+            "health_station",
+            "--minutes",
+            "10",
+            "-k",
+            "3",
+            "-o",
+            "sites.geojson",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let sites: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("sites.geojson")).expect("sites"))
+            .expect("geojson");
+    let first = &sites["features"][0];
+    let gain = first["properties"]["gain_households"]
+        .as_u64()
+        .expect("gain");
+    assert!(gain > 0, "{out}");
+    let c = &first["geometry"]["coordinates"];
+    let at = format!(
+        "{},{}",
+        c[0].as_f64().expect("lon"),
+        c[1].as_f64().expect("lat")
+    );
+    let (ok, out) = wangge(
+        &[
+            "what-if",
+            "w.gpkg",
+            "--category",
+            "health_station",
+            "--minutes",
+            "10",
+            "--add",
+            &at,
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("change +{gain}")),
+        "gain {gain}: {out}"
+    );
+    // Sites are ranked so that gains never grow down the list.
+    let gains: Vec<u64> = sites["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["properties"]["gain_households"].as_u64().expect("gain"))
+        .collect();
+    assert!(
+        gains.windows(2).all(|w| w[0] >= w[1]) || gains.len() < 2,
+        "{gains:?}"
+    );
+    std::fs::write(d.join("cand.csv"), "lon,lat\n118.78,32.04\nabc,32.0\n0,0\n").expect("write");
+    let (ok, out) = wangge(
+        &[
+            "siting",
+            "w.gpkg",
+            "--category",
+            "health_station",
+            "--candidates",
+            "cand.csv",
+        ],
+        d,
+    );
+    assert!(
+        !ok && out.contains("cand.csv") && out.contains("row 3") && out.contains("row 4"),
+        "{out}"
+    );
+    let (ok, out) = wangge(&["siting", "w.gpkg", "--category", "casino"], d);
+    assert!(
+        !ok && out.contains("casino") && out.contains("kindergarten"),
+        "{out}"
+    );
+}

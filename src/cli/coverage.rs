@@ -8,9 +8,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use wangge_core::walk::{
-    Catalogue, Coverage, CoverageInput, NOT_REACHED, Snapper, WalkNetwork, WalkSpeed,
-};
+use wangge_core::walk::{Coverage, CoverageInput, NOT_REACHED, Snapper, WalkNetwork};
 use wangge_io::Store;
 use wangge_io::gpkg::CoverageRun;
 
@@ -21,24 +19,8 @@ pub struct Args {
     /// Thresholds in minutes (comma-separated).
     #[arg(long, value_delimiter = ',', default_values_t = [5u32, 10, 15])]
     minutes: Vec<u32>,
-    /// Walking speed in km/h (default: the catalogue's, 4.0).
-    #[arg(long, conflicts_with_all = ["elderly", "standard_distances"])]
-    speed_kmh: Option<f64>,
-    /// The elderly profile: the catalogue's elderly walking speed (3.3 km/h).
-    #[arg(long, conflicts_with = "standard_distances")]
-    elderly: bool,
-    /// Use the standard's distance of each circle (300 / 500 / 1000 m) instead of a speed.
-    #[arg(long)]
-    standard_distances: bool,
-    /// Life-circle catalogue (TOML; default: the built-in GB 50180-2018 one, data/catalogue.toml).
-    #[arg(long)]
-    catalogue: Option<PathBuf>,
-    /// Points farther than this from every walkable way are not snapped (m).
-    #[arg(long, default_value_t = 300.0)]
-    max_snap_m: f64,
-    /// Network components with fewer nodes are islands, reported and left out.
-    #[arg(long, default_value_t = 10)]
-    min_component: usize,
+    #[command(flatten)]
+    walk: super::walk::WalkOpts,
     /// CSV report (default: beside the workspace, WORKSPACE.coverage.csv); charts go to
     /// REPORT-STEM.charts/COMMUNITY.png.
     #[arg(long)]
@@ -55,74 +37,34 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         bail!("--minutes needs one or more positive whole numbers, e.g. 5,10,15");
     }
     let store = Store::open(&a.workspace)?;
-    let data = store.load()?;
-    let (catalogue, catalogue_text) = match &a.catalogue {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read the catalogue {}", p.display()))?;
-            (Catalogue::parse(&text, &p.display().to_string())?, text)
-        }
-        None => (
-            Catalogue::default_gb50180(),
-            wangge_core::walk::DEFAULT_TOML.to_string(),
-        ),
-    };
-    let speed = if a.standard_distances {
-        WalkSpeed::Standard
-    } else {
-        let kmh = match (a.speed_kmh, a.elderly) {
-            (Some(s), _) => s,
-            (None, true) => catalogue.elderly_kmh,
-            (None, false) => catalogue.default_kmh,
-        };
-        if !(kmh.is_finite() && (0.5..=10.0).contains(&kmh)) {
-            bail!("--speed-kmh {kmh} is outside 0.5-10 km/h");
-        }
-        WalkSpeed::Speed { mps: kmh / 3.6 }
-    };
-    let metric = match speed {
-        WalkSpeed::Standard => "standard distances".to_string(),
-        WalkSpeed::Speed { mps } => format!("walking {:.1} km/h", mps * 3.6),
-    };
+    let walk = super::walk::Walk::load(&store, &a.walk)?;
+    let super::walk::Walk {
+        data,
+        catalogue,
+        catalogue_text,
+        metric,
+        net,
+        snapper,
+        build_s,
+        ..
+    } = &walk;
     let mut minutes = a.minutes.clone();
     minutes.sort_unstable();
     minutes.dedup();
     let thresholds_m: Vec<f64> = minutes
         .iter()
-        .map(|&m| catalogue.limit_m(m, speed))
-        .collect::<Result<_, _>>()?;
+        .map(|&m| walk.limit_m(m))
+        .collect::<anyhow::Result<_>>()?;
     let circles: Vec<&wangge_core::walk::Circle> = catalogue.circles.iter().collect();
     let circle_m: Vec<f64> = circles
         .iter()
-        .map(|c| catalogue.limit_m(c.minutes, speed))
-        .collect::<Result<_, _>>()?;
+        .map(|c| walk.limit_m(c.minutes))
+        .collect::<anyhow::Result<_>>()?;
     let limit_m = thresholds_m
         .iter()
         .chain(&circle_m)
         .fold(0.0f64, |m, &x| m.max(x));
-    if data.streets.is_empty() {
-        bail!(
-            "{}: no streets; import an OSM extract first (`wangge import FILE.osm.pbf --workspace ...`)",
-            a.workspace.display()
-        );
-    }
-    if data.address_points.is_empty() {
-        bail!("{}: no address points", a.workspace.display());
-    }
-
     let bar = Bar::default();
-    let frame = wangge_core::index::frame_for(&data);
-    let t0 = Instant::now();
-    let net = WalkNetwork::build(&data.streets, frame, a.min_component);
-    let snapper = Snapper::new(&net);
-    let build_s = t0.elapsed().as_secs_f64();
-    if net.edges.is_empty() {
-        bail!(
-            "{}: none of the {} streets is walkable",
-            a.workspace.display(),
-            data.streets.len()
-        );
-    }
     let categories = catalogue.categories();
     let facilities: Vec<(String, geo_types::Point<f64>)> = data
         .facilities
@@ -140,13 +82,13 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let t1 = Instant::now();
     let cov = Coverage::compute(
         &CoverageInput {
-            net: &net,
-            snapper: &snapper,
+            net,
+            snapper,
             points: &points,
             facilities: &facilities,
             categories: &categories,
             limit_m,
-            max_snap_m: a.max_snap_m,
+            max_snap_m: a.walk.max_snap_m,
         },
         &bar,
     );
@@ -155,7 +97,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     // Areas: grids and communities of the newest plan, else communities by location.
     let plan_id = store.latest_plan()?;
     let households: Vec<u32> = data.address_points.iter().map(|p| p.households).collect();
-    let (grid_of, community_of, grids, communities) = areas(&store, &data, plan_id)?;
+    let (grid_of, community_of, grids, communities) = areas(&store, data, plan_id)?;
     let circle_cats: Vec<(f64, Vec<usize>)> = circles
         .iter()
         .zip(&circle_m)
@@ -226,7 +168,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(","),
         metric: metric.clone(),
-        catalogue: catalogue_text,
+        catalogue: catalogue_text.clone(),
         network_nodes: net.nodes.len(),
         network_edges: net.edges.len(),
         network_km: net.length_m() / 1000.0,
@@ -250,11 +192,11 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     if let Some(path) = &a.dump_network {
         dump(
             path,
-            &net,
+            net,
             &cov,
             &facilities,
-            &snapper,
-            (a.max_snap_m, limit_m),
+            snapper,
+            (a.walk.max_snap_m, limit_m),
             &categories,
         )?;
     }
@@ -279,7 +221,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         "  snapping   {} address points and {} facilities farther than {} m from any walkable way",
         cov.unsnapped_points(),
         cov.unsnapped_facilities.len(),
-        a.max_snap_m
+        a.walk.max_snap_m
     );
     if let Some((_, total)) = levels.first()
         && let Some(t) = total.first()

@@ -7,6 +7,8 @@ mod info;
 mod partition;
 mod plan;
 mod progress;
+mod siting;
+mod walk;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -33,6 +35,10 @@ enum Command {
     Partition(partition::Args),
     /// Walking coverage of the life-circle facility categories (5/10/15 minutes) over the street network.
     Coverage(coverage::Args),
+    /// Where k new facilities of a category would bring the most households within reach.
+    Siting(siting::SitingArgs),
+    /// Coverage of a category after adding or removing one facility.
+    WhatIf(siting::WhatIfArgs),
     /// Plan versions: list them, compare two.
     #[command(subcommand)]
     Plan(plan::Command),
@@ -74,6 +80,8 @@ pub fn run() -> anyhow::Result<()> {
         Command::Import(a) => import::run(&a),
         Command::Partition(a) => partition::run(&a),
         Command::Coverage(a) => coverage::run(&a),
+        Command::Siting(a) => siting::run_siting(&a),
+        Command::WhatIf(a) => siting::run_what_if(&a),
         Command::Plan(c) => plan::run(&c),
         Command::Export(a) => {
             let start = std::time::Instant::now();

@@ -4,15 +4,12 @@
 //! life-circle completeness rate (达标率: households that reach every category a circle
 //! requires within that circle).
 
+use super::field::{Field, NOT_REACHED};
 use super::network::WalkNetwork;
-use super::search::multi_source;
 use super::snap::{Snap, Snapper};
 use crate::Progress;
 use geo_types::Point;
 use std::collections::HashMap;
-
-/// Walking distance of a point not reached within the search limit.
-pub const NOT_REACHED: f64 = f64::INFINITY;
 
 /// What a coverage run needs.
 pub struct CoverageInput<'a> {
@@ -145,91 +142,18 @@ fn nearest(net: &WalkNetwork, sources: &[Snap], points: &[Option<Snap>], limit_m
     if sources.is_empty() {
         return vec![NOT_REACHED; points.len()];
     }
-    let mut starts = Vec::with_capacity(sources.len() * 2);
-    let mut on_edge: HashMap<usize, Vec<(f64, f64)>> = HashMap::new();
-    for s in sources {
-        let e = net.edges[s.edge];
-        starts.push((e.a, s.off_m + s.t * e.cost_m));
-        starts.push((e.b, s.off_m + (1.0 - s.t) * e.cost_m));
-        on_edge.entry(s.edge).or_default().push((s.t, s.off_m));
-    }
-    let dist = multi_source(net, &starts, limit_m);
+    let field = Field::new(net, sources, limit_m);
     points
         .iter()
-        .map(|p| {
-            let Some(p) = p else { return NOT_REACHED };
-            let e = net.edges[p.edge];
-            let mut d = (dist[e.a] + p.t * e.cost_m).min(dist[e.b] + (1.0 - p.t) * e.cost_m);
-            // A facility on the same edge is reached along it.
-            if let Some(fs) = on_edge.get(&p.edge) {
-                for &(t, off) in fs {
-                    d = d.min(off + (p.t - t).abs() * e.cost_m);
-                }
-            }
-            let d = d + p.off_m;
-            if d <= limit_m { d } else { NOT_REACHED }
-        })
+        .map(|p| p.as_ref().map_or(NOT_REACHED, |p| field.at(net, p)))
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::LocalFrame;
-    use crate::walk::WalkEdge;
-    use geo_types::Coord;
+    use crate::walk::testing::{network, snap_strategy};
     use proptest::prelude::*;
-
-    /// A random connected grid-like network in local metres.
-    fn network(n_side: usize, lengths: &[f64]) -> WalkNetwork {
-        let frame = LocalFrame::new(118.8, 32.05);
-        let mut nodes = Vec::new();
-        for j in 0..n_side {
-            for i in 0..n_side {
-                nodes.push(Coord {
-                    x: i as f64 * 100.0,
-                    y: j as f64 * 100.0,
-                });
-            }
-        }
-        let mut edges = Vec::new();
-        let mut adj = vec![Vec::new(); nodes.len()];
-        let mut k = 0;
-        for j in 0..n_side {
-            for i in 0..n_side {
-                let a = j * n_side + i;
-                for b in [
-                    (i + 1 < n_side).then(|| a + 1),
-                    (j + 1 < n_side).then(|| a + n_side),
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    let len = 100.0;
-                    let cost = len * lengths[k % lengths.len()];
-                    k += 1;
-                    adj[a].push((b, edges.len()));
-                    adj[b].push((a, edges.len()));
-                    edges.push(WalkEdge {
-                        a,
-                        b,
-                        length_m: len,
-                        cost_m: cost,
-                    });
-                }
-            }
-        }
-        WalkNetwork {
-            frame,
-            nodes,
-            edges,
-            adj,
-            streets_used: 0,
-            streets_excluded: 0,
-            parallel_collapsed: 0,
-            islands: vec![],
-        }
-    }
 
     /// Brute force: Bellman-Ford from each source separately, then the minimum.
     fn brute(net: &WalkNetwork, sources: &[Snap], p: &Snap) -> f64 {
@@ -254,10 +178,6 @@ mod tests {
             best = best.min(v + p.off_m);
         }
         best
-    }
-
-    fn snap_strategy(edges: usize) -> impl Strategy<Value = Snap> {
-        (0..edges, 0.0..=1.0f64, 0.0..30.0f64).prop_map(|(edge, t, off_m)| Snap { edge, t, off_m })
     }
 
     proptest! {

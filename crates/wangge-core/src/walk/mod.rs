@@ -11,12 +11,18 @@
 
 mod catalogue;
 mod coverage;
+mod field;
 mod network;
 mod search;
+mod siting;
 mod snap;
+#[cfg(test)]
+mod testing;
 
 pub use catalogue::{Catalogue, Circle, DEFAULT_TOML, WalkSpeed};
-pub use coverage::{AreaShare, Coverage, CoverageInput, NOT_REACHED};
+pub use coverage::{AreaShare, Coverage, CoverageInput};
+pub use field::{Field, NOT_REACHED};
 pub use network::{Island, WalkEdge, WalkNetwork, walk_factor};
 pub use search::multi_source;
+pub use siting::{Proposal, Siting, SitingInput, site};
 pub use snap::{Snap, Snapper};

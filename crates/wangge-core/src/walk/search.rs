@@ -4,8 +4,9 @@ use super::network::WalkNetwork;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// A heap entry: (cost, node), popped cheapest first.
 #[derive(PartialEq)]
-struct Item(f64, usize);
+pub(crate) struct Item(pub f64, pub usize);
 
 impl Eq for Item {}
 

@@ -1,0 +1,182 @@
+//! The distance field of one facility category: walking cost from the nearest facility to
+//! every node within a limit, and to any snapped point. What-if changes (add or remove one
+//! facility) update it by a bounded local search instead of a new search from every source.
+
+use super::network::WalkNetwork;
+use super::search::multi_source;
+use super::snap::Snap;
+use std::collections::{BinaryHeap, HashMap};
+
+/// Walking distance of a point not reached within the limit.
+pub const NOT_REACHED: f64 = f64::INFINITY;
+
+/// Distances from the nearest of a set of facilities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub limit_m: f64,
+    /// Per node: cost from the nearest facility (`INFINITY` beyond the limit).
+    pub dist: Vec<f64>,
+    /// The facilities (their snaps); removed ones are `None`.
+    pub sources: Vec<Option<Snap>>,
+    /// Facilities on each edge: (facility, t, off).
+    on_edge: HashMap<usize, Vec<(usize, f64, f64)>>,
+}
+
+impl Field {
+    /// One multi-source search from every facility.
+    pub fn new(net: &WalkNetwork, sources: &[Snap], limit_m: f64) -> Self {
+        let mut starts = Vec::with_capacity(sources.len() * 2);
+        let mut on_edge: HashMap<usize, Vec<(usize, f64, f64)>> = HashMap::new();
+        for (i, s) in sources.iter().enumerate() {
+            starts.extend(ends(net, s));
+            on_edge.entry(s.edge).or_default().push((i, s.t, s.off_m));
+        }
+        Self {
+            limit_m,
+            dist: multi_source(net, &starts, limit_m),
+            sources: sources.iter().copied().map(Some).collect(),
+            on_edge,
+        }
+    }
+
+    /// Walking distance from the nearest facility to a snapped point ([`NOT_REACHED`] beyond
+    /// the limit).
+    pub fn at(&self, net: &WalkNetwork, p: &Snap) -> f64 {
+        let e = net.edges[p.edge];
+        let mut d = (self.dist[e.a] + p.t * e.cost_m).min(self.dist[e.b] + (1.0 - p.t) * e.cost_m);
+        if let Some(fs) = self.on_edge.get(&p.edge) {
+            for &(_, t, off) in fs {
+                d = d.min(off + (p.t - t).abs() * e.cost_m);
+            }
+        }
+        let d = d + p.off_m;
+        if d <= self.limit_m { d } else { NOT_REACHED }
+    }
+
+    /// Adds a facility: a search bounded by the limit from it alone, kept where it is nearer.
+    /// Returns its index.
+    pub fn add(&mut self, net: &WalkNetwork, s: Snap) -> usize {
+        let own = multi_source(net, &ends(net, &s), self.limit_m);
+        for (d, o) in self.dist.iter_mut().zip(own) {
+            if o < *d {
+                *d = o;
+            }
+        }
+        let i = self.sources.len();
+        self.sources.push(Some(s));
+        self.on_edge
+            .entry(s.edge)
+            .or_default()
+            .push((i, s.t, s.off_m));
+        i
+    }
+
+    /// Removes facility `i`: the nodes it served (those its own bounded search reaches at
+    /// their current distance) are searched again from their unaffected neighbours and the
+    /// facilities among them. Everything else keeps its distance.
+    pub fn remove(&mut self, net: &WalkNetwork, i: usize) {
+        let Some(s) = self.sources.get_mut(i).and_then(Option::take) else {
+            return;
+        };
+        if let Some(fs) = self.on_edge.get_mut(&s.edge) {
+            fs.retain(|f| f.0 != i);
+        }
+        let own = multi_source(net, &ends(net, &s), self.limit_m);
+        let affected: Vec<usize> = (0..self.dist.len())
+            .filter(|&v| own[v].is_finite() && own[v] <= self.dist[v] + 1e-9)
+            .collect();
+        let mut is_affected = vec![false; self.dist.len()];
+        for &v in &affected {
+            is_affected[v] = true;
+            self.dist[v] = f64::INFINITY;
+        }
+        // Seeds: the other facilities' own ends inside the region, and every unaffected
+        // neighbour's distance carried over its edge.
+        let mut seeds: Vec<(usize, f64)> = Vec::new();
+        for other in self.sources.iter().flatten() {
+            for (n, c) in ends(net, other) {
+                if is_affected[n] {
+                    seeds.push((n, c));
+                }
+            }
+        }
+        for &v in &affected {
+            for &(u, e) in &net.adj[v] {
+                if !is_affected[u] && self.dist[u].is_finite() {
+                    seeds.push((v, self.dist[u] + net.edges[e].cost_m));
+                }
+            }
+        }
+        // Dijkstra restricted to the affected nodes.
+        let mut heap = BinaryHeap::new();
+        for (n, c) in seeds {
+            if c <= self.limit_m && c < self.dist[n] {
+                self.dist[n] = c;
+                heap.push(super::search::Item(c, n));
+            }
+        }
+        while let Some(super::search::Item(d, u)) = heap.pop() {
+            if d > self.dist[u] {
+                continue;
+            }
+            for &(v, e) in &net.adj[u] {
+                let nd = d + net.edges[e].cost_m;
+                if is_affected[v] && nd < self.dist[v] && nd <= self.limit_m {
+                    self.dist[v] = nd;
+                    heap.push(super::search::Item(nd, v));
+                }
+            }
+        }
+    }
+}
+
+/// A facility's starting costs at both ends of its edge.
+fn ends(net: &WalkNetwork, s: &Snap) -> [(usize, f64); 2] {
+    let e = net.edges[s.edge];
+    [
+        (e.a, s.off_m + s.t * e.cost_m),
+        (e.b, s.off_m + (1.0 - s.t) * e.cost_m),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walk::testing::{network, snap_strategy};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Adding or removing one facility locally gives the same field as a new search.
+        #[test]
+        fn what_if_equals_a_search_from_scratch(
+            factors in prop::collection::vec(1.0..1.5f64, 1..12),
+            sources in prop::collection::vec(snap_strategy(60), 1..6),
+            extra in snap_strategy(60),
+            gone in 0usize..6,
+            limit in 150.0..900.0f64,
+        ) {
+            let net = network(6, &factors);
+            let mut f = Field::new(&net, &sources, limit);
+            f.add(&net, extra);
+            let mut all = sources.clone();
+            all.push(extra);
+            let fresh = Field::new(&net, &all, limit);
+            prop_assert_eq!(&f.dist, &fresh.dist);
+            let gone = gone % all.len();
+            f.remove(&net, gone);
+            all.remove(gone);
+            let fresh = Field::new(&net, &all, limit);
+            for (a, b) in f.dist.iter().zip(&fresh.dist) {
+                prop_assert!(a == b || (a - b).abs() < 1e-9, "{a} vs {b}");
+            }
+            // Points see the same distances too (facilities on their edge included).
+            for e in 0..net.edges.len() {
+                let p = Snap { edge: e, t: 0.3, off_m: 5.0 };
+                let (a, b) = (f.at(&net, &p), fresh.at(&net, &p));
+                prop_assert!(a == b || (a - b).abs() < 1e-9, "edge {e}: {a} vs {b}");
+            }
+        }
+    }
+}

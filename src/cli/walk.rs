@@ -1,0 +1,140 @@
+//! What `wangge coverage`, `wangge siting` and `wangge what-if` share: walking options, the
+//! catalogue, the network built from the workspace's streets, and the snapped facilities.
+
+use anyhow::{Context, bail};
+use std::path::PathBuf;
+use wangge_core::Dataset;
+use wangge_core::walk::{Catalogue, Snapper, WalkNetwork, WalkSpeed};
+
+/// Walking options.
+#[derive(Debug, clap::Args)]
+pub struct WalkOpts {
+    /// Walking speed in km/h (default: the catalogue's, 4.0).
+    #[arg(long, conflicts_with_all = ["elderly", "standard_distances"])]
+    pub speed_kmh: Option<f64>,
+    /// The elderly profile: the catalogue's elderly walking speed (3.3 km/h).
+    #[arg(long, conflicts_with = "standard_distances")]
+    pub elderly: bool,
+    /// Use the standard's distance of each circle (300 / 500 / 1000 m) instead of a speed.
+    #[arg(long)]
+    pub standard_distances: bool,
+    /// Life-circle catalogue (TOML; default: the built-in GB 50180-2018 one, data/catalogue.toml).
+    #[arg(long)]
+    pub catalogue: Option<PathBuf>,
+    /// Points farther than this from every walkable way are not snapped (m).
+    #[arg(long, default_value_t = 300.0)]
+    pub max_snap_m: f64,
+    /// Network components with fewer nodes are islands, reported and left out.
+    #[arg(long, default_value_t = 10)]
+    pub min_component: usize,
+}
+
+/// The loaded workspace with its walking network.
+pub struct Walk {
+    pub data: Dataset,
+    pub catalogue: Catalogue,
+    pub catalogue_text: String,
+    pub speed: WalkSpeed,
+    /// `walking 4.0 km/h` or `standard distances`.
+    pub metric: String,
+    pub net: WalkNetwork,
+    pub snapper: Snapper,
+    pub build_s: f64,
+}
+
+impl Walk {
+    pub fn load(store: &wangge_io::Store, o: &WalkOpts) -> anyhow::Result<Self> {
+        let data = store.load()?;
+        let (catalogue, catalogue_text) = match &o.catalogue {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read the catalogue {}", p.display()))?;
+                (Catalogue::parse(&text, &p.display().to_string())?, text)
+            }
+            None => (
+                Catalogue::default_gb50180(),
+                wangge_core::walk::DEFAULT_TOML.to_string(),
+            ),
+        };
+        let speed = if o.standard_distances {
+            WalkSpeed::Standard
+        } else {
+            let kmh = match (o.speed_kmh, o.elderly) {
+                (Some(s), _) => s,
+                (None, true) => catalogue.elderly_kmh,
+                (None, false) => catalogue.default_kmh,
+            };
+            if !(kmh.is_finite() && (0.5..=10.0).contains(&kmh)) {
+                bail!("--speed-kmh {kmh} is outside 0.5-10 km/h");
+            }
+            WalkSpeed::Speed { mps: kmh / 3.6 }
+        };
+        let metric = match speed {
+            WalkSpeed::Standard => "standard distances".to_string(),
+            WalkSpeed::Speed { mps } => format!("walking {:.1} km/h", mps * 3.6),
+        };
+        let path = store.path().display().to_string();
+        if data.streets.is_empty() {
+            bail!(
+                "{path}: no streets; import an OSM extract first (`wangge import FILE.osm.pbf --workspace ...`)"
+            );
+        }
+        if data.address_points.is_empty() {
+            bail!("{path}: no address points");
+        }
+        let t0 = std::time::Instant::now();
+        let frame = wangge_core::index::frame_for(&data);
+        let net = WalkNetwork::build(&data.streets, frame, o.min_component);
+        if net.edges.is_empty() {
+            bail!(
+                "{path}: none of the {} streets is walkable",
+                data.streets.len()
+            );
+        }
+        let snapper = Snapper::new(&net);
+        Ok(Self {
+            data,
+            catalogue,
+            catalogue_text,
+            speed,
+            metric,
+            net,
+            snapper,
+            build_s: t0.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Walking distance for a number of minutes.
+    pub fn limit_m(&self, minutes: u32) -> anyhow::Result<f64> {
+        Ok(self.catalogue.limit_m(minutes, self.speed)?)
+    }
+
+    /// Facilities with their catalogue category: (index into `data.facilities`, category).
+    pub fn facilities(&self) -> Vec<(usize, String)> {
+        let cats = self.catalogue.categories();
+        self.data
+            .facilities
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (
+                    i,
+                    self.catalogue.category_of(f.category.as_str()).to_string(),
+                )
+            })
+            .filter(|(_, c)| cats.contains(c))
+            .collect()
+    }
+
+    /// Checks that `category` is in the catalogue.
+    pub fn check_category(&self, category: &str) -> anyhow::Result<()> {
+        let cats = self.catalogue.categories();
+        if !cats.iter().any(|c| c == category) {
+            bail!(
+                "category {category:?} is in no life circle of the catalogue; known: {}",
+                cats.join(", ")
+            );
+        }
+        Ok(())
+    }
+}
