@@ -15,9 +15,11 @@ the units' cell areas and perimeters: P = sum of perimeters - 2 x shared boundar
 Setup: pip install spopt pymetis; cargo build --release.
 Run:   python3 benches/partition_peers.py [--full] [--bin target/release/wangge]
 """
-import argparse, json, math, os, resource, subprocess, sys, tempfile, time
+import argparse, json, math, os, resource, signal, subprocess, sys, tempfile, time
 
 CAP = 200
+MAXP_TIMEOUT_S = 30
+MAXP_TIMEOUTS = []
 
 
 def run(cmd):
@@ -119,7 +121,19 @@ def maxp(c):
                            geometry=[Point(p) for p in c["xy"]])
     w = libpysal.weights.W(neighbors, silence_warnings=True)
     model = MaxPHeuristic(gdf, w, ["x", "y"], "hh", CAP / 2, top_n=2, max_iterations_construction=20, max_iterations_sa=2)
-    model.solve()
+    # max-p can loop without end on some small graphs: give each community MAXP_TIMEOUT_S, then
+    # count it as one grid per unit (listed under the table).
+    def stop(*_):
+        raise TimeoutError
+    signal.signal(signal.SIGALRM, stop)
+    signal.alarm(MAXP_TIMEOUT_S)
+    try:
+        model.solve()
+    except TimeoutError:
+        MAXP_TIMEOUTS.append(c["community"])
+        return list(range(n))
+    finally:
+        signal.alarm(0)
     return [int(l) for l in model.labels_]
 
 
@@ -215,6 +229,9 @@ def main():
                   f"{r['pp_mean']:.3f} | {r['pp_p10']:.3f} | {cut} | {r['secs']:.3f} | {ratio:.1f} | {r['mem_mb']:.0f} |")
     print("\nwangge time = partitioning compute inside `wangge partition` (wall of the whole command incl. load, store and map: "
           + ", ".join(f"{t[0]} {t[2][0]['wall']:.2f} s" for t in table) + "); peer RSS is this Python process's peak.")
+    if MAXP_TIMEOUTS:
+        print(f"\nmax-p did not finish within {MAXP_TIMEOUT_S} s in {len(MAXP_TIMEOUTS)} communities "
+              f"({', '.join(MAXP_TIMEOUTS)}); each is counted as one grid per unit.")
 
 
 if __name__ == "__main__":

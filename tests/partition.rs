@@ -155,6 +155,9 @@ fn synthetic_city_meets_compactness_targets() {
     assert!(check(&city, &plan, 200).is_empty());
     assert!(m.pp_mean >= 0.55 && m.pp_p10 >= 0.35, "{m:?}");
     assert!(m.grids >= m.packing_bound);
+    // Every community is small enough for the exact search, which proves its count minimal
+    // (the towers, most above half the cap, keep the count above 1.10 x LB here).
+    assert_eq!(m.proven_minimal, m.communities, "{m:?}");
     // Grid codes: community code + 3-digit serial, unique.
     let mut codes = std::collections::HashSet::new();
     for c in &plan.communities {
@@ -182,6 +185,10 @@ fn nanjing_with_estimated_households() {
     // Candidate communities without buildings inside are listed, not silently skipped.
     assert_eq!(plan.errors.len(), 2);
     assert!(plan.metrics.grids > 100 && plan.metrics.over_cap == 0);
+    // The targets: grid count within 1.10 x LB, Polsby-Popper mean 0.55 and p10 0.35.
+    let m = &plan.metrics;
+    assert!(m.ratio() <= 1.10, "{m:?}");
+    assert!(m.pp_mean >= 0.55 && m.pp_p10 >= 0.35, "{m:?}");
     let id = store
         .write_plan(&plan, "partition", 200, 1, None)
         .expect("store");
@@ -225,6 +232,7 @@ fn taipei_villages_with_population_grid_households() {
     let m = &plan.metrics;
     assert_eq!(m.communities + plan.errors.len(), 456);
     assert!(m.pp_mean >= 0.55 && m.pp_p10 >= 0.35, "{m:?}");
+    assert!(m.ratio() <= 1.10, "{m:?}");
 }
 
 #[test]

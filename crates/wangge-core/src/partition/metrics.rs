@@ -114,6 +114,9 @@ pub struct Metrics {
     /// Internal boundary length (m), and the part along streets.
     pub boundary_m: f64,
     pub boundary_on_street_m: f64,
+    /// Communities whose grid count an exact search proved minimal (for their units and
+    /// adjacency; small communities only).
+    pub proven_minimal: usize,
 }
 
 impl Metrics {
@@ -141,6 +144,7 @@ impl Metrics {
             m.disconnected += p.disconnected;
             m.boundary_m += p.boundary_m;
             m.boundary_on_street_m += p.boundary_on_street_m;
+            m.proven_minimal += p.proven_minimal;
         }
         m.street_share = if m.boundary_m > 0.0 {
             m.boundary_on_street_m / m.boundary_m

@@ -11,6 +11,7 @@ mod bisect;
 mod cells;
 pub mod diff;
 pub mod edit;
+mod exact;
 pub mod groups;
 pub mod incremental;
 mod metrics;

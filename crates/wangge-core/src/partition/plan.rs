@@ -2,6 +2,7 @@
 
 use super::bisect::{self, Graph};
 use super::cells::{self, Edge};
+use super::exact;
 use super::metrics::{self, Metrics};
 use super::polygons;
 use super::repair;
@@ -223,7 +224,7 @@ impl Partitioner {
             repair::reconnect(&mut grids, &adj, &households, self.cap);
             if !input.split_free {
                 repair::merge_small(&mut grids, &adj, &households, self.cap);
-                repair::eliminate(&mut grids, &adj, &households, self.cap);
+                repair::eliminate(&mut grids, &adj, &households, self.cap, repair::CHAIN_DEPTH);
                 repair::smooth(&mut grids, &adj, &households, self.cap, 8);
             }
             repair::reconnect(&mut grids, &adj, &households, self.cap);
@@ -235,6 +236,19 @@ impl Partitioner {
             }
         }
         let mut grids = best.map(|b| b.2).unwrap_or_default();
+        // Small communities: the fewest grids exactly, when that beats the heuristics; a
+        // finished search proves the count minimal under contiguity.
+        let mut proven_minimal = false;
+        if !input.split_free
+            && let Some(exact) =
+                exact::fewest_grids(&free, &adj, &households, self.cap, grids.len())
+        {
+            proven_minimal = exact.proven;
+            if let Some(better) = exact.better {
+                grids = better;
+                repair::smooth(&mut grids, &adj, &households, self.cap, 8);
+            }
+        }
         // Incremental: repair the previous grids in place, with the locked ones as receivers.
         let mut kept_codes: Vec<&str> = Vec::new();
         if !previous.is_empty() {
@@ -415,6 +429,7 @@ impl Partitioner {
             lower_bound: lb,
             packing_bound,
             grids: grids.len(),
+            proven_minimal: usize::from(proven_minimal),
             ..Metrics::default()
         };
         let mut pps = Vec::new();

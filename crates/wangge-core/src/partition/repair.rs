@@ -153,36 +153,39 @@ fn connected_without(
     owner: &[usize],
     me: usize,
 ) -> bool {
-    let rest: Vec<usize> = grid.iter().copied().filter(|&u| u != removed).collect();
-    let Some(&start) = rest.first() else {
+    // Grids hold few units: a list beats a hash set here.
+    let Some(&start) = grid.iter().find(|&&u| u != removed) else {
         return true;
     };
-    let mut seen = std::collections::HashSet::from([start]);
+    let want = grid.iter().filter(|&&u| u != removed).count();
+    let mut seen = vec![start];
     let mut stack = vec![start];
     while let Some(u) = stack.pop() {
         for e in &adj[u] {
-            if e.to != removed && owner[e.to] == me && seen.insert(e.to) {
+            if e.to != removed && owner[e.to] == me && !seen.contains(&e.to) {
+                seen.push(e.to);
                 stack.push(e.to);
             }
         }
     }
-    seen.len() == rest.len()
+    seen.len() == want
 }
 
-/// Longest ejection chain `eliminate` tries: a unit of the emptied grid moves into a full
+/// Longest ejection chain worth trying: a unit of the emptied grid moves into a full
 /// neighbour, which passes one of its units on, and so on, up to this many grids further.
-const CHAIN_DEPTH: usize = 2;
+pub const CHAIN_DEPTH: usize = 2;
 
 /// Tries to empty grids, least filled first: each unit moves to an adjacent grid with room
 /// (longest shared boundary first), or makes room there through an ejection chain: the full
 /// grid passes a boundary unit on to one of its own neighbours, which may pass one on in turn
-/// (up to `CHAIN_DEPTH` grids). A grid is only removed when every unit found a place, no grid
+/// (up to `depth` grids). A grid is only removed when every unit found a place, no grid
 /// went over the cap and every grid stays connected; returns the number of grids removed.
 pub fn eliminate(
     grids: &mut Vec<Vec<usize>>,
     adj: &[Vec<Edge>],
     households: &[u32],
     cap: u32,
+    depth: usize,
 ) -> usize {
     let mut removed = 0;
     let mut tried = std::collections::HashSet::new();
@@ -209,7 +212,7 @@ pub fn eliminate(
         let Some(&victim) = order.first() else { break };
         tried.insert(grids[victim].first().copied());
         let mut trial = Moves::new(grids.clone(), adj, households, cap);
-        if trial.empty(victim) && trial.all_connected() {
+        if trial.empty(victim, depth) && trial.all_connected() {
             let mut next = trial.grids;
             next.retain(|g| !g.is_empty());
             *grids = next;
@@ -325,7 +328,7 @@ impl<'a> Moves<'a> {
     }
 
     /// Moves every unit out of `victim`; false when some unit finds no place.
-    fn empty(&mut self, victim: usize) -> bool {
+    fn empty(&mut self, victim: usize, max_depth: usize) -> bool {
         let mut banned = vec![victim];
         for _ in 0..self.grids[victim].len() * 4 + 4 {
             if self.grids[victim].is_empty() {
@@ -333,7 +336,7 @@ impl<'a> Moves<'a> {
             }
             // Shallowest chain first, then the longest shared boundary.
             let mut placed = false;
-            'depth: for depth in 0..=CHAIN_DEPTH {
+            'depth: for depth in 0..=max_depth {
                 let mut cands: Vec<(usize, usize, f64)> = Vec::new();
                 for &u in &self.grids[victim] {
                     for (t, len) in self.neighbours(u) {
@@ -341,6 +344,18 @@ impl<'a> Moves<'a> {
                     }
                 }
                 cands.sort_by(|a, b| b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
+                if depth == 0 {
+                    // A direct move needs no trial copy.
+                    if let Some(&(u, t, _)) = cands
+                        .iter()
+                        .find(|(u, t, _)| self.sums[*t] + self.households[*u] <= self.cap)
+                    {
+                        self.shift(u, t);
+                        placed = true;
+                        break 'depth;
+                    }
+                    continue;
+                }
                 for (u, t, _) in cands {
                     let mut trial = self.clone();
                     if trial.place(u, t, depth, &mut banned) {
@@ -402,6 +417,18 @@ impl<'a> Moves<'a> {
                     .then((a.3, a.4).cmp(&(b.3, b.4)))
             });
             let mut moved = false;
+            if depth == 1 {
+                // The chain ends here: only a direct fit will do, no trial copy needed.
+                if let Some(&(_, _, _, w, t2)) = cands
+                    .iter()
+                    .take(6)
+                    .find(|c| self.sums[c.4] + self.households[c.3] <= self.cap)
+                {
+                    self.shift(w, t2);
+                    continue;
+                }
+                return false;
+            }
             for &(_, _, _, w, t2) in cands.iter().take(6) {
                 let mut trial = self.clone();
                 if trial.place(w, t2, depth - 1, banned) {
