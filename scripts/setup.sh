@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh machine to the main job on the embedded default:
 # installs system packages, builds Wangge, generates the demo city (20,000 households, seed 1)
-# into out/demo.gpkg and divides it into grids of at most 200 households (report and map in
-# out/demo-plan.*), imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg when
+# into out/demo.gpkg, divides it into grids of at most 200 households (report and map in
+# out/demo-plan.*), computes walking coverage of the life circles (out/demo-coverage.*), imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg when
 # ../shared/data is present, and prints what each workspace holds (and what GDAL sees).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,15 +12,18 @@ mkdir -p out
 bin=target/release/wangge
 $bin generate --households 20000 --seed 1 --workspace out/demo.gpkg --force
 $bin partition out/demo.gpkg --report out/demo-plan
+$bin coverage out/demo.gpkg --report out/demo-coverage.csv
 nanjing=../shared/data/osm/nanjing-xuanwu.osm
 if [ -f "$nanjing" ]; then
   rm -f out/nanjing.gpkg
   $bin import "$nanjing" --workspace out/nanjing.gpkg
   $bin info out/nanjing.gpkg
+  $bin coverage out/nanjing.gpkg --report out/nanjing-coverage.csv
 fi
 echo
 echo "GDAL reads the demo workspace as:"
 ogrinfo -ro -so out/demo.gpkg
 echo
-echo "Grid plan map: out/demo-plan.map.png; open out/demo.gpkg in QGIS (layer grids), or export:"
+echo "Grid plan map: out/demo-plan.map.png; coverage charts: out/demo-coverage.charts/;"
+echo "open out/demo.gpkg in QGIS (layer grids), or export:"
 echo "  $bin export out/demo.gpkg --layer grids -o out/grids.geojson"
