@@ -261,3 +261,100 @@ fn siting_and_what_if_agree() {
         "{out}"
     );
 }
+
+/// Gap areas: their households add up to the households not reaching the category, and a
+/// whole-circle gap list covers at least the households any one category misses.
+#[test]
+fn gaps_count_the_uncovered_households() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let (ok, out) = wangge(
+        &["generate", "--households", "20000", "--workspace", "w.gpkg"],
+        d,
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = wangge(
+        &[
+            "coverage",
+            "w.gpkg",
+            "--minutes",
+            "10",
+            "--report",
+            "cov.csv",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let out_cov = out.clone();
+    // The coverage line for kindergartens at 10 minutes: "kindergarten  62.9%".
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("kindergarten"))
+        .expect("kindergarten row");
+    let share: f64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.trim_end_matches('%').parse().ok())
+        .expect("share");
+    let (ok, out) = wangge(
+        &[
+            "gaps",
+            "w.gpkg",
+            "--category",
+            "kindergarten",
+            "--minutes",
+            "10",
+            "-o",
+            "gaps.geojson",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("gaps.geojson")).expect("gaps"))
+            .expect("json");
+    let gaps = doc["features"].as_array().expect("features");
+    assert!(!gaps.is_empty());
+    let missing: u64 = gaps
+        .iter()
+        .map(|f| f["properties"]["households"].as_u64().expect("households"))
+        .sum();
+    // "households covered (share of 20634):"
+    let total: f64 = out_cov
+        .split("share of ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .and_then(|v| v.parse().ok())
+        .expect("total households");
+    let expected = total * (1.0 - share / 100.0);
+    assert!(
+        (missing as f64 - expected).abs() <= total * 0.0006,
+        "{missing} vs {expected}: {out}"
+    );
+    // Ranked by households, polygons closed.
+    let hh: Vec<u64> = gaps
+        .iter()
+        .map(|f| f["properties"]["households"].as_u64().expect("hh"))
+        .collect();
+    assert!(hh.windows(2).all(|w| w[0] >= w[1]));
+    for f in gaps {
+        let ring = &f["geometry"]["coordinates"][0][0];
+        assert_eq!(ring[0], ring[ring.as_array().expect("ring").len() - 1]);
+    }
+    let (ok, out) = wangge(&["gaps", "w.gpkg", "--circle", "10", "-o", "c.csv"], d);
+    assert!(ok, "{out}");
+    let csv = std::fs::read_to_string(d.join("c.csv")).expect("csv");
+    let circle_missing: u64 = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(2)
+                .and_then(|v| v.parse::<u64>().ok())
+                .expect("households")
+        })
+        .sum();
+    assert!(circle_missing > 0);
+    let (ok, out) = wangge(&["gaps", "w.gpkg", "--circle", "7"], d);
+    assert!(!ok && out.contains("7-minute"), "{out}");
+}

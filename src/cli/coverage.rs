@@ -476,6 +476,7 @@ fn dump(
     }
     let doc = json!({
         "nodes": net.nodes.len(),
+        "xy": net.nodes.iter().map(|c| [c.x, c.y]).collect::<Vec<_>>(),
         "limit_m": limit_m,
         "edges": edges,
         "points": points,

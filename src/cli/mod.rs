@@ -1,6 +1,7 @@
 //! Command definitions and dispatch.
 
 mod coverage;
+mod gaps;
 mod generate;
 mod import;
 mod info;
@@ -39,6 +40,8 @@ enum Command {
     Siting(siting::SitingArgs),
     /// Coverage of a category after adding or removing one facility.
     WhatIf(siting::WhatIfArgs),
+    /// Households not within reach of a category or life circle, clustered into gap areas.
+    Gaps(gaps::Args),
     /// Plan versions: list them, compare two.
     #[command(subcommand)]
     Plan(plan::Command),
@@ -82,6 +85,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Coverage(a) => coverage::run(&a),
         Command::Siting(a) => siting::run_siting(&a),
         Command::WhatIf(a) => siting::run_what_if(&a),
+        Command::Gaps(a) => gaps::run(&a),
         Command::Plan(c) => plan::run(&c),
         Command::Export(a) => {
             let start = std::time::Instant::now();

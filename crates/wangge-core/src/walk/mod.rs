@@ -12,6 +12,7 @@
 mod catalogue;
 mod coverage;
 mod field;
+mod gaps;
 mod network;
 mod search;
 mod siting;
@@ -22,6 +23,7 @@ mod testing;
 pub use catalogue::{Catalogue, Circle, DEFAULT_TOML, WalkSpeed};
 pub use coverage::{AreaShare, Coverage, CoverageInput};
 pub use field::{Field, NOT_REACHED};
+pub use gaps::{Gap, gaps};
 pub use network::{Island, WalkEdge, WalkNetwork, walk_factor};
 pub use search::multi_source;
 pub use siting::{Proposal, Siting, SitingInput, site};
