@@ -44,13 +44,16 @@ def osm_grid(path, side, seed=1):
             extra += 1
             f.write(f'<node id="{extra}" lat="{lat0 + (i + 0.5) * dlat:.7f}" lon="{lon0 + (j + 0.3) * dlon:.7f}">'
                     f'<tag k="{key}" v="{val}"/><tag k="name" v="poi {k}"/></node>\n')
-        # entrances: one per 4 blocks, with an address
+        # a six-storey residential building in every other block
+        buildings = []
         for i in range(0, side - 1, 2):
             for j in range(0, side - 1, 2):
-                extra += 1
-                f.write(f'<node id="{extra}" lat="{lat0 + (i + 0.5) * dlat:.7f}" lon="{lon0 + (j + 0.5) * dlon:.7f}">'
-                        f'<tag k="entrance" v="main"/><tag k="addr:housenumber" v="{i}-{j}"/>'
-                        f'<tag k="addr:street" v="grid"/></node>\n')
+                ids = []
+                for (di, dj) in ((0.3, 0.3), (0.3, 0.7), (0.7, 0.7), (0.7, 0.3)):
+                    extra += 1
+                    ids.append(extra)
+                    f.write(f'<node id="{extra}" lat="{lat0 + (i + di) * dlat:.7f}" lon="{lon0 + (j + dj) * dlon:.7f}"/>\n')
+                buildings.append(ids)
         way = 10_000_000
         for i in range(side):
             way += 1
@@ -62,6 +65,10 @@ def osm_grid(path, side, seed=1):
             hw = "residential" if j % 5 == 0 else "footway"
             f.write(f'<way id="{way}">' + "".join(f'<nd ref="{nid(i, j)}"/>' for i in range(side))
                     + f'<tag k="highway" v="{hw}"/></way>\n')
+        for ids in buildings:
+            way += 1
+            f.write(f'<way id="{way}">' + "".join(f'<nd ref="{n}"/>' for n in ids + ids[:1])
+                    + '<tag k="building" v="apartments"/><tag k="building:levels" v="6"/></way>\n')
         f.write("</osm>\n")
 
 

@@ -248,7 +248,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         }
     }
     println!(
-        "  time       network {build_s:.2} s, searches {search_s:.2} s, total {:.1} s",
+        "  time       network {build_s:.3} s, searches {search_s:.3} s, total {:.1} s",
         start.elapsed().as_secs_f64()
     );
     println!(
