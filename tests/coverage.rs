@@ -118,6 +118,73 @@ fn nanjing_walking_distances_equal_scipy() {
     );
 }
 
+/// Service areas on the real Nanjing streets: reached address points inside, unreached ones
+/// outside (at least 99.5 % each, for every category and threshold), valid closed rings, and
+/// 5 ⊂ 10 ⊂ 15 by area.
+#[test]
+fn nanjing_service_areas_hold_what_they_reach() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let src = shared("osm/nanjing-xuanwu.osm");
+    let (ok, out) = wangge(
+        &[
+            "import",
+            src.to_str().expect("utf-8"),
+            "--workspace",
+            "w.gpkg",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = wangge(
+        &[
+            "coverage",
+            "w.gpkg",
+            "--areas",
+            "areas.geojson",
+            "--report",
+            "c.csv",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("service areas"))
+        .expect("areas line");
+    let shares: Vec<f64> = line
+        .split('%')
+        .filter_map(|part| part.split_whitespace().last()?.parse().ok())
+        .collect();
+    assert_eq!(shares.len(), 2, "{line}");
+    assert!(shares.iter().all(|&s| s >= 99.5), "{line}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("areas.geojson")).expect("areas"))
+            .expect("json");
+    let mut by_cat: std::collections::BTreeMap<String, Vec<(u64, f64)>> = Default::default();
+    for f in doc["features"].as_array().expect("features") {
+        for poly in f["geometry"]["coordinates"].as_array().expect("polygons") {
+            for ring in poly.as_array().expect("rings") {
+                let r = ring.as_array().expect("ring");
+                assert!(r.len() >= 4 && r[0] == r[r.len() - 1]);
+            }
+        }
+        let p = &f["properties"];
+        by_cat
+            .entry(p["category"].as_str().expect("category").to_string())
+            .or_default()
+            .push((
+                p["minutes"].as_u64().expect("min"),
+                p["area_m2"].as_f64().expect("area"),
+            ));
+    }
+    assert!(by_cat.len() >= 5);
+    for (cat, mut v) in by_cat {
+        v.sort_by_key(|x| x.0);
+        assert!(v.windows(2).all(|w| w[0].1 <= w[1].1), "{cat}: {v:?}");
+    }
+}
+
 #[test]
 fn monaco_walking_distances_equal_scipy() {
     crosscheck("osm/monaco.osm.pbf", 100);

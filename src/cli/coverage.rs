@@ -25,6 +25,15 @@ pub struct Args {
     /// REPORT-STEM.charts/COMMUNITY.png.
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Also write service-area polygons (GeoJSON, one per category and threshold): the
+    /// streets within reach cut at the threshold, and the reached address points' paths to
+    /// them, widened by the frontage.
+    #[arg(long)]
+    areas: Option<PathBuf>,
+    /// Widening of reached streets and address connectors to the building frontage (m), for
+    /// --areas.
+    #[arg(long, default_value_t = 20.0)]
+    frontage_m: f64,
     /// Also write the network, the snaps and the walking distances as JSON (input of the
     /// cross-checks against scipy and pgRouting).
     #[arg(long)]
@@ -189,6 +198,23 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     write_report(&report, &levels, &minutes, &categories, &circles)?;
     let chart_dir = chart_dir(&report);
     let charts = write_charts(&chart_dir, &levels, &minutes, &categories, &circles)?;
+    if let Some(path) = &a.areas {
+        let (n, inside, outside) = write_areas(
+            path,
+            &walk,
+            &cov,
+            &facilities,
+            &categories,
+            (&minutes, &thresholds_m),
+            (a.frontage_m, a.walk.max_snap_m, limit_m),
+        )?;
+        println!(
+            "  areas      {n} service areas in {}: reached address points inside {:.2}%, unreached outside {:.2}% (worst category and threshold)",
+            path.display(),
+            100.0 * inside,
+            100.0 * outside
+        );
+    }
     if let Some(path) = &a.dump_network {
         dump(
             path,
@@ -485,4 +511,87 @@ fn dump(
     std::fs::write(path, serde_json::to_vec(&doc)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// Service areas per category and threshold as GeoJSON; returns (polygons, the smallest share
+/// of reached points inside, the smallest share of unreached points outside).
+fn write_areas(
+    path: &Path,
+    walk: &super::walk::Walk,
+    cov: &Coverage,
+    facilities: &[(String, geo_types::Point<f64>)],
+    categories: &[String],
+    (minutes, thresholds_m): (&[u32], &[f64]),
+    (frontage_m, max_snap_m, limit_m): (f64, f64, f64),
+) -> anyhow::Result<(usize, f64, f64)> {
+    use geo::{Area, Contains};
+    let net = &walk.net;
+    let local: Vec<geo_types::Point<f64>> = walk
+        .data
+        .address_points
+        .iter()
+        .map(|p| geo_types::Point(net.frame.forward(p.location.0)))
+        .collect();
+    let mut features = Vec::new();
+    let (mut worst_in, mut worst_out) = (1.0f64, 1.0f64);
+    for (c, cat) in categories.iter().enumerate() {
+        let snaps: Vec<wangge_core::walk::Snap> = facilities
+            .iter()
+            .filter(|(fc, _)| fc == cat)
+            .filter_map(|(_, p)| walk.snapper.snap(net, *p, max_snap_m))
+            .collect();
+        if snaps.is_empty() {
+            continue;
+        }
+        let field = wangge_core::walk::Field::new(net, &snaps, limit_m);
+        for (&m, &t) in minutes.iter().zip(thresholds_m) {
+            let reached: Vec<(wangge_core::walk::Snap, geo_types::Coord<f64>)> = cov
+                .point_snaps
+                .iter()
+                .enumerate()
+                .filter(|(p, _)| cov.walk_m[c][*p] <= t)
+                .filter_map(|(p, s)| s.map(|s| (s, local[p].0)))
+                .collect();
+            let unreached: Vec<geo_types::Coord<f64>> = cov
+                .point_snaps
+                .iter()
+                .enumerate()
+                .filter(|(p, s)| s.is_some() && cov.walk_m[c][*p] > t)
+                .map(|(p, _)| local[p].0)
+                .collect();
+            let area =
+                wangge_core::walk::service_area(net, &field, t, frontage_m, &reached, &unreached);
+            let (mut r_in, mut r_all, mut u_out, mut u_all) = (0u64, 0u64, 0u64, 0u64);
+            for (p, q) in local.iter().enumerate() {
+                if cov.point_snaps[p].is_none() {
+                    continue;
+                }
+                let inside = area.contains(q);
+                if cov.walk_m[c][p] <= t {
+                    r_all += 1;
+                    r_in += u64::from(inside);
+                } else {
+                    u_all += 1;
+                    u_out += u64::from(!inside);
+                }
+            }
+            if r_all > 0 {
+                worst_in = worst_in.min(r_in as f64 / r_all as f64);
+            }
+            if u_all > 0 {
+                worst_out = worst_out.min(u_out as f64 / u_all as f64);
+            }
+            features.push(serde_json::json!({
+                "type": "Feature",
+                "geometry": super::walk::multipolygon_json(&net.frame.unproject(&area)),
+                "properties": {"category": cat, "minutes": m, "area_m2": area.unsigned_area().round(),
+                               "facilities": snaps.len()},
+            }));
+        }
+    }
+    let n = features.len();
+    let doc = serde_json::json!({"type": "FeatureCollection", "features": features});
+    std::fs::write(path, serde_json::to_vec(&doc)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok((n, worst_in, worst_out))
 }

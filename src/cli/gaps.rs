@@ -174,7 +174,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
                     .map(|(i, g)| {
                         serde_json::json!({
                             "type": "Feature",
-                            "geometry": multipolygon_json(&g.area),
+                            "geometry": super::walk::multipolygon_json(&g.area),
                             "properties": {"rank": i + 1, "community": name(g.community), "households": g.households,
                                            "points": g.points.len(), "area_m2": g.area_m2.round(), "what": what},
                         })
@@ -221,20 +221,4 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     }
     println!("  time  {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
-}
-
-/// A GeoJSON MultiPolygon geometry.
-fn multipolygon_json(mp: &geo_types::MultiPolygon<f64>) -> serde_json::Value {
-    let ring = |r: &geo_types::LineString<f64>| -> Vec<[f64; 2]> {
-        r.0.iter().map(|c| [c.x, c.y]).collect()
-    };
-    let polys: Vec<Vec<Vec<[f64; 2]>>> =
-        mp.0.iter()
-            .map(|p| {
-                std::iter::once(ring(p.exterior()))
-                    .chain(p.interiors().iter().map(ring))
-                    .collect()
-            })
-            .collect();
-    serde_json::json!({"type": "MultiPolygon", "coordinates": polys})
 }

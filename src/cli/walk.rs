@@ -138,3 +138,19 @@ impl Walk {
         Ok(())
     }
 }
+
+/// A GeoJSON MultiPolygon geometry.
+pub fn multipolygon_json(mp: &geo_types::MultiPolygon<f64>) -> serde_json::Value {
+    let ring = |r: &geo_types::LineString<f64>| -> Vec<[f64; 2]> {
+        r.0.iter().map(|c| [c.x, c.y]).collect()
+    };
+    let polys: Vec<Vec<Vec<[f64; 2]>>> =
+        mp.0.iter()
+            .map(|p| {
+                std::iter::once(ring(p.exterior()))
+                    .chain(p.interiors().iter().map(ring))
+                    .collect()
+            })
+            .collect();
+    serde_json::json!({"type": "MultiPolygon", "coordinates": polys})
+}

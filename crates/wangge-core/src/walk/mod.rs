@@ -9,6 +9,7 @@
 //! facility of each category, one search per category) with `catalogue` saying which
 //! categories each circle requires.
 
+mod areas;
 mod catalogue;
 mod coverage;
 mod field;
@@ -20,6 +21,7 @@ mod snap;
 #[cfg(test)]
 mod testing;
 
+pub use areas::service_area;
 pub use catalogue::{Catalogue, Circle, DEFAULT_TOML, WalkSpeed};
 pub use coverage::{AreaShare, Coverage, CoverageInput};
 pub use field::{Field, NOT_REACHED};
