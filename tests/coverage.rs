@@ -1,11 +1,13 @@
 //! Walking coverage end to end: `wangge coverage` on the real Nanjing and Monaco extracts,
-//! its distances cross-checked against scipy's Dijkstra on the exported network, the report
+//! its distances cross-checked against scipy's Dijkstra and pgRouting's pgr_drivingDistance on
+//! the exported network, the report
 //! and charts written, the store updated, and bad catalogues refused with the reason.
 
 use crate::util::{project, shared, wangge};
 use std::path::Path;
 
-/// Imports an OSM extract, runs coverage with a network dump and cross-checks it with scipy.
+/// Imports an OSM extract, runs coverage with a network dump and cross-checks it with scipy
+/// and pgRouting.
 fn crosscheck(osm: &str, min_compared: u64) -> String {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
@@ -33,26 +35,29 @@ fn crosscheck(osm: &str, min_compared: u64) -> String {
     );
     assert!(ok, "{out}");
     assert!(out.contains("15-minute circle complete"), "{out}");
-    let check = std::process::Command::new("python3")
-        .arg(project("tests/scripts/walk_crosscheck_scipy.py"))
-        .arg(d.join("net.json"))
-        .output()
-        .expect("python3 runs (scripts/test.sh installs scipy)");
-    let text = String::from_utf8_lossy(&check.stdout).to_string();
-    assert!(
-        check.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
-    let compared = v["compared"].as_u64().expect("compared");
-    let diff = v["max_diff_m"].as_f64().expect("max_diff_m");
-    assert!(compared >= min_compared, "{v}");
-    assert!(
-        diff <= 0.1,
-        "walking distances differ from scipy by {diff} m: {v}"
-    );
-    assert_eq!(v["reach_mismatch"].as_u64(), Some(0), "{v}");
+    // The same distances from scipy's Dijkstra and from pgRouting's pgr_drivingDistance.
+    for script in ["walk_crosscheck_scipy.py", "walk_crosscheck_pgrouting.py"] {
+        let check = std::process::Command::new("python3")
+            .arg(project(&format!("tests/scripts/{script}")))
+            .arg(d.join("net.json"))
+            .output()
+            .expect("python3 runs (scripts/test.sh installs scipy, PostgreSQL and pgRouting)");
+        let text = String::from_utf8_lossy(&check.stdout).to_string();
+        assert!(
+            check.status.success(),
+            "{script}: {text}{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
+        let compared = v["compared"].as_u64().expect("compared");
+        let diff = v["max_diff_m"].as_f64().expect("max_diff_m");
+        assert!(compared >= min_compared, "{script}: {v}");
+        assert!(
+            diff <= 0.1,
+            "{script}: walking distances differ by {diff} m: {v}"
+        );
+        assert_eq!(v["reach_mismatch"].as_u64(), Some(0), "{script}: {v}");
+    }
     report_checks(d);
     out
 }
