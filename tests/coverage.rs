@@ -430,3 +430,97 @@ fn gaps_count_the_uncovered_households() {
     let (ok, out) = wangge(&["gaps", "w.gpkg", "--circle", "7"], d);
     assert!(!ok && out.contains("7-minute"), "{out}");
 }
+
+/// Taipei's open data has facilities and population but no street network: coverage runs as a
+/// labelled straight-line estimate, per village.
+#[test]
+fn taipei_facilities_crow_fly() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let t = |f: &str| {
+        shared(&format!("taipei/{f}"))
+            .to_str()
+            .expect("utf-8")
+            .to_string()
+    };
+    for args in [
+        vec![
+            "import",
+            &t("villages.geojson"),
+            "--as",
+            "communities",
+            "--id-field",
+            "CPTVID",
+            "--repair",
+        ],
+        vec![
+            "import",
+            &t("population-grid.geojson"),
+            "--as",
+            "addresses",
+            "--persons-field",
+            "pop_live",
+        ],
+        vec![
+            "import",
+            &t("medical-institutions.geojson"),
+            "--as",
+            "facilities",
+            "--category-field",
+            "type",
+            "--category-map",
+            "診所=health_station,醫院=hospital",
+        ],
+        vec![
+            "import",
+            &t("welfare-organizations.geojson"),
+            "--as",
+            "facilities",
+            "--category-field",
+            "main_type",
+            "--category-map",
+            "銀髮族服務=elderly_care,*=social_facility",
+        ],
+    ] {
+        let mut a: Vec<&str> = args.iter().map(|s| s.as_ref()).collect();
+        a.extend(["--workspace", "w.gpkg"]);
+        let (ok, out) = wangge(&a, d);
+        assert!(ok, "{out}");
+    }
+    let (ok, out) = wangge(&["coverage", "w.gpkg", "--report", "c.csv"], d);
+    assert!(!ok && out.contains("no streets"), "{out}");
+    let (ok, out) = wangge(
+        &["coverage", "w.gpkg", "--crow-fly", "--report", "c.csv"],
+        d,
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("straight lines × 1.4") && out.contains("an estimate"),
+        "{out}"
+    );
+    let share = |cat: &str, col: usize| -> f64 {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(cat))
+            .expect("category row");
+        line.split_whitespace()
+            .nth(col)
+            .and_then(|v| v.trim_end_matches('%').parse().ok())
+            .expect("share")
+    };
+    // 3,621 clinics: nearly everyone within 15 minutes; elderly care (174 places) fewer.
+    assert!(share("health_station", 3) > 90.0, "{out}");
+    let elderly = share("elderly_care", 3);
+    assert!(
+        elderly > 40.0 && elderly < share("health_station", 3),
+        "{out}"
+    );
+    assert!(share("elderly_care", 1) <= share("elderly_care", 2));
+    let csv = std::fs::read_to_string(d.join("c.csv")).expect("report");
+    assert!(csv.lines().filter(|l| l.starts_with("community,")).count() >= 440);
+    let (ok, out) = wangge(
+        &["coverage", "w.gpkg", "--crow-fly", "--areas", "a.geojson"],
+        d,
+    );
+    assert!(!ok && out.contains("street network"), "{out}");
+}

@@ -89,18 +89,32 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let points: Vec<geo_types::Point<f64>> =
         data.address_points.iter().map(|p| p.location).collect();
     let t1 = Instant::now();
-    let cov = Coverage::compute(
-        &CoverageInput {
-            net,
-            snapper,
-            points: &points,
-            facilities: &facilities,
-            categories: &categories,
+    if a.walk.crow_fly && (a.areas.is_some() || a.dump_network.is_some()) {
+        bail!("--areas and --dump-network need the street network; leave out --crow-fly");
+    }
+    let cov = if a.walk.crow_fly {
+        Coverage::crow_fly(
+            net.frame,
+            &points,
+            &facilities,
+            &categories,
             limit_m,
-            max_snap_m: a.walk.max_snap_m,
-        },
-        &bar,
-    );
+            a.walk.detour,
+        )
+    } else {
+        Coverage::compute(
+            &CoverageInput {
+                net,
+                snapper,
+                points: &points,
+                facilities: &facilities,
+                categories: &categories,
+                limit_m,
+                max_snap_m: a.walk.max_snap_m,
+            },
+            &bar,
+        )
+    };
     let search_s = t1.elapsed().as_secs_f64();
 
     // Areas: grids and communities of the newest plan, else communities by location.
@@ -233,22 +247,29 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         facilities.len(),
         categories.len()
     );
-    println!(
-        "  network    {} nodes, {} edges, {:.1} km walkable ({} streets used, {} not walkable, {} parallel edges collapsed, {} islands left out)",
-        net.nodes.len(),
-        net.edges.len(),
-        net.length_m() / 1000.0,
-        net.streets_used,
-        net.streets_excluded,
-        net.parallel_collapsed,
-        net.islands.len()
-    );
-    println!(
-        "  snapping   {} address points and {} facilities farther than {} m from any walkable way",
-        cov.unsnapped_points(),
-        cov.unsnapped_facilities.len(),
-        a.walk.max_snap_m
-    );
+    if a.walk.crow_fly {
+        println!(
+            "  network    none: walks estimated as straight lines × {} (an estimate, not a walk)",
+            a.walk.detour
+        );
+    } else {
+        println!(
+            "  network    {} nodes, {} edges, {:.1} km walkable ({} streets used, {} not walkable, {} parallel edges collapsed, {} islands left out)",
+            net.nodes.len(),
+            net.edges.len(),
+            net.length_m() / 1000.0,
+            net.streets_used,
+            net.streets_excluded,
+            net.parallel_collapsed,
+            net.islands.len()
+        );
+        println!(
+            "  snapping   {} address points and {} facilities farther than {} m from any walkable way",
+            cov.unsnapped_points(),
+            cov.unsnapped_facilities.len(),
+            a.walk.max_snap_m
+        );
+    }
     if let Some((_, total)) = levels.first()
         && let Some(t) = total.first()
     {

@@ -43,6 +43,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     if !(a.link_m > 0.0 && a.margin_m >= 0.0) {
         bail!("--link-m must be positive and --margin-m not negative");
     }
+    if a.walk.crow_fly {
+        bail!("--crow-fly works with `wangge coverage` only: gaps need the street network");
+    }
     let store = Store::open(&a.workspace)?;
     let walk = Walk::load(&store, &a.walk)?;
     let data = &walk.data;

@@ -74,6 +74,11 @@ fn setup(workspace: &Path, category: &str, minutes: u32, o: &WalkOpts) -> anyhow
     if minutes == 0 {
         bail!("--minutes must be positive");
     }
+    if o.crow_fly {
+        bail!(
+            "--crow-fly works with `wangge coverage` only: siting and what-if need the street network"
+        );
+    }
     let store = Store::open(workspace)?;
     let walk = Walk::load(&store, o)?;
     walk.check_category(category)?;

@@ -27,6 +27,13 @@ pub struct WalkOpts {
     /// Network components with fewer nodes are islands, reported and left out.
     #[arg(long, default_value_t = 10)]
     pub min_component: usize,
+    /// No street network (e.g. Taipei's open data): estimate walks as the straight-line
+    /// distance times --detour. `coverage` only; reported as an estimate.
+    #[arg(long)]
+    pub crow_fly: bool,
+    /// Detour factor of walks over straight lines, for --crow-fly.
+    #[arg(long, default_value_t = 1.4)]
+    pub detour: f64,
 }
 
 /// The loaded workspace with its walking network.
@@ -74,6 +81,31 @@ impl Walk {
             WalkSpeed::Speed { mps } => format!("walking {:.1} km/h", mps * 3.6),
         };
         let path = store.path().display().to_string();
+        if o.crow_fly {
+            if !(o.detour.is_finite() && (1.0..=3.0).contains(&o.detour)) {
+                bail!("--detour {} is outside 1-3", o.detour);
+            }
+            if data.address_points.is_empty() {
+                bail!("{path}: no address points");
+            }
+            let frame = wangge_core::index::frame_for(&data);
+            let net = WalkNetwork::build(&[], frame, o.min_component);
+            let snapper = Snapper::new(&net);
+            let metric = format!(
+                "{metric}, straight lines × {} (no street network)",
+                o.detour
+            );
+            return Ok(Self {
+                data,
+                catalogue,
+                catalogue_text,
+                speed,
+                metric,
+                net,
+                snapper,
+                build_s: 0.0,
+            });
+        }
         if data.streets.is_empty() {
             bail!(
                 "{path}: no streets; import an OSM extract first (`wangge import FILE.osm.pbf --workspace ...`)"

@@ -53,7 +53,7 @@ pub struct AreaShare {
 }
 
 impl Coverage {
-    /// Runs the searches.
+    /// Runs the searches over the walking network.
     pub fn compute(input: &CoverageInput, progress: &dyn Progress) -> Self {
         let net = input.net;
         let point_snaps: Vec<Option<Snap>> = input
@@ -85,6 +85,57 @@ impl Coverage {
             point_snaps,
             facilities,
             unsnapped_facilities,
+        }
+    }
+
+    /// Without a street network: straight-line distance to the nearest facility of each
+    /// category times a detour factor (an estimate, labelled as such by callers). No snaps.
+    pub fn crow_fly(
+        frame: crate::LocalFrame,
+        points: &[Point<f64>],
+        facilities: &[(String, Point<f64>)],
+        categories: &[String],
+        limit_m: f64,
+        detour: f64,
+    ) -> Self {
+        let local: Vec<[f64; 2]> = points
+            .iter()
+            .map(|p| {
+                let c = frame.forward(p.0);
+                [c.x, c.y]
+            })
+            .collect();
+        let mut walk_m = Vec::with_capacity(categories.len());
+        let mut counts = Vec::with_capacity(categories.len());
+        for cat in categories {
+            let sites: Vec<[f64; 2]> = facilities
+                .iter()
+                .filter(|(c, _)| c == cat)
+                .map(|(_, p)| {
+                    let c = frame.forward(p.0);
+                    [c.x, c.y]
+                })
+                .collect();
+            counts.push(sites.len());
+            let tree = rstar::RTree::bulk_load(sites);
+            walk_m.push(
+                local
+                    .iter()
+                    .map(|q| {
+                        tree.nearest_neighbor(q)
+                            .map(|s| (s[0] - q[0]).hypot(s[1] - q[1]) * detour)
+                            .filter(|&d| d <= limit_m)
+                            .unwrap_or(NOT_REACHED)
+                    })
+                    .collect(),
+            );
+        }
+        Self {
+            categories: categories.to_vec(),
+            walk_m,
+            point_snaps: Vec::new(),
+            facilities: counts,
+            unsnapped_facilities: Vec::new(),
         }
     }
 
