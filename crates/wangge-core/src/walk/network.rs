@@ -75,54 +75,60 @@ impl WalkNetwork {
     /// Builds the network from streets (lon/lat) in `frame`; components with fewer than
     /// `min_component` nodes are islands, reported and left out.
     pub fn build(streets: &[Street], frame: LocalFrame, min_component: usize) -> Self {
-        let mut id: HashMap<(u64, u64), usize> = HashMap::new();
-        let mut lonlat: Vec<Coord<f64>> = Vec::new();
-        let mut raw: HashMap<(usize, usize), (f64, f64)> = HashMap::new();
-        let mut order: Vec<(usize, usize)> = Vec::new();
-        let (mut used, mut excluded, mut parallel) = (0, 0, 0);
-        for s in streets {
-            let Some(factor) = walk_factor(s) else {
-                excluded += 1;
-                continue;
-            };
-            used += 1;
+        // Vertices by their exact coordinates (sorted, no hashing: a million nodes stay fast).
+        let walkable: Vec<(&Street, f64)> = streets
+            .iter()
+            .filter_map(|s| walk_factor(s).map(|f| (s, f)))
+            .collect();
+        let (used, excluded) = (walkable.len(), streets.len() - walkable.len());
+        let finite = |c: &&Coord<f64>| c.x.is_finite() && c.y.is_finite();
+        let mut keys: Vec<(u64, u64)> = walkable
+            .iter()
+            .flat_map(|(s, _)| s.geometry.0.iter().filter(finite))
+            .map(|c| (c.x.to_bits(), c.y.to_bits()))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let id = |c: &Coord<f64>| {
+            keys.binary_search(&(c.x.to_bits(), c.y.to_bits()))
+                .expect("every vertex was collected")
+        };
+        let lonlat: Vec<Coord<f64>> = keys
+            .iter()
+            .map(|&(x, y)| Coord {
+                x: f64::from_bits(x),
+                y: f64::from_bits(y),
+            })
+            .collect();
+        let local: Vec<Coord<f64>> = lonlat.iter().map(|c| frame.forward(*c)).collect();
+        // Edges (a < b, length, cost); parallel edges keep the cheapest.
+        let mut raw: Vec<(usize, usize, f64, f64)> = Vec::new();
+        for (s, factor) in &walkable {
             let mut prev: Option<usize> = None;
             for c in &s.geometry.0 {
-                if !(c.x.is_finite() && c.y.is_finite()) {
+                if !finite(&c) {
                     prev = None;
                     continue;
                 }
-                let key = (c.x.to_bits(), c.y.to_bits());
-                let n = *id.entry(key).or_insert_with(|| {
-                    lonlat.push(*c);
-                    lonlat.len() - 1
-                });
+                let n = id(c);
                 if let Some(p) = prev
                     && p != n
                 {
                     let (a, b) = (p.min(n), p.max(n));
-                    let len = length(frame.forward(lonlat[a]), frame.forward(lonlat[b]));
-                    let cost = len * factor;
-                    match raw.get_mut(&(a, b)) {
-                        Some(e) => {
-                            parallel += 1;
-                            if cost < e.1 {
-                                *e = (len, cost);
-                            }
-                        }
-                        None => {
-                            raw.insert((a, b), (len, cost));
-                            order.push((a, b));
-                        }
-                    }
+                    let len = length(local[a], local[b]);
+                    raw.push((a, b, len, len * factor));
                 }
                 prev = Some(n);
             }
         }
+        raw.sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)).then(x.3.total_cmp(&y.3)));
+        let before = raw.len();
+        raw.dedup_by(|later, first| (later.0, later.1) == (first.0, first.1));
+        let parallel = before - raw.len();
         // Components over all nodes; islands are dropped and the rest renumbered.
         let n = lonlat.len();
         let mut nbr: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for &(a, b) in &order {
+        for &(a, b, _, _) in &raw {
             nbr[a].push(b);
             nbr[b].push(a);
         }
@@ -173,13 +179,12 @@ impl WalkNetwork {
         for i in 0..n {
             if keep[comp[i]] {
                 new_id[i] = nodes.len();
-                nodes.push(frame.forward(lonlat[i]));
+                nodes.push(local[i]);
             }
         }
         let mut edges = Vec::new();
         let mut adj = vec![Vec::new(); nodes.len()];
-        for (a, b) in order {
-            let (len, cost) = raw[&(a, b)];
+        for (a, b, len, cost) in raw {
             if !keep[comp[a]] {
                 islands[island_of[&comp[a]]].length_m += len;
                 continue;
