@@ -9,9 +9,10 @@ end of their edge, and answers nearest_pois per category within the same limit: 
 preprocessing (contraction hierarchies) and query times are measured here. pandana's node
 distances are checked against scipy's Dijkstra from the same nodes.
 
-Inputs: the real Nanjing and Monaco extracts, and synthetic street grids written as OSM XML
-(about 10,000 nodes; about 200,000 with --full, where pandana's preprocessing takes many
-minutes).
+Inputs: the real Nanjing and Monaco extracts, the synthetic city of `wangge generate`
+(1,000,000 households, about 11,000 nodes; 5,000,000 with --full) and regular street grids
+written as OSM XML (10,000 nodes; about 200,000 with --full). Regular grids are the worst case
+for pandana's contraction hierarchies: expect minutes.
 
 Setup: pip install pandana; cargo build --release.
 Run:   python3 benches/walk_peers.py [--full] [--bin target/release/wangge]
@@ -72,11 +73,16 @@ def osm_grid(path, side, seed=1):
         f.write("</osm>\n")
 
 
-def wangge(bin_, osm, tmp):
+def wangge(bin_, source, tmp):
+    """source: an OSM file, or ("generate", households) for the synthetic city."""
     ws = os.path.join(tmp, "w.gpkg")
     if os.path.exists(ws):
         os.remove(ws)
-    subprocess.run([bin_, "import", osm, "--workspace", ws], check=True, capture_output=True)
+    if isinstance(source, tuple):
+        subprocess.run([bin_, "generate", "--households", str(source[1]), "--seed", "1", "--workspace", ws],
+                       check=True, capture_output=True)
+    else:
+        subprocess.run([bin_, "import", source, "--workspace", ws], check=True, capture_output=True)
     dump = os.path.join(tmp, "net.json")
     t = time.perf_counter()
     out = subprocess.run([bin_, "coverage", ws, "--dump-network", dump, "--report", os.path.join(tmp, "c.csv")],
@@ -139,14 +145,25 @@ def main():
     tmp = tempfile.mkdtemp()
     inputs = [("Nanjing (OSM)", os.path.join(data, "nanjing-xuanwu.osm")),
               ("Monaco (OSM)", os.path.join(data, "monaco.osm.pbf"))]
+    for households in [1_000_000] + ([5_000_000] if args.full else []):
+        inputs.append((f"synthetic city {households:,} households", ("generate", households)))
     for side in [100] + ([450] if args.full else []):
         p = os.path.join(tmp, f"grid{side}.osm")
         osm_grid(p, side)
-        inputs.append((f"synthetic grid {side}x{side}", p))
+        inputs.append((f"synthetic street grid {side}x{side}", p))
     rows = []
     for name, osm in inputs:
         doc, build_s, search_s, wall = wangge(args.bin, osm, tmp)
-        prep, query, dist = pandana_run(doc)
+        # pandana's C++ prints its progress on stdout: send it to stderr, keep stdout a table.
+        sys.stdout.flush()
+        saved = os.dup(1)
+        os.dup2(2, 1)
+        try:
+            prep, query, dist = pandana_run(doc)
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
         worst = check(doc, dist)
         cats = len(dist)
         rows.append((name, doc["nodes"], len(doc["edges"]), cats, build_s, search_s, prep, query, worst))

@@ -2,7 +2,8 @@
 # One command from a fresh machine to the main job on the embedded default:
 # installs system packages, builds Wangge, generates the demo city (20,000 households, seed 1)
 # into out/demo.gpkg, divides it into grids of at most 200 households (report and map in
-# out/demo-plan.*), computes walking coverage of the life circles (out/demo-coverage.*), imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg when
+# out/demo-plan.*), computes walking coverage of the life circles (out/demo-coverage.*),
+# imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg (with its coverage) when
 # ../shared/data is present, and prints what each workspace holds (and what GDAL sees).
 set -euo pipefail
 cd "$(dirname "$0")/.."

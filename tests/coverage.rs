@@ -6,12 +6,9 @@
 use crate::util::{project, shared, wangge};
 use std::path::Path;
 
-/// Imports an OSM extract, runs coverage with a network dump and cross-checks it with scipy
-/// and pgRouting.
-fn crosscheck(osm: &str, min_compared: u64) -> String {
-    let dir = tempfile::tempdir().expect("tmp");
-    let d = dir.path();
-    let src = shared(osm);
+/// Imports a shared OSM extract into `d/w.gpkg`.
+fn import_osm(d: &Path, rel: &str) {
+    let src = shared(rel);
     let (ok, out) = wangge(
         &[
             "import",
@@ -22,6 +19,14 @@ fn crosscheck(osm: &str, min_compared: u64) -> String {
         d,
     );
     assert!(ok, "{out}");
+}
+
+/// Imports an OSM extract, runs coverage with a network dump and cross-checks it with scipy
+/// and pgRouting.
+fn crosscheck(osm: &str, min_compared: u64) -> String {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    import_osm(d, osm);
     let (ok, out) = wangge(
         &[
             "coverage",
@@ -130,17 +135,7 @@ fn nanjing_walking_distances_equal_scipy() {
 fn nanjing_service_areas_hold_what_they_reach() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    let src = shared("osm/nanjing-xuanwu.osm");
-    let (ok, out) = wangge(
-        &[
-            "import",
-            src.to_str().expect("utf-8"),
-            "--workspace",
-            "w.gpkg",
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
+    import_osm(d, "osm/nanjing-xuanwu.osm");
     let (ok, out) = wangge(
         &[
             "coverage",
@@ -241,17 +236,7 @@ fn bad_catalogue_is_refused_with_the_file_and_reason() {
 fn siting_and_what_if_agree() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    let src = shared("osm/nanjing-xuanwu.osm");
-    let (ok, out) = wangge(
-        &[
-            "import",
-            src.to_str().expect("utf-8"),
-            "--workspace",
-            "w.gpkg",
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
+    import_osm(d, "osm/nanjing-xuanwu.osm");
     let (ok, out) = wangge(
         &[
             "siting",

@@ -14,6 +14,8 @@ cluster is started when it is down; scripts/install-deps.sh installs both)
 """
 import csv, io, json, os, subprocess, sys
 
+from walk_points import compare, starts
+
 DB = "wangge_check"
 
 
@@ -59,14 +61,10 @@ def main():
         ours = c["walk_m"]
         if not fac:
             continue
-        starts = {}
-        for edge, t, off in fac:
-            ea, eb, cost = edges[edge][0], edges[edge][1], edges[edge][2]
-            for node, s in ((ea, off + t * cost), (eb, off + (1.0 - t) * cost)):
-                starts[node] = min(starts.get(node, float("inf")), s)
+        start = starts(doc, fac)
         virt = " UNION ALL ".join(
             f"SELECT {len(edges) + 1 + k}::bigint, {virtual}::bigint, {node + 1}::bigint, {s!r}::float8, -1::float8"
-            for k, (node, s) in enumerate(sorted(starts.items())))
+            for k, (node, s) in enumerate(sorted(start.items())))
         inner = (f"SELECT id, source, target, cost, reverse_cost FROM {table} UNION ALL " + virt).replace("'", "''")
         out = psql(f"COPY (SELECT node, agg_cost FROM pgr_drivingDistance('{inner}', {virtual}, {limit!r}, directed => true)) "
                    "TO STDOUT WITH (FORMAT csv)", DB)
@@ -75,25 +73,8 @@ def main():
             node = int(node)
             if node != virtual:
                 dist[node - 1] = float(agg)
-        for p, snap in enumerate(doc["points"]):
-            if snap is None:
-                continue
-            edge, t, off = snap
-            ea, eb, cost = edges[edge][0], edges[edge][1], edges[edge][2]
-            d = min(dist[ea] + t * cost, dist[eb] + (1.0 - t) * cost)
-            for fe, ft, foff in fac:
-                if fe == edge:
-                    d = min(d, foff + abs(t - ft) * cost)
-            d += off
-            if ours[p] is None:
-                if d <= limit - 1e-6:
-                    mismatch += 1
-                continue
-            if d > limit + 1e-6:
-                mismatch += 1
-                continue
-            compared += 1
-            worst = max(worst, abs(d - ours[p]))
+        c_, w_, m_ = compare(doc, fac, dist, ours, limit)
+        compared, worst, mismatch = compared + c_, max(worst, w_), mismatch + m_
     psql(f"DROP TABLE {table}", DB)
     print(json.dumps({"compared": compared, "max_diff_m": worst, "reach_mismatch": mismatch}))
 

@@ -15,6 +15,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from walk_points import compare, starts
+
 
 def main():
     doc = json.load(open(sys.argv[1]))
@@ -34,38 +36,15 @@ def main():
             assert all(x is None for x in ours), cat
             continue
         # Super-source n; csgraph drops explicit zeros, so every start edge carries +1 m,
-        # taken off again below.
-        # (coo_matrix adds up duplicate entries: one start edge per node, the cheapest.)
-        start = {}
-        for edge, t, off in fac:
-            ea, eb, cost = edges[edge][0], edges[edge][1], edges[edge][2]
-            for node, s in ((ea, off + t * cost), (eb, off + (1.0 - t) * cost)):
-                start[node] = min(start.get(node, float("inf")), s)
+        # taken off again below (coo_matrix adds up duplicates: one start edge per node).
+        start = starts(doc, fac)
         rows = list(a) + list(b) + [n] * len(start)
         cols = list(b) + list(a) + list(start)
         vals = list(w) + list(w) + [1.0 + s for s in start.values()]
         g = coo_matrix((vals, (rows, cols)), shape=(n + 1, n + 1)).tocsr()
         dist = dijkstra(g, directed=True, indices=n) - 1.0
-        for p, snap in enumerate(doc["points"]):
-            if snap is None:
-                assert ours[p] is None
-                continue
-            edge, t, off = snap
-            ea, eb, cost = edges[edge][0], edges[edge][1], edges[edge][2]
-            d = min(dist[ea] + t * cost, dist[eb] + (1.0 - t) * cost)
-            for fe, ft, foff in fac:
-                if fe == edge:
-                    d = min(d, foff + abs(t - ft) * cost)
-            d += off
-            if ours[p] is None:
-                if d <= limit - 1e-6:
-                    reach_mismatch += 1
-                continue
-            if d > limit + 1e-6:
-                reach_mismatch += 1
-                continue
-            compared += 1
-            worst = max(worst, abs(d - ours[p]))
+        c_, w_, m_ = compare(doc, fac, dist, ours, limit)
+        compared, worst, reach_mismatch = compared + c_, max(worst, w_), reach_mismatch + m_
     print(json.dumps({"compared": compared, "max_diff_m": worst, "reach_mismatch": reach_mismatch}))
 
 

@@ -3,9 +3,9 @@
 //! facility) update it by a bounded local search instead of a new search from every source.
 
 use super::network::WalkNetwork;
-use super::search::multi_source;
+use super::search::{multi_source, relax_into};
 use super::snap::Snap;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 
 /// Walking distance of a point not reached within the limit.
 pub const NOT_REACHED: f64 = f64::INFINITY;
@@ -28,7 +28,7 @@ impl Field {
         let mut starts = Vec::with_capacity(sources.len() * 2);
         let mut on_edge: HashMap<usize, Vec<(usize, f64, f64)>> = HashMap::new();
         for (i, s) in sources.iter().enumerate() {
-            starts.extend(ends(net, s));
+            starts.extend(s.ends(net));
             on_edge.entry(s.edge).or_default().push((i, s.t, s.off_m));
         }
         Self {
@@ -56,7 +56,7 @@ impl Field {
     /// Adds a facility: a search bounded by the limit from it alone, kept where it is nearer.
     /// Returns its index.
     pub fn add(&mut self, net: &WalkNetwork, s: Snap) -> usize {
-        let own = multi_source(net, &ends(net, &s), self.limit_m);
+        let own = multi_source(net, &s.ends(net), self.limit_m);
         for (d, o) in self.dist.iter_mut().zip(own) {
             if o < *d {
                 *d = o;
@@ -81,7 +81,7 @@ impl Field {
         if let Some(fs) = self.on_edge.get_mut(&s.edge) {
             fs.retain(|f| f.0 != i);
         }
-        let own = multi_source(net, &ends(net, &s), self.limit_m);
+        let own = multi_source(net, &s.ends(net), self.limit_m);
         let affected: Vec<usize> = (0..self.dist.len())
             .filter(|&v| own[v].is_finite() && own[v] <= self.dist[v] + 1e-9)
             .collect();
@@ -94,7 +94,7 @@ impl Field {
         // neighbour's distance carried over its edge.
         let mut seeds: Vec<(usize, f64)> = Vec::new();
         for other in self.sources.iter().flatten() {
-            for (n, c) in ends(net, other) {
+            for (n, c) in other.ends(net) {
                 if is_affected[n] {
                     seeds.push((n, c));
                 }
@@ -108,35 +108,15 @@ impl Field {
             }
         }
         // Dijkstra restricted to the affected nodes.
-        let mut heap = BinaryHeap::new();
-        for (n, c) in seeds {
-            if c <= self.limit_m && c < self.dist[n] {
-                self.dist[n] = c;
-                heap.push(super::search::Item(c, n));
-            }
-        }
-        while let Some(super::search::Item(d, u)) = heap.pop() {
-            if d > self.dist[u] {
-                continue;
-            }
-            for &(v, e) in &net.adj[u] {
-                let nd = d + net.edges[e].cost_m;
-                if is_affected[v] && nd < self.dist[v] && nd <= self.limit_m {
-                    self.dist[v] = nd;
-                    heap.push(super::search::Item(nd, v));
-                }
-            }
-        }
+        relax_into(
+            net,
+            &mut self.dist,
+            &seeds,
+            self.limit_m,
+            |v| is_affected[v],
+            None,
+        );
     }
-}
-
-/// A facility's starting costs at both ends of its edge.
-fn ends(net: &WalkNetwork, s: &Snap) -> [(usize, f64); 2] {
-    let e = net.edges[s.edge];
-    [
-        (e.a, s.off_m + s.t * e.cost_m),
-        (e.b, s.off_m + (1.0 - s.t) * e.cost_m),
-    ]
 }
 
 #[cfg(test)]

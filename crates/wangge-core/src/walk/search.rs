@@ -6,7 +6,7 @@ use std::collections::BinaryHeap;
 
 /// A heap entry: (cost, node), popped cheapest first.
 #[derive(PartialEq)]
-pub(crate) struct Item(pub f64, pub usize);
+struct Item(f64, usize);
 
 impl Eq for Item {}
 
@@ -27,24 +27,44 @@ impl PartialOrd for Item {
 /// `sources` are (node, starting cost). One search for all sources: no per-source loops.
 pub fn multi_source(net: &WalkNetwork, sources: &[(usize, f64)], limit_m: f64) -> Vec<f64> {
     let mut dist = vec![f64::INFINITY; net.nodes.len()];
+    relax_into(net, &mut dist, sources, limit_m, |_| true, None);
+    dist
+}
+
+/// Dijkstra into `dist` (current distances; lowered where the sources do better) within
+/// `limit_m`, entering only nodes `allowed` admits. Nodes reached for the first time (their
+/// distance was infinite) are listed in `touched`.
+pub(crate) fn relax_into(
+    net: &WalkNetwork,
+    dist: &mut [f64],
+    sources: &[(usize, f64)],
+    limit_m: f64,
+    allowed: impl Fn(usize) -> bool,
+    mut touched: Option<&mut Vec<usize>>,
+) {
     let mut heap = BinaryHeap::new();
-    for &(n, c) in sources {
+    let mut lower = |n: usize, c: f64, dist: &mut [f64], heap: &mut BinaryHeap<Item>| {
         if c <= limit_m && c < dist[n] {
+            if dist[n].is_infinite()
+                && let Some(t) = touched.as_deref_mut()
+            {
+                t.push(n);
+            }
             dist[n] = c;
             heap.push(Item(c, n));
         }
+    };
+    for &(n, c) in sources {
+        lower(n, c, dist, &mut heap);
     }
     while let Some(Item(d, u)) = heap.pop() {
         if d > dist[u] {
             continue;
         }
         for &(v, e) in &net.adj[u] {
-            let nd = d + net.edges[e].cost_m;
-            if nd < dist[v] && nd <= limit_m {
-                dist[v] = nd;
-                heap.push(Item(nd, v));
+            if allowed(v) {
+                lower(v, d + net.edges[e].cost_m, dist, &mut heap);
             }
         }
     }
-    dist
 }

@@ -5,6 +5,7 @@
 
 use super::field::Field;
 use super::network::WalkNetwork;
+use super::search::relax_into;
 use super::snap::Snap;
 use std::collections::BinaryHeap;
 
@@ -58,40 +59,15 @@ impl Scratch {
             self.dist[v] = f64::INFINITY;
         }
         self.touched.clear();
-        let mut heap = BinaryHeap::new();
-        for &(n, c) in starts {
-            if c <= limit && c < self.dist[n] {
-                if self.dist[n].is_infinite() {
-                    self.touched.push(n);
-                }
-                self.dist[n] = c;
-                heap.push(super::search::Item(c, n));
-            }
-        }
-        while let Some(super::search::Item(d, u)) = heap.pop() {
-            if d > self.dist[u] {
-                continue;
-            }
-            for &(v, e) in &net.adj[u] {
-                let nd = d + net.edges[e].cost_m;
-                if nd < self.dist[v] && nd <= limit {
-                    if self.dist[v].is_infinite() {
-                        self.touched.push(v);
-                    }
-                    self.dist[v] = nd;
-                    heap.push(super::search::Item(nd, v));
-                }
-            }
-        }
+        relax_into(
+            net,
+            &mut self.dist,
+            starts,
+            limit,
+            |_| true,
+            Some(&mut self.touched),
+        );
     }
-}
-
-fn ends(net: &WalkNetwork, s: &Snap) -> [(usize, f64); 2] {
-    let e = net.edges[s.edge];
-    [
-        (e.a, s.off_m + s.t * e.cost_m),
-        (e.b, s.off_m + (1.0 - s.t) * e.cost_m),
-    ]
 }
 
 /// Greedy maximal covering, then single-site swaps while they gain.
@@ -127,7 +103,7 @@ pub fn site(input: &SitingInput) -> Siting {
             let starts: Vec<(usize, f64)> = uncovered
                 .iter()
                 .filter_map(|&p| input.points[p])
-                .flat_map(|s| ends(net, &s))
+                .flat_map(|s| s.ends(net))
                 .collect();
             scratch.search(net, &starts, t);
             let mut nodes = scratch.touched.clone();
@@ -151,7 +127,7 @@ pub fn site(input: &SitingInput) -> Siting {
     let covers: Vec<Vec<usize>> = candidates
         .iter()
         .map(|c| {
-            scratch.search(net, &ends(net, c), t);
+            scratch.search(net, &c.ends(net), t);
             let mut out = Vec::new();
             let mut edges_seen = Vec::new();
             for &v in &scratch.touched {

@@ -18,6 +18,17 @@ pub struct Snap {
     pub off_m: f64,
 }
 
+impl Snap {
+    /// Starting costs at both ends of the edge: (node, cost) for `a` and for `b`.
+    pub fn ends(&self, net: &WalkNetwork) -> [(usize, f64); 2] {
+        let e = net.edges[self.edge];
+        [
+            (e.a, self.off_m + self.t * e.cost_m),
+            (e.b, self.off_m + (1.0 - self.t) * e.cost_m),
+        ]
+    }
+}
+
 /// An R-tree over the network's edges.
 #[derive(Debug, Clone)]
 pub struct Snapper {
