@@ -108,6 +108,26 @@ fn report_checks(d: &Path) {
         )
         .expect("summary");
     assert_eq!(bad, 0);
+    // GDAL (and so QGIS) reads the new tables without complaint.
+    let gdal = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-so"])
+        .arg(d.join("w.gpkg"))
+        .arg("coverage_summary")
+        .output()
+        .expect("ogrinfo (scripts/install-deps.sh installs gdal-bin)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&gdal.stdout),
+        String::from_utf8_lossy(&gdal.stderr)
+    );
+    assert!(
+        gdal.status.success() && text.contains("Feature Count"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Warning") && !text.contains("ERROR"),
+        "{text}"
+    );
 }
 
 /// PNG width and height from the IHDR chunk.
