@@ -120,7 +120,7 @@ impl Partitioner {
             cap,
             seed: 0,
             directions: 12,
-            restarts: 8,
+            restarts: 4,
             threads: None,
         })
     }
@@ -137,7 +137,7 @@ impl Partitioner {
         self
     }
 
-    /// Restarts with rotated directions per community (default 8); the best plan wins.
+    /// Restarts with rotated directions per community (default 4); the best plan wins.
     pub fn restarts(mut self, n: usize) -> Self {
         self.restarts = n.max(1);
         self
