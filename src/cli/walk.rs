@@ -81,48 +81,36 @@ impl Walk {
             WalkSpeed::Speed { mps } => format!("walking {:.1} km/h", mps * 3.6),
         };
         let path = store.path().display().to_string();
-        if o.crow_fly {
-            if !(o.detour.is_finite() && (1.0..=3.0).contains(&o.detour)) {
-                bail!("--detour {} is outside 1-3", o.detour);
-            }
-            if data.address_points.is_empty() {
-                bail!("{path}: no address points");
-            }
-            let frame = wangge_core::index::frame_for(&data);
-            let net = WalkNetwork::build(&[], frame, o.min_component);
-            let snapper = Snapper::new(&net);
-            let metric = format!(
-                "{metric}, straight lines × {} (no street network)",
-                o.detour
-            );
-            return Ok(Self {
-                data,
-                catalogue,
-                catalogue_text,
-                speed,
-                metric,
-                net,
-                snapper,
-                build_s: 0.0,
-            });
+        if data.address_points.is_empty() {
+            bail!("{path}: no address points");
         }
-        if data.streets.is_empty() {
+        if o.crow_fly && !(o.detour.is_finite() && (1.0..=3.0).contains(&o.detour)) {
+            bail!("--detour {} is outside 1-3", o.detour);
+        }
+        if !o.crow_fly && data.streets.is_empty() {
             bail!(
                 "{path}: no streets; import an OSM extract first (`wangge import FILE.osm.pbf --workspace ...`)"
             );
         }
-        if data.address_points.is_empty() {
-            bail!("{path}: no address points");
-        }
         let t0 = std::time::Instant::now();
         let frame = wangge_core::index::frame_for(&data);
-        let net = WalkNetwork::build(&data.streets, frame, o.min_component);
-        if net.edges.is_empty() {
+        // With --crow-fly there is no network: an empty one keeps the types simple.
+        let streets: &[wangge_core::Street] = if o.crow_fly { &[] } else { &data.streets };
+        let net = WalkNetwork::build(streets, frame, o.min_component);
+        if !o.crow_fly && net.edges.is_empty() {
             bail!(
                 "{path}: none of the {} streets is walkable",
                 data.streets.len()
             );
         }
+        let metric = if o.crow_fly {
+            format!(
+                "{metric}, straight lines × {} (no street network)",
+                o.detour
+            )
+        } else {
+            metric
+        };
         let snapper = Snapper::new(&net);
         Ok(Self {
             data,
