@@ -80,6 +80,12 @@ impl Walk {
             WalkSpeed::Standard => "standard distances".to_string(),
             WalkSpeed::Speed { mps } => format!("walking {:.1} km/h", mps * 3.6),
         };
+        if !(o.max_snap_m.is_finite() && o.max_snap_m > 0.0) {
+            bail!(
+                "--max-snap-m {} must be a positive number of metres",
+                o.max_snap_m
+            );
+        }
         let path = store.path().display().to_string();
         if data.address_points.is_empty() {
             bail!("{path}: no address points");

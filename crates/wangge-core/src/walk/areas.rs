@@ -79,12 +79,9 @@ pub fn service_area(
                 .nearest_neighbor(&[p.x, p.y])
                 .map_or(f64::INFINITY, |q| (q[0] - p.x).hypot(q[1] - p.y));
             let r = HOLE_M.min(0.45 * near);
-            (r >= 0.5)
-                .then(|| Point(*p).buffer(r).0.into_iter())
-                .into_iter()
-                .flatten()
-                .next()
+            (r >= 0.5).then(|| Point(*p).buffer(r))
         })
+        .flat_map(|disc| disc.0)
         .collect();
     if holes.is_empty() {
         return area;

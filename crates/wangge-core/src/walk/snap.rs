@@ -59,6 +59,10 @@ impl Snapper {
 
     /// Snaps a point in local metres.
     pub fn snap_local(&self, net: &WalkNetwork, c: Coord<f64>, max_m: f64) -> Option<Snap> {
+        // A non-finite point has no nearest edge (and would upset the R-tree).
+        if !(c.x.is_finite() && c.y.is_finite()) {
+            return None;
+        }
         let item = self.tree.nearest_neighbor(&[c.x, c.y])?;
         let e = net.edges[item.data];
         let (a, b) = (net.nodes[e.a], net.nodes[e.b]);
