@@ -74,15 +74,12 @@ fn split(
     let mut in_left = vec![false; g.at.len()];
     let sweep = |a: f64| {
         let (dx, dy) = (a.cos(), a.sin());
-        let mut order = set.to_vec();
-        order.sort_by(|&p, &q| {
-            let (pp, pq) = (
-                g.at[p].x * dx + g.at[p].y * dy,
-                g.at[q].x * dx + g.at[q].y * dy,
-            );
-            pp.total_cmp(&pq).then(p.cmp(&q))
-        });
-        order
+        let mut keyed: Vec<(f64, usize)> = set
+            .iter()
+            .map(|&p| (g.at[p].x * dx + g.at[p].y * dy, p))
+            .collect();
+        keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        keyed.into_iter().map(|(_, p)| p).collect::<Vec<usize>>()
     };
     for (ai, &a) in g.angles.iter().enumerate() {
         let order = sweep(a);

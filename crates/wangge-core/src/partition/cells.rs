@@ -124,8 +124,32 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
             out.cells[i] = Polygon::new(LineString(ring), vec![]);
         }
     }
+    // Community boundary segments: a cell whose bounding box meets none of them lies wholly
+    // inside the community or wholly outside, and needs no polygon intersection.
+    let rings: Vec<RLine<[f64; 2]>> = community
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|r| r.lines())
+        .map(|l| RLine::new([l.start.x, l.start.y], [l.end.x, l.end.y]))
+        .collect();
+    let boundary = RTree::bulk_load(rings);
+    let mut whole = vec![false; n];
     // Main pieces and orphans.
     for (i, &at) in sites.iter().enumerate() {
+        if let Some(r) = out.cells[i].bounding_rect() {
+            let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+            if boundary
+                .locate_in_envelope_intersecting(&env)
+                .next()
+                .is_none()
+                && community.intersects(&Point(at))
+            {
+                out.main[i] = out.cells[i].clone();
+                whole[i] = true;
+                continue;
+            }
+        }
         let inside = MultiPolygon(vec![out.cells[i].clone()]).intersection(community);
         let site = Point(at);
         let main_idx = inside
@@ -148,6 +172,22 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
     }
     // Adjacency: only the parts of a shared edge that bound both main pieces.
     for (i, j, a, b) in shared {
+        if whole[i] && whole[j] {
+            // Both cells lie inside: their whole shared edge bounds both.
+            let length_m = Euclidean.length(&Line::new(a, b));
+            if length_m >= MIN_SHARED_M {
+                let street = crossing(&street_tree, sites[i], sites[j]);
+                let e = Edge {
+                    to: j,
+                    weight: length_m * street,
+                    length_m,
+                    street,
+                };
+                out.adj[i].push(e);
+                out.adj[j].push(Edge { to: i, ..e });
+            }
+            continue;
+        }
         let edge = LineString(vec![a, b]);
         let inside = community.clip(&MultiLineString(vec![edge]), false);
         let mut length_m = 0.0;

@@ -3,7 +3,9 @@
 //! branch and bound picks the fewest sets that cover every unit exactly once. It runs after
 //! the heuristics with their grid count as the bound to beat, within a node budget; tower
 //! compounds (few units, most above half the cap) are where the heuristics lose grids to
-//! contiguity and where this pays.
+//! contiguity and where this pays. The search branches on the unit with the fewest sets
+//! still open (counted on bit sets over the sets), and remembers the covered unit sets it has
+//! searched so that another order of the same sets is not searched again.
 
 use super::cells::Edge;
 
@@ -67,24 +69,21 @@ pub fn fewest_grids(
             proven: true,
         });
     }
-    let sets = enumerate(&nbr, &h, cap)?;
-    // Sets containing each unit, best first: more households (fewer grids), then compact.
+    let mut sets = enumerate(&nbr, &h, cap)?;
+    // Best first: more households (fewer grids), then compact; a stable sort keeps ties in
+    // the order found. Sets containing each unit follow this order.
+    sets.sort_by(|a, b| {
+        b.households
+            .cmp(&a.households)
+            .then(b.inner_m.total_cmp(&a.inner_m))
+    });
     let mut of_unit: Vec<Vec<usize>> = vec![Vec::new(); m];
     for (s, set) in sets.iter().enumerate() {
-        for (k, list) in of_unit.iter_mut().enumerate() {
-            if set.mask >> k & 1 == 1 {
-                list.push(s);
-            }
+        let mut mask = set.mask;
+        while mask != 0 {
+            of_unit[mask.trailing_zeros() as usize].push(s);
+            mask &= mask - 1;
         }
-    }
-    for list in &mut of_unit {
-        list.sort_unstable_by(|&a, &b| {
-            sets[b]
-                .households
-                .cmp(&sets[a].households)
-                .then(sets[b].inner_m.total_cmp(&sets[a].inner_m))
-                .then(a.cmp(&b))
-        });
     }
     let total: u64 = h.iter().map(|&x| u64::from(x)).sum();
     let mut search = Search {
@@ -100,6 +99,20 @@ pub fn fewest_grids(
         best_sets: None,
         chosen: Vec::new(),
         nodes: 0,
+        unit_sets: {
+            let words = sets.len().div_ceil(64);
+            let mut b = vec![vec![0u64; words]; m];
+            for (s, set) in sets.iter().enumerate() {
+                let mut mask = set.mask;
+                while mask != 0 {
+                    b[mask.trailing_zeros() as usize][s / 64] |= 1 << (s % 64);
+                    mask &= mask - 1;
+                }
+            }
+            b
+        },
+        blocked: vec![vec![0u64; sets.len().div_ceil(64)]],
+        seen: std::collections::HashMap::default(),
         big: h
             .iter()
             .enumerate()
@@ -111,7 +124,9 @@ pub fn fewest_grids(
             o
         },
     };
-    search.dfs(0, total);
+    if search.worth(0, total, 0) {
+        search.dfs(0, total);
+    }
     let proven = search.nodes <= MAX_NODES;
     let better = search.best_sets.map(|chosen| {
         chosen
@@ -138,18 +153,16 @@ fn enumerate(nbr: &[Vec<(usize, f64)>], h: &[u32], cap: u32) -> Option<Vec<Set>>
         out: Vec<Set>,
     }
     /// `mask`: the set; `near`: the set and its neighbours; `ext`: units that may join.
-    fn extend(c: &mut Ctx, mask: u128, near: u128, sum: u32, ext: u128, root: usize) -> bool {
-        let mut inner_m = 0.0;
-        let mut m = mask;
-        while m != 0 {
-            let a = m.trailing_zeros() as usize;
-            m &= m - 1;
-            for &(b, l) in &c.nbr[a] {
-                if b > a && mask >> b & 1 == 1 {
-                    inner_m += l;
-                }
-            }
-        }
+    /// `inner_m`: shared boundary inside the set.
+    fn extend(
+        c: &mut Ctx,
+        mask: u128,
+        near: u128,
+        sum: u32,
+        inner_m: f64,
+        ext: u128,
+        root: usize,
+    ) -> bool {
         c.out.push(Set {
             mask,
             households: sum,
@@ -172,11 +185,17 @@ fn enumerate(nbr: &[Vec<(usize, f64)>], h: &[u32], cap: u32) -> Option<Vec<Set>>
                 u128::MAX << (root + 1)
             };
             let next = ext | (c.nb_mask[w] & !near & above_root);
+            let joins: f64 = c.nbr[w]
+                .iter()
+                .filter(|&&(b, _)| mask >> b & 1 == 1)
+                .map(|&(_, l)| l)
+                .sum();
             if !extend(
                 c,
                 mask | 1u128 << w,
                 near | c.nb_mask[w],
                 sum + c.h[w],
+                inner_m + joins,
                 next,
                 root,
             ) {
@@ -204,11 +223,39 @@ fn enumerate(nbr: &[Vec<(usize, f64)>], h: &[u32], cap: u32) -> Option<Vec<Set>>
         };
         let ext = c.nb_mask[root] & above_root;
         let near = c.nb_mask[root] | 1u128 << root;
-        if !extend(&mut c, 1u128 << root, near, h_root, ext, root) {
+        if !extend(&mut c, 1u128 << root, near, h_root, 0.0, ext, root) {
             return None;
         }
     }
     Some(c.out)
+}
+
+/// A multiply-xor hash for unit masks (SipHash's resistance is not needed here).
+#[derive(Default, Clone, Copy)]
+struct MaskHash;
+
+impl std::hash::BuildHasher for MaskHash {
+    type Hasher = MaskHasher;
+    fn build_hasher(&self) -> MaskHasher {
+        MaskHasher(0)
+    }
+}
+
+struct MaskHasher(u64);
+
+impl std::hash::Hasher for MaskHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u128(&mut self, i: u128) {
+        let x = (i as u64) ^ ((i >> 64) as u64).rotate_left(29);
+        self.0 = (self.0 ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
 }
 
 struct Search<'a> {
@@ -220,6 +267,12 @@ struct Search<'a> {
     best_sets: Option<Vec<usize>>,
     chosen: Vec<usize>,
     nodes: usize,
+    /// Per unit, the sets holding it as a bit set over set indices.
+    unit_sets: Vec<Vec<u64>>,
+    /// Per depth, the sets that meet the covered units (bit set over set indices).
+    blocked: Vec<Vec<u64>>,
+    /// Covered sets already searched, with the fewest grids they were reached with.
+    seen: std::collections::HashMap<u128, usize, MaskHash>,
     /// Units by the number of sets containing them, fewest first.
     order: Vec<usize>,
     /// Units above half the cap.
@@ -227,6 +280,30 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
+    /// Whether a node with these units covered, households left and grids chosen can still
+    /// beat the best: the households left need ceil(left / cap) grids, no two units above
+    /// half the cap share one, and a covered set reached before with as few grids has been
+    /// searched already. Records the node as searched.
+    fn worth(&mut self, covered: u128, left: u64, chosen: usize) -> bool {
+        let big_left = (self.big & !covered).count_ones() as usize;
+        if chosen + (left.div_ceil(self.cap) as usize).max(big_left) >= self.best {
+            return false;
+        }
+        match self.seen.entry(covered) {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                if *o.get() <= chosen {
+                    return false;
+                }
+                o.insert(chosen);
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(chosen);
+            }
+        }
+        true
+    }
+
+    /// Searches below a node that [`Search::worth`] accepted (or a complete cover).
     fn dfs(&mut self, covered: u128, left: u64) {
         if covered == self.full {
             if self.chosen.len() < self.best {
@@ -235,31 +312,24 @@ impl Search<'_> {
             }
             return;
         }
-        // Bound: the households left need ceil(left / cap) grids, and no two units above half
-        // the cap share one.
-        let big_left = (self.big & !covered).count_ones() as usize;
-        if self.chosen.len() + (left.div_ceil(self.cap) as usize).max(big_left) >= self.best {
-            return;
-        }
         self.nodes += 1;
         if self.nodes > MAX_NODES {
             return;
         }
         // The uncovered unit with the fewest sets still open (counting stops at the fewest
         // so far); a unit with none left ends this branch.
-        let mut pick: Option<(usize, usize)> = None;
+        let depth = self.chosen.len();
+        let mut pick: Option<(usize, u32)> = None;
         for &k in &self.order {
             if covered >> k & 1 == 1 {
                 continue;
             }
-            let limit = pick.map_or(usize::MAX, |(_, n)| n);
+            let limit = pick.map_or(u32::MAX, |(_, n)| n);
             let mut open = 0;
-            for &s in &self.of_unit[k] {
-                if self.sets[s].mask & covered == 0 {
-                    open += 1;
-                    if open >= limit {
-                        break;
-                    }
+            for (a, b) in self.unit_sets[k].iter().zip(&self.blocked[depth]) {
+                open += (a & !b).count_ones();
+                if open >= limit {
+                    break;
                 }
             }
             if open == 0 {
@@ -273,14 +343,36 @@ impl Search<'_> {
             }
         }
         let Some((k, _)) = pick else { return };
+        if self.blocked.len() <= depth + 1 {
+            self.blocked.push(vec![0u64; self.blocked[0].len()]);
+        }
         for i in 0..self.of_unit[k].len() {
             let s = self.of_unit[k][i];
-            let set = &self.sets[s];
-            if set.mask & covered != 0 {
+            if self.blocked[depth][s / 64] >> (s % 64) & 1 == 1 {
                 continue;
             }
+            let set = &self.sets[s];
+            let (c2, l2) = (covered | set.mask, left - u64::from(set.households));
+            if c2 != self.full && !self.worth(c2, l2, depth + 1) {
+                continue;
+            }
+            let set = &self.sets[s];
+            // The child's blocked sets: these and every set meeting the new units.
+            let (head, tail) = self.blocked.split_at_mut(depth + 1);
+            let child = &mut tail[0];
+            child.copy_from_slice(&head[depth]);
+            let mut mask = set.mask;
+            while mask != 0 {
+                for (c, u) in child
+                    .iter_mut()
+                    .zip(&self.unit_sets[mask.trailing_zeros() as usize])
+                {
+                    *c |= u;
+                }
+                mask &= mask - 1;
+            }
             self.chosen.push(s);
-            self.dfs(covered | set.mask, left - u64::from(set.households));
+            self.dfs(c2, l2);
             self.chosen.pop();
             if self.nodes > MAX_NODES {
                 return;

@@ -198,6 +198,11 @@ impl Partitioner {
                 .sum()
         };
         let mut best: Option<(usize, f64, Vec<Vec<usize>>)> = None;
+        // Small communities: the fewest grids exactly, searched after the first restart; a
+        // finished search proves the count minimal under contiguity, and later restarts stop
+        // eliminating grids there.
+        let mut exact: Option<exact::Exact> = None;
+        let mut known_min = 0;
         for r in 0..self.restarts.max(1) {
             let offset = ((self.seed.wrapping_mul(31).wrapping_add(r as u64)) % 997) as f64 / 997.0
                 * std::f64::consts::PI
@@ -224,10 +229,23 @@ impl Partitioner {
             repair::reconnect(&mut grids, &adj, &households, self.cap);
             if !input.split_free {
                 repair::merge_small(&mut grids, &adj, &households, self.cap);
-                repair::eliminate(&mut grids, &adj, &households, self.cap, repair::CHAIN_DEPTH);
+                repair::eliminate(
+                    &mut grids,
+                    &adj,
+                    &households,
+                    self.cap,
+                    repair::CHAIN_DEPTH,
+                    known_min,
+                );
                 repair::smooth(&mut grids, &adj, &households, self.cap, 8);
             }
             repair::reconnect(&mut grids, &adj, &households, self.cap);
+            if r == 0 && !input.split_free {
+                exact = exact::fewest_grids(&free, &adj, &households, self.cap, grids.len());
+                if let Some(e) = exact.as_ref().filter(|e| e.proven) {
+                    known_min = e.better.as_ref().map_or(grids.len(), Vec::len);
+                }
+            }
             let b = boundary(&grids);
             if best.as_ref().is_none_or(|(count, len, _)| {
                 grids.len() < *count || (grids.len() == *count && b < *len)
@@ -236,15 +254,11 @@ impl Partitioner {
             }
         }
         let mut grids = best.map(|b| b.2).unwrap_or_default();
-        // Small communities: the fewest grids exactly, when that beats the heuristics; a
-        // finished search proves the count minimal under contiguity.
+        // The exact plan wins when it has fewer grids than every restart.
         let mut proven_minimal = false;
-        if !input.split_free
-            && let Some(exact) =
-                exact::fewest_grids(&free, &adj, &households, self.cap, grids.len())
-        {
+        if let Some(exact) = exact {
             proven_minimal = exact.proven;
-            if let Some(better) = exact.better {
+            if let Some(better) = exact.better.filter(|b| b.len() < grids.len()) {
                 grids = better;
                 repair::smooth(&mut grids, &adj, &households, self.cap, 8);
             }

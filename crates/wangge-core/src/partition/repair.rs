@@ -158,6 +158,29 @@ fn connected_without(
         return true;
     };
     let want = grid.iter().filter(|&&u| u != removed).count();
+    if grid.len() <= 64 {
+        // Positions in the grid as bits: no allocation.
+        let Some(first) = grid.iter().position(|&u| u == start) else {
+            return true;
+        };
+        let mut seen: u64 = 1 << first;
+        let mut todo = seen;
+        while todo != 0 {
+            let i = todo.trailing_zeros() as usize;
+            todo &= todo - 1;
+            for e in &adj[grid[i]] {
+                if e.to != removed
+                    && owner[e.to] == me
+                    && let Some(j) = grid.iter().position(|&u| u == e.to)
+                    && seen >> j & 1 == 0
+                {
+                    seen |= 1 << j;
+                    todo |= 1 << j;
+                }
+            }
+        }
+        return seen.count_ones() as usize == want;
+    }
     let mut seen = vec![start];
     let mut stack = vec![start];
     while let Some(u) = stack.pop() {
@@ -186,6 +209,7 @@ pub fn eliminate(
     households: &[u32],
     cap: u32,
     depth: usize,
+    known_min: usize,
 ) -> usize {
     let mut removed = 0;
     let mut tried = std::collections::HashSet::new();
@@ -195,31 +219,31 @@ pub fn eliminate(
         .map(|&u| u64::from(households[u]))
         .sum();
     let items: Vec<u32> = grids.iter().flatten().map(|&u| households[u]).collect();
-    let bound = super::metrics::packing_lower_bound(&items, cap);
+    let bound = super::metrics::packing_lower_bound(&items, cap).max(known_min);
+    let mut m = Moves::new(std::mem::take(grids), adj, households, cap);
     loop {
         // No grid can go when the rest could not hold every household.
-        if grids.len() <= bound || (grids.len() as u64 - 1) * u64::from(cap) < total {
+        if m.grids.len() <= bound || (m.grids.len() as u64 - 1) * u64::from(cap) < total {
             break;
         }
-        let sums: Vec<u32> = grids
-            .iter()
-            .map(|g| g.iter().map(|&u| households[u]).sum())
+        let mut order: Vec<usize> = (0..m.grids.len())
+            .filter(|g| !tried.contains(&m.grids[*g].first().copied()))
             .collect();
-        let mut order: Vec<usize> = (0..grids.len())
-            .filter(|g| !tried.contains(&grids[*g].first().copied()))
-            .collect();
-        order.sort_by_key(|&g| (sums[g], g));
+        order.sort_by_key(|&g| (m.sums[g], g));
         let Some(&victim) = order.first() else { break };
-        tried.insert(grids[victim].first().copied());
-        let mut trial = Moves::new(grids.clone(), adj, households, cap);
-        if trial.empty(victim, depth) && trial.all_connected() {
-            let mut next = trial.grids;
+        tried.insert(m.grids[victim].first().copied());
+        let mark = m.mark();
+        if m.empty(victim, depth) && m.connected_since(mark) {
+            let mut next = std::mem::take(&mut m.grids);
             next.retain(|g| !g.is_empty());
-            *grids = next;
+            m = Moves::new(next, adj, households, cap);
             removed += 1;
             tried.clear();
+        } else {
+            m.undo_to(mark);
         }
     }
+    *grids = m.grids;
     removed
 }
 
@@ -278,12 +302,14 @@ pub fn smooth(
     moves
 }
 
-/// Unit moves between grids with the owner and household sums kept current.
-#[derive(Clone)]
+/// Unit moves between grids with the owner and household sums kept current, and a log to
+/// take moves back (trials undo instead of copying the state).
 struct Moves<'a> {
     grids: Vec<Vec<usize>>,
     owner: Vec<usize>,
     sums: Vec<u32>,
+    /// (unit, grid it left, its position there), in the order of the moves.
+    log: Vec<(usize, usize, usize)>,
     adj: &'a [Vec<Edge>],
     households: &'a [u32],
     cap: u32,
@@ -300,6 +326,7 @@ impl<'a> Moves<'a> {
             grids,
             owner,
             sums,
+            log: Vec::new(),
             adj,
             households,
             cap,
@@ -308,23 +335,50 @@ impl<'a> Moves<'a> {
 
     fn shift(&mut self, u: usize, to: usize) {
         let from = self.owner[u];
-        self.grids[from].retain(|&x| x != u);
+        let Some(pos) = self.grids[from].iter().position(|&x| x == u) else {
+            return;
+        };
+        self.grids[from].remove(pos);
         self.grids[to].push(u);
         self.owner[u] = to;
         self.sums[from] -= self.households[u];
         self.sums[to] += self.households[u];
+        self.log.push((u, from, pos));
     }
 
-    /// Grids adjacent to unit `u` other than its own, with the shared boundary length.
-    fn neighbours(&self, u: usize) -> std::collections::BTreeMap<usize, f64> {
-        let mut by_grid = std::collections::BTreeMap::new();
+    /// A point to [`Moves::undo_to`].
+    fn mark(&self) -> usize {
+        self.log.len()
+    }
+
+    /// Takes back every move since `mark`, restoring the exact state (unit order included).
+    fn undo_to(&mut self, mark: usize) {
+        while self.log.len() > mark {
+            let Some((u, from, pos)) = self.log.pop() else {
+                break;
+            };
+            let to = self.owner[u];
+            self.grids[to].pop();
+            self.grids[from].insert(pos, u);
+            self.owner[u] = from;
+            self.sums[to] -= self.households[u];
+            self.sums[from] += self.households[u];
+        }
+    }
+
+    /// Grids adjacent to unit `u` other than its own, with the shared boundary length,
+    /// appended to `out` as (unit, grid, length).
+    fn neighbours_into(&self, u: usize, out: &mut Vec<(usize, usize, f64)>) {
+        let first = out.len();
         for e in &self.adj[u] {
             let o = self.owner[e.to];
             if o != self.owner[u] && o != usize::MAX {
-                *by_grid.entry(o).or_insert(0.0) += e.length_m;
+                match out[first..].iter_mut().find(|c| c.1 == o) {
+                    Some(c) => c.2 += e.length_m,
+                    None => out.push((u, o, e.length_m)),
+                }
             }
         }
-        by_grid
     }
 
     /// Moves every unit out of `victim`; false when some unit finds no place.
@@ -336,14 +390,12 @@ impl<'a> Moves<'a> {
             }
             // Shallowest chain first, then the longest shared boundary.
             let mut placed = false;
+            let mut cands: Vec<(usize, usize, f64)> = Vec::new();
+            for &u in &self.grids[victim] {
+                self.neighbours_into(u, &mut cands);
+            }
+            cands.sort_by(|a, b| b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
             'depth: for depth in 0..=max_depth {
-                let mut cands: Vec<(usize, usize, f64)> = Vec::new();
-                for &u in &self.grids[victim] {
-                    for (t, len) in self.neighbours(u) {
-                        cands.push((u, t, len));
-                    }
-                }
-                cands.sort_by(|a, b| b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
                 if depth == 0 {
                     // A direct move needs no trial copy.
                     if let Some(&(u, t, _)) = cands
@@ -356,13 +408,13 @@ impl<'a> Moves<'a> {
                     }
                     continue;
                 }
-                for (u, t, _) in cands {
-                    let mut trial = self.clone();
-                    if trial.place(u, t, depth, &mut banned) {
-                        *self = trial;
+                for &(u, t, _) in &cands {
+                    let mark = self.mark();
+                    if self.place(u, t, depth, &mut banned) {
                         placed = true;
                         break 'depth;
                     }
+                    self.undo_to(mark);
                 }
             }
             if !placed {
@@ -396,6 +448,7 @@ impl<'a> Moves<'a> {
             let excess = self.sums[t] - self.cap;
             // Candidates: (fixes the excess alone, size order, shared length, unit, target).
             let mut cands: Vec<(bool, i64, f64, usize, usize)> = Vec::new();
+            let mut nb: Vec<(usize, usize, f64)> = Vec::new();
             for &w in &self.grids[t] {
                 if w == keep || !connected_without(&self.grids[t], w, self.adj, &self.owner, t) {
                     continue;
@@ -404,7 +457,9 @@ impl<'a> Moves<'a> {
                 let fixes = h >= excess;
                 // The smallest unit that fixes the excess, else the largest that helps.
                 let size = if fixes { -i64::from(h) } else { i64::from(h) };
-                for (t2, len) in self.neighbours(w) {
+                nb.clear();
+                self.neighbours_into(w, &mut nb);
+                for &(_, t2, len) in &nb {
                     if !banned.contains(&t2) {
                         cands.push((fixes, size, len, w, t2));
                     }
@@ -430,12 +485,12 @@ impl<'a> Moves<'a> {
                 return false;
             }
             for &(_, _, _, w, t2) in cands.iter().take(6) {
-                let mut trial = self.clone();
-                if trial.place(w, t2, depth - 1, banned) {
-                    *self = trial;
+                let mark = self.mark();
+                if self.place(w, t2, depth - 1, banned) {
                     moved = true;
                     break;
                 }
+                self.undo_to(mark);
             }
             if !moved {
                 return false;
@@ -444,8 +499,16 @@ impl<'a> Moves<'a> {
         self.sums[t] <= self.cap
     }
 
-    fn all_connected(&self) -> bool {
-        self.grids.iter().enumerate().all(|(g, units)| {
+    /// Every grid that gained or lost a unit since `mark` is empty or connected.
+    fn connected_since(&self, mark: usize) -> bool {
+        let mut touched: Vec<usize> = self.log[mark..]
+            .iter()
+            .flat_map(|&(u, from, _)| [from, self.owner[u]])
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        touched.into_iter().all(|g| {
+            let units = &self.grids[g];
             units.is_empty()
                 || components(units, self.adj, self.households, &self.owner, g).len() == 1
         })
@@ -521,4 +584,62 @@ pub fn shed_excess(
         }
     }
     stuck
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(n: usize) -> Vec<Vec<Edge>> {
+        (0..n)
+            .map(|i| {
+                [i.checked_sub(1), (i + 1 < n).then_some(i + 1)]
+                    .into_iter()
+                    .flatten()
+                    .map(|to| Edge {
+                        to,
+                        weight: 1.0,
+                        length_m: 1.0,
+                        street: 1.0,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn undo_restores_the_exact_state() {
+        let adj = path(6);
+        let h = [50, 60, 70, 80, 90, 100];
+        let grids = vec![vec![0, 1, 2], vec![3, 4], vec![5]];
+        let mut m = Moves::new(grids.clone(), &adj, &h, 200);
+        let (owner, sums) = (m.owner.clone(), m.sums.clone());
+        let mark = m.mark();
+        m.shift(1, 2);
+        m.shift(3, 0);
+        m.shift(5, 1);
+        assert_ne!(m.grids, grids);
+        m.undo_to(mark);
+        assert_eq!(m.grids, grids, "unit order inside grids restored too");
+        assert_eq!(m.owner, owner);
+        assert_eq!(m.sums, sums);
+    }
+
+    #[test]
+    fn eliminate_empties_a_grid_through_a_chain_and_stops_at_the_known_minimum() {
+        // 100 | 100 100 | 100 on a path with cap 200: four grids of 100 can become two.
+        let adj = path(4);
+        let h = [100, 100, 100, 100];
+        let mut grids = vec![vec![0], vec![1], vec![2], vec![3]];
+        let removed = eliminate(&mut grids, &adj, &h, 200, CHAIN_DEPTH, 0);
+        assert_eq!(removed, 2);
+        assert_eq!(grids.len(), 2);
+        for g in &grids {
+            assert!(g.iter().map(|&u| h[u]).sum::<u32>() <= 200);
+        }
+        // A known minimum of 3 stops it one grid earlier.
+        let mut grids = vec![vec![0], vec![1], vec![2], vec![3]];
+        eliminate(&mut grids, &adj, &h, 200, CHAIN_DEPTH, 3);
+        assert_eq!(grids.len(), 3);
+    }
 }
