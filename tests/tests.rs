@@ -9,3 +9,4 @@ mod crs;
 mod generate;
 mod partition;
 mod real_data;
+mod tiles;

@@ -1,10 +1,13 @@
-//! Wangge rendering: static PNG maps of plans (grids coloured by fill, building footprints,
-//! address points) and bar charts of coverage shares, so every run can be looked at. Vector
-//! tiles and heat maps come with the tile-server and heat-map issues.
+//! Wangge rendering: Mapbox Vector Tiles of the workspace (basemap, communities, grids,
+//! facilities) with a strict validator, static PNG maps of plans and bar charts of coverage
+//! shares. Heat maps come with the heat-map issue.
 
 mod chart;
+pub mod mvt;
 mod png_map;
+mod source;
 mod text;
 
 pub use chart::bar_chart;
 pub use png_map::{MapLayer, MapStyle, render_png};
+pub use source::{BUFFER, EXTENT, LAYERS, LayerSpec, MAX_ZOOM, MIN_ZOOM, SourceError, TileSource};

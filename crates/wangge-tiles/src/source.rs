@@ -1,0 +1,468 @@
+//! The workspace as tile layers: features read once from the GeoPackage, projected to Web
+//! Mercator world coordinates and indexed by an R-tree per layer; a tile is cut from them on
+//! demand. People data leaves only as aggregates: communities and grids carry household
+//! totals, no layer carries an address point or any personal field.
+
+use crate::mvt::clip::W;
+use crate::mvt::{Clip, LayerBuilder, TileCoord, TileGeom, Value, encode_tile, world};
+use geo_types::{Geometry, LineString, MultiPolygon, Polygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree, RTreeObject};
+use wangge_io::Store;
+use wangge_io::gpkg::{GRIDS, GROUPS};
+
+/// Tile extent and buffer (pixels of the extent).
+pub const EXTENT: u32 = 4096;
+pub const BUFFER: u32 = 64;
+/// Deepest zoom with its own tiles; clients overzoom beyond.
+pub const MAX_ZOOM: u8 = 16;
+/// Shallowest zoom served.
+pub const MIN_ZOOM: u8 = 10;
+
+/// A layer's description for TileJSON `vector_layers`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerSpec {
+    pub id: &'static str,
+    pub description: &'static str,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    /// (field, "String" | "Number" | "Boolean")
+    pub fields: &'static [(&'static str, &'static str)],
+}
+
+/// Every layer, in drawing order.
+pub const LAYERS: &[LayerSpec] = &[
+    LayerSpec {
+        id: "communities",
+        description: "Communities (社区) with household totals",
+        minzoom: 10,
+        maxzoom: MAX_ZOOM,
+        fields: &[
+            ("code", "String"),
+            ("name", "String"),
+            ("households", "Number"),
+            ("grids", "Number"),
+        ],
+    },
+    LayerSpec {
+        id: "streets",
+        description: "Streets and paths by class (OpenStreetMap highway)",
+        minzoom: 10,
+        maxzoom: MAX_ZOOM,
+        fields: &[("class", "String"), ("name", "String")],
+    },
+    LayerSpec {
+        id: "buildings",
+        description: "Building footprints with storeys and height for 3D extrusion",
+        minzoom: 14,
+        maxzoom: MAX_ZOOM,
+        fields: &[
+            ("kind", "String"),
+            ("name", "String"),
+            ("levels", "Number"),
+            ("height_m", "Number"),
+        ],
+    },
+    LayerSpec {
+        id: "grids",
+        description: "Grids (网格) of the newest plan: households, fill of the cap, service workers",
+        minzoom: 12,
+        maxzoom: MAX_ZOOM,
+        fields: &[
+            ("code", "String"),
+            ("community", "String"),
+            ("households", "Number"),
+            ("fill_pct", "Number"),
+            ("workers", "Number"),
+            ("plan", "Number"),
+        ],
+    },
+    LayerSpec {
+        id: "resident_groups",
+        description: "Residents' groups (居民小组) of the newest plan",
+        minzoom: 15,
+        maxzoom: MAX_ZOOM,
+        fields: &[
+            ("code", "String"),
+            ("grid", "String"),
+            ("households", "Number"),
+        ],
+    },
+    LayerSpec {
+        id: "facilities",
+        description: "Service facilities by category, with names for labels",
+        minzoom: 13,
+        maxzoom: MAX_ZOOM,
+        fields: &[("category", "String"), ("name", "String")],
+    },
+];
+
+#[derive(Debug, Clone)]
+enum Shape {
+    Points(Vec<W>),
+    Lines(Vec<Vec<W>>),
+    Polygons(Vec<Vec<Vec<W>>>),
+}
+
+#[derive(Debug, Clone)]
+struct Feature {
+    id: u64,
+    minzoom: u8,
+    shape: Shape,
+    props: Vec<(&'static str, Value)>,
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+#[derive(Debug)]
+struct Layer {
+    spec: &'static LayerSpec,
+    features: Vec<Feature>,
+    index: RTree<Entry>,
+}
+
+/// What went wrong reading the workspace.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error(transparent)]
+    Store(#[from] wangge_io::Error),
+}
+
+/// Tile layers of one workspace.
+#[derive(Debug)]
+pub struct TileSource {
+    layers: Vec<Layer>,
+    /// lon/lat bounds [west, south, east, north] of every feature.
+    bounds: [f64; 4],
+    /// Newest plan id (0 when none): part of the ETag, so a new plan changes every tile's tag.
+    plan: i64,
+}
+
+fn ring(ls: &LineString<f64>) -> Vec<W> {
+    ls.0.iter().map(|c| world(c.x, c.y)).collect()
+}
+
+fn polygon(p: &Polygon<f64>) -> Vec<Vec<W>> {
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(ring)
+        .collect()
+}
+
+fn multipolygon(m: &MultiPolygon<f64>) -> Vec<Vec<Vec<W>>> {
+    m.0.iter().map(polygon).collect()
+}
+
+/// The zoom from which a street class shows.
+pub fn street_minzoom(highway: &str) -> u8 {
+    match highway.trim_end_matches("_link") {
+        "motorway" | "trunk" | "primary" | "secondary" => 10,
+        "tertiary" => 12,
+        "residential" | "unclassified" | "living_street" | "pedestrian" | "road" => 13,
+        _ => 14,
+    }
+}
+
+impl TileSource {
+    /// Reads every layer of the workspace (the newest plan for grids and groups).
+    pub fn from_store(store: &Store) -> Result<Self, SourceError> {
+        let data = store.load()?;
+        let plan = store.latest_plan()?;
+        let mut by_id: std::collections::BTreeMap<&'static str, Vec<Feature>> = Default::default();
+        let mut push = |layer: &'static str, f: Feature| by_id.entry(layer).or_default().push(f);
+
+        // Household totals per community come from the grids of the newest plan.
+        let mut grid_features = Vec::new();
+        let mut per_community: std::collections::HashMap<String, (u64, u32)> = Default::default();
+        if let Some(plan) = plan {
+            store.read_layer_where(&GRIDS, Some(plan), |g, _key, row| {
+                let code: String = row.get(4)?;
+                let community: String = row.get(5)?;
+                let households: u32 = row.get(6)?;
+                let workers: u32 = row.get(7)?;
+                let e = per_community.entry(community.clone()).or_default();
+                e.0 += u64::from(households);
+                e.1 += 1;
+                if let Geometry::Polygon(p) = g {
+                    grid_features.push((code, community, households, workers, p));
+                }
+                Ok(())
+            })?;
+        }
+        let cap = store
+            .plans()?
+            .into_iter()
+            .find(|p| Some(p.id) == plan)
+            .map_or(200, |p| p.cap);
+        for (i, (code, community, households, workers, p)) in grid_features.into_iter().enumerate()
+        {
+            push(
+                "grids",
+                Feature {
+                    id: i as u64 + 1,
+                    minzoom: 12,
+                    shape: Shape::Polygons(vec![polygon(&p)]),
+                    props: vec![
+                        ("code", code.into()),
+                        ("community", community.into()),
+                        ("households", households.into()),
+                        (
+                            "fill_pct",
+                            Value::Double(
+                                (f64::from(households) * 1000.0 / f64::from(cap.max(1))).round()
+                                    / 10.0,
+                            ),
+                        ),
+                        ("workers", workers.into()),
+                        ("plan", Value::Int(plan.unwrap_or(0))),
+                    ],
+                },
+            );
+        }
+        if let Some(plan) = plan
+            && store.has_table(GROUPS.name)?
+        {
+            let mut n = 0u64;
+            store.read_layer_where(&GROUPS, Some(plan), |g, _key, row| {
+                let code: String = row.get(4)?;
+                let grid: String = row.get(5)?;
+                let households: u32 = row.get(6)?;
+                if let Geometry::Polygon(p) = g {
+                    n += 1;
+                    push(
+                        "resident_groups",
+                        Feature {
+                            id: n,
+                            minzoom: 15,
+                            shape: Shape::Polygons(vec![polygon(&p)]),
+                            props: vec![
+                                ("code", code.into()),
+                                ("grid", grid.into()),
+                                ("households", households.into()),
+                            ],
+                        },
+                    );
+                }
+                Ok(())
+            })?;
+        }
+        // Without a plan, community totals come straight from the address points.
+        if plan.is_none() {
+            let idx = wangge_core::index::PolygonIndex::new(
+                wangge_core::index::frame_for(&data),
+                data.communities.iter().map(|c| &c.geometry),
+            );
+            for a in &data.address_points {
+                if let Some(c) = idx.first_containing(a.location) {
+                    per_community
+                        .entry(data.communities[c].key.clone())
+                        .or_default()
+                        .0 += u64::from(a.households);
+                }
+            }
+        }
+        for (i, c) in data.communities.iter().enumerate() {
+            let (households, grids) = per_community.get(&c.key).copied().unwrap_or_default();
+            push(
+                "communities",
+                Feature {
+                    id: i as u64 + 1,
+                    minzoom: 10,
+                    shape: Shape::Polygons(multipolygon(&c.geometry)),
+                    props: vec![
+                        ("code", c.key.clone().into()),
+                        ("name", c.name.clone().into()),
+                        ("households", Value::UInt(households)),
+                        ("grids", grids.into()),
+                    ],
+                },
+            );
+        }
+        for (i, s) in data.streets.iter().enumerate() {
+            let mut props: Vec<(&'static str, Value)> = vec![("class", s.highway.clone().into())];
+            if let Some(n) = &s.name {
+                props.push(("name", n.clone().into()));
+            }
+            push(
+                "streets",
+                Feature {
+                    id: i as u64 + 1,
+                    minzoom: street_minzoom(&s.highway),
+                    shape: Shape::Lines(vec![ring(&s.geometry)]),
+                    props,
+                },
+            );
+        }
+        for (i, b) in data.buildings.iter().enumerate() {
+            let mut props: Vec<(&'static str, Value)> = vec![
+                ("kind", b.kind.clone().into()),
+                ("levels", b.levels.into()),
+                ("height_m", Value::Double(f64::from(b.levels) * 3.0)),
+            ];
+            if let Some(n) = &b.name {
+                props.push(("name", n.clone().into()));
+            }
+            push(
+                "buildings",
+                Feature {
+                    id: i as u64 + 1,
+                    minzoom: 14,
+                    shape: Shape::Polygons(multipolygon(&b.geometry)),
+                    props,
+                },
+            );
+        }
+        for (i, f) in data.facilities.iter().enumerate() {
+            let mut props: Vec<(&'static str, Value)> =
+                vec![("category", f.category.as_str().to_string().into())];
+            if let Some(n) = &f.name {
+                props.push(("name", n.clone().into()));
+            }
+            push(
+                "facilities",
+                Feature {
+                    id: i as u64 + 1,
+                    minzoom: 13,
+                    shape: Shape::Points(vec![world(f.location.x(), f.location.y())]),
+                    props,
+                },
+            );
+        }
+        let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        let layers: Vec<Layer> = LAYERS
+            .iter()
+            .map(|spec| {
+                let features = by_id.remove(spec.id).unwrap_or_default();
+                let entries: Vec<Entry> = features
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, f)| {
+                        let b = bbox(&f.shape)?;
+                        Some(GeomWithData::new(
+                            Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]),
+                            i,
+                        ))
+                    })
+                    .collect();
+                for e in &entries {
+                    let env = e.geom().envelope();
+                    bounds = [
+                        bounds[0].min(env.lower()[0]),
+                        bounds[1].min(env.lower()[1]),
+                        bounds[2].max(env.upper()[0]),
+                        bounds[3].max(env.upper()[1]),
+                    ];
+                }
+                Layer {
+                    spec,
+                    features,
+                    index: RTree::bulk_load(entries),
+                }
+            })
+            .collect();
+        let bounds = if bounds[0] <= bounds[2] {
+            let sw = crate::mvt::tile::lon_lat([bounds[0], bounds[3]]);
+            let ne = crate::mvt::tile::lon_lat([bounds[2], bounds[1]]);
+            [sw[0], sw[1], ne[0], ne[1]]
+        } else {
+            [-180.0, -85.0, 180.0, 85.0]
+        };
+        Ok(Self {
+            layers,
+            bounds,
+            plan: plan.unwrap_or(0),
+        })
+    }
+
+    /// lon/lat bounds [west, south, east, north].
+    pub fn bounds(&self) -> [f64; 4] {
+        self.bounds
+    }
+
+    /// The newest plan's id (0 when there is none).
+    pub fn plan(&self) -> i64 {
+        self.plan
+    }
+
+    /// Layer names with features.
+    pub fn layer_names(&self) -> Vec<&'static str> {
+        self.layers
+            .iter()
+            .filter(|l| !l.features.is_empty())
+            .map(|l| l.spec.id)
+            .collect()
+    }
+
+    /// Encodes one tile of the chosen layers (all when `only` is empty); an empty tile has
+    /// no bytes.
+    pub fn tile(&self, coord: TileCoord, only: &[&str]) -> Vec<u8> {
+        let z = coord.z();
+        let clip = Clip {
+            extent: EXTENT,
+            buffer: BUFFER,
+            tolerance_px: if z >= MAX_ZOOM { 0.5 } else { 1.0 },
+        };
+        let t = coord.transform(EXTENT);
+        let wb = coord.world_bounds(EXTENT, BUFFER);
+        let env = AABB::from_corners([wb[0], wb[1]], [wb[2], wb[3]]);
+        let mut out = Vec::new();
+        for layer in &self.layers {
+            if (!only.is_empty() && !only.contains(&layer.spec.id))
+                || z < layer.spec.minzoom
+                || z > layer.spec.maxzoom
+            {
+                continue;
+            }
+            let mut hits: Vec<usize> = layer
+                .index
+                .locate_in_envelope_intersecting(&env)
+                .map(|e| e.data)
+                .collect();
+            hits.sort_unstable();
+            let mut b = LayerBuilder::new(layer.spec.id, EXTENT);
+            for i in hits {
+                let f = &layer.features[i];
+                if z < f.minzoom {
+                    continue;
+                }
+                let g: Option<TileGeom> = match &f.shape {
+                    Shape::Points(p) => clip.points(&t, p),
+                    Shape::Lines(l) => clip.lines(&t, l),
+                    Shape::Polygons(p) => clip.polygons(&t, p),
+                };
+                if let Some(g) = g {
+                    b.add(Some(f.id), &g, &f.props);
+                }
+            }
+            out.push(b);
+        }
+        encode_tile(&out)
+    }
+
+    /// Every tile address from `minzoom` to `maxzoom` that meets the data.
+    pub fn tiles(&self, minzoom: u8, maxzoom: u8) -> Vec<TileCoord> {
+        let w0 = world(self.bounds[0], self.bounds[3]);
+        let w1 = world(self.bounds[2], self.bounds[1]);
+        (minzoom..=maxzoom)
+            .flat_map(|z| TileCoord::covering(z, [w0[0], w0[1], w1[0], w1[1]]))
+            .collect()
+    }
+}
+
+fn bbox(s: &Shape) -> Option<[f64; 4]> {
+    let pts: Box<dyn Iterator<Item = &W>> = match s {
+        Shape::Points(p) => Box::new(p.iter()),
+        Shape::Lines(l) => Box::new(l.iter().flatten()),
+        Shape::Polygons(p) => Box::new(p.iter().filter_map(|r| r.first()).flatten()),
+    };
+    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in pts {
+        b = [
+            b[0].min(p[0]),
+            b[1].min(p[1]),
+            b[2].max(p[0]),
+            b[3].max(p[1]),
+        ];
+    }
+    (b[0] <= b[2] && b.iter().all(|v| v.is_finite())).then_some(b)
+}

@@ -1,0 +1,181 @@
+//! Vector tiles of real workspaces: every tile from z10 to z16 passes the strict validator,
+//! stays under 500 KB, carries no personal field, and polygons cut at tile edges leave no
+//! gaps (the pieces of each community add up to its whole area).
+
+use crate::util::{import, shared, workspace};
+use geo::{Area, BooleanOps};
+use geo_types::{Coord, LineString, MultiPolygon, Polygon, Rect};
+use wangge_core::NoProgress;
+use wangge_core::partition::{Partitioner, partition_all};
+use wangge_io::{ImportOptions, Store};
+use wangge_tiles::TileSource;
+use wangge_tiles::mvt::{Rules, TileCoord, validate, world};
+
+fn imported(rel: &str, plan: bool) -> (tempfile::TempDir, Store) {
+    let (dir, mut store) = workspace();
+    import(&mut store, &[shared(rel)], &ImportOptions::default()).expect("import");
+    if plan {
+        let data = store.load().expect("load");
+        let p = partition_all(&Partitioner::new(200).expect("cap"), &data, &NoProgress);
+        store
+            .write_plan(&p, "partition", 200, 1, None)
+            .expect("plan");
+    }
+    (dir, store)
+}
+
+/// Validates every tile z10-z16; returns (tiles with data, features per layer).
+fn check_every_tile(src: &TileSource) -> (usize, std::collections::BTreeMap<String, usize>) {
+    let mut per_layer = std::collections::BTreeMap::new();
+    let mut with_data = 0;
+    let rules = Rules {
+        buffer: Some(wangge_tiles::BUFFER),
+    };
+    for t in src.tiles(10, 16) {
+        let bytes = src.tile(t, &[]);
+        assert!(
+            bytes.len() < 500 * 1024,
+            "tile {t} has {} bytes",
+            bytes.len()
+        );
+        let decoded = validate(&bytes, &rules).unwrap_or_else(|p| panic!("tile {t}: {p:?}"));
+        if !decoded.layers.is_empty() {
+            with_data += 1;
+        }
+        for l in &decoded.layers {
+            *per_layer.entry(l.name.clone()).or_insert(0) += l.features.len();
+            for f in &l.features {
+                for (k, _) in &f.props {
+                    assert!(
+                        !["phone", "id_number", "resident", "address_key"].contains(&k.as_str()),
+                        "tile {t} layer {} carries {k}",
+                        l.name
+                    );
+                }
+            }
+            if l.name == "buildings" || l.name == "facilities" || l.name == "streets" {
+                assert!(
+                    f_has_no_households(l),
+                    "tile {t}: {} carries households",
+                    l.name
+                );
+            }
+        }
+    }
+    (with_data, per_layer)
+}
+
+fn f_has_no_households(l: &wangge_tiles::mvt::validate::DecodedLayer) -> bool {
+    l.features.iter().all(|f| f.prop("households").is_none())
+}
+
+/// Sum over the tiles of zoom z of each community's area inside the tile proper, in world
+/// units², against the area of its polygon.
+fn assert_no_gaps(store: &Store, src: &TileSource, z: u8) {
+    let data = store.load().expect("load");
+    let e = f64::from(wangge_tiles::EXTENT);
+    let tile_sq = Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: e, y: e }).to_polygon();
+    let mut from_tiles: std::collections::HashMap<String, f64> = Default::default();
+    let scale = f64::from(1u32 << z) * e;
+    for t in src.tiles(z, z) {
+        let d = validate(&src.tile(t, &["communities"]), &Rules::default()).expect("valid");
+        for l in &d.layers {
+            for f in &l.features {
+                let Some(wangge_tiles::mvt::Value::String(code)) = f.prop("code") else {
+                    panic!("community without code")
+                };
+                // Rings: exterior (positive) then holes; a positive ring starts a polygon.
+                let mut polys: Vec<Polygon<f64>> = Vec::new();
+                for ring in &f.parts {
+                    let ls = LineString(
+                        ring.iter()
+                            .map(|p| Coord {
+                                x: f64::from(p[0]),
+                                y: f64::from(p[1]),
+                            })
+                            .collect(),
+                    );
+                    if wangge_tiles::mvt::geometry::ring_area2(ring) > 0 {
+                        polys.push(Polygon::new(ls, vec![]));
+                    } else if let Some(last) = polys.last_mut() {
+                        last.interiors_push(ls);
+                    }
+                }
+                let inside = MultiPolygon(polys).intersection(&MultiPolygon(vec![tile_sq.clone()]));
+                *from_tiles.entry(code.clone()).or_default() +=
+                    inside.unsigned_area() / (scale * scale);
+            }
+        }
+        let _ = t;
+    }
+    let mut checked = 0;
+    for c in &data.communities {
+        let whole: f64 = c
+            .geometry
+            .0
+            .iter()
+            .map(|p| {
+                let proj = |ls: &LineString<f64>| {
+                    LineString(
+                        ls.0.iter()
+                            .map(|q| {
+                                let w = world(q.x, q.y);
+                                Coord { x: w[0], y: w[1] }
+                            })
+                            .collect(),
+                    )
+                };
+                Polygon::new(proj(p.exterior()), p.interiors().iter().map(proj).collect())
+                    .unsigned_area()
+            })
+            .sum();
+        let got = from_tiles.get(&c.key).copied().unwrap_or(0.0);
+        // Snapping to the integer grid moves edges by half a pixel at most.
+        let rel = (got - whole).abs() / whole;
+        assert!(
+            rel < 0.005,
+            "community {} z{z}: tiles {got:e} vs polygon {whole:e} ({rel:.4})",
+            c.key
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+#[test]
+fn nanjing_tiles_are_strictly_valid_and_seamless() {
+    let (_dir, store) = imported("osm/nanjing-xuanwu.osm", true);
+    let src = TileSource::from_store(&store).expect("source");
+    let (with_data, per_layer) = check_every_tile(&src);
+    assert!(with_data > 50, "{with_data}");
+    eprintln!("nanjing: {with_data} tiles with data, features {per_layer:?}");
+    for layer in ["communities", "grids", "streets", "buildings", "facilities"] {
+        assert!(
+            per_layer.get(layer).copied().unwrap_or(0) > 0,
+            "{layer}: {per_layer:?}"
+        );
+    }
+    assert_no_gaps(&store, &src, 15);
+    // A tile over Xuanwu holds the grids layer with aggregates only.
+    let t = TileCoord::new(14, 13598, 6650).expect("tile");
+    let d = validate(&src.tile(t, &["grids"]), &Rules::default()).expect("valid");
+    if let Some(l) = d.layers.first() {
+        for f in &l.features {
+            assert!(f.prop("households").is_some() && f.prop("code").is_some());
+        }
+    }
+}
+
+#[test]
+fn monaco_tiles_are_strictly_valid_and_seamless() {
+    let (_dir, store) = imported("osm/monaco.osm.pbf", false);
+    let src = TileSource::from_store(&store).expect("source");
+    let (with_data, per_layer) = check_every_tile(&src);
+    assert!(with_data > 20, "{with_data}");
+    eprintln!("monaco: {with_data} tiles with data, features {per_layer:?}");
+    assert!(
+        per_layer.get("buildings").copied().unwrap_or(0) > 1000,
+        "{per_layer:?}"
+    );
+    assert_no_gaps(&store, &src, 16);
+}
