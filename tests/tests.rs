@@ -9,4 +9,5 @@ mod crs;
 mod generate;
 mod partition;
 mod real_data;
+mod server;
 mod tiles;

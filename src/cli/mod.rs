@@ -8,6 +8,7 @@ mod info;
 mod partition;
 mod plan;
 mod progress;
+mod serve;
 mod siting;
 mod walk;
 
@@ -42,6 +43,11 @@ enum Command {
     WhatIf(siting::WhatIfArgs),
     /// Households not within reach of a category or life circle, clustered into gap areas.
     Gaps(gaps::Args),
+    /// Serve vector tiles, TileJSON and a MapLibre style of a workspace over HTTP.
+    Serve(serve::ServeArgs),
+    /// Vector tiles: export a PMTiles archive.
+    #[command(subcommand)]
+    Tiles(serve::TilesCommand),
     /// Plan versions: list them, compare two.
     #[command(subcommand)]
     Plan(plan::Command),
@@ -87,6 +93,8 @@ pub fn run() -> anyhow::Result<()> {
         Command::WhatIf(a) => siting::run_what_if(&a),
         Command::Gaps(a) => gaps::run(&a),
         Command::Plan(c) => plan::run(&c),
+        Command::Serve(a) => serve::run_serve(&a),
+        Command::Tiles(c) => serve::run_tiles(&c),
         Command::Export(a) => {
             let start = std::time::Instant::now();
             let store = wangge_io::Store::open(&a.workspace)?;

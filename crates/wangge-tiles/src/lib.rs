@@ -2,12 +2,14 @@
 //! facilities) with a strict validator, static PNG maps of plans and bar charts of coverage
 //! shares. Heat maps come with the heat-map issue.
 
+mod archive;
 mod chart;
 pub mod mvt;
 mod png_map;
 mod source;
 mod text;
 
+pub use archive::{ExportError, ExportSummary, export_pmtiles};
 pub use chart::bar_chart;
 pub use png_map::{MapLayer, MapStyle, render_png};
 pub use source::{BUFFER, EXTENT, LAYERS, LayerSpec, MAX_ZOOM, MIN_ZOOM, SourceError, TileSource};

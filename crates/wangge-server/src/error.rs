@@ -1,0 +1,30 @@
+//! One error type for every handler: 4xx carry a message a user can act on, 5xx are
+//! generic to the client and logged once.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A path or parameter the server cannot serve.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Anything else; the detail stays in the server log.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m).into_response(),
+            AppError::NotFound(m) => (StatusCode::NOT_FOUND, m).into_response(),
+            AppError::Internal(m) => {
+                eprintln!("wangge serve: {m}");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            }
+        }
+    }
+}

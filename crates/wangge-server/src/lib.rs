@@ -1,0 +1,15 @@
+//! The Wangge tile server: vector tiles of a workspace over XYZ and OGC API Tiles paths,
+//! TileJSON 3.0, a MapLibre style with no external URL, and an OpenAPI document. Tiles are
+//! encoded off the async threads, gzipped, tagged (ETag) and cached in memory; the cache is
+//! dropped when the workspace gets a new plan.
+
+mod cache;
+mod error;
+mod routes;
+mod serve;
+mod state;
+
+pub use error::AppError;
+pub use routes::router;
+pub use serve::serve;
+pub use state::AppState;

@@ -1,0 +1,56 @@
+//! The routes, one file per resource.
+
+mod api;
+mod style;
+mod tilejson;
+mod tiles;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::get;
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(api::landing))
+        .route("/api", get(api::openapi))
+        .route("/style.json", get(style::style))
+        .route("/tiles/{layers_json}", get(tilejson::tilejson))
+        .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::xyz))
+        .route(
+            "/collections/{layers}/tiles/WebMercatorQuad/{z}/{row}/{col}",
+            get(tiles::ogc),
+        )
+        .with_state(state)
+}
+
+/// `http://host` of the request (for absolute URLs in TileJSON and the style).
+fn base_url(headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+/// The layer ids named by a path segment: `all` or a comma-separated list.
+fn parse_layers(s: &str) -> Result<Vec<&'static str>, crate::AppError> {
+    let known: Vec<&'static str> = wangge_tiles::LAYERS.iter().map(|l| l.id).collect();
+    if s == "all" {
+        return Ok(known);
+    }
+    s.split(',')
+        .map(|name| {
+            known.iter().copied().find(|k| *k == name).ok_or_else(|| {
+                crate::AppError::NotFound(format!(
+                    "no layer {name:?}; layers: all, {}",
+                    known.join(", ")
+                ))
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,94 @@
+//! `wangge serve`: the tile server over a workspace, and `wangge tiles export`: a PMTiles
+//! archive of it.
+
+use super::progress::Bar;
+use anyhow::{Context, bail};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The workspace (.gpkg).
+    pub workspace: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Encode every request anew (for measuring; the cache is on by default).
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
+    let state = wangge_server::AppState::open(a.workspace.clone(), !a.no_cache)
+        .with_context(|| format!("opening {}", a.workspace.display()))?;
+    let layers = state.source().layer_names();
+    println!(
+        "serving {} on http://{}/ (layers: {}; style /style.json, TileJSON /tiles/all.json, OpenAPI /api)",
+        a.workspace.display(),
+        a.bind,
+        layers.join(", ")
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(wangge_server::serve(a.bind, state))
+        .with_context(|| format!("serving on {}", a.bind))
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TilesCommand {
+    /// Write a PMTiles v3 archive of the workspace's tiles.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The workspace (.gpkg).
+    pub workspace: PathBuf,
+    /// Output archive (.pmtiles).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Layers, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub layers: Vec<String>,
+    #[arg(long, default_value_t = wangge_tiles::MIN_ZOOM)]
+    pub minzoom: u8,
+    #[arg(long, default_value_t = wangge_tiles::MAX_ZOOM)]
+    pub maxzoom: u8,
+}
+
+pub fn run_tiles(c: &TilesCommand) -> anyhow::Result<()> {
+    let TilesCommand::Export(a) = c;
+    let known: Vec<&str> = wangge_tiles::LAYERS.iter().map(|l| l.id).collect();
+    let mut layers: Vec<&str> = Vec::new();
+    for l in &a.layers {
+        match known.iter().find(|k| **k == l) {
+            Some(k) => layers.push(k),
+            None => bail!("no layer {l:?}; layers: {}", known.join(", ")),
+        }
+    }
+    let start = std::time::Instant::now();
+    let store = wangge_io::Store::open(&a.workspace)?;
+    let source = wangge_tiles::TileSource::from_store(&store)?;
+    let s = wangge_tiles::export_pmtiles(
+        &source,
+        &a.output,
+        &layers,
+        a.minzoom,
+        a.maxzoom,
+        &Bar::default(),
+    )?;
+    println!(
+        "wrote {}: {} tiles (z{}-{}), {} empty skipped, {:.1} MB, largest tile {:.0} KB, {:.1} s",
+        a.output.display(),
+        s.tiles,
+        a.minzoom,
+        a.maxzoom,
+        s.empty,
+        s.bytes as f64 / 1e6,
+        s.largest_tile as f64 / 1024.0,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! The tile server in-process (router + oneshot): tiles, gzip, ETag and 304, errors, TileJSON,
+//! a style with no external URL, OpenAPI, and the cache dropped when a new plan lands. And
+//! `wangge tiles export`, read back by the independent Python `pmtiles` reader.
+
+use crate::util::wangge;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use std::io::Read;
+use tower::ServiceExt;
+use wangge_server::{AppState, router};
+use wangge_tiles::mvt::{Rules, validate};
+
+fn demo(d: &std::path::Path, partition: bool) -> std::path::PathBuf {
+    let (ok, out) = wangge(
+        &[
+            "generate",
+            "--households",
+            "6000",
+            "--seed",
+            "3",
+            "--workspace",
+            "w.gpkg",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    if partition {
+        let (ok, out) = wangge(&["partition", "w.gpkg", "--threads", "1"], d);
+        assert!(ok, "{out}");
+    }
+    d.join("w.gpkg")
+}
+
+async fn get(
+    state: &AppState,
+    uri: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut req = Request::builder()
+        .uri(uri)
+        .header(header::HOST, "127.0.0.1:9999");
+    for (k, v) in headers {
+        req = req.header(k, *v);
+    }
+    let resp = router(state.clone())
+        .oneshot(req.body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let status = resp.status();
+    let h = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    (status, h, body)
+}
+
+#[tokio::test]
+async fn tiles_tilejson_style_and_cache() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo(dir.path(), true);
+    let state = AppState::open(ws.clone(), true).expect("state");
+    let src = state.source();
+    let t = src
+        .tiles(14, 14)
+        .into_iter()
+        .find(|t| !src.tile(*t, &["grids"]).is_empty())
+        .expect("a tile with grids");
+    let uri = format!("/tiles/all/{}/{}/{}.mvt", t.z(), t.x(), t.y());
+
+    let (s, h, body) = get(&state, &uri, &[(header::ACCEPT_ENCODING, "gzip, br")]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(
+        h[header::CONTENT_TYPE],
+        "application/vnd.mapbox-vector-tile"
+    );
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut raw)
+        .expect("gzip");
+    let tile = validate(
+        &raw,
+        &Rules {
+            buffer: Some(wangge_tiles::BUFFER),
+        },
+    )
+    .expect("strictly valid");
+    assert!(tile.layers.iter().any(|l| l.name == "grids"));
+    let etag = h[header::ETAG].to_str().expect("etag").to_string();
+    assert_eq!(state.cache.len(), 1);
+
+    // Without gzip the same tile comes plain; with the ETag, 304.
+    let (s, h, plain) = get(&state, &uri, &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(plain, raw);
+    let (s, _, body) = get(&state, &uri, &[(header::IF_NONE_MATCH, &etag)]).await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    // The OGC API Tiles path gives the same tile (row before column).
+    let ogc = format!(
+        "/collections/all/tiles/WebMercatorQuad/{}/{}/{}",
+        t.z(),
+        t.y(),
+        t.x()
+    );
+    let (s, _, o) = get(&state, &ogc, &[]).await;
+    assert_eq!((s, o), (StatusCode::OK, raw.clone()));
+
+    // Errors a user can act on.
+    let (s, _, m) = get(&state, "/tiles/nope/14/1/1.mvt", &[]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&m).contains("grids"));
+    let (s, _, _) = get(&state, "/tiles/all/3/9/0.mvt", &[]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, _) = get(&state, "/tiles/all/14/0/0.mvt", &[]).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "an empty tile");
+
+    // TileJSON 3.0 with vector_layers; the style points at this host only.
+    let (s, _, j) = get(&state, "/tiles/all.json", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let tj: serde_json::Value = serde_json::from_slice(&j).expect("json");
+    assert_eq!(tj["tilejson"], "3.0.0");
+    let ids: Vec<&str> = tj["vector_layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"grids") && ids.contains(&"buildings"),
+        "{ids:?}"
+    );
+    assert!(
+        tj["tiles"][0]
+            .as_str()
+            .expect("url")
+            .starts_with("http://127.0.0.1:9999/tiles/all/")
+    );
+    let (_, _, st) = get(&state, "/style.json", &[]).await;
+    let text = String::from_utf8(st).expect("utf8");
+    for url in text.split('"').filter(|s| s.contains("://")) {
+        assert!(
+            url.starts_with("http://127.0.0.1:9999/"),
+            "external URL in the style: {url}"
+        );
+    }
+    let style: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert!(style.get("glyphs").is_none() && style["version"] == 8);
+    let (s, _, api) = get(&state, "/api", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let api: serde_json::Value = serde_json::from_slice(&api).expect("json");
+    assert!(api["paths"]["/tiles/{layers}/{z}/{x}/{y}.mvt"].is_object());
+
+    // A new plan: the state notices, drops the cache, and the tile's ETag changes.
+    assert!(!state.refresh().expect("refresh"), "nothing changed yet");
+    let (ok, out) = wangge(
+        &["partition", "w.gpkg", "--threads", "1", "--cap", "150"],
+        dir.path(),
+    );
+    assert!(ok, "{out}");
+    assert!(state.refresh().expect("refresh"));
+    assert_eq!(state.cache.len(), 0);
+    let (_, h2, _) = get(&state, &uri, &[]).await;
+    assert_ne!(h2[header::ETAG].to_str().expect("etag"), etag);
+}
+
+#[test]
+fn pmtiles_export_reads_back_with_the_python_reader() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    demo(d, true);
+    let (ok, out) = wangge(&["tiles", "export", "w.gpkg", "-o", "w.pmtiles"], d);
+    assert!(ok, "{out}");
+    assert!(out.contains("tiles (z10-16)"), "{out}");
+    let (ok, out) = wangge(
+        &[
+            "tiles",
+            "export",
+            "w.gpkg",
+            "-o",
+            "x.pmtiles",
+            "--layers",
+            "nope",
+        ],
+        d,
+    );
+    assert!(!ok && out.contains("no layer \"nope\""), "{out}");
+    let script = crate::util::project("tests/scripts/pmtiles_read.py");
+    let o = std::process::Command::new("python3")
+        .arg(script)
+        .arg(d.join("w.pmtiles"))
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{text}");
+    // The reader found tiles at every zoom, each a gzipped tile our validator accepts.
+    let v: serde_json::Value =
+        serde_json::from_str(text.lines().last().unwrap_or("")).expect("json");
+    assert_eq!(v["spec_version"], 3);
+    assert_eq!(v["tile_type"], 1, "MVT");
+    assert!(v["tiles"].as_u64().unwrap_or(0) > 10, "{v}");
+    let sample = std::fs::read(d.join("w.pmtiles.sample.mvt")).expect("sample tile");
+    validate(
+        &sample,
+        &Rules {
+            buffer: Some(wangge_tiles::BUFFER),
+        },
+    )
+    .expect("valid sample");
+}
