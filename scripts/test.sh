@@ -8,6 +8,9 @@ scripts/install-deps.sh
 # scipy for the walking-distance cross-check (tests/scripts/walk_crosscheck_scipy.py).
 python3 -c "import scipy" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore scipy
 python3 -c "import pmtiles" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "pmtiles==3.*"
+# The public MVT fixtures (tests/tiles.rs): npm package, pinned, into target/.
+[ -d target/npm-fixtures/node_modules/@mapbox/mvt-fixtures ] ||
+  npm install --prefix target/npm-fixtures --no-save --no-audit --no-fund --loglevel=error @mapbox/mvt-fixtures@4.0.0
 # PostgreSQL with pgRouting for the other cross-check: a local cluster, started.
 if [ -z "$(pg_lsclusters -h)" ]; then pg_createcluster 15 main; fi
 pg_lsclusters -h | while read -r ver name _port status _rest; do

@@ -3,6 +3,7 @@
 //! shares. Heat maps come with the heat-map issue.
 
 mod archive;
+mod archive_read;
 mod chart;
 pub mod mvt;
 mod png_map;
@@ -10,6 +11,7 @@ mod source;
 mod text;
 
 pub use archive::{ExportError, ExportSummary, export_pmtiles};
+pub use archive_read::{ArchiveError, ArchiveInfo, PmTilesArchive};
 pub use chart::bar_chart;
 pub use png_map::{MapLayer, MapStyle, render_png};
 pub use source::{BUFFER, EXTENT, LAYERS, LayerSpec, MAX_ZOOM, MIN_ZOOM, SourceError, TileSource};
