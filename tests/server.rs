@@ -64,7 +64,7 @@ async fn tiles_tilejson_style_and_cache() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo(dir.path(), true);
     let state = AppState::open(ws.clone(), true).expect("state");
-    let src = state.source();
+    let src = state.source().expect("a workspace");
     let t = src
         .tiles(14, 14)
         .into_iter()
@@ -213,4 +213,53 @@ fn pmtiles_export_reads_back_with_the_python_reader() {
         },
     )
     .expect("valid sample");
+}
+
+#[tokio::test]
+async fn a_pmtiles_archive_is_served_as_it_was_exported() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo(d, true);
+    let (ok, out) = wangge(&["tiles", "export", "w.gpkg", "-o", "w.pmtiles"], d);
+    assert!(ok, "{out}");
+    let live = AppState::open(ws, true).expect("workspace");
+    let archive = AppState::open(d.join("w.pmtiles"), true).expect("archive");
+    assert!(archive.source().is_none() && archive.archive().is_some());
+    let src = live.source().expect("source");
+    let mut compared = 0;
+    for t in src.tiles(12, 16) {
+        let uri = format!("/tiles/all/{}/{}/{}.mvt", t.z(), t.x(), t.y());
+        let (s1, _, a) = get(&live, &uri, &[]).await;
+        let (s2, h, b) = get(&archive, &uri, &[]).await;
+        assert_eq!(s1, s2, "{uri}");
+        assert_eq!(
+            a, b,
+            "{uri}: the archive holds the tile the workspace encodes"
+        );
+        if s2 == StatusCode::OK {
+            let etag = h[header::ETAG].to_str().expect("etag").to_string();
+            let (s3, _, _) = get(&archive, &uri, &[(header::IF_NONE_MATCH, &etag)]).await;
+            assert_eq!(s3, StatusCode::NOT_MODIFIED);
+            let (_, hz, gz) = get(&archive, &uri, &[(header::ACCEPT_ENCODING, "gzip")]).await;
+            assert_eq!(hz[header::CONTENT_ENCODING], "gzip");
+            let mut raw = Vec::new();
+            flate2::read::GzDecoder::new(&gz[..])
+                .read_to_end(&mut raw)
+                .expect("gzip");
+            assert_eq!(raw, b);
+            compared += 1;
+        }
+    }
+    assert!(compared > 5, "{compared}");
+    let (s, _, _) = get(&archive, "/tiles/grids/14/0/0.mvt", &[]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, _, j) = get(&archive, "/tiles/all.json", &[]).await;
+    let tj: serde_json::Value = serde_json::from_slice(&j).expect("json");
+    assert_eq!(tj["maxzoom"], 16);
+    assert!(
+        tj["vector_layers"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|l| l["id"] == "grids")),
+        "{tj}"
+    );
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// The workspace (.gpkg).
+    /// The workspace (.gpkg), or a PMTiles archive (.pmtiles) from `wangge tiles export`.
     pub workspace: PathBuf,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -21,7 +21,10 @@ pub struct ServeArgs {
 pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
     let state = wangge_server::AppState::open(a.workspace.clone(), !a.no_cache)
         .with_context(|| format!("opening {}", a.workspace.display()))?;
-    let layers = state.source().layer_names();
+    let layers = match state.source() {
+        Some(s) => s.layer_names(),
+        None => vec!["all (archive)"],
+    };
     println!(
         "serving {} on http://{}/ (layers: {}; style /style.json, TileJSON /tiles/all.json, OpenAPI /api)",
         a.workspace.display(),

@@ -1,53 +1,108 @@
-//! Shared server state: the workspace's tile source (swapped when a new plan lands) and the
-//! tile cache.
+//! Shared server state: what the tiles come from (a workspace, encoded on demand and swapped
+//! when a new plan lands, or a PMTiles archive held in memory) and the tile cache.
 
+use crate::AppError;
 use crate::cache::TileCache;
-use std::path::PathBuf;
+use axum::body::Bytes;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use wangge_tiles::TileSource;
+use wangge_tiles::{PmTilesArchive, TileSource};
+
+/// A PMTiles archive: its bytes (sliced per tile, no copy) and index.
+pub struct Archive {
+    pub bytes: Bytes,
+    pub index: PmTilesArchive,
+    /// Part of every ETag: the archive's length and modification time.
+    pub tag: String,
+}
+
+enum Backend {
+    Workspace(RwLock<Arc<TileSource>>),
+    Archive(Archive),
+}
 
 #[derive(Clone)]
 pub struct AppState {
-    pub workspace: PathBuf,
-    source: Arc<RwLock<Arc<TileSource>>>,
+    pub path: PathBuf,
+    backend: Arc<Backend>,
     pub cache: Arc<TileCache>,
-    /// Whether tiles are cached (off for measuring dynamic encoding).
+    /// Whether workspace tiles are cached (off for measuring dynamic encoding).
     pub caching: bool,
 }
 
 impl AppState {
-    /// Reads the workspace.
-    pub fn open(workspace: PathBuf, caching: bool) -> Result<Self, crate::AppError> {
-        let source = load(&workspace)?;
+    /// Opens a workspace (.gpkg) or a PMTiles archive (.pmtiles).
+    pub fn open(path: PathBuf, caching: bool) -> Result<Self, AppError> {
+        let backend = if path.extension().is_some_and(|e| e == "pmtiles") {
+            let (index, bytes) =
+                PmTilesArchive::open(&path).map_err(|e| AppError::Internal(e.to_string()))?;
+            let meta = std::fs::metadata(&path).map_err(|e| AppError::Internal(e.to_string()))?;
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_secs());
+            Backend::Archive(Archive {
+                bytes: Bytes::from(bytes),
+                index,
+                tag: format!("a{:x}{mtime:x}", meta.len()),
+            })
+        } else {
+            Backend::Workspace(RwLock::new(Arc::new(load(&path)?)))
+        };
         Ok(Self {
-            workspace,
-            source: Arc::new(RwLock::new(Arc::new(source))),
+            path,
+            backend: Arc::new(backend),
             cache: Arc::new(TileCache::new(256 << 20)),
             caching,
         })
     }
 
-    pub fn source(&self) -> Arc<TileSource> {
-        match self.source.read() {
-            Ok(s) => s.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+    /// The workspace's tile source (`None` when serving an archive).
+    pub fn source(&self) -> Option<Arc<TileSource>> {
+        match &*self.backend {
+            Backend::Workspace(s) => Some(match s.read() {
+                Ok(s) => s.clone(),
+                Err(poisoned) => poisoned.into_inner().clone(),
+            }),
+            Backend::Archive(_) => None,
         }
     }
 
-    /// Re-reads the workspace when its newest plan changed; drops the cache then. Returns
-    /// whether it did.
-    pub fn refresh(&self) -> Result<bool, crate::AppError> {
-        let store = wangge_io::Store::open(&self.workspace)
-            .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+    /// The archive being served, if any.
+    pub fn archive(&self) -> Option<&Archive> {
+        match &*self.backend {
+            Backend::Archive(a) => Some(a),
+            Backend::Workspace(_) => None,
+        }
+    }
+
+    /// [west, south, east, north] of the data.
+    pub fn bounds(&self) -> [f64; 4] {
+        match (&*self.backend, self.source()) {
+            (Backend::Archive(a), _) => a.index.info.bounds,
+            (_, Some(s)) => s.bounds(),
+            _ => [-180.0, -85.0, 180.0, 85.0],
+        }
+    }
+
+    /// Re-reads a workspace when its newest plan changed and drops the cache then; returns
+    /// whether it did (an archive never changes under the server).
+    pub fn refresh(&self) -> Result<bool, AppError> {
+        let Backend::Workspace(lock) = &*self.backend else {
+            return Ok(false);
+        };
+        let store =
+            wangge_io::Store::open(&self.path).map_err(|e| AppError::Internal(e.to_string()))?;
         let plan = store
             .latest_plan()
-            .map_err(|e| crate::AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.to_string()))?
             .unwrap_or(0);
-        if plan == self.source().plan() {
+        if self.source().is_some_and(|s| s.plan() == plan) {
             return Ok(false);
         }
-        let fresh = load(&self.workspace)?;
-        if let Ok(mut s) = self.source.write() {
+        let fresh = load(&self.path)?;
+        if let Ok(mut s) = lock.write() {
             *s = Arc::new(fresh);
         }
         self.cache.clear();
@@ -55,8 +110,8 @@ impl AppState {
     }
 }
 
-fn load(workspace: &PathBuf) -> Result<TileSource, crate::AppError> {
+fn load(workspace: &Path) -> Result<TileSource, AppError> {
     let store = wangge_io::Store::open(workspace)
-        .map_err(|e| crate::AppError::Internal(format!("{}: {e}", workspace.display())))?;
-    TileSource::from_store(&store).map_err(|e| crate::AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::Internal(format!("{}: {e}", workspace.display())))?;
+    TileSource::from_store(&store).map_err(|e| AppError::Internal(e.to_string()))
 }

@@ -30,11 +30,10 @@ pub struct ArchiveError {
     pub message: String,
 }
 
-/// An archive in memory.
+/// The index of an archive held in memory: where each tile's bytes lie in the file.
 #[derive(Debug)]
 pub struct PmTilesArchive {
-    bytes: Vec<u8>,
-    /// tile id → (start, end) in `bytes`.
+    /// tile id → (start, end) in the file's bytes.
     tiles: HashMap<u64, (usize, usize)>,
     pub info: ArchiveInfo,
 }
@@ -60,12 +59,22 @@ impl Cursor<'_> {
 }
 
 impl PmTilesArchive {
-    pub fn open(path: &Path) -> Result<Self, ArchiveError> {
+    /// Reads a file: its bytes and their index.
+    pub fn open(path: &Path) -> Result<(Self, Vec<u8>), ArchiveError> {
+        let bytes = std::fs::read(path).map_err(|e| ArchiveError {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let a = Self::index(&bytes, path)?;
+        Ok((a, bytes))
+    }
+
+    /// Indexes an archive's bytes (`path` names it in errors).
+    pub fn index(bytes: &[u8], path: &Path) -> Result<Self, ArchiveError> {
         let fail = |m: String| ArchiveError {
             path: path.display().to_string(),
             message: m,
         };
-        let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
         if bytes.len() < 127 || &bytes[0..7] != b"PMTiles" {
             return Err(fail("not a PMTiles archive (no PMTiles magic)".into()));
         }
@@ -189,13 +198,14 @@ impl PmTilesArchive {
                 }
             }
         }
-        Ok(Self { bytes, tiles, info })
+        Ok(Self { tiles, info })
     }
 
-    /// The stored bytes of a tile (compressed as `info.tile_compression` says).
-    pub fn get(&self, z: u8, x: u32, y: u32) -> Option<&[u8]> {
+    /// Where a tile's stored bytes (compressed as `info.tile_compression` says) lie in the
+    /// file: (start, end).
+    pub fn range(&self, z: u8, x: u32, y: u32) -> Option<(usize, usize)> {
         let id = pmtiles::TileId::from(pmtiles::TileCoord::new(z, x, y).ok()?).value();
-        self.tiles.get(&id).map(|&(s, e)| &self.bytes[s..e])
+        self.tiles.get(&id).copied()
     }
 
     /// Number of addressed tiles.

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let base = base_url(&headers);
-    let b = s.source().bounds();
+    let b = s.bounds();
     Json(json!({
         "version": 8,
         "name": "wangge",

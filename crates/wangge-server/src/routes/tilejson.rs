@@ -21,33 +21,50 @@ pub async fn tilejson(
 
 /// The TileJSON document of some layers.
 pub fn document(s: &AppState, layers: &str, names: &[&str], base: &str) -> Value {
-    let src = s.source();
-    let b = src.bounds();
-    let vector_layers: Vec<Value> = wangge_tiles::LAYERS
-        .iter()
-        .filter(|l| names.contains(&l.id) && src.layer_names().contains(&l.id))
-        .map(|l| {
-            let fields: serde_json::Map<String, Value> = l
-                .fields
+    let b = s.bounds();
+    let (minzoom, maxzoom, vector_layers) = match (s.archive(), s.source()) {
+        (Some(a), _) => {
+            // The archive's own description of its layers.
+            let meta: Value = serde_json::from_str(&a.index.info.metadata).unwrap_or(Value::Null);
+            (
+                a.index.info.minzoom,
+                a.index.info.maxzoom,
+                meta["vector_layers"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+        }
+        (None, src) => {
+            let present = src.map(|s| s.layer_names()).unwrap_or_default();
+            let v = wangge_tiles::LAYERS
                 .iter()
-                .map(|(f, t)| (f.to_string(), Value::String(t.to_string())))
+                .filter(|l| names.contains(&l.id) && present.contains(&l.id))
+                .map(|l| {
+                    let fields: serde_json::Map<String, Value> = l
+                        .fields
+                        .iter()
+                        .map(|(f, t)| (f.to_string(), Value::String(t.to_string())))
+                        .collect();
+                    json!({
+                        "id": l.id,
+                        "description": l.description,
+                        "minzoom": l.minzoom,
+                        "maxzoom": l.maxzoom,
+                        "fields": fields,
+                    })
+                })
                 .collect();
-            json!({
-                "id": l.id,
-                "description": l.description,
-                "minzoom": l.minzoom,
-                "maxzoom": l.maxzoom,
-                "fields": fields,
-            })
-        })
-        .collect();
+            (wangge_tiles::MIN_ZOOM, wangge_tiles::MAX_ZOOM, v)
+        }
+    };
     json!({
         "tilejson": "3.0.0",
         "name": format!("wangge {layers}"),
         "scheme": "xyz",
         "tiles": [format!("{base}/tiles/{layers}/{{z}}/{{x}}/{{y}}.mvt")],
-        "minzoom": wangge_tiles::MIN_ZOOM,
-        "maxzoom": wangge_tiles::MAX_ZOOM,
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
         "bounds": b,
         "center": [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, 14],
         "vector_layers": vector_layers,

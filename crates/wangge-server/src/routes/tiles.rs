@@ -4,7 +4,7 @@
 use super::parse_layers;
 use crate::cache::Encoded;
 use crate::{AppError, AppState};
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -44,6 +44,19 @@ async fn tile(
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
     let coord = TileCoord::new(z, x, y).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if let Some(a) = s.archive() {
+        if layers != "all" {
+            return Err(AppError::NotFound(format!(
+                "an archive serves its layers together: /tiles/all/{coord}.mvt"
+            )));
+        }
+        let Some((start, end)) = a.index.range(coord.z(), coord.x(), coord.y()) else {
+            return respond(headers, &format!("\"{}-empty\"", a.tag), Bytes::new(), true);
+        };
+        let etag = format!("\"{}-{start:x}\"", a.tag);
+        let gzipped = a.index.info.tile_compression == 2;
+        return respond(headers, &etag, a.bytes.slice(start..end), gzipped);
+    }
     let names = parse_layers(layers)?;
     let cached = if s.caching {
         s.cache.get(layers, coord)
@@ -53,7 +66,9 @@ async fn tile(
     let enc = match cached {
         Some(e) => e,
         None => {
-            let source = s.source();
+            let source = s
+                .source()
+                .ok_or_else(|| AppError::Internal("no tile source".into()))?;
             let e = tokio::task::spawn_blocking(move || encode(&source, coord, &names))
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))??;
@@ -64,41 +79,54 @@ async fn tile(
             e
         }
     };
-    let etag = HeaderValue::from_str(&enc.etag).map_err(|e| AppError::Internal(e.to_string()))?;
+    respond(headers, &enc.etag, Bytes::from(enc.gzip.clone()), true)
+}
+
+/// The response for a tile's stored bytes (gzip or plain): 304 when the client has this
+/// ETag, 204 when the tile is empty, else the tile, gzipped when the client accepts it.
+fn respond(
+    headers: &HeaderMap,
+    etag: &str,
+    body: Bytes,
+    gzipped: bool,
+) -> Result<Response, AppError> {
+    let tag = HeaderValue::from_str(etag).map_err(|e| AppError::Internal(e.to_string()))?;
     let mut r = Response::builder()
-        .header(header::ETAG, etag)
+        .header(header::ETAG, tag)
         .header(header::CACHE_CONTROL, "public, max-age=60, must-revalidate")
         .header(header::VARY, "Accept-Encoding")
         .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    let internal = |e: axum::http::Error| AppError::Internal(e.to_string());
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == enc.etag))
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
     {
         return r
             .status(StatusCode::NOT_MODIFIED)
             .body(Body::empty())
-            .map_err(|e| AppError::Internal(e.to_string()));
+            .map_err(internal);
     }
-    if enc.gzip.is_empty() {
+    if body.is_empty() {
         return r
             .status(StatusCode::NO_CONTENT)
             .body(Body::empty())
-            .map_err(|e| AppError::Internal(e.to_string()));
+            .map_err(internal);
     }
+    r = r.header(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile");
     let gzip_ok = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("gzip")));
-    r = r.header(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile");
-    let body = if gzip_ok {
+    let body = if gzipped && gzip_ok {
         r = r.header(header::CONTENT_ENCODING, "gzip");
-        enc.gzip.clone()
+        body
+    } else if gzipped {
+        Bytes::from(gunzip(&body)?)
     } else {
-        gunzip(&enc.gzip)?
+        body
     };
-    r.body(Body::from(body))
-        .map_err(|e| AppError::Internal(e.to_string()))
+    r.body(Body::from(body)).map_err(internal)
 }
 
 fn encode(
