@@ -3,17 +3,19 @@
 # installs system packages, builds Wangge, generates the demo city (20,000 households, seed 1)
 # into out/demo.gpkg, divides it into grids of at most 200 households (report and map in
 # out/demo-plan.*), computes walking coverage of the life circles (out/demo-coverage.*),
-# imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg (with its coverage) when
+# exports its vector tiles (tiles/demo.pmtiles), imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg (with its coverage) when
 # ../shared/data is present, and prints what each workspace holds (and what GDAL sees).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/viewer-deps.sh
 cargo build --release --locked
 mkdir -p out
 bin=target/release/wangge
 $bin generate --households 20000 --seed 1 --workspace out/demo.gpkg --force
 $bin partition out/demo.gpkg --report out/demo-plan
 $bin coverage out/demo.gpkg --report out/demo-coverage.csv
+$bin tiles export out/demo.gpkg -o tiles/demo.pmtiles
 nanjing=../shared/data/osm/nanjing-xuanwu.osm
 if [ -f "$nanjing" ]; then
   rm -f out/nanjing.gpkg
@@ -28,3 +30,5 @@ echo
 echo "Grid plan map: out/demo-plan.map.png; coverage charts: out/demo-coverage.charts/;"
 echo "open out/demo.gpkg in QGIS (layer grids), or export:"
 echo "  $bin export out/demo.gpkg --layer grids -o out/grids.geojson"
+echo "Serve the map (offline; open http://127.0.0.1:8080/viewer/):"
+echo "  $bin serve out/demo.gpkg     # or the exported archive: $bin serve tiles/demo.pmtiles"

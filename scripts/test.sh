@@ -11,6 +11,8 @@ python3 -c "import pmtiles" 2>/dev/null || python3 -m pip install --quiet --root
 # The public MVT fixtures (tests/tiles.rs): npm package, pinned, into target/.
 [ -d target/npm-fixtures/node_modules/@mapbox/mvt-fixtures ] ||
   npm install --prefix target/npm-fixtures --no-save --no-audit --no-fund --loglevel=error @mapbox/mvt-fixtures@4.0.0
+# The viewer's scripts, glyphs and playwright-core for the browser test (tests/browser.rs).
+scripts/viewer-deps.sh
 # PostgreSQL with pgRouting for the other cross-check: a local cluster, started.
 if [ -z "$(pg_lsclusters -h)" ]; then pg_createcluster 15 main; fi
 pg_lsclusters -h | while read -r ver name _port status _rest; do

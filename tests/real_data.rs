@@ -48,6 +48,13 @@ fn nanjing_osm_xml() {
     // not all in the extract.
     assert_eq!(count(&store, "buildings"), 1277);
     assert_eq!(count(&store, "streets"), 384);
+    // Basemap areas: water (natural=water), green (parks, grass, woods), other land use.
+    let data = store.load().expect("load");
+    let class = |c: &str| data.land_cover.iter().filter(|l| l.class == c).count();
+    assert_eq!(
+        (class("water"), class("green"), class("landuse")),
+        (5, 124, 40)
+    );
     assert_eq!(count(&store, "communities"), 11);
     let cats = store.facility_categories().expect("categories");
     assert_eq!(cats.get("primary_school"), Some(&4));

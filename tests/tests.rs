@@ -3,6 +3,7 @@
 mod util;
 
 mod bad_inputs;
+mod browser;
 mod cli;
 mod coverage;
 mod crs;

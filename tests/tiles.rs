@@ -150,7 +150,14 @@ fn nanjing_tiles_are_strictly_valid_and_seamless() {
     let (with_data, per_layer) = check_every_tile(&src);
     assert!(with_data > 50, "{with_data}");
     eprintln!("nanjing: {with_data} tiles with data, features {per_layer:?}");
-    for layer in ["communities", "grids", "streets", "buildings", "facilities"] {
+    for layer in [
+        "land_cover",
+        "communities",
+        "grids",
+        "streets",
+        "buildings",
+        "facilities",
+    ] {
         assert!(
             per_layer.get(layer).copied().unwrap_or(0) > 0,
             "{layer}: {per_layer:?}"

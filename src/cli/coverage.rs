@@ -213,7 +213,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let chart_dir = chart_dir(&report);
     let charts = write_charts(&chart_dir, &levels, &minutes, &categories, &circles)?;
     if let Some(path) = &a.areas {
-        let (n, inside, outside) = write_areas(
+        let (n, inside, outside, polygons) = write_areas(
             path,
             &walk,
             &cov,
@@ -228,6 +228,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             100.0 * inside,
             100.0 * outside
         );
+        store.write_service_areas(run_id, &polygons)?;
     }
     if let Some(path) = &a.dump_network {
         dump(
@@ -544,8 +545,9 @@ fn write_areas(
     categories: &[String],
     (minutes, thresholds_m): (&[u32], &[f64]),
     (frontage_m, max_snap_m, limit_m): (f64, f64, f64),
-) -> anyhow::Result<(usize, f64, f64)> {
+) -> anyhow::Result<(usize, f64, f64, Vec<wangge_io::gpkg::ServiceArea>)> {
     use geo::{Area, Contains};
+    let mut polygons = Vec::new();
     let net = &walk.net;
     let local: Vec<geo_types::Point<f64>> = walk
         .data
@@ -602,9 +604,17 @@ fn write_areas(
             if u_all > 0 {
                 worst_out = worst_out.min(u_out as f64 / u_all as f64);
             }
+            let lonlat = net.frame.unproject(&area);
+            polygons.push(wangge_io::gpkg::ServiceArea {
+                category: cat.clone(),
+                minutes: m,
+                area_m2: area.unsigned_area().round(),
+                facilities: snaps.len(),
+                geometry: lonlat.clone(),
+            });
             features.push(serde_json::json!({
                 "type": "Feature",
-                "geometry": super::walk::multipolygon_json(&net.frame.unproject(&area)),
+                "geometry": super::walk::multipolygon_json(&lonlat),
                 "properties": {"category": cat, "minutes": m, "area_m2": area.unsigned_area().round(),
                                "facilities": snaps.len()},
             }));
@@ -614,5 +624,5 @@ fn write_areas(
     let doc = serde_json::json!({"type": "FeatureCollection", "features": features});
     std::fs::write(path, serde_json::to_vec(&doc)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok((n, worst_in, worst_out))
+    Ok((n, worst_in, worst_out, polygons))
 }

@@ -16,11 +16,26 @@ pub struct ServeArgs {
     /// Encode every request anew (for measuring; the cache is on by default).
     #[arg(long)]
     pub no_cache: bool,
+    /// The web viewer's directory, served under /viewer/ (default: web-viewer/ in the
+    /// current directory when it exists).
+    #[arg(long)]
+    pub viewer: Option<PathBuf>,
 }
 
 pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
-    let state = wangge_server::AppState::open(a.workspace.clone(), !a.no_cache)
+    let mut state = wangge_server::AppState::open(a.workspace.clone(), !a.no_cache)
         .with_context(|| format!("opening {}", a.workspace.display()))?;
+    let viewer = a
+        .viewer
+        .clone()
+        .or_else(|| Some(PathBuf::from("web-viewer")).filter(|p| p.is_dir()));
+    if let Some(v) = viewer {
+        if !v.join("index.html").is_file() {
+            bail!("{}: no index.html (the viewer directory)", v.display());
+        }
+        println!("viewer: http://{}/viewer/ (from {})", a.bind, v.display());
+        state = state.with_viewer(v);
+    }
     let layers = match state.source() {
         Some(s) => s.layer_names(),
         None => vec!["all (archive)"],

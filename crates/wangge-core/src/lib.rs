@@ -21,7 +21,7 @@ pub use index::SpatialIndex;
 pub use local_frame::LocalFrame;
 pub use model::{
     AddressPoint, Building, Community, Dataset, Facility, Incident, IncidentSource, IncidentStatus,
-    Street,
+    LandCover, Street,
 };
 pub use progress::{NoProgress, Progress};
 pub use timestamp::Timestamp;

@@ -28,6 +28,8 @@ pub struct AppState {
     pub cache: Arc<TileCache>,
     /// Whether workspace tiles are cached (off for measuring dynamic encoding).
     pub caching: bool,
+    /// The web viewer's directory, served under /viewer/.
+    pub viewer: Option<PathBuf>,
 }
 
 impl AppState {
@@ -55,7 +57,14 @@ impl AppState {
             backend: Arc::new(backend),
             cache: Arc::new(TileCache::new(256 << 20)),
             caching,
+            viewer: None,
         })
+    }
+
+    /// Serves the web viewer from `dir` under /viewer/.
+    pub fn with_viewer(mut self, dir: PathBuf) -> Self {
+        self.viewer = Some(dir);
+        self
     }
 
     /// The workspace's tile source (`None` when serving an archive).

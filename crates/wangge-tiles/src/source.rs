@@ -33,6 +33,13 @@ pub struct LayerSpec {
 /// Every layer, in drawing order.
 pub const LAYERS: &[LayerSpec] = &[
     LayerSpec {
+        id: "land_cover",
+        description: "Basemap areas: water, green space and land use (class, OSM kind, name)",
+        minzoom: 10,
+        maxzoom: MAX_ZOOM,
+        fields: &[("class", "String"), ("kind", "String"), ("name", "String")],
+    },
+    LayerSpec {
         id: "communities",
         description: "Communities (社区) with household totals",
         minzoom: 10,
@@ -86,6 +93,17 @@ pub const LAYERS: &[LayerSpec] = &[
             ("code", "String"),
             ("grid", "String"),
             ("households", "Number"),
+        ],
+    },
+    LayerSpec {
+        id: "service_areas",
+        description: "Walking service areas of the newest coverage run with areas (wangge coverage --areas)",
+        minzoom: 12,
+        maxzoom: MAX_ZOOM,
+        fields: &[
+            ("category", "String"),
+            ("minutes", "Number"),
+            ("facilities", "Number"),
         ],
     },
     LayerSpec {
@@ -308,6 +326,40 @@ impl TileSource {
                     id: i as u64 + 1,
                     minzoom: 14,
                     shape: Shape::Polygons(multipolygon(&b.geometry)),
+                    props,
+                },
+            );
+        }
+        for (i, a) in store.latest_service_areas()?.into_iter().enumerate() {
+            push(
+                "service_areas",
+                Feature {
+                    id: i as u64 + 1,
+                    minzoom: 12,
+                    shape: Shape::Polygons(multipolygon(&a.geometry)),
+                    props: vec![
+                        ("category", a.category.into()),
+                        ("minutes", a.minutes.into()),
+                        ("facilities", Value::UInt(a.facilities as u64)),
+                    ],
+                },
+            );
+        }
+        for (i, l) in data.land_cover.iter().enumerate() {
+            let mut props: Vec<(&'static str, Value)> = vec![
+                ("class", l.class.clone().into()),
+                ("kind", l.kind.clone().into()),
+            ];
+            if let Some(n) = &l.name {
+                props.push(("name", n.clone().into()));
+            }
+            push(
+                "land_cover",
+                Feature {
+                    id: i as u64 + 1,
+                    // Land use other than water and green shows from z12.
+                    minzoom: if l.class == "landuse" { 12 } else { 10 },
+                    shape: Shape::Polygons(multipolygon(&l.geometry)),
                     props,
                 },
             );

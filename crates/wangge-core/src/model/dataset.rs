@@ -1,4 +1,4 @@
-use super::{AddressPoint, Building, Community, Facility, Incident, Street};
+use super::{AddressPoint, Building, Community, Facility, Incident, LandCover, Street};
 
 /// Everything one import or one generator run produces, written to the store in one
 /// transaction.
@@ -10,6 +10,8 @@ pub struct Dataset {
     pub facilities: Vec<Facility>,
     pub streets: Vec<Street>,
     pub incidents: Vec<Incident>,
+    /// Basemap areas: water, green, land use.
+    pub land_cover: Vec<LandCover>,
 }
 
 impl Dataset {
@@ -21,6 +23,7 @@ impl Dataset {
         self.facilities.extend(other.facilities);
         self.streets.extend(other.streets);
         self.incidents.extend(other.incidents);
+        self.land_cover.extend(other.land_cover);
     }
 
     /// Number of features of every kind.
@@ -31,6 +34,7 @@ impl Dataset {
             + self.facilities.len()
             + self.streets.len()
             + self.incidents.len()
+            + self.land_cover.len()
     }
 
     /// True when nothing was read.

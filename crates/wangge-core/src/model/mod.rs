@@ -8,6 +8,7 @@ mod community;
 mod dataset;
 mod facility;
 mod incident;
+mod land_cover;
 mod street;
 
 pub use address_point::AddressPoint;
@@ -16,4 +17,5 @@ pub use community::Community;
 pub use dataset::Dataset;
 pub use facility::Facility;
 pub use incident::{Incident, IncidentSource, IncidentStatus};
+pub use land_cover::LandCover;
 pub use street::Street;

@@ -5,10 +5,12 @@ mod coverage;
 mod geometry;
 mod plans;
 mod schema;
+mod service_areas;
 mod store;
 
 pub use coverage::CoverageRun;
 pub use geometry::{decode, encode};
 pub use plans::{GRIDS, GROUPS, PlanRow};
 pub use schema::{LAYERS, Layer};
+pub use service_areas::{SERVICE_AREAS, ServiceArea};
 pub use store::{LayerCount, Store};

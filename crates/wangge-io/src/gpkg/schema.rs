@@ -95,6 +95,18 @@ pub const INCIDENTS: Layer = Layer {
     ],
 };
 
+/// Basemap areas.
+pub const LAND_COVER: Layer = Layer {
+    name: "land_cover",
+    geometry_type: "MULTIPOLYGON",
+    description: "Basemap areas: water, green space, land use",
+    columns: &[
+        ("class", "TEXT NOT NULL"),
+        ("kind", "TEXT NOT NULL"),
+        ("name", "TEXT"),
+    ],
+};
+
 /// Every feature layer, in load order.
 pub const LAYERS: &[Layer] = &[
     COMMUNITIES,
@@ -103,6 +115,7 @@ pub const LAYERS: &[Layer] = &[
     FACILITIES,
     STREETS,
     INCIDENTS,
+    LAND_COVER,
 ];
 
 /// GeoPackage `application_id` ("GPKG").

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use wangge_core::{
     AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, Incident,
-    IncidentSource, IncidentStatus, Progress, Street, Timestamp,
+    IncidentSource, IncidentStatus, LandCover, Progress, Street, Timestamp,
 };
 
 /// Feature count of one layer.
@@ -110,6 +110,22 @@ impl Store {
             return Err(bad(format!(
                 "not a GeoPackage (application_id {app:#x}, expected 0x47504B47 'GPKG')"
             )));
+        }
+        // Layers added since a workspace was made are created empty (land_cover).
+        let has_land_cover: Option<String> = conn
+            .query_row(
+                "SELECT table_name FROM gpkg_contents WHERE table_name = ?1",
+                [schema::LAND_COVER.name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| bad(format!("damaged ({e})")))?;
+        if has_land_cover.is_none() {
+            conn.execute_batch(&format!(
+                "BEGIN;\n{}COMMIT;",
+                schema::layer_ddl(&schema::LAND_COVER)
+            ))
+            .map_err(|e| bad(format!("adding the land_cover layer: {e}")))?;
         }
         for layer in LAYERS {
             let found: Option<String> = conn
@@ -280,14 +296,26 @@ impl Store {
                 ],
             )
         })?;
+        written.layer(&schema::LAND_COVER, &data.land_cover, |l| {
+            (
+                Geometry::MultiPolygon(l.geometry.clone()),
+                &l.key,
+                vec![
+                    l.class.clone().into(),
+                    l.kind.clone().into(),
+                    l.name.clone().into(),
+                ],
+            )
+        })?;
         let summary = format!(
-            "communities={} buildings={} address_points={} facilities={} streets={} incidents={}",
+            "communities={} buildings={} address_points={} facilities={} streets={} incidents={} land_cover={}",
             data.communities.len(),
             data.buildings.len(),
             data.address_points.len(),
             data.facilities.len(),
             data.streets.len(),
-            data.incidents.len()
+            data.incidents.len(),
+            data.land_cover.len()
         );
         tx.execute(
             "INSERT INTO wangge_imports (command, sources, summary) VALUES (?1, ?2, ?3)",
@@ -456,6 +484,16 @@ impl Store {
                 source: IncidentSource::parse(&source).map_err(|e| conv(5, e))?,
                 status: IncidentStatus::parse(&status).map_err(|e| conv(6, e))?,
                 location: point(g),
+            });
+            Ok(())
+        })?;
+        self.read_layer(&schema::LAND_COVER, |g, key, r| {
+            d.land_cover.push(LandCover {
+                key,
+                class: r.get(3)?,
+                kind: r.get(4)?,
+                name: r.get(5)?,
+                geometry: multipolygon(g),
             });
             Ok(())
         })?;

@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use wangge_core::households::{EstimateParams, estimate};
 use wangge_core::index::PolygonIndex;
 use wangge_core::{
-    AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, LocalFrame, Street,
+    AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, LandCover, LocalFrame,
+    Street,
 };
 
 /// What an OSM import skipped, for the summary.
@@ -34,6 +35,8 @@ fn is_area_tagged(tags: &Tags) -> bool {
         || tag(tags, "leisure").is_some()
         || tag(tags, "amenity").is_some()
         || tag(tags, "boundary").is_some()
+        || tag(tags, "natural").is_some()
+        || tag(tags, "waterway").is_some()
 }
 
 /// A polygonal OSM object (closed way or multipolygon relation).
@@ -161,6 +164,22 @@ pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport)
         });
     }
     let residential_index = PolygonIndex::new(frame, &residential);
+
+    // Basemap areas: water, green space, other land use (buildings are not land cover).
+    for a in &areas {
+        if tag(&a.tags, "building").is_some() {
+            continue;
+        }
+        if let Some((class, kind)) = LandCover::classify(|k| tag(&a.tags, k)) {
+            out.land_cover.push(LandCover {
+                key: a.key.clone(),
+                class: class.to_string(),
+                kind: kind.to_string(),
+                name: tag(&a.tags, "name").map(str::to_string),
+                geometry: a.geometry.clone(),
+            });
+        }
+    }
 
     // Entrances: tagged nodes with entrance=*.
     let entrances: HashMap<i64, &Tags> = data

@@ -1,9 +1,11 @@
 //! The routes, one file per resource.
 
 mod api;
+mod fonts;
 mod style;
 mod tilejson;
 mod tiles;
+mod viewer;
 
 use crate::AppState;
 use axum::Router;
@@ -15,6 +17,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(api::landing))
         .route("/api", get(api::openapi))
         .route("/style.json", get(style::style))
+        .route("/fonts/{fontstack}/{range}", get(fonts::glyphs))
+        .route("/viewer/", get(viewer::index))
+        .route("/viewer/{*path}", get(viewer::file))
         .route("/tiles/{layers_json}", get(tilejson::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::xyz))
         .route(

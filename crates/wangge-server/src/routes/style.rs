@@ -1,7 +1,8 @@
 //! A MapLibre style for the workspace: basemap (streets by class, buildings extruded by
 //! height) and thematic layers (communities, grids coloured by fill of the cap, facilities).
-//! Every URL points at this server; there is no `glyphs` entry and no symbol layer yet, so
-//! the map makes no glyph request at all.
+//! Every URL points at this server. Labels (street and community names, grid codes with
+//! households) come when the viewer directory holds the glyph ranges; the page draws CJK with
+//! local fonts, so only Latin ranges are requested.
 
 use super::base_url;
 use crate::AppState;
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let base = base_url(&headers);
     let b = s.bounds();
-    Json(json!({
+    let mut style = json!({
         "version": 8,
         "name": "wangge",
         "center": [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0],
@@ -23,6 +24,15 @@ pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value>
         },
         "layers": [
             { "id": "background", "type": "background", "paint": { "background-color": "#f4f1ea" } },
+            { "id": "landuse", "type": "fill", "source": "wangge", "source-layer": "land_cover",
+              "filter": ["==", ["get", "class"], "landuse"],
+              "paint": { "fill-color": "#ebe6dc", "fill-opacity": 0.7 } },
+            { "id": "green", "type": "fill", "source": "wangge", "source-layer": "land_cover",
+              "filter": ["==", ["get", "class"], "green"],
+              "paint": { "fill-color": "#cfe8c4" } },
+            { "id": "water", "type": "fill", "source": "wangge", "source-layer": "land_cover",
+              "filter": ["==", ["get", "class"], "water"],
+              "paint": { "fill-color": "#a8cbe8" } },
             { "id": "communities-fill", "type": "fill", "source": "wangge", "source-layer": "communities",
               "paint": { "fill-color": "#e8e2d4", "fill-opacity": 0.6 } },
             { "id": "grids-fill", "type": "fill", "source": "wangge", "source-layer": "grids",
@@ -36,6 +46,10 @@ pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value>
             { "id": "streets-major", "type": "line", "source": "wangge", "source-layer": "streets",
               "filter": ["in", ["get", "class"], ["literal", ["motorway", "trunk", "primary", "secondary", "tertiary"]]],
               "paint": { "line-color": "#f6c667", "line-width": ["interpolate", ["linear"], ["zoom"], 10, 1, 16, 6] } },
+            { "id": "service-areas", "type": "fill", "source": "wangge", "source-layer": "service_areas",
+              "filter": ["==", ["get", "minutes"], 15],
+              "layout": { "visibility": "none" },
+              "paint": { "fill-color": "#2166ac", "fill-opacity": 0.12 } },
             { "id": "buildings-3d", "type": "fill-extrusion", "source": "wangge", "source-layer": "buildings",
               "paint": { "fill-extrusion-color": "#c9c2b6", "fill-extrusion-height": ["get", "height_m"],
                          "fill-extrusion-opacity": 0.8 } },
@@ -47,5 +61,52 @@ pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value>
               "paint": { "circle-radius": 4, "circle-color": "#2166ac", "circle-stroke-color": "#ffffff",
                          "circle-stroke-width": 1 } }
         ]
-    }))
+    });
+    // Labels when the glyph ranges are there (Latin from this server, CJK drawn locally).
+    if super::fonts::available(&s) {
+        let font = json!([super::fonts::FONT]);
+        style["glyphs"] = json!(format!("{base}/fonts/{{fontstack}}/{{range}}.pbf"));
+        if let Some(layers) = style["layers"].as_array_mut() {
+            layers.extend([
+                json!({ "id": "streets-label", "type": "symbol", "source": "wangge", "source-layer": "streets",
+                        "minzoom": 15, "filter": ["has", "name"],
+                        "layout": { "symbol-placement": "line", "text-field": ["get", "name"], "text-font": font,
+                                    "text-size": 12 },
+                        "paint": { "text-color": "#555555", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } }),
+                json!({ "id": "grids-label", "type": "symbol", "source": "wangge", "source-layer": "grids",
+                        "minzoom": 15,
+                        "layout": { "text-field": ["concat", ["slice", ["get", "code"], -3], "\n", ["to-string", ["get", "households"]], " 户"],
+                                    "text-font": font, "text-size": 11 },
+                        "paint": { "text-color": "#1b7837", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } }),
+                json!({ "id": "communities-label", "type": "symbol", "source": "wangge", "source-layer": "communities",
+                        "layout": { "text-field": ["get", "name"], "text-font": font, "text-size": 15 },
+                        "paint": { "text-color": "#7b3294", "text-halo-color": "#ffffff", "text-halo-width": 2 } }),
+            ]);
+        }
+    }
+    // Only layers whose source layer the tiles have (MapLibre reports the others as errors).
+    let present = present_layers(&s);
+    if let Some(layers) = style["layers"].as_array_mut() {
+        layers.retain(|l| {
+            l["source-layer"]
+                .as_str()
+                .is_none_or(|id| present.iter().any(|p| p == id))
+        });
+    }
+    Json(style)
+}
+
+/// The source layers the served tiles hold.
+fn present_layers(s: &AppState) -> Vec<String> {
+    match (s.archive(), s.source()) {
+        (Some(a), _) => serde_json::from_str::<Value>(&a.index.info.metadata)
+            .ok()
+            .and_then(|m| m["vector_layers"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|l| l["id"].as_str().map(str::to_string))
+            .collect(),
+        (None, Some(src)) => src.layer_names().into_iter().map(str::to_string).collect(),
+        (None, None) => Vec::new(),
+    }
 }

@@ -1,0 +1,51 @@
+//! Static files of the web viewer (`web-viewer/`: the page and its npm-installed scripts such
+//! as maplibre-gl), so the map needs nothing from outside the intranet.
+
+use crate::{AppError, AppState};
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+
+pub async fn index(state: State<AppState>) -> Result<Response, AppError> {
+    file(state, Path("index.html".to_string())).await
+}
+
+pub async fn file(
+    State(s): State<AppState>,
+    Path(rel): Path<String>,
+) -> Result<Response, AppError> {
+    let Some(root) = s.viewer.clone() else {
+        return Err(AppError::NotFound(
+            "no viewer directory (wangge serve --viewer DIR)".into(),
+        ));
+    };
+    // Plain relative paths only: no parent steps, no absolute or hidden components.
+    if rel
+        .split('/')
+        .any(|c| c.is_empty() || c == ".." || c.starts_with('.') || c.contains('\\'))
+    {
+        return Err(AppError::NotFound(format!("{rel}: no such file")));
+    }
+    let path = root.join(&rel);
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| AppError::NotFound(format!("{rel}: no such file")))?;
+    let kind = match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "png" => "image/png",
+        "svg" => "image/svg+xml",
+        "pbf" => "application/x-protobuf",
+        "map" => "application/json",
+        _ => "application/octet-stream",
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, kind)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from(bytes))
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
