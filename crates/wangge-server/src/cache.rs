@@ -1,63 +1,73 @@
 //! In-memory tile cache: gzipped tiles by layer set and address, with the ETag computed once.
 //! Bounded by bytes (cleared whole when full, simple and enough for one district); dropped
-//! when the workspace changes.
+//! when the workspace changes. Reads share a lock and allocate nothing.
 
+use axum::body::Bytes;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, RwLock};
 use wangge_tiles::mvt::TileCoord;
 
-/// A tile ready to send.
+/// A tile ready to send: gzipped bytes (shared, not copied per response) and its ETag.
 #[derive(Debug, Clone)]
 pub struct Encoded {
-    pub gzip: Vec<u8>,
+    pub gzip: Bytes,
     pub etag: String,
 }
 
 #[derive(Debug, Default)]
 pub struct TileCache {
-    inner: Mutex<Inner>,
+    inner: RwLock<Inner>,
     pub limit_bytes: usize,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    tiles: HashMap<(String, TileCoord), std::sync::Arc<Encoded>>,
+    /// Layer set → address → tile (looked up by `&str`).
+    tiles: HashMap<String, HashMap<TileCoord, Arc<Encoded>>>,
     bytes: usize,
+    count: usize,
 }
 
 impl TileCache {
     pub fn new(limit_bytes: usize) -> Self {
         Self {
-            inner: Mutex::default(),
+            inner: RwLock::default(),
             limit_bytes,
         }
     }
 
-    pub fn get(&self, layers: &str, t: TileCoord) -> Option<std::sync::Arc<Encoded>> {
-        let inner = self.inner.lock().ok()?;
-        inner.tiles.get(&(layers.to_string(), t)).cloned()
+    pub fn get(&self, layers: &str, t: TileCoord) -> Option<Arc<Encoded>> {
+        let inner = self.inner.read().ok()?;
+        inner.tiles.get(layers)?.get(&t).cloned()
     }
 
-    pub fn put(&self, layers: &str, t: TileCoord, e: std::sync::Arc<Encoded>) {
-        let Ok(mut inner) = self.inner.lock() else {
+    pub fn put(&self, layers: &str, t: TileCoord, e: Arc<Encoded>) {
+        let Ok(mut inner) = self.inner.write() else {
             return;
         };
-        if inner.bytes + e.gzip.len() > self.limit_bytes {
-            inner.tiles.clear();
-            inner.bytes = 0;
+        let n = e.gzip.len();
+        if inner.bytes + n > self.limit_bytes {
+            *inner = Inner::default();
         }
-        inner.bytes += e.gzip.len();
-        inner.tiles.insert((layers.to_string(), t), e);
+        let fresh = inner
+            .tiles
+            .entry(layers.to_string())
+            .or_default()
+            .insert(t, e)
+            .is_none();
+        if fresh {
+            inner.count += 1;
+            inner.bytes += n;
+        }
     }
 
     pub fn clear(&self) {
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.tiles.clear();
-            inner.bytes = 0;
+        if let Ok(mut inner) = self.inner.write() {
+            *inner = Inner::default();
         }
     }
 
     pub fn len(&self) -> usize {
-        self.inner.lock().map(|i| i.tiles.len()).unwrap_or(0)
+        self.inner.read().map(|i| i.count).unwrap_or(0)
     }
 }

@@ -79,7 +79,7 @@ async fn tile(
             e
         }
     };
-    respond(headers, &enc.etag, Bytes::from(enc.gzip.clone()), true)
+    respond(headers, &enc.etag, enc.gzip.clone(), true)
 }
 
 /// The response for a tile's stored bytes (gzip or plain): 304 when the client has this
@@ -140,14 +140,17 @@ fn encode(
     let etag = format!("\"p{}-{:016x}\"", source.plan(), h.finish());
     if raw.is_empty() {
         return Ok(Encoded {
-            gzip: Vec::new(),
+            gzip: Bytes::new(),
             etag,
         });
     }
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&raw)
         .and_then(|_| gz.finish())
-        .map(|gzip| Encoded { gzip, etag })
+        .map(|gzip| Encoded {
+            gzip: Bytes::from(gzip),
+            etag,
+        })
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 

@@ -86,10 +86,34 @@ impl Clip {
     /// Polygons (exterior ring then holes, each ring closed or not) cut to the buffered tile.
     pub fn polygons(&self, t: &Transform, polys: &[Vec<Vec<W>>]) -> Option<TileGeom> {
         let mut rings: Vec<Vec<IntPoint>> = Vec::new();
+        // Simple polygons wholly inside the buffered tile whose snapped ring is still simple
+        // need no overlay (most buildings): checked exactly, else they take the general path.
+        let mut direct: Vec<Vec<Vec<Pt>>> = Vec::new();
         for poly in polys {
             let Some(ext) = poly.first() else { continue };
             if !self.meets(ext.iter().map(|&w| t.apply(w))) {
                 continue;
+            }
+            if poly.len() == 1 {
+                let px: Vec<[f64; 2]> = ext.iter().map(|&w| t.apply(w)).collect();
+                if px.iter().all(|&p| self.inside(p)) {
+                    let s = simplify(&px, self.tolerance_px);
+                    let mut ring: Vec<Pt> = s.into_iter().map(snap).collect();
+                    ring.dedup();
+                    while ring.len() > 1 && ring.first() == ring.last() {
+                        ring.pop();
+                    }
+                    if ring.len() < 3 || ring_area2(&ring) == 0 {
+                        continue; // collapsed to nothing at this zoom
+                    }
+                    if super::validate::self_intersection(&ring).is_none() {
+                        if ring_area2(&ring) < 0 {
+                            ring.reverse();
+                        }
+                        direct.push(vec![ring]);
+                        continue;
+                    }
+                }
             }
             for ring in poly {
                 let px: Vec<[f64; 2]> = ring.iter().map(|&w| t.apply(w)).collect();
@@ -117,7 +141,7 @@ impl Clip {
             }
         }
         if rings.is_empty() {
-            return None;
+            return (!direct.is_empty()).then_some(TileGeom::Polygons(direct));
         }
         // Rebuild: even-odd fill over every ring gives valid, simple rings on the integer
         // grid (holes stay holes whatever their input direction).
@@ -153,6 +177,7 @@ impl Clip {
                 out.push(poly);
             }
         }
+        out.extend(direct);
         (!out.is_empty()).then_some(TileGeom::Polygons(out))
     }
 }
