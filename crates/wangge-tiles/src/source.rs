@@ -507,14 +507,6 @@ fn bbox(s: &Shape) -> Option<[f64; 4]> {
         Shape::Lines(l) => Box::new(l.iter().flatten()),
         Shape::Polygons(p) => Box::new(p.iter().filter_map(|r| r.first()).flatten()),
     };
-    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    for p in pts {
-        b = [
-            b[0].min(p[0]),
-            b[1].min(p[1]),
-            b[2].max(p[0]),
-            b[3].max(p[1]),
-        ];
-    }
+    let b = crate::mvt::clip::bbox(pts.copied());
     (b[0] <= b[2] && b.iter().all(|v| v.is_finite())).then_some(b)
 }

@@ -247,6 +247,25 @@ fn crossing(tree: &RTree<Seg>, a: Coord<f64>, b: Coord<f64>) -> f64 {
         .fold(1.0, f64::min)
 }
 
+/// Test helper: units 0..n on a path, each sharing 1 m with its neighbours.
+#[cfg(test)]
+pub(crate) fn path_graph(n: usize) -> Vec<Vec<Edge>> {
+    (0..n)
+        .map(|i| {
+            [i.checked_sub(1), (i + 1 < n).then_some(i + 1)]
+                .into_iter()
+                .flatten()
+                .map(|to| Edge {
+                    to,
+                    weight: 1.0,
+                    length_m: 1.0,
+                    street: 1.0,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

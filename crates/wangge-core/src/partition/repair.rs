@@ -589,23 +589,7 @@ pub fn shed_excess(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn path(n: usize) -> Vec<Vec<Edge>> {
-        (0..n)
-            .map(|i| {
-                [i.checked_sub(1), (i + 1 < n).then_some(i + 1)]
-                    .into_iter()
-                    .flatten()
-                    .map(|to| Edge {
-                        to,
-                        weight: 1.0,
-                        length_m: 1.0,
-                        street: 1.0,
-                    })
-                    .collect()
-            })
-            .collect()
-    }
+    use crate::partition::cells::path_graph as path;
 
     #[test]
     fn undo_restores_the_exact_state() {

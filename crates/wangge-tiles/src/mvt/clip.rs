@@ -39,15 +39,7 @@ impl Clip {
 
     /// Whether a box of tile pixels meets the buffered tile.
     fn meets(&self, pts: impl Iterator<Item = [f64; 2]>) -> bool {
-        let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-        for p in pts {
-            b = [
-                b[0].min(p[0]),
-                b[1].min(p[1]),
-                b[2].max(p[0]),
-                b[3].max(p[1]),
-            ];
-        }
+        let b = bbox(pts);
         b[0] <= self.hi() && b[2] >= self.lo() && b[1] <= self.hi() && b[3] >= self.lo()
     }
 
@@ -180,6 +172,20 @@ impl Clip {
         out.extend(direct);
         (!out.is_empty()).then_some(TileGeom::Polygons(out))
     }
+}
+
+/// [min x, min y, max x, max y] of points ([MAX, MAX, MIN, MIN] when there are none).
+pub fn bbox(pts: impl IntoIterator<Item = [f64; 2]>) -> [f64; 4] {
+    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in pts {
+        b = [
+            b[0].min(p[0]),
+            b[1].min(p[1]),
+            b[2].max(p[0]),
+            b[3].max(p[1]),
+        ];
+    }
+    b
 }
 
 fn snap(p: [f64; 2]) -> Pt {
