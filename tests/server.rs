@@ -168,6 +168,59 @@ async fn tiles_tilejson_style_and_cache() {
     assert_eq!(state.cache.len(), 0);
     let (_, h2, _) = get(&state, &uri, &[]).await;
     assert_ne!(h2[header::ETAG].to_str().expect("etag"), etag);
+
+    // Coverage with service areas, then gaps: each is noticed and tiled.
+    let (ok, out) = wangge(
+        &["coverage", "w.gpkg", "--areas", "areas.geojson"],
+        dir.path(),
+    );
+    assert!(ok, "{out}");
+    assert!(
+        state.refresh().expect("refresh"),
+        "service areas are new data"
+    );
+    let (ok, out) = wangge(
+        &[
+            "gaps",
+            "w.gpkg",
+            "--category",
+            "kindergarten",
+            "--minutes",
+            "5",
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{out}");
+    assert!(state.refresh().expect("refresh"), "gap areas are new data");
+    let (_, _, j) = get(&state, "/tiles/all.json", &[]).await;
+    let tj: serde_json::Value = serde_json::from_slice(&j).expect("json");
+    let ids: Vec<&str> = tj["vector_layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"service_areas") && ids.contains(&"gap_areas"),
+        "{ids:?}"
+    );
+    let src = state.source().expect("source");
+    let with_gaps = src
+        .tiles(14, 14)
+        .into_iter()
+        .map(|t| src.tile(t, &["gap_areas", "service_areas"]))
+        .filter(|b| !b.is_empty())
+        .map(|b| {
+            validate(
+                &b,
+                &Rules {
+                    buffer: Some(wangge_tiles::BUFFER),
+                },
+            )
+            .expect("strictly valid")
+        })
+        .count();
+    assert!(with_gaps > 0);
 }
 
 #[test]

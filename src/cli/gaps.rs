@@ -163,6 +163,21 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     if found.len() > 15 {
         println!("  ... {} more", found.len() - 15);
     }
+    // Stored for the tiles (replacing earlier areas of the same question).
+    let stored: Vec<wangge_io::gpkg::GapArea> = found
+        .iter()
+        .enumerate()
+        .map(|(i, g)| wangge_io::gpkg::GapArea {
+            what: what.clone(),
+            rank: i + 1,
+            community: name(g.community),
+            households: g.households,
+            points: g.points.len(),
+            area_m2: g.area_m2.round(),
+            geometry: g.area.clone(),
+        })
+        .collect();
+    store.write_gap_areas(&what, &stored)?;
     if let Some(out) = &a.output {
         let ext = out
             .extension()

@@ -95,7 +95,8 @@ impl AppState {
         }
     }
 
-    /// Re-reads a workspace when its newest plan changed and drops the cache then; returns
+    /// Re-reads a workspace when its newest plan, service areas or gap areas changed and
+    /// drops the cache then; returns
     /// whether it did (an archive never changes under the server).
     pub fn refresh(&self) -> Result<bool, AppError> {
         let Backend::Workspace(lock) = &*self.backend else {
@@ -103,11 +104,9 @@ impl AppState {
         };
         let store =
             wangge_io::Store::open(&self.path).map_err(|e| AppError::Internal(e.to_string()))?;
-        let plan = store
-            .latest_plan()
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .unwrap_or(0);
-        if self.source().is_some_and(|s| s.plan() == plan) {
+        let version =
+            wangge_tiles::data_version(&store).map_err(|e| AppError::Internal(e.to_string()))?;
+        if self.source().is_some_and(|s| s.version() == version) {
             return Ok(false);
         }
         let fresh = load(&self.path)?;

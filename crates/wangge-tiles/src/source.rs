@@ -107,6 +107,19 @@ pub const LAYERS: &[LayerSpec] = &[
         ],
     },
     LayerSpec {
+        id: "gap_areas",
+        description: "Areas of households out of walking reach (wangge gaps), per question; household counts only for areas of five or more address points",
+        minzoom: 12,
+        maxzoom: MAX_ZOOM,
+        fields: &[
+            ("what", "String"),
+            ("rank", "Number"),
+            ("community", "String"),
+            ("households", "Number"),
+            ("points", "Number"),
+        ],
+    },
+    LayerSpec {
         id: "facilities",
         description: "Service facilities by category, with names for labels",
         minzoom: 13,
@@ -152,8 +165,38 @@ pub struct TileSource {
     layers: Vec<Layer>,
     /// lon/lat bounds [west, south, east, north] of every feature.
     bounds: [f64; 4],
-    /// Newest plan id (0 when none): part of the ETag, so a new plan changes every tile's tag.
+    /// Newest plan id (0 when none).
     plan: i64,
+    /// What the layers were read from (see [`data_version`]): part of every ETag.
+    version: String,
+}
+
+/// A short signature of what the tiles show: the newest plan, the newest stored service
+/// areas and the gap areas. It changes when any of them does (a server re-reads then).
+pub fn data_version(store: &Store) -> Result<String, SourceError> {
+    let plan = store.latest_plan()?.unwrap_or(0);
+    let q = |table: &str, expr: &str| -> Result<i64, SourceError> {
+        if !store.has_table(table)? {
+            return Ok(0);
+        }
+        Ok(store
+            .connection()
+            .query_row(
+                &format!("SELECT coalesce({expr}, 0) FROM {table}"),
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| wangge_io::Error::Workspace {
+                path: store.path().to_path_buf(),
+                message: e.to_string(),
+            })?)
+    };
+    Ok(format!(
+        "p{plan}s{}g{}x{}",
+        q("service_areas", "max(run_id)")?,
+        q("gap_areas", "max(fid)")?,
+        q("gap_areas", "count(*)")?
+    ))
 }
 
 fn ring(ls: &LineString<f64>) -> Vec<W> {
@@ -345,6 +388,27 @@ impl TileSource {
                 },
             );
         }
+        for (i, g) in store.gap_areas()?.into_iter().enumerate() {
+            let mut props: Vec<(&'static str, Value)> = vec![
+                ("what", g.what.into()),
+                ("rank", Value::UInt(g.rank as u64)),
+                ("community", g.community.into()),
+                ("points", Value::UInt(g.points as u64)),
+            ];
+            // A small gap's total would point at a few homes: only from five address points.
+            if g.points >= 5 {
+                props.push(("households", Value::UInt(g.households)));
+            }
+            push(
+                "gap_areas",
+                Feature {
+                    id: i as u64 + 1,
+                    minzoom: 12,
+                    shape: Shape::Polygons(multipolygon(&g.geometry)),
+                    props,
+                },
+            );
+        }
         for (i, l) in data.land_cover.iter().enumerate() {
             let mut props: Vec<(&'static str, Value)> = vec![
                 ("class", l.class.clone().into()),
@@ -423,6 +487,7 @@ impl TileSource {
             layers,
             bounds,
             plan: plan.unwrap_or(0),
+            version: data_version(store)?,
         })
     }
 
@@ -434,6 +499,11 @@ impl TileSource {
     /// The newest plan's id (0 when there is none).
     pub fn plan(&self) -> i64 {
         self.plan
+    }
+
+    /// The [`data_version`] the layers were read at.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// Layer names with features.

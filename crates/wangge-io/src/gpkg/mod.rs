@@ -2,6 +2,7 @@
 //! holding one feature table per layer.
 
 mod coverage;
+mod gap_areas;
 mod geometry;
 mod plans;
 mod schema;
@@ -9,6 +10,7 @@ mod service_areas;
 mod store;
 
 pub use coverage::CoverageRun;
+pub use gap_areas::{GAP_AREAS, GapArea};
 pub use geometry::{decode, encode};
 pub use plans::{GRIDS, GROUPS, PlanRow};
 pub use schema::{LAYERS, Layer};

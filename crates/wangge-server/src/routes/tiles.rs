@@ -137,7 +137,7 @@ fn encode(
     let raw = source.tile(coord, names);
     let mut h = std::hash::DefaultHasher::new();
     raw.hash(&mut h);
-    let etag = format!("\"p{}-{:016x}\"", source.plan(), h.finish());
+    let etag = format!("\"{}-{:016x}\"", source.version(), h.finish());
     if raw.is_empty() {
         return Ok(Encoded {
             gzip: Bytes::new(),
