@@ -205,21 +205,20 @@ async fn tiles_tilejson_style_and_cache() {
         "{ids:?}"
     );
     let src = state.source().expect("source");
-    let with_gaps = src
-        .tiles(14, 14)
-        .into_iter()
-        .map(|t| src.tile(t, &["gap_areas", "service_areas"]))
-        .filter(|b| !b.is_empty())
-        .map(|b| {
+    let mut with_gaps = 0;
+    for t in src.tiles(14, 14) {
+        let b = src.tile(t, &["gap_areas", "service_areas"]);
+        if !b.is_empty() {
             validate(
                 &b,
                 &Rules {
                     buffer: Some(wangge_tiles::BUFFER),
                 },
             )
-            .expect("strictly valid")
-        })
-        .count();
+            .expect("strictly valid");
+            with_gaps += 1;
+        }
+    }
     assert!(with_gaps > 0);
 }
 
