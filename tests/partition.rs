@@ -527,3 +527,176 @@ fn residents_groups_nest_exactly_in_grids() {
         assert_eq!(got, want);
     }
 }
+
+/// Nested levels in one call: streets → communities (≤ community cap) → grids (≤ cap), each
+/// level tiling the one above, every household counted once at each level.
+#[test]
+fn streets_divide_into_communities_and_communities_into_grids() {
+    let streets = wangge_synth::generate(&wangge_synth::CityParams::new(12_000, 4), &NoProgress);
+    let (cc, gc) = (1000, 200);
+    let levels = wangge_core::partition::levels::streets_to_grids(
+        &Partitioner::new(cc).expect("cap"),
+        &Partitioner::new(gc).expect("cap"),
+        &streets,
+        &NoProgress,
+    );
+    let frame = LocalFrame::new(
+        streets.address_points[0].location.x(),
+        streets.address_points[0].location.y(),
+    );
+    let area = |m: &MultiPolygon<f64>| frame.area_m2(m);
+    // Communities: within the cap, tiling their street.
+    assert!(
+        levels.communities.errors.is_empty(),
+        "{:?}",
+        levels.communities.errors
+    );
+    for street in &levels.communities.communities {
+        let s = streets
+            .communities
+            .iter()
+            .find(|c| c.key == street.code)
+            .expect("street");
+        let total: f64 = street
+            .grids
+            .iter()
+            .map(|c| area(&MultiPolygon(vec![c.polygon.clone()])))
+            .sum();
+        assert!(
+            (total - area(&s.geometry)).abs() / area(&s.geometry) < 1e-6,
+            "{}",
+            street.code
+        );
+        for c in &street.grids {
+            assert!(c.households <= cc, "{} has {}", c.code, c.households);
+            assert!(c.code.starts_with(&street.code) && c.code.len() == street.code.len() + 3);
+        }
+    }
+    // The regrouped data: every community of the middle level is one of the new ones.
+    let made: usize = levels
+        .communities
+        .communities
+        .iter()
+        .map(|s| s.grids.len())
+        .sum();
+    assert_eq!(levels.data.communities.len(), made);
+    // Grids: the usual constraints against the new communities, each inside its community.
+    let bad = check(&levels.data, &levels.grids, gc);
+    assert!(bad.is_empty(), "{bad:?}");
+    let by_code: HashMap<&str, &MultiPolygon<f64>> = levels
+        .data
+        .communities
+        .iter()
+        .map(|c| (c.key.as_str(), &c.geometry))
+        .collect();
+    let mut households_by_community: HashMap<&str, u64> = HashMap::new();
+    for c in &levels.grids.communities {
+        let poly = by_code[c.code.as_str()];
+        for g in &c.grids {
+            let gm = MultiPolygon(vec![g.polygon.clone()]);
+            let inside = area(&gm.intersection(poly));
+            // The overlay rounds lon/lat to its fixed grid (about a centimetre): a few cm² of
+            // a 10,000 m² grid can fall on the far side of its community's edge.
+            assert!(
+                inside / area(&gm) > 1.0 - 1e-5,
+                "grid {} leaves community {}: {} of {} m² inside",
+                g.code,
+                c.code,
+                inside,
+                area(&gm)
+            );
+            assert!(g.code.starts_with(&c.code));
+            *households_by_community.entry(c.code.as_str()).or_default() += u64::from(g.households);
+        }
+    }
+    for street in &levels.communities.communities {
+        for c in &street.grids {
+            assert_eq!(
+                households_by_community
+                    .get(c.code.as_str())
+                    .copied()
+                    .unwrap_or(0),
+                u64::from(c.households),
+                "community {}: its grids hold its households",
+                c.code
+            );
+        }
+    }
+    // The count of communities is close to the lower bound (about 2,000 with the default cap).
+    let lb = levels.communities.metrics.lower_bound;
+    assert!(
+        made as f64 <= 1.2 * lb as f64,
+        "{made} communities, lower bound {lb}"
+    );
+}
+
+#[test]
+fn the_levels_option_stores_the_community_level() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let run = |args: &[&str]| crate::util::wangge(args, d);
+    let (ok, out) = run(&[
+        "generate",
+        "--households",
+        "6000",
+        "--seed",
+        "2",
+        "--workspace",
+        "w.gpkg",
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["partition", "w.gpkg", "--levels", "streets"]);
+    assert!(!ok && out.contains("\"streets\" is not a level"), "{out}");
+    let (ok, out) = run(&[
+        "partition",
+        "w.gpkg",
+        "--levels",
+        "communities,grids",
+        "--community-cap",
+        "150",
+    ]);
+    assert!(!ok && out.contains("must exceed --cap"), "{out}");
+    let (ok, out) = run(&[
+        "partition",
+        "w.gpkg",
+        "--levels",
+        "communities,grids,groups",
+        "--community-cap",
+        "1000",
+        "--threads",
+        "1",
+    ]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("communities level:") && out.contains("residents' groups:"),
+        "{out}"
+    );
+    let store = wangge_io::Store::open(d.join("w.gpkg")).expect("open");
+    let n: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM plan_communities WHERE plan_id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("plan_communities");
+    let over: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM plan_communities WHERE households > 1000",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert!(n >= 6 && over == 0, "{n} communities, {over} over the cap");
+    // Every grid names one of the new communities.
+    let orphans: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM grids WHERE plan_id = 1 AND community NOT IN (SELECT code FROM plan_communities WHERE plan_id = 1)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(orphans, 0);
+}

@@ -30,6 +30,15 @@ pub struct Args {
     /// Also divide every grid into residents' groups (居民小组) of at most --group-cap households.
     #[arg(long)]
     groups: bool,
+    /// Levels in one call, comma-separated, from: communities, grids, groups. With
+    /// `communities`, the polygons of the communities layer are read as streets (街道): each is
+    /// first divided into communities of at most --community-cap households, then those into
+    /// grids (stored as the layer plan_communities). `groups` is --groups.
+    #[arg(long, value_delimiter = ',', default_value = "grids")]
+    levels: Vec<String>,
+    /// Most households per community for --levels communities.
+    #[arg(long, default_value_t = 2000)]
+    community_cap: u32,
     /// Most households per residents' group.
     #[arg(long, default_value_t = 50)]
     group_cap: u32,
@@ -54,9 +63,28 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     if a.cap == 0 {
         bail!("--cap must be at least 1");
     }
+    for l in &a.levels {
+        if !matches!(l.as_str(), "communities" | "grids" | "groups") {
+            bail!("--levels: {l:?} is not a level; levels: communities, grids, groups");
+        }
+    }
+    let street_level = a.levels.iter().any(|l| l == "communities");
+    let want_groups = a.groups || a.levels.iter().any(|l| l == "groups");
+    if street_level && (a.incremental || !a.lock.is_empty()) {
+        bail!(
+            "--levels communities makes new communities: it cannot keep locked grids or repair a base plan"
+        );
+    }
+    if street_level && a.community_cap <= a.cap {
+        bail!(
+            "--community-cap ({}) must exceed --cap ({})",
+            a.community_cap,
+            a.cap
+        );
+    }
     let start = Instant::now();
     let mut store = Store::open(&a.workspace)?;
-    let data = store.load()?;
+    let mut data = store.load()?;
     if data.communities.is_empty() {
         bail!(
             "{}: no communities; import them first (wangge import FILE --as communities)",
@@ -93,9 +121,20 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         let (l, p) = locks(&store, &a.lock, a.from)?;
         (l, p, None)
     };
+    let mut community_level = None;
     let plan = match &changed {
         Some((_, repair)) => {
             wangge_core::partition::partition_all_incremental(&p, &data, &locked, repair, &bar)
+        }
+        None if street_level => {
+            let mut cp = Partitioner::new(a.community_cap)?.seed(a.seed);
+            if let Some(t) = a.threads {
+                cp = cp.threads(t);
+            }
+            let levels = wangge_core::partition::levels::streets_to_grids(&cp, &p, &data, &bar);
+            data = levels.data;
+            community_level = Some(levels.communities);
+            levels.grids
         }
         None => partition_all_locked(&p, &data, &locked, &bar),
     };
@@ -106,7 +145,26 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let id = store.write_plan(&plan, "partition", a.cap, a.seed, parent)?;
-    if a.groups {
+    if let Some(cl) = &community_level {
+        store.write_plan_communities(id, cl)?;
+        let sizes: Vec<u32> = cl
+            .communities
+            .iter()
+            .flat_map(|s| s.grids.iter().map(|c| c.households))
+            .collect();
+        let mean = sizes.iter().map(|&h| f64::from(h)).sum::<f64>() / sizes.len().max(1) as f64;
+        println!(
+            "communities level: {} communities from {} streets (cap {}, lower bound {}), {:.0} households on average, largest {}; Polsby-Popper mean {:.3}",
+            cl.metrics.grids,
+            cl.communities.len(),
+            a.community_cap,
+            cl.metrics.lower_bound,
+            mean,
+            sizes.iter().max().copied().unwrap_or(0),
+            cl.metrics.pp_mean
+        );
+    }
+    if want_groups {
         let gp = Partitioner::new(a.group_cap)?.seed(a.seed).restarts(2);
         let (groups, errors) = wangge_core::partition::groups::residents_groups(&gp, &plan, &data);
         store.write_groups(id, &groups)?;

@@ -14,6 +14,7 @@ pub mod edit;
 mod exact;
 pub mod groups;
 pub mod incremental;
+pub mod levels;
 mod metrics;
 mod plan;
 mod polygons;

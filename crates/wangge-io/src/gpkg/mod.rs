@@ -12,7 +12,7 @@ mod store;
 pub use coverage::CoverageRun;
 pub use gap_areas::{GAP_AREAS, GapArea};
 pub use geometry::{decode, encode};
-pub use plans::{GRIDS, GROUPS, PlanRow};
+pub use plans::{GRIDS, GROUPS, PLAN_COMMUNITIES, PlanRow};
 pub use schema::{LAYERS, Layer};
 pub use service_areas::{SERVICE_AREAS, ServiceArea};
 pub use store::{LayerCount, Store};

@@ -24,6 +24,21 @@ pub const GROUPS: Layer = Layer {
     ],
 };
 
+/// Communities made by a plan from streets (`wangge partition --levels communities`).
+pub const PLAN_COMMUNITIES: Layer = Layer {
+    name: "plan_communities",
+    geometry_type: "POLYGON",
+    description: "Communities (社区) made from streets by a plan (--levels communities)",
+    columns: &[
+        ("plan_id", "INTEGER NOT NULL"),
+        ("code", "TEXT NOT NULL"),
+        ("street", "TEXT NOT NULL"),
+        ("households", "INTEGER NOT NULL"),
+        ("area_m2", "REAL NOT NULL"),
+        ("polsby_popper", "REAL NOT NULL"),
+    ],
+};
+
 /// The grid layer (one polygon per grid and plan version).
 pub const GRIDS: Layer = Layer {
     name: "grids",
@@ -439,5 +454,41 @@ impl Store {
         )
         .map_err(&sql)?;
         tx.commit().map_err(&sql)
+    }
+}
+
+impl Store {
+    /// Stores the community level of a plan: one polygon per community made from a street.
+    pub fn write_plan_communities(&self, plan: i64, level: &WorkspacePlan) -> Result<usize> {
+        let sql = self.sql();
+        let tx = self.connection().unchecked_transaction().map_err(&sql)?;
+        if !self.has_table(PLAN_COMMUNITIES.name)? {
+            tx.execute_batch(&super::schema::layer_ddl(&PLAN_COMMUNITIES))
+                .map_err(&sql)?;
+        }
+        let mut n = 0;
+        {
+            let mut ins = tx
+                .prepare("INSERT INTO plan_communities (geom, key, plan_id, code, street, households, area_m2, polsby_popper) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+                .map_err(&sql)?;
+            for street in &level.communities {
+                for c in &street.grids {
+                    ins.execute(params![
+                        encode(&Geometry::Polygon(c.polygon.clone()), 4326),
+                        format!("{plan}:{}", c.code),
+                        plan,
+                        c.code,
+                        street.code,
+                        c.households,
+                        c.area_m2,
+                        c.polsby_popper
+                    ])
+                    .map_err(&sql)?;
+                    n += 1;
+                }
+            }
+        }
+        tx.commit().map_err(&sql)?;
+        Ok(n)
     }
 }
