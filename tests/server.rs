@@ -112,6 +112,47 @@ async fn tiles_tilejson_style_and_cache() {
     let (s, _, o) = get(&state, &ogc, &[]).await;
     assert_eq!((s, o), (StatusCode::OK, raw.clone()));
 
+    // OGC API - Tiles documents: conformance, the tile matrix set (scale denominators of OGC
+    // 17-083r4: z14 is 34,123.67), collections and the tileset's URL template.
+    let (_, _, c) = get(&state, "/conformance", &[]).await;
+    let c: serde_json::Value = serde_json::from_slice(&c).expect("json");
+    assert!(c["conformsTo"].as_array().is_some_and(|a| {
+        a.iter()
+            .any(|u| u.as_str().is_some_and(|u| u.ends_with("/conf/mvt")))
+    }));
+    let (_, _, m) = get(&state, "/tileMatrixSets/WebMercatorQuad", &[]).await;
+    let m: serde_json::Value = serde_json::from_slice(&m).expect("json");
+    let z14 = &m["tileMatrices"][14];
+    assert_eq!(z14["matrixWidth"], 16384);
+    assert!(
+        (z14["scaleDenominator"].as_f64().expect("number") - 34_123.673).abs() < 0.01,
+        "{z14}"
+    );
+    let (_, _, cl) = get(&state, "/collections", &[]).await;
+    let cl: serde_json::Value = serde_json::from_slice(&cl).expect("json");
+    assert!(
+        cl["collections"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|c| c["id"] == "grids"))
+    );
+    let (s, _, ts) = get(&state, "/collections/grids/tiles/WebMercatorQuad", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let ts: serde_json::Value = serde_json::from_slice(&ts).expect("json");
+    let template = ts["links"][1]["href"]
+        .as_str()
+        .expect("template")
+        .to_string();
+    let filled = template
+        .trim_start_matches("http://127.0.0.1:9999")
+        .replace("{tileMatrix}", &t.z().to_string())
+        .replace("{tileRow}", &t.y().to_string())
+        .replace("{tileCol}", &t.x().to_string());
+    let (s, _, g) = get(&state, &filled, &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let grids_only = validate(&g, &Rules::default()).expect("valid");
+    assert_eq!(grids_only.layers.len(), 1);
+    assert_eq!(grids_only.layers[0].name, "grids");
+
     // Errors a user can act on.
     let (s, _, m) = get(&state, "/tiles/nope/14/1/1.mvt", &[]).await;
     assert_eq!(s, StatusCode::NOT_FOUND);

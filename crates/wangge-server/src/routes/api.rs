@@ -9,7 +9,10 @@ pub async fn landing() -> Json<Value> {
         "links": [
             { "rel": "service-desc", "href": "/api", "type": "application/vnd.oai.openapi+json;version=3.0" },
             { "rel": "style", "href": "/style.json" },
-            { "rel": "tilejson", "href": "/tiles/all.json" }
+            { "rel": "tilejson", "href": "/tiles/all.json" },
+            { "rel": "conformance", "href": "/conformance" },
+            { "rel": "data", "href": "/collections" },
+            { "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "href": "/tileMatrixSets" }
         ]
     }))
 }
@@ -44,6 +47,13 @@ pub async fn openapi() -> Json<Value> {
                 "parameters": [{ "name": "layers_json", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": { "200": { "description": "TileJSON", "content": { "application/json": {} } },
                                "404": { "description": "unknown layer" } } } },
+            "/conformance": { "get": { "summary": "OGC API conformance classes", "responses": { "200": { "description": "conformance", "content": { "application/json": {} } } } } },
+            "/tileMatrixSets/WebMercatorQuad": { "get": { "summary": "the tile matrix set (OGC 17-083r4)", "responses": { "200": { "description": "tile matrix set", "content": { "application/json": {} } } } } },
+            "/collections": { "get": { "summary": "collections: every layer and all", "responses": { "200": { "description": "collections", "content": { "application/json": {} } } } } },
+            "/collections/{layers}/tiles/WebMercatorQuad": { "get": {
+                "summary": "tileset metadata with the tile URL template",
+                "parameters": [layers.clone()],
+                "responses": { "200": { "description": "tileset", "content": { "application/json": {} } }, "404": { "description": "unknown layer" } } } },
             "/style.json": { "get": { "summary": "MapLibre style", "responses": { "200": { "description": "style", "content": { "application/json": {} } } } } },
             "/api": { "get": { "summary": "this document", "responses": { "200": { "description": "OpenAPI", "content": { "application/json": {} } } } } }
         }

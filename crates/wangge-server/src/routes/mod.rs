@@ -2,6 +2,7 @@
 
 mod api;
 mod fonts;
+mod ogc;
 mod style;
 mod tilejson;
 mod tiles;
@@ -22,6 +23,18 @@ pub fn router(state: AppState) -> Router {
         .route("/viewer/{*path}", get(viewer::file))
         .route("/tiles/{layers_json}", get(tilejson::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::xyz))
+        .route("/conformance", get(ogc::conformance))
+        .route("/tileMatrixSets", get(ogc::tile_matrix_sets))
+        .route(
+            "/tileMatrixSets/WebMercatorQuad",
+            get(ogc::web_mercator_quad),
+        )
+        .route("/collections", get(ogc::collections))
+        .route("/collections/{layers}/tiles", get(ogc::tilesets))
+        .route(
+            "/collections/{layers}/tiles/WebMercatorQuad",
+            get(ogc::tileset),
+        )
         .route(
             "/collections/{layers}/tiles/WebMercatorQuad/{z}/{row}/{col}",
             get(tiles::ogc),
