@@ -11,6 +11,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// The workspace or archive cannot be served (at start).
+    #[error("{0}")]
+    Open(String),
     /// Anything else; the detail stays in the server log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -21,7 +24,7 @@ impl IntoResponse for AppError {
         match self {
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m).into_response(),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, m).into_response(),
-            AppError::Internal(m) => {
+            AppError::Open(m) | AppError::Internal(m) => {
                 eprintln!("wangge serve: {m}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
             }

@@ -37,8 +37,8 @@ impl AppState {
     pub fn open(path: PathBuf, caching: bool) -> Result<Self, AppError> {
         let backend = if path.extension().is_some_and(|e| e == "pmtiles") {
             let (index, bytes) =
-                PmTilesArchive::open(&path).map_err(|e| AppError::Internal(e.to_string()))?;
-            let meta = std::fs::metadata(&path).map_err(|e| AppError::Internal(e.to_string()))?;
+                PmTilesArchive::open(&path).map_err(|e| AppError::Open(e.to_string()))?;
+            let meta = std::fs::metadata(&path).map_err(|e| AppError::Open(e.to_string()))?;
             let mtime = meta
                 .modified()
                 .ok()
@@ -119,7 +119,7 @@ impl AppState {
 }
 
 fn load(workspace: &Path) -> Result<TileSource, AppError> {
-    let store = wangge_io::Store::open(workspace)
-        .map_err(|e| AppError::Internal(format!("{}: {e}", workspace.display())))?;
-    TileSource::from_store(&store).map_err(|e| AppError::Internal(e.to_string()))
+    let store = wangge_io::Store::open(workspace).map_err(|e| AppError::Open(e.to_string()))?;
+    TileSource::from_store(&store)
+        .map_err(|e| AppError::Open(format!("{}: {e}", workspace.display())))
 }
