@@ -356,3 +356,36 @@ async fn a_pmtiles_archive_is_served_as_it_was_exported() {
         "{tj}"
     );
 }
+
+#[test]
+fn damaged_archives_are_refused_with_the_file_and_reason() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let junk = dir.path().join("junk.pmtiles");
+    std::fs::write(&junk, b"not an archive").expect("write");
+    let e = AppState::open(junk, true)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("junk.pmtiles") && e.contains("no PMTiles magic"),
+        "{e}"
+    );
+    // A real archive cut short: its header points past the end.
+    demo(dir.path(), false);
+    let (ok, out) = wangge(
+        &["tiles", "export", "w.gpkg", "-o", "w.pmtiles"],
+        dir.path(),
+    );
+    assert!(ok, "{out}");
+    let bytes = std::fs::read(dir.path().join("w.pmtiles")).expect("read");
+    let cut = dir.path().join("cut.pmtiles");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+    let e = AppState::open(cut, true)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("cut.pmtiles") && e.contains("past the end"),
+        "{e}"
+    );
+}
