@@ -72,7 +72,7 @@ fn maplibre_draws_the_served_map_with_no_external_request() {
     let shot = shots.join("map.png");
     let out = Command::new("node")
         .arg(viewer.join("test/map_loads.mjs"))
-        .arg(format!("http://{bind}/viewer/?z=15.5"))
+        .arg(format!("http://{bind}/viewer/?z=15.5&heat=1"))
         .arg(&shot)
         .output()
         .expect("node (web-viewer: npm ci installs playwright-core)");
@@ -82,6 +82,10 @@ fn maplibre_draws_the_served_map_with_no_external_request() {
     let v: serde_json::Value =
         serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
     assert!(v["tiles"].as_u64().unwrap_or(0) > 0, "{v}");
+    assert!(
+        v["heat_tiles"].as_u64().unwrap_or(0) > 0,
+        "the heat layer loaded: {v}"
+    );
     assert!(v["rendered"].as_u64().unwrap_or(0) > 0, "{v}");
     // Labels: the Latin range (grid codes, household counts) came from this server; no CJK
     // range was asked for (the script fails on one).

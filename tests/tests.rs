@@ -8,6 +8,7 @@ mod cli;
 mod coverage;
 mod crs;
 mod generate;
+mod heat;
 mod partition;
 mod real_data;
 mod server;

@@ -23,7 +23,7 @@ page.on("request", (r) => {
   const u = new URL(r.url());
   if (["data:", "blob:"].includes(u.protocol)) return;
   if (u.host !== server) external.push(r.url());
-  if (u.pathname.endsWith(".mvt")) tiles.push(u.pathname);
+  if (u.pathname.endsWith(".mvt") || u.pathname.startsWith("/heat/")) tiles.push(u.pathname);
   if (u.pathname.startsWith("/fonts/")) glyphs.push(decodeURIComponent(u.pathname));
 });
 page.on("requestfailed", (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
@@ -42,7 +42,7 @@ try {
   }));
   errors.push(...state.errors.map((e) => `map: ${e}`));
   await page.screenshot({ path: shot });
-  summary = { ...state, tiles: tiles.length, glyphs };
+  summary = { ...state, tiles: tiles.length, heat_tiles: tiles.filter((t) => t.startsWith("/heat/")).length, glyphs };
 } catch (e) {
   errors.push(`test: ${e}`);
 }

@@ -5,6 +5,7 @@
 pub mod china_offsets;
 mod error;
 pub mod facility_category;
+pub mod heat;
 pub mod households;
 pub mod index;
 pub mod local_frame;

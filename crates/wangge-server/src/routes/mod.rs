@@ -2,6 +2,7 @@
 
 mod api;
 mod fonts;
+mod heat;
 mod ogc;
 mod style;
 mod tilejson;
@@ -23,6 +24,8 @@ pub fn router(state: AppState) -> Router {
         .route("/viewer/{*path}", get(viewer::file))
         .route("/tiles/{layers_json}", get(tilejson::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::xyz))
+        .route("/heat/legend.json", get(heat::legend))
+        .route("/heat/{z}/{x}/{y}", get(heat::tile))
         .route("/conformance", get(ogc::conformance))
         .route("/tileMatrixSets", get(ogc::tile_matrix_sets))
         .route(

@@ -20,7 +20,9 @@ pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value>
         "center": [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0],
         "zoom": 14,
         "sources": {
-            "wangge": { "type": "vector", "url": format!("{base}/tiles/all.json") }
+            "wangge": { "type": "vector", "url": format!("{base}/tiles/all.json") },
+            "heat": { "type": "raster", "tiles": [format!("{base}/heat/{{z}}/{{x}}/{{y}}.png")], "tileSize": 256,
+                      "minzoom": 10, "maxzoom": 18 }
         },
         "layers": [
             { "id": "background", "type": "background", "paint": { "background-color": "#f4f1ea" } },
@@ -60,6 +62,8 @@ pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value>
               "paint": { "line-color": "#1b7837", "line-width": 1.2 } },
             { "id": "communities-line", "type": "line", "source": "wangge", "source-layer": "communities",
               "paint": { "line-color": "#7b3294", "line-width": 2.5 } },
+            { "id": "heat", "type": "raster", "source": "heat", "layout": { "visibility": "none" },
+              "paint": { "raster-opacity": 0.85 } },
             { "id": "facilities", "type": "circle", "source": "wangge", "source-layer": "facilities",
               "paint": { "circle-radius": 4, "circle-color": "#2166ac", "circle-stroke-color": "#ffffff",
                          "circle-stroke-width": 1 } }

@@ -1,0 +1,5 @@
+//! Heat maps: kernel density of incidents.
+
+mod kernel;
+
+pub use kernel::{Quartic, density};

@@ -1,0 +1,218 @@
+//! Incident heat tiles: PNG rasters of kernel density (quartic, radius in screen pixels) for
+//! any filter (categories, sources, time window), seamless across tile edges because every
+//! tile reads the incidents within the kernel radius around it. Pixels that fewer than
+//! `min_count` incidents reach stay transparent, so a lone report does not show. Values are
+//! peak-normalised: one incident gives 1 at its own spot.
+
+use crate::mvt::{TileCoord, world};
+use rstar::primitives::GeomWithData;
+use rstar::{AABB, RTree};
+use wangge_core::Dataset;
+use wangge_core::heat::{Quartic, density};
+
+/// Which incidents count.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeatFilter {
+    /// Empty: all.
+    pub categories: Vec<String>,
+    pub sources: Vec<String>,
+    /// Unix seconds, inclusive; `None`: open.
+    pub from_unix: Option<i64>,
+    pub to_unix: Option<i64>,
+}
+
+/// How a tile is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeatStyle {
+    /// Kernel radius in CSS pixels (doubled with `scale` 2).
+    pub radius_px: f64,
+    /// The value drawn at full colour.
+    pub max: f64,
+    /// Fewest incidents that must reach a pixel for it to show.
+    pub min_count: u32,
+    /// 1 (256 px tiles) or 2 (512 px, for 4K screens).
+    pub scale: u32,
+}
+
+impl Default for HeatStyle {
+    fn default() -> Self {
+        Self {
+            radius_px: 20.0,
+            max: 12.0,
+            min_count: 3,
+            scale: 1,
+        }
+    }
+}
+
+/// The colour ramp: (value as a share of `max`, RGBA).
+pub const RAMP: &[(f64, [u8; 4])] = &[
+    (0.0, [255, 255, 178, 0]),
+    (0.1, [255, 237, 160, 110]),
+    (0.3, [254, 178, 76, 170]),
+    (0.6, [240, 59, 32, 210]),
+    (1.0, [189, 0, 38, 235]),
+];
+
+type Pt = GeomWithData<[f64; 2], usize>;
+
+/// Incidents indexed for heat tiles.
+#[derive(Debug)]
+pub struct HeatSource {
+    tree: RTree<Pt>,
+    time: Vec<i64>,
+    category: Vec<String>,
+    source: Vec<&'static str>,
+}
+
+impl HeatSource {
+    pub fn new(data: &Dataset) -> Self {
+        let pts: Vec<Pt> = data
+            .incidents
+            .iter()
+            .enumerate()
+            .map(|(i, inc)| GeomWithData::new(world(inc.location.x(), inc.location.y()), i))
+            .collect();
+        Self {
+            tree: RTree::bulk_load(pts),
+            time: data.incidents.iter().map(|i| i.time.unix()).collect(),
+            category: data.incidents.iter().map(|i| i.category.clone()).collect(),
+            source: data.incidents.iter().map(|i| i.source.as_str()).collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
+    fn keep(&self, i: usize, f: &HeatFilter) -> bool {
+        (f.categories.is_empty() || f.categories.iter().any(|c| *c == self.category[i]))
+            && (f.sources.is_empty() || f.sources.iter().any(|s| s == self.source[i]))
+            && f.from_unix.is_none_or(|t| self.time[i] >= t)
+            && f.to_unix.is_none_or(|t| self.time[i] <= t)
+    }
+
+    /// Peak-normalised values and the number of incidents reaching each pixel, row by row
+    /// (size = 256 · scale).
+    pub fn values(&self, t: TileCoord, f: &HeatFilter, s: &HeatStyle) -> (Vec<f64>, Vec<u32>) {
+        let size = 256 * s.scale.clamp(1, 2) as usize;
+        let h = s.radius_px.max(1.0) * f64::from(s.scale.clamp(1, 2));
+        let n = f64::from(1u32 << t.z());
+        let px_per_world = n * size as f64;
+        let pad = h / px_per_world;
+        let (x0, y0) = (f64::from(t.x()) / n, f64::from(t.y()) / n);
+        let env = AABB::from_corners(
+            [x0 - pad, y0 - pad],
+            [x0 + 1.0 / n + pad, y0 + 1.0 / n + pad],
+        );
+        let pts: Vec<([f64; 2], f64)> = self
+            .tree
+            .locate_in_envelope(&env)
+            .filter(|p| self.keep(p.data, f))
+            .map(|p| {
+                let w = p.geom();
+                (
+                    [(w[0] - x0) * px_per_world, (w[1] - y0) * px_per_world],
+                    1.0,
+                )
+            })
+            .collect();
+        let kernel = Quartic { h };
+        // Peak-normalised: K(0) = 3 / (π h²).
+        let norm = std::f64::consts::PI * h * h / 3.0;
+        let values: Vec<f64> = density(&pts, kernel, size, size)
+            .into_iter()
+            .map(|v| v * norm)
+            .collect();
+        let mut counts = vec![0u32; size * size];
+        for &([px, py], _) in &pts {
+            let (i0, i1) = (
+                (px - h).floor().max(0.0) as usize,
+                ((px + h).ceil().max(0.0) as usize).min(size),
+            );
+            let (j0, j1) = (
+                (py - h).floor().max(0.0) as usize,
+                ((py + h).ceil().max(0.0) as usize).min(size),
+            );
+            for j in j0..j1 {
+                let dy = j as f64 + 0.5 - py;
+                for i in i0..i1 {
+                    let dx = i as f64 + 0.5 - px;
+                    if dx * dx + dy * dy < h * h {
+                        counts[j * size + i] += 1;
+                    }
+                }
+            }
+        }
+        (values, counts)
+    }
+
+    /// A palette PNG of one tile (fully transparent when nothing shows).
+    pub fn png(
+        &self,
+        t: TileCoord,
+        f: &HeatFilter,
+        s: &HeatStyle,
+    ) -> Result<Vec<u8>, png::EncodingError> {
+        let size = 256 * s.scale.clamp(1, 2);
+        let (values, counts) = self.values(t, f, s);
+        let (palette, alpha) = palette();
+        let idx: Vec<u8> = values
+            .iter()
+            .zip(&counts)
+            .map(|(&v, &c)| {
+                if c < s.min_count.max(1) || v <= 0.0 {
+                    0
+                } else {
+                    (1.0 + (v / s.max).clamp(0.0, 1.0) * 254.0).round() as u8
+                }
+            })
+            .collect();
+        let mut out = Vec::new();
+        {
+            let mut e = png::Encoder::new(&mut out, size, size);
+            e.set_color(png::ColorType::Indexed);
+            e.set_depth(png::BitDepth::Eight);
+            e.set_palette(palette);
+            e.set_trns(alpha);
+            e.set_compression(png::Compression::Fast);
+            let mut w = e.write_header()?;
+            w.write_image_data(&idx)?;
+        }
+        Ok(out)
+    }
+}
+
+/// 256 entries: index 0 transparent, 1..=255 along [`RAMP`].
+fn palette() -> (Vec<u8>, Vec<u8>) {
+    let mut rgb = vec![0u8; 256 * 3];
+    let mut a = vec![0u8; 256];
+    for k in 1..256usize {
+        let v = (k - 1) as f64 / 254.0;
+        let c = ramp(v);
+        rgb[k * 3..k * 3 + 3].copy_from_slice(&c[..3]);
+        a[k] = c[3];
+    }
+    (rgb, a)
+}
+
+/// The ramp's colour at a share of `max`.
+pub fn ramp(v: f64) -> [u8; 4] {
+    let v = v.clamp(0.0, 1.0);
+    for w in RAMP.windows(2) {
+        let ((a, ca), (b, cb)) = (w[0], w[1]);
+        if v <= b {
+            let t = if b > a { (v - a) / (b - a) } else { 0.0 };
+            let mut c = [0u8; 4];
+            for k in 0..4 {
+                c[k] = (f64::from(ca[k]) + t * (f64::from(cb[k]) - f64::from(ca[k]))).round() as u8;
+            }
+            return c;
+        }
+    }
+    RAMP[RAMP.len() - 1].1
+}

@@ -1,0 +1,191 @@
+//! Heat tiles: seam-free (every pixel equals the density over all incidents, so neighbours
+//! meet), filters, suppression of sparse pixels, and the PNG route.
+
+use crate::util::wangge;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use wangge_core::NoProgress;
+use wangge_tiles::mvt::{TileCoord, world};
+use wangge_tiles::{HeatFilter, HeatSource, HeatStyle};
+
+fn city() -> wangge_core::Dataset {
+    wangge_synth::generate(&wangge_synth::CityParams::new(20_000, 1), &NoProgress)
+}
+
+/// Peak-normalised density at a pixel centre from every incident (no index), for comparison.
+fn brute(
+    data: &wangge_core::Dataset,
+    t: TileCoord,
+    s: &HeatStyle,
+    f: &HeatFilter,
+    i: usize,
+    j: usize,
+) -> f64 {
+    let size = 256.0 * f64::from(s.scale);
+    let n = f64::from(1u32 << t.z());
+    let h = s.radius_px * f64::from(s.scale);
+    data.incidents
+        .iter()
+        .filter(|inc| f.categories.is_empty() || f.categories.contains(&inc.category))
+        .map(|inc| {
+            let w = world(inc.location.x(), inc.location.y());
+            let px = (w[0] * n - f64::from(t.x())) * size;
+            let py = (w[1] * n - f64::from(t.y())) * size;
+            let (dx, dy) = (i as f64 + 0.5 - px, j as f64 + 0.5 - py);
+            let q = 1.0 - (dx * dx + dy * dy) / (h * h);
+            if q > 0.0 { q * q } else { 0.0 }
+        })
+        .sum()
+}
+
+#[test]
+fn heat_tiles_meet_without_seams_and_filter() {
+    let data = city();
+    assert!(data.incidents.len() > 1000);
+    let heat = HeatSource::new(&data);
+    let s = HeatStyle::default();
+    let all = HeatFilter::default();
+    // The busiest z15 tile and its right-hand neighbour.
+    let mut best = (0, TileCoord::new(0, 0, 0).expect("tile"));
+    for inc in &data.incidents {
+        let w = world(inc.location.x(), inc.location.y());
+        let t = TileCoord::new(15, (w[0] * 32768.0) as u64, (w[1] * 32768.0) as u64).expect("tile");
+        let (v, _) = heat.values(t, &all, &s);
+        let mass: usize = v.iter().filter(|x| **x > 0.0).count();
+        if mass > best.0 {
+            best = (mass, t);
+        }
+        if best.0 > 20_000 {
+            break;
+        }
+    }
+    let left = best.1;
+    let right = TileCoord::new(15, u64::from(left.x()) + 1, u64::from(left.y())).expect("tile");
+    let (lv, _) = heat.values(left, &all, &s);
+    let (rv, _) = heat.values(right, &all, &s);
+    // Along the shared edge, both tiles equal the density over every incident.
+    let mut nonzero = 0;
+    for j in 0..256 {
+        let a = brute(&data, left, &s, &all, 255, j);
+        let b = brute(&data, right, &s, &all, 0, j);
+        assert!((lv[j * 256 + 255] - a).abs() < 1e-9, "left edge row {j}");
+        assert!((rv[j * 256] - b).abs() < 1e-9, "right edge row {j}");
+        nonzero += usize::from(a > 0.0);
+    }
+    assert!(nonzero > 0, "the edge crosses some heat");
+    // A category filter keeps only its incidents; a window with none leaves nothing.
+    let cat = data.incidents[0].category.clone();
+    let only = HeatFilter {
+        categories: vec![cat],
+        ..Default::default()
+    };
+    let (cv, _) = heat.values(left, &only, &s);
+    for (k, (&c, &a)) in cv.iter().zip(&lv).enumerate().step_by(97) {
+        assert!(c <= a + 1e-12);
+        assert!((c - brute(&data, left, &s, &only, k % 256, k / 256)).abs() < 1e-9);
+    }
+    let none = HeatFilter {
+        to_unix: Some(0),
+        ..Default::default()
+    };
+    assert!(heat.values(left, &none, &s).0.iter().all(|&v| v == 0.0));
+    // Suppression: with a minimum count above the number of incidents, nothing shows.
+    let (_, counts) = heat.values(left, &all, &s);
+    let most = counts.iter().max().copied().unwrap_or(0);
+    assert!(most >= 3, "{most}");
+    let png_all = heat.png(left, &all, &s).expect("png");
+    let png_none = heat
+        .png(
+            left,
+            &all,
+            &HeatStyle {
+                min_count: most + 1,
+                ..s
+            },
+        )
+        .expect("png");
+    assert!(
+        png_none.len() < png_all.len(),
+        "a suppressed tile is (nearly) empty"
+    );
+}
+
+#[tokio::test]
+async fn the_heat_route_serves_palette_pngs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (ok, out) = wangge(
+        &[
+            "generate",
+            "--households",
+            "20000",
+            "--seed",
+            "1",
+            "--workspace",
+            "w.gpkg",
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{out}");
+    let state = wangge_server::AppState::open(dir.path().join("w.gpkg"), true).expect("state");
+    let data = wangge_io::Store::open(dir.path().join("w.gpkg"))
+        .expect("open")
+        .load()
+        .expect("load");
+    let w = world(
+        data.incidents[0].location.x(),
+        data.incidents[0].location.y(),
+    );
+    let (x, y) = ((w[0] * 8192.0) as u64, (w[1] * 8192.0) as u64);
+    let get = |uri: String| {
+        let st = state.clone();
+        async move {
+            let r = wangge_server::router(st)
+                .oneshot(
+                    Request::builder()
+                        .uri(uri)
+                        .body(Body::empty())
+                        .expect("request"),
+                )
+                .await
+                .expect("response");
+            let status = r.status();
+            let ct = r
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap_or("").to_string());
+            (
+                status,
+                ct,
+                r.into_body()
+                    .collect()
+                    .await
+                    .expect("body")
+                    .to_bytes()
+                    .to_vec(),
+            )
+        }
+    };
+    let (s, ct, png) = get(format!("/heat/13/{x}/{y}.png?days=365&to=2026-10-31")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ct.as_deref(), Some("image/png"));
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(png.len() < 40 * 1024, "{} bytes", png.len());
+    let (s, _, png2) = get(format!("/heat/13/{x}/{y}@2x.png")).await;
+    assert_eq!(s, StatusCode::OK);
+    // The 512-pixel tile's width is in the header (bytes 16..20).
+    assert_eq!(
+        u32::from_be_bytes(png2[16..20].try_into().expect("4 bytes")),
+        512
+    );
+    let (s, _, m) = get(format!("/heat/13/{x}/{y}.png?radius=0")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&m).contains("radius"));
+    let (s, _, _) = get(format!("/heat/13/{x}/{y}.png?from=yesterday")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, l) = get("/heat/legend.json".to_string()).await;
+    assert_eq!(s, StatusCode::OK);
+    let l: serde_json::Value = serde_json::from_slice(&l).expect("json");
+    assert!(l["stops"].as_array().is_some_and(|a| a.len() >= 3));
+}
