@@ -8,7 +8,7 @@ use crate::mvt::{TileCoord, world};
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
 use wangge_core::Dataset;
-use wangge_core::heat::{Quartic, density};
+use wangge_core::heat::{Quartic, density_counts};
 
 /// Which incidents count.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -124,29 +124,9 @@ impl HeatSource {
         let kernel = Quartic { h };
         // Peak-normalised: K(0) = 3 / (π h²).
         let norm = std::f64::consts::PI * h * h / 3.0;
-        let values: Vec<f64> = density(&pts, kernel, size, size)
-            .into_iter()
-            .map(|v| v * norm)
-            .collect();
-        let mut counts = vec![0u32; size * size];
-        for &([px, py], _) in &pts {
-            let (i0, i1) = (
-                (px - h).floor().max(0.0) as usize,
-                ((px + h).ceil().max(0.0) as usize).min(size),
-            );
-            let (j0, j1) = (
-                (py - h).floor().max(0.0) as usize,
-                ((py + h).ceil().max(0.0) as usize).min(size),
-            );
-            for j in j0..j1 {
-                let dy = j as f64 + 0.5 - py;
-                for i in i0..i1 {
-                    let dx = i as f64 + 0.5 - px;
-                    if dx * dx + dy * dy < h * h {
-                        counts[j * size + i] += 1;
-                    }
-                }
-            }
+        let (mut values, counts) = density_counts(&pts, kernel, size, size);
+        for v in &mut values {
+            *v *= norm;
         }
         (values, counts)
     }

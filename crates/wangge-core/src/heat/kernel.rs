@@ -29,7 +29,18 @@ pub fn density(
     width: usize,
     height: usize,
 ) -> Vec<f64> {
+    density_counts(points, kernel, width, height).0
+}
+
+/// Like [`density`], with the number of points whose kernel reaches each cell (one pass).
+pub fn density_counts(
+    points: &[([f64; 2], f64)],
+    kernel: Quartic,
+    width: usize,
+    height: usize,
+) -> (Vec<f64>, Vec<u32>) {
     let mut out = vec![0.0; width * height];
+    let mut counts = vec![0u32; width * height];
     let h = kernel.h;
     for &([px, py], w) in points {
         let x0 = ((px - h - 0.5).floor().max(0.0)) as usize;
@@ -43,11 +54,12 @@ pub fn density(
                 let k = kernel.at(dx * dx + dy * dy);
                 if k > 0.0 {
                     out[j * width + i] += w * k;
+                    counts[j * width + i] += 1;
                 }
             }
         }
     }
-    out
+    (out, counts)
 }
 
 #[cfg(test)]

@@ -2,4 +2,4 @@
 
 mod kernel;
 
-pub use kernel::{Quartic, density};
+pub use kernel::{Quartic, density, density_counts};
