@@ -91,6 +91,50 @@ fn heat_tiles_meet_without_seams_and_filter() {
         ..Default::default()
     };
     assert!(heat.values(left, &none, &s).0.iter().all(|&v| v == 0.0));
+    // Per 100 households: the incidents' smoothed count over the households' (same kernel),
+    // not shown where fewer than 20 households are in reach.
+    let rate = HeatStyle {
+        per_100_households: true,
+        ..s
+    };
+    let (rv, _) = heat.values(left, &all, &rate);
+    let homes = |i: usize, j: usize| -> f64 {
+        let size = 256.0;
+        let n = f64::from(1u32 << left.z());
+        let h = s.radius_px;
+        data.address_points
+            .iter()
+            .map(|a| {
+                let w = world(a.location.x(), a.location.y());
+                let px = (w[0] * n - f64::from(left.x())) * size;
+                let py = (w[1] * n - f64::from(left.y())) * size;
+                let (dx, dy) = (i as f64 + 0.5 - px, j as f64 + 0.5 - py);
+                let q = 1.0 - (dx * dx + dy * dy) / (h * h);
+                if q > 0.0 {
+                    f64::from(a.households) * q * q
+                } else {
+                    0.0
+                }
+            })
+            .sum()
+    };
+    let mut shown = 0;
+    for k in (0..256 * 256).step_by(211) {
+        let (i, j) = (k % 256, k / 256);
+        let hh = homes(i, j);
+        let expect = if hh < wangge_tiles::MIN_HOUSEHOLDS {
+            0.0
+        } else {
+            100.0 * brute(&data, left, &s, &all, i, j) / hh
+        };
+        assert!(
+            (rv[k] - expect).abs() < 1e-6 * expect.max(1.0),
+            "pixel {i},{j}: {} vs {expect}",
+            rv[k]
+        );
+        shown += usize::from(expect > 0.0);
+    }
+    assert!(shown > 0);
     // Suppression: with a minimum count above the number of incidents, nothing shows.
     let (_, counts) = heat.values(left, &all, &s);
     let most = counts.iter().max().copied().unwrap_or(0);
@@ -182,6 +226,11 @@ async fn the_heat_route_serves_palette_pngs() {
     let (s, _, m) = get(format!("/heat/13/{x}/{y}.png?radius=0")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&m).contains("radius"));
+    let (s, _, rate) = get(format!("/heat/13/{x}/{y}.png?norm=households")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(&rate[1..4], b"PNG");
+    let (s, _, _) = get(format!("/heat/13/{x}/{y}.png?norm=people")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _, _) = get(format!("/heat/13/{x}/{y}.png?from=yesterday")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _, l) = get("/heat/legend.json".to_string()).await;

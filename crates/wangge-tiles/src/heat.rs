@@ -2,7 +2,8 @@
 //! any filter (categories, sources, time window), seamless across tile edges because every
 //! tile reads the incidents within the kernel radius around it. Pixels that fewer than
 //! `min_count` incidents reach stay transparent, so a lone report does not show. Values are
-//! peak-normalised: one incident gives 1 at its own spot.
+//! peak-normalised (one incident gives 1 at its own spot), or incidents per 100 households
+//! with both smoothed by the same kernel.
 
 use crate::mvt::{TileCoord, world};
 use rstar::primitives::GeomWithData;
@@ -32,7 +33,12 @@ pub struct HeatStyle {
     pub min_count: u32,
     /// 1 (256 px tiles) or 2 (512 px, for 4K screens).
     pub scale: u32,
+    /// Incidents per 100 households instead of counts.
+    pub per_100_households: bool,
 }
+
+/// Households (peak-normalised, within the kernel) below which a rate is not shown.
+pub const MIN_HOUSEHOLDS: f64 = 20.0;
 
 impl Default for HeatStyle {
     fn default() -> Self {
@@ -41,6 +47,7 @@ impl Default for HeatStyle {
             max: 12.0,
             min_count: 3,
             scale: 1,
+            per_100_households: false,
         }
     }
 }
@@ -60,6 +67,8 @@ type Pt = GeomWithData<[f64; 2], usize>;
 #[derive(Debug)]
 pub struct HeatSource {
     tree: RTree<Pt>,
+    /// Address points with their households (for rates).
+    homes: RTree<GeomWithData<[f64; 2], u32>>,
     time: Vec<i64>,
     category: Vec<String>,
     source: Vec<&'static str>,
@@ -73,8 +82,14 @@ impl HeatSource {
             .enumerate()
             .map(|(i, inc)| GeomWithData::new(world(inc.location.x(), inc.location.y()), i))
             .collect();
+        let homes = data
+            .address_points
+            .iter()
+            .map(|a| GeomWithData::new(world(a.location.x(), a.location.y()), a.households))
+            .collect();
         Self {
             tree: RTree::bulk_load(pts),
+            homes: RTree::bulk_load(homes),
             time: data.incidents.iter().map(|i| i.time.unix()).collect(),
             category: data.incidents.iter().map(|i| i.category.clone()).collect(),
             source: data.incidents.iter().map(|i| i.source.as_str()).collect(),
@@ -99,32 +114,64 @@ impl HeatSource {
     /// Peak-normalised values and the number of incidents reaching each pixel, row by row
     /// (size = 256 · scale).
     pub fn values(&self, t: TileCoord, f: &HeatFilter, s: &HeatStyle) -> (Vec<f64>, Vec<u32>) {
+        let env = Self::envelope(t, s);
+        let incidents = self
+            .tree
+            .locate_in_envelope(&env)
+            .filter(|p| self.keep(p.data, f))
+            .map(|p| (*p.geom(), 1.0));
+        let (mut values, mut counts) = Self::field(t, s, incidents);
+        if s.per_100_households {
+            // Incidents per 100 households, both smoothed by the same kernel; where fewer
+            // than MIN_HOUSEHOLDS households are in reach the rate is not shown.
+            let homes = self
+                .homes
+                .locate_in_envelope(&env)
+                .map(|p| (*p.geom(), f64::from(p.data)));
+            let (hh, _) = Self::field(t, s, homes);
+            for ((v, c), h) in values.iter_mut().zip(counts.iter_mut()).zip(hh) {
+                if h < MIN_HOUSEHOLDS {
+                    *v = 0.0;
+                    *c = 0;
+                } else {
+                    *v *= 100.0 / h;
+                }
+            }
+        }
+        (values, counts)
+    }
+
+    /// The world box whose points reach a tile.
+    fn envelope(t: TileCoord, s: &HeatStyle) -> AABB<[f64; 2]> {
+        let size = 256.0 * f64::from(s.scale.clamp(1, 2));
+        let h = s.radius_px.max(1.0) * f64::from(s.scale.clamp(1, 2));
+        let n = f64::from(1u32 << t.z());
+        let pad = h / (n * size);
+        let (x0, y0) = (f64::from(t.x()) / n, f64::from(t.y()) / n);
+        AABB::from_corners(
+            [x0 - pad, y0 - pad],
+            [x0 + 1.0 / n + pad, y0 + 1.0 / n + pad],
+        )
+    }
+
+    /// Peak-normalised density of weighted world points over a tile's pixels, and how many
+    /// points reach each pixel.
+    fn field(
+        t: TileCoord,
+        s: &HeatStyle,
+        pts: impl Iterator<Item = ([f64; 2], f64)>,
+    ) -> (Vec<f64>, Vec<u32>) {
         let size = 256 * s.scale.clamp(1, 2) as usize;
         let h = s.radius_px.max(1.0) * f64::from(s.scale.clamp(1, 2));
         let n = f64::from(1u32 << t.z());
         let px_per_world = n * size as f64;
-        let pad = h / px_per_world;
         let (x0, y0) = (f64::from(t.x()) / n, f64::from(t.y()) / n);
-        let env = AABB::from_corners(
-            [x0 - pad, y0 - pad],
-            [x0 + 1.0 / n + pad, y0 + 1.0 / n + pad],
-        );
-        let pts: Vec<([f64; 2], f64)> = self
-            .tree
-            .locate_in_envelope(&env)
-            .filter(|p| self.keep(p.data, f))
-            .map(|p| {
-                let w = p.geom();
-                (
-                    [(w[0] - x0) * px_per_world, (w[1] - y0) * px_per_world],
-                    1.0,
-                )
-            })
+        let pts: Vec<([f64; 2], f64)> = pts
+            .map(|(w, wt)| ([(w[0] - x0) * px_per_world, (w[1] - y0) * px_per_world], wt))
             .collect();
-        let kernel = Quartic { h };
         // Peak-normalised: K(0) = 3 / (π h²).
         let norm = std::f64::consts::PI * h * h / 3.0;
-        let (mut values, counts) = density_counts(&pts, kernel, size, size);
+        let (mut values, counts) = density_counts(&pts, Quartic { h }, size, size);
         for v in &mut values {
             *v *= norm;
         }

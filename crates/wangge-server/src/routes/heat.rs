@@ -1,6 +1,7 @@
 //! Heat tiles: `/heat/{z}/{x}/{y}.png` (and `{y}@2x.png`) with filters in the query
 //! (`category`, `source`: comma lists; `from`, `to`: dates or times; `days`: the last N days;
-//! `radius` px, `max`, `min` count), and the colour ramp at `/heat/legend.json`.
+//! `radius` px, `max`, `min` count, `norm` = count or households: incidents per 100
+//! households), and the colour ramp at `/heat/legend.json`.
 
 use crate::{AppError, AppState};
 use axum::Json;
@@ -113,11 +114,22 @@ fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyle), AppErro
         f.from_unix = Some(end - days * 86_400);
     }
     let d = HeatStyle::default();
+    // Rates run higher than counts: a year's incidents per 100 households.
+    let default_max = if q.get("norm").is_some_and(|n| n == "households") {
+        50.0
+    } else {
+        d.max
+    };
     let style = HeatStyle {
         radius_px: num("radius", d.radius_px, 1.0, 200.0)?,
-        max: num("max", d.max, 0.001, 1e9)?,
+        max: num("max", default_max, 0.001, 1e9)?,
         min_count: num("min", f64::from(d.min_count), 1.0, 1e6)? as u32,
         scale: 1,
+        per_100_households: match q.get("norm").map(String::as_str) {
+            None | Some("count") => false,
+            Some("households") => true,
+            Some(o) => return Err(bad(format!("norm={o}: count or households"))),
+        },
     };
     Ok((f, style))
 }
