@@ -107,7 +107,6 @@ fn assert_no_gaps(store: &Store, src: &TileSource, z: u8) {
                     inside.unsigned_area() / (scale * scale);
             }
         }
-        let _ = t;
     }
     let mut checked = 0;
     for c in &data.communities {

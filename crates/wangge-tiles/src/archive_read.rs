@@ -5,6 +5,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+/// Longest run of one tile accepted (a damaged count must not make the index unbounded).
+const MAX_RUN: u64 = 1 << 24;
+
 /// Header fields the server needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArchiveInfo {
@@ -192,7 +195,14 @@ impl PmTilesArchive {
                 if runs[i] == 0 {
                     todo.push((start, end));
                 } else {
-                    for k in 0..runs[i].min(1 << 32) {
+                    // A run longer than a whole zoom level of a city is damage, not data.
+                    if runs[i] > MAX_RUN {
+                        return Err(fail(format!(
+                            "entry {} repeats one tile {} times (at most {MAX_RUN})",
+                            ids[i], runs[i]
+                        )));
+                    }
+                    for k in 0..runs[i] {
                         tiles.insert(ids[i] + k, (start, end));
                     }
                 }

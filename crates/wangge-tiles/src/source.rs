@@ -343,9 +343,7 @@ impl TileSource {
         }
         for (i, s) in data.streets.iter().enumerate() {
             let mut props: Vec<(&'static str, Value)> = vec![("class", s.highway.clone().into())];
-            if let Some(n) = &s.name {
-                props.push(("name", n.clone().into()));
-            }
+            push_name(&mut props, &s.name);
             push(
                 "streets",
                 Feature {
@@ -362,9 +360,7 @@ impl TileSource {
                 ("levels", b.levels.into()),
                 ("height_m", Value::Double(f64::from(b.levels) * 3.0)),
             ];
-            if let Some(n) = &b.name {
-                props.push(("name", n.clone().into()));
-            }
+            push_name(&mut props, &b.name);
             push(
                 "buildings",
                 Feature {
@@ -416,9 +412,7 @@ impl TileSource {
                 ("class", l.class.clone().into()),
                 ("kind", l.kind.clone().into()),
             ];
-            if let Some(n) = &l.name {
-                props.push(("name", n.clone().into()));
-            }
+            push_name(&mut props, &l.name);
             push(
                 "land_cover",
                 Feature {
@@ -433,9 +427,7 @@ impl TileSource {
         for (i, f) in data.facilities.iter().enumerate() {
             let mut props: Vec<(&'static str, Value)> =
                 vec![("category", f.category.as_str().to_string().into())];
-            if let Some(n) = &f.name {
-                props.push(("name", n.clone().into()));
-            }
+            push_name(&mut props, &f.name);
             push(
                 "facilities",
                 Feature {
@@ -576,6 +568,13 @@ impl TileSource {
         (minzoom..=maxzoom)
             .flat_map(|z| TileCoord::covering(z, [w0[0], w0[1], w1[0], w1[1]]))
             .collect()
+    }
+}
+
+/// Adds a `name` property when there is one.
+fn push_name(props: &mut Vec<(&'static str, Value)>, name: &Option<String>) {
+    if let Some(n) = name {
+        props.push(("name", n.clone().into()));
     }
 }
 

@@ -94,13 +94,9 @@ pub async fn tilesets(
 ) -> Result<Json<Value>, AppError> {
     check(&s, &layers)?;
     let base = base_url(&headers);
-    Ok(Json(json!({ "tilesets": [{
-        "title": format!("{layers} (WebMercatorQuad)"),
-        "dataType": "vector",
-        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-        "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
-        "links": [{ "rel": "self", "href": format!("{base}/collections/{layers}/tiles/WebMercatorQuad") }]
-    }]})))
+    let mut t = head(&layers);
+    t["links"] = json!([{ "rel": "self", "href": format!("{base}/collections/{layers}/tiles/WebMercatorQuad") }]);
+    Ok(Json(json!({ "tilesets": [t] })))
 }
 
 pub async fn tileset(
@@ -111,11 +107,8 @@ pub async fn tileset(
     check(&s, &layers)?;
     let base = base_url(&headers);
     let tj = super::tilejson::document(&s, &layers, &parse_layers(&layers)?, &base);
-    Ok(Json(json!({
-        "title": format!("{layers} (WebMercatorQuad)"),
-        "dataType": "vector",
-        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-        "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
+    let mut t = head(&layers);
+    let extra = json!({
         "tileMatrixSetLimits": [],
         "layers": tj["vector_layers"],
         "boundingBox": { "lowerLeft": [tj["bounds"][0], tj["bounds"][1]], "upperRight": [tj["bounds"][2], tj["bounds"][3]],
@@ -125,7 +118,21 @@ pub async fn tileset(
             { "rel": "item", "type": "application/vnd.mapbox-vector-tile", "templated": true,
               "href": format!("{base}/collections/{layers}/tiles/WebMercatorQuad/{{tileMatrix}}/{{tileRow}}/{{tileCol}}") }
         ]
-    })))
+    });
+    if let (Some(t), Value::Object(extra)) = (t.as_object_mut(), extra) {
+        t.extend(extra);
+    }
+    Ok(Json(t))
+}
+
+/// What a tileset's list entry and its own document share.
+fn head(layers: &str) -> Value {
+    json!({
+        "title": format!("{layers} (WebMercatorQuad)"),
+        "dataType": "vector",
+        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
+    })
 }
 
 /// An archive serves `all` only; a workspace any layer set.
