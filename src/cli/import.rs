@@ -56,6 +56,9 @@ pub struct Args {
     /// Map source category values to codes: 'VALUE=code,VALUE2=code2,*=default'.
     #[arg(long)]
     category_map: Option<String>,
+    /// Incident taxonomy (TOML like data/taxonomy.toml; default: that file, built in).
+    #[arg(long)]
+    taxonomy: Option<PathBuf>,
     #[arg(long)]
     source_field: Option<String>,
     /// One incident source for the whole file: grid_worker, hotline, petition, police_110, other.
@@ -154,6 +157,13 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             .as_deref()
             .map(wangge_core::IncidentSource::parse)
             .transpose()?,
+        taxonomy: match &a.taxonomy {
+            None => wangge_core::Taxonomy::builtin(),
+            Some(p) => wangge_core::Taxonomy::parse(
+                &std::fs::read_to_string(p).with_context(|| format!("{}", p.display()))?,
+            )
+            .with_context(|| format!("{}", p.display()))?,
+        },
         estimate: wangge_core::households::EstimateParams {
             dwelling_m2: a.dwelling_m2,
             ..Default::default()

@@ -18,6 +18,16 @@ pub enum Error {
     /// A life-circle catalogue that does not parse or breaks a rule.
     #[error("{file}: {reason}")]
     Catalogue { file: String, reason: String },
+    /// An incident taxonomy that does not parse or breaks a rule.
+    #[error("{0}")]
+    Config(String),
+    /// A status change the closed loop does not allow.
+    #[error("an incident {from} cannot become {to}: {allowed}")]
+    Transition {
+        from: &'static str,
+        to: &'static str,
+        allowed: String,
+    },
     /// An incident status or source outside the closed list.
     #[error("invalid {what} {value:?}; expected one of {expected}")]
     Enum {

@@ -2,6 +2,7 @@
 //! incidents), validated value types, the R-tree spatial index and the algorithms that need no
 //! I/O (local metric projection, GCJ-02/BD-09 offsets, household estimation, facility categories).
 
+pub mod assign;
 pub mod china_offsets;
 mod error;
 pub mod facility_category;
@@ -12,10 +13,12 @@ pub mod local_frame;
 pub mod model;
 pub mod partition;
 pub mod progress;
+pub mod taxonomy;
 pub mod timestamp;
 pub mod values;
 pub mod walk;
 
+pub use assign::Assigner;
 pub use error::{Error, Result};
 pub use facility_category::FacilityCategory;
 pub use index::SpatialIndex;
@@ -25,5 +28,6 @@ pub use model::{
     LandCover, Street,
 };
 pub use progress::{NoProgress, Progress};
+pub use taxonomy::Taxonomy;
 pub use timestamp::Timestamp;
 pub use values::{Households, Levels};

@@ -75,6 +75,13 @@ pub enum Error {
     /// The workspace file is not a usable Wangge GeoPackage.
     #[error("workspace {path}: {message}")]
     Workspace { path: PathBuf, message: String },
+    /// A change to one incident that the closed loop refuses, or an unknown incident.
+    #[error("workspace {path}: incident {key:?}: {message}")]
+    Incident {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
     /// SQLite failed.
     #[error("workspace {path}: {source}")]
     Sqlite {

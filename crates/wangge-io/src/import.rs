@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use wangge_core::households::EstimateParams;
 use wangge_core::{
     AddressPoint, Community, Dataset, Facility, FacilityCategory, Households, Incident,
-    IncidentSource, IncidentStatus, Progress, Timestamp,
+    IncidentSource, IncidentStatus, Progress, Taxonomy, Timestamp,
 };
 
 /// What the features of a (non-OSM) file are.
@@ -78,6 +78,8 @@ pub struct ImportOptions {
     pub category_map: Vec<(String, String)>,
     /// One source for every incident of the file.
     pub incident_source: Option<IncidentSource>,
+    /// Incident categories (texts are resolved onto its codes).
+    pub taxonomy: Taxonomy,
     pub estimate: EstimateParams,
 }
 
@@ -96,6 +98,7 @@ impl Default for ImportOptions {
             category: None,
             category_map: Vec::new(),
             incident_source: None,
+            taxonomy: Taxonomy::builtin(),
             estimate: EstimateParams::default(),
         }
     }
@@ -200,6 +203,23 @@ pub fn import(
     summary.incidents = all.incidents.len();
     (summary.households_given, summary.households_estimated) = all.households();
     let sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    if !all.incidents.is_empty() {
+        // Community and grid through the R-trees of the store's communities (and those of
+        // this import) and the newest plan's grids.
+        let mut assigner = store.assigner()?;
+        if !all.communities.is_empty() {
+            let mut with_new: Vec<_> = all
+                .communities
+                .iter()
+                .map(|c| (c.key.clone(), c.geometry.clone()))
+                .collect();
+            with_new.extend(store.community_polygons()?);
+            assigner = wangge_core::Assigner::new(with_new, Vec::new());
+        }
+        for i in &mut all.incidents {
+            assigner.assign(i);
+        }
+    }
     store.write(&all, "import", &sources.join("\n"), progress)?;
     if !rejects.is_empty() {
         let report = opts
@@ -253,11 +273,28 @@ fn check_unique(d: &Dataset) -> Result<()> {
     check("incidents", d.incidents.iter().map(|c| &c.key))
 }
 
-const ID: &[&str] = &["id", "ID", "code", "CODE", "编码", "編號"];
+const ID: &[&str] = &[
+    "id",
+    "ID",
+    "code",
+    "CODE",
+    "编码",
+    "編號",
+    "案件编号",
+    "案件編號",
+];
 const NAME: &[&str] = &["name", "NAME", "名称", "名稱"];
 const HOUSEHOLDS: &[&str] = &["households", "hh", "户数", "戶數"];
-const TIME: &[&str] = &["time", "datetime", "date", "时间", "時間"];
-const CATEGORY: &[&str] = &["category", "type", "类别", "類別"];
+const TIME: &[&str] = &[
+    "time",
+    "datetime",
+    "date",
+    "时间",
+    "時間",
+    "成案时间",
+    "成案時間",
+];
+const CATEGORY: &[&str] = &["category", "type", "类别", "類別", "案件类型", "案件類型"];
 const STREET: &[&str] = &["street", "街道"];
 
 /// Resolves a field: the given name (which must exist) or the first default present.
@@ -606,7 +643,24 @@ fn incident(
     let location = point_of(g)?;
     let time_text = text(f, &m.time).ok_or("time is empty")?;
     let time = Timestamp::parse(&time_text, opts.utc_offset_s).map_err(|e| e.to_string())?;
-    let category = text(f, &m.category).ok_or("category is empty")?;
+    let given = text(f, &m.category).ok_or("category is empty")?;
+    let mapped = opts
+        .category_map
+        .iter()
+        .find(|(k, _)| *k == given)
+        .or_else(|| opts.category_map.iter().find(|(k, _)| k == "*"))
+        .map_or(given.as_str(), |(_, v)| v.as_str());
+    let category = opts
+        .taxonomy
+        .resolve(mapped)
+        .ok_or_else(|| {
+            format!(
+                "category {given:?} is not in the taxonomy ({}): add it as an alias in a --taxonomy file or map it with --category-map '{given}=CODE'",
+                opts.taxonomy.codes().collect::<Vec<_>>().join(", ")
+            )
+        })?
+        .code
+        .clone();
     let source = match (opts.incident_source, text(f, &m.source)) {
         (Some(s), _) => s,
         (None, Some(t)) => IncidentSource::parse(&t).map_err(|e| e.to_string())?,
@@ -616,14 +670,13 @@ fn incident(
         Some(t) => IncidentStatus::parse(&t).map_err(|e| e.to_string())?,
         None => IncidentStatus::Reported,
     };
-    Ok(Incident {
-        key,
-        time,
-        category,
-        source,
-        status,
-        location,
-    })
+    let mut i = Incident::reported(key, time, category, source, location);
+    if i.category != given {
+        i.raw_category = Some(given);
+    }
+    // A status given by the file: the steps up to it happened, at unknown times (left empty).
+    i.status = status;
+    Ok(i)
 }
 
 /// Summary rows per layer for printing: (layer, count).

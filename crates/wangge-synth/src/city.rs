@@ -244,7 +244,18 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
         progress.advance(1);
     }
     progress.finish();
-    let inc = incidents(&b.out, params, &root.fork(0xABCD), &frame);
+    let mut inc = incidents(&b.out, params, &root.fork(0xABCD), &frame);
+    let assigner = wangge_core::Assigner::new(
+        b.out
+            .communities
+            .iter()
+            .map(|c| (c.key.clone(), c.geometry.clone()))
+            .collect(),
+        Vec::new(),
+    );
+    for i in &mut inc {
+        assigner.assign(i);
+    }
     b.out.incidents = inc;
     b.out
 }

@@ -7,16 +7,16 @@ use crate::rng::Rng;
 use geo_types::{Coord, Point};
 use wangge_core::{Dataset, Incident, IncidentSource, IncidentStatus, LocalFrame, Timestamp};
 
-/// (category, weight, night-time bias).
+/// (taxonomy code, weight, night-time bias).
 const CATEGORIES: &[(&str, f64, bool)] = &[
-    ("市容环境", 0.28, false),
-    ("街面秩序", 0.18, false),
-    ("宣传广告", 0.08, false),
-    ("施工管理", 0.08, false),
-    ("设施管理", 0.14, false),
-    ("噪声扰民", 0.10, true),
-    ("邻里纠纷", 0.09, true),
-    ("突发事件", 0.05, false),
+    ("streetscape", 0.28, false),
+    ("street_order", 0.18, false),
+    ("advertising", 0.08, false),
+    ("construction", 0.08, false),
+    ("facilities", 0.14, false),
+    ("noise", 0.10, true),
+    ("dispute", 0.09, true),
+    ("emergency", 0.05, false),
 ];
 
 const HOUR_DAY: [f64; 24] = [
@@ -27,6 +27,8 @@ const HOUR_NIGHT: [f64; 24] = [
     1.5, 1.0, 0.6, 0.3, 0.2, 0.2, 0.3, 0.5, 0.6, 0.6, 0.6, 0.6, 0.8, 0.8, 0.6, 0.6, 0.7, 0.9, 1.2,
     1.8, 2.4, 2.8, 2.6, 2.0,
 ];
+/// Hours from one step to the next: dispatch, handling, follow-up visit, closing.
+const STEP_HOURS: [i64; 4] = [1, 20, 30, 12];
 /// Monday .. Sunday.
 const WEEKDAY: [f64; 7] = [1.0, 1.0, 1.0, 1.0, 1.05, 0.8, 0.75];
 
@@ -113,14 +115,26 @@ pub(crate) fn incidents(
             IncidentSource::Police110,
             IncidentSource::Other,
         ][r.weighted(&[0.5, 0.3, 0.05, 0.1, 0.05])];
-        out.push(Incident {
-            key: format!("synth:i{k}"),
-            time: Timestamp::from_unix(t),
-            category: cat.to_string(),
+        let mut inc = Incident::reported(
+            format!("synth:i{k}"),
+            Timestamp::from_unix(t),
+            cat.to_string(),
             source,
-            status,
-            location: Point(frame.inverse(at)),
-        });
+            Point(frame.inverse(at)),
+        );
+        // Each later step a fixed while after the one before (no draw, so the stream of
+        // positions and times stays as it was), never after the history's end.
+        let mut when = t;
+        for (step, gap_h) in IncidentStatus::ALL[1..=status as usize]
+            .iter()
+            .zip(STEP_HOURS)
+        {
+            when = (when + gap_h * 3600 + (k as i64 % 7) * 600).min(params.history_end_unix);
+            if inc.transition(*step, Timestamp::from_unix(when)).is_err() {
+                break;
+            }
+        }
+        out.push(inc);
     }
     out.sort_by_key(|i| i.time);
     out

@@ -5,12 +5,89 @@ use geo_types::Point;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incident {
     pub key: String,
+    /// When it was reported (the first step of the loop).
     pub time: Timestamp,
-    /// Category as given (mapped onto the taxonomy by the incident issue).
+    /// A taxonomy code (`Taxonomy::resolve` maps texts onto it).
     pub category: String,
+    /// The category text as received, when it differed from the code.
+    pub raw_category: Option<String>,
     pub source: IncidentSource,
     pub status: IncidentStatus,
     pub location: Point<f64>,
+    /// The community and grid it lies in, assigned on ingest (`None`: outside every one).
+    pub community: Option<String>,
+    pub grid: Option<String>,
+    /// When each later step was last reached: dispatched, handled, followed up, closed.
+    pub steps: [Option<Timestamp>; 4],
+}
+
+impl Incident {
+    /// A new report: status reported, no later step, not yet assigned.
+    pub fn reported(
+        key: String,
+        time: Timestamp,
+        category: String,
+        source: IncidentSource,
+        location: Point<f64>,
+    ) -> Self {
+        Self {
+            key,
+            time,
+            category,
+            raw_category: None,
+            source,
+            status: IncidentStatus::Reported,
+            location,
+            community: None,
+            grid: None,
+            steps: [None; 4],
+        }
+    }
+
+    /// When a step was (last) reached.
+    pub fn at(&self, status: IncidentStatus) -> Option<Timestamp> {
+        match status {
+            IncidentStatus::Reported => Some(self.time),
+            s => self.steps[s as usize - 1],
+        }
+    }
+
+    /// Moves to `to` at `when` if the closed loop allows it (see [`IncidentStatus::can_become`]).
+    pub fn transition(&mut self, to: IncidentStatus, when: Timestamp) -> Result<()> {
+        self.status.can_become(to)?;
+        self.status = to;
+        self.steps[to as usize - 1] = Some(when);
+        Ok(())
+    }
+}
+
+impl IncidentStatus {
+    /// The next step of the loop (`None` once closed).
+    pub fn next(self) -> Option<Self> {
+        Self::ALL.get(self as usize + 1).copied()
+    }
+
+    /// Whether the loop allows this move: one step forward, or back from a follow-up visit to
+    /// dispatched (rework: the visit found it not resolved).
+    pub fn can_become(self, to: Self) -> Result<()> {
+        let rework = self == Self::FollowedUp && to == Self::Dispatched;
+        if self.next() == Some(to) || rework {
+            return Ok(());
+        }
+        let mut allowed: Vec<&str> = self.next().map(Self::as_str).into_iter().collect();
+        if self == Self::FollowedUp {
+            allowed.push("dispatched (rework)");
+        }
+        Err(Error::Transition {
+            from: self.as_str(),
+            to: to.as_str(),
+            allowed: if allowed.is_empty() {
+                "a closed incident does not change".into()
+            } else {
+                format!("allowed: {}", allowed.join(", "))
+            },
+        })
+    }
 }
 
 macro_rules! text_enum {
@@ -80,5 +157,38 @@ mod tests {
         }
         assert_eq!(IncidentSource::parse("12345"), Ok(IncidentSource::Hotline));
         assert!(IncidentStatus::parse("lost").is_err());
+    }
+
+    #[test]
+    fn the_loop_moves_one_step_forward_or_back_for_rework() {
+        use IncidentStatus::*;
+        let mut i = Incident::reported(
+            "a".into(),
+            Timestamp::from_unix(100),
+            "noise".into(),
+            IncidentSource::Hotline,
+            Point::new(118.8, 32.0),
+        );
+        assert!(i.transition(Handled, Timestamp::from_unix(150)).is_err());
+        for (k, s) in [Dispatched, Handled, FollowedUp].into_iter().enumerate() {
+            i.transition(s, Timestamp::from_unix(200 + k as i64))
+                .expect("legal");
+        }
+        assert_eq!(i.at(Handled), Some(Timestamp::from_unix(201)));
+        i.transition(Dispatched, Timestamp::from_unix(300))
+            .expect("rework");
+        assert_eq!(i.at(Dispatched), Some(Timestamp::from_unix(300)));
+        for s in [Handled, FollowedUp, Closed] {
+            i.transition(s, Timestamp::from_unix(400)).expect("legal");
+        }
+        let e = i
+            .transition(Reported, Timestamp::from_unix(500))
+            .expect_err("closed");
+        assert!(
+            e.to_string().contains("closed incident does not change"),
+            "{e}"
+        );
+        assert_eq!(i.status, Closed);
+        assert_eq!(i.at(Reported), Some(Timestamp::from_unix(100)));
     }
 }

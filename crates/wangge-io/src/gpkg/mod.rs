@@ -4,6 +4,7 @@
 mod coverage;
 mod gap_areas;
 mod geometry;
+mod incidents;
 mod plans;
 mod schema;
 mod service_areas;
@@ -12,6 +13,7 @@ mod store;
 pub use coverage::CoverageRun;
 pub use gap_areas::{GAP_AREAS, GapArea};
 pub use geometry::{decode, encode};
+pub use incidents::{IncidentQuery, Ingested};
 pub use plans::{GRIDS, GROUPS, PLAN_COMMUNITIES, PlanRow};
 pub use schema::{LAYERS, Layer};
 pub use service_areas::{SERVICE_AREAS, ServiceArea};

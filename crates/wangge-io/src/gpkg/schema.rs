@@ -86,14 +86,45 @@ pub const STREETS: Layer = Layer {
 pub const INCIDENTS: Layer = Layer {
     name: "incidents",
     geometry_type: "POINT",
-    description: "Reported incidents",
+    description: "Reported incidents with their closed-loop timeline",
     columns: &[
         ("time", "DATETIME NOT NULL"),
         ("category", "TEXT NOT NULL"),
         ("source", "TEXT NOT NULL"),
         ("status", "TEXT NOT NULL"),
+        ("raw_category", "TEXT"),
+        ("community", "TEXT"),
+        ("grid", "TEXT"),
+        ("dispatched_at", "DATETIME"),
+        ("handled_at", "DATETIME"),
+        ("followed_up_at", "DATETIME"),
+        ("closed_at", "DATETIME"),
     ],
 };
+
+/// Columns added to layers after workspaces were first made: (layer, column, type). Opening
+/// an older workspace adds them (all may be NULL).
+pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("incidents", "raw_category", "TEXT"),
+    ("incidents", "community", "TEXT"),
+    ("incidents", "grid", "TEXT"),
+    ("incidents", "dispatched_at", "DATETIME"),
+    ("incidents", "handled_at", "DATETIME"),
+    ("incidents", "followed_up_at", "DATETIME"),
+    ("incidents", "closed_at", "DATETIME"),
+];
+
+/// Every status change of an incident (an attributes table; the audit trail of the loop),
+/// and an index for time-window queries.
+pub const INCIDENT_EVENTS_DDL: &str = "
+CREATE TABLE IF NOT EXISTS incident_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, incident TEXT NOT NULL, status TEXT NOT NULL,
+  at DATETIME NOT NULL, recorded DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+CREATE INDEX IF NOT EXISTS incident_events_incident ON incident_events(incident);
+CREATE INDEX IF NOT EXISTS incidents_time ON incidents(time);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('incident_events', 'attributes', 'incident_events', 'Status changes of incidents (closed loop)');
+";
 
 /// Basemap areas.
 pub const LAND_COVER: Layer = Layer {

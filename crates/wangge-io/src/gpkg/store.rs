@@ -10,8 +10,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use wangge_core::{
-    AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, Incident,
-    IncidentSource, IncidentStatus, LandCover, Progress, Street, Timestamp,
+    AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, LandCover, Progress,
+    Street,
 };
 
 /// Feature count of one layer.
@@ -72,6 +72,7 @@ impl Store {
         for layer in LAYERS {
             ddl.push_str(&schema::layer_ddl(layer));
         }
+        ddl.push_str(schema::INCIDENT_EVENTS_DDL);
         ddl.push_str("COMMIT;");
         let path = self.path.clone();
         let sql = |source| Error::Sqlite {
@@ -126,6 +127,32 @@ impl Store {
                 schema::layer_ddl(&schema::LAND_COVER)
             ))
             .map_err(|e| bad(format!("adding the land_cover layer: {e}")))?;
+        }
+        // Columns added since (incident timeline) and the incident events table.
+        for (table, col, ty) in schema::ADDED_COLUMNS {
+            let has: bool = conn
+                .query_row(
+                    &format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+                    [col],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(|e| bad(format!("damaged ({e})")))?
+                > 0;
+            if !has {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {col} {ty};"))
+                    .map_err(|e| bad(format!("adding column {table}.{col}: {e}")))?;
+            }
+        }
+        let has_events: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'incident_events'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| bad(format!("damaged ({e})")))?;
+        if has_events == 0 {
+            conn.execute_batch(&format!("BEGIN;{}COMMIT;", schema::INCIDENT_EVENTS_DDL))
+                .map_err(|e| bad(format!("adding the incident_events table: {e}")))?;
         }
         for layer in LAYERS {
             let found: Option<String> = conn
@@ -288,14 +315,10 @@ impl Store {
             (
                 Geometry::Point(i.location),
                 &i.key,
-                vec![
-                    i.time.to_string().into(),
-                    i.category.clone().into(),
-                    i.source.as_str().to_string().into(),
-                    i.status.as_str().to_string().into(),
-                ],
+                super::incidents::values(i),
             )
         })?;
+        super::incidents::record_steps(&tx, &data.incidents).map_err(sql)?;
         written.layer(&schema::LAND_COVER, &data.land_cover, |l| {
             (
                 Geometry::MultiPolygon(l.geometry.clone()),
@@ -474,17 +497,7 @@ impl Store {
             Ok(())
         })?;
         self.read_layer(&schema::INCIDENTS, |g, key, r| {
-            let time: String = r.get(3)?;
-            let source: String = r.get(5)?;
-            let status: String = r.get(6)?;
-            d.incidents.push(Incident {
-                key,
-                time: Timestamp::parse(&time, 0).map_err(|e| conv(3, e))?,
-                category: r.get(4)?,
-                source: IncidentSource::parse(&source).map_err(|e| conv(5, e))?,
-                status: IncidentStatus::parse(&status).map_err(|e| conv(6, e))?,
-                location: point(g),
-            });
+            d.incidents.push(super::incidents::from_row(g, key, r)?);
             Ok(())
         })?;
         self.read_layer(&schema::LAND_COVER, |g, key, r| {
@@ -548,7 +561,10 @@ impl Store {
     }
 }
 
-fn conv(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+pub(crate) fn conv(
+    col: usize,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
 }
 
@@ -560,7 +576,7 @@ fn multipolygon(g: Geometry<f64>) -> MultiPolygon<f64> {
     }
 }
 
-fn point(g: Geometry<f64>) -> Point<f64> {
+pub(crate) fn point(g: Geometry<f64>) -> Point<f64> {
     match g {
         Geometry::Point(p) => p,
         _ => Point::new(f64::NAN, f64::NAN),
