@@ -3,18 +3,8 @@
 //! MapLibre is idle, and the test fails on any map or page error, any failed request and any
 //! request to another host. The screenshot lands in target/screenshots/map.png.
 
-use crate::util::{project, wangge};
-use std::io::Read;
-use std::process::{Command, Stdio};
-
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::util::{project, serve, wangge};
+use std::process::Command;
 
 #[test]
 fn maplibre_draws_the_served_map_with_no_external_request() {
@@ -35,38 +25,9 @@ fn maplibre_draws_the_served_map_with_no_external_request() {
     assert!(ok, "{out}");
     let (ok, out) = wangge(&["partition", "w.gpkg", "--threads", "1"], d);
     assert!(ok, "{out}");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let bind = format!("127.0.0.1:{port}");
     let viewer = project("web-viewer");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
-        .args(["serve", "w.gpkg", "--bind", &bind, "--viewer"])
-        .arg(&viewer)
-        .current_dir(d)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the server");
-    // Wait for the port to answer (the server reads the workspace first).
-    let mut up = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(&bind).is_ok() {
-            up = true;
-            break;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            panic!("the server ended ({status}): {err}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let _server = Server(child);
-    assert!(up, "the server did not answer on {bind}");
+    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let bind = server.bind.clone();
     let shots = project("target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     let shot = shots.join("map.png");

@@ -8,7 +8,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 use wangge_core::NoProgress;
 use wangge_tiles::mvt::{TileCoord, world};
-use wangge_tiles::{HeatFilter, HeatSource, HeatStyle};
+use wangge_tiles::{HeatFilter, HeatIndex, HeatStyle};
 
 fn city() -> wangge_core::Dataset {
     wangge_synth::generate(&wangge_synth::CityParams::new(20_000, 1), &NoProgress)
@@ -40,16 +40,36 @@ fn brute(
         .sum()
 }
 
+/// The largest difference between a tile's values and the brute-force density, as a share of
+/// the tile's peak.
+fn worst(
+    data: &wangge_core::Dataset,
+    t: TileCoord,
+    s: &HeatStyle,
+    f: &HeatFilter,
+    v: &[f64],
+) -> (f64, f64) {
+    let mut peak: f64 = 0.0;
+    let mut err: f64 = 0.0;
+    for k in (0..256 * 256).step_by(37) {
+        let b = brute(data, t, s, f, k % 256, k / 256);
+        peak = peak.max(b);
+        err = err.max((v[k] - b).abs());
+    }
+    (err / peak.max(1e-12), peak)
+}
+
 #[test]
 fn heat_tiles_meet_without_seams_and_filter() {
     let data = city();
     assert!(data.incidents.len() > 1000);
-    let heat = HeatSource::new(&data);
+    let heat = HeatIndex::new(&data);
+    assert_eq!(heat.len(), data.incidents.len());
     let s = HeatStyle::default();
     let all = HeatFilter::default();
     // The busiest z15 tile and its right-hand neighbour.
     let mut best = (0, TileCoord::new(0, 0, 0).expect("tile"));
-    for inc in &data.incidents {
+    for inc in data.incidents.iter().step_by(7) {
         let w = world(inc.location.x(), inc.location.y());
         let t = TileCoord::new(15, (w[0] * 32768.0) as u64, (w[1] * 32768.0) as u64).expect("tile");
         let (v, _) = heat.values(t, &all, &s);
@@ -65,13 +85,24 @@ fn heat_tiles_meet_without_seams_and_filter() {
     let right = TileCoord::new(15, u64::from(left.x()) + 1, u64::from(left.y())).expect("tile");
     let (lv, _) = heat.values(left, &all, &s);
     let (rv, _) = heat.values(right, &all, &s);
-    // Along the shared edge, both tiles equal the density over every incident.
+    // Binned (4 px bins for a 20 px radius) against the exact density over every incident.
+    for (t, v) in [(left, &lv), (right, &rv)] {
+        let (err, peak) = worst(&data, t, &s, &all, v);
+        eprintln!("tile {t:?}: worst error {:.3} of the peak {peak:.2}", err);
+        assert!(err < 0.08, "binned density is off by {err:.3} of the peak");
+    }
+    // No seam: across the shared edge the values step no more than between neighbouring
+    // pixels inside either tile.
     let mut nonzero = 0;
     for j in 0..256 {
-        let a = brute(&data, left, &s, &all, 255, j);
-        let b = brute(&data, right, &s, &all, 0, j);
-        assert!((lv[j * 256 + 255] - a).abs() < 1e-9, "left edge row {j}");
-        assert!((rv[j * 256] - b).abs() < 1e-9, "right edge row {j}");
+        let (a, b) = (lv[j * 256 + 255], rv[j * 256]);
+        let inside = (lv[j * 256 + 255] - lv[j * 256 + 254])
+            .abs()
+            .max((rv[j * 256 + 1] - rv[j * 256]).abs());
+        assert!(
+            (a - b).abs() <= 1.5 * inside + 1e-9,
+            "row {j}: {a} | {b} (inside {inside})"
+        );
         nonzero += usize::from(a > 0.0);
     }
     assert!(nonzero > 0, "the edge crosses some heat");
@@ -82,15 +113,32 @@ fn heat_tiles_meet_without_seams_and_filter() {
         ..Default::default()
     };
     let (cv, _) = heat.values(left, &only, &s);
-    for (k, (&c, &a)) in cv.iter().zip(&lv).enumerate().step_by(97) {
-        assert!(c <= a + 1e-12);
-        assert!((c - brute(&data, left, &s, &only, k % 256, k / 256)).abs() < 1e-9);
-    }
+    assert!(cv.iter().zip(&lv).all(|(c, a)| *c <= a + 1e-9));
+    let (err, _) = worst(&data, left, &s, &only, &cv);
+    assert!(err < 0.1, "{err}");
     let none = HeatFilter {
         to_unix: Some(0),
         ..Default::default()
     };
     assert!(heat.values(left, &none, &s).0.iter().all(|&v| v == 0.0));
+    // Source and status filters (records, not pyramids) partition the incidents.
+    let mut sum = vec![0.0; lv.len()];
+    for src in wangge_core::IncidentSource::ALL {
+        let f = HeatFilter {
+            sources: vec![*src],
+            ..Default::default()
+        };
+        for (a, b) in sum.iter_mut().zip(heat.values(left, &f, &s).0) {
+            *a += b;
+        }
+    }
+    assert!(sum.iter().zip(&lv).all(|(a, b)| (a - b).abs() < 1e-9));
+    let open = HeatFilter {
+        statuses: vec![wangge_core::IncidentStatus::Reported],
+        ..Default::default()
+    };
+    let (ov, _) = heat.values(left, &open, &s);
+    assert!(ov.iter().sum::<f64>() < lv.iter().sum::<f64>());
     // Per 100 households: the incidents' smoothed count over the households' (same kernel),
     // not shown where fewer than 20 households are in reach.
     let rate = HeatStyle {
@@ -118,23 +166,34 @@ fn heat_tiles_meet_without_seams_and_filter() {
             })
             .sum()
     };
+    // Rates divide two binned densities, so they scatter more than counts where few
+    // households are in reach; on the whole they agree.
     let mut shown = 0;
+    let mut close = 0;
+    let mut sums = (0.0, 0.0);
     for k in (0..256 * 256).step_by(211) {
         let (i, j) = (k % 256, k / 256);
         let hh = homes(i, j);
-        let expect = if hh < wangge_tiles::MIN_HOUSEHOLDS {
-            0.0
-        } else {
-            100.0 * brute(&data, left, &s, &all, i, j) / hh
-        };
-        assert!(
-            (rv[k] - expect).abs() < 1e-6 * expect.max(1.0),
-            "pixel {i},{j}: {} vs {expect}",
-            rv[k]
-        );
-        shown += usize::from(expect > 0.0);
+        if hh < 2.0 * wangge_tiles::MIN_HOUSEHOLDS {
+            continue; // near the cut-off, binning may fall on either side
+        }
+        let expect = 100.0 * brute(&data, left, &s, &all, i, j) / hh;
+        shown += 1;
+        close += usize::from((rv[k] - expect).abs() <= 0.25 * expect.max(1.0));
+        sums.0 += rv[k];
+        sums.1 += expect;
     }
-    assert!(shown > 0);
+    assert!(shown > 20, "{shown}");
+    assert!(
+        close * 10 >= shown * 8,
+        "{close} of {shown} rates within 25%"
+    );
+    assert!(
+        (sums.0 / sums.1 - 1.0).abs() < 0.05,
+        "mean rate {} vs {}",
+        sums.0,
+        sums.1
+    );
     // Suppression: with a minimum count above the number of incidents, nothing shows.
     let (_, counts) = heat.values(left, &all, &s);
     let most = counts.iter().max().copied().unwrap_or(0);

@@ -7,6 +7,7 @@ mod error;
 pub mod export;
 pub mod gpkg;
 pub mod import;
+pub mod incident_payload;
 pub mod osm;
 pub mod read;
 mod validate;

@@ -11,6 +11,12 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// A change the data refuses (an illegal status transition).
+    #[error("{0}")]
+    Conflict(String),
+    /// A body too large or with too many items.
+    #[error("{0}")]
+    TooLarge(String),
     /// The workspace or archive cannot be served (at start).
     #[error("{0}")]
     Open(String),
@@ -24,6 +30,8 @@ impl IntoResponse for AppError {
         match self {
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m).into_response(),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, m).into_response(),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, m).into_response(),
+            AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m).into_response(),
             AppError::Open(m) | AppError::Internal(m) => {
                 eprintln!("wangge serve: {m}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()

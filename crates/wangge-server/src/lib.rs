@@ -5,6 +5,8 @@
 
 mod cache;
 mod error;
+mod heat_cache;
+mod live;
 mod routes;
 mod serve;
 mod state;

@@ -3,6 +3,7 @@
 
 use crate::AppError;
 use crate::cache::TileCache;
+use crate::live::Live;
 use axum::body::Bytes;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -30,11 +31,14 @@ pub struct AppState {
     pub caching: bool,
     /// The web viewer's directory, served under /viewer/.
     pub viewer: Option<PathBuf>,
+    /// Incidents: ingest, heat index, events (workspaces only).
+    pub live: Option<Arc<Live>>,
 }
 
 impl AppState {
     /// Opens a workspace (.gpkg) or a PMTiles archive (.pmtiles).
     pub fn open(path: PathBuf, caching: bool) -> Result<Self, AppError> {
+        let mut live = None;
         let backend = if path.extension().is_some_and(|e| e == "pmtiles") {
             let (index, bytes) =
                 PmTilesArchive::open(&path).map_err(|e| AppError::Open(e.to_string()))?;
@@ -50,7 +54,9 @@ impl AppState {
                 tag: format!("a{:x}{mtime:x}", meta.len()),
             })
         } else {
-            Backend::Workspace(RwLock::new(Arc::new(load(&path)?)))
+            let source = load(&path)?;
+            live = Some(Arc::new(Live::open(&path)?));
+            Backend::Workspace(RwLock::new(Arc::new(source)))
         };
         Ok(Self {
             path,
@@ -58,6 +64,7 @@ impl AppState {
             cache: Arc::new(TileCache::new(256 << 20)),
             caching,
             viewer: None,
+            live,
         })
     }
 
@@ -96,12 +103,15 @@ impl AppState {
     }
 
     /// Re-reads a workspace when its newest plan, service areas or gap areas changed and
-    /// drops the cache then; returns
-    /// whether it did (an archive never changes under the server).
+    /// drops the cache then; returns whether it did (an archive never changes under the
+    /// server). Incidents stored by other processes join the heat index.
     pub fn refresh(&self) -> Result<bool, AppError> {
         let Backend::Workspace(lock) = &*self.backend else {
             return Ok(false);
         };
+        if let Some(live) = &self.live {
+            live.sync()?;
+        }
         let store =
             wangge_io::Store::open(&self.path).map_err(|e| AppError::Internal(e.to_string()))?;
         let version =
@@ -114,6 +124,9 @@ impl AppState {
             *s = Arc::new(fresh);
         }
         self.cache.clear();
+        if let Some(live) = &self.live {
+            live.reload_assigner()?;
+        }
         Ok(true)
     }
 }

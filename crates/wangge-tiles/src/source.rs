@@ -169,8 +169,6 @@ pub struct TileSource {
     plan: i64,
     /// What the layers were read from (see [`data_version`]): part of every ETag.
     version: String,
-    /// Incidents for heat tiles.
-    heat: crate::HeatSource,
 }
 
 /// A short signature of what the tiles show: the newest plan, the newest stored service
@@ -482,7 +480,6 @@ impl TileSource {
             bounds,
             plan: plan.unwrap_or(0),
             version: data_version(store)?,
-            heat: crate::HeatSource::new(&data),
         })
     }
 
@@ -494,11 +491,6 @@ impl TileSource {
     /// The newest plan's id (0 when there is none).
     pub fn plan(&self) -> i64 {
         self.plan
-    }
-
-    /// The incidents, for heat tiles.
-    pub fn heat(&self) -> &crate::HeatSource {
-        &self.heat
     }
 
     /// The [`data_version`] the layers were read at.

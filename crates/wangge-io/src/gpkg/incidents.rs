@@ -125,7 +125,8 @@ impl Store {
     /// process being killed (and a power cut). Readers in other processes go on reading.
     pub fn make_durable(&self) -> Result<()> {
         let c = self.connection();
-        c.busy_timeout(std::time::Duration::from_secs(10))
+        // (The PRAGMA, not rusqlite's busy_timeout: that needs SQLite ≥ 3.44.)
+        c.query_row("PRAGMA busy_timeout = 10000", [], |_| Ok(()))
             .map_err(self.sql())?;
         let mode: String = c
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))

@@ -15,6 +15,6 @@ pub use gap_areas::{GAP_AREAS, GapArea};
 pub use geometry::{decode, encode};
 pub use incidents::{IncidentQuery, Ingested};
 pub use plans::{GRIDS, GROUPS, PLAN_COMMUNITIES, PlanRow};
-pub use schema::{LAYERS, Layer};
+pub use schema::{ADDRESS_POINTS, INCIDENTS, LAYERS, Layer};
 pub use service_areas::{SERVICE_AREAS, ServiceArea};
 pub use store::{LayerCount, Store};

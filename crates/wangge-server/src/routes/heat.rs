@@ -1,7 +1,9 @@
 //! Heat tiles: `/heat/{z}/{x}/{y}.png` (and `{y}@2x.png`) with filters in the query
-//! (`category`, `source`: comma lists; `from`, `to`: dates or times; `days`: the last N days;
-//! `radius` px, `max`, `min` count, `norm` = count or households: incidents per 100
-//! households), and the colour ramp at `/heat/legend.json`.
+//! (`category`, `source`, `status`: comma lists; `from`, `to`: dates or times, a bare `to`
+//! date meaning its end; `days`: the last N local days including today; `radius` px or
+//! `radius_m` metres, `max`, `min` count, `norm` = count or households: incidents per 100
+//! households), and the colour ramp at `/heat/legend.json`. Tiles are cached per query and
+//! dropped where new incidents land.
 
 use crate::{AppError, AppState};
 use axum::Json;
@@ -11,7 +13,7 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use wangge_core::Timestamp;
+use wangge_core::{IncidentSource, IncidentStatus, Timestamp};
 use wangge_tiles::mvt::TileCoord;
 use wangge_tiles::{HeatFilter, HeatStyle};
 
@@ -32,17 +34,32 @@ pub async fn tile(
     let coord = TileCoord::new(z, x, row).map_err(|e| bad(e.to_string()))?;
     let (filter, mut style) = parse(&q)?;
     style.scale = scale;
-    let source = s.source().ok_or_else(|| {
+    let live = s.live.clone().ok_or_else(|| {
         AppError::NotFound("heat tiles come from a workspace, not an archive".into())
     })?;
-    let png = tokio::task::spawn_blocking(move || source.heat().png(coord, &filter, &style))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    // The cache key: the resolved filter and style (a `days` window resolves to its dates).
+    let key = format!("{filter:?}{style:?}");
+    let (z, x, y) = (coord.z(), coord.x(), coord.y());
+    let png = match live.heat_cache.get(z, x, y, &key) {
+        Some(png) => png,
+        None => {
+            let l = live.clone();
+            let png = tokio::task::spawn_blocking(move || {
+                let heat = l.heat.read().unwrap_or_else(|p| p.into_inner());
+                heat.png(coord, &filter, &style)
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+            let png = axum::body::Bytes::from(png);
+            live.heat_cache.put(z, x, y, key, png.clone());
+            png
+        }
+    };
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "image/png")
-        .header(header::CACHE_CONTROL, "public, max-age=60")
+        .header(header::CACHE_CONTROL, "public, max-age=5")
         .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .body(Body::from(png))
         .map_err(|e| AppError::Internal(e.to_string()))
@@ -56,7 +73,7 @@ pub async fn legend() -> Json<Value> {
     let d = HeatStyle::default();
     Json(json!({
         "value": "peak-normalised kernel density: one incident gives 1 at its own spot",
-        "kernel": "quartic, radius in CSS pixels",
+        "kernel": "quartic (biweight), radius in CSS pixels (radius) or metres on the ground (radius_m)",
         "defaults": { "radius": d.radius_px, "max": d.max, "min": d.min_count },
         "stops": stops,
     }))
@@ -76,13 +93,7 @@ fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyle), AppErro
             .unwrap_or_default()
     };
     let time = |k: &str| -> Result<Option<i64>, AppError> {
-        q.get(k)
-            .map(|v| {
-                Timestamp::parse(v, 8 * 3600)
-                    .map(Timestamp::unix)
-                    .map_err(|e| bad(format!("{k}={v}: {e}")))
-            })
-            .transpose()
+        Ok(super::incidents::time(q, k, k == "to")?.map(Timestamp::unix))
     };
     let num = |k: &str, d: f64, lo: f64, hi: f64| -> Result<f64, AppError> {
         match q.get(k) {
@@ -94,9 +105,28 @@ fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyle), AppErro
                 .ok_or_else(|| bad(format!("{k}={v}: a number from {lo} to {hi}"))),
         }
     };
+    let taxonomy = wangge_core::Taxonomy::builtin();
+    let mut categories = Vec::new();
+    for c in list("category") {
+        categories.push(
+            taxonomy
+                .resolve(&c)
+                .map(|t| t.code.clone())
+                .ok_or_else(|| bad(format!("category={c}: not in the taxonomy")))?,
+        );
+    }
     let mut f = HeatFilter {
-        categories: list("category"),
-        sources: list("source"),
+        categories,
+        sources: list("source")
+            .iter()
+            .map(|v| IncidentSource::parse(v))
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad(e.to_string()))?,
+        statuses: list("status")
+            .iter()
+            .map(|v| IncidentStatus::parse(v))
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad(e.to_string()))?,
         from_unix: time("from")?,
         to_unix: time("to")?,
     };
@@ -104,14 +134,16 @@ fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyle), AppErro
         let days: i64 = d
             .parse()
             .ok()
-            .filter(|d| *d > 0)
-            .ok_or_else(|| bad(format!("days={d}: a positive whole number")))?;
+            .filter(|d| *d > 0 && *d <= 36_500)
+            .ok_or_else(|| bad(format!("days={d}: a whole number from 1 to 36500")))?;
+        // The last N local (UTC+8) days including today, from the start of the first.
         let end = f.to_unix.unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |t| t.as_secs() as i64)
         });
-        f.from_unix = Some(end - days * 86_400);
+        let local_day = (end + 8 * 3600).div_euclid(86_400);
+        f.from_unix = Some((local_day - days + 1) * 86_400 - 8 * 3600);
     }
     let d = HeatStyle::default();
     // Rates run higher than counts: a year's incidents per 100 households.
@@ -122,6 +154,10 @@ fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyle), AppErro
     };
     let style = HeatStyle {
         radius_px: num("radius", d.radius_px, 1.0, 200.0)?,
+        radius_m: q
+            .get("radius_m")
+            .map(|_| num("radius_m", 0.0, 1.0, 50_000.0))
+            .transpose()?,
         max: num("max", default_max, 0.001, 1e9)?,
         min_count: num("min", f64::from(d.min_count), 1.0, 1e6)? as u32,
         scale: 1,

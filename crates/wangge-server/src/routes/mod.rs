@@ -3,6 +3,7 @@
 mod api;
 mod fonts;
 mod heat;
+mod incidents;
 mod ogc;
 mod style;
 mod tilejson;
@@ -24,6 +25,17 @@ pub fn router(state: AppState) -> Router {
         .route("/viewer/{*path}", get(viewer::file))
         .route("/tiles/{layers_json}", get(tilejson::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::xyz))
+        .route(
+            "/api/incidents",
+            get(incidents::list)
+                .post(incidents::post)
+                .layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
+        )
+        .route("/api/incidents/stream", get(incidents::stream))
+        .route(
+            "/api/incidents/{id}",
+            get(incidents::one).patch(incidents::patch),
+        )
         .route("/heat/legend.json", get(heat::legend))
         .route("/heat/{z}/{x}/{y}", get(heat::tile))
         .route("/conformance", get(ogc::conformance))

@@ -1,0 +1,194 @@
+//! Live incidents of a served workspace: one durable writer connection (WAL, synchronous
+//! commit), the heat index kept in step with the store, the community/grid assigner, the heat
+//! tile cache and the channel that feeds Server-Sent Events.
+//!
+//! Every change goes through [`Live::sync`]: rows stored after the last one seen are read back
+//! from the store, added to the heat index, their heat tiles dropped and announced. The
+//! server's own POSTs call it at once; the two-second watch calls it for rows written by other
+//! processes (`wangge import`).
+
+use crate::AppError;
+use crate::heat_cache::HeatCache;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::broadcast;
+use wangge_core::{Assigner, Incident, IncidentStatus, Taxonomy, Timestamp};
+use wangge_io::Store;
+use wangge_io::gpkg::Ingested;
+use wangge_tiles::HeatIndex;
+use wangge_tiles::mvt::world;
+
+/// One announced change: the SSE event name and its `data` (JSON).
+pub type Announcement = Arc<(&'static str, String)>;
+
+pub struct Live {
+    writer: Mutex<Writer>,
+    pub heat: RwLock<HeatIndex>,
+    pub heat_cache: HeatCache,
+    assigner: RwLock<Assigner>,
+    pub taxonomy: Taxonomy,
+    events: broadcast::Sender<Announcement>,
+}
+
+struct Writer {
+    store: Store,
+    /// The largest incident fid in the heat index.
+    seen: i64,
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+impl Live {
+    pub fn open(path: &Path) -> Result<Self, AppError> {
+        let store = Store::open(path).map_err(|e| AppError::Open(e.to_string()))?;
+        store
+            .make_durable()
+            .map_err(|e| AppError::Open(e.to_string()))?;
+        let (heat, seen) =
+            wangge_tiles::heat_from_store(&store).map_err(|e| AppError::Open(e.to_string()))?;
+        let assigner = store
+            .assigner()
+            .map_err(|e| AppError::Open(e.to_string()))?;
+        Ok(Self {
+            writer: Mutex::new(Writer { store, seen }),
+            heat: RwLock::new(heat),
+            heat_cache: HeatCache::new(128 << 20),
+            assigner: RwLock::new(assigner),
+            taxonomy: Taxonomy::builtin(),
+            events: broadcast::channel(4096).0,
+        })
+    }
+
+    /// A receiver of announcements (SSE).
+    pub fn subscribe(&self) -> broadcast::Receiver<Announcement> {
+        self.events.subscribe()
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, Writer> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Assigns community and grid, stores the batch durably (committed before this returns)
+    /// and brings the heat index up to date.
+    pub fn ingest(&self, mut batch: Vec<Incident>) -> Result<Ingested, AppError> {
+        {
+            let a = self.assigner.read().unwrap_or_else(|p| p.into_inner());
+            for i in &mut batch {
+                a.assign(i);
+            }
+        }
+        let mut w = self.writer();
+        let done = w
+            .store
+            .add_incidents(&batch)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        self.sync_locked(&mut w)?;
+        Ok(done)
+    }
+
+    /// Reads incidents stored since the last sync into the heat index; returns how many.
+    pub fn sync(&self) -> Result<usize, AppError> {
+        let mut w = self.writer();
+        self.sync_locked(&mut w)
+    }
+
+    fn sync_locked(&self, w: &mut Writer) -> Result<usize, AppError> {
+        let mut total = 0;
+        loop {
+            let rows = w.store.incidents_after(w.seen, 100_000).map_err(internal)?;
+            let Some(&(last, _)) = rows.last() else {
+                return Ok(total);
+            };
+            let incidents: Vec<Incident> = rows.into_iter().map(|(_, i)| i).collect();
+            self.heat
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .add(&incidents);
+            let points: Vec<[f64; 2]> = incidents
+                .iter()
+                .map(|i| world(i.location.x(), i.location.y()))
+                .collect();
+            self.heat_cache.invalidate(&points);
+            for i in &incidents {
+                let _ = self.events.send(Arc::new(("incident", announce(i))));
+            }
+            total += incidents.len();
+            w.seen = last;
+        }
+    }
+
+    /// Moves an incident along the loop; the heat index and tiles follow.
+    pub fn transition(
+        &self,
+        key: &str,
+        to: IncidentStatus,
+        at: Timestamp,
+    ) -> Result<Incident, AppError> {
+        let mut w = self.writer();
+        let before = w
+            .store
+            .incident(key)
+            .map_err(internal)?
+            .ok_or_else(|| AppError::NotFound(format!("no incident {key:?}")))?
+            .1;
+        let (_, after) = w
+            .store
+            .transition_incident(key, to, at)
+            .map_err(|e| match e {
+                wangge_io::Error::Incident { message, .. } => {
+                    AppError::Conflict(format!("incident {key:?}: {message}"))
+                }
+                e => internal(e),
+            })?;
+        self.heat
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_status(&before, to);
+        self.heat_cache
+            .invalidate(&[world(after.location.x(), after.location.y())]);
+        let _ = self.events.send(Arc::new(("status", announce(&after))));
+        Ok(after)
+    }
+
+    /// Runs a read on the writer's connection (queries see every acknowledged write).
+    pub fn read<T>(&self, f: impl FnOnce(&Store) -> wangge_io::Result<T>) -> Result<T, AppError> {
+        f(&self.writer().store).map_err(internal)
+    }
+
+    /// Re-reads communities and the newest plan's grids (after a new plan).
+    pub fn reload_assigner(&self) -> Result<(), AppError> {
+        let a = self.read(Store::assigner)?;
+        *self.assigner.write().unwrap_or_else(|p| p.into_inner()) = a;
+        Ok(())
+    }
+}
+
+/// The public view of an incident (no personal data: the model holds none).
+pub fn incident_json(i: &Incident) -> serde_json::Value {
+    let steps: serde_json::Map<String, serde_json::Value> = IncidentStatus::ALL
+        .iter()
+        .filter_map(|s| {
+            i.at(*s)
+                .map(|t| (s.as_str().to_string(), t.to_string().into()))
+        })
+        .collect();
+    serde_json::json!({
+        "id": i.key,
+        "time": i.time.to_string(),
+        "category": i.category,
+        "raw_category": i.raw_category,
+        "source": i.source.as_str(),
+        "status": i.status.as_str(),
+        "lon": i.location.x(),
+        "lat": i.location.y(),
+        "community": i.community,
+        "grid": i.grid,
+        "timeline": steps,
+    })
+}
+
+fn announce(i: &Incident) -> String {
+    incident_json(i).to_string()
+}

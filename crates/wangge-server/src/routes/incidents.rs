@@ -1,0 +1,290 @@
+//! `/api/incidents`: POST one or a batch (JSON, GeoJSON, CSV; stored durably before the
+//! answer), GET with filters and paging (JSON or GeoJSON), GET one by id, PATCH a status
+//! transition, and `/api/incidents/stream`: Server-Sent Events of new incidents and changes.
+
+use crate::live::{Live, incident_json};
+use crate::{AppError, AppState};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::Stream;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use wangge_core::{IncidentSource, IncidentStatus, Timestamp};
+use wangge_io::ToWgs84;
+use wangge_io::gpkg::IncidentQuery;
+use wangge_io::incident_payload::{Context, Payload, parse_incidents};
+
+/// Most incidents in one POST.
+pub const MAX_BATCH: usize = 100_000;
+/// Largest page of a GET.
+pub const MAX_PAGE: usize = 10_000;
+
+fn live(s: &AppState) -> Result<Arc<Live>, AppError> {
+    s.live
+        .clone()
+        .ok_or_else(|| AppError::NotFound("incidents live in a workspace, not an archive".into()))
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_unix(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    )
+}
+
+/// POST: 201 with the ids stored now and those already there (a resent batch adds nothing);
+/// 400 naming every bad item (nothing stored); 413 for too many items.
+pub async fn post(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let live = live(&s)?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let kind = Payload::from_content_type(ct).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "Content-Type {ct:?}: send application/json, application/geo+json or text/csv"
+        ))
+    })?;
+    let crs = q.get("crs").cloned();
+    let result = tokio::task::spawn_blocking(move || -> Result<Value, AppError> {
+        static SERIAL: AtomicU64 = AtomicU64::new(0);
+        let to_wgs84 = crs
+            .map(|c| wangge_io::CrsSpec::parse(&c).and_then(ToWgs84::new))
+            .transpose()
+            .map_err(|e| AppError::BadRequest(format!("crs: {e}")))?;
+        let t = now();
+        let cx = Context {
+            taxonomy: &live.taxonomy,
+            now: t,
+            utc_offset_s: 8 * 3600,
+            crs: to_wgs84.as_ref(),
+            id_prefix: format!(
+                "api:{}-{}",
+                t.unix(),
+                SERIAL.fetch_add(1, Ordering::Relaxed)
+            ),
+        };
+        let batch = parse_incidents(&body, kind, &cx, MAX_BATCH).map_err(|problems| {
+            let too_many = problems.len() == 1 && problems[0].message.contains("at most");
+            let list: Vec<String> = problems.iter().take(50).map(ToString::to_string).collect();
+            let m = format!(
+                "{} of the items are invalid; nothing was stored:\n{}",
+                problems.len(),
+                list.join("\n")
+            );
+            if too_many {
+                AppError::TooLarge(problems[0].message.clone())
+            } else {
+                AppError::BadRequest(m)
+            }
+        })?;
+        let done = live.ingest(batch)?;
+        Ok(json!({
+            "added": done.added.iter().map(|(_, k)| k).collect::<Vec<_>>(),
+            "existing": done.existing,
+        }))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok((StatusCode::CREATED, Json(result)).into_response())
+}
+
+/// GET with `category`, `source`, `status` (comma lists), `community`, `grid`, `from`, `to`,
+/// `limit` (≤ 10,000), `offset`; `f=geojson` for a FeatureCollection.
+pub async fn list(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let live = live(&s)?;
+    let bad = |m: String| AppError::BadRequest(m);
+    let list = |k: &str| -> Vec<String> {
+        q.get(k)
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let num = |k: &str, d: usize, max: usize| -> Result<usize, AppError> {
+        match q.get(k) {
+            None => Ok(d),
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| bad(format!("{k}={v}: a whole number up to {max}"))),
+        }
+    };
+    let mut categories = Vec::new();
+    for c in list("category") {
+        let cat = live
+            .taxonomy
+            .resolve(&c)
+            .ok_or_else(|| bad(format!("category={c}: not in the taxonomy")))?;
+        categories.push(cat.code.clone());
+    }
+    let query = IncidentQuery {
+        categories,
+        sources: list("source")
+            .iter()
+            .map(|v| IncidentSource::parse(v))
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad(e.to_string()))?,
+        statuses: list("status")
+            .iter()
+            .map(|v| IncidentStatus::parse(v))
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad(e.to_string()))?,
+        community: q.get("community").cloned(),
+        grid: q.get("grid").cloned(),
+        from: time(&q, "from", false)?,
+        to: time(&q, "to", true)?,
+        limit: num("limit", 100, MAX_PAGE)?,
+        offset: num("offset", 0, usize::MAX)?,
+    };
+    let geojson = q.get("f").is_some_and(|f| f == "geojson");
+    let (total, page) =
+        tokio::task::spawn_blocking(move || live.read(|st| st.query_incidents(&query)))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+    let limit = num("limit", 100, MAX_PAGE)?;
+    let offset = num("offset", 0, usize::MAX)?;
+    let next = (offset + page.len() < total as usize).then_some(offset + page.len());
+    if geojson {
+        let features: Vec<Value> = page
+            .iter()
+            .map(|(_, i)| {
+                let mut props = incident_json(i);
+                let id = props["id"].clone();
+                json!({
+                    "type": "Feature",
+                    "id": id,
+                    "geometry": {"type": "Point", "coordinates": [i.location.x(), i.location.y()]},
+                    "properties": props.as_object_mut().map(std::mem::take),
+                })
+            })
+            .collect();
+        let body = json!({
+            "type": "FeatureCollection",
+            "numberMatched": total,
+            "numberReturned": features.len(),
+            "next_offset": next,
+            "features": features,
+        });
+        return Ok((
+            [(header::CONTENT_TYPE, "application/geo+json")],
+            body.to_string(),
+        )
+            .into_response());
+    }
+    Ok(Json(json!({
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": next,
+        "incidents": page.iter().map(|(_, i)| incident_json(i)).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// A time parameter: a date or a time (+08:00 unless given); a bare date as `to` means the
+/// end of that day.
+pub fn time(
+    q: &HashMap<String, String>,
+    k: &str,
+    end_of_day: bool,
+) -> Result<Option<Timestamp>, AppError> {
+    q.get(k)
+        .map(|v| {
+            let t = Timestamp::parse(v, 8 * 3600)
+                .map_err(|e| AppError::BadRequest(format!("{k}={v}: {e}")))?;
+            let bare_date = v.trim().len() == 10;
+            Ok(if end_of_day && bare_date {
+                Timestamp::from_unix(t.unix() + 86_399)
+            } else {
+                t
+            })
+        })
+        .transpose()
+}
+
+pub async fn one(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let live = live(&s)?;
+    let key = id.clone();
+    let found = tokio::task::spawn_blocking(move || live.read(|st| st.incident(&key)))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    found
+        .map(|(_, i)| Json(incident_json(&i)))
+        .ok_or_else(|| AppError::NotFound(format!("no incident {id:?}")))
+}
+
+/// PATCH `{"status": "dispatched", "at": "2026-11-24 09:30"}` (`at` defaults to now): 200
+/// with the incident, 409 when the loop does not allow the move, 404 for an unknown id.
+pub async fn patch(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    let live = live(&s)?;
+    let bad = |m: String| AppError::BadRequest(m);
+    let v: Value =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("body is not JSON: {e}")))?;
+    let status = v
+        .get("status")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("give the new status: {\"status\": \"dispatched\"}".into()))?;
+    let to = IncidentStatus::parse(status).map_err(|e| bad(e.to_string()))?;
+    let at = match v.get("at").and_then(Value::as_str) {
+        Some(t) => Timestamp::parse(t, 8 * 3600).map_err(|e| bad(format!("at: {e}")))?,
+        None => now(),
+    };
+    if to == IncidentStatus::Reported {
+        return Err(AppError::Conflict(
+            "an incident cannot be reported again".into(),
+        ));
+    }
+    let after = tokio::task::spawn_blocking(move || live.transition(&id, to, at))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(Json(incident_json(&after)))
+}
+
+/// Server-Sent Events: `incident` for each stored incident, `status` for each transition;
+/// `lagged` when a slow client missed some.
+pub async fn stream(
+    State(s): State<AppState>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let rx = live(&s)?.subscribe();
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match rx.recv().await {
+                Ok(a) => return Some((Ok(Event::default().event(a.0).data(&a.1)), rx)),
+                Err(RecvError::Lagged(n)) => {
+                    return Some((Ok(Event::default().event("lagged").data(n.to_string())), rx));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,327 @@
+//! Incident heat tiles: PNG rasters of kernel density (quartic, radius in screen pixels or
+//! metres) for any filter (categories, sources, statuses, time window), seamless across tile
+//! edges because every tile reads the bins within the kernel radius around it. Pixels that
+//! fewer than `min_count` incidents reach stay transparent, so a lone report does not show.
+//! Values are peak-normalised (one incident gives 1 at its own spot), or incidents per 100
+//! households with both smoothed by the same kernel.
+//!
+//! `index.rs` keeps the incidents (records by z16 tile and time, count pyramids by day),
+//! `render.rs` turns a tile's bins into pixels.
+
+pub mod index;
+mod render;
+
+use crate::mvt::{TileCoord, world};
+use index::{Rec, RecFilter, RecIndex, rec_time};
+use render::{Homes, render};
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+use wangge_core::{Dataset, Incident, IncidentSource, IncidentStatus};
+
+/// Which incidents count.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeatFilter {
+    /// Taxonomy codes; empty: all.
+    pub categories: Vec<String>,
+    /// Empty: all.
+    pub sources: Vec<IncidentSource>,
+    pub statuses: Vec<IncidentStatus>,
+    /// Unix seconds, inclusive; `None`: open.
+    pub from_unix: Option<i64>,
+    pub to_unix: Option<i64>,
+}
+
+/// How a tile is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeatStyle {
+    /// Kernel radius in CSS pixels (doubled with `scale` 2).
+    pub radius_px: f64,
+    /// Kernel radius on the ground instead (metres at the tile's centre).
+    pub radius_m: Option<f64>,
+    /// The value drawn at full colour.
+    pub max: f64,
+    /// Fewest incidents that must reach a pixel for it to show.
+    pub min_count: u32,
+    /// 1 (256 px tiles) or 2 (512 px, for 4K screens).
+    pub scale: u32,
+    /// Incidents per 100 households instead of counts.
+    pub per_100_households: bool,
+}
+
+/// Households (peak-normalised, within the kernel) below which a rate is not shown.
+pub const MIN_HOUSEHOLDS: f64 = 20.0;
+
+impl Default for HeatStyle {
+    fn default() -> Self {
+        Self {
+            radius_px: 20.0,
+            radius_m: None,
+            max: 12.0,
+            min_count: 3,
+            scale: 1,
+            per_100_households: false,
+        }
+    }
+}
+
+/// The colour ramp: (value as a share of `max`, RGBA).
+pub const RAMP: &[(f64, [u8; 4])] = &[
+    (0.0, [255, 255, 178, 0]),
+    (0.1, [255, 237, 160, 110]),
+    (0.3, [254, 178, 76, 170]),
+    (0.6, [240, 59, 32, 210]),
+    (1.0, [189, 0, 38, 235]),
+];
+
+/// Incidents and households indexed for heat tiles; changed in place as incidents arrive.
+#[derive(Debug)]
+pub struct HeatIndex {
+    recs: RecIndex,
+    /// Category slot → taxonomy code.
+    categories: Vec<String>,
+    homes: Homes,
+    /// Bumped by every change (part of cache keys and ETags).
+    generation: u64,
+}
+
+impl HeatIndex {
+    /// The incidents and address points of a dataset.
+    pub fn new(data: &Dataset) -> Self {
+        let mut h = Self::with_homes(
+            data.address_points
+                .iter()
+                .map(|a| (a.location.x(), a.location.y(), a.households)),
+        );
+        h.add(&data.incidents);
+        h.recs.shrink();
+        h
+    }
+
+    /// No incidents yet; households (lon, lat, households) for rates.
+    pub fn with_homes(homes: impl Iterator<Item = (f64, f64, u32)>) -> Self {
+        Self {
+            recs: RecIndex::new(),
+            categories: Vec::new(),
+            homes: RTree::bulk_load(
+                homes
+                    .map(|(lon, lat, n)| GeomWithData::new(world(lon, lat), n))
+                    .collect(),
+            ),
+            generation: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    /// Changes so far (cache keys).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Bytes the index holds (records and pyramids).
+    pub fn heap_bytes(&self) -> usize {
+        self.recs.heap_bytes()
+    }
+
+    /// Releases spare capacity (after a bulk load).
+    pub fn shrink(&mut self) {
+        self.recs.shrink();
+    }
+
+    fn slot(&mut self, code: &str) -> u8 {
+        match self.categories.iter().position(|c| c == code) {
+            Some(i) => i.min(255) as u8,
+            None => {
+                self.categories.push(code.to_string());
+                (self.categories.len() - 1).min(255) as u8
+            }
+        }
+    }
+
+    fn rec(&mut self, i: &Incident) -> Rec {
+        let cat = self.slot(&i.category);
+        Rec::new(
+            world(i.location.x(), i.location.y()),
+            i.time.unix(),
+            cat,
+            i.source as u8,
+            i.status as u8,
+        )
+    }
+
+    /// Adds incidents (one batch: pyramids are merged once per cell).
+    pub fn add(&mut self, incidents: &[Incident]) {
+        let mut recs: Vec<Rec> = incidents.iter().map(|i| self.rec(i)).collect();
+        self.recs.insert(&mut recs);
+        self.generation += 1;
+    }
+
+    /// Adds records made elsewhere (benchmarks: synthetic histories without `Incident`s).
+    /// Categories are slots of [`HeatIndex::category_slots`].
+    pub fn add_records(&mut self, recs: &mut [Rec]) {
+        self.recs.insert(recs);
+        self.generation += 1;
+    }
+
+    /// Fixes the category slots (codes in slot order) before [`HeatIndex::add_records`].
+    pub fn category_slots(&mut self, codes: &[&str]) {
+        for c in codes {
+            self.slot(c);
+        }
+    }
+
+    /// Records a status change of an incident as it was before (`before.status`).
+    pub fn set_status(&mut self, before: &Incident, to: IncidentStatus) -> bool {
+        let r = self.rec(before);
+        let done = self.recs.set_status(&r, to as u8);
+        self.generation += u64::from(done);
+        done
+    }
+
+    /// The index's filter; `None` when it matches nothing (a category never seen).
+    fn rec_filter(&self, f: &HeatFilter) -> Option<RecFilter> {
+        let cats = if f.categories.is_empty() {
+            None
+        } else {
+            let slots: Vec<u8> = f
+                .categories
+                .iter()
+                .filter_map(|c| self.categories.iter().position(|k| k == c))
+                .map(|i| i.min(255) as u8)
+                .collect();
+            if slots.is_empty() {
+                return None;
+            }
+            Some(slots)
+        };
+        let srcs = (!f.sources.is_empty()).then(|| f.sources.iter().map(|s| *s as u8).collect());
+        let statuses =
+            (!f.statuses.is_empty()).then(|| f.statuses.iter().map(|s| *s as u8).collect());
+        if f.to_unix.is_some_and(|t| t < 946_684_800) {
+            return None;
+        }
+        Some(RecFilter {
+            cats,
+            srcs,
+            statuses,
+            from_t: f.from_unix.map(rec_time),
+            to_t: f.to_unix.map(rec_time),
+        })
+    }
+
+    /// Peak-normalised values (or rates) and the number of incidents reaching each pixel, row
+    /// by row (size = 256 · scale).
+    pub fn values(&self, t: TileCoord, f: &HeatFilter, s: &HeatStyle) -> (Vec<f64>, Vec<u32>) {
+        match self.rec_filter(f) {
+            Some(rf) => render(&self.recs, &self.homes, t, &rf, s),
+            None => {
+                let n = (256 * s.scale.clamp(1, 2) as usize).pow(2);
+                (vec![0.0; n], vec![0; n])
+            }
+        }
+    }
+
+    /// A palette PNG of one tile (fully transparent when nothing shows).
+    pub fn png(
+        &self,
+        t: TileCoord,
+        f: &HeatFilter,
+        s: &HeatStyle,
+    ) -> Result<Vec<u8>, png::EncodingError> {
+        let size = 256 * s.scale.clamp(1, 2);
+        let (values, counts) = self.values(t, f, s);
+        let (palette, alpha) = palette();
+        let idx: Vec<u8> = values
+            .iter()
+            .zip(&counts)
+            .map(|(&v, &c)| {
+                if c < s.min_count.max(1) || v <= 0.0 {
+                    0
+                } else {
+                    (1.0 + (v / s.max).clamp(0.0, 1.0) * 254.0).round() as u8
+                }
+            })
+            .collect();
+        let mut out = Vec::new();
+        {
+            let mut e = png::Encoder::new(&mut out, size, size);
+            e.set_color(png::ColorType::Indexed);
+            e.set_depth(png::BitDepth::Eight);
+            e.set_palette(palette);
+            e.set_trns(alpha);
+            e.set_compression(png::Compression::Fast);
+            let mut w = e.write_header()?;
+            w.write_image_data(&idx)?;
+        }
+        Ok(out)
+    }
+}
+
+/// 256 entries: index 0 transparent, 1..=255 along [`RAMP`].
+fn palette() -> (Vec<u8>, Vec<u8>) {
+    let mut rgb = vec![0u8; 256 * 3];
+    let mut a = vec![0u8; 256];
+    for k in 1..256usize {
+        let v = (k - 1) as f64 / 254.0;
+        let c = ramp(v);
+        rgb[k * 3..k * 3 + 3].copy_from_slice(&c[..3]);
+        a[k] = c[3];
+    }
+    (rgb, a)
+}
+
+/// The ramp's colour at a share of `max`.
+pub fn ramp(v: f64) -> [u8; 4] {
+    let v = v.clamp(0.0, 1.0);
+    for w in RAMP.windows(2) {
+        let ((a, ca), (b, cb)) = (w[0], w[1]);
+        if v <= b {
+            let t = if b > a { (v - a) / (b - a) } else { 0.0 };
+            let mut c = [0u8; 4];
+            for k in 0..4 {
+                c[k] = (f64::from(ca[k]) + t * (f64::from(cb[k]) - f64::from(ca[k]))).round() as u8;
+            }
+            return c;
+        }
+    }
+    RAMP[RAMP.len() - 1].1
+}
+
+/// A heat index of a workspace's households and its incidents up to the largest fid at the
+/// time of reading, which is returned too (later ones are added by `incidents_after`).
+pub fn heat_from_store(store: &wangge_io::Store) -> wangge_io::Result<(HeatIndex, i64)> {
+    let seen = store.max_incident_fid()?;
+    let mut homes = Vec::new();
+    store.read_layer(&wangge_io::gpkg::ADDRESS_POINTS, |g, _key, r| {
+        if let geo_types::Geometry::Point(p) = g {
+            homes.push((p.x(), p.y(), r.get::<_, u32>(4)?));
+        }
+        Ok(())
+    })?;
+    let mut heat = HeatIndex::with_homes(homes.into_iter());
+    let mut after = 0;
+    loop {
+        let batch = store.incidents_after(after, 200_000)?;
+        let Some(&(last, _)) = batch.last() else {
+            break;
+        };
+        let keep: Vec<Incident> = batch
+            .into_iter()
+            .filter(|(fid, _)| *fid <= seen)
+            .map(|(_, i)| i)
+            .collect();
+        heat.add(&keep);
+        if last >= seen {
+            break;
+        }
+        after = last;
+    }
+    heat.shrink();
+    Ok((heat, seen))
+}
