@@ -9,6 +9,7 @@ mod coverage;
 mod crs;
 mod generate;
 mod heat;
+mod incidents;
 mod partition;
 mod real_data;
 mod server;

@@ -109,15 +109,18 @@ pub fn serve(dir: &Path, file: &str, extra: &[&str]) -> Server {
 /// A minimal HTTP/1.1 request over loopback: (status, body).
 pub fn http(bind: &str, method: &str, path: &str, ctype: &str, body: &[u8]) -> (u16, String) {
     use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(bind).expect("connect");
+    let Ok(mut s) = std::net::TcpStream::connect(bind) else {
+        return (0, "connection refused".into());
+    };
     s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
         .expect("timeout");
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {bind}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    s.write_all(head.as_bytes()).expect("write");
-    s.write_all(body).expect("write");
+    if s.write_all(head.as_bytes()).is_err() || s.write_all(body).is_err() {
+        return (0, "write failed".into());
+    }
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
     let text = String::from_utf8_lossy(&out).to_string();

@@ -1,0 +1,483 @@
+//! Incidents over HTTP: batches in three formats, idempotent resends, whole-batch refusal,
+//! filters and paging, legal and illegal transitions, community/grid assignment, heat tiles
+//! that change where incidents land; Server-Sent Events within 2 s; and `kill -9` mid-ingest
+//! losing nothing acknowledged and duplicating nothing.
+
+use crate::util::{http, serve, wangge};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+use wangge_server::{AppState, router};
+
+fn demo(d: &std::path::Path) {
+    let (ok, out) = wangge(
+        &[
+            "generate",
+            "--households",
+            "6000",
+            "--seed",
+            "3",
+            "--workspace",
+            "w.gpkg",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = wangge(&["partition", "w.gpkg", "--threads", "1"], d);
+    assert!(ok, "{out}");
+}
+
+async fn call(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    ctype: &str,
+    body: &str,
+) -> (StatusCode, Vec<u8>) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, ctype)
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let r = router(state.clone()).oneshot(req).await.expect("response");
+    let s = r.status();
+    (
+        s,
+        r.into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec(),
+    )
+}
+
+fn js(b: &[u8]) -> Value {
+    serde_json::from_slice(b).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(b)))
+}
+
+#[tokio::test]
+async fn the_incident_api_ingests_queries_and_moves_incidents() {
+    let dir = tempfile::tempdir().expect("tmp");
+    demo(dir.path());
+    let ws = dir.path().join("w.gpkg");
+    // A spot inside a grid: an address point of the newest plan.
+    let store = wangge_io::Store::open(&ws).expect("open");
+    let data = store.load().expect("load");
+    let before = data.incidents.len();
+    let spot = data.address_points[10].location;
+    drop(store);
+    let state = AppState::open(ws.clone(), true).expect("state");
+    let (lon, lat) = (spot.x(), spot.y());
+
+    // A heat tile around the spot before.
+    let w = wangge_tiles::mvt::world(lon, lat);
+    let heat_uri = format!(
+        "/heat/16/{}/{}.png?min=1&from=2030-01-01",
+        (w[0] * 65536.0) as u64,
+        (w[1] * 65536.0) as u64
+    );
+    let (s, empty_tile) = call(&state, "GET", &heat_uri, "", "").await;
+    assert_eq!(s, StatusCode::OK);
+
+    // JSON batch.
+    let batch = json!([
+        {"id": "T-1", "time": "2030-03-01 09:00", "category": "噪声扰民", "source": "12345", "lon": lon, "lat": lat},
+        {"id": "T-2", "time": "2030-03-01 10:00", "category": "streetscape", "source": "grid", "lon": lon, "lat": lat},
+        {"id": "T-3", "time": "2030-03-02 11:00", "category": "noise", "lon": lon, "lat": lat}
+    ])
+    .to_string();
+    let (s, b) = call(&state, "POST", "/api/incidents", "application/json", &batch).await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(js(&b)["added"], json!(["T-1", "T-2", "T-3"]));
+    // Resent: nothing added twice.
+    let (s, b) = call(&state, "POST", "/api/incidents", "application/json", &batch).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(js(&b)["added"], json!([]));
+    assert_eq!(js(&b)["existing"], json!(["T-1", "T-2", "T-3"]));
+    // GeoJSON and CSV.
+    let geo = json!({"type": "FeatureCollection", "features": [{"type": "Feature", "id": "T-4",
+        "properties": {"time": "2030-03-03 08:00", "category": "路燈故障或設施損壞", "source": "hotline"},
+        "geometry": {"type": "Point", "coordinates": [lon, lat]}}]})
+    .to_string();
+    let (s, b) = call(
+        &state,
+        "POST",
+        "/api/incidents",
+        "application/geo+json",
+        &geo,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    let csv = format!(
+        "id,time,category,source,lon,lat\nT-5,2030-03-04 08:00,noise,110,{lon},{lat}\nT-6,2030-03-05 08:00,noise,110,{lon},{lat}\n"
+    );
+    let (s, b) = call(&state, "POST", "/api/incidents", "text/csv", &csv).await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(js(&b)["added"], json!(["T-5", "T-6"]));
+    // A batch with one bad item is refused whole.
+    let bad = json!([
+        {"id": "T-7", "category": "noise", "lon": lon, "lat": lat},
+        {"id": "T-8", "category": "ufo sighting", "lon": lon, "lat": lat}
+    ])
+    .to_string();
+    let (s, b) = call(&state, "POST", "/api/incidents", "application/json", &bad).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let m = String::from_utf8_lossy(&b);
+    assert!(
+        m.contains("T-8") && m.contains("ufo sighting") && m.contains("nothing was stored"),
+        "{m}"
+    );
+    let (s, _) = call(&state, "POST", "/api/incidents", "application/xml", "<x/>").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Queries: filters and pages.
+    let (s, b) = call(
+        &state,
+        "GET",
+        "/api/incidents?category=noise&from=2030-01-01&limit=2",
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let v = js(&b);
+    assert_eq!(v["total"], 4);
+    assert_eq!(v["incidents"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["next_offset"], 2);
+    let (_, b) = call(
+        &state,
+        "GET",
+        "/api/incidents?category=noise&from=2030-01-01&limit=2&offset=2",
+        "",
+        "",
+    )
+    .await;
+    let v = js(&b);
+    let ids: Vec<&str> = v["incidents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["T-5", "T-6"]);
+    assert_eq!(v["next_offset"], Value::Null);
+    let (_, b) = call(
+        &state,
+        "GET",
+        "/api/incidents?source=police_110&from=2030-03-05&to=2030-03-05",
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(js(&b)["total"], 1);
+    let (_, b) = call(
+        &state,
+        "GET",
+        "/api/incidents?from=2030-01-01&f=geojson",
+        "",
+        "",
+    )
+    .await;
+    let v = js(&b);
+    assert_eq!(v["type"], "FeatureCollection");
+    assert_eq!(v["numberMatched"], 6);
+    let (s, _) = call(&state, "GET", "/api/incidents?status=lost", "", "").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Assigned on ingest: the grid and community of the spot.
+    let (s, b) = call(&state, "GET", "/api/incidents/T-4", "", "").await;
+    assert_eq!(s, StatusCode::OK);
+    let one = js(&b);
+    assert_eq!(one["category"], "facilities");
+    assert_eq!(one["raw_category"], "路燈故障或設施損壞");
+    let grid = one["grid"].as_str().expect("a grid").to_string();
+    assert!(
+        grid.starts_with(one["community"].as_str().expect("a community")),
+        "{one}"
+    );
+    let (_, b) = call(
+        &state,
+        "GET",
+        &format!("/api/incidents?grid={grid}&from=2030-01-01"),
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(js(&b)["total"], 6);
+
+    // The loop: one step at a time.
+    let (s, b) = call(
+        &state,
+        "PATCH",
+        "/api/incidents/T-1",
+        "application/json",
+        r#"{"status": "handled"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(String::from_utf8_lossy(&b).contains("allowed: dispatched"));
+    let (s, b) = call(
+        &state,
+        "PATCH",
+        "/api/incidents/T-1",
+        "application/json",
+        r#"{"status": "dispatched", "at": "2030-03-01 09:30"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let v = js(&b);
+    assert_eq!(v["status"], "dispatched");
+    assert_eq!(v["timeline"]["dispatched"], "2030-03-01T01:30:00Z");
+    let (s, _) = call(
+        &state,
+        "PATCH",
+        "/api/incidents/T-1",
+        "application/json",
+        r#"{"status": "handled", "at": "2020-01-01"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "before it was reported");
+    let (s, _) = call(
+        &state,
+        "PATCH",
+        "/api/incidents/NOPE",
+        "application/json",
+        r#"{"status": "dispatched"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, b) = call(
+        &state,
+        "GET",
+        "/api/incidents?status=dispatched&from=2030-01-01",
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(js(&b)["total"], 1);
+    let store = wangge_io::Store::open(&ws).expect("open");
+    let events: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM incident_events WHERE incident = 'T-1'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("events");
+    assert_eq!(events, 1);
+    assert_eq!(store.load().expect("load").incidents.len(), before + 6);
+
+    // The heat tile over the spot now shows them (its cached copy was dropped).
+    let (s, tile) = call(&state, "GET", &heat_uri, "", "").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_ne!(
+        tile, empty_tile,
+        "the heat tile changed where incidents landed"
+    );
+}
+
+/// Reads SSE lines until an `incident` event whose data names `id`.
+fn wait_for_event(r: &mut BufReader<std::net::TcpStream>, id: &str) -> bool {
+    let mut line = String::new();
+    let mut kind = String::new();
+    loop {
+        line.clear();
+        match r.read_line(&mut line) {
+            Ok(0) | Err(_) => return false,
+            Ok(_) => {}
+        }
+        if let Some(k) = line.strip_prefix("event: ") {
+            kind = k.trim().to_string();
+        }
+        if line.starts_with("data: ") && kind == "incident" && line.contains(id) {
+            return true;
+        }
+    }
+}
+
+#[test]
+fn subscribers_hear_of_new_incidents_within_two_seconds() {
+    let dir = tempfile::tempdir().expect("tmp");
+    demo(dir.path());
+    let server = serve(dir.path(), "w.gpkg", &[]);
+    let mut s = std::net::TcpStream::connect(&server.bind).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    write!(
+        s,
+        "GET /api/incidents/stream HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+        server.bind
+    )
+    .expect("write");
+    let mut r = BufReader::new(s);
+    let mut status = String::new();
+    r.read_line(&mut status).expect("status line");
+    assert!(status.contains(" 200 "), "{status}");
+    let store = wangge_io::Store::open(dir.path().join("w.gpkg")).expect("open");
+    let p = store.load().expect("load").address_points[0].location;
+    for k in 0..3 {
+        let id = format!("SSE-{k}");
+        let body = json!({"id": id, "category": "noise", "lon": p.x(), "lat": p.y()}).to_string();
+        let t0 = Instant::now();
+        let (code, b) = http(
+            &server.bind,
+            "POST",
+            "/api/incidents",
+            "application/json",
+            body.as_bytes(),
+        );
+        assert_eq!(code, 201, "{b}");
+        assert!(wait_for_event(&mut r, &id), "no event for {id}");
+        let dt = t0.elapsed();
+        assert!(dt < Duration::from_secs(2), "{id} took {dt:?}");
+    }
+    // Incidents written by another process (a CLI import) reach subscribers too, through the
+    // two-second watch.
+    let csv = dir.path().join("more.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "id,time,category,lon,lat\nCLI-1,2026-11-20 10:00,noise,{},{}\n",
+            p.x(),
+            p.y()
+        ),
+    )
+    .expect("csv");
+    let t0 = Instant::now();
+    let (ok, out) = wangge(
+        &["import", "--workspace", "w.gpkg", "more.csv", "--as", "incidents"],
+        dir.path(),
+    );
+    assert!(ok, "{out}");
+    assert!(
+        wait_for_event(&mut r, "CLI-1"),
+        "no event for the imported incident"
+    );
+    assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
+}
+
+#[test]
+fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    demo(dir.path());
+    let ws = dir.path().join("w.gpkg");
+    let before = wangge_io::Store::open(&ws)
+        .expect("open")
+        .max_incident_fid()
+        .expect("fid");
+    let p = wangge_io::Store::open(&ws)
+        .expect("open")
+        .load()
+        .expect("load")
+        .address_points[0]
+        .location;
+    let batch = move |b: usize| -> String {
+        let items: Vec<Value> = (0..50)
+            .map(|i| {
+                json!({"id": format!("K{b}-{i}"), "category": "noise", "time": "2026-11-01 12:00",
+                            "lon": p.x() + i as f64 * 1e-5, "lat": p.y()})
+            })
+            .collect();
+        Value::Array(items).to_string()
+    };
+    let mut server = serve(dir.path(), "w.gpkg", &[]);
+    let bind = server.bind.clone();
+    let (tx, rx) = std::sync::mpsc::channel::<usize>();
+    let poster = std::thread::spawn(move || {
+        let mut sent = 0;
+        for b in 0..100_000 {
+            sent = b;
+            let (code, _) = http(
+                &bind,
+                "POST",
+                "/api/incidents",
+                "application/json",
+                batch(b).as_bytes(),
+            );
+            if code != 201 {
+                break; // the server is gone
+            }
+            if tx.send(b).is_err() {
+                break;
+            }
+        }
+        sent
+    });
+    // Let some batches land, then kill the server without warning.
+    let mut acked = Vec::new();
+    while acked.len() < 20 {
+        acked.push(
+            rx.recv_timeout(Duration::from_secs(60))
+                .expect("a batch acknowledged"),
+        );
+    }
+    server.child.kill().expect("kill -9");
+    server.child.wait().expect("wait");
+    let last_sent = poster.join().expect("poster");
+    acked.extend(rx.try_iter());
+    // Every batch before the failed one was acknowledged.
+    assert_eq!(acked.len(), last_sent);
+    let store = wangge_io::Store::open(&ws).expect("open after the kill");
+    let (stored, distinct): (i64, i64) = store
+        .connection()
+        .query_row(
+            "SELECT count(*), count(DISTINCT key) FROM incidents WHERE key LIKE 'K%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("count");
+    assert_eq!(stored, distinct, "no incident stored twice");
+    for b in &acked {
+        for i in 0..50 {
+            assert!(
+                store
+                    .incident(&format!("K{b}-{i}"))
+                    .expect("query")
+                    .is_some(),
+                "K{b}-{i} was acknowledged"
+            );
+        }
+    }
+    // Batches land whole or not at all: the one in flight is all there or absent.
+    assert_eq!(stored % 50, 0, "{stored} rows: a torn batch");
+    assert!(stored as usize >= acked.len() * 50);
+    assert!(stored as usize <= (last_sent + 1) * 50);
+    eprintln!(
+        "killed after {} acknowledged batches; {} rows stored",
+        acked.len(),
+        stored
+    );
+    drop(store);
+    // After a restart, resending the batch in flight adds only what was missing.
+    let server = serve(dir.path(), "w.gpkg", &[]);
+    let (code, b) = http(
+        &server.bind,
+        "POST",
+        "/api/incidents",
+        "application/json",
+        batch(last_sent).as_bytes(),
+    );
+    assert_eq!(code, 201, "{b}");
+    let store = wangge_io::Store::open(&ws).expect("open");
+    let (n, d): (i64, i64) = store
+        .connection()
+        .query_row(
+            "SELECT count(*), count(DISTINCT key) FROM incidents WHERE key LIKE 'K%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("count");
+    assert_eq!(n, d);
+    assert_eq!(
+        n as usize,
+        (last_sent + 1) * 50,
+        "every batch sent is there once"
+    );
+    assert!(store.max_incident_fid().expect("fid") > before);
+}
