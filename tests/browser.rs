@@ -3,7 +3,7 @@
 //! MapLibre is idle, and the test fails on any map or page error, any failed request and any
 //! request to another host. The screenshot lands in target/screenshots/map.png.
 
-use crate::util::{project, serve, wangge};
+use crate::util::{project, serve, shared, wangge};
 use std::process::Command;
 
 #[test]
@@ -63,4 +63,85 @@ fn maplibre_draws_the_served_map_with_no_external_request() {
             .unwrap_or(false),
         "screenshot"
     );
+}
+
+/// Share of a screenshot's pixels in the heat ramp's warm colours (orange to dark red).
+fn heat_share(png: &std::path::Path) -> f64 {
+    let img = image::open(png).expect("screenshot").to_rgb8();
+    let warm = img
+        .pixels()
+        .filter(|p| p[0] > 180 && p[1] < 170 && p[2] < 120)
+        .count();
+    warm as f64 / f64::from(img.width() * img.height())
+}
+
+#[test]
+fn the_heat_layer_shows_taipei_hotline_cases() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let villages = shared("taipei/villages.geojson").display().to_string();
+    let cases = shared("taipei/hotline-cases.geojson").display().to_string();
+    let (ok, out) = wangge(
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &villages,
+            "--as",
+            "communities",
+            "--id-field",
+            "CPTVID",
+            "--name-field",
+            "VNAME",
+            "--street-field",
+            "TNAME",
+            "--repair",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    // The hotline export's own field names (案件編號, 成案時間, 案件類型) are recognised and
+    // its case types mapped onto the taxonomy.
+    let (ok, out) = wangge(
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &cases,
+            "--as",
+            "incidents",
+            "--source",
+            "hotline",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let viewer = project("web-viewer");
+    let server = serve(d, "t.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let shots = project("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let mut shares = Vec::new();
+    for (name, query) in [
+        ("taipei-heat.png", "z=12&heat=1"),
+        ("taipei-plain.png", "z=12"),
+    ] {
+        let shot = shots.join(name);
+        let out = Command::new("node")
+            .arg(viewer.join("test/map_loads.mjs"))
+            .arg(format!("http://{}/viewer/?{query}", server.bind))
+            .arg(&shot)
+            .output()
+            .expect("node");
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{text}");
+        shares.push(heat_share(&shot));
+    }
+    eprintln!(
+        "warm pixels: {:.1}% with the heat layer, {:.1}% without",
+        shares[0] * 100.0,
+        shares[1] * 100.0
+    );
+    assert!(shares[0] > 0.02, "the heat layer shows: {shares:?}");
+    assert!(shares[1] < 0.002, "nothing warm without it: {shares:?}");
 }

@@ -351,7 +351,14 @@ fn subscribers_hear_of_new_incidents_within_two_seconds() {
     .expect("csv");
     let t0 = Instant::now();
     let (ok, out) = wangge(
-        &["import", "--workspace", "w.gpkg", "more.csv", "--as", "incidents"],
+        &[
+            "import",
+            "--workspace",
+            "w.gpkg",
+            "more.csv",
+            "--as",
+            "incidents",
+        ],
         dir.path(),
     );
     assert!(ok, "{out}");

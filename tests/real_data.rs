@@ -156,6 +156,41 @@ fn taipei_open_data() {
     cases.incident_source = Some(wangge_core::IncidentSource::Hotline);
     import(&mut store, &[t("hotline-cases.geojson")], &cases).expect("hotline");
     assert_eq!(count(&store, "incidents"), 2817);
+    // Case types map onto the taxonomy (data/taxonomy.toml, docs/incident-taxonomy.md); the
+    // original type is kept, and every case gets the village it lies in.
+    let by_code: Vec<(String, i64, i64, i64)> = {
+        let mut stmt = store
+            .connection()
+            .prepare(
+                "SELECT category, count(*), count(raw_category), count(community)
+                 FROM incidents GROUP BY category ORDER BY category",
+            )
+            .expect("query");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    let counts: Vec<(&str, i64)> = by_code.iter().map(|r| (r.0.as_str(), r.1)).collect();
+    assert_eq!(
+        counts,
+        [
+            ("animals", 103),
+            ("emergency", 5),
+            ("facilities", 238),
+            ("greenery", 42),
+            ("noise", 378),
+            ("roads", 199),
+            ("streetscape", 1852)
+        ]
+    );
+    assert!(by_code.iter().all(|r| r.2 == r.1), "raw types kept");
+    let assigned: i64 = by_code.iter().map(|r| r.3).sum();
+    eprintln!("{assigned} of 2817 hotline cases lie in a village");
+    assert!(
+        assigned >= 2780,
+        "{assigned} of 2817 cases lie in a village"
+    );
 
     let mut medical = taipei_opts(Role::Facilities);
     medical.fields.category = Some("type".into());

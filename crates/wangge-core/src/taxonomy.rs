@@ -5,6 +5,13 @@
 use crate::{Error, Result};
 use serde::Deserialize;
 use std::collections::HashMap;
+use unicode_normalization::UnicodeNormalization;
+
+/// The form texts are compared in: NFKC (CJK compatibility ideographs such as U+F9E4 become
+/// the unified 理, full-width brackets half-width), trimmed, lower case. Real exports mix them.
+fn fold(text: &str) -> String {
+    text.nfkc().collect::<String>().trim().to_lowercase()
+}
 
 /// The default taxonomy.
 pub const DEFAULT_TOML: &str = include_str!("../../../data/taxonomy.toml");
@@ -68,7 +75,7 @@ impl Taxonomy {
                 .chain(std::iter::once(&c.zh))
                 .chain(&c.aliases)
             {
-                let k = name.trim().to_lowercase();
+                let k = fold(name);
                 if let Some(&j) = lookup.get(&k)
                     && j != i
                 {
@@ -88,9 +95,7 @@ impl Taxonomy {
 
     /// The category a text names (code, Chinese name or alias; trimmed, any case).
     pub fn resolve(&self, text: &str) -> Option<&Category> {
-        self.lookup
-            .get(&text.trim().to_lowercase())
-            .map(|&i| &self.categories[i])
+        self.lookup.get(&fold(text)).map(|&i| &self.categories[i])
     }
 
     /// The category with this code.
@@ -148,6 +153,18 @@ mod tests {
             Some("streetscape")
         );
         assert!(t.resolve("不存在的类型").is_none());
+        // As the real extract spells one type: U+F9E4 (a compatibility ideograph) for 理,
+        // and full-width brackets.
+        assert_eq!(
+            t.resolve("人孔蓋(含周邊)破損、遺失處\u{F9E4}")
+                .map(|c| c.code.as_str()),
+            Some("facilities")
+        );
+        assert_eq!(
+            t.resolve("人孔蓋（含周邊）破損、遺失處理")
+                .map(|c| c.code.as_str()),
+            Some("facilities")
+        );
     }
 
     #[test]

@@ -9,10 +9,13 @@ use std::sync::RwLock;
 /// Zoom levels kept.
 const ZOOMS: usize = 25;
 
+/// (x, y) → canonical query → PNG, for one zoom.
+type Zoom = HashMap<(u32, u32), HashMap<String, Bytes>>;
+
 #[derive(Debug)]
 pub struct HeatCache {
-    /// Per zoom: (x, y) → canonical query → PNG.
-    inner: RwLock<Vec<HashMap<(u32, u32), HashMap<String, Bytes>>>>,
+    /// Per zoom.
+    inner: RwLock<Vec<Zoom>>,
     limit_bytes: usize,
     bytes: std::sync::atomic::AtomicUsize,
 }

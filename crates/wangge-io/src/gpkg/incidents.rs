@@ -376,7 +376,12 @@ impl Store {
     pub fn assigner(&self) -> Result<wangge_core::Assigner> {
         let communities = self.community_polygons()?;
         let mut grids = Vec::new();
-        if let Some(plan) = self.latest_plan()? {
+        let plan = if self.has_table("plans")? {
+            self.latest_plan()?
+        } else {
+            None
+        };
+        if let Some(plan) = plan {
             self.read_layer_where(&super::GRIDS, Some(plan), |g, _key, r| {
                 let m = match g {
                     Geometry::Polygon(p) => geo_types::MultiPolygon(vec![p]),

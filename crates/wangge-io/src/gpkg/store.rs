@@ -406,12 +406,15 @@ impl Store {
         if has_plans {
             tables.extend(["grids", "plans", "grid_members", "plan_exceptions"].map(String::from));
         }
+        if self.has_table("incident_events")? {
+            tables.push("incident_events".into());
+        }
         tables.extend(["gpkg_contents", "gpkg_geometry_columns"].map(String::from));
         for t in tables {
             let order = if t.starts_with("gpkg") {
                 "table_name"
             } else {
-                "fid"
+                "rowid"
             };
             let mut stmt = self
                 .conn
@@ -421,7 +424,10 @@ impl Store {
             let mut rows = stmt.query([]).map_err(self.sql())?;
             while let Some(row) = rows.next().map_err(self.sql())? {
                 for i in 0..n {
-                    if (t == "gpkg_contents" && i == 4) || (t == "plans" && i == 1) {
+                    if (t == "gpkg_contents" && i == 4)
+                        || (t == "plans" && i == 1)
+                        || (t == "incident_events" && i == 4)
+                    {
                         continue; // time stamps
                     }
                     let v: rusqlite::types::Value = row.get(i).map_err(self.sql())?;

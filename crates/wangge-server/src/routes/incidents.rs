@@ -276,15 +276,12 @@ pub async fn stream(
     let rx = live(&s)?.subscribe();
     let events = futures_util::stream::unfold(rx, |mut rx| async move {
         use tokio::sync::broadcast::error::RecvError;
-        loop {
-            match rx.recv().await {
-                Ok(a) => return Some((Ok(Event::default().event(a.0).data(&a.1)), rx)),
-                Err(RecvError::Lagged(n)) => {
-                    return Some((Ok(Event::default().event("lagged").data(n.to_string())), rx));
-                }
-                Err(RecvError::Closed) => return None,
-            }
-        }
+        let event = match rx.recv().await {
+            Ok(a) => Event::default().event(a.0).data(&a.1),
+            Err(RecvError::Lagged(n)) => Event::default().event("lagged").data(n.to_string()),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(event), rx))
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
