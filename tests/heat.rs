@@ -297,3 +297,187 @@ async fn the_heat_route_serves_palette_pngs() {
     let l: serde_json::Value = serde_json::from_slice(&l).expect("json");
     assert!(l["stops"].as_array().is_some_and(|a| a.len() >= 3));
 }
+
+/// Decodes a count tile strictly: (feature id or h3, count, households) per feature.
+fn count_features(raw: &[u8], layer: &str) -> Vec<(String, Option<f64>, f64)> {
+    use wangge_tiles::mvt::{Rules, Value, validate};
+    let text = |v: Value| match v {
+        Value::String(s) => s,
+        _ => String::new(),
+    };
+    let num = |v: Value| match v {
+        Value::Double(d) => Some(d),
+        Value::Int(i) => Some(i as f64),
+        Value::UInt(u) => Some(u as f64),
+        _ => None,
+    };
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    let t = validate(raw, &Rules::default()).expect("a valid tile");
+    let mut out = Vec::new();
+    for l in t.layers.iter().filter(|l| l.name == layer) {
+        for f in &l.features {
+            let get = |k: &str| f.props.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            let id = get("h3")
+                .or_else(|| get("code"))
+                .map(text)
+                .unwrap_or_default();
+            out.push((
+                id,
+                get("count").and_then(num),
+                get("households").and_then(num).unwrap_or(0.0),
+            ));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn hex_and_area_tiles_count_every_incident_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    for args in [
+        &[
+            "generate",
+            "--households",
+            "6000",
+            "--seed",
+            "3",
+            "--workspace",
+            "w.gpkg",
+        ][..],
+        &["partition", "w.gpkg", "--threads", "1"],
+        &["incidents", "assign", "w.gpkg"],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{out}");
+    }
+    let data = wangge_io::Store::open(d.join("w.gpkg"))
+        .expect("open")
+        .load()
+        .expect("load");
+    let total = data.incidents.len();
+    let in_grids = data.incidents.iter().filter(|i| i.grid.is_some()).count();
+    assert!(in_grids * 10 > total * 9, "{in_grids} of {total} in a grid");
+    let state = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
+    let get = |uri: String| {
+        let st = state.clone();
+        async move {
+            let r = wangge_server::router(st)
+                .oneshot(
+                    Request::builder()
+                        .uri(uri)
+                        .body(Body::empty())
+                        .expect("req"),
+                )
+                .await
+                .expect("response");
+            let s = r.status();
+            (
+                s,
+                r.into_body()
+                    .collect()
+                    .await
+                    .expect("body")
+                    .to_bytes()
+                    .to_vec(),
+            )
+        }
+    };
+    // Every z13 tile over the city, cells and areas counted once each (tiles overlap at
+    // their buffers, so ids are deduplicated).
+    let b = state.bounds();
+    let w0 = world(b[0], b[3]);
+    let w1 = world(b[2], b[1]);
+    let tiles: Vec<TileCoord> = TileCoord::covering(13, [w0[0], w0[1], w1[0], w1[1]]).collect();
+    let mut hexes = std::collections::HashMap::new();
+    let mut grids = std::collections::HashMap::new();
+    let mut communities = std::collections::HashMap::new();
+    for t in &tiles {
+        let (s, raw) = get(format!("/tiles/hex/13/{}/{}.mvt?min=1", t.x(), t.y())).await;
+        assert!(s == StatusCode::OK || s == StatusCode::NO_CONTENT, "{s}");
+        for (id, n, _) in count_features(&raw, wangge_tiles::HEX_LAYER) {
+            hexes.insert(id, n.unwrap_or(0.0));
+        }
+        let (_, raw) = get(format!(
+            "/tiles/incident_grids/13/{}/{}.mvt?min=1",
+            t.x(),
+            t.y()
+        ))
+        .await;
+        for (id, n, hh) in count_features(&raw, "incident_grids") {
+            assert!(hh > 0.0);
+            grids.insert(id, n.unwrap_or(0.0));
+        }
+        let (_, raw) = get(format!(
+            "/tiles/incident_communities/13/{}/{}.mvt?min=1",
+            t.x(),
+            t.y()
+        ))
+        .await;
+        for (id, n, _) in count_features(&raw, "incident_communities") {
+            communities.insert(id, n.unwrap_or(0.0));
+        }
+    }
+    assert!(
+        hexes.keys().all(|h| h.len() == 15),
+        "H3 ids: {:?}",
+        hexes.keys().next()
+    );
+    assert_eq!(
+        hexes.values().sum::<f64>() as usize,
+        total,
+        "every incident in one hex"
+    );
+    assert_eq!(grids.values().sum::<f64>() as usize, in_grids);
+    let in_communities = data
+        .incidents
+        .iter()
+        .filter(|i| i.community.is_some())
+        .count();
+    assert_eq!(communities.values().sum::<f64>() as usize, in_communities);
+    // A category and a window; suppression hides small counts.
+    let t = tiles[tiles.len() / 2];
+    let (_, all) = get(format!("/tiles/hex/13/{}/{}.mvt?min=1", t.x(), t.y())).await;
+    let (_, noise) = get(format!(
+        "/tiles/hex/13/{}/{}.mvt?min=1&category=noise",
+        t.x(),
+        t.y()
+    ))
+    .await;
+    let sum = |raw: &[u8]| -> f64 {
+        count_features(raw, wangge_tiles::HEX_LAYER)
+            .iter()
+            .filter_map(|f| f.1)
+            .sum()
+    };
+    assert!(sum(&noise) < sum(&all) && sum(&noise) > 0.0);
+    let (_, dflt) = get(format!("/tiles/hex/13/{}/{}.mvt", t.x(), t.y())).await;
+    assert!(
+        count_features(&dflt, wangge_tiles::HEX_LAYER)
+            .iter()
+            .all(|f| f.1.unwrap_or(0.0) >= 3.0)
+    );
+    let (s, m) = get(format!(
+        "/tiles/hex/13/{}/{}.mvt?source=hotline",
+        t.x(),
+        t.y()
+    ))
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&m)
+    );
+    let (s, _) = get(format!(
+        "/tiles/hex/13/{}/{}.mvt?from=2026-01-01T10:00",
+        t.x(),
+        t.y()
+    ))
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "counts are per whole day");
+    let (s, _) = get("/tiles/hex/5/1/1.mvt".to_string()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

@@ -4,6 +4,7 @@ mod coverage;
 mod gaps;
 mod generate;
 mod import;
+mod incidents;
 mod info;
 mod partition;
 mod plan;
@@ -51,6 +52,9 @@ enum Command {
     /// Plan versions: list them, compare two.
     #[command(subcommand)]
     Plan(plan::Command),
+    /// Incidents: assign them to the newest plan's grids.
+    #[command(subcommand)]
+    Incidents(incidents::Command),
     /// Export a workspace layer as GeoJSON, CSV or GeoPackage.
     Export(ExportArgs),
     /// Print a workspace's layers, counts and households.
@@ -93,6 +97,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::WhatIf(a) => siting::run_what_if(&a),
         Command::Gaps(a) => gaps::run(&a),
         Command::Plan(c) => plan::run(&c),
+        Command::Incidents(c) => incidents::run(&c),
         Command::Serve(a) => serve::run_serve(&a),
         Command::Tiles(c) => serve::run_tiles(&c),
         Command::Export(a) => {

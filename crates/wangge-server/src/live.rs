@@ -157,10 +157,16 @@ impl Live {
         f(&self.writer().store).map_err(internal)
     }
 
-    /// Re-reads communities and the newest plan's grids (after a new plan).
-    pub fn reload_assigner(&self) -> Result<(), AppError> {
-        let a = self.read(Store::assigner)?;
+    /// After a new plan: re-reads communities and the newest plan's grids, and the heat
+    /// index (incidents may have been given the new grids, `wangge incidents assign`).
+    pub fn reload_plan(&self) -> Result<(), AppError> {
+        let mut w = self.writer();
+        let a = w.store.assigner().map_err(internal)?;
         *self.assigner.write().unwrap_or_else(|p| p.into_inner()) = a;
+        let (heat, seen) = wangge_tiles::heat_from_store(&w.store).map_err(internal)?;
+        *self.heat.write().unwrap_or_else(|p| p.into_inner()) = heat;
+        w.seen = seen;
+        self.heat_cache.clear();
         Ok(())
     }
 }

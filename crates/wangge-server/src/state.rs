@@ -125,7 +125,7 @@ impl AppState {
         }
         self.cache.clear();
         if let Some(live) = &self.live {
-            live.reload_assigner()?;
+            live.reload_plan()?;
         }
         Ok(true)
     }

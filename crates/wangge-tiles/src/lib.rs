@@ -14,7 +14,11 @@ mod text;
 pub use archive::{ExportError, ExportSummary, export_pmtiles};
 pub use archive_read::{ArchiveError, ArchiveInfo, PmTilesArchive};
 pub use chart::bar_chart;
-pub use heat::{HeatFilter, HeatIndex, HeatStyle, MIN_HOUSEHOLDS, RAMP, heat_from_store, ramp};
+pub use heat::areas::AreaLevel;
+pub use heat::{
+    HEX_LAYER, HeatError, HeatFilter, HeatIndex, HeatStyle, MIN_HOUSEHOLDS, RAMP, heat_from_store,
+    ramp,
+};
 pub use png_map::{MapLayer, MapStyle, render_png};
 pub use source::{
     BUFFER, EXTENT, LAYERS, LayerSpec, MAX_ZOOM, MIN_ZOOM, SourceError, TileSource, data_version,

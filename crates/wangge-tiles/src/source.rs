@@ -553,6 +553,74 @@ impl TileSource {
         encode_tile(&out)
     }
 
+    /// A tile of incident counts over the grids or communities (`of`: "grids" or
+    /// "communities") as layer `name`: each area's code, households, count (left out below
+    /// `min_count`, with `suppressed` set) and incidents per 100 households.
+    pub fn count_tile(
+        &self,
+        coord: TileCoord,
+        of: &str,
+        name: &str,
+        count: &dyn Fn(&str) -> u32,
+        min_count: u32,
+    ) -> Vec<u8> {
+        let Some(layer) = self.layers.iter().find(|l| l.spec.id == of) else {
+            return Vec::new();
+        };
+        let clip = Clip {
+            extent: EXTENT,
+            buffer: BUFFER,
+            tolerance_px: if coord.z() >= MAX_ZOOM { 0.5 } else { 1.0 },
+        };
+        let t = coord.transform(EXTENT);
+        let wb = coord.world_bounds(EXTENT, BUFFER);
+        let env = AABB::from_corners([wb[0], wb[1]], [wb[2], wb[3]]);
+        let mut hits: Vec<usize> = layer
+            .index
+            .locate_in_envelope_intersecting(&env)
+            .map(|e| e.data)
+            .collect();
+        hits.sort_unstable();
+        let mut b = LayerBuilder::new(name, EXTENT);
+        for i in hits {
+            let f = &layer.features[i];
+            let prop = |k: &str| f.props.iter().find(|(n, _)| *n == k).map(|p| &p.1);
+            let Some(Value::String(code)) = prop("code") else {
+                continue;
+            };
+            let households = match prop("households") {
+                Some(Value::UInt(v)) => *v as f64,
+                Some(Value::Int(v)) => *v as f64,
+                Some(Value::Double(v)) => *v,
+                _ => 0.0,
+            };
+            let Shape::Polygons(p) = &f.shape else {
+                continue;
+            };
+            let Some(g) = clip.polygons(&t, p) else {
+                continue;
+            };
+            let n = count(code);
+            let mut props: Vec<(&str, Value)> = vec![
+                ("code", code.clone().into()),
+                ("households", households.into()),
+            ];
+            if n >= min_count.max(1) || n == 0 {
+                props.push(("count", f64::from(n).into()));
+                if households >= crate::MIN_HOUSEHOLDS {
+                    props.push((
+                        "per_100_households",
+                        ((f64::from(n) * 100.0 / households * 100.0).round() / 100.0).into(),
+                    ));
+                }
+            } else {
+                props.push(("suppressed", true.into()));
+            }
+            b.add(Some(f.id), &g, &props);
+        }
+        encode_tile(&[b])
+    }
+
     /// Every tile address from `minzoom` to `maxzoom` that meets the data.
     pub fn tiles(&self, minzoom: u8, maxzoom: u8) -> Vec<TileCoord> {
         let w0 = world(self.bounds[0], self.bounds[3]);

@@ -395,3 +395,40 @@ impl Store {
         Ok(wangge_core::Assigner::new(communities, grids))
     }
 }
+
+impl Store {
+    /// Sets community and grid from the newest plan for incidents without a grid (or all),
+    /// in one transaction; returns (incidents looked at, incidents changed).
+    pub fn reassign_incidents(&mut self, only_missing: bool) -> Result<(usize, usize)> {
+        let assigner = self.assigner()?;
+        let rows = self.select(
+            if only_missing {
+                "WHERE grid IS NULL"
+            } else {
+                ""
+            },
+            Vec::new(),
+        )?;
+        let path = self.path().to_path_buf();
+        let sql = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.connection_mut().transaction().map_err(sql)?;
+        let mut changed = 0;
+        {
+            let mut stmt = tx
+                .prepare("UPDATE incidents SET community = ?1, grid = ?2 WHERE fid = ?3")
+                .map_err(sql)?;
+            for (fid, i) in &rows {
+                let (c, g) = assigner.locate(i.location);
+                if (c.as_ref(), g.as_ref()) != (i.community.as_ref(), i.grid.as_ref()) {
+                    stmt.execute(params![c, g, fid]).map_err(sql)?;
+                    changed += 1;
+                }
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok((rows.len(), changed))
+    }
+}

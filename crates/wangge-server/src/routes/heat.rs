@@ -80,7 +80,7 @@ pub async fn legend() -> Json<Value> {
 }
 
 /// The filter and style from the query.
-fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyle), AppError> {
+pub(super) fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyle), AppError> {
     let bad = |m: String| AppError::BadRequest(m);
     let list = |k: &str| -> Vec<String> {
         q.get(k)

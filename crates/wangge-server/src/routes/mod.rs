@@ -1,6 +1,7 @@
 //! The routes, one file per resource.
 
 mod api;
+mod counts;
 mod fonts;
 mod heat;
 mod incidents;
@@ -24,6 +25,15 @@ pub fn router(state: AppState) -> Router {
         .route("/viewer/", get(viewer::index))
         .route("/viewer/{*path}", get(viewer::file))
         .route("/tiles/{layers_json}", get(tilejson::tilejson))
+        .route("/tiles/hex/{z}/{x}/{y}", get(counts::hex))
+        .route(
+            "/tiles/incident_grids/{z}/{x}/{y}",
+            get(counts::areas_grids),
+        )
+        .route(
+            "/tiles/incident_communities/{z}/{x}/{y}",
+            get(counts::areas_communities),
+        )
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::xyz))
         .route(
             "/api/incidents",

@@ -84,7 +84,7 @@ async fn tile(
 
 /// The response for a tile's stored bytes (gzip or plain): 304 when the client has this
 /// ETag, 204 when the tile is empty, else the tile, gzipped when the client accepts it.
-fn respond(
+pub(super) fn respond(
     headers: &HeaderMap,
     etag: &str,
     body: Bytes,

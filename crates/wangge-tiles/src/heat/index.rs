@@ -127,7 +127,7 @@ impl RecFilter {
     /// The whole local days the window spans, when the pyramids can answer it exactly:
     /// no source or status filter, categories with pyramid slots, and a window from the
     /// start of a day to the end of one.
-    fn days(&self) -> Option<(u32, u32)> {
+    pub(crate) fn days(&self) -> Option<(u32, u32)> {
         if self.srcs.is_some() || self.statuses.is_some() {
             return None;
         }
@@ -405,13 +405,13 @@ impl RecIndex {
 }
 
 /// The cumulative count through `day` (0 before the first).
-fn cum_at(run: &[(u32, u32)], day: u32) -> u32 {
+pub(crate) fn cum_at(run: &[(u32, u32)], day: u32) -> u32 {
     let i = run.partition_point(|e| e.0 <= day);
     if i == 0 { 0 } else { run[i - 1].1 }
 }
 
 /// Adds per-day counts (sorted by day) into a cumulative run.
-fn merge_days(run: &mut Vec<(u32, u32)>, add: &[(u32, u32)]) {
+pub(crate) fn merge_days(run: &mut Vec<(u32, u32)>, add: &[(u32, u32)]) {
     let last = run.last().copied();
     if last.is_none_or(|(d, _)| d < add[0].0) {
         let mut cum = last.map_or(0, |l| l.1);

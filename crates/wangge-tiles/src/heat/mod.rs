@@ -8,10 +8,15 @@
 //! `index.rs` keeps the incidents (records by z16 tile and time, count pyramids by day),
 //! `render.rs` turns a tile's bins into pixels.
 
+pub mod areas;
+pub mod hex;
 pub mod index;
 mod render;
 
-use crate::mvt::{TileCoord, world};
+use crate::mvt::tile::lon_lat;
+use crate::mvt::{Clip, LayerBuilder, TileCoord, Value, encode_tile, world};
+use areas::{AreaCounts, AreaLevel};
+use hex::{HexCounts, resolution_for_zoom};
 use index::{Rec, RecFilter, RecIndex, rec_time};
 use render::{Homes, render};
 use rstar::RTree;
@@ -80,9 +85,24 @@ pub struct HeatIndex {
     /// Category slot → taxonomy code.
     categories: Vec<String>,
     homes: Homes,
+    hex: HexCounts,
+    areas: AreaCounts,
     /// Bumped by every change (part of cache keys and ETags).
     generation: u64,
 }
+
+/// What count structures are asked: category slots (`None`: all) and local days [from, to].
+type CountQuery = (Option<Vec<u8>>, (u32, u32));
+
+/// A request the counts cannot answer.
+#[derive(Debug, thiserror::Error)]
+pub enum HeatError {
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// The layer of hex tiles.
+pub const HEX_LAYER: &str = "incident_hexes";
 
 impl HeatIndex {
     /// The incidents and address points of a dataset.
@@ -99,14 +119,18 @@ impl HeatIndex {
 
     /// No incidents yet; households (lon, lat, households) for rates.
     pub fn with_homes(homes: impl Iterator<Item = (f64, f64, u32)>) -> Self {
+        let homes: Vec<(f64, f64, u32)> = homes.collect();
         Self {
             recs: RecIndex::new(),
             categories: Vec::new(),
+            hex: HexCounts::new(homes.iter().copied()),
             homes: RTree::bulk_load(
                 homes
+                    .into_iter()
                     .map(|(lon, lat, n)| GeomWithData::new(world(lon, lat), n))
                     .collect(),
             ),
+            areas: AreaCounts::default(),
             generation: 0,
         }
     }
@@ -136,10 +160,10 @@ impl HeatIndex {
 
     fn slot(&mut self, code: &str) -> u8 {
         match self.categories.iter().position(|c| c == code) {
-            Some(i) => i.min(255) as u8,
+            Some(i) => i.min(254) as u8,
             None => {
                 self.categories.push(code.to_string());
-                (self.categories.len() - 1).min(255) as u8
+                (self.categories.len() - 1).min(254) as u8
             }
         }
     }
@@ -158,15 +182,128 @@ impl HeatIndex {
     /// Adds incidents (one batch: pyramids are merged once per cell).
     pub fn add(&mut self, incidents: &[Incident]) {
         let mut recs: Vec<Rec> = incidents.iter().map(|i| self.rec(i)).collect();
+        self.areas.insert(
+            incidents
+                .iter()
+                .zip(&recs)
+                .map(|(i, r)| (i.community.as_deref(), i.grid.as_deref(), r.cat, r.day())),
+        );
+        self.add_hex(&recs);
         self.recs.insert(&mut recs);
         self.generation += 1;
+    }
+
+    fn add_hex(&mut self, recs: &[Rec]) {
+        let items: Vec<(f64, f64, u8, u32)> = recs
+            .iter()
+            .map(|r| {
+                let scale = 4_294_967_296.0;
+                let ll = lon_lat([
+                    (f64::from(r.x) + 0.5) / scale,
+                    (f64::from(r.y) + 0.5) / scale,
+                ]);
+                (ll[0], ll[1], r.cat, r.day())
+            })
+            .collect();
+        self.hex.insert(&items);
     }
 
     /// Adds records made elsewhere (benchmarks: synthetic histories without `Incident`s).
     /// Categories are slots of [`HeatIndex::category_slots`].
     pub fn add_records(&mut self, recs: &mut [Rec]) {
+        self.add_hex(recs);
         self.recs.insert(recs);
         self.generation += 1;
+    }
+
+    /// The category slots and whole local days a filter asks for, when counts can answer it
+    /// (categories and whole-day windows; sources and statuses need the heat tiles).
+    fn whole_days(&self, f: &HeatFilter) -> Result<Option<CountQuery>, HeatError> {
+        if !f.sources.is_empty() || !f.statuses.is_empty() {
+            return Err(HeatError::Unsupported(
+                "counts filter by category and whole days; source and status filters are for heat tiles".into(),
+            ));
+        }
+        let Some(rf) = self.rec_filter(f) else {
+            return Ok(None);
+        };
+        let days = rf.days().ok_or_else(|| {
+            HeatError::Unsupported(
+                "counts are kept per local day: give from/to as dates, or days=N".into(),
+            )
+        })?;
+        Ok(Some((rf.cats, days)))
+    }
+
+    /// One H3 hex tile (layer `incident_hexes`): the cells of the zoom's resolution with
+    /// their incident count, households and incidents per 100 households; cells with fewer
+    /// than `min_count` incidents are left out (no single report shows).
+    pub fn hex_tile(
+        &self,
+        t: TileCoord,
+        f: &HeatFilter,
+        min_count: u32,
+    ) -> Result<Vec<u8>, HeatError> {
+        let Some((cats, days)) = self.whole_days(f)? else {
+            return Ok(Vec::new());
+        };
+        let res = resolution_for_zoom(t.z());
+        let wb = t.world_bounds(crate::source::EXTENT, crate::source::BUFFER);
+        let sw = lon_lat([wb[0], wb[3]]);
+        let ne = lon_lat([wb[2], wb[1]]);
+        let cells = self
+            .hex
+            .cells(res, [sw[0], sw[1], ne[0], ne[1]], cats.as_deref(), days);
+        let clip = Clip {
+            extent: crate::source::EXTENT,
+            buffer: crate::source::BUFFER,
+            tolerance_px: 0.5,
+        };
+        let tr = t.transform(crate::source::EXTENT);
+        let mut b = LayerBuilder::new(HEX_LAYER, crate::source::EXTENT);
+        for c in cells.iter().filter(|c| c.count >= min_count.max(1)) {
+            let mut ring: Vec<[f64; 2]> = c
+                .cell
+                .boundary()
+                .iter()
+                .map(|ll| world(ll.lng(), ll.lat()))
+                .collect();
+            if let Some(first) = ring.first().copied() {
+                ring.push(first);
+            }
+            let Some(g) = clip.polygons(&tr, &[vec![ring]]) else {
+                continue;
+            };
+            let mut props: Vec<(&str, Value)> = vec![
+                ("h3", c.cell.to_string().into()),
+                ("resolution", Value::from(f64::from(res))),
+                ("count", Value::from(f64::from(c.count))),
+                ("households", Value::from(c.households.round())),
+            ];
+            if c.households >= MIN_HOUSEHOLDS {
+                props.push((
+                    "per_100_households",
+                    Value::from(
+                        (f64::from(c.count) * 100.0 / c.households * 100.0).round() / 100.0,
+                    ),
+                ));
+            }
+            b.add(Some(u64::from(c.cell)), &g, &props);
+        }
+        Ok(encode_tile(&[b]))
+    }
+
+    /// Incidents of one community or grid (its code) that match a filter.
+    pub fn area_count(
+        &self,
+        level: AreaLevel,
+        code: &str,
+        f: &HeatFilter,
+    ) -> Result<u32, HeatError> {
+        Ok(match self.whole_days(f)? {
+            Some((cats, days)) => self.areas.count(level, code, cats.as_deref(), days),
+            None => 0,
+        })
     }
 
     /// Fixes the category slots (codes in slot order) before [`HeatIndex::add_records`].
@@ -193,7 +330,7 @@ impl HeatIndex {
                 .categories
                 .iter()
                 .filter_map(|c| self.categories.iter().position(|k| k == c))
-                .map(|i| i.min(255) as u8)
+                .map(|i| i.min(254) as u8)
                 .collect();
             if slots.is_empty() {
                 return None;
