@@ -14,6 +14,7 @@ mkdir -p out
 bin=target/release/wangge
 $bin generate --households 20000 --seed 1 --workspace out/demo.gpkg --force
 $bin partition out/demo.gpkg --report out/demo-plan
+$bin incidents assign out/demo.gpkg
 $bin coverage out/demo.gpkg --report out/demo-coverage.csv
 $bin tiles export out/demo.gpkg -o tiles/demo.pmtiles
 nanjing=../shared/data/osm/nanjing-xuanwu.osm
@@ -32,3 +33,5 @@ echo "open out/demo.gpkg in QGIS (layer grids), or export:"
 echo "  $bin export out/demo.gpkg --layer grids -o out/grids.geojson"
 echo "Serve the map (offline; open http://127.0.0.1:8080/viewer/):"
 echo "  $bin serve out/demo.gpkg     # or the exported archive: $bin serve tiles/demo.pmtiles"
+echo "Then: heat map http://127.0.0.1:8080/viewer/?heat=1, incidents http://127.0.0.1:8080/api/incidents,"
+echo "live events: curl -N http://127.0.0.1:8080/api/incidents/stream"

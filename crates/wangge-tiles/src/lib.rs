@@ -1,11 +1,11 @@
 //! Wangge rendering: Mapbox Vector Tiles of the workspace (basemap, communities, grids,
-//! facilities) with a strict validator, static PNG maps of plans and bar charts of coverage
-//! shares. Heat maps come with the heat-map issue.
+//! facilities) with a strict validator, PMTiles archives, incident heat tiles (PNG) and count
+//! tiles (H3 hexagons, grids, communities), static PNG maps of plans and bar charts.
 
 mod archive;
 mod archive_read;
 mod chart;
-mod heat;
+pub mod heat;
 pub mod mvt;
 mod png_map;
 mod source;

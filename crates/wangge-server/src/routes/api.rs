@@ -32,7 +32,7 @@ pub async fn openapi() -> Json<Value> {
     });
     Json(json!({
         "openapi": "3.0.3",
-        "info": { "title": "Wangge tile server", "version": env!("CARGO_PKG_VERSION") },
+        "info": { "title": "Wangge server: tiles, heat maps, incidents", "version": env!("CARGO_PKG_VERSION") },
         "paths": {
             "/tiles/{layers}/{z}/{x}/{y}.mvt": { "get": {
                 "summary": "A vector tile (XYZ)",
@@ -55,6 +55,34 @@ pub async fn openapi() -> Json<Value> {
                 "parameters": [layers.clone()],
                 "responses": { "200": { "description": "tileset", "content": { "application/json": {} } }, "404": { "description": "unknown layer" } } } },
             "/style.json": { "get": { "summary": "MapLibre style", "responses": { "200": { "description": "style", "content": { "application/json": {} } } } } },
+            "/api/incidents": {
+                "get": {
+                    "summary": "incidents with filters (category, source, status: comma lists; community, grid; from, to: dates or times, +08:00 unless given) and paging (limit ≤ 10000, offset); f=geojson for a FeatureCollection",
+                    "responses": { "200": { "description": "a page: total, next_offset, incidents", "content": { "application/json": {}, "application/geo+json": {} } },
+                                   "400": { "description": "a bad filter, named" } } },
+                "post": {
+                    "summary": "one incident or a batch (≤ 100000): JSON object or array, GeoJSON Feature(Collection), or CSV; fields id, time, category (taxonomy code, Chinese name or alias), source, status, lon/lat (crs= for GCJ-02, BD-09 or EPSG); stored durably before the answer; ids already stored are reported, not added again",
+                    "requestBody": { "content": { "application/json": {}, "application/geo+json": {}, "text/csv": {} } },
+                    "responses": { "201": { "description": "added and existing ids", "content": { "application/json": {} } },
+                                   "400": { "description": "every bad item named by position and id; nothing stored" },
+                                   "413": { "description": "too many items or too large a body" } } } },
+            "/api/incidents/{id}": {
+                "get": { "summary": "one incident with its timeline", "responses": { "200": { "description": "incident", "content": { "application/json": {} } }, "404": { "description": "no such incident" } } },
+                "patch": { "summary": "a status transition {\"status\": ..., \"at\": ...}: one step forward, or followed_up → dispatched (rework)",
+                           "responses": { "200": { "description": "the incident after", "content": { "application/json": {} } },
+                                          "404": { "description": "no such incident" },
+                                          "409": { "description": "the loop does not allow it; the allowed step is named" } } } },
+            "/api/incidents/stream": { "get": { "summary": "Server-Sent Events: incident (each stored incident), status (each transition), lagged",
+                "responses": { "200": { "description": "event stream", "content": { "text/event-stream": {} } } } } },
+            "/heat/{z}/{x}/{y}.png": { "get": { "summary": "kernel density heat tile (palette PNG; {y}@2x.png for 512 px): category, source, status, from, to, days, radius (px) or radius_m, max, min (suppression), norm=count|households",
+                "responses": { "200": { "description": "PNG", "content": { "image/png": {} } }, "400": { "description": "a bad parameter, named" } } } },
+            "/heat/legend.json": { "get": { "summary": "the colour ramp and defaults", "responses": { "200": { "description": "legend", "content": { "application/json": {} } } } } },
+            "/tiles/hex/{z}/{x}/{y}.mvt": { "get": { "summary": "incident counts on H3 hexagons (layer incident_hexes; resolution z/2+2 within 5..10; zoom ≥ 8): h3, count, households, per_100_households; category and whole-day filters; min hides small counts",
+                "responses": { "200": { "description": "tile", "content": { "application/vnd.mapbox-vector-tile": {} } }, "400": { "description": "unsupported filter or zoom" } } } },
+            "/tiles/incident_grids/{z}/{x}/{y}.mvt": { "get": { "summary": "incident counts per grid of the newest plan (by the grid recorded for each incident)",
+                "responses": { "200": { "description": "tile", "content": { "application/vnd.mapbox-vector-tile": {} } } } } },
+            "/tiles/incident_communities/{z}/{x}/{y}.mvt": { "get": { "summary": "incident counts per community",
+                "responses": { "200": { "description": "tile", "content": { "application/vnd.mapbox-vector-tile": {} } } } } },
             "/api": { "get": { "summary": "this document", "responses": { "200": { "description": "OpenAPI", "content": { "application/json": {} } } } } }
         }
     }))

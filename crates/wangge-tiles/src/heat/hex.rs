@@ -56,6 +56,28 @@ impl HexCounts {
         }
     }
 
+    /// Bytes held (an estimate: runs, map slots).
+    pub fn heap_bytes(&self) -> usize {
+        let slot = 48; // hash slot: key, Vec header, control byte, load-factor slack
+        let runs: usize = self
+            .counts
+            .iter()
+            .flat_map(|m| m.values())
+            .map(|v| v.capacity() * 8 + slot)
+            .sum();
+        let homes: usize = self.households.iter().map(|m| m.capacity() * 24).sum();
+        runs + homes
+    }
+
+    /// Releases spare capacity.
+    pub fn shrink(&mut self) {
+        for m in &mut self.counts {
+            for v in m.values_mut() {
+                v.shrink_to_fit();
+            }
+        }
+    }
+
     /// Adds incidents as (lon, lat, category slot, local day).
     pub fn insert(&mut self, items: &[(f64, f64, u8, u32)]) {
         let cells: Vec<Option<CellIndex>> = items

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 /// Finest and coarsest pyramid levels (level = tile zoom + log2 of bins per tile side).
 pub const PMIN: u32 = 10;
 pub const PMAX: u32 = 19;
-/// Records are bucketed by z16 tile.
-pub const BUCKET: u32 = 16;
+/// Records are bucketed by z18 tile (a z16 tile and its margin read 6 × 6 of them, not 3 × 3 z16 buckets).
+pub const BUCKET: u32 = 18;
 /// Pyramid category slot holding every category.
 const ALL: u8 = 63;
 /// Categories with their own pyramid slots (later ones are found in the records only).

@@ -148,14 +148,15 @@ impl HeatIndex {
         self.generation
     }
 
-    /// Bytes the index holds (records and pyramids).
+    /// Bytes the index holds (records, pyramids, hex and area counts; an estimate).
     pub fn heap_bytes(&self) -> usize {
-        self.recs.heap_bytes()
+        self.recs.heap_bytes() + self.hex.heap_bytes() + self.areas.heap_bytes()
     }
 
     /// Releases spare capacity (after a bulk load).
     pub fn shrink(&mut self) {
         self.recs.shrink();
+        self.hex.shrink();
     }
 
     fn slot(&mut self, code: &str) -> u8 {

@@ -1,0 +1,229 @@
+//! Heat-map scale driver for `benches/heat_peers.py` (not a criterion bench): builds the heat
+//! index over a synthetic two-year incident history of N incidents and times heat tiles.
+//!
+//! The history comes from the generator: a 200,000-household synthetic city (seed 1) with two
+//! years of incidents (its hot spots, categories, sources, daily and weekly rhythm); N
+//! incidents are drawn from those with replacement, each moved by a normal 15 m and shifted
+//! by whole weeks within the two years, so rhythms and hot spots stay.
+//!
+//! Measures: ingest rate into the index (batches of 100,000: records, pyramids, H3 counts),
+//! heap held and process RSS; heat tile times (256 px, radius 20 px, computed: no tile cache)
+//! at z8, z12 and z16 for the last 30 days and the whole two years, over the tiles around the
+//! busiest spot; with `--store`, durable ingest into a GeoPackage (WAL, synchronous commit) in
+//! batches of 10,000 for the first million. Writes `points.bin` (x, y world coordinates as f64
+//! and the local day as i32, for datashader) and `result.json` into `--out`.
+//!
+//! Run: `cargo bench --bench heat -- --n 1000000 --out target/heat-bench/1m [--store]`.
+
+use std::io::Write;
+use std::time::Instant;
+use wangge_core::{Incident, NoProgress, Timestamp};
+use wangge_tiles::heat::index::{Rec, day_of};
+use wangge_tiles::mvt::{TileCoord, world};
+use wangge_tiles::{HeatFilter, HeatIndex, HeatStyle};
+
+fn arg(name: &str) -> Option<String> {
+    let a: Vec<String> = std::env::args().collect();
+    a.iter().position(|x| x == name).and_then(|i| a.get(i + 1).cloned())
+}
+
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--bench") && arg("--n").is_none() {
+        return; // `cargo bench` without arguments: nothing to do (the script drives this)
+    }
+    let n: usize = arg("--n").and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let out = std::path::PathBuf::from(arg("--out").unwrap_or_else(|| "target/heat-bench".into()));
+    std::fs::create_dir_all(&out).expect("out dir");
+    let store = std::env::args().any(|a| a == "--store");
+
+    let mut params = wangge_synth::CityParams::new(200_000, 1);
+    params.history_days = 730;
+    let city = wangge_synth::generate(&params, &NoProgress);
+    let base = &city.incidents;
+    eprintln!("city: {} address points, {} base incidents", city.address_points.len(), base.len());
+    let end = params.history_end_unix;
+    let start = end - 730 * 86_400;
+
+    let mut heat = HeatIndex::with_homes(
+        city.address_points
+            .iter()
+            .map(|a| (a.location.x(), a.location.y(), a.households)),
+    );
+    let codes: Vec<String> = {
+        let mut c: Vec<String> = base.iter().map(|i| i.category.clone()).collect();
+        c.sort();
+        c.dedup();
+        c
+    };
+    heat.category_slots(&codes.iter().map(String::as_str).collect::<Vec<_>>());
+    let slot = |c: &str| codes.iter().position(|k| k == c).unwrap_or(0) as u8;
+
+    // Draw and ingest in batches; write the same points for datashader.
+    let mut rng = wangge_synth::Rng::new(7);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(out.join("points.bin")).expect("points"));
+    let batch = 100_000;
+    let mut ingest_s = 0.0;
+    let mut first_million: Vec<Incident> = Vec::new();
+    let mut made = 0;
+    let m_per_deg_lat = 111_320.0;
+    while made < n {
+        let k = batch.min(n - made);
+        let mut recs = Vec::with_capacity(k);
+        for _ in 0..k {
+            let b = &base[(rng.f64() * base.len() as f64) as usize % base.len()];
+            let lat = b.location.y() + rng.normal() * 15.0 / m_per_deg_lat;
+            let lon = b.location.x()
+                + rng.normal() * 15.0 / (m_per_deg_lat * b.location.y().to_radians().cos());
+            // Whole weeks keep the weekday and hour; wrap inside the two years.
+            let weeks = i64::from(rng.int(0, 104));
+            let mut t = b.time.unix() + weeks * 7 * 86_400;
+            if t >= end {
+                t = start + (t - start).rem_euclid(730 * 86_400);
+            }
+            let w = world(lon, lat);
+            let r = Rec::new(w, t, slot(&b.category), b.source as u8, b.status as u8);
+            file.write_all(&w[0].to_le_bytes()).expect("write");
+            file.write_all(&w[1].to_le_bytes()).expect("write");
+            file.write_all(&(r.day() as i32).to_le_bytes()).expect("write");
+            if store && first_million.len() < 1_000_000 {
+                let mut i = Incident::reported(
+                    format!("b{}", made + recs.len()),
+                    Timestamp::from_unix(t),
+                    b.category.clone(),
+                    b.source,
+                    geo_types::Point::new(lon, lat),
+                );
+                i.status = b.status;
+                first_million.push(i);
+            }
+            recs.push(r);
+        }
+        let t0 = Instant::now();
+        heat.add_records(&mut recs);
+        ingest_s += t0.elapsed().as_secs_f64();
+        made += k;
+        if made % 10_000_000 == 0 {
+            eprintln!("{made} incidents indexed, {:.0}/s", made as f64 / ingest_s);
+        }
+    }
+    file.flush().expect("flush");
+    let t0 = Instant::now();
+    heat.shrink();
+    ingest_s += t0.elapsed().as_secs_f64();
+    let heap = heat.heap_bytes();
+    let rss = rss_bytes();
+    eprintln!(
+        "{n} incidents: ingest {:.0}/s, heap {:.2} GB, RSS {:.2} GB",
+        n as f64 / ingest_s,
+        heap as f64 / 1e9,
+        rss as f64 / 1e9
+    );
+
+    // The busiest z16 tile of the base history, and blocks of tiles around it.
+    let mut counts = std::collections::HashMap::new();
+    for b in base {
+        let w = world(b.location.x(), b.location.y());
+        *counts.entry(((w[0] * 65536.0) as u32, (w[1] * 65536.0) as u32)).or_insert(0u32) += 1;
+    }
+    let (&(bx, by), _) = counts.iter().max_by_key(|(k, v)| (**v, **k)).expect("incidents");
+    let centre = [(f64::from(bx) + 0.5) / 65536.0, (f64::from(by) + 0.5) / 65536.0];
+    let today = day_of(end - 1);
+    let windows = [
+        ("30 days", Some(i64::from(today - 29) * 86_400 - 8 * 3600), today - 29),
+        ("2 years", None, 0),
+    ];
+    let style = HeatStyle::default();
+    let mut rows = Vec::new();
+    for z in [8u8, 12, 16] {
+        let side = match z {
+            8 => 1i64,
+            12 => 3,
+            _ => 5,
+        };
+        let scale = f64::from(1u32 << z);
+        let (cx, cy) = ((centre[0] * scale) as i64, (centre[1] * scale) as i64);
+        let tiles: Vec<TileCoord> = (0..side * side)
+            .filter_map(|k| {
+                let (dx, dy) = (k % side - side / 2, k / side - side / 2);
+                TileCoord::new(u32::from(z), (cx + dx) as u64, (cy + dy) as u64).ok()
+            })
+            .collect();
+        for (name, from, from_day) in &windows {
+            let f = HeatFilter {
+                from_unix: *from,
+                ..Default::default()
+            };
+            let mut times = Vec::new();
+            let reps = (40 / tiles.len()).max(2);
+            for _ in 0..reps {
+                for t in &tiles {
+                    let t0 = Instant::now();
+                    let png = heat.png(*t, &f, &style).expect("png");
+                    times.push(t0.elapsed().as_secs_f64() * 1000.0);
+                    std::hint::black_box(png);
+                }
+            }
+            let p50 = pct(&mut times, 0.5);
+            let p99 = pct(&mut times, 0.99);
+            eprintln!("z{z} {name}: p50 {p50:.2} ms, p99 {p99:.2} ms over {} tiles", times.len());
+            let bounds: Vec<[f64; 4]> = tiles
+                .iter()
+                .map(|t| {
+                    let s = f64::from(1u32 << t.z());
+                    [
+                        f64::from(t.x()) / s,
+                        f64::from(t.y()) / s,
+                        f64::from(t.x() + 1) / s,
+                        f64::from(t.y() + 1) / s,
+                    ]
+                })
+                .collect();
+            rows.push(serde_json::json!({
+                "z": z, "window": name, "from_day": from_day, "p50_ms": p50, "p99_ms": p99,
+                "samples": times.len(), "tiles": bounds,
+            }));
+        }
+    }
+
+    let mut store_rate = serde_json::Value::Null;
+    if store && !first_million.is_empty() {
+        let path = out.join("store.gpkg");
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(out.join("store.gpkg-wal"));
+        let mut s = wangge_io::Store::create(&path).expect("store");
+        s.make_durable().expect("WAL");
+        let t0 = Instant::now();
+        let per: usize = arg("--store-batch").and_then(|v| v.parse().ok()).unwrap_or(10_000);
+        for chunk in first_million.chunks(per) {
+            s.add_incidents(chunk).expect("ingest");
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        let rate = first_million.len() as f64 / secs;
+        eprintln!("durable store ingest: {} incidents in {secs:.1} s, {rate:.0}/s", first_million.len());
+        store_rate = serde_json::json!({"incidents": first_million.len(), "seconds": secs, "per_s": rate});
+    }
+    let result = serde_json::json!({
+        "n": n, "ingest_s": ingest_s, "ingest_per_s": n as f64 / ingest_s,
+        "heap_bytes": heap, "rss_bytes": rss, "tiles": rows, "store_ingest": store_rate,
+        "today": today,
+    });
+    std::fs::write(out.join("result.json"), serde_json::to_string_pretty(&result).expect("json"))
+        .expect("result");
+}
