@@ -161,7 +161,9 @@ def main():
         st = w.get("store_ingest")
         st_txt = f"{st['per_s']:,.0f}/s ({st['incidents']:,})" if st else "-"
         lines.append(f"| {n:,} | {w['ingest_per_s']:,.0f}/s | {w['heap_bytes'] / 1e9:.2f} GB | {w['rss_bytes'] / 1e9:.2f} GB | {st_txt} |")
-    lines += ["", "Heat tiles, cold (computed, no tile cache); datashader: count aggregation of the window's points.", "",
+    lines += ["", "Heat tiles, cold (computed, no tile cache; the process's very first tile, drawn before timing, "
+              "took " + ", ".join(f"{w.get('first_tile_ms', 0):.0f} ms" for _, w, _ in summary) + "); "
+              "datashader: count aggregation of the window's points.", "",
               "| incidents | zoom | window | wangge p50 | wangge p99 | datashader p50 | datashader p99 | ratio (p50) |",
               "|---|---|---|---|---|---|---|---|"]
     for n, w, d in summary:

@@ -285,6 +285,13 @@ async fn the_heat_route_serves_palette_pngs() {
     let (s, _, m) = get(format!("/heat/13/{x}/{y}.png?radius=0")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&m).contains("radius"));
+    // A radius on the ground: 300 m at z13 is about 8 px here, so the tile differs from 20 px.
+    let (s, _, metres) = get(format!("/heat/13/{x}/{y}.png?radius_m=300&min=1")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, px) = get(format!("/heat/13/{x}/{y}.png?min=1")).await;
+    assert_ne!(metres, px);
+    let (s, _, _) = get(format!("/heat/13/{x}/{y}.png?radius_m=-5")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _, rate) = get(format!("/heat/13/{x}/{y}.png?norm=households")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(&rate[1..4], b"PNG");

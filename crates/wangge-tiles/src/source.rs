@@ -511,14 +511,7 @@ impl TileSource {
     /// no bytes.
     pub fn tile(&self, coord: TileCoord, only: &[&str]) -> Vec<u8> {
         let z = coord.z();
-        let clip = Clip {
-            extent: EXTENT,
-            buffer: BUFFER,
-            tolerance_px: if z >= MAX_ZOOM { 0.5 } else { 1.0 },
-        };
-        let t = coord.transform(EXTENT);
-        let wb = coord.world_bounds(EXTENT, BUFFER);
-        let env = AABB::from_corners([wb[0], wb[1]], [wb[2], wb[3]]);
+        let (clip, t, env) = tile_frame(coord);
         let mut out = Vec::new();
         for layer in &self.layers {
             if (!only.is_empty() && !only.contains(&layer.spec.id))
@@ -527,14 +520,8 @@ impl TileSource {
             {
                 continue;
             }
-            let mut hits: Vec<usize> = layer
-                .index
-                .locate_in_envelope_intersecting(&env)
-                .map(|e| e.data)
-                .collect();
-            hits.sort_unstable();
             let mut b = LayerBuilder::new(layer.spec.id, EXTENT);
-            for i in hits {
+            for i in layer.hits(&env) {
                 let f = &layer.features[i];
                 if z < f.minzoom {
                     continue;
@@ -567,22 +554,9 @@ impl TileSource {
         let Some(layer) = self.layers.iter().find(|l| l.spec.id == of) else {
             return Vec::new();
         };
-        let clip = Clip {
-            extent: EXTENT,
-            buffer: BUFFER,
-            tolerance_px: if coord.z() >= MAX_ZOOM { 0.5 } else { 1.0 },
-        };
-        let t = coord.transform(EXTENT);
-        let wb = coord.world_bounds(EXTENT, BUFFER);
-        let env = AABB::from_corners([wb[0], wb[1]], [wb[2], wb[3]]);
-        let mut hits: Vec<usize> = layer
-            .index
-            .locate_in_envelope_intersecting(&env)
-            .map(|e| e.data)
-            .collect();
-        hits.sort_unstable();
+        let (clip, t, env) = tile_frame(coord);
         let mut b = LayerBuilder::new(name, EXTENT);
-        for i in hits {
+        for i in layer.hits(&env) {
             let f = &layer.features[i];
             let prop = |k: &str| f.props.iter().find(|(n, _)| *n == k).map(|p| &p.1);
             let Some(Value::String(code)) = prop("code") else {
@@ -628,6 +602,32 @@ impl TileSource {
         (minzoom..=maxzoom)
             .flat_map(|z| TileCoord::covering(z, [w0[0], w0[1], w1[0], w1[1]]))
             .collect()
+    }
+}
+
+/// A tile's clipping rules (simplification by zoom), pixel transform and world envelope with
+/// the buffer.
+fn tile_frame(coord: TileCoord) -> (Clip, crate::mvt::Transform, AABB<[f64; 2]>) {
+    let clip = Clip {
+        extent: EXTENT,
+        buffer: BUFFER,
+        tolerance_px: if coord.z() >= MAX_ZOOM { 0.5 } else { 1.0 },
+    };
+    let wb = coord.world_bounds(EXTENT, BUFFER);
+    let env = AABB::from_corners([wb[0], wb[1]], [wb[2], wb[3]]);
+    (clip, coord.transform(EXTENT), env)
+}
+
+impl Layer {
+    /// Features whose boxes meet an envelope, in feature order.
+    fn hits(&self, env: &AABB<[f64; 2]>) -> Vec<usize> {
+        let mut hits: Vec<usize> = self
+            .index
+            .locate_in_envelope_intersecting(env)
+            .map(|e| e.data)
+            .collect();
+        hits.sort_unstable();
+        hits
     }
 }
 

@@ -5,6 +5,7 @@
 //! households), and the colour ramp at `/heat/legend.json`. Tiles are cached per query and
 //! dropped where new incidents land.
 
+use super::query::IncidentFilters;
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::body::Body;
@@ -13,7 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use wangge_core::{IncidentSource, IncidentStatus, Timestamp};
+use wangge_core::Timestamp;
 use wangge_tiles::mvt::TileCoord;
 use wangge_tiles::{HeatFilter, HeatStyle};
 
@@ -82,18 +83,8 @@ pub async fn legend() -> Json<Value> {
 /// The filter and style from the query.
 pub(super) fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyle), AppError> {
     let bad = |m: String| AppError::BadRequest(m);
-    let list = |k: &str| -> Vec<String> {
-        q.get(k)
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     let time = |k: &str| -> Result<Option<i64>, AppError> {
-        Ok(super::incidents::time(q, k, k == "to")?.map(Timestamp::unix))
+        Ok(super::query::time(q, k, k == "to")?.map(Timestamp::unix))
     };
     let num = |k: &str, d: f64, lo: f64, hi: f64| -> Result<f64, AppError> {
         match q.get(k) {
@@ -105,28 +96,11 @@ pub(super) fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyl
                 .ok_or_else(|| bad(format!("{k}={v}: a number from {lo} to {hi}"))),
         }
     };
-    let taxonomy = wangge_core::Taxonomy::builtin();
-    let mut categories = Vec::new();
-    for c in list("category") {
-        categories.push(
-            taxonomy
-                .resolve(&c)
-                .map(|t| t.code.clone())
-                .ok_or_else(|| bad(format!("category={c}: not in the taxonomy")))?,
-        );
-    }
+    let filters = IncidentFilters::parse(q, super::query::builtin_taxonomy())?;
     let mut f = HeatFilter {
-        categories,
-        sources: list("source")
-            .iter()
-            .map(|v| IncidentSource::parse(v))
-            .collect::<Result<_, _>>()
-            .map_err(|e| bad(e.to_string()))?,
-        statuses: list("status")
-            .iter()
-            .map(|v| IncidentStatus::parse(v))
-            .collect::<Result<_, _>>()
-            .map_err(|e| bad(e.to_string()))?,
+        categories: filters.categories,
+        sources: filters.sources,
+        statuses: filters.statuses,
         from_unix: time("from")?,
         to_unix: time("to")?,
     };

@@ -2,6 +2,7 @@
 //! answer), GET with filters and paging (JSON or GeoJSON), GET one by id, PATCH a status
 //! transition, and `/api/incidents/stream`: Server-Sent Events of new incidents and changes.
 
+use super::query::{IncidentFilters, time};
 use crate::live::{Live, incident_json};
 use crate::{AppError, AppState};
 use axum::Json;
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use wangge_core::{IncidentSource, IncidentStatus, Timestamp};
+use wangge_core::{IncidentStatus, Timestamp};
 use wangge_io::ToWgs84;
 use wangge_io::gpkg::IncidentQuery;
 use wangge_io::incident_payload::{Context, Payload, parse_incidents};
@@ -110,16 +111,6 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let live = live(&s)?;
     let bad = |m: String| AppError::BadRequest(m);
-    let list = |k: &str| -> Vec<String> {
-        q.get(k)
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     let num = |k: &str, d: usize, max: usize| -> Result<usize, AppError> {
         match q.get(k) {
             None => Ok(d),
@@ -130,26 +121,11 @@ pub async fn list(
                 .ok_or_else(|| bad(format!("{k}={v}: a whole number up to {max}"))),
         }
     };
-    let mut categories = Vec::new();
-    for c in list("category") {
-        let cat = live
-            .taxonomy
-            .resolve(&c)
-            .ok_or_else(|| bad(format!("category={c}: not in the taxonomy")))?;
-        categories.push(cat.code.clone());
-    }
+    let filters = IncidentFilters::parse(&q, &live.taxonomy)?;
     let query = IncidentQuery {
-        categories,
-        sources: list("source")
-            .iter()
-            .map(|v| IncidentSource::parse(v))
-            .collect::<Result<_, _>>()
-            .map_err(|e| bad(e.to_string()))?,
-        statuses: list("status")
-            .iter()
-            .map(|v| IncidentStatus::parse(v))
-            .collect::<Result<_, _>>()
-            .map_err(|e| bad(e.to_string()))?,
+        categories: filters.categories,
+        sources: filters.sources,
+        statuses: filters.statuses,
         community: q.get("community").cloned(),
         grid: q.get("grid").cloned(),
         from: time(&q, "from", false)?,
@@ -200,27 +176,6 @@ pub async fn list(
         "incidents": page.iter().map(|(_, i)| incident_json(i)).collect::<Vec<_>>(),
     }))
     .into_response())
-}
-
-/// A time parameter: a date or a time (+08:00 unless given); a bare date as `to` means the
-/// end of that day.
-pub fn time(
-    q: &HashMap<String, String>,
-    k: &str,
-    end_of_day: bool,
-) -> Result<Option<Timestamp>, AppError> {
-    q.get(k)
-        .map(|v| {
-            let t = Timestamp::parse(v, 8 * 3600)
-                .map_err(|e| AppError::BadRequest(format!("{k}={v}: {e}")))?;
-            let bare_date = v.trim().len() == 10;
-            Ok(if end_of_day && bare_date {
-                Timestamp::from_unix(t.unix() + 86_399)
-            } else {
-                t
-            })
-        })
-        .transpose()
 }
 
 pub async fn one(

@@ -6,6 +6,7 @@ mod fonts;
 mod heat;
 mod incidents;
 mod ogc;
+mod query;
 mod style;
 mod tilejson;
 mod tiles;

@@ -54,7 +54,11 @@ impl AreaCounts {
 
     /// Bytes held (an estimate).
     pub fn heap_bytes(&self) -> usize {
-        self.counts.values().map(|v| v.capacity() * 8 + 48).sum::<usize>() + self.slots.len() * 64
+        self.counts
+            .values()
+            .map(|v| v.capacity() * 8 + 48)
+            .sum::<usize>()
+            + self.slots.len() * 64
     }
 
     /// The count of one area in the local days [from, to] for the category slots (`None`: all).
