@@ -160,6 +160,11 @@ fn main() {
     }
     assert_eq!(made, n);
     file.flush().expect("flush");
+    eprintln!(
+        "before shrink: heap {:.2} GB, RSS {:.2} GB",
+        heat.heap_bytes() as f64 / 1e9,
+        rss_bytes() as f64 / 1e9
+    );
     let t0 = Instant::now();
     heat.shrink();
     ingest_s += t0.elapsed().as_secs_f64();
@@ -225,7 +230,7 @@ fn main() {
                 ..Default::default()
             };
             let mut times = Vec::new();
-            let reps = (40 / tiles.len()).max(2);
+            let reps = (200 / tiles.len()).max(8);
             for _ in 0..reps {
                 for t in &tiles {
                     let t0 = Instant::now();

@@ -299,6 +299,12 @@ async fn the_heat_route_serves_palette_pngs() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _, _) = get(format!("/heat/13/{x}/{y}.png?from=yesterday")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, m) = get(format!(
+        "/heat/13/{x}/{y}.png?from=2026-03-10&to=2026-03-01"
+    ))
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&m).contains("from is after to"));
     let (s, _, l) = get("/heat/legend.json".to_string()).await;
     assert_eq!(s, StatusCode::OK);
     let l: serde_json::Value = serde_json::from_slice(&l).expect("json");
@@ -367,7 +373,10 @@ async fn hex_and_area_tiles_count_every_incident_once() {
     let total = data.incidents.len();
     let in_grids = data.incidents.iter().filter(|i| i.grid.is_some()).count();
     assert!(in_grids * 10 > total * 9, "{in_grids} of {total} in a grid");
-    let state = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
+    // Counts of one and two are shown only when the server is started so (--min-count 1).
+    let state = wangge_server::AppState::open(d.join("w.gpkg"), true)
+        .expect("state")
+        .with_min_count(1);
     let get = |uri: String| {
         let st = state.clone();
         async move {
@@ -487,4 +496,35 @@ async fn hex_and_area_tiles_count_every_incident_once() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "counts are per whole day");
     let (s, _) = get("/tiles/hex/5/1/1.mvt".to_string()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    // A category named twice (code and Chinese name) counts once.
+    let (_, twice) = get(format!(
+        "/tiles/hex/13/{}/{}.mvt?min=1&category=noise,%E5%99%AA%E5%A3%B0%E6%89%B0%E6%B0%91",
+        t.x(),
+        t.y()
+    ))
+    .await;
+    assert_eq!(sum(&twice), sum(&noise));
+    // The default server never shows fewer than 3, whatever the query asks.
+    let strict = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
+    let r = wangge_server::router(strict)
+        .oneshot(
+            Request::builder()
+                .uri(format!("/tiles/hex/13/{}/{}.mvt?min=1", t.x(), t.y()))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await
+        .expect("response");
+    let raw = r
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    assert!(
+        count_features(&raw, wangge_tiles::HEX_LAYER)
+            .iter()
+            .all(|f| f.1.unwrap_or(0.0) >= 3.0)
+    );
 }

@@ -20,11 +20,16 @@ pub struct ServeArgs {
     /// current directory when it exists).
     #[arg(long)]
     pub viewer: Option<PathBuf>,
+    /// Fewest incidents a heat pixel, hexagon, grid or community must have to show, whatever
+    /// a request asks (so a single report does not show).
+    #[arg(long, default_value_t = 3)]
+    pub min_count: u32,
 }
 
 pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
     let mut state = wangge_server::AppState::open(a.workspace.clone(), !a.no_cache)
-        .with_context(|| format!("opening {}", a.workspace.display()))?;
+        .with_context(|| format!("opening {}", a.workspace.display()))?
+        .with_min_count(a.min_count);
     let viewer = a
         .viewer
         .clone()

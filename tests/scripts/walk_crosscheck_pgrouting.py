@@ -32,7 +32,8 @@ def psql(sql, db="postgres", stdin=None, tolerate=()):
 def ensure_server():
     out = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout.split()
     if len(out) >= 4 and out[3] != "online":
-        subprocess.run(["pg_ctlcluster", out[0], out[1], "start"], check=True)
+        # Quietly: this script's stdout is one JSON line.
+        subprocess.run(["pg_ctlcluster", out[0], out[1], "start"], check=True, capture_output=True)
 
 
 def main():

@@ -206,16 +206,12 @@ pub fn import(
     if !all.incidents.is_empty() {
         // Community and grid through the R-trees of the store's communities (and those of
         // this import) and the newest plan's grids.
-        let mut assigner = store.assigner()?;
-        if !all.communities.is_empty() {
-            let mut with_new: Vec<_> = all
-                .communities
+        let assigner = store.assigner_with(
+            all.communities
                 .iter()
                 .map(|c| (c.key.clone(), c.geometry.clone()))
-                .collect();
-            with_new.extend(store.community_polygons()?);
-            assigner = wangge_core::Assigner::new(with_new, Vec::new());
-        }
+                .collect(),
+        )?;
         for i in &mut all.incidents {
             assigner.assign(i);
         }

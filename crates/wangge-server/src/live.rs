@@ -23,6 +23,8 @@ pub type Announcement = Arc<(&'static str, String)>;
 
 pub struct Live {
     writer: Mutex<Writer>,
+    /// Queries run here, so a long one does not hold up ingest (WAL: it sees every commit).
+    reader: Mutex<Store>,
     pub heat: RwLock<HeatIndex>,
     pub heat_cache: HeatCache,
     assigner: RwLock<Assigner>,
@@ -51,8 +53,10 @@ impl Live {
         let assigner = store
             .assigner()
             .map_err(|e| AppError::Open(e.to_string()))?;
+        let reader = Store::open(path).map_err(|e| AppError::Open(e.to_string()))?;
         Ok(Self {
             writer: Mutex::new(Writer { store, seen }),
+            reader: Mutex::new(reader),
             heat: RwLock::new(heat),
             heat_cache: HeatCache::new(128 << 20),
             assigner: RwLock::new(assigner),
@@ -152,9 +156,10 @@ impl Live {
         Ok(after)
     }
 
-    /// Runs a read on the writer's connection (queries see every acknowledged write).
+    /// Runs a query on the reading connection (it sees every acknowledged write).
     pub fn read<T>(&self, f: impl FnOnce(&Store) -> wangge_io::Result<T>) -> Result<T, AppError> {
-        f(&self.writer().store).map_err(internal)
+        let r = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        f(&r).map_err(internal)
     }
 
     /// After a new plan: re-reads communities and the newest plan's grids, and the heat

@@ -33,6 +33,9 @@ pub struct AppState {
     pub viewer: Option<PathBuf>,
     /// Incidents: ingest, heat index, events (workspaces only).
     pub live: Option<Arc<Live>>,
+    /// Fewest incidents a heat pixel, hexagon or area must have to be shown, whatever the
+    /// query asks (default 3: a single report does not show).
+    pub min_count: u32,
 }
 
 impl AppState {
@@ -65,12 +68,19 @@ impl AppState {
             caching,
             viewer: None,
             live,
+            min_count: 3,
         })
     }
 
     /// Serves the web viewer from `dir` under /viewer/.
     pub fn with_viewer(mut self, dir: PathBuf) -> Self {
         self.viewer = Some(dir);
+        self
+    }
+
+    /// Sets the smallest count shown (`wangge serve --min-count`).
+    pub fn with_min_count(mut self, n: u32) -> Self {
+        self.min_count = n.max(1);
         self
     }
 

@@ -172,7 +172,8 @@ pub struct TileSource {
 }
 
 /// A short signature of what the tiles show: the newest plan, the newest stored service
-/// areas and the gap areas. It changes when any of them does (a server re-reads then).
+/// areas, the gap areas and the newest import. It changes when any of them does (a server
+/// re-reads then).
 pub fn data_version(store: &Store) -> Result<String, SourceError> {
     let plan = store.latest_plan()?.unwrap_or(0);
     let q = |table: &str, expr: &str| -> Result<i64, SourceError> {
@@ -191,11 +192,13 @@ pub fn data_version(store: &Store) -> Result<String, SourceError> {
                 message: e.to_string(),
             })?)
     };
+    // Imports and `wangge incidents assign` log a row in wangge_imports.
     Ok(format!(
-        "p{plan}s{}g{}x{}",
+        "p{plan}s{}g{}x{}i{}",
         q("service_areas", "max(run_id)")?,
         q("gap_areas", "max(fid)")?,
-        q("gap_areas", "count(*)")?
+        q("gap_areas", "count(*)")?,
+        q("wangge_imports", "max(rowid)")?
     ))
 }
 

@@ -389,7 +389,16 @@ impl Store {
 
     /// The communities and the newest plan's grids, indexed for assigning incidents.
     pub fn assigner(&self) -> Result<wangge_core::Assigner> {
-        let communities = self.community_polygons()?;
+        self.assigner_with(Vec::new())
+    }
+
+    /// Like [`Store::assigner`], with communities not yet stored (those of an import).
+    pub fn assigner_with(
+        &self,
+        extra: Vec<(String, geo_types::MultiPolygon<f64>)>,
+    ) -> Result<wangge_core::Assigner> {
+        let mut communities = extra;
+        communities.extend(self.community_polygons()?);
         let mut grids = Vec::new();
         let plan = if self.has_table("plans")? {
             self.latest_plan()?
@@ -442,6 +451,12 @@ impl Store {
                     changed += 1;
                 }
             }
+            // Logged like an import, so a running server re-reads.
+            tx.execute(
+                "INSERT INTO wangge_imports (command, sources, summary) VALUES ('incidents assign', '', ?1)",
+                [format!("incidents={} changed={changed}", rows.len())],
+            )
+            .map_err(sql)?;
         }
         tx.commit().map_err(sql)?;
         Ok((rows.len(), changed))

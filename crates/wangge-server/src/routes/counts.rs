@@ -50,7 +50,8 @@ pub async fn hex(
             t.z()
         )));
     }
-    let (filter, style) = parse(&q)?;
+    let (filter, mut style) = parse(&q)?;
+    style.min_count = style.min_count.max(s.min_count);
     let live = s
         .live
         .clone()
@@ -94,7 +95,8 @@ async fn areas(
         AreaLevel::Grid => ("grids", "incident_grids"),
         AreaLevel::Community => ("communities", "incident_communities"),
     };
-    let (filter, style) = parse(&q)?;
+    let (filter, mut style) = parse(&q)?;
+    style.min_count = style.min_count.max(s.min_count);
     let live = s
         .live
         .clone()

@@ -35,6 +35,7 @@ pub async fn tile(
     let coord = TileCoord::new(z, x, row).map_err(|e| bad(e.to_string()))?;
     let (filter, mut style) = parse(&q)?;
     style.scale = scale;
+    style.min_count = style.min_count.max(s.min_count);
     let live = s.live.clone().ok_or_else(|| {
         AppError::NotFound("heat tiles come from a workspace, not an archive".into())
     })?;
@@ -44,6 +45,7 @@ pub async fn tile(
     let png = match live.heat_cache.get(z, x, y, &key) {
         Some(png) => png,
         None => {
+            let epoch = live.heat_cache.epoch();
             let l = live.clone();
             let png = tokio::task::spawn_blocking(move || {
                 let heat = l.heat.read().unwrap_or_else(|p| p.into_inner());
@@ -53,7 +55,7 @@ pub async fn tile(
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::Internal(e.to_string()))?;
             let png = axum::body::Bytes::from(png);
-            live.heat_cache.put(z, x, y, key, png.clone());
+            live.heat_cache.put(z, x, y, key, png.clone(), epoch);
             png
         }
     };
@@ -104,6 +106,11 @@ pub(super) fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyl
         from_unix: time("from")?,
         to_unix: time("to")?,
     };
+    if let (Some(a), Some(b)) = (f.from_unix, f.to_unix)
+        && a > b
+    {
+        return Err(bad("from is after to".into()));
+    }
     if let Some(d) = q.get("days") {
         let days: i64 = d
             .parse()

@@ -72,7 +72,8 @@ pub(super) fn time(
         .map(|v| {
             let t = Timestamp::parse(v, 8 * 3600)
                 .map_err(|e| AppError::BadRequest(format!("{k}={v}: {e}")))?;
-            let bare_date = v.trim().len() == 10;
+            // A date without a time of day ("2026-11-01", "2026-11-1", "2026/11/01").
+            let bare_date = !v.contains(':');
             Ok(if end_of_day && bare_date {
                 Timestamp::from_unix(t.unix() + 86_399)
             } else {

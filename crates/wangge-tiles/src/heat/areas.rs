@@ -1,7 +1,7 @@
 //! Incident counts per grid and per community (assigned on ingest), by category and local
 //! day, for count tiles over the grid and community polygons.
 
-use super::index::{cum_at, merge_days};
+use super::index::{merge_days, window_count};
 use std::collections::HashMap;
 
 /// Category slot for all categories.
@@ -72,9 +72,7 @@ impl AreaCounts {
         let Some(&s) = self.slots.get(&(level, code.to_string())) else {
             return 0;
         };
-        let window = |run: &Vec<(u32, u32)>| {
-            cum_at(run, to) - if from == 0 { 0 } else { cum_at(run, from - 1) }
-        };
+        let window = |run: &Vec<(u32, u32)>| window_count(run, from, to);
         match cats {
             None => self.counts.get(&(s, ALL)).map_or(0, window),
             Some(cs) => cs

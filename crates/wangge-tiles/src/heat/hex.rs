@@ -4,7 +4,7 @@
 //! the cells of the zoom's resolution around the tile with their count in the window, their
 //! households and the rate per 100 households.
 
-use super::index::{cum_at, merge_days};
+use super::index::{merge_days, window_count};
 use h3o::{CellIndex, LatLng, Resolution};
 use std::collections::HashMap;
 
@@ -136,9 +136,7 @@ impl HexCounts {
             return Vec::new(); // a box far larger than the cells: not a hex zoom
         }
         let disk: Vec<CellIndex> = centre.grid_disk(rings);
-        let window = |run: &Vec<(u32, u32)>| {
-            cum_at(run, to) - if from == 0 { 0 } else { cum_at(run, from - 1) }
-        };
+        let window = |run: &Vec<(u32, u32)>| window_count(run, from, to);
         let mut out = Vec::new();
         for cell in disk {
             let ll = LatLng::from(cell);

@@ -327,12 +327,15 @@ impl HeatIndex {
         let cats = if f.categories.is_empty() {
             None
         } else {
-            let slots: Vec<u8> = f
+            let mut slots: Vec<u8> = f
                 .categories
                 .iter()
                 .filter_map(|c| self.categories.iter().position(|k| k == c))
                 .map(|i| i.min(254) as u8)
                 .collect();
+            // A category named twice (code and alias) counts once.
+            slots.sort_unstable();
+            slots.dedup();
             if slots.is_empty() {
                 return None;
             }
@@ -341,7 +344,9 @@ impl HeatIndex {
         let srcs = (!f.sources.is_empty()).then(|| f.sources.iter().map(|s| *s as u8).collect());
         let statuses =
             (!f.statuses.is_empty()).then(|| f.statuses.iter().map(|s| *s as u8).collect());
-        if f.to_unix.is_some_and(|t| t < 946_684_800) {
+        if f.to_unix.is_some_and(|t| t < 946_684_800)
+            || matches!((f.from_unix, f.to_unix), (Some(a), Some(b)) if a > b)
+        {
             return None;
         }
         Some(RecFilter {
