@@ -145,3 +145,61 @@ fn the_heat_layer_shows_taipei_hotline_cases() {
     assert!(shares[0] > 0.02, "the heat layer shows: {shares:?}");
     assert!(shares[1] < 0.002, "nothing warm without it: {shares:?}");
 }
+
+#[test]
+fn the_wall_screen_renders_at_4k_and_follows_new_incidents() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    for args in [
+        &[
+            "generate",
+            "--households",
+            "6000",
+            "--seed",
+            "5",
+            "--workspace",
+            "w.gpkg",
+        ][..],
+        &["partition", "w.gpkg", "--threads", "1"],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{out}");
+    }
+    let p = wangge_io::Store::open(d.join("w.gpkg"))
+        .expect("open")
+        .load()
+        .expect("load")
+        .address_points[0]
+        .location;
+    let viewer = project("web-viewer");
+    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let shots = project("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let shot = shots.join("wall-3840x2160.png");
+    let out = Command::new("node")
+        .arg(viewer.join("test/wall.mjs"))
+        .arg(format!("http://{}", server.bind))
+        .arg(&shot)
+        .arg(p.x().to_string())
+        .arg(p.y().to_string())
+        .output()
+        .expect("node");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    let v: serde_json::Value =
+        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    eprintln!("{v}");
+    assert_eq!(v["canvas"], serde_json::json!([3840, 2160]), "{v}");
+    assert_eq!(v["css"], serde_json::json!([1920, 1080]), "{v}");
+    assert!(
+        v["heat_2x"].as_u64().unwrap_or(0) > 0,
+        "@2x heat tiles: {v}"
+    );
+    assert!(
+        v["seconds_to_update"].as_f64().unwrap_or(99.0) < 10.0,
+        "{v}"
+    );
+    let img = image::open(&shot).expect("screenshot").to_rgb8();
+    assert_eq!((img.width(), img.height()), (3840, 2160));
+}

@@ -273,6 +273,32 @@ async fn the_incident_api_ingests_queries_and_moves_incidents() {
     assert_eq!(events, 1);
     assert_eq!(store.load().expect("load").incidents.len(), before + 6);
 
+    // The wall screen's figures and views.
+    let (s, b) = call(&state, "GET", "/api/incidents/summary", "", "").await;
+    assert_eq!(s, StatusCode::OK);
+    let v = js(&b);
+    let open_now = data
+        .incidents
+        .iter()
+        .filter(|i| i.status != wangge_core::IncidentStatus::Closed)
+        .count();
+    assert_eq!(v["open"], open_now as u64 + 6, "{v}");
+    assert!(
+        v["today"].as_u64().unwrap_or(0) >= 6,
+        "the 2030 reports count from today on: {v}"
+    );
+    let (s, b) = call(&state, "GET", "/api/views", "", "").await;
+    assert_eq!(s, StatusCode::OK);
+    let streets: std::collections::BTreeSet<_> = data
+        .communities
+        .iter()
+        .filter_map(|c| c.street.clone())
+        .collect();
+    assert_eq!(
+        js(&b)["views"].as_array().map(Vec::len),
+        Some(streets.len() + 1)
+    );
+
     // The heat tile over the spot now shows them (its cached copy was dropped).
     let (s, tile) = call(&state, "GET", &heat_uri, "", "").await;
     assert_eq!(s, StatusCode::OK);

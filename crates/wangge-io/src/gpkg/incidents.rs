@@ -462,3 +462,124 @@ impl Store {
         Ok((rows.len(), changed))
     }
 }
+
+/// Bounds [west, south, east, north] of the district and of each street, by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreetBounds {
+    pub all: [f64; 4],
+    pub streets: Vec<(String, [f64; 4])>,
+}
+
+/// What a wall screen shows of the loop: counts since a time and the leading categories and
+/// grids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentSummary {
+    /// Reported since `since_today`.
+    pub today: u64,
+    /// Not yet closed (any age).
+    pub open: u64,
+    /// Reported since `since_window`, and of those closed.
+    pub window_total: u64,
+    pub window_closed: u64,
+    /// (category code, count) since `since_window`, most first (at most 5).
+    pub top_categories: Vec<(String, u64)>,
+    /// (grid code, count) since `since_window`, most first (at most 5).
+    pub top_grids: Vec<(String, u64)>,
+}
+
+impl Store {
+    /// Counts for the wall screen: since the start of today and over a window.
+    pub fn incident_summary(
+        &self,
+        since_today: Timestamp,
+        since_window: Timestamp,
+    ) -> Result<IncidentSummary> {
+        let c = self.connection();
+        let one = |q: &str, t: Option<String>| -> Result<u64> {
+            let n: i64 = match t {
+                Some(t) => c.query_row(q, [t], |r| r.get(0)),
+                None => c.query_row(q, [], |r| r.get(0)),
+            }
+            .map_err(self.sql())?;
+            Ok(n.max(0) as u64)
+        };
+        let top = |col: &str| -> Result<Vec<(String, u64)>> {
+            let mut stmt = c
+                .prepare(&format!(
+                    "SELECT {col}, count(*) AS n FROM incidents WHERE time >= ?1 AND {col} IS NOT NULL
+                     GROUP BY {col} ORDER BY n DESC, {col} LIMIT 5"
+                ))
+                .map_err(self.sql())?;
+            let rows = stmt
+                .query_map([since_window.to_string()], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+                })
+                .map_err(self.sql())?;
+            rows.collect::<std::result::Result<_, _>>()
+                .map_err(self.sql())
+        };
+        Ok(IncidentSummary {
+            today: one(
+                "SELECT count(*) FROM incidents WHERE time >= ?1",
+                Some(since_today.to_string()),
+            )?,
+            open: one(
+                "SELECT count(*) FROM incidents WHERE status <> 'closed'",
+                None,
+            )?,
+            window_total: one(
+                "SELECT count(*) FROM incidents WHERE time >= ?1",
+                Some(since_window.to_string()),
+            )?,
+            window_closed: one(
+                "SELECT count(*) FROM incidents WHERE time >= ?1 AND status = 'closed'",
+                Some(since_window.to_string()),
+            )?,
+            top_categories: top("category")?,
+            top_grids: top("grid")?,
+        })
+    }
+
+    /// Bounds [west, south, east, north] of all communities and of each street's (街道)
+    /// communities, streets by name.
+    pub fn street_bounds(&self) -> Result<StreetBounds> {
+        use geo::BoundingRect;
+        let mut all = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let mut by: std::collections::BTreeMap<String, [f64; 4]> = Default::default();
+        let grow = |b: &mut [f64; 4], r: geo_types::Rect<f64>| {
+            *b = [
+                b[0].min(r.min().x),
+                b[1].min(r.min().y),
+                b[2].max(r.max().x),
+                b[3].max(r.max().y),
+            ];
+        };
+        self.read_layer(&super::schema::COMMUNITIES, |g, _key, r| {
+            let street: Option<String> = r.get(4)?;
+            if let Some(rect) = g.bounding_rect() {
+                grow(&mut all, rect);
+                if let Some(s) = street {
+                    grow(
+                        by.entry(s).or_insert([
+                            f64::INFINITY,
+                            f64::INFINITY,
+                            f64::NEG_INFINITY,
+                            f64::NEG_INFINITY,
+                        ]),
+                        rect,
+                    );
+                }
+            }
+            Ok(())
+        })?;
+        Ok(StreetBounds {
+            all,
+            streets: by.into_iter().collect(),
+        })
+    }
+}

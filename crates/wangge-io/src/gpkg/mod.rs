@@ -13,7 +13,7 @@ mod store;
 pub use coverage::CoverageRun;
 pub use gap_areas::{GAP_AREAS, GapArea};
 pub use geometry::{decode, encode};
-pub use incidents::{IncidentQuery, Ingested};
+pub use incidents::{IncidentQuery, IncidentSummary, Ingested, StreetBounds};
 pub use plans::{GRIDS, GROUPS, PLAN_COMMUNITIES, PlanRow};
 pub use schema::{ADDRESS_POINTS, INCIDENTS, LAYERS, Layer};
 pub use service_areas::{SERVICE_AREAS, ServiceArea};

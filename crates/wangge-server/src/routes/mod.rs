@@ -11,6 +11,7 @@ mod style;
 mod tilejson;
 mod tiles;
 mod viewer;
+mod wall;
 
 use crate::AppState;
 use axum::Router;
@@ -43,6 +44,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
         )
         .route("/api/incidents/stream", get(incidents::stream))
+        .route("/api/incidents/summary", get(wall::summary))
+        .route("/api/views", get(wall::views))
+        .route("/wall", get(viewer::wall))
         .route(
             "/api/incidents/{id}",
             get(incidents::one).patch(incidents::patch),

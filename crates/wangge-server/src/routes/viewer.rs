@@ -11,6 +11,11 @@ pub async fn index(state: State<AppState>) -> Result<Response, AppError> {
     file(state, Path("index.html".to_string())).await
 }
 
+/// The wall screen (`web-viewer/wall.html`).
+pub async fn wall(state: State<AppState>) -> Result<Response, AppError> {
+    file(state, Path("wall.html".to_string())).await
+}
+
 pub async fn file(
     State(s): State<AppState>,
     Path(rel): Path<String>,

@@ -1,0 +1,65 @@
+// The wall screen at 3840 x 2160 (1920 x 1080 CSS pixels at device pixel ratio 2) in Debian's
+// headless Chromium: it must load with no error and no request to another host, draw at the
+// native resolution (canvas 3840 x 2160, @2x heat tiles, no CSS scaling), and update after an
+// incident is POSTed (the SSE event arrives, the heat tiles are fetched again, the figures
+// change). Prints a JSON summary; saves a screenshot.
+// Usage: node web-viewer/test/wall.mjs BASE_URL SCREENSHOT.png LON LAT
+import { chromium } from "playwright-core";
+
+const [base, shot, lon, lat] = process.argv.slice(2);
+const server = new URL(base).host;
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+});
+const page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 2 });
+const external = [], failed = [], errors = [], heat = [];
+page.on("request", (r) => {
+  const u = new URL(r.url());
+  if (["data:", "blob:"].includes(u.protocol)) return;
+  if (u.host !== server) external.push(r.url());
+  if (u.pathname.startsWith("/heat/")) heat.push({ path: u.pathname, t: Date.now() });
+});
+page.on("requestfailed", (r) => {
+  // The event stream is closed when the page goes away; that is not a failure.
+  if (!r.url().includes("/api/incidents/stream")) failed.push(`${r.url()}: ${r.failure()?.errorText}`);
+});
+page.on("pageerror", (e) => errors.push(`page: ${e}`));
+page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+let summary = {};
+try {
+  await page.goto(`${base}/wall?rotate=3600`);
+  await page.waitForFunction(() => window.__wall.idle && window.__wall.summaries > 0, null, { timeout: 90000 });
+  const before = await page.evaluate(() => ({
+    canvas: [window.__map.getCanvas().width, window.__map.getCanvas().height],
+    css: [window.__map.getCanvas().clientWidth, window.__map.getCanvas().clientHeight],
+    today: window.__wall.today,
+    transform: getComputedStyle(document.body).transform,
+  }));
+  const heatBefore = heat.length;
+  const posted = Date.now();
+  const body = JSON.stringify([{ id: `wall-${posted}`, category: "noise", source: "hotline", lon: Number(lon), lat: Number(lat) },
+                               { id: `wall-${posted}-b`, category: "noise", source: "hotline", lon: Number(lon), lat: Number(lat) },
+                               { id: `wall-${posted}-c`, category: "noise", source: "hotline", lon: Number(lon), lat: Number(lat) }]);
+  const r = await fetch(`${base}/api/incidents`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+  if (r.status !== 201) errors.push(`POST answered ${r.status}: ${await r.text()}`);
+  await page.waitForFunction((t) => window.__wall.events >= 3 && window.__wall.heatRefreshes > 0 && window.__wall.today >= t + 3,
+                             before.today, { timeout: 30000 });
+  await page.waitForFunction(() => window.__wall.idle, null, { timeout: 30000 });
+  const after = await page.evaluate(() => ({ events: window.__wall.events, today: window.__wall.today, errors: window.__wall.errors }));
+  errors.push(...after.errors.map((e) => `map: ${e}`));
+  await page.screenshot({ path: shot });
+  summary = {
+    ...before, today_after: after.today, events: after.events,
+    heat_before: heatBefore, heat_after: heat.length - heatBefore,
+    heat_2x: heat.filter((h) => h.path.endsWith("@2x.png")).length,
+    seconds_to_update: (Date.now() - posted) / 1000,
+  };
+} catch (e) {
+  errors.push(`test: ${e}`);
+}
+await browser.close();
+const ok = external.length === 0 && failed.length === 0 && errors.length === 0 && summary.heat_after > 0;
+console.log(JSON.stringify({ ok, external, failed, errors, ...summary }));
+process.exit(ok ? 0 : 1);
