@@ -324,7 +324,7 @@ mod tests {
         assert!(e[2].message.contains("no location"), "{}", e[2].message);
         let many = format!(
             "[{}]",
-            vec![r#"{"category":"noise","lon":1,"lat":1}"#; 3].join(",")
+            [r#"{"category":"noise","lon":1,"lat":1}"#; 3].join(",")
         );
         let e = parse_incidents(many.as_bytes(), Payload::Json, &cx(&t), 2).expect_err("too many");
         assert!(e[0].message.contains("at most 2"), "{}", e[0].message);
