@@ -298,7 +298,8 @@ mod tests {
         assert_eq!(a[0].category, "noise");
         assert_eq!(a[0].raw_category.as_deref(), Some("噪声扰民"));
         assert_eq!(a[0].source, IncidentSource::Hotline);
-        assert_eq!(a[0].time.unix(), 1_761_955_200);
+        // 2026-11-01 08:00 +08:00 is midnight UTC.
+        assert_eq!(a[0].time.unix(), 1_793_491_200);
     }
 
     #[test]

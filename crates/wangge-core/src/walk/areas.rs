@@ -86,7 +86,9 @@ pub fn service_area(
     if holes.is_empty() {
         return area;
     }
-    area.difference(&MultiPolygon(holes))
+    // Discs of nearby (or coinciding) unreached points overlap: unite them first, since
+    // overlapping parts of one multipolygon would cancel out in the difference.
+    area.difference(&geo::unary_union(&holes))
 }
 
 #[cfg(test)]
