@@ -361,11 +361,17 @@ impl HeatIndex {
     /// Peak-normalised values (or rates) and the number of incidents reaching each pixel, row
     /// by row (size = 256 · scale).
     pub fn values(&self, t: TileCoord, f: &HeatFilter, s: &HeatStyle) -> (Vec<f64>, Vec<u32>) {
+        let (v, c) = self.values_f(t, f, s);
+        (v, c.into_iter().map(|c| c.round() as u32).collect())
+    }
+
+    /// Like [`HeatIndex::values`], with the reach counts as interpolated (fractional).
+    fn values_f(&self, t: TileCoord, f: &HeatFilter, s: &HeatStyle) -> (Vec<f64>, Vec<f64>) {
         match self.rec_filter(f) {
             Some(rf) => render(&self.recs, &self.homes, t, &rf, s),
             None => {
                 let n = (256 * s.scale.clamp(1, 2) as usize).pow(2);
-                (vec![0.0; n], vec![0; n])
+                (vec![0.0; n], vec![0.0; n])
             }
         }
     }
@@ -378,16 +384,20 @@ impl HeatIndex {
         s: &HeatStyle,
     ) -> Result<Vec<u8>, png::EncodingError> {
         let size = 256 * s.scale.clamp(1, 2);
-        let (values, counts) = self.values(t, f, s);
+        let (values, counts) = self.values_f(t, f, s);
+        let min = f64::from(s.min_count.max(1));
         let (palette, alpha) = palette();
         let idx: Vec<u8> = values
             .iter()
             .zip(&counts)
             .map(|(&v, &c)| {
-                if c < s.min_count.max(1) || v <= 0.0 {
+                // Suppressed below `min` incidents in reach, faded in over the last one so
+                // the edge is a soft contour, not the bins' steps.
+                let fade = (c - (min - 1.0)).clamp(0.0, 1.0);
+                if fade <= 0.0 || v <= 0.0 {
                     0
                 } else {
-                    (1.0 + (v / s.max).clamp(0.0, 1.0) * 254.0).round() as u8
+                    (1.0 + (fade * v / s.max).clamp(0.0, 1.0) * 254.0).round() as u8
                 }
             })
             .collect();

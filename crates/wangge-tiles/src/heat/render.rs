@@ -116,44 +116,44 @@ impl Bins {
         (d, c)
     }
 
-    /// Pixels from bin centres: bilinear for values, nearest for counts.
-    fn upsample(&self, d: &[f64], c: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    /// Pixels from bin centres, bilinear for values and for reach counts (so the edge where
+    /// counts fall below the minimum follows a smooth contour, not the bins' steps).
+    fn upsample(&self, d: &[f64], c: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let side = self.n + 2;
         let mut values = vec![0.0; self.size * self.size];
-        let mut counts = vec![0u32; self.size * self.size];
+        let mut counts = vec![0.0; self.size * self.size];
         let cell = self.cell as f64;
         // Per pixel column/row: the lower bin index in the density grid and the weight.
-        let axis: Vec<(usize, f64, usize)> = (0..self.size)
+        let axis: Vec<(usize, f64)> = (0..self.size)
             .map(|p| {
                 let u = (p as f64 + 0.5) / cell - 0.5 + 1.0; // +1: the grid starts at bin -1
                 let i0 = u.floor().clamp(0.0, (side - 2) as f64);
-                let near = (u.round() as usize).min(side - 1);
-                (i0 as usize, u - i0, near)
+                (i0 as usize, u - i0)
             })
             .collect();
-        for (py, &(j0, fy, jn)) in axis.iter().enumerate() {
-            for (px, &(i0, fx, inear)) in axis.iter().enumerate() {
-                let a = d[j0 * side + i0];
-                let b = d[j0 * side + i0 + 1];
-                let e = d[(j0 + 1) * side + i0];
-                let g = d[(j0 + 1) * side + i0 + 1];
-                let v = (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (e * (1.0 - fx) + g * fx) * fy;
-                values[py * self.size + px] = v;
-                counts[py * self.size + px] = c[jn * side + inear] as u32;
+        let lerp = |f: &[f64], i0: usize, j0: usize, fx: f64, fy: f64| {
+            let (a, b) = (f[j0 * side + i0], f[j0 * side + i0 + 1]);
+            let (e, g) = (f[(j0 + 1) * side + i0], f[(j0 + 1) * side + i0 + 1]);
+            (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (e * (1.0 - fx) + g * fx) * fy
+        };
+        for (py, &(j0, fy)) in axis.iter().enumerate() {
+            for (px, &(i0, fx)) in axis.iter().enumerate() {
+                values[py * self.size + px] = lerp(d, i0, j0, fx, fy);
+                counts[py * self.size + px] = lerp(c, i0, j0, fx, fy);
             }
         }
         (values, counts)
     }
 }
 
-/// Values and reach counts of a tile's pixels, row by row.
+/// Values and reach counts (interpolated, so fractional) of a tile's pixels, row by row.
 pub(crate) fn render(
     recs: &RecIndex,
     homes: &Homes,
     t: TileCoord,
     f: &RecFilter,
     s: &HeatStyle,
-) -> (Vec<f64>, Vec<u32>) {
+) -> (Vec<f64>, Vec<f64>) {
     let g = Bins::of(t, s);
     let mut bins = vec![0.0; g.rect.width() * g.rect.height()];
     recs.bin(&g.rect, u32::from(t.z()), f, &mut bins);
@@ -181,7 +181,7 @@ pub(crate) fn render(
         for ((v, c), h) in values.iter_mut().zip(counts.iter_mut()).zip(hh) {
             if h < MIN_HOUSEHOLDS {
                 *v = 0.0;
-                *c = 0;
+                *c = 0.0;
             } else {
                 *v *= 100.0 / h;
             }
