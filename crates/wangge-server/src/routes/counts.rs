@@ -37,6 +37,23 @@ fn reply(headers: &HeaderMap, raw: Vec<u8>) -> Result<Response, AppError> {
     )
 }
 
+/// The filter, the smallest count shown (the query's, never below the server's floor) and the
+/// live incidents.
+type Inputs = (
+    wangge_tiles::HeatFilter,
+    u32,
+    std::sync::Arc<crate::live::Live>,
+);
+
+fn inputs(s: &AppState, q: &HashMap<String, String>) -> Result<Inputs, AppError> {
+    let (filter, style) = parse(q)?;
+    let live = s
+        .live
+        .clone()
+        .ok_or_else(|| AppError::NotFound("counts come from a workspace".into()))?;
+    Ok((filter, style.min_count.max(s.min_count), live))
+}
+
 pub async fn hex(
     State(s): State<AppState>,
     Path((z, x, y)): Path<(u32, u64, String)>,
@@ -50,15 +67,10 @@ pub async fn hex(
             t.z()
         )));
     }
-    let (filter, mut style) = parse(&q)?;
-    style.min_count = style.min_count.max(s.min_count);
-    let live = s
-        .live
-        .clone()
-        .ok_or_else(|| AppError::NotFound("counts come from a workspace".into()))?;
+    let (filter, min_count, live) = inputs(&s, &q)?;
     let raw = tokio::task::spawn_blocking(move || {
         let heat = live.heat.read().unwrap_or_else(|p| p.into_inner());
-        heat.hex_tile(t, &filter, style.min_count)
+        heat.hex_tile(t, &filter, min_count)
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
@@ -95,12 +107,7 @@ async fn areas(
         AreaLevel::Grid => ("grids", "incident_grids"),
         AreaLevel::Community => ("communities", "incident_communities"),
     };
-    let (filter, mut style) = parse(&q)?;
-    style.min_count = style.min_count.max(s.min_count);
-    let live = s
-        .live
-        .clone()
-        .ok_or_else(|| AppError::NotFound("counts come from a workspace".into()))?;
+    let (filter, min_count, live) = inputs(&s, &q)?;
     let source = s
         .source()
         .ok_or_else(|| AppError::NotFound("counts come from a workspace".into()))?;
@@ -110,7 +117,7 @@ async fn areas(
         heat.area_count(level, "", &filter)
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
         let count = |code: &str| heat.area_count(level, code, &filter).unwrap_or(0);
-        Ok(source.count_tile(t, of, which, &count, style.min_count))
+        Ok(source.count_tile(t, of, which, &count, min_count))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
