@@ -147,7 +147,7 @@ fn the_heat_layer_shows_taipei_hotline_cases() {
 }
 
 #[test]
-fn the_wall_screen_renders_at_4k_and_follows_new_incidents() {
+fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     for args in [
@@ -172,24 +172,57 @@ fn the_wall_screen_renders_at_4k_and_follows_new_incidents() {
         .address_points[0]
         .location;
     let viewer = project("web-viewer");
-    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let viewer_arg = viewer.display().to_string();
+    let server = serve(d, "w.gpkg", &["--viewer", &viewer_arg]);
+    let bind = server.bind.clone();
     let shots = project("target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     let shot = shots.join("wall-3840x2160.png");
-    let out = Command::new("node")
+    let mut node = Command::new("node")
         .arg(viewer.join("test/wall.mjs"))
-        .arg(format!("http://{}", server.bind))
+        .arg(format!("http://{bind}"))
         .arg(&shot)
         .arg(p.x().to_string())
         .arg(p.y().to_string())
-        .output()
+        .arg("restart")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("node");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
-    let v: serde_json::Value =
-        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    // When the page has loaded and followed new incidents, the server is restarted on the
+    // same port; the page must recover by itself.
+    let mut lines =
+        std::io::BufRead::lines(std::io::BufReader::new(node.stdout.take().expect("stdout")));
+    let mut last = String::new();
+    let mut server = Some(server);
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        if line == "RESTART_ME" {
+            drop(server.take());
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            server = Some(crate::util::serve_at(
+                d,
+                "w.gpkg",
+                &["--viewer", &viewer_arg],
+                &bind,
+            ));
+            let mut stdin = node.stdin.take().expect("stdin");
+            std::io::Write::write_all(&mut stdin, b"go\n").expect("signal");
+            continue;
+        }
+        last = line;
+    }
+    let status = node.wait().expect("node ends");
+    let mut err = String::new();
+    if let Some(mut e) = node.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    let text = format!("{last}\n{err}");
+    assert!(status.success(), "{text}");
+    let v: serde_json::Value = serde_json::from_str(&last).expect("summary");
     eprintln!("{v}");
+    assert_eq!(v["recovered"], true, "after the restart: {v}");
     assert_eq!(v["canvas"], serde_json::json!([3840, 2160]), "{v}");
     assert_eq!(v["css"], serde_json::json!([1920, 1080]), "{v}");
     assert!(

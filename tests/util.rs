@@ -75,13 +75,18 @@ impl Drop for Server {
 /// Starts `wangge serve <file> [extra args]` in `dir` on a free port and waits until it
 /// answers.
 pub fn serve(dir: &Path, file: &str, extra: &[&str]) -> Server {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let bind = format!("127.0.0.1:{port}");
+    serve_at(dir, file, extra, &format!("127.0.0.1:{port}"))
+}
+
+/// Like [`serve`], on a given address (a restart on the same port).
+pub fn serve_at(dir: &Path, file: &str, extra: &[&str], bind: &str) -> Server {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let bind = bind.to_string();
     let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
         .args(["serve", file, "--bind", &bind])
         .args(extra)

@@ -3,10 +3,14 @@
 // native resolution (canvas 3840 x 2160, @2x heat tiles, no CSS scaling), and update after an
 // incident is POSTed (the SSE event arrives, the heat tiles are fetched again, the figures
 // change). Prints a JSON summary; saves a screenshot.
-// Usage: node web-viewer/test/wall.mjs BASE_URL SCREENSHOT.png LON LAT
+// With a fifth argument `restart`, it then prints RESTART_ME, waits for a line on stdin (the
+// test restarts the server on the same port) and checks that the page recovers by itself:
+// the event stream reconnects and a new incident shows.
+// Usage: node web-viewer/test/wall.mjs BASE_URL SCREENSHOT.png LON LAT [restart]
 import { chromium } from "playwright-core";
+import readline from "node:readline";
 
-const [base, shot, lon, lat] = process.argv.slice(2);
+const [base, shot, lon, lat, mode] = process.argv.slice(2);
 const server = new URL(base).host;
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
@@ -15,6 +19,7 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 2 });
 const external = [], failed = [], errors = [], heat = [];
+let restarting = false; // requests failing while the server is down are expected
 page.on("request", (r) => {
   const u = new URL(r.url());
   if (["data:", "blob:"].includes(u.protocol)) return;
@@ -23,10 +28,10 @@ page.on("request", (r) => {
 });
 page.on("requestfailed", (r) => {
   // The event stream is closed when the page goes away; that is not a failure.
-  if (!r.url().includes("/api/incidents/stream")) failed.push(`${r.url()}: ${r.failure()?.errorText}`);
+  if (!restarting && !r.url().includes("/api/incidents/stream")) failed.push(`${r.url()}: ${r.failure()?.errorText}`);
 });
 page.on("pageerror", (e) => errors.push(`page: ${e}`));
-page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+page.on("console", (m) => { if (m.type() === "error" && !restarting) errors.push(`console: ${m.text()}`); });
 let summary = {};
 try {
   await page.goto(`${base}/wall?rotate=3600`);
@@ -60,6 +65,23 @@ try {
     seconds_to_update: (updated - posted) / 1000,
     seconds_to_drawn: (Date.now() - posted) / 1000,
   };
+  if (mode === "restart") {
+    const rl = readline.createInterface({ input: process.stdin });
+    restarting = true;
+    console.log("RESTART_ME");
+    await new Promise((resolve) => rl.once("line", resolve));
+    rl.close();
+    const seen = await page.evaluate(() => window.__wall.events);
+    // The stream reconnects by itself; then a new incident must reach the page.
+    await page.waitForFunction(() => window.__wall.reconnects > 0, null, { timeout: 60000 });
+    restarting = false;
+    const id = `wall-after-restart-${Date.now()}`;
+    const r2 = await fetch(`${base}/api/incidents`, { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ id, category: "noise", lon: Number(lon), lat: Number(lat) }) });
+    if (r2.status !== 201) errors.push(`POST after restart answered ${r2.status}`);
+    await page.waitForFunction((n) => window.__wall.events > n, seen, { timeout: 30000 });
+    summary.recovered = true;
+  }
 } catch (e) {
   errors.push(`test: ${e}`);
 }
