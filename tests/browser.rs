@@ -3,7 +3,7 @@
 //! MapLibre is idle, and the test fails on any map or page error, any failed request and any
 //! request to another host. The screenshot lands in target/screenshots/map.png.
 
-use crate::util::{project, serve, shared, wangge};
+use crate::util::{demo_workspace, project, serve, shared, wangge};
 use std::process::Command;
 
 #[test]
@@ -150,21 +150,7 @@ fn the_heat_layer_shows_taipei_hotline_cases() {
 fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    for args in [
-        &[
-            "generate",
-            "--households",
-            "6000",
-            "--seed",
-            "5",
-            "--workspace",
-            "w.gpkg",
-        ][..],
-        &["partition", "w.gpkg", "--threads", "1"],
-    ] {
-        let (ok, out) = wangge(args, d);
-        assert!(ok, "{out}");
-    }
+    demo_workspace(d, 5);
     let p = wangge_io::Store::open(d.join("w.gpkg"))
         .expect("open")
         .load()

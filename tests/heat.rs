@@ -1,7 +1,7 @@
 //! Heat tiles: seam-free (every pixel equals the density over all incidents, so neighbours
 //! meet), filters, suppression of sparse pixels, and the PNG route.
 
-use crate::util::wangge;
+use crate::util::{call, demo_workspace, wangge};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
@@ -350,22 +350,9 @@ fn count_features(raw: &[u8], layer: &str) -> Vec<(String, Option<f64>, f64)> {
 async fn hex_and_area_tiles_count_every_incident_once() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    for args in [
-        &[
-            "generate",
-            "--households",
-            "6000",
-            "--seed",
-            "3",
-            "--workspace",
-            "w.gpkg",
-        ][..],
-        &["partition", "w.gpkg", "--threads", "1"],
-        &["incidents", "assign", "w.gpkg"],
-    ] {
-        let (ok, out) = wangge(args, d);
-        assert!(ok, "{out}");
-    }
+    demo_workspace(d, 3);
+    let (ok, out) = wangge(&["incidents", "assign", "w.gpkg"], d);
+    assert!(ok, "{out}");
     let data = wangge_io::Store::open(d.join("w.gpkg"))
         .expect("open")
         .load()
@@ -379,27 +366,7 @@ async fn hex_and_area_tiles_count_every_incident_once() {
         .with_min_count(1);
     let get = |uri: String| {
         let st = state.clone();
-        async move {
-            let r = wangge_server::router(st)
-                .oneshot(
-                    Request::builder()
-                        .uri(uri)
-                        .body(Body::empty())
-                        .expect("req"),
-                )
-                .await
-                .expect("response");
-            let s = r.status();
-            (
-                s,
-                r.into_body()
-                    .collect()
-                    .await
-                    .expect("body")
-                    .to_bytes()
-                    .to_vec(),
-            )
-        }
+        async move { call(&st, "GET", &uri, "", "").await }
     };
     // Every z13 tile over the city, cells and areas counted once each (tiles overlap at
     // their buffers, so ids are deduplicated).
@@ -506,22 +473,14 @@ async fn hex_and_area_tiles_count_every_incident_once() {
     assert_eq!(sum(&twice), sum(&noise));
     // The default server never shows fewer than 3, whatever the query asks.
     let strict = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
-    let r = wangge_server::router(strict)
-        .oneshot(
-            Request::builder()
-                .uri(format!("/tiles/hex/13/{}/{}.mvt?min=1", t.x(), t.y()))
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await
-        .expect("response");
-    let raw = r
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
+    let (_, raw) = call(
+        &strict,
+        "GET",
+        &format!("/tiles/hex/13/{}/{}.mvt?min=1", t.x(), t.y()),
+        "",
+        "",
+    )
+    .await;
     assert!(
         count_features(&raw, wangge_tiles::HEX_LAYER)
             .iter()

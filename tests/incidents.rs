@@ -3,59 +3,12 @@
 //! that change where incidents land; Server-Sent Events within 2 s; and `kill -9` mid-ingest
 //! losing nothing acknowledged and duplicating nothing.
 
-use crate::util::{http, serve, wangge};
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use crate::util::{call, demo_workspace, http, serve, wangge};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::time::{Duration, Instant};
-use tower::ServiceExt;
-use wangge_server::{AppState, router};
-
-fn demo(d: &std::path::Path) {
-    let (ok, out) = wangge(
-        &[
-            "generate",
-            "--households",
-            "6000",
-            "--seed",
-            "3",
-            "--workspace",
-            "w.gpkg",
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
-    let (ok, out) = wangge(&["partition", "w.gpkg", "--threads", "1"], d);
-    assert!(ok, "{out}");
-}
-
-async fn call(
-    state: &AppState,
-    method: &str,
-    uri: &str,
-    ctype: &str,
-    body: &str,
-) -> (StatusCode, Vec<u8>) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, ctype)
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let r = router(state.clone()).oneshot(req).await.expect("response");
-    let s = r.status();
-    (
-        s,
-        r.into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec(),
-    )
-}
+use wangge_server::AppState;
 
 fn js(b: &[u8]) -> Value {
     serde_json::from_slice(b).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(b)))
@@ -64,7 +17,7 @@ fn js(b: &[u8]) -> Value {
 #[tokio::test]
 async fn the_incident_api_ingests_queries_and_moves_incidents() {
     let dir = tempfile::tempdir().expect("tmp");
-    demo(dir.path());
+    demo_workspace(dir.path(), 3);
     let ws = dir.path().join("w.gpkg");
     // A spot inside a grid: an address point of the newest plan.
     let store = wangge_io::Store::open(&ws).expect("open");
@@ -330,7 +283,7 @@ fn wait_for_event(r: &mut BufReader<std::net::TcpStream>, id: &str) -> bool {
 #[test]
 fn subscribers_hear_of_new_incidents_within_two_seconds() {
     let dir = tempfile::tempdir().expect("tmp");
-    demo(dir.path());
+    demo_workspace(dir.path(), 3);
     let server = serve(dir.path(), "w.gpkg", &[]);
     let mut s = std::net::TcpStream::connect(&server.bind).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(5)))
@@ -398,7 +351,7 @@ fn subscribers_hear_of_new_incidents_within_two_seconds() {
 #[test]
 fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
-    demo(dir.path());
+    demo_workspace(dir.path(), 3);
     let ws = dir.path().join("w.gpkg");
     let before = wangge_io::Store::open(&ws)
         .expect("open")

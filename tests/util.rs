@@ -137,3 +137,50 @@ pub fn http(bind: &str, method: &str, path: &str, ctype: &str, body: &[u8]) -> (
     let body = text.split_once("\r\n\r\n").map_or("", |b| b.1).to_string();
     (status, body)
 }
+
+/// A partitioned demo workspace `w.gpkg` in `dir`: `wangge generate` (6,000 households, the
+/// seed given) and `wangge partition`.
+pub fn demo_workspace(dir: &Path, seed: u32) -> PathBuf {
+    let seed = seed.to_string();
+    for args in [
+        &[
+            "generate",
+            "--households",
+            "6000",
+            "--seed",
+            &seed,
+            "--workspace",
+            "w.gpkg",
+        ][..],
+        &["partition", "w.gpkg", "--threads", "1"],
+    ] {
+        let (ok, out) = wangge(args, dir);
+        assert!(ok, "{out}");
+    }
+    dir.join("w.gpkg")
+}
+
+/// One request through the server's router in process: (status, body).
+pub async fn call(
+    state: &wangge_server::AppState,
+    method: &str,
+    uri: &str,
+    ctype: &str,
+    body: &str,
+) -> (axum::http::StatusCode, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(axum::http::header::CONTENT_TYPE, ctype)
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    let r = wangge_server::router(state.clone())
+        .oneshot(req)
+        .await
+        .expect("response");
+    let s = r.status();
+    let bytes = r.into_body().collect().await.expect("body").to_bytes();
+    (s, bytes.to_vec())
+}
