@@ -11,6 +11,8 @@ mod generate;
 mod heat;
 mod incidents;
 mod partition;
+mod planner_api;
+mod reach_api;
 mod real_data;
 mod server;
 mod tiles;

@@ -14,6 +14,9 @@ pub enum AppError {
     /// A change the data refuses (an illegal status transition).
     #[error("{0}")]
     Conflict(String),
+    /// A well-formed request the data refuses, with the reason (a planner edit over the cap).
+    #[error("{0}")]
+    Refused(String),
     /// A body too large or with too many items.
     #[error("{0}")]
     TooLarge(String),
@@ -31,6 +34,7 @@ impl IntoResponse for AppError {
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m).into_response(),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, m).into_response(),
             AppError::Conflict(m) => (StatusCode::CONFLICT, m).into_response(),
+            AppError::Refused(m) => (StatusCode::UNPROCESSABLE_ENTITY, m).into_response(),
             AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m).into_response(),
             AppError::Open(m) | AppError::Internal(m) => {
                 eprintln!("wangge serve: {m}");

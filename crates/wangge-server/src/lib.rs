@@ -3,13 +3,18 @@
 //! encoded off the async threads, gzipped, tagged (ETag) and cached in memory; the cache is
 //! dropped when the workspace gets a new plan.
 
+#![recursion_limit = "512"]
+
 mod cache;
 mod error;
 mod heat_cache;
 mod live;
+mod planning;
+mod reach;
 mod routes;
 mod serve;
 mod state;
+mod zip;
 
 pub use error::AppError;
 pub use routes::router;

@@ -36,6 +36,10 @@ pub struct AppState {
     /// Fewest incidents a heat pixel, hexagon or area must have to be shown, whatever the
     /// query asks (default 3: a single report does not show).
     pub min_count: u32,
+    /// One plan change at a time (planner edits, restores, partial runs).
+    pub plans: Arc<crate::planning::PlanLock>,
+    /// Walking reach for the street-office mode, built on first use per data version.
+    pub reach: Arc<crate::reach::ReachCache>,
 }
 
 impl AppState {
@@ -69,6 +73,8 @@ impl AppState {
             viewer: None,
             live,
             min_count: 3,
+            plans: Arc::default(),
+            reach: Arc::default(),
         })
     }
 

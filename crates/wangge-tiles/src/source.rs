@@ -64,6 +64,7 @@ pub const LAYERS: &[LayerSpec] = &[
         minzoom: 14,
         maxzoom: MAX_ZOOM,
         fields: &[
+            ("key", "String"),
             ("kind", "String"),
             ("name", "String"),
             ("levels", "Number"),
@@ -124,7 +125,11 @@ pub const LAYERS: &[LayerSpec] = &[
         description: "Service facilities by category, with names for labels",
         minzoom: 13,
         maxzoom: MAX_ZOOM,
-        fields: &[("category", "String"), ("name", "String")],
+        fields: &[
+            ("key", "String"),
+            ("category", "String"),
+            ("name", "String"),
+        ],
     },
 ];
 
@@ -357,6 +362,7 @@ impl TileSource {
         }
         for (i, b) in data.buildings.iter().enumerate() {
             let mut props: Vec<(&'static str, Value)> = vec![
+                ("key", b.key.clone().into()),
                 ("kind", b.kind.clone().into()),
                 ("levels", b.levels.into()),
                 ("height_m", Value::Double(f64::from(b.levels) * 3.0)),
@@ -426,8 +432,10 @@ impl TileSource {
             );
         }
         for (i, f) in data.facilities.iter().enumerate() {
-            let mut props: Vec<(&'static str, Value)> =
-                vec![("category", f.category.as_str().to_string().into())];
+            let mut props: Vec<(&'static str, Value)> = vec![
+                ("key", f.key.clone().into()),
+                ("category", f.category.as_str().to_string().into()),
+            ];
             push_name(&mut props, &f.name);
             push(
                 "facilities",

@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS plans (
   communities INTEGER NOT NULL, grids INTEGER NOT NULL, households INTEGER NOT NULL,
   lower_bound INTEGER NOT NULL, packing_bound INTEGER NOT NULL,
   pp_mean REAL NOT NULL, pp_p10 REAL NOT NULL, pp_min REAL NOT NULL, reock_mean REAL NOT NULL,
-  street_share REAL NOT NULL, violations INTEGER NOT NULL);
+  street_share REAL NOT NULL, violations INTEGER NOT NULL, name TEXT);
 CREATE TABLE IF NOT EXISTS grid_members (
   plan_id INTEGER NOT NULL, grid TEXT NOT NULL, address_key TEXT NOT NULL, households INTEGER NOT NULL,
   PRIMARY KEY (plan_id, address_key, grid));
@@ -76,6 +76,20 @@ impl Store {
     fn ensure_plan_tables(&self) -> Result<()> {
         let sql = self.sql();
         if self.has_table("grids")? {
+            // Plans made before versions could be named get the column.
+            let named: i64 = self
+                .connection()
+                .query_row(
+                    "SELECT count(*) FROM pragma_table_info('plans') WHERE name = 'name'",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(&sql)?;
+            if named == 0 {
+                self.connection()
+                    .execute_batch("ALTER TABLE plans ADD COLUMN name TEXT;")
+                    .map_err(&sql)?;
+            }
             return Ok(());
         }
         let mut ddl = format!("BEGIN;\n{DDL}\n{}", super::schema::layer_ddl(&GRIDS));
@@ -225,6 +239,7 @@ impl Store {
     /// Copies one plan version (grids, members, exceptions, the plan row) into another
     /// workspace file, creating its plan tables.
     pub fn copy_plan_to(&self, target: &Store, plan: i64) -> Result<usize> {
+        self.ensure_plan_tables()?;
         target.ensure_plan_tables()?;
         let sql = |source| Error::Sqlite {
             path: target.path().to_path_buf(),
@@ -273,6 +288,10 @@ pub struct PlanRow {
     pub grids: i64,
     pub households: i64,
     pub violations: i64,
+    /// The version this one was made from (edits, undo, partial runs).
+    pub parent: Option<i64>,
+    /// A planner's name for the version (`Store::name_plan`).
+    pub name: Option<String>,
 }
 
 impl Store {
@@ -282,7 +301,7 @@ impl Store {
         let sql = self.sql();
         let mut stmt = self
             .connection()
-            .prepare("SELECT id, created, kind, cap, grids, households, violations FROM plans ORDER BY id")
+            .prepare("SELECT id, created, kind, cap, grids, households, violations, parent, name FROM plans ORDER BY id")
             .map_err(&sql)?;
         let rows = stmt
             .query_map([], |r| {
@@ -294,6 +313,8 @@ impl Store {
                     grids: r.get(4)?,
                     households: r.get(5)?,
                     violations: r.get(6)?,
+                    parent: r.get(7)?,
+                    name: r.get(8)?,
                 })
             })
             .map_err(&sql)?;

@@ -6,7 +6,9 @@ mod fonts;
 mod heat;
 mod incidents;
 mod ogc;
+mod plans;
 mod query;
+mod reach;
 mod style;
 mod tilejson;
 mod tiles;
@@ -15,7 +17,7 @@ mod wall;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
@@ -51,6 +53,20 @@ pub fn router(state: AppState) -> Router {
             "/api/incidents/{id}",
             get(incidents::one).patch(incidents::patch),
         )
+        .route("/api/plans", get(plans::list))
+        .route("/api/plans/compare", get(plans::compare))
+        .route("/api/plans/{id}/grids", get(plans::grids))
+        .route("/api/plans/{id}/edits", post(plans::edit))
+        .route("/api/plans/{id}/restore", post(plans::restore))
+        .route("/api/plans/{id}/partition", post(plans::partition))
+        .route("/api/plans/{id}/name", axum::routing::put(plans::name))
+        .route("/api/plans/{id}/export/{format}", get(plans::export))
+        .route("/api/reach", get(reach::catalogue))
+        .route("/api/reach/coverage", get(reach::coverage))
+        .route("/api/reach/area", get(reach::area))
+        .route("/api/reach/gaps", get(reach::gaps))
+        .route("/api/reach/siting", post(reach::siting))
+        .route("/api/reach/what-if", post(reach::what_if))
         .route("/heat/legend.json", get(heat::legend))
         .route("/heat/{z}/{x}/{y}", get(heat::tile))
         .route("/conformance", get(ogc::conformance))

@@ -1,0 +1,316 @@
+//! What the planner mode asks of a workspace's plans: versions, grids with their figures,
+//! edits (move buildings, split, merge) validated by the partitioner's own checks, restoring
+//! an older version (undo/redo), partitioning one community with locked grids, comparing two
+//! versions and exporting one. Every change is a new plan version with its parent, written
+//! in one transaction; one change at a time (`PlanLock`).
+
+use crate::AppError;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Mutex;
+use wangge_core::partition::diff::{PlanDiff, diff};
+use wangge_core::partition::edit::{Edit, apply, rebuild};
+use wangge_core::partition::{LockedGrid, Partitioner, WorkspacePlan, partition_all_locked};
+use wangge_io::Store;
+
+/// Serialises plan changes: two edits of the same base never interleave.
+#[derive(Default)]
+pub struct PlanLock(Mutex<()>);
+
+impl PlanLock {
+    fn hold(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A store error as the client should see it: a missing plan is 404, other usage errors 400.
+pub fn io(e: wangge_io::Error) -> AppError {
+    match &e {
+        wangge_io::Error::Usage { message, .. } if message.contains("no plan") => {
+            AppError::NotFound(message.clone())
+        }
+        wangge_io::Error::Usage { message, .. } => AppError::BadRequest(message.clone()),
+        _ => AppError::Internal(e.to_string()),
+    }
+}
+
+fn open(path: &Path) -> Result<Store, AppError> {
+    Store::open(path).map_err(io)
+}
+
+/// Every plan version, oldest first.
+pub fn list(path: &Path) -> Result<Value, AppError> {
+    let store = open(path)?;
+    let plans: Vec<Value> = store
+        .plans()
+        .map_err(io)?
+        .into_iter()
+        .map(|p| {
+            json!({ "id": p.id, "created": p.created, "kind": p.kind, "cap": p.cap, "grids": p.grids,
+                    "households": p.households, "violations": p.violations, "parent": p.parent,
+                    "name": p.name })
+        })
+        .collect();
+    Ok(json!({ "plans": plans }))
+}
+
+/// A plan's grids as GeoJSON (aggregates: codes, households, fill, buildings, workers,
+/// compactness), optionally of one community.
+pub fn grids(path: &Path, plan: i64, community: Option<&str>) -> Result<Value, AppError> {
+    let store = open(path)?;
+    let (_, cap, _) = store.plan_memberships(plan).map_err(io)?;
+    let features: Vec<Value> = store
+        .plan_grid_rows(plan)
+        .map_err(io)?
+        .into_iter()
+        .filter(|g| community.is_none_or(|c| g.community == c))
+        .map(|g| {
+            let mp = geo_types::MultiPolygon(vec![g.polygon.clone()]);
+            json!({
+                "type": "Feature",
+                "geometry": crate::reach::geometry_json(&mp),
+                "properties": {
+                    "code": g.code, "community": g.community, "households": g.households,
+                    "fill_pct": (f64::from(g.households) * 1000.0 / f64::from(cap.max(1))).round() / 10.0,
+                    "buildings": g.buildings, "workers": g.workers,
+                    "area_m2": g.area_m2.round(), "polsby_popper": (g.polsby_popper * 1000.0).round() / 1000.0,
+                    "reock": (g.reock * 1000.0).round() / 1000.0,
+                }
+            })
+        })
+        .collect();
+    Ok(json!({ "type": "FeatureCollection", "plan": plan, "cap": cap, "features": features }))
+}
+
+fn violations(plan: &WorkspacePlan) -> usize {
+    plan.communities.iter().map(|c| c.violations.len()).sum()
+}
+
+/// The grids of `b` that differ from `a` (new codes, or codes whose households changed).
+fn changed_grids(d: &PlanDiff) -> Vec<String> {
+    let mut out: Vec<String> = d
+        .matches
+        .iter()
+        .filter(|m| {
+            m.new.as_deref() != Some(m.old.as_str())
+                || m.shared != m.old_households
+                || m.new_households != m.old_households
+        })
+        .filter_map(|m| m.new.clone())
+        .chain(d.new_grids.iter().cloned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Saves `plan` as a new version and answers with it and what changed against `base`.
+fn save(
+    store: &mut Store,
+    plan: &WorkspacePlan,
+    kind: &str,
+    cap: u32,
+    base: i64,
+    parent: i64,
+) -> Result<Value, AppError> {
+    let id = store
+        .write_plan(plan, kind, cap, 0, Some(parent))
+        .map_err(io)?;
+    let d = diff(
+        &store.plan_members(base).map_err(io)?,
+        &store.plan_members(id).map_err(io)?,
+    );
+    Ok(json!({
+        "plan": id, "parent": parent, "base": base, "kind": kind,
+        "grids": plan.metrics.grids, "violations": violations(plan),
+        "moved_households": d.moved_households, "moved_points": d.moves.len(),
+        "changed": changed_grids(&d),
+    }))
+}
+
+/// Applies a planner's edit to `base`; an accepted edit becomes a new version, a refused one
+/// answers 422 with the reason.
+pub fn edit(lock: &PlanLock, path: &Path, base: i64, edit: &Edit) -> Result<Value, AppError> {
+    let _held = lock.hold();
+    let mut store = open(path)?;
+    let (memberships, cap, _) = store.plan_memberships(base).map_err(io)?;
+    let data = store.load().map_err(io)?;
+    let p = Partitioner::new(cap).map_err(|e| AppError::Internal(e.to_string()))?;
+    let plan = apply(&p, &data, &memberships, edit)
+        .map_err(|why| AppError::Refused(format!("edit refused: {why}")))?;
+    save(&mut store, &plan, "edit", cap, base, base)
+}
+
+/// Saves the grids of `plan` again as the newest version (undo and redo in the viewer).
+pub fn restore(lock: &PlanLock, path: &Path, plan: i64) -> Result<Value, AppError> {
+    let _held = lock.hold();
+    let mut store = open(path)?;
+    let latest = store
+        .latest_plan()
+        .map_err(io)?
+        .ok_or_else(|| AppError::NotFound("no plan yet".into()))?;
+    let (memberships, cap, _) = store.plan_memberships(plan).map_err(io)?;
+    let data = store.load().map_err(io)?;
+    let p = Partitioner::new(cap).map_err(|e| AppError::Internal(e.to_string()))?;
+    let rebuilt = rebuild(&p, &data, &memberships);
+    save(&mut store, &rebuilt, "restore", cap, latest, latest)
+}
+
+/// Partitions one community of `base` again, keeping its `locks` and every other community's
+/// grids.
+pub fn partition(
+    lock: &PlanLock,
+    path: &Path,
+    base: i64,
+    community: &str,
+    locks: &[String],
+    cap: Option<u32>,
+) -> Result<Value, AppError> {
+    let _held = lock.hold();
+    let mut store = open(path)?;
+    let (memberships, base_cap, _) = store.plan_memberships(base).map_err(io)?;
+    if !memberships.iter().any(|(c, _, _)| c == community) {
+        return Err(AppError::NotFound(format!(
+            "plan {base} has no grid in community {community:?}"
+        )));
+    }
+    for l in locks {
+        if !memberships.iter().any(|(c, g, _)| g == l && c == community) {
+            return Err(AppError::BadRequest(format!(
+                "lock {l:?}: no such grid in community {community} of plan {base}"
+            )));
+        }
+    }
+    let cap = cap.unwrap_or(base_cap);
+    let p = Partitioner::new(cap).map_err(|e| AppError::BadRequest(format!("cap: {e}")))?;
+    let locked: Vec<LockedGrid> = memberships
+        .into_iter()
+        .filter(|(c, g, _)| c != community || locks.contains(g))
+        .collect();
+    let data = store.load().map_err(io)?;
+    let plan = partition_all_locked(&p, &data, &locked, &wangge_core::NoProgress);
+    if let Some(c) = plan.communities.iter().find(|c| c.code == community)
+        && let Some(v) = c.violations.first()
+    {
+        return Err(AppError::Refused(format!(
+            "partition of {community} refused: {v}"
+        )));
+    }
+    save(&mut store, &plan, "partition", cap, base, base)
+}
+
+/// Names a version (a planner's "save as").
+pub fn name(path: &Path, plan: i64, name: &str) -> Result<Value, AppError> {
+    if name.chars().count() > 80 {
+        return Err(AppError::BadRequest(
+            "a plan name has at most 80 characters".into(),
+        ));
+    }
+    open(path)?.name_plan(plan, name).map_err(io)?;
+    Ok(json!({ "plan": plan, "name": name.trim() }))
+}
+
+/// Compares two versions: grids matched old → new, changed grids on both sides, moved
+/// households listed by address point.
+pub fn compare(path: &Path, a: i64, b: i64) -> Result<Value, AppError> {
+    let store = open(path)?;
+    let d = diff(
+        &store.plan_members(a).map_err(io)?,
+        &store.plan_members(b).map_err(io)?,
+    );
+    let changed_old: Vec<&str> = d
+        .matches
+        .iter()
+        .filter(|m| {
+            m.new.as_deref() != Some(m.old.as_str())
+                || m.shared != m.old_households
+                || m.new_households != m.old_households
+        })
+        .map(|m| m.old.as_str())
+        .collect();
+    let matches: Vec<Value> = d
+        .matches
+        .iter()
+        .map(|m| {
+            json!({ "old": m.old, "new": m.new, "shared": m.shared,
+                         "old_households": m.old_households, "new_households": m.new_households })
+        })
+        .collect();
+    let moves: Vec<Value> = d
+        .moves
+        .iter()
+        .map(|m| json!({ "address": m.address, "households": m.households, "from": m.from, "to": m.to }))
+        .collect();
+    Ok(json!({
+        "a": a, "b": b, "moved_households": d.moved_households, "moves": moves,
+        "changed_in_a": changed_old, "changed_in_b": changed_grids(&d), "new_grids": d.new_grids,
+        "matches": matches, "only_in_a": d.only_in_a, "only_in_b": d.only_in_b,
+    }))
+}
+
+/// An export of a plan's grids: (content type, file name, bytes). Formats: geojson, gpkg,
+/// shp (a zip of .shp, .shx, .dbf, .prj, .cpg), csv (the per-grid report, UTF-8 with BOM).
+pub fn export(
+    path: &Path,
+    plan: i64,
+    format: &str,
+) -> Result<(&'static str, String, Vec<u8>), AppError> {
+    let store = open(path)?;
+    store.plan_members(plan).map_err(io)?;
+    let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
+    let stem = format!("plan{plan}-grids");
+    let read = |p: &Path| std::fs::read(p).map_err(|e| AppError::Internal(e.to_string()));
+    match format {
+        "geojson" | "gpkg" => {
+            let out = dir.path().join(format!("{stem}.{format}"));
+            wangge_io::export::export(&store, "grids", &out, Some(plan)).map_err(io)?;
+            let ct = if format == "gpkg" {
+                "application/geopackage+sqlite3"
+            } else {
+                "application/geo+json"
+            };
+            Ok((ct, format!("{stem}.{format}"), read(&out)?))
+        }
+        "shp" => {
+            let out = dir.path().join(format!("{stem}.shp"));
+            wangge_io::export::export(&store, "grids", &out, Some(plan)).map_err(io)?;
+            let mut files = Vec::new();
+            for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+                let p = out.with_extension(ext);
+                if p.exists() {
+                    files.push((format!("{stem}.{ext}"), read(&p)?));
+                }
+            }
+            let bytes = crate::zip::zip(&files).map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(("application/zip", format!("{stem}.shp.zip"), bytes))
+        }
+        "csv" => {
+            let (_, cap, _) = store.plan_memberships(plan).map_err(io)?;
+            let mut csv = String::from(
+                "\u{feff}grid,community,households,fill_pct,buildings,workers,area_m2,polsby_popper,reock\r\n",
+            );
+            for g in store.plan_grid_rows(plan).map_err(io)? {
+                csv.push_str(&format!(
+                    "{},{},{},{:.1},{},{},{:.0},{:.3},{:.3}\r\n",
+                    g.code,
+                    g.community,
+                    g.households,
+                    f64::from(g.households) * 100.0 / f64::from(cap.max(1)),
+                    g.buildings,
+                    g.workers,
+                    g.area_m2,
+                    g.polsby_popper,
+                    g.reock
+                ));
+            }
+            Ok((
+                "text/csv; charset=utf-8",
+                format!("plan{plan}-report.csv"),
+                csv.into_bytes(),
+            ))
+        }
+        other => Err(AppError::NotFound(format!(
+            "no export format {other:?}; formats: geojson, gpkg, shp, csv"
+        ))),
+    }
+}

@@ -1,0 +1,507 @@
+//! What the street-office mode asks: walking coverage of a facility category within 5, 10 or
+//! 15 minutes over the workspace's street network, per community and grid, the life-circle
+//! completeness rate, service areas, gap areas, siting suggestions and what-if changes.
+//! Built once per workspace version on first use (`ReachCache`): network, snaps and one
+//! distance field per category at the longest circle's reach; every query after that reads
+//! the fields, and a what-if clones one field and updates it by a bounded local search.
+
+use crate::AppError;
+use geo::Area;
+use geo_types::{Coord, MultiPolygon, Point};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use wangge_core::walk::{
+    Catalogue, Field, Siting, SitingInput, Snap, Snapper, WalkNetwork, WalkSpeed, gaps,
+    service_area, site,
+};
+use wangge_core::{Dataset, LocalFrame};
+
+/// Points farther than this from every walkable way are not snapped (m; the CLI's default).
+const MAX_SNAP_M: f64 = 300.0;
+/// Network components with fewer nodes are dropped (the CLI's default).
+const MIN_COMPONENT: usize = 10;
+/// Building frontage of service areas (m) and gap clustering (m), the CLI's defaults.
+const FRONTAGE_M: f64 = 20.0;
+const GAP_LINK_M: f64 = 150.0;
+const GAP_MARGIN_M: f64 = 30.0;
+/// Most suggestions one siting request may ask for.
+pub const MAX_K: usize = 20;
+/// Most facilities one what-if may add.
+pub const MAX_ADD: usize = 50;
+
+/// A workspace's walking reach.
+pub struct Reach {
+    data: Dataset,
+    catalogue: Catalogue,
+    speed: WalkSpeed,
+    net: WalkNetwork,
+    snapper: Snapper,
+    points: Vec<Option<Snap>>,
+    households: Vec<u32>,
+    community_of: Vec<Option<usize>>,
+    /// Grid code per address point in the newest plan (the first, for floor splits).
+    grid_of: Vec<Option<String>>,
+    /// Per category: the distance field and its facilities' keys.
+    fields: BTreeMap<String, (Field, Vec<String>)>,
+    /// Service areas already drawn: (category, minutes) → GeoJSON.
+    areas: Mutex<HashMap<(String, u32), Arc<Value>>>,
+}
+
+/// The reach of the workspace's current version, rebuilt when the version changes.
+#[derive(Default)]
+pub struct ReachCache(Mutex<Option<(String, Arc<Reach>)>>);
+
+impl ReachCache {
+    /// The reach for `version`, built if needed (blocking; seconds on a city).
+    pub fn get(&self, path: &Path, version: &str) -> Result<Arc<Reach>, AppError> {
+        let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((v, r)) = &*held
+            && v == version
+        {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(Reach::build(path)?);
+        *held = Some((version.to_string(), r.clone()));
+        Ok(r)
+    }
+}
+
+fn pct(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| (a as f64 * 1000.0 / b as f64).round() / 10.0)
+}
+
+impl Reach {
+    /// Loads the workspace and builds the network, snaps and fields.
+    pub fn build(path: &Path) -> Result<Self, AppError> {
+        let store = wangge_io::Store::open(path).map_err(crate::planning::io)?;
+        let data = store.load().map_err(crate::planning::io)?;
+        let name = path.display();
+        if data.streets.is_empty() {
+            return Err(AppError::NotFound(format!(
+                "{name}: no streets, so no walking coverage; import an OSM extract first"
+            )));
+        }
+        if data.address_points.is_empty() {
+            return Err(AppError::NotFound(format!("{name}: no address points")));
+        }
+        let catalogue = Catalogue::default_gb50180();
+        let speed = WalkSpeed::Speed {
+            mps: catalogue.default_kmh / 3.6,
+        };
+        let frame = wangge_core::index::frame_for(&data);
+        let net = WalkNetwork::build(&data.streets, frame, MIN_COMPONENT);
+        if net.edges.is_empty() {
+            return Err(AppError::NotFound(format!(
+                "{name}: none of the {} streets is walkable",
+                data.streets.len()
+            )));
+        }
+        let snapper = Snapper::new(&net);
+        let points: Vec<Option<Snap>> = data
+            .address_points
+            .iter()
+            .map(|p| snapper.snap(&net, p.location, MAX_SNAP_M))
+            .collect();
+        let households = data.address_points.iter().map(|p| p.households).collect();
+        let cidx = wangge_core::index::PolygonIndex::new(
+            frame,
+            data.communities.iter().map(|c| &c.geometry),
+        );
+        let community_of = data
+            .address_points
+            .iter()
+            .map(|p| cidx.first_containing(p.location))
+            .collect();
+        let mut grid_by_key: HashMap<String, String> = HashMap::new();
+        if let Some(plan) = store.latest_plan().map_err(crate::planning::io)? {
+            for (k, g, _) in store.plan_members(plan).map_err(crate::planning::io)? {
+                grid_by_key.entry(k).or_insert(g);
+            }
+        }
+        let grid_of = data
+            .address_points
+            .iter()
+            .map(|p| grid_by_key.get(&p.key).cloned())
+            .collect();
+        let limit_m = catalogue
+            .circles
+            .iter()
+            .map(|c| c.minutes)
+            .chain([15])
+            .map(|m| catalogue.limit_m(m, speed).unwrap_or(0.0))
+            .fold(0.0f64, f64::max);
+        let mut fields = BTreeMap::new();
+        for cat in catalogue.categories() {
+            let mut keys = Vec::new();
+            let mut snaps = Vec::new();
+            for f in &data.facilities {
+                if catalogue.category_of(f.category.as_str()) == cat
+                    && let Some(s) = snapper.snap(&net, f.location, MAX_SNAP_M)
+                {
+                    keys.push(f.key.clone());
+                    snaps.push(s);
+                }
+            }
+            fields.insert(cat, (Field::new(&net, &snaps, limit_m), keys));
+        }
+        Ok(Self {
+            data,
+            catalogue,
+            speed,
+            net,
+            snapper,
+            points,
+            households,
+            community_of,
+            grid_of,
+            fields,
+            areas: Mutex::default(),
+        })
+    }
+
+    fn frame(&self) -> LocalFrame {
+        self.net.frame
+    }
+
+    /// The walking distance of `minutes`, checked against the fields' reach.
+    pub fn threshold_m(&self, minutes: u32) -> Result<f64, AppError> {
+        if !(1..=15).contains(&minutes) {
+            return Err(AppError::BadRequest(format!(
+                "minutes {minutes}: 1 to 15 (the 15-minute circle is the longest)"
+            )));
+        }
+        self.catalogue
+            .limit_m(minutes, self.speed)
+            .map_err(|e| AppError::BadRequest(e.to_string()))
+    }
+
+    fn field(&self, category: &str) -> Result<&(Field, Vec<String>), AppError> {
+        self.fields.get(category).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "category {category:?} is in no life circle; categories: {}",
+                self.fields.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })
+    }
+
+    fn reached(&self, field: &Field, threshold_m: f64) -> Vec<bool> {
+        self.points
+            .iter()
+            .map(|p| p.is_some_and(|p| field.at(&self.net, &p) <= threshold_m))
+            .collect()
+    }
+
+    /// Categories, circles and the walking speed.
+    pub fn catalogue_json(&self) -> Value {
+        let describe: HashMap<&str, &str> = wangge_core::facility_category::KNOWN
+            .iter()
+            .copied()
+            .collect();
+        let cats: Vec<Value> = self
+            .fields
+            .iter()
+            .map(|(c, (_, keys))| {
+                json!({ "code": c, "description": describe.get(c.as_str()), "facilities": keys.len() })
+            })
+            .collect();
+        let circles: Vec<Value> = self
+            .catalogue
+            .circles
+            .iter()
+            .map(|c| json!({ "minutes": c.minutes, "name": c.name, "categories": c.categories }))
+            .collect();
+        let total: u64 = self.households.iter().map(|&h| u64::from(h)).sum();
+        let unsnapped: u64 = self
+            .points
+            .iter()
+            .zip(&self.households)
+            .filter(|(p, _)| p.is_none())
+            .map(|(_, &h)| u64::from(h))
+            .sum();
+        json!({
+            "categories": cats, "circles": circles, "minutes": [5, 10, 15],
+            "speed_kmh": self.catalogue.default_kmh, "households": total,
+            "households_off_network": unsnapped,
+        })
+    }
+
+    /// Covered households per community and grid, and each community's life-circle
+    /// completeness (every category of the circle of `minutes` within its reach).
+    pub fn coverage(&self, category: &str, minutes: u32) -> Result<Value, AppError> {
+        let t = self.threshold_m(minutes)?;
+        let (field, keys) = self.field(category)?;
+        let reached = self.reached(field, t);
+        let circle = self.catalogue.circles.iter().find(|c| c.minutes == minutes);
+        let complete: Vec<bool> = match circle {
+            Some(c) => {
+                let per: Vec<Vec<bool>> = c
+                    .categories
+                    .iter()
+                    .filter_map(|cat| self.fields.get(cat))
+                    .map(|(f, _)| self.reached(f, t))
+                    .collect();
+                (0..self.points.len())
+                    .map(|p| per.iter().all(|r| r[p]))
+                    .collect()
+            }
+            None => vec![false; self.points.len()],
+        };
+        #[derive(Default)]
+        struct Tally {
+            households: u64,
+            covered: u64,
+            complete: u64,
+        }
+        let mut communities: BTreeMap<usize, Tally> = BTreeMap::new();
+        let mut grids: BTreeMap<&str, (Option<usize>, Tally)> = BTreeMap::new();
+        let mut all = Tally::default();
+        for p in 0..self.points.len() {
+            let h = u64::from(self.households[p]);
+            let add = |t: &mut Tally| {
+                t.households += h;
+                t.covered += if reached[p] { h } else { 0 };
+                t.complete += if complete[p] { h } else { 0 };
+            };
+            add(&mut all);
+            if let Some(c) = self.community_of[p] {
+                add(communities.entry(c).or_default());
+            }
+            if let Some(g) = &self.grid_of[p] {
+                add(&mut grids
+                    .entry(g.as_str())
+                    .or_insert((self.community_of[p], Tally::default()))
+                    .1);
+            }
+        }
+        let community_rows: Vec<Value> = communities
+            .iter()
+            .map(|(&c, t)| {
+                let com = &self.data.communities[c];
+                json!({ "code": com.key, "name": com.name, "households": t.households,
+                        "covered": t.covered, "uncovered": t.households - t.covered,
+                        "share": pct(t.covered, t.households),
+                        "completeness": circle.and(pct(t.complete, t.households)) })
+            })
+            .collect();
+        let grid_rows: Vec<Value> = grids
+            .iter()
+            .map(|(g, (c, t))| {
+                json!({ "code": g, "community": c.map(|c| self.data.communities[c].key.clone()),
+                        "households": t.households, "covered": t.covered,
+                        "uncovered": t.households - t.covered, "share": pct(t.covered, t.households) })
+            })
+            .collect();
+        Ok(json!({
+            "category": category, "minutes": minutes, "threshold_m": t.round(),
+            "facilities": keys.len(), "households": all.households, "covered": all.covered,
+            "share": pct(all.covered, all.households),
+            "circle": circle.map(|c| c.name.clone()),
+            "completeness": circle.and(pct(all.complete, all.households)),
+            "communities": community_rows, "grids": grid_rows,
+        }))
+    }
+
+    /// The service area as GeoJSON (drawn once per category and minutes).
+    pub fn area(&self, category: &str, minutes: u32) -> Result<Arc<Value>, AppError> {
+        let t = self.threshold_m(minutes)?;
+        let (field, keys) = self.field(category)?;
+        let key = (category.to_string(), minutes);
+        if let Some(v) = self
+            .areas
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(v.clone());
+        }
+        let frame = self.frame();
+        let reached = self.reached(field, t);
+        let mut inside = Vec::new();
+        let mut outside = Vec::new();
+        for (p, s) in self.points.iter().enumerate() {
+            if let Some(s) = s {
+                let c = frame.forward(self.data.address_points[p].location.0);
+                if reached[p] {
+                    inside.push((*s, c));
+                } else {
+                    outside.push(c);
+                }
+            }
+        }
+        let area = service_area(&self.net, field, t, FRONTAGE_M, &inside, &outside);
+        let m2 = area.unsigned_area().round();
+        let lonlat = frame.unproject(&area);
+        let v = Arc::new(json!({
+            "type": "FeatureCollection",
+            "features": [{ "type": "Feature", "geometry": geometry_json(&lonlat),
+                           "properties": { "category": category, "minutes": minutes, "area_m2": m2,
+                                           "facilities": keys.len() } }],
+        }));
+        self.areas
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, v.clone());
+        Ok(v)
+    }
+
+    /// Gap areas: uncovered households clustered per community, largest first.
+    pub fn gaps(&self, category: &str, minutes: u32) -> Result<Value, AppError> {
+        let t = self.threshold_m(minutes)?;
+        let (field, _) = self.field(category)?;
+        let reached = self.reached(field, t);
+        let uncovered: Vec<bool> = reached.iter().map(|r| !r).collect();
+        let locations: Vec<Point<f64>> = self
+            .data
+            .address_points
+            .iter()
+            .map(|p| p.location)
+            .collect();
+        let found = gaps(
+            self.frame(),
+            &locations,
+            &self.households,
+            &uncovered,
+            &self.community_of,
+            GAP_LINK_M,
+            GAP_MARGIN_M,
+        );
+        let features: Vec<Value> = found
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let c = g.community.map(|c| &self.data.communities[c]);
+                json!({ "type": "Feature", "id": i + 1, "geometry": geometry_json(&g.area),
+                        "properties": { "rank": i + 1, "community": c.map(|c| c.key.clone()),
+                                        "community_name": c.map(|c| c.name.clone()),
+                                        "households": g.households, "points": g.points.len(),
+                                        "area_m2": g.area_m2.round(),
+                                        "centre": [g.centre.x(), g.centre.y()] } })
+            })
+            .collect();
+        Ok(
+            json!({ "type": "FeatureCollection", "category": category, "minutes": minutes, "features": features }),
+        )
+    }
+
+    fn covered(&self, field: &Field, t: f64) -> (u64, Vec<u64>) {
+        let mut per = vec![0u64; self.data.communities.len()];
+        let mut all = 0;
+        for (p, s) in self.points.iter().enumerate() {
+            if s.is_some_and(|s| field.at(&self.net, &s) <= t) {
+                let h = u64::from(self.households[p]);
+                all += h;
+                if let Some(c) = self.community_of[p] {
+                    per[c] += h;
+                }
+            }
+        }
+        (all, per)
+    }
+
+    fn lonlat(&self, s: &Snap) -> [f64; 2] {
+        let e = self.net.edges[s.edge];
+        let (a, b) = (self.net.nodes[e.a], self.net.nodes[e.b]);
+        let c = self.frame().inverse(Coord {
+            x: a.x + s.t * (b.x - a.x),
+            y: a.y + s.t * (b.y - a.y),
+        });
+        [c.x, c.y]
+    }
+
+    /// `k` suggested sites by greedy maximal covering with swaps, with marginal gains.
+    pub fn siting(&self, category: &str, minutes: u32, k: usize) -> Result<Value, AppError> {
+        if !(1..=MAX_K).contains(&k) {
+            return Err(AppError::BadRequest(format!("k {k}: 1 to {MAX_K}")));
+        }
+        let t = self.threshold_m(minutes)?;
+        let (field, _) = self.field(category)?;
+        let s: Siting = site(&SitingInput {
+            net: &self.net,
+            field,
+            points: &self.points,
+            households: &self.households,
+            threshold_m: t,
+            candidates: None,
+            k,
+        });
+        let sites: Vec<Value> = s
+            .sites
+            .iter()
+            .enumerate()
+            .map(|(i, p)| json!({ "rank": i + 1, "lonlat": self.lonlat(&p.snap), "gain": p.gain }))
+            .collect();
+        Ok(json!({
+            "category": category, "minutes": minutes, "households": s.households,
+            "covered_before": s.covered_before, "covered_after": s.covered_after,
+            "share_before": pct(s.covered_before, s.households), "share_after": pct(s.covered_after, s.households),
+            "candidates": s.candidates, "sites": sites,
+        }))
+    }
+
+    /// Coverage before and after adding facilities at `add` (lon/lat) and removing `remove`
+    /// (facility keys), in total and per community.
+    pub fn what_if(
+        &self,
+        category: &str,
+        minutes: u32,
+        add: &[[f64; 2]],
+        remove: &[String],
+    ) -> Result<Value, AppError> {
+        if add.len() > MAX_ADD {
+            return Err(AppError::BadRequest(format!(
+                "add: at most {MAX_ADD} facilities at once"
+            )));
+        }
+        let t = self.threshold_m(minutes)?;
+        let (field, keys) = self.field(category)?;
+        let mut changed = field.clone();
+        for (i, ll) in add.iter().enumerate() {
+            if !((-180.0..=180.0).contains(&ll[0]) && (-90.0..=90.0).contains(&ll[1])) {
+                return Err(AppError::BadRequest(format!(
+                    "add[{i}] {},{}: longitude -180..180, latitude -90..90",
+                    ll[0], ll[1]
+                )));
+            }
+            let Some(s) = self
+                .snapper
+                .snap(&self.net, Point::new(ll[0], ll[1]), MAX_SNAP_M)
+            else {
+                return Err(AppError::Refused(format!(
+                    "add[{i}] {:.6},{:.6} is farther than {MAX_SNAP_M} m from any walkable way",
+                    ll[0], ll[1]
+                )));
+            };
+            changed.add(&self.net, s);
+        }
+        for key in remove {
+            let i = keys.iter().position(|k| k == key).ok_or_else(|| {
+                AppError::NotFound(format!("no {category} facility {key:?} on the network"))
+            })?;
+            changed.remove(&self.net, i);
+        }
+        let (before, per_before) = self.covered(field, t);
+        let (after, per_after) = self.covered(&changed, t);
+        let total: u64 = self.households.iter().map(|&h| u64::from(h)).sum();
+        let communities: Vec<Value> = self
+            .data
+            .communities
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| per_before[*c] != per_after[*c])
+            .map(|(c, com)| json!({ "code": com.key, "name": com.name, "before": per_before[c], "after": per_after[c] }))
+            .collect();
+        Ok(json!({
+            "category": category, "minutes": minutes, "households": total,
+            "covered_before": before, "covered_after": after, "change": after as i64 - before as i64,
+            "share_before": pct(before, total), "share_after": pct(after, total),
+            "communities": communities,
+        }))
+    }
+}
+
+/// A GeoJSON geometry.
+pub fn geometry_json(mp: &MultiPolygon<f64>) -> Value {
+    serde_json::to_value(geojson::Geometry::from(mp)).unwrap_or(Value::Null)
+}

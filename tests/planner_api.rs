@@ -1,0 +1,321 @@
+//! The planner mode's API on a generated demo workspace: grids with their figures, edits
+//! (split, move, refused merge), undo through restore, comparison, naming, partial
+//! re-partition with a lock, and every export format read back.
+
+use crate::util::{call, demo_workspace};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+struct Api(wangge_server::AppState);
+
+impl Api {
+    async fn get(&self, uri: &str) -> (u16, Value) {
+        let (s, b) = call(&self.0, "GET", uri, "", "").await;
+        (
+            s.as_u16(),
+            serde_json::from_slice(&b)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&b).into())),
+        )
+    }
+    async fn send(&self, method: &str, uri: &str, body: Value) -> (u16, Value) {
+        let (s, b) = call(&self.0, method, uri, "application/json", &body.to_string()).await;
+        (
+            s.as_u16(),
+            serde_json::from_slice(&b)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&b).into())),
+        )
+    }
+    /// code → (community, households) of a plan's grids.
+    async fn grids(&self, plan: i64) -> BTreeMap<String, (String, u64)> {
+        let (s, v) = self.get(&format!("/api/plans/{plan}/grids")).await;
+        assert_eq!(s, 200, "{v}");
+        v["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| {
+                let p = &f["properties"];
+                (
+                    p["code"].as_str().expect("code").to_string(),
+                    (
+                        p["community"].as_str().expect("community").to_string(),
+                        p["households"].as_u64().expect("households"),
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
+fn buildings_of(ws: &std::path::Path, plan: i64, grid: &str) -> Vec<String> {
+    let store = wangge_io::Store::open(ws).expect("open");
+    let members = store.plan_members(plan).expect("members");
+    let data = store.load().expect("load");
+    let mut out: Vec<String> = data
+        .address_points
+        .iter()
+        .filter(|a| members.iter().any(|(k, g, _)| k == &a.key && g == grid))
+        .filter_map(|a| a.building.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[tokio::test]
+async fn a_planner_edits_undoes_compares_names_and_exports_plans() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 5);
+    let api = Api(wangge_server::AppState::open(ws.clone(), true).expect("state"));
+
+    let (s, list) = api.get("/api/plans").await;
+    assert_eq!(s, 200);
+    assert_eq!(list["plans"].as_array().map(Vec::len), Some(1), "{list}");
+    let g1 = api.grids(1).await;
+    assert_eq!(
+        g1.len() as u64,
+        list["plans"][0]["grids"].as_u64().expect("grids")
+    );
+    let total: u64 = g1.values().map(|g| g.1).sum();
+    assert_eq!(
+        total,
+        list["plans"][0]["households"].as_u64().expect("households")
+    );
+    assert!(g1.values().all(|g| g.1 <= 200));
+
+    // A merge of two grids of one community over the cap is refused with the reason, and
+    // stores nothing.
+    let (community, _) = g1.values().next().expect("a grid").clone();
+    let mut same: Vec<(&String, &u64)> = g1
+        .iter()
+        .filter(|(_, g)| g.0 == community)
+        .map(|(c, g)| (c, &g.1))
+        .collect();
+    same.sort_by_key(|x| std::cmp::Reverse(*x.1));
+    let (full_a, full_b) = (same[0].0.clone(), same[1].0.clone());
+    let (s, why) = api
+        .send(
+            "POST",
+            "/api/plans/1/edits",
+            json!({"op": "merge", "a": full_a, "b": full_b}),
+        )
+        .await;
+    assert_eq!(s, 422, "{why}");
+    assert!(
+        why.as_str()
+            .is_some_and(|w| w.contains("over the cap of 200")),
+        "{why}"
+    );
+    let (s, why) = api
+        .send(
+            "POST",
+            "/api/plans/1/edits",
+            json!({"op": "split", "grid": "NO-SUCH"}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        why.as_str().is_some_and(|w| w.contains("no grid NO-SUCH")),
+        "{why}"
+    );
+    let (s, _) = api
+        .send("POST", "/api/plans/1/edits", json!({"op": "rotate"}))
+        .await;
+    assert_eq!(s, 400);
+    let (s, _) = api.get("/api/plans/99/grids").await;
+    assert_eq!(s, 404);
+    assert_eq!(
+        api.get("/api/plans").await.1["plans"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    // Split the fullest grid: plan 2 has one grid more and the same households.
+    let (s, split) = api
+        .send(
+            "POST",
+            "/api/plans/1/edits",
+            json!({"op": "split", "grid": full_a}),
+        )
+        .await;
+    assert_eq!(s, 201, "{split}");
+    assert_eq!(split["plan"], 2);
+    let g2 = api.grids(2).await;
+    assert_eq!(g2.len(), g1.len() + 1);
+    assert_eq!(g2.values().map(|g| g.1).sum::<u64>(), total);
+    let halves: Vec<String> = split["changed"]
+        .as_array()
+        .expect("changed")
+        .iter()
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
+    assert_eq!(halves.len(), 2, "{split}");
+
+    // Move a building from one half to the other: the first the server accepts.
+    let (from, to) = (&halves[0], &halves[1]);
+    let mut moved = None;
+    for b in buildings_of(&ws, 2, from) {
+        let (s, v) = api
+            .send(
+                "POST",
+                "/api/plans/2/edits",
+                json!({"op": "move", "buildings": [b], "to": to}),
+            )
+            .await;
+        if s == 201 {
+            moved = Some(v);
+            break;
+        }
+        assert_eq!(s, 422, "{v}");
+    }
+    let moved = moved.expect("some building of one half can move to the other");
+    let p3 = moved["plan"].as_i64().expect("plan");
+    let hh = moved["moved_households"].as_u64().expect("moved");
+    assert!(hh > 0);
+    let g3 = api.grids(p3).await;
+    assert_eq!(
+        g3[to].1,
+        g2[to].1 + hh,
+        "the target grid gained the moved households"
+    );
+    assert_eq!(g3.get(from).map_or(0, |g| g.1), g2[from].1 - hh);
+    assert_eq!(g3.values().map(|g| g.1).sum::<u64>(), total);
+
+    // Compare 2 → 3 lists the same move; undo (restore plan 2) brings its counts back.
+    let (s, cmp) = api.get(&format!("/api/plans/compare?a=2&b={p3}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(cmp["moved_households"].as_u64(), Some(hh));
+    assert!(
+        cmp["moves"]
+            .as_array()
+            .is_some_and(|m| m.iter().all(|m| m["from"] == *from && m["to"] == *to)),
+        "{cmp}"
+    );
+    let (s, undo) = api.send("POST", "/api/plans/2/restore", json!({})).await;
+    assert_eq!(s, 201, "{undo}");
+    let p4 = undo["plan"].as_i64().expect("plan");
+    assert_eq!(
+        undo["moved_households"].as_u64(),
+        Some(hh),
+        "undo moves them back"
+    );
+    assert_eq!(api.grids(p4).await, g2);
+    // The tiles follow the newest plan at once.
+    assert!(
+        api.0
+            .source()
+            .expect("source")
+            .version()
+            .starts_with(&format!("p{p4}"))
+    );
+
+    // Name a version; it is listed with its parent.
+    let (s, _) = api
+        .send(
+            "PUT",
+            &format!("/api/plans/{p3}/name"),
+            json!({"name": " 方案A "}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let plans = api.get("/api/plans").await.1;
+    let row = plans["plans"]
+        .as_array()
+        .expect("plans")
+        .iter()
+        .find(|p| p["id"] == p3)
+        .expect("row")
+        .clone();
+    assert_eq!(row["name"], "方案A");
+    assert_eq!(row["parent"], 2);
+
+    // Re-partition one community keeping one grid locked: the locked grid keeps its members,
+    // other communities keep theirs.
+    let other: String = g2
+        .iter()
+        .find(|(_, g)| g.0 != community)
+        .map(|(c, _)| c.clone())
+        .expect("another community");
+    let locked: String = g2
+        .iter()
+        .find(|(c, g)| g.0 == community && !halves.contains(c))
+        .map(|(c, _)| c.clone())
+        .expect("a grid");
+    let (s, part) = api
+        .send(
+            "POST",
+            &format!("/api/plans/{p4}/partition"),
+            json!({"community": community, "locks": [locked]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{part}");
+    let p5 = part["plan"].as_i64().expect("plan");
+    let store = wangge_io::Store::open(&ws).expect("open");
+    let members = |p: i64, g: &str| -> Vec<String> {
+        let mut v: Vec<String> = store
+            .plan_members(p)
+            .expect("members")
+            .into_iter()
+            .filter(|m| m.1 == g)
+            .map(|m| m.0)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(members(p5, &locked), members(p4, &locked));
+    assert_eq!(members(p5, &other), members(p4, &other));
+    let (s, e) = api
+        .send(
+            "POST",
+            &format!("/api/plans/{p4}/partition"),
+            json!({"community": community, "locks": ["XX"]}),
+        )
+        .await;
+    assert_eq!(s, 400, "{e}");
+
+    // Exports: GeoPackage (opened as a workspace), zipped Shapefile, GeoJSON, CSV report.
+    for (format, check) in [("gpkg", 0), ("shp", 1), ("geojson", 2), ("csv", 3)] {
+        let (s, bytes) = call(
+            &api.0,
+            "GET",
+            &format!("/api/plans/{p3}/export/{format}"),
+            "",
+            "",
+        )
+        .await;
+        assert_eq!(s.as_u16(), 200, "{format}");
+        let path = dir.path().join(format!("out.{format}"));
+        std::fs::write(&path, &bytes).expect("write");
+        match check {
+            0 => {
+                let out = wangge_io::Store::open(&path).expect("a GeoPackage");
+                assert_eq!(out.plan_grid_rows(p3).expect("grids").len(), g3.len());
+            }
+            1 => {
+                let out = std::process::Command::new("python3")
+                    .args(["-c", "import sys, zipfile; print(sorted(n.rsplit('.', 1)[1] for n in zipfile.ZipFile(sys.argv[1]).namelist()))"])
+                    .arg(&path)
+                    .output()
+                    .expect("python3");
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stdout).trim(),
+                    "['cpg', 'dbf', 'prj', 'shp', 'shx']",
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            2 => {
+                let v: Value = serde_json::from_slice(&bytes).expect("GeoJSON");
+                assert_eq!(v["features"].as_array().map(Vec::len), Some(g3.len()));
+            }
+            _ => {
+                let text = String::from_utf8(bytes).expect("UTF-8");
+                assert!(text.starts_with('\u{feff}'), "BOM for Excel");
+                assert_eq!(text.lines().count(), g3.len() + 1);
+            }
+        }
+    }
+    let (s, _) = call(&api.0, "GET", "/api/plans/1/export/dwg", "", "").await;
+    assert_eq!(s.as_u16(), 404);
+}

@@ -1,0 +1,207 @@
+//! The street-office mode's API on a generated demo workspace: coverage per community and
+//! grid, service areas, gaps, siting and what-if, cross-checked against each other.
+
+use crate::util::{call, demo_workspace};
+use serde_json::{Value, json};
+
+async fn req(st: &wangge_server::AppState, method: &str, uri: &str, body: Value) -> (u16, Value) {
+    let (s, b) = call(st, method, uri, "application/json", &body.to_string()).await;
+    let v = serde_json::from_slice(&b)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&b).into()));
+    (s.as_u16(), v)
+}
+
+fn n(v: &Value) -> u64 {
+    v.as_u64().expect("a count")
+}
+
+#[tokio::test]
+async fn coverage_gaps_siting_and_what_if_agree() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 6);
+    let st = wangge_server::AppState::open(ws, true).expect("state");
+    let (s, cat) = req(&st, "GET", "/api/reach", Value::Null).await;
+    assert_eq!(s, 200, "{cat}");
+    assert!(
+        cat["categories"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["code"] == "kindergarten"))
+    );
+    let total = n(&cat["households"]);
+
+    // Coverage grows with the minutes; communities and grids add up to the district.
+    let mut last = 0;
+    for m in [5, 10, 15] {
+        let (s, c) = req(
+            &st,
+            "GET",
+            &format!("/api/reach/coverage?category=kindergarten&minutes={m}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(s, 200, "{c}");
+        assert_eq!(n(&c["households"]), total);
+        let covered = n(&c["covered"]);
+        assert!(covered >= last, "{m} min: {covered} < {last}");
+        last = covered;
+        let by_community: u64 = c["communities"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| n(&r["covered"]))
+            .sum();
+        let by_grid: u64 = c["grids"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| n(&r["covered"]))
+            .sum();
+        assert_eq!(
+            by_community, covered,
+            "every demo address is in a community"
+        );
+        assert_eq!(by_grid, covered, "and in a grid");
+        assert!(
+            c["completeness"].as_f64().is_some(),
+            "{m} min is a life circle"
+        );
+    }
+
+    // The gaps hold exactly the households not covered.
+    let (s, cov) = req(
+        &st,
+        "GET",
+        "/api/reach/coverage?category=kindergarten&minutes=10",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let uncovered = total - n(&cov["covered"]);
+    assert!(uncovered > 0, "the demo has gaps at 10 minutes");
+    let (s, gaps) = req(
+        &st,
+        "GET",
+        "/api/reach/gaps?category=kindergarten&minutes=10",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let in_gaps: u64 = gaps["features"]
+        .as_array()
+        .expect("gaps")
+        .iter()
+        .map(|g| n(&g["properties"]["households"]))
+        .sum();
+    assert_eq!(in_gaps, uncovered);
+    let (s, area) = req(
+        &st,
+        "GET",
+        "/api/reach/area?category=kindergarten&minutes=10",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        area["features"][0]["properties"]["area_m2"]
+            .as_f64()
+            .is_some_and(|a| a > 0.0),
+        "{area}"
+    );
+
+    // Siting's first suggestion, dropped as a what-if, gains exactly its marginal gain.
+    let (s, sit) = req(
+        &st,
+        "POST",
+        "/api/reach/siting",
+        json!({"category": "kindergarten", "minutes": 10, "k": 3}),
+    )
+    .await;
+    assert_eq!(s, 200, "{sit}");
+    assert_eq!(n(&sit["covered_before"]), n(&cov["covered"]));
+    let first = &sit["sites"][0];
+    assert!(n(&first["gain"]) > 0);
+    let (s, wi) = req(
+        &st,
+        "POST",
+        "/api/reach/what-if",
+        json!({"category": "kindergarten", "minutes": 10, "add": [first["lonlat"]]}),
+    )
+    .await;
+    assert_eq!(s, 200, "{wi}");
+    assert_eq!(
+        n(&wi["covered_after"]),
+        n(&cov["covered"]) + n(&first["gain"]),
+        "{wi} vs {sit}"
+    );
+    let per: i64 = wi["communities"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["after"].as_i64().unwrap_or(0) - r["before"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(per, wi["change"].as_i64().expect("change"));
+
+    // Bad requests say what is wrong.
+    for (method, uri, body, status, says) in [
+        (
+            "GET",
+            "/api/reach/coverage?category=casino",
+            Value::Null,
+            400,
+            "categories:",
+        ),
+        (
+            "GET",
+            "/api/reach/coverage?category=kindergarten&minutes=20",
+            Value::Null,
+            400,
+            "1 to 15",
+        ),
+        (
+            "GET",
+            "/api/reach/coverage?minutes=5",
+            Value::Null,
+            400,
+            "category",
+        ),
+        (
+            "POST",
+            "/api/reach/siting",
+            json!({"category": "kindergarten", "k": 99}),
+            400,
+            "1 to 20",
+        ),
+        (
+            "POST",
+            "/api/reach/what-if",
+            json!({"category": "kindergarten", "add": [[0.0, 0.0]]}),
+            422,
+            "from any walkable way",
+        ),
+        (
+            "POST",
+            "/api/reach/what-if",
+            json!({"category": "kindergarten", "add": [[500.0, 0.0]]}),
+            400,
+            "longitude",
+        ),
+        (
+            "POST",
+            "/api/reach/what-if",
+            json!({"category": "kindergarten", "remove": ["nope"]}),
+            404,
+            "no kindergarten facility",
+        ),
+        (
+            "POST",
+            "/api/reach/what-if",
+            json!({"category": "kindergarten"}),
+            400,
+            "give",
+        ),
+    ] {
+        let (s, v) = req(&st, method, uri, body).await;
+        assert_eq!(s, status, "{uri}: {v}");
+        assert!(v.as_str().is_some_and(|t| t.contains(says)), "{uri}: {v}");
+    }
+}
