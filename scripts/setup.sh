@@ -31,7 +31,15 @@ echo
 echo "Grid plan map: out/demo-plan.map.png; coverage charts: out/demo-coverage.charts/;"
 echo "open out/demo.gpkg in QGIS (layer grids), or export:"
 echo "  $bin export out/demo.gpkg --layer grids -o out/grids.geojson"
-echo "Serve the map (offline; open http://127.0.0.1:8080/viewer/):"
-echo "  $bin serve out/demo.gpkg     # or the exported archive: $bin serve tiles/demo.pmtiles"
-echo "Then: heat map http://127.0.0.1:8080/viewer/?heat=1, incidents http://127.0.0.1:8080/api/incidents,"
-echo "live events: curl -N http://127.0.0.1:8080/api/incidents/stream"
+echo "Other views: $bin serve tiles/demo.pmtiles (the exported archive); incidents"
+echo "http://127.0.0.1:8080/api/incidents; live events: curl -N http://127.0.0.1:8080/api/incidents/stream"
+if [ "${1:-}" = "--no-serve" ]; then
+  echo "Serve the demo city: $bin serve out/demo.gpkg"
+  exit 0
+fi
+echo
+echo "Serving the demo city (offline; Ctrl-C stops):"
+echo "  planner mode:        http://127.0.0.1:8080/viewer/?mode=planner"
+echo "  street-office mode:  http://127.0.0.1:8080/viewer/?mode=office"
+echo "  wall screen:         http://127.0.0.1:8080/wall"
+exec $bin serve out/demo.gpkg

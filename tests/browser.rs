@@ -6,8 +6,17 @@
 use crate::util::{demo_workspace, project, serve, shared, wangge};
 use std::process::Command;
 
+/// One browser at a time: Chromium with software GL takes a core, and the wall screen's test
+/// measures how fast a new incident reaches the page.
+static BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_browser() -> std::sync::MutexGuard<'static, ()> {
+    BROWSER.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 #[test]
 fn maplibre_draws_the_served_map_with_no_external_request() {
+    let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let (ok, out) = wangge(
@@ -77,6 +86,7 @@ fn heat_share(png: &std::path::Path) -> f64 {
 
 #[test]
 fn the_heat_layer_shows_taipei_hotline_cases() {
+    let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let villages = shared("taipei/villages.geojson").display().to_string();
@@ -148,6 +158,7 @@ fn the_heat_layer_shows_taipei_hotline_cases() {
 
 #[test]
 fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() {
+    let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     demo_workspace(d, 5);
@@ -221,4 +232,74 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
     );
     let img = image::open(&shot).expect("screenshot").to_rgb8();
     assert_eq!((img.width(), img.height()), (3840, 2160));
+}
+
+#[test]
+fn the_planner_and_street_office_modes_work_by_clicks_in_both_languages() {
+    let _browser = one_browser();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    demo_workspace(d, 5);
+    let viewer = project("web-viewer");
+    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let shots = project("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let out = Command::new("node")
+        .arg(viewer.join("test/modes.mjs"))
+        .arg(format!("http://{}", server.bind))
+        .arg(&shots)
+        .output()
+        .expect("node");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    let v: serde_json::Value =
+        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    eprintln!("{v}");
+    let num = |p: &str| v.pointer(p).and_then(serde_json::Value::as_f64);
+    // The refused merge shows the server's reason in Chinese.
+    let refused = v["refused"].as_str().unwrap_or("");
+    assert!(
+        refused.contains("修改被拒绝") && refused.contains("over the cap of 200"),
+        "{v}"
+    );
+    // The split adds a grid; the move changes the target's count, shown in its table; the
+    // comparison lists the moved households; undo brings the count back.
+    assert_eq!(
+        num("/split/after"),
+        num("/split/grids").map(|g| g + 1.0),
+        "{v}"
+    );
+    let (before, after) = (num("/counts/before"), num("/counts/after"));
+    assert!(after > before, "{v}");
+    assert_eq!(
+        v["counts"]["shown"].as_str().and_then(|s| s.parse().ok()),
+        after,
+        "{v}"
+    );
+    assert_eq!(
+        v["compare_moved"]
+            .as_str()
+            .and_then(|s| s.parse::<f64>().ok()),
+        after.zip(before).map(|(a, b)| a - b),
+        "{v}"
+    );
+    assert_eq!(num("/undo/households"), before, "{v}");
+    // The what-if at the first siting suggestion gains exactly its marginal gain.
+    assert!(
+        num("/whatif/covered_after") > num("/whatif/covered_before"),
+        "{v}"
+    );
+    assert_eq!(num("/whatif/change"), num("/site_gain"), "{v}");
+    assert_eq!(v["sorted"], true, "{v}");
+    assert_eq!(v["lang"]["nav"], "Grid planning", "{v}");
+    for shot in [
+        "planner-move.png",
+        "planner-3d.png",
+        "office.png",
+        "office-en.png",
+    ] {
+        let img = image::open(shots.join(shot)).expect("screenshot");
+        assert_eq!((img.width(), img.height()), (1600, 1000), "{shot}");
+    }
 }

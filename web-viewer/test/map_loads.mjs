@@ -2,34 +2,20 @@
 // downloaded browser), waits until the map is idle, and fails on any map or page error and
 // on any request to a host other than the server. Prints a JSON summary; saves a screenshot.
 // Usage: node web-viewer/test/map_loads.mjs URL SCREENSHOT.png
-import { chromium } from "playwright-core";
+import { launch, watch } from "./chromium.mjs";
 
 const [url, shot] = process.argv.slice(2);
 const server = new URL(url).host;
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-  ],
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-const external = [];
-const failed = [];
+const { external, failed, errors } = watch(page, server);
 const tiles = [];
 const glyphs = [];
 page.on("request", (r) => {
   const u = new URL(r.url());
-  if (["data:", "blob:"].includes(u.protocol)) return;
-  if (u.host !== server) external.push(r.url());
   if (u.pathname.endsWith(".mvt") || u.pathname.startsWith("/heat/")) tiles.push(u.pathname);
   if (u.pathname.startsWith("/fonts/")) glyphs.push(decodeURIComponent(u.pathname));
 });
-page.on("requestfailed", (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
-const errors = [];
-page.on("pageerror", (e) => errors.push(`page: ${e}`));
-page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
 let summary = {};
 try {
   await page.goto(url);

@@ -7,16 +7,12 @@
 // test restarts the server on the same port) and checks that the page recovers by itself:
 // the event stream reconnects and a new incident shows.
 // Usage: node web-viewer/test/wall.mjs BASE_URL SCREENSHOT.png LON LAT [restart]
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 import readline from "node:readline";
 
 const [base, shot, lon, lat, mode] = process.argv.slice(2);
 const server = new URL(base).host;
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 2 });
 const external = [], failed = [], errors = [], heat = [];
 let restarting = false; // requests failing while the server is down are expected

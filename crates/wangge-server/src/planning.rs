@@ -8,7 +8,7 @@ use crate::AppError;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Mutex;
-use wangge_core::partition::diff::{PlanDiff, diff};
+use wangge_core::partition::diff::{GridMatch, PlanDiff, diff};
 use wangge_core::partition::edit::{Edit, apply, rebuild};
 use wangge_core::partition::{LockedGrid, Partitioner, WorkspacePlan, partition_all_locked};
 use wangge_io::Store;
@@ -86,16 +86,19 @@ fn violations(plan: &WorkspacePlan) -> usize {
     plan.communities.iter().map(|c| c.violations.len()).sum()
 }
 
+/// Whether an old grid's households did not all stay together under the same code.
+fn changed(m: &GridMatch) -> bool {
+    m.new.as_deref() != Some(m.old.as_str())
+        || m.shared != m.old_households
+        || m.new_households != m.old_households
+}
+
 /// The grids of `b` that differ from `a` (new codes, or codes whose households changed).
 fn changed_grids(d: &PlanDiff) -> Vec<String> {
     let mut out: Vec<String> = d
         .matches
         .iter()
-        .filter(|m| {
-            m.new.as_deref() != Some(m.old.as_str())
-                || m.shared != m.old_households
-                || m.new_households != m.old_households
-        })
+        .filter(|m| changed(m))
         .filter_map(|m| m.new.clone())
         .chain(d.new_grids.iter().cloned())
         .collect();
@@ -221,11 +224,7 @@ pub fn compare(path: &Path, a: i64, b: i64) -> Result<Value, AppError> {
     let changed_old: Vec<&str> = d
         .matches
         .iter()
-        .filter(|m| {
-            m.new.as_deref() != Some(m.old.as_str())
-                || m.shared != m.old_households
-                || m.new_households != m.old_households
-        })
+        .filter(|m| changed(m))
         .map(|m| m.old.as_str())
         .collect();
     let matches: Vec<Value> = d

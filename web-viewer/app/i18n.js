@@ -1,0 +1,86 @@
+// Texts of the viewer in Chinese (default) and English. Elements carry data-i18n="key"
+// (text) or data-i18n-title / data-i18n-placeholder; dynamic parts call t(key).
+const TEXT = {
+  zh: {
+    title: "网格 Wangge", "mode.planner": "网格规划", "mode.office": "服务圈", "mode.wall": "大屏",
+    "lang.other": "EN",
+    plan: "方案", version: "版本", grids: "网格数", households: "户数", buildings: "楼栋",
+    workers: "网格员", fill: "饱和度", compactness: "紧凑度 (Polsby-Popper)", reock: "紧凑度 (Reock)",
+    area: "面积 (m²)", community: "社区", grid: "网格", code: "编码",
+    "tool.select": "选楼栋", "tool.move": "移到网格…", "tool.split": "拆分网格", "tool.merge": "合并…",
+    undo: "撤销", redo: "重做", "save.as": "另存为", "save.placeholder": "方案名称",
+    compare: "对比", "compare.with": "对比版本", "compare.changed": "变化网格", moved: "迁移户数",
+    "moved.list": "迁移明细", from: "原网格", to: "新网格", address: "地址点",
+    repartition: "重新划分本社区", lock: "锁定网格", unlock: "解除锁定", locked: "已锁定",
+    export: "导出", "export.csv": "报表 CSV", "three.d": "三维楼栋",
+    "hint.grid": "点击网格查看详情", "hint.select": "点击楼栋选择 / 取消", "hint.move": "点击目标网格",
+    "hint.merge": "点击要并入的网格", refused: "修改被拒绝", saved: "已保存为版本", selected: "已选楼栋",
+    "edit.done": "已保存为新版本", "no.grid": "先点击选择一个网格",
+    category: "设施类别", minutes: "步行时间", min: "分钟", covered: "覆盖户数", share: "覆盖率",
+    completeness: "生活圈完整率", gaps: "未覆盖片区", "by.community": "按社区", "by.grid": "按网格",
+    uncovered: "未覆盖户数", siting: "选址建议", suggest: "建议选址", k: "处数", gain: "新增覆盖",
+    whatif: "模拟新增设施", "whatif.hint": "在地图上点击放置设施", clear: "清除",
+    "before.after": "之前 → 之后", hh: "户", facilities: "设施数", name: "名称", "loading": "计算中…",
+    "cat.kindergarten": "幼儿园", "cat.health_station": "社区卫生服务站", "cat.elderly_care": "养老设施",
+    "cat.convenience_store": "便利店", "cat.primary_school": "小学", "cat.fresh_market": "菜市场",
+    "cat.middle_school": "中学", "cat.culture": "文化活动中心", "cat.community_centre": "社区服务中心",
+    "cat.supermarket": "超市",
+  },
+  en: {
+    title: "Wangge 网格", "mode.planner": "Grid planning", "mode.office": "Service circles", "mode.wall": "Wall screen",
+    "lang.other": "中文",
+    plan: "Plan", version: "Version", grids: "Grids", households: "Households", buildings: "Buildings",
+    workers: "Grid workers", fill: "Fill", compactness: "Compactness (Polsby-Popper)", reock: "Compactness (Reock)",
+    area: "Area (m²)", community: "Community", grid: "Grid", code: "Code",
+    "tool.select": "Select buildings", "tool.move": "Move to grid…", "tool.split": "Split grid", "tool.merge": "Merge…",
+    undo: "Undo", redo: "Redo", "save.as": "Save as", "save.placeholder": "Plan name",
+    compare: "Compare", "compare.with": "Compare versions", "compare.changed": "Changed grids", moved: "Moved households",
+    "moved.list": "Moves", from: "From", to: "To", address: "Address point",
+    repartition: "Re-partition this community", lock: "Lock grid", unlock: "Unlock", locked: "Locked",
+    export: "Export", "export.csv": "CSV report", "three.d": "3D buildings",
+    "hint.grid": "Click a grid for its figures", "hint.select": "Click buildings to select or deselect", "hint.move": "Click the target grid",
+    "hint.merge": "Click the grid to merge in", refused: "Edit refused", saved: "Saved as version", selected: "Selected buildings",
+    "edit.done": "Saved as a new version", "no.grid": "Click a grid first",
+    category: "Facility category", minutes: "Walking time", min: "min", covered: "Households covered", share: "Coverage",
+    completeness: "Life-circle completeness", gaps: "Uncovered areas", "by.community": "By community", "by.grid": "By grid",
+    uncovered: "Uncovered households", siting: "Siting suggestions", suggest: "Suggest sites", k: "Sites", gain: "Gain",
+    whatif: "What-if: add a facility", "whatif.hint": "Click on the map to place a facility", clear: "Clear",
+    "before.after": "Before → after", hh: "households", facilities: "Facilities", name: "Name", "loading": "Computing…",
+    "cat.kindergarten": "Kindergarten", "cat.health_station": "Health station", "cat.elderly_care": "Elderly care",
+    "cat.convenience_store": "Convenience store", "cat.primary_school": "Primary school", "cat.fresh_market": "Fresh market",
+    "cat.middle_school": "Middle school", "cat.culture": "Culture centre", "cat.community_centre": "Community centre",
+    "cat.supermarket": "Supermarket",
+  },
+};
+
+const params = new URLSearchParams(location.search);
+export let lang = params.get("lang") || localStorage.getItem("wangge.lang") || "zh";
+if (!TEXT[lang]) lang = "zh";
+
+export function t(key) {
+  return TEXT[lang][key] ?? TEXT.zh[key] ?? key;
+}
+
+/// A facility category's name in the current language (the code when unknown).
+export function category(code) {
+  const k = `cat.${code}`;
+  return TEXT[lang][k] ?? code;
+}
+
+export function apply(root = document) {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+}
+
+export function setLang(l) {
+  lang = TEXT[l] ? l : "zh";
+  localStorage.setItem("wangge.lang", lang);
+  apply();
+}
+
+/// Numbers grouped for the language.
+export function num(n) {
+  return n == null ? "–" : Number(n).toLocaleString(lang === "zh" ? "zh-CN" : "en-US");
+}

@@ -1,0 +1,39 @@
+// What the modes share: JSON requests, layer visibility, GeoJSON sources, the header message.
+
+/// A line in the header: plain, or an error in red.
+export function say(text, error = false) {
+  const el = document.getElementById("message");
+  el.textContent = text;
+  el.className = error ? "error" : "";
+}
+
+/// fetch JSON; a 4xx/5xx answer throws its text (the server names what is wrong).
+export async function api(path, init) {
+  const r = await fetch(path, init && init.body ? { ...init, headers: { "content-type": "application/json" } } : init);
+  const text = await r.text();
+  if (!r.ok) {
+    const e = new Error(text || r.statusText);
+    e.status = r.status;
+    throw e;
+  }
+  return JSON.parse(text);
+}
+
+/// Shows or hides style layers that exist.
+export function show(map, ids, visible) {
+  for (const id of ids) if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
+}
+
+/// A GeoJSON source's data, created on first use.
+export function setData(map, id, data) {
+  const src = map.getSource(id);
+  if (src) src.setData(data);
+  else map.addSource(id, { type: "geojson", data });
+}
+
+export const EMPTY = { type: "FeatureCollection", features: [] };
+
+/// Text made safe for innerHTML.
+export function esc(s) {
+  return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}

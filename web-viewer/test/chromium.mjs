@@ -1,0 +1,32 @@
+// What the browser tests share: Debian's Chromium through playwright-core (no downloaded
+// browser, software GL), and a watch on a page's requests and errors.
+import { chromium } from "playwright-core";
+
+export function launch() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+    ],
+  });
+}
+
+/// Collects requests to other hosts than `server`, failed requests and page or console errors
+/// (console messages matching `expected` are counted apart).
+export function watch(page, server, expected = null) {
+  const w = { external: [], failed: [], errors: [], expected: 0 };
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (!["data:", "blob:"].includes(u.protocol) && u.host !== server) w.external.push(r.url());
+  });
+  page.on("requestfailed", (r) => w.failed.push(`${r.url()}: ${r.failure()?.errorText}`));
+  page.on("pageerror", (e) => w.errors.push(`page: ${e}`));
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    if (expected && expected.test(m.text())) w.expected += 1;
+    else w.errors.push(`console: ${m.text()}`);
+  });
+  return w;
+}
