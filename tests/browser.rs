@@ -260,7 +260,9 @@ fn the_planner_and_street_office_modes_work_by_clicks_in_both_languages() {
     // The refused merge shows the server's reason in Chinese.
     let refused = v["refused"].as_str().unwrap_or("");
     assert!(
-        refused.contains("修改被拒绝") && refused.contains("over the cap of 200"),
+        refused.contains("修改被拒绝")
+            && refused.contains("超过上限 200 户")
+            && refused.contains("over the cap of 200"),
         "{v}"
     );
     // The split adds a grid; the move changes the target's count, shown in its table; the

@@ -1,4 +1,5 @@
-//! `wangge incidents assign`: give stored incidents the community and grid of the newest plan.
+//! `wangge incidents assign`: give stored incidents the community and grid of the newest plan;
+//! `wangge incidents extend`: grant an open incident more time (延期), counted by the KPIs.
 
 use std::path::PathBuf;
 use wangge_io::Store;
@@ -14,6 +15,19 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Extend an open incident's deadline by some hours (recorded as an `extended` event).
+    Extend {
+        /// The workspace (.gpkg).
+        workspace: PathBuf,
+        /// The incident id.
+        id: String,
+        /// Hours of extension.
+        #[arg(long)]
+        hours: f64,
+        /// Why (kept with the event).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
 }
 
 pub fn run(c: &Command) -> anyhow::Result<()> {
@@ -26,6 +40,20 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 "{seen} incidents looked at, {changed} given a new community or grid, in {:.1} s",
                 t.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Extend {
+            workspace,
+            id,
+            hours,
+            reason,
+        } => {
+            let mut store = Store::open(workspace)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            store.extend_incident(id, *hours, wangge_core::Timestamp::from_unix(now), reason)?;
+            println!("incident {id}: deadline extended by {hours} hours");
             Ok(())
         }
     }

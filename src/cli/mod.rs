@@ -6,9 +6,11 @@ mod generate;
 mod import;
 mod incidents;
 mod info;
+mod monthly;
 mod partition;
 mod plan;
 mod progress;
+mod report;
 mod serve;
 mod siting;
 mod walk;
@@ -52,9 +54,13 @@ enum Command {
     /// Plan versions: list them, compare two.
     #[command(subcommand)]
     Plan(plan::Command),
-    /// Incidents: assign them to the newest plan's grids.
+    /// Incidents: assign them to the newest plan's grids, extend a deadline.
     #[command(subcommand)]
     Incidents(incidents::Command),
+    /// Published figures: closed-loop KPIs, the social-condition index (releases, verify),
+    /// the monthly report page.
+    #[command(subcommand)]
+    Report(report::Command),
     /// Export a workspace layer as GeoJSON, CSV or GeoPackage.
     Export(ExportArgs),
     /// Print a workspace's layers, counts and households.
@@ -98,6 +104,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Gaps(a) => gaps::run(&a),
         Command::Plan(c) => plan::run(&c),
         Command::Incidents(c) => incidents::run(&c),
+        Command::Report(c) => report::run(&c),
         Command::Serve(a) => serve::run_serve(&a),
         Command::Tiles(c) => serve::run_tiles(&c),
         Command::Export(a) => {

@@ -24,12 +24,23 @@ pub struct ServeArgs {
     /// a request asks (so a single report does not show).
     #[arg(long, default_value_t = 3)]
     pub min_count: u32,
+    /// Time limits of the closed loop for the KPIs (TOML; default data/time_limits.toml).
+    #[arg(long)]
+    pub limits: Option<PathBuf>,
 }
 
 pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
     let mut state = wangge_server::AppState::open(a.workspace.clone(), !a.no_cache)
         .with_context(|| format!("opening {}", a.workspace.display()))?
         .with_min_count(a.min_count);
+    if let Some(p) = &a.limits {
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        state = state.with_limits(wangge_core::kpi::TimeLimits::parse(
+            &text,
+            &p.display().to_string(),
+        )?);
+    }
     let viewer = a
         .viewer
         .clone()

@@ -84,3 +84,22 @@ export function setLang(l) {
 export function num(n) {
   return n == null ? "–" : Number(n).toLocaleString(lang === "zh" ? "zh-CN" : "en-US");
 }
+
+// The server's reasons for refusing an edit, in Chinese (the server answers in English).
+const REASONS = [
+  [/grid (\S+) holds (\d+) households, over the cap of (\d+)/, "网格 $1 将有 $2 户，超过上限 $3 户"],
+  [/grid (\S+) is in (\d+) separate parts/, "网格 $1 将被分成 $2 块，不连通"],
+  [/grid (\S+) is not connected/, "网格 $1 不连通"],
+  [/grids (\S+) and (\S+) are in different communities.*/, "网格 $1 与 $2 属于不同社区，网格不能跨社区"],
+  [/building (\S+) is already in grid (\S+)/, "楼栋 $1 已在网格 $2 中"],
+  [/no building (\S+) with address points in the plan/, "方案中没有楼栋 $1 的地址点"],
+  [/no grid (\S+) in the plan/, "方案中没有网格 $1"],
+];
+
+/// A refusal reason in the current language (Chinese ones keep the English after them).
+export function reason(text) {
+  if (lang !== "zh") return text;
+  const core = text.replace(/^edit refused: /, "").replace(/^partition of \S+ refused: /, "");
+  for (const [re, zh] of REASONS) if (re.test(core)) return `${core.replace(re, zh)}（${core}）`;
+  return text;
+}

@@ -3,7 +3,7 @@
 // to a grid, split, merge) that the server validates and stores as new versions, refused ones
 // with the reason; undo/redo (restoring versions), save as (naming a version), compare two
 // versions, re-partition a community with locked grids, exports, 3D buildings.
-import { t, num } from "./i18n.js";
+import { t, num, reason } from "./i18n.js";
 import { api, show, setData, say, esc, EMPTY } from "./util.js";
 
 const TILE_GRIDS = ["grids-fill", "grids-line", "grids-label"];
@@ -121,12 +121,12 @@ export class Planner {
 
   fail(err) {
     const status = err && err.status;
-    const text = String((err && err.message) || err);
-    say(status === 422 ? `${t("refused")}: ${text}` : text, true);
+    const text = status === 422 ? `${t("refused")}: ${reason(String(err.message))}` : String((err && err.message) || err);
+    say(text, true);
     const el = this.panel && this.panel.querySelector("#plan-result");
     if (el) {
       el.className = "refused";
-      el.textContent = status === 422 ? `${t("refused")}: ${text}` : text;
+      el.textContent = text;
     }
   }
 

@@ -9,6 +9,7 @@ pub mod facility_category;
 pub mod heat;
 pub mod households;
 pub mod index;
+pub mod kpi;
 pub mod local_frame;
 pub mod model;
 pub mod partition;

@@ -7,6 +7,7 @@
 
 mod cache;
 mod error;
+mod figures;
 mod heat_cache;
 mod live;
 mod planning;

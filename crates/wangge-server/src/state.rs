@@ -40,6 +40,8 @@ pub struct AppState {
     pub plans: Arc<crate::planning::PlanLock>,
     /// Walking reach for the street-office mode, built on first use per data version.
     pub reach: Arc<crate::reach::ReachCache>,
+    /// Time limits of the closed loop (`wangge serve --limits FILE`; default the built-in).
+    pub limits: Arc<wangge_core::kpi::TimeLimits>,
 }
 
 impl AppState {
@@ -75,12 +77,19 @@ impl AppState {
             min_count: 3,
             plans: Arc::default(),
             reach: Arc::default(),
+            limits: Arc::new(wangge_core::kpi::TimeLimits::builtin()),
         })
     }
 
     /// Serves the web viewer from `dir` under /viewer/.
     pub fn with_viewer(mut self, dir: PathBuf) -> Self {
         self.viewer = Some(dir);
+        self
+    }
+
+    /// Uses other time limits for the KPIs.
+    pub fn with_limits(mut self, limits: wangge_core::kpi::TimeLimits) -> Self {
+        self.limits = Arc::new(limits);
         self
     }
 

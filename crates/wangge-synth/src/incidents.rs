@@ -27,7 +27,7 @@ const HOUR_NIGHT: [f64; 24] = [
     1.5, 1.0, 0.6, 0.3, 0.2, 0.2, 0.3, 0.5, 0.6, 0.6, 0.6, 0.6, 0.8, 0.8, 0.6, 0.6, 0.7, 0.9, 1.2,
     1.8, 2.4, 2.8, 2.6, 2.0,
 ];
-/// Hours from one step to the next: dispatch, handling, follow-up visit, closing.
+/// Median hours from one step to the next: dispatch, handling, follow-up visit, closing.
 const STEP_HOURS: [i64; 4] = [1, 20, 30, 12];
 /// Monday .. Sunday.
 const WEEKDAY: [f64; 7] = [1.0, 1.0, 1.0, 1.0, 1.05, 0.8, 0.75];
@@ -122,14 +122,21 @@ pub(crate) fn incidents(
             source,
             Point(frame.inverse(at)),
         );
-        // Each later step a fixed while after the one before (no draw, so the stream of
-        // positions and times stays as it was), never after the history's end.
+        // Each later step some hours after the one before, drawn from the incident's own
+        // stream (so the stream of positions and times stays as it was): log-normal around a
+        // median per step and category, some over the time limits; never after the history's
+        // end.
+        let mut steps_rng = rng.fork(0x57E9_0000 + k as u64);
         let mut when = t;
-        for (step, gap_h) in IncidentStatus::ALL[1..=status as usize]
-            .iter()
-            .zip(STEP_HOURS)
-        {
-            when = (when + gap_h * 3600 + (k as i64 % 7) * 600).min(params.history_end_unix);
+        for (i, step) in IncidentStatus::ALL[1..=status as usize].iter().enumerate() {
+            let median_h = match (i, cat) {
+                (1, "emergency") => 2.0,
+                (1, "noise" | "street_order") => 10.0,
+                (1, "dispute" | "construction") => 48.0,
+                (i, _) => STEP_HOURS[i] as f64,
+            };
+            let gap_s = (median_h * (0.8 * steps_rng.normal()).exp() * 3600.0) as i64;
+            when = (when + gap_s.max(60)).min(params.history_end_unix);
             if inc.transition(*step, Timestamp::from_unix(when)).is_err() {
                 break;
             }

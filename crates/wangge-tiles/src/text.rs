@@ -1,10 +1,12 @@
-//! Text on raster images: Latin labels with DejaVu Sans (Debian's fonts-dejavu-core,
-//! installed by the setup); callers degrade gracefully when no font is found.
+//! Text on raster images: WenQuanYi Micro Hei (Debian's fonts-wqy-microhei: Chinese names
+//! and Latin), else DejaVu Sans (fonts-dejavu-core, Latin only), both installed by the setup;
+//! callers degrade gracefully when no font is found.
 
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 use image::RgbaImage;
 
 const FONTS: &[&str] = &[
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/TTF/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -14,8 +16,8 @@ const FONTS: &[&str] = &[
 pub fn font() -> Option<FontVec> {
     FONTS
         .iter()
-        .find_map(|p| std::fs::read(p).ok())
-        .and_then(|b| FontVec::try_from_vec(b).ok())
+        .filter_map(|p| std::fs::read(p).ok())
+        .find_map(|b| FontVec::try_from_vec_and_index(b, 0).ok())
 }
 
 /// Height of one line of text at `size` pixels.

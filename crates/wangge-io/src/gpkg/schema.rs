@@ -119,7 +119,8 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
 pub const INCIDENT_EVENTS_DDL: &str = "
 CREATE TABLE IF NOT EXISTS incident_events (
   id INTEGER PRIMARY KEY AUTOINCREMENT, incident TEXT NOT NULL, status TEXT NOT NULL,
-  at DATETIME NOT NULL, recorded DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+  at DATETIME NOT NULL, recorded DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  detail TEXT);
 CREATE INDEX IF NOT EXISTS incident_events_incident ON incident_events(incident);
 CREATE INDEX IF NOT EXISTS incidents_time ON incidents(time);
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)

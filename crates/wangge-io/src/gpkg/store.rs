@@ -154,6 +154,18 @@ impl Store {
             conn.execute_batch(&format!("BEGIN;{}COMMIT;", schema::INCIDENT_EVENTS_DDL))
                 .map_err(|e| bad(format!("adding the incident_events table: {e}")))?;
         }
+        // Extensions (延期) carry their hours in `detail`, added since.
+        let has_detail: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('incident_events') WHERE name = 'detail'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| bad(format!("damaged ({e})")))?;
+        if has_detail == 0 {
+            conn.execute_batch("ALTER TABLE incident_events ADD COLUMN detail TEXT;")
+                .map_err(|e| bad(format!("adding column incident_events.detail: {e}")))?;
+        }
         for layer in LAYERS {
             let found: Option<String> = conn
                 .query_row(

@@ -5,6 +5,7 @@ mod counts;
 mod fonts;
 mod heat;
 mod incidents;
+mod kpi;
 mod ogc;
 mod plans;
 mod query;
@@ -61,6 +62,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/plans/{id}/partition", post(plans::partition))
         .route("/api/plans/{id}/name", axum::routing::put(plans::name))
         .route("/api/plans/{id}/export/{format}", get(plans::export))
+        .route("/api/kpi", get(kpi::kpi))
+        .route("/api/kpi/trend", get(kpi::trend))
+        .route("/api/index", get(kpi::index))
         .route("/api/reach", get(reach::catalogue))
         .route("/api/reach/coverage", get(reach::coverage))
         .route("/api/reach/area", get(reach::area))

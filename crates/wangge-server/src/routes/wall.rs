@@ -47,6 +47,7 @@ pub async fn summary(State(s): State<AppState>) -> Result<Json<Value>, AppError>
         "last_30_days": { "reported": sum.window_total, "closed": sum.window_closed, "closure_rate": rate },
         "top_categories": cats,
         "top_grids": grids,
+        "names": taxonomy.categories.iter().map(|c| (c.code.clone(), json!(c.zh))).collect::<serde_json::Map<_, _>>(),
     })))
 }
 

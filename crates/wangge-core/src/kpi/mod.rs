@@ -1,0 +1,10 @@
+//! Figures districts publish: closed-loop KPIs (time limits, rates, medians) and the monthly
+//! social-condition index. Pure computation over `Case`s; the store reads them.
+
+pub mod closed_loop;
+pub mod limits;
+pub mod social_index;
+
+pub use closed_loop::{Case, KpiRow, Level, kpis, month_of, month_range, previous_month};
+pub use limits::TimeLimits;
+pub use social_index::{IndexParams, IndexRow, IndexRun, sha256_hex, social_index};

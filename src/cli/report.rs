@@ -1,0 +1,508 @@
+//! `wangge report`: the closed-loop KPIs (`kpi`), the social-condition index (`index`, with
+//! `--release` storing an audit record), `verify` (recompute a release and compare digests),
+//! `releases`, and `monthly` (an HTML page a street office can hand out: tables, charts, map).
+
+use anyhow::{Context, bail};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use wangge_core::Timestamp;
+use wangge_core::kpi::{
+    IndexParams, IndexRun, KpiRow, Level, TimeLimits, kpis, month_range, previous_month,
+    social_index,
+};
+use wangge_io::Store;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Closed-loop KPIs of a month per area: filed, dispatch, closure, on-time, rework and
+    /// extension rates, overdue cases, median hours per step.
+    Kpi {
+        /// The workspace (.gpkg).
+        workspace: PathBuf,
+        /// The month, YYYY-MM (local time, UTC+8).
+        #[arg(long)]
+        month: String,
+        /// Areas: grid, community, street or district.
+        #[arg(long, default_value = "community")]
+        by: String,
+        /// Time limits (TOML; default the built-in data/time_limits.toml).
+        #[arg(long)]
+        limits: Option<PathBuf>,
+        /// Steps as of this time (default: the end of the month).
+        #[arg(long)]
+        asof: Option<String>,
+        /// Also write the rows as CSV (UTF-8 with BOM for Excel).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Also draw PNG charts into this directory: ranking of the areas, 12-month trend.
+        #[arg(long)]
+        charts: Option<PathBuf>,
+    },
+    /// The social-condition index of a month: per 1,000 households, 100 = the district.
+    Index {
+        /// The workspace (.gpkg).
+        workspace: PathBuf,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Areas: community, street or grid.
+        #[arg(long, default_value = "community")]
+        by: String,
+        /// Parameters (TOML; default the built-in data/social_index.toml).
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Also write the rows as CSV (UTF-8 with BOM).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Store this month as a release: parameters, canonical inputs and results, digests.
+        #[arg(long)]
+        release: bool,
+    },
+    /// Recompute a stored release from the workspace and compare its digests.
+    Verify {
+        /// The workspace (.gpkg).
+        workspace: PathBuf,
+        /// Release id (`wangge report releases`).
+        id: i64,
+    },
+    /// List the stored index releases.
+    Releases {
+        /// The workspace (.gpkg).
+        workspace: PathBuf,
+    },
+    /// A monthly report page (HTML with the charts and the map embedded: no other file).
+    Monthly {
+        /// The workspace (.gpkg).
+        workspace: PathBuf,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Output .html.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Areas: community or street.
+        #[arg(long, default_value = "community")]
+        by: String,
+    },
+}
+
+fn level(by: &str) -> anyhow::Result<Level> {
+    Level::parse(by)
+        .ok_or_else(|| anyhow::anyhow!("--by {by:?}: grid, community, street or district"))
+}
+
+fn check_month(m: &str) -> anyhow::Result<(Timestamp, Timestamp)> {
+    month_range(m).ok_or_else(|| anyhow::anyhow!("--month {m:?}: YYYY-MM, e.g. 2026-10"))
+}
+
+fn limits(path: Option<&Path>) -> anyhow::Result<TimeLimits> {
+    Ok(match path {
+        Some(p) => TimeLimits::parse(
+            &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+            &p.display().to_string(),
+        )?,
+        None => TimeLimits::builtin(),
+    })
+}
+
+fn params(path: Option<&Path>) -> anyhow::Result<IndexParams> {
+    Ok(match path {
+        Some(p) => IndexParams::parse(
+            &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+            &p.display().to_string(),
+        )?,
+        None => IndexParams::builtin(),
+    })
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("–".into(), |x| format!("{:.1}%", x * 100.0))
+}
+
+fn hours(x: Option<f64>) -> String {
+    x.map_or("–".into(), |x| format!("{x:.1}"))
+}
+
+/// Area code → name (communities by name; grids and streets by code).
+pub(super) fn names(store: &Store) -> anyhow::Result<BTreeMap<String, String>> {
+    Ok(store
+        .load()?
+        .communities
+        .into_iter()
+        .map(|c| (c.key, c.name))
+        .collect())
+}
+
+fn print_kpis(rows: &[KpiRow], names: &BTreeMap<String, String>) {
+    println!(
+        "{:<18} {:<10} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}  median h: dispatch handle follow close",
+        "area",
+        "name",
+        "reported",
+        "filed%",
+        "disp%",
+        "closed%",
+        "ontime%",
+        "rework%",
+        "ext%",
+        "overdue",
+        ""
+    );
+    for r in rows {
+        println!(
+            "{:<18} {:<10} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}  {:>6} {:>6} {:>6} {:>6}",
+            r.area,
+            names.get(&r.area).map_or("", String::as_str),
+            r.reported,
+            pct(r.filed_rate()),
+            pct(r.dispatch_rate()),
+            pct(r.closure_rate()),
+            pct(r.on_time_rate()),
+            pct(r.rework_rate()),
+            pct(r.extension_rate()),
+            r.overdue,
+            "",
+            hours(r.median_h[0]),
+            hours(r.median_h[1]),
+            hours(r.median_h[2]),
+            hours(r.median_h[3]),
+        );
+    }
+}
+
+fn kpi_csv(rows: &[KpiRow], names: &BTreeMap<String, String>) -> String {
+    let mut s = String::from(
+        "\u{feff}area,name,reported,filed,dispatched,closed,closed_on_time,reworked,extended,overdue,filed_rate,dispatch_rate,closure_rate,on_time_rate,rework_rate,extension_rate,median_dispatch_h,median_handle_h,median_follow_up_h,median_close_h\r\n",
+    );
+    let f = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:.4}"));
+    for r in rows {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            r.area,
+            names.get(&r.area).map_or("", String::as_str),
+            r.reported,
+            r.filed,
+            r.dispatched,
+            r.closed,
+            r.closed_on_time,
+            r.reworked,
+            r.extended,
+            r.overdue,
+            f(r.filed_rate()),
+            f(r.dispatch_rate()),
+            f(r.closure_rate()),
+            f(r.on_time_rate()),
+            f(r.rework_rate()),
+            f(r.extension_rate()),
+            f(r.median_h[0]),
+            f(r.median_h[1]),
+            f(r.median_h[2]),
+            f(r.median_h[3]),
+        ));
+    }
+    s
+}
+
+/// The months up to `month`, oldest first.
+fn months_to(month: &str, n: usize) -> Vec<String> {
+    let mut out = vec![month.to_string()];
+    while out.len() < n {
+        match previous_month(&out[out.len() - 1]) {
+            Some(m) => out.push(m),
+            None => break,
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn asof_of(month: &str, asof: Option<&str>) -> anyhow::Result<Timestamp> {
+    let (_, end) = check_month(month)?;
+    Ok(match asof {
+        Some(t) => Timestamp::parse(t, 8 * 3600).map_err(|e| anyhow::anyhow!("--asof: {e}"))?,
+        None => end,
+    })
+}
+
+/// Ranking (closure and on-time rates per area) and 12-month trend charts.
+pub(super) fn kpi_charts(
+    dir: &Path,
+    month: &str,
+    rows: &[KpiRow],
+    trend: &[(String, KpiRow)],
+    names: &BTreeMap<String, String>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let series = vec![
+        "结案率 closure".to_string(),
+        "按期结案率 on time".to_string(),
+    ];
+    let mut ranked: Vec<&KpiRow> = rows.iter().collect();
+    ranked.sort_by(|a, b| {
+        b.on_time_rate()
+            .unwrap_or(-1.0)
+            .total_cmp(&a.on_time_rate().unwrap_or(-1.0))
+    });
+    let bars: Vec<(String, Vec<f64>)> = ranked
+        .iter()
+        .map(|r| {
+            (
+                names
+                    .get(&r.area)
+                    .cloned()
+                    .unwrap_or_else(|| r.area.clone()),
+                vec![
+                    r.closure_rate().unwrap_or(f64::NAN),
+                    r.on_time_rate().unwrap_or(f64::NAN),
+                ],
+            )
+        })
+        .collect();
+    let ranking = dir.join(format!("kpi-ranking-{month}.png"));
+    wangge_tiles::bar_chart(
+        &format!("{month} 结案率与按期结案率 closure and on-time rates"),
+        &series,
+        &bars,
+        &ranking,
+    )?;
+    let trend_rows: Vec<(String, Vec<f64>)> = trend
+        .iter()
+        .map(|(m, r)| {
+            (
+                m.clone(),
+                vec![
+                    r.closure_rate().unwrap_or(f64::NAN),
+                    r.on_time_rate().unwrap_or(f64::NAN),
+                ],
+            )
+        })
+        .collect();
+    let trend_png = dir.join(format!("kpi-trend-{month}.png"));
+    wangge_tiles::bar_chart(
+        "全区月度趋势 district trend",
+        &series,
+        &trend_rows,
+        &trend_png,
+    )?;
+    Ok(vec![ranking, trend_png])
+}
+
+pub(super) fn district_trend(
+    cases: &[wangge_core::kpi::Case],
+    month: &str,
+    l: &TimeLimits,
+) -> Vec<(String, KpiRow)> {
+    months_to(month, 12)
+        .into_iter()
+        .map(|m| {
+            let asof = month_range(&m).map_or(Timestamp::from_unix(0), |r| r.1);
+            let row = kpis(cases, &m, Level::District, l, asof)
+                .pop()
+                .unwrap_or_default();
+            (m, row)
+        })
+        .collect()
+}
+
+fn print_index(run: &IndexRun, p: &IndexParams, names: &BTreeMap<String, String>) {
+    print!(
+        "{:<18} {:<10} {:>10} {:>8} {:>8} {:>7} {:>5}",
+        "area", "name", "households", "index", "previous", "change", "rank"
+    );
+    for c in &p.categories {
+        print!(" {:>9}", c.code);
+    }
+    println!();
+    let f = |x: Option<f64>| x.map_or("–".into(), |x| format!("{x:.1}"));
+    for r in &run.rows {
+        print!(
+            "{:<18} {:<10} {:>10} {:>8} {:>8} {:>7} {:>5}",
+            r.area,
+            names.get(&r.area).map_or("", String::as_str),
+            r.households,
+            f(r.index),
+            f(r.previous),
+            r.change().map_or("–".into(), |c| format!("{c:+.1}")),
+            r.rank.map_or("–".into(), |r| r.to_string())
+        );
+        for s in &r.category_scores {
+            print!(" {:>9}", f(*s));
+        }
+        println!();
+    }
+    println!("inputs  sha256 {}", run.inputs_sha256);
+    println!("results sha256 {}", run.results_sha256);
+    println!("params  sha256 {}", run.params_sha256);
+}
+
+fn index_csv(run: &IndexRun, p: &IndexParams, names: &BTreeMap<String, String>) -> String {
+    let mut s = String::from("\u{feff}area,name,households,index,previous,change,rank");
+    for c in &p.categories {
+        s.push_str(&format!(",{}", c.code));
+    }
+    for i in &p.items {
+        s.push_str(&format!(",{}", i.code));
+    }
+    s.push_str("\r\n");
+    let f = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:.2}"));
+    for r in &run.rows {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{}",
+            r.area,
+            names.get(&r.area).map_or("", String::as_str),
+            r.households,
+            f(r.index),
+            f(r.previous),
+            f(r.change()),
+            r.rank.map_or(String::new(), |x| x.to_string())
+        ));
+        for c in &r.category_scores {
+            s.push_str(&format!(",{}", f(*c)));
+        }
+        for &n in &r.counts {
+            // Small counts are suppressed in what is handed out.
+            if n > 0 && n < p.min_count {
+                s.push_str(&format!(",<{}", p.min_count));
+            } else {
+                s.push_str(&format!(",{n}"));
+            }
+        }
+        s.push_str("\r\n");
+    }
+    s
+}
+
+pub fn run(c: &Command) -> anyhow::Result<()> {
+    match c {
+        Command::Kpi {
+            workspace,
+            month,
+            by,
+            limits: lp,
+            asof,
+            csv,
+            charts,
+        } => {
+            let asof = asof_of(month, asof.as_deref())?;
+            let (l, lim) = (level(by)?, limits(lp.as_deref())?);
+            let store = Store::open(workspace)?;
+            let cases = store.kpi_cases()?;
+            let rows = kpis(&cases, month, l, &lim, asof);
+            let names = names(&store)?;
+            println!(
+                "closed-loop KPIs, {month}, by {by}, steps as of {asof} ({} incidents in the store)",
+                cases.len()
+            );
+            print_kpis(&rows, &names);
+            if let Some(p) = csv {
+                std::fs::write(p, kpi_csv(&rows, &names))
+                    .with_context(|| format!("cannot write {}", p.display()))?;
+                println!("wrote {}", p.display());
+            }
+            if let Some(dir) = charts {
+                let trend = district_trend(&cases, month, &lim);
+                for f in kpi_charts(dir, month, &rows, &trend, &names)? {
+                    println!("wrote {}", f.display());
+                }
+            }
+        }
+        Command::Index {
+            workspace,
+            month,
+            by,
+            params: pp,
+            csv,
+            release,
+        } => {
+            check_month(month)?;
+            let l = level(by)?;
+            if l == Level::District {
+                bail!(
+                    "--by district: the district is the reference (100); use community, street or grid"
+                );
+            }
+            let p = params(pp.as_deref())?;
+            let store = Store::open(workspace)?;
+            let run = social_index(
+                &store.kpi_cases()?,
+                &store.area_households(l)?,
+                month,
+                l,
+                &p,
+            );
+            let names = names(&store)?;
+            println!(
+                "social-condition index, {month}, by {by} (100 = the district; per 1,000 households)"
+            );
+            print_index(&run, &p, &names);
+            if let Some(f) = csv {
+                std::fs::write(f, index_csv(&run, &p, &names))
+                    .with_context(|| format!("cannot write {}", f.display()))?;
+                println!("wrote {}", f.display());
+            }
+            if *release {
+                let id = store.release_index(&run, &p.source)?;
+                println!(
+                    "released as {id}: `wangge report verify {} {id}` recomputes it",
+                    workspace.display()
+                );
+            }
+        }
+        Command::Verify { workspace, id } => {
+            let store = Store::open(workspace)?;
+            let r = store.index_release(*id)?;
+            let p = IndexParams::parse(&r.params, &format!("release {id}"))?;
+            let l = level(&r.level)?;
+            let run = social_index(
+                &store.kpi_cases()?,
+                &store.area_households(l)?,
+                &r.month,
+                l,
+                &p,
+            );
+            println!(
+                "release {id}: {} by {}, made {}",
+                r.month, r.level, r.created
+            );
+            println!("  params  {} (stored {})", p.digest(), r.params_sha256);
+            println!(
+                "  inputs  {} (stored {})",
+                run.inputs_sha256, r.inputs_sha256
+            );
+            println!(
+                "  results {} (stored {})",
+                run.results_sha256, r.results_sha256
+            );
+            if run.inputs_sha256 != r.inputs_sha256 {
+                bail!(
+                    "release {id}: the inputs changed since it was released (incidents or households of {} were edited); the stored inputs and results are in the index_releases table",
+                    r.month
+                );
+            }
+            if run.results_sha256 != r.results_sha256 {
+                bail!("release {id}: the same inputs gave other results");
+            }
+            println!("verified: the same inputs give the same results");
+        }
+        Command::Releases { workspace } => {
+            let store = Store::open(workspace)?;
+            println!(
+                "{:>4}  {:<24} {:<8} {:<10} results sha256",
+                "id", "created", "month", "by"
+            );
+            for (id, created, month, l, sha) in store.index_releases()? {
+                println!("{id:>4}  {created:<24} {month:<8} {l:<10} {sha}");
+            }
+        }
+        Command::Monthly {
+            workspace,
+            month,
+            output,
+            by,
+        } => {
+            let n = super::monthly::write(workspace, month, level(by)?, output)?;
+            println!("wrote {} ({n} areas)", output.display());
+        }
+    }
+    Ok(())
+}
