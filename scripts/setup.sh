@@ -17,6 +17,9 @@ $bin partition out/demo.gpkg --report out/demo-plan
 $bin incidents assign out/demo.gpkg
 $bin coverage out/demo.gpkg --report out/demo-coverage.csv
 $bin tiles export out/demo.gpkg -o tiles/demo.pmtiles
+$bin report kpi out/demo.gpkg --month 2026-10 --by community --csv out/demo-kpi-2026-10.csv --charts out/demo-charts
+$bin report index out/demo.gpkg --month 2026-10 --by community --csv out/demo-index-2026-10.csv
+$bin report monthly out/demo.gpkg --month 2026-10 -o out/report-2026-10.html
 nanjing=../shared/data/osm/nanjing-xuanwu.osm
 if [ -f "$nanjing" ]; then
   rm -f out/nanjing.gpkg
@@ -29,6 +32,7 @@ echo "GDAL reads the demo workspace as:"
 ogrinfo -ro -so out/demo.gpkg
 echo
 echo "Grid plan map: out/demo-plan.map.png; coverage charts: out/demo-coverage.charts/;"
+echo "monthly report (KPIs, social-condition index): out/report-2026-10.html;"
 echo "open out/demo.gpkg in QGIS (layer grids), or export:"
 echo "  $bin export out/demo.gpkg --layer grids -o out/grids.geojson"
 echo "Other views: $bin serve tiles/demo.pmtiles (the exported archive); incidents"

@@ -232,6 +232,25 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
     );
     let img = image::open(&shot).expect("screenshot").to_rgb8();
     assert_eq!((img.width(), img.height()), (3840, 2160));
+    // The on-time rate is the KPI endpoint's, for the latest month with closed cases.
+    let server = server.expect("running");
+    let (status, body) = crate::util::http(&server.bind, "GET", "/api/kpi/trend?months=2", "", b"");
+    assert_eq!(status, 200, "{body}");
+    let t: serde_json::Value = serde_json::from_str(&body).expect("trend");
+    let latest = t["months"].as_array().and_then(|m| {
+        m.iter()
+            .rev()
+            .find(|x| x["closed"].as_u64().unwrap_or(0) > 0)
+            .cloned()
+    });
+    match latest.and_then(|m| m["on_time_rate"].as_f64()) {
+        Some(r) => assert_eq!(
+            v["on_time_shown"].as_str(),
+            Some(format!("{:.1}%", r * 100.0).as_str()),
+            "{v}"
+        ),
+        None => assert_eq!(v["on_time_shown"], "–", "{v}"),
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod crs;
 mod generate;
 mod heat;
 mod incidents;
+mod kpi;
 mod partition;
 mod planner_api;
 mod reach_api;

@@ -36,6 +36,8 @@ try {
     canvas: [window.__map.getCanvas().width, window.__map.getCanvas().height],
     css: [window.__map.getCanvas().clientWidth, window.__map.getCanvas().clientHeight],
     today: window.__wall.today,
+    on_time: window.__wall.onTime,
+    on_time_shown: document.getElementById("ontime").textContent,
     transform: getComputedStyle(document.body).transform,
   }));
   const heatBefore = heat.length;

@@ -156,6 +156,28 @@ impl Live {
         Ok(after)
     }
 
+    /// Records a deadline extension (延期) of an open incident.
+    pub fn extend(
+        &self,
+        key: &str,
+        hours: f64,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let mut w = self.writer();
+        w.store
+            .extend_incident(key, hours, at, reason)
+            .map_err(|e| match e {
+                wangge_io::Error::Incident { message, .. } if message.contains("no such") => {
+                    AppError::NotFound(format!("no incident {key:?}"))
+                }
+                wangge_io::Error::Incident { message, .. } => {
+                    AppError::Conflict(format!("incident {key:?}: {message}"))
+                }
+                e => internal(e),
+            })
+    }
+
     /// Runs a query on the reading connection (it sees every acknowledged write).
     pub fn read<T>(&self, f: impl FnOnce(&Store) -> wangge_io::Result<T>) -> Result<T, AppError> {
         let r = self.reader.lock().unwrap_or_else(|p| p.into_inner());

@@ -194,6 +194,7 @@ pub async fn one(
 
 /// PATCH `{"status": "dispatched", "at": "2026-11-24 09:30"}` (`at` defaults to now): 200
 /// with the incident, 409 when the loop does not allow the move, 404 for an unknown id.
+/// `{"extend_hours": 48, "reason": "..."}` extends an open incident's deadline (409 if closed).
 pub async fn patch(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -203,15 +204,37 @@ pub async fn patch(
     let bad = |m: String| AppError::BadRequest(m);
     let v: Value =
         serde_json::from_slice(&body).map_err(|e| bad(format!("body is not JSON: {e}")))?;
+    let at = match v.get("at").and_then(Value::as_str) {
+        Some(t) => Timestamp::parse(t, 8 * 3600).map_err(|e| bad(format!("at: {e}")))?,
+        None => now(),
+    };
+    // A deadline extension: {"extend_hours": 48, "reason": "..."}.
+    if let Some(h) = v.get("extend_hours") {
+        let hours = h
+            .as_f64()
+            .ok_or_else(|| bad("extend_hours: a number of hours".into()))?;
+        let reason = v
+            .get("reason")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let key = id.clone();
+        let l = live.clone();
+        tokio::task::spawn_blocking(move || l.extend(&key, hours, at, &reason))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let found = tokio::task::spawn_blocking(move || live.read(|st| st.incident(&id)))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        return found
+            .map(|(_, i)| Json(incident_json(&i)))
+            .ok_or_else(|| AppError::NotFound("no such incident".into()));
+    }
     let status = v
         .get("status")
         .and_then(Value::as_str)
         .ok_or_else(|| bad("give the new status: {\"status\": \"dispatched\"}".into()))?;
     let to = IncidentStatus::parse(status).map_err(|e| bad(e.to_string()))?;
-    let at = match v.get("at").and_then(Value::as_str) {
-        Some(t) => Timestamp::parse(t, 8 * 3600).map_err(|e| bad(format!("at: {e}")))?,
-        None => now(),
-    };
     if to == IncidentStatus::Reported {
         return Err(AppError::Conflict(
             "an incident cannot be reported again".into(),

@@ -1,0 +1,464 @@
+//! Closed-loop KPIs and the social-condition index: a hand-checked month driven through the
+//! HTTP API (reports, transitions, a rework, an extension), the index's invariants and
+//! reproducibility (release, verify, a changed input caught), the report outputs, and the real
+//! Taipei hotline cases.
+
+use crate::util::{call, demo_workspace, shared, wangge};
+use serde_json::{Value, json};
+
+async fn send(st: &wangge_server::AppState, method: &str, uri: &str, body: Value) -> Value {
+    let (s, b) = call(st, method, uri, "application/json", &body.to_string()).await;
+    assert!(
+        s.is_success(),
+        "{method} {uri}: {s} {}",
+        String::from_utf8_lossy(&b)
+    );
+    serde_json::from_slice(&b).unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_hand_checked_month_of_the_closed_loop() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 8);
+    let store = wangge_io::Store::open(&ws).expect("open");
+    let data = store.load().expect("load");
+    let p = data.address_points[0].location;
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    // March 2025, before the generated history: only these five cases.
+    let case = |id: &str, cat: &str, time: &str| json!({"id": id, "time": time, "category": cat, "source": "hotline", "lon": p.x(), "lat": p.y()});
+    send(
+        &st,
+        "POST",
+        "/api/incidents",
+        json!([
+            case("A", "noise", "2025-03-02 09:00"),
+            case("B", "streetscape", "2025-03-05 09:00"),
+            case("C", "noise", "2025-03-10 09:00"),
+            case("D", "other", "2025-03-15 09:00"),
+            case("E", "noise", "2025-03-20 09:00"),
+        ]),
+    )
+    .await;
+    let step =
+        |id: &str, status: &str, at: &str| (id.to_string(), json!({"status": status, "at": at}));
+    for (id, body) in [
+        // A: 27 h from report to close; noise allows 2 + 24 + 24 + 24 = 74 h: on time.
+        step("A", "dispatched", "2025-03-02 10:00"),
+        step("A", "handled", "2025-03-02 20:00"),
+        step("A", "followed_up", "2025-03-03 09:00"),
+        step("A", "closed", "2025-03-03 12:00"),
+        // B: reworked once, closed after 7 days; streetscape allows 122 h: late.
+        step("B", "dispatched", "2025-03-05 12:00"),
+        step("B", "handled", "2025-03-09 09:00"),
+        step("B", "followed_up", "2025-03-09 12:00"),
+        step("B", "dispatched", "2025-03-10 09:00"),
+        step("B", "handled", "2025-03-11 09:00"),
+        step("B", "followed_up", "2025-03-11 12:00"),
+        step("B", "closed", "2025-03-12 09:00"),
+        // C: 78 h, over 74, but extended by 48 h: on time.
+        step("C", "dispatched", "2025-03-10 10:00"),
+        step("C", "handled", "2025-03-13 09:00"),
+        step("C", "followed_up", "2025-03-13 12:00"),
+        step("C", "closed", "2025-03-13 15:00"),
+        // E: dispatched only; at the month's end it is far past its handling deadline.
+        step("E", "dispatched", "2025-03-20 10:00"),
+    ] {
+        if id == "C" && body["status"] == "closed" {
+            send(
+                &st,
+                "PATCH",
+                "/api/incidents/C",
+                json!({"extend_hours": 48, "reason": "待业主配合", "at": "2025-03-11 09:00"}),
+            )
+            .await;
+        }
+        send(&st, "PATCH", &format!("/api/incidents/{id}"), body).await;
+    }
+    // A closed incident cannot be extended.
+    let (s, b) = call(
+        &st,
+        "PATCH",
+        "/api/incidents/A",
+        "application/json",
+        &json!({"extend_hours": 5}).to_string(),
+    )
+    .await;
+    assert_eq!(s.as_u16(), 409, "{}", String::from_utf8_lossy(&b));
+
+    let k = send(
+        &st,
+        "GET",
+        "/api/kpi?month=2025-03&by=district",
+        Value::Null,
+    )
+    .await;
+    let r = &k["rows"][0];
+    assert_eq!(
+        [
+            r["reported"].clone(),
+            r["filed"].clone(),
+            r["dispatched"].clone(),
+            r["closed"].clone(),
+            r["closed_on_time"].clone(),
+            r["reworked"].clone(),
+            r["extended"].clone(),
+            r["overdue"].clone()
+        ],
+        [
+            json!(5),
+            json!(4),
+            json!(4),
+            json!(3),
+            json!(2),
+            json!(1),
+            json!(1),
+            json!(1)
+        ],
+        "{k}"
+    );
+    let rate = |k: &str| r[k].as_f64().expect(k);
+    assert!((rate("filed_rate") - 0.8).abs() < 1e-12);
+    assert!((rate("closure_rate") - 0.75).abs() < 1e-12);
+    assert!((rate("on_time_rate") - 2.0 / 3.0).abs() < 1e-12);
+    assert!((rate("rework_rate") - 1.0 / 3.0).abs() < 1e-12);
+    assert!((rate("extension_rate") - 0.25).abs() < 1e-12);
+    // Handling: A 10 h, B 24 h (from the rework's dispatch), C 71 h: median 24 h.
+    assert_eq!(r["median_hours"]["handle"].as_f64(), Some(24.0), "{k}");
+    // By community: the one community holds the same counts.
+    let c = send(
+        &st,
+        "GET",
+        "/api/kpi?month=2025-03&by=community",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(c["rows"].as_array().map(Vec::len), Some(1), "{c}");
+    assert_eq!(c["rows"][0]["closed_on_time"], 2);
+    // Steps as of an earlier moment: on 2025-03-04 only A was closed.
+    let early = send(
+        &st,
+        "GET",
+        "/api/kpi?month=2025-03&asof=2025-03-04",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(early["rows"][0]["closed"], 1, "{early}");
+    // The trend has a row per month, this one last.
+    let t = send(
+        &st,
+        "GET",
+        "/api/kpi/trend?month=2025-03&months=6",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(t["months"].as_array().map(Vec::len), Some(6));
+    assert_eq!(t["months"][5]["closed"], 3);
+    let (s, _) = call(&st, "GET", "/api/kpi?month=2027-13", "", "").await;
+    assert_eq!(s.as_u16(), 400);
+}
+
+#[test]
+fn the_index_is_reproducible_and_a_changed_input_is_caught() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    demo_workspace(d, 9);
+    let run = |args: &[&str]| {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{out}");
+        out
+    };
+    let a = run(&[
+        "report", "index", "w.gpkg", "--month", "2026-10", "--csv", "i.csv",
+    ]);
+    let b = run(&["report", "index", "w.gpkg", "--month", "2026-10"]);
+    assert_eq!(
+        a.lines()
+            .take_while(|l| !l.starts_with("wrote"))
+            .collect::<Vec<_>>(),
+        b.lines().collect::<Vec<_>>()
+    );
+    // Household-weighted, every category's score averages 100 over the areas.
+    let store = wangge_io::Store::open(d.join("w.gpkg")).expect("open");
+    let households = store
+        .area_households(wangge_core::kpi::Level::Community)
+        .expect("hh");
+    let p = wangge_core::kpi::IndexParams::builtin();
+    let idx = wangge_core::kpi::social_index(
+        &store.kpi_cases().expect("cases"),
+        &households,
+        "2026-10",
+        wangge_core::kpi::Level::Community,
+        &p,
+    );
+    for (k, c) in p.categories.iter().enumerate() {
+        let (mut sum, mut h) = (0.0, 0.0);
+        for r in &idx.rows {
+            if let Some(s) = r.category_scores[k] {
+                sum += s * r.households as f64;
+                h += r.households as f64;
+            }
+        }
+        assert!((sum / h - 100.0).abs() < 1e-9, "{}: {}", c.code, sum / h);
+    }
+    // The CSV is for Excel and publishes no count under the minimum.
+    let csv = std::fs::read_to_string(d.join("i.csv")).expect("csv");
+    assert!(csv.starts_with('\u{feff}'));
+    assert_eq!(csv.lines().count(), idx.rows.len() + 1);
+    for line in csv.lines().skip(1) {
+        for cell in line.split(',').skip(10) {
+            assert!(
+                cell == "<3" || cell.parse::<u64>().is_ok_and(|n| n == 0 || n >= 3),
+                "{line}"
+            );
+        }
+    }
+    // Release, verify; then one more October incident: verify names the change.
+    let out = run(&[
+        "report",
+        "index",
+        "w.gpkg",
+        "--month",
+        "2026-10",
+        "--release",
+    ]);
+    assert!(out.contains("released as 1"), "{out}");
+    let out = run(&["report", "verify", "w.gpkg", "1"]);
+    assert!(out.contains("verified"), "{out}");
+    assert!(out.contains(&idx.inputs_sha256), "{out}");
+    std::fs::write(
+        d.join("one.csv"),
+        format!(
+            "id,time,category,lon,lat\nX1,2026-10-15 10:00,噪声扰民,{},{}\n",
+            store.load().expect("load").address_points[0].location.x(),
+            store.load().expect("load").address_points[0].location.y()
+        ),
+    )
+    .expect("csv");
+    run(&[
+        "import",
+        "one.csv",
+        "--workspace",
+        "w.gpkg",
+        "--as",
+        "incidents",
+        "--source",
+        "petition",
+    ]);
+    let (ok, out) = wangge(&["report", "verify", "w.gpkg", "1"], d);
+    assert!(!ok && out.contains("the inputs changed"), "{out}");
+    let out = run(&["report", "releases", "w.gpkg"]);
+    assert!(out.contains("2026-10"), "{out}");
+}
+
+#[test]
+fn kpi_charts_csv_and_the_monthly_report_page() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    demo_workspace(d, 10);
+    let (ok, out) = wangge(
+        &[
+            "report",
+            "kpi",
+            "w.gpkg",
+            "--month",
+            "2026-10",
+            "--by",
+            "community",
+            "--csv",
+            "k.csv",
+            "--charts",
+            "charts",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let csv = std::fs::read_to_string(d.join("k.csv")).expect("csv");
+    assert!(csv.starts_with("\u{feff}area,name,reported"));
+    let rows = csv.lines().count() - 1;
+    assert!(rows >= 2, "{csv}");
+    for png in ["kpi-ranking-2026-10.png", "kpi-trend-2026-10.png"] {
+        let img = image::open(d.join("charts").join(png))
+            .expect(png)
+            .to_rgb8();
+        let coloured = img
+            .pixels()
+            .filter(|p| u16::from(p.0[2]) > u16::from(p.0[0]) + 60)
+            .count();
+        assert!(coloured > 1000, "{png}: bars drawn");
+    }
+    let (ok, out) = wangge(
+        &[
+            "report", "monthly", "w.gpkg", "--month", "2026-10", "-o", "r.html",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let html = std::fs::read_to_string(d.join("r.html")).expect("html");
+    for part in [
+        "社情月报",
+        "按期结案率",
+        "社情指数",
+        "results sha256",
+        "data:image/png;base64,",
+    ] {
+        assert!(html.contains(part), "{part}");
+    }
+    assert_eq!(
+        html.matches("data:image/png;base64,").count(),
+        3,
+        "ranking, trend, map"
+    );
+    let (ok, out) = wangge(&["report", "kpi", "w.gpkg", "--month", "2026-1"], d);
+    assert!(!ok && out.contains("YYYY-MM"), "{out}");
+    std::fs::write(d.join("bad.toml"), "[default]\ndispatch = 2\n").expect("toml");
+    let (ok, out) = wangge(
+        &[
+            "report", "kpi", "w.gpkg", "--month", "2026-10", "--limits", "bad.toml",
+        ],
+        d,
+    );
+    assert!(
+        !ok && out.contains("bad.toml") && out.contains("every step"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_taipei_hotline_cases_give_kpis_and_an_index_per_village() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let (villages, grid, cases) = (
+        shared("taipei/villages.geojson").display().to_string(),
+        shared("taipei/population-grid.geojson")
+            .display()
+            .to_string(),
+        shared("taipei/hotline-cases.geojson").display().to_string(),
+    );
+    for args in [
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &villages,
+            "--as",
+            "communities",
+            "--id-field",
+            "CPTVID",
+            "--name-field",
+            "VNAME",
+            "--street-field",
+            "TNAME",
+            "--repair",
+        ][..],
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &grid,
+            "--as",
+            "addresses",
+            "--persons-field",
+            "pop_live",
+        ][..],
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &cases,
+            "--as",
+            "incidents",
+            "--source",
+            "hotline",
+        ][..],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{out}");
+    }
+    let store = wangge_io::Store::open(d.join("t.gpkg")).expect("open");
+    let all = store.kpi_cases().expect("cases");
+    let in_may = |c: &&wangge_core::kpi::Case| wangge_core::kpi::month_of(c.time) == "2023-05";
+    let limits = wangge_core::kpi::TimeLimits::builtin();
+    let end = wangge_core::kpi::month_range("2023-06").expect("month").0;
+    let district = wangge_core::kpi::kpis(
+        &all,
+        "2023-05",
+        wangge_core::kpi::Level::District,
+        &limits,
+        end,
+    );
+    assert_eq!(
+        district[0].reported as usize,
+        all.iter().filter(in_may).count()
+    );
+    let villages_rows = wangge_core::kpi::kpis(
+        &all,
+        "2023-05",
+        wangge_core::kpi::Level::Community,
+        &limits,
+        end,
+    );
+    let placed = all
+        .iter()
+        .filter(in_may)
+        .filter(|c| c.community.is_some())
+        .count();
+    assert_eq!(
+        villages_rows
+            .iter()
+            .map(|r| r.reported as usize)
+            .sum::<usize>(),
+        placed
+    );
+    assert!(
+        placed * 10 > district[0].reported as usize * 9,
+        "most cases fall in a village"
+    );
+    let streets = wangge_core::kpi::kpis(
+        &all,
+        "2023-05",
+        wangge_core::kpi::Level::Street,
+        &limits,
+        end,
+    );
+    assert_eq!(
+        streets.iter().map(|r| r.reported as usize).sum::<usize>(),
+        placed
+    );
+    assert!(streets.len() >= 10, "Taipei's districts: {}", streets.len());
+    // Hotline cases only: the index is the hotline score, 100 on household-weighted average.
+    let (ok, out) = wangge(
+        &[
+            "report", "index", "t.gpkg", "--month", "2023-05", "--by", "street", "--csv", "s.csv",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let hh = store
+        .area_households(wangge_core::kpi::Level::Street)
+        .expect("hh");
+    let run = wangge_core::kpi::social_index(
+        &all,
+        &hh,
+        "2023-05",
+        wangge_core::kpi::Level::Street,
+        &wangge_core::kpi::IndexParams::builtin(),
+    );
+    let ranked: Vec<usize> = run.rows.iter().filter_map(|r| r.rank).collect();
+    assert_eq!(ranked.len(), streets.len().min(run.rows.len()), "{out}");
+    let (mut sum, mut h) = (0.0, 0.0);
+    for r in &run.rows {
+        assert!(
+            r.category_scores[0].is_none() && r.category_scores[2].is_none(),
+            "no petition or 110 data"
+        );
+        if let Some(s) = r.category_scores[1] {
+            sum += s * r.households as f64;
+            h += r.households as f64;
+        }
+    }
+    assert!((sum / h - 100.0).abs() < 1e-9, "{}", sum / h);
+    assert!(
+        out.contains(&run.results_sha256),
+        "the CLI prints the same digest"
+    );
+}
