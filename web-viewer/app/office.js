@@ -161,8 +161,8 @@ export class Office {
       <h2>${t("gaps")} <span class="muted">${this.gaps ? this.gaps.features.length : 0}</span></h2>
       <div class="row"><button id="by-community" class="${this.by === "community" ? "on" : ""}">${t("by.community")}</button>
         <button id="by-grid" class="${this.by === "grid" ? "on" : ""}">${t("by.grid")}</button></div>
-      <table id="gap-table"><thead><tr>${head("label", this.by === "community" ? "community" : "grid", false)}${head("households", "households")}${head("uncovered", "uncovered")}${head("share", "share")}${this.by === "community" ? head("completeness", "completeness") : ""}</tr></thead>
-      <tbody>${this.rows().map((r) => `<tr><td>${esc(r.label)}</td><td class="n">${num(r.households)}</td><td class="n">${num(r.uncovered)}</td><td class="n">${pct(r.share)}</td>${this.by === "community" ? `<td class="n">${pct(r.completeness)}</td>` : ""}</tr>`).join("")}</tbody></table>
+      <div class="wrap"><table id="gap-table"><thead><tr>${head("label", this.by === "community" ? "community" : "grid", false)}${head("households", "households")}${head("uncovered", "uncovered")}${head("share", "share")}${this.by === "community" ? head("completeness", "completeness.short") : ""}</tr></thead>
+      <tbody>${this.rows().map((r) => `<tr><td>${esc(r.label)}</td><td class="n">${num(r.households)}</td><td class="n">${num(r.uncovered)}</td><td class="n">${pct(r.share)}</td>${this.by === "community" ? `<td class="n">${pct(r.completeness)}</td>` : ""}</tr>`).join("")}</tbody></table></div>
       <h2>${t("siting")}</h2>
       <div class="row">${t("k")} <input id="k" type="number" min="1" max="20" value="${this.siting ? this.siting.sites.length : 3}" style="width:4em"> <button id="suggest">${t("suggest")}</button></div>
       ${this.siting ? `<table id="siting-table"><tr><th>#</th><th class="n">${t("gain")}</th></tr>${this.siting.sites.map((s) => `<tr><td>${s.rank}</td><td class="n">+${num(s.gain)}</td></tr>`).join("")}</table>
