@@ -168,6 +168,16 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
         .expect("load")
         .address_points[0]
         .location;
+    // The wall runs on a read-only leader token; incidents are reported with an admin one.
+    let secret = |role: &str| {
+        let (ok, out) = wangge(
+            &["token", "create", "w.gpkg", "--role", role, "--name", role],
+            d,
+        );
+        assert!(ok, "{out}");
+        out.lines().nth(1).expect("the secret").trim().to_string()
+    };
+    let (wall_token, admin_token) = (secret("leader"), secret("admin"));
     let viewer = project("web-viewer");
     let viewer_arg = viewer.display().to_string();
     let server = serve(d, "w.gpkg", &["--viewer", &viewer_arg]);
@@ -182,6 +192,8 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
         .arg(p.x().to_string())
         .arg(p.y().to_string())
         .arg("restart")
+        .env("WALL_TOKEN", &wall_token)
+        .env("ADMIN_TOKEN", &admin_token)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -234,7 +246,13 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
     assert_eq!((img.width(), img.height()), (3840, 2160));
     // The on-time rate is the KPI endpoint's, for the latest month with closed cases.
     let server = server.expect("running");
-    let (status, body) = crate::util::http(&server.bind, "GET", "/api/kpi/trend?months=2", "", b"");
+    let (status, body) = crate::util::http(
+        &server.bind,
+        "GET",
+        &format!("/api/kpi/trend?months=2&token={wall_token}"),
+        "",
+        b"",
+    );
     assert_eq!(status, 200, "{body}");
     let t: serde_json::Value = serde_json::from_str(&body).expect("trend");
     let latest = t["months"].as_array().and_then(|m| {

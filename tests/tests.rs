@@ -2,6 +2,8 @@
 
 mod util;
 
+mod access;
+
 mod bad_inputs;
 mod browser;
 mod cli;

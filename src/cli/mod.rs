@@ -13,6 +13,7 @@ mod progress;
 mod report;
 mod serve;
 mod siting;
+mod token;
 mod walk;
 
 use clap::{Parser, Subcommand};
@@ -61,6 +62,9 @@ enum Command {
     /// the monthly report page.
     #[command(subcommand)]
     Report(report::Command),
+    /// Access tokens for `wangge serve` (roles and scopes) and the audit log.
+    #[command(subcommand)]
+    Token(token::Command),
     /// Export a workspace layer as GeoJSON, CSV or GeoPackage.
     Export(ExportArgs),
     /// Print a workspace's layers, counts and households.
@@ -105,6 +109,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Plan(c) => plan::run(&c),
         Command::Incidents(c) => incidents::run(&c),
         Command::Report(c) => report::run(&c),
+        Command::Token(c) => token::run(&c),
         Command::Serve(a) => serve::run_serve(&a),
         Command::Tiles(c) => serve::run_tiles(&c),
         Command::Export(a) => {

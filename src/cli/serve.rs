@@ -52,6 +52,18 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
         println!("viewer: http://{}/viewer/ (from {})", a.bind, v.display());
         state = state.with_viewer(v);
     }
+    if state.source().is_some() {
+        let tokens = wangge_io::Store::open(&a.workspace)?.tokens()?;
+        if tokens.iter().all(|t| t.revoked.is_some()) {
+            println!(
+                "no access tokens: anyone who can reach {} may read and change everything (create one: wangge token create {} --role admin --name NAME)",
+                a.bind,
+                a.workspace.display()
+            );
+        } else {
+            println!("access tokens in use: requests without one see the basemap only");
+        }
+    }
     let layers = match state.source() {
         Some(s) => s.layer_names(),
         None => vec!["all (archive)"],

@@ -5,7 +5,7 @@
 import { apply, setLang, lang } from "./i18n.js";
 import { Planner } from "./planner.js";
 import { Office } from "./office.js";
-import { say } from "./util.js";
+import { say, withToken } from "./util.js";
 
 const params = new URLSearchParams(location.search);
 window.__errors = [];
@@ -15,6 +15,7 @@ const map = new maplibregl.Map({
   style: "/style.json",
   localIdeographFontFamily: "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif",
   attributionControl: false,
+  transformRequest: withToken,
 });
 window.__map = map;
 map.addControl(new maplibregl.NavigationControl(), "top-right");

@@ -4,7 +4,7 @@
 // with the reason; undo/redo (restoring versions), save as (naming a version), compare two
 // versions, re-partition a community with locked grids, exports, 3D buildings.
 import { t, num, reason } from "./i18n.js";
-import { api, show, setData, say, esc, EMPTY } from "./util.js";
+import { api, show, setData, say, esc, token, EMPTY } from "./util.js";
 
 const TILE_GRIDS = ["grids-fill", "grids-line", "grids-label"];
 const OWN = ["plan-fill", "buildings-flat", "buildings-selected", "plan-line", "plan-locked", "plan-changed", "compare-a", "plan-label"];
@@ -247,6 +247,7 @@ export class Planner {
     const result = p.querySelector("#plan-result");
     const keep = !clearResult && result ? [result.className, result.textContent] : ["", ""];
     const cmp = this.comparison;
+    const tq = token ? `?token=${encodeURIComponent(token)}` : ""; // links cannot send a header
     p.innerHTML = `
       <h2>${t("plan")} <span id="plan-id">#${this.plan}</span> ${plan.name ? esc(plan.name) : ""}</h2>
       <div class="row">
@@ -287,10 +288,10 @@ export class Planner {
         </table>${cmp.moves.length > 50 ? `<p class="muted">… ${cmp.moves.length - 50}</p>` : ""}</div>` : ""}
       <h2>${t("export")}</h2>
       <div class="row">
-        <a href="/api/plans/${this.plan}/export/geojson" download>GeoJSON</a> ·
-        <a href="/api/plans/${this.plan}/export/gpkg" download>GeoPackage</a> ·
-        <a href="/api/plans/${this.plan}/export/shp" download>Shapefile</a> ·
-        <a href="/api/plans/${this.plan}/export/csv" download>${t("export.csv")}</a>
+        <a href="/api/plans/${this.plan}/export/geojson${tq}" download>GeoJSON</a> ·
+        <a href="/api/plans/${this.plan}/export/gpkg${tq}" download>GeoPackage</a> ·
+        <a href="/api/plans/${this.plan}/export/shp${tq}" download>Shapefile</a> ·
+        <a href="/api/plans/${this.plan}/export/csv${tq}" download>${t("export.csv")}</a>
       </div>
       <label class="row"><input type="checkbox" id="three-d" ${this.threeD ? "checked" : ""}> ${t("three.d")}</label>`;
     const on = (id, f) => { const el = p.querySelector(`#${id}`); if (el) el.onclick = f; };

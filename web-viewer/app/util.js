@@ -7,9 +7,25 @@ export function say(text, error = false) {
   el.className = error ? "error" : "";
 }
 
+// The access token: `?token=…` once (then kept in this browser), never built into the page.
+const fromUrl = new URLSearchParams(location.search).get("token");
+if (fromUrl) localStorage.setItem("wangge.token", fromUrl);
+export const token = fromUrl || localStorage.getItem("wangge.token");
+
+/// Headers with the token, if any.
+export function auth(headers = {}) {
+  return token ? { ...headers, authorization: `Bearer ${token}` } : headers;
+}
+
+/// MapLibre's transformRequest: the token on requests to this server.
+export function withToken(url) {
+  return token && url.startsWith(location.origin) ? { url, headers: auth() } : { url };
+}
+
 /// fetch JSON; a 4xx/5xx answer throws its text (the server names what is wrong).
 export async function api(path, init) {
-  const r = await fetch(path, init && init.body ? { ...init, headers: { "content-type": "application/json" } } : init);
+  const headers = auth(init && init.body ? { "content-type": "application/json" } : {});
+  const r = await fetch(path, { ...(init || {}), headers });
   const text = await r.text();
   if (!r.ok) {
     const e = new Error(text || r.statusText);

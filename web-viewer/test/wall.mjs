@@ -11,6 +11,8 @@ import { launch } from "./chromium.mjs";
 import readline from "node:readline";
 
 const [base, shot, lon, lat, mode] = process.argv.slice(2);
+// With tokens in use: the wall's read-only leader token, and an admin token to report with.
+const { WALL_TOKEN, ADMIN_TOKEN } = process.env;
 const server = new URL(base).host;
 const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 2 });
@@ -30,7 +32,7 @@ page.on("pageerror", (e) => errors.push(`page: ${e}`));
 page.on("console", (m) => { if (m.type() === "error" && !restarting) errors.push(`console: ${m.text()}`); });
 let summary = {};
 try {
-  await page.goto(`${base}/wall?rotate=3600`);
+  await page.goto(`${base}/wall?rotate=3600${WALL_TOKEN ? `&token=${WALL_TOKEN}` : ""}`);
   await page.waitForFunction(() => window.__wall.idle && window.__wall.summaries > 0 && window.__wall.onTimeLoaded, null, { timeout: 90000 });
   const before = await page.evaluate(() => ({
     canvas: [window.__map.getCanvas().width, window.__map.getCanvas().height],
@@ -45,7 +47,7 @@ try {
   const body = JSON.stringify([{ id: `wall-${posted}`, category: "noise", source: "hotline", lon: Number(lon), lat: Number(lat) },
                                { id: `wall-${posted}-b`, category: "noise", source: "hotline", lon: Number(lon), lat: Number(lat) },
                                { id: `wall-${posted}-c`, category: "noise", source: "hotline", lon: Number(lon), lat: Number(lat) }]);
-  const r = await fetch(`${base}/api/incidents`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+  const r = await fetch(`${base}/api/incidents`, { method: "POST", headers: { "Content-Type": "application/json", ...(ADMIN_TOKEN ? { Authorization: `Bearer ${ADMIN_TOKEN}` } : {}) }, body });
   if (r.status !== 201) errors.push(`POST answered ${r.status}: ${await r.text()}`);
   await page.waitForFunction((t) => window.__wall.events >= 3 && window.__wall.heatRefreshes > 0 && window.__wall.today >= t + 3,
                              before.today, { timeout: 30000 });
@@ -74,7 +76,7 @@ try {
     await page.waitForFunction(() => window.__wall.reconnects > 0, null, { timeout: 60000 });
     restarting = false;
     const id = `wall-after-restart-${Date.now()}`;
-    const r2 = await fetch(`${base}/api/incidents`, { method: "POST", headers: { "Content-Type": "application/json" },
+    const r2 = await fetch(`${base}/api/incidents`, { method: "POST", headers: { "Content-Type": "application/json", ...(ADMIN_TOKEN ? { Authorization: `Bearer ${ADMIN_TOKEN}` } : {}) },
       body: JSON.stringify({ id, category: "noise", lon: Number(lon), lat: Number(lat) }) });
     if (r2.status !== 201) errors.push(`POST after restart answered ${r2.status}`);
     await page.waitForFunction((n) => window.__wall.events > n, seen, { timeout: 30000 });

@@ -2,6 +2,7 @@
 //! incidents), validated value types, the R-tree spatial index and the algorithms that need no
 //! I/O (local metric projection, GCJ-02/BD-09 offsets, household estimation, facility categories).
 
+pub mod access;
 pub mod assign;
 pub mod china_offsets;
 mod error;

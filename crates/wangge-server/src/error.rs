@@ -17,6 +17,15 @@ pub enum AppError {
     /// A well-formed request the data refuses, with the reason (a planner edit over the cap).
     #[error("{0}")]
     Refused(String),
+    /// No token, or an unknown or revoked one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The token's role or scope does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many requests for one token.
+    #[error("{0}")]
+    TooMany(String),
     /// A body too large or with too many items.
     #[error("{0}")]
     TooLarge(String),
@@ -34,6 +43,14 @@ impl IntoResponse for AppError {
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m).into_response(),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, m).into_response(),
             AppError::Conflict(m) => (StatusCode::CONFLICT, m).into_response(),
+            AppError::Unauthorized(m) => (
+                StatusCode::UNAUTHORIZED,
+                [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+                m,
+            )
+                .into_response(),
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, m).into_response(),
+            AppError::TooMany(m) => (StatusCode::TOO_MANY_REQUESTS, m).into_response(),
             AppError::Refused(m) => (StatusCode::UNPROCESSABLE_ENTITY, m).into_response(),
             AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m).into_response(),
             AppError::Open(m) | AppError::Internal(m) => {

@@ -5,6 +5,7 @@
 
 #![recursion_limit = "512"]
 
+mod auth;
 mod cache;
 mod error;
 mod figures;
@@ -17,6 +18,7 @@ mod serve;
 mod state;
 mod zip;
 
+pub use auth::Principal;
 pub use error::AppError;
 pub use routes::router;
 pub use serve::serve;

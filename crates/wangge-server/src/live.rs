@@ -76,12 +76,25 @@ impl Live {
 
     /// Assigns community and grid, stores the batch durably (committed before this returns)
     /// and brings the heat index up to date.
-    pub fn ingest(&self, mut batch: Vec<Incident>) -> Result<Ingested, AppError> {
+    pub fn ingest(&self, batch: Vec<Incident>) -> Result<Ingested, AppError> {
+        self.ingest_checked(batch, |_| Ok(()))
+    }
+
+    /// Like `ingest`, after `check` accepted every incident with its community and grid (a
+    /// grid worker reports in its own grid only); the first refusal stores nothing.
+    pub fn ingest_checked(
+        &self,
+        mut batch: Vec<Incident>,
+        check: impl Fn(&Incident) -> Result<(), AppError>,
+    ) -> Result<Ingested, AppError> {
         {
             let a = self.assigner.read().unwrap_or_else(|p| p.into_inner());
             for i in &mut batch {
                 a.assign(i);
             }
+        }
+        for i in &batch {
+            check(i)?;
         }
         let mut w = self.writer();
         let done = w
@@ -154,6 +167,17 @@ impl Live {
             .invalidate(&[world(after.location.x(), after.location.y())]);
         let _ = self.events.send(Arc::new(("status", announce(&after))));
         Ok(after)
+    }
+
+    /// Appends to the audit log through the writer (never lost to a busy reader).
+    pub fn audit(&self, who: &crate::Principal, action: &str, detail: &str) {
+        let w = self.writer();
+        if let Err(e) = w
+            .store
+            .audit(&who.actor(), who.role.as_str(), action, detail)
+        {
+            eprintln!("wangge serve: audit log: {e}");
+        }
     }
 
     /// Records a deadline extension (延期) of an open incident.

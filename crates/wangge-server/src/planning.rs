@@ -4,7 +4,7 @@
 //! versions and exporting one. Every change is a new plan version with its parent, written
 //! in one transaction; one change at a time (`PlanLock`).
 
-use crate::AppError;
+use crate::{AppError, Principal};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Mutex;
@@ -133,19 +133,55 @@ fn save(
 
 /// Applies a planner's edit to `base`; an accepted edit becomes a new version, a refused one
 /// answers 422 with the reason.
-pub fn edit(lock: &PlanLock, path: &Path, base: i64, edit: &Edit) -> Result<Value, AppError> {
+pub fn edit(
+    lock: &PlanLock,
+    path: &Path,
+    who: &Principal,
+    base: i64,
+    edit: &Edit,
+) -> Result<Value, AppError> {
     let _held = lock.hold();
     let mut store = open(path)?;
     let (memberships, cap, _) = store.plan_memberships(base).map_err(io)?;
+    // A planner edits grids of its own street only.
+    let named: Vec<&String> = match edit {
+        Edit::Move { to, .. } => vec![to],
+        Edit::Split { grid } => vec![grid],
+        Edit::Merge { a, b } => vec![a, b],
+    };
+    for g in named {
+        if let Some((c, _, _)) = memberships.iter().find(|(_, code, _)| code == g)
+            && !who.has_community(Some(c))
+        {
+            return Err(AppError::Forbidden(format!(
+                "grid {g} is in community {c}, outside this token's street {}",
+                who.scope
+            )));
+        }
+    }
     let data = store.load().map_err(io)?;
     let p = Partitioner::new(cap).map_err(|e| AppError::Internal(e.to_string()))?;
     let plan = apply(&p, &data, &memberships, edit)
         .map_err(|why| AppError::Refused(format!("edit refused: {why}")))?;
-    save(&mut store, &plan, "edit", cap, base, base)
+    let out = save(&mut store, &plan, "edit", cap, base, base)?;
+    store
+        .audit(
+            &who.actor(),
+            who.role.as_str(),
+            "plan.edit",
+            &format!("plan {base} → {}: {edit:?}", out["plan"]),
+        )
+        .map_err(io)?;
+    Ok(out)
 }
 
 /// Saves the grids of `plan` again as the newest version (undo and redo in the viewer).
-pub fn restore(lock: &PlanLock, path: &Path, plan: i64) -> Result<Value, AppError> {
+pub fn restore(
+    lock: &PlanLock,
+    path: &Path,
+    who: &Principal,
+    plan: i64,
+) -> Result<Value, AppError> {
     let _held = lock.hold();
     let mut store = open(path)?;
     let latest = store
@@ -156,7 +192,43 @@ pub fn restore(lock: &PlanLock, path: &Path, plan: i64) -> Result<Value, AppErro
     let data = store.load().map_err(io)?;
     let p = Partitioner::new(cap).map_err(|e| AppError::Internal(e.to_string()))?;
     let rebuilt = rebuild(&p, &data, &memberships);
-    save(&mut store, &rebuilt, "restore", cap, latest, latest)
+    // A planner may restore only what changes grids of its own street.
+    if who.role == wangge_core::access::Role::Planner {
+        let now: std::collections::HashMap<String, String> =
+            store.plan_grids(latest).map_err(io)?.into_iter().collect();
+        let then: std::collections::HashMap<&str, &str> = memberships
+            .iter()
+            .map(|(c, g, _)| (g.as_str(), c.as_str()))
+            .collect();
+        let d = diff(
+            &store.plan_members(latest).map_err(io)?,
+            &store.plan_members(plan).map_err(io)?,
+        );
+        for mv in &d.moves {
+            for g in [&mv.from, &mv.to] {
+                let c = now
+                    .get(g)
+                    .map(String::as_str)
+                    .or_else(|| then.get(g.as_str()).copied());
+                if !who.has_community(c) {
+                    return Err(AppError::Forbidden(format!(
+                        "restoring plan {plan} moves households in grid {g}, outside this token's street {}",
+                        who.scope
+                    )));
+                }
+            }
+        }
+    }
+    let out = save(&mut store, &rebuilt, "restore", cap, latest, latest)?;
+    store
+        .audit(
+            &who.actor(),
+            who.role.as_str(),
+            "plan.restore",
+            &format!("plan {plan} saved again as {}", out["plan"]),
+        )
+        .map_err(io)?;
+    Ok(out)
 }
 
 /// Partitions one community of `base` again, keeping its `locks` and every other community's
@@ -164,11 +236,18 @@ pub fn restore(lock: &PlanLock, path: &Path, plan: i64) -> Result<Value, AppErro
 pub fn partition(
     lock: &PlanLock,
     path: &Path,
+    who: &Principal,
     base: i64,
     community: &str,
     locks: &[String],
     cap: Option<u32>,
 ) -> Result<Value, AppError> {
+    if !who.has_community(Some(community)) {
+        return Err(AppError::Forbidden(format!(
+            "community {community} is outside this token's street {}",
+            who.scope
+        )));
+    }
     let _held = lock.hold();
     let mut store = open(path)?;
     let (memberships, base_cap, _) = store.plan_memberships(base).map_err(io)?;
@@ -199,7 +278,19 @@ pub fn partition(
             "partition of {community} refused: {v}"
         )));
     }
-    save(&mut store, &plan, "partition", cap, base, base)
+    let out = save(&mut store, &plan, "partition", cap, base, base)?;
+    store
+        .audit(
+            &who.actor(),
+            who.role.as_str(),
+            "plan.partition",
+            &format!(
+                "plan {base} community {community} locks {locks:?} → {}",
+                out["plan"]
+            ),
+        )
+        .map_err(io)?;
+    Ok(out)
 }
 
 /// Names a version (a planner's "save as").
@@ -251,11 +342,22 @@ pub fn compare(path: &Path, a: i64, b: i64) -> Result<Value, AppError> {
 /// shp (a zip of .shp, .shx, .dbf, .prj, .cpg), csv (the per-grid report, UTF-8 with BOM).
 pub fn export(
     path: &Path,
+    who: &Principal,
     plan: i64,
     format: &str,
 ) -> Result<(&'static str, String, Vec<u8>), AppError> {
     let store = open(path)?;
     store.plan_members(plan).map_err(io)?;
+    if matches!(format, "geojson" | "gpkg" | "shp" | "csv") {
+        store
+            .audit(
+                &who.actor(),
+                who.role.as_str(),
+                "plan.export",
+                &format!("plan {plan} as {format}"),
+            )
+            .map_err(io)?;
+    }
     let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
     let stem = format!("plan{plan}-grids");
     let read = |p: &Path| std::fs::read(p).map_err(|e| AppError::Internal(e.to_string()));

@@ -42,6 +42,8 @@ pub struct AppState {
     pub reach: Arc<crate::reach::ReachCache>,
     /// Time limits of the closed loop (`wangge serve --limits FILE`; default the built-in).
     pub limits: Arc<wangge_core::kpi::TimeLimits>,
+    /// Access tokens (re-read with the workspace).
+    pub access: Arc<crate::auth::Access>,
 }
 
 impl AppState {
@@ -78,6 +80,13 @@ impl AppState {
             plans: Arc::default(),
             reach: Arc::default(),
             limits: Arc::new(wangge_core::kpi::TimeLimits::builtin()),
+            access: Arc::default(),
+        })
+        .and_then(|s: Self| {
+            if s.live.is_some() {
+                s.access.reload(&s.path)?;
+            }
+            Ok(s)
         })
     }
 
@@ -136,6 +145,7 @@ impl AppState {
         };
         if let Some(live) = &self.live {
             live.sync()?;
+            self.access.reload(&self.path)?;
         }
         let store =
             wangge_io::Store::open(&self.path).map_err(|e| AppError::Internal(e.to_string()))?;

@@ -94,6 +94,8 @@ pub struct IncidentQuery {
     pub statuses: Vec<IncidentStatus>,
     pub community: Option<String>,
     pub grid: Option<String>,
+    /// Only incidents in these communities (an access scope); `None`: any.
+    pub within: Option<Vec<String>>,
     /// Reported at or after / at or before.
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
@@ -108,6 +110,7 @@ impl Default for IncidentQuery {
             sources: Vec::new(),
             statuses: Vec::new(),
             community: None,
+            within: None,
             grid: None,
             from: None,
             to: None,
@@ -282,6 +285,13 @@ impl Store {
             &mut cond,
         );
         any_of("grid", q.grid.clone().into_iter().collect(), &mut cond);
+        if let Some(w) = &q.within {
+            if w.is_empty() {
+                cond.push("0".to_string());
+            } else {
+                any_of("community", w.clone(), &mut cond);
+            }
+        }
         for (t, op) in [(q.from, ">="), (q.to, "<=")] {
             if let Some(t) = t {
                 args.push(t.to_string().into());

@@ -12,6 +12,7 @@ mod plans;
 mod schema;
 mod service_areas;
 mod store;
+mod tokens;
 
 pub use coverage::CoverageRun;
 pub use gap_areas::{GAP_AREAS, GapArea};
@@ -23,3 +24,4 @@ pub use plans::{GRIDS, GROUPS, PLAN_COMMUNITIES, PlanRow};
 pub use schema::{ADDRESS_POINTS, INCIDENTS, LAYERS, Layer};
 pub use service_areas::{SERVICE_AREAS, ServiceArea};
 pub use store::{LayerCount, Store};
+pub use tokens::TokenRow;

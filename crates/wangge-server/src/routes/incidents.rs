@@ -4,7 +4,8 @@
 
 use super::query::{IncidentFilters, time};
 use crate::live::{Live, incident_json};
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, Principal};
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -45,6 +46,7 @@ fn now() -> Timestamp {
 /// 400 naming every bad item (nothing stored); 413 for too many items.
 pub async fn post(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
@@ -92,7 +94,25 @@ pub async fn post(
                 AppError::BadRequest(m)
             }
         })?;
-        let done = live.ingest(batch)?;
+        // A grid worker reports in its own grid only.
+        let scope = who.clone();
+        let done = live.ingest_checked(batch, |i| {
+            if scope.has_grid(i.grid.as_deref()) {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden(format!(
+                    "incident {}: at {:.6},{:.6} it is in grid {}, not in {} (this token's grid); nothing was stored",
+                    i.key,
+                    i.location.x(),
+                    i.location.y(),
+                    i.grid.as_deref().unwrap_or("none"),
+                    scope.scope
+                )))
+            }
+        })?;
+        if who.id.is_some() {
+            live.audit(&who, "incidents.add", &format!("{} incidents", done.added.len()));
+        }
         Ok(json!({
             "added": done.added.iter().map(|(_, k)| k).collect::<Vec<_>>(),
             "existing": done.existing,
@@ -107,9 +127,27 @@ pub async fn post(
 /// `limit` (≤ 10,000), `offset`; `f=geojson` for a FeatureCollection.
 pub async fn list(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let live = live(&s)?;
+    // Answers stay in the token's street or grid; naming an area outside it is refused.
+    if let Some(c) = q.get("community")
+        && !who.has_community(Some(c))
+    {
+        return Err(AppError::Forbidden(format!(
+            "community {c} is outside this token's street {}",
+            who.scope
+        )));
+    }
+    if let Some(g) = q.get("grid")
+        && !who.has_grid(Some(g))
+    {
+        return Err(AppError::Forbidden(format!(
+            "grid {g} is not this token's grid {}",
+            who.scope
+        )));
+    }
     let bad = |m: String| AppError::BadRequest(m);
     let num = |k: &str, d: usize, max: usize| -> Result<usize, AppError> {
         match q.get(k) {
@@ -127,7 +165,16 @@ pub async fn list(
         sources: filters.sources,
         statuses: filters.statuses,
         community: q.get("community").cloned(),
-        grid: q.get("grid").cloned(),
+        grid: match who.role {
+            wangge_core::access::Role::GridWorker => Some(who.scope.clone()),
+            _ => q.get("grid").cloned(),
+        },
+        within: match who.role {
+            wangge_core::access::Role::StreetOffice | wangge_core::access::Role::Planner => {
+                Some(who.communities.clone())
+            }
+            _ => None,
+        },
         from: time(&q, "from", false)?,
         to: time(&q, "to", true)?,
         limit: num("limit", 100, MAX_PAGE)?,
@@ -180,6 +227,7 @@ pub async fn list(
 
 pub async fn one(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let live = live(&s)?;
@@ -187,7 +235,11 @@ pub async fn one(
     let found = tokio::task::spawn_blocking(move || live.read(|st| st.incident(&key)))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
+    // Outside the token's scope an incident is not found (ids cannot be probed).
     found
+        .filter(|(_, i)| {
+            who.has_community(i.community.as_deref()) && who.has_grid(i.grid.as_deref())
+        })
         .map(|(_, i)| Json(incident_json(&i)))
         .ok_or_else(|| AppError::NotFound(format!("no incident {id:?}")))
 }
@@ -197,10 +249,29 @@ pub async fn one(
 /// `{"extend_hours": 48, "reason": "..."}` extends an open incident's deadline (409 if closed).
 pub async fn patch(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
     let live = live(&s)?;
+    // A grid worker updates incidents of its own grid; others are not found.
+    if who.role == wangge_core::access::Role::GridWorker {
+        let key = id.clone();
+        let l = live.clone();
+        let found = tokio::task::spawn_blocking(move || l.read(|st| st.incident(&key)))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        if !found.is_some_and(|(_, i)| who.has_grid(i.grid.as_deref())) {
+            return Err(AppError::NotFound(format!("no incident {id:?}")));
+        }
+    }
+    if who.id.is_some() {
+        let text = String::from_utf8_lossy(&body)
+            .chars()
+            .take(200)
+            .collect::<String>();
+        live.audit(&who, "incident.update", &format!("{id}: {text}"));
+    }
     let bad = |m: String| AppError::BadRequest(m);
     let v: Value =
         serde_json::from_slice(&body).map_err(|e| bad(format!("body is not JSON: {e}")))?;
@@ -250,12 +321,21 @@ pub async fn patch(
 /// `lagged` when a slow client missed some.
 pub async fn stream(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let rx = live(&s)?.subscribe();
-    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+    // Only an admin sees ids and positions; others get time, category, status and area.
+    let full = who.role == wangge_core::access::Role::Admin;
+    let events = futures_util::stream::unfold(rx, move |mut rx| async move {
         use tokio::sync::broadcast::error::RecvError;
         let event = match rx.recv().await {
-            Ok(a) => Event::default().event(a.0).data(&a.1),
+            Ok(a) if full => Event::default().event(a.0).data(&a.1),
+            Ok(a) => {
+                let v: Value = serde_json::from_str(&a.1).unwrap_or(Value::Null);
+                let keep = json!({ "time": v["time"], "category": v["category"], "status": v["status"],
+                                   "community": v["community"], "grid": v["grid"] });
+                Event::default().event(a.0).data(keep.to_string())
+            }
             Err(RecvError::Lagged(n)) => Event::default().event("lagged").data(n.to_string()),
             Err(RecvError::Closed) => return None,
         };

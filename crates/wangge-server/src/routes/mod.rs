@@ -89,6 +89,10 @@ pub fn router(state: AppState) -> Router {
             "/collections/{layers}/tiles/WebMercatorQuad/{z}/{row}/{col}",
             get(tiles::ogc),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::authenticate,
+        ))
         .with_state(state)
 }
 

@@ -2,7 +2,8 @@
 //! re-partition, comparison and exports. Thin handlers over `crate::planning`.
 
 use crate::planning;
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, Principal};
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -113,22 +114,27 @@ fn parse_edit(v: &Value) -> Result<Edit, AppError> {
 
 pub async fn edit(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Result<Response, AppError> {
     workspace(&s)?;
     let e = parse_edit(&body)?;
     let out = run(&s, true, move |st| {
-        planning::edit(&st.plans, &st.path, id, &e)
+        planning::edit(&st.plans, &st.path, &who, id, &e)
     })
     .await?;
     Ok((axum::http::StatusCode::CREATED, Json(out)).into_response())
 }
 
-pub async fn restore(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn restore(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     workspace(&s)?;
     let out = run(&s, true, move |st| {
-        planning::restore(&st.plans, &st.path, id)
+        planning::restore(&st.plans, &st.path, &who, id)
     })
     .await?;
     Ok((axum::http::StatusCode::CREATED, Json(out)).into_response())
@@ -136,6 +142,7 @@ pub async fn restore(State(s): State<AppState>, Path(id): Path<i64>) -> Result<R
 
 pub async fn partition(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Result<Response, AppError> {
@@ -152,7 +159,7 @@ pub async fn partition(
         ),
     };
     let out = run(&s, true, move |st| {
-        planning::partition(&st.plans, &st.path, id, &community, &locks, cap)
+        planning::partition(&st.plans, &st.path, &who, id, &community, &locks, cap)
     })
     .await?;
     Ok((axum::http::StatusCode::CREATED, Json(out)).into_response())
@@ -188,11 +195,14 @@ pub async fn compare(
 
 pub async fn export(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path((id, format)): Path<(i64, String)>,
 ) -> Result<Response, AppError> {
     workspace(&s)?;
-    let (ct, file, bytes) =
-        run(&s, false, move |st| planning::export(&st.path, id, &format)).await?;
+    let (ct, file, bytes) = run(&s, false, move |st| {
+        planning::export(&st.path, &who, id, &format)
+    })
+    .await?;
     Ok((
         [
             (header::CONTENT_TYPE, ct.to_string()),

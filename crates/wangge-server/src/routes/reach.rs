@@ -2,7 +2,8 @@
 //! what-if. Thin handlers over `crate::reach`; the reach is built on first use.
 
 use crate::reach::Reach;
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, Principal};
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Query, State};
 use serde_json::Value;
@@ -56,12 +57,27 @@ pub async fn catalogue(State(s): State<AppState>) -> Result<Json<Value>, AppErro
     with_reach(&s, |r| Ok(r.catalogue_json())).await.map(Json)
 }
 
+/// Keeps the rows (or features) of the token's street.
+fn narrow(who: &Principal, v: &mut Value, key: &str, community: impl Fn(&Value) -> Option<String>) {
+    if let Some(rows) = v.get_mut(key).and_then(Value::as_array_mut) {
+        rows.retain(|r| who.has_community(community(r).as_deref()));
+    }
+}
+
 pub async fn coverage(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Query(q): Params,
 ) -> Result<Json<Value>, AppError> {
     let (c, m) = from_query(&q)?;
-    with_reach(&s, move |r| r.coverage(&c, m)).await.map(Json)
+    let mut v = with_reach(&s, move |r| r.coverage(&c, m)).await?;
+    narrow(&who, &mut v, "communities", |r| {
+        r["code"].as_str().map(str::to_string)
+    });
+    narrow(&who, &mut v, "grids", |r| {
+        r["community"].as_str().map(str::to_string)
+    });
+    Ok(Json(v))
 }
 
 pub async fn area(State(s): State<AppState>, Query(q): Params) -> Result<Json<Value>, AppError> {
@@ -71,9 +87,17 @@ pub async fn area(State(s): State<AppState>, Query(q): Params) -> Result<Json<Va
         .map(Json)
 }
 
-pub async fn gaps(State(s): State<AppState>, Query(q): Params) -> Result<Json<Value>, AppError> {
+pub async fn gaps(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Query(q): Params,
+) -> Result<Json<Value>, AppError> {
     let (c, m) = from_query(&q)?;
-    with_reach(&s, move |r| r.gaps(&c, m)).await.map(Json)
+    let mut v = with_reach(&s, move |r| r.gaps(&c, m)).await?;
+    narrow(&who, &mut v, "features", |f| {
+        f["properties"]["community"].as_str().map(str::to_string)
+    });
+    Ok(Json(v))
 }
 
 /// `{"category", "minutes", "k"}`.

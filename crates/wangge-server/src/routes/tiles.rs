@@ -3,7 +3,8 @@
 
 use super::parse_layers;
 use crate::cache::Encoded;
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, Principal};
+use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -15,6 +16,7 @@ use wangge_tiles::mvt::TileCoord;
 
 pub async fn xyz(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path((layers, z, x, y)): Path<(String, u32, u64, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -24,19 +26,24 @@ pub async fn xyz(
         .unwrap_or(&y)
         .parse::<u64>()
         .map_err(|_| AppError::BadRequest(format!("tile row {y:?} is not a number")))?;
-    tile(s, &layers, z, x, y, &headers).await
+    tile(s, &who, &layers, z, x, y, &headers).await
 }
 
 pub async fn ogc(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path((layers, z, row, col)): Path<(String, u32, u64, u64)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    tile(s, &layers, z, col, row, &headers).await
+    tile(s, &who, &layers, z, col, row, &headers).await
 }
+
+/// Layers anyone may read: the basemap, no household figure.
+const BASEMAP: [&str; 3] = ["land_cover", "streets", "buildings"];
 
 async fn tile(
     s: AppState,
+    who: &Principal,
     layers: &str,
     z: u32,
     x: u64,
@@ -57,7 +64,22 @@ async fn tile(
         let gzipped = a.index.info.tile_compression == 2;
         return respond(headers, &etag, a.bytes.slice(start..end), gzipped);
     }
-    let names = parse_layers(layers)?;
+    let mut names = parse_layers(layers)?;
+    // Without a role that may see aggregates, a tile holds the basemap only.
+    let narrowed;
+    let layers = if who.role == wangge_core::access::Role::Public {
+        names.retain(|n| BASEMAP.contains(n));
+        if names.is_empty() {
+            return Err(AppError::Unauthorized(format!(
+                "layers {layers}: this needs an access token; the basemap ({}) is open",
+                BASEMAP.join(", ")
+            )));
+        }
+        narrowed = names.join(",");
+        narrowed.as_str()
+    } else {
+        layers
+    };
     let cached = if s.caching {
         s.cache.get(layers, coord)
     } else {

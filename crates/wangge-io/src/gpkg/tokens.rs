@@ -1,0 +1,205 @@
+//! Access tokens (stored as SHA-256 hashes, never in clear) and the audit log of exports and
+//! edits. Attributes tables `access_tokens` and `audit_log`, created on first use.
+
+use super::store::Store;
+use crate::{Error, Result};
+use std::io::Read;
+use wangge_core::access::{Role, ScopeKind};
+use wangge_core::kpi::sha256_hex;
+
+const DDL: &str = "
+CREATE TABLE IF NOT EXISTS access_tokens (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,
+  scope TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
+  created DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), revoked DATETIME);
+CREATE TABLE IF NOT EXISTS audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('access_tokens', 'attributes', 'access_tokens', 'Access tokens (hashed)');
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('audit_log', 'attributes', 'audit_log', 'Who exported or changed what, when');
+";
+
+/// A stored token (its secret is not kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    /// A street code, a grid code, or `*`.
+    pub scope: String,
+    pub created: String,
+    pub revoked: Option<String>,
+}
+
+impl Store {
+    fn ensure_access_tables(&self) -> Result<()> {
+        self.connection()
+            .execute_batch(&format!("BEGIN;{DDL}COMMIT;"))
+            .map_err(self.sql())
+    }
+
+    /// Creates a token; returns its id and its secret (shown once).
+    pub fn create_token(&self, name: &str, role: Role, scope: &str) -> Result<(i64, String)> {
+        self.ensure_access_tables()?;
+        let bad = |m: String| Error::usage(self.path(), m);
+        let scope = scope.trim();
+        match role.scope_kind() {
+            ScopeKind::District if scope != "*" => {
+                return Err(bad(format!("a {role} token is district-wide: --scope '*'")));
+            }
+            ScopeKind::Street => {
+                let n: i64 = self
+                    .connection()
+                    .query_row(
+                        "SELECT count(*) FROM communities WHERE street = ?1",
+                        [scope],
+                        |r| r.get(0),
+                    )
+                    .map_err(self.sql())?;
+                if n == 0 {
+                    return Err(bad(format!(
+                        "a {role} token needs a street: no community has street {scope:?}"
+                    )));
+                }
+            }
+            ScopeKind::Grid => {
+                let plan = self.latest_plan()?.ok_or_else(|| {
+                    bad("no plan yet: a grid worker's grid comes from the newest plan".into())
+                })?;
+                if !self.plan_grids(plan)?.iter().any(|(g, _)| g == scope) {
+                    return Err(bad(format!(
+                        "a {role} token needs a grid of the newest plan (plan {plan}): no grid {scope:?}"
+                    )));
+                }
+            }
+            ScopeKind::District => {}
+        }
+        let mut raw = [0u8; 24];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut raw))
+            .map_err(|e| Error::io("/dev/urandom", e))?;
+        let secret = format!(
+            "wg_{}",
+            raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        self.connection()
+            .execute(
+                "INSERT INTO access_tokens (name, role, scope, sha256) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![name, role.as_str(), scope, sha256_hex(secret.as_bytes())],
+            )
+            .map_err(self.sql())?;
+        let id = self.connection().last_insert_rowid();
+        self.audit(
+            "cli",
+            "admin",
+            "token.create",
+            &format!("token {id} {name:?}: {role} {scope}"),
+        )?;
+        Ok((id, secret))
+    }
+
+    /// Every token, revoked ones too.
+    pub fn tokens(&self) -> Result<Vec<TokenRow>> {
+        if !self.has_table("access_tokens")? {
+            return Ok(Vec::new());
+        }
+        let sql = self.sql();
+        let mut stmt = self
+            .connection()
+            .prepare(
+                "SELECT id, name, role, scope, created, revoked FROM access_tokens ORDER BY id",
+            )
+            .map_err(&sql)?;
+        let rows = stmt
+            .query_map([], |r| {
+                let role: String = r.get(2)?;
+                Ok(TokenRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    role: Role::parse(&role).unwrap_or(Role::Public),
+                    scope: r.get(3)?,
+                    created: r.get(4)?,
+                    revoked: r.get(5)?,
+                })
+            })
+            .map_err(&sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(&sql)
+    }
+
+    /// Live tokens by the SHA-256 of their secret.
+    pub fn token_hashes(&self) -> Result<Vec<(String, TokenRow)>> {
+        if !self.has_table("access_tokens")? {
+            return Ok(Vec::new());
+        }
+        let hashes: Vec<(i64, String)> = {
+            let mut stmt = self
+                .connection()
+                .prepare("SELECT id, sha256 FROM access_tokens WHERE revoked IS NULL")
+                .map_err(self.sql())?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(self.sql())?;
+            rows.collect::<std::result::Result<_, _>>()
+                .map_err(self.sql())?
+        };
+        let all = self.tokens()?;
+        Ok(hashes
+            .into_iter()
+            .filter_map(|(id, h)| all.iter().find(|t| t.id == id).map(|t| (h, t.clone())))
+            .collect())
+    }
+
+    /// Revokes a token.
+    pub fn revoke_token(&self, id: i64) -> Result<()> {
+        self.ensure_access_tables()?;
+        let n = self
+            .connection()
+            .execute(
+                "UPDATE access_tokens SET revoked = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1 AND revoked IS NULL",
+                [id],
+            )
+            .map_err(self.sql())?;
+        if n == 0 {
+            return Err(Error::usage(
+                self.path(),
+                format!("no live token {id}; `wangge token list` shows them"),
+            ));
+        }
+        self.audit("cli", "admin", "token.revoke", &format!("token {id}"))
+    }
+
+    /// Appends to the audit log.
+    pub fn audit(&self, actor: &str, role: &str, action: &str, detail: &str) -> Result<()> {
+        self.ensure_access_tables()?;
+        self.connection()
+            .execute(
+                "INSERT INTO audit_log (actor, role, action, detail) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![actor, role, action, detail],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// The newest audit entries: (at, actor, role, action, detail).
+    pub fn audit_log(&self, limit: usize) -> Result<Vec<[String; 5]>> {
+        if !self.has_table("audit_log")? {
+            return Ok(Vec::new());
+        }
+        let sql = self.sql();
+        let mut stmt = self
+            .connection()
+            .prepare(
+                "SELECT at, actor, role, action, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(&sql)?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
+            })
+            .map_err(&sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(&sql)
+    }
+}

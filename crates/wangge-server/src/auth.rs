@@ -1,0 +1,280 @@
+//! Access control: tokens (`wangge token create`, stored hashed) carry a role and a scope;
+//! every request is resolved to a `Principal` and checked against the route policy here;
+//! handlers narrow answers to the scope. With no token in the workspace the server is open
+//! (and says so at start); once one exists, a request without a token is `public` (basemap
+//! only). Each token is also rate-limited.
+
+use crate::AppError;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, RwLock};
+use std::time::Instant;
+use wangge_core::access::Role;
+use wangge_core::kpi::sha256_hex;
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    /// Token id; `None` for anonymous requests and for an open server.
+    pub id: Option<i64>,
+    pub name: String,
+    pub role: Role,
+    /// Street or grid code, or `*`.
+    pub scope: String,
+    /// For street scopes: the communities of the street.
+    pub communities: Vec<String>,
+}
+
+impl Principal {
+    fn open() -> Self {
+        Self {
+            id: None,
+            name: "open".into(),
+            role: Role::Admin,
+            scope: "*".into(),
+            communities: Vec::new(),
+        }
+    }
+
+    fn anonymous() -> Self {
+        Self {
+            id: None,
+            name: "anonymous".into(),
+            role: Role::Public,
+            scope: "*".into(),
+            communities: Vec::new(),
+        }
+    }
+
+    /// Whether a community is in this principal's street (always for district scopes).
+    pub fn has_community(&self, c: Option<&str>) -> bool {
+        match self.role {
+            Role::Planner | Role::StreetOffice => {
+                c.is_some_and(|c| self.communities.iter().any(|x| x == c))
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether a grid is this grid worker's (always for other roles).
+    pub fn has_grid(&self, g: Option<&str>) -> bool {
+        self.role != Role::GridWorker || g == Some(self.scope.as_str())
+    }
+
+    /// Who, for the audit log.
+    pub fn actor(&self) -> String {
+        match self.id {
+            Some(id) => format!("token {id} {}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Requests a token may make per second on average, and in a burst.
+const RATE_PER_S: f64 = 50.0;
+const BURST: f64 = 500.0;
+
+/// The live tokens of a workspace, re-read with the workspace.
+#[derive(Default)]
+pub struct Access {
+    tokens: RwLock<HashMap<String, Principal>>,
+    buckets: Mutex<HashMap<i64, (f64, Instant)>>,
+}
+
+impl Access {
+    /// Re-reads tokens and street memberships.
+    pub fn reload(&self, path: &Path) -> Result<(), AppError> {
+        let store = wangge_io::Store::open(path).map_err(|e| AppError::Open(e.to_string()))?;
+        let rows = store
+            .token_hashes()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut streets: HashMap<String, Vec<String>> = HashMap::new();
+        if !rows.is_empty() {
+            let mut stmt = store
+                .connection()
+                .prepare("SELECT key, street FROM communities WHERE street IS NOT NULL")
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let pairs = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            for p in pairs.flatten() {
+                streets.entry(p.1).or_default().push(p.0);
+            }
+        }
+        let map = rows
+            .into_iter()
+            .map(|(hash, t)| {
+                let communities = streets.get(&t.scope).cloned().unwrap_or_default();
+                (
+                    hash,
+                    Principal {
+                        id: Some(t.id),
+                        name: t.name,
+                        role: t.role,
+                        scope: t.scope,
+                        communities,
+                    },
+                )
+            })
+            .collect();
+        *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = map;
+        Ok(())
+    }
+
+    /// Whether tokens are in use.
+    pub fn enforced(&self) -> bool {
+        !self
+            .tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
+
+    /// The principal of a request's token.
+    pub fn principal(&self, token: Option<&str>) -> Result<Principal, AppError> {
+        let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
+        if tokens.is_empty() {
+            return Ok(Principal::open());
+        }
+        match token {
+            None => Ok(Principal::anonymous()),
+            Some(t) => tokens
+                .get(&sha256_hex(t.as_bytes()))
+                .cloned()
+                .ok_or_else(|| AppError::Unauthorized("unknown or revoked token".into())),
+        }
+    }
+
+    /// Takes one request from the token's bucket.
+    fn admit(&self, id: i64) -> bool {
+        let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let (level, at) = b.entry(id).or_insert((BURST, now));
+        *level = (*level + now.duration_since(*at).as_secs_f64() * RATE_PER_S).min(BURST);
+        *at = now;
+        if *level >= 1.0 {
+            *level -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// What a route needs, by method and path.
+fn allowed(role: Role, method: &Method, path: &str) -> bool {
+    use Role::*;
+    let any = |roles: &[Role]| role == Admin || roles.contains(&role);
+    let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let aggregates = [Planner, StreetOffice, Leader, GridWorker];
+    match seg.as_slice() {
+        // The pages, the style, glyphs, the API document: anyone (data needs a token).
+        [""] | ["api"] | ["style.json"] | ["wall"] | ["fonts", ..] | ["viewer", ..] => true,
+        // Incident counts are aggregates; base tiles are narrowed to the basemap for the public.
+        [
+            "tiles",
+            "hex" | "incident_grids" | "incident_communities",
+            ..,
+        ] => any(&aggregates),
+        ["tiles", ..] | ["collections", ..] | ["conformance"] | ["tileMatrixSets", ..] => true,
+        ["heat", ..] => any(&aggregates),
+        ["api", "incidents", "summary"]
+        | ["api", "views"]
+        | ["api", "kpi", ..]
+        | ["api", "index"] => any(&aggregates),
+        ["api", "incidents", "stream"] => any(&aggregates),
+        ["api", "incidents"] if method == Method::POST => any(&[GridWorker]),
+        ["api", "incidents", ..] if method == Method::PATCH => any(&[GridWorker]),
+        ["api", "incidents", ..] => any(&[StreetOffice, GridWorker]),
+        ["api", "plans", ..] => any(&[Planner]),
+        ["api", "reach", ..] => any(&[StreetOffice, Planner]),
+        _ => role == Admin,
+    }
+}
+
+/// The token of a request: `Authorization: Bearer …`, or `?token=…` (for EventSource and
+/// image URLs, which cannot set headers).
+fn token_of(req: &Request) -> Option<String> {
+    if let Some(h) = req.headers().get(axum::http::header::AUTHORIZATION)
+        && let Ok(v) = h.to_str()
+        && let Some(t) = v.strip_prefix("Bearer ")
+    {
+        return Some(t.trim().to_string());
+    }
+    req.uri().query().and_then(|q| {
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("token="))
+            .map(str::to_string)
+    })
+}
+
+/// The middleware: resolves the principal, applies the route policy and the rate limit, and
+/// hands the principal to the handler.
+pub async fn authenticate(
+    State(s): State<crate::AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let p = match s.access.principal(token_of(&req).as_deref()) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    if !allowed(p.role, req.method(), req.uri().path()) {
+        let e = if p.id.is_none() && p.role == Role::Public {
+            AppError::Unauthorized("this needs an access token (Authorization: Bearer …)".into())
+        } else {
+            AppError::Forbidden(format!(
+                "a {} token may not {} {}",
+                p.role,
+                req.method(),
+                req.uri().path()
+            ))
+        };
+        return e.into_response();
+    }
+    if let Some(id) = p.id
+        && !s.access.admit(id)
+    {
+        return AppError::TooMany(format!(
+            "token {id}: more than {RATE_PER_S} requests a second (burst {BURST}); slow down"
+        ))
+        .into_response();
+    }
+    req.extensions_mut().insert(p);
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_table() {
+        let get = Method::GET;
+        assert!(allowed(Role::Public, &get, "/style.json"));
+        assert!(allowed(Role::Public, &get, "/tiles/all/14/1/2.mvt"));
+        assert!(!allowed(Role::Public, &get, "/tiles/hex/14/1/2.mvt"));
+        assert!(!allowed(Role::Public, &get, "/heat/14/1/2.png"));
+        assert!(allowed(Role::Leader, &get, "/heat/14/1/2.png"));
+        assert!(!allowed(Role::Leader, &get, "/api/incidents"));
+        assert!(allowed(Role::StreetOffice, &get, "/api/incidents"));
+        assert!(!allowed(
+            Role::StreetOffice,
+            &Method::POST,
+            "/api/incidents"
+        ));
+        assert!(allowed(
+            Role::GridWorker,
+            &Method::PATCH,
+            "/api/incidents/A"
+        ));
+        assert!(!allowed(Role::Leader, &get, "/api/plans"));
+        assert!(allowed(Role::Planner, &Method::POST, "/api/plans/1/edits"));
+        assert!(!allowed(Role::Planner, &get, "/api/nothing"));
+        assert!(allowed(Role::Admin, &get, "/api/nothing"));
+    }
+}
