@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod coverage;
 mod crs;
+mod fuzz_seeds;
 mod generate;
 mod heat;
 mod incidents;

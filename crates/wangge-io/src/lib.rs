@@ -5,6 +5,7 @@
 mod crs;
 mod error;
 pub mod export;
+pub mod fuzzing;
 pub mod gpkg;
 pub mod import;
 pub mod incident_payload;

@@ -3,6 +3,7 @@
 
 pub mod clip;
 pub mod encode;
+pub mod fuzzing;
 pub mod geometry;
 pub mod pbf;
 pub mod tile;
