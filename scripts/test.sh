@@ -20,6 +20,10 @@ pg_lsclusters -h | while read -r ver name _port status _rest; do
 done
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The fuzz targets build (cargo fuzz on the stable toolchain: RUSTC_BOOTSTRAP unlocks
+# libFuzzer's instrumentation; tests/fuzz_seeds.rs replays their seeds; benches/fuzz.sh fuzzes).
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
+(cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none -O)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod coverage;
 mod crs;
+mod faults;
 mod fuzz_seeds;
 mod generate;
 mod heat;

@@ -21,7 +21,10 @@ pub fn encode(bytes: &[u8]) {
             let u = f64::from(u16::from_le_bytes([c[0], c[1]])) / 65_535.0;
             let v = f64::from(u16::from_le_bytes([c[2], c[3]])) / 65_535.0;
             // From half a tile outside to half a tile beyond, so clipping is exercised.
-            [x0 + (u * 2.0 - 0.5) / 16_384.0, y0 + (v * 2.0 - 0.5) / 16_384.0]
+            [
+                x0 + (u * 2.0 - 0.5) / 16_384.0,
+                y0 + (v * 2.0 - 0.5) / 16_384.0,
+            ]
         })
         .collect();
     if pts.is_empty() {

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A mixed load on loopback, bounded in time: vector tiles, heat tiles, incident ingest (100 per
+# POST), figure reads and planner edits (a split and its undo, again and again) against
+# `wangge serve` on a generated demo city, all at once. Reports requests/s, p50/p99 latency and
+# errors per kind (wrk), and the server's resident memory before, during and after.
+# Usage: benches/load.sh [SECONDS, default 30] [HOUSEHOLDS, default 20000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-30}
+hh=${2:-20000}
+command -v wrk >/dev/null || apt-get install -y wrk
+cargo build --release --locked -q
+bin=$PWD/target/release/wangge
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+$bin generate --households "$hh" --seed 1 --workspace "$work/w.gpkg" >/dev/null
+$bin partition "$work/w.gpkg" >/dev/null
+$bin incidents assign "$work/w.gpkg" >/dev/null
+token=$($bin token create "$work/w.gpkg" --role admin --name load | sed -n 2p)
+port=$((20000 + RANDOM % 20000))
+$bin serve "$work/w.gpkg" --bind 127.0.0.1:$port >"$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -s -o /dev/null "127.0.0.1:$port/style.json" && break; sleep 0.1; done
+read -r LON LAT < <(sqlite3 "$work/w.gpkg" "SELECT (min_x+max_x)/2, (min_y+max_y)/2 FROM gpkg_contents WHERE table_name='communities'" | tr '|' ' ')
+export TOKEN=$token LON LAT
+rss() { ps -o rss= -p "$server" | awk '{printf "%.0f", $1/1024}'; }
+echo "demo: $hh households; server pid $server; RSS at start $(rss) MB; $secs s of load"
+base=http://127.0.0.1:$port
+wrk -t1 -c8 -d"${secs}s" --latency -s benches/load/tiles.lua "$base" >"$work/tiles.txt" &
+PREFIX=/heat/ SUFFIX=.png wrk -t1 -c4 -d"${secs}s" -s benches/load/tiles.lua "$base" >"$work/heat.txt" &
+wrk -t1 -c2 -d"${secs}s" -s benches/load/ingest.lua "$base" >"$work/ingest.txt" &
+wrk -t1 -c2 -d"${secs}s" -H "Authorization: Bearer $token" "$base/api/incidents/summary" >"$work/summary.txt" &
+# Planner edits: split the first grid of the newest plan, then restore the plan before.
+edits=0; refused=0; failed=0
+end=$((SECONDS + secs))
+while [ $SECONDS -lt $end ]; do
+  latest=$(curl -s -H "Authorization: Bearer $token" "$base/api/plans" | python3 -c 'import json,sys; print(json.load(sys.stdin)["plans"][-1]["id"])')
+  grid=$(curl -s -H "Authorization: Bearer $token" "$base/api/plans/$latest/grids" | python3 -c 'import json,sys; print(json.load(sys.stdin)["features"][0]["properties"]["code"])')
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -X POST "$base/api/plans/$latest/edits" -d "{\"op\":\"split\",\"grid\":\"$grid\"}")
+  case $code in 201) edits=$((edits+1));; 422) refused=$((refused+1));; *) failed=$((failed+1));; esac
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -X POST "$base/api/plans/$latest/restore")
+  case $code in 201) edits=$((edits+1));; *) failed=$((failed+1));; esac
+  [ $SECONDS -eq $((end - secs / 2)) ] && echo "RSS during load: $(rss) MB"
+done
+wait $(jobs -p | grep -v "^$server$") 2>/dev/null || true
+mid=$(rss)
+sleep 3
+echo
+printf '%-10s %10s %10s %10s %10s %10s\n' kind requests req/s errors p50_ms p99_ms
+for k in tiles heat ingest summary; do
+  line=$(grep RESULT "$work/$k.txt" || true)
+  if [ -z "$line" ]; then
+    req=$(grep -o '[0-9]* requests in' "$work/$k.txt" | grep -o '^[0-9]*')
+    err=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$work/$k.txt" | grep -o '[0-9]*$' || echo 0)
+    p50=$(grep -A0 ' 50%' "$work/$k.txt" | awk '{print $2}')
+    p99=$(grep ' 99%' "$work/$k.txt" | awk '{print $2}')
+    lat=$(grep 'Latency' "$work/$k.txt" | head -1 | awk '{print $2" avg, max "$4}')
+    printf '%-10s %10s %10.0f %10s %10s %10s\n' "$k" "$req" "$(echo "$req / $secs" | bc -l)" "${err:-0}" "${p50:--}" "${p99:-$lat}"
+  else
+    eval "$(echo "$line" | sed 's/RESULT //')"
+    printf '%-10s %10s %10.0f %10s %10s %10s\n' "$k" "$requests" "$(echo "$requests / $secs" | bc -l)" "$((errors_status + errors_other))" "$p50_ms" "$p99_ms"
+  fi
+done
+echo "planner edits: $edits accepted, $refused refused (422), $failed failed"
+echo "RSS after load: $mid MB; 3 s later: $(rss) MB"
+grep -i "error\|panic" "$work/serve.log" | head -5 || true

@@ -1,0 +1,194 @@
+//! Faults: the server killed (SIGKILL) while batches are being ingested loses no acknowledged
+//! incident and stores no half batch; `wangge partition` killed while saving leaves no torn
+//! plan version; an export to a full disk fails clearly and leaves the store as it was; a
+//! damaged workspace file is refused with a clear error, never a panic.
+
+use crate::util::{demo_workspace, http, serve, wangge};
+use std::collections::HashSet;
+
+#[test]
+fn a_killed_server_loses_no_acknowledged_incident() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 12);
+    let p = wangge_io::Store::open(&ws)
+        .expect("open")
+        .load()
+        .expect("load")
+        .address_points[0]
+        .location;
+    let mut server = serve(d, "w.gpkg", &[]);
+    let bind = server.bind.clone();
+    let batch = |b: usize| {
+        let items: Vec<String> = (0..1000)
+            .map(|i| format!("{{\"id\":\"K{b}-{i}\",\"time\":\"2026-11-20 10:00\",\"category\":\"noise\",\"lon\":{},\"lat\":{}}}", p.x(), p.y()))
+            .collect();
+        format!("[{}]", items.join(","))
+    };
+    // Batches in a row; the server is killed while one of them is in flight.
+    let killer = {
+        let pid = server.child.id();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        })
+    };
+    let mut acknowledged = Vec::new();
+    for b in 0..200 {
+        let (status, _) = http(
+            &bind,
+            "POST",
+            "/api/incidents",
+            "application/json",
+            batch(b).as_bytes(),
+        );
+        if status == 201 {
+            acknowledged.push(b);
+        } else {
+            break;
+        }
+    }
+    killer.join().expect("killer");
+    let _ = server.child.wait();
+    assert!(
+        acknowledged.len() >= 2,
+        "some batches were acknowledged before the kill"
+    );
+    assert!(
+        acknowledged.len() < 200,
+        "the kill came while batches were being sent"
+    );
+    let stored: HashSet<String> = wangge_io::Store::open(&ws)
+        .expect("the store opens after the kill")
+        .load()
+        .expect("load")
+        .incidents
+        .into_iter()
+        .map(|i| i.key)
+        .filter(|k| k.starts_with('K'))
+        .collect();
+    for b in &acknowledged {
+        for i in 0..1000 {
+            assert!(
+                stored.contains(&format!("K{b}-{i}")),
+                "acknowledged K{b}-{i} was lost"
+            );
+        }
+    }
+    // Every batch landed whole or not at all.
+    for b in 0..=acknowledged.len() {
+        let n = (0..1000)
+            .filter(|i| stored.contains(&format!("K{b}-{i}")))
+            .count();
+        assert!(n == 0 || n == 1000, "batch {b}: {n} of 1000 stored");
+    }
+    eprintln!(
+        "{} batches acknowledged before the kill; {} incidents stored",
+        acknowledged.len(),
+        stored.len()
+    );
+}
+
+#[test]
+fn a_killed_partition_leaves_no_torn_plan() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let (ok, out) = wangge(
+        &[
+            "generate",
+            "--households",
+            "40000",
+            "--seed",
+            "3",
+            "--workspace",
+            "w.gpkg",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let mut killed = 0;
+    for delay_ms in [300u64, 900, 1600, 2600] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wangge"))
+            .args(["partition", "w.gpkg", "--threads", "1"])
+            .current_dir(d)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("partition");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        if child.try_wait().expect("wait").is_none() {
+            child.kill().expect("SIGKILL");
+            killed += 1;
+        }
+        let _ = child.wait();
+        let store = wangge_io::Store::open(d.join("w.gpkg")).expect("opens after the kill");
+        for plan in store.plans().expect("plans") {
+            let grids = store.plan_grids(plan.id).expect("grids");
+            assert_eq!(grids.len() as i64, plan.grids, "plan {}: torn", plan.id);
+            let members: u64 = store
+                .plan_members(plan.id)
+                .expect("members")
+                .iter()
+                .map(|m| u64::from(m.2))
+                .sum();
+            assert_eq!(
+                members as i64, plan.households,
+                "plan {}: torn members",
+                plan.id
+            );
+        }
+    }
+    assert!(killed >= 1, "at least one run was killed mid-way");
+}
+
+#[test]
+fn a_full_disk_and_a_damaged_file_give_clear_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 13);
+    let before = wangge_io::Store::open(&ws)
+        .expect("open")
+        .digest()
+        .expect("digest");
+    for name in ["full.geojson", "full.csv"] {
+        std::os::unix::fs::symlink("/dev/full", d.join(name)).expect("symlink to /dev/full");
+        let (ok, out) = wangge(&["export", "w.gpkg", "--layer", "grids", "-o", name], d);
+        assert!(!ok, "{out}");
+        assert!(
+            out.contains(name) && out.contains("No space left on device"),
+            "{out}"
+        );
+        assert!(!out.contains("panicked"), "{out}");
+    }
+    assert_eq!(
+        wangge_io::Store::open(&ws)
+            .expect("open")
+            .digest()
+            .expect("digest"),
+        before,
+        "the store is as it was"
+    );
+    // Damaged copies: garbage in the middle, and half a file.
+    let bytes = std::fs::read(&ws).expect("read");
+    let mut garbage = bytes.clone();
+    for (i, b) in garbage.iter_mut().enumerate().skip(4096).take(16384) {
+        *b = (i * 31 % 251) as u8;
+    }
+    std::fs::write(d.join("garbage.gpkg"), &garbage).expect("write");
+    std::fs::write(d.join("half.gpkg"), &bytes[..bytes.len() / 2]).expect("write");
+    std::fs::write(d.join("text.gpkg"), b"not a database at all").expect("write");
+    for f in ["garbage.gpkg", "half.gpkg", "text.gpkg"] {
+        for args in [
+            vec!["info", f],
+            vec!["export", f, "--layer", "grids", "-o", "x.geojson"],
+            vec!["serve", f, "--bind", "127.0.0.1:0"],
+        ] {
+            let (ok, out) = wangge(&args, d);
+            assert!(!ok, "{args:?}: {out}");
+            assert!(out.contains(f), "{args:?} names the file: {out}");
+            assert!(!out.contains("panicked"), "{args:?}: {out}");
+        }
+    }
+}
