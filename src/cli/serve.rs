@@ -24,6 +24,10 @@ pub struct ServeArgs {
     /// a request asks (so a single report does not show).
     #[arg(long, default_value_t = 3)]
     pub min_count: u32,
+    /// Requests per second each access token may make, in bursts of ten times that (0: no
+    /// limit).
+    #[arg(long, default_value_t = 50)]
+    pub rate_limit: u32,
     /// Time limits of the closed loop for the KPIs (TOML; default data/time_limits.toml).
     #[arg(long)]
     pub limits: Option<PathBuf>,
@@ -32,7 +36,8 @@ pub struct ServeArgs {
 pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
     let mut state = wangge_server::AppState::open(a.workspace.clone(), !a.no_cache)
         .with_context(|| format!("opening {}", a.workspace.display()))?
-        .with_min_count(a.min_count);
+        .with_min_count(a.min_count)
+        .with_rate_limit(a.rate_limit);
     if let Some(p) = &a.limits {
         let text =
             std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;

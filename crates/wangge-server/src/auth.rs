@@ -74,15 +74,26 @@ impl Principal {
     }
 }
 
-/// Requests a token may make per second on average, and in a burst.
-const RATE_PER_S: f64 = 50.0;
-const BURST: f64 = 500.0;
+/// Requests a token may make per second on average by default (`wangge serve
+/// --rate-limit`); bursts of ten times that.
+pub const DEFAULT_RATE_PER_S: u32 = 50;
 
 /// The live tokens of a workspace, re-read with the workspace.
-#[derive(Default)]
 pub struct Access {
     tokens: RwLock<HashMap<String, Principal>>,
     buckets: Mutex<HashMap<i64, (f64, Instant)>>,
+    /// Requests per second and token; 0: no limit.
+    rate: std::sync::atomic::AtomicU32,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Self {
+            tokens: RwLock::default(),
+            buckets: Mutex::default(),
+            rate: std::sync::atomic::AtomicU32::new(DEFAULT_RATE_PER_S),
+        }
+    }
 }
 
 impl Access {
@@ -149,12 +160,26 @@ impl Access {
         }
     }
 
+    /// Sets the requests per second each token may make (0: no limit).
+    pub fn set_rate(&self, per_s: u32) {
+        self.rate.store(per_s, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn rate(&self) -> f64 {
+        f64::from(self.rate.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     /// Takes one request from the token's bucket.
     fn admit(&self, id: i64) -> bool {
+        let rate = self.rate();
+        if rate == 0.0 {
+            return true;
+        }
+        let burst = rate * 10.0;
         let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        let (level, at) = b.entry(id).or_insert((BURST, now));
-        *level = (*level + now.duration_since(*at).as_secs_f64() * RATE_PER_S).min(BURST);
+        let (level, at) = b.entry(id).or_insert((burst, now));
+        *level = (*level + now.duration_since(*at).as_secs_f64() * rate).min(burst);
         *at = now;
         if *level >= 1.0 {
             *level -= 1.0;
@@ -240,7 +265,9 @@ pub async fn authenticate(
         && !s.access.admit(id)
     {
         return AppError::TooMany(format!(
-            "token {id}: more than {RATE_PER_S} requests a second (burst {BURST}); slow down"
+            "token {id}: more than {} requests a second (bursts of {}); slow down",
+            s.access.rate(),
+            s.access.rate() * 10.0
         ))
         .into_response();
     }

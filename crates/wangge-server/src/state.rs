@@ -96,6 +96,12 @@ impl AppState {
         self
     }
 
+    /// Requests per second each token may make (0: no limit; default 50, bursts of 500).
+    pub fn with_rate_limit(self, per_s: u32) -> Self {
+        self.access.set_rate(per_s);
+        self
+    }
+
     /// Uses other time limits for the KPIs.
     pub fn with_limits(mut self, limits: wangge_core::kpi::TimeLimits) -> Self {
         self.limits = Arc::new(limits);

@@ -44,9 +44,7 @@ impl Store {
     /// Stores a computed month as a release; returns its id.
     pub fn release_index(&self, run: &IndexRun, params: &str) -> Result<i64> {
         let sql = self.sql();
-        self.connection()
-            .execute_batch(&format!("BEGIN;{DDL}COMMIT;"))
-            .map_err(&sql)?;
+        Store::ddl(self.connection(), DDL).map_err(&sql)?;
         let digest = format!("{:016x}", self.digest()?);
         self.connection()
             .execute(

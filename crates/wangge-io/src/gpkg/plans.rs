@@ -92,14 +92,13 @@ impl Store {
             }
             return Ok(());
         }
-        let mut ddl = format!("BEGIN;\n{DDL}\n{}", super::schema::layer_ddl(&GRIDS));
+        let mut ddl = format!("{DDL}\n{}", super::schema::layer_ddl(&GRIDS));
         for t in ["plans", "grid_members", "plan_exceptions"] {
             ddl.push_str(&format!(
                 "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('{t}', 'attributes', '{t}', 'Wangge grid plans');\n"
             ));
         }
-        ddl.push_str("COMMIT;");
-        self.connection().execute_batch(&ddl).map_err(&sql)
+        Store::ddl(self.connection(), &ddl).map_err(&sql)
     }
 
     /// Stores a plan as a new version; returns its id. One transaction.
@@ -437,11 +436,11 @@ impl Store {
         };
         if !self.has_table("resident_groups")? {
             let ddl = format!(
-                "BEGIN;\n{}CREATE TABLE resident_group_members (plan_id INTEGER NOT NULL, grp TEXT NOT NULL, address_key TEXT NOT NULL, households INTEGER NOT NULL);\n\
-                 INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('resident_group_members', 'attributes', 'resident_group_members', 'Wangge residents groups');\nCOMMIT;",
+                "{}CREATE TABLE resident_group_members (plan_id INTEGER NOT NULL, grp TEXT NOT NULL, address_key TEXT NOT NULL, households INTEGER NOT NULL);\n\
+                 INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('resident_group_members', 'attributes', 'resident_group_members', 'Wangge residents groups');\n",
                 super::schema::layer_ddl(&GROUPS)
             );
-            self.connection().execute_batch(&ddl).map_err(&sql)?;
+            Store::ddl(self.connection(), &ddl).map_err(&sql)?;
         }
         let tx = self.connection_mut().transaction().map_err(&sql)?;
         {

@@ -122,11 +122,8 @@ impl Store {
             .optional()
             .map_err(|e| bad(format!("damaged ({e})")))?;
         if has_land_cover.is_none() {
-            conn.execute_batch(&format!(
-                "BEGIN;\n{}COMMIT;",
-                schema::layer_ddl(&schema::LAND_COVER)
-            ))
-            .map_err(|e| bad(format!("adding the land_cover layer: {e}")))?;
+            Store::ddl(&conn, &schema::layer_ddl(&schema::LAND_COVER))
+                .map_err(|e| bad(format!("adding the land_cover layer: {e}")))?;
         }
         // Columns added since (incident timeline) and the incident events table.
         for (table, col, ty) in schema::ADDED_COLUMNS {
@@ -151,7 +148,7 @@ impl Store {
             )
             .map_err(|e| bad(format!("damaged ({e})")))?;
         if has_events == 0 {
-            conn.execute_batch(&format!("BEGIN;{}COMMIT;", schema::INCIDENT_EVENTS_DDL))
+            Store::ddl(&conn, schema::INCIDENT_EVENTS_DDL)
                 .map_err(|e| bad(format!("adding the incident_events table: {e}")))?;
         }
         // Extensions (延期) carry their hours in `detail`, added since.
@@ -210,6 +207,19 @@ impl Store {
     /// The SQLite connection, for crates that add their own tables.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Runs schema statements in one immediate transaction, rolled back if any fails (a
+    /// failed batch never leaves the connection inside a transaction).
+    pub(crate) fn ddl(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+        conn.execute_batch("BEGIN IMMEDIATE;")?;
+        match conn.execute_batch(sql) {
+            Ok(()) => conn.execute_batch("COMMIT;"),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK;");
+                Err(e)
+            }
+        }
     }
 
     pub(crate) fn connection_mut(&mut self) -> &mut Connection {

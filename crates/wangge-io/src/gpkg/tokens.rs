@@ -36,9 +36,10 @@ pub struct TokenRow {
 
 impl Store {
     fn ensure_access_tables(&self) -> Result<()> {
-        self.connection()
-            .execute_batch(&format!("BEGIN;{DDL}COMMIT;"))
-            .map_err(self.sql())
+        if self.has_table("audit_log")? && self.has_table("access_tokens")? {
+            return Ok(());
+        }
+        Store::ddl(self.connection(), DDL).map_err(self.sql())
     }
 
     /// Creates a token; returns its id and its secret (shown once).
@@ -201,5 +202,67 @@ impl Store {
             })
             .map_err(&sql)?;
         rows.collect::<std::result::Result<_, _>>().map_err(&sql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_stored_hashed_and_revocable() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::create(dir.path().join("w.gpkg")).expect("create");
+        let (id, secret) = store
+            .create_token("wall", Role::Leader, "*")
+            .expect("token");
+        assert!(secret.starts_with("wg_") && secret.len() == 51);
+        let stored: String = store
+            .connection()
+            .query_row(
+                "SELECT sha256 FROM access_tokens WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .expect("row");
+        assert_eq!(stored, sha256_hex(secret.as_bytes()));
+        assert!(
+            !store
+                .connection()
+                .query_row(
+                    "SELECT count(*) FROM access_tokens WHERE sha256 = ?1 OR name = ?1",
+                    [&secret],
+                    |r| r.get::<_, i64>(0)
+                )
+                .map(|n| n > 0)
+                .unwrap_or(true)
+        );
+        assert_eq!(store.token_hashes().expect("live").len(), 1);
+        store.revoke_token(id).expect("revoke");
+        assert!(store.token_hashes().expect("live").is_empty());
+        assert!(store.revoke_token(id).is_err(), "twice");
+    }
+
+    #[test]
+    fn a_schema_batch_that_fails_leaves_no_open_transaction() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("w.gpkg");
+        let store = Store::create(&path).expect("create");
+        store.make_durable().expect("wal");
+        // Another connection holds the write lock: the batch fails at once and rolls back.
+        let other = rusqlite::Connection::open(&path).expect("open");
+        other.execute_batch("BEGIN IMMEDIATE;").expect("lock");
+        store
+            .connection()
+            .execute_batch("PRAGMA busy_timeout = 0;")
+            .expect("pragma");
+        assert!(store.audit("me", "admin", "x", "y").is_err());
+        assert!(
+            store.connection().is_autocommit(),
+            "no transaction left open"
+        );
+        other.execute_batch("COMMIT;").expect("unlock");
+        store.audit("me", "admin", "x", "y").expect("works again");
+        assert_eq!(store.audit_log(5).expect("log").len(), 1);
     }
 }
