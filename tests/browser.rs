@@ -342,3 +342,60 @@ fn the_planner_and_street_office_modes_work_by_clicks_in_both_languages() {
         assert_eq!((img.width(), img.height()), (1600, 1000), "{shot}");
     }
 }
+
+#[test]
+fn the_viewer_asks_for_a_token_and_respects_its_role() {
+    let _browser = one_browser();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    demo_workspace(d, 5);
+    let secret = |role: &str| {
+        let (ok, out) = wangge(
+            &["token", "create", "w.gpkg", "--role", role, "--name", role],
+            d,
+        );
+        assert!(ok, "{out}");
+        out.lines().nth(1).expect("the secret").trim().to_string()
+    };
+    let (leader, admin) = (secret("leader"), secret("admin"));
+    let viewer = project("web-viewer");
+    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let shots = project("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let out = Command::new("node")
+        .arg(viewer.join("test/token.mjs"))
+        .arg(format!("http://{}", server.bind))
+        .arg(&leader)
+        .arg(&admin)
+        .arg(shots.join("token-admin.png"))
+        .output()
+        .expect("node");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    let v: serde_json::Value =
+        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    assert!(
+        v["asked"].as_str().is_some_and(|t| t.contains("访问令牌")),
+        "{v}"
+    );
+    assert!(
+        v["basemap"].as_u64().unwrap_or(0) > 0,
+        "the basemap draws without a token: {v}"
+    );
+    assert!(
+        v["leader"].as_str().is_some_and(|t| t.contains("无权")),
+        "{v}"
+    );
+    assert!(
+        v["leader_message"]
+            .as_str()
+            .is_some_and(|t| t.contains("leader")),
+        "{v}"
+    );
+    assert!(
+        v["admin_plan"].as_str().is_some_and(|t| t.starts_with('#')),
+        "{v}"
+    );
+    assert_eq!(v["stored"], true, "{v}");
+}

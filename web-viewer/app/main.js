@@ -2,7 +2,7 @@
 // (grid plans) and street office (service circles); the wall screen is /wall. Everything it
 // loads comes from this server. CJK text is drawn by the browser's own fonts
 // (localIdeographFontFamily): no CJK glyph requests.
-import { apply, setLang, lang } from "./i18n.js";
+import { apply, setLang, lang, t } from "./i18n.js";
 import { Planner } from "./planner.js";
 import { Office } from "./office.js";
 import { say, withToken } from "./util.js";
@@ -57,10 +57,24 @@ map.once("load", async () => {
     // 404: this server has no plans or streets for the mode (a tile archive, a workspace
     // without streets); the map still works.
     say(String(e.message || e), e.status !== 404);
-    if (e.status !== 404) window.__errors.push(`mode: ${e}`);
+    if (e.status === 401 || e.status === 403) askToken(e.status);
+    else if (e.status !== 404) window.__errors.push(`mode: ${e}`);
   }
   app.ready = true;
 });
+
+/// The server asks for an access token (or a token with more rights): a field in the panel.
+function askToken(status) {
+  panel.innerHTML = `<h2>${t("token.title")}</h2><p class="muted">${t(status === 401 ? "token.needed" : "token.role")}</p>
+    <div class="row"><input id="token" size="28" placeholder="wg_…"> <button id="token-use">${t("token.use")}</button></div>`;
+  panel.querySelector("#token-use").onclick = () => {
+    const v = panel.querySelector("#token").value.trim();
+    if (v) {
+      localStorage.setItem("wangge.token", v);
+      location.reload();
+    }
+  };
+}
 
 document.getElementById("lang").onclick = () => {
   setLang(lang === "zh" ? "en" : "zh");

@@ -74,11 +74,20 @@ export class Planner {
       panel.innerHTML = `<p class="muted">${t("plan")}: –</p>`;
       return;
     }
-    if (!this.history.length) {
+    const first = !this.history.length;
+    if (first) {
       this.history = [this.plan];
       this.ptr = 0;
     }
     await this.loadGrids();
+    // The first time, frame the plan's grids (unless the address asks for a zoom).
+    if (first && !new URLSearchParams(location.search).get("z")) {
+      const b = new maplibregl.LngLatBounds();
+      for (const f of this.fc.features) {
+        for (const poly of f.geometry.coordinates) for (const c of poly[0]) b.extend(c);
+      }
+      if (!b.isEmpty()) this.map.fitBounds(b, { padding: 30, duration: 0 });
+    }
   }
 
   leave() {
@@ -98,6 +107,7 @@ export class Planner {
     const fc = await api(`/api/plans/${this.plan}/grids`);
     this.cap = fc.cap;
     this.grids = new Map(fc.features.map((f) => [f.properties.code, f.properties]));
+    this.fc = fc;
     setData(this.map, "plan-grids", fc);
     this.paint();
     this.render();
