@@ -3,7 +3,7 @@
 //! MapLibre is idle, and the test fails on any map or page error, any failed request and any
 //! request to another host. The screenshot lands in target/screenshots/map.png.
 
-use crate::util::{demo_workspace, project, serve, shared, wangge};
+use crate::util::{demo_workspace, project, serve, shared, taipei_villages, token, wangge};
 use std::process::Command;
 
 /// One browser at a time: Chromium with software GL takes a core, and the wall screen's test
@@ -89,27 +89,8 @@ fn the_heat_layer_shows_taipei_hotline_cases() {
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    let villages = shared("taipei/villages.geojson").display().to_string();
+    taipei_villages(d);
     let cases = shared("taipei/hotline-cases.geojson").display().to_string();
-    let (ok, out) = wangge(
-        &[
-            "import",
-            "--workspace",
-            "t.gpkg",
-            &villages,
-            "--as",
-            "communities",
-            "--id-field",
-            "CPTVID",
-            "--name-field",
-            "VNAME",
-            "--street-field",
-            "TNAME",
-            "--repair",
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
     // The hotline export's own field names (案件編號, 成案時間, 案件類型) are recognised and
     // its case types mapped onto the taxonomy.
     let (ok, out) = wangge(
@@ -169,15 +150,7 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
         .address_points[0]
         .location;
     // The wall runs on a read-only leader token; incidents are reported with an admin one.
-    let secret = |role: &str| {
-        let (ok, out) = wangge(
-            &["token", "create", "w.gpkg", "--role", role, "--name", role],
-            d,
-        );
-        assert!(ok, "{out}");
-        out.lines().nth(1).expect("the secret").trim().to_string()
-    };
-    let (wall_token, admin_token) = (secret("leader"), secret("admin"));
+    let (wall_token, admin_token) = (token(d, "leader"), token(d, "admin"));
     let viewer = project("web-viewer");
     let viewer_arg = viewer.display().to_string();
     let server = serve(d, "w.gpkg", &["--viewer", &viewer_arg]);
@@ -349,15 +322,7 @@ fn the_viewer_asks_for_a_token_and_respects_its_role() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     demo_workspace(d, 5);
-    let secret = |role: &str| {
-        let (ok, out) = wangge(
-            &["token", "create", "w.gpkg", "--role", role, "--name", role],
-            d,
-        );
-        assert!(ok, "{out}");
-        out.lines().nth(1).expect("the secret").trim().to_string()
-    };
-    let (leader, admin) = (secret("leader"), secret("admin"));
+    let (leader, admin) = (token(d, "leader"), token(d, "admin"));
     let viewer = project("web-viewer");
     let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
     let shots = project("target/screenshots");

@@ -3,7 +3,7 @@
 //! reproducibility (release, verify, a changed input caught), the report outputs, and the real
 //! Taipei hotline cases.
 
-use crate::util::{call, demo_workspace, shared, wangge};
+use crate::util::{call, demo_workspace, shared, taipei_villages, wangge};
 use serde_json::{Value, json};
 
 async fn send(st: &wangge_server::AppState, method: &str, uri: &str, body: Value) -> Value {
@@ -327,29 +327,14 @@ fn kpi_charts_csv_and_the_monthly_report_page() {
 fn the_taipei_hotline_cases_give_kpis_and_an_index_per_village() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    let (villages, grid, cases) = (
-        shared("taipei/villages.geojson").display().to_string(),
+    taipei_villages(d);
+    let (grid, cases) = (
         shared("taipei/population-grid.geojson")
             .display()
             .to_string(),
         shared("taipei/hotline-cases.geojson").display().to_string(),
     );
     for args in [
-        &[
-            "import",
-            "--workspace",
-            "t.gpkg",
-            &villages,
-            "--as",
-            "communities",
-            "--id-field",
-            "CPTVID",
-            "--name-field",
-            "VNAME",
-            "--street-field",
-            "TNAME",
-            "--repair",
-        ][..],
         &[
             "import",
             "--workspace",

@@ -184,3 +184,38 @@ pub async fn call(
     let bytes = r.into_body().collect().await.expect("body").to_bytes();
     (s, bytes.to_vec())
 }
+
+/// Imports the real Taipei villages into `t.gpkg` in `dir` as communities (code CPTVID,
+/// name VNAME, street TNAME, invalid rings repaired).
+pub fn taipei_villages(dir: &Path) {
+    let villages = shared("taipei/villages.geojson").display().to_string();
+    let (ok, out) = wangge(
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &villages,
+            "--as",
+            "communities",
+            "--id-field",
+            "CPTVID",
+            "--name-field",
+            "VNAME",
+            "--street-field",
+            "TNAME",
+            "--repair",
+        ],
+        dir,
+    );
+    assert!(ok, "{out}");
+}
+
+/// A new access token of `role` for `w.gpkg` in `dir`: its secret.
+pub fn token(dir: &Path, role: &str) -> String {
+    let (ok, out) = wangge(
+        &["token", "create", "w.gpkg", "--role", role, "--name", role],
+        dir,
+    );
+    assert!(ok, "{out}");
+    out.lines().nth(1).expect("the secret").trim().to_string()
+}

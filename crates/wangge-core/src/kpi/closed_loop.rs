@@ -6,6 +6,7 @@
 
 use super::limits::TimeLimits;
 use crate::Timestamp;
+use crate::timestamp::{civil_from_days, days_from_civil};
 use std::collections::BTreeMap;
 
 /// One incident as the KPIs see it.
@@ -70,14 +71,14 @@ impl Level {
 pub fn month_of(t: Timestamp) -> String {
     let local = t.unix() + 8 * 3600;
     let days = local.div_euclid(86_400);
-    let (y, m, _) = civil(days);
+    let (y, m, _) = civil_from_days(days);
     format!("{y:04}-{m:02}")
 }
 
 /// The first instant (UTC) of a local month `YYYY-MM`, and of the next month.
 pub fn month_range(month: &str) -> Option<(Timestamp, Timestamp)> {
     let (y, m) = month.split_once('-')?;
-    let (y, m): (i64, u32) = (y.parse().ok()?, m.parse().ok()?);
+    let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
     if !(1..=12).contains(&m) || !(1970..=9999).contains(&y) || month.len() != 7 {
         return None;
     }
@@ -91,29 +92,6 @@ pub fn month_range(month: &str) -> Option<(Timestamp, Timestamp)> {
 pub fn previous_month(month: &str) -> Option<String> {
     let (start, _) = month_range(month)?;
     Some(month_of(Timestamp::from_unix(start.unix() - 1)))
-}
-
-// Howard Hinnant's civil-from-days and days-from-civil.
-fn civil(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Counts and medians of one area in one month.
