@@ -25,6 +25,7 @@ fn every_seed_of_every_fuzz_target_is_read_without_a_panic() {
     replay("csv", wangge_io::fuzzing::csv);
     replay("osm_xml", wangge_io::fuzzing::osm_xml);
     replay("incidents", wangge_io::fuzzing::incidents);
+    replay("dbf", wangge_io::fuzzing::dbf);
     replay("mvt_decode", wangge_tiles::mvt::fuzzing::decode);
     replay("mvt_encode", wangge_tiles::mvt::fuzzing::encode);
 }

@@ -62,3 +62,8 @@ pub fn incidents(bytes: &[u8]) {
     };
     let _ = parse_incidents(body, kind, &cx, 1000);
 }
+
+/// A Shapefile's attribute table (.dbf) through the strict DBF reader, as GBK.
+pub fn dbf(bytes: &[u8]) {
+    let _ = crate::read::dbf::parse(bytes, encoding_rs::GBK);
+}

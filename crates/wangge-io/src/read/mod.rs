@@ -3,7 +3,7 @@
 //! list every bad record at once.
 
 mod csv_file;
-mod dbf;
+pub(crate) mod dbf;
 mod geojson_file;
 mod shapefile_file;
 mod text;
