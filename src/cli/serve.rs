@@ -26,7 +26,7 @@ pub struct ServeArgs {
     pub min_count: u32,
     /// Requests per second each access token may make, in bursts of ten times that (0: no
     /// limit).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 200)]
     pub rate_limit: u32,
     /// Time limits of the closed loop for the KPIs (TOML; default data/time_limits.toml).
     #[arg(long)]

@@ -33,7 +33,7 @@ page.on("console", (m) => { if (m.type() === "error" && !restarting) errors.push
 let summary = {};
 try {
   await page.goto(`${base}/wall?rotate=3600${WALL_TOKEN ? `&token=${WALL_TOKEN}` : ""}`);
-  await page.waitForFunction(() => window.__wall.idle && window.__wall.summaries > 0 && window.__wall.onTimeLoaded, null, { timeout: 90000 });
+  await page.waitForFunction(() => window.__wall.idle && window.__wall.summaries > 0 && window.__wall.onTimeLoaded, null, { timeout: 180000 });
   const before = await page.evaluate(() => ({
     canvas: [window.__map.getCanvas().width, window.__map.getCanvas().height],
     css: [window.__map.getCanvas().clientWidth, window.__map.getCanvas().clientHeight],

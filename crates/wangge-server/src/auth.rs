@@ -76,7 +76,7 @@ impl Principal {
 
 /// Requests a token may make per second on average by default (`wangge serve
 /// --rate-limit`); bursts of ten times that.
-pub const DEFAULT_RATE_PER_S: u32 = 50;
+pub const DEFAULT_RATE_PER_S: u32 = 200;
 
 /// The live tokens of a workspace, re-read with the workspace.
 pub struct Access {

@@ -96,7 +96,7 @@ impl AppState {
         self
     }
 
-    /// Requests per second each token may make (0: no limit; default 50, bursts of 500).
+    /// Requests per second each token may make (0: no limit; default 200, bursts of 2,000).
     pub fn with_rate_limit(self, per_s: u32) -> Self {
         self.access.set_rate(per_s);
         self
