@@ -2,6 +2,7 @@
 //! and map embedded as PNG data) with the month's closed-loop KPIs, the social-condition index
 //! ranking and map, and the audit record (digests) a street office can hand out.
 
+use super::report::{hours as num, pct};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -112,8 +113,6 @@ pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow:
         )],
         &map_png,
     )?;
-    let pct = |x: Option<f64>| x.map_or("–".into(), |x| format!("{:.1}%", x * 100.0));
-    let num = |x: Option<f64>| x.map_or("–".into(), |x| format!("{x:.1}"));
     let mut h = String::new();
     let _ = write!(
         h,

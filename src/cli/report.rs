@@ -115,11 +115,13 @@ fn params(path: Option<&Path>) -> anyhow::Result<IndexParams> {
     })
 }
 
-fn pct(x: Option<f64>) -> String {
+/// A rate as a percentage with one decimal, `–` when undefined.
+pub(super) fn pct(x: Option<f64>) -> String {
     x.map_or("–".into(), |x| format!("{:.1}%", x * 100.0))
 }
 
-fn hours(x: Option<f64>) -> String {
+/// A number with one decimal, `–` when undefined.
+pub(super) fn hours(x: Option<f64>) -> String {
     x.map_or("–".into(), |x| format!("{x:.1}"))
 }
 

@@ -30,6 +30,11 @@ async fn run<T: Send + 'static>(
     .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
+/// 201 with the new version.
+fn created(out: Value) -> Response {
+    (axum::http::StatusCode::CREATED, Json(out)).into_response()
+}
+
 fn workspace(s: &AppState) -> Result<(), AppError> {
     if s.source().is_none() {
         return Err(AppError::NotFound(
@@ -124,7 +129,7 @@ pub async fn edit(
         planning::edit(&st.plans, &st.path, &who, id, &e)
     })
     .await?;
-    Ok((axum::http::StatusCode::CREATED, Json(out)).into_response())
+    Ok(created(out))
 }
 
 pub async fn restore(
@@ -137,7 +142,7 @@ pub async fn restore(
         planning::restore(&st.plans, &st.path, &who, id)
     })
     .await?;
-    Ok((axum::http::StatusCode::CREATED, Json(out)).into_response())
+    Ok(created(out))
 }
 
 pub async fn partition(
@@ -162,7 +167,7 @@ pub async fn partition(
         planning::partition(&st.plans, &st.path, &who, id, &community, &locks, cap)
     })
     .await?;
-    Ok((axum::http::StatusCode::CREATED, Json(out)).into_response())
+    Ok(created(out))
 }
 
 pub async fn name(
