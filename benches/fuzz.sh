@@ -13,7 +13,7 @@ export RUSTC_BOOTSTRAP=1
 (cd fuzz && cargo fuzz build --sanitizer none -O)
 status=0
 printf '%-12s %10s %10s %8s %s\n' target runs exec/s corpus result
-for t in geojson csv osm_xml dbf incidents mvt_decode mvt_encode; do
+for t in geojson csv osm_xml osm_pbf shapefile dbf incidents mvt_decode mvt_encode; do
   work=target/fuzz-corpus/$t
   mkdir -p "$work" "fuzz/artifacts/$t"
   cp -n fuzz/corpus/$t/* "$work"/ 2>/dev/null || true

@@ -24,6 +24,8 @@ fn every_seed_of_every_fuzz_target_is_read_without_a_panic() {
     replay("geojson", wangge_io::fuzzing::geojson);
     replay("csv", wangge_io::fuzzing::csv);
     replay("osm_xml", wangge_io::fuzzing::osm_xml);
+    replay("osm_pbf", wangge_io::fuzzing::osm_pbf);
+    replay("shapefile", wangge_io::fuzzing::shapefile);
     replay("incidents", wangge_io::fuzzing::incidents);
     replay("dbf", wangge_io::fuzzing::dbf);
     replay("mvt_decode", wangge_tiles::mvt::fuzzing::decode);

@@ -66,7 +66,8 @@ pub struct RawFile {
 }
 
 impl RawFile {
-    /// Records one feature: a readable one, or a problem naming it.
+    /// Records one feature: a readable one, or a problem naming it (also when a coordinate
+    /// is NaN or infinite, which no later step could use).
     pub(crate) fn push(
         &mut self,
         index: usize,
@@ -74,6 +75,19 @@ impl RawFile {
         props: BTreeMap<String, Value>,
         geometry: std::result::Result<Geometry<f64>, String>,
     ) {
+        use geo::CoordsIter;
+        let geometry = geometry.and_then(|g| {
+            let bad = g
+                .coords_iter()
+                .find(|c| !c.x.is_finite() || !c.y.is_finite());
+            match bad {
+                Some(c) => Err(format!(
+                    "coordinates ({}, {}) are not finite numbers",
+                    c.x, c.y
+                )),
+                None => Ok(g),
+            }
+        });
         match geometry {
             Ok(geometry) => self.features.push(RawFeature {
                 index,
@@ -152,4 +166,62 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         return Err(Error::format(path, "the file is empty (0 bytes)"));
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A point Shapefile (.shp and .dbf) of the given coordinates.
+    fn points_shapefile(dir: &Path, points: &[(f64, f64)]) -> std::path::PathBuf {
+        let mut shp = vec![0u8; 100];
+        shp[..4].copy_from_slice(&9994i32.to_be_bytes());
+        let words = (100 + points.len() * 28) / 2;
+        shp[24..28].copy_from_slice(&(words as i32).to_be_bytes());
+        shp[28..32].copy_from_slice(&1000i32.to_le_bytes());
+        shp[32..36].copy_from_slice(&1i32.to_le_bytes());
+        for (n, (x, y)) in points.iter().enumerate() {
+            shp.extend_from_slice(&(n as i32 + 1).to_be_bytes());
+            shp.extend_from_slice(&10i32.to_be_bytes());
+            shp.extend_from_slice(&1i32.to_le_bytes());
+            shp.extend_from_slice(&x.to_le_bytes());
+            shp.extend_from_slice(&y.to_le_bytes());
+        }
+        let path = dir.join("p.shp");
+        std::fs::write(&path, shp).expect("shp");
+        let mut dbf = vec![0x03, 126, 1, 1];
+        dbf.extend_from_slice(&(points.len() as u32).to_le_bytes());
+        dbf.extend_from_slice(&65u16.to_le_bytes());
+        dbf.extend_from_slice(&2u16.to_le_bytes());
+        dbf.resize(32, 0);
+        let mut field = [0u8; 32];
+        field[0] = b'n';
+        field[11] = b'C';
+        field[16] = 1;
+        dbf.extend_from_slice(&field);
+        dbf.push(0x0d);
+        for _ in points {
+            dbf.extend_from_slice(b" x");
+        }
+        std::fs::write(path.with_extension("dbf"), dbf).expect("dbf");
+        path
+    }
+
+    #[test]
+    fn a_coordinate_that_is_not_a_finite_number_is_a_problem_of_its_feature() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = points_shapefile(
+            dir.path(),
+            &[(118.78, 32.05), (f64::NAN, 32.05), (f64::INFINITY, 32.0)],
+        );
+        let file = read(&path, &ReadOptions::default()).expect("read");
+        assert_eq!(file.features.len(), 1);
+        assert_eq!(file.problems.len(), 2);
+        assert_eq!(file.problems[0].index, 1);
+        assert!(
+            file.problems[0].message.contains("not finite"),
+            "{}",
+            file.problems[0].message
+        );
+    }
 }
