@@ -1,6 +1,7 @@
 //! Faults: the server killed (SIGKILL) while batches are being ingested loses no acknowledged
-//! incident and stores no half batch; `wangge partition` killed while saving leaves no torn
-//! plan version; an export to a full disk fails clearly and leaves the store as it was; a
+//! incident and stores no half batch; the server killed while planner edits are being saved
+//! loses no acknowledged plan version and leaves none torn; `wangge partition` killed while
+//! saving leaves no torn plan version; an export to a full disk fails clearly and leaves the store as it was; a
 //! damaged workspace file is refused with a clear error, never a panic.
 
 use crate::util::{demo_workspace, http, serve, wangge};
@@ -91,6 +92,130 @@ fn a_killed_server_loses_no_acknowledged_incident() {
     );
 }
 
+/// Every plan version of a store is whole: as many grids and member households as its row
+/// says.
+fn assert_no_torn_plan(store: &wangge_io::Store) {
+    for plan in store.plans().expect("plans") {
+        let grids = store.plan_grids(plan.id).expect("grids");
+        assert_eq!(grids.len() as i64, plan.grids, "plan {}: torn", plan.id);
+        let members: u64 = store
+            .plan_members(plan.id)
+            .expect("members")
+            .iter()
+            .map(|m| u64::from(m.2))
+            .sum();
+        assert_eq!(
+            members as i64, plan.households,
+            "plan {}: torn members",
+            plan.id
+        );
+    }
+}
+
+#[test]
+fn a_server_killed_while_saving_plan_edits_loses_no_acknowledged_version() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 14);
+    let json = |b: &str| serde_json::from_str::<serde_json::Value>(b).expect("json");
+    let mut acknowledged: Vec<i64> = Vec::new();
+    let mut killed = 0;
+    for delay_ms in [700u64, 1900] {
+        let server = serve(d, "w.gpkg", &[]);
+        let bind = server.bind.clone();
+        let (s, plans) = http(&bind, "GET", "/api/plans", "", b"");
+        assert_eq!(s, 200, "{plans}");
+        let mut plan = json(&plans)["plans"]
+            .as_array()
+            .and_then(|p| p.last())
+            .and_then(|p| p["id"].as_i64())
+            .expect("a plan");
+        let pid = server.child.id();
+        let killer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        });
+        // Split one of the first grids, restore the version before, again and again, until
+        // the kill cuts a request.
+        let mut last = String::new();
+        for round in 0..500 {
+            let (s, grids) = http(&bind, "GET", &format!("/api/plans/{plan}/grids"), "", b"");
+            last = format!("grids of plan {plan}: {s} {grids}");
+            if s != 200 {
+                break;
+            }
+            let code = json(&grids)["features"][round % 3]["properties"]["code"]
+                .as_str()
+                .expect("code")
+                .to_string();
+            let body = format!("{{\"op\":\"split\",\"grid\":\"{code}\"}}");
+            let (s, out) = http(
+                &bind,
+                "POST",
+                &format!("/api/plans/{plan}/edits"),
+                "application/json",
+                body.as_bytes(),
+            );
+            let before = plan;
+            last = format!("split {code} of plan {plan}: {s} {out}");
+            match s {
+                201 => {
+                    plan = json(&out)["plan"].as_i64().expect("plan");
+                    acknowledged.push(plan);
+                }
+                422 => continue,
+                _ => break,
+            }
+            let (s, out) = http(
+                &bind,
+                "POST",
+                &format!("/api/plans/{before}/restore"),
+                "",
+                b"",
+            );
+            last = format!("restore plan {before}: {s} {out}");
+            if s != 201 {
+                break;
+            }
+            plan = json(&out)["plan"].as_i64().expect("plan");
+            acknowledged.push(plan);
+        }
+        killer.join().expect("killer");
+        let mut server = server;
+        // A killed process may take a moment to end after its connections drop.
+        let ended = (0..50).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            server.child.try_wait().expect("wait").is_some()
+        });
+        if !ended {
+            panic!("the edits ended before the kill ({delay_ms} ms): {last}");
+        }
+        killed += 1;
+        let store = wangge_io::Store::open(&ws).expect("the store opens after the kill");
+        assert_no_torn_plan(&store);
+        let stored: HashSet<i64> = store.plans().expect("plans").iter().map(|p| p.id).collect();
+        for id in &acknowledged {
+            assert!(stored.contains(id), "acknowledged plan {id} was lost");
+        }
+        let _ = server.child.wait();
+    }
+    assert_eq!(killed, 2);
+    assert!(
+        acknowledged.len() >= 4,
+        "{} versions acknowledged before the kills",
+        acknowledged.len()
+    );
+    // The workspace serves again.
+    let server = serve(d, "w.gpkg", &[]);
+    assert_eq!(http(&server.bind, "GET", "/api/plans", "", b"").0, 200);
+    eprintln!(
+        "{} plan versions acknowledged before two kills",
+        acknowledged.len()
+    );
+}
+
 #[test]
 fn a_killed_partition_leaves_no_torn_plan() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -124,21 +249,7 @@ fn a_killed_partition_leaves_no_torn_plan() {
         }
         let _ = child.wait();
         let store = wangge_io::Store::open(d.join("w.gpkg")).expect("opens after the kill");
-        for plan in store.plans().expect("plans") {
-            let grids = store.plan_grids(plan.id).expect("grids");
-            assert_eq!(grids.len() as i64, plan.grids, "plan {}: torn", plan.id);
-            let members: u64 = store
-                .plan_members(plan.id)
-                .expect("members")
-                .iter()
-                .map(|m| u64::from(m.2))
-                .sum();
-            assert_eq!(
-                members as i64, plan.households,
-                "plan {}: torn members",
-                plan.id
-            );
-        }
+        assert_no_torn_plan(&store);
     }
     assert!(killed >= 1, "at least one run was killed mid-way");
 }

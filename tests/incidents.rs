@@ -467,3 +467,68 @@ fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
     );
     assert!(store.max_incident_fid().expect("fid") > before);
 }
+
+/// A plan change rebuilds the heat index beside ingest: incidents stored meanwhile (by the
+/// server or by another process) end up in it once and are announced once.
+#[test]
+fn a_plan_change_during_ingest_keeps_every_incident_once() {
+    use wangge_core::{Incident, IncidentSource, Timestamp};
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 5);
+    let state = AppState::open(ws.clone(), true).expect("state");
+    let live = state.live.clone().expect("live");
+    let mut events = live.subscribe();
+    let p = wangge_io::Store::open(&ws)
+        .expect("open")
+        .load()
+        .expect("load")
+        .address_points[0]
+        .location;
+    let batch = move |tag: &str, b: usize| -> Vec<Incident> {
+        (0..50)
+            .map(|i| {
+                Incident::reported(
+                    format!("{tag}{b}-{i}"),
+                    Timestamp::from_unix(1_790_000_000),
+                    "noise".into(),
+                    IncidentSource::Hotline,
+                    p,
+                )
+            })
+            .collect()
+    };
+    // Another process stores a batch the server has not synced yet.
+    wangge_io::Store::open(&ws)
+        .expect("open")
+        .add_incidents(&batch("X", 0))
+        .expect("other process");
+    let ingest = {
+        let live = live.clone();
+        std::thread::spawn(move || {
+            for b in 0..20 {
+                live.ingest(batch("R", b)).expect("ingest");
+            }
+        })
+    };
+    for _ in 0..5 {
+        live.reload_plan().expect("reload");
+    }
+    ingest.join().expect("ingest");
+    live.sync().expect("sync");
+    let stored = wangge_io::Store::open(&ws)
+        .expect("open")
+        .load()
+        .expect("load")
+        .incidents
+        .len();
+    assert_eq!(live.heat.read().expect("heat").len(), stored);
+    let mut announced = std::collections::HashMap::new();
+    while let Ok(e) = events.try_recv() {
+        if e.0 == "incident" {
+            let id = js(e.1.as_bytes())["id"].as_str().expect("id").to_string();
+            *announced.entry(id).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(announced.len(), 21 * 50, "every new incident announced");
+    assert!(announced.values().all(|&n| n == 1), "announced once each");
+}

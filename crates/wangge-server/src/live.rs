@@ -30,6 +30,10 @@ pub struct Live {
     assigner: RwLock<Assigner>,
     pub taxonomy: Taxonomy,
     events: broadcast::Sender<Announcement>,
+    /// The workspace, for rebuilding the heat index on a connection of its own.
+    path: std::path::PathBuf,
+    /// Status changes made so far (a rebuild that saw one happen starts again).
+    changes: std::sync::atomic::AtomicU64,
 }
 
 struct Writer {
@@ -62,6 +66,8 @@ impl Live {
             assigner: RwLock::new(assigner),
             taxonomy: Taxonomy::builtin(),
             events: broadcast::channel(4096).0,
+            path: path.to_path_buf(),
+            changes: Default::default(),
         })
     }
 
@@ -112,12 +118,20 @@ impl Live {
     }
 
     fn sync_locked(&self, w: &mut Writer) -> Result<usize, AppError> {
+        let seen = w.seen;
+        self.catch_up(w, seen)
+    }
+
+    /// Reads rows stored after `w.seen` into the heat index and drops their heat tiles;
+    /// announces those after `announced`.
+    fn catch_up(&self, w: &mut Writer, announced: i64) -> Result<usize, AppError> {
         let mut total = 0;
         loop {
             let rows = w.store.incidents_after(w.seen, 100_000).map_err(internal)?;
             let Some(&(last, _)) = rows.last() else {
                 return Ok(total);
             };
+            let fresh = rows.partition_point(|(fid, _)| *fid <= announced);
             let incidents: Vec<Incident> = rows.into_iter().map(|(_, i)| i).collect();
             self.heat
                 .write()
@@ -128,7 +142,7 @@ impl Live {
                 .map(|i| world(i.location.x(), i.location.y()))
                 .collect();
             self.heat_cache.invalidate(&points);
-            for i in &incidents {
+            for i in &incidents[fresh..] {
                 let _ = self.events.send(Arc::new(("incident", announce(i))));
             }
             total += incidents.len();
@@ -163,6 +177,8 @@ impl Live {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .set_status(&before, to);
+        self.changes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.heat_cache
             .invalidate(&[world(after.location.x(), after.location.y())]);
         let _ = self.events.send(Arc::new(("status", announce(&after))));
@@ -210,15 +226,51 @@ impl Live {
 
     /// After a new plan: re-reads communities and the newest plan's grids, and the heat
     /// index (incidents may have been given the new grids, `wangge incidents assign`).
+    ///
+    /// Both are built on a connection of their own while ingest goes on; only the swap holds
+    /// the writer, and what was stored meanwhile is then added. A status change during the
+    /// build (which the new index could miss) starts it again; after three tries the last
+    /// build runs holding the writer.
     pub fn reload_plan(&self) -> Result<(), AppError> {
-        let mut w = self.writer();
-        let a = w.store.assigner().map_err(internal)?;
-        *self.assigner.write().unwrap_or_else(|p| p.into_inner()) = a;
-        let (heat, seen) = wangge_tiles::heat_from_store(&w.store).map_err(internal)?;
+        use std::sync::atomic::Ordering::SeqCst;
+        let build = || -> Result<_, AppError> {
+            let store = Store::open(&self.path).map_err(internal)?;
+            let assigner = store.assigner().map_err(internal)?;
+            let (heat, seen) = wangge_tiles::heat_from_store(&store).map_err(internal)?;
+            Ok((assigner, heat, seen))
+        };
+        let mut tries = 0;
+        let (mut w, (assigner, heat, seen)) = loop {
+            tries += 1;
+            let before = self.changes.load(SeqCst);
+            if tries > 3 {
+                let w = self.writer();
+                break (w, build()?);
+            }
+            let built = build()?;
+            let w = self.writer();
+            if self.changes.load(SeqCst) == before {
+                break (w, built);
+            }
+        };
+        *self.assigner.write().unwrap_or_else(|p| p.into_inner()) = assigner;
         *self.heat.write().unwrap_or_else(|p| p.into_inner()) = heat;
-        w.seen = seen;
+        let announced = w.seen;
         self.heat_cache.clear();
-        Ok(())
+        // Rows another process stored before the build and nobody synced yet are in the new
+        // index: announce them. Rows stored during the build (fid > seen) are read again
+        // into the new index; those already announced are not announced twice.
+        let mut after = announced;
+        while after < seen {
+            let rows = w.store.incidents_after(after, 100_000).map_err(internal)?;
+            let Some(&(last, _)) = rows.last() else { break };
+            for (_, i) in rows.iter().filter(|(fid, _)| *fid <= seen) {
+                let _ = self.events.send(Arc::new(("incident", announce(i))));
+            }
+            after = last;
+        }
+        w.seen = seen;
+        self.catch_up(&mut w, announced.max(seen)).map(|_| ())
     }
 }
 
