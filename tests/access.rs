@@ -1,7 +1,7 @@
 //! Access control: a role × route × scope matrix over the router (tokens made in the
 //! workspace, sent as `Authorization: Bearer`), attempts to read another street's data
 //! through filters, tiles and id guessing, revoked and unknown tokens, the audit log and the
-//! rate limit.
+//! rate limit; expired tokens; a workspace whose tokens are all revoked stays closed.
 
 use crate::util::{demo_workspace, wangge};
 use serde_json::{Value, json};
@@ -111,20 +111,30 @@ async fn roles_and_scopes_decide_every_answer() {
         (Role::Public, "*".into()),
     ] {
         let (_, secret) = store
-            .create_token(&format!("{role} test"), role, &scope)
+            .create_token(&format!("{role} test"), role, &scope, None)
             .expect("token");
         tok.insert(role, secret);
     }
-    let (revoked_id, revoked) = store.create_token("gone", Role::Admin, "*").expect("token");
+    let (revoked_id, revoked) = store
+        .create_token("gone", Role::Admin, "*", None)
+        .expect("token");
     store.revoke_token(revoked_id).expect("revoke");
     // Bad scopes are refused when a token is made.
     assert!(
         store
-            .create_token("x", Role::Planner, "no such street")
+            .create_token("x", Role::Planner, "no such street", None)
             .is_err()
     );
-    assert!(store.create_token("x", Role::GridWorker, "999").is_err());
-    assert!(store.create_token("x", Role::Leader, "中山街道").is_err());
+    assert!(
+        store
+            .create_token("x", Role::GridWorker, "999", None)
+            .is_err()
+    );
+    assert!(
+        store
+            .create_token("x", Role::Leader, "中山街道", None)
+            .is_err()
+    );
     let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
     let t = |r: Role| Some(tok[&r].as_str());
 
@@ -514,5 +524,87 @@ async fn roles_and_scopes_decide_every_answer() {
     assert!(
         limited.is_some_and(|m| m.contains("requests a second")),
         "no 429 within 20,000 requests"
+    );
+}
+
+#[tokio::test]
+async fn expired_tokens_are_refused_and_revoking_every_token_does_not_open_the_server() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 21);
+    let (ok, out) = wangge(
+        &[
+            "token",
+            "create",
+            "w.gpkg",
+            "--role",
+            "leader",
+            "--name",
+            "wall",
+            "--expires",
+            "30d",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let secret = out.lines().nth(1).expect("secret").trim().to_string();
+    let (ok, out) = wangge(
+        &[
+            "token",
+            "create",
+            "w.gpkg",
+            "--role",
+            "leader",
+            "--name",
+            "old",
+            "--expires",
+            "2020-01-01",
+        ],
+        d,
+    );
+    assert!(!ok && out.contains("in the past"), "{out}");
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    assert_eq!(
+        req(&st, Some(&secret), "GET", "/api/kpi", Value::Null)
+            .await
+            .0,
+        200
+    );
+    // A month later (the expiry moved into the past): refused, with the reason.
+    let store = wangge_io::Store::open(&ws).expect("open");
+    store
+        .connection()
+        .execute(
+            "UPDATE access_tokens SET expires = '2026-01-01T00:00:00Z'",
+            [],
+        )
+        .expect("age the token");
+    st.access.reload(&ws).expect("reload");
+    let (s, b) = req(&st, Some(&secret), "GET", "/api/kpi", Value::Null).await;
+    let text = String::from_utf8_lossy(&b);
+    assert_eq!(s, 401, "{text}");
+    assert!(text.contains("expired at 2026-01-01T00:00:00Z"), "{text}");
+    let (ok, out) = wangge(&["token", "list", "w.gpkg"], d);
+    assert!(ok && out.contains("expired"), "{out}");
+    // Every token revoked: still closed (requests without a token see the basemap only).
+    let (ok, out) = wangge(&["token", "revoke", "w.gpkg", "1"], d);
+    assert!(ok, "{out}");
+    st.access.reload(&ws).expect("reload");
+    assert!(st.access.enforced());
+    for uri in [
+        "/api/incidents",
+        "/api/plans",
+        "/api/kpi",
+        "/heat/14/0/0.png",
+    ] {
+        assert_eq!(
+            req(&st, None, "GET", uri, Value::Null).await.0,
+            401,
+            "{uri}"
+        );
+    }
+    assert_eq!(
+        req(&st, None, "GET", "/style.json", Value::Null).await.0,
+        200
     );
 }

@@ -49,10 +49,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             reason,
         } => {
             let mut store = Store::open(workspace)?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            store.extend_incident(id, *hours, wangge_core::Timestamp::from_unix(now), reason)?;
+            store.extend_incident(id, *hours, wangge_core::Timestamp::now(), reason)?;
             println!("incident {id}: deadline extended by {hours} hours");
             Ok(())
         }

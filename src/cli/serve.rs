@@ -58,15 +58,22 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
         state = state.with_viewer(v);
     }
     if state.source().is_some() {
-        let tokens = wangge_io::Store::open(&a.workspace)?.tokens()?;
-        if tokens.iter().all(|t| t.revoked.is_some()) {
+        if !state.access.enforced() {
             println!(
                 "no access tokens: anyone who can reach {} may read and change everything (create one: wangge token create {} --role admin --name NAME)",
                 a.bind,
                 a.workspace.display()
             );
         } else {
-            println!("access tokens in use: requests without one see the basemap only");
+            let now = wangge_core::Timestamp::now();
+            let live = wangge_io::Store::open(&a.workspace)?
+                .tokens()?
+                .iter()
+                .filter(|t| t.revoked.is_none() && !t.expired(now))
+                .count();
+            println!(
+                "access tokens in use ({live} live): requests without one see the basemap only"
+            );
         }
     }
     let layers = match state.source() {

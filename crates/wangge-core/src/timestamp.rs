@@ -13,6 +13,15 @@ impl Timestamp {
         Self(s)
     }
 
+    /// The system clock, to the second.
+    pub fn now() -> Self {
+        Self(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        )
+    }
+
     /// Seconds since the Unix epoch.
     pub fn unix(self) -> i64 {
         self.0

@@ -1,8 +1,9 @@
-//! Access control: tokens (`wangge token create`, stored hashed) carry a role and a scope;
-//! every request is resolved to a `Principal` and checked against the route policy here;
-//! handlers narrow answers to the scope. With no token in the workspace the server is open
-//! (and says so at start); once one exists, a request without a token is `public` (basemap
-//! only). Each token is also rate-limited.
+//! Access control: tokens (`wangge token create`, stored hashed) carry a role, a scope and
+//! maybe an expiry; every request is resolved to a `Principal` and checked against the route
+//! policy here; handlers narrow answers to the scope. With no token ever created in the
+//! workspace the server is open (and says so at start); once one exists (even revoked or
+//! expired), a request without a token is `public` (basemap only). Each token is also
+//! rate-limited.
 
 use crate::AppError;
 use axum::extract::{Request, State};
@@ -78,9 +79,12 @@ impl Principal {
 /// --rate-limit`); bursts of ten times that.
 pub const DEFAULT_RATE_PER_S: u32 = 200;
 
-/// The live tokens of a workspace, re-read with the workspace.
+/// The tokens of a workspace, re-read with the workspace.
 pub struct Access {
-    tokens: RwLock<HashMap<String, Principal>>,
+    /// Tokens not revoked, by the SHA-256 of their secret, with their expiry (Unix seconds).
+    tokens: RwLock<HashMap<String, (Principal, Option<i64>)>>,
+    /// Whether any token was ever created: then requests need one.
+    enforced: std::sync::atomic::AtomicBool,
     buckets: Mutex<HashMap<i64, (f64, Instant)>>,
     /// Requests per second and token; 0: no limit.
     rate: std::sync::atomic::AtomicU32,
@@ -90,6 +94,7 @@ impl Default for Access {
     fn default() -> Self {
         Self {
             tokens: RwLock::default(),
+            enforced: Default::default(),
             buckets: Mutex::default(),
             rate: std::sync::atomic::AtomicU32::new(DEFAULT_RATE_PER_S),
         }
@@ -103,8 +108,12 @@ impl Access {
         let rows = store
             .token_hashes()
             .map_err(|e| AppError::Internal(e.to_string()))?;
+        let ever = !store
+            .tokens()
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .is_empty();
         let mut streets: HashMap<String, Vec<String>> = HashMap::new();
-        if !rows.is_empty() {
+        if ever {
             let mut stmt = store
                 .connection()
                 .prepare("SELECT key, street FROM communities WHERE street IS NOT NULL")
@@ -120,44 +129,55 @@ impl Access {
             .into_iter()
             .map(|(hash, t)| {
                 let communities = streets.get(&t.scope).cloned().unwrap_or_default();
-                (
-                    hash,
-                    Principal {
-                        id: Some(t.id),
-                        name: t.name,
-                        role: t.role,
-                        scope: t.scope,
-                        communities,
-                    },
-                )
+                let expires = t
+                    .expires
+                    .as_deref()
+                    .and_then(|e| wangge_core::Timestamp::parse(e, 0).ok())
+                    .map(wangge_core::Timestamp::unix);
+                let p = Principal {
+                    id: Some(t.id),
+                    name: t.name,
+                    role: t.role,
+                    scope: t.scope,
+                    communities,
+                };
+                (hash, (p, expires))
             })
             .collect();
         *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = map;
+        self.enforced
+            .store(ever, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
-    /// Whether tokens are in use.
+    /// Whether tokens are in use (one was ever created, even if none is live now).
     pub fn enforced(&self) -> bool {
-        !self
-            .tokens
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_empty()
+        self.enforced.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The principal of a request's token.
     pub fn principal(&self, token: Option<&str>) -> Result<Principal, AppError> {
-        let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
-        if tokens.is_empty() {
+        if !self.enforced() {
             return Ok(Principal::open());
         }
-        match token {
-            None => Ok(Principal::anonymous()),
-            Some(t) => tokens
-                .get(&sha256_hex(t.as_bytes()))
-                .cloned()
-                .ok_or_else(|| AppError::Unauthorized("unknown or revoked token".into())),
+        let Some(t) = token else {
+            return Ok(Principal::anonymous());
+        };
+        let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
+        let (p, expires) = tokens
+            .get(&sha256_hex(t.as_bytes()))
+            .ok_or_else(|| AppError::Unauthorized("unknown or revoked token".into()))?;
+        if let Some(e) = *expires
+            && e <= wangge_core::Timestamp::now().unix()
+        {
+            return Err(AppError::Unauthorized(format!(
+                "token {} ({}) expired at {}; ask an administrator for a new one",
+                p.id.unwrap_or(0),
+                p.name,
+                wangge_core::Timestamp::from_unix(e)
+            )));
         }
+        Ok(p.clone())
     }
 
     /// Sets the requests per second each token may make (0: no limit).

@@ -25,11 +25,7 @@ pub fn kpi_json(r: &KpiRow) -> Value {
 pub fn month_and_asof(month: &str, asof: Option<Timestamp>) -> Result<Timestamp, AppError> {
     let (_, end) = month_range(month)
         .ok_or_else(|| AppError::BadRequest(format!("month {month:?}: YYYY-MM, e.g. 2026-10")))?;
-    let now = Timestamp::from_unix(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
-    );
+    let now = Timestamp::now();
     Ok(asof.unwrap_or_else(|| end.min(now)))
 }
 

@@ -4,6 +4,7 @@
 use super::store::Store;
 use crate::{Error, Result};
 use std::io::Read;
+use wangge_core::Timestamp;
 use wangge_core::access::{Role, ScopeKind};
 use wangge_core::kpi::sha256_hex;
 
@@ -11,7 +12,8 @@ const DDL: &str = "
 CREATE TABLE IF NOT EXISTS access_tokens (
   id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,
   scope TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
-  created DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), revoked DATETIME);
+  created DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), revoked DATETIME,
+  expires DATETIME);
 CREATE TABLE IF NOT EXISTS audit_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
   at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
@@ -32,18 +34,57 @@ pub struct TokenRow {
     pub scope: String,
     pub created: String,
     pub revoked: Option<String>,
+    /// When it stops working (UTC, RFC 3339); `None`: until revoked.
+    pub expires: Option<String>,
+}
+
+impl TokenRow {
+    /// Whether it has expired at `now`.
+    pub fn expired(&self, now: Timestamp) -> bool {
+        self.expires
+            .as_deref()
+            .and_then(|e| Timestamp::parse(e, 0).ok())
+            .is_some_and(|e| e <= now)
+    }
 }
 
 impl Store {
     fn ensure_access_tables(&self) -> Result<()> {
-        if self.has_table("audit_log")? && self.has_table("access_tokens")? {
-            return Ok(());
+        if !(self.has_table("audit_log")? && self.has_table("access_tokens")?) {
+            Store::ddl(self.connection(), DDL).map_err(self.sql())?;
         }
-        Store::ddl(self.connection(), DDL).map_err(self.sql())
+        // Workspaces from before token expiry.
+        if !self.has_column("access_tokens", "expires")? {
+            Store::ddl(
+                self.connection(),
+                "ALTER TABLE access_tokens ADD COLUMN expires DATETIME;",
+            )
+            .map_err(self.sql())?;
+        }
+        Ok(())
     }
 
-    /// Creates a token; returns its id and its secret (shown once).
-    pub fn create_token(&self, name: &str, role: Role, scope: &str) -> Result<(i64, String)> {
+    fn has_column(&self, table: &str, column: &str) -> Result<bool> {
+        let n: i64 = self
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+                [table, column],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        Ok(n > 0)
+    }
+
+    /// Creates a token that works until revoked or until `expires`; returns its id and its
+    /// secret (shown once).
+    pub fn create_token(
+        &self,
+        name: &str,
+        role: Role,
+        scope: &str,
+        expires: Option<Timestamp>,
+    ) -> Result<(i64, String)> {
         self.ensure_access_tables()?;
         let bad = |m: String| Error::usage(self.path(), m);
         let scope = scope.trim();
@@ -78,6 +119,11 @@ impl Store {
             }
             ScopeKind::District => {}
         }
+        if let Some(e) = expires
+            && e <= Timestamp::now()
+        {
+            return Err(bad(format!("--expires {e} is in the past")));
+        }
         let mut raw = [0u8; 24];
         std::fs::File::open("/dev/urandom")
             .and_then(|mut f| f.read_exact(&mut raw))
@@ -88,8 +134,14 @@ impl Store {
         );
         self.connection()
             .execute(
-                "INSERT INTO access_tokens (name, role, scope, sha256) VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![name, role.as_str(), scope, sha256_hex(secret.as_bytes())],
+                "INSERT INTO access_tokens (name, role, scope, sha256, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![
+                    name,
+                    role.as_str(),
+                    scope,
+                    sha256_hex(secret.as_bytes()),
+                    expires.map(|e| e.to_string())
+                ],
             )
             .map_err(self.sql())?;
         let id = self.connection().last_insert_rowid();
@@ -97,7 +149,10 @@ impl Store {
             "cli",
             "admin",
             "token.create",
-            &format!("token {id} {name:?}: {role} {scope}"),
+            &match expires {
+                Some(e) => format!("token {id} {name:?}: {role} {scope}, expires {e}"),
+                None => format!("token {id} {name:?}: {role} {scope}"),
+            },
         )?;
         Ok((id, secret))
     }
@@ -107,12 +162,17 @@ impl Store {
         if !self.has_table("access_tokens")? {
             return Ok(Vec::new());
         }
+        let expires = if self.has_column("access_tokens", "expires")? {
+            "expires"
+        } else {
+            "NULL"
+        };
         let sql = self.sql();
         let mut stmt = self
             .connection()
-            .prepare(
-                "SELECT id, name, role, scope, created, revoked FROM access_tokens ORDER BY id",
-            )
+            .prepare(&format!(
+                "SELECT id, name, role, scope, created, revoked, {expires} FROM access_tokens ORDER BY id"
+            ))
             .map_err(&sql)?;
         let rows = stmt
             .query_map([], |r| {
@@ -124,13 +184,15 @@ impl Store {
                     scope: r.get(3)?,
                     created: r.get(4)?,
                     revoked: r.get(5)?,
+                    expires: r.get(6)?,
                 })
             })
             .map_err(&sql)?;
         rows.collect::<std::result::Result<_, _>>().map_err(&sql)
     }
 
-    /// Live tokens by the SHA-256 of their secret.
+    /// Tokens not revoked (expired ones too: the server names them) by the SHA-256 of their
+    /// secret.
     pub fn token_hashes(&self) -> Result<Vec<(String, TokenRow)>> {
         if !self.has_table("access_tokens")? {
             return Ok(Vec::new());
@@ -214,7 +276,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::create(dir.path().join("w.gpkg")).expect("create");
         let (id, secret) = store
-            .create_token("wall", Role::Leader, "*")
+            .create_token("wall", Role::Leader, "*", None)
             .expect("token");
         assert!(secret.starts_with("wg_") && secret.len() == 51);
         let stored: String = store

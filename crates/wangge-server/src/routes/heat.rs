@@ -118,11 +118,9 @@ pub(super) fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyl
             .filter(|d| *d > 0 && *d <= 36_500)
             .ok_or_else(|| bad(format!("days={d}: a whole number from 1 to 36500")))?;
         // The last N local (UTC+8) days including today, from the start of the first.
-        let end = f.to_unix.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |t| t.as_secs() as i64)
-        });
+        let end = f
+            .to_unix
+            .unwrap_or_else(|| wangge_core::Timestamp::now().unix());
         let local_day = (end + 8 * 3600).div_euclid(86_400);
         f.from_unix = Some((local_day - days + 1) * 86_400 - 8 * 3600);
     }

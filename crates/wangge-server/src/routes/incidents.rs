@@ -34,14 +34,6 @@ fn live(s: &AppState) -> Result<Arc<Live>, AppError> {
         .ok_or_else(|| AppError::NotFound("incidents live in a workspace, not an archive".into()))
 }
 
-fn now() -> Timestamp {
-    Timestamp::from_unix(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
-    )
-}
-
 /// POST: 201 with the ids stored now and those already there (a resent batch adds nothing);
 /// 400 naming every bad item (nothing stored); 413 for too many items.
 pub async fn post(
@@ -68,7 +60,7 @@ pub async fn post(
             .map(|c| wangge_io::CrsSpec::parse(&c).and_then(ToWgs84::new))
             .transpose()
             .map_err(|e| AppError::BadRequest(format!("crs: {e}")))?;
-        let t = now();
+        let t = Timestamp::now();
         let cx = Context {
             taxonomy: &live.taxonomy,
             now: t,
@@ -277,7 +269,7 @@ pub async fn patch(
         serde_json::from_slice(&body).map_err(|e| bad(format!("body is not JSON: {e}")))?;
     let at = match v.get("at").and_then(Value::as_str) {
         Some(t) => Timestamp::parse(t, 8 * 3600).map_err(|e| bad(format!("at: {e}")))?,
-        None => now(),
+        None => Timestamp::now(),
     };
     // A deadline extension: {"extend_hours": 48, "reason": "..."}.
     if let Some(h) = v.get("extend_hours") {

@@ -11,12 +11,9 @@ use wangge_core::kpi::Level;
 type Params = Query<HashMap<String, String>>;
 
 fn month(q: &HashMap<String, String>) -> String {
-    q.get("month").cloned().unwrap_or_else(|| {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        wangge_core::kpi::month_of(wangge_core::Timestamp::from_unix(now))
-    })
+    q.get("month")
+        .cloned()
+        .unwrap_or_else(|| wangge_core::kpi::month_of(wangge_core::Timestamp::now()))
 }
 
 fn level(q: &HashMap<String, String>, default: Level) -> Result<Level, AppError> {

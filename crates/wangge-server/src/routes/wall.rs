@@ -13,9 +13,7 @@ pub async fn summary(State(s): State<AppState>) -> Result<Json<Value>, AppError>
         .live
         .clone()
         .ok_or_else(|| AppError::NotFound("incidents live in a workspace".into()))?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = Timestamp::now().unix();
     // Local (UTC+8) midnight today, and 30 local days back.
     let today = (now + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600;
     let window = today - 29 * 86_400;
