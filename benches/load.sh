@@ -2,7 +2,9 @@
 # A mixed load on loopback, bounded in time: vector tiles, heat tiles, incident ingest (100 per
 # POST), figure reads and planner edits (a split and its undo, again and again) against
 # `wangge serve` on a generated demo city, all at once. Reports requests/s, p50/p99 latency and
-# errors per kind (wrk), and the server's resident memory before, during and after.
+# errors per kind (wrk), and the server's resident memory sampled every 5 s (printed, and
+# plotted to target/load-rss.png when matplotlib is there): it must level off once the tile
+# and heat caches (256 + 128 MB at most) have filled, not keep growing.
 # Usage: benches/load.sh [SECONDS, default 30] [HOUSEHOLDS, default 20000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +14,7 @@ command -v wrk >/dev/null || apt-get install -y wrk
 cargo build --release --locked -q
 bin=$PWD/target/release/wangge
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; mkdir -p target; cp "$work"/*.txt "$work"/serve.log target/ 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; mkdir -p target; for f in "$work"/*.txt; do cp "$f" "target/load-$(basename "$f")"; done 2>/dev/null; cp "$work"/serve.log target/load-serve.log 2>/dev/null; rm -rf "$work"' EXIT
 $bin generate --households "$hh" --seed 1 --workspace "$work/w.gpkg" >/dev/null
 $bin partition "$work/w.gpkg" >/dev/null
 $bin incidents assign "$work/w.gpkg" >/dev/null
@@ -28,6 +30,9 @@ export TOKEN=$token LON LAT
 rss() { ps -o rss= -p "$server" | awk '{printf "%.0f", $1/1024}'; }
 echo "demo: $hh households; server pid $server; RSS at start $(rss) MB; $secs s of load"
 base=http://127.0.0.1:$port
+# Resident memory every 5 s: seconds since the start, MB.
+(t0=$SECONDS; while kill -0 "$server" 2>/dev/null; do echo "$((SECONDS - t0)) $(rss)"; sleep 5; done) >"$work/rss.txt" 2>/dev/null &
+sampler=$!
 wrk -t1 -c8 -d"${secs}s" --latency -s benches/load/tiles.lua "$base" >"$work/tiles.txt" &
 PREFIX=/heat/ SUFFIX=.png wrk -t1 -c4 -d"${secs}s" -s benches/load/tiles.lua "$base" >"$work/heat.txt" &
 wrk -t1 -c2 -d"${secs}s" -s benches/load/ingest.lua "$base" >"$work/ingest.txt" &
@@ -43,9 +48,8 @@ while [ $SECONDS -lt $end ]; do
   case $code in 201) edits=$((edits+1));; 422) refused=$((refused+1));; *) failed=$((failed+1));; esac
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -X POST "$base/api/plans/$latest/restore")
   case $code in 201) edits=$((edits+1));; *) failed=$((failed+1));; esac
-  [ $SECONDS -eq $((end - secs / 2)) ] && echo "RSS during load: $(rss) MB"
 done
-wait $(jobs -p | grep -v "^$server$") 2>/dev/null || true
+wait $(jobs -p | grep -v "^$server$\|^$sampler$") 2>/dev/null || true
 mid=$(rss)
 sleep 3
 echo
@@ -65,4 +69,32 @@ for k in tiles heat ingest summary; do
 done
 echo "planner edits: $edits accepted, $refused refused (422), $failed failed"
 echo "RSS after load: $mid MB; 3 s later: $(rss) MB"
+kill "$sampler" 2>/dev/null || true
+# What the memory holds (the server's own accounting): data grows with the incidents stored,
+# the caches are bounded.
+curl -s -H "Authorization: Bearer $token" "$base/api/status" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(f"server holds: {s['"'"'incidents_in_heat_index'"'"']:,} incidents in the heat index ({s['"'"'heat_index_mb'"'"']} MB), "
+      f"tile cache {s['"'"'tile_cache'"'"']['"'"'mb'"'"']} MB of {s['"'"'tile_cache'"'"']['"'"'limit_mb'"'"']}, heat tiles {s['"'"'heat_tile_cache_mb'"'"']} MB; RSS {s['"'"'rss_mb'"'"']} MB")
+' || true
+echo "RSS every 5 s (s MB): $(tr '\n' ',' <"$work/rss.txt" | sed 's/,$//; s/,/, /g')"
+# Growth over the second half of the run, when the caches have had time to fill.
+awk -v half=$((secs / 2)) '$1 >= half && !a {a = $2} {b = $2} END {if (a) printf "RSS in the second half: %d -> %d MB (%+d MB)\n", a, b, b - a}' "$work/rss.txt"
+if python3 -c 'import matplotlib' 2>/dev/null; then
+  python3 - "$work/rss.txt" "$secs" <<'PY'
+import sys, matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+t, m = zip(*[map(int, l.split()) for l in open(sys.argv[1]) if l.strip()])
+plt.figure(figsize=(7, 3.2))
+plt.plot(t, m, marker=".")
+plt.axvline(int(sys.argv[2]), color="grey", ls="--", lw=0.8)
+plt.xlabel("seconds (dashed: load ends)"); plt.ylabel("server RSS, MB")
+plt.title("wangge serve under mixed load: resident memory")
+plt.ylim(bottom=0); plt.grid(alpha=0.3); plt.tight_layout()
+plt.savefig("target/load-rss.png", dpi=110)
+PY
+  echo "plot: target/load-rss.png"
+fi
 grep -i "error\|panic" "$work/serve.log" | head -5 || true

@@ -608,3 +608,215 @@ async fn expired_tokens_are_refused_and_revoking_every_token_does_not_open_the_s
         200
     );
 }
+
+/// An 18-character resident ID number with a valid check character (GB 11643), made up.
+fn id_number(n: usize) -> String {
+    let digits = format!(
+        "3201021980{:02}{:02}{:03}",
+        1 + n % 12,
+        10 + n % 18,
+        n % 1000
+    );
+    let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let s: u32 = digits
+        .bytes()
+        .zip(w)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    format!("{digits}{}", b"10X98765432"[(s % 11) as usize] as char)
+}
+
+#[tokio::test]
+async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_audited() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 23);
+    let store = wangge_io::Store::open(&ws).expect("open");
+    let data = store.load().expect("load");
+    let (c_other, c_own) = (
+        data.communities[0].key.clone(),
+        data.communities[1].key.clone(),
+    );
+    store
+        .connection()
+        .execute(
+            "UPDATE communities SET street = '北京街道' WHERE key = ?1",
+            [&c_other],
+        )
+        .expect("street");
+    let own_street = data.communities[1].street.clone().expect("street");
+    let plan = store.latest_plan().expect("plan").expect("a plan");
+    let community_of: std::collections::HashMap<String, String> =
+        store.plan_grids(plan).expect("grids").into_iter().collect();
+    let members = store.plan_members(plan).expect("members");
+    // Address points with a single grid: 6 in the own community, 4 in the other.
+    let mut grids_of: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for (key, grid, _) in &members {
+        grids_of.entry(key).or_default().push(grid);
+    }
+    let pick = |c: &str, n: usize| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = grids_of
+            .iter()
+            .filter(|(_, g)| g.len() == 1 && community_of[g[0]] == c)
+            .map(|(k, g)| (k.to_string(), g[0].to_string()))
+            .collect();
+        v.sort();
+        v.truncate(n);
+        v
+    };
+    let own = pick(&c_own, 6);
+    let other = pick(&c_other, 4);
+    let g_own = own[0].1.clone();
+    let surnames = ["张", "王", "李", "赵", "陈", "刘", "杨", "黄", "周", "吴"];
+    let mut csv = String::from("地址编码,姓名,联系电话,身份证号\n");
+    for (i, (key, _)) in own.iter().chain(&other).enumerate() {
+        csv.push_str(&format!(
+            "{key},{}小{},1381234{:04},{}\n",
+            surnames[i],
+            ["明", "红", "刚", "丽", "强", "芳", "军", "霞", "伟", "静"][i],
+            5000 + i,
+            id_number(i)
+        ));
+    }
+    // A bad register: a wrong check character and an unknown address. Nothing lands, and
+    // the error names the rows by address, never by name or number.
+    let bad = csv.replacen(&id_number(1), &format!("{}0", &id_number(1)[..17]), 1)
+        + "NO-SUCH-ADDRESS,钱某,13800000000,\n";
+    std::fs::write(d.join("bad.csv"), &bad).expect("csv");
+    let (ok, out) = wangge(&["residents", "import", "w.gpkg", "bad.csv"], d);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("bad.csv") && out.contains("row 2 (address"),
+        "{out}"
+    );
+    assert!(out.contains("check character"), "{out}");
+    assert!(
+        !out.contains("王小红"),
+        "no personal field in the error: {out}"
+    );
+    assert_eq!(store.resident_count().expect("count"), 0, "nothing landed");
+    std::fs::write(
+        d.join("unknown.csv"),
+        format!("{csv}NO-SUCH-ADDRESS,钱某,,\n"),
+    )
+    .expect("csv");
+    let (ok, out) = wangge(&["residents", "import", "w.gpkg", "unknown.csv"], d);
+    assert!(!ok && out.contains("NO-SUCH-ADDRESS"), "{out}");
+    assert_eq!(store.resident_count().expect("count"), 0, "nothing landed");
+    std::fs::write(d.join("register.csv"), &csv).expect("csv");
+    let (ok, out) = wangge(&["residents", "import", "w.gpkg", "register.csv"], d);
+    assert!(ok, "{out}");
+    assert_eq!(store.resident_count().expect("count"), 10);
+
+    let mut tok = std::collections::HashMap::new();
+    for (role, scope) in [
+        (Role::Admin, "*".to_string()),
+        (Role::Planner, own_street.clone()),
+        (Role::StreetOffice, own_street.clone()),
+        (Role::Leader, "*".into()),
+        (Role::GridWorker, g_own.clone()),
+    ] {
+        let (_, secret) = store
+            .create_token(&format!("{role} test"), role, &scope, None)
+            .expect("token");
+        tok.insert(role, secret);
+    }
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let get = |r: Option<Role>, uri: &str| {
+        let t = r.map(|r| tok[&r].clone());
+        let st = st.clone();
+        let uri = uri.to_string();
+        async move {
+            let (s, b) = req(&st, t.as_deref(), "GET", &uri, Value::Null).await;
+            (s, json_of(&b))
+        }
+    };
+    use Role::*;
+    // Admin: everyone, in full.
+    let (s, v) = get(Some(Admin), "/api/residents?limit=1000").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["total"], 10);
+    assert_eq!(v["masked"], false);
+    assert!(
+        v["residents"][0]["id_number"]
+            .as_str()
+            .is_some_and(|i| !i.contains('*'))
+    );
+    // Grid worker: its grid only, in full; another grid is refused.
+    let (s, v) = get(Some(GridWorker), "/api/residents").await;
+    assert_eq!(s, 200, "{v}");
+    let in_grid = own.iter().filter(|(_, g)| *g == g_own).count();
+    assert_eq!(v["total"].as_u64(), Some(in_grid as u64), "{v}");
+    assert!(v["residents"].as_array().is_some_and(|l| {
+        l.iter().all(|r| {
+            r["grids"][0] == g_own.as_str() && r["phone"].as_str().is_some_and(|p| !p.contains('*'))
+        })
+    }));
+    let (s, _) = get(
+        Some(GridWorker),
+        &format!("/api/residents?grid={}", other[0].1),
+    )
+    .await;
+    assert_eq!(s, 403);
+    // Street office: its street only, masked.
+    let (s, v) = get(Some(StreetOffice), "/api/residents?limit=1000").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["total"], 6, "{v}");
+    assert_eq!(v["masked"], true);
+    for r in v["residents"].as_array().expect("list") {
+        let name = r["name"].as_str().expect("name");
+        assert!(name.chars().count() == 3 && name.ends_with("**"), "{name}");
+        assert!(
+            r["phone"].as_str().is_some_and(|p| p.contains("****")),
+            "{r}"
+        );
+        let id = r["id_number"].as_str().expect("id");
+        assert!(
+            id.len() == 18 && id[3..14].chars().all(|c| c == '*'),
+            "{id}"
+        );
+        assert_eq!(r["community"], c_own.as_str());
+    }
+    let (s, _) = get(
+        Some(StreetOffice),
+        &format!("/api/residents?community={c_other}"),
+    )
+    .await;
+    assert_eq!(s, 403);
+    // Planners and leaders work with counts; without a token, nothing.
+    assert_eq!(get(Some(Planner), "/api/residents").await.0, 403);
+    assert_eq!(get(Some(Leader), "/api/residents").await.0, 403);
+    assert_eq!(get(None, "/api/residents").await.0, 401);
+    assert_eq!(get(Some(Admin), "/api/residents?limit=5000").await.0, 400);
+    // No answer other than /api/residents carries a name: plan exports, the planner's
+    // grids, incident lists.
+    for uri in [
+        format!("/api/plans/{plan}/export/geojson"),
+        format!("/api/plans/{plan}/export/csv"),
+        format!("/api/plans/{plan}/grids"),
+        "/api/incidents?limit=10000".to_string(),
+    ] {
+        let (s, b) = req(&st, Some(&tok[&Admin]), "GET", &uri, Value::Null).await;
+        assert_eq!(s, 200, "{uri}");
+        let text = String::from_utf8_lossy(&b);
+        assert!(
+            !text.contains("小明") && !text.contains(&id_number(0)),
+            "{uri}"
+        );
+    }
+    // Every read is in the audit log, saying whether it was masked.
+    let log = store.audit_log(100).expect("audit");
+    let reads: Vec<&[String; 5]> = log.iter().filter(|e| e[3] == "residents.read").collect();
+    assert!(reads.len() >= 3, "{log:?}");
+    assert!(
+        reads
+            .iter()
+            .any(|e| e[2] == "street_office" && e[4].contains("masked"))
+    );
+    assert!(
+        reads
+            .iter()
+            .any(|e| e[2] == "grid_worker" && e[4].contains("in full"))
+    );
+    assert!(log.iter().any(|e| e[3] == "residents.import"));
+}

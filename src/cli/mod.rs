@@ -11,6 +11,7 @@ mod partition;
 mod plan;
 mod progress;
 mod report;
+mod residents;
 mod serve;
 mod siting;
 mod token;
@@ -65,6 +66,9 @@ enum Command {
     /// Access tokens for `wangge serve` (roles and scopes) and the audit log.
     #[command(subcommand)]
     Token(token::Command),
+    /// Residents' personal data (a household register): import, replacing the one before.
+    #[command(subcommand)]
+    Residents(residents::Command),
     /// Export a workspace layer as GeoJSON, CSV or GeoPackage.
     Export(ExportArgs),
     /// Print a workspace's layers, counts and households.
@@ -110,6 +114,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Incidents(c) => incidents::run(&c),
         Command::Report(c) => report::run(&c),
         Command::Token(c) => token::run(&c),
+        Command::Residents(c) => residents::run(&c),
         Command::Serve(a) => serve::run_serve(&a),
         Command::Tiles(c) => serve::run_tiles(&c),
         Command::Export(a) => {

@@ -54,6 +54,28 @@ impl Role {
     }
 }
 
+/// How a role may see residents' personal fields (names, phones, ID numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonalView {
+    /// In full: the admin, and a grid worker for the residents of its own grid (who visits
+    /// them). Each such read is written to the audit log.
+    Full,
+    /// Masked (`张**`, `138****5678`): a street office, for its street.
+    Masked,
+    /// Not at all: planners, leaders and the public work with household counts.
+    Nothing,
+}
+
+impl Role {
+    pub fn personal_view(self) -> PersonalView {
+        match self {
+            Role::Admin | Role::GridWorker => PersonalView::Full,
+            Role::StreetOffice => PersonalView::Masked,
+            Role::Planner | Role::Leader | Role::Public => PersonalView::Nothing,
+        }
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -14,6 +14,7 @@ pub mod kpi;
 pub mod local_frame;
 pub mod model;
 pub mod partition;
+pub mod personal;
 pub mod progress;
 pub mod taxonomy;
 pub mod timestamp;

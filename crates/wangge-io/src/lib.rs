@@ -11,6 +11,7 @@ pub mod import;
 pub mod incident_payload;
 pub mod osm;
 pub mod read;
+pub mod residents;
 mod validate;
 
 pub use crs::{CrsSpec, ToWgs84};

@@ -236,6 +236,7 @@ fn allowed(role: Role, method: &Method, path: &str) -> bool {
         ["api", "incidents", ..] if method == Method::PATCH => any(&[GridWorker]),
         ["api", "incidents", ..] => any(&[StreetOffice, GridWorker]),
         ["api", "plans", ..] => any(&[Planner]),
+        ["api", "residents"] => any(&[StreetOffice, GridWorker]),
         ["api", "reach", ..] => any(&[StreetOffice, Planner]),
         _ => role == Admin,
     }

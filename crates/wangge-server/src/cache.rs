@@ -67,6 +67,11 @@ impl TileCache {
         }
     }
 
+    /// Bytes of gzipped tiles held.
+    pub fn bytes(&self) -> usize {
+        self.inner.read().map(|i| i.bytes).unwrap_or(0)
+    }
+
     pub fn len(&self) -> usize {
         self.inner.read().map(|i| i.count).unwrap_or(0)
     }

@@ -33,6 +33,11 @@ impl HeatCache {
         }
     }
 
+    /// Bytes of PNG held.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The epoch to pass to [`HeatCache::put`]: read before rendering.
     pub fn epoch(&self) -> u64 {
         self.epoch.load(std::sync::atomic::Ordering::SeqCst)

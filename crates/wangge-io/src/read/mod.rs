@@ -6,7 +6,7 @@ mod csv_file;
 pub(crate) mod dbf;
 mod geojson_file;
 mod shapefile_file;
-mod text;
+pub(crate) mod text;
 
 pub use text::{decode_strict, encoding_for_label};
 

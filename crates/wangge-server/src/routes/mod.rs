@@ -10,6 +10,8 @@ mod ogc;
 mod plans;
 mod query;
 mod reach;
+mod residents;
+mod status;
 mod style;
 mod tilejson;
 mod tiles;
@@ -62,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/plans/{id}/partition", post(plans::partition))
         .route("/api/plans/{id}/name", axum::routing::put(plans::name))
         .route("/api/plans/{id}/export/{format}", get(plans::export))
+        .route("/api/residents", get(residents::list))
+        .route("/api/status", get(status::status))
         .route("/api/kpi", get(kpi::kpi))
         .route("/api/kpi/trend", get(kpi::trend))
         .route("/api/index", get(kpi::index))

@@ -1,0 +1,165 @@
+//! Residents: the personal data of a household register (name, phone, resident ID number),
+//! each linked to an address point by its key. Attributes table `residents`, written whole
+//! by `wangge residents import` (a register is a snapshot: the import replaces the table in
+//! one transaction) and read per grid or street of the newest plan. Never in a tile.
+
+use super::store::Store;
+use crate::{Error, Result};
+
+const DDL: &str = "
+CREATE TABLE IF NOT EXISTS residents (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, address_key TEXT NOT NULL,
+  name TEXT NOT NULL, phone TEXT, id_number TEXT);
+CREATE INDEX IF NOT EXISTS residents_address ON residents(address_key);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('residents', 'attributes', 'residents', 'Residents: personal data (names, phones, ID numbers)');
+";
+
+/// One resident as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resident {
+    pub address_key: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub id_number: Option<String>,
+}
+
+/// A resident as read for a grid or street: where they live in the newest plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentRow {
+    pub resident: Resident,
+    /// The grids of the newest plan holding the address point (more than one when a
+    /// building entrance is split by floors).
+    pub grids: Vec<String>,
+    pub community: Option<String>,
+}
+
+impl Store {
+    /// Replaces every resident with `rows`, in one transaction: all of them land or none.
+    /// Every address key must name an address point.
+    pub fn replace_residents(&mut self, rows: &[Resident]) -> Result<usize> {
+        let path = self.path().to_path_buf();
+        let sql = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let known: std::collections::HashSet<String> = {
+            let mut stmt = self
+                .connection()
+                .prepare("SELECT key FROM address_points")
+                .map_err(&sql)?;
+            let keys = stmt.query_map([], |r| r.get(0)).map_err(&sql)?;
+            keys.collect::<std::result::Result<_, _>>().map_err(&sql)?
+        };
+        if let Some((i, r)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| !known.contains(&r.address_key))
+        {
+            return Err(Error::usage(
+                &path,
+                format!("resident {i}: no address point has key {:?}", r.address_key),
+            ));
+        }
+        let tx = self.connection_mut().transaction().map_err(&sql)?;
+        tx.execute_batch(DDL).map_err(&sql)?;
+        tx.execute("DELETE FROM residents", []).map_err(&sql)?;
+        {
+            let mut ins = tx
+                .prepare(
+                    "INSERT INTO residents (address_key, name, phone, id_number) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(&sql)?;
+            for r in rows {
+                ins.execute(rusqlite::params![
+                    r.address_key,
+                    r.name,
+                    r.phone,
+                    r.id_number
+                ])
+                .map_err(&sql)?;
+            }
+        }
+        tx.commit().map_err(&sql)?;
+        Ok(rows.len())
+    }
+
+    /// Residents whose address point lies in the newest plan's grids that `keep` accepts
+    /// (by grid code and community), ordered by address and name; with paging. Returns the
+    /// page and the number of residents in all.
+    pub fn residents_where(
+        &self,
+        keep: &dyn Fn(&str, &str) -> bool,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<ResidentRow>, usize)> {
+        if !self.has_table("residents")? {
+            return Ok((Vec::new(), 0));
+        }
+        let Some(plan) = self.latest_plan()? else {
+            return Ok((Vec::new(), 0));
+        };
+        let communities: std::collections::HashMap<String, String> =
+            self.plan_grids(plan)?.into_iter().collect();
+        let mut grids_of: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (key, grid, _) in self.plan_members(plan)? {
+            grids_of.entry(key).or_default().push(grid);
+        }
+        let sql = self.sql();
+        let mut stmt = self
+            .connection()
+            .prepare(
+                "SELECT address_key, name, phone, id_number FROM residents ORDER BY address_key, name, fid",
+            )
+            .map_err(&sql)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Resident {
+                    address_key: r.get(0)?,
+                    name: r.get(1)?,
+                    phone: r.get(2)?,
+                    id_number: r.get(3)?,
+                })
+            })
+            .map_err(&sql)?;
+        let mut total = 0;
+        let mut page = Vec::new();
+        for r in rows {
+            let resident = r.map_err(&sql)?;
+            let grids = grids_of
+                .get(&resident.address_key)
+                .cloned()
+                .unwrap_or_default();
+            let community = grids.first().and_then(|g| communities.get(g)).cloned();
+            let visible = grids.iter().any(|g| {
+                communities
+                    .get(g)
+                    .is_some_and(|c| keep(g.as_str(), c.as_str()))
+            });
+            if !visible {
+                continue;
+            }
+            if total >= offset && page.len() < limit {
+                page.push(ResidentRow {
+                    resident,
+                    grids,
+                    community,
+                });
+            }
+            total += 1;
+        }
+        Ok((page, total))
+    }
+
+    /// How many residents are stored.
+    pub fn resident_count(&self) -> Result<usize> {
+        if !self.has_table("residents")? {
+            return Ok(0);
+        }
+        let n: i64 = self
+            .connection()
+            .query_row("SELECT count(*) FROM residents", [], |r| r.get(0))
+            .map_err(self.sql())?;
+        Ok(n.max(0) as usize)
+    }
+}
