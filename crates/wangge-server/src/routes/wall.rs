@@ -1,6 +1,11 @@
 //! What the wall screen reads besides tiles: `/api/incidents/summary` (today, open, closure in
 //! the last 30 days, leading categories and grids) and `/api/views` (the district and each
 //! street's bounds, for the rotating views). Aggregates only.
+//!
+//! The summary counts every incident of the last 30 days in SQL; many wall screens polling
+//! it while incidents stream in would each start that scan. One answer is kept and shared:
+//! while no incident changed (the heat index's generation) for up to a minute, and at most
+//! two seconds old otherwise.
 
 use crate::{AppError, AppState};
 use axum::Json;
@@ -13,6 +18,20 @@ pub async fn summary(State(s): State<AppState>) -> Result<Json<Value>, AppError>
         .live
         .clone()
         .ok_or_else(|| AppError::NotFound("incidents live in a workspace".into()))?;
+    let generation = live
+        .heat
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .generation();
+    if let Some(v) = live.summary.fresh(generation) {
+        return Ok(Json(v));
+    }
+    let v = compute(live.clone()).await?;
+    live.summary.keep(generation, v.clone());
+    Ok(Json(v))
+}
+
+async fn compute(live: std::sync::Arc<crate::live::Live>) -> Result<Value, AppError> {
     let now = Timestamp::now().unix();
     // Local (UTC+8) midnight today, and 30 local days back.
     let today = (now + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600;
@@ -39,14 +58,14 @@ pub async fn summary(State(s): State<AppState>) -> Result<Json<Value>, AppError>
         .map(|(g, n)| json!({ "grid": g, "count": n }))
         .collect();
     let rate = (sum.window_total > 0).then(|| sum.window_closed as f64 / sum.window_total as f64);
-    Ok(Json(json!({
+    Ok(json!({
         "today": sum.today,
         "open": sum.open,
         "last_30_days": { "reported": sum.window_total, "closed": sum.window_closed, "closure_rate": rate },
         "top_categories": cats,
         "top_grids": grids,
         "names": taxonomy.categories.iter().map(|c| (c.code.clone(), json!(c.zh))).collect::<serde_json::Map<_, _>>(),
-    })))
+    }))
 }
 
 pub async fn views(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
