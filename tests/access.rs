@@ -70,15 +70,9 @@ fn layers_of(gz: &[u8]) -> Vec<String> {
     t.layers.into_iter().map(|l| l.name).collect()
 }
 
-#[tokio::test]
-async fn roles_and_scopes_decide_every_answer() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let ws = demo_workspace(dir.path(), 11);
-    let (ok, out) = wangge(&["incidents", "assign", "w.gpkg"], dir.path());
-    assert!(ok, "{out}");
-    let store = wangge_io::Store::open(&ws).expect("open");
-    let data = store.load().expect("load");
-    // Two streets: the demo's first community moves to a second street.
+/// Two streets: the demo's first community moves to a second street. Returns that community,
+/// the second community and its (own) street.
+fn two_streets(store: &wangge_io::Store, data: &wangge_core::Dataset) -> (String, String, String) {
     let (c_other, c_own) = (
         data.communities[0].key.clone(),
         data.communities[1].key.clone(),
@@ -91,6 +85,18 @@ async fn roles_and_scopes_decide_every_answer() {
         )
         .expect("street");
     let own_street = data.communities[1].street.clone().expect("street");
+    (c_other, c_own, own_street)
+}
+
+#[tokio::test]
+async fn roles_and_scopes_decide_every_answer() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 11);
+    let (ok, out) = wangge(&["incidents", "assign", "w.gpkg"], dir.path());
+    assert!(ok, "{out}");
+    let store = wangge_io::Store::open(&ws).expect("open");
+    let data = store.load().expect("load");
+    let (c_other, c_own, own_street) = two_streets(&store, &data);
     let plan = store.latest_plan().expect("plan").expect("a plan");
     let grids = store.plan_grids(plan).expect("grids");
     let grid_in = |c: &str| {
@@ -617,13 +623,8 @@ fn id_number(n: usize) -> String {
         10 + n % 18,
         n % 1000
     );
-    let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let s: u32 = digits
-        .bytes()
-        .zip(w)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    format!("{digits}{}", b"10X98765432"[(s % 11) as usize] as char)
+    let check = wangge_core::personal::id_check_character(&digits).expect("17 digits");
+    format!("{digits}{check}")
 }
 
 #[tokio::test]
@@ -633,18 +634,7 @@ async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_au
     let ws = demo_workspace(d, 23);
     let store = wangge_io::Store::open(&ws).expect("open");
     let data = store.load().expect("load");
-    let (c_other, c_own) = (
-        data.communities[0].key.clone(),
-        data.communities[1].key.clone(),
-    );
-    store
-        .connection()
-        .execute(
-            "UPDATE communities SET street = '北京街道' WHERE key = ?1",
-            [&c_other],
-        )
-        .expect("street");
-    let own_street = data.communities[1].street.clone().expect("street");
+    let (c_other, c_own, own_street) = two_streets(&store, &data);
     let plan = store.latest_plan().expect("plan").expect("a plan");
     let community_of: std::collections::HashMap<String, String> =
         store.plan_grids(plan).expect("grids").into_iter().collect();

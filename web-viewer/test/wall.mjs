@@ -33,7 +33,11 @@ page.on("console", (m) => { if (m.type() === "error" && !restarting) errors.push
 let summary = {};
 try {
   await page.goto(`${base}/wall?rotate=3600${WALL_TOKEN ? `&token=${WALL_TOKEN}` : ""}`);
-  await page.waitForFunction(() => window.__wall.idle && window.__wall.summaries > 0 && window.__wall.onTimeLoaded, null, { timeout: 180000 });
+  await page.waitForFunction(() => window.__wall.idle && window.__wall.summaries > 0 && window.__wall.onTimeLoaded, null, { timeout: 180000 })
+    .catch(async (e) => {
+      const w = await page.evaluate(() => ({ idle: window.__wall.idle, summaries: window.__wall.summaries, onTimeLoaded: !!window.__wall.onTimeLoaded, errors: window.__wall.errors }));
+      throw new Error(`${e.message}; the page had ${JSON.stringify(w)}`);
+    });
   const before = await page.evaluate(() => ({
     canvas: [window.__map.getCanvas().width, window.__map.getCanvas().height],
     css: [window.__map.getCanvas().clientWidth, window.__map.getCanvas().clientHeight],

@@ -50,17 +50,11 @@ pub fn check_id_number(id: &str) -> Result<String, String> {
     if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
         return Err("an ID number has 17 digits and a check character (18 in all)".into());
     }
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = b[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize];
-    if b[17] != check {
+    let check = id_check_character(&id[..17]).unwrap_or('?');
+    if char::from(b[17]) != check {
         return Err(format!(
-            "check character {:?} does not match the digits (expected {:?})",
-            b[17] as char, check as char
+            "check character {:?} does not match the digits (expected {check:?})",
+            b[17] as char
         ));
     }
     let num = |r: std::ops::Range<usize>| id[r].parse::<u32>().unwrap_or(0);
@@ -77,6 +71,22 @@ pub fn check_id_number(id: &str) -> Result<String, String> {
         return Err(format!("birth date {y:04}-{m:02}-{d:02} does not exist"));
     }
     Ok(id)
+}
+
+/// The check character (ISO 7064 MOD 11-2) of an ID number's first 17 digits; `None` unless
+/// given exactly 17 digits.
+pub fn id_check_character(digits: &str) -> Option<char> {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let b = digits.as_bytes();
+    if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = b
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    Some(char::from(b"10X98765432"[(sum % 11) as usize]))
 }
 
 /// Checks a phone number: digits with an optional leading `+` and `-` or space separators,
@@ -125,13 +135,7 @@ mod tests {
         assert!(check_id_number("11010519491231002").is_err(), "length");
         // 1949-02-30 does not exist (check character recomputed for it).
         let digits = "11010519490230002";
-        let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-        let s: u32 = digits
-            .bytes()
-            .zip(w)
-            .map(|(d, w)| u32::from(d - b'0') * w)
-            .sum();
-        let id = format!("{digits}{}", b"10X98765432"[(s % 11) as usize] as char);
+        let id = format!("{digits}{}", id_check_character(digits).expect("17 digits"));
         assert!(
             check_id_number(&id)
                 .expect_err("no such day")

@@ -4,6 +4,7 @@
 //! bad row; nothing is stored then.
 
 use crate::gpkg::Resident;
+use crate::read::csv_file::find as column;
 use crate::read::text::decode_file;
 use crate::{Error, Result};
 use std::path::Path;
@@ -23,30 +24,6 @@ pub struct ResidentColumns {
     pub id_number: Option<String>,
     /// Text encoding label; detected (UTF-8, else GBK) when absent.
     pub encoding: Option<String>,
-}
-
-fn column(
-    headers: &[String],
-    given: Option<&str>,
-    defaults: &[&str],
-    path: &Path,
-    what: &str,
-) -> Result<Option<usize>> {
-    if let Some(g) = given {
-        return headers
-            .iter()
-            .position(|h| h == g)
-            .map(Some)
-            .ok_or_else(|| {
-                Error::usage(
-                    path,
-                    format!("no {what} column {g:?}; columns are {}", headers.join(", ")),
-                )
-            });
-    }
-    Ok(headers
-        .iter()
-        .position(|h| defaults.contains(&h.to_lowercase().as_str())))
 }
 
 /// Reads and checks a register. Errors name the file and every bad row (1-based data rows).
@@ -75,17 +52,17 @@ pub fn read_residents(path: &Path, cols: &ResidentColumns) -> Result<Vec<Residen
         })
     };
     let address = need(
-        column(&headers, cols.address.as_deref(), ADDRESS, path, "address")?,
+        column(&headers, cols.address.as_deref(), ADDRESS, path)?,
         "address key",
         "--address-field",
     )?;
     let name = need(
-        column(&headers, cols.name.as_deref(), NAME, path, "name")?,
+        column(&headers, cols.name.as_deref(), NAME, path)?,
         "name",
         "--name-field",
     )?;
-    let phone = column(&headers, cols.phone.as_deref(), PHONE, path, "phone")?;
-    let id_number = column(&headers, cols.id_number.as_deref(), ID_NUMBER, path, "ID")?;
+    let phone = column(&headers, cols.phone.as_deref(), PHONE, path)?;
+    let id_number = column(&headers, cols.id_number.as_deref(), ID_NUMBER, path)?;
     let mut out = Vec::new();
     let mut problems = Vec::new();
     let mut seen_ids = std::collections::HashMap::new();

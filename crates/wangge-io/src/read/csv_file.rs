@@ -13,7 +13,8 @@ const LON: &[&str] = &["lon", "lng", "long", "longitude", "x", "经度", "經度
 const LAT: &[&str] = &["lat", "latitude", "y", "纬度", "緯度"];
 const WKT: &[&str] = &["wkt", "geometry", "geom", "the_geom", "shape"];
 
-fn find(
+/// The column named `given`, else the first whose name is one of `defaults` (any case).
+pub(crate) fn find(
     headers: &[String],
     given: Option<&str>,
     defaults: &[&str],

@@ -2,7 +2,7 @@
 //! plus attributes, with per-feature problems collected rather than thrown, so an import can
 //! list every bad record at once.
 
-mod csv_file;
+pub(crate) mod csv_file;
 pub(crate) mod dbf;
 mod geojson_file;
 mod shapefile_file;
