@@ -38,13 +38,16 @@ PREFIX=/heat/ SUFFIX=.png wrk -t1 -c4 -d"${secs}s" -s benches/load/tiles.lua "$b
 wrk -t1 -c2 -d"${secs}s" -s benches/load/ingest.lua "$base" >"$work/ingest.txt" &
 wrk -t1 -c2 -d"${secs}s" --latency -H "Authorization: Bearer $token" "$base/api/incidents/summary" >"$work/summary.txt" &
 # Planner edits: split the first grid of the newest plan, then restore the plan before.
-edits=0; refused=0; failed=0
+edits=0; refused=0; failed=0; splits=0; edit_ms=0; edit_max=0
 end=$((SECONDS + secs))
 while [ $SECONDS -lt $end ]; do
   latest=$(curl -s -H "Authorization: Bearer $token" "$base/api/plans" | python3 -c 'import json,sys; print(json.load(sys.stdin)["plans"][-1]["id"])')
   grid=$(curl -s -H "Authorization: Bearer $token" "$base/api/plans/$latest/grids" | python3 -c 'import json,sys; print(json.load(sys.stdin)["features"][0]["properties"]["code"])')
+  t0=$(date +%s%N)
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -X POST "$base/api/plans/$latest/edits" -d "{\"op\":\"split\",\"grid\":\"$grid\"}")
+  ms=$((($(date +%s%N) - t0) / 1000000)); splits=$((splits + 1)); edit_ms=$((edit_ms + ms))
+  [ $ms -gt $edit_max ] && edit_max=$ms
   case $code in 201) edits=$((edits+1));; 422) refused=$((refused+1));; *) failed=$((failed+1));; esac
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -X POST "$base/api/plans/$latest/restore")
   case $code in 201) edits=$((edits+1));; *) failed=$((failed+1));; esac
@@ -67,7 +70,8 @@ for k in tiles heat ingest summary; do
     printf '%-10s %10s %10.0f %10s %10s %10s\n' "$k" "$requests" "$(echo "$requests / $secs" | bc -l)" "$((errors_status + errors_other))" "$p50_ms" "$p99_ms"
   fi
 done
-echo "planner edits: $edits accepted, $refused refused (422), $failed failed"
+[ $splits -gt 0 ] || splits=1
+echo "planner edits: $edits accepted, $refused refused (422), $failed failed; a split took $((edit_ms / splits)) ms on average, $edit_max ms at most"
 echo "RSS after load: $mid MB; 3 s later: $(rss) MB"
 kill "$sampler" 2>/dev/null || true
 # What the memory holds (the server's own accounting): data grows with the incidents stored,

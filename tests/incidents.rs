@@ -510,10 +510,16 @@ fn a_plan_change_during_ingest_keeps_every_incident_once() {
             }
         })
     };
+    // As the server does after a plan change: the heat index rebuilt on a thread of its own.
+    let mut rebuilds = Vec::new();
     for _ in 0..5 {
-        live.reload_plan().expect("reload");
+        rebuilds.extend(live.reload_plan_soon().expect("reload"));
+        std::thread::sleep(Duration::from_millis(30));
     }
     ingest.join().expect("ingest");
+    for r in rebuilds {
+        r.join().expect("rebuild");
+    }
     live.sync().expect("sync");
     let stored = wangge_io::Store::open(&ws)
         .expect("open")

@@ -36,6 +36,10 @@ pub struct Live {
     changes: std::sync::atomic::AtomicU64,
     /// The wall screen's summary, shared between polls (`routes/wall.rs`).
     pub summary: Kept,
+    /// A heat index rebuild is queued and has not started yet.
+    rebuild_queued: std::sync::atomic::AtomicBool,
+    /// Held by the heat index rebuild running.
+    rebuilding: Mutex<()>,
 }
 
 /// One computed answer, with the heat index generation and the time it was computed at.
@@ -97,6 +101,8 @@ impl Live {
             path: path.to_path_buf(),
             changes: Default::default(),
             summary: Kept::default(),
+            rebuild_queued: Default::default(),
+            rebuilding: Mutex::default(),
         })
     }
 
@@ -253,23 +259,54 @@ impl Live {
         f(&r).map_err(internal)
     }
 
-    /// After a new plan: re-reads communities and the newest plan's grids, and the heat
-    /// index (incidents may have been given the new grids, `wangge incidents assign`).
-    ///
-    /// Both are built on a connection of their own while ingest goes on; only the swap holds
-    /// the writer, and what was stored meanwhile is then added. A status change during the
-    /// build (which the new index could miss) starts it again; after three tries the last
-    /// build runs holding the writer.
+    /// After a new plan: re-reads communities and the newest plan's grids (new incidents
+    /// are assigned to them from now on), and rebuilds the heat index (incidents may have
+    /// been given the new grids, `wangge incidents assign`).
     pub fn reload_plan(&self) -> Result<(), AppError> {
+        self.reload_assigner()?;
+        self.reload_heat()
+    }
+
+    /// Like [`Live::reload_plan`], with the heat index rebuilt on a thread of its own: a
+    /// planner's edit does not wait for an index of every incident ever reported. Requests
+    /// made while a rebuild is queued join it; the handle is that of a rebuild started here.
+    pub fn reload_plan_soon(
+        self: &Arc<Self>,
+    ) -> Result<Option<std::thread::JoinHandle<()>>, AppError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.reload_assigner()?;
+        if self.rebuild_queued.swap(true, SeqCst) {
+            return Ok(None);
+        }
+        let me = self.clone();
+        Ok(Some(std::thread::spawn(move || {
+            let _one = me.rebuilding.lock().unwrap_or_else(|p| p.into_inner());
+            me.rebuild_queued.store(false, SeqCst);
+            if let Err(e) = me.reload_heat() {
+                eprintln!("wangge serve: rebuilding the heat index: {e}");
+            }
+        })))
+    }
+
+    fn reload_assigner(&self) -> Result<(), AppError> {
+        let store = Store::open(&self.path).map_err(internal)?;
+        let a = store.assigner().map_err(internal)?;
+        *self.assigner.write().unwrap_or_else(|p| p.into_inner()) = a;
+        Ok(())
+    }
+
+    /// Rebuilds the heat index on a connection of its own while ingest goes on; only the
+    /// swap holds the writer, and what was stored meanwhile is then added. A status change
+    /// during the build (which the new index could miss) starts it again; after three tries
+    /// the last build runs holding the writer.
+    fn reload_heat(&self) -> Result<(), AppError> {
         use std::sync::atomic::Ordering::SeqCst;
         let build = || -> Result<_, AppError> {
             let store = Store::open(&self.path).map_err(internal)?;
-            let assigner = store.assigner().map_err(internal)?;
-            let (heat, seen) = wangge_tiles::heat_from_store(&store).map_err(internal)?;
-            Ok((assigner, heat, seen))
+            wangge_tiles::heat_from_store(&store).map_err(internal)
         };
         let mut tries = 0;
-        let (mut w, (assigner, heat, seen)) = loop {
+        let (mut w, (heat, seen)) = loop {
             tries += 1;
             let before = self.changes.load(SeqCst);
             if tries > 3 {
@@ -282,7 +319,6 @@ impl Live {
                 break (w, built);
             }
         };
-        *self.assigner.write().unwrap_or_else(|p| p.into_inner()) = assigner;
         *self.heat.write().unwrap_or_else(|p| p.into_inner()) = heat;
         let announced = w.seen;
         self.heat_cache.clear();

@@ -166,7 +166,7 @@ impl AppState {
         }
         self.cache.clear();
         if let Some(live) = &self.live {
-            live.reload_plan()?;
+            live.reload_plan_soon()?;
         }
         Ok(true)
     }
