@@ -40,6 +40,8 @@ pub struct Live {
     rebuild_queued: std::sync::atomic::AtomicBool,
     /// Held by the heat index rebuild running.
     rebuilding: Mutex<()>,
+    /// The import log entry the heat index was built after ([`Store::import_log_head`]).
+    heat_basis: std::sync::atomic::AtomicI64,
 }
 
 /// One computed answer, with the heat index generation and the time it was computed at.
@@ -84,6 +86,9 @@ impl Live {
         store
             .make_durable()
             .map_err(|e| AppError::Open(e.to_string()))?;
+        let basis = store
+            .import_log_head()
+            .map_err(|e| AppError::Open(e.to_string()))?;
         let (heat, seen) =
             wangge_tiles::heat_from_store(&store).map_err(|e| AppError::Open(e.to_string()))?;
         let assigner = store
@@ -103,6 +108,7 @@ impl Live {
             summary: Kept::default(),
             rebuild_queued: Default::default(),
             rebuilding: Mutex::default(),
+            heat_basis: basis.into(),
         })
     }
 
@@ -267,14 +273,24 @@ impl Live {
         self.reload_heat()
     }
 
-    /// Like [`Live::reload_plan`], with the heat index rebuilt on a thread of its own: a
-    /// planner's edit does not wait for an index of every incident ever reported. Requests
-    /// made while a rebuild is queued join it; the handle is that of a rebuild started here.
+    /// After a change of the workspace: re-reads the newest plan's grids for new incidents
+    /// at once, and rebuilds the heat index only if the import log moved (an import, or
+    /// `wangge incidents assign` giving incidents the new grids): a plan change alone leaves
+    /// every stored incident where it was. The rebuild runs on a thread of its own, so a
+    /// planner's edit does not wait for it; requests made while one is queued join it. The
+    /// handle is that of a rebuild started here.
     pub fn reload_plan_soon(
         self: &Arc<Self>,
     ) -> Result<Option<std::thread::JoinHandle<()>>, AppError> {
         use std::sync::atomic::Ordering::SeqCst;
         self.reload_assigner()?;
+        let head = Store::open(&self.path)
+            .and_then(|s| s.import_log_head())
+            .map_err(internal)?;
+        if self.heat_basis.swap(head, SeqCst) == head {
+            self.summary.clear();
+            return Ok(None);
+        }
         if self.rebuild_queued.swap(true, SeqCst) {
             return Ok(None);
         }

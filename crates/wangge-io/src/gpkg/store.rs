@@ -372,6 +372,22 @@ impl Store {
         Ok(())
     }
 
+    /// The newest entry of the import log (`wangge_imports`: imports and `wangge incidents
+    /// assign`), 0 when there is none: what incidents' areas and households were last
+    /// changed by.
+    pub fn import_log_head(&self) -> Result<i64> {
+        if !self.has_table("wangge_imports")? {
+            return Ok(0);
+        }
+        self.connection()
+            .query_row(
+                "SELECT coalesce(max(rowid), 0) FROM wangge_imports",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())
+    }
+
     /// Feature counts per layer.
     pub fn counts(&self) -> Result<Vec<LayerCount>> {
         LAYERS
