@@ -77,7 +77,7 @@ pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow:
     let trend = super::report::district_trend(&cases, month, &limits);
     let charts = super::report::kpi_charts(dir.path(), month, &rows, &trend, &names)?;
     // The map: communities coloured by their index (streets: their communities by the street's).
-    let data = store.load()?;
+    let data = store.load_places()?;
     let by_area: BTreeMap<&str, Option<f64>> = run
         .rows
         .iter()

@@ -84,7 +84,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     }
     let start = Instant::now();
     let mut store = Store::open(&a.workspace)?;
-    let mut data = store.load()?;
+    let mut data = store.load_places()?;
     if data.communities.is_empty() {
         bail!(
             "{}: no communities; import them first (wangge import FILE --as communities)",

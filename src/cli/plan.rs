@@ -102,7 +102,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     .ok_or_else(|| anyhow::anyhow!("no plan yet: run wangge partition first"))?,
             };
             let (memberships, cap, _) = store.plan_memberships(base)?;
-            let data = store.load()?;
+            let data = store.load_places()?;
             let edit = match op {
                 EditOp::Move { building, to } => Edit::Move {
                     buildings: building.clone(),
@@ -138,7 +138,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 anyhow::anyhow!("plan {latest} has no earlier version to go back to")
             })?;
             let (memberships, cap, _) = store.plan_memberships(parent)?;
-            let data = store.load()?;
+            let data = store.load_places()?;
             let plan = rebuild(&Partitioner::new(cap)?, &data, &memberships);
             save(&mut store, &plan, "undo", cap, latest)?;
             println!("plan {latest} undone: back to the grids of plan {parent}");

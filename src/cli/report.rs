@@ -128,7 +128,7 @@ pub(super) fn hours(x: Option<f64>) -> String {
 /// Area code → name (communities by name; grids and streets by code).
 pub(super) fn names(store: &Store) -> anyhow::Result<BTreeMap<String, String>> {
     Ok(store
-        .load()?
+        .load_places()?
         .communities
         .into_iter()
         .map(|c| (c.key, c.name))

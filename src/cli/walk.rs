@@ -51,7 +51,7 @@ pub struct Walk {
 
 impl Walk {
     pub fn load(store: &wangge_io::Store, o: &WalkOpts) -> anyhow::Result<Self> {
-        let data = store.load()?;
+        let data = store.load_places()?;
         let (catalogue, catalogue_text) = match &o.catalogue {
             Some(p) => {
                 let text = std::fs::read_to_string(p)

@@ -111,7 +111,11 @@ pub fn export_with(
             if out.exists() {
                 std::fs::remove_file(out).map_err(|e| Error::io(out, e))?;
             }
-            let full = store.load()?;
+            let full = if layer.name == "incidents" {
+                store.load()?
+            } else {
+                store.load_places()?
+            };
             let mut one = Dataset::default();
             match layer.name {
                 "communities" => one.communities = full.communities,

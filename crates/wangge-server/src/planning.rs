@@ -159,7 +159,7 @@ pub fn edit(
             )));
         }
     }
-    let data = store.load().map_err(io)?;
+    let data = store.load_places().map_err(io)?;
     let p = Partitioner::new(cap).map_err(|e| AppError::Internal(e.to_string()))?;
     let plan = apply(&p, &data, &memberships, edit)
         .map_err(|why| AppError::Refused(format!("edit refused: {why}")))?;
@@ -189,7 +189,7 @@ pub fn restore(
         .map_err(io)?
         .ok_or_else(|| AppError::NotFound("no plan yet".into()))?;
     let (memberships, cap, _) = store.plan_memberships(plan).map_err(io)?;
-    let data = store.load().map_err(io)?;
+    let data = store.load_places().map_err(io)?;
     let p = Partitioner::new(cap).map_err(|e| AppError::Internal(e.to_string()))?;
     let rebuilt = rebuild(&p, &data, &memberships);
     // A planner may restore only what changes grids of its own street.
@@ -269,7 +269,7 @@ pub fn partition(
         .into_iter()
         .filter(|(c, g, _)| c != community || locks.contains(g))
         .collect();
-    let data = store.load().map_err(io)?;
+    let data = store.load_places().map_err(io)?;
     let plan = partition_all_locked(&p, &data, &locked, &wangge_core::NoProgress);
     if let Some(c) = plan.communities.iter().find(|c| c.code == community)
         && let Some(v) = c.violations.first()

@@ -235,7 +235,7 @@ pub fn street_minzoom(highway: &str) -> u8 {
 impl TileSource {
     /// Reads every layer of the workspace (the newest plan for grids and groups).
     pub fn from_store(store: &Store) -> Result<Self, SourceError> {
-        let data = store.load()?;
+        let data = store.load_places()?;
         let plan = store.latest_plan()?;
         let mut by_id: std::collections::BTreeMap<&'static str, Vec<Feature>> = Default::default();
         let mut push = |layer: &'static str, f: Feature| by_id.entry(layer).or_default().push(f);

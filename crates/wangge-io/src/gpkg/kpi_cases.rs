@@ -91,7 +91,7 @@ impl Store {
     /// Households per area at a level: grids of the newest plan, communities (address points
     /// inside them), streets (their communities), or the district.
     pub fn area_households(&self, level: Level) -> Result<BTreeMap<String, u64>> {
-        let data = self.load()?;
+        let data = self.load_places()?;
         let mut out: BTreeMap<String, u64> = BTreeMap::new();
         match level {
             Level::Grid => {

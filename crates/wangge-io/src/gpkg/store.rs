@@ -478,6 +478,17 @@ impl Store {
 
     /// Loads every layer back into a dataset.
     pub fn load(&self) -> Result<Dataset> {
+        let mut d = self.load_places()?;
+        self.read_layer(&schema::INCIDENTS, |g, key, r| {
+            d.incidents.push(super::incidents::from_row(g, key, r)?);
+            Ok(())
+        })?;
+        Ok(d)
+    }
+
+    /// Loads every layer but the incidents (which grow without end, and which plans, tiles,
+    /// walking and household counts do not need).
+    pub fn load_places(&self) -> Result<Dataset> {
         let mut d = Dataset::default();
         self.read_layer(&schema::COMMUNITIES, |g, key, r| {
             d.communities.push(Community {
@@ -538,10 +549,6 @@ impl Store {
                     _ => LineString(vec![]),
                 },
             });
-            Ok(())
-        })?;
-        self.read_layer(&schema::INCIDENTS, |g, key, r| {
-            d.incidents.push(super::incidents::from_row(g, key, r)?);
             Ok(())
         })?;
         self.read_layer(&schema::LAND_COVER, |g, key, r| {
