@@ -10,6 +10,7 @@ mod cache;
 mod error;
 mod figures;
 mod heat_cache;
+mod kept;
 mod live;
 mod planning;
 mod reach;

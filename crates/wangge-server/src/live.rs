@@ -35,39 +35,13 @@ pub struct Live {
     /// Status changes made so far (a rebuild that saw one happen starts again).
     changes: std::sync::atomic::AtomicU64,
     /// The wall screen's summary, shared between polls (`routes/wall.rs`).
-    pub summary: Kept,
+    pub summary: crate::kept::Kept,
     /// A heat index rebuild is queued and has not started yet.
     rebuild_queued: std::sync::atomic::AtomicBool,
     /// Held by the heat index rebuild running.
     rebuilding: Mutex<()>,
     /// The import log entry the heat index was built after ([`Store::import_log_head`]).
     heat_basis: std::sync::atomic::AtomicI64,
-}
-
-/// One computed answer, with the heat index generation and the time it was computed at.
-#[derive(Default)]
-pub struct Kept(Mutex<Option<(u64, std::time::Instant, serde_json::Value)>>);
-
-impl Kept {
-    /// The answer kept, if no incident changed since (up to a minute) or it is at most two
-    /// seconds old.
-    pub fn fresh(&self, generation: u64) -> Option<serde_json::Value> {
-        let k = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let (g, at, v) = k.as_ref()?;
-        let age = at.elapsed();
-        let fresh = age < std::time::Duration::from_secs(2)
-            || (*g == generation && age < std::time::Duration::from_secs(60));
-        fresh.then(|| v.clone())
-    }
-
-    pub fn clear(&self) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
-    }
-
-    pub fn keep(&self, generation: u64, v: serde_json::Value) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((generation, std::time::Instant::now(), v));
-    }
 }
 
 struct Writer {
@@ -105,7 +79,7 @@ impl Live {
             events: broadcast::channel(4096).0,
             path: path.to_path_buf(),
             changes: Default::default(),
-            summary: Kept::default(),
+            summary: Default::default(),
             rebuild_queued: Default::default(),
             rebuilding: Mutex::default(),
             heat_basis: basis.into(),

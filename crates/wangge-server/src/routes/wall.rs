@@ -3,9 +3,10 @@
 //! street's bounds, for the rotating views). Aggregates only.
 //!
 //! The summary counts every incident of the last 30 days in SQL; many wall screens polling
-//! it while incidents stream in would each start that scan. One answer is kept and shared:
-//! while no incident changed (the heat index's generation) for up to a minute, and at most
-//! two seconds old otherwise.
+//! it while incidents stream in would each start that scan. One answer is kept and shared
+//! (`kept.rs`): fresh while no incident changed (the heat index's generation) for up to a
+//! minute, or at most two seconds old; past that one poll recomputes it while the others get
+//! the answer kept.
 
 use crate::{AppError, AppState};
 use axum::Json;
@@ -23,12 +24,32 @@ pub async fn summary(State(s): State<AppState>) -> Result<Json<Value>, AppError>
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .generation();
-    if let Some(v) = live.summary.fresh(generation) {
-        return Ok(Json(v));
+    use crate::kept::Use;
+    match live.summary.get(generation) {
+        Use::Kept(v) => Ok(Json(v)),
+        Use::KeptAndRecompute(v) => {
+            tokio::spawn(async move {
+                match compute(live.clone()).await {
+                    Ok(fresh) => live.summary.keep(generation, fresh),
+                    Err(e) => {
+                        live.summary.release();
+                        eprintln!("wangge serve: the wall summary: {e}");
+                    }
+                }
+            });
+            Ok(Json(v))
+        }
+        Use::Compute => match compute(live.clone()).await {
+            Ok(v) => {
+                live.summary.keep(generation, v.clone());
+                Ok(Json(v))
+            }
+            Err(e) => {
+                live.summary.release();
+                Err(e)
+            }
+        },
     }
-    let v = compute(live.clone()).await?;
-    live.summary.keep(generation, v.clone());
-    Ok(Json(v))
 }
 
 async fn compute(live: std::sync::Arc<crate::live::Live>) -> Result<Value, AppError> {
