@@ -262,7 +262,6 @@ impl Live {
             .and_then(|s| s.import_log_head())
             .map_err(internal)?;
         if self.heat_basis.swap(head, SeqCst) == head {
-            self.summary.clear();
             return Ok(None);
         }
         if self.rebuild_queued.swap(true, SeqCst) {
