@@ -1,7 +1,8 @@
-//! One computed answer shared between requests (the wall screen's summary): fresh while
-//! nothing it counts changed (up to a minute) or while at most two seconds old; past that,
-//! one request recomputes it while the others get the answer kept (stale while
-//! revalidating), so polls never queue behind a scan.
+//! One computed answer shared between requests (the wall screen's summary): kept while
+//! nothing it counts changed (up to a minute). After a change the next request recomputes it
+//! and waits for it (a wall screen asks right after an incident event and must see it);
+//! requests arriving while that runs get the answer kept, so polls never queue behind a
+//! scan and one scan runs at a time.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,9 +22,8 @@ pub struct Kept {
 pub enum Use {
     /// Answer with this.
     Kept(Answer),
-    /// Answer with this, and recompute it for the others (this request holds the claim).
-    KeptAndRecompute(Answer),
-    /// Nothing kept yet: compute it (this request holds the claim).
+    /// Compute the answer, [`Kept::keep`] it and answer with it (this request holds the
+    /// claim; on failure, [`Kept::release`] it).
     Compute,
 }
 
@@ -34,13 +34,11 @@ impl Kept {
             self.computing.store(true, Ordering::SeqCst);
             return Use::Compute;
         };
-        let age = at.elapsed();
-        let fresh =
-            age < Duration::from_secs(2) || (*g == generation && age < Duration::from_secs(60));
+        let fresh = *g == generation && at.elapsed() < Duration::from_secs(60);
         if fresh || self.computing.swap(true, Ordering::SeqCst) {
             Use::Kept(v.clone())
         } else {
-            Use::KeptAndRecompute(v.clone())
+            Use::Compute
         }
     }
 
@@ -67,23 +65,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_request_recomputes_while_the_others_get_the_kept_answer() {
+    fn after_a_change_one_request_recomputes_while_the_others_get_the_kept_answer() {
         let k = Kept::default();
         assert!(matches!(k.get(1), Use::Compute));
         k.keep(1, serde_json::json!(1));
-        assert!(matches!(k.get(1), Use::Kept(_)), "fresh");
-        // Older than two seconds and something changed: the first recomputes, the next waits
-        // for nothing.
-        *k.kept.lock().expect("lock") = Some((
-            1,
-            Instant::now() - Duration::from_secs(3),
-            serde_json::json!(1),
-        ));
-        assert!(matches!(k.get(2), Use::KeptAndRecompute(_)));
-        assert!(matches!(k.get(2), Use::Kept(_)));
+        assert!(matches!(k.get(1), Use::Kept(_)), "nothing changed");
+        // Something changed: the first request recomputes, the next gets the answer kept.
+        assert!(matches!(k.get(2), Use::Compute));
+        assert!(matches!(k.get(2), Use::Kept(v) if v == 1));
         k.keep(2, serde_json::json!(2));
         assert!(matches!(k.get(2), Use::Kept(v) if v == 2));
-        k.clear();
-        assert!(matches!(k.get(2), Use::Compute));
+        // A failed computation releases the claim.
+        assert!(matches!(k.get(3), Use::Compute));
+        k.release();
+        assert!(matches!(k.get(3), Use::Compute));
+        k.keep(3, serde_json::json!(3));
+        // Kept a minute at most.
+        let old = Instant::now() - Duration::from_secs(61);
+        *k.kept.lock().expect("lock") = Some((3, old, serde_json::json!(3)));
+        assert!(matches!(k.get(3), Use::Compute));
     }
 }

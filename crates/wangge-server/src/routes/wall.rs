@@ -4,9 +4,8 @@
 //!
 //! The summary counts every incident of the last 30 days in SQL; many wall screens polling
 //! it while incidents stream in would each start that scan. One answer is kept and shared
-//! (`kept.rs`): fresh while no incident changed (the heat index's generation) for up to a
-//! minute, or at most two seconds old; past that one poll recomputes it while the others get
-//! the answer kept.
+//! (`kept.rs`) while no incident changed (the heat index's generation), up to a minute;
+//! after a change one poll recomputes it while the others get the answer kept.
 
 use crate::{AppError, AppState};
 use axum::Json;
@@ -27,18 +26,6 @@ pub async fn summary(State(s): State<AppState>) -> Result<Json<Value>, AppError>
     use crate::kept::Use;
     match live.summary.get(generation) {
         Use::Kept(v) => Ok(Json(v)),
-        Use::KeptAndRecompute(v) => {
-            tokio::spawn(async move {
-                match compute(live.clone()).await {
-                    Ok(fresh) => live.summary.keep(generation, fresh),
-                    Err(e) => {
-                        live.summary.release();
-                        eprintln!("wangge serve: the wall summary: {e}");
-                    }
-                }
-            });
-            Ok(Json(v))
-        }
         Use::Compute => match compute(live.clone()).await {
             Ok(v) => {
                 live.summary.keep(generation, v.clone());
