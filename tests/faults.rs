@@ -4,7 +4,7 @@
 //! saving leaves no torn plan version; an export to a full disk fails clearly and leaves the store as it was; a
 //! damaged workspace file is refused with a clear error, never a panic.
 
-use crate::util::{demo_workspace, http, serve, wangge};
+use crate::util::{demo_workspace, first_address_point, http, serve, wangge};
 use std::collections::HashSet;
 
 #[test]
@@ -12,12 +12,7 @@ fn a_killed_server_loses_no_acknowledged_incident() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let ws = demo_workspace(d, 12);
-    let p = wangge_io::Store::open(&ws)
-        .expect("open")
-        .load()
-        .expect("load")
-        .address_points[0]
-        .location;
+    let p = first_address_point(&ws);
     let mut server = serve(d, "w.gpkg", &[]);
     let bind = server.bind.clone();
     let batch = |b: usize| {

@@ -3,7 +3,7 @@
 //! that change where incidents land; Server-Sent Events within 2 s; and `kill -9` mid-ingest
 //! losing nothing acknowledged and duplicating nothing.
 
-use crate::util::{call, demo_workspace, http, serve, wangge};
+use crate::util::{call, demo_workspace, first_address_point, http, serve, wangge};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
@@ -357,12 +357,7 @@ fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
         .expect("open")
         .max_incident_fid()
         .expect("fid");
-    let p = wangge_io::Store::open(&ws)
-        .expect("open")
-        .load()
-        .expect("load")
-        .address_points[0]
-        .location;
+    let p = first_address_point(&ws);
     let batch = move |b: usize| -> String {
         let items: Vec<Value> = (0..50)
             .map(|i| {
@@ -478,12 +473,7 @@ fn a_plan_change_during_ingest_keeps_every_incident_once() {
     let state = AppState::open(ws.clone(), true).expect("state");
     let live = state.live.clone().expect("live");
     let mut events = live.subscribe();
-    let p = wangge_io::Store::open(&ws)
-        .expect("open")
-        .load()
-        .expect("load")
-        .address_points[0]
-        .location;
+    let p = first_address_point(&ws);
     let batch = move |tag: &str, b: usize| -> Vec<Incident> {
         (0..50)
             .map(|i| {

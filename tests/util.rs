@@ -160,6 +160,16 @@ pub fn demo_workspace(dir: &Path, seed: u32) -> PathBuf {
     dir.join("w.gpkg")
 }
 
+/// Where the first address point of a workspace is (a spot inside the city's grids).
+pub fn first_address_point(ws: &Path) -> geo_types::Point<f64> {
+    wangge_io::Store::open(ws)
+        .expect("open")
+        .load_places()
+        .expect("load")
+        .address_points[0]
+        .location
+}
+
 /// One request through the server's router in process: (status, body).
 pub async fn call(
     state: &wangge_server::AppState,

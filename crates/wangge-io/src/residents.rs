@@ -4,7 +4,7 @@
 //! bad row; nothing is stored then.
 
 use crate::gpkg::Resident;
-use crate::read::csv_file::find as column;
+use crate::read::csv_file::{find as column, headers};
 use crate::read::text::decode_file;
 use crate::{Error, Result};
 use std::path::Path;
@@ -34,12 +34,7 @@ pub fn read_residents(path: &Path, cols: &ResidentColumns) -> Result<Vec<Residen
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| Error::format(path, format!("cannot read the header line: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let headers = headers(&mut rdr, path)?;
     let need = |c: Option<usize>, what: &str, flag: &str| {
         c.ok_or_else(|| {
             Error::usage(

@@ -239,14 +239,6 @@ impl Live {
         f(&r).map_err(internal)
     }
 
-    /// After a new plan: re-reads communities and the newest plan's grids (new incidents
-    /// are assigned to them from now on), and rebuilds the heat index (incidents may have
-    /// been given the new grids, `wangge incidents assign`).
-    pub fn reload_plan(&self) -> Result<(), AppError> {
-        self.reload_assigner()?;
-        self.reload_heat()
-    }
-
     /// After a change of the workspace: re-reads the newest plan's grids for new incidents
     /// at once, and rebuilds the heat index only if the import log moved (an import, or
     /// `wangge incidents assign` giving incidents the new grids): a plan change alone leaves

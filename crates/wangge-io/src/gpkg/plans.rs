@@ -77,15 +77,7 @@ impl Store {
         let sql = self.sql();
         if self.has_table("grids")? {
             // Plans made before versions could be named get the column.
-            let named: i64 = self
-                .connection()
-                .query_row(
-                    "SELECT count(*) FROM pragma_table_info('plans') WHERE name = 'name'",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(&sql)?;
-            if named == 0 {
+            if !self.has_column("plans", "name")? {
                 self.connection()
                     .execute_batch("ALTER TABLE plans ADD COLUMN name TEXT;")
                     .map_err(&sql)?;

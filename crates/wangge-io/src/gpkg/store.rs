@@ -238,6 +238,18 @@ impl Store {
             .map_err(self.sql())
     }
 
+    /// Whether a table has a column (for columns added since a workspace was made).
+    pub(crate) fn has_column(&self, table: &str, column: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+                [table, column],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(self.sql())
+    }
+
     /// Maps a SQLite error to one naming this workspace.
     pub(crate) fn sql(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
         |source| Error::Sqlite {

@@ -64,18 +64,6 @@ impl Store {
         Ok(())
     }
 
-    fn has_column(&self, table: &str, column: &str) -> Result<bool> {
-        let n: i64 = self
-            .connection()
-            .query_row(
-                "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
-                [table, column],
-                |r| r.get(0),
-            )
-            .map_err(self.sql())?;
-        Ok(n > 0)
-    }
-
     /// Creates a token that works until revoked or until `expires`; returns its id and its
     /// secret (shown once).
     pub fn create_token(

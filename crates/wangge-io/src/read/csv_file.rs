@@ -37,6 +37,16 @@ pub(crate) fn find(
         .position(|h| defaults.contains(&h.trim().to_lowercase().as_str())))
 }
 
+/// The header line of a CSV reader, trimmed; an error naming the file when it cannot be read.
+pub(crate) fn headers(rdr: &mut csv::Reader<&[u8]>, path: &Path) -> Result<Vec<String>> {
+    Ok(rdr
+        .headers()
+        .map_err(|e| Error::format(path, format!("cannot read the header line: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect())
+}
+
 pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
     let bytes = read_bytes(path)?;
     let (text, encoding) =
@@ -53,12 +63,7 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
         .delimiter(delimiter)
         .flexible(false)
         .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| Error::format(path, format!("cannot read the header line: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let headers = headers(&mut rdr, path)?;
     let wkt_col = find(&headers, opts.wkt_field.as_deref(), WKT, path)?;
     let (lon_col, lat_col) = if wkt_col.is_some() && opts.lon_field.is_none() {
         (None, None)
