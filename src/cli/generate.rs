@@ -9,9 +9,14 @@ use wangge_synth::{CityParams, generate};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Households to generate (2,000 to 1,000,000).
+    /// Households to generate (2,000 to 1,000,000); with --layout lowrise, houses (address
+    /// points) of 1-6 households each.
     #[arg(long, default_value_t = 20_000)]
     households: u64,
+    /// compounds: gated compounds of walk-ups and towers (the demo city); lowrise: detached and
+    /// terraced houses on irregular streets with cul-de-sacs (grids of 50-200 address points).
+    #[arg(long, value_enum, default_value_t = LayoutArg::Compounds)]
+    layout: LayoutArg,
     /// Random seed: the same seed always gives the same city.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -21,6 +26,12 @@ pub struct Args {
     /// Overwrite the workspace if it exists.
     #[arg(long)]
     force: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LayoutArg {
+    Compounds,
+    Lowrise,
 }
 
 pub fn run(a: &Args) -> anyhow::Result<()> {
@@ -40,19 +51,27 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     }
     let start = Instant::now();
     let bar = Bar::default();
-    let city = generate(&CityParams::new(a.households, a.seed), &bar);
+    let params = match a.layout {
+        LayoutArg::Compounds => CityParams::new(a.households, a.seed),
+        LayoutArg::Lowrise => CityParams::lowrise(a.households, a.seed),
+    };
+    let city = generate(&params, &bar);
     let generated = start.elapsed();
     let mut store = Store::create(&a.workspace)?;
     store.write(
         &city,
         "generate",
-        &format!("households={} seed={}", a.households, a.seed),
+        &match a.layout {
+            LayoutArg::Compounds => format!("households={} seed={}", a.households, a.seed),
+            LayoutArg::Lowrise => format!("points={} seed={} layout=lowrise", a.households, a.seed),
+        },
         &bar,
     )?;
     super::info::print(&store)?;
     println!(
-        "generated {} households in {} communities (seed {}) in {:.1} s, written in {:.1} s",
+        "generated {} households at {} address points in {} communities (seed {}) in {:.1} s, written in {:.1} s",
         city.households().0 + city.households().1,
+        city.address_points.len(),
         city.communities.len(),
         a.seed,
         generated.as_secs_f64(),

@@ -22,6 +22,20 @@ pub struct CityParams {
     pub history_end_unix: i64,
     /// Incidents per household per year.
     pub incident_rate: f64,
+    /// What the district is built of; with [`Layout::LowRise`], `households` is read as the
+    /// number of address points (houses) to generate.
+    pub layout: Layout,
+}
+
+/// The kind of housing a synthetic district is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// Gated compounds of walk-ups and towers: few, large unit entrances (the demo city).
+    #[default]
+    Compounds,
+    /// Detached and terraced houses of 1-6 households on irregular streets with cul-de-sacs:
+    /// many small address points, grids of 50-200 of them (`crate::lowrise`).
+    LowRise,
 }
 
 impl CityParams {
@@ -35,6 +49,15 @@ impl CityParams {
             // 2026-11-01T00:00:00+08:00
             history_end_unix: 1_793_462_400,
             incident_rate: 0.25,
+            layout: Layout::Compounds,
+        }
+    }
+
+    /// A low-rise district of about `points` houses (address points).
+    pub fn lowrise(points: u64, seed: u64) -> Self {
+        Self {
+            layout: Layout::LowRise,
+            ..Self::new(points, seed)
         }
     }
 }
@@ -46,14 +69,14 @@ const SETBACK_M: f64 = 22.0;
 /// Households per community: mean.
 const COMMUNITY_HH: f64 = 2000.0;
 
-const NAME_A: &[&str] = &[
+pub(crate) const NAME_A: &[&str] = &[
     "和", "平", "安", "康", "福", "兴", "华", "新", "春", "翠", "竹", "梅", "锦", "瑞", "祥", "丰",
     "富", "嘉", "明", "阳",
 ];
-const NAME_B: &[&str] = &[
+pub(crate) const NAME_B: &[&str] = &[
     "园", "苑", "里", "村", "湖", "山", "桥", "巷", "坊", "庭", "城", "湾", "河", "林", "门", "台",
 ];
-const ROADS: &[&str] = &[
+pub(crate) const ROADS: &[&str] = &[
     "中山",
     "北京",
     "珠江",
@@ -115,17 +138,17 @@ const FACILITY_MIX: &[(&str, f64, u32)] = &[
     ("hospital", 0.03, 1),
 ];
 
-struct Builder {
-    frame: LocalFrame,
-    out: Dataset,
+pub(crate) struct Builder {
+    pub(crate) frame: LocalFrame,
+    pub(crate) out: Dataset,
 }
 
 impl Builder {
-    fn ll(&self, x: f64, y: f64) -> Coord<f64> {
+    pub(crate) fn ll(&self, x: f64, y: f64) -> Coord<f64> {
         self.frame.inverse(Coord { x, y })
     }
 
-    fn rect(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+    pub(crate) fn rect(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
         let ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
             .iter()
             .map(|&(x, y)| self.ll(x, y))
@@ -133,7 +156,7 @@ impl Builder {
         MultiPolygon(vec![Polygon::new(LineString(ring), vec![])])
     }
 
-    fn street(
+    pub(crate) fn street(
         &mut self,
         key: String,
         highway: &str,
@@ -163,15 +186,37 @@ impl Builder {
 /// Generates a city.
 pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
     let root = Rng::new(params.seed);
-    let n_comm = ((params.households as f64 / COMMUNITY_HH).round() as usize).max(1);
-    let cols = (n_comm as f64).sqrt().ceil() as usize;
-    let rows = n_comm.div_ceil(cols);
-    let (w, h) = (cols as f64 * CELL_M, rows as f64 * CELL_M);
     let frame = LocalFrame::new(params.centre.0, params.centre.1);
     let mut b = Builder {
         frame,
         out: Dataset::default(),
     };
+    match params.layout {
+        Layout::Compounds => compounds(params, &root, &mut b, progress),
+        Layout::LowRise => crate::lowrise::district(params, &root, &mut b, progress),
+    }
+    let mut inc = incidents(&b.out, params, &root.fork(0xABCD), &frame);
+    let assigner = wangge_core::Assigner::new(
+        b.out
+            .communities
+            .iter()
+            .map(|c| (c.key.clone(), c.geometry.clone()))
+            .collect(),
+        Vec::new(),
+    );
+    for i in &mut inc {
+        assigner.assign(i);
+    }
+    b.out.incidents = inc;
+    b.out
+}
+
+/// The compound city: a square lattice of 400 m communities, each one gated compound.
+fn compounds(params: &CityParams, root: &Rng, b: &mut Builder, progress: &dyn Progress) {
+    let n_comm = ((params.households as f64 / COMMUNITY_HH).round() as usize).max(1);
+    let cols = (n_comm as f64).sqrt().ceil() as usize;
+    let rows = n_comm.div_ceil(cols);
+    let (w, h) = (cols as f64 * CELL_M, rows as f64 * CELL_M);
     let (ox, oy) = (-w / 2.0, -h / 2.0);
     progress.start("generating city", Some(n_comm as u64));
 
@@ -239,25 +284,21 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
             geometry: b.rect(x0, y0, x0 + CELL_M, y0 + CELL_M),
         });
         let target = (per_comm * r.range(0.9, 1.1)).round() as u32;
-        compound(&mut b, &mut r, &code, x0, y0, target);
-        facilities(&mut b, &mut r, &code, x0, y0);
+        compound(b, &mut r, &code, x0, y0, target);
+        facilities(b, &mut r, &code, |r| {
+            // In the frontage band between the street and the fence, on a random side.
+            let along = r.range(30.0, CELL_M - 30.0);
+            let inset = r.range(8.0, SETBACK_M - 4.0);
+            match r.int(0, 3) {
+                0 => (x0 + along, y0 + inset),
+                1 => (x0 + along, y0 + CELL_M - inset),
+                2 => (x0 + inset, y0 + along),
+                _ => (x0 + CELL_M - inset, y0 + along),
+            }
+        });
         progress.advance(1);
     }
     progress.finish();
-    let mut inc = incidents(&b.out, params, &root.fork(0xABCD), &frame);
-    let assigner = wangge_core::Assigner::new(
-        b.out
-            .communities
-            .iter()
-            .map(|c| (c.key.clone(), c.geometry.clone()))
-            .collect(),
-        Vec::new(),
-    );
-    for i in &mut inc {
-        assigner.assign(i);
-    }
-    b.out.incidents = inc;
-    b.out
 }
 
 /// One gated compound filling a community cell: walk-up slabs, point towers or both, with
@@ -414,7 +455,13 @@ fn compound(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64, target: 
     );
 }
 
-fn facilities(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64) {
+/// Facilities of the life-circle mix for one community, each at a place `at` draws (local m).
+pub(crate) fn facilities(
+    b: &mut Builder,
+    r: &mut Rng,
+    code: &str,
+    mut at: impl FnMut(&mut Rng) -> (f64, f64),
+) {
     let mut n = 0;
     for &(cat, p, max) in FACILITY_MIX {
         if !r.chance(p) {
@@ -422,15 +469,7 @@ fn facilities(b: &mut Builder, r: &mut Rng, code: &str, x0: f64, y0: f64) {
         }
         let count = r.int(1, max);
         for _ in 0..count {
-            // In the frontage band between the street and the fence, on a random side.
-            let along = r.range(30.0, CELL_M - 30.0);
-            let inset = r.range(8.0, SETBACK_M - 4.0);
-            let (x, y) = match r.int(0, 3) {
-                0 => (x0 + along, y0 + inset),
-                1 => (x0 + along, y0 + CELL_M - inset),
-                2 => (x0 + inset, y0 + along),
-                _ => (x0 + CELL_M - inset, y0 + along),
-            };
+            let (x, y) = at(r);
             let loc = b.ll(x, y);
             b.out.facilities.push(Facility {
                 key: format!("synth:{code}:f{n}"),

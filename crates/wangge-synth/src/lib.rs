@@ -2,11 +2,13 @@
 //! branch streets, gated compounds (小区) of walk-ups and towers with unit entrances,
 //! communities of about 2,000 households, facilities of every life-circle category (with
 //! deliberate gaps) and a year of incidents with daily and weekly rhythm and hot spots.
-//! The same seed always gives the same city.
+//! The same seed always gives the same city. A low-rise layout (houses of 1-6 households on
+//! irregular streets with cul-de-sacs) stresses the partitioner with many small address points.
 
 mod city;
 mod incidents;
+mod lowrise;
 mod rng;
 
-pub use city::{CityParams, generate};
+pub use city::{CityParams, Layout, generate};
 pub use rng::Rng;

@@ -7,6 +7,7 @@
 //! bound, trying k = LB, LB+1, ...) → `repair` (reconnect split grids) → `polygons` (dissolve
 //! cells per grid, clip to the community) → `metrics` (compactness, streets, fill).
 
+mod articulation;
 mod bisect;
 mod cells;
 pub mod diff;

@@ -2,6 +2,7 @@
 //! heaviest component; every other component moves to the neighbouring grid that shares the
 //! longest boundary with it and still has room, or becomes a grid of its own.
 
+use super::articulation::{LeaveCache, Removable};
 use super::cells::Edge;
 
 /// Grid index of every unit (`usize::MAX` for units in no grid).
@@ -146,54 +147,6 @@ pub fn merge_small(
     merges
 }
 
-fn connected_without(
-    grid: &[usize],
-    removed: usize,
-    adj: &[Vec<Edge>],
-    owner: &[usize],
-    me: usize,
-) -> bool {
-    // Grids hold few units: a list beats a hash set here.
-    let Some(&start) = grid.iter().find(|&&u| u != removed) else {
-        return true;
-    };
-    let want = grid.iter().filter(|&&u| u != removed).count();
-    if grid.len() <= 64 {
-        // Positions in the grid as bits: no allocation.
-        let Some(first) = grid.iter().position(|&u| u == start) else {
-            return true;
-        };
-        let mut seen: u64 = 1 << first;
-        let mut todo = seen;
-        while todo != 0 {
-            let i = todo.trailing_zeros() as usize;
-            todo &= todo - 1;
-            for e in &adj[grid[i]] {
-                if e.to != removed
-                    && owner[e.to] == me
-                    && let Some(j) = grid.iter().position(|&u| u == e.to)
-                    && seen >> j & 1 == 0
-                {
-                    seen |= 1 << j;
-                    todo |= 1 << j;
-                }
-            }
-        }
-        return seen.count_ones() as usize == want;
-    }
-    let mut seen = vec![start];
-    let mut stack = vec![start];
-    while let Some(u) = stack.pop() {
-        for e in &adj[u] {
-            if e.to != removed && owner[e.to] == me && !seen.contains(&e.to) {
-                seen.push(e.to);
-                stack.push(e.to);
-            }
-        }
-    }
-    seen.len() == want
-}
-
 /// Longest ejection chain worth trying: a unit of the emptied grid moves into a full
 /// neighbour, which passes one of its units on, and so on, up to this many grids further.
 pub const CHAIN_DEPTH: usize = 2;
@@ -288,7 +241,7 @@ pub fn smooth(
                 continue;
             };
             // A clear gain only (no ping-pong between equal sides).
-            if w > own * 1.05 + 1e-6 && connected_without(&m.grids[g], u, adj, &m.owner, g) {
+            if w > own * 1.05 + 1e-6 && m.can_leave(u) {
                 m.shift(u, t);
                 moves += 1;
                 moved = true;
@@ -313,6 +266,8 @@ struct Moves<'a> {
     adj: &'a [Vec<Edge>],
     households: &'a [u32],
     cap: u32,
+    /// Which units may leave their grid, per grid until it changes.
+    leave: LeaveCache,
 }
 
 impl<'a> Moves<'a> {
@@ -322,6 +277,7 @@ impl<'a> Moves<'a> {
             .iter()
             .map(|g| g.iter().map(|&u| households[u]).sum())
             .collect();
+        let leave = LeaveCache::new(households.len(), grids.len());
         Self {
             grids,
             owner,
@@ -330,7 +286,15 @@ impl<'a> Moves<'a> {
             adj,
             households,
             cap,
+            leave,
         }
+    }
+
+    /// Whether `u` may leave its grid with the rest of the grid still connected.
+    fn can_leave(&mut self, u: usize) -> bool {
+        let g = self.owner[u];
+        self.leave
+            .can_leave(&self.grids[g], u, g, self.adj, &self.owner)
     }
 
     fn shift(&mut self, u: usize, to: usize) {
@@ -341,6 +305,8 @@ impl<'a> Moves<'a> {
         self.grids[from].remove(pos);
         self.grids[to].push(u);
         self.owner[u] = to;
+        self.leave.invalidate(from);
+        self.leave.invalidate(to);
         self.sums[from] -= self.households[u];
         self.sums[to] += self.households[u];
         self.log.push((u, from, pos));
@@ -361,6 +327,8 @@ impl<'a> Moves<'a> {
             self.grids[to].pop();
             self.grids[from].insert(pos, u);
             self.owner[u] = from;
+            self.leave.invalidate(from);
+            self.leave.invalidate(to);
             self.sums[to] -= self.households[u];
             self.sums[from] += self.households[u];
         }
@@ -449,8 +417,9 @@ impl<'a> Moves<'a> {
             // Candidates: (fixes the excess alone, size order, shared length, unit, target).
             let mut cands: Vec<(bool, i64, f64, usize, usize)> = Vec::new();
             let mut nb: Vec<(usize, usize, f64)> = Vec::new();
-            for &w in &self.grids[t] {
-                if w == keep || !connected_without(&self.grids[t], w, self.adj, &self.owner, t) {
+            for i in 0..self.grids[t].len() {
+                let w = self.grids[t][i];
+                if w == keep || !self.can_leave(w) {
                     continue;
                 }
                 let h = self.households[w];
@@ -528,6 +497,7 @@ pub fn shed_excess(
 ) -> Vec<usize> {
     let n = households.len();
     let mut stuck = Vec::new();
+    let mut removable = Removable::new(n);
     for g in 0..grids.len() {
         if !movable[g] {
             continue;
@@ -544,8 +514,9 @@ pub fn shed_excess(
             let owner = owners(grids, n);
             // (fixes the excess alone, unit size, target's shared length) → best move
             let mut best: Option<(bool, u32, f64, usize, usize)> = None;
+            removable.of(&grids[g], adj, &owner, g);
             for &u in &grids[g] {
-                if !connected_without(&grids[g], u, adj, &owner, g) {
+                if !removable.ok(u) {
                     continue;
                 }
                 let mut shared: std::collections::BTreeMap<usize, f64> =
