@@ -10,6 +10,7 @@
 mod articulation;
 mod bisect;
 mod cells;
+mod clean;
 pub mod diff;
 pub mod edit;
 mod exact;
@@ -20,6 +21,7 @@ mod metrics;
 mod plan;
 mod polygons;
 mod repair;
+mod seams;
 mod units;
 mod workspace;
 

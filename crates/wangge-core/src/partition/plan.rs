@@ -2,13 +2,15 @@
 
 use super::bisect::{self, Graph};
 use super::cells::{self, Edge};
+use super::clean;
 use super::exact;
 use super::metrics::{self, Metrics};
 use super::polygons;
 use super::repair;
+use super::seams;
 use super::units::{self, Ent, Split};
 use crate::LocalFrame;
-use geo::{Area, BooleanOps, BoundingRect, Centroid, InteriorPoint, Intersects};
+use geo::{Area, BooleanOps, BoundingRect, Centroid, InteriorPoint, Intersects, Validation};
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use thiserror::Error;
 
@@ -99,6 +101,13 @@ pub enum PartitionError {
     #[error("the household cap must be at least 1")]
     Cap,
 }
+
+/// Vertices of neighbouring grids this close (m) are one vertex: twice the closing that fuses
+/// the parts of a grid, well above the boolean operations' snapping.
+const STITCH_M: f64 = 2.5e-3;
+
+/// A grid vertex this close (m) to a community edge lies on it.
+const ON_EDGE_M: f64 = 1e-4;
 
 /// Partitions communities into grids of at most `cap` households.
 #[derive(Debug, Clone, PartialEq)]
@@ -429,12 +438,25 @@ impl Partitioner {
                     .collect()
             })
             .collect();
-        let dissolved = polygons::dissolve(pieces, &grid_sites, &poly, &codes, slice_orphans);
+        let mut dissolved = polygons::dissolve(pieces, &grid_sites, &poly, &codes, slice_orphans);
         let unassigned_area: f64 = dissolved.unassigned_area;
         let mut violations = dissolved.problems;
+        // Neighbours share their boundary vertex for vertex (no cracks), then valid simple
+        // polygons only (GEOS and QGIS check them): spikes and repeated vertices go, rings are
+        // oriented; what cannot be mended is a violation.
+        seams::stitch(&mut dissolved.polygons, &poly, STITCH_M);
+        for (gi, p) in dissolved.polygons.iter_mut().enumerate() {
+            match clean::valid_polygon(p) {
+                Ok(v) => *p = v,
+                Err(why) => {
+                    violations.push(format!("grid {} polygon is invalid: {why}", codes[gi]))
+                }
+            }
+        }
         let exceptions = dissolved.unassigned;
 
         // Results and checks.
+        let boundary = seams::Boundary::new(&poly, &input.polygon);
         let owner = repair::owners(&grids, n);
         let packing_bound = metrics::packing_lower_bound(&households, self.cap);
         let mut m = Metrics {
@@ -478,12 +500,24 @@ impl Partitioner {
                 })
                 .collect();
             members.sort();
+            let polygon = boundary.unproject(local, ON_EDGE_M, |c| frame.inverse(c));
+            if !polygon.is_valid() {
+                let why = polygon
+                    .validation_errors()
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                violations.push(format!(
+                    "grid {} polygon is invalid in lon/lat: {why}",
+                    codes[gi]
+                ));
+            }
             results.push(GridResult {
                 code: codes[gi].clone(),
                 serial: gi as u32 + 1,
                 households: hh,
                 members,
-                polygon: frame.unproject(local),
+                polygon,
                 area_m2: local.unsigned_area(),
                 polsby_popper: pp,
                 reock: re,
