@@ -22,6 +22,7 @@ mod plan;
 mod polygons;
 mod repair;
 mod seams;
+mod slivers;
 mod units;
 mod workspace;
 

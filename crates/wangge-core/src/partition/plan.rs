@@ -8,6 +8,7 @@ use super::metrics::{self, Metrics};
 use super::polygons;
 use super::repair;
 use super::seams;
+use super::slivers;
 use super::units::{self, Ent, Split};
 use crate::LocalFrame;
 use geo::{Area, BooleanOps, BoundingRect, Centroid, InteriorPoint, Intersects, Validation};
@@ -444,14 +445,46 @@ impl Partitioner {
         // Neighbours share their boundary vertex for vertex (no cracks), then valid simple
         // polygons only (GEOS and QGIS check them): spikes and repeated vertices go, rings are
         // oriented; what cannot be mended is a violation.
-        seams::stitch(&mut dissolved.polygons, &poly, STITCH_M);
-        for (gi, p) in dissolved.polygons.iter_mut().enumerate() {
-            match clean::valid_polygon(p) {
-                Ok(v) => *p = v,
-                Err(why) => {
-                    violations.push(format!("grid {} polygon is invalid: {why}", codes[gi]))
+        let mend = |polys: &mut Vec<Polygon<f64>>, invalid: &mut Vec<String>| {
+            invalid.clear();
+            seams::stitch(polys, &poly, STITCH_M);
+            for (gi, p) in polys.iter_mut().enumerate() {
+                match clean::valid_polygon(p) {
+                    Ok(v) => *p = v,
+                    Err(why) => {
+                        invalid.push(format!("grid {} polygon is invalid: {why}", codes[gi]))
+                    }
                 }
             }
+        };
+        // Slivers go to their neighbours before the seams are stitched (a piece cut after
+        // stitching reopens them); the grids changed are looked at again once stitched.
+        let mut invalid = Vec::new();
+        let found = slivers::find(&dissolved.polygons, &poly, None);
+        let mut look: Vec<usize> = found.iter().map(|s| s.grid).collect();
+        if !look.is_empty() {
+            let changed = slivers::hand_over(&mut dissolved.polygons, &grid_sites, &poly, &look);
+            look.extend(changed);
+            look.sort_unstable();
+            look.dedup();
+        }
+        mend(&mut dissolved.polygons, &mut invalid);
+        let remaining = if look.is_empty() {
+            Vec::new()
+        } else {
+            slivers::find(&dissolved.polygons, &poly, Some(&look))
+        };
+        violations.extend(invalid);
+        for s in remaining {
+            let at = frame.inverse(s.at);
+            violations.push(format!(
+                "grid {} has a sliver of {:.0} m² narrower than {} m at {:.6},{:.6}",
+                codes[s.grid],
+                s.area_m2,
+                2.0 * slivers::HALF_WIDTH_M,
+                at.x,
+                at.y
+            ));
         }
         let exceptions = dissolved.unassigned;
 

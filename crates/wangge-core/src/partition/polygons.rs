@@ -125,7 +125,7 @@ pub struct Dissolved {
 }
 
 /// Length of `piece`'s boundary that runs along `grid`'s boundary.
-fn shared_length(piece: &Polygon<f64>, grid: &MultiPolygon<f64>) -> f64 {
+pub(crate) fn shared_length(piece: &Polygon<f64>, grid: &MultiPolygon<f64>) -> f64 {
     std::iter::once(piece.exterior())
         .chain(piece.interiors())
         .flat_map(|r| r.lines())
