@@ -29,7 +29,7 @@ fn inputs() -> Vec<(String, Dataset)> {
     let osm = wangge_io::osm::read(&nanjing, &NoProgress).expect("Nanjing extract");
     v.push((
         "Nanjing".into(),
-        wangge_io::osm::assemble(&osm, &Default::default()).0,
+        wangge_io::osm::assemble(&osm, &Default::default(), &Default::default()).0,
     ));
     v
 }

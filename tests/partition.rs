@@ -221,7 +221,7 @@ fn taipei_villages_with_population_grid_households() {
     import(&mut store, &[t("population-grid.geojson")], &pop).expect("population");
     let data = store.load().expect("load");
     let plan = partition_all(&Partitioner::new(200).expect("cap"), &data, &NoProgress);
-    let violations: Vec<&String> = plan
+    let violations: Vec<&wangge_core::partition::Violation> = plan
         .communities
         .iter()
         .flat_map(|c| c.violations.iter())

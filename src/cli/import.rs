@@ -90,6 +90,18 @@ pub struct Args {
     /// Gross floor area per dwelling for household estimates (m²).
     #[arg(long, default_value_t = 90.0)]
     dwelling_m2: f64,
+    /// OSM `admin_level`s read as streets (街道); default 8, as in Chinese OSM.
+    #[arg(long, value_delimiter = ',', default_values_t = [8u32])]
+    osm_street_levels: Vec<u32>,
+    /// OSM `admin_level`s read as communities (社区/居委会); default 9,10. A finer level is
+    /// carved out of a coarser one; for other countries' data pick the level of a community
+    /// (e.g. 10 for Helsinki's neighbourhoods).
+    #[arg(long, value_delimiter = ',', default_values_t = [9u32, 10])]
+    osm_community_levels: Vec<u32>,
+    /// Do not make communities of residential land use (landuse=residential) that no admin
+    /// community covers; they stay land cover.
+    #[arg(long)]
+    no_landuse_communities: bool,
 }
 
 fn parse_offset(s: &str) -> anyhow::Result<i32> {
@@ -168,6 +180,11 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             dwelling_m2: a.dwelling_m2,
             ..Default::default()
         },
+        osm_boundaries: wangge_io::osm::OsmBoundaries {
+            street_levels: a.osm_street_levels.clone(),
+            community_levels: a.osm_community_levels.clone(),
+            landuse_communities: !a.no_landuse_communities,
+        },
     };
     let existed = a.workspace.exists();
     let mut store = Store::open_or_create(&a.workspace)?;
@@ -218,6 +235,26 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         summary.households_estimated,
         start.elapsed().as_secs_f64()
     );
+    for (key, kind) in &summary.replaced_communities {
+        println!(
+            "  replaced community {key} ({kind}): an imported community covers more than half of it"
+        );
+    }
+    if !summary.overlaps.is_empty() {
+        println!(
+            "warning: {} pairs of communities overlap; partition refuses them until each pair is fixed (clip one in QGIS, or import official boundaries, which replace OSM-derived communities they cover by more than half):",
+            summary.overlaps.len()
+        );
+        for (x, y, m2) in summary.overlaps.iter().take(10) {
+            println!("  {x} and {y} overlap by {m2:.1} m²");
+        }
+        if summary.overlaps.len() > 10 {
+            println!(
+                "  and {} more (wangge partition lists them all)",
+                summary.overlaps.len() - 10
+            );
+        }
+    }
     if let Some(r) = &summary.rejects_report {
         println!("rejected features are listed in {}", r.display());
     }

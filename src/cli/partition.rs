@@ -5,7 +5,9 @@ use super::progress::Bar;
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use wangge_core::partition::{LockedGrid, Partitioner, WorkspacePlan, partition_all_locked};
+use wangge_core::partition::{
+    LockedGrid, Partitioner, ViolationKind, WorkspacePlan, partition_all_locked,
+};
 use wangge_io::Store;
 
 #[derive(Debug, clap::Args)]
@@ -91,6 +93,8 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             a.workspace.display()
         );
     }
+    wangge_core::partition::check_communities(&data)
+        .with_context(|| format!("{}: the communities overlap", a.workspace.display()))?;
     let mut p = Partitioner::new(a.cap)?.seed(a.seed);
     if let Some(t) = a.threads {
         p = p.threads(t);
@@ -196,7 +200,20 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     });
     write_reports(&plan, &prefix)
         .with_context(|| format!("writing the report {}", prefix.display()))?;
-    print_summary(&plan, id, a.cap, start.elapsed().as_secs_f64());
+    let households: std::collections::HashMap<&str, u32> = data
+        .address_points
+        .iter()
+        .map(|p| (p.key.as_str(), p.households))
+        .collect();
+    let exceptions_file = PathBuf::from(format!("{}.exceptions.csv", prefix.display()));
+    print_summary(
+        &plan,
+        &households,
+        &exceptions_file,
+        id,
+        a.cap,
+        start.elapsed().as_secs_f64(),
+    );
     if let (Some(base), Some(changed)) = (parent, changed) {
         let d = wangge_core::partition::diff::diff(
             &store.plan_members(base)?,
@@ -219,15 +236,30 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         prefix.display(),
         map.display()
     );
+    let violations: usize = plan.communities.iter().map(|c| c.violations.len()).sum();
+    if violations > 0 {
+        bail!(
+            "{violations} hard-constraint violations remain in plan {id} (listed above and in {}); the plan is saved for inspection but is not a valid plan",
+            exceptions_file.display()
+        );
+    }
     Ok(())
 }
 
-fn print_summary(plan: &WorkspacePlan, id: i64, cap: u32, secs: f64) {
+/// How many entries of a list the summary prints before "and N more".
+const SHOWN: usize = 5;
+
+fn print_summary(
+    plan: &WorkspacePlan,
+    households: &std::collections::HashMap<&str, u32>,
+    exceptions_file: &Path,
+    id: i64,
+    cap: u32,
+    secs: f64,
+) {
     let m = &plan.metrics;
     let violations: usize = plan.communities.iter().map(|c| c.violations.len()).sum();
     let splits: usize = plan.communities.iter().map(|c| c.splits.len()).sum();
-    let parts: usize = plan.communities.iter().map(|c| c.exceptions.len()).sum();
-    let _ = parts;
     println!(
         "plan {id}: {} communities, {} households, cap {cap}",
         m.communities, m.households
@@ -261,17 +293,69 @@ fn print_summary(plan: &WorkspacePlan, id: i64, cap: u32, secs: f64) {
         "  fill             {:.1} households per grid; {} service workers (1 per 100 households)",
         m.fill_mean, m.workers
     );
+    let by_kind: Vec<String> = ViolationKind::ALL
+        .iter()
+        .map(|k| {
+            let n = plan
+                .communities
+                .iter()
+                .flat_map(|c| &c.violations)
+                .filter(|v| v.kind == *k)
+                .count();
+            format!("{n} {}", k.code())
+        })
+        .collect();
     println!(
-        "  hard constraints {} over cap, {} disconnected, {violations} violations",
-        m.over_cap, m.disconnected
+        "  hard constraints {violations} violations ({})",
+        by_kind.join(", ")
     );
+    for v in plan
+        .communities
+        .iter()
+        .flat_map(|c| &c.violations)
+        .take(SHOWN)
+    {
+        println!("    {v}");
+    }
+    if violations > SHOWN {
+        println!(
+            "    and {} more (all in {})",
+            violations - SHOWN,
+            exceptions_file.display()
+        );
+    }
     println!(
         "  exceptions       {splits} buildings split, {} address points outside every community, {} communities not partitioned",
         plan.outside.len(),
         plan.errors.len()
     );
-    for e in plan.errors.iter().take(5) {
+    for e in plan.errors.iter().take(SHOWN) {
         println!("    {e}");
+    }
+    if plan.errors.len() > SHOWN {
+        println!(
+            "    and {} more (all in {})",
+            plan.errors.len() - SHOWN,
+            exceptions_file.display()
+        );
+    }
+    let outside_hh: u64 = plan
+        .outside
+        .iter()
+        .filter_map(|k| households.get(k.as_str()))
+        .map(|&h| u64::from(h))
+        .sum();
+    let all_hh = m.households + outside_hh;
+    if outside_hh > 0 {
+        println!(
+            "  outside          {outside_hh} of {all_hh} households ({:.1}%) lie outside every community and are in no grid",
+            100.0 * outside_hh as f64 / all_hh.max(1) as f64
+        );
+        if outside_hh * 2 > all_hh {
+            println!(
+                "  warning: most households are outside every community: import community boundaries (wangge import FILE --as communities), or OSM admin boundaries of your data's community level (--osm-community-levels)"
+            );
+        }
     }
     println!("  time             {secs:.2} s");
 }
@@ -364,7 +448,7 @@ fn write_reports(plan: &WorkspacePlan, prefix: &Path) -> anyhow::Result<()> {
             ])?;
         }
         for v in &c.violations {
-            w.write_record(["violation".to_string(), c.code.clone(), v.clone()])?;
+            w.write_record(["violation".to_string(), c.code.clone(), v.message.clone()])?;
         }
         for x in &c.exceptions {
             w.write_record([

@@ -13,6 +13,7 @@ pub mod index;
 pub mod kpi;
 pub mod local_frame;
 pub mod model;
+pub mod overlaps;
 pub mod partition;
 pub mod personal;
 pub mod progress;

@@ -11,6 +11,7 @@ use geo_types::{Geometry, MultiPolygon, Point};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use wangge_core::households::EstimateParams;
+use wangge_core::overlaps::{NOISE_M2, overlaps};
 use wangge_core::{
     AddressPoint, Community, Dataset, Facility, FacilityCategory, Households, Incident,
     IncidentSource, IncidentStatus, Progress, Taxonomy, Timestamp,
@@ -81,6 +82,8 @@ pub struct ImportOptions {
     /// Incident categories (texts are resolved onto its codes).
     pub taxonomy: Taxonomy,
     pub estimate: EstimateParams,
+    /// Which OSM admin levels and land use become streets and communities.
+    pub osm_boundaries: crate::osm::OsmBoundaries,
 }
 
 impl Default for ImportOptions {
@@ -99,6 +102,7 @@ impl Default for ImportOptions {
             category_map: Vec::new(),
             incident_source: None,
             taxonomy: Taxonomy::builtin(),
+            osm_boundaries: crate::osm::OsmBoundaries::default(),
             estimate: EstimateParams::default(),
         }
     }
@@ -131,6 +135,11 @@ pub struct ImportSummary {
     pub households_given: u64,
     pub households_estimated: u64,
     pub rejects_report: Option<PathBuf>,
+    /// OSM-derived communities removed because an imported community covers more than half
+    /// of one of the two: (key, kind).
+    pub replaced_communities: Vec<(String, String)>,
+    /// Pairs of communities that still overlap after the import: (key, key, m²).
+    pub overlaps: Vec<(String, String, f64)>,
 }
 
 /// Imports files into a workspace (all in one transaction).
@@ -147,7 +156,7 @@ pub fn import(
         let kind = FileKind::of(path)?;
         if matches!(kind, FileKind::OsmXml | FileKind::OsmPbf) {
             let data = osm::read(path, progress)?;
-            let (d, report) = osm::assemble(&data, &opts.estimate);
+            let (d, report) = osm::assemble(&data, &opts.estimate, &opts.osm_boundaries);
             summary.files.push(FileSummary {
                 path: path.clone(),
                 features: d.len(),
@@ -156,8 +165,23 @@ pub fn import(
                 repaired: 0,
                 encoding: None,
                 note: format!(
-                    "{} ways cut by the extract edge, {} incomplete multipolygons, {} invalid footprints skipped",
-                    report.ways_with_missing_nodes, report.incomplete_multipolygons, report.invalid_footprints
+                    "{} ways cut by the extract edge, {} incomplete multipolygons, {} invalid footprints skipped; boundaries: {} streets (admin {:?}), {} admin communities (admin {:?}), {} residential land-use communities, {} land-use areas inside admin communities kept as land cover, {} overlaps carved{}",
+                    report.ways_with_missing_nodes,
+                    report.incomplete_multipolygons,
+                    report.invalid_footprints,
+                    report.boundaries.streets,
+                    opts.osm_boundaries.street_levels,
+                    report.boundaries.admin_communities,
+                    opts.osm_boundaries.community_levels,
+                    report.boundaries.landuse_communities,
+                    report.boundaries.landuse_covered,
+                    report.boundaries.carved.len(),
+                    report
+                        .boundaries
+                        .carved
+                        .iter()
+                        .map(|(lost, kept, m2)| format!("; {lost} gave {m2:.0} m² to {kept}"))
+                        .collect::<String>()
                 ),
             });
             all.extend(d);
@@ -216,7 +240,43 @@ pub fn import(
             assigner.assign(i);
         }
     }
-    store.write(&all, "import", &sources.join("\n"), progress)?;
+    // Imported boundaries replace OSM-derived communities that either covers by more than
+    // half; overlaps that remain are listed (partition refuses them).
+    let mut replace = Vec::new();
+    if !all.communities.is_empty() {
+        let before = store.communities()?;
+        let list: Vec<&wangge_core::Community> = before.iter().chain(&all.communities).collect();
+        let n_before = before.len();
+        let pairs = overlaps(&list, NOISE_M2);
+        let mut gone = std::collections::BTreeSet::new();
+        for o in &pairs {
+            let osm = |i: usize| list[i].kind.starts_with("osm_");
+            if osm(o.a) != osm(o.b) && (o.share_a > 0.5 || o.share_b > 0.5) {
+                gone.insert(if osm(o.a) { o.a } else { o.b });
+            }
+        }
+        for &i in &gone {
+            summary
+                .replaced_communities
+                .push((list[i].key.clone(), list[i].kind.clone()));
+            if i < n_before {
+                replace.push(list[i].key.clone());
+            }
+        }
+        summary.overlaps = pairs
+            .iter()
+            .filter(|o| !gone.contains(&o.a) && !gone.contains(&o.b))
+            .map(|o| (list[o.a].key.clone(), list[o.b].key.clone(), o.area_m2))
+            .collect();
+        let dropped: std::collections::HashSet<String> = gone
+            .iter()
+            .filter(|&&i| i >= n_before)
+            .map(|&i| list[i].key.clone())
+            .collect();
+        all.communities.retain(|c| !dropped.contains(&c.key));
+        summary.communities = all.communities.len();
+    }
+    store.write_replacing(&all, &replace, "import", &sources.join("\n"), progress)?;
     if !rejects.is_empty() {
         let report = opts
             .rejects

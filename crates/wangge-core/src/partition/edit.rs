@@ -151,7 +151,7 @@ pub fn apply(
     if let Some(c) = plan.communities.iter().find(|c| c.code == touched)
         && let Some(v) = c.violations.first()
     {
-        return Err(EditRefused::Invalid(v.clone()));
+        return Err(EditRefused::Invalid(v.message.clone()));
     }
     Ok(plan)
 }

@@ -24,6 +24,7 @@ mod repair;
 mod seams;
 mod slivers;
 mod units;
+mod violation;
 mod workspace;
 
 pub use metrics::{Metrics, polsby_popper, reock};
@@ -32,7 +33,8 @@ pub use plan::{
     UnitGraph,
 };
 pub use units::{Split, SplitKind};
+pub use violation::{Violation, ViolationKind};
 pub use workspace::{
-    LockedGrid, WorkspacePlan, inputs, partition_all, partition_all_incremental,
+    LockedGrid, WorkspacePlan, check_communities, inputs, partition_all, partition_all_incremental,
     partition_all_locked,
 };

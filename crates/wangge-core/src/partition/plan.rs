@@ -10,6 +10,7 @@ use super::repair;
 use super::seams;
 use super::slivers;
 use super::units::{self, Ent, Split};
+use super::violation::{Violation, ViolationKind as V};
 use crate::LocalFrame;
 use geo::{Area, BooleanOps, BoundingRect, Centroid, InteriorPoint, Intersects, Validation};
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
@@ -82,7 +83,7 @@ pub struct CommunityPlan {
     pub grids: Vec<GridResult>,
     pub splits: Vec<Split>,
     /// Hard-constraint violations found by the final check (empty when all hold).
-    pub violations: Vec<String>,
+    pub violations: Vec<Violation>,
     /// Input that makes a constraint impossible, listed (community parts without address
     /// points that no grid can reach).
     pub exceptions: Vec<String>,
@@ -101,6 +102,40 @@ pub enum PartitionError {
     /// A cap of 0.
     #[error("the household cap must be at least 1")]
     Cap,
+    /// Communities overlap, so an address point there would have no single community and
+    /// grid: (community, community, shared m²), and address points in two communities.
+    #[error("{}", overlap_message(pairs, points))]
+    Overlapping {
+        pairs: Vec<(String, String, f64)>,
+        /// (address point, community, other community).
+        points: Vec<(String, String, String)>,
+    },
+}
+
+fn overlap_message(pairs: &[(String, String, f64)], points: &[(String, String, String)]) -> String {
+    const SHOWN: usize = 10;
+    let mut m = format!(
+        "{} pairs of communities overlap and {} address points lie in two communities; every address point must have one community, so nothing was partitioned.",
+        pairs.len(),
+        points.len()
+    );
+    for (a, b, m2) in pairs.iter().take(SHOWN) {
+        m.push_str(&format!("\n  {a} and {b} overlap by {m2:.1} m²"));
+    }
+    if pairs.len() > SHOWN {
+        m.push_str(&format!("\n  and {} more pairs", pairs.len() - SHOWN));
+    }
+    for (p, a, b) in points.iter().take(SHOWN) {
+        m.push_str(&format!("\n  address point {p} lies in {a} and in {b}"));
+    }
+    if points.len() > SHOWN {
+        m.push_str(&format!(
+            "\n  and {} more address points",
+            points.len() - SHOWN
+        ));
+    }
+    m.push_str("\nFix: clip one community of each pair (QGIS: Vector > Geoprocessing > Difference), or import official community boundaries (they replace OSM-derived communities they cover by more than half), or re-import OSM data with --osm-community-levels for your data's admin levels.");
+    m
 }
 
 /// Vertices of neighbouring grids this close (m) are one vertex: twice the closing that fuses
@@ -441,19 +476,23 @@ impl Partitioner {
             .collect();
         let mut dissolved = polygons::dissolve(pieces, &grid_sites, &poly, &codes, slice_orphans);
         let unassigned_area: f64 = dissolved.unassigned_area;
-        let mut violations = dissolved.problems;
+        let mut violations: Vec<Violation> = std::mem::take(&mut dissolved.problems)
+            .into_iter()
+            .map(|m| Violation::new(V::Parts, m))
+            .collect();
         // Neighbours share their boundary vertex for vertex (no cracks), then valid simple
         // polygons only (GEOS and QGIS check them): spikes and repeated vertices go, rings are
         // oriented; what cannot be mended is a violation.
-        let mend = |polys: &mut Vec<Polygon<f64>>, invalid: &mut Vec<String>| {
+        let mend = |polys: &mut Vec<Polygon<f64>>, invalid: &mut Vec<Violation>| {
             invalid.clear();
             seams::stitch(polys, &poly, STITCH_M);
             for (gi, p) in polys.iter_mut().enumerate() {
                 match clean::valid_polygon(p) {
                     Ok(v) => *p = v,
-                    Err(why) => {
-                        invalid.push(format!("grid {} polygon is invalid: {why}", codes[gi]))
-                    }
+                    Err(why) => invalid.push(Violation::new(
+                        V::InvalidPolygon,
+                        format!("grid {} polygon is invalid: {why}", codes[gi]),
+                    )),
                 }
             }
         };
@@ -477,13 +516,16 @@ impl Partitioner {
         violations.extend(invalid);
         for s in remaining {
             let at = frame.inverse(s.at);
-            violations.push(format!(
-                "grid {} has a sliver of {:.0} m² narrower than {} m at {:.6},{:.6}",
-                codes[s.grid],
-                s.area_m2,
-                2.0 * slivers::HALF_WIDTH_M,
-                at.x,
-                at.y
+            violations.push(Violation::new(
+                V::Sliver,
+                format!(
+                    "grid {} has a sliver of {:.0} m² narrower than {} m at {:.6},{:.6}",
+                    codes[s.grid],
+                    s.area_m2,
+                    2.0 * slivers::HALF_WIDTH_M,
+                    at.x,
+                    at.y
+                ),
             ));
         }
         let exceptions = dissolved.unassigned;
@@ -508,14 +550,20 @@ impl Partitioner {
             let hh: u32 = gr.iter().map(|&i| households[i]).sum();
             if hh > self.cap {
                 m.over_cap += 1;
-                violations.push(format!(
-                    "grid {} holds {hh} households, over the cap of {}",
-                    codes[gi], self.cap
+                violations.push(Violation::new(
+                    V::OverCap,
+                    format!(
+                        "grid {} holds {hh} households, over the cap of {}",
+                        codes[gi], self.cap
+                    ),
                 ));
             }
             if repair::components(gr, &adj, &households, &owner, gi).len() > 1 {
                 m.disconnected += 1;
-                violations.push(format!("grid {} is not connected", codes[gi]));
+                violations.push(Violation::new(
+                    V::Disconnected,
+                    format!("grid {} is not connected", codes[gi]),
+                ));
             }
             let local = &dissolved.polygons[gi];
             let pp = metrics::polsby_popper(local);
@@ -540,9 +588,9 @@ impl Partitioner {
                     .first()
                     .map(ToString::to_string)
                     .unwrap_or_default();
-                violations.push(format!(
-                    "grid {} polygon is invalid in lon/lat: {why}",
-                    codes[gi]
+                violations.push(Violation::new(
+                    V::InvalidPolygon,
+                    format!("grid {} polygon is invalid in lon/lat: {why}", codes[gi]),
                 ));
             }
             results.push(GridResult {
@@ -604,8 +652,9 @@ impl Partitioner {
             .sum::<f64>()
             + unassigned_area;
         if community_area > 0.0 && ((sum - community_area) / community_area).abs() > 1e-6 {
-            violations.push(format!(
-                "grid areas sum to {sum:.3} m², the community has {community_area:.3} m²"
+            violations.push(Violation::new(
+                V::Tiling,
+                format!("grid areas sum to {sum:.3} m², the community has {community_area:.3} m²"),
             ));
         }
         for a in 0..dissolved.polygons.len() {
@@ -618,9 +667,12 @@ impl Partitioner {
                 {
                     let overlap = pa.intersection(pb).unsigned_area();
                     if overlap > 1e-6 * community_area.max(1.0) {
-                        violations.push(format!(
-                            "grids {} and {} overlap by {overlap:.3} m²",
-                            codes[a], codes[b]
+                        violations.push(Violation::new(
+                            V::Overlap,
+                            format!(
+                                "grids {} and {} overlap by {overlap:.3} m²",
+                                codes[a], codes[b]
+                            ),
                         ));
                     }
                 }
@@ -635,9 +687,9 @@ impl Partitioner {
         }
         for e in &input.entrances {
             if placed.get(e.key.as_str()).copied().unwrap_or(u64::MAX) != u64::from(e.households) {
-                violations.push(format!(
-                    "address point {} is not placed exactly once",
-                    e.key
+                violations.push(Violation::new(
+                    V::NotPlaced,
+                    format!("address point {} is not placed exactly once", e.key),
                 ));
             }
         }

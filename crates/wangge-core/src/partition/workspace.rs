@@ -6,6 +6,7 @@ use super::plan::{
     CommunityInput, CommunityPlan, Entrance, PartitionError, Partitioner, StreetLine,
 };
 use crate::index::{PolygonIndex, frame_for};
+use crate::overlaps::{NOISE_M2, overlaps};
 use crate::{Dataset, Progress};
 use geo::BoundingRect;
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -23,6 +24,37 @@ pub struct WorkspacePlan {
     /// Address points in more than one community (placed in the first by key order).
     pub ambiguous: Vec<String>,
     pub metrics: Metrics,
+}
+
+/// Refuses community layers that overlap (by at least [`NOISE_M2`]) or that put an address
+/// point in two communities: such a point would be placed in one of them silently.
+pub fn check_communities(data: &Dataset) -> Result<(), PartitionError> {
+    let list: Vec<&crate::Community> = data.communities.iter().collect();
+    let pairs: Vec<(String, String, f64)> = overlaps(&list, NOISE_M2)
+        .into_iter()
+        .map(|o| (list[o.a].key.clone(), list[o.b].key.clone(), o.area_m2))
+        .collect();
+    let frame = frame_for(data);
+    let index = PolygonIndex::new(frame, data.communities.iter().map(|c| &c.geometry));
+    let points: Vec<(String, String, String)> = data
+        .address_points
+        .iter()
+        .filter_map(|a| {
+            let hits = index.containing(a.location);
+            (hits.len() > 1).then(|| {
+                (
+                    a.key.clone(),
+                    data.communities[hits[0]].key.clone(),
+                    data.communities[hits[1]].key.clone(),
+                )
+            })
+        })
+        .collect();
+    if pairs.is_empty() && points.is_empty() {
+        Ok(())
+    } else {
+        Err(PartitionError::Overlapping { pairs, points })
+    }
 }
 
 /// Builds one input per community.

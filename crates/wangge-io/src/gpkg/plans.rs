@@ -170,7 +170,7 @@ impl Store {
                 }
                 for v in &c.violations {
                     exception
-                        .execute(params![id, "violation", c.code, v])
+                        .execute(params![id, "violation", c.code, v.message])
                         .map_err(&sql)?;
                 }
             }

@@ -99,8 +99,15 @@ impl Store {
             path: path.clone(),
             message,
         };
+        if path.is_dir() {
+            return Err(bad(
+                "is a directory, not a workspace: name the .gpkg file inside it".into(),
+            ));
+        }
         if !path.is_file() {
-            return Err(bad("no such file".into()));
+            return Err(bad(
+                "no such file: make a workspace with `wangge import FILE --workspace W.gpkg` or `wangge generate --workspace W.gpkg`".into(),
+            ));
         }
         let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| bad(format!("cannot open: {e}")))?;
@@ -266,6 +273,19 @@ impl Store {
         sources: &str,
         progress: &dyn Progress,
     ) -> Result<()> {
+        self.write_replacing(data, &[], command, sources, progress)
+    }
+
+    /// Like [`Store::write`], and removes the communities with these keys in the same
+    /// transaction (imported boundaries replacing OSM-derived ones they cover).
+    pub fn write_replacing(
+        &mut self,
+        data: &Dataset,
+        replace_communities: &[String],
+        command: &str,
+        sources: &str,
+        progress: &dyn Progress,
+    ) -> Result<()> {
         let path = self.path.clone();
         let sql = |source| Error::Sqlite {
             path: path.clone(),
@@ -274,6 +294,10 @@ impl Store {
         let tx = self.conn.transaction().map_err(sql)?;
         progress.start("writing workspace", Some(data.len() as u64));
         let frame = wangge_core::index::frame_for(data);
+        for key in replace_communities {
+            tx.execute("DELETE FROM communities WHERE key = ?1", params![key])
+                .map_err(sql)?;
+        }
         let mut written = Writer {
             tx: &tx,
             path: &path,
@@ -498,12 +522,11 @@ impl Store {
         Ok(d)
     }
 
-    /// Loads every layer but the incidents (which grow without end, and which plans, tiles,
-    /// walking and household counts do not need).
-    pub fn load_places(&self) -> Result<Dataset> {
-        let mut d = Dataset::default();
+    /// The communities layer.
+    pub fn communities(&self) -> Result<Vec<Community>> {
+        let mut out = Vec::new();
         self.read_layer(&schema::COMMUNITIES, |g, key, r| {
-            d.communities.push(Community {
+            out.push(Community {
                 key,
                 name: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                 street: r.get(4)?,
@@ -512,6 +535,16 @@ impl Store {
             });
             Ok(())
         })?;
+        Ok(out)
+    }
+
+    /// Loads every layer but the incidents (which grow without end, and which plans, tiles,
+    /// walking and household counts do not need).
+    pub fn load_places(&self) -> Result<Dataset> {
+        let mut d = Dataset {
+            communities: self.communities()?,
+            ..Dataset::default()
+        };
         self.read_layer(&schema::BUILDINGS, |g, key, r| {
             d.buildings.push(Building {
                 key,

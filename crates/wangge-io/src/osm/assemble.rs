@@ -1,5 +1,6 @@
 //! Turns OSM elements into the domain model.
 
+use super::boundaries::{self, BoundaryReport, Candidate, OsmBoundaries};
 use super::rings::{close_rings, multipolygon};
 use super::{MemberKind, OsmData, Tags, tag};
 use geo::{Area, Euclidean, InteriorPoint, Length, Validation};
@@ -8,12 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 use wangge_core::households::{EstimateParams, estimate};
 use wangge_core::index::PolygonIndex;
 use wangge_core::{
-    AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, LandCover, LocalFrame,
-    Street,
+    AddressPoint, Building, Dataset, Facility, FacilityCategory, LandCover, LocalFrame, Street,
 };
 
 /// What an OSM import skipped, for the summary.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OsmReport {
     /// Ways cut by the extract boundary (nodes missing).
     pub ways_with_missing_nodes: usize,
@@ -21,6 +21,8 @@ pub struct OsmReport {
     pub incomplete_multipolygons: usize,
     /// Closed building ways whose footprint is not a valid polygon.
     pub invalid_footprints: usize,
+    /// How admin boundaries and residential land use became streets and communities.
+    pub boundaries: BoundaryReport,
 }
 
 fn coords(data: &OsmData, refs: &[i64]) -> Option<Vec<Coord<f64>>> {
@@ -49,7 +51,11 @@ struct Area_ {
 }
 
 /// Assembles the dataset.
-pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport) {
+pub fn assemble(
+    data: &OsmData,
+    params: &EstimateParams,
+    rules: &OsmBoundaries,
+) -> (Dataset, OsmReport) {
     let mut report = OsmReport::default();
     let mut out = Dataset::default();
     let ways_by_id: HashMap<i64, usize> = data
@@ -140,29 +146,29 @@ pub fn assemble(data: &OsmData, params: &EstimateParams) -> (Dataset, OsmReport)
     }
     let frame = LocalFrame::new((minx + maxx) / 2.0, (miny + maxy) / 2.0);
 
-    // Candidate communities: residential land use and admin boundaries at street level or below.
+    // Boundaries: admin levels and residential land use, mapped onto streets and communities.
     let mut residential: Vec<MultiPolygon<f64>> = Vec::new();
+    let mut candidates = Vec::new();
     for a in &areas {
-        let landuse = tag(&a.tags, "landuse");
         let admin_level = tag(&a.tags, "admin_level").and_then(|l| l.parse::<u32>().ok());
-        let kind = if landuse == Some("residential") {
+        let admin = if tag(&a.tags, "landuse") == Some("residential") {
             residential.push(a.geometry.clone());
-            "osm_landuse"
-        } else if tag(&a.tags, "boundary") == Some("administrative")
-            && admin_level.is_some_and(|l| l >= 8)
-        {
-            "osm_admin"
+            None
+        } else if tag(&a.tags, "boundary") == Some("administrative") && admin_level.is_some() {
+            admin_level
         } else {
             continue;
         };
-        out.communities.push(Community {
+        candidates.push(Candidate {
             key: a.key.clone(),
             name: tag(&a.tags, "name").unwrap_or("").to_string(),
-            street: None,
-            kind: kind.to_string(),
+            admin_level: admin,
             geometry: a.geometry.clone(),
         });
     }
+    let (communities, boundary_report) = boundaries::communities(candidates, rules);
+    out.communities = communities;
+    report.boundaries = boundary_report;
     let residential_index = PolygonIndex::new(frame, &residential);
 
     // Basemap areas: water, green space, other land use (buildings are not land cover).

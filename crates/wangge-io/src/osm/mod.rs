@@ -3,11 +3,13 @@
 //! community polygons and address points with estimated households.
 
 mod assemble;
+mod boundaries;
 mod pbf;
 mod rings;
 mod xml;
 
 pub use assemble::{OsmReport, assemble};
+pub use boundaries::{BoundaryReport, OsmBoundaries};
 
 use crate::read::FileKind;
 use crate::{Error, Result};
