@@ -16,6 +16,7 @@ mod heat;
 mod incidents;
 mod kpi;
 mod partition;
+mod plan_validity;
 mod planner_api;
 mod reach_api;
 mod real_data;

@@ -39,6 +39,9 @@ pub enum EditRefused {
     AlreadyThere { building: String, grid: String },
     #[error("{0}")]
     Invalid(String),
+    /// The edit would leave every grid as it is: no new plan version.
+    #[error("the edit changes nothing: {0}; no new plan version was saved")]
+    NoChange(String),
 }
 
 /// Applies an edit to a plan given as memberships (community, grid, address keys), and
@@ -115,6 +118,11 @@ pub fn apply(
             to_community
         }
         Edit::Merge { a, b } => {
+            if a == b {
+                return Err(EditRefused::NoChange(format!(
+                    "grid {a} cannot be merged with itself"
+                )));
+            }
             let (ca, cb) = (community_of(a, &grids)?, community_of(b, &grids)?);
             if ca != cb {
                 return Err(EditRefused::OtherCommunity {
@@ -152,6 +160,44 @@ pub fn apply(
         && let Some(v) = c.violations.first()
     {
         return Err(EditRefused::Invalid(v.message.clone()));
+    }
+    // The same grids as before (as sets of address points): nothing to save.
+    let as_sets = |grids: &mut dyn Iterator<Item = Vec<String>>| {
+        let mut v: Vec<Vec<String>> = grids
+            .map(|mut ks| {
+                ks.sort();
+                ks.dedup();
+                ks
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = as_sets(
+        &mut base
+            .iter()
+            .filter(|(c, _, _)| *c == touched)
+            .map(|(_, _, ks)| ks.clone()),
+    );
+    let after = plan
+        .communities
+        .iter()
+        .find(|c| c.code == touched)
+        .map(|c| {
+            as_sets(
+                &mut c
+                    .grids
+                    .iter()
+                    .map(|g| g.members.iter().map(|m| m.0.clone()).collect()),
+            )
+        });
+    if after.as_ref() == Some(&before) {
+        return Err(EditRefused::NoChange(match edit {
+            Edit::Split { grid } => format!(
+                "grid {grid} cannot be divided further (it holds one building, or one entrance that is not above the cap)"
+            ),
+            _ => "every grid keeps its address points".into(),
+        }));
     }
     Ok(plan)
 }

@@ -82,10 +82,15 @@ pub fn change(base: &[BaseGrid], data: &Dataset, cap: u32) -> Change {
         .map(|g| MultiPolygon(vec![g.polygon.clone()]))
         .collect();
     let index = PolygonIndex::new(crate::index::frame_for(data), &shapes);
+    // Points outside every base grid (outside every community) were in no grid and still
+    // are in none: not a change.
     for a in &data.address_points {
         if !before.contains_key(a.key.as_str()) {
-            changed += u64::from(a.households);
-            affected.extend(index.containing(a.location));
+            let hits = index.containing(a.location);
+            if !hits.is_empty() {
+                changed += u64::from(a.households);
+                affected.extend(hits);
+            }
         }
     }
     let mut out = Change {
