@@ -385,3 +385,79 @@ fn edits_that_change_nothing_are_refused_and_unchanged_data_repairs_nothing() {
     let (ok, out) = wangge(&["partition", "nothere.gpkg"], d);
     assert!(!ok && out.contains("no such file"), "{out}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 6, ..Default::default() })]
+    /// Random cities with nested and overlapping community layers laid over them: the
+    /// partitioner refuses exactly the overlapping pairs, and the OSM mapping rule (the city's
+    /// communities as admin communities, the extra polygons as estates) leaves no overlap, no
+    /// address point in two communities and a plan without violations.
+    #[test]
+    fn nested_and_overlapping_community_layers(seed in 0u64..1_000, lowrise in proptest::bool::ANY, extra in 1usize..4) {
+        use geo::{Area, Centroid};
+        let params = if lowrise {
+            wangge_synth::CityParams::lowrise(2_500, seed)
+        } else {
+            wangge_synth::CityParams::new(6_000, seed)
+        };
+        let city = wangge_synth::generate(&params, &NoProgress);
+        let frame = wangge_core::index::frame_for(&city);
+        let n = city.communities.len();
+        let mut layered = city.clone();
+        let mut expected = std::collections::BTreeSet::new();
+        for k in 0..extra.min(n) {
+            let host = &city.communities[(seed as usize + 7 * k) % n];
+            let c = frame.forward(host.geometry.centroid().expect("centroid").0);
+            // Nested: a square well inside the host; overlapping: a square over its east edge.
+            let (half, dx) = if k % 2 == 0 { (60.0, 0.0) } else { (50.0, 190.0) };
+            let ring: Vec<geo_types::Coord<f64>> = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (-1.0, -1.0)]
+                .iter()
+                .map(|&(x, y)| frame.inverse(geo_types::Coord { x: c.x + dx + x * half, y: c.y + y * half }))
+                .collect();
+            let geometry = geo_types::MultiPolygon(vec![geo_types::Polygon::new(geo_types::LineString(ring), vec![])]);
+            let key = format!("extra{k}");
+            for other in &city.communities {
+                let shared = frame.project(&other.geometry).intersection(&frame.project(&geometry)).unsigned_area();
+                if shared >= wangge_core::overlaps::NOISE_M2 {
+                    expected.insert((other.key.clone(), key.clone()));
+                }
+            }
+            layered.communities.push(wangge_core::Community {
+                key,
+                name: String::new(),
+                street: None,
+                kind: "osm_landuse".into(),
+                geometry,
+            });
+        }
+        // 1. Refused, naming exactly the overlapping pairs.
+        match wangge_core::partition::check_communities(&layered) {
+            Err(wangge_core::partition::PartitionError::Overlapping { pairs, .. }) => {
+                let got: std::collections::BTreeSet<(String, String)> =
+                    pairs.into_iter().map(|(a, b, _)| (a, b)).collect();
+                proptest::prop_assert_eq!(got, expected);
+            }
+            other => proptest::prop_assert!(false, "not refused: {:?}", other),
+        }
+        // 2. The mapping rule resolves them.
+        let candidates = layered
+            .communities
+            .iter()
+            .map(|c| wangge_io::osm::Candidate {
+                key: c.key.clone(),
+                name: c.name.clone(),
+                admin_level: (c.kind != "osm_landuse").then_some(10),
+                geometry: c.geometry.clone(),
+            })
+            .collect();
+        let (mapped, _) = wangge_io::osm::map_boundaries(candidates, &wangge_io::osm::OsmBoundaries::default());
+        let mut resolved = city.clone();
+        resolved.communities = mapped;
+        proptest::prop_assert!(wangge_core::partition::check_communities(&resolved).is_ok());
+        let plan = partition_all(&Partitioner::new(200).expect("cap").threads(1), &resolved, &NoProgress);
+        proptest::prop_assert!(plan.outside.is_empty() && plan.ambiguous.is_empty());
+        for c in &plan.communities {
+            proptest::prop_assert!(c.violations.is_empty(), "{}: {:?}", c.code, c.violations);
+        }
+    }
+}

@@ -970,3 +970,69 @@ fn dedupe_sites(sites: &mut [Coord<f64>]) {
         *n += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::Winding;
+
+    /// One community of 500 detached one-household houses on a jittered grid: grids hold
+    /// about 200 address points each, the case that made boundary moves quadratic.
+    #[test]
+    fn a_community_of_500_one_household_houses() {
+        let frame = LocalFrame::new(118.78, 32.05);
+        let mut r = 7u64;
+        let mut jitter = || {
+            r = r.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            ((r >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 6.0
+        };
+        let mut entrances = Vec::new();
+        for i in 0..25 {
+            for j in 0..20 {
+                let c = frame.inverse(Coord {
+                    x: 10.0 + 20.0 * i as f64 + jitter(),
+                    y: 10.0 + 20.0 * j as f64 + jitter(),
+                });
+                entrances.push(Entrance {
+                    key: format!("h{i}_{j}"),
+                    building: Some(format!("b{i}_{j}")),
+                    households: 1,
+                    floors: Some(2),
+                    location: Point(c),
+                });
+            }
+        }
+        let ring: Vec<Coord<f64>> = [
+            (0.0, 0.0),
+            (500.0, 0.0),
+            (500.0, 400.0),
+            (0.0, 400.0),
+            (0.0, 0.0),
+        ]
+        .iter()
+        .map(|&(x, y)| frame.inverse(Coord { x, y }))
+        .collect();
+        let input = CommunityInput {
+            code: "lowrise".into(),
+            polygon: MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]),
+            entrances,
+            streets: Vec::new(),
+            locked: Vec::new(),
+            previous: Vec::new(),
+            split_free: false,
+        };
+        let plan = Partitioner::new(200)
+            .expect("cap")
+            .run(&input)
+            .expect("plan");
+        assert!(plan.violations.is_empty(), "{:?}", plan.violations);
+        assert_eq!(plan.grids.len(), 3, "ceil(500 / 200) grids");
+        let placed: usize = plan.grids.iter().map(|g| g.members.len()).sum();
+        assert_eq!(placed, 500);
+        for g in &plan.grids {
+            assert!(g.households <= 200);
+            assert!(g.polygon.is_valid());
+            assert!(g.polygon.exterior().is_ccw());
+        }
+    }
+}

@@ -9,7 +9,7 @@ mod rings;
 mod xml;
 
 pub use assemble::{OsmReport, assemble};
-pub use boundaries::{BoundaryReport, OsmBoundaries};
+pub use boundaries::{BoundaryReport, Candidate, OsmBoundaries, communities as map_boundaries};
 
 use crate::read::FileKind;
 use crate::{Error, Result};
