@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # scipy for the walking-distance cross-check (tests/scripts/walk_crosscheck_scipy.py).
 python3 -c "import scipy" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore scipy
+# shapely (GEOS) for the independent check of stored plans (tests/scripts/check_plan.py).
+python3 -c "import shapely" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "shapely==2.*"
 python3 -c "import pmtiles" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "pmtiles==3.*"
 # The public MVT fixtures (tests/tiles.rs): npm package, pinned, into target/.
 [ -d target/npm-fixtures/node_modules/@mapbox/mvt-fixtures ] ||
