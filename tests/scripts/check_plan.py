@@ -17,6 +17,12 @@ GeoPackage with sqlite3, and checks, in metres on a local equirectangular projec
 Prints one line per defect (kind, grid code, location) and a summary line
 `checked N grids in M communities: K defects (invalid a, orientation b, ...)`; exits 1 when
 there is any defect.
+
+With --streets it also measures, from the workspace's streets layer, how grid boundaries follow
+streets (a report, not a defect): the share of internal grid boundary within 5 m of a street
+line, the share of street length inside communities (more than 5 m from their edge) that runs
+within 5 m of a grid boundary, and the grids an arterial (motorway, trunk, primary, secondary,
+tertiary) runs through for more than 20 m of their interior (more than 5 m from their edge).
 """
 import math
 import sqlite3
@@ -37,9 +43,11 @@ def gpkg_geom(blob):
 
 
 def main():
-    path = sys.argv[1]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    streets_report = "--streets" in sys.argv
+    path = args[0]
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    plan = int(sys.argv[2]) if len(sys.argv) > 2 else db.execute("SELECT max(plan_id) FROM grids").fetchone()[0]
+    plan = int(args[1]) if len(args) > 1 else db.execute("SELECT max(plan_id) FROM grids").fetchone()[0]
     grids = db.execute("SELECT code, community, geom FROM grids WHERE plan_id = ?", (plan,)).fetchall()
     comms = {k: gpkg_geom(g) for k, g in db.execute("SELECT key, geom FROM communities")}
     unassigned = {}
@@ -123,10 +131,58 @@ def main():
                 c = piece.representative_point()
                 report("sliver", code, transform(lambda x, y, z=None: (x / kx + lon0, y / ky + lat0), c), f"a part of {piece.area:.1f} m² narrower than 2 m")
 
+    if streets_report:
+        streets_line(db, by_comm, comms, to_m)
+
     n = sum(defects.values())
     detail = ", ".join(f"{k} {v}" for k, v in defects.items())
     print(f"plan {plan}: checked {len(grids)} grids in {len(by_comm)} communities with GEOS {shapely.geos_version_string}: {n} defects ({detail})")
     return 1 if n else 0
+
+
+ARTERIAL = {"motorway", "trunk", "primary", "secondary", "tertiary"}
+
+
+def streets_line(db, by_comm, comms, to_m):
+    rows = [(hw, to_m(gpkg_geom(g))) for hw, g in db.execute("SELECT highway, geom FROM streets")]
+    if not rows:
+        print("streets: the workspace has no streets")
+        return
+    lines = [g for _, g in rows]
+    arterials = [g for hw, g in rows if hw.removesuffix("_link") in ARTERIAL]
+    tree = shapely.STRtree(lines)
+    art_tree = shapely.STRtree(arterials) if arterials else None
+    internal = along = inside = used = 0.0
+    spanning = 0
+    for comm, members in by_comm.items():
+        if comm not in comms:
+            continue
+        cm = to_m(comms[comm]).buffer(0)
+        polys = [m.buffer(0) for _, _, m in members]
+        edge = cm.boundary.buffer(0.01)
+        inner = unary_union([p.boundary for p in polys]).difference(edge)
+        near = [lines[i] for i in tree.query(cm.buffer(5.0))]
+        street_zone = unary_union([l.buffer(5.0) for l in near]) if near else None
+        internal += inner.length
+        if street_zone is not None:
+            along += inner.intersection(street_zone).length
+            core = cm.buffer(-5.0)
+            in_comm = unary_union([l.intersection(core) for l in near])
+            inside += in_comm.length
+            used += in_comm.intersection(inner.buffer(5.0)).length
+        if art_tree is not None:
+            for p in polys:
+                interior = p.buffer(-5.0)
+                if interior.is_empty:
+                    continue
+                run = sum(arterials[i].intersection(interior).length for i in art_tree.query(interior))
+                if run > 20.0:
+                    spanning += 1
+    share = 100.0 * along / internal if internal else 0.0
+    used_share = 100.0 * used / inside if inside else 0.0
+    print(f"streets: {share:.1f}% of internal grid boundary within 5 m of a street; "
+          f"{used_share:.1f}% of street length inside communities used as a grid boundary; "
+          f"{spanning} grids with an arterial running more than 20 m through their interior")
 
 
 if __name__ == "__main__":

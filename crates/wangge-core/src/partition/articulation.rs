@@ -120,14 +120,14 @@ impl Removable {
         }
         match comp_sizes.len() {
             1 => {
-                for i in 0..k {
-                    self.ok[i] = !cut[i];
+                for (ok, &c) in self.ok.iter_mut().zip(&cut) {
+                    *ok = !c;
                 }
             }
             // Two parts, one of them a lone unit: losing that unit leaves the other whole.
             2 => {
-                for i in 0..k {
-                    self.ok[i] = comp_sizes[comp_of[i]] == 1;
+                for (ok, &c) in self.ok.iter_mut().zip(&comp_of) {
+                    *ok = comp_sizes[c] == 1;
                 }
             }
             _ => {}
@@ -252,14 +252,14 @@ mod tests {
             for a in 0..n {
                 for b in a + 1..n {
                     // Sparse, planar-ish: mostly near neighbours.
-                    if (b - a <= 3 && r.next() % 10 < p) || r.next() % 200 == 0 {
+                    if (b - a <= 3 && r.next() % 10 < p) || r.next().is_multiple_of(200) {
                         adj[a].push(edge(b));
                         adj[b].push(edge(a));
                     }
                 }
             }
             // Two grids: a random subset is grid 0.
-            let owner: Vec<usize> = (0..n).map(|_| (r.next() % 4 == 0) as usize).collect();
+            let owner: Vec<usize> = (0..n).map(|_| r.next().is_multiple_of(4) as usize).collect();
             for me in 0..2 {
                 let grid: Vec<usize> = (0..n).filter(|&u| owner[u] == me).collect();
                 scratch.of(&grid, &adj, &owner, me);

@@ -130,8 +130,11 @@ pub fn stitch(polygons: &mut [Polygon<f64>], community: &MultiPolygon<f64>, tol:
 /// local metres is a slightly curved one in lon/lat (about 2 mm off over 400 m), and the grids
 /// would not tile the community exactly as GEOS measures it.
 pub struct Boundary {
-    edges: RTree<GeomWithData<Line<f64>, (Coord<f64>, Coord<f64>)>>,
+    edges: RTree<Edge>,
 }
+
+/// A community edge in local metres with its two ends in lon/lat.
+type Edge = GeomWithData<Line<f64>, (Coord<f64>, Coord<f64>)>;
 
 impl Boundary {
     /// `local` is `lonlat` projected, ring for ring and vertex for vertex.

@@ -127,10 +127,11 @@ fn split_among_neighbours(
             .0
             .iter()
             .flat_map(|rp| {
-                polygons.iter().enumerate().filter_map(move |(b, g)| {
-                    (b != a && near(rp, g))
-                        .then(|| (b, shared_length(rp, &MultiPolygon(vec![g.clone()]))))
-                })
+                polygons
+                    .iter()
+                    .enumerate()
+                    .filter(move |&(b, g)| b != a && near(rp, g))
+                    .map(move |(b, g)| (b, shared_length(rp, &MultiPolygon(vec![g.clone()]))))
             })
             .filter(|&(_, len)| len > 1e-6)
             .collect();
