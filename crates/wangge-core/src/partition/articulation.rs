@@ -259,7 +259,9 @@ mod tests {
                 }
             }
             // Two grids: a random subset is grid 0.
-            let owner: Vec<usize> = (0..n).map(|_| r.next().is_multiple_of(4) as usize).collect();
+            let owner: Vec<usize> = (0..n)
+                .map(|_| r.next().is_multiple_of(4) as usize)
+                .collect();
             for me in 0..2 {
                 let grid: Vec<usize> = (0..n).filter(|&u| owner[u] == me).collect();
                 scratch.of(&grid, &adj, &owner, me);
