@@ -8,7 +8,7 @@ use geo_types::MultiPolygon;
 use proptest::prelude::*;
 use std::collections::HashMap;
 use wangge_core::partition::{Partitioner, WorkspacePlan, partition_all};
-use wangge_core::{Dataset, LocalFrame, NoProgress};
+use wangge_core::{Dataset, NoProgress};
 use wangge_io::{Fields, ImportOptions, Role};
 
 /// Checks the hard constraints of the issue; returns the problems found.
@@ -23,9 +23,7 @@ fn check(data: &Dataset, plan: &WorkspacePlan, cap: u32) -> Vec<String> {
     let mut grid_of: HashMap<&str, Vec<&str>> = HashMap::new();
     for c in &plan.communities {
         let community = communities[c.code.as_str()];
-        let frame = LocalFrame::around(&geo_types::Geometry::MultiPolygon(
-            community.geometry.clone(),
-        ));
+        let frame = crate::util::Plane::around(&community.geometry);
         let shape = frame.project(&community.geometry);
         let area = shape.unsigned_area();
         let mut sum = 0.0;
@@ -491,7 +489,7 @@ fn residents_groups_nest_exactly_in_grids() {
     for gp in &groups {
         assert!(gp.violations.is_empty(), "{}: {:?}", gp.code, gp.violations);
         let grid = grids[gp.code.as_str()];
-        let frame = LocalFrame::around(&geo_types::Geometry::Polygon(grid.polygon.clone()));
+        let frame = crate::util::Plane::around(&grid.polygon);
         let shape = MultiPolygon(vec![frame.project(&grid.polygon)]);
         let area = shape.unsigned_area();
         let mut sum = 0.0;
@@ -540,11 +538,10 @@ fn streets_divide_into_communities_and_communities_into_grids() {
         &streets,
         &NoProgress,
     );
-    let frame = LocalFrame::new(
-        streets.address_points[0].location.x(),
-        streets.address_points[0].location.y(),
-    );
-    let area = |m: &MultiPolygon<f64>| frame.area_m2(m);
+    let frame = crate::util::Plane::around(&geo_types::MultiPoint(vec![
+        streets.address_points[0].location,
+    ]));
+    let area = |m: &MultiPolygon<f64>| frame.project(m).unsigned_area();
     // Communities: within the cap, tiling their street.
     assert!(
         levels.communities.errors.is_empty(),

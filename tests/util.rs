@@ -229,3 +229,38 @@ pub fn token(dir: &Path, role: &str) -> String {
     assert!(ok, "{out}");
     out.lines().nth(1).expect("the secret").trim().to_string()
 }
+
+/// A local plane in metres that keeps lon/lat straight lines straight (equirectangular at a
+/// centre: an affine map). Stored geometry is planar in lon/lat, as GEOS and QGIS read it in
+/// EPSG:4326, so tiling (areas that add up, nothing outside its parent) is checked here; a
+/// transverse Mercator bends a long lon/lat edge by millimetres and would see a 1 km edge's
+/// grids cover a few m² more or less than their community.
+pub struct Plane {
+    lon0: f64,
+    lat0: f64,
+    kx: f64,
+    ky: f64,
+}
+
+impl Plane {
+    pub fn around(g: &impl geo::BoundingRect<f64, Output = Option<geo_types::Rect<f64>>>) -> Self {
+        let c = g.bounding_rect().expect("not empty").center();
+        Self {
+            lon0: c.x,
+            lat0: c.y,
+            kx: 111_320.0 * c.y.to_radians().cos(),
+            ky: 110_574.0,
+        }
+    }
+
+    pub fn forward(&self, c: geo_types::Coord<f64>) -> geo_types::Coord<f64> {
+        geo_types::Coord {
+            x: (c.x - self.lon0) * self.kx,
+            y: (c.y - self.lat0) * self.ky,
+        }
+    }
+
+    pub fn project<G: geo::MapCoords<f64, f64, Output = G>>(&self, g: &G) -> G {
+        g.map_coords(|c| self.forward(c))
+    }
+}
