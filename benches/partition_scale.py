@@ -8,8 +8,9 @@ real Nanjing OSM extract.
 
 For each input: `wangge partition --threads 1 --dump-graph` with its wall time and peak RSS
 (a wrapper whose only child it is), the summary's grid count and lower bound, the share of
-internal boundary along streets and the grids spanning an arterial; `tests/scripts/check_plan.py`
-counts invalid grids and every other tiling defect with GEOS (shapely); METIS (pymetis,
+internal boundary along streets, of street length used as a boundary and the grids spanning an
+arterial; `tests/scripts/check_plan.py --streets` counts invalid grids and every other tiling
+defect with GEOS (shapely) and measures the street figures again on the stored polygons; METIS (pymetis,
 contiguous k-way, k searched upward from ceil(households/cap), as in partition_peers.py) on the
 very same unit graph, with its own time. The low-rise rows also give the growth exponent of
 wangge's time from 20k to 200k points.
@@ -70,30 +71,36 @@ def main():
         grids = grab(r"grids\s+(\d+)", int)
         lb = grab(r"lower bound ceil\(hh/cap\) (\d+)", int)
         street = grab(r"([\d.]+)% of internal boundary along streets")
+        used = grab(r"([\d.]+)% of street length inside communities used as a boundary")
         arterial = grab(r"(\d+) grids span an arterial", int)
         violations = grab(r"hard constraints (\d+) violations", int)
         over = grab(r"\((\d+) over_cap", int)
         doc = json.load(open(graph))
         points = sum(len(c["households"]) for c in doc["communities"])
-        geos = subprocess.run([sys.executable, os.path.join(ROOT, "tests/scripts/check_plan.py"), ws],
-                              capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        lines = subprocess.run([sys.executable, os.path.join(ROOT, "tests/scripts/check_plan.py"), ws, "--streets"],
+                               capture_output=True, text=True).stdout.strip().splitlines()
+        geos, streets_line = lines[-1], next(l for l in lines if l.startswith("streets:"))
+        g_street = float(re.search(r"([\d.]+)% of internal grid boundary", streets_line).group(1))
+        g_arterial = int(re.search(r"(\d+) grids with an arterial", streets_line).group(1))
         invalid = int(re.search(r"invalid (\d+)", geos).group(1))
         defects = int(re.search(r": (\d+) defects", geos).group(1))
         t = time.perf_counter()
         m = row("METIS", doc["communities"], metis, 0, 0)
         metis_s = time.perf_counter() - t
         table.append(dict(name=name, units=points, grids=grids, lb=lb, invalid=invalid, defects=defects, over=over,
-                          violations=violations, street=street, arterial=arterial, wall=wall, compute=doc["compute_s"],
+                          violations=violations, street=street, used=used, arterial=arterial, g_street=g_street,
+                          g_arterial=g_arterial, wall=wall, compute=doc["compute_s"],
                           rss=rss, code=code, m_grids=m["grids"], m_lb=m["lb"], m_over=m["over"], m_disc=m["disc"],
                           m_secs=metis_s))
         print(f"{name}: done ({wall:.1f} s)", file=sys.stderr)
 
     print(f"wangge on one thread (--threads 1), cap {CAP}; GEOS = shapely {__import__('shapely').geos_version_string} via tests/scripts/check_plan.py.\n")
-    print("| input | units | wangge grids / LB | invalid grids (GEOS) | other GEOS defects | over-cap | violations (own check) | boundary along streets | grids spanning an arterial | wangge compute s | wangge wall s | peak RSS MB | exit | METIS grids / LB | METIS over-cap / disconnected | METIS s | METIS / wangge time |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| input | units | wangge grids / LB | invalid grids (GEOS) | other GEOS defects | over-cap | violations (own check) | boundary along streets (ours / GEOS) | street length used as boundary | grids spanning an arterial (ours / GEOS) | wangge compute s | wangge wall s | peak RSS MB | exit | METIS grids / LB | METIS over-cap / disconnected | METIS s | METIS / wangge time |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in table:
         print(f"| {r['name']} | {r['units']} | {r['grids']}/{r['lb']} = {r['grids'] / r['lb']:.3f} | {r['invalid']} | "
-              f"{r['defects'] - r['invalid']} | {r['over']} | {r['violations']} | {r['street']:.1f}% | {r['arterial']} | "
+              f"{r['defects'] - r['invalid']} | {r['over']} | {r['violations']} | {r['street']:.1f}% / {r['g_street']:.1f}% | "
+              f"{r['used']:.1f}% | {r['arterial']} / {r['g_arterial']} | "
               f"{r['compute']:.2f} | {r['wall']:.2f} | {r['rss']:.0f} | {r['code']} | "
               f"{r['m_grids']}/{r['m_lb']} = {r['m_grids'] / r['m_lb']:.3f} | {r['m_over']} / {r['m_disc']} | "
               f"{r['m_secs']:.2f} | {r['m_secs'] / r['compute']:.2f} |")

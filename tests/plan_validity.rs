@@ -18,6 +18,7 @@ fn geos_check(ws: &Path) -> String {
     let out = std::process::Command::new("python3")
         .arg(crate::util::project("tests/scripts/check_plan.py"))
         .arg(ws)
+        .arg("--streets")
         .output()
         .expect("python3 with shapely (scripts/test.sh installs it)");
     let text = format!(
@@ -49,7 +50,44 @@ fn geos_finds_no_defect_in_plans_of_real_and_generated_districts() {
     run(&["import", &osm, "--workspace", "nj.gpkg"], d);
     let out = run(&["partition", "nj.gpkg", "--threads", "1"], d);
     assert!(out.contains("hard constraints 0 violations"), "{out}");
-    geos_check(&d.join("nj.gpkg"));
+    let geos = geos_check(&d.join("nj.gpkg"));
+    // The street figures the summary prints agree with GEOS's measure of the stored grids.
+    let number = |text: &str, before: &str| -> f64 {
+        let at = text
+            .find(before)
+            .unwrap_or_else(|| panic!("{before:?} in {text}"));
+        let head = &text[..at];
+        let start = head.trim_end().rfind(' ').map_or(0, |i| i + 1);
+        head[start..]
+            .trim()
+            .trim_end_matches('%')
+            .parse()
+            .expect("a number")
+    };
+    let ours = number(&out, "of internal boundary along streets");
+    let theirs = number(&geos, "of internal grid boundary within 5 m of a street");
+    assert!(
+        (ours - theirs).abs() <= 1.0,
+        "ours {ours}%, GEOS {theirs}%\n{out}\n{geos}"
+    );
+    let ours = number(
+        &out,
+        "of street length inside communities used as a boundary",
+    );
+    let theirs = number(
+        &geos,
+        "of street length inside communities used as a grid boundary",
+    );
+    assert!(
+        (ours - theirs).abs() <= 1.0,
+        "ours {ours}%, GEOS {theirs}%\n{out}\n{geos}"
+    );
+    let ours = number(&out, "grids span an arterial");
+    let theirs = number(&geos, "grids with an arterial running");
+    assert!(
+        (ours - theirs).abs() <= 2.0,
+        "ours {ours}, GEOS {theirs}\n{out}\n{geos}"
+    );
     // Real Taipei villages with the population grid as address points (a sliver was left).
     taipei_villages(d);
     let pop = shared("taipei/population-grid.geojson")

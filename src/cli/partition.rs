@@ -285,8 +285,9 @@ fn print_summary(
         m.pp_mean, m.pp_p10, m.pp_min, m.reock_mean
     );
     println!(
-        "  streets          {:.1}% of internal boundary along streets; {} grids span an arterial",
+        "  streets          {:.1}% of internal boundary along streets (within 5 m); {:.1}% of street length inside communities used as a boundary; {} grids span an arterial",
         100.0 * m.street_share,
+        100.0 * m.street_used_share(),
         m.grids_cut_by_arterial
     );
     println!(
@@ -408,6 +409,8 @@ fn write_reports(plan: &WorkspacePlan, prefix: &Path) -> anyhow::Result<()> {
         "pp_min",
         "reock_mean",
         "street_share",
+        "street_used_share",
+        "grids_spanning_arterial",
         "fill_mean",
         "workers",
         "violations",
@@ -427,6 +430,8 @@ fn write_reports(plan: &WorkspacePlan, prefix: &Path) -> anyhow::Result<()> {
             format!("{:.4}", m.pp_min),
             format!("{:.4}", m.reock_mean),
             format!("{:.4}", m.street_share),
+            format!("{:.4}", m.street_used_share()),
+            m.grids_cut_by_arterial.to_string(),
             format!("{:.1}", m.fill_mean),
             m.workers.to_string(),
             c.violations.len().to_string(),

@@ -35,10 +35,13 @@ pub struct Edge {
     pub street: f64,
 }
 
+/// Street factor of an arterial (primary, secondary, tertiary and up): the smallest.
+pub const ARTERIAL: f64 = 0.1;
+
 /// Street factor of a highway class.
 pub fn street_factor(highway: &str) -> f64 {
     match highway.trim_end_matches("_link") {
-        "motorway" | "trunk" | "primary" | "secondary" | "tertiary" => 0.1,
+        "motorway" | "trunk" | "primary" | "secondary" | "tertiary" => ARTERIAL,
         "residential" | "unclassified" | "living_street" | "pedestrian" | "road" => 0.3,
         _ => 0.7,
     }

@@ -102,9 +102,9 @@ pub struct Metrics {
     pub pp_p10: f64,
     pub pp_min: f64,
     pub reock_mean: f64,
-    /// Share of internal grid boundary length that runs along a street.
+    /// Share of internal grid boundary length within 5 m of a street line.
     pub street_share: f64,
-    /// Grids with units on both sides of an arterial road.
+    /// Grids an arterial runs through for more than 20 m of their interior.
     pub grids_cut_by_arterial: usize,
     pub fill_mean: f64,
     /// Service workers at 1 per 100 households (per grid, rounded up).
@@ -114,12 +114,25 @@ pub struct Metrics {
     /// Internal boundary length (m), and the part along streets.
     pub boundary_m: f64,
     pub boundary_on_street_m: f64,
+    /// Street length inside communities (more than 5 m from their edge), and the part of it
+    /// within 5 m of a grid boundary.
+    pub street_inside_m: f64,
+    pub street_used_m: f64,
     /// Communities whose grid count an exact search proved minimal (for their units and
     /// adjacency; small communities only).
     pub proven_minimal: usize,
 }
 
 impl Metrics {
+    /// Share of the street length inside communities used as a grid boundary.
+    pub fn street_used_share(&self) -> f64 {
+        if self.street_inside_m > 0.0 {
+            self.street_used_m / self.street_inside_m
+        } else {
+            0.0
+        }
+    }
+
     /// Grid count over the lower bound.
     pub fn ratio(&self) -> f64 {
         if self.lower_bound == 0 {
@@ -144,6 +157,8 @@ impl Metrics {
             m.disconnected += p.disconnected;
             m.boundary_m += p.boundary_m;
             m.boundary_on_street_m += p.boundary_on_street_m;
+            m.street_inside_m += p.street_inside_m;
+            m.street_used_m += p.street_used_m;
             m.proven_minimal += p.proven_minimal;
         }
         m.street_share = if m.boundary_m > 0.0 {

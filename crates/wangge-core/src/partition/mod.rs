@@ -23,6 +23,7 @@ mod polygons;
 mod repair;
 mod seams;
 mod slivers;
+mod street_figures;
 mod units;
 mod violation;
 mod workspace;

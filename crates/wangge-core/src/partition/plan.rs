@@ -9,6 +9,7 @@ use super::polygons;
 use super::repair;
 use super::seams;
 use super::slivers;
+use super::street_figures;
 use super::units::{self, Ent, Split};
 use super::violation::{Violation, ViolationKind as V};
 use crate::LocalFrame;
@@ -208,30 +209,19 @@ impl Partitioner {
         self.cap
     }
 
-    /// Partitions one community.
-    pub fn run(&self, input: &CommunityInput) -> Result<CommunityPlan, PartitionError> {
-        let Prepared {
-            code,
-            frame,
-            poly,
-            u,
-            cells,
-            at_site,
-            adj,
-            at,
-            households,
-            total,
-            lb,
-            fixed,
-            free,
-            keys,
-            attach,
-        } = self.prepare(input)?;
-        let n = u.units.len();
-        // Grids named by the caller (previous grids to repair, locked grids): units whose
-        // address points all belong to one named grid leave the free set.
-        let (mut previous, free) = take_named(&input.previous, free, &u.units, &keys);
-        let (mut locked, free) = take_named(&input.locked, free, &u.units, &keys);
+    /// The search over the free units on one adjacency: restarts (bisection and curve fill),
+    /// repair, the exact search for small communities; the plan with the fewest grids, then
+    /// the shortest internal boundary. Returns the grids and whether their count is proven
+    /// minimal under contiguity on `adj`.
+    fn search(
+        &self,
+        adj: &[Vec<Edge>],
+        at: &[Coord<f64>],
+        households: &[u32],
+        free: &[usize],
+        n: usize,
+        split_free: bool,
+    ) -> (Vec<Vec<usize>>, bool) {
         // Several restarts with rotated sweep directions; the plan with the fewest grids and
         // then the shortest internal boundary wins. Deterministic for a seed.
         let boundary = |grids: &[Vec<usize>]| -> f64 {
@@ -256,9 +246,9 @@ impl Partitioner {
                 .map(|j| offset + std::f64::consts::PI * j as f64 / self.directions as f64)
                 .collect();
             let g = Graph {
-                at: &at,
-                households: &households,
-                adj: &adj,
+                at,
+                households,
+                adj,
                 cap: self.cap,
                 angles: &angles,
                 balance: BALANCE[r % BALANCE.len()],
@@ -266,27 +256,27 @@ impl Partitioner {
             // Even restarts bisect, odd ones fill along a Hilbert curve (not for a planner's split).
             let mut grids = if free.is_empty() {
                 Vec::new()
-            } else if r % 2 == 1 && !input.split_free {
-                bisect::curve_fill(&g, &free, r / 2)
+            } else if r % 2 == 1 && !split_free {
+                bisect::curve_fill(&g, free, r / 2)
             } else {
-                bisect::partition_at_least(&g, free.clone(), if input.split_free { 2 } else { 1 })
+                bisect::partition_at_least(&g, free.to_vec(), if split_free { 2 } else { 1 })
             };
-            repair::reconnect(&mut grids, &adj, &households, self.cap);
-            if !input.split_free {
-                repair::merge_small(&mut grids, &adj, &households, self.cap);
+            repair::reconnect(&mut grids, adj, households, self.cap);
+            if !split_free {
+                repair::merge_small(&mut grids, adj, households, self.cap);
                 repair::eliminate(
                     &mut grids,
-                    &adj,
-                    &households,
+                    adj,
+                    households,
                     self.cap,
                     repair::CHAIN_DEPTH,
                     known_min,
                 );
-                repair::smooth(&mut grids, &adj, &households, self.cap, 8);
+                repair::smooth(&mut grids, adj, households, self.cap, 8);
             }
-            repair::reconnect(&mut grids, &adj, &households, self.cap);
-            if r == 0 && !input.split_free {
-                exact = exact::fewest_grids(&free, &adj, &households, self.cap, grids.len());
+            repair::reconnect(&mut grids, adj, households, self.cap);
+            if r == 0 && !split_free {
+                exact = exact::fewest_grids(free, adj, households, self.cap, grids.len());
                 if let Some(e) = exact.as_ref().filter(|e| e.proven) {
                     known_min = e.better.as_ref().map_or(grids.len(), Vec::len);
                 }
@@ -305,9 +295,39 @@ impl Partitioner {
             proven_minimal = exact.proven;
             if let Some(better) = exact.better.filter(|b| b.len() < grids.len()) {
                 grids = better;
-                repair::smooth(&mut grids, &adj, &households, self.cap, 8);
+                repair::smooth(&mut grids, adj, households, self.cap, 8);
             }
         }
+        (grids, proven_minimal)
+    }
+
+    /// Partitions one community.
+    pub fn run(&self, input: &CommunityInput) -> Result<CommunityPlan, PartitionError> {
+        let Prepared {
+            code,
+            frame,
+            poly,
+            u,
+            cells,
+            at_site,
+            adj,
+            at,
+            households,
+            total,
+            lb,
+            fixed,
+            free,
+            keys,
+            attach,
+            streets,
+        } = self.prepare(input)?;
+        let n = u.units.len();
+        // Grids named by the caller (previous grids to repair, locked grids): units whose
+        // address points all belong to one named grid leave the free set.
+        let (mut previous, free) = take_named(&input.previous, free, &u.units, &keys);
+        let (mut locked, free) = take_named(&input.locked, free, &u.units, &keys);
+        let (mut grids, proven_minimal) =
+            self.search(&adj, &at, &households, &free, n, input.split_free);
         // Incremental: repair the previous grids in place, with the locked ones as receivers.
         let mut kept_codes: Vec<&str> = Vec::new();
         if !previous.is_empty() {
@@ -614,32 +634,14 @@ impl Partitioner {
                     .collect(),
             });
         }
-        for i in 0..n {
-            for e in &adj[i] {
-                if e.to <= i {
-                    continue;
-                }
-                if owner[i] != owner[e.to] {
-                    m.boundary_m += e.length_m;
-                    if e.street <= 0.3 {
-                        m.boundary_on_street_m += e.length_m;
-                    }
-                }
-            }
-        }
-        m.grids_cut_by_arterial = grids
-            .iter()
-            .enumerate()
-            .filter(|(gi, gr)| {
-                gr.iter()
-                    .any(|&i| adj[i].iter().any(|e| owner[e.to] == *gi && e.street <= 0.1))
-            })
-            .count();
-        m.street_share = if m.boundary_m > 0.0 {
-            m.boundary_on_street_m / m.boundary_m
-        } else {
-            0.0
-        };
+        // How boundaries follow streets, measured on the finished polygons.
+        let (sf, spans) = street_figures::measure(&dissolved.polygons, &poly, &streets);
+        m.boundary_m = sf.boundary_m;
+        m.boundary_on_street_m = sf.boundary_on_street_m;
+        m.street_inside_m = sf.street_inside_m;
+        m.street_used_m = sf.street_used_m;
+        m.grids_cut_by_arterial = spans.iter().filter(|&&s| s).count();
+        m.street_share = m.boundary_on_street_m / m.boundary_m.max(f64::MIN_POSITIVE);
         m.fill_mean = total as f64 / grids.len().max(1) as f64;
         m.set_compactness(&pps, &reocks);
 
@@ -724,6 +726,8 @@ struct Prepared {
     attach: std::collections::HashMap<usize, usize>,
     free: Vec<usize>,
     keys: Vec<String>,
+    /// Streets near the community, local metres.
+    streets: Vec<StreetLine>,
 }
 
 /// The units and adjacency the partitioner works on, for comparing other partitioners on
@@ -855,6 +859,7 @@ impl Partitioner {
             free,
             keys,
             attach,
+            streets,
         })
     }
 

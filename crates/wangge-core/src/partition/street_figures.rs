@@ -87,7 +87,9 @@ pub fn measure(
     let street_tree: RTree<RLine<[f64; 2]>> =
         RTree::bulk_load(street_segs.iter().map(|&(a, b, _)| rline(a, b)).collect());
     let near = |tree: &RTree<RLine<[f64; 2]>>, c: Coord<f64>, d: f64| {
-        tree.locate_within_distance([c.x, c.y], d * d).next().is_some()
+        tree.locate_within_distance([c.x, c.y], d * d)
+            .next()
+            .is_some()
     };
     // Internal boundary: grid ring stretches away from the community's edge; each shared
     // stretch appears in two grids, so halves.
@@ -139,7 +141,10 @@ pub fn measure(
             } else if arterial {
                 for (gi, g) in grids.iter().enumerate() {
                     let in_box = boxes[gi].is_some_and(|bb| {
-                        c.x >= bb.min().x && c.x <= bb.max().x && c.y >= bb.min().y && c.y <= bb.max().y
+                        c.x >= bb.min().x
+                            && c.x <= bb.max().x
+                            && c.y >= bb.min().y
+                            && c.y <= bb.max().y
                     });
                     if in_box && g.contains(&Point(c)) && distance_to_rings(g, c) > NEAR_M {
                         spans[gi] += w;
