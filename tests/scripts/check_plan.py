@@ -18,8 +18,8 @@ Prints one line per defect (kind, grid code, location) and a summary line
 `checked N grids in M communities: K defects (invalid a, orientation b, ...)`; exits 1 when
 there is any defect.
 
-With --streets it also measures, from the workspace's streets layer, how grid boundaries follow
-streets (a report, not a defect): the share of internal grid boundary within 5 m of a street
+With --streets it also measures, from the workspace's streets layer (footways, paths, cycleways,
+steps and tracks left out), how grid boundaries follow streets (a report, not a defect): the share of internal grid boundary within 5 m of a street
 line, the share of street length inside communities (more than 5 m from their edge) that runs
 within 5 m of a grid boundary, and the grids an arterial (motorway, trunk, primary, secondary,
 tertiary) runs through for more than 20 m of their interior (more than 5 m from their edge).
@@ -141,10 +141,13 @@ def main():
 
 
 ARTERIAL = {"motorway", "trunk", "primary", "secondary", "tertiary"}
+# Ways that are not streets a grid boundary would follow (paths inside compounds).
+NOT_STREETS = {"footway", "path", "cycleway", "steps", "bridleway", "corridor", "track"}
 
 
 def streets_line(db, by_comm, comms, to_m):
-    rows = [(hw, to_m(gpkg_geom(g))) for hw, g in db.execute("SELECT highway, geom FROM streets")]
+    rows = [(hw, to_m(gpkg_geom(g))) for hw, g in db.execute("SELECT highway, geom FROM streets")
+            if hw not in NOT_STREETS]
     if not rows:
         print("streets: the workspace has no streets")
         return
