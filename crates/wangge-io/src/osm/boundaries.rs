@@ -84,16 +84,9 @@ pub fn communities(
         .collect();
     admin_sorted.sort_by_key(|c| (std::cmp::Reverse(level(c)), c.key.clone()));
     for c in admin_sorted {
-        let mut g = c.geometry.clone();
-        for kept in &admin_comms {
-            let shared = area_m2(&g.intersection(&kept.geometry));
-            if shared >= NOISE_M2 {
-                g = g.difference(&kept.geometry);
-                report
-                    .carved
-                    .push((c.key.clone(), kept.key.clone(), shared));
-            }
-        }
+        let g = carve(c.geometry.clone(), &admin_comms, |kept, m2| {
+            report.carved.push((c.key.clone(), kept.to_string(), m2));
+        });
         if area_m2(&g) < NOISE_M2 {
             continue;
         }
@@ -108,25 +101,14 @@ pub fn communities(
         sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.key.cmp(&b.1.key)));
         let n_admin = out.len();
         for (own, c) in sorted {
-            let mut g = c.geometry.clone();
-            for kept in &out[..n_admin] {
-                if area_m2(&g.intersection(&kept.geometry)) >= NOISE_M2 {
-                    g = g.difference(&kept.geometry);
-                }
-            }
+            let g = carve(c.geometry.clone(), &out[..n_admin], |_, _| {});
             if area_m2(&g) < 0.5 * own {
                 report.landuse_covered += 1;
                 continue;
             }
-            for kept in &out[n_admin..] {
-                let shared = area_m2(&g.intersection(&kept.geometry));
-                if shared >= NOISE_M2 {
-                    g = g.difference(&kept.geometry);
-                    report
-                        .carved
-                        .push((c.key.clone(), kept.key.clone(), shared));
-                }
-            }
+            let g = carve(g, &out[n_admin..], |kept, m2| {
+                report.carved.push((c.key.clone(), kept.to_string(), m2));
+            });
             if area_m2(&g) < NOISE_M2 {
                 continue;
             }
@@ -153,6 +135,23 @@ pub fn communities(
     }
     debug_assert!(overlaps(&out.iter().collect::<Vec<_>>(), NOISE_M2).is_empty());
     (out, report)
+}
+
+/// `g` less every community in `kept` it overlaps by at least `NOISE_M2`; `carved(key, m²)`
+/// hears of each.
+fn carve(
+    mut g: MultiPolygon<f64>,
+    kept: &[Community],
+    mut carved: impl FnMut(&str, f64),
+) -> MultiPolygon<f64> {
+    for k in kept {
+        let shared = area_m2(&g.intersection(&k.geometry));
+        if shared >= NOISE_M2 {
+            g = g.difference(&k.geometry);
+            carved(&k.key, shared);
+        }
+    }
+    g
 }
 
 fn community(c: &Candidate, geometry: MultiPolygon<f64>, kind: &str) -> Community {
