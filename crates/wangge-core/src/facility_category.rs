@@ -130,17 +130,43 @@ impl FacilityCategory {
     }
 }
 
+/// The school name rules (`data/school_names.toml`), parsed once.
+fn school_rules() -> &'static [(String, Vec<String>)] {
+    #[derive(serde::Deserialize)]
+    struct Rule {
+        category: String,
+        contains: Vec<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Rules {
+        rule: Vec<Rule>,
+    }
+    static RULES: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let rules: Rules = toml::from_str(include_str!("../../../data/school_names.toml"))
+            .expect("data/school_names.toml is checked by the tests");
+        rules
+            .rule
+            .into_iter()
+            .map(|r| (r.category, r.contains))
+            .collect()
+    })
+}
+
 fn school_level(isced: Option<&str>, name: &str) -> &'static str {
     match isced.map(str::trim) {
-        Some("1") => "primary_school",
-        Some("2" | "3" | "2;3" | "2-3") => "middle_school",
-        _ if name.contains("小学") || name.contains("小學") => "primary_school",
-        _ if name.contains("中学") || name.contains("中學") || name.contains("高中") => {
-            "middle_school"
-        }
-        _ if name.contains("幼儿园") || name.contains("幼兒園") => "kindergarten",
-        _ => "school",
+        Some("1") => return "primary_school",
+        Some("2" | "3" | "2;3" | "2-3") => return "middle_school",
+        _ => {}
     }
+    for (category, texts) in school_rules() {
+        if texts.iter().any(|t| name.contains(t.as_str()))
+            && let Some((code, _)) = KNOWN.iter().find(|(c, _)| c == category)
+        {
+            return code;
+        }
+    }
+    "school"
 }
 
 impl fmt::Display for FacilityCategory {
@@ -187,6 +213,45 @@ mod tests {
             .as_deref(),
             Some("elderly_care")
         );
+    }
+
+    #[test]
+    fn school_names_from_real_schools() {
+        let school = |name: &str| map(&[("amenity", "school"), ("name", name)]);
+        for (name, want) in [
+            ("北大附小", "primary_school"),
+            ("清华大学附属小学", "primary_school"),
+            ("南京师范大学附属小学", "primary_school"),
+            ("北京市第二实验小学", "primary_school"),
+            ("琅琊路小学", "primary_school"),
+            ("臺北市大安區幸安國民小學", "primary_school"),
+            ("師大附中", "middle_school"),
+            ("人大附中", "middle_school"),
+            ("北京师范大学附属实验中学", "middle_school"),
+            ("南京外国语学校", "middle_school"),
+            ("南京市第九中学", "middle_school"),
+            ("臺北市立大安國中", "middle_school"),
+            ("清华大学附属幼儿园", "kindergarten"),
+            ("南师附中幼儿园", "kindergarten"),
+            ("南京市第一中学附属小学", "primary_school"),
+            ("南京艺术学院", "school"),
+        ] {
+            assert_eq!(school(name).as_deref(), Some(want), "{name}");
+        }
+        // isced:level wins over the name.
+        assert_eq!(
+            map(&[
+                ("amenity", "school"),
+                ("name", "师大附中"),
+                ("isced:level", "1")
+            ])
+            .as_deref(),
+            Some("primary_school")
+        );
+        // Every rule names a known category.
+        for (category, _) in school_rules() {
+            assert!(KNOWN.iter().any(|(c, _)| c == category), "{category}");
+        }
     }
 
     #[test]

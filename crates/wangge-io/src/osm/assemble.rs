@@ -36,6 +36,8 @@ fn is_area_tagged(tags: &Tags) -> bool {
         || tag(tags, "landuse").is_some()
         || tag(tags, "leisure").is_some()
         || tag(tags, "amenity").is_some()
+        || tag(tags, "shop").is_some()
+        || tag(tags, "healthcare").is_some()
         || tag(tags, "boundary").is_some()
         || tag(tags, "natural").is_some()
         || tag(tags, "waterway").is_some()
@@ -340,5 +342,61 @@ fn facility(
         name: tag(tags, "name").map(str::to_string),
         source_kind,
         location,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::osm::Way;
+
+    fn closed_way(
+        id: i64,
+        first_node: i64,
+        tags: &[(&str, &str)],
+    ) -> (Vec<(i64, (f64, f64))>, Way) {
+        let (x, y) = (118.78 + id as f64 * 0.001, 32.05);
+        let nodes = vec![
+            (first_node, (x, y)),
+            (first_node + 1, (x + 0.0003, y)),
+            (first_node + 2, (x + 0.0003, y + 0.0002)),
+            (first_node + 3, (x, y + 0.0002)),
+        ];
+        let way = Way {
+            id,
+            refs: vec![
+                first_node,
+                first_node + 1,
+                first_node + 2,
+                first_node + 3,
+                first_node,
+            ],
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        (nodes, way)
+    }
+
+    #[test]
+    fn shops_and_healthcare_mapped_as_areas_without_building_are_facilities() {
+        let mut data = OsmData::default();
+        for (id, tags) in [
+            (1, &[("shop", "supermarket"), ("name", "苏果超市")][..]),
+            (
+                2,
+                &[("healthcare", "clinic"), ("name", "社区卫生服务站")][..],
+            ),
+            (3, &[("amenity", "pharmacy")][..]),
+        ] {
+            let (nodes, way) = closed_way(id, id * 10, tags);
+            data.nodes.extend(nodes);
+            data.ways.push(way);
+        }
+        let (d, _) = assemble(&data, &EstimateParams::default(), &OsmBoundaries::default());
+        let mut cats: Vec<&str> = d.facilities.iter().map(|f| f.category.as_str()).collect();
+        cats.sort_unstable();
+        assert_eq!(cats, ["health_station", "pharmacy", "supermarket"]);
     }
 }
