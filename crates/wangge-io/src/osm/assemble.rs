@@ -350,11 +350,10 @@ mod tests {
     use super::*;
     use crate::osm::Way;
 
-    fn closed_way(
-        id: i64,
-        first_node: i64,
-        tags: &[(&str, &str)],
-    ) -> (Vec<(i64, (f64, f64))>, Way) {
+    /// Node ids with (lon, lat).
+    type Nodes = Vec<(i64, (f64, f64))>;
+
+    fn closed_way(id: i64, first_node: i64, tags: &[(&str, &str)]) -> (Nodes, Way) {
         let (x, y) = (118.78 + id as f64 * 0.001, 32.05);
         let nodes = vec![
             (first_node, (x, y)),
