@@ -2,7 +2,7 @@
 //! checked by an independent checker here (not the partitioner's own final check), and the
 //! real Nanjing and Taipei inputs.
 
-use crate::util::{import, shared, workspace};
+use crate::util::{import, memberships, shared, workspace};
 use geo::{Area, BooleanOps, BoundingRect, Contains, Intersects, Validation};
 use geo_types::MultiPolygon;
 use proptest::prelude::*;
@@ -355,20 +355,6 @@ fn planner_edits_are_validated() {
     let city = wangge_synth::generate(&wangge_synth::CityParams::new(6_000, 3), &NoProgress);
     let p = Partitioner::new(200).expect("cap");
     let plan = partition_all(&p, &city, &NoProgress);
-    let memberships = |plan: &WorkspacePlan| -> Vec<wangge_core::partition::LockedGrid> {
-        plan.communities
-            .iter()
-            .flat_map(|c| {
-                c.grids.iter().map(move |g| {
-                    (
-                        c.code.clone(),
-                        g.code.clone(),
-                        g.members.iter().map(|m| m.0.clone()).collect(),
-                    )
-                })
-            })
-            .collect()
-    };
     let base = memberships(&plan);
     let building_of = |key: &str| {
         city.address_points

@@ -4,11 +4,11 @@
 //! the low-rise city; nested OSM boundaries mapped to the hierarchy; overlapping communities
 //! refused; edits and re-runs on real data.
 
-use crate::util::{import, shared, taipei_villages, wangge, workspace};
+use crate::util::{import, memberships, shared, taipei_villages, wangge, workspace};
 use geo::{BooleanOps, BoundingRect, Intersects, Length};
 use std::path::Path;
 use wangge_core::partition::edit::{Edit, EditRefused, apply};
-use wangge_core::partition::{LockedGrid, Partitioner, WorkspacePlan, partition_all};
+use wangge_core::partition::{Partitioner, partition_all};
 use wangge_core::{LocalFrame, NoProgress};
 use wangge_io::ImportOptions;
 
@@ -134,21 +134,6 @@ fn geos_finds_no_defect_in_plans_of_real_and_generated_districts() {
         assert!(out.contains("hard constraints 0 violations"), "{ws}: {out}");
         geos_check(&d.join(&ws));
     }
-}
-
-fn memberships(plan: &WorkspacePlan) -> Vec<LockedGrid> {
-    plan.communities
-        .iter()
-        .flat_map(|c| {
-            c.grids.iter().map(move |g| {
-                (
-                    c.code.clone(),
-                    g.code.clone(),
-                    g.members.iter().map(|m| m.0.clone()).collect(),
-                )
-            })
-        })
-        .collect()
 }
 
 /// Tries to merge every pair of neighbouring grids (polygons sharing at least 1 m of border)

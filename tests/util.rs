@@ -264,3 +264,21 @@ impl Plane {
         g.map_coords(|c| self.forward(c))
     }
 }
+
+/// A plan as memberships (community, grid, address keys): what edits and locks take.
+pub fn memberships(
+    plan: &wangge_core::partition::WorkspacePlan,
+) -> Vec<wangge_core::partition::LockedGrid> {
+    plan.communities
+        .iter()
+        .flat_map(|c| {
+            c.grids.iter().map(move |g| {
+                (
+                    c.code.clone(),
+                    g.code.clone(),
+                    g.members.iter().map(|m| m.0.clone()).collect(),
+                )
+            })
+        })
+        .collect()
+}
