@@ -222,7 +222,14 @@ fn merges_across_short_shared_borders_are_accepted() {
     eprintln!("low-rise: {tried} merges, shortest common border {shortest:.1} m");
 }
 
-fn write_community(dir: &Path, name: &str, id: &str, (x0, y0, x1, y1): (f64, f64, f64, f64)) {
+/// Writes one rectangular community (metres east and north of the fixture's origin) as
+/// GeoJSON and imports it into `w.gpkg`; the import's output.
+fn import_community(
+    dir: &Path,
+    name: &str,
+    id: &str,
+    (x0, y0, x1, y1): (f64, f64, f64, f64),
+) -> String {
     // Metres east and north of the fixture's origin (118.78 E, 32.05 N).
     let ll = |x: f64, y: f64| {
         let lon = 118.78 + x / (111_320.0 * 32.05f64.to_radians().cos());
@@ -234,6 +241,19 @@ fn write_community(dir: &Path, name: &str, id: &str, (x0, y0, x1, y1): (f64, f64
         r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"code":"{id}","name":"{id}"}},"geometry":{{"type":"Polygon","coordinates":[[{ring}]]}}}}]}}"#
     );
     std::fs::write(dir.join(name), text).expect("write");
+    run(
+        &[
+            "import",
+            name,
+            "--as",
+            "communities",
+            "--id-field",
+            "code",
+            "--workspace",
+            "w.gpkg",
+        ],
+        dir,
+    )
 }
 
 #[test]
@@ -282,24 +302,11 @@ fn nested_osm_boundaries_map_to_streets_communities_and_hints() {
     );
     geos_check(&d.join("w.gpkg"));
     // Official boundaries replace the OSM-derived communities they cover by more than half.
-    write_community(
+    let out = import_community(
         d,
         "official.geojson",
         "320102001001",
         (900.0, -5.0, 1205.0, 605.0),
-    );
-    let out = run(
-        &[
-            "import",
-            "official.geojson",
-            "--as",
-            "communities",
-            "--id-field",
-            "code",
-            "--workspace",
-            "w.gpkg",
-        ],
-        d,
     );
     assert!(
         out.contains("replaced community osm:w105 (osm_landuse)"),
@@ -311,24 +318,11 @@ fn nested_osm_boundaries_map_to_streets_communities_and_hints() {
     );
     // ... but not ones they overlap by less than half of either (here a quarter of the new
     // one's area each): those overlaps are listed, and partition refuses them.
-    write_community(
+    let out = import_community(
         d,
         "edge.geojson",
         "320102001002",
         (580.0, -100.0, 620.0, 100.0),
-    );
-    let out = run(
-        &[
-            "import",
-            "edge.geojson",
-            "--as",
-            "communities",
-            "--id-field",
-            "code",
-            "--workspace",
-            "w.gpkg",
-        ],
-        d,
     );
     assert!(
         out.contains("warning: 2 pairs of communities overlap"),

@@ -69,13 +69,22 @@ const SETBACK_M: f64 = 22.0;
 /// Households per community: mean.
 const COMMUNITY_HH: f64 = 2000.0;
 
-pub(crate) const NAME_A: &[&str] = &[
+const NAME_A: &[&str] = &[
     "和", "平", "安", "康", "福", "兴", "华", "新", "春", "翠", "竹", "梅", "锦", "瑞", "祥", "丰",
     "富", "嘉", "明", "阳",
 ];
-pub(crate) const NAME_B: &[&str] = &[
+const NAME_B: &[&str] = &[
     "园", "苑", "里", "村", "湖", "山", "桥", "巷", "坊", "庭", "城", "湾", "河", "林", "门", "台",
 ];
+/// A community name such as 和园社区, drawn from `r`.
+pub(crate) fn community_name(r: &mut Rng) -> String {
+    format!(
+        "{}{}社区",
+        NAME_A[r.int(0, NAME_A.len() as u32 - 1) as usize],
+        NAME_B[r.int(0, NAME_B.len() as u32 - 1) as usize]
+    )
+}
+
 pub(crate) const ROADS: &[&str] = &[
     "中山",
     "北京",
@@ -269,11 +278,7 @@ fn compounds(params: &CityParams, root: &Rng, b: &mut Builder, progress: &dyn Pr
         let (ci, cj) = (c % cols, c / cols);
         let (x0, y0) = (ox + ci as f64 * CELL_M, oy + cj as f64 * CELL_M);
         let mut r = root.fork(c as u64 + 1);
-        let name = format!(
-            "{}{}社区",
-            NAME_A[r.int(0, NAME_A.len() as u32 - 1) as usize],
-            NAME_B[r.int(0, NAME_B.len() as u32 - 1) as usize]
-        );
+        let name = community_name(&mut r);
         let street_no = (ci / 3) + (cj / 3) * cols.div_ceil(3);
         let code = format!("320102{:03}{:03}", street_no + 1, c + 1);
         b.out.communities.push(Community {

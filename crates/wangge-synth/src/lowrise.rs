@@ -4,7 +4,7 @@
 //! city's hold a handful of large entrances), which is what stresses per-unit work in the
 //! partitioner.
 
-use crate::city::{Builder, CityParams, NAME_A, NAME_B, ROADS, facilities};
+use crate::city::{Builder, CityParams, ROADS, community_name, facilities};
 use crate::rng::Rng;
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use std::collections::BTreeMap;
@@ -158,11 +158,7 @@ pub(crate) fn district(params: &CityParams, root: &Rng, b: &mut Builder, progres
         let (i, j) = (c % cols, c / cols);
         let q = quad(c);
         let mut r = root.fork(c as u64 + 1);
-        let name = format!(
-            "{}{}社区",
-            NAME_A[r.int(0, NAME_A.len() as u32 - 1) as usize],
-            NAME_B[r.int(0, NAME_B.len() as u32 - 1) as usize]
-        );
+        let name = community_name(&mut r);
         let street_no = (i / 3) + (j / 3) * cols.div_ceil(3);
         let code = format!("320115{:03}{:03}", street_no + 1, c + 1);
         let ring: Vec<Coord<f64>> = [q[0], q[1], q[2], q[3], q[0]]
