@@ -3,7 +3,10 @@
 //! weight is that length, discounted when the segment between the sites crosses a street
 //! (so cuts prefer to run along streets).
 
+use super::blocks;
+use super::halfplanes::{self, Plane};
 use super::plan::StreetLine;
+use geo::orient::{Direction, Orient};
 use geo::{Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, Length};
 use geo_types::{Coord, Line, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use rstar::primitives::{GeomWithData, Line as RLine};
@@ -13,7 +16,8 @@ use spade::{DelaunayTriangulation, Point2, Triangulation};
 /// Cells and weighted adjacency.
 #[derive(Debug, Clone, Default)]
 pub struct Cells {
-    /// Unclipped Voronoi cell per site.
+    /// Per site: the piece to dissolve: its unclipped Voronoi cell, or, when `clipped`, its
+    /// main piece (clipped to its block).
     pub cells: Vec<Polygon<f64>>,
     /// Per site: the part of its cell inside the community that holds the site.
     pub main: Vec<Polygon<f64>>,
@@ -22,6 +26,17 @@ pub struct Cells {
     pub orphans: Vec<Vec<Polygon<f64>>>,
     /// Per site: (neighbour site, weight, shared length in the community, street factor).
     pub adj: Vec<Vec<Edge>>,
+    /// Parts of the community in no entry of `cells` (orphans of block-clipped cells, blocks
+    /// with no site): they go to the grid they share the most boundary with.
+    pub loose: Vec<Polygon<f64>>,
+    /// Street blocks with sites.
+    pub blocks: usize,
+    /// Per site: its street block (0 when no street cuts the community).
+    pub block: Vec<usize>,
+    /// Whether `cells` are clipped pieces (streets cut the community; their orphans are in
+    /// `loose`) rather than unclipped Voronoi cells whose union, clipped to the community,
+    /// covers it.
+    pub clipped: bool,
 }
 
 /// One adjacency.
@@ -54,8 +69,21 @@ type Seg = GeomWithData<RLine<[f64; 2]>, f64>;
 /// polygon union sees as a touch at a point, not a shared side.
 pub const MIN_SHARED_M: f64 = 1.0;
 
-/// Computes cells and adjacency. `community` and `streets` in local metres.
+/// Computes cells and adjacency. `community` and `streets` in local metres. When streets cut
+/// the community into blocks, each block has the Voronoi cells of its own sites, clipped to it,
+/// so that cells stop at the street line; sites on two sides of a street are neighbours along
+/// the stretch of street their cells share, at that street's factor.
 pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[StreetLine]) -> Cells {
+    let pieces = blocks::split(community, streets);
+    if pieces.len() <= 1 || sites.is_empty() {
+        return build_one(sites, community, streets);
+    }
+    let at = blocks::locate(&pieces, sites);
+    let mut occupied = vec![false; pieces.len()];
+    for &b in &at {
+        occupied[b] = true;
+    }
+    let groups = blocks::merge_empty(&pieces, &occupied);
     let n = sites.len();
     let empty = Polygon::new(LineString(vec![]), vec![]);
     let mut out = Cells {
@@ -63,12 +91,198 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
         main: vec![empty; n],
         orphans: vec![Vec::new(); n],
         adj: vec![Vec::new(); n],
+        loose: Vec::new(),
+        blocks: 0,
+        block: vec![0; n],
+        clipped: true,
+    };
+    let mut group_of = vec![0; pieces.len()];
+    for (k, group) in groups.iter().enumerate() {
+        for &b in group {
+            group_of[b] = k;
+        }
+    }
+    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+    for (i, &b) in at.iter().enumerate() {
+        members_of[group_of[b]].push(i);
+    }
+    let mut block_of = vec![usize::MAX; n];
+    let mut rim: Vec<Vec<Plane>> = vec![Vec::new(); n];
+    for (k, (group, members)) in groups.iter().zip(members_of).enumerate() {
+        let region = if group.len() == 1 {
+            MultiPolygon(vec![pieces[group[0]].clone()])
+        } else {
+            geo::unary_union(group.iter().map(|&b| &pieces[b]))
+        };
+        if members.is_empty() {
+            out.loose.extend(region.0);
+            continue;
+        }
+        out.blocks += 1;
+        let local: Vec<Coord<f64>> = members.iter().map(|&i| sites[i]).collect();
+        let (sub, cuts) = build_cut(&local, &region, streets);
+        for (li, &i) in members.iter().enumerate() {
+            block_of[i] = k;
+            out.block[i] = k;
+            out.cells[i] = sub.main[li].clone();
+            out.main[i] = sub.main[li].clone();
+            out.orphans[i] = sub.orphans[li].clone();
+            // The stretches of the piece's boundary on its block's boundary: for a cut cell
+            // those on its planes, else all.
+            let piece = &sub.main[li];
+            let ring_segs = std::iter::once(piece.exterior())
+                .chain(piece.interiors())
+                .flat_map(|r| r.lines())
+                .filter(|l| l.start != l.end)
+                .map(|l| (l.start, l.end));
+            rim[i] = match cuts.get(li) {
+                Some(Some(planes)) => ring_segs
+                    .filter(|&(x, y)| {
+                        planes.iter().any(|&(p, q)| {
+                            halfplanes::on_line(p, q, x) && halfplanes::on_line(p, q, y)
+                        })
+                    })
+                    .collect(),
+                _ => ring_segs.collect(),
+            };
+            out.loose.extend(sub.orphans[li].iter().cloned());
+            out.adj[i] = sub.adj[li]
+                .iter()
+                .map(|e| Edge {
+                    to: members[e.to],
+                    ..*e
+                })
+                .collect();
+        }
+    }
+    for (i, j, length_m, street) in across(&rim, &block_of, streets) {
+        let e = Edge {
+            to: j,
+            weight: length_m * street,
+            length_m,
+            street,
+        };
+        out.adj[i].push(e);
+        out.adj[j].push(Edge { to: i, ..e });
+    }
+    out
+}
+
+/// Neighbours across streets: stretches of the main pieces' boundaries (`rim`: the stretches
+/// that may lie on a block's boundary) that two sites of
+/// different blocks share (collinear, overlapping), at least `MIN_SHARED_M` per pair, with the
+/// factor of the street they run along. (i, j, length m, street factor), i < j.
+fn across(
+    rim: &[Vec<Plane>],
+    block_of: &[usize],
+    streets: &[StreetLine],
+) -> Vec<(usize, usize, f64, f64)> {
+    type S = GeomWithData<RLine<[f64; 2]>, usize>;
+    let segs: Vec<S> = rim
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            r.iter()
+                .map(move |&(a, b)| GeomWithData::new(RLine::new([a.x, a.y], [b.x, b.y]), i))
+        })
+        .collect();
+    let tree = RTree::bulk_load(segs.clone());
+    // Within this distance two boundary stretches lie on the same street line (the cut's
+    // rounding is about a micrometre).
+    const ON: f64 = 1e-3;
+    let mut shared: std::collections::HashMap<(usize, usize), (f64, Coord<f64>)> =
+        std::collections::HashMap::new();
+    for s in &segs {
+        let i = s.data;
+        let (a, b) = (s.geom().from, s.geom().to);
+        let (a, b) = (Coord { x: a[0], y: a[1] }, Coord { x: b[0], y: b[1] });
+        let len = (b.x - a.x).hypot(b.y - a.y);
+        let env = AABB::from_corners(
+            [a.x.min(b.x) - ON, a.y.min(b.y) - ON],
+            [a.x.max(b.x) + ON, a.y.max(b.y) + ON],
+        );
+        let d = (b - a) / len;
+        for t in tree.locate_in_envelope_intersecting(&env) {
+            let j = t.data;
+            if j <= i || block_of[j] == block_of[i] {
+                continue;
+            }
+            let (p, q) = (t.geom().from, t.geom().to);
+            let (p, q) = (Coord { x: p[0], y: p[1] }, Coord { x: q[0], y: q[1] });
+            // Both ends of the other stretch on this one's line.
+            let off = |c: Coord<f64>| ((c.x - a.x) * d.y - (c.y - a.y) * d.x).abs();
+            if off(p) > ON || off(q) > ON {
+                continue;
+            }
+            let along = |c: Coord<f64>| (c.x - a.x) * d.x + (c.y - a.y) * d.y;
+            let (lo, hi) = {
+                let (u, v) = (along(p), along(q));
+                (u.min(v).max(0.0), u.max(v).min(len))
+            };
+            if hi - lo > 1e-9 {
+                let mid = a + d * ((lo + hi) / 2.0);
+                let e = shared.entry((i, j)).or_insert((0.0, mid));
+                e.0 += hi - lo;
+            }
+        }
+    }
+    let lines: Vec<GeomWithData<RLine<[f64; 2]>, f64>> = streets
+        .iter()
+        .filter(|s| super::street_figures::is_street(&s.highway))
+        .flat_map(|s| {
+            let f = street_factor(&s.highway);
+            s.line.lines().map(move |l| {
+                GeomWithData::new(RLine::new([l.start.x, l.start.y], [l.end.x, l.end.y]), f)
+            })
+        })
+        .collect();
+    let street_tree = RTree::bulk_load(lines);
+    let mut out: Vec<(usize, usize, f64, f64)> = shared
+        .into_iter()
+        .filter(|(_, (len, _))| *len >= MIN_SHARED_M)
+        .map(|((i, j), (len, mid))| {
+            let f = street_tree
+                .nearest_neighbor(&[mid.x, mid.y])
+                .map_or(1.0, |s| s.data);
+            (i, j, len, f)
+        })
+        .collect();
+    out.sort_by_key(|a| (a.0, a.1));
+    out
+}
+
+/// Cells and adjacency of one region (a community without streets through it, or a block).
+fn build_one(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[StreetLine]) -> Cells {
+    build_cut(sites, community, streets).0
+}
+
+/// Per site, when its main piece is its cell cut by half-planes of the region's boundary:
+/// those planes (none: the cell lies wholly inside).
+type Cuts = Vec<Option<Vec<Plane>>>;
+
+/// [`build_one`], with the half-planes each cut cell was cut by.
+fn build_cut(
+    sites: &[Coord<f64>],
+    community: &MultiPolygon<f64>,
+    streets: &[StreetLine],
+) -> (Cells, Cuts) {
+    let n = sites.len();
+    let empty = Polygon::new(LineString(vec![]), vec![]);
+    let mut out = Cells {
+        cells: vec![empty.clone(); n],
+        main: vec![empty; n],
+        orphans: vec![Vec::new(); n],
+        adj: vec![Vec::new(); n],
+        loose: Vec::new(),
+        blocks: 1,
+        block: vec![0; n],
+        clipped: false,
     };
     if n == 0 {
-        return out;
+        return (out, Vec::new());
     }
     let Some(bb) = community.bounding_rect() else {
-        return out;
+        return (out, Vec::new());
     };
     // A frame of far dummy sites keeps every real cell bounded.
     let span = (bb.width().max(bb.height()) + 1.0) * 10.0;
@@ -78,7 +292,7 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
     for s in sites {
         match tri.insert(Point2::new(s.x, s.y)) {
             Ok(h) => handles.push(h),
-            Err(_) => return out,
+            Err(_) => return (out, Vec::new()),
         }
     }
     for k in 0..8 {
@@ -127,9 +341,12 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
             out.cells[i] = Polygon::new(LineString(ring), vec![]);
         }
     }
-    // Community boundary segments: a cell whose bounding box meets none of them lies wholly
-    // inside the community or wholly outside, and needs no polygon intersection.
-    let rings: Vec<RLine<[f64; 2]>> = community
+    // Region boundary segments, directed with the region on their left: a cell whose
+    // bounding box meets none of them lies wholly inside the region or wholly outside; one
+    // crossed by a convex chain of them is cut by their half-planes; the rest need a polygon
+    // intersection.
+    let oriented = community.orient(Direction::Default);
+    let rings: Vec<RLine<[f64; 2]>> = oriented
         .0
         .iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
@@ -138,18 +355,30 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
         .collect();
     let boundary = RTree::bulk_load(rings);
     let mut whole = vec![false; n];
+    // Per site, when its main piece is the cell cut by half-planes: those planes.
+    let mut planes: Vec<Option<Vec<Plane>>> = vec![None; n];
     // Main pieces and orphans.
     for (i, &at) in sites.iter().enumerate() {
         if let Some(r) = out.cells[i].bounding_rect() {
             let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-            if boundary
+            let near: Vec<Plane> = boundary
                 .locate_in_envelope_intersecting(&env)
-                .next()
-                .is_none()
-                && community.intersects(&Point(at))
-            {
+                .map(|l| {
+                    let (a, b) = (l.from, l.to);
+                    (Coord { x: a[0], y: a[1] }, Coord { x: b[0], y: b[1] })
+                })
+                .collect();
+            if near.is_empty() && community.intersects(&Point(at)) {
                 out.main[i] = out.cells[i].clone();
                 whole[i] = true;
+                planes[i] = Some(Vec::new());
+                continue;
+            }
+            if let Some(cut) = halfplanes::planes_for(&out.cells[i], at, &near)
+                && (!cut.is_empty() || community.intersects(&Point(at)))
+            {
+                out.main[i] = halfplanes::clip_polygon(&out.cells[i], &cut);
+                planes[i] = Some(cut);
                 continue;
             }
         }
@@ -178,6 +407,23 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
         if whole[i] && whole[j] {
             // Both cells lie inside: their whole shared edge bounds both.
             let length_m = Euclidean.length(&Line::new(a, b));
+            if length_m >= MIN_SHARED_M {
+                let street = crossing(&street_tree, sites[i], sites[j]);
+                let e = Edge {
+                    to: j,
+                    weight: length_m * street,
+                    length_m,
+                    street,
+                };
+                out.adj[i].push(e);
+                out.adj[j].push(Edge { to: i, ..e });
+            }
+            continue;
+        }
+        if let (Some(pi), Some(pj)) = (&planes[i], &planes[j]) {
+            // Both main pieces are cut cells: the edge's stretch inside the planes of both.
+            let both: Vec<Plane> = pi.iter().chain(pj).copied().collect();
+            let length_m = halfplanes::clipped_length(a, b, &both);
             if length_m >= MIN_SHARED_M {
                 let street = crossing(&street_tree, sites[i], sites[j]);
                 let e = Edge {
@@ -225,7 +471,7 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
             street,
         });
     }
-    out
+    (out, planes)
 }
 
 /// The smallest street factor of any street segment crossing the segment a-b (1.0 if none).

@@ -9,12 +9,15 @@
 
 mod articulation;
 mod bisect;
+mod blocks;
 mod cells;
 mod clean;
+mod contract;
 pub mod diff;
 pub mod edit;
 mod exact;
 pub mod groups;
+mod halfplanes;
 pub mod incremental;
 pub mod levels;
 mod metrics;

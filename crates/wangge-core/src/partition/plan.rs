@@ -3,6 +3,7 @@
 use super::bisect::{self, Graph};
 use super::cells::{self, Edge};
 use super::clean;
+use super::contract;
 use super::exact;
 use super::metrics::{self, Metrics};
 use super::polygons;
@@ -100,6 +101,11 @@ pub enum PartitionError {
     /// The community polygon is empty.
     #[error("community {community}: empty polygon")]
     EmptyPolygon { community: String },
+    /// A bug: the partitioner failed on this community (the others are still planned).
+    #[error(
+        "community {community}: the partitioner failed ({message}); this is a bug in wangge, please report it with the workspace"
+    )]
+    Failed { community: String, message: String },
     /// A cap of 0.
     #[error("the household cap must be at least 1")]
     Cap,
@@ -209,11 +215,87 @@ impl Partitioner {
         self.cap
     }
 
+    /// The search over the free units, streets first: plans on the unit graph and on the
+    /// graph of whole street blocks (`block` per unit), each also without the edges across
+    /// arterials. A plan that spans no arterial wins when it needs at most 1.10 × the lower
+    /// bound of grids (and no more than the best plan); otherwise the fewest grids win; among
+    /// equals, the cheapest cut (boundary length, discounted along streets), so that units on
+    /// two sides of a street share a grid only when no grouping with as many grids keeps them
+    /// apart. Returns the grids and whether their count is proven minimal under contiguity.
+    fn search(
+        &self,
+        adj: &[Vec<Edge>],
+        at: &[Coord<f64>],
+        households: &[u32],
+        free: &[usize],
+        n: usize,
+        block: &[usize],
+    ) -> (Vec<Vec<usize>>, bool) {
+        let full = self.search_on(adj, at, households, free, n, false);
+        if free.is_empty() {
+            return full;
+        }
+        let (full_count, full_proven) = (full.0.len(), full.1);
+        let owner_cut = |grids: &[Vec<usize>], adj: &[Vec<Edge>]| -> f64 {
+            let owner = repair::owners(grids, n);
+            free.iter()
+                .flat_map(|&i| adj[i].iter().map(move |e| (i, e)))
+                .filter(|(i, e)| owner[*i] != owner[e.to])
+                .map(|(_, e)| e.weight)
+                .sum()
+        };
+        let on_blocks = |adj: &[Vec<Edge>]| -> Option<Vec<Vec<usize>>> {
+            let c = contract::by_blocks(adj, at, households, free, block, self.cap)?;
+            let nodes: Vec<usize> = (0..c.members.len()).collect();
+            let (grids, _) =
+                self.search_on(&c.adj, &c.at, &c.households, &nodes, nodes.len(), false);
+            // A block's units need not be connected among themselves (a fixed unit can sit
+            // between them): grids are reconnected on the unit graph.
+            let mut grids = c.expand(grids);
+            repair::reconnect(&mut grids, adj, households, self.cap);
+            Some(grids)
+        };
+        // (grids, spans no arterial, proven minimal)
+        let mut plans: Vec<(Vec<Vec<usize>>, bool, bool)> = Vec::new();
+        let no_arterial = contract::without_arterials(adj);
+        plans.push((full.0, no_arterial.is_none(), full.1));
+        if let Some(g) = on_blocks(adj) {
+            plans.push((g, no_arterial.is_none(), false));
+        }
+        if let Some(cut) = &no_arterial {
+            let (g, _) = self.search_on(cut, at, households, free, n, false);
+            plans.push((g, true, false));
+            if let Some(g) = on_blocks(cut) {
+                plans.push((g, true, false));
+            }
+        }
+        let fewest = plans.iter().map(|p| p.0.len()).min().unwrap_or(0);
+        let hh: u64 = free.iter().map(|&i| u64::from(households[i])).sum();
+        let lb = hh.div_ceil(u64::from(self.cap)).max(1) as usize;
+        let allowed = fewest.max(lb * 11 / 10);
+        let clear = plans.iter().any(|p| p.1 && p.0.len() <= allowed);
+        let best = plans
+            .into_iter()
+            .filter(|p| !clear || (p.1 && p.0.len() <= allowed))
+            .map(|p| {
+                let w = owner_cut(&p.0, adj);
+                (p, w)
+            })
+            .min_by(|a, b| a.0.0.len().cmp(&b.0.0.len()).then(a.1.total_cmp(&b.1)));
+        match best {
+            Some(((grids, _, proven), _)) => {
+                let proven = proven || (full_proven && grids.len() == full_count);
+                (grids, proven)
+            }
+            None => (Vec::new(), false),
+        }
+    }
+
     /// The search over the free units on one adjacency: restarts (bisection and curve fill),
     /// repair, the exact search for small communities; the plan with the fewest grids, then
     /// the shortest internal boundary. Returns the grids and whether their count is proven
     /// minimal under contiguity on `adj`.
-    fn search(
+    fn search_on(
         &self,
         adj: &[Vec<Edge>],
         at: &[Coord<f64>],
@@ -320,14 +402,19 @@ impl Partitioner {
             keys,
             attach,
             streets,
+            block,
         } = self.prepare(input)?;
         let n = u.units.len();
         // Grids named by the caller (previous grids to repair, locked grids): units whose
         // address points all belong to one named grid leave the free set.
         let (mut previous, free) = take_named(&input.previous, free, &u.units, &keys);
         let (mut locked, free) = take_named(&input.locked, free, &u.units, &keys);
-        let (mut grids, proven_minimal) =
-            self.search(&adj, &at, &households, &free, n, input.split_free);
+        let (mut grids, proven_minimal) = if input.split_free {
+            // A planner's split: at least two grids from the free units, as they lie.
+            self.search_on(&adj, &at, &households, &free, n, true)
+        } else {
+            self.search(&adj, &at, &households, &free, n, &block)
+        };
         // Incremental: repair the previous grids in place, with the locked ones as receivers.
         let mut kept_codes: Vec<&str> = Vec::new();
         if !previous.is_empty() {
@@ -421,11 +508,13 @@ impl Partitioner {
         // Geometry: main cell pieces per grid, slices for sites shared by several units.
         let mut slice_of: std::collections::HashMap<usize, Vec<Polygon<f64>>> =
             std::collections::HashMap::new();
-        let mut slice_orphans = Vec::new();
+        let mut slice_orphans = cells.loose.clone();
         for &site in &u.sliced_sites {
             // The sliced grids are built from the site's main piece only; the cell's other
             // pieces inside the community go to neighbouring grids.
-            slice_orphans.extend(cells.orphans[site].iter().cloned());
+            if !cells.clipped {
+                slice_orphans.extend(cells.orphans[site].iter().cloned());
+            }
             let mut region = MultiPolygon(vec![cells.main[site].clone()]);
             let mut parts_at = at_site[site].clone();
             // An attached remainder takes the side of the cell that borders its neighbour; the
@@ -494,7 +583,14 @@ impl Partitioner {
                     .collect()
             })
             .collect();
-        let mut dissolved = polygons::dissolve(pieces, &grid_sites, &poly, &codes, slice_orphans);
+        let mut dissolved = polygons::dissolve(
+            pieces,
+            &grid_sites,
+            &poly,
+            &codes,
+            slice_orphans,
+            cells.clipped,
+        );
         let unassigned_area: f64 = dissolved.unassigned_area;
         let mut violations: Vec<Violation> = std::mem::take(&mut dissolved.problems)
             .into_iter()
@@ -728,6 +824,8 @@ struct Prepared {
     keys: Vec<String>,
     /// Streets near the community, local metres.
     streets: Vec<StreetLine>,
+    /// Street block of each unit (its site's; all 0 when no street cuts the community).
+    block: Vec<usize>,
 }
 
 /// The units and adjacency the partitioner works on, for comparing other partitioners on
@@ -839,6 +937,7 @@ impl Partitioner {
             };
         }
         let households: Vec<u32> = u.units.iter().map(|x| x.households).collect();
+        let block: Vec<usize> = u.units.iter().map(|x| cells.block[x.site]).collect();
         let total: u64 = households.iter().map(|&h| u64::from(h)).sum();
         let lb = (total.div_ceil(u64::from(self.cap)) as usize).max(1);
         let (fixed, free): (Vec<usize>, Vec<usize>) =
@@ -860,6 +959,7 @@ impl Partitioner {
             keys,
             attach,
             streets,
+            block,
         })
     }
 

@@ -145,8 +145,41 @@ pub(crate) fn shared_length(piece: &Polygon<f64>, grid: &MultiPolygon<f64>) -> f
         .sum()
 }
 
+/// Holes smaller than this (m²) are cracks where pieces of two street blocks meet inside one
+/// grid, never a hole of the community.
+const CRACK_M2: f64 = 1e-2;
+
+/// Drops crack holes (see `CRACK_M2`).
+fn without_cracks(mut m: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    for p in &mut m.0 {
+        if p.interiors()
+            .iter()
+            .any(|r| Polygon::new(r.clone(), vec![]).unsigned_area() < CRACK_M2)
+        {
+            let (ext, holes) =
+                std::mem::replace(p, Polygon::new(LineString(vec![]), vec![])).into_inner();
+            let holes = holes
+                .into_iter()
+                .filter(|r| Polygon::new(r.clone(), vec![]).unsigned_area() >= CRACK_M2)
+                .collect();
+            *p = Polygon::new(ext, holes);
+        }
+    }
+    m
+}
+
+/// A closing by `CLOSE_M`, without the crumbs of rounding it can leave beside its result.
+/// (Two pieces of different street blocks meeting along a street a tenth of a millimetre
+/// apart came out of the union as two parts, and out of the closing as one part and a crumb
+/// of 1e-14 m².)
+fn close(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let mut c = m.buffer(CLOSE_M).buffer(-CLOSE_M);
+    c.0.retain(|p| p.unsigned_area() > CRACK_M2);
+    c
+}
+
 /// Builds grid polygons. `pieces[g]` are grid g's unclipped Voronoi cells (exact shared
-/// edges) or slices; `sites[g]` points inside its own pieces. Each grid is the union of its
+/// edges) or slices, or, when `inside`, pieces that lie inside the community already; `sites[g]` points inside its own pieces. Each grid is the union of its
 /// pieces clipped to the community once; parts holding none of its sites become orphans,
 /// which go, with the cells' own orphans, to the grid sharing the most boundary, in passes
 /// until none can be placed.
@@ -156,6 +189,7 @@ pub fn dissolve(
     community: &MultiPolygon<f64>,
     codes: &[String],
     extra_orphans: Vec<Polygon<f64>>,
+    inside: bool,
 ) -> Dissolved {
     let mut problems = Vec::new();
     let mut orphans = extra_orphans;
@@ -163,7 +197,12 @@ pub fn dissolve(
     // long edges as separate parts.
     let mut grids: Vec<MultiPolygon<f64>> = Vec::with_capacity(pieces.len());
     for (g, ps) in pieces.iter().enumerate() {
-        let clipped = unary_union(ps.iter()).intersection(community);
+        let union = unary_union(ps.iter());
+        let clipped = without_cracks(if inside {
+            union
+        } else {
+            union.intersection(community)
+        });
         let (keep, stray): (Vec<Polygon<f64>>, Vec<Polygon<f64>>) =
             clipped.0.into_iter().partition(|p| {
                 sites[g]
@@ -173,7 +212,7 @@ pub fn dissolve(
         // A clipped slice and an unclipped cell can miss each other by the boolean
         // operations' snapping (well under a millimetre): a closing by 1 mm fuses them.
         let keep = if keep.len() > 1 {
-            let closed = MultiPolygon(keep.clone()).buffer(CLOSE_M).buffer(-CLOSE_M);
+            let closed = close(&MultiPolygon(keep.clone()));
             if closed.0.len() == 1 { closed.0 } else { keep }
         } else {
             keep
@@ -230,7 +269,7 @@ pub fn dissolve(
             // Pieces from different boolean operations can miss each other by the operations'
             // snapping (well under a millimetre): a closing by 1 mm fuses them.
             let mp = if mp.0.len() > 1 {
-                let closed = mp.buffer(CLOSE_M).buffer(-CLOSE_M);
+                let closed = close(&mp);
                 if closed.0.len() == 1 { closed } else { mp }
             } else {
                 mp

@@ -20,7 +20,7 @@ pub const SPAN_M: f64 = 20.0;
 const STEP_M: f64 = 1.0;
 
 /// Ways that are not streets a grid boundary would follow (paths inside compounds).
-fn is_street(highway: &str) -> bool {
+pub(crate) fn is_street(highway: &str) -> bool {
     !matches!(
         highway,
         "footway" | "path" | "cycleway" | "steps" | "bridleway" | "corridor" | "track"

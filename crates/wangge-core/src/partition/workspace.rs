@@ -197,7 +197,19 @@ pub(crate) fn run_inputs(
                         i
                     };
                     let Some(input) = inputs.get(i) else { return };
-                    let r = p.run(input);
+                    // A failure on one community is reported for it; the others go on.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.run(input)))
+                        .unwrap_or_else(|e| {
+                            let message = e
+                                .downcast_ref::<String>()
+                                .cloned()
+                                .or_else(|| e.downcast_ref::<&str>().map(|m| m.to_string()))
+                                .unwrap_or_else(|| "panic".into());
+                            Err(PartitionError::Failed {
+                                community: input.code.clone(),
+                                message,
+                            })
+                        });
                     if let Ok(mut all) = results.lock() {
                         all.push((i, r));
                     }
