@@ -294,6 +294,31 @@ fn print_summary(
         "  fill             {:.1} households per grid; {} service workers (1 per 100 households)",
         m.fill_mean, m.workers
     );
+    let notes: Vec<(&str, &String)> = plan
+        .communities
+        .iter()
+        .flat_map(|c| c.street_notes.iter().map(move |n| (c.code.as_str(), n)))
+        .collect();
+    if !notes.is_empty() {
+        let below = plan
+            .communities
+            .iter()
+            .filter(|c| !c.street_notes.is_empty())
+            .count();
+        println!(
+            "  street goals     {below} communities miss them (60% along streets, no grid spanning an arterial):"
+        );
+        for (c, n) in notes.iter().take(SHOWN) {
+            println!("    community {c}: {n}");
+        }
+        if notes.len() > SHOWN {
+            println!(
+                "    and {} more (all in {})",
+                notes.len() - SHOWN,
+                exceptions_file.display()
+            );
+        }
+    }
     let by_kind: Vec<String> = ViolationKind::ALL
         .iter()
         .map(|k| {
@@ -454,6 +479,9 @@ fn write_reports(plan: &WorkspacePlan, prefix: &Path) -> anyhow::Result<()> {
         }
         for v in &c.violations {
             w.write_record(["violation".to_string(), c.code.clone(), v.message.clone()])?;
+        }
+        for x in &c.street_notes {
+            w.write_record(["street_goal".to_string(), c.code.clone(), x.clone()])?;
         }
         for x in &c.exceptions {
             w.write_record([

@@ -84,7 +84,7 @@ fn edge_key(a: Coord<f64>, b: Coord<f64>) -> Key {
     if ka <= kb { (ka, kb) } else { (kb, ka) }
 }
 
-fn edges(p: &Polygon<f64>) -> impl Iterator<Item = (Key, f64)> + '_ {
+fn edges(p: &Polygon<f64>) -> impl Iterator<Item = (Key, f64, Coord<f64>)> + '_ {
     std::iter::once(p.exterior())
         .chain(p.interiors())
         .flat_map(|r| r.0.windows(2))
@@ -92,6 +92,7 @@ fn edges(p: &Polygon<f64>) -> impl Iterator<Item = (Key, f64)> + '_ {
             (
                 edge_key(w[0], w[1]),
                 (w[1].x - w[0].x).hypot(w[1].y - w[0].y),
+                (w[0] + w[1]) / 2.0,
             )
         })
 }
@@ -133,49 +134,71 @@ pub fn locate(blocks: &[Polygon<f64>], sites: &[Coord<f64>]) -> Vec<usize> {
 }
 
 /// Joins every block that holds no site to the neighbour it shares the most boundary with,
-/// in passes (a chain of empty blocks drains into its occupied end). Returns the merged
+/// in passes (a chain of empty blocks drains into its occupied end); across an arterial
+/// (`on_arterial` of a point of the shared boundary) only when no other way is left, so
+/// that empty land beyond an arterial does not make a grid span it. Returns the merged
 /// groups of block indices, occupied ones first in their order; empty blocks that touch
 /// nothing occupied are left as groups of their own (their area becomes loose pieces).
-pub fn merge_empty(blocks: &[Polygon<f64>], occupied: &[bool]) -> Vec<Vec<usize>> {
+pub fn merge_empty(
+    blocks: &[Polygon<f64>],
+    occupied: &[bool],
+    on_arterial: &dyn Fn(Coord<f64>) -> bool,
+) -> Vec<Vec<usize>> {
     let n = blocks.len();
-    // Shared boundary per pair, from edges the cut gave both blocks vertex for vertex.
-    let mut owner: HashMap<Key, (usize, f64)> = HashMap::new();
-    let mut shared: HashMap<(usize, usize), f64> = HashMap::new();
+    // Shared boundary per pair, from edges the cut gave both blocks vertex for vertex, with
+    // the middle of the longest shared edge.
+    let mut owner: HashMap<Key, usize> = HashMap::new();
+    let mut shared: HashMap<(usize, usize), (f64, f64, Coord<f64>)> = HashMap::new();
     for (i, b) in blocks.iter().enumerate() {
-        for (k, len) in edges(b) {
+        for (k, len, mid) in edges(b) {
             match owner.get(&k) {
-                Some(&(j, _)) if j != i => {
-                    *shared.entry((j.min(i), j.max(i))).or_default() += len;
+                Some(&j) if j != i => {
+                    let e = shared
+                        .entry((j.min(i), j.max(i)))
+                        .or_insert((0.0, 0.0, mid));
+                    e.0 += len;
+                    if len > e.1 {
+                        e.1 = len;
+                        e.2 = mid;
+                    }
                 }
                 _ => {
-                    owner.insert(k, (i, len));
+                    owner.insert(k, i);
                 }
             }
         }
     }
-    let mut neighbours: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
-    for (&(a, b), &len) in &shared {
-        neighbours[a].push((b, len));
-        neighbours[b].push((a, len));
+    // (neighbour, shared length, across an arterial)
+    let mut neighbours: Vec<Vec<(usize, f64, bool)>> = vec![Vec::new(); n];
+    for (&(a, b), &(len, _, mid)) in &shared {
+        let art = on_arterial(mid);
+        neighbours[a].push((b, len, art));
+        neighbours[b].push((a, len, art));
     }
     for nb in &mut neighbours {
         nb.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     }
     // group[i]: the occupied block that block i has joined.
     let mut group: Vec<Option<usize>> = (0..n).map(|i| occupied[i].then_some(i)).collect();
-    loop {
-        let mut changed = false;
-        for i in 0..n {
-            if group[i].is_some() {
-                continue;
+    for across_arterials in [false, true] {
+        loop {
+            let mut changed = false;
+            for i in 0..n {
+                if group[i].is_some() {
+                    continue;
+                }
+                if let Some(g) = neighbours[i]
+                    .iter()
+                    .filter(|nb| across_arterials || !nb.2)
+                    .find_map(|nb| group[nb.0])
+                {
+                    group[i] = Some(g);
+                    changed = true;
+                }
             }
-            if let Some(g) = neighbours[i].iter().find_map(|&(j, _)| group[j]) {
-                group[i] = Some(g);
-                changed = true;
+            if !changed {
+                break;
             }
-        }
-        if !changed {
-            break;
         }
     }
     let mut out: Vec<Vec<usize>> = (0..n).filter(|&i| occupied[i]).map(|i| vec![i]).collect();
@@ -246,7 +269,7 @@ mod tests {
         for &i in &at {
             occupied[i] = true;
         }
-        let groups = merge_empty(&b, &occupied);
+        let groups = merge_empty(&b, &occupied, &|_| false);
         assert_eq!(groups.len(), 2, "{groups:?}");
         let area = |g: &Vec<usize>| g.iter().map(|&i| b[i].unsigned_area()).sum::<f64>();
         let total: f64 = groups.iter().map(area).sum();

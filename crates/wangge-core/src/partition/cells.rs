@@ -83,7 +83,21 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
     for &b in &at {
         occupied[b] = true;
     }
-    let groups = blocks::merge_empty(&pieces, &occupied);
+    let arterials: RTree<RLine<[f64; 2]>> = RTree::bulk_load(
+        streets
+            .iter()
+            .filter(|s| street_factor(&s.highway) <= ARTERIAL)
+            .flat_map(|s| s.line.lines())
+            .map(|l| RLine::new([l.start.x, l.start.y], [l.end.x, l.end.y]))
+            .collect(),
+    );
+    let on_arterial = |c: Coord<f64>| {
+        arterials
+            .locate_within_distance([c.x, c.y], 1e-4)
+            .next()
+            .is_some()
+    };
+    let groups = blocks::merge_empty(&pieces, &occupied, &on_arterial);
     let n = sites.len();
     let empty = Polygon::new(LineString(vec![]), vec![]);
     let mut out = Cells {

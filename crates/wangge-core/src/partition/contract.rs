@@ -133,6 +133,36 @@ pub fn without_arterials(adj: &[Vec<Edge>]) -> Option<Vec<Vec<Edge>>> {
     })
 }
 
+/// The connected parts of the `units` on `adj` (each sorted; in order of their first unit).
+pub fn components(adj: &[Vec<Edge>], units: &[usize]) -> Vec<Vec<usize>> {
+    let mut inside = vec![false; adj.len()];
+    for &u in units {
+        inside[u] = true;
+    }
+    let mut seen = vec![false; adj.len()];
+    let mut out = Vec::new();
+    for &start in units {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut part = vec![start];
+        let mut stack = vec![start];
+        while let Some(u) = stack.pop() {
+            for e in &adj[u] {
+                if inside[e.to] && !seen[e.to] {
+                    seen[e.to] = true;
+                    part.push(e.to);
+                    stack.push(e.to);
+                }
+            }
+        }
+        part.sort_unstable();
+        out.push(part);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +199,6 @@ mod tests {
         assert!(cut[0].is_empty());
         assert_eq!(cut[1].len(), 1);
         assert!(without_arterials(&path_graph(3)).is_none());
+        assert_eq!(components(&cut, &[0, 1, 2]), vec![vec![0], vec![1, 2]]);
     }
 }

@@ -89,6 +89,9 @@ pub struct CommunityPlan {
     /// Input that makes a constraint impossible, listed (community parts without address
     /// points that no grid can reach).
     pub exceptions: Vec<String>,
+    /// Why the community misses the streets goals (60% of internal boundary along streets,
+    /// no grid spanning an arterial), one line per reason; empty when it meets them.
+    pub street_notes: Vec<String>,
     pub metrics: Metrics,
 }
 
@@ -231,12 +234,10 @@ impl Partitioner {
         n: usize,
         block: &[usize],
     ) -> (Vec<Vec<usize>>, bool) {
-        let full = self.search_on(adj, at, households, free, n, false);
         if free.is_empty() {
-            return full;
+            return (Vec::new(), true);
         }
-        let (full_count, full_proven) = (full.0.len(), full.1);
-        let owner_cut = |grids: &[Vec<usize>], adj: &[Vec<Edge>]| -> f64 {
+        let owner_cut = |grids: &[Vec<usize>]| -> f64 {
             let owner = repair::owners(grids, n);
             free.iter()
                 .flat_map(|&i| adj[i].iter().map(move |e| (i, e)))
@@ -244,51 +245,77 @@ impl Partitioner {
                 .map(|(_, e)| e.weight)
                 .sum()
         };
-        let on_blocks = |adj: &[Vec<Edge>]| -> Option<Vec<Vec<usize>>> {
+        let on_blocks = |adj: &[Vec<Edge>], free: &[usize]| -> Option<Vec<Vec<usize>>> {
             let c = contract::by_blocks(adj, at, households, free, block, self.cap)?;
             let nodes: Vec<usize> = (0..c.members.len()).collect();
+            // One restart: more found no fewer grids on whole blocks (low-rise city) and
+            // doubled the time.
+            let light = Partitioner {
+                restarts: self.restarts.min(1),
+                ..self.clone()
+            };
             let (grids, _) =
-                self.search_on(&c.adj, &c.at, &c.households, &nodes, nodes.len(), false);
+                light.search_on(&c.adj, &c.at, &c.households, &nodes, nodes.len(), false);
             // A block's units need not be connected among themselves (a fixed unit can sit
             // between them): grids are reconnected on the unit graph.
             let mut grids = c.expand(grids);
             repair::reconnect(&mut grids, adj, households, self.cap);
             Some(grids)
         };
-        // (grids, spans no arterial, proven minimal)
-        let mut plans: Vec<(Vec<Vec<usize>>, bool, bool)> = Vec::new();
-        let no_arterial = contract::without_arterials(adj);
-        plans.push((full.0, no_arterial.is_none(), full.1));
-        if let Some(g) = on_blocks(adj) {
-            plans.push((g, no_arterial.is_none(), false));
-        }
-        if let Some(cut) = &no_arterial {
-            let (g, _) = self.search_on(cut, at, households, free, n, false);
-            plans.push((g, true, false));
-            if let Some(g) = on_blocks(cut) {
-                plans.push((g, true, false));
+        let lb_of = |units: &[usize]| -> usize {
+            let hh: u64 = units.iter().map(|&i| u64::from(households[i])).sum();
+            hh.div_ceil(u64::from(self.cap)).max(1) as usize
+        };
+        let lb = lb_of(free);
+        let within = arterial_room(lb);
+        let pick = |plans: Vec<Vec<Vec<usize>>>| -> Option<Vec<Vec<usize>>> {
+            plans
+                .into_iter()
+                .map(|g| {
+                    let w = owner_cut(&g);
+                    (g, w)
+                })
+                .min_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.1.total_cmp(&b.1)))
+                .map(|p| p.0)
+        };
+        // On one graph and set of units: whole blocks first; units when blocks miss the
+        // lower bound; the better of the two.
+        let best_on = |adj: &[Vec<Edge>], units: &[usize]| -> Vec<Vec<usize>> {
+            let mut plans = Vec::new();
+            if let Some(g) = on_blocks(adj, units) {
+                plans.push(g);
             }
-        }
-        let fewest = plans.iter().map(|p| p.0.len()).min().unwrap_or(0);
-        let hh: u64 = free.iter().map(|&i| u64::from(households[i])).sum();
-        let lb = hh.div_ceil(u64::from(self.cap)).max(1) as usize;
-        let allowed = fewest.max(lb * 11 / 10);
-        let clear = plans.iter().any(|p| p.1 && p.0.len() <= allowed);
-        let best = plans
-            .into_iter()
-            .filter(|p| !clear || (p.1 && p.0.len() <= allowed))
-            .map(|p| {
-                let w = owner_cut(&p.0, adj);
-                (p, w)
-            })
-            .min_by(|a, b| a.0.0.len().cmp(&b.0.0.len()).then(a.1.total_cmp(&b.1)));
-        match best {
-            Some(((grids, _, proven), _)) => {
-                let proven = proven || (full_proven && grids.len() == full_count);
-                (grids, proven)
+            if plans.iter().all(|g| g.len() > lb_of(units)) {
+                plans.push(self.search_on(adj, at, households, units, n, false).0);
             }
-            None => (Vec::new(), false),
+            pick(plans).unwrap_or_default()
+        };
+        // Without arterial edges the community falls into parts between arterials: each part
+        // is planned on its own.
+        let mut spanning_ok: Vec<Vec<Vec<usize>>> = Vec::new();
+        if let Some(cut) = contract::without_arterials(adj) {
+            let clear: Vec<Vec<usize>> = contract::components(&cut, free)
+                .iter()
+                .flat_map(|part| best_on(&cut, part))
+                .collect();
+            if clear.len() <= within {
+                let proven = clear.len() == lb;
+                return (clear, proven);
+            }
+            spanning_ok.push(clear);
         }
+        if let Some(g) = on_blocks(adj, free) {
+            if g.len() == lb {
+                return (g, true);
+            }
+            spanning_ok.push(g);
+        }
+        let (full, full_proven) = self.search_on(adj, at, households, free, n, false);
+        let full_count = full.len();
+        spanning_ok.push(full);
+        let best = pick(spanning_ok).unwrap_or_default();
+        let proven = best.len() == lb || (full_proven && best.len() == full_count);
+        (best, proven)
     }
 
     /// The search over the free units on one adjacency: restarts (bisection and curve fill),
@@ -791,12 +818,24 @@ impl Partitioner {
                 ));
             }
         }
+        let street_notes = street_figures::notes(&street_figures::Reasons {
+            figures: &m,
+            codes: &codes,
+            spans: &spans,
+            grids: &grids,
+            adj: &adj,
+            households: &households,
+            block: &block,
+            cap: self.cap,
+            room: arterial_room(lb),
+        });
         Ok(CommunityPlan {
             code,
             grids: results,
             splits: u.splits,
             violations,
             exceptions,
+            street_notes,
             metrics: m,
         })
     }
@@ -1002,6 +1041,13 @@ impl Partitioner {
             lower_bound: p.lb,
         })
     }
+}
+
+/// The most grids a plan that spans no arterial may take for `lb`: 1.10 x LB, and at least one
+/// grid more than LB (a small community that an arterial crosses is two grids, one on each
+/// side).
+fn arterial_room(lb: usize) -> usize {
+    (lb * 11 / 10).max(lb + 1)
 }
 
 /// Splits `free` units into those whose address points all belong to one of the `named`

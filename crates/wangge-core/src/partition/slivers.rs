@@ -6,8 +6,12 @@
 
 use super::polygons::shared_length;
 use geo::algorithm::buffer::{BufferStyle, LineJoin};
-use geo::{Area, BooleanOps, BoundingRect, Buffer, Distance, Euclidean, InteriorPoint, Simplify};
-use geo_types::{Coord, MultiPolygon, Point, Polygon};
+use geo::{
+    Area, BooleanOps, BoundingRect, Buffer, Contains, Distance, Euclidean, InteriorPoint, Simplify,
+};
+use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
+use rstar::RTree;
+use rstar::primitives::{GeomWithData, Line as RLine};
 
 /// Half the width below which a part is a sliver (m).
 pub const HALF_WIDTH_M: f64 = 1.0;
@@ -47,6 +51,86 @@ fn thin_parts(p: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     p.difference(&opened)
 }
 
+/// Interior angles below this at a vertex make a spike worth an opening (rad): a wedge
+/// narrower than 2 m over 20 m² has an angle under 6°.
+const SPIKE_RAD: f64 = 0.2;
+
+/// Two stretches of boundary closer than 2 m are a possible sliver when they lie at least this
+/// far apart along the ring (m): a sliver of 20 m² narrower than 2 m is over 10 m long, so
+/// its base lies that far from the other side's nearest corner.
+const APART_M: f64 = 9.0;
+
+/// A cheap test before the opening (an outline buffer is the slow part): a polygon can only
+/// have a part narrower than 2 m × `HALF_WIDTH_M` of 20 m² or more if a vertex lies that close
+/// to an edge far from it along the boundary (or on another ring), or it has a spike.
+fn may_have_slivers(p: &Polygon<f64>) -> bool {
+    type E = GeomWithData<RLine<[f64; 2]>, (usize, f64, f64)>;
+    let rings: Vec<&LineString<f64>> = std::iter::once(p.exterior()).chain(p.interiors()).collect();
+    let mut edges: Vec<E> = Vec::new();
+    let mut lens = Vec::with_capacity(rings.len());
+    for (r, ring) in rings.iter().enumerate() {
+        let mut s = 0.0;
+        for w in ring.0.windows(2) {
+            let l = (w[1].x - w[0].x).hypot(w[1].y - w[0].y);
+            edges.push(GeomWithData::new(
+                RLine::new([w[0].x, w[0].y], [w[1].x, w[1].y]),
+                (r, s, s + l),
+            ));
+            s += l;
+        }
+        lens.push(s);
+    }
+    let tree = RTree::bulk_load(edges);
+    let reach = (2.0 * HALF_WIDTH_M).powi(2);
+    for (r, ring) in rings.iter().enumerate() {
+        let pts = &ring.0;
+        if pts.len() < 4 {
+            continue;
+        }
+        let m = pts.len() - 1; // closing vertex
+        let mut s = 0.0;
+        for i in 0..m {
+            let v = pts[i];
+            let prev = pts[(i + m - 1) % m];
+            let next = pts[i + 1];
+            let (a, b) = (prev - v, next - v);
+            let angle = (a.x * b.y - a.y * b.x).abs().atan2(a.x * b.x + a.y * b.y);
+            if angle < SPIKE_RAD {
+                return true;
+            }
+            for e in tree.locate_within_distance([v.x, v.y], reach) {
+                let (er, s0, s1) = e.data;
+                if er != r {
+                    return true;
+                }
+                let l = lens[r];
+                let round = |x: f64| {
+                    let d = (s - x).abs();
+                    d.min(l - d)
+                };
+                if round(s0).min(round(s1)) > APART_M {
+                    // Only when the polygon lies between them (not a notch of outside).
+                    let (q0, q1) = (e.geom().from, e.geom().to);
+                    let (q0, q1) = (Coord { x: q0[0], y: q0[1] }, Coord { x: q1[0], y: q1[1] });
+                    let d = q1 - q0;
+                    let len2 = d.x * d.x + d.y * d.y;
+                    let t = if len2 > 0.0 {
+                        (((v.x - q0.x) * d.x + (v.y - q0.y) * d.y) / len2).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
+                    let mid = (v + (q0 + d * t)) / 2.0;
+                    if p.contains(&Point(mid)) {
+                        return true;
+                    }
+                }
+            }
+            s += (next.x - v.x).hypot(next.y - v.y);
+        }
+    }
+    false
+}
+
 /// One pass over the grids: each sliver goes to its neighbour when `hand` (never one holding a
 /// site of its grid, `sites[g]` being grid g's unit sites); returns those that stay.
 fn pass(
@@ -59,6 +143,9 @@ fn pass(
 ) -> Vec<Sliver> {
     let mut left = Vec::new();
     for &a in grids {
+        if !may_have_slivers(&polygons[a]) {
+            continue;
+        }
         let thin = thin_parts(&MultiPolygon(vec![polygons[a].clone()]));
         for piece in thin.0 {
             let area = piece.unsigned_area();

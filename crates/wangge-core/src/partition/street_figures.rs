@@ -12,6 +12,76 @@ use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use rstar::RTree;
 use rstar::primitives::Line as RLine;
 
+/// The goal: this share of internal grid boundary along streets.
+pub const GOAL_SHARE: f64 = 0.60;
+
+/// What [`notes`] looks at, for one community.
+pub struct Reasons<'a> {
+    pub figures: &'a super::Metrics,
+    /// Grid codes, in the order of `spans` and `grids`.
+    pub codes: &'a [String],
+    /// Per grid: whether an arterial spans it.
+    pub spans: &'a [bool],
+    /// Units of each grid.
+    pub grids: &'a [Vec<usize>],
+    pub adj: &'a [Vec<super::cells::Edge>],
+    pub households: &'a [u32],
+    /// Street block of each unit.
+    pub block: &'a [usize],
+    pub cap: u32,
+    /// The most grids a plan spanning no arterial could have taken.
+    pub room: usize,
+}
+
+/// Why a community misses the streets goals, one line per reason (empty when it meets them).
+pub fn notes(r: &Reasons<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let m = r.figures;
+    if m.boundary_m > 0.0 && m.street_share < GOAL_SHARE {
+        let mut per_block: std::collections::HashMap<usize, u64> = Default::default();
+        for (u, &b) in r.block.iter().enumerate() {
+            *per_block.entry(b).or_default() += u64::from(r.households[u]);
+        }
+        let cap = u64::from(r.cap);
+        let over: u64 = per_block.values().filter(|&&h| h > cap).sum();
+        let largest = per_block.values().copied().max().unwrap_or(0);
+        let total: u64 = per_block.values().sum();
+        let why = if over > 0 {
+            format!(
+                "{over} of {total} households live in street blocks of more than {cap} households (the largest holds {largest}), which grids must divide away from streets"
+            )
+        } else {
+            "every street block fits one grid, but whole blocks do not pack into as few grids, and the count comes first".to_string()
+        };
+        out.push(format!(
+            "{:.1}% of internal boundary along streets (goal {:.0}%): {why}",
+            100.0 * m.street_share,
+            100.0 * GOAL_SHARE
+        ));
+    }
+    let cut = super::contract::without_arterials(r.adj);
+    for (g, _) in r.spans.iter().enumerate().filter(|(_, s)| **s) {
+        let Some(units) = r.grids.get(g) else {
+            continue;
+        };
+        let code = r.codes.get(g).map_or("?", String::as_str);
+        let one_side = cut
+            .as_ref()
+            .is_none_or(|c| super::contract::components(c, units).len() <= 1);
+        out.push(if one_side {
+            format!(
+                "grid {code} spans an arterial: its address points all lie on one side, and the community's land on the other side there holds none, so it belongs to this grid"
+            )
+        } else {
+            format!(
+                "grid {code} spans an arterial: keeping every arterial as a boundary needs more than {} grids (1.10 x the lower bound, at least one more)",
+                r.room
+            )
+        });
+    }
+    out
+}
+
 /// A boundary this close to a street line runs along it (m).
 pub const NEAR_M: f64 = 5.0;
 /// An arterial running more than this far through a grid's interior spans it (m).
