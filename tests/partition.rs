@@ -339,7 +339,8 @@ fn incremental_repartition_keeps_churn_low() {
         &ch.repair,
         &NoProgress,
     );
-    assert!(check(&city, &after, 200).is_empty());
+    let problems = check(&city, &after, 200);
+    assert!(problems.is_empty(), "{problems:?}");
     let d = diff(&members(&base), &members(&after));
     assert!(
         d.moved_households <= 2 * ch.changed_households,

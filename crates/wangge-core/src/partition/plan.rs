@@ -436,6 +436,21 @@ impl Partitioner {
         // address points all belong to one named grid leave the free set.
         let (mut previous, free) = take_named(&input.previous, free, &u.units, &keys);
         let (mut locked, free) = take_named(&input.locked, free, &u.units, &keys);
+        if !input.previous.is_empty() {
+            // Incremental: a kept grid that the changed data leaves in parts on the unit
+            // graph (a neighbouring building now split into parts of its own changes the
+            // cells around it) is repaired like the changed ones.
+            let broken: Vec<&str> = locked
+                .iter()
+                .filter(|(_, units)| contract::components(&adj, units).len() > 1)
+                .map(|(c, _)| *c)
+                .collect();
+            for c in broken {
+                if let Some(units) = locked.remove(c) {
+                    previous.insert(c, units);
+                }
+            }
+        }
         let (mut grids, proven_minimal) = if input.split_free {
             // A planner's split: at least two grids from the free units, as they lie.
             self.search_on(&adj, &at, &households, &free, n, true)
@@ -480,6 +495,11 @@ impl Partitioner {
                 grids[g] = parts.remove(0);
                 grids.extend(parts);
             }
+            // A changed building can change the unit graph under a kept grid (a building that
+            // now exceeds the cap is split into floors of its own): strays go to a neighbour
+            // with room or become grids of their own (appended, so the kept grids stay where
+            // they are).
+            repair::reconnect(&mut grids, &adj, &households, self.cap);
             // Previous grids keep their codes: move them to the end as "named".
             let named: Vec<Vec<usize>> = grids
                 .drain(first_prev..first_prev + previous.len())
