@@ -35,7 +35,9 @@ pub struct Args {
     #[arg(long, default_value_t = 20.0)]
     frontage_m: f64,
     /// Also write the network, the snaps and the walking distances as JSON (input of the
-    /// cross-checks against scipy and pgRouting).
+    /// cross-checks against scipy and pgRouting): node ids are array indices, `xy` in metres
+    /// on the local frame and `lonlat` in WGS84 per node, edges `[a, b, cost_m, length_m]`,
+    /// snaps `[edge, t, off_m]`; the full format is in docs/dump-network.md.
     #[arg(long)]
     dump_network: Option<PathBuf>,
 }
@@ -231,9 +233,11 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         store.write_service_areas(run_id, &polygons)?;
     }
     if let Some(path) = &a.dump_network {
+        let keys: Vec<&str> = data.address_points.iter().map(|p| p.key.as_str()).collect();
         dump(
             path,
             net,
+            &keys,
             &cov,
             &facilities,
             snapper,
@@ -485,6 +489,7 @@ fn safe(name: &str) -> String {
 fn dump(
     path: &Path,
     net: &WalkNetwork,
+    keys: &[&str],
     cov: &Coverage,
     facilities: &[(String, geo_types::Point<f64>)],
     snapper: &Snapper,
@@ -522,9 +527,21 @@ fn dump(
             .collect();
         cats.insert(cat.clone(), json!({"facilities": snaps, "walk_m": walks}));
     }
+    let centre = net.frame.inverse(geo_types::Coord { x: 0.0, y: 0.0 });
     let doc = json!({
+        "format": "wangge-walk-network/2",
         "nodes": net.nodes.len(),
         "xy": net.nodes.iter().map(|c| [c.x, c.y]).collect::<Vec<_>>(),
+        "lonlat": net
+            .nodes
+            .iter()
+            .map(|c| {
+                let g = net.frame.inverse(*c);
+                [g.x, g.y]
+            })
+            .collect::<Vec<_>>(),
+        "frame": {"lon0": centre.x, "lat0": centre.y},
+        "point_keys": keys,
         "limit_m": limit_m,
         "edges": edges,
         "points": points,
