@@ -74,6 +74,20 @@ pub struct ToWgs84 {
     spec: CrsSpec,
     proj: Option<Proj>,
     geographic: bool,
+    /// Where the CRS may be used, lon/lat degrees (west, south, east, north), and its name.
+    area: Option<((f64, f64, f64, f64), String)>,
+}
+
+/// China's bounds (lon/lat degrees, with a margin): a CRS made for China (CGCS2000 and its
+/// Gauss-Krüger zones, GCJ-02, BD-09) puts nothing outside them.
+const CHINA: (f64, f64, f64, f64) = (73.0, 3.0, 136.0, 54.0);
+
+/// Slack around a CRS's area of use (degrees): features near a zone edge are fine.
+const AREA_SLACK_DEG: f64 = 1.0;
+
+/// EPSG codes of CGCS2000 (geographic 4490, Gauss-Krüger 3° and 6° zones 4491-4554).
+fn is_chinese_epsg(code: u32) -> bool {
+    code == 4490 || (4491..=4554).contains(&code)
 }
 
 impl std::fmt::Debug for ToWgs84 {
@@ -85,7 +99,7 @@ impl std::fmt::Debug for ToWgs84 {
 impl ToWgs84 {
     /// Prepares the transformation; fails for codes PROJ does not know.
     pub fn new(spec: CrsSpec) -> Result<Self> {
-        let (proj, geographic) = match &spec {
+        let (proj, geographic, area) = match &spec {
             CrsSpec::Epsg(_) | CrsSpec::Wkt(_) => {
                 let from = match &spec {
                     CrsSpec::Epsg(code) => format!("EPSG:{code}"),
@@ -96,19 +110,76 @@ impl ToWgs84 {
                     crs: spec.name(),
                     message: format!("PROJ does not know it ({e})"),
                 })?;
-                let geographic = Proj::new(&from)
-                    .ok()
+                let crs = Proj::new(&from).ok();
+                let geographic = crs
+                    .as_ref()
                     .and_then(|p| p.proj_info().definition)
                     .is_some_and(|d| d.contains("longlat") || d.contains("latlong"));
-                (Some(p), geographic)
+                let area = crs.as_ref().and_then(|p| match p.area_of_use() {
+                    Ok((Some(a), name)) if a.west.is_finite() && a.north.is_finite() => Some((
+                        (a.west, a.south, a.east, a.north),
+                        name.unwrap_or_else(|| "its area of use".into()),
+                    )),
+                    _ => None,
+                });
+                (Some(p), geographic, area)
             }
-            _ => (None, true),
+            _ => (None, true, None),
+        };
+        let area = match (&spec, area) {
+            (CrsSpec::Epsg(c), None) if is_chinese_epsg(*c) => Some((CHINA, "China".to_string())),
+            (CrsSpec::Gcj02 | CrsSpec::Bd09, _) => Some((CHINA, "China".to_string())),
+            (_, a) => a,
         };
         Ok(Self {
             spec,
             proj,
             geographic,
+            area,
         })
+    }
+
+    /// Checks a converted position against where the CRS may be used (its PROJ area of use,
+    /// China for Chinese CRSs, with a degree of slack); `source` is the coordinate as read,
+    /// for the likely cause. None when it is fine.
+    pub fn outside_area(&self, source: Coord<f64>, lonlat: Coord<f64>) -> Option<String> {
+        let ((w, s, e, n), name) = self.area.as_ref()?;
+        let lat_ok = lonlat.y >= s - AREA_SLACK_DEG && lonlat.y <= n + AREA_SLACK_DEG;
+        let lon_ok = if w <= e {
+            lonlat.x >= w - AREA_SLACK_DEG && lonlat.x <= e + AREA_SLACK_DEG
+        } else {
+            // Crosses the antimeridian.
+            lonlat.x >= w - AREA_SLACK_DEG || lonlat.x <= e + AREA_SLACK_DEG
+        };
+        if lat_ok && lon_ok {
+            return None;
+        }
+        let degrees = source.x.abs() <= 180.0 && source.y.abs() <= 90.0;
+        let cause = if !self.geographic && degrees {
+            let suggest = if self
+                .area
+                .as_ref()
+                .is_some_and(|(b, _)| b.0 >= CHINA.0 - 1.0 && b.2 <= CHINA.2 + 1.0)
+            {
+                "EPSG:4490 (CGCS2000) or EPSG:4326"
+            } else {
+                "EPSG:4326"
+            };
+            format!(
+                "these look like degrees, not metres: did you mean {suggest}? (or leave out --crs when the file says it)"
+            )
+        } else {
+            "check the CRS given with --crs or named in the file".to_string()
+        };
+        Some(format!(
+            "({}, {}) in {} is ({:.6}, {:.6}) in WGS84, outside {name} ({w:.1}..{e:.1} E, {s:.1}..{n:.1} N) where {} is used: {cause}",
+            source.x,
+            source.y,
+            self.spec.name(),
+            lonlat.x,
+            lonlat.y,
+            self.spec.name()
+        ))
     }
 
     /// The source CRS.

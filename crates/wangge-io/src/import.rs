@@ -6,7 +6,7 @@
 use crate::error::FeatureProblem;
 use crate::read::{self, FileKind, RawFeature, RawFile, ReadOptions, Value};
 use crate::{CrsSpec, Error, Result, Store, ToWgs84, osm, validate};
-use geo::{InteriorPoint, MapCoords};
+use geo::{CoordsIter, InteriorPoint, MapCoords};
 use geo_types::{Geometry, MultiPolygon, Point};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -536,9 +536,15 @@ fn to_wgs84(
     repair: bool,
 ) -> std::result::Result<(Geometry<f64>, bool), String> {
     validate::source_coords(g, to84.source_is_geographic(), crs_given)?;
+    let source = g.coords_iter().next();
     let g = g
         .try_map_coords(|c| to84.convert(c))
         .map_err(|e| e.to_string())?;
+    if let (Some(from), Some(to)) = (source, g.coords_iter().next())
+        && let Some(why) = to84.outside_area(from, to)
+    {
+        return Err(why);
+    }
     match validate::geometry(&g) {
         Ok(()) => Ok((g, false)),
         Err(msg) if repair => validate::repair(&g).map(|f| (f, true)).ok_or(msg),
