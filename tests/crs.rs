@@ -133,3 +133,72 @@ fn proj_agrees_with_the_local_frame() {
         );
     }
 }
+
+#[test]
+fn degrees_given_a_projected_crs_are_refused_with_the_likely_cause() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("deg.csv"),
+        "id,lon,lat,households\nA1,118.78,32.04,10\nA2,118.79,32.05,20\n",
+    )
+    .expect("write");
+    let (ok, out) = crate::util::wangge(
+        &[
+            "import",
+            "deg.csv",
+            "--as",
+            "addresses",
+            "--crs",
+            "EPSG:4547",
+            "--workspace",
+            "w.gpkg",
+        ],
+        dir.path(),
+    );
+    assert!(!ok, "{out}");
+    assert!(out.contains("deg.csv"), "names the file: {out}");
+    assert!(
+        out.contains("feature 0 (id A1)"),
+        "names the feature: {out}"
+    );
+    assert!(
+        out.contains("look like degrees") && out.contains("EPSG:4490"),
+        "says the likely cause: {out}"
+    );
+    // Metres in the same CRS land inside its area of use and import.
+    std::fs::write(
+        dir.path().join("m.csv"),
+        "id,x,y,households\nB1,500000,3545000,10\n",
+    )
+    .expect("write");
+    let (ok, out) = crate::util::wangge(
+        &[
+            "import",
+            "m.csv",
+            "--as",
+            "addresses",
+            "--crs",
+            "EPSG:4547",
+            "--workspace",
+            "w.gpkg",
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{out}");
+    // An unknown code is one clear error, with no stray PROJ line on stderr.
+    let (ok, out) = crate::util::wangge(
+        &[
+            "import",
+            "m.csv",
+            "--as",
+            "addresses",
+            "--crs",
+            "EPSG:999999",
+            "--workspace",
+            "w.gpkg",
+        ],
+        dir.path(),
+    );
+    assert!(!ok && out.contains("PROJ does not know it"), "{out}");
+    assert!(!out.contains("proj_create"), "no stray PROJ output: {out}");
+}

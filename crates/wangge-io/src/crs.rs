@@ -96,9 +96,25 @@ impl std::fmt::Debug for ToWgs84 {
     }
 }
 
+/// Silences PROJ's own messages on stderr ("proj_create: crs not found" before our error):
+/// every failure comes back to us and is reported with its cause.
+fn quiet_proj() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: a null context is PROJ's default context, from which every context the proj
+        // crate creates is copied; setting its log level once, before any of them exists,
+        // touches no other state.
+        #[allow(unsafe_code)]
+        unsafe {
+            proj_sys::proj_log_level(std::ptr::null_mut(), proj_sys::PJ_LOG_LEVEL_PJ_LOG_NONE);
+        }
+    });
+}
+
 impl ToWgs84 {
     /// Prepares the transformation; fails for codes PROJ does not know.
     pub fn new(spec: CrsSpec) -> Result<Self> {
+        quiet_proj();
         let (proj, geographic, area) = match &spec {
             CrsSpec::Epsg(_) | CrsSpec::Wkt(_) => {
                 let from = match &spec {
@@ -118,7 +134,10 @@ impl ToWgs84 {
                 let area = crs.as_ref().and_then(|p| match p.area_of_use() {
                     Ok((Some(a), name)) if a.west.is_finite() && a.north.is_finite() => Some((
                         (a.west, a.south, a.east, a.north),
-                        name.unwrap_or_else(|| "its area of use".into()),
+                        name.map_or_else(
+                            || "its area of use".into(),
+                            |n| n.trim_end_matches('.').to_string(),
+                        ),
                     )),
                     _ => None,
                 });
