@@ -305,6 +305,26 @@ fn siting_and_what_if_agree() {
         out.contains(&format!("change +{gain}")),
         "gain {gain}: {out}"
     );
+    // Latitude first: refused with the hint, not answered.
+    let swapped = format!(
+        "{},{}",
+        c[1].as_f64().expect("lat"),
+        c[0].as_f64().expect("lon")
+    );
+    let (ok, out) = wangge(
+        &[
+            "what-if",
+            "w.gpkg",
+            "--category",
+            "health_station",
+            "--minutes",
+            "10",
+            "--add",
+            &swapped,
+        ],
+        d,
+    );
+    assert!(!ok && out.contains("look swapped"), "{out}");
     // Sites are ranked so that gains never grow down the list.
     let gains: Vec<u64> = sites["features"]
         .as_array()

@@ -133,6 +133,20 @@ async fn coverage_gaps_siting_and_what_if_agree() {
         n(&cov["covered"]) + n(&first["gain"]),
         "{wi} vs {sit}"
     );
+    // The same place with latitude and longitude swapped: refused, with the hint.
+    let swapped = json!([first["lonlat"][1], first["lonlat"][0]]);
+    let (s, v) = req(
+        &st,
+        "POST",
+        "/api/reach/what-if",
+        json!({"category": "kindergarten", "minutes": 10, "add": [swapped]}),
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v.as_str().is_some_and(|t| t.contains("look swapped")),
+        "{v}"
+    );
     let per: i64 = wi["communities"]
         .as_array()
         .expect("rows")

@@ -298,22 +298,11 @@ pub fn run_what_if(a: &WhatIfArgs) -> anyhow::Result<()> {
             if ll.len() != 2 {
                 bail!("--add takes LON,LAT (two numbers), got {} values", ll.len());
             }
-            if !((-180.0..=180.0).contains(&ll[0]) && (-90.0..=90.0).contains(&ll[1])) {
-                bail!(
-                    "--add {},{}: longitude must be in -180..180 and latitude in -90..90",
-                    ll[0],
-                    ll[1]
-                );
-            }
-            let p = Point::new(ll[0], ll[1]);
-            let Some(snap) = s.walk.snapper.snap(net, p, a.walk.max_snap_m) else {
-                bail!(
-                    "{},{} is farther than {} m from any walkable way",
-                    ll[0],
-                    ll[1],
-                    a.walk.max_snap_m
-                );
-            };
+            let snap = s
+                .walk
+                .snapper
+                .snap_lonlat(net, ll[0], ll[1], a.walk.max_snap_m)
+                .map_err(|why| anyhow::anyhow!("--add {why}"))?;
             field.add(net, snap);
             format!("add a {} at {:.6},{:.6}", a.category, ll[0], ll[1])
         }

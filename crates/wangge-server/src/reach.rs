@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use wangge_core::walk::{
-    Catalogue, Field, Siting, SitingInput, Snap, Snapper, WalkNetwork, WalkSpeed, gaps,
-    service_area, site,
+    Catalogue, Field, Siting, SitingInput, Snap, SnapRefusal, Snapper, WalkNetwork, WalkSpeed,
+    gaps, service_area, site,
 };
 use wangge_core::{Dataset, LocalFrame};
 
@@ -458,21 +458,13 @@ impl Reach {
         let (field, keys) = self.field(category)?;
         let mut changed = field.clone();
         for (i, ll) in add.iter().enumerate() {
-            if !((-180.0..=180.0).contains(&ll[0]) && (-90.0..=90.0).contains(&ll[1])) {
-                return Err(AppError::BadRequest(format!(
-                    "add[{i}] {},{}: longitude -180..180, latitude -90..90",
-                    ll[0], ll[1]
-                )));
-            }
-            let Some(s) = self
+            let s = self
                 .snapper
-                .snap(&self.net, Point::new(ll[0], ll[1]), MAX_SNAP_M)
-            else {
-                return Err(AppError::Refused(format!(
-                    "add[{i}] {:.6},{:.6} is farther than {MAX_SNAP_M} m from any walkable way",
-                    ll[0], ll[1]
-                )));
-            };
+                .snap_lonlat(&self.net, ll[0], ll[1], MAX_SNAP_M)
+                .map_err(|why| match why {
+                    SnapRefusal::OutOfRange(m) => AppError::BadRequest(format!("add[{i}] {m}")),
+                    other => AppError::Refused(format!("add[{i}] {other}")),
+                })?;
             changed.add(&self.net, s);
         }
         for key in remove {

@@ -29,4 +29,4 @@ pub use gaps::{Gap, gaps};
 pub use network::{Island, WalkEdge, WalkNetwork, walk_factor};
 pub use search::multi_source;
 pub use siting::{Proposal, Siting, SitingInput, site};
-pub use snap::{Snap, Snapper};
+pub use snap::{Snap, SnapRefusal, Snapper};

@@ -29,6 +29,25 @@ impl Snap {
     }
 }
 
+/// Why a position given as longitude, latitude does not meet the network.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SnapRefusal {
+    /// Not longitude/latitude degrees at all.
+    OutOfRange(String),
+    /// Off the district, but the swapped pair is on it.
+    Swapped(String),
+    /// Farther than the snap distance from any walkable way.
+    TooFar(String),
+}
+
+impl std::fmt::Display for SnapRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::OutOfRange(m) | Self::Swapped(m) | Self::TooFar(m) => f.write_str(m),
+        }
+    }
+}
+
 /// An R-tree over the network's edges.
 #[derive(Debug, Clone)]
 pub struct Snapper {
@@ -55,6 +74,39 @@ impl Snapper {
     pub fn snap(&self, net: &WalkNetwork, p: Point<f64>, max_m: f64) -> Option<Snap> {
         let c = net.frame.forward(p.0);
         self.snap_local(net, c, max_m)
+    }
+
+    /// Snaps a position given as (longitude, latitude) degrees, or says why not: out of range,
+    /// farther than `max_m` from the network, or, when the swapped pair lies on the network,
+    /// that longitude and latitude look swapped (the CLI's what-if and the API's both say
+    /// this).
+    pub fn snap_lonlat(
+        &self,
+        net: &WalkNetwork,
+        lon: f64,
+        lat: f64,
+        max_m: f64,
+    ) -> Result<Snap, SnapRefusal> {
+        let in_range =
+            |x: f64, y: f64| (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y);
+        if in_range(lon, lat)
+            && let Some(s) = self.snap(net, Point::new(lon, lat), max_m)
+        {
+            return Ok(s);
+        }
+        if in_range(lat, lon) && self.snap(net, Point::new(lat, lon), max_m).is_some() {
+            return Err(SnapRefusal::Swapped(format!(
+                "{lon},{lat} is not in the district, but {lat},{lon} is: longitude and latitude look swapped (give LON,LAT, longitude first)"
+            )));
+        }
+        if !in_range(lon, lat) {
+            return Err(SnapRefusal::OutOfRange(format!(
+                "{lon},{lat}: longitude must be in -180..180 and latitude in -90..90"
+            )));
+        }
+        Err(SnapRefusal::TooFar(format!(
+            "{lon:.6},{lat:.6} is farther than {max_m} m from any walkable way"
+        )))
     }
 
     /// Snaps a point in local metres.
