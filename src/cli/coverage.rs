@@ -236,8 +236,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         let keys: Vec<&str> = data.address_points.iter().map(|p| p.key.as_str()).collect();
         dump(
             path,
-            net,
-            &keys,
+            (net, &keys),
             &cov,
             &facilities,
             snapper,
@@ -488,8 +487,7 @@ fn safe(name: &str) -> String {
 /// facility snaps and every snapped point's (edge, t, off) with its walking distance.
 fn dump(
     path: &Path,
-    net: &WalkNetwork,
-    keys: &[&str],
+    (net, keys): (&WalkNetwork, &[&str]),
     cov: &Coverage,
     facilities: &[(String, geo_types::Point<f64>)],
     snapper: &Snapper,
