@@ -170,14 +170,7 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
         }
     }
     for (i, j, length_m, street) in across(&rim, &block_of, streets) {
-        let e = Edge {
-            to: j,
-            weight: length_m * street,
-            length_m,
-            street,
-        };
-        out.adj[i].push(e);
-        out.adj[j].push(Edge { to: i, ..e });
+        link(&mut out.adj, (i, j), length_m, || street);
     }
     out
 }
@@ -421,34 +414,18 @@ fn build_cut(
         if whole[i] && whole[j] {
             // Both cells lie inside: their whole shared edge bounds both.
             let length_m = Euclidean.length(&Line::new(a, b));
-            if length_m >= MIN_SHARED_M {
-                let street = crossing(&street_tree, sites[i], sites[j]);
-                let e = Edge {
-                    to: j,
-                    weight: length_m * street,
-                    length_m,
-                    street,
-                };
-                out.adj[i].push(e);
-                out.adj[j].push(Edge { to: i, ..e });
-            }
+            link(&mut out.adj, (i, j), length_m, || {
+                crossing(&street_tree, sites[i], sites[j])
+            });
             continue;
         }
         if let (Some(pi), Some(pj)) = (&planes[i], &planes[j]) {
             // Both main pieces are cut cells: the edge's stretch inside the planes of both.
             let both: Vec<Plane> = pi.iter().chain(pj).copied().collect();
             let length_m = halfplanes::clipped_length(a, b, &both);
-            if length_m >= MIN_SHARED_M {
-                let street = crossing(&street_tree, sites[i], sites[j]);
-                let e = Edge {
-                    to: j,
-                    weight: length_m * street,
-                    length_m,
-                    street,
-                };
-                out.adj[i].push(e);
-                out.adj[j].push(Edge { to: i, ..e });
-            }
+            link(&mut out.adj, (i, j), length_m, || {
+                crossing(&street_tree, sites[i], sites[j])
+            });
             continue;
         }
         let edge = LineString(vec![a, b]);
@@ -468,24 +445,33 @@ fn build_cut(
                 }
             }
         }
-        if length_m < MIN_SHARED_M {
-            continue;
-        }
-        let street = crossing(&street_tree, sites[i], sites[j]);
-        out.adj[i].push(Edge {
-            to: j,
-            weight: length_m * street,
-            length_m,
-            street,
-        });
-        out.adj[j].push(Edge {
-            to: i,
-            weight: length_m * street,
-            length_m,
-            street,
+        link(&mut out.adj, (i, j), length_m, || {
+            crossing(&street_tree, sites[i], sites[j])
         });
     }
     (out, planes)
+}
+
+/// Links sites i and j both ways when they share at least `MIN_SHARED_M` of boundary, at the
+/// street factor `street` gives (asked only then).
+fn link(
+    adj: &mut [Vec<Edge>],
+    (i, j): (usize, usize),
+    length_m: f64,
+    street: impl FnOnce() -> f64,
+) {
+    if length_m < MIN_SHARED_M {
+        return;
+    }
+    let street = street();
+    let e = Edge {
+        to: j,
+        weight: length_m * street,
+        length_m,
+        street,
+    };
+    adj[i].push(e);
+    adj[j].push(Edge { to: i, ..e });
 }
 
 /// The smallest street factor of any street segment crossing the segment a-b (1.0 if none).
