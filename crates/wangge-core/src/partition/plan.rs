@@ -163,6 +163,8 @@ pub struct Partitioner {
     directions: usize,
     restarts: usize,
     threads: Option<usize>,
+    /// Whether the first restart is followed by the exact search (small communities).
+    exact: bool,
 }
 
 impl Partitioner {
@@ -177,6 +179,7 @@ impl Partitioner {
             directions: 12,
             restarts: 4,
             threads: None,
+            exact: true,
         })
     }
 
@@ -252,6 +255,7 @@ impl Partitioner {
             // doubled the time.
             let light = Partitioner {
                 restarts: self.restarts.min(1),
+                exact: false,
                 ..self.clone()
             };
             let (grids, _) =
@@ -384,7 +388,7 @@ impl Partitioner {
                 repair::smooth(&mut grids, adj, households, self.cap, 8);
             }
             repair::reconnect(&mut grids, adj, households, self.cap);
-            if r == 0 && !split_free {
+            if r == 0 && !split_free && self.exact {
                 exact = exact::fewest_grids(free, adj, households, self.cap, grids.len());
                 if let Some(e) = exact.as_ref().filter(|e| e.proven) {
                     known_min = e.better.as_ref().map_or(grids.len(), Vec::len);
