@@ -252,3 +252,37 @@ fn corrupt_workspace_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn an_over_long_first_line_is_refused_quoting_at_most_200_characters() {
+    let (dir, mut store) = workspace();
+    let before = store.digest().expect("digest");
+    // A header of 100,000 columns (about 1 MB on one line).
+    let path = dir.path().join("wide.csv");
+    let header: Vec<String> = (0..100_000).map(|i| format!("c{i}")).collect();
+    std::fs::write(&path, format!("{}\n", header.join(","))).expect("write");
+    let err = import(
+        &mut store,
+        std::slice::from_ref(&path),
+        &opts(Role::Addresses),
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(
+        err.contains("wide.csv") && err.contains("is this a CSV file"),
+        "{err}"
+    );
+    assert!(
+        err.len() < 600,
+        "the message quotes at most 200 characters: {} bytes",
+        err.len()
+    );
+    // A header just under the limit with no coordinate columns: the column list is cut too.
+    let header: Vec<String> = (0..5_000).map(|i| format!("c{i}")).collect();
+    std::fs::write(&path, format!("{}\n", header.join(","))).expect("write");
+    let err = import(&mut store, &[path], &opts(Role::Addresses))
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("(5000 columns)") && err.len() < 600, "{err}");
+    assert_eq!(store.digest().expect("digest"), before);
+}

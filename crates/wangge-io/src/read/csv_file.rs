@@ -13,6 +13,23 @@ const LON: &[&str] = &["lon", "lng", "long", "longitude", "x", "经度", "經度
 const LAT: &[&str] = &["lat", "latitude", "y", "纬度", "緯度"];
 const WKT: &[&str] = &["wkt", "geometry", "geom", "the_geom", "shape"];
 
+/// The longest header line read as one (bytes): a longer first line is no header of column
+/// names (a binary file, a file of one huge line, a sparse file of zeros).
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// At most this many characters of input are quoted in an error message.
+const QUOTE_CHARS: usize = 200;
+
+/// The columns for an error message: their names up to `QUOTE_CHARS` characters.
+fn column_list(headers: &[String]) -> String {
+    let all = headers.join(", ");
+    if all.chars().count() <= QUOTE_CHARS {
+        return all;
+    }
+    let cut: String = all.chars().take(QUOTE_CHARS).collect();
+    format!("{cut}… ({} columns)", headers.len())
+}
+
 /// The column named `given`, else the first whose name is one of `defaults` (any case).
 pub(crate) fn find(
     headers: &[String],
@@ -28,7 +45,7 @@ pub(crate) fn find(
             .ok_or_else(|| {
                 Error::usage(
                     path,
-                    format!("no column {g:?}; columns are {}", headers.join(", ")),
+                    format!("no column {g:?}; columns are {}", column_list(headers)),
                 )
             });
     }
@@ -52,6 +69,21 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
     let (text, encoding) =
         decode_file(&bytes, opts.encoding.as_deref()).map_err(|m| Error::format(path, m))?;
     let first = text.lines().next().unwrap_or("");
+    if first.len() > MAX_HEADER_BYTES {
+        let quote: String = first
+            .chars()
+            .take(QUOTE_CHARS)
+            .map(|c| if c.is_control() { '·' } else { c })
+            .collect();
+        return Err(Error::format(
+            path,
+            format!(
+                "the first line is {} bytes long, more than a header of column names ({} KiB at most); it begins {quote:?}: is this a CSV file?",
+                first.len(),
+                MAX_HEADER_BYTES / 1024
+            ),
+        ));
+    }
     let delimiter = if first.contains('\t') && !first.contains(',') {
         b'\t'
     } else if first.contains(';') && !first.contains(',') {
@@ -81,7 +113,7 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
                 path,
                 format!(
                     "no coordinate columns: name them with --lon-field/--lat-field or --wkt-field (columns are {})",
-                    headers.join(", ")
+                    column_list(&headers)
                 ),
             ));
         }
