@@ -287,19 +287,22 @@ fn siting_and_what_if_agree() {
         c[0].as_f64().expect("lon"),
         c[1].as_f64().expect("lat")
     );
-    let (ok, out) = wangge(
-        &[
-            "what-if",
-            "w.gpkg",
-            "--category",
-            "health_station",
-            "--minutes",
-            "10",
-            "--add",
-            &at,
-        ],
-        d,
-    );
+    let what_if = |at: &str| {
+        wangge(
+            &[
+                "what-if",
+                "w.gpkg",
+                "--category",
+                "health_station",
+                "--minutes",
+                "10",
+                "--add",
+                at,
+            ],
+            d,
+        )
+    };
+    let (ok, out) = what_if(&at);
     assert!(ok, "{out}");
     assert!(
         out.contains(&format!("change +{gain}")),
@@ -311,19 +314,7 @@ fn siting_and_what_if_agree() {
         c[1].as_f64().expect("lat"),
         c[0].as_f64().expect("lon")
     );
-    let (ok, out) = wangge(
-        &[
-            "what-if",
-            "w.gpkg",
-            "--category",
-            "health_station",
-            "--minutes",
-            "10",
-            "--add",
-            &swapped,
-        ],
-        d,
-    );
+    let (ok, out) = what_if(&swapped);
     assert!(!ok && out.contains("look swapped"), "{out}");
     // Sites are ranked so that gains never grow down the list.
     let gains: Vec<u64> = sites["features"]

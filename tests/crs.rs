@@ -142,19 +142,22 @@ fn degrees_given_a_projected_crs_are_refused_with_the_likely_cause() {
         "id,lon,lat,households\nA1,118.78,32.04,10\nA2,118.79,32.05,20\n",
     )
     .expect("write");
-    let (ok, out) = crate::util::wangge(
-        &[
-            "import",
-            "deg.csv",
-            "--as",
-            "addresses",
-            "--crs",
-            "EPSG:4547",
-            "--workspace",
-            "w.gpkg",
-        ],
-        dir.path(),
-    );
+    let import = |file: &str, crs: &str| {
+        crate::util::wangge(
+            &[
+                "import",
+                file,
+                "--as",
+                "addresses",
+                "--crs",
+                crs,
+                "--workspace",
+                "w.gpkg",
+            ],
+            dir.path(),
+        )
+    };
+    let (ok, out) = import("deg.csv", "EPSG:4547");
     assert!(!ok, "{out}");
     assert!(out.contains("deg.csv"), "names the file: {out}");
     assert!(
@@ -171,34 +174,10 @@ fn degrees_given_a_projected_crs_are_refused_with_the_likely_cause() {
         "id,x,y,households\nB1,500000,3545000,10\n",
     )
     .expect("write");
-    let (ok, out) = crate::util::wangge(
-        &[
-            "import",
-            "m.csv",
-            "--as",
-            "addresses",
-            "--crs",
-            "EPSG:4547",
-            "--workspace",
-            "w.gpkg",
-        ],
-        dir.path(),
-    );
+    let (ok, out) = import("m.csv", "EPSG:4547");
     assert!(ok, "{out}");
     // An unknown code is one clear error, with no stray PROJ line on stderr.
-    let (ok, out) = crate::util::wangge(
-        &[
-            "import",
-            "m.csv",
-            "--as",
-            "addresses",
-            "--crs",
-            "EPSG:999999",
-            "--workspace",
-            "w.gpkg",
-        ],
-        dir.path(),
-    );
+    let (ok, out) = import("m.csv", "EPSG:999999");
     assert!(!ok && out.contains("PROJ does not know it"), "{out}");
     assert!(!out.contains("proj_create"), "no stray PROJ output: {out}");
 }

@@ -39,6 +39,23 @@ pub struct Cells {
     pub clipped: bool,
 }
 
+impl Cells {
+    /// `n` sites with empty pieces and no neighbours yet.
+    fn empty(n: usize, blocks: usize, clipped: bool) -> Self {
+        let none = Polygon::new(LineString(vec![]), vec![]);
+        Self {
+            cells: vec![none.clone(); n],
+            main: vec![none; n],
+            orphans: vec![Vec::new(); n],
+            adj: vec![Vec::new(); n],
+            loose: Vec::new(),
+            blocks,
+            block: vec![0; n],
+            clipped,
+        }
+    }
+}
+
 /// One adjacency.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Edge {
@@ -99,17 +116,7 @@ pub fn build(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
     };
     let groups = blocks::merge_empty(&pieces, &occupied, &on_arterial);
     let n = sites.len();
-    let empty = Polygon::new(LineString(vec![]), vec![]);
-    let mut out = Cells {
-        cells: vec![empty.clone(); n],
-        main: vec![empty; n],
-        orphans: vec![Vec::new(); n],
-        adj: vec![Vec::new(); n],
-        loose: Vec::new(),
-        blocks: 0,
-        block: vec![0; n],
-        clipped: true,
-    };
+    let mut out = Cells::empty(n, 0, true);
     let mut group_of = vec![0; pieces.len()];
     for (k, group) in groups.iter().enumerate() {
         for &b in group {
@@ -274,17 +281,7 @@ fn build_cut(
     streets: &[StreetLine],
 ) -> (Cells, Cuts) {
     let n = sites.len();
-    let empty = Polygon::new(LineString(vec![]), vec![]);
-    let mut out = Cells {
-        cells: vec![empty.clone(); n],
-        main: vec![empty; n],
-        orphans: vec![Vec::new(); n],
-        adj: vec![Vec::new(); n],
-        loose: Vec::new(),
-        blocks: 1,
-        block: vec![0; n],
-        clipped: false,
-    };
+    let mut out = Cells::empty(n, 1, false);
     if n == 0 {
         return (out, Vec::new());
     }
