@@ -94,7 +94,7 @@ fn report_checks(d: &Path) {
     assert_eq!(runs, 1);
     let reached: i64 = conn
         .query_row(
-            "SELECT count(*) FROM coverage_points WHERE walk_m IS NOT NULL",
+            "SELECT count(*) FROM coverage_points WHERE kindergarten_m IS NOT NULL",
             [],
             |r| r.get(0),
         )
@@ -539,4 +539,115 @@ fn taipei_facilities_crow_fly() {
         d,
     );
     assert!(!ok && out.contains("street network"), "{out}");
+}
+
+/// A district whose extract has no pharmacy (data/fixtures/no_pharmacy.osm): coverage warns
+/// before computing, shows "no data" (not 0%) in the summary, the report and the store,
+/// judges the 10-minute circle without it and says so; `--strict` refuses on `coverage`,
+/// `gaps` and `siting`; the per-point layer opens in GDAL with one column per category.
+#[test]
+fn a_district_without_pharmacies_says_no_data() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let src = project("data/fixtures/no_pharmacy.osm");
+    let (ok, out) = wangge(
+        &[
+            "import",
+            src.to_str().expect("utf-8"),
+            "--workspace",
+            "w.gpkg",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = wangge(&["coverage", "w.gpkg", "--report", "cov.csv"], d);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("warning: pharmacy: no facility of this category in the workspace"),
+        "{out}"
+    );
+    let row = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("pharmacy "))
+        .expect("a pharmacy row");
+    assert_eq!(row.matches("no data").count(), 3, "{row}");
+    assert!(!row.contains('%'), "{row}");
+    assert!(
+        out.contains("10-minute circle complete (every required category with data; not judged, no data: pharmacy"),
+        "{out}"
+    );
+    // Every other category has its facility: the 15-minute circle is judged whole.
+    assert!(
+        out.contains("15-minute circle complete (every required category, within"),
+        "{out}"
+    );
+    let csv = std::fs::read_to_string(d.join("cov.csv")).expect("report");
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let head: Vec<&str> = lines.next().expect("head").split(',').collect();
+    let total: Vec<&str> = lines.next().expect("total").split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).expect(name);
+    assert_eq!(total[col("pharmacy_10min")], "no data");
+    assert_eq!(total[col("complete_10min_not_judged")], "pharmacy");
+    assert_eq!(total[col("complete_15min_not_judged")], "");
+    assert!(total[col("kindergarten_10min")].parse::<f64>().is_ok());
+
+    let store = wangge_io::Store::open(d.join("w.gpkg")).expect("open");
+    let conn = store.connection();
+    let (judged, share): (i64, Option<f64>) = conn
+        .query_row(
+            "SELECT judged, share FROM coverage_summary WHERE category = 'pharmacy' AND level = 'total' AND minutes = 10",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a pharmacy row");
+    assert_eq!((judged, share), (0, None));
+    let warnings: String = conn
+        .query_row("SELECT warnings FROM coverage_runs", [], |r| r.get(0))
+        .expect("run");
+    assert!(warnings.starts_with("pharmacy: no facility"), "{warnings}");
+    // One row per address point, one column per category; NULL where nothing is reached.
+    let (rows, pharmacy, kindergarten): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(pharmacy_m), count(kindergarten_m) FROM coverage_points",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("points");
+    assert_eq!((rows, pharmacy), (72, 0));
+    assert!(kindergarten > 0);
+    let gdal = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-so"])
+        .arg(d.join("w.gpkg"))
+        .arg("coverage_points_map")
+        .output()
+        .expect("ogrinfo");
+    let text =
+        String::from_utf8_lossy(&gdal.stdout).to_string() + &String::from_utf8_lossy(&gdal.stderr);
+    assert!(gdal.status.success(), "{text}");
+    assert!(text.contains("Feature Count: 72"), "{text}");
+    assert!(
+        text.contains("Geometry: Point") && text.contains("kindergarten_m: Real"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Warning") && !text.contains("ERROR"),
+        "{text}"
+    );
+
+    for args in [
+        &["coverage", "w.gpkg", "--strict"][..],
+        &["gaps", "w.gpkg", "--circle", "10", "--strict"],
+        &["siting", "w.gpkg", "--category", "pharmacy", "--strict"],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(!ok, "{args:?}: {out}");
+        assert!(
+            out.contains("--strict") && out.contains("pharmacy: no facility"),
+            "{args:?}: {out}"
+        );
+    }
+    // Without --strict, a circle's gaps leave the category out and say so.
+    let (ok, out) = wangge(&["gaps", "w.gpkg", "--circle", "10"], d);
+    assert!(ok, "{out}");
+    assert!(out.contains("not judged (no data): pharmacy"), "{out}");
 }

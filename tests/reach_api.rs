@@ -219,3 +219,61 @@ async fn coverage_gaps_siting_and_what_if_agree() {
         assert!(v.as_str().is_some_and(|t| t.contains(says)), "{uri}: {v}");
     }
 }
+
+/// The API says what the CLI says on a district without pharmacies: `warnings`, `data`
+/// false and no share ("no data", not 0%), completeness judged without it and naming it.
+#[tokio::test]
+async fn a_category_without_data_is_a_warning_not_zero() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = crate::util::project("data/fixtures/no_pharmacy.osm");
+    let (ok, out) = crate::util::wangge(
+        &[
+            "import",
+            src.to_str().expect("utf-8"),
+            "--workspace",
+            "w.gpkg",
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{out}");
+    let st = wangge_server::AppState::open(dir.path().join("w.gpkg"), true).expect("state");
+    let (s, c) = req(
+        &st,
+        "GET",
+        "/api/reach/coverage?category=pharmacy&minutes=10",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["data"], false);
+    assert!(c["share"].is_null(), "{c}");
+    assert!(c["communities"][0]["share"].is_null(), "{c}");
+    assert_eq!(c["warnings"][0]["category"], "pharmacy");
+    assert_eq!(c["warnings"][0]["reason"], "no_facility");
+    assert_eq!(c["not_judged"], json!(["pharmacy"]));
+    let (_, k) = req(
+        &st,
+        "GET",
+        "/api/reach/coverage?category=kindergarten&minutes=10",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(k["data"], true);
+    assert!(k["share"].as_f64().is_some(), "{k}");
+    // The circle still names the category it could not judge, and warns about it.
+    assert_eq!(k["not_judged"], json!(["pharmacy"]));
+    assert_eq!(k["warnings"].as_array().map(Vec::len), Some(1), "{k}");
+    let (_, k15) = req(
+        &st,
+        "GET",
+        "/api/reach/coverage?category=kindergarten&minutes=15",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(k15["warnings"], json!([]), "{k15}");
+    for uri in ["/api/reach/gaps?category=pharmacy&minutes=10", "/api/reach"] {
+        let (s, v) = req(&st, "GET", uri, Value::Null).await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["warnings"][0]["category"], "pharmacy", "{uri}: {v}");
+    }
+}

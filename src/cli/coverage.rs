@@ -90,10 +90,16 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         .collect();
     let points: Vec<geo_types::Point<f64>> =
         data.address_points.iter().map(|p| p.location).collect();
-    let t1 = Instant::now();
     if a.walk.crow_fly && (a.areas.is_some() || a.dump_network.is_some()) {
         bail!("--areas and --dump-network need the street network; leave out --crow-fly");
     }
+    // Categories without data are said before computing, and are "no data" after.
+    let missing = walk.missing(&a.walk, &facilities, &categories, limit_m)?;
+    let judged: Vec<bool> = categories
+        .iter()
+        .map(|c| !missing.iter().any(|m| &m.category == c))
+        .collect();
+    let t1 = Instant::now();
     let cov = if a.walk.crow_fly {
         Coverage::crow_fly(
             net.frame,
@@ -123,19 +129,16 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let plan_id = store.latest_plan()?;
     let households: Vec<u32> = data.address_points.iter().map(|p| p.households).collect();
     let (grid_of, community_of, grids, communities) = areas(&store, data, plan_id)?;
-    let circle_cats: Vec<(f64, Vec<usize>)> = circles
+    // Completeness over the categories with data; the others are named.
+    type Split = (Vec<(f64, Vec<usize>)>, Vec<Vec<String>>);
+    let (circle_cats, not_judged): Split = circles
         .iter()
         .zip(&circle_m)
         .map(|(c, &m)| {
-            (
-                m,
-                c.categories
-                    .iter()
-                    .filter_map(|x| categories.iter().position(|y| y == x))
-                    .collect(),
-            )
+            let (yes, no) = wangge_core::walk::judged(&c.categories, &categories, &missing);
+            ((m, yes), no)
         })
-        .collect();
+        .unzip();
     let total_of: Vec<Option<usize>> = vec![Some(0); points.len()];
     let mut summary = Vec::new();
     let mut levels = Vec::new();
@@ -157,7 +160,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
                         m,
                         cat.clone(),
                         s.households,
-                        s.covered[k][c],
+                        judged[c].then_some(s.covered[k][c]),
                     ));
                 }
             }
@@ -168,23 +171,12 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
                     c.minutes,
                     "complete".to_string(),
                     s.households,
-                    s.complete[i],
+                    Some(s.complete[i]),
                 ));
             }
         }
         levels.push((level, shares));
     }
-    let walks: Vec<(String, String, Option<f64>)> = categories
-        .iter()
-        .enumerate()
-        .flat_map(|(c, cat)| {
-            let cov = &cov;
-            data.address_points.iter().enumerate().map(move |(p, ap)| {
-                let w = cov.walk_m[c][p];
-                (ap.key.clone(), cat.clone(), (w != NOT_REACHED).then_some(w))
-            })
-        })
-        .collect();
     let run = CoverageRun {
         plan_id,
         minutes: minutes
@@ -201,7 +193,13 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         unsnapped_points: cov.unsnapped_points(),
         facilities: facilities.len(),
         unsnapped_facilities: cov.unsnapped_facilities.len(),
-        walks,
+        warnings: missing.iter().map(ToString::to_string).collect(),
+        keys: data.address_points.iter().map(|p| p.key.clone()).collect(),
+        walk_m: categories
+            .iter()
+            .cloned()
+            .zip(cov.walk_m.iter().cloned())
+            .collect(),
         summary,
     };
     let run_id = store.write_coverage(&run)?;
@@ -211,9 +209,21 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         p.push(".coverage.csv");
         PathBuf::from(p)
     });
-    write_report(&report, &levels, &minutes, &categories, &circles)?;
+    write_report(
+        &report,
+        &levels,
+        &minutes,
+        &categories,
+        (&circles, &judged, &not_judged),
+    )?;
     let chart_dir = chart_dir(&report);
-    let charts = write_charts(&chart_dir, &levels, &minutes, &categories, &circles)?;
+    let charts = write_charts(
+        &chart_dir,
+        &levels,
+        &minutes,
+        &categories,
+        (&circles, &judged),
+    )?;
     if let Some(path) = &a.areas {
         let (n, inside, outside, polygons) = write_areas(
             path,
@@ -285,17 +295,34 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         println!("    {:<20}{head}  facilities", "category");
         for (c, cat) in categories.iter().enumerate() {
             let row: String = (0..minutes.len())
-                .map(|k| format!("{:>7.1}%", pct(t.covered[k][c], t.households)))
+                .map(|k| {
+                    if judged[c] {
+                        format!("{:>7.1}%", pct(t.covered[k][c], t.households))
+                    } else {
+                        format!("{:>8}", "no data")
+                    }
+                })
                 .collect();
             println!("    {cat:<20}{row}  {}", cov.facilities[c]);
         }
         for (i, c) in circles.iter().enumerate() {
+            let which = if not_judged[i].is_empty() {
+                "every required category".to_string()
+            } else {
+                format!(
+                    "every required category with data; not judged, no data: {}",
+                    not_judged[i].join(", ")
+                )
+            };
             println!(
-                "  {}-minute circle complete (every required category within {} m): {:.1}% of households",
+                "  {}-minute circle complete ({which}, within {} m): {:.1}% of households",
                 c.minutes,
                 circle_m[i].round(),
                 pct(t.complete[i], t.households)
             );
+        }
+        for m in &missing {
+            println!("  warning    {m}");
         }
     }
     println!(
@@ -368,12 +395,14 @@ fn areas(store: &Store, data: &wangge_core::Dataset, plan: Option<i64>) -> anyho
     Ok((grid_of, community_of, grids, communities))
 }
 
+/// The report: shares per area, "no data" where a category could not be judged, and per
+/// circle the categories its completeness leaves out.
 fn write_report(
     path: &Path,
     levels: &[(&str, Vec<wangge_core::walk::AreaShare>)],
     minutes: &[u32],
     categories: &[String],
-    circles: &[&wangge_core::walk::Circle],
+    (circles, judged, not_judged): (&[&wangge_core::walk::Circle], &[bool], &[Vec<String>]),
 ) -> anyhow::Result<()> {
     let mut head = vec!["level".to_string(), "area".into(), "households".into()];
     for m in minutes {
@@ -383,6 +412,7 @@ fn write_report(
     }
     for c in circles {
         head.push(format!("complete_{}min", c.minutes));
+        head.push(format!("complete_{}min_not_judged", c.minutes));
     }
     // Excel opens UTF-8 CSV with a BOM.
     let mut out = Vec::new();
@@ -393,15 +423,17 @@ fn write_report(
         for s in shares.iter().filter(|s| s.households > 0) {
             let mut row = vec![level.to_string(), s.area.clone(), s.households.to_string()];
             for k in 0..minutes.len() {
-                for c in 0..categories.len() {
-                    row.push(format!(
-                        "{:.4}",
-                        s.covered[k][c] as f64 / s.households as f64
-                    ));
+                for (c, &ok) in judged.iter().enumerate() {
+                    row.push(if ok {
+                        format!("{:.4}", s.covered[k][c] as f64 / s.households as f64)
+                    } else {
+                        "no data".to_string()
+                    });
                 }
             }
-            for i in 0..circles.len() {
+            for (i, no) in not_judged.iter().enumerate() {
                 row.push(format!("{:.4}", s.complete[i] as f64 / s.households as f64));
+                row.push(no.join(" "));
             }
             cw.write_record(&row)?;
         }
@@ -427,7 +459,7 @@ fn write_charts(
     levels: &[(&str, Vec<wangge_core::walk::AreaShare>)],
     minutes: &[u32],
     categories: &[String],
-    circles: &[&wangge_core::walk::Circle],
+    (circles, judged): (&[&wangge_core::walk::Circle], &[bool]),
 ) -> anyhow::Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut n = 0;
@@ -440,6 +472,9 @@ fn write_charts(
                 .iter()
                 .enumerate()
                 .map(|(c, cat)| {
+                    if !judged[c] {
+                        return (format!("{cat} (no data)"), vec![f64::NAN; minutes.len()]);
+                    }
                     (
                         cat.clone(),
                         (0..minutes.len())

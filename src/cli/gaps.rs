@@ -86,6 +86,12 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         .collect();
     let points: Vec<geo_types::Point<f64>> =
         data.address_points.iter().map(|p| p.location).collect();
+    // A circle's gaps are over the categories with data; one category without data is a
+    // gap everywhere, said as such.
+    let no_data = walk.missing(&a.walk, &facilities, &categories, limit_m)?;
+    let judged: Vec<usize> = (0..categories.len())
+        .filter(|&c| categories.len() == 1 || !no_data.iter().any(|m| m.category == categories[c]))
+        .collect();
     let cov = Coverage::compute(
         &CoverageInput {
             net: &walk.net,
@@ -117,7 +123,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let uncovered: Vec<bool> = (0..points.len())
         .map(|p| {
             only.is_none_or(|c| community_of[p] == Some(c))
-                && (0..categories.len()).any(|c| cov.walk_m[c][p] > limit_m)
+                && judged.iter().any(|&c| cov.walk_m[c][p] > limit_m)
         })
         .collect();
     let found = gaps(
@@ -137,6 +143,13 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let name =
         |c: Option<usize>| c.map_or("(outside)".to_string(), |c| data.communities[c].key.clone());
     println!("gaps: households not reaching {what} ({})", walk.metric);
+    for m in &no_data {
+        if categories.len() > 1 {
+            println!("  not judged (no data): {}", m.category);
+        } else {
+            println!("  warning: {m}");
+        }
+    }
     println!(
         "  {missing} of {in_scope} households ({:.1}%) in {} gap areas (points within {} m joined)",
         if in_scope > 0 {

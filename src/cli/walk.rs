@@ -4,7 +4,9 @@
 use anyhow::{Context, bail};
 use std::path::PathBuf;
 use wangge_core::Dataset;
-use wangge_core::walk::{Catalogue, Snapper, WalkNetwork, WalkSpeed};
+use wangge_core::walk::{
+    Catalogue, MissingCategory, Snapper, WalkNetwork, WalkSpeed, missing_categories,
+};
 
 /// Walking options.
 #[derive(Debug, clap::Args)]
@@ -34,6 +36,11 @@ pub struct WalkOpts {
     /// Detour factor of walks over straight lines, for --crow-fly.
     #[arg(long, default_value_t = 1.4)]
     pub detour: f64,
+    /// Refuse to run when a required category has no facility in the workspace, none within
+    /// reach of the district or none near a walkable way (otherwise a warning, and "no data"
+    /// for that category instead of 0%).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// The loaded workspace with its walking network.
@@ -150,6 +157,45 @@ impl Walk {
             })
             .filter(|(_, c)| cats.contains(c))
             .collect()
+    }
+
+    /// The `categories` this run cannot judge (no facility, none within `limit_m` of the
+    /// district, none near a walkable way), each printed as a warning; with `--strict` an
+    /// error naming them all. `facilities` are (catalogue category, lon/lat).
+    pub fn missing(
+        &self,
+        o: &WalkOpts,
+        facilities: &[(String, geo_types::Point<f64>)],
+        categories: &[String],
+        limit_m: f64,
+    ) -> anyhow::Result<Vec<MissingCategory>> {
+        let points: Vec<geo_types::Point<f64>> = self
+            .data
+            .address_points
+            .iter()
+            .map(|p| p.location)
+            .collect();
+        let on_network = |p| o.crow_fly || self.snapper.snap(&self.net, p, o.max_snap_m).is_some();
+        let missing = missing_categories(
+            self.net.frame,
+            &points,
+            facilities,
+            categories,
+            limit_m,
+            on_network,
+        );
+        if o.strict && !missing.is_empty() {
+            let lines: Vec<String> = missing.iter().map(|m| format!("  {m}")).collect();
+            bail!(
+                "--strict: {} required categories cannot be judged:\n{}",
+                missing.len(),
+                lines.join("\n")
+            );
+        }
+        for m in &missing {
+            eprintln!("warning: {m}");
+        }
+        Ok(missing)
     }
 
     /// Checks that `category` is in the catalogue.

@@ -149,7 +149,13 @@ export class Office {
     const cats = this.catalogue.categories.map((x) =>
       `<option value="${x.code}"${x.code === this.category ? " selected" : ""}>${category(x.code)} (${x.facilities})</option>`).join("");
     const head = (key, label, n = true) => `<th data-sort="${key}" class="${n ? "n" : ""}">${t(label)}</th>`;
-    const pct = (v) => (v == null ? "–" : `${v}%`);
+    // A category the workspace has no data for shows "no data", never 0% (API `data`, `warnings`).
+    const nodata = c && c.data === false;
+    const pct = (v) => (v == null ? (nodata ? t("no.data") : "–") : `${v}%`);
+    const warnings = c && c.warnings && c.warnings.length
+      ? `<div id="warnings" class="warn">${c.warnings.map((x) => `<div>⚠ ${esc(x.message)}</div>`).join("")}</div>` : "";
+    const notJudged = c && c.not_judged && c.not_judged.length
+      ? ` <span class="muted" id="not-judged">${t("not.judged")}: ${c.not_judged.map((x) => esc(category(x))).join(", ")}</span>` : "";
     p.innerHTML = `
       <h2>${t("category")}</h2>
       <div class="row"><select id="category">${cats}</select></div>
@@ -157,7 +163,7 @@ export class Office {
       <div class="row">${[5, 10, 15].map((m) => `<label><input type="radio" name="minutes" value="${m}" ${m === this.minutes ? "checked" : ""}> ${m} ${t("min")}</label>`).join(" ")}</div>
       ${c ? `<div class="row"><span class="big" id="share">${pct(c.share)}</span>
         <span>${t("covered")} <b id="covered">${num(c.covered)}</b> / ${num(c.households)} · ${t("facilities")} ${c.facilities}</span></div>
-        <div>${t("completeness")} (${c.circle ?? "–"}): <b id="completeness">${pct(c.completeness)}</b></div>` : ""}
+        <div>${t("completeness")} (${c.circle ?? "–"}): <b id="completeness">${pct(c.completeness)}</b>${notJudged}</div>${warnings}` : ""}
       <h2>${t("gaps")} <span class="muted">${this.gaps ? this.gaps.features.length : 0}</span></h2>
       <div class="row"><button id="by-community" class="${this.by === "community" ? "on" : ""}">${t("by.community")}</button>
         <button id="by-grid" class="${this.by === "grid" ? "on" : ""}">${t("by.grid")}</button></div>

@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use wangge_core::walk::{
-    Catalogue, Field, Siting, SitingInput, Snap, SnapRefusal, Snapper, WalkNetwork, WalkSpeed,
-    gaps, service_area, site,
+    Catalogue, Field, MissingCategory, Siting, SitingInput, Snap, SnapRefusal, Snapper,
+    WalkNetwork, WalkSpeed, gaps, missing_categories, service_area, site,
 };
 use wangge_core::{Dataset, LocalFrame};
 
@@ -45,6 +45,9 @@ pub struct Reach {
     grid_of: Vec<Option<String>>,
     /// Per category: the distance field and its facilities' keys.
     fields: BTreeMap<String, (Field, Vec<String>)>,
+    /// Required categories that cannot be judged (no facility, none within reach, none on
+    /// the network): "no data" and a warning wherever they are asked for.
+    missing: Vec<MissingCategory>,
     /// Service areas already drawn: (category, minutes) → GeoJSON.
     areas: Mutex<HashMap<(String, u32), Arc<Value>>>,
 }
@@ -132,6 +135,25 @@ impl Reach {
             .chain([15])
             .map(|m| catalogue.limit_m(m, speed).unwrap_or(0.0))
             .fold(0.0f64, f64::max);
+        let all: Vec<(String, Point<f64>)> = data
+            .facilities
+            .iter()
+            .map(|f| {
+                (
+                    catalogue.category_of(f.category.as_str()).to_string(),
+                    f.location,
+                )
+            })
+            .collect();
+        let locations: Vec<Point<f64>> = data.address_points.iter().map(|p| p.location).collect();
+        let missing = missing_categories(
+            frame,
+            &locations,
+            &all,
+            &catalogue.categories(),
+            limit_m,
+            |p| snapper.snap(&net, p, MAX_SNAP_M).is_some(),
+        );
         let mut fields = BTreeMap::new();
         for cat in catalogue.categories() {
             let mut keys = Vec::new();
@@ -157,8 +179,25 @@ impl Reach {
             community_of,
             grid_of,
             fields,
+            missing,
             areas: Mutex::default(),
         })
+    }
+
+    /// The `warnings` of a response about `categories`: each one that cannot be judged.
+    fn warnings<'a>(&self, categories: impl IntoIterator<Item = &'a str>) -> Value {
+        let wanted: Vec<&str> = categories.into_iter().collect();
+        Value::Array(
+            self.missing
+                .iter()
+                .filter(|m| wanted.contains(&m.category.as_str()))
+                .map(|m| json!({ "category": m.category, "reason": m.reason(), "message": m.to_string() }))
+                .collect(),
+        )
+    }
+
+    fn judged(&self, category: &str) -> bool {
+        !self.missing.iter().any(|m| m.category == category)
     }
 
     fn frame(&self) -> LocalFrame {
@@ -224,6 +263,7 @@ impl Reach {
             "categories": cats, "circles": circles, "minutes": [5, 10, 15],
             "speed_kmh": self.catalogue.default_kmh, "households": total,
             "households_off_network": unsnapped,
+            "warnings": self.warnings(self.fields.keys().map(String::as_str)),
         })
     }
 
@@ -234,12 +274,16 @@ impl Reach {
         let (field, keys) = self.field(category)?;
         let reached = self.reached(field, t);
         let circle = self.catalogue.circles.iter().find(|c| c.minutes == minutes);
+        // Completeness over the circle's categories with data; the others are named.
+        let cats = self.catalogue.categories();
+        let (judged, not_judged) = circle.map_or_else(Default::default, |c| {
+            wangge_core::walk::judged(&c.categories, &cats, &self.missing)
+        });
         let complete: Vec<bool> = match circle {
-            Some(c) => {
-                let per: Vec<Vec<bool>> = c
-                    .categories
+            Some(_) => {
+                let per: Vec<Vec<bool>> = judged
                     .iter()
-                    .filter_map(|cat| self.fields.get(cat))
+                    .filter_map(|&i| self.fields.get(&cats[i]))
                     .map(|(f, _)| self.reached(f, t))
                     .collect();
                 (0..self.points.len())
@@ -275,13 +319,16 @@ impl Reach {
                     .1);
             }
         }
+        // A category without data has no share ("no data"), not 0%.
+        let ok = self.judged(category);
+        let share = |a: u64, b: u64| if ok { pct(a, b) } else { None };
         let community_rows: Vec<Value> = communities
             .iter()
             .map(|(&c, t)| {
                 let com = &self.data.communities[c];
                 json!({ "code": com.key, "name": com.name, "households": t.households,
                         "covered": t.covered, "uncovered": t.households - t.covered,
-                        "share": pct(t.covered, t.households),
+                        "share": share(t.covered, t.households),
                         "completeness": circle.and(pct(t.complete, t.households)) })
             })
             .collect();
@@ -290,16 +337,20 @@ impl Reach {
             .map(|(g, (c, t))| {
                 json!({ "code": g, "community": c.map(|c| self.data.communities[c].key.clone()),
                         "households": t.households, "covered": t.covered,
-                        "uncovered": t.households - t.covered, "share": pct(t.covered, t.households) })
+                        "uncovered": t.households - t.covered, "share": share(t.covered, t.households) })
             })
             .collect();
         Ok(json!({
             "category": category, "minutes": minutes, "threshold_m": t.round(),
             "facilities": keys.len(), "households": all.households, "covered": all.covered,
-            "share": pct(all.covered, all.households),
+            "share": share(all.covered, all.households), "data": ok,
             "circle": circle.map(|c| c.name.clone()),
             "completeness": circle.and(pct(all.complete, all.households)),
+            "not_judged": not_judged,
             "communities": community_rows, "grids": grid_rows,
+            "warnings": self.warnings(
+                std::iter::once(category).chain(circle.iter().flat_map(|c| c.categories.iter().map(String::as_str)))
+            ),
         }))
     }
 
@@ -381,7 +432,8 @@ impl Reach {
             })
             .collect();
         Ok(
-            json!({ "type": "FeatureCollection", "category": category, "minutes": minutes, "features": features }),
+            json!({ "type": "FeatureCollection", "category": category, "minutes": minutes, "features": features,
+                    "warnings": self.warnings([category]) }),
         )
     }
 
@@ -437,6 +489,7 @@ impl Reach {
             "covered_before": s.covered_before, "covered_after": s.covered_after,
             "share_before": pct(s.covered_before, s.households), "share_after": pct(s.covered_after, s.households),
             "candidates": s.candidates, "sites": sites,
+            "warnings": self.warnings([category]),
         }))
     }
 
