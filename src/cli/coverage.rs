@@ -585,8 +585,9 @@ fn dump(
     Ok(())
 }
 
-/// Service areas per category and threshold as GeoJSON; returns (polygons, the smallest share
-/// of reached points inside, the smallest share of unreached points outside).
+/// Service areas per category and threshold as GeoJSON, nested per category (5 ⊂ 10 ⊂ 15),
+/// drawn on every core with a progress bar; returns (polygons, the smallest share of reached
+/// points inside, the smallest share of unreached points outside).
 fn write_areas(
     path: &Path,
     walk: &super::walk::Walk,
@@ -597,7 +598,8 @@ fn write_areas(
     (frontage_m, max_snap_m, limit_m): (f64, f64, f64),
 ) -> anyhow::Result<(usize, f64, f64, Vec<wangge_io::gpkg::ServiceArea>)> {
     use geo::{Area, Contains};
-    let mut polygons = Vec::new();
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use wangge_core::Progress;
     let net = &walk.net;
     let local: Vec<geo_types::Point<f64>> = walk
         .data
@@ -605,35 +607,65 @@ fn write_areas(
         .iter()
         .map(|p| geo_types::Point(net.frame.forward(p.location.0)))
         .collect();
-    let mut features = Vec::new();
-    let (mut worst_in, mut worst_out) = (1.0f64, 1.0f64);
-    for (c, cat) in categories.iter().enumerate() {
+    // One category's nested areas: (snapped facilities, area per threshold).
+    type Drawn = Option<(usize, Vec<geo_types::MultiPolygon<f64>>)>;
+    let draw = |c: usize| -> Drawn {
         let snaps: Vec<wangge_core::walk::Snap> = facilities
             .iter()
-            .filter(|(fc, _)| fc == cat)
+            .filter(|(fc, _)| fc == &categories[c])
             .filter_map(|(_, p)| walk.snapper.snap(net, *p, max_snap_m))
             .collect();
         if snaps.is_empty() {
-            continue;
+            return None;
         }
         let field = wangge_core::walk::Field::new(net, &snaps, limit_m);
-        for (&m, &t) in minutes.iter().zip(thresholds_m) {
-            let reached: Vec<(wangge_core::walk::Snap, geo_types::Coord<f64>)> = cov
-                .point_snaps
-                .iter()
-                .enumerate()
-                .filter(|(p, _)| cov.walk_m[c][*p] <= t)
-                .filter_map(|(p, s)| s.map(|s| (s, local[p].0)))
-                .collect();
-            let unreached: Vec<geo_types::Coord<f64>> = cov
-                .point_snaps
-                .iter()
-                .enumerate()
-                .filter(|(p, s)| s.is_some() && cov.walk_m[c][*p] > t)
-                .map(|(p, _)| local[p].0)
-                .collect();
-            let area =
-                wangge_core::walk::service_area(net, &field, t, frontage_m, &reached, &unreached);
+        let points: Vec<wangge_core::walk::AreaPoint> = cov
+            .point_snaps
+            .iter()
+            .enumerate()
+            .filter_map(|(p, s)| s.map(|s| (s, local[p].0, cov.walk_m[c][p])))
+            .collect();
+        Some((
+            snaps.len(),
+            wangge_core::walk::service_areas(net, &field, thresholds_m, frontage_m, &points),
+        ))
+    };
+    let bar = super::progress::Bar::default();
+    bar.start("service areas", Some(categories.len() as u64));
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut drawn: Vec<(usize, Drawn)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers.min(categories.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let c = next.fetch_add(1, Ordering::Relaxed);
+                        if c >= categories.len() {
+                            return mine;
+                        }
+                        mine.push((c, draw(c)));
+                        bar.advance(1);
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    bar.finish();
+    drawn.sort_by_key(|d| d.0);
+    let mut polygons = Vec::new();
+    let mut features = Vec::new();
+    let (mut worst_in, mut worst_out) = (1.0f64, 1.0f64);
+    for (c, one) in drawn {
+        let Some((n_facilities, areas)) = one else {
+            continue;
+        };
+        let cat = &categories[c];
+        for ((&m, &t), area) in minutes.iter().zip(thresholds_m).zip(areas) {
             let (mut r_in, mut r_all, mut u_out, mut u_all) = (0u64, 0u64, 0u64, 0u64);
             for (p, q) in local.iter().enumerate() {
                 if cov.point_snaps[p].is_none() {
@@ -659,14 +691,14 @@ fn write_areas(
                 category: cat.clone(),
                 minutes: m,
                 area_m2: area.unsigned_area().round(),
-                facilities: snaps.len(),
+                facilities: n_facilities,
                 geometry: lonlat.clone(),
             });
             features.push(serde_json::json!({
                 "type": "Feature",
                 "geometry": super::walk::multipolygon_json(&lonlat),
                 "properties": {"category": cat, "minutes": m, "area_m2": area.unsigned_area().round(),
-                               "facilities": snaps.len()},
+                               "facilities": n_facilities},
             }));
         }
     }

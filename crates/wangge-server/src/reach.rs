@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use wangge_core::walk::{
-    Catalogue, Field, MissingCategory, Siting, SitingInput, Snap, SnapRefusal, Snapper,
-    WalkNetwork, WalkSpeed, gaps, missing_categories, service_area, site,
+    AreaPoint, Catalogue, Field, MissingCategory, Siting, SitingInput, Snap, SnapRefusal, Snapper,
+    WalkNetwork, WalkSpeed, gaps, missing_categories, service_areas, site,
 };
 use wangge_core::{Dataset, LocalFrame};
 
@@ -356,7 +356,7 @@ impl Reach {
 
     /// The service area as GeoJSON (drawn once per category and minutes).
     pub fn area(&self, category: &str, minutes: u32) -> Result<Arc<Value>, AppError> {
-        let t = self.threshold_m(minutes)?;
+        self.threshold_m(minutes)?;
         let (field, keys) = self.field(category)?;
         let key = (category.to_string(), minutes);
         if let Some(v) = self
@@ -367,34 +367,47 @@ impl Reach {
         {
             return Ok(v.clone());
         }
+        // Drawn with the circles' thresholds, nested as the CLI draws them (5 ⊂ 10 ⊂ 15).
         let frame = self.frame();
-        let reached = self.reached(field, t);
-        let mut inside = Vec::new();
-        let mut outside = Vec::new();
-        for (p, s) in self.points.iter().enumerate() {
-            if let Some(s) = s {
-                let c = frame.forward(self.data.address_points[p].location.0);
-                if reached[p] {
-                    inside.push((*s, c));
-                } else {
-                    outside.push(c);
-                }
+        let mut minutes_all: Vec<u32> = self.catalogue.circles.iter().map(|c| c.minutes).collect();
+        minutes_all.push(minutes);
+        minutes_all.sort_unstable();
+        minutes_all.dedup();
+        let thresholds: Vec<f64> = minutes_all
+            .iter()
+            .map(|&m| self.threshold_m(m))
+            .collect::<Result<_, _>>()?;
+        let points: Vec<AreaPoint> = self
+            .points
+            .iter()
+            .enumerate()
+            .filter_map(|(p, s)| {
+                s.map(|s| {
+                    let c = frame.forward(self.data.address_points[p].location.0);
+                    (s, c, field.at(&self.net, &s))
+                })
+            })
+            .collect();
+        let drawn = service_areas(&self.net, field, &thresholds, FRONTAGE_M, &points);
+        let mut v = None;
+        for (&m, area) in minutes_all.iter().zip(&drawn) {
+            let m2 = area.unsigned_area().round();
+            let lonlat = frame.unproject(area);
+            let one = Arc::new(json!({
+                "type": "FeatureCollection",
+                "features": [{ "type": "Feature", "geometry": geometry_json(&lonlat),
+                               "properties": { "category": category, "minutes": m, "area_m2": m2,
+                                               "facilities": keys.len() } }],
+            }));
+            if m == minutes {
+                v = Some(one.clone());
             }
+            self.areas
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert((category.to_string(), m), one);
         }
-        let area = service_area(&self.net, field, t, FRONTAGE_M, &inside, &outside);
-        let m2 = area.unsigned_area().round();
-        let lonlat = frame.unproject(&area);
-        let v = Arc::new(json!({
-            "type": "FeatureCollection",
-            "features": [{ "type": "Feature", "geometry": geometry_json(&lonlat),
-                           "properties": { "category": category, "minutes": minutes, "area_m2": m2,
-                                           "facilities": keys.len() } }],
-        }));
-        self.areas
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, v.clone());
-        Ok(v)
+        v.ok_or_else(|| AppError::Internal(format!("no area drawn for {minutes} minutes")))
     }
 
     /// Gap areas: uncovered households clustered per community, largest first.

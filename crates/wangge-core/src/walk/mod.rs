@@ -22,7 +22,7 @@ mod snap;
 #[cfg(test)]
 mod testing;
 
-pub use areas::service_area;
+pub use areas::{AreaPoint, service_areas};
 pub use catalogue::{Catalogue, Circle, DEFAULT_TOML, WalkSpeed};
 pub use coverage::{AreaShare, Coverage, CoverageInput};
 pub use field::{Field, NOT_REACHED};
