@@ -124,6 +124,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         )
     };
     let search_s = t1.elapsed().as_secs_f64();
+    let t_summary = Instant::now();
 
     // Areas: grids and communities of the newest plan, else communities by location.
     let plan_id = store.latest_plan()?;
@@ -194,15 +195,19 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         facilities: facilities.len(),
         unsnapped_facilities: cov.unsnapped_facilities.len(),
         warnings: missing.iter().map(ToString::to_string).collect(),
-        keys: data.address_points.iter().map(|p| p.key.clone()).collect(),
+        keys: data.address_points.iter().map(|p| p.key.as_str()).collect(),
         walk_m: categories
             .iter()
-            .cloned()
-            .zip(cov.walk_m.iter().cloned())
+            .map(String::as_str)
+            .zip(cov.walk_m.iter().map(Vec::as_slice))
             .collect(),
         summary,
     };
+    let summary_s = t_summary.elapsed().as_secs_f64();
+    let t_write = Instant::now();
     let run_id = store.write_coverage(&run)?;
+    let write_s = t_write.elapsed().as_secs_f64();
+    let t_report = Instant::now();
 
     let report = a.report.clone().unwrap_or_else(|| {
         let mut p = a.workspace.clone().into_os_string();
@@ -224,6 +229,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         &categories,
         (&circles, &judged),
     )?;
+    let report_s = t_report.elapsed().as_secs_f64();
     if let Some(path) = &a.areas {
         let (n, inside, outside, polygons) = write_areas(
             path,
@@ -326,7 +332,8 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         }
     }
     println!(
-        "  time       network {build_s:.3} s, searches {search_s:.3} s, total {:.1} s",
+        "  time       read {:.3} s, network {build_s:.3} s, searches {search_s:.3} s (snapping included), summary {summary_s:.3} s, write {write_s:.3} s, report {report_s:.3} s, total {:.1} s",
+        walk.read_s,
         start.elapsed().as_secs_f64()
     );
     println!(
@@ -454,6 +461,7 @@ fn chart_dir(report: &Path) -> PathBuf {
     report.with_file_name(format!("{stem}.charts"))
 }
 
+/// A bar chart per community (and the total), drawn on every core.
 fn write_charts(
     dir: &Path,
     levels: &[(&str, Vec<wangge_core::walk::AreaShare>)],
@@ -462,48 +470,63 @@ fn write_charts(
     (circles, judged): (&[&wangge_core::walk::Circle], &[bool]),
 ) -> anyhow::Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut n = 0;
-    for (level, shares) in levels {
-        if *level == "grid" {
-            continue;
-        }
-        for s in shares.iter().filter(|s| s.households > 0) {
-            let mut rows: Vec<(String, Vec<f64>)> = categories
+    let todo: Vec<(&str, &wangge_core::walk::AreaShare)> = levels
+        .iter()
+        .filter(|(level, _)| *level != "grid")
+        .flat_map(|(level, shares)| {
+            shares
                 .iter()
-                .enumerate()
-                .map(|(c, cat)| {
-                    if !judged[c] {
-                        return (format!("{cat} (no data)"), vec![f64::NAN; minutes.len()]);
-                    }
-                    (
-                        cat.clone(),
-                        (0..minutes.len())
-                            .map(|k| s.covered[k][c] as f64 / s.households as f64)
-                            .collect(),
-                    )
-                })
+                .filter(|s| s.households > 0)
+                .map(move |s| (*level, s))
+        })
+        .collect();
+    let one = |(level, s): (&str, &wangge_core::walk::AreaShare)| -> anyhow::Result<()> {
+        let mut rows: Vec<(String, Vec<f64>)> = categories
+            .iter()
+            .enumerate()
+            .map(|(c, cat)| {
+                if !judged[c] {
+                    return (format!("{cat} (no data)"), vec![f64::NAN; minutes.len()]);
+                }
+                (
+                    cat.clone(),
+                    (0..minutes.len())
+                        .map(|k| s.covered[k][c] as f64 / s.households as f64)
+                        .collect(),
+                )
+            })
+            .collect();
+        for (i, c) in circles.iter().enumerate() {
+            let share = s.complete[i] as f64 / s.households as f64;
+            // Completeness is one figure, at its own circle.
+            let bars = minutes
+                .iter()
+                .map(|&m| if m == c.minutes { share } else { f64::NAN })
                 .collect();
-            for (i, c) in circles.iter().enumerate() {
-                let share = s.complete[i] as f64 / s.households as f64;
-                // Completeness is one figure, at its own circle.
-                let bars = minutes
-                    .iter()
-                    .map(|&m| if m == c.minutes { share } else { f64::NAN })
-                    .collect();
-                rows.push((format!("complete {} min", c.minutes), bars));
-            }
-            let title = format!(
-                "{} {}: households within walking reach ({} households)",
-                level, s.area, s.households
-            );
-            let series: Vec<String> = minutes.iter().map(|m| format!("{m} min")).collect();
-            let file = dir.join(format!("{}.png", safe(&s.area)));
-            wangge_tiles::bar_chart(&title, &series, &rows, &file)
-                .with_context(|| format!("cannot write the chart {}", file.display()))?;
-            n += 1;
+            rows.push((format!("complete {} min", c.minutes), bars));
         }
-    }
-    Ok(n)
+        let title = format!(
+            "{} {}: households within walking reach ({} households)",
+            level, s.area, s.households
+        );
+        let series: Vec<String> = minutes.iter().map(|m| format!("{m} min")).collect();
+        let file = dir.join(format!("{}.png", safe(&s.area)));
+        wangge_tiles::bar_chart(&title, &series, &rows, &file)
+            .with_context(|| format!("cannot write the chart {}", file.display()))
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = todo.len().div_ceil(workers).max(1);
+    std::thread::scope(|sc| {
+        let handles: Vec<_> = todo
+            .chunks(chunk)
+            .map(|part| sc.spawn(|| part.iter().try_for_each(|&t| one(t))))
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a chart worker panicked"))?
+        })
+    })?;
+    Ok(todo.len())
 }
 
 fn safe(name: &str) -> String {

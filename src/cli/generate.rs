@@ -14,7 +14,9 @@ pub struct Args {
     #[arg(long, default_value_t = 20_000)]
     households: u64,
     /// compounds: gated compounds of walk-ups and towers (the demo city); lowrise: detached and
-    /// terraced houses on irregular streets with cul-de-sacs (grids of 50-200 address points).
+    /// terraced houses on irregular streets with cul-de-sacs (grids of 50-200 address points);
+    /// dense: a street every 60 m with a vertex every 10 m and houses along the blocks (about
+    /// two walking nodes per house: 500,000 houses give about 1,000,000 nodes).
     #[arg(long, value_enum, default_value_t = LayoutArg::Compounds)]
     layout: LayoutArg,
     /// Random seed: the same seed always gives the same city.
@@ -26,12 +28,17 @@ pub struct Args {
     /// Overwrite the workspace if it exists.
     #[arg(long)]
     force: bool,
+    /// Also write the city as OSM XML (streets, buildings, communities, facilities), to be
+    /// imported as a real extract is (`wangge import FILE.osm`).
+    #[arg(long)]
+    osm: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum LayoutArg {
     Compounds,
     Lowrise,
+    Dense,
 }
 
 pub fn run(a: &Args) -> anyhow::Result<()> {
@@ -54,6 +61,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let params = match a.layout {
         LayoutArg::Compounds => CityParams::new(a.households, a.seed),
         LayoutArg::Lowrise => CityParams::lowrise(a.households, a.seed),
+        LayoutArg::Dense => CityParams::dense(a.households, a.seed),
     };
     let city = generate(&params, &bar);
     let generated = start.elapsed();
@@ -64,10 +72,21 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         &match a.layout {
             LayoutArg::Compounds => format!("households={} seed={}", a.households, a.seed),
             LayoutArg::Lowrise => format!("points={} seed={} layout=lowrise", a.households, a.seed),
+            LayoutArg::Dense => format!("points={} seed={} layout=dense", a.households, a.seed),
         },
         &bar,
     )?;
     super::info::print(&store)?;
+    if let Some(path) = &a.osm {
+        let n = wangge_io::osm::write_osm(&city, path)?;
+        println!(
+            "osm: {} ({} nodes, {} ways, {} relations)",
+            path.display(),
+            n.nodes,
+            n.ways,
+            n.relations
+        );
+    }
     println!(
         "generated {} households at {} address points in {} communities (seed {}) in {:.1} s, written in {:.1} s",
         city.households().0 + city.households().1,

@@ -54,11 +54,15 @@ pub struct Walk {
     pub net: WalkNetwork,
     pub snapper: Snapper,
     pub build_s: f64,
+    /// Seconds reading the workspace.
+    pub read_s: f64,
 }
 
 impl Walk {
     pub fn load(store: &wangge_io::Store, o: &WalkOpts) -> anyhow::Result<Self> {
-        let data = store.load_places()?;
+        let t_read = std::time::Instant::now();
+        let data = store.load_walking()?;
+        let read_s = t_read.elapsed().as_secs_f64();
         let (catalogue, catalogue_text) = match &o.catalogue {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
@@ -134,6 +138,7 @@ impl Walk {
             net,
             snapper,
             build_s: t0.elapsed().as_secs_f64(),
+            read_s,
         })
     }
 

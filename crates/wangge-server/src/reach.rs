@@ -79,7 +79,7 @@ impl Reach {
     /// Loads the workspace and builds the network, snaps and fields.
     pub fn build(path: &Path) -> Result<Self, AppError> {
         let store = wangge_io::Store::open(path).map_err(crate::planning::io)?;
-        let data = store.load_places().map_err(crate::planning::io)?;
+        let data = store.load_walking().map_err(crate::planning::io)?;
         let name = path.display();
         if data.streets.is_empty() {
             return Err(AppError::NotFound(format!(

@@ -36,6 +36,9 @@ pub enum Layout {
     /// Detached and terraced houses of 1-6 households on irregular streets with cul-de-sacs:
     /// many small address points, grids of 50-200 of them (`crate::lowrise`).
     LowRise,
+    /// A street about every 60 m with a vertex every 10 m, houses along the blocks: about two
+    /// walking nodes per house, a real city's network size (`crate::dense`).
+    Dense,
 }
 
 impl CityParams {
@@ -50,6 +53,16 @@ impl CityParams {
             history_end_unix: 1_793_462_400,
             incident_rate: 0.25,
             layout: Layout::Compounds,
+        }
+    }
+
+    /// A dense-street district of about `points` houses (address points); fewer incidents
+    /// per household, since it is made for walking coverage at city scale.
+    pub fn dense(points: u64, seed: u64) -> Self {
+        Self {
+            layout: Layout::Dense,
+            incident_rate: 0.02,
+            ..Self::new(points, seed)
         }
     }
 
@@ -203,6 +216,7 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
     match params.layout {
         Layout::Compounds => compounds(params, &root, &mut b, progress),
         Layout::LowRise => crate::lowrise::district(params, &root, &mut b, progress),
+        Layout::Dense => crate::dense::district(params, &root, &mut b, progress),
     }
     let mut inc = incidents(&b.out, params, &root.fork(0xABCD), &frame);
     let assigner = wangge_core::Assigner::new(

@@ -3,9 +3,11 @@
 //! communities of about 2,000 households, facilities of every life-circle category (with
 //! deliberate gaps) and a year of incidents with daily and weekly rhythm and hot spots.
 //! The same seed always gives the same city. A low-rise layout (houses of 1-6 households on
-//! irregular streets with cul-de-sacs) stresses the partitioner with many small address points.
+//! irregular streets with cul-de-sacs) stresses the partitioner with many small address points;
+//! a dense-street layout (a street every 60 m) gives walking networks of a real city's size.
 
 mod city;
+mod dense;
 mod incidents;
 mod lowrise;
 mod rng;

@@ -53,14 +53,29 @@ pub struct AreaShare {
 }
 
 impl Coverage {
-    /// Runs the searches over the walking network.
-    pub fn compute(input: &CoverageInput, progress: &dyn Progress) -> Self {
+    /// Runs the searches over the walking network: address points snapped in parallel
+    /// chunks, one bounded search per category, categories on every core.
+    pub fn compute(input: &CoverageInput, progress: &(dyn Progress + Sync)) -> Self {
         let net = input.net;
-        let point_snaps: Vec<Option<Snap>> = input
-            .points
-            .iter()
-            .map(|p| input.snapper.snap(net, *p, input.max_snap_m))
-            .collect();
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = input.points.len().div_ceil(workers).max(1);
+        let point_snaps: Vec<Option<Snap>> = std::thread::scope(|s| {
+            let parts: Vec<_> = input
+                .points
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|p| input.snapper.snap(net, *p, input.max_snap_m))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|h| h.join().expect("snapping does not panic"))
+                .collect()
+        });
         let mut by_cat: HashMap<&str, Vec<Snap>> = HashMap::new();
         let mut unsnapped_facilities = Vec::new();
         for (i, (cat, p)) in input.facilities.iter().enumerate() {
@@ -70,14 +85,36 @@ impl Coverage {
             }
         }
         progress.start("walking coverage", Some(input.categories.len() as u64));
-        let mut walk_m = Vec::with_capacity(input.categories.len());
-        let mut facilities = Vec::with_capacity(input.categories.len());
-        for cat in input.categories {
-            let snaps = by_cat.get(cat.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            facilities.push(snaps.len());
-            walk_m.push(nearest(net, snaps, &point_snaps, input.limit_m));
-            progress.advance(1);
-        }
+        let facilities: Vec<usize> = input
+            .categories
+            .iter()
+            .map(|c| by_cat.get(c.as_str()).map_or(0, Vec::len))
+            .collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut done: Vec<(usize, Vec<f64>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers.min(input.categories.len()))
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(cat) = input.categories.get(c) else {
+                                return mine;
+                            };
+                            let snaps = by_cat.get(cat.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+                            mine.push((c, nearest(net, snaps, &point_snaps, input.limit_m)));
+                            progress.advance(1);
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("searches do not panic"))
+                .collect()
+        });
+        done.sort_by_key(|d| d.0);
+        let walk_m: Vec<Vec<f64>> = done.into_iter().map(|d| d.1).collect();
         progress.finish();
         Self {
             categories: input.categories.to_vec(),

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS coverage_summary (
 
 /// One run to store.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CoverageRun {
+pub struct CoverageRun<'a> {
     pub plan_id: Option<i64>,
     pub minutes: String,
     /// `walk 4.0 km/h`, `standard distances`, ...
@@ -45,9 +45,9 @@ pub struct CoverageRun {
     /// One line per category the run could not judge (stored newline-separated).
     pub warnings: Vec<String>,
     /// Address point keys, in the order of `walk_m`'s rows.
-    pub keys: Vec<String>,
+    pub keys: Vec<&'a str>,
     /// (category, walking metres per address point; infinite when not reached).
-    pub walk_m: Vec<(String, Vec<f64>)>,
+    pub walk_m: Vec<(&'a str, &'a [f64])>,
     /// (level, area, minutes, category or `complete`, households, covered or `None` for
     /// "no data").
     pub summary: Vec<(String, String, u32, String, u64, Option<u64>)>,
@@ -170,7 +170,7 @@ impl Store {
 
     /// The `fid` of each address point key: one pass in fid order (the order `load` reads
     /// them in), a lookup only when the keys come in another order.
-    fn address_fids(&self, keys: &[String]) -> Result<Vec<i64>> {
+    fn address_fids(&self, keys: &[&str]) -> Result<Vec<i64>> {
         let sql = self.sql();
         let mut stmt = self
             .connection()
@@ -187,15 +187,12 @@ impl Store {
         let by_key: HashMap<&str, i64> = rows.iter().map(|(f, k)| (k.as_str(), *f)).collect();
         keys.iter()
             .map(|k| {
-                by_key
-                    .get(k.as_str())
-                    .copied()
-                    .ok_or_else(|| Error::Workspace {
-                        path: self.path().to_path_buf(),
-                        message: format!(
-                            "coverage of address point {k:?}, which is not in the workspace"
-                        ),
-                    })
+                by_key.get(k).copied().ok_or_else(|| Error::Workspace {
+                    path: self.path().to_path_buf(),
+                    message: format!(
+                        "coverage of address point {k:?}, which is not in the workspace"
+                    ),
+                })
             })
             .collect()
     }

@@ -541,24 +541,36 @@ impl Store {
     /// Loads every layer but the incidents (which grow without end, and which plans, tiles,
     /// walking and household counts do not need).
     pub fn load_places(&self) -> Result<Dataset> {
+        self.load_some(true)
+    }
+
+    /// What walking coverage reads: communities, address points, facilities and streets (no
+    /// buildings or land cover, which a city has hundreds of thousands of).
+    pub fn load_walking(&self) -> Result<Dataset> {
+        self.load_some(false)
+    }
+
+    fn load_some(&self, all: bool) -> Result<Dataset> {
         let mut d = Dataset {
             communities: self.communities()?,
             ..Dataset::default()
         };
-        self.read_layer(&schema::BUILDINGS, |g, key, r| {
-            d.buildings.push(Building {
-                key,
-                kind: r.get(3)?,
-                name: r.get(4)?,
-                levels_given: r.get(5)?,
-                levels: r.get(6)?,
-                footprint_m2: r.get(7)?,
-                households: r.get(8)?,
-                households_estimated: r.get(9)?,
-                geometry: multipolygon(g),
-            });
-            Ok(())
-        })?;
+        if all {
+            self.read_layer(&schema::BUILDINGS, |g, key, r| {
+                d.buildings.push(Building {
+                    key,
+                    kind: r.get(3)?,
+                    name: r.get(4)?,
+                    levels_given: r.get(5)?,
+                    levels: r.get(6)?,
+                    footprint_m2: r.get(7)?,
+                    households: r.get(8)?,
+                    households_estimated: r.get(9)?,
+                    geometry: multipolygon(g),
+                });
+                Ok(())
+            })?;
+        }
         self.read_layer(&schema::ADDRESS_POINTS, |g, key, r| {
             d.address_points.push(AddressPoint {
                 key,
@@ -596,6 +608,9 @@ impl Store {
             });
             Ok(())
         })?;
+        if !all {
+            return Ok(d);
+        }
         self.read_layer(&schema::LAND_COVER, |g, key, r| {
             d.land_cover.push(LandCover {
                 key,

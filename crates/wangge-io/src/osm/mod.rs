@@ -6,10 +6,12 @@ mod assemble;
 mod boundaries;
 mod pbf;
 mod rings;
+mod write;
 mod xml;
 
 pub use assemble::{OsmReport, assemble};
 pub use boundaries::{BoundaryReport, Candidate, OsmBoundaries, communities as map_boundaries};
+pub use write::{OsmWritten, category_tags, write_osm};
 
 use crate::read::FileKind;
 use crate::{Error, Result};
