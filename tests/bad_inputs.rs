@@ -286,3 +286,82 @@ fn an_over_long_first_line_is_refused_quoting_at_most_200_characters() {
     assert!(err.contains("(5000 columns)") && err.len() < 600, "{err}");
     assert_eq!(store.digest().expect("digest"), before);
 }
+
+/// Sparse files (a few rows, then a hole of empty space, as `truncate -s` makes them) and
+/// NUL bytes are refused where the text stops being text, naming the line and quoting at most
+/// 200 characters; the readers stream, so the hole is never held in memory (the hostile-file
+/// bench measures that at 2 GB). A streamed GeoJSON FeatureCollection reads whole.
+#[test]
+fn sparse_files_are_refused_where_the_text_stops() {
+    let (dir, mut store) = workspace();
+    let before = store.digest().expect("digest");
+    let csv = dir.path().join("sparse.csv");
+    std::fs::write(
+        &csv,
+        "id,lon,lat,households\nA1,118.78,32.04,10\nA2,118.79,32.05,12\n",
+    )
+    .expect("write");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&csv)
+        .expect("open");
+    f.set_len(8 << 20).expect("a sparse tail of 8 MiB");
+    drop(f);
+    let err = import(
+        &mut store,
+        std::slice::from_ref(&csv),
+        &opts(Role::Addresses),
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(
+        err.contains("sparse.csv") && err.contains("line 4 holds a NUL byte"),
+        "{err}"
+    );
+    assert!(err.len() < 600, "{err}");
+    let gj = dir.path().join("sparse.geojson");
+    std::fs::write(
+        &gj,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"A1","households":3},"geometry":{"type":"Point","coordinates":[118.78,32.04]}}"#,
+    )
+    .expect("write");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&gj)
+        .expect("open");
+    f.set_len(8 << 20).expect("sparse");
+    drop(f);
+    let err = import(
+        &mut store,
+        std::slice::from_ref(&gj),
+        &opts(Role::Addresses),
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(
+        err.contains("sparse.geojson") && err.contains("not valid JSON"),
+        "{err}"
+    );
+    assert!(err.len() < 600, "{err}");
+    assert_eq!(store.digest().expect("digest"), before);
+    // The same collection, whole, with its members in any order, imports every feature.
+    let features: Vec<String> = (0..500)
+        .map(|i| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"id":"P{i}","households":3}},"geometry":{{"type":"Point","coordinates":[{},{}]}}}}"#,
+                118.78 + f64::from(i) * 1e-4,
+                32.04
+            )
+        })
+        .collect();
+    std::fs::write(
+        &gj,
+        format!(
+            r#"{{"features":[{}],"type":"FeatureCollection","name":"x"}}"#,
+            features.join(",")
+        ),
+    )
+    .expect("write");
+    let s = import(&mut store, &[gj], &opts(Role::Addresses)).expect("imports");
+    assert_eq!(count(&store, "address_points"), 500, "{s:?}");
+}

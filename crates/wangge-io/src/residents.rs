@@ -4,8 +4,8 @@
 //! bad row; nothing is stored then.
 
 use crate::gpkg::Resident;
-use crate::read::csv_file::{find as column, headers};
-use crate::read::text::decode_file;
+use crate::read::csv_file::{LIMITS, csv_error, find as column, headers, open};
+use crate::read::stream::Limits;
 use crate::{Error, Result};
 use std::path::Path;
 use wangge_core::personal::{check_id_number, check_phone};
@@ -28,12 +28,16 @@ pub struct ResidentColumns {
 
 /// Reads and checks a register. Errors name the file and every bad row (1-based data rows).
 pub fn read_residents(path: &Path, cols: &ResidentColumns) -> Result<Vec<Resident>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let (text, _) =
-        decode_file(&bytes, cols.encoding.as_deref()).map_err(|m| Error::format(path, m))?;
+    // Streamed, and refusals never quote a line: it holds names and numbers.
+    let limits = Limits {
+        quote: false,
+        ..LIMITS
+    };
+    let (text, delimiter, _) = open(path, cols.encoding.as_deref(), limits)?;
     let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .flexible(false)
-        .from_reader(text.as_bytes());
+        .from_reader(text);
     let headers = headers(&mut rdr, path)?;
     let need = |c: Option<usize>, what: &str, flag: &str| {
         c.ok_or_else(|| {
@@ -65,6 +69,9 @@ pub fn read_residents(path: &Path, cols: &ResidentColumns) -> Result<Vec<Residen
         let row = i + 1;
         let rec = match rec {
             Ok(r) => r,
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                return Err(csv_error(path, e, "unreadable"));
+            }
             Err(e) => {
                 problems.push(format!("row {row}: {e}"));
                 continue;

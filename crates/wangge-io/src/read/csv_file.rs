@@ -1,8 +1,9 @@
 //! CSV with longitude/latitude columns or a WKT column; UTF-8 with or without BOM, GBK
-//! detected, or any encoding given.
+//! detected, or any encoding given. Streamed (`stream::TextStream`): memory is the features
+//! read and one row, never the file's size or the empty space in it.
 
-use super::text::decode_file;
-use super::{RawFile, ReadOptions, Value, read_bytes};
+use super::stream::{Limits, QUOTE_CHARS, TextStream};
+use super::{RawFile, ReadOptions, Value};
 use crate::error::FeatureProblem;
 use crate::{Error, Result};
 use geo_types::{Coord, Geometry, Point};
@@ -17,8 +18,15 @@ const WKT: &[&str] = &["wkt", "geometry", "geom", "the_geom", "shape"];
 /// names (a binary file, a file of one huge line, a sparse file of zeros).
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 
-/// At most this many characters of input are quoted in an error message.
-const QUOTE_CHARS: usize = 200;
+/// The longest row (bytes): a WKT community of 100,000 vertices is about 4 MiB.
+pub(crate) const MAX_ROW_BYTES: usize = 64 << 20;
+
+/// The limits every CSV is read with.
+pub(crate) const LIMITS: Limits = Limits {
+    first_line: MAX_HEADER_BYTES,
+    line: MAX_ROW_BYTES,
+    quote: true,
+};
 
 /// The columns for an error message: their names up to `QUOTE_CHARS` characters.
 fn column_list(headers: &[String]) -> String {
@@ -55,46 +63,59 @@ pub(crate) fn find(
 }
 
 /// The header line of a CSV reader, trimmed; an error naming the file when it cannot be read.
-pub(crate) fn headers(rdr: &mut csv::Reader<&[u8]>, path: &Path) -> Result<Vec<String>> {
+pub(crate) fn headers<R: std::io::Read>(
+    rdr: &mut csv::Reader<R>,
+    path: &Path,
+) -> Result<Vec<String>> {
     Ok(rdr
         .headers()
-        .map_err(|e| Error::format(path, format!("cannot read the header line: {e}")))?
+        .map_err(|e| csv_error(path, e, "cannot read the header line"))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect())
 }
 
-pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
-    let bytes = read_bytes(path)?;
-    let (text, encoding) =
-        decode_file(&bytes, opts.encoding.as_deref()).map_err(|m| Error::format(path, m))?;
-    let first = text.lines().next().unwrap_or("");
-    if first.len() > MAX_HEADER_BYTES {
-        let quote: String = first
-            .chars()
-            .take(QUOTE_CHARS)
-            .map(|c| if c.is_control() { '·' } else { c })
-            .collect();
-        return Err(Error::format(
-            path,
-            format!(
-                "the first line is {} bytes long, more than a header of column names ({} KiB at most); it begins {quote:?}: is this a CSV file?",
-                first.len(),
-                MAX_HEADER_BYTES / 1024
-            ),
-        ));
+/// A CSV error: a refusal of the text stream keeps its own message.
+pub(crate) fn csv_error(path: &Path, e: csv::Error, what: &str) -> Error {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => TextStream::error(path, io),
+        _ => Error::format(path, format!("{what}: {e}")),
     }
-    let delimiter = if first.contains('\t') && !first.contains(',') {
+}
+
+/// The text stream of a CSV and its delimiter (from the header line: tab or semicolon when
+/// the header has those and no comma), the header line put back in front.
+pub(crate) fn open(
+    path: &Path,
+    encoding: Option<&str>,
+    limits: Limits,
+) -> Result<(impl std::io::Read, u8, &'static str)> {
+    use std::io::{BufRead, Read};
+    let stream = TextStream::open(path, encoding, limits)?;
+    let name = stream.encoding();
+    let mut reader = std::io::BufReader::with_capacity(MAX_HEADER_BYTES + 1, stream);
+    let mut first = Vec::new();
+    (&mut reader)
+        .take(MAX_HEADER_BYTES as u64 + 2)
+        .read_until(b'\n', &mut first)
+        .map_err(|e| TextStream::error(path, &e))?;
+    let head = String::from_utf8_lossy(&first);
+    let delimiter = if head.contains('\t') && !head.contains(',') {
         b'\t'
-    } else if first.contains(';') && !first.contains(',') {
+    } else if head.contains(';') && !head.contains(',') {
         b';'
     } else {
         b','
     };
+    Ok((std::io::Cursor::new(first).chain(reader), delimiter, name))
+}
+
+pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
+    let (text, delimiter, encoding) = open(path, opts.encoding.as_deref(), LIMITS)?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(false)
-        .from_reader(text.as_bytes());
+        .from_reader(text);
     let headers = headers(&mut rdr, path)?;
     let wkt_col = find(&headers, opts.wkt_field.as_deref(), WKT, path)?;
     let (lon_col, lat_col) = if wkt_col.is_some() && opts.lon_field.is_none() {
@@ -127,6 +148,10 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
         file.total += 1;
         let rec = match rec {
             Ok(r) => r,
+            // A refused stream (NUL bytes, an over-long line, bad encoding) ends the file.
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                return Err(csv_error(path, e, "unreadable"));
+            }
             Err(e) => {
                 file.problems.push(FeatureProblem {
                     index,

@@ -2,7 +2,7 @@
 //! by hand from the JSON so that a bad coordinate (`"NA"`, a missing ordinate, an open ring)
 //! becomes a problem of that one feature with a precise message.
 
-use super::{RawFile, Value, read_bytes};
+use super::{RawFile, Value};
 use crate::{CrsSpec, Error, Result};
 use geo_types::{
     Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon,
@@ -11,56 +11,169 @@ use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Reads a GeoJSON file feature by feature: a FeatureCollection's `features` are parsed one
+/// at a time from a buffered reader and dropped once read, so memory is the features kept
+/// and one feature's JSON, never the whole document.
 pub(super) fn read(path: &Path) -> Result<RawFile> {
-    let bytes = read_bytes(path)?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let json: Json = serde_json::from_slice(body)
-        .map_err(|e| Error::format(path, format!("not valid JSON: {e}")))?;
+    use std::io::{BufRead, BufReader};
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let head = reader.fill_buf().map_err(|e| Error::io(path, e))?;
+    if head.is_empty() {
+        return Err(Error::format(path, "the file is empty (0 bytes)"));
+    }
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
     let mut file = RawFile {
         encoding: Some("UTF-8"),
         ..RawFile::default()
     };
+    let mut fields: Vec<String> = Vec::new();
+    let mut index = 0usize;
+    let mut take = |f: Json| {
+        one_feature(&mut file, &mut fields, index, &f);
+        index += 1;
+    };
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let rest = serde::de::DeserializeSeed::deserialize(
+        Top {
+            on_feature: &mut take,
+        },
+        &mut de,
+    )
+    .and_then(|rest| de.end().map(|()| rest))
+    .map_err(|e| Error::format(path, format!("not valid JSON: {e}")))?;
+    let saw_features = rest.features;
+    let json = Json::Object(rest.members);
     if let Some(name) = json.pointer("/crs/properties/name").and_then(Json::as_str) {
         file.crs = Some(CrsSpec::parse(name).map_err(|e| Error::format(path, e.to_string()))?);
     }
-    let features: Vec<Json> = match json.get("type").and_then(Json::as_str) {
-        Some("FeatureCollection") => match json.get("features") {
-            Some(Json::Array(a)) => a.clone(),
-            _ => {
-                return Err(Error::format(
-                    path,
-                    "FeatureCollection without a \"features\" array",
-                ));
-            }
-        },
-        Some("Feature") => vec![json.clone()],
-        Some(_) => vec![serde_json::json!({"type": "Feature", "geometry": json, "properties": {}})],
-        None => return Err(Error::format(path, "not GeoJSON: no \"type\" member")),
-    };
-    file.total = features.len();
-    let mut fields: Vec<String> = Vec::new();
-    for (index, f) in features.iter().enumerate() {
-        let mut props = BTreeMap::new();
-        if let Some(Json::Object(o)) = f.get("properties") {
-            for (k, v) in o {
-                if !fields.contains(k) {
-                    fields.push(k.clone());
-                }
-                props.insert(k.clone(), json_value(v));
-            }
+    match (json.get("type").and_then(Json::as_str), saw_features) {
+        (Some("FeatureCollection"), true) => {}
+        (Some("FeatureCollection"), false) => {
+            return Err(Error::format(
+                path,
+                "FeatureCollection without a \"features\" array",
+            ));
         }
-        if let Some(id) = f.get("id").map(json_value) {
-            props.entry("id".to_string()).or_insert(id);
+        (_, true) => {
+            return Err(Error::format(
+                path,
+                "a \"features\" array outside a FeatureCollection",
+            ));
         }
-        let id = props.get("id").and_then(Value::as_text);
-        let geometry = match f.get("geometry") {
-            None | Some(Json::Null) => Err("has no geometry".to_string()),
-            Some(g) => geometry(g),
-        };
-        file.push(index, id, props, geometry);
+        (Some("Feature"), false) => one_feature(&mut file, &mut fields, 0, &json),
+        (Some(_), false) => one_feature(
+            &mut file,
+            &mut fields,
+            0,
+            &serde_json::json!({"type": "Feature", "geometry": json, "properties": {}}),
+        ),
+        (None, false) => return Err(Error::format(path, "not GeoJSON: no \"type\" member")),
     }
     file.fields = fields;
     Ok(file)
+}
+
+/// One feature into the file: its properties (new names added to `fields`) and geometry.
+fn one_feature(file: &mut RawFile, fields: &mut Vec<String>, index: usize, f: &Json) {
+    file.total += 1;
+    let mut props = BTreeMap::new();
+    if let Some(Json::Object(o)) = f.get("properties") {
+        for (k, v) in o {
+            if !fields.contains(k) {
+                fields.push(k.clone());
+            }
+            props.insert(k.clone(), json_value(v));
+        }
+    }
+    if let Some(id) = f.get("id").map(json_value) {
+        props.entry("id".to_string()).or_insert(id);
+    }
+    let id = props.get("id").and_then(Value::as_text);
+    let geometry = match f.get("geometry") {
+        None | Some(Json::Null) => Err("has no geometry".to_string()),
+        Some(g) => geometry(g),
+    };
+    file.push(index, id, props, geometry);
+}
+
+/// The top-level object, streamed: `features` handed over one by one, every other member kept.
+struct Top<'a> {
+    on_feature: &'a mut dyn FnMut(Json),
+}
+
+/// What is left of the top-level object.
+struct TopRest {
+    members: serde_json::Map<String, Json>,
+    features: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Top<'_> {
+    type Value = TopRest;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<TopRest, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Top<'_> {
+    type Value = TopRest;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<TopRest, A::Error> {
+        let mut rest = TopRest {
+            members: serde_json::Map::new(),
+            features: false,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "features" {
+                map.next_value_seed(Features {
+                    on_feature: &mut *self.on_feature,
+                })?;
+                rest.features = true;
+            } else {
+                let v: Json = map.next_value()?;
+                rest.members.insert(key, v);
+            }
+        }
+        Ok(rest)
+    }
+}
+
+/// The `features` array, one element at a time.
+struct Features<'a> {
+    on_feature: &'a mut dyn FnMut(Json),
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Features<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Features<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of features")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        while let Some(f) = seq.next_element::<Json>()? {
+            (self.on_feature)(f);
+        }
+        Ok(())
+    }
 }
 
 fn json_value(v: &Json) -> Value {

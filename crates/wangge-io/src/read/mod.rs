@@ -6,6 +6,7 @@ pub(crate) mod csv_file;
 pub(crate) mod dbf;
 mod geojson_file;
 mod shapefile_file;
+pub(crate) mod stream;
 pub(crate) mod text;
 
 pub use text::{decode_strict, encoding_for_label};

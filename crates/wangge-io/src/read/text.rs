@@ -1,5 +1,6 @@
 //! Text encodings: UTF-8 (with or without BOM) and the Chinese legacy encodings (GBK/GB18030,
 //! Big5). Decoding is strict: bytes that do not decode are an error, never replacement marks.
+//! Whole files are decoded as they stream (`stream.rs`).
 
 use encoding_rs::{BIG5, Encoding, GBK, UTF_8, WINDOWS_1252};
 
@@ -22,52 +23,17 @@ pub fn decode_strict(bytes: &[u8], enc: &'static Encoding) -> Option<String> {
         .map(|c| c.into_owned())
 }
 
-/// Decodes a whole text file: a BOM wins, then the given encoding, else UTF-8 if valid,
-/// else GBK. Returns the text and the encoding's name, or a message.
-pub fn decode_file(bytes: &[u8], given: Option<&str>) -> Result<(String, &'static str), String> {
-    if let Some(label) = given {
-        let enc = encoding_for_label(label).ok_or_else(|| format!("unknown encoding {label:?}"))?;
-        let body = if enc == UTF_8 {
-            bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-        } else {
-            bytes
-        };
-        return decode_strict(body, enc)
-            .map(|t| (t, enc.name()))
-            .ok_or_else(|| {
-                let hint = if enc == UTF_8 && decode_strict(bytes, GBK).is_some() {
-                    "; it decodes as GBK: try --encoding gbk"
-                } else {
-                    ""
-                };
-                format!("the text is not valid {}{hint}", enc.name())
-            });
-    }
-    if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return decode_strict(body, UTF_8)
-            .map(|t| (t, "UTF-8"))
-            .ok_or_else(|| "has a UTF-8 byte-order mark but is not valid UTF-8".to_string());
-    }
-    if let Ok(t) = std::str::from_utf8(bytes) {
-        return Ok((t.to_string(), "UTF-8"));
-    }
-    decode_strict(bytes, GBK)
-        .map(|t| (t, "GBK"))
-        .ok_or_else(|| "the text is neither UTF-8 nor GBK: give --encoding".to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn detects_utf8_bom_and_gbk() {
-        let gbk = GBK.encode("玄武区").0.into_owned();
-        assert_eq!(decode_file(&gbk, None), Ok(("玄武区".to_string(), "GBK")));
-        let mut bom = b"\xEF\xBB\xBF".to_vec();
-        bom.extend_from_slice("名称".as_bytes());
-        assert_eq!(decode_file(&bom, None), Ok(("名称".to_string(), "UTF-8")));
-        assert!(decode_file(&gbk, Some("utf-8")).is_err_and(|e| e.contains("--encoding gbk")));
+    fn labels_and_code_pages() {
         assert_eq!(encoding_for_label("ANSI 936"), Some(GBK));
+        assert_eq!(encoding_for_label("65001"), Some(UTF_8));
+        assert_eq!(encoding_for_label("cp950"), Some(BIG5));
+        let gbk = GBK.encode("玄武区").0.into_owned();
+        assert_eq!(decode_strict(&gbk, GBK).as_deref(), Some("玄武区"));
+        assert_eq!(decode_strict(&gbk, UTF_8), None);
     }
 }
