@@ -13,6 +13,7 @@ pub mod osm;
 pub mod read;
 pub mod residents;
 mod validate;
+pub mod validity;
 
 pub use crs::{CrsSpec, ToWgs84};
 pub use error::{Error, FeatureProblem, Result};

@@ -51,7 +51,8 @@ pub fn repair(g: &Geometry<f64>) -> Option<Geometry<f64>> {
         _ => return None,
     };
     let fixed = mp.union(&MultiPolygon::<f64>(vec![]));
-    (!fixed.0.is_empty() && fixed.is_valid()).then_some(Geometry::MultiPolygon(fixed))
+    (!fixed.0.is_empty() && crate::validity::is_valid(&fixed))
+        .then_some(Geometry::MultiPolygon(fixed))
 }
 
 /// Checks a geometry after transformation to WGS84: polygons must be valid (no
@@ -60,16 +61,12 @@ pub fn geometry(g: &Geometry<f64>) -> Result<(), String> {
     if g.coords_count() == 0 {
         return Err("empty geometry".into());
     }
+    // Polygons in O(n log n) of their vertices (crate::validity); geo's own check is
+    // quadratic in the vertices of a ring.
     let problems: Vec<String> = match g {
-        Geometry::Polygon(p) => p
-            .validation_errors()
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
-        Geometry::MultiPolygon(p) => p
-            .validation_errors()
-            .iter()
-            .map(ToString::to_string)
+        Geometry::Polygon(p) => crate::validity::polygon_problem(p).into_iter().collect(),
+        Geometry::MultiPolygon(p) => crate::validity::multipolygon_problem(p)
+            .into_iter()
             .collect(),
         Geometry::LineString(l) => l
             .validation_errors()

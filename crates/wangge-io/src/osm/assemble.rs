@@ -3,7 +3,7 @@
 use super::boundaries::{self, BoundaryReport, Candidate, OsmBoundaries};
 use super::rings::{close_rings, multipolygon};
 use super::{MemberKind, OsmData, Tags, tag};
-use geo::{Area, Euclidean, InteriorPoint, Length, Validation};
+use geo::{Area, Euclidean, InteriorPoint, Length};
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use std::collections::{BTreeMap, HashMap};
 use wangge_core::households::{EstimateParams, estimate};
@@ -82,7 +82,7 @@ pub fn assemble(
             continue;
         };
         let poly = MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]);
-        if !poly.is_valid() {
+        if !crate::validity::is_valid(&poly) {
             if tag(&w.tags, "building").is_some() {
                 report.invalid_footprints += 1;
             }

@@ -1,7 +1,7 @@
 //! Multipolygon assembly: member ways are joined end to end into closed rings, inner rings
 //! are assigned to the outer ring that contains them.
 
-use geo::{Contains, Validation};
+use geo::Contains;
 use geo_types::{Coord, LineString, MultiPolygon, Polygon};
 
 /// Joins open coordinate sequences into closed rings; `None` if any cannot be closed
@@ -49,7 +49,7 @@ pub fn multipolygon(
             .map(|(p, holes)| Polygon::new(p.into_inner().0, holes))
             .collect(),
     );
-    (!mp.0.is_empty() && mp.is_valid()).then_some(mp)
+    (!mp.0.is_empty() && crate::validity::is_valid(&mp)).then_some(mp)
 }
 
 #[cfg(test)]
