@@ -109,12 +109,11 @@ impl<'a> RingIndex<'a> {
         }
     }
 
-    /// Inside when some vertex of `other` is inside and none outside; outside when some is
-    /// outside and none inside; `None` when they are on both sides (crossing) or all on the
-    /// boundary.
-    fn holds(&self, other: &LineString<f64>) -> Option<bool> {
+    /// Inside when some probe of another ring is inside and none outside; outside when some
+    /// is outside and none inside; `None` when on both sides or all on the boundary.
+    fn holds(&self, probes: &[Coord<f64>]) -> Option<bool> {
         let (mut inside, mut outside) = (false, false);
-        for c in &other.0 {
+        for c in probes {
             match self.side(*c) {
                 Side::Inside => inside = true,
                 Side::Outside => outside = true,
@@ -132,9 +131,19 @@ impl<'a> RingIndex<'a> {
     }
 }
 
+/// Twice the signed area of a closed ring (shoelace).
+fn twice_area(r: &LineString<f64>) -> f64 {
+    r.lines()
+        .map(|l| l.start.x * l.end.y - l.end.x * l.start.y)
+        .sum()
+}
+
 fn problem(polygons: &[Polygon<f64>], multi: bool) -> Option<String> {
-    // Rings: enough closed, finite positions.
+    // Rings: enough closed, finite positions, some area.
     let mut segs: Vec<(Line<f64>, Origin)> = Vec::new();
+    let mut ranges: std::collections::HashMap<(usize, usize), std::ops::Range<usize>> =
+        std::collections::HashMap::new();
+    let mut collapsed = None;
     for (pi, p) in polygons.iter().enumerate() {
         for (ri, ring) in std::iter::once(p.exterior())
             .chain(p.interiors())
@@ -156,33 +165,39 @@ fn problem(polygons: &[Polygon<f64>], multi: bool) -> Option<String> {
                     c.y
                 ));
             }
-            let distinct = {
-                let mut v: Vec<(u64, u64)> = ring
-                    .0
-                    .iter()
-                    .map(|c| (c.x.to_bits(), c.y.to_bits()))
-                    .collect();
-                v.sort_unstable();
-                v.dedup();
-                v.len()
-            };
-            if ring.0.len() < 4 || distinct < 3 || ring.0.first() != ring.0.last() {
+            let mut distinct: Vec<(u64, u64)> = ring
+                .0
+                .iter()
+                .map(|c| (c.x.to_bits(), c.y.to_bits()))
+                .collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if ring.0.len() < 4 || distinct.len() < 3 || ring.0.first() != ring.0.last() {
                 return Some(format!(
                     "{} must have at least 3 distinct points and be closed",
                     name()
                 ));
             }
-            for l in ring.lines() {
-                if l.start != l.end {
-                    segs.push((
-                        l,
-                        Origin {
-                            polygon: pi,
-                            ring: ri,
-                        },
-                    ));
-                }
+            // A ring with no area (all its points on one line) bounds nothing: GEOS calls it
+            // collapsed; geo's verdicts on such rings are not consistent.
+            // (Said after the crossings: a bow tie's two halves cancel out to no area too.)
+            if twice_area(ring) == 0.0 && collapsed.is_none() {
+                collapsed = Some(format!(
+                    "{} has no area: its points lie on one line",
+                    name()
+                ));
             }
+            let first = segs.len();
+            segs.extend(ring.lines().filter(|l| l.start != l.end).map(|l| {
+                (
+                    l,
+                    Origin {
+                        polygon: pi,
+                        ring: ri,
+                    },
+                )
+            }));
+            ranges.insert((pi, ri), first..segs.len());
         }
     }
     // Every pair of segments whose boxes meet.
@@ -192,6 +207,14 @@ fn problem(polygons: &[Polygon<f64>], multi: bool) -> Option<String> {
             .map(|(i, (l, _))| GeomWithData::new(envelope(l), i))
             .collect(),
     );
+    // Where other rings touch each segment (parameters along it): the pieces between lie
+    // wholly inside or outside any other ring, so their midpoints decide containment.
+    let mut cuts: Vec<Vec<f64>> = vec![Vec::new(); segs.len()];
+    let along = |l: &Line<f64>, p: Coord<f64>| {
+        let d = l.end - l.start;
+        let q = p - l.start;
+        (q.x * d.x + q.y * d.y) / (d.x * d.x + d.y * d.y)
+    };
     for (i, (a, oa)) in segs.iter().enumerate() {
         for s in tree.locate_in_envelope_intersecting(&envelope(a).envelope()) {
             let j = s.data;
@@ -240,19 +263,55 @@ fn problem(polygons: &[Polygon<f64>], multi: bool) -> Option<String> {
                         intersection.start.x, intersection.start.y
                     ));
                 }
-                _ => {}
+                LineIntersection::SinglePoint { intersection, .. }
+                | LineIntersection::Collinear {
+                    intersection:
+                        Line {
+                            start: intersection,
+                            ..
+                        },
+                } => {
+                    for (k, l) in [(i, a), (j, b)] {
+                        let t = along(l, intersection);
+                        if t > 0.0 && t < 1.0 {
+                            cuts[k].push(t);
+                        }
+                    }
+                }
             }
         }
     }
-    // No crossings: what lies inside what is decided by vertices.
+    if collapsed.is_some() {
+        return collapsed;
+    }
+    // The probes of a ring: the midpoints of its pieces between touching points.
+    let probes = |pi: usize, ri: usize| -> Vec<Coord<f64>> {
+        let mut out = Vec::new();
+        for k in ranges.get(&(pi, ri)).cloned().unwrap_or(0..0) {
+            let (l, _) = &segs[k];
+            let mut ts = cuts[k].clone();
+            ts.push(0.0);
+            ts.push(1.0);
+            ts.sort_by(f64::total_cmp);
+            for w in ts.windows(2) {
+                let t = (w[0] + w[1]) / 2.0;
+                out.push(l.start + (l.end - l.start) * t);
+            }
+        }
+        out
+    };
+    // No crossings: what lies inside what is decided by the probes.
     for (pi, p) in polygons.iter().enumerate() {
         if p.interiors().is_empty() {
             continue;
         }
         let shell = RingIndex::new(p.exterior());
         let holes: Vec<RingIndex> = p.interiors().iter().map(RingIndex::new).collect();
-        for (hi, h) in p.interiors().iter().enumerate() {
-            if shell.holds(h) != Some(true) {
+        let hole_probes: Vec<Vec<Coord<f64>>> = (0..p.interiors().len())
+            .map(|h| probes(pi, h + 1))
+            .collect();
+        for (hi, pr) in hole_probes.iter().enumerate() {
+            if shell.holds(pr) != Some(true) {
                 return Some(format!(
                     "{} is not inside the exterior ring",
                     ring_name(pi, hi + 1, multi)
@@ -268,7 +327,7 @@ fn problem(polygons: &[Polygon<f64>], multi: bool) -> Option<String> {
         );
         for (hi, h) in p.interiors().iter().enumerate() {
             for other in boxes.locate_in_envelope_intersecting(&ring_box(h).envelope()) {
-                if other.data != hi && holes[other.data].holds(h) != Some(false) {
+                if other.data != hi && holes[other.data].holds(&hole_probes[hi]) != Some(false) {
                     return Some(format!(
                         "{} lies inside {}",
                         ring_name(pi, hi + 1, multi),
@@ -287,21 +346,23 @@ fn problem(polygons: &[Polygon<f64>], multi: bool) -> Option<String> {
                 .collect(),
         );
         for (pi, p) in polygons.iter().enumerate() {
+            let mine = probes(pi, 0);
             for other in boxes.locate_in_envelope_intersecting(&ring_box(p.exterior()).envelope()) {
                 let qi = other.data;
                 if qi == pi {
                     continue;
                 }
                 let q = &polygons[qi];
-                // p inside q's shell and in none of q's holes: they overlap.
-                if RingIndex::new(q.exterior()).holds(p.exterior()) != Some(false) {
-                    let in_hole = q
-                        .interiors()
-                        .iter()
-                        .any(|h| RingIndex::new(h).holds(p.exterior()) != Some(false));
-                    if !in_hole {
-                        return Some(format!("polygons {pi} and {qi} overlap"));
-                    }
+                // A piece of p's boundary in q's interior (inside its shell, in none of its
+                // holes): they overlap.
+                let shell = RingIndex::new(q.exterior());
+                let holes: Vec<RingIndex> = q.interiors().iter().map(RingIndex::new).collect();
+                let overlap = mine.iter().any(|c| {
+                    shell.side(*c) == Side::Inside
+                        && holes.iter().all(|h| h.side(*c) == Side::Outside)
+                });
+                if overlap {
+                    return Some(format!("polygons {pi} and {qi} overlap"));
                 }
             }
         }
@@ -363,8 +424,9 @@ mod tests {
     }
 
     #[test]
-    fn a_million_vertices_in_seconds_not_hours() {
-        let n = 1_000_000;
+    fn hundreds_of_thousands_of_vertices_in_seconds_not_hours() {
+        // 200,000 in the tests (debug builds); the hostile-file bench imports 1,000,000.
+        let n = 200_000;
         let pts: Vec<(f64, f64)> = (0..n)
             .map(|i| {
                 let a = i as f64 / n as f64 * std::f64::consts::TAU;
@@ -376,11 +438,11 @@ mod tests {
         let t = std::time::Instant::now();
         assert_eq!(polygon_problem(&p), None);
         // Not a timing assertion: a quadratic test would not finish at all.
-        eprintln!("1M vertices: {:?}", t.elapsed());
+        eprintln!("{n} vertices: {:?}", t.elapsed());
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(400))]
+        #![proptest_config(ProptestConfig { max_global_rejects: 1_000_000, ..ProptestConfig::with_cases(2000) })]
 
         /// Random small polygons with a hole, on a coarse grid (touching, collinear and
         /// crossing cases are common): the same verdict as geo's `Validation`.
@@ -392,6 +454,8 @@ mod tests {
         ) {
             let f = |v: &[(i32, i32)]| ring(&v.iter().map(|&(x, y)| (f64::from(x), f64::from(y))).collect::<Vec<_>>());
             let p = Polygon::new(f(&shell), if with_hole { vec![f(&hole)] } else { vec![] });
+            // Collapsed rings (no area) are invalid here, as in GEOS; geo is not consistent.
+            prop_assume!(twice_area(p.exterior()) != 0.0 && p.interiors().iter().all(|h| twice_area(h) != 0.0));
             let ours = polygon_problem(&p);
             prop_assert_eq!(ours.is_none(), p.is_valid(), "{:?}: ours {:?}, geo {:?}", p, ours, p.validation_errors());
         }
@@ -405,6 +469,7 @@ mod tests {
         ) {
             let f = |v: &[(i32, i32)]| ring(&v.iter().map(|&(x, y)| (f64::from(x), f64::from(y))).collect::<Vec<_>>());
             let mp = MultiPolygon(vec![Polygon::new(f(&a), vec![]), Polygon::new(f(&b), vec![])]);
+            prop_assume!(mp.0.iter().all(|p| twice_area(p.exterior()) != 0.0));
             let ours = multipolygon_problem(&mp);
             prop_assert_eq!(ours.is_none(), mp.is_valid(), "{:?}: ours {:?}, geo {:?}", mp, ours, mp.validation_errors());
         }
