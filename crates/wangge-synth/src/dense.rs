@@ -193,7 +193,6 @@ fn house(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::{CityParams, Layout, generate};
 
     #[test]
