@@ -251,3 +251,50 @@ fn taipei_open_data() {
     assert!(gdal.contains(&("communities".to_string(), 456)), "{gdal:?}");
     assert!(gdal.contains(&("incidents".to_string(), 2817)), "{gdal:?}");
 }
+
+/// Our polygon validity (O(n log n), crates/wangge-io/src/validity.rs) rejects exactly the
+/// Taipei villages GEOS finds invalid (through shapely), no more and no fewer.
+#[test]
+fn taipei_invalid_villages_are_those_geos_finds() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let villages = crate::util::shared("taipei/villages.geojson");
+    let v = villages.to_str().expect("utf-8");
+    let (ok, out) = crate::util::wangge(
+        &[
+            "import",
+            v,
+            "--as",
+            "communities",
+            "--workspace",
+            "w.gpkg",
+            "--skip-invalid",
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{out}");
+    let rejects = std::fs::read_to_string(dir.path().join("w.rejects.csv")).expect("rejects");
+    let ours: Vec<u64> = rejects
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1)?.parse().ok())
+        .collect();
+    let check = std::process::Command::new("python3")
+        .arg(crate::util::project("tests/scripts/invalid_features.py"))
+        .arg(&villages)
+        .output()
+        .expect("python3 with shapely");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let geos: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json");
+    let geos: Vec<u64> = geos["invalid"]
+        .as_array()
+        .expect("invalid")
+        .iter()
+        .filter_map(serde_json::Value::as_u64)
+        .collect();
+    assert!(!geos.is_empty(), "the real data has invalid villages");
+    assert_eq!(ours, geos);
+}
