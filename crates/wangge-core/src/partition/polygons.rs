@@ -178,6 +178,54 @@ fn close(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     c
 }
 
+/// Vertices closer than this to the one before are merged before a union (m).
+const SAME_VERTEX_M: f64 = 1e-9;
+
+/// A polygon without vertices within `SAME_VERTEX_M` of the one before them.
+fn merge_close_vertices(p: Polygon<f64>) -> Polygon<f64> {
+    let ring = |r: LineString<f64>| {
+        let mut out: Vec<Coord<f64>> = Vec::with_capacity(r.0.len());
+        for c in r.0 {
+            if out
+                .last()
+                .is_none_or(|l: &Coord<f64>| (l.x - c.x).hypot(l.y - c.y) >= SAME_VERTEX_M)
+            {
+                out.push(c);
+            }
+        }
+        // The closing vertex merged into a near one: close on the first again.
+        if out.len() > 1 && out.first() != out.last() {
+            let first = out[0];
+            if let Some(last) = out.last_mut()
+                && (last.x - first.x).hypot(last.y - first.y) < SAME_VERTEX_M
+            {
+                *last = first;
+            } else {
+                out.push(first);
+            }
+        }
+        LineString(out)
+    };
+    let (ext, holes) = p.into_inner();
+    Polygon::new(ring(ext), holes.into_iter().map(ring).collect())
+}
+
+/// The union of polygons. geo's `unary_union` returned nothing for a Voronoi cell with two
+/// vertices 1e-13 m apart (a grid of 150 households vanished from a plan): such vertices are
+/// merged first, and a union that lost area is redone as one overlay of all the pieces.
+fn union_of(ps: impl IntoIterator<Item = Polygon<f64>>) -> MultiPolygon<f64> {
+    let cleaned: Vec<Polygon<f64>> = ps.into_iter().map(merge_close_vertices).collect();
+    let union = unary_union(cleaned.iter());
+    let largest = cleaned
+        .iter()
+        .map(Area::unsigned_area)
+        .fold(0.0f64, f64::max);
+    if union.unsigned_area() + 1e-6 >= largest {
+        return union;
+    }
+    MultiPolygon(cleaned).union(&MultiPolygon::<f64>(vec![]))
+}
+
 /// Builds grid polygons. `pieces[g]` are grid g's unclipped Voronoi cells (exact shared
 /// edges) or slices, or, when `inside`, pieces that lie inside the community already; `sites[g]` points inside its own pieces. Each grid is the union of its
 /// pieces clipped to the community once; parts holding none of its sites become orphans,
@@ -197,7 +245,7 @@ pub fn dissolve(
     // long edges as separate parts.
     let mut grids: Vec<MultiPolygon<f64>> = Vec::with_capacity(pieces.len());
     for (g, ps) in pieces.iter().enumerate() {
-        let union = unary_union(ps.iter());
+        let union = union_of(ps.iter().cloned());
         let clipped = without_cracks(if inside {
             union
         } else {
@@ -249,7 +297,10 @@ pub fn dissolve(
                 .filter(|(_, len)| *len > 1e-6)
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
             match best {
-                Some((g, _)) => grids[g] = unary_union([&grids[g], &MultiPolygon(vec![orphan])]),
+                Some((g, _)) => {
+                    let mine = std::mem::replace(&mut grids[g], MultiPolygon(vec![]));
+                    grids[g] = union_of(mine.0.into_iter().chain([orphan]));
+                }
                 None => still.push(orphan),
             }
         }
@@ -308,5 +359,50 @@ mod tests {
         assert!((near.unsigned_area() - 75.0).abs() < 1e-6);
         let fb = far.bounding_rect().expect("not empty");
         assert!((fb.min().x - 7.5).abs() < 1e-6 && (fb.max().x - 10.0).abs() < 1e-9);
+    }
+}
+
+#[cfg(test)]
+mod union_tests {
+    use super::*;
+
+    /// The cell that vanished from a plan (a random compound city, seed
+    /// 1834237746877766541): two vertices 1e-13 m apart made geo's unary_union empty.
+    #[test]
+    fn a_cell_with_nearly_repeated_vertices_keeps_its_area() {
+        let p = Polygon::new(
+            LineString(vec![
+                Coord {
+                    x: 7.256869364950799e-16,
+                    y: 200.00068201869703,
+                },
+                Coord {
+                    x: 0.0,
+                    y: -7.499317981431204,
+                },
+                Coord {
+                    x: 0.0,
+                    y: -7.499317981431101,
+                },
+                Coord {
+                    x: 50.99999999913767,
+                    y: -7.499317981673265,
+                },
+                Coord {
+                    x: 51.000000002469555,
+                    y: 200.00068201869726,
+                },
+                Coord {
+                    x: 7.256869364950799e-16,
+                    y: 200.00068201869703,
+                },
+            ]),
+            vec![],
+        );
+        let u = union_of([p.clone()]);
+        assert!(
+            (u.unsigned_area() - p.unsigned_area()).abs() < 1e-3,
+            "{u:?}"
+        );
     }
 }
