@@ -277,3 +277,116 @@ async fn a_category_without_data_is_a_warning_not_zero() {
         assert_eq!(v["warnings"][0]["category"], "pharmacy", "{uri}: {v}");
     }
 }
+
+/// The CLI's coverage report and the API's coverage count households per grid and community
+/// the same way (one assignment, wangge-app), and per grid as the planner does (a split
+/// entrance counts in each of its grids by its part): on the demo city (towers split by floor
+/// across grids) and on the real Nanjing extract.
+#[tokio::test]
+async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
+    for source in ["demo", "nanjing"] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let d = dir.path();
+        let ws = match source {
+            "demo" => demo_workspace(d, 6),
+            _ => {
+                let src = crate::util::shared("osm/nanjing-xuanwu.osm");
+                for args in [
+                    &[
+                        "import",
+                        src.to_str().expect("utf-8"),
+                        "--workspace",
+                        "w.gpkg",
+                    ][..],
+                    &["partition", "w.gpkg", "--threads", "1"],
+                ] {
+                    let (ok, out) = crate::util::wangge(args, d);
+                    assert!(ok, "{out}");
+                }
+                d.join("w.gpkg")
+            }
+        };
+        let (ok, out) = crate::util::wangge(&["coverage", "w.gpkg", "--report", "c.csv"], d);
+        assert!(ok, "{source}: {out}");
+        let store = wangge_io::Store::open(&ws).expect("open");
+        let plan = store.latest_plan().expect("plan").expect("a plan");
+        let planner: std::collections::BTreeMap<String, u64> = store
+            .plan_grid_rows(plan)
+            .expect("grids")
+            .into_iter()
+            .map(|g| (g.code, u64::from(g.households)))
+            .collect();
+        let split = store
+            .plan_members(plan)
+            .expect("members")
+            .iter()
+            .fold(
+                std::collections::HashMap::<String, u32>::new(),
+                |mut m, (k, _, _)| {
+                    *m.entry(k.clone()).or_default() += 1;
+                    m
+                },
+            )
+            .values()
+            .filter(|&&n| n > 1)
+            .count();
+        let cli = |level: &str| -> std::collections::BTreeMap<String, (u64, u64)> {
+            let conn = store.connection();
+            let mut stmt = conn
+                .prepare(
+                    "SELECT area, households, covered FROM coverage_summary
+                     WHERE run_id = (SELECT max(id) FROM coverage_runs) AND level = ?1
+                       AND minutes = 10 AND category = 'kindergarten'",
+                )
+                .expect("sql");
+            stmt.query_map([level], |r| {
+                Ok((
+                    r.get(0)?,
+                    (r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64),
+                ))
+            })
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+        };
+        let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+        let (s, api) = req(
+            &st,
+            "GET",
+            "/api/reach/coverage?category=kindergarten&minutes=10",
+            Value::Null,
+        )
+        .await;
+        assert_eq!(s, 200, "{api}");
+        let rows = |key: &str| -> std::collections::BTreeMap<String, (u64, u64)> {
+            api[key]
+                .as_array()
+                .expect("rows")
+                .iter()
+                .map(|r| {
+                    (
+                        r["code"].as_str().expect("code").to_string(),
+                        (n(&r["households"]), n(&r["covered"])),
+                    )
+                })
+                .collect()
+        };
+        let (cli_grids, api_grids) = (cli("grid"), rows("grids"));
+        assert!(!cli_grids.is_empty(), "{source}");
+        assert_eq!(cli_grids, api_grids, "{source}: grids differ");
+        assert_eq!(
+            cli("community"),
+            rows("communities"),
+            "{source}: communities differ"
+        );
+        let per_grid: std::collections::BTreeMap<String, u64> = api_grids
+            .iter()
+            .map(|(g, (h, _))| (g.clone(), *h))
+            .collect();
+        assert_eq!(per_grid, planner, "{source}: the planner counts otherwise");
+        assert!(planner.values().all(|&h| h <= 200), "{source}: {planner:?}");
+        if source == "demo" {
+            assert!(split > 0, "the demo city has entrances split across grids");
+        }
+    }
+}

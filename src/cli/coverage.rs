@@ -4,7 +4,6 @@
 
 use super::progress::Bar;
 use anyhow::{Context, bail};
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -126,10 +125,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let search_s = t1.elapsed().as_secs_f64();
     let t_summary = Instant::now();
 
-    // Areas: grids and communities of the newest plan, else communities by location.
-    let plan_id = store.latest_plan()?;
-    let households: Vec<u32> = data.address_points.iter().map(|p| p.households).collect();
-    let (grid_of, community_of, grids, communities) = areas(&store, data, plan_id)?;
+    // Areas: the one household assignment (wangge-app) the API counts with too.
+    let areas = wangge_app::household_areas(&store, data, net.frame)?;
+    let plan_id = areas.plan;
     // Completeness over the categories with data; the others are named.
     type Split = (Vec<(f64, Vec<usize>)>, Vec<Vec<String>>);
     let (circle_cats, not_judged): Split = circles
@@ -140,15 +138,14 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             ((m, yes), no)
         })
         .unzip();
-    let total_of: Vec<Option<usize>> = vec![Some(0); points.len()];
     let mut summary = Vec::new();
     let mut levels = Vec::new();
-    for (level, of, names) in [
-        ("total", &total_of, &vec!["all".to_string()]),
-        ("community", &community_of, &communities),
-        ("grid", &grid_of, &grids),
+    for (level, by) in [
+        ("total", &areas.total),
+        ("community", &areas.communities),
+        ("grid", &areas.grids),
     ] {
-        let shares = cov.summarise(&households, of, names, &thresholds_m, &circle_cats);
+        let shares = cov.summarise(by, &thresholds_m, &circle_cats);
         for s in &shares {
             if s.households == 0 {
                 continue;
@@ -350,56 +347,6 @@ fn pct(n: u64, of: u64) -> f64 {
     } else {
         100.0 * n as f64 / of as f64
     }
-}
-
-type Areas = (
-    Vec<Option<usize>>,
-    Vec<Option<usize>>,
-    Vec<String>,
-    Vec<String>,
-);
-
-/// Grid and community of every address point.
-fn areas(store: &Store, data: &wangge_core::Dataset, plan: Option<i64>) -> anyhow::Result<Areas> {
-    let communities: Vec<String> = data.communities.iter().map(|c| c.key.clone()).collect();
-    let mut grid_of = vec![None; data.address_points.len()];
-    let mut grids = Vec::new();
-    if let Some(plan) = plan {
-        let grid_comm: HashMap<String, String> = store.plan_grids(plan)?.into_iter().collect();
-        let mut gi: HashMap<String, usize> = HashMap::new();
-        let mut codes: Vec<&String> = grid_comm.keys().collect();
-        codes.sort();
-        for (i, c) in codes.iter().enumerate() {
-            gi.insert((*c).clone(), i);
-            grids.push((*c).clone());
-        }
-        let point_idx: HashMap<&str, usize> = data
-            .address_points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.key.as_str(), i))
-            .collect();
-        // A floor-split entrance is in several grids: it counts in the one with most of it.
-        let mut best: HashMap<usize, u32> = HashMap::new();
-        for (key, grid, hh) in store.plan_members(plan)? {
-            if let (Some(&p), Some(&g)) = (point_idx.get(key.as_str()), gi.get(&grid))
-                && best.get(&p).is_none_or(|&b| hh > b)
-            {
-                best.insert(p, hh);
-                grid_of[p] = Some(g);
-            }
-        }
-    }
-    let index = wangge_core::index::PolygonIndex::new(
-        wangge_core::index::frame_for(data),
-        data.communities.iter().map(|c| &c.geometry),
-    );
-    let community_of = data
-        .address_points
-        .iter()
-        .map(|p| index.first_containing(p.location))
-        .collect::<Vec<_>>();
-    Ok((grid_of, community_of, grids, communities))
 }
 
 /// The report: shares per area, "no data" where a category could not be judged, and per

@@ -12,9 +12,11 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use wangge_app::{HouseholdAreas, household_areas};
 use wangge_core::walk::{
-    AreaPoint, Catalogue, Field, MissingCategory, Siting, SitingInput, Snap, SnapRefusal, Snapper,
-    WalkNetwork, WalkSpeed, gaps, missing_categories, service_areas, site,
+    AreaPoint, AreaShares, Catalogue, Coverage, Field, MissingCategory, NOT_REACHED, Siting,
+    SitingInput, Snap, SnapRefusal, Snapper, WalkNetwork, WalkSpeed, gaps, missing_categories,
+    service_areas, site,
 };
 use wangge_core::{Dataset, LocalFrame};
 
@@ -41,10 +43,13 @@ pub struct Reach {
     points: Vec<Option<Snap>>,
     households: Vec<u32>,
     community_of: Vec<Option<usize>>,
-    /// Grid code per address point in the newest plan (the first, for floor splits).
-    grid_of: Vec<Option<String>>,
+    /// Where each address point's households count (wangge-app: the CLI counts the same).
+    by_area: HouseholdAreas,
     /// Per category: the distance field and its facilities' keys.
     fields: BTreeMap<String, (Field, Vec<String>)>,
+    /// Every address point's walking distance per catalogue category, from the fields: what
+    /// coverage per area is tallied from (`Coverage::summarise`, as in the CLI).
+    walks: Coverage,
     /// Required categories that cannot be judged (no facility, none within reach, none on
     /// the network): "no data" and a warning wherever they are asked for.
     missing: Vec<MissingCategory>,
@@ -108,26 +113,8 @@ impl Reach {
             .map(|p| snapper.snap(&net, p.location, MAX_SNAP_M))
             .collect();
         let households = data.address_points.iter().map(|p| p.households).collect();
-        let cidx = wangge_core::index::PolygonIndex::new(
-            frame,
-            data.communities.iter().map(|c| &c.geometry),
-        );
-        let community_of = data
-            .address_points
-            .iter()
-            .map(|p| cidx.first_containing(p.location))
-            .collect();
-        let mut grid_by_key: HashMap<String, String> = HashMap::new();
-        if let Some(plan) = store.latest_plan().map_err(crate::planning::io)? {
-            for (k, g, _) in store.plan_members(plan).map_err(crate::planning::io)? {
-                grid_by_key.entry(k).or_insert(g);
-            }
-        }
-        let grid_of = data
-            .address_points
-            .iter()
-            .map(|p| grid_by_key.get(&p.key).cloned())
-            .collect();
+        let by_area = household_areas(&store, &data, frame).map_err(crate::planning::io)?;
+        let community_of = by_area.community_of.clone();
         let limit_m = catalogue
             .circles
             .iter()
@@ -168,6 +155,23 @@ impl Reach {
             }
             fields.insert(cat, (Field::new(&net, &snaps, limit_m), keys));
         }
+        let categories = catalogue.categories();
+        let walks = Coverage {
+            walk_m: categories
+                .iter()
+                .map(|c| {
+                    let (f, _) = &fields[c];
+                    points
+                        .iter()
+                        .map(|p| p.map_or(NOT_REACHED, |p| f.at(&net, &p)))
+                        .collect()
+                })
+                .collect(),
+            facilities: categories.iter().map(|c| fields[c].1.len()).collect(),
+            categories,
+            point_snaps: points.clone(),
+            unsnapped_facilities: Vec::new(),
+        };
         Ok(Self {
             data,
             catalogue,
@@ -177,9 +181,10 @@ impl Reach {
             points,
             households,
             community_of,
-            grid_of,
+            by_area,
             fields,
             missing,
+            walks,
             areas: Mutex::default(),
         })
     }
@@ -268,84 +273,61 @@ impl Reach {
     }
 
     /// Covered households per community and grid, and each community's life-circle
-    /// completeness (every category of the circle of `minutes` within its reach).
+    /// completeness (every category of the circle of `minutes` within its reach): tallied by
+    /// `Coverage::summarise` over the one household assignment, as the CLI's report is.
     pub fn coverage(&self, category: &str, minutes: u32) -> Result<Value, AppError> {
         let t = self.threshold_m(minutes)?;
-        let (field, keys) = self.field(category)?;
-        let reached = self.reached(field, t);
+        let (_, keys) = self.field(category)?;
+        let c = self
+            .walks
+            .categories
+            .iter()
+            .position(|x| x == category)
+            .ok_or_else(|| AppError::Internal(format!("no walks for {category}")))?;
         let circle = self.catalogue.circles.iter().find(|c| c.minutes == minutes);
         // Completeness over the circle's categories with data; the others are named.
-        let cats = self.catalogue.categories();
-        let (judged, not_judged) = circle.map_or_else(Default::default, |c| {
-            wangge_core::walk::judged(&c.categories, &cats, &self.missing)
+        let (judged, not_judged) = circle.map_or_else(Default::default, |ci| {
+            wangge_core::walk::judged(&ci.categories, &self.walks.categories, &self.missing)
         });
-        let complete: Vec<bool> = match circle {
-            Some(_) => {
-                let per: Vec<Vec<bool>> = judged
-                    .iter()
-                    .filter_map(|&i| self.fields.get(&cats[i]))
-                    .map(|(f, _)| self.reached(f, t))
-                    .collect();
-                (0..self.points.len())
-                    .map(|p| per.iter().all(|r| r[p]))
-                    .collect()
-            }
-            None => vec![false; self.points.len()],
-        };
-        #[derive(Default)]
-        struct Tally {
-            households: u64,
-            covered: u64,
-            complete: u64,
-        }
-        let mut communities: BTreeMap<usize, Tally> = BTreeMap::new();
-        let mut grids: BTreeMap<&str, (Option<usize>, Tally)> = BTreeMap::new();
-        let mut all = Tally::default();
-        for p in 0..self.points.len() {
-            let h = u64::from(self.households[p]);
-            let add = |t: &mut Tally| {
-                t.households += h;
-                t.covered += if reached[p] { h } else { 0 };
-                t.complete += if complete[p] { h } else { 0 };
-            };
-            add(&mut all);
-            if let Some(c) = self.community_of[p] {
-                add(communities.entry(c).or_default());
-            }
-            if let Some(g) = &self.grid_of[p] {
-                add(&mut grids
-                    .entry(g.as_str())
-                    .or_insert((self.community_of[p], Tally::default()))
-                    .1);
-            }
-        }
+        let circles: Vec<(f64, Vec<usize>)> = circle.map(|_| (t, judged)).into_iter().collect();
+        let tally = |by: &AreaShares| self.walks.summarise(by, &[t], &circles);
         // A category without data has no share ("no data"), not 0%.
         let ok = self.judged(category);
         let share = |a: u64, b: u64| if ok { pct(a, b) } else { None };
-        let community_rows: Vec<Value> = communities
+        let complete = |s: &wangge_core::walk::AreaShare| {
+            circle.and(s.complete.first().and_then(|&n| pct(n, s.households)))
+        };
+        let all = tally(&self.by_area.total).remove(0);
+        let community_rows: Vec<Value> = tally(&self.by_area.communities)
             .iter()
-            .map(|(&c, t)| {
-                let com = &self.data.communities[c];
-                json!({ "code": com.key, "name": com.name, "households": t.households,
-                        "covered": t.covered, "uncovered": t.households - t.covered,
-                        "share": share(t.covered, t.households),
-                        "completeness": circle.and(pct(t.complete, t.households)) })
+            .enumerate()
+            .filter(|(_, s)| s.households > 0)
+            .map(|(i, s)| {
+                let com = &self.data.communities[i];
+                let covered = s.covered[0][c];
+                json!({ "code": com.key, "name": com.name, "households": s.households,
+                        "covered": covered, "uncovered": s.households - covered,
+                        "share": share(covered, s.households), "completeness": complete(s) })
             })
             .collect();
-        let grid_rows: Vec<Value> = grids
+        let grid_rows: Vec<Value> = tally(&self.by_area.grids)
             .iter()
-            .map(|(g, (c, t))| {
-                json!({ "code": g, "community": c.map(|c| self.data.communities[c].key.clone()),
-                        "households": t.households, "covered": t.covered,
-                        "uncovered": t.households - t.covered, "share": share(t.covered, t.households) })
+            .enumerate()
+            .filter(|(_, s)| s.households > 0)
+            .map(|(g, s)| {
+                let covered = s.covered[0][c];
+                json!({ "code": s.area, "community": self.by_area.grid_community.get(g),
+                        "households": s.households, "covered": covered,
+                        "uncovered": s.households - covered, "share": share(covered, s.households) })
             })
             .collect();
+        let covered = all.covered[0][c];
         Ok(json!({
             "category": category, "minutes": minutes, "threshold_m": t.round(),
-            "facilities": keys.len(), "households": all.households, "covered": all.covered,
-            "share": share(all.covered, all.households), "data": ok,
+            "facilities": keys.len(), "households": all.households, "covered": covered,
+            "share": share(covered, all.households), "data": ok,
             "circle": circle.map(|c| c.name.clone()),
-            "completeness": circle.and(pct(all.complete, all.households)),
+            "completeness": complete(&all),
             "not_judged": not_judged,
             "communities": community_rows, "grids": grid_rows,
             "warnings": self.warnings(

@@ -6,6 +6,7 @@
 
 use super::field::{Field, NOT_REACHED};
 use super::network::WalkNetwork;
+use super::shares::AreaShares;
 use super::snap::{Snap, Snapper};
 use crate::Progress;
 use geo_types::Point;
@@ -181,18 +182,18 @@ impl Coverage {
         self.point_snaps.iter().filter(|s| s.is_none()).count()
     }
 
-    /// Shares per area. `area_of[p]` is the area of point `p` (index into `areas`),
-    /// `thresholds_m` the distances of the thresholds, `circles` the (distance, category
-    /// indices) of each life circle.
+    /// Shares per area: `shares` says which areas each point's households count in (an
+    /// entrance split across grids in each, by its part), `thresholds_m` the distances of
+    /// the thresholds, `circles` the (distance, category indices) of each life circle. The
+    /// one tally behind the CLI's report and the API's coverage.
     pub fn summarise(
         &self,
-        households: &[u32],
-        area_of: &[Option<usize>],
-        areas: &[String],
+        shares: &AreaShares,
         thresholds_m: &[f64],
         circles: &[(f64, Vec<usize>)],
     ) -> Vec<AreaShare> {
-        let mut out: Vec<AreaShare> = areas
+        let mut out: Vec<AreaShare> = shares
+            .areas
             .iter()
             .map(|a| AreaShare {
                 area: a.clone(),
@@ -201,23 +202,21 @@ impl Coverage {
                 complete: vec![0; circles.len()],
             })
             .collect();
-        for (p, &h) in households.iter().enumerate() {
-            let Some(a) = area_of.get(p).copied().flatten() else {
-                continue;
-            };
-            let h = u64::from(h);
-            let s = &mut out[a];
-            s.households += h;
-            for (k, &t) in thresholds_m.iter().enumerate() {
-                for c in 0..self.categories.len() {
-                    if self.walk_m[c][p] <= t {
-                        s.covered[k][c] += h;
+        for p in 0..shares.points().min(self.walk_m.first().map_or(0, Vec::len)) {
+            for (a, h) in shares.of(p) {
+                let s = &mut out[a];
+                s.households += h;
+                for (k, &t) in thresholds_m.iter().enumerate() {
+                    for c in 0..self.categories.len() {
+                        if self.walk_m[c][p] <= t {
+                            s.covered[k][c] += h;
+                        }
                     }
                 }
-            }
-            for (i, (t, cats)) in circles.iter().enumerate() {
-                if cats.iter().all(|&c| self.walk_m[c][p] <= *t) {
-                    s.complete[i] += h;
+                for (i, (t, cats)) in circles.iter().enumerate() {
+                    if cats.iter().all(|&c| self.walk_m[c][p] <= *t) {
+                        s.complete[i] += h;
+                    }
                 }
             }
         }

@@ -17,6 +17,7 @@ mod gaps;
 mod missing;
 mod network;
 mod search;
+mod shares;
 mod siting;
 mod snap;
 #[cfg(test)]
@@ -30,5 +31,6 @@ pub use gaps::{Gap, gaps};
 pub use missing::{Absence, MissingCategory, judged, missing_categories};
 pub use network::{Island, WalkEdge, WalkNetwork, walk_factor};
 pub use search::multi_source;
+pub use shares::AreaShares;
 pub use siting::{Proposal, Siting, SitingInput, site};
 pub use snap::{Snap, SnapRefusal, Snapper};
