@@ -21,6 +21,8 @@ pg_lsclusters -h | while read -r ver name _port status _rest; do
   [ "$status" = online ] || pg_ctlcluster "$ver" "$name" start
 done
 cargo fmt --all -- --check
+# No status or translation decided by an error message's text (typed errors and codes only).
+python3 tests/scripts/no_message_matching.py
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The fuzz targets build (cargo fuzz on the stable toolchain: RUSTC_BOOTSTRAP unlocks
 # libFuzzer's instrumentation; tests/fuzz_seeds.rs replays their seeds; benches/fuzz.sh fuzzes).

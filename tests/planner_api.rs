@@ -101,11 +101,17 @@ async fn a_planner_edits_undoes_compares_names_and_exports_plans() {
         )
         .await;
     assert_eq!(s, 422, "{why}");
+    // RFC 9457 problem details: the English detail, and the code and values a client
+    // translates by.
     assert!(
-        why.as_str()
+        why["detail"]
+            .as_str()
             .is_some_and(|w| w.contains("over the cap of 200")),
         "{why}"
     );
+    assert_eq!(why["code"], "plan.over_cap", "{why}");
+    assert_eq!(why["params"]["cap"], "200", "{why}");
+    assert_eq!(why["status"], 422, "{why}");
     let (s, why) = api
         .send(
             "POST",
@@ -115,9 +121,13 @@ async fn a_planner_edits_undoes_compares_names_and_exports_plans() {
         .await;
     assert_eq!(s, 422);
     assert!(
-        why.as_str().is_some_and(|w| w.contains("no grid NO-SUCH")),
+        why["detail"]
+            .as_str()
+            .is_some_and(|w| w.contains("no grid NO-SUCH")),
         "{why}"
     );
+    assert_eq!(why["code"], "edit.no_grid", "{why}");
+    assert_eq!(why["params"]["grid"], "NO-SUCH", "{why}");
     let (s, _) = api
         .send("POST", "/api/plans/1/edits", json!({"op": "rotate"}))
         .await;

@@ -144,7 +144,9 @@ async fn coverage_gaps_siting_and_what_if_agree() {
     .await;
     assert_eq!(s, 422, "{v}");
     assert!(
-        v.as_str().is_some_and(|t| t.contains("look swapped")),
+        v["detail"]
+            .as_str()
+            .is_some_and(|t| t.contains("look swapped")),
         "{v}"
     );
     let per: i64 = wi["communities"]
@@ -216,7 +218,10 @@ async fn coverage_gaps_siting_and_what_if_agree() {
     ] {
         let (s, v) = req(&st, method, uri, body).await;
         assert_eq!(s, status, "{uri}: {v}");
-        assert!(v.as_str().is_some_and(|t| t.contains(says)), "{uri}: {v}");
+        assert!(
+            v["detail"].as_str().is_some_and(|t| t.contains(says)),
+            "{uri}: {v}"
+        );
     }
 }
 

@@ -89,21 +89,26 @@ export function num(n) {
   return n == null ? "–" : Number(n).toLocaleString(lang === "zh" ? "zh-CN" : "en-US");
 }
 
-// The server's reasons for refusing an edit, in Chinese (the server answers in English).
-const REASONS = [
-  [/grid (\S+) holds (\d+) households, over the cap of (\d+)/, "网格 $1 将有 $2 户，超过上限 $3 户"],
-  [/grid (\S+) is in (\d+) separate parts/, "网格 $1 将被分成 $2 块，不连通"],
-  [/grid (\S+) is not connected/, "网格 $1 不连通"],
-  [/grids (\S+) and (\S+) are in different communities.*/, "网格 $1 与 $2 属于不同社区，网格不能跨社区"],
-  [/building (\S+) is already in grid (\S+)/, "楼栋 $1 已在网格 $2 中"],
-  [/no building (\S+) with address points in the plan/, "方案中没有楼栋 $1 的地址点"],
-  [/no grid (\S+) in the plan/, "方案中没有网格 $1"],
-];
+// The server's reasons for refusing an edit or a partition, in Chinese, by their stable code
+// (problem details `code`) with the named values (`params`); never by matching English text.
+const REASONS = {
+  "plan.over_cap": "网格 {grid} 将有 {households} 户，超过上限 {cap} 户",
+  "plan.parts": "网格 {grid} 将被分成 {parts} 块，不连通",
+  "plan.disconnected": "网格 {grid} 不连通",
+  "edit.other_community": "网格 {a} 与 {b} 属于不同社区，网格不能跨社区",
+  "edit.already_there": "楼栋 {building} 已在网格 {grid} 中",
+  "edit.no_building": "方案中没有楼栋 {building} 的地址点",
+  "edit.no_grid": "方案中没有网格 {grid}",
+  "edit.no_change": "修改不会改变任何网格，未保存新版本",
+};
 
-/// A refusal reason in the current language (Chinese ones keep the English after them).
-export function reason(text) {
-  if (lang !== "zh") return text;
-  const core = text.replace(/^edit refused: /, "").replace(/^partition of \S+ refused: /, "");
-  for (const [re, zh] of REASONS) if (re.test(core)) return `${core.replace(re, zh)}（${core}）`;
-  return text;
+/// A refusal reason in the current language, from an error with `code` and `params` (Chinese
+/// ones keep the server's English after them).
+export function reason(err) {
+  const detail = String((err && err.message) || err);
+  const zh = err && err.code && REASONS[err.code];
+  if (lang !== "zh" || !zh) return detail;
+  const params = err.params || {};
+  const text = zh.replace(/\{(\w+)\}/g, (_, k) => (k in params ? params[k] : `{${k}}`));
+  return `${text}（${detail}）`;
 }

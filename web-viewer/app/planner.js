@@ -131,7 +131,7 @@ export class Planner {
 
   fail(err) {
     const status = err && err.status;
-    const text = status === 422 ? `${t("refused")}: ${reason(String(err.message))}` : String((err && err.message) || err);
+    const text = status === 422 ? `${t("refused")}: ${reason(err)}` : String((err && err.message) || err);
     say(text, true);
     const el = this.panel && this.panel.querySelector("#plan-result");
     if (el) {

@@ -28,8 +28,14 @@ export async function api(path, init) {
   const r = await fetch(path, { ...(init || {}), headers });
   const text = await r.text();
   if (!r.ok) {
-    const e = new Error(text || r.statusText);
+    // RFC 9457 problem details: the message is `detail`; `code` and `params` are what the
+    // interface translates (never the English text).
+    let problem = null;
+    try { problem = JSON.parse(text); } catch (_) { problem = null; }
+    const e = new Error((problem && problem.detail) || text || r.statusText);
     e.status = r.status;
+    e.code = problem && problem.code;
+    e.params = (problem && problem.params) || {};
     throw e;
   }
   return JSON.parse(text);

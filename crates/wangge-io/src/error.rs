@@ -82,6 +82,9 @@ pub enum Error {
         key: String,
         message: String,
     },
+    /// What was asked for is not in the workspace (a plan version, an incident).
+    #[error("workspace {path}: {message}")]
+    NotFound { path: PathBuf, message: String },
     /// SQLite failed.
     #[error("workspace {path}: {source}")]
     Sqlite {
@@ -94,6 +97,22 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// A stable machine code for the kind of error (front ends map codes, never messages).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Io { .. } => "io",
+            Self::Format { .. } => "format",
+            Self::Features { .. } => "invalid_features",
+            Self::Crs { .. } => "crs",
+            Self::Usage { .. } => "usage",
+            Self::DuplicateKey { .. } => "duplicate_key",
+            Self::Workspace { .. } => "workspace",
+            Self::Incident { .. } => "incident_refused",
+            Self::NotFound { .. } => "not_found",
+            Self::Sqlite { .. } => "sqlite",
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),

@@ -53,13 +53,13 @@ pub fn parse_incidents(
     kind: Payload,
     cx: &Context<'_>,
     max_items: usize,
-) -> Result<Vec<Incident>, Vec<FeatureProblem>> {
+) -> Result<Vec<Incident>, PayloadError> {
     let one = |m: String| {
-        vec![FeatureProblem {
+        PayloadError::Invalid(vec![FeatureProblem {
             index: 0,
             id: None,
             message: m,
-        }]
+        }])
     };
     let items: Vec<Item> = match kind {
         Payload::Csv => csv_items(body).map_err(one)?,
@@ -73,10 +73,10 @@ pub fn parse_incidents(
         return Err(one("no incidents in the body".into()));
     }
     if items.len() > max_items {
-        return Err(one(format!(
-            "{} incidents in one request; send at most {max_items} per batch",
-            items.len()
-        )));
+        return Err(PayloadError::TooMany {
+            items: items.len(),
+            max: max_items,
+        });
     }
     let mut out = Vec::with_capacity(items.len());
     let mut problems = Vec::new();
@@ -90,7 +90,28 @@ pub fn parse_incidents(
     if problems.is_empty() {
         Ok(out)
     } else {
-        Err(problems)
+        Err(PayloadError::Invalid(problems))
+    }
+}
+
+/// Why a batch of incidents was refused whole.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PayloadError {
+    /// More items than one request may carry.
+    #[error("{items} incidents in one request; send at most {max} per batch")]
+    TooMany { items: usize, max: usize },
+    /// Items that cannot be read, each named.
+    #[error("{} of the items are invalid; nothing was stored", .0.len())]
+    Invalid(Vec<FeatureProblem>),
+}
+
+impl PayloadError {
+    /// The problems of an invalid batch (none for one that is too large).
+    pub fn problems(&self) -> &[FeatureProblem] {
+        match self {
+            Self::Invalid(p) => p,
+            Self::TooMany { .. } => &[],
+        }
     }
 }
 
@@ -310,6 +331,7 @@ mod tests {
                         {"category": "noise", "lon": 418.8, "lat": 32.0},
                         {"id": "b3", "category": "noise"}]"#;
         let e = parse_incidents(body, Payload::Json, &cx(&t), 10).expect_err("bad");
+        let e = e.problems();
         assert_eq!(e.len(), 3);
         assert_eq!((e[0].index, e[0].id.as_deref()), (1, Some("b1")));
         assert!(
@@ -328,7 +350,7 @@ mod tests {
             [r#"{"category":"noise","lon":1,"lat":1}"#; 3].join(",")
         );
         let e = parse_incidents(many.as_bytes(), Payload::Json, &cx(&t), 2).expect_err("too many");
-        assert!(e[0].message.contains("at most 2"), "{}", e[0].message);
+        assert_eq!(e, PayloadError::TooMany { items: 3, max: 2 });
         assert!(parse_incidents(b"{", Payload::Json, &cx(&t), 2).is_err());
         assert!(parse_incidents(b"[]", Payload::Json, &cx(&t), 2).is_err());
     }

@@ -1,5 +1,8 @@
 //! One error type for every handler: 4xx carry a message a user can act on, 5xx are
-//! generic to the client and logged once.
+//! generic to the client and logged once. Every error answers RFC 9457 problem details
+//! (`application/problem+json`: `type`, `title`, `status`, `detail`, plus a stable `code` and
+//! its `params`); the status comes from the variant (one table, `status_code`), never from
+//! the message, and clients translate by `code` with `params`, never by the English text.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,6 +20,15 @@ pub enum AppError {
     /// A well-formed request the data refuses, with the reason (a planner edit over the cap).
     #[error("{0}")]
     Refused(String),
+    /// A refusal with its machine code and named values (`plan.over_cap` with `grid`,
+    /// `households`, `cap`): what a client translates.
+    #[error("{detail}")]
+    RefusedWith {
+        title: &'static str,
+        detail: String,
+        code: String,
+        params: Vec<(&'static str, String)>,
+    },
     /// No token, or an unknown or revoked one.
     #[error("{0}")]
     Unauthorized(String),
@@ -37,26 +49,66 @@ pub enum AppError {
     Internal(String),
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
+impl AppError {
+    /// The status and stable code of each kind of error: the one table.
+    pub fn status_code(&self) -> (StatusCode, &str) {
         match self {
-            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m).into_response(),
-            AppError::NotFound(m) => (StatusCode::NOT_FOUND, m).into_response(),
-            AppError::Conflict(m) => (StatusCode::CONFLICT, m).into_response(),
-            AppError::Unauthorized(m) => (
-                StatusCode::UNAUTHORIZED,
-                [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
-                m,
-            )
-                .into_response(),
-            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, m).into_response(),
-            AppError::TooMany(m) => (StatusCode::TOO_MANY_REQUESTS, m).into_response(),
-            AppError::Refused(m) => (StatusCode::UNPROCESSABLE_ENTITY, m).into_response(),
-            AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m).into_response(),
-            AppError::Open(m) | AppError::Internal(m) => {
-                eprintln!("wangge serve: {m}");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            AppError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
+            AppError::RefusedWith { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            AppError::Open(_) | AppError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_code();
+        let code = code.to_string();
+        let (title, detail, params) = match self {
+            AppError::Open(m) | AppError::Internal(m) => {
+                eprintln!("wangge serve: {m}");
+                (None, "internal error".to_string(), Vec::new())
+            }
+            AppError::RefusedWith {
+                title,
+                detail,
+                params,
+                ..
+            } => (Some(title), detail, params),
+            other => (None, other.to_string(), Vec::new()),
+        };
+        let params: serde_json::Map<String, serde_json::Value> = params
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+            .collect();
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": title.unwrap_or_else(|| status.canonical_reason().unwrap_or("error")),
+            "status": status.as_u16(),
+            "detail": detail,
+            "code": code,
+            "params": params,
+        });
+        let mut r = (status, body.to_string()).into_response();
+        r.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        r
     }
 }

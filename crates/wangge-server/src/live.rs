@@ -223,7 +223,7 @@ impl Live {
         w.store
             .extend_incident(key, hours, at, reason)
             .map_err(|e| match e {
-                wangge_io::Error::Incident { message, .. } if message.contains("no such") => {
+                wangge_io::Error::NotFound { .. } => {
                     AppError::NotFound(format!("no incident {key:?}"))
                 }
                 wangge_io::Error::Incident { message, .. } => {

@@ -23,12 +23,11 @@ impl PlanLock {
     }
 }
 
-/// A store error as the client should see it: a missing plan is 404, other usage errors 400.
+/// A store error as the client should see it, by its kind: not found 404, usage 400, a
+/// refused incident change 409, anything else 500.
 pub fn io(e: wangge_io::Error) -> AppError {
     match &e {
-        wangge_io::Error::Usage { message, .. } if message.contains("no plan") => {
-            AppError::NotFound(message.clone())
-        }
+        wangge_io::Error::NotFound { message, .. } => AppError::NotFound(message.clone()),
         wangge_io::Error::Usage { message, .. } => AppError::BadRequest(message.clone()),
         _ => AppError::Internal(e.to_string()),
     }
@@ -161,8 +160,12 @@ pub fn edit(
     }
     let data = store.load_places().map_err(io)?;
     let p = Partitioner::new(cap).map_err(|e| AppError::Internal(e.to_string()))?;
-    let plan = apply(&p, &data, &memberships, edit)
-        .map_err(|why| AppError::Refused(format!("edit refused: {why}")))?;
+    let plan = apply(&p, &data, &memberships, edit).map_err(|why| AppError::RefusedWith {
+        title: "Edit refused",
+        detail: why.to_string(),
+        code: why.code(),
+        params: why.params(),
+    })?;
     let out = save(&mut store, &plan, "edit", cap, base, base)?;
     store
         .audit(
@@ -274,9 +277,12 @@ pub fn partition(
     if let Some(c) = plan.communities.iter().find(|c| c.code == community)
         && let Some(v) = c.violations.first()
     {
-        return Err(AppError::Refused(format!(
-            "partition of {community} refused: {v}"
-        )));
+        return Err(AppError::RefusedWith {
+            title: "Partition refused",
+            detail: format!("partition of {community}: {v}"),
+            code: format!("plan.{}", v.kind.code()),
+            params: v.params.clone(),
+        });
     }
     let out = save(&mut store, &plan, "partition", cap, base, base)?;
     store

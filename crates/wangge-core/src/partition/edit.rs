@@ -37,11 +37,45 @@ pub enum EditRefused {
     },
     #[error("building {building} is already in grid {grid}")]
     AlreadyThere { building: String, grid: String },
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{}", .0.message)]
+    Invalid(super::Violation),
     /// The edit would leave every grid as it is: no new plan version.
     #[error("the edit changes nothing: {0}; no new plan version was saved")]
     NoChange(String),
+}
+
+impl EditRefused {
+    /// A stable machine code: `edit.no_grid`, ..., or `plan.<violation kind>` when the
+    /// rebuilt plan breaks a hard constraint.
+    pub fn code(&self) -> String {
+        match self {
+            Self::NoGrid(_) => "edit.no_grid".into(),
+            Self::NoBuilding(_) => "edit.no_building".into(),
+            Self::OtherCommunity { .. } => "edit.other_community".into(),
+            Self::AlreadyThere { .. } => "edit.already_there".into(),
+            Self::Invalid(v) => format!("plan.{}", v.kind.code()),
+            Self::NoChange(_) => "edit.no_change".into(),
+        }
+    }
+
+    /// The values in the message by name, for translation by `code`.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::NoGrid(g) => vec![("grid", g.clone())],
+            Self::NoBuilding(b) => vec![("building", b.clone())],
+            Self::OtherCommunity { a, b, ca, cb } => vec![
+                ("a", a.clone()),
+                ("b", b.clone()),
+                ("community_a", ca.clone()),
+                ("community_b", cb.clone()),
+            ],
+            Self::AlreadyThere { building, grid } => {
+                vec![("building", building.clone()), ("grid", grid.clone())]
+            }
+            Self::Invalid(v) => v.params.clone(),
+            Self::NoChange(_) => Vec::new(),
+        }
+    }
 }
 
 /// Applies an edit to a plan given as memberships (community, grid, address keys), and
@@ -159,7 +193,7 @@ pub fn apply(
     if let Some(c) = plan.communities.iter().find(|c| c.code == touched)
         && let Some(v) = c.violations.first()
     {
-        return Err(EditRefused::Invalid(v.message.clone()));
+        return Err(EditRefused::Invalid(v.clone()));
     }
     // The same grids as before (as sets of address points): nothing to save.
     let as_sets = |grids: &mut dyn Iterator<Item = Vec<String>>| {

@@ -643,10 +643,7 @@ impl Partitioner {
             cells.clipped,
         );
         let unassigned_area: f64 = dissolved.unassigned_area;
-        let mut violations: Vec<Violation> = std::mem::take(&mut dissolved.problems)
-            .into_iter()
-            .map(|m| Violation::new(V::Parts, m))
-            .collect();
+        let mut violations: Vec<Violation> = std::mem::take(&mut dissolved.problems);
         // Neighbours share their boundary vertex for vertex (no cracks), then valid simple
         // polygons only (GEOS and QGIS check them): spikes and repeated vertices go, rings are
         // oriented; what cannot be mended is a violation.
@@ -717,20 +714,28 @@ impl Partitioner {
             let hh: u32 = gr.iter().map(|&i| households[i]).sum();
             if hh > self.cap {
                 m.over_cap += 1;
-                violations.push(Violation::new(
-                    V::OverCap,
-                    format!(
-                        "grid {} holds {hh} households, over the cap of {}",
-                        codes[gi], self.cap
-                    ),
-                ));
+                violations.push(
+                    Violation::new(
+                        V::OverCap,
+                        format!(
+                            "grid {} holds {hh} households, over the cap of {}",
+                            codes[gi], self.cap
+                        ),
+                    )
+                    .with("grid", &codes[gi])
+                    .with("households", hh)
+                    .with("cap", self.cap),
+                );
             }
             if repair::components(gr, &adj, &households, &owner, gi).len() > 1 {
                 m.disconnected += 1;
-                violations.push(Violation::new(
-                    V::Disconnected,
-                    format!("grid {} is not connected", codes[gi]),
-                ));
+                violations.push(
+                    Violation::new(
+                        V::Disconnected,
+                        format!("grid {} is not connected", codes[gi]),
+                    )
+                    .with("grid", &codes[gi]),
+                );
             }
             let local = &dissolved.polygons[gi];
             let pp = metrics::polsby_popper(local);

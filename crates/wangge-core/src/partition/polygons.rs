@@ -117,7 +117,8 @@ pub fn cut_toward(
 pub struct Dissolved {
     pub polygons: Vec<Polygon<f64>>,
     /// Hard-constraint violations (a grid in several parts).
-    pub problems: Vec<String>,
+    /// Grids in several parts (violations of kind `parts`, with `grid` and `parts`).
+    pub problems: Vec<super::Violation>,
     /// Parts of the community that hold no address point and touch no grid (islands):
     /// listed, since no connected grid can include them.
     pub unassigned: Vec<String>,
@@ -266,11 +267,14 @@ pub fn dissolve(
             keep
         };
         if keep.len() > 1 {
-            problems.push(format!(
-                "grid {} is in {} separate parts",
-                codes[g],
-                keep.len()
-            ));
+            problems.push(
+                super::Violation::new(
+                    super::ViolationKind::Parts,
+                    format!("grid {} is in {} separate parts", codes[g], keep.len()),
+                )
+                .with("grid", &codes[g])
+                .with("parts", keep.len()),
+            );
         }
         orphans.extend(stray.into_iter().filter(|p| p.unsigned_area() > 0.0));
         grids.push(MultiPolygon(keep));
@@ -326,7 +330,14 @@ pub fn dissolve(
                 mp
             };
             if mp.0.len() != 1 {
-                problems.push(format!("grid {} is in {} parts", codes[g], mp.0.len()));
+                problems.push(
+                    super::Violation::new(
+                        super::ViolationKind::Parts,
+                        format!("grid {} is in {} parts", codes[g], mp.0.len()),
+                    )
+                    .with("grid", &codes[g])
+                    .with("parts", mp.0.len()),
+                );
             }
             mp.0.into_iter()
                 .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))

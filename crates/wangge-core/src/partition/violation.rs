@@ -58,6 +58,10 @@ impl ViolationKind {
 pub struct Violation {
     pub kind: ViolationKind,
     pub message: String,
+    /// The values in the message by name (`grid`, `households`, `cap`, ...), for front ends
+    /// that say it in another language: they translate by `kind` with these, never by
+    /// matching the English message.
+    pub params: Vec<(&'static str, String)>,
 }
 
 impl Violation {
@@ -65,7 +69,14 @@ impl Violation {
         Self {
             kind,
             message: message.into(),
+            params: Vec::new(),
         }
+    }
+
+    /// The same with a named value.
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.params.push((name, value.to_string()));
+        self
     }
 }
 

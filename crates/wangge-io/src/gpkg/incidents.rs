@@ -334,9 +334,10 @@ impl Store {
             key: key.to_string(),
             message,
         };
-        let (fid, mut inc) = self
-            .incident(key)?
-            .ok_or_else(|| refuse("no such incident".into()))?;
+        let (fid, mut inc) = self.incident(key)?.ok_or_else(|| Error::NotFound {
+            path: path.clone(),
+            message: format!("no incident {key:?}"),
+        })?;
         inc.transition(to, at).map_err(|e| refuse(e.to_string()))?;
         if at < inc.time {
             return Err(refuse(format!(

@@ -157,9 +157,10 @@ impl Store {
         if !(hours.is_finite() && hours > 0.0 && hours <= 24.0 * 365.0) {
             return Err(refuse(format!("extension of {hours} hours: 0 to 8760")));
         }
-        let (_, inc) = self
-            .incident(key)?
-            .ok_or_else(|| refuse("no such incident".into()))?;
+        let (_, inc) = self.incident(key)?.ok_or_else(|| Error::NotFound {
+            path: self.path().to_path_buf(),
+            message: format!("no incident {key:?}"),
+        })?;
         if inc.steps[3].is_some() {
             return Err(refuse(
                 "is closed; a closed incident cannot be extended".into(),

@@ -323,10 +323,10 @@ impl Store {
             })
             .map_err(&sql)?;
         if known == 0 {
-            return Err(Error::usage(
-                self.path(),
-                format!("has no plan {plan}; `wangge plan list` shows the versions"),
-            ));
+            return Err(Error::NotFound {
+                path: self.path().to_path_buf(),
+                message: format!("has no plan {plan}; `wangge plan list` shows the versions"),
+            });
         }
         let mut stmt = self
             .connection()

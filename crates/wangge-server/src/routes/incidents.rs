@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use wangge_core::{IncidentStatus, Timestamp};
 use wangge_io::ToWgs84;
 use wangge_io::gpkg::IncidentQuery;
-use wangge_io::incident_payload::{Context, Payload, parse_incidents};
+use wangge_io::incident_payload::{Context, Payload, PayloadError, parse_incidents};
 
 /// Most incidents in one POST.
 pub const MAX_BATCH: usize = 100_000;
@@ -72,18 +72,12 @@ pub async fn post(
                 SERIAL.fetch_add(1, Ordering::Relaxed)
             ),
         };
-        let batch = parse_incidents(&body, kind, &cx, MAX_BATCH).map_err(|problems| {
-            let too_many = problems.len() == 1 && problems[0].message.contains("at most");
-            let list: Vec<String> = problems.iter().take(50).map(ToString::to_string).collect();
-            let m = format!(
-                "{} of the items are invalid; nothing was stored:\n{}",
-                problems.len(),
-                list.join("\n")
-            );
-            if too_many {
-                AppError::TooLarge(problems[0].message.clone())
-            } else {
-                AppError::BadRequest(m)
+        let batch = parse_incidents(&body, kind, &cx, MAX_BATCH).map_err(|e| match &e {
+            PayloadError::TooMany { .. } => AppError::TooLarge(e.to_string()),
+            PayloadError::Invalid(problems) => {
+                let list: Vec<String> =
+                    problems.iter().take(50).map(ToString::to_string).collect();
+                AppError::BadRequest(format!("{e}:\n{}", list.join("\n")))
             }
         })?;
         // A grid worker reports in its own grid only.
