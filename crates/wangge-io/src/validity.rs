@@ -13,6 +13,9 @@ use rstar::{AABB, RTree, RTreeObject};
 
 type Seg = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
+/// Up to this many segments, every pair is tested directly (no R-tree to build).
+const SMALL_SEGMENTS: usize = 48;
+
 /// Where a segment comes from: polygon, ring (0 = exterior), index in the ring.
 #[derive(Clone, Copy)]
 struct Origin {
@@ -183,13 +186,28 @@ fn problem(polygons: &[Polygon<f64>], multi: bool) -> Option<String> {
             ranges.insert((pi, ri), first..segs.len());
         }
     }
-    // Every pair of segments whose boxes meet.
-    let tree: RTree<Seg> = RTree::bulk_load(
-        segs.iter()
-            .enumerate()
-            .map(|(i, (l, _))| GeomWithData::new(envelope(l), i))
-            .collect(),
-    );
+    // Every pair of segments whose boxes meet: through an R-tree, or, for the small rings
+    // most features are (a house has 4 to 10 segments), every pair without building one.
+    let small = segs.len() <= SMALL_SEGMENTS;
+    let tree: RTree<Seg> = if small {
+        RTree::new()
+    } else {
+        RTree::bulk_load(
+            segs.iter()
+                .enumerate()
+                .map(|(i, (l, _))| GeomWithData::new(envelope(l), i))
+                .collect(),
+        )
+    };
+    let candidates = |a: &Line<f64>| -> Vec<usize> {
+        if small {
+            (0..segs.len()).collect()
+        } else {
+            tree.locate_in_envelope_intersecting(&envelope(a).envelope())
+                .map(|s| s.data)
+                .collect()
+        }
+    };
     // Where other rings touch each segment (parameters along it): the pieces between lie
     // wholly inside or outside any other ring, so their midpoints decide containment.
     let mut cuts: Vec<Vec<f64>> = vec![Vec::new(); segs.len()];
@@ -199,8 +217,7 @@ fn problem(polygons: &[Polygon<f64>], multi: bool) -> Option<String> {
         (q.x * d.x + q.y * d.y) / (d.x * d.x + d.y * d.y)
     };
     for (i, (a, oa)) in segs.iter().enumerate() {
-        for s in tree.locate_in_envelope_intersecting(&envelope(a).envelope()) {
-            let j = s.data;
+        for j in candidates(a) {
             if j <= i {
                 continue;
             }
