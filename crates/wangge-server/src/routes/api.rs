@@ -118,7 +118,57 @@ pub async fn openapi() -> Json<Value> {
             "/api/reach/siting": { "post": { "summary": "k (1-20) suggested sites for category within minutes, with marginal gains", "responses": { "200": { "description": "sites", "content": { "application/json": {} } } } } },
             "/api/reach/what-if": { "post": { "summary": "coverage before and after {\"add\": [[lon, lat]], \"remove\": [facility keys]}, in total and per community",
                 "responses": { "200": { "description": "before and after", "content": { "application/json": {} } }, "422": { "description": "a point off the network" } } } },
-            "/api": { "get": { "summary": "this document", "responses": { "200": { "description": "OpenAPI", "content": { "application/json": {} } } } } }
+            "/api": { "get": { "summary": "this document", "responses": { "200": { "description": "OpenAPI", "content": { "application/json": {} } } } } },
+            "/": { "get": { "summary": "the landing document: links to this description, the style, TileJSON, conformance, collections and tiling schemes",
+                "responses": { "200": { "description": "links", "content": { "application/json": {} } } } } },
+            "/api/incidents/summary": { "get": { "summary": "the wall screen's figures: incidents today and this week by source and status, top categories and grids, open cases past their limits (one token's scope)",
+                "responses": { "200": { "description": "summary", "content": { "application/json": {} } } } } },
+            "/api/views": { "get": { "summary": "the wall screen's saved views (centre, zoom, layers) in rotation",
+                "responses": { "200": { "description": "views", "content": { "application/json": {} } } } } },
+            "/collections/{layers}/tiles": { "get": { "summary": "OGC API Tiles: the tilesets of a collection (WebMercatorQuad)",
+                "parameters": [layers], "responses": { "200": { "description": "tilesets", "content": { "application/json": {} } } } } },
+            "/fonts/{fontstack}/{range}": { "get": { "summary": "glyph ranges (PBF) for MapLibre labels, from web-viewer/fonts (offline)",
+                "responses": { "200": { "description": "glyphs", "content": { "application/x-protobuf": {} } }, "404": { "description": "no such font or range" } } } },
+            "/tileMatrixSets": { "get": { "summary": "OGC API Tiles: the tiling schemes served (WebMercatorQuad)",
+                "responses": { "200": { "description": "tiling schemes", "content": { "application/json": {} } } } } },
+            "/viewer/": { "get": { "summary": "the MapLibre viewer (planner, street office, leader modes), served offline",
+                "responses": { "200": { "description": "HTML", "content": { "text/html": {} } } } } },
+            "/viewer/{path}": { "get": { "summary": "the viewer's scripts, styles and fonts",
+                "responses": { "200": { "description": "a file" }, "404": { "description": "no such file" } } } },
+            "/wall": { "get": { "summary": "the wall screen page (web-viewer/wall.html) for a leader's display",
+                "responses": { "200": { "description": "HTML", "content": { "text/html": {} } } } } }
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every route `router()` mounts is described here: the paths of routes/mod.rs, read
+    /// from its source, against this document's (a tile's `.mvt` or `.png` suffix and a
+    /// wildcard's `*` aside).
+    #[tokio::test]
+    async fn every_mounted_route_is_in_the_document() {
+        let doc = super::openapi().await.0;
+        let paths: Vec<String> = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .keys()
+            .map(|p| p.replace(".mvt", "").replace(".png", ""))
+            .collect();
+        let src = include_str!("mod.rs");
+        let mut routes = Vec::new();
+        let mut rest = src;
+        while let Some(i) = rest.find(".route(") {
+            rest = &rest[i + ".route(".len()..];
+            let start = rest.find('"').expect("a path") + 1;
+            let end = start + rest[start..].find('"').expect("closed");
+            routes.push(rest[start..end].replace("{*", "{"));
+        }
+        assert!(routes.len() >= 40, "{routes:?}");
+        let missing: Vec<&String> = routes.iter().filter(|r| !paths.contains(r)).collect();
+        assert!(
+            missing.is_empty(),
+            "routes not in the OpenAPI document: {missing:?}"
+        );
+    }
 }
