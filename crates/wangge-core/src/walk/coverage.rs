@@ -202,19 +202,27 @@ impl Coverage {
                 complete: vec![0; circles.len()],
             })
             .collect();
-        for p in 0..shares.points().min(self.walk_m.first().map_or(0, Vec::len)) {
+        // A point without a distance (none computed for it) is reached by nothing.
+        let walk = |c: usize, p: usize| {
+            self.walk_m
+                .get(c)
+                .and_then(|w| w.get(p))
+                .copied()
+                .unwrap_or(NOT_REACHED)
+        };
+        for p in 0..shares.points() {
             for (a, h) in shares.of(p) {
                 let s = &mut out[a];
                 s.households += h;
                 for (k, &t) in thresholds_m.iter().enumerate() {
                     for c in 0..self.categories.len() {
-                        if self.walk_m[c][p] <= t {
+                        if walk(c, p) <= t {
                             s.covered[k][c] += h;
                         }
                     }
                 }
                 for (i, (t, cats)) in circles.iter().enumerate() {
-                    if cats.iter().all(|&c| self.walk_m[c][p] <= *t) {
+                    if cats.iter().all(|&c| walk(c, p) <= *t) {
                         s.complete[i] += h;
                     }
                 }
