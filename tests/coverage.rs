@@ -6,6 +6,21 @@
 use crate::util::{project, shared, wangge};
 use std::path::Path;
 
+/// Imports the hand-made district without pharmacies (data/fixtures) into `d/w.gpkg`.
+fn import_no_pharmacy(d: &Path) {
+    let src = project("data/fixtures/no_pharmacy.osm");
+    let (ok, out) = wangge(
+        &[
+            "import",
+            src.to_str().expect("utf-8"),
+            "--workspace",
+            "w.gpkg",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+}
+
 /// Imports a shared OSM extract into `d/w.gpkg`.
 fn import_osm(d: &Path, rel: &str) {
     let src = shared(rel);
@@ -549,17 +564,7 @@ fn taipei_facilities_crow_fly() {
 fn a_district_without_pharmacies_says_no_data() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    let src = project("data/fixtures/no_pharmacy.osm");
-    let (ok, out) = wangge(
-        &[
-            "import",
-            src.to_str().expect("utf-8"),
-            "--workspace",
-            "w.gpkg",
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
+    import_no_pharmacy(d);
     let (ok, out) = wangge(&["coverage", "w.gpkg", "--report", "cov.csv"], d);
     assert!(ok, "{out}");
     assert!(
@@ -667,19 +672,7 @@ fn service_areas_nest_under_geos_on_every_fixture() {
         let dir = tempfile::tempdir().expect("tmp");
         let d = dir.path();
         match source {
-            "fixture" => {
-                let src = project("data/fixtures/no_pharmacy.osm");
-                let (ok, out) = wangge(
-                    &[
-                        "import",
-                        src.to_str().expect("utf-8"),
-                        "--workspace",
-                        "w.gpkg",
-                    ],
-                    d,
-                );
-                assert!(ok, "{out}");
-            }
+            "fixture" => import_no_pharmacy(d),
             "demo" => {
                 crate::util::demo_workspace(d, 3);
             }

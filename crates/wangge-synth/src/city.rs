@@ -178,6 +178,37 @@ impl Builder {
         MultiPolygon(vec![Polygon::new(LineString(ring), vec![])])
     }
 
+    /// A house of `households` (a terrace when more than one) with its one address point at
+    /// `door` (lon/lat); `ring` is its footprint (lon/lat).
+    pub(crate) fn house(
+        &mut self,
+        key: String,
+        (households, levels, footprint_m2): (u32, u32, f64),
+        ring: Vec<Coord<f64>>,
+        door: Coord<f64>,
+    ) {
+        self.out.buildings.push(Building {
+            key: key.clone(),
+            kind: if households > 1 { "terrace" } else { "house" }.into(),
+            name: None,
+            levels_given: Some(levels),
+            levels,
+            footprint_m2,
+            households,
+            households_estimated: false,
+            geometry: MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]),
+        });
+        self.out.address_points.push(AddressPoint {
+            key: format!("{key}:1"),
+            building: Some(key),
+            households,
+            households_estimated: false,
+            units: Some(1),
+            floors: Some(levels),
+            location: Point(door),
+        });
+    }
+
     pub(crate) fn street(
         &mut self,
         key: String,

@@ -7,8 +7,8 @@
 
 use crate::city::{Builder, CityParams, ROADS, community_name, facilities};
 use crate::rng::Rng;
-use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
-use wangge_core::{AddressPoint, Building, Community, Progress};
+use geo_types::Coord;
+use wangge_core::{Community, Progress};
 
 /// Block side (m), street centre line to street centre line.
 pub const BLOCK_M: f64 = 60.0;
@@ -169,26 +169,8 @@ fn house(
     .iter()
     .map(|&(a, z)| b.ll(cx + a * w, cy + z * d))
     .collect();
-    b.out.buildings.push(Building {
-        key: key.clone(),
-        kind: if households > 1 { "terrace" } else { "house" }.into(),
-        name: None,
-        levels_given: Some(levels),
-        levels,
-        footprint_m2: w * d,
-        households,
-        households_estimated: false,
-        geometry: MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]),
-    });
-    b.out.address_points.push(AddressPoint {
-        key: format!("{key}:1"),
-        building: Some(key),
-        households,
-        households_estimated: false,
-        units: Some(1),
-        floors: Some(levels),
-        location: Point(b.ll(cx, y_door)),
-    });
+    let door = b.ll(cx, y_door);
+    b.house(key, (households, levels, w * d), ring, door);
 }
 
 #[cfg(test)]

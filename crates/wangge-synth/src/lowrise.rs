@@ -6,9 +6,9 @@
 
 use crate::city::{Builder, CityParams, ROADS, community_name, facilities};
 use crate::rng::Rng;
-use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
+use geo_types::{Coord, LineString, MultiPolygon, Polygon};
 use std::collections::BTreeMap;
-use wangge_core::{AddressPoint, Building, Community, Progress};
+use wangge_core::{Community, Progress};
 
 /// Lattice spacing (m) between the roads that bound communities.
 const LATTICE_M: f64 = 600.0;
@@ -352,25 +352,7 @@ fn house(
     let key = format!("synth:{code}:h{n}");
     *n += 1;
     let levels = if households > 2 { 3 } else { r.int(1, 2) };
-    b.out.buildings.push(Building {
-        key: key.clone(),
-        kind: if households > 1 { "terrace" } else { "house" }.into(),
-        name: None,
-        levels_given: Some(levels),
-        levels,
-        footprint_m2: w * d,
-        households,
-        households_estimated: false,
-        geometry: MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]),
-    });
     let door = p + nrm * (front - 0.5);
-    b.out.address_points.push(AddressPoint {
-        key: format!("{key}:1"),
-        building: Some(key),
-        households,
-        households_estimated: false,
-        units: Some(1),
-        floors: Some(levels),
-        location: Point(b.ll(door.x, door.y)),
-    });
+    let door = b.ll(door.x, door.y);
+    b.house(key, (households, levels, w * d), ring, door);
 }
