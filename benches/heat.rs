@@ -19,6 +19,7 @@
 use std::io::Write;
 use std::time::Instant;
 use wangge_core::{Incident, NoProgress, Timestamp};
+use wangge_io::store::prelude::*;
 use wangge_tiles::heat::index::{Rec, day_of};
 use wangge_tiles::mvt::{TileCoord, world};
 use wangge_tiles::{HeatFilter, HeatIndex, HeatStyle};
@@ -269,7 +270,7 @@ fn main() {
         let path = out.join("store.gpkg");
         let _ = std::fs::remove_file(&path);
         let _ = std::fs::remove_file(out.join("store.gpkg-wal"));
-        let mut s = wangge_io::Store::create(&path).expect("store");
+        let mut s = wangge_io::GeoPackage::create(&path).expect("store");
         s.make_durable().expect("WAL");
         let t0 = Instant::now();
         let per: usize = arg("--store-batch")

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::time::Duration;
 use wangge_core::NoProgress;
 use wangge_core::households::EstimateParams;
-use wangge_io::{ImportOptions, Store, osm};
+use wangge_io::store::prelude::*;
+use wangge_io::{GeoPackage, ImportOptions, osm};
 use wangge_synth::{CityParams, generate};
 
 fn shared(rel: &str) -> std::path::PathBuf {
@@ -34,7 +35,7 @@ fn osm_import(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("import into gpkg", file), &path, |b, p| {
             b.iter(|| {
                 let dir = tempfile::tempdir().expect("tmp");
-                let mut store = Store::create(dir.path().join("b.gpkg")).expect("create");
+                let mut store = GeoPackage::create(dir.path().join("b.gpkg")).expect("create");
                 wangge_io::import(
                     &mut store,
                     std::slice::from_ref(p),
@@ -65,7 +66,7 @@ fn generator(c: &mut Criterion) {
                 b.iter(|| {
                     let dir = tempfile::tempdir().expect("tmp");
                     let city = generate(&CityParams::new(n, 1), &NoProgress);
-                    let mut store = Store::create(dir.path().join("g.gpkg")).expect("create");
+                    let mut store = GeoPackage::create(dir.path().join("g.gpkg")).expect("create");
                     store.write(&city, "bench", "", &NoProgress).expect("write");
                 })
             },

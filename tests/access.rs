@@ -6,6 +6,7 @@
 use crate::util::{demo_workspace, wangge};
 use serde_json::{Value, json};
 use wangge_core::access::Role;
+use wangge_io::store::prelude::*;
 
 async fn req(
     st: &wangge_server::AppState,
@@ -72,18 +73,20 @@ fn layers_of(gz: &[u8]) -> Vec<String> {
 
 /// Two streets: the demo's first community moves to a second street. Returns that community,
 /// the second community and its (own) street.
-fn two_streets(store: &wangge_io::Store, data: &wangge_core::Dataset) -> (String, String, String) {
+fn two_streets(
+    store: &wangge_io::GeoPackage,
+    data: &wangge_core::Dataset,
+) -> (String, String, String) {
     let (c_other, c_own) = (
         data.communities[0].key.clone(),
         data.communities[1].key.clone(),
     );
-    store
-        .connection()
-        .execute(
-            "UPDATE communities SET street = '北京街道' WHERE key = ?1",
-            [&c_other],
-        )
-        .expect("street");
+    wangge_io::gpkg::testing::execute(
+        store,
+        "UPDATE communities SET street = '北京街道' WHERE key = ?1",
+        &[&c_other],
+    )
+    .expect("street");
     let own_street = data.communities[1].street.clone().expect("street");
     (c_other, c_own, own_street)
 }
@@ -94,7 +97,7 @@ async fn roles_and_scopes_decide_every_answer() {
     let ws = demo_workspace(dir.path(), 11);
     let (ok, out) = wangge(&["incidents", "assign", "w.gpkg"], dir.path());
     assert!(ok, "{out}");
-    let store = wangge_io::Store::open(&ws).expect("open");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
     let data = store.load().expect("load");
     let (c_other, c_own, own_street) = two_streets(&store, &data);
     let plan = store.latest_plan().expect("plan").expect("a plan");
@@ -584,14 +587,13 @@ async fn expired_tokens_are_refused_and_revoking_every_token_does_not_open_the_s
         200
     );
     // A month later (the expiry moved into the past): refused, with the reason.
-    let store = wangge_io::Store::open(&ws).expect("open");
-    store
-        .connection()
-        .execute(
-            "UPDATE access_tokens SET expires = '2026-01-01T00:00:00Z'",
-            [],
-        )
-        .expect("age the token");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    wangge_io::gpkg::testing::execute(
+        &store,
+        "UPDATE access_tokens SET expires = '2026-01-01T00:00:00Z'",
+        &[],
+    )
+    .expect("age the token");
     st.access.reload(&ws).expect("reload");
     let (s, b) = req(&st, Some(&secret), "GET", "/api/kpi", Value::Null).await;
     let text = String::from_utf8_lossy(&b);
@@ -639,7 +641,7 @@ async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_au
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let ws = demo_workspace(d, 23);
-    let store = wangge_io::Store::open(&ws).expect("open");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
     let data = store.load().expect("load");
     let (c_other, c_own, own_street) = two_streets(&store, &data);
     let plan = store.latest_plan().expect("plan").expect("a plan");

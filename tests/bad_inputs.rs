@@ -3,6 +3,7 @@
 //! the same in content.
 
 use crate::util::{count, import, project, workspace};
+use wangge_io::store::prelude::*;
 use wangge_io::{Fields, ImportOptions, Role};
 
 fn opts(role: Role) -> ImportOptions {
@@ -246,7 +247,9 @@ fn corrupt_workspace_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("broken.gpkg");
     std::fs::write(&p, b"this is not a database").expect("write");
-    let err = wangge_io::Store::open(&p).expect_err("corrupt").to_string();
+    let err = wangge_io::GeoPackage::open(&p)
+        .expect_err("corrupt")
+        .to_string();
     assert!(
         err.contains("broken.gpkg") && err.contains("not a SQLite database"),
         "{err}"

@@ -5,6 +5,7 @@
 
 use crate::util::{demo_workspace, project, serve, shared, taipei_villages, token, wangge};
 use std::process::Command;
+use wangge_io::store::prelude::*;
 
 /// One browser at a time: Chromium with software GL takes a core, and the wall screen's test
 /// measures how fast a new incident reaches the page.
@@ -143,7 +144,7 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     demo_workspace(d, 5);
-    let p = wangge_io::Store::open(d.join("w.gpkg"))
+    let p = wangge_io::GeoPackage::open(d.join("w.gpkg"))
         .expect("open")
         .load()
         .expect("load")

@@ -5,6 +5,7 @@
 
 use crate::util::{project, shared, wangge};
 use std::path::Path;
+use wangge_io::gpkg::testing as sql;
 
 /// Imports the hand-made district without pharmacies (data/fixtures) into `d/w.gpkg`.
 fn import_no_pharmacy(d: &Path) {
@@ -101,27 +102,14 @@ fn report_checks(d: &Path) {
         assert!(img.0 == 900 && img.1 > 200, "{:?} {img:?}", c.path());
     }
     // The run, per-point distances and summaries are in the store.
-    let store = wangge_io::Store::open(d.join("w.gpkg")).expect("open");
-    let conn = store.connection();
-    let runs: i64 = conn
-        .query_row("SELECT count(*) FROM coverage_runs", [], |r| r.get(0))
-        .expect("runs");
-    assert_eq!(runs, 1);
-    let reached: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM coverage_points WHERE kindergarten_m IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .expect("points");
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let one = |q: &str| sql::row(&store, q, &[])[0].int();
+    assert_eq!(one("SELECT count(*) FROM coverage_runs"), 1);
+    let reached = one("SELECT count(*) FROM coverage_points WHERE kindergarten_m IS NOT NULL");
     assert!(reached > 0);
-    let bad: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM coverage_summary WHERE covered > households OR share < 0 OR share > 1",
-            [],
-            |r| r.get(0),
-        )
-        .expect("summary");
+    let bad = one(
+        "SELECT count(*) FROM coverage_summary WHERE covered > households OR share < 0 OR share > 1",
+    );
     assert_eq!(bad, 0);
     // GDAL (and so QGIS) reads the new tables without complaint.
     let gdal = std::process::Command::new("ogrinfo")
@@ -596,30 +584,24 @@ fn a_district_without_pharmacies_says_no_data() {
     assert_eq!(total[col("complete_15min_not_judged")], "");
     assert!(total[col("kindergarten_10min")].parse::<f64>().is_ok());
 
-    let store = wangge_io::Store::open(d.join("w.gpkg")).expect("open");
-    let conn = store.connection();
-    let (judged, share): (i64, Option<f64>) = conn
-        .query_row(
-            "SELECT judged, share FROM coverage_summary WHERE category = 'pharmacy' AND level = 'total' AND minutes = 10",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("a pharmacy row");
-    assert_eq!((judged, share), (0, None));
-    let warnings: String = conn
-        .query_row("SELECT warnings FROM coverage_runs", [], |r| r.get(0))
-        .expect("run");
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let r = sql::row(
+        &store,
+        "SELECT judged, share FROM coverage_summary WHERE category = 'pharmacy' AND level = 'total' AND minutes = 10",
+        &[],
+    );
+    assert_eq!((r[0].int(), r[1].real()), (0, None));
+    let r = sql::row(&store, "SELECT warnings FROM coverage_runs", &[]);
+    let warnings = r[0].text().expect("warnings");
     assert!(warnings.starts_with("pharmacy: no facility"), "{warnings}");
     // One row per address point, one column per category; NULL where nothing is reached.
-    let (rows, pharmacy, kindergarten): (i64, i64, i64) = conn
-        .query_row(
-            "SELECT count(*), count(pharmacy_m), count(kindergarten_m) FROM coverage_points",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .expect("points");
-    assert_eq!((rows, pharmacy), (72, 0));
-    assert!(kindergarten > 0);
+    let r = sql::row(
+        &store,
+        "SELECT count(*), count(pharmacy_m), count(kindergarten_m) FROM coverage_points",
+        &[],
+    );
+    assert_eq!((r[0].int(), r[1].int()), (72, 0));
+    assert!(r[2].int() > 0);
     let gdal = std::process::Command::new("ogrinfo")
         .args(["-ro", "-so"])
         .arg(d.join("w.gpkg"))

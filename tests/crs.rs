@@ -7,6 +7,7 @@ use geo::{Distance, Haversine};
 use geo_types::Point;
 use std::path::PathBuf;
 use wangge_core::china_offsets;
+use wangge_io::store::prelude::*;
 use wangge_io::{CrsSpec, ImportOptions, Role};
 
 const TRUTH: &[(&str, f64, f64)] = &[

@@ -6,6 +6,7 @@
 
 use crate::util::{demo_workspace, first_address_point, http, serve, wangge};
 use std::collections::HashSet;
+use wangge_io::store::prelude::*;
 
 #[test]
 fn a_killed_server_loses_no_acknowledged_incident() {
@@ -56,7 +57,7 @@ fn a_killed_server_loses_no_acknowledged_incident() {
         acknowledged.len() < 200,
         "the kill came while batches were being sent"
     );
-    let stored: HashSet<String> = wangge_io::Store::open(&ws)
+    let stored: HashSet<String> = wangge_io::GeoPackage::open(&ws)
         .expect("the store opens after the kill")
         .load()
         .expect("load")
@@ -89,7 +90,7 @@ fn a_killed_server_loses_no_acknowledged_incident() {
 
 /// Every plan version of a store is whole: as many grids and member households as its row
 /// says.
-fn assert_no_torn_plan(store: &wangge_io::Store) {
+fn assert_no_torn_plan(store: &dyn wangge_io::Store) {
     for plan in store.plans().expect("plans") {
         let grids = store.plan_grids(plan.id).expect("grids");
         assert_eq!(grids.len() as i64, plan.grids, "plan {}: torn", plan.id);
@@ -190,7 +191,7 @@ fn a_server_killed_while_saving_plan_edits_loses_no_acknowledged_version() {
             panic!("the edits ended before the kill ({delay_ms} ms): {last}");
         }
         killed += 1;
-        let store = wangge_io::Store::open(&ws).expect("the store opens after the kill");
+        let store = wangge_io::GeoPackage::open(&ws).expect("the store opens after the kill");
         assert_no_torn_plan(&store);
         let stored: HashSet<i64> = store.plans().expect("plans").iter().map(|p| p.id).collect();
         for id in &acknowledged {
@@ -245,7 +246,7 @@ fn a_killed_partition_leaves_no_torn_plan() {
             killed += 1;
         }
         let _ = child.wait();
-        let store = wangge_io::Store::open(d.join("w.gpkg")).expect("opens after the kill");
+        let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("opens after the kill");
         assert_no_torn_plan(&store);
     }
     assert!(killed >= 1, "at least one run was killed mid-way");
@@ -256,7 +257,7 @@ fn a_full_disk_and_a_damaged_file_give_clear_errors() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let ws = demo_workspace(d, 13);
-    let before = wangge_io::Store::open(&ws)
+    let before = wangge_io::GeoPackage::open(&ws)
         .expect("open")
         .digest()
         .expect("digest");
@@ -271,7 +272,7 @@ fn a_full_disk_and_a_damaged_file_give_clear_errors() {
         assert!(!out.contains("panicked"), "{out}");
     }
     assert_eq!(
-        wangge_io::Store::open(&ws)
+        wangge_io::GeoPackage::open(&ws)
             .expect("open")
             .digest()
             .expect("digest"),

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use wangge_core::NoProgress;
+use wangge_io::store::prelude::*;
 use wangge_synth::{CityParams, generate};
 
 #[test]
@@ -14,7 +15,7 @@ fn same_seed_same_city_other_seed_other_city() {
     // And the same bytes in the store.
     let dir = tempfile::tempdir().expect("tmp");
     let digest = |name: &str, d: &wangge_core::Dataset| {
-        let mut s = wangge_io::Store::create(dir.path().join(name)).expect("create");
+        let mut s = wangge_io::GeoPackage::create(dir.path().join(name)).expect("create");
         s.write(d, "test", "", &NoProgress).expect("write");
         s.digest().expect("digest")
     };

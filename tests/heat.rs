@@ -7,6 +7,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use wangge_core::NoProgress;
+use wangge_io::store::prelude::*;
 use wangge_tiles::mvt::{TileCoord, world};
 use wangge_tiles::{HeatFilter, HeatIndex, HeatStyle};
 
@@ -232,7 +233,7 @@ async fn the_heat_route_serves_palette_pngs() {
     );
     assert!(ok, "{out}");
     let state = wangge_server::AppState::open(dir.path().join("w.gpkg"), true).expect("state");
-    let data = wangge_io::Store::open(dir.path().join("w.gpkg"))
+    let data = wangge_io::GeoPackage::open(dir.path().join("w.gpkg"))
         .expect("open")
         .load()
         .expect("load");
@@ -353,7 +354,7 @@ async fn hex_and_area_tiles_count_every_incident_once() {
     demo_workspace(d, 3);
     let (ok, out) = wangge(&["incidents", "assign", "w.gpkg"], d);
     assert!(ok, "{out}");
-    let data = wangge_io::Store::open(d.join("w.gpkg"))
+    let data = wangge_io::GeoPackage::open(d.join("w.gpkg"))
         .expect("open")
         .load()
         .expect("load");

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::time::{Duration, Instant};
+use wangge_io::store::prelude::*;
 use wangge_server::AppState;
 
 fn js(b: &[u8]) -> Value {
@@ -20,7 +21,7 @@ async fn the_incident_api_ingests_queries_and_moves_incidents() {
     demo_workspace(dir.path(), 3);
     let ws = dir.path().join("w.gpkg");
     // A spot inside a grid: an address point of the newest plan.
-    let store = wangge_io::Store::open(&ws).expect("open");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
     let data = store.load().expect("load");
     let before = data.incidents.len();
     let spot = data.address_points[10].location;
@@ -214,15 +215,13 @@ async fn the_incident_api_ingests_queries_and_moves_incidents() {
     )
     .await;
     assert_eq!(js(&b)["total"], 1);
-    let store = wangge_io::Store::open(&ws).expect("open");
-    let events: i64 = store
-        .connection()
-        .query_row(
-            "SELECT count(*) FROM incident_events WHERE incident = 'T-1'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("events");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let events: i64 = wangge_io::gpkg::testing::row(
+        &store,
+        "SELECT count(*) FROM incident_events WHERE incident = 'T-1'",
+        &[],
+    )[0]
+    .int();
     assert_eq!(events, 1);
     assert_eq!(store.load().expect("load").incidents.len(), before + 6);
 
@@ -298,7 +297,7 @@ fn subscribers_hear_of_new_incidents_within_two_seconds() {
     let mut status = String::new();
     r.read_line(&mut status).expect("status line");
     assert!(status.contains(" 200 "), "{status}");
-    let store = wangge_io::Store::open(dir.path().join("w.gpkg")).expect("open");
+    let store = wangge_io::GeoPackage::open(dir.path().join("w.gpkg")).expect("open");
     let p = store.load().expect("load").address_points[0].location;
     for k in 0..3 {
         let id = format!("SSE-{k}");
@@ -353,7 +352,7 @@ fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
     demo_workspace(dir.path(), 3);
     let ws = dir.path().join("w.gpkg");
-    let before = wangge_io::Store::open(&ws)
+    let before = wangge_io::GeoPackage::open(&ws)
         .expect("open")
         .max_incident_fid()
         .expect("fid");
@@ -404,15 +403,13 @@ fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
     acked.extend(rx.try_iter());
     // Every batch before the failed one was acknowledged.
     assert_eq!(acked.len(), last_sent);
-    let store = wangge_io::Store::open(&ws).expect("open after the kill");
-    let (stored, distinct): (i64, i64) = store
-        .connection()
-        .query_row(
-            "SELECT count(*), count(DISTINCT key) FROM incidents WHERE key LIKE 'K%'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("count");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open after the kill");
+    let row = wangge_io::gpkg::testing::row(
+        &store,
+        "SELECT count(*), count(DISTINCT key) FROM incidents WHERE key LIKE 'K%'",
+        &[],
+    );
+    let (stored, distinct) = (row[0].int(), row[1].int());
     assert_eq!(stored, distinct, "no incident stored twice");
     for b in &acked {
         for i in 0..50 {
@@ -445,15 +442,13 @@ fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
         batch(last_sent).as_bytes(),
     );
     assert_eq!(code, 201, "{b}");
-    let store = wangge_io::Store::open(&ws).expect("open");
-    let (n, d): (i64, i64) = store
-        .connection()
-        .query_row(
-            "SELECT count(*), count(DISTINCT key) FROM incidents WHERE key LIKE 'K%'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("count");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let row = wangge_io::gpkg::testing::row(
+        &store,
+        "SELECT count(*), count(DISTINCT key) FROM incidents WHERE key LIKE 'K%'",
+        &[],
+    );
+    let (n, d) = (row[0].int(), row[1].int());
     assert_eq!(n, d);
     assert_eq!(
         n as usize,
@@ -488,7 +483,7 @@ fn a_plan_change_during_ingest_keeps_every_incident_once() {
             .collect()
     };
     // Another process stores a batch the server has not synced yet.
-    wangge_io::Store::open(&ws)
+    wangge_io::GeoPackage::open(&ws)
         .expect("open")
         .add_incidents(&batch("X", 0))
         .expect("other process");
@@ -506,7 +501,7 @@ fn a_plan_change_during_ingest_keeps_every_incident_once() {
     // rebuilds the heat index on a thread of its own, as after a change it notices.
     let mut rebuilds = Vec::new();
     for _ in 0..5 {
-        wangge_io::Store::open(&ws)
+        wangge_io::GeoPackage::open(&ws)
             .expect("open")
             .reassign_incidents(true)
             .expect("assign");
@@ -519,7 +514,7 @@ fn a_plan_change_during_ingest_keeps_every_incident_once() {
         r.join().expect("rebuild");
     }
     live.sync().expect("sync");
-    let stored = wangge_io::Store::open(&ws)
+    let stored = wangge_io::GeoPackage::open(&ws)
         .expect("open")
         .load()
         .expect("load")

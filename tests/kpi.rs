@@ -5,6 +5,7 @@
 
 use crate::util::{call, demo_workspace, shared, taipei_villages, wangge};
 use serde_json::{Value, json};
+use wangge_io::store::prelude::*;
 
 async fn send(st: &wangge_server::AppState, method: &str, uri: &str, body: Value) -> Value {
     let (s, b) = call(st, method, uri, "application/json", &body.to_string()).await;
@@ -20,7 +21,7 @@ async fn send(st: &wangge_server::AppState, method: &str, uri: &str, body: Value
 async fn a_hand_checked_month_of_the_closed_loop() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 8);
-    let store = wangge_io::Store::open(&ws).expect("open");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
     let data = store.load().expect("load");
     let p = data.address_points[0].location;
     let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
@@ -178,7 +179,7 @@ fn the_index_is_reproducible_and_a_changed_input_is_caught() {
         b.lines().collect::<Vec<_>>()
     );
     // Household-weighted, every category's score averages 100 over the areas.
-    let store = wangge_io::Store::open(d.join("w.gpkg")).expect("open");
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
     let households = store
         .area_households(wangge_core::kpi::Level::Community)
         .expect("hh");
@@ -359,7 +360,7 @@ fn the_taipei_hotline_cases_give_kpis_and_an_index_per_village() {
         let (ok, out) = wangge(args, d);
         assert!(ok, "{out}");
     }
-    let store = wangge_io::Store::open(d.join("t.gpkg")).expect("open");
+    let store = wangge_io::GeoPackage::open(d.join("t.gpkg")).expect("open");
     let all = store.kpi_cases().expect("cases");
     let in_may = |c: &&wangge_core::kpi::Case| wangge_core::kpi::month_of(c.time) == "2023-05";
     let limits = wangge_core::kpi::TimeLimits::builtin();

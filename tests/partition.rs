@@ -9,6 +9,7 @@ use proptest::prelude::*;
 use std::collections::HashMap;
 use wangge_core::partition::{Partitioner, WorkspacePlan, partition_all};
 use wangge_core::{Dataset, NoProgress};
+use wangge_io::store::prelude::*;
 use wangge_io::{Fields, ImportOptions, Role};
 
 /// Checks the hard constraints of the issue; returns the problems found.
@@ -666,32 +667,21 @@ fn the_levels_option_stores_the_community_level() {
         out.contains("communities level:") && out.contains("residents' groups:"),
         "{out}"
     );
-    let store = wangge_io::Store::open(d.join("w.gpkg")).expect("open");
-    let n: i64 = store
-        .connection()
-        .query_row(
-            "SELECT count(*) FROM plan_communities WHERE plan_id = 1",
-            [],
-            |r| r.get(0),
-        )
-        .expect("plan_communities");
-    let over: i64 = store
-        .connection()
-        .query_row(
-            "SELECT count(*) FROM plan_communities WHERE households > 1000",
-            [],
-            |r| r.get(0),
-        )
-        .expect("query");
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let n: i64 = wangge_io::gpkg::testing::row(
+        &store,
+        "SELECT count(*) FROM plan_communities WHERE plan_id = 1",
+        &[],
+    )[0]
+    .int();
+    let over: i64 = wangge_io::gpkg::testing::row(
+        &store,
+        "SELECT count(*) FROM plan_communities WHERE households > 1000",
+        &[],
+    )[0]
+    .int();
     assert!(n >= 6 && over == 0, "{n} communities, {over} over the cap");
     // Every grid names one of the new communities.
-    let orphans: i64 = store
-        .connection()
-        .query_row(
-            "SELECT count(*) FROM grids WHERE plan_id = 1 AND community NOT IN (SELECT code FROM plan_communities WHERE plan_id = 1)",
-            [],
-            |r| r.get(0),
-        )
-        .expect("query");
+    let orphans: i64 = wangge_io::gpkg::testing::row(&store, "SELECT count(*) FROM grids WHERE plan_id = 1 AND community NOT IN (SELECT code FROM plan_communities WHERE plan_id = 1)", &[])[0].int();
     assert_eq!(orphans, 0);
 }

@@ -11,6 +11,7 @@ use wangge_core::partition::edit::{Edit, EditRefused, apply};
 use wangge_core::partition::{Partitioner, partition_all};
 use wangge_core::{LocalFrame, NoProgress};
 use wangge_io::ImportOptions;
+use wangge_io::store::prelude::*;
 
 /// Runs the independent GEOS check on the newest plan of `ws`; panics with its report unless
 /// it finds no defect.
@@ -276,7 +277,7 @@ fn nested_osm_boundaries_map_to_streets_communities_and_hints() {
     ] {
         assert!(out.contains(want), "{want:?} in\n{out}");
     }
-    let store = wangge_io::Store::open(d.join("w.gpkg")).expect("open");
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
     let mut comms: Vec<(String, String, Option<String>)> = store
         .communities()
         .expect("communities")
@@ -359,7 +360,7 @@ fn edits_that_change_nothing_are_refused_and_unchanged_data_repairs_nothing() {
         "{out}"
     );
     // A grid of one address point cannot be split; a grid does not merge with itself.
-    let store = wangge_io::Store::open(d.join("w.gpkg")).expect("open");
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
     let data = store.load_places().expect("load");
     let p = Partitioner::new(200).expect("cap");
     let plan = partition_all(&p, &data, &NoProgress);

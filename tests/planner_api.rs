@@ -5,6 +5,7 @@
 use crate::util::{call, demo_workspace};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use wangge_io::store::prelude::*;
 
 struct Api(wangge_server::AppState);
 
@@ -48,7 +49,7 @@ impl Api {
 }
 
 fn buildings_of(ws: &std::path::Path, plan: i64, grid: &str) -> Vec<String> {
-    let store = wangge_io::Store::open(ws).expect("open");
+    let store = wangge_io::GeoPackage::open(ws).expect("open");
     let members = store.plan_members(plan).expect("members");
     let data = store.load().expect("load");
     let mut out: Vec<String> = data
@@ -261,7 +262,7 @@ async fn a_planner_edits_undoes_compares_names_and_exports_plans() {
         .await;
     assert_eq!(s, 201, "{part}");
     let p5 = part["plan"].as_i64().expect("plan");
-    let store = wangge_io::Store::open(&ws).expect("open");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
     let members = |p: i64, g: &str| -> Vec<String> {
         let mut v: Vec<String> = store
             .plan_members(p)
@@ -299,7 +300,7 @@ async fn a_planner_edits_undoes_compares_names_and_exports_plans() {
         std::fs::write(&path, &bytes).expect("write");
         match check {
             0 => {
-                let out = wangge_io::Store::open(&path).expect("a GeoPackage");
+                let out = wangge_io::GeoPackage::open(&path).expect("a GeoPackage");
                 assert_eq!(out.plan_grid_rows(p3).expect("grids").len(), g3.len());
             }
             1 => {

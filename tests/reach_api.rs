@@ -3,6 +3,7 @@
 
 use crate::util::{call, demo_workspace};
 use serde_json::{Value, json};
+use wangge_io::store::prelude::*;
 
 async fn req(st: &wangge_server::AppState, method: &str, uri: &str, body: Value) -> (u16, Value) {
     let (s, b) = call(st, method, uri, "application/json", &body.to_string()).await;
@@ -313,7 +314,7 @@ async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
         };
         let (ok, out) = crate::util::wangge(&["coverage", "w.gpkg", "--report", "c.csv"], d);
         assert!(ok, "{source}: {out}");
-        let store = wangge_io::Store::open(&ws).expect("open");
+        let store = wangge_io::GeoPackage::open(&ws).expect("open");
         let plan = store.latest_plan().expect("plan").expect("a plan");
         let planner: std::collections::BTreeMap<String, u64> = store
             .plan_grid_rows(plan)
@@ -336,23 +337,22 @@ async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
             .filter(|&&n| n > 1)
             .count();
         let cli = |level: &str| -> std::collections::BTreeMap<String, (u64, u64)> {
-            let conn = store.connection();
-            let mut stmt = conn
-                .prepare(
-                    "SELECT area, households, covered FROM coverage_summary
-                     WHERE run_id = (SELECT max(id) FROM coverage_runs) AND level = ?1
-                       AND minutes = 10 AND category = 'kindergarten'",
+            wangge_io::gpkg::testing::query(
+                &store,
+                "SELECT area, households, covered FROM coverage_summary
+                 WHERE run_id = (SELECT max(id) FROM coverage_runs) AND level = ?1
+                   AND minutes = 10 AND category = 'kindergarten'",
+                &[level],
+            )
+            .expect("rows")
+            .into_iter()
+            .map(|r| {
+                (
+                    r[0].text().expect("area").to_string(),
+                    (r[1].int() as u64, r[2].int() as u64),
                 )
-                .expect("sql");
-            stmt.query_map([level], |r| {
-                Ok((
-                    r.get(0)?,
-                    (r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64),
-                ))
             })
-            .expect("rows")
-            .collect::<Result<_, _>>()
-            .expect("rows")
+            .collect()
         };
         let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
         let (s, api) = req(

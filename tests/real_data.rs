@@ -3,6 +3,7 @@
 
 use crate::util::{count, import, shared, workspace};
 use std::process::Command;
+use wangge_io::store::prelude::*;
 use wangge_io::{Fields, ImportOptions, Role};
 
 fn ogrinfo_counts(path: &std::path::Path) -> Vec<(String, u64)> {
@@ -159,17 +160,19 @@ fn taipei_open_data() {
     // Case types map onto the taxonomy (data/taxonomy.toml, docs/incident-taxonomy.md); the
     // original type is kept, and every case gets the village it lies in.
     let by_code: Vec<(String, i64, i64, i64)> = {
-        let mut stmt = store
-            .connection()
-            .prepare(
-                "SELECT category, count(*), count(raw_category), count(community)
-                 FROM incidents GROUP BY category ORDER BY category",
-            )
-            .expect("query");
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .expect("rows")
-            .collect::<Result<_, _>>()
-            .expect("rows")
+        wangge_io::gpkg::testing::query(
+            &store,
+            "SELECT category, count(*), count(raw_category), count(community)
+             FROM incidents GROUP BY category ORDER BY category",
+            &[],
+        )
+        .expect("query")
+        .into_iter()
+        .map(|r| {
+            let text = r[0].text().expect("category").to_string();
+            (text, r[1].int(), r[2].int(), r[3].int())
+        })
+        .collect()
     };
     let counts: Vec<(&str, i64)> = by_code.iter().map(|r| (r.0.as_str(), r.1)).collect();
     assert_eq!(

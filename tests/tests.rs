@@ -21,4 +21,5 @@ mod planner_api;
 mod reach_api;
 mod real_data;
 mod server;
+mod store;
 mod tiles;

@@ -7,11 +7,12 @@ use geo::{Area, BooleanOps};
 use geo_types::{Coord, LineString, MultiPolygon, Polygon, Rect};
 use wangge_core::NoProgress;
 use wangge_core::partition::{Partitioner, partition_all};
-use wangge_io::{ImportOptions, Store};
+use wangge_io::store::prelude::*;
+use wangge_io::{GeoPackage, ImportOptions, Store};
 use wangge_tiles::TileSource;
 use wangge_tiles::mvt::{Rules, TileCoord, validate, world};
 
-fn imported(rel: &str, plan: bool) -> (tempfile::TempDir, Store) {
+fn imported(rel: &str, plan: bool) -> (tempfile::TempDir, GeoPackage) {
     let (dir, mut store) = workspace();
     import(&mut store, &[shared(rel)], &ImportOptions::default()).expect("import");
     if plan {
@@ -72,7 +73,7 @@ fn f_has_no_households(l: &wangge_tiles::mvt::validate::DecodedLayer) -> bool {
 
 /// Sum over the tiles of zoom z of each community's area inside the tile proper, in world
 /// units², against the area of its polygon.
-fn assert_no_gaps(store: &Store, src: &TileSource, z: u8) {
+fn assert_no_gaps(store: &dyn Store, src: &TileSource, z: u8) {
     let data = store.load().expect("load");
     let e = f64::from(wangge_tiles::EXTENT);
     let tile_sq = Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: e, y: e }).to_polygon();

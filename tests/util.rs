@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests.
 
 use std::path::{Path, PathBuf};
-use wangge_io::{ImportOptions, Store};
+use wangge_io::store::prelude::*;
+use wangge_io::{GeoPackage, ImportOptions, Store};
 
 /// `../shared/data/<rel>` beside the project root.
 pub fn shared(rel: &str) -> PathBuf {
@@ -16,15 +17,15 @@ pub fn project(rel: &str) -> PathBuf {
 }
 
 /// A new workspace in a temporary directory.
-pub fn workspace() -> (tempfile::TempDir, Store) {
+pub fn workspace() -> (tempfile::TempDir, GeoPackage) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::create(dir.path().join("w.gpkg")).expect("create workspace");
+    let store = GeoPackage::create(dir.path().join("w.gpkg")).expect("create workspace");
     (dir, store)
 }
 
 /// Imports files with options.
 pub fn import(
-    store: &mut Store,
+    store: &mut dyn Store,
     files: &[PathBuf],
     opts: &ImportOptions,
 ) -> wangge_io::Result<wangge_io::ImportSummary> {
@@ -32,7 +33,7 @@ pub fn import(
 }
 
 /// Layer count by name.
-pub fn count(store: &Store, layer: &str) -> u64 {
+pub fn count(store: &dyn Store, layer: &str) -> u64 {
     store
         .counts()
         .expect("counts")
@@ -162,7 +163,7 @@ pub fn demo_workspace(dir: &Path, seed: u32) -> PathBuf {
 
 /// Where the first address point of a workspace is (a spot inside the city's grids).
 pub fn first_address_point(ws: &Path) -> geo_types::Point<f64> {
-    wangge_io::Store::open(ws)
+    wangge_io::GeoPackage::open(ws)
         .expect("open")
         .load_places()
         .expect("load")

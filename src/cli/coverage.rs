@@ -8,8 +8,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wangge_core::walk::{Coverage, CoverageInput, NOT_REACHED, Snapper, WalkNetwork};
-use wangge_io::Store;
-use wangge_io::gpkg::CoverageRun;
+use wangge_io::GeoPackage;
+use wangge_io::store::CoverageRun;
+use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,7 +47,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     if a.minutes.is_empty() || a.minutes.contains(&0) {
         bail!("--minutes needs one or more positive whole numbers, e.g. 5,10,15");
     }
-    let store = Store::open(&a.workspace)?;
+    let store = GeoPackage::open(&a.workspace)?;
     let walk = super::walk::Walk::load(&store, &a.walk)?;
     let super::walk::Walk {
         data,
@@ -566,7 +567,7 @@ fn write_areas(
     categories: &[String],
     (minutes, thresholds_m): (&[u32], &[f64]),
     (frontage_m, max_snap_m, limit_m): (f64, f64, f64),
-) -> anyhow::Result<(usize, f64, f64, Vec<wangge_io::gpkg::ServiceArea>)> {
+) -> anyhow::Result<(usize, f64, f64, Vec<wangge_io::store::ServiceArea>)> {
     use geo::{Area, Contains};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use wangge_core::Progress;
@@ -657,7 +658,7 @@ fn write_areas(
                 worst_out = worst_out.min(u_out as f64 / u_all as f64);
             }
             let lonlat = net.frame.unproject(&area);
-            polygons.push(wangge_io::gpkg::ServiceArea {
+            polygons.push(wangge_io::store::ServiceArea {
                 category: cat.clone(),
                 minutes: m,
                 area_m2: area.unsigned_area().round(),

@@ -7,7 +7,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 use wangge_core::walk::{Coverage, CoverageInput, gaps};
-use wangge_io::Store;
+use wangge_io::GeoPackage;
+use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,7 +47,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     if a.walk.crow_fly {
         bail!("--crow-fly works with `wangge coverage` only: gaps need the street network");
     }
-    let store = Store::open(&a.workspace)?;
+    let store = GeoPackage::open(&a.workspace)?;
     let walk = Walk::load(&store, &a.walk)?;
     let data = &walk.data;
     let (categories, limit_m, what) = match (&a.category, a.circle) {
@@ -177,10 +178,10 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         println!("  ... {} more", found.len() - 15);
     }
     // Stored for the tiles (replacing earlier areas of the same question).
-    let stored: Vec<wangge_io::gpkg::GapArea> = found
+    let stored: Vec<wangge_io::store::GapArea> = found
         .iter()
         .enumerate()
-        .map(|(i, g)| wangge_io::gpkg::GapArea {
+        .map(|(i, g)| wangge_io::store::GapArea {
             what: what.clone(),
             rank: i + 1,
             community: name(g.community),

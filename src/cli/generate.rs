@@ -4,7 +4,8 @@ use super::progress::Bar;
 use anyhow::{Context, bail};
 use std::path::PathBuf;
 use std::time::Instant;
-use wangge_io::Store;
+use wangge_io::GeoPackage;
+use wangge_io::store::prelude::*;
 use wangge_synth::{CityParams, generate};
 
 #[derive(Debug, clap::Args)]
@@ -65,7 +66,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     };
     let city = generate(&params, &bar);
     let generated = start.elapsed();
-    let mut store = Store::create(&a.workspace)?;
+    let mut store = GeoPackage::create(&a.workspace)?;
     store.write(
         &city,
         "generate",

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 use wangge_io::import::summary_rows;
 use wangge_io::read::ReadOptions;
-use wangge_io::{CrsSpec, Fields, ImportOptions, Role, Store};
+use wangge_io::{CrsSpec, Fields, GeoPackage, ImportOptions, Role};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -187,7 +187,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         },
     };
     let existed = a.workspace.exists();
-    let mut store = Store::open_or_create(&a.workspace)?;
+    let mut store = GeoPackage::open_or_create(&a.workspace)?;
     let bar = Bar::default();
     let result = wangge_io::import(&mut store, &a.files, &opts, &bar);
     let summary = match result {

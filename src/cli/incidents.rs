@@ -2,7 +2,8 @@
 //! `wangge incidents extend`: grant an open incident more time (延期), counted by the KPIs.
 
 use std::path::PathBuf;
-use wangge_io::Store;
+use wangge_io::GeoPackage;
+use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -33,7 +34,7 @@ pub enum Command {
 pub fn run(c: &Command) -> anyhow::Result<()> {
     match c {
         Command::Assign { workspace, all } => {
-            let mut store = Store::open(workspace)?;
+            let mut store = GeoPackage::open(workspace)?;
             let t = std::time::Instant::now();
             let (seen, changed) = store.reassign_incidents(!all)?;
             println!(
@@ -48,7 +49,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             hours,
             reason,
         } => {
-            let mut store = Store::open(workspace)?;
+            let mut store = GeoPackage::open(workspace)?;
             store.extend_incident(id, *hours, wangge_core::Timestamp::now(), reason)?;
             println!("incident {id}: deadline extended by {hours} hours");
             Ok(())

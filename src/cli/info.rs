@@ -1,17 +1,17 @@
 //! `wangge info`: what a workspace holds.
 
 use std::path::Path;
-use wangge_io::Store;
+use wangge_io::{GeoPackage, Store};
 
 /// Prints layers, counts, households and facility categories.
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
-    let store = Store::open(workspace)?;
+    let store = GeoPackage::open(workspace)?;
     print(&store)
 }
 
 /// Prints the summary of an open workspace.
-pub fn print(store: &Store) -> anyhow::Result<()> {
-    println!("workspace {}", store.path().display());
+pub fn print(store: &dyn Store) -> anyhow::Result<()> {
+    println!("workspace {}", store.location());
     for c in store.counts()? {
         println!("  {:<16} {:>10}", c.layer, c.features);
     }

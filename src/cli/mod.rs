@@ -6,6 +6,7 @@ mod generate;
 mod import;
 mod incidents;
 mod info;
+mod kpi_figures;
 mod monthly;
 mod partition;
 mod plan;
@@ -119,7 +120,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Tiles(c) => serve::run_tiles(&c),
         Command::Export(a) => {
             let start = std::time::Instant::now();
-            let store = wangge_io::Store::open(&a.workspace)?;
+            let store = wangge_io::GeoPackage::open(&a.workspace)?;
             let n = wangge_io::export::export_with(
                 &store,
                 &a.layer,

@@ -2,13 +2,14 @@
 //! and map embedded as PNG data) with the month's closed-loop KPIs, the social-condition index
 //! ranking and map, and the audit record (digests) a street office can hand out.
 
-use super::report::{hours as num, pct};
+use super::kpi_figures::{district_trend, hours as num, kpi_charts, names, pct};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use wangge_core::kpi::{IndexParams, Level, TimeLimits, kpis, month_range, social_index};
-use wangge_io::Store;
+use wangge_io::GeoPackage;
+use wangge_io::store::prelude::*;
 use wangge_tiles::{MapLayer, MapStyle, render_png};
 
 fn base64(bytes: &[u8]) -> String {
@@ -62,11 +63,11 @@ pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow:
     if !matches!(level, Level::Community | Level::Street) {
         anyhow::bail!("--by: community or street");
     }
-    let store = Store::open(workspace)?;
+    let store = GeoPackage::open(workspace)?;
     let cases = store.kpi_cases()?;
     let limits = TimeLimits::builtin();
     let p = IndexParams::builtin();
-    let names = super::report::names(&store)?;
+    let names = names(&store)?;
     let district = kpis(&cases, month, Level::District, &limits, end)
         .pop()
         .unwrap_or_default();
@@ -74,8 +75,8 @@ pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow:
     let households = store.area_households(level)?;
     let run = social_index(&cases, &households, month, level, &p);
     let dir = tempfile::tempdir()?;
-    let trend = super::report::district_trend(&cases, month, &limits);
-    let charts = super::report::kpi_charts(dir.path(), month, &rows, &trend, &names)?;
+    let trend = district_trend(&cases, month, &limits);
+    let charts = kpi_charts(dir.path(), month, &rows, &trend, &names)?;
     // The map: communities coloured by their index (streets: their communities by the street's).
     let data = store.load_places()?;
     let by_area: BTreeMap<&str, Option<f64>> = run

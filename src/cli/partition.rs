@@ -8,7 +8,8 @@ use std::time::Instant;
 use wangge_core::partition::{
     LockedGrid, Partitioner, ViolationKind, WorkspacePlan, partition_all_locked,
 };
-use wangge_io::Store;
+use wangge_io::store::prelude::*;
+use wangge_io::{GeoPackage, Store};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -85,7 +86,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         );
     }
     let start = Instant::now();
-    let mut store = Store::open(&a.workspace)?;
+    let mut store = GeoPackage::open(&a.workspace)?;
     let mut data = store.load_places()?;
     if data.communities.is_empty() {
         bail!(
@@ -639,7 +640,7 @@ fn dump_graph(
 
 /// The locked grids of the base plan, with their members.
 fn locks(
-    store: &Store,
+    store: &dyn Store,
     codes: &[String],
     from: Option<i64>,
 ) -> anyhow::Result<(Vec<LockedGrid>, Option<i64>)> {

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use wangge_core::partition::Partitioner;
 use wangge_core::partition::diff::diff;
 use wangge_core::partition::edit::{Edit, apply, rebuild};
-use wangge_io::Store;
+use wangge_io::store::prelude::*;
+use wangge_io::{GeoPackage, Store};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -69,7 +70,7 @@ pub enum EditOp {
 }
 
 fn save(
-    store: &mut Store,
+    store: &mut dyn Store,
     plan: &wangge_core::partition::WorkspacePlan,
     kind: &str,
     cap: u32,
@@ -94,7 +95,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             from,
             op,
         } => {
-            let mut store = Store::open(workspace)?;
+            let mut store = GeoPackage::open(workspace)?;
             let base = match from {
                 Some(p) => *p,
                 None => store
@@ -129,7 +130,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             }
         }
         Command::Undo { workspace } => {
-            let mut store = Store::open(workspace)?;
+            let mut store = GeoPackage::open(workspace)?;
             let latest = store
                 .latest_plan()?
                 .ok_or_else(|| anyhow::anyhow!("no plan to undo"))?;
@@ -144,7 +145,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             println!("plan {latest} undone: back to the grids of plan {parent}");
         }
         Command::List { workspace } => {
-            let store = Store::open(workspace)?;
+            let store = GeoPackage::open(workspace)?;
             println!(
                 "{:>4}  {:<24}  {:<10} {:>5} {:>7} {:>10} {:>10}",
                 "id", "created", "kind", "cap", "grids", "households", "violations"
@@ -162,7 +163,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             b,
             all,
         } => {
-            let store = Store::open(workspace)?;
+            let store = GeoPackage::open(workspace)?;
             let d = diff(&store.plan_members(*a)?, &store.plan_members(*b)?);
             println!("plan {a} → plan {b}");
             println!(

@@ -2,15 +2,16 @@
 //! `--release` storing an audit record), `verify` (recompute a release and compare digests),
 //! `releases`, and `monthly` (an HTML page a street office can hand out: tables, charts, map).
 
+use super::kpi_figures::{district_trend, hours, kpi_charts, names, pct};
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use wangge_core::Timestamp;
 use wangge_core::kpi::{
-    IndexParams, IndexRun, KpiRow, Level, TimeLimits, kpis, month_range, previous_month,
-    social_index,
+    IndexParams, IndexRun, KpiRow, Level, TimeLimits, kpis, month_range, social_index,
 };
-use wangge_io::Store;
+use wangge_io::GeoPackage;
+use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -115,26 +116,6 @@ fn params(path: Option<&Path>) -> anyhow::Result<IndexParams> {
     })
 }
 
-/// A rate as a percentage with one decimal, `–` when undefined.
-pub(super) fn pct(x: Option<f64>) -> String {
-    x.map_or("–".into(), |x| format!("{:.1}%", x * 100.0))
-}
-
-/// A number with one decimal, `–` when undefined.
-pub(super) fn hours(x: Option<f64>) -> String {
-    x.map_or("–".into(), |x| format!("{x:.1}"))
-}
-
-/// Area code → name (communities by name; grids and streets by code).
-pub(super) fn names(store: &Store) -> anyhow::Result<BTreeMap<String, String>> {
-    Ok(store
-        .load_places()?
-        .communities
-        .into_iter()
-        .map(|c| (c.key, c.name))
-        .collect())
-}
-
 fn print_kpis(rows: &[KpiRow], names: &BTreeMap<String, String>) {
     println!(
         "{:<18} {:<10} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}  median h: dispatch handle follow close",
@@ -205,105 +186,12 @@ fn kpi_csv(rows: &[KpiRow], names: &BTreeMap<String, String>) -> String {
     s
 }
 
-/// The months up to `month`, oldest first.
-fn months_to(month: &str, n: usize) -> Vec<String> {
-    let mut out = vec![month.to_string()];
-    while out.len() < n {
-        match previous_month(&out[out.len() - 1]) {
-            Some(m) => out.push(m),
-            None => break,
-        }
-    }
-    out.reverse();
-    out
-}
-
 fn asof_of(month: &str, asof: Option<&str>) -> anyhow::Result<Timestamp> {
     let (_, end) = check_month(month)?;
     Ok(match asof {
         Some(t) => Timestamp::parse(t, 8 * 3600).map_err(|e| anyhow::anyhow!("--asof: {e}"))?,
         None => end,
     })
-}
-
-/// Ranking (closure and on-time rates per area) and 12-month trend charts.
-pub(super) fn kpi_charts(
-    dir: &Path,
-    month: &str,
-    rows: &[KpiRow],
-    trend: &[(String, KpiRow)],
-    names: &BTreeMap<String, String>,
-) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let series = vec![
-        "结案率 closure".to_string(),
-        "按期结案率 on time".to_string(),
-    ];
-    let mut ranked: Vec<&KpiRow> = rows.iter().collect();
-    ranked.sort_by(|a, b| {
-        b.on_time_rate()
-            .unwrap_or(-1.0)
-            .total_cmp(&a.on_time_rate().unwrap_or(-1.0))
-    });
-    let bars: Vec<(String, Vec<f64>)> = ranked
-        .iter()
-        .map(|r| {
-            (
-                names
-                    .get(&r.area)
-                    .cloned()
-                    .unwrap_or_else(|| r.area.clone()),
-                vec![
-                    r.closure_rate().unwrap_or(f64::NAN),
-                    r.on_time_rate().unwrap_or(f64::NAN),
-                ],
-            )
-        })
-        .collect();
-    let ranking = dir.join(format!("kpi-ranking-{month}.png"));
-    wangge_tiles::bar_chart(
-        &format!("{month} 结案率与按期结案率 closure and on-time rates"),
-        &series,
-        &bars,
-        &ranking,
-    )?;
-    let trend_rows: Vec<(String, Vec<f64>)> = trend
-        .iter()
-        .map(|(m, r)| {
-            (
-                m.clone(),
-                vec![
-                    r.closure_rate().unwrap_or(f64::NAN),
-                    r.on_time_rate().unwrap_or(f64::NAN),
-                ],
-            )
-        })
-        .collect();
-    let trend_png = dir.join(format!("kpi-trend-{month}.png"));
-    wangge_tiles::bar_chart(
-        "全区月度趋势 district trend",
-        &series,
-        &trend_rows,
-        &trend_png,
-    )?;
-    Ok(vec![ranking, trend_png])
-}
-
-pub(super) fn district_trend(
-    cases: &[wangge_core::kpi::Case],
-    month: &str,
-    l: &TimeLimits,
-) -> Vec<(String, KpiRow)> {
-    months_to(month, 12)
-        .into_iter()
-        .map(|m| {
-            let asof = month_range(&m).map_or(Timestamp::from_unix(0), |r| r.1);
-            let row = kpis(cases, &m, Level::District, l, asof)
-                .pop()
-                .unwrap_or_default();
-            (m, row)
-        })
-        .collect()
 }
 
 fn print_index(run: &IndexRun, p: &IndexParams, names: &BTreeMap<String, String>) {
@@ -387,7 +275,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
         } => {
             let asof = asof_of(month, asof.as_deref())?;
             let (l, lim) = (level(by)?, limits(lp.as_deref())?);
-            let store = Store::open(workspace)?;
+            let store = GeoPackage::open(workspace)?;
             let cases = store.kpi_cases()?;
             let rows = kpis(&cases, month, l, &lim, asof);
             let names = names(&store)?;
@@ -424,7 +312,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 );
             }
             let p = params(pp.as_deref())?;
-            let store = Store::open(workspace)?;
+            let store = GeoPackage::open(workspace)?;
             let run = social_index(
                 &store.kpi_cases()?,
                 &store.area_households(l)?,
@@ -451,7 +339,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             }
         }
         Command::Verify { workspace, id } => {
-            let store = Store::open(workspace)?;
+            let store = GeoPackage::open(workspace)?;
             let r = store.index_release(*id)?;
             let p = IndexParams::parse(&r.params, &format!("release {id}"))?;
             let l = level(&r.level)?;
@@ -487,7 +375,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             println!("verified: the same inputs give the same results");
         }
         Command::Releases { workspace } => {
-            let store = Store::open(workspace)?;
+            let store = GeoPackage::open(workspace)?;
             println!(
                 "{:>4}  {:<24} {:<8} {:<10} results sha256",
                 "id", "created", "month", "by"

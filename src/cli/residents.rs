@@ -4,8 +4,9 @@
 //! nobody else.
 
 use std::path::PathBuf;
-use wangge_io::Store;
+use wangge_io::GeoPackage;
 use wangge_io::residents::{ResidentColumns, read_residents};
+use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -55,7 +56,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     encoding: encoding.clone(),
                 },
             )?;
-            let mut store = Store::open(workspace)?;
+            let mut store = GeoPackage::open(workspace)?;
             let n = store.replace_residents(&rows)?;
             let addresses: std::collections::HashSet<&str> =
                 rows.iter().map(|r| r.address_key.as_str()).collect();

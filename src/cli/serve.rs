@@ -5,6 +5,7 @@ use super::progress::Bar;
 use anyhow::{Context, bail};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -66,7 +67,7 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
             );
         } else {
             let now = wangge_core::Timestamp::now();
-            let live = wangge_io::Store::open(&a.workspace)?
+            let live = wangge_io::GeoPackage::open(&a.workspace)?
                 .tokens()?
                 .iter()
                 .filter(|t| t.revoked.is_none() && !t.expired(now))
@@ -147,7 +148,7 @@ pub fn run_tiles(c: &TilesCommand) -> anyhow::Result<()> {
         }
     }
     let start = std::time::Instant::now();
-    let store = wangge_io::Store::open(&a.workspace)?;
+    let store = wangge_io::GeoPackage::open(&a.workspace)?;
     let source = wangge_tiles::TileSource::from_store(&store)?;
     let s = wangge_tiles::export_pmtiles(
         &source,

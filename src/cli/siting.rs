@@ -8,7 +8,7 @@ use geo_types::{Coord, Point};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wangge_core::walk::{Field, SitingInput, Snap, WalkNetwork, site};
-use wangge_io::Store;
+use wangge_io::GeoPackage;
 
 #[derive(Debug, clap::Args)]
 pub struct SitingArgs {
@@ -79,7 +79,7 @@ fn setup(workspace: &Path, category: &str, minutes: u32, o: &WalkOpts) -> anyhow
             "--crow-fly works with `wangge coverage` only: siting and what-if need the street network"
         );
     }
-    let store = Store::open(workspace)?;
+    let store = GeoPackage::open(workspace)?;
     let walk = Walk::load(&store, o)?;
     walk.check_category(category)?;
     let threshold_m = walk.limit_m(minutes)?;

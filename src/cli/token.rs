@@ -5,7 +5,8 @@ use anyhow::anyhow;
 use std::path::PathBuf;
 use wangge_core::Timestamp;
 use wangge_core::access::Role;
-use wangge_io::Store;
+use wangge_io::GeoPackage;
+use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -65,7 +66,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 )
             })?;
             let expires = expires.as_deref().map(expiry).transpose()?;
-            let store = Store::open(workspace)?;
+            let store = GeoPackage::open(workspace)?;
             let (id, secret) = store.create_token(name, r, scope, expires)?;
             match expires {
                 Some(e) => println!("token {id} for {name}: {r}, scope {scope}, expires {e}"),
@@ -77,7 +78,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             );
         }
         Command::List { workspace } => {
-            let store = Store::open(workspace)?;
+            let store = GeoPackage::open(workspace)?;
             println!(
                 "{:>4}  {:<20} {:<14} {:<16} {:<24} {:<22} state",
                 "id", "name", "role", "scope", "created", "expires"
@@ -101,11 +102,13 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             }
         }
         Command::Revoke { workspace, id } => {
-            Store::open(workspace)?.revoke_token(*id)?;
+            GeoPackage::open(workspace)?.revoke_token(*id)?;
             println!("token {id} revoked (a running server notices within 2 s)");
         }
         Command::Audit { workspace, last } => {
-            for [at, actor, role, action, detail] in Store::open(workspace)?.audit_log(*last)? {
+            for [at, actor, role, action, detail] in
+                GeoPackage::open(workspace)?.audit_log(*last)?
+            {
                 println!("{at}  {actor} ({role})  {action}  {detail}");
             }
         }

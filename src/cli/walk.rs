@@ -59,7 +59,7 @@ pub struct Walk {
 }
 
 impl Walk {
-    pub fn load(store: &wangge_io::Store, o: &WalkOpts) -> anyhow::Result<Self> {
+    pub fn load(store: &dyn wangge_io::Store, o: &WalkOpts) -> anyhow::Result<Self> {
         let t_read = std::time::Instant::now();
         let data = store.load_walking()?;
         let read_s = t_read.elapsed().as_secs_f64();
@@ -97,7 +97,7 @@ impl Walk {
                 o.max_snap_m
             );
         }
-        let path = store.path().display().to_string();
+        let path = store.location();
         if data.address_points.is_empty() {
             bail!("{path}: no address points");
         }

@@ -30,7 +30,7 @@ pub struct HouseholdAreas {
 
 /// Assigns the households of `data`'s address points to the total, communities and grids.
 pub fn household_areas(
-    store: &Store,
+    store: &dyn Store,
     data: &Dataset,
     frame: LocalFrame,
 ) -> wangge_io::Result<HouseholdAreas> {

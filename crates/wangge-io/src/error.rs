@@ -85,11 +85,11 @@ pub enum Error {
     /// What was asked for is not in the workspace (a plan version, an incident).
     #[error("workspace {path}: {message}")]
     NotFound { path: PathBuf, message: String },
-    /// SQLite failed.
+    /// The store's database failed (SQLite for a GeoPackage).
     #[error("workspace {path}: {source}")]
-    Sqlite {
+    Backend {
         path: PathBuf,
-        source: rusqlite::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 
@@ -109,7 +109,7 @@ impl Error {
             Self::Workspace { .. } => "workspace",
             Self::Incident { .. } => "incident_refused",
             Self::NotFound { .. } => "not_found",
-            Self::Sqlite { .. } => "sqlite",
+            Self::Backend { .. } => "store",
         }
     }
 

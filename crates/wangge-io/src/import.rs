@@ -144,7 +144,7 @@ pub struct ImportSummary {
 
 /// Imports files into a workspace (all in one transaction).
 pub fn import(
-    store: &mut Store,
+    store: &mut dyn Store,
     files: &[PathBuf],
     opts: &ImportOptions,
     progress: &dyn Progress,
@@ -281,7 +281,7 @@ pub fn import(
         let report = opts
             .rejects
             .clone()
-            .unwrap_or_else(|| store.path().with_extension("rejects.csv"));
+            .unwrap_or_else(|| PathBuf::from(store.location()).with_extension("rejects.csv"));
         write_rejects(&report, &rejects)?;
         summary.rejects_report = Some(report);
     }

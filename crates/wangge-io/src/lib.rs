@@ -4,9 +4,10 @@
 
 mod crs;
 mod error;
-pub mod export;
 pub mod fuzzing;
 pub mod gpkg;
+/// Exports of a workspace layer (GeoJSON, CSV, GeoPackage); the writers live with the store.
+pub use gpkg::export;
 pub mod import;
 pub mod incident_payload;
 pub mod osm;
@@ -17,5 +18,10 @@ pub mod validity;
 
 pub use crs::{CrsSpec, ToWgs84};
 pub use error::{Error, FeatureProblem, Result};
-pub use gpkg::Store;
+pub use gpkg::GeoPackage;
+pub mod store;
 pub use import::{Fields, ImportOptions, ImportSummary, Role, import};
+pub use store::{
+    AccessStore, CoverageStore, IncidentStore, PlaceStore, PlanStore, ResidentStore, Store,
+    Workspace,
+};

@@ -3,9 +3,9 @@
 //! numbers by their GB 11643 check character). A bad row fails the whole file, naming each
 //! bad row; nothing is stored then.
 
-use crate::gpkg::Resident;
 use crate::read::csv_file::{LIMITS, csv_error, find as column, headers, open};
 use crate::read::stream::Limits;
+use crate::store::Resident;
 use crate::{Error, Result};
 use std::path::Path;
 use wangge_core::personal::{check_id_number, check_phone};

@@ -6,16 +6,14 @@
 //! rate-limited.
 
 use crate::AppError;
-use axum::extract::{Request, State};
 use axum::http::Method;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, RwLock};
 use std::time::Instant;
 use wangge_core::access::Role;
 use wangge_core::kpi::sha256_hex;
+use wangge_io::store::prelude::*;
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,7 +102,7 @@ impl Default for Access {
 impl Access {
     /// Re-reads tokens and street memberships.
     pub fn reload(&self, path: &Path) -> Result<(), AppError> {
-        let store = wangge_io::Store::open(path).map_err(|e| AppError::Open(e.to_string()))?;
+        let store = wangge_io::GeoPackage::open(path).map_err(|e| AppError::Open(e.to_string()))?;
         let rows = store
             .token_hashes()
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -114,14 +112,10 @@ impl Access {
             .is_empty();
         let mut streets: HashMap<String, Vec<String>> = HashMap::new();
         if ever {
-            let mut stmt = store
-                .connection()
-                .prepare("SELECT key, street FROM communities WHERE street IS NOT NULL")
+            let pairs = store
+                .community_streets()
                 .map_err(|e| AppError::Internal(e.to_string()))?;
-            let pairs = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            for p in pairs.flatten() {
+            for p in pairs {
                 streets.entry(p.1).or_default().push(p.0);
             }
         }
@@ -185,12 +179,12 @@ impl Access {
         self.rate.store(per_s, std::sync::atomic::Ordering::Relaxed);
     }
 
-    fn rate(&self) -> f64 {
+    pub(crate) fn rate(&self) -> f64 {
         f64::from(self.rate.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Takes one request from the token's bucket.
-    fn admit(&self, id: i64) -> bool {
+    pub(crate) fn admit(&self, id: i64) -> bool {
         let rate = self.rate();
         if rate == 0.0 {
             return true;
@@ -211,7 +205,7 @@ impl Access {
 }
 
 /// What a route needs, by method and path.
-fn allowed(role: Role, method: &Method, path: &str) -> bool {
+pub(crate) fn allowed(role: Role, method: &Method, path: &str) -> bool {
     use Role::*;
     let any = |roles: &[Role]| role == Admin || roles.contains(&role);
     let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -240,60 +234,6 @@ fn allowed(role: Role, method: &Method, path: &str) -> bool {
         ["api", "reach", ..] => any(&[StreetOffice, Planner]),
         _ => role == Admin,
     }
-}
-
-/// The token of a request: `Authorization: Bearer …`, or `?token=…` (for EventSource and
-/// image URLs, which cannot set headers).
-fn token_of(req: &Request) -> Option<String> {
-    if let Some(h) = req.headers().get(axum::http::header::AUTHORIZATION)
-        && let Ok(v) = h.to_str()
-        && let Some(t) = v.strip_prefix("Bearer ")
-    {
-        return Some(t.trim().to_string());
-    }
-    req.uri().query().and_then(|q| {
-        q.split('&')
-            .find_map(|kv| kv.strip_prefix("token="))
-            .map(str::to_string)
-    })
-}
-
-/// The middleware: resolves the principal, applies the route policy and the rate limit, and
-/// hands the principal to the handler.
-pub async fn authenticate(
-    State(s): State<crate::AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let p = match s.access.principal(token_of(&req).as_deref()) {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    if !allowed(p.role, req.method(), req.uri().path()) {
-        let e = if p.id.is_none() && p.role == Role::Public {
-            AppError::Unauthorized("this needs an access token (Authorization: Bearer …)".into())
-        } else {
-            AppError::Forbidden(format!(
-                "a {} token may not {} {}",
-                p.role,
-                req.method(),
-                req.uri().path()
-            ))
-        };
-        return e.into_response();
-    }
-    if let Some(id) = p.id
-        && !s.access.admit(id)
-    {
-        return AppError::TooMany(format!(
-            "token {id}: more than {} requests a second (bursts of {}); slow down",
-            s.access.rate(),
-            s.access.rate() * 10.0
-        ))
-        .into_response();
-    }
-    req.extensions_mut().insert(p);
-    next.run(req).await
 }
 
 #[cfg(test)]

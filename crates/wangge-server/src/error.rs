@@ -112,3 +112,13 @@ impl IntoResponse for AppError {
         r
     }
 }
+
+/// A store error as the client should see it, by its kind: not found 404, usage 400, a
+/// refused incident change 409, anything else 500.
+pub fn io(e: wangge_io::Error) -> AppError {
+    match &e {
+        wangge_io::Error::NotFound { message, .. } => AppError::NotFound(message.clone()),
+        wangge_io::Error::Usage { message, .. } => AppError::BadRequest(message.clone()),
+        _ => AppError::Internal(e.to_string()),
+    }
+}

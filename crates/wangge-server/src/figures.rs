@@ -3,11 +3,12 @@
 //! (the same store and parameters give the same numbers).
 
 use crate::AppError;
-use crate::planning::io;
+use crate::error::io;
 use serde_json::{Value, json};
 use std::path::Path;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{IndexParams, KpiRow, Level, TimeLimits, kpis, month_range, social_index};
+use wangge_io::store::prelude::*;
 
 /// The JSON of one KPI row.
 pub fn kpi_json(r: &KpiRow) -> Value {
@@ -38,7 +39,7 @@ pub fn kpi(
     asof: Option<Timestamp>,
 ) -> Result<Value, AppError> {
     let asof = month_and_asof(month, asof)?;
-    let cases = wangge_io::Store::open(path)
+    let cases = wangge_io::GeoPackage::open(path)
         .map_err(io)?
         .kpi_cases()
         .map_err(io)?;
@@ -52,7 +53,7 @@ pub fn kpi(
 /// The district's KPIs for each of the `n` months up to `month`.
 pub fn trend(path: &Path, limits: &TimeLimits, month: &str, n: usize) -> Result<Value, AppError> {
     month_and_asof(month, None)?;
-    let cases = wangge_io::Store::open(path)
+    let cases = wangge_io::GeoPackage::open(path)
         .map_err(io)?
         .kpi_cases()
         .map_err(io)?;
@@ -87,7 +88,7 @@ pub fn index(path: &Path, p: &IndexParams, month: &str, level: Level) -> Result<
             "by: community, street or grid (the district is the reference, 100)".into(),
         ));
     }
-    let store = wangge_io::Store::open(path).map_err(io)?;
+    let store = wangge_io::GeoPackage::open(path).map_err(io)?;
     let cases = store.kpi_cases().map_err(io)?;
     let households = store.area_households(level).map_err(io)?;
     let run = social_index(&cases, &households, month, level, p);

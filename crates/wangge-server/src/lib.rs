@@ -9,6 +9,7 @@ mod auth;
 mod cache;
 mod error;
 mod figures;
+mod guard;
 mod heat_cache;
 mod kept;
 mod live;

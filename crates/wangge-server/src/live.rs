@@ -13,8 +13,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::broadcast;
 use wangge_core::{Assigner, Incident, IncidentStatus, Taxonomy, Timestamp};
-use wangge_io::Store;
-use wangge_io::gpkg::Ingested;
+use wangge_io::store::Ingested;
+use wangge_io::store::prelude::*;
+use wangge_io::{GeoPackage, Store};
 use wangge_tiles::HeatIndex;
 use wangge_tiles::mvt::world;
 
@@ -24,7 +25,7 @@ pub type Announcement = Arc<(&'static str, String)>;
 pub struct Live {
     writer: Mutex<Writer>,
     /// Queries run here, so a long one does not hold up ingest (WAL: it sees every commit).
-    reader: Mutex<Store>,
+    reader: Mutex<GeoPackage>,
     pub heat: RwLock<HeatIndex>,
     pub heat_cache: HeatCache,
     assigner: RwLock<Assigner>,
@@ -45,7 +46,7 @@ pub struct Live {
 }
 
 struct Writer {
-    store: Store,
+    store: GeoPackage,
     /// The largest incident fid in the heat index.
     seen: i64,
 }
@@ -56,7 +57,7 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 impl Live {
     pub fn open(path: &Path) -> Result<Self, AppError> {
-        let store = Store::open(path).map_err(|e| AppError::Open(e.to_string()))?;
+        let store = GeoPackage::open(path).map_err(|e| AppError::Open(e.to_string()))?;
         store
             .make_durable()
             .map_err(|e| AppError::Open(e.to_string()))?;
@@ -68,7 +69,7 @@ impl Live {
         let assigner = store
             .assigner()
             .map_err(|e| AppError::Open(e.to_string()))?;
-        let reader = Store::open(path).map_err(|e| AppError::Open(e.to_string()))?;
+        let reader = GeoPackage::open(path).map_err(|e| AppError::Open(e.to_string()))?;
         Ok(Self {
             writer: Mutex::new(Writer { store, seen }),
             reader: Mutex::new(reader),
@@ -234,9 +235,12 @@ impl Live {
     }
 
     /// Runs a query on the reading connection (it sees every acknowledged write).
-    pub fn read<T>(&self, f: impl FnOnce(&Store) -> wangge_io::Result<T>) -> Result<T, AppError> {
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> wangge_io::Result<T>,
+    ) -> Result<T, AppError> {
         let r = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        f(&r).map_err(internal)
+        f(&*r).map_err(internal)
     }
 
     /// After a change of the workspace: re-reads the newest plan's grids for new incidents
@@ -250,7 +254,7 @@ impl Live {
     ) -> Result<Option<std::thread::JoinHandle<()>>, AppError> {
         use std::sync::atomic::Ordering::SeqCst;
         self.reload_assigner()?;
-        let head = Store::open(&self.path)
+        let head = GeoPackage::open(&self.path)
             .and_then(|s| s.import_log_head())
             .map_err(internal)?;
         if self.heat_basis.swap(head, SeqCst) == head {
@@ -270,7 +274,7 @@ impl Live {
     }
 
     fn reload_assigner(&self) -> Result<(), AppError> {
-        let store = Store::open(&self.path).map_err(internal)?;
+        let store = GeoPackage::open(&self.path).map_err(internal)?;
         let a = store.assigner().map_err(internal)?;
         *self.assigner.write().unwrap_or_else(|p| p.into_inner()) = a;
         Ok(())
@@ -283,7 +287,7 @@ impl Live {
     fn reload_heat(&self) -> Result<(), AppError> {
         use std::sync::atomic::Ordering::SeqCst;
         let build = || -> Result<_, AppError> {
-            let store = Store::open(&self.path).map_err(internal)?;
+            let store = GeoPackage::open(&self.path).map_err(internal)?;
             wangge_tiles::heat_from_store(&store).map_err(internal)
         };
         let mut tries = 0;

@@ -4,6 +4,7 @@
 //! versions and exporting one. Every change is a new plan version with its parent, written
 //! in one transaction; one change at a time (`PlanLock`).
 
+use crate::error::io;
 use crate::{AppError, Principal};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -11,7 +12,8 @@ use std::sync::Mutex;
 use wangge_core::partition::diff::{GridMatch, PlanDiff, diff};
 use wangge_core::partition::edit::{Edit, apply, rebuild};
 use wangge_core::partition::{LockedGrid, Partitioner, WorkspacePlan, partition_all_locked};
-use wangge_io::Store;
+use wangge_io::store::prelude::*;
+use wangge_io::{GeoPackage, Store};
 
 /// Serialises plan changes: two edits of the same base never interleave.
 #[derive(Default)]
@@ -23,18 +25,8 @@ impl PlanLock {
     }
 }
 
-/// A store error as the client should see it, by its kind: not found 404, usage 400, a
-/// refused incident change 409, anything else 500.
-pub fn io(e: wangge_io::Error) -> AppError {
-    match &e {
-        wangge_io::Error::NotFound { message, .. } => AppError::NotFound(message.clone()),
-        wangge_io::Error::Usage { message, .. } => AppError::BadRequest(message.clone()),
-        _ => AppError::Internal(e.to_string()),
-    }
-}
-
-fn open(path: &Path) -> Result<Store, AppError> {
-    Store::open(path).map_err(io)
+fn open(path: &Path) -> Result<GeoPackage, AppError> {
+    GeoPackage::open(path).map_err(io)
 }
 
 /// Every plan version, oldest first.
@@ -108,7 +100,7 @@ fn changed_grids(d: &PlanDiff) -> Vec<String> {
 
 /// Saves `plan` as a new version and answers with it and what changed against `base`.
 fn save(
-    store: &mut Store,
+    store: &mut dyn Store,
     plan: &WorkspacePlan,
     kind: &str,
     cap: u32,

@@ -19,6 +19,7 @@ use wangge_core::walk::{
     service_areas, site,
 };
 use wangge_core::{Dataset, LocalFrame};
+use wangge_io::store::prelude::*;
 
 /// Points farther than this from every walkable way are not snapped (m; the CLI's default).
 const MAX_SNAP_M: f64 = 300.0;
@@ -83,8 +84,8 @@ fn pct(a: u64, b: u64) -> Option<f64> {
 impl Reach {
     /// Loads the workspace and builds the network, snaps and fields.
     pub fn build(path: &Path) -> Result<Self, AppError> {
-        let store = wangge_io::Store::open(path).map_err(crate::planning::io)?;
-        let data = store.load_walking().map_err(crate::planning::io)?;
+        let store = wangge_io::GeoPackage::open(path).map_err(crate::error::io)?;
+        let data = store.load_walking().map_err(crate::error::io)?;
         let name = path.display();
         if data.streets.is_empty() {
             return Err(AppError::NotFound(format!(
@@ -113,7 +114,7 @@ impl Reach {
             .map(|p| snapper.snap(&net, p.location, MAX_SNAP_M))
             .collect();
         let households = data.address_points.iter().map(|p| p.households).collect();
-        let by_area = household_areas(&store, &data, frame).map_err(crate::planning::io)?;
+        let by_area = household_areas(&store, &data, frame).map_err(crate::error::io)?;
         let community_of = by_area.community_of.clone();
         let limit_m = catalogue
             .circles

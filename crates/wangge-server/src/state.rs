@@ -153,8 +153,8 @@ impl AppState {
             live.sync()?;
             self.access.reload(&self.path)?;
         }
-        let store =
-            wangge_io::Store::open(&self.path).map_err(|e| AppError::Internal(e.to_string()))?;
+        let store = wangge_io::GeoPackage::open(&self.path)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let version =
             wangge_tiles::data_version(&store).map_err(|e| AppError::Internal(e.to_string()))?;
         if self.source().is_some_and(|s| s.version() == version) {
@@ -173,7 +173,8 @@ impl AppState {
 }
 
 fn load(workspace: &Path) -> Result<TileSource, AppError> {
-    let store = wangge_io::Store::open(workspace).map_err(|e| AppError::Open(e.to_string()))?;
+    let store =
+        wangge_io::GeoPackage::open(workspace).map_err(|e| AppError::Open(e.to_string()))?;
     TileSource::from_store(&store)
         .map_err(|e| AppError::Open(format!("{}: {e}", workspace.display())))
 }

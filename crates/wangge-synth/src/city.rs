@@ -1,6 +1,5 @@
 //! The city layout, built in local metres and converted to WGS84 at the end.
 
-use crate::incidents::incidents;
 use crate::rng::Rng;
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use std::collections::BTreeMap;
@@ -236,37 +235,8 @@ impl Builder {
     }
 }
 
-/// Generates a city.
-pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
-    let root = Rng::new(params.seed);
-    let frame = LocalFrame::new(params.centre.0, params.centre.1);
-    let mut b = Builder {
-        frame,
-        out: Dataset::default(),
-    };
-    match params.layout {
-        Layout::Compounds => compounds(params, &root, &mut b, progress),
-        Layout::LowRise => crate::lowrise::district(params, &root, &mut b, progress),
-        Layout::Dense => crate::dense::district(params, &root, &mut b, progress),
-    }
-    let mut inc = incidents(&b.out, params, &root.fork(0xABCD), &frame);
-    let assigner = wangge_core::Assigner::new(
-        b.out
-            .communities
-            .iter()
-            .map(|c| (c.key.clone(), c.geometry.clone()))
-            .collect(),
-        Vec::new(),
-    );
-    for i in &mut inc {
-        assigner.assign(i);
-    }
-    b.out.incidents = inc;
-    b.out
-}
-
 /// The compound city: a square lattice of 400 m communities, each one gated compound.
-fn compounds(params: &CityParams, root: &Rng, b: &mut Builder, progress: &dyn Progress) {
+pub(crate) fn compounds(params: &CityParams, root: &Rng, b: &mut Builder, progress: &dyn Progress) {
     let n_comm = ((params.households as f64 / COMMUNITY_HH).round() as usize).max(1);
     let cols = (n_comm as f64).sqrt().ceil() as usize;
     let rows = n_comm.div_ceil(cols);

@@ -8,9 +8,11 @@
 
 mod city;
 mod dense;
+mod generate;
 mod incidents;
 mod lowrise;
 mod rng;
 
-pub use city::{CityParams, Layout, generate};
+pub use city::{CityParams, Layout};
+pub use generate::generate;
 pub use rng::Rng;

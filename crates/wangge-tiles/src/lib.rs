@@ -8,8 +8,10 @@ mod chart;
 pub mod heat;
 pub mod mvt;
 mod png_map;
+pub mod privacy;
 mod source;
 mod text;
+pub mod tiling;
 
 pub use archive::{ExportError, ExportSummary, export_pmtiles};
 pub use archive_read::{ArchiveError, ArchiveInfo, PmTilesArchive};

@@ -5,19 +5,12 @@
 
 use crate::mvt::clip::W;
 use crate::mvt::{Clip, LayerBuilder, TileCoord, TileGeom, Value, encode_tile, world};
-use geo_types::{Geometry, LineString, MultiPolygon, Polygon};
+use geo_types::{LineString, MultiPolygon, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree, RTreeObject};
 use wangge_io::Store;
-use wangge_io::gpkg::{GRIDS, GROUPS};
 
-/// Tile extent and buffer (pixels of the extent).
-pub const EXTENT: u32 = 4096;
-pub const BUFFER: u32 = 64;
-/// Deepest zoom with its own tiles; clients overzoom beyond.
-pub const MAX_ZOOM: u8 = 16;
-/// Shallowest zoom served.
-pub const MIN_ZOOM: u8 = 10;
+pub use crate::tiling::{BUFFER, EXTENT, MAX_ZOOM, MIN_ZOOM};
 
 /// A layer's description for TileJSON `vector_layers`.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,32 +172,8 @@ pub struct TileSource {
 /// A short signature of what the tiles show: the newest plan, the newest stored service
 /// areas, the gap areas and the newest import. It changes when any of them does (a server
 /// re-reads then).
-pub fn data_version(store: &Store) -> Result<String, SourceError> {
-    let plan = store.latest_plan()?.unwrap_or(0);
-    let q = |table: &str, expr: &str| -> Result<i64, SourceError> {
-        if !store.has_table(table)? {
-            return Ok(0);
-        }
-        Ok(store
-            .connection()
-            .query_row(
-                &format!("SELECT coalesce({expr}, 0) FROM {table}"),
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| wangge_io::Error::Workspace {
-                path: store.path().to_path_buf(),
-                message: e.to_string(),
-            })?)
-    };
-    // Imports and `wangge incidents assign` log a row in wangge_imports.
-    Ok(format!(
-        "p{plan}s{}g{}x{}i{}",
-        q("service_areas", "max(run_id)")?,
-        q("gap_areas", "max(fid)")?,
-        q("gap_areas", "count(*)")?,
-        q("wangge_imports", "max(rowid)")?
-    ))
+pub fn data_version(store: &dyn Store) -> Result<String, SourceError> {
+    Ok(store.data_version()?)
 }
 
 fn ring(ls: &LineString<f64>) -> Vec<W> {
@@ -234,7 +203,7 @@ pub fn street_minzoom(highway: &str) -> u8 {
 
 impl TileSource {
     /// Reads every layer of the workspace (the newest plan for grids and groups).
-    pub fn from_store(store: &Store) -> Result<Self, SourceError> {
+    pub fn from_store(store: &dyn Store) -> Result<Self, SourceError> {
         let data = store.load_places()?;
         let plan = store.latest_plan()?;
         let mut by_id: std::collections::BTreeMap<&'static str, Vec<Feature>> = Default::default();
@@ -244,19 +213,12 @@ impl TileSource {
         let mut grid_features = Vec::new();
         let mut per_community: std::collections::HashMap<String, (u64, u32)> = Default::default();
         if let Some(plan) = plan {
-            store.read_layer_where(&GRIDS, Some(plan), |g, _key, row| {
-                let code: String = row.get(4)?;
-                let community: String = row.get(5)?;
-                let households: u32 = row.get(6)?;
-                let workers: u32 = row.get(7)?;
-                let e = per_community.entry(community.clone()).or_default();
-                e.0 += u64::from(households);
+            for g in store.plan_grid_shapes(plan)? {
+                let e = per_community.entry(g.community.clone()).or_default();
+                e.0 += u64::from(g.households);
                 e.1 += 1;
-                if let Geometry::Polygon(p) = g {
-                    grid_features.push((code, community, households, workers, p));
-                }
-                Ok(())
-            })?;
+                grid_features.push((g.code, g.community, g.households, g.workers, g.polygon));
+            }
         }
         let cap = store
             .plans()?
@@ -288,32 +250,22 @@ impl TileSource {
                 },
             );
         }
-        if let Some(plan) = plan
-            && store.has_table(GROUPS.name)?
-        {
-            let mut n = 0u64;
-            store.read_layer_where(&GROUPS, Some(plan), |g, _key, row| {
-                let code: String = row.get(4)?;
-                let grid: String = row.get(5)?;
-                let households: u32 = row.get(6)?;
-                if let Geometry::Polygon(p) = g {
-                    n += 1;
-                    push(
-                        "resident_groups",
-                        Feature {
-                            id: n,
-                            minzoom: 15,
-                            shape: Shape::Polygons(vec![polygon(&p)]),
-                            props: vec![
-                                ("code", code.into()),
-                                ("grid", grid.into()),
-                                ("households", households.into()),
-                            ],
-                        },
-                    );
-                }
-                Ok(())
-            })?;
+        if let Some(plan) = plan {
+            for (n, g) in store.plan_group_shapes(plan)?.into_iter().enumerate() {
+                push(
+                    "resident_groups",
+                    Feature {
+                        id: n as u64 + 1,
+                        minzoom: 15,
+                        shape: Shape::Polygons(vec![polygon(&g.polygon)]),
+                        props: vec![
+                            ("code", g.code.into()),
+                            ("grid", g.grid.into()),
+                            ("households", g.households.into()),
+                        ],
+                    },
+                );
+            }
         }
         // Without a plan, community totals come straight from the address points.
         if plan.is_none() {
@@ -592,7 +544,7 @@ impl TileSource {
             ];
             if n >= min_count.max(1) || n == 0 {
                 props.push(("count", f64::from(n).into()));
-                if households >= crate::MIN_HOUSEHOLDS {
+                if households >= crate::privacy::MIN_HOUSEHOLDS {
                     props.push((
                         "per_100_households",
                         ((f64::from(n) * 100.0 / households * 100.0).round() / 100.0).into(),

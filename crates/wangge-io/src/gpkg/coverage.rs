@@ -7,7 +7,11 @@
 //! life-circle completeness rates; every run; `judged` 0 and share NULL for "no data").
 //! Created on first use, registered as GeoPackage attribute tables and a feature view.
 
-use super::store::Store;
+use super::gap_areas;
+use super::service_areas;
+use super::store::GeoPackage;
+use crate::store::CoverageStore;
+use crate::store::{CoverageRun, GapArea, ServiceArea};
 use crate::{Error, Result};
 use rusqlite::params;
 use std::collections::HashMap;
@@ -26,42 +30,44 @@ CREATE TABLE IF NOT EXISTS coverage_summary (
   judged INTEGER NOT NULL DEFAULT 1);
 ";
 
-/// One run to store.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CoverageRun<'a> {
-    pub plan_id: Option<i64>,
-    pub minutes: String,
-    /// `walk 4.0 km/h`, `standard distances`, ...
-    pub metric: String,
-    /// The catalogue text used.
-    pub catalogue: String,
-    pub network_nodes: usize,
-    pub network_edges: usize,
-    pub network_km: f64,
-    pub points: usize,
-    pub unsnapped_points: usize,
-    pub facilities: usize,
-    pub unsnapped_facilities: usize,
-    /// One line per category the run could not judge (stored newline-separated).
-    pub warnings: Vec<String>,
-    /// Address point keys, in the order of `walk_m`'s rows.
-    pub keys: Vec<&'a str>,
-    /// (category, walking metres per address point; infinite when not reached).
-    pub walk_m: Vec<(&'a str, &'a [f64])>,
-    /// (level, area, minutes, category or `complete`, households, covered or `None` for
-    /// "no data").
-    pub summary: Vec<(String, String, u32, String, u64, Option<u64>)>,
-}
-
 /// A category as a column name: `"primary_school_m"`, quoted.
 fn column(category: &str) -> String {
     format!("\"{}_m\"", category.replace('"', "\"\""))
 }
 
-impl Store {
-    /// Stores a coverage run in one transaction; returns its id. Older runs keep their
-    /// summaries; their per-point rows are replaced by this run's.
-    pub fn write_coverage(&self, run: &CoverageRun) -> Result<i64> {
+impl GeoPackage {
+    /// The `fid` of each address point key: one pass in fid order (the order `load` reads
+    /// them in), a lookup only when the keys come in another order.
+    fn address_fids(&self, keys: &[&str]) -> Result<Vec<i64>> {
+        let sql = self.sql();
+        let mut stmt = self
+            .connection()
+            .prepare("SELECT fid, key FROM address_points ORDER BY fid")
+            .map_err(&sql)?;
+        let rows: Vec<(i64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(&sql)?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(&sql)?;
+        if rows.len() == keys.len() && rows.iter().zip(keys).all(|((_, a), b)| a == b) {
+            return Ok(rows.into_iter().map(|(f, _)| f).collect());
+        }
+        let by_key: HashMap<&str, i64> = rows.iter().map(|(f, k)| (k.as_str(), *f)).collect();
+        keys.iter()
+            .map(|k| {
+                by_key.get(k).copied().ok_or_else(|| Error::Workspace {
+                    path: self.path().to_path_buf(),
+                    message: format!(
+                        "coverage of address point {k:?}, which is not in the workspace"
+                    ),
+                })
+            })
+            .collect()
+    }
+}
+
+impl CoverageStore for GeoPackage {
+    fn write_coverage(&self, run: &CoverageRun) -> Result<i64> {
         let sql = self.sql();
         let fids = self.address_fids(&run.keys)?;
         let conn = self.connection();
@@ -168,33 +174,20 @@ impl Store {
         Ok(id)
     }
 
-    /// The `fid` of each address point key: one pass in fid order (the order `load` reads
-    /// them in), a lookup only when the keys come in another order.
-    fn address_fids(&self, keys: &[&str]) -> Result<Vec<i64>> {
-        let sql = self.sql();
-        let mut stmt = self
-            .connection()
-            .prepare("SELECT fid, key FROM address_points ORDER BY fid")
-            .map_err(&sql)?;
-        let rows: Vec<(i64, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(&sql)?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(&sql)?;
-        if rows.len() == keys.len() && rows.iter().zip(keys).all(|((_, a), b)| a == b) {
-            return Ok(rows.into_iter().map(|(f, _)| f).collect());
-        }
-        let by_key: HashMap<&str, i64> = rows.iter().map(|(f, k)| (k.as_str(), *f)).collect();
-        keys.iter()
-            .map(|k| {
-                by_key.get(k).copied().ok_or_else(|| Error::Workspace {
-                    path: self.path().to_path_buf(),
-                    message: format!(
-                        "coverage of address point {k:?}, which is not in the workspace"
-                    ),
-                })
-            })
-            .collect()
+    fn write_gap_areas(&self, what: &str, areas: &[GapArea]) -> Result<usize> {
+        gap_areas::write_gap_areas(self, what, areas)
+    }
+
+    fn gap_areas(&self) -> Result<Vec<GapArea>> {
+        gap_areas::gap_areas(self)
+    }
+
+    fn write_service_areas(&self, run: i64, areas: &[ServiceArea]) -> Result<usize> {
+        service_areas::write_service_areas(self, run, areas)
+    }
+
+    fn latest_service_areas(&self) -> Result<Vec<ServiceArea>> {
+        service_areas::latest_service_areas(self)
     }
 }
 

@@ -3,8 +3,9 @@
 
 use super::geometry::encode;
 use super::schema::{Layer, layer_ddl};
-use super::store::Store;
+use super::store::GeoPackage;
 use crate::Result;
+use crate::store::GapArea;
 use geo_types::{Geometry, MultiPolygon};
 use rusqlite::params;
 
@@ -23,74 +24,57 @@ pub const GAP_AREAS: Layer = Layer {
     ],
 };
 
-/// One gap area (lon/lat).
-#[derive(Debug, Clone, PartialEq)]
-pub struct GapArea {
-    /// The question, e.g. "kindergarten within 5 min" or "the 15-min circle".
-    pub what: String,
-    pub rank: usize,
-    pub community: String,
-    pub households: u64,
-    pub points: usize,
-    pub area_m2: f64,
-    pub geometry: MultiPolygon<f64>,
+pub(super) fn write_gap_areas(store: &GeoPackage, what: &str, areas: &[GapArea]) -> Result<usize> {
+    let sql = store.sql();
+    let tx = store.connection().unchecked_transaction().map_err(&sql)?;
+    if !store.has_table(GAP_AREAS.name)? {
+        tx.execute_batch(&layer_ddl(&GAP_AREAS)).map_err(&sql)?;
+    }
+    tx.execute("DELETE FROM gap_areas WHERE what = ?1", [what])
+        .map_err(&sql)?;
+    {
+        let mut ins = tx
+            .prepare("INSERT INTO gap_areas (geom, key, what, rank, community, households, points, area_m2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+            .map_err(&sql)?;
+        for a in areas {
+            ins.execute(params![
+                encode(&Geometry::MultiPolygon(a.geometry.clone()), 4326),
+                format!("{what}:{}", a.rank),
+                a.what,
+                a.rank as i64,
+                a.community,
+                a.households as i64,
+                a.points as i64,
+                a.area_m2
+            ])
+            .map_err(&sql)?;
+        }
+    }
+    tx.commit().map_err(&sql)?;
+    Ok(areas.len())
 }
 
-impl Store {
-    /// Replaces the gap areas of `what` (one transaction).
-    pub fn write_gap_areas(&self, what: &str, areas: &[GapArea]) -> Result<usize> {
-        let sql = self.sql();
-        let tx = self.connection().unchecked_transaction().map_err(&sql)?;
-        if !self.has_table(GAP_AREAS.name)? {
-            tx.execute_batch(&layer_ddl(&GAP_AREAS)).map_err(&sql)?;
-        }
-        tx.execute("DELETE FROM gap_areas WHERE what = ?1", [what])
-            .map_err(&sql)?;
-        {
-            let mut ins = tx
-                .prepare("INSERT INTO gap_areas (geom, key, what, rank, community, households, points, area_m2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
-                .map_err(&sql)?;
-            for a in areas {
-                ins.execute(params![
-                    encode(&Geometry::MultiPolygon(a.geometry.clone()), 4326),
-                    format!("{what}:{}", a.rank),
-                    a.what,
-                    a.rank as i64,
-                    a.community,
-                    a.households as i64,
-                    a.points as i64,
-                    a.area_m2
-                ])
-                .map_err(&sql)?;
-            }
-        }
-        tx.commit().map_err(&sql)?;
-        Ok(areas.len())
+pub(super) fn gap_areas(store: &GeoPackage) -> Result<Vec<GapArea>> {
+    let mut out = Vec::new();
+    if !store.has_table(GAP_AREAS.name)? {
+        return Ok(out);
     }
-
-    /// Every stored gap area.
-    pub fn gap_areas(&self) -> Result<Vec<GapArea>> {
-        let mut out = Vec::new();
-        if !self.has_table(GAP_AREAS.name)? {
-            return Ok(out);
-        }
-        self.read_layer(&GAP_AREAS, |g, _key, row| {
-            let geometry = match g {
-                Geometry::MultiPolygon(m) => m,
-                Geometry::Polygon(p) => MultiPolygon(vec![p]),
-                _ => MultiPolygon(vec![]),
-            };
-            out.push(GapArea {
-                what: row.get(3)?,
-                rank: row.get::<_, i64>(4)? as usize,
-                community: row.get(5)?,
-                households: row.get::<_, i64>(6)? as u64,
-                points: row.get::<_, i64>(7)? as usize,
-                area_m2: row.get(8)?,
-                geometry,
-            });
-            Ok(())
-        })?;
-        Ok(out)
-    }
+    store.read_layer(&GAP_AREAS, |g, _key, row| {
+        let geometry = match g {
+            Geometry::MultiPolygon(m) => m,
+            Geometry::Polygon(p) => MultiPolygon(vec![p]),
+            _ => MultiPolygon(vec![]),
+        };
+        out.push(GapArea {
+            what: row.get(3)?,
+            rank: row.get::<_, i64>(4)? as usize,
+            community: row.get(5)?,
+            households: row.get::<_, i64>(6)? as u64,
+            points: row.get::<_, i64>(7)? as usize,
+            area_m2: row.get(8)?,
+            geometry,
+        });
+        Ok(())
+    })?;
+    Ok(out)
 }

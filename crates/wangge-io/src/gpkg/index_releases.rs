@@ -2,7 +2,9 @@
 //! parameters, its canonical inputs and results and their SHA-256, so a figure can be traced
 //! to what it was computed from and recomputed (`wangge report verify`).
 
-use super::store::Store;
+use super::store::GeoPackage;
+use crate::store::prelude::*;
+use crate::store::{Release, ReleaseLine};
 use crate::{Error, Result};
 use rusqlite::OptionalExtension;
 use wangge_core::kpi::IndexRun;
@@ -20,97 +22,70 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
   VALUES ('index_releases', 'attributes', 'index_releases', 'Released social-condition index months (audit records)');
 ";
 
-/// A release in a list: (id, created, month, level, results SHA-256).
-pub type ReleaseLine = (i64, String, String, String, String);
-
-/// A stored release.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Release {
-    pub id: i64,
-    pub created: String,
-    pub month: String,
-    pub level: String,
-    pub params: String,
-    pub params_sha256: String,
-    pub inputs_csv: String,
-    pub inputs_sha256: String,
-    pub results_csv: String,
-    pub results_sha256: String,
-    /// The workspace's content digest when released.
-    pub store_digest: String,
+pub(super) fn release_index(store: &GeoPackage, run: &IndexRun, params: &str) -> Result<i64> {
+    let sql = store.sql();
+    GeoPackage::ddl(store.connection(), DDL).map_err(&sql)?;
+    let digest = format!("{:016x}", store.digest()?);
+    store.connection()
+        .execute(
+            "INSERT INTO index_releases (month, level, params, params_sha256, inputs_csv, inputs_sha256, results_csv, results_sha256, store_digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            rusqlite::params![run.month, run.level.as_str(), params, run.params_sha256, run.inputs_csv,
+                run.inputs_sha256, run.results_csv, run.results_sha256, digest],
+        )
+        .map_err(&sql)?;
+    Ok(store.connection().last_insert_rowid())
 }
 
-impl Store {
-    /// Stores a computed month as a release; returns its id.
-    pub fn release_index(&self, run: &IndexRun, params: &str) -> Result<i64> {
-        let sql = self.sql();
-        Store::ddl(self.connection(), DDL).map_err(&sql)?;
-        let digest = format!("{:016x}", self.digest()?);
-        self.connection()
-            .execute(
-                "INSERT INTO index_releases (month, level, params, params_sha256, inputs_csv, inputs_sha256, results_csv, results_sha256, store_digest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                rusqlite::params![run.month, run.level.as_str(), params, run.params_sha256, run.inputs_csv,
-                    run.inputs_sha256, run.results_csv, run.results_sha256, digest],
-            )
-            .map_err(&sql)?;
-        Ok(self.connection().last_insert_rowid())
+pub(super) fn index_release(store: &GeoPackage, id: i64) -> Result<Release> {
+    let missing = || {
+        Error::usage(
+            store.path(),
+            format!("has no index release {id}; `wangge report releases` lists them"),
+        )
+    };
+    if !store.has_table("index_releases")? {
+        return Err(missing());
     }
+    store.connection()
+        .query_row(
+            "SELECT id, created, month, level, params, params_sha256, inputs_csv, inputs_sha256, results_csv, results_sha256, store_digest
+             FROM index_releases WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(Release {
+                    id: r.get(0)?,
+                    created: r.get(1)?,
+                    month: r.get(2)?,
+                    level: r.get(3)?,
+                    params: r.get(4)?,
+                    params_sha256: r.get(5)?,
+                    inputs_csv: r.get(6)?,
+                    inputs_sha256: r.get(7)?,
+                    results_csv: r.get(8)?,
+                    results_sha256: r.get(9)?,
+                    store_digest: r.get(10)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(store.sql())?
+        .ok_or_else(missing)
+}
 
-    /// A stored release.
-    pub fn index_release(&self, id: i64) -> Result<Release> {
-        let missing = || {
-            Error::usage(
-                self.path(),
-                format!("has no index release {id}; `wangge report releases` lists them"),
-            )
-        };
-        if !self.has_table("index_releases")? {
-            return Err(missing());
-        }
-        self.connection()
-            .query_row(
-                "SELECT id, created, month, level, params, params_sha256, inputs_csv, inputs_sha256, results_csv, results_sha256, store_digest
-                 FROM index_releases WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(Release {
-                        id: r.get(0)?,
-                        created: r.get(1)?,
-                        month: r.get(2)?,
-                        level: r.get(3)?,
-                        params: r.get(4)?,
-                        params_sha256: r.get(5)?,
-                        inputs_csv: r.get(6)?,
-                        inputs_sha256: r.get(7)?,
-                        results_csv: r.get(8)?,
-                        results_sha256: r.get(9)?,
-                        store_digest: r.get(10)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(self.sql())?
-            .ok_or_else(missing)
+pub(super) fn index_releases(store: &GeoPackage) -> Result<Vec<ReleaseLine>> {
+    if !store.has_table("index_releases")? {
+        return Ok(Vec::new());
     }
-
-    /// Every release: (id, created, month, level, results SHA-256).
-    pub fn index_releases(&self) -> Result<Vec<ReleaseLine>> {
-        if !self.has_table("index_releases")? {
-            return Ok(Vec::new());
-        }
-        let sql = self.sql();
-        let mut stmt = self
-            .connection()
-            .prepare(
-                "SELECT id, created, month, level, results_sha256 FROM index_releases ORDER BY id",
-            )
-            .map_err(&sql)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .map_err(&sql)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(&sql)
-    }
+    let sql = store.sql();
+    let mut stmt = store
+        .connection()
+        .prepare("SELECT id, created, month, level, results_sha256 FROM index_releases ORDER BY id")
+        .map_err(&sql)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .map_err(&sql)?;
+    rows.collect::<std::result::Result<_, _>>().map_err(&sql)
 }

@@ -2,177 +2,172 @@
 //! incident as a `Case` (steps, reworks and extensions from `incident_events`, its street from
 //! its community), households per area, and deadline extensions (延期) as events.
 
-use super::store::Store;
+use super::store::GeoPackage;
+use crate::store::prelude::*;
 use crate::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use wangge_core::Timestamp;
 use wangge_core::kpi::{Case, Level};
 
-impl Store {
-    /// Every incident as a case for the KPIs.
-    pub fn kpi_cases(&self) -> Result<Vec<Case>> {
-        let sql = self.sql();
-        let street_of: HashMap<String, String> = {
-            let mut stmt = self
-                .connection()
-                .prepare("SELECT key, street FROM communities WHERE street IS NOT NULL")
-                .map_err(&sql)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&sql)?;
-            rows.collect::<std::result::Result<_, _>>().map_err(&sql)?
-        };
-        // Reworks: dispatch events after the first; extensions: hours in `detail`.
-        let mut dispatches: HashMap<String, u32> = HashMap::new();
-        let mut extension: HashMap<String, f64> = HashMap::new();
-        {
-            let mut stmt = self
-                .connection()
-                .prepare("SELECT incident, status, detail FROM incident_events WHERE status IN ('dispatched', 'extended')")
-                .map_err(&sql)?;
-            let mut rows = stmt.query([]).map_err(&sql)?;
-            while let Some(r) = rows.next().map_err(&sql)? {
-                let key: String = r.get(0).map_err(&sql)?;
-                let status: String = r.get(1).map_err(&sql)?;
-                if status == "dispatched" {
-                    *dispatches.entry(key).or_default() += 1;
-                } else {
-                    let detail: Option<String> = r.get(2).map_err(&sql)?;
-                    let hours = detail
-                        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-                        .and_then(|v| v["hours"].as_f64())
-                        .unwrap_or(0.0);
-                    *extension.entry(key).or_default() += hours;
-                }
-            }
-        }
-        let mut stmt = self
+pub(super) fn kpi_cases(store: &GeoPackage) -> Result<Vec<Case>> {
+    let sql = store.sql();
+    let street_of: HashMap<String, String> = {
+        let mut stmt = store
             .connection()
-            .prepare(
-                "SELECT key, time, category, source, community, grid, dispatched_at, handled_at, followed_up_at, closed_at
-                 FROM incidents ORDER BY fid",
-            )
+            .prepare("SELECT key, street FROM communities WHERE street IS NOT NULL")
+            .map_err(&sql)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(&sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(&sql)?
+    };
+    // Reworks: dispatch events after the first; extensions: hours in `detail`.
+    let mut dispatches: HashMap<String, u32> = HashMap::new();
+    let mut extension: HashMap<String, f64> = HashMap::new();
+    {
+        let mut stmt = store
+            .connection()
+            .prepare("SELECT incident, status, detail FROM incident_events WHERE status IN ('dispatched', 'extended')")
             .map_err(&sql)?;
         let mut rows = stmt.query([]).map_err(&sql)?;
-        let mut out = Vec::new();
-        let path = self.path().to_path_buf();
-        let when = |text: String, key: &str| {
-            Timestamp::parse(&text, 0).map_err(|e| Error::Workspace {
-                path: path.clone(),
-                message: format!("incident {key}: time {text:?}: {e}"),
-            })
-        };
         while let Some(r) = rows.next().map_err(&sql)? {
             let key: String = r.get(0).map_err(&sql)?;
-            let time = when(r.get(1).map_err(&sql)?, &key)?;
-            let mut steps = [None; 4];
-            for (i, s) in steps.iter_mut().enumerate() {
-                if let Some(t) = r.get::<_, Option<String>>(6 + i).map_err(&sql)? {
-                    *s = Some(when(t, &key)?);
-                }
+            let status: String = r.get(1).map_err(&sql)?;
+            if status == "dispatched" {
+                *dispatches.entry(key).or_default() += 1;
+            } else {
+                let detail: Option<String> = r.get(2).map_err(&sql)?;
+                let hours = detail
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+                    .and_then(|v| v["hours"].as_f64())
+                    .unwrap_or(0.0);
+                *extension.entry(key).or_default() += hours;
             }
-            let community: Option<String> = r.get(4).map_err(&sql)?;
-            out.push(Case {
-                street: community.as_ref().and_then(|c| street_of.get(c).cloned()),
-                reworks: dispatches.get(&key).map_or(0, |n| n.saturating_sub(1)),
-                extension_h: extension.get(&key).copied().unwrap_or(0.0),
-                time,
-                category: r.get(2).map_err(&sql)?,
-                source: r.get(3).map_err(&sql)?,
-                community,
-                grid: r.get(5).map_err(&sql)?,
-                steps,
-                key,
-            });
         }
-        Ok(out)
     }
+    let mut stmt = store
+        .connection()
+        .prepare(
+            "SELECT key, time, category, source, community, grid, dispatched_at, handled_at, followed_up_at, closed_at
+             FROM incidents ORDER BY fid",
+        )
+        .map_err(&sql)?;
+    let mut rows = stmt.query([]).map_err(&sql)?;
+    let mut out = Vec::new();
+    let path = store.path().to_path_buf();
+    let when = |text: String, key: &str| {
+        Timestamp::parse(&text, 0).map_err(|e| Error::Workspace {
+            path: path.clone(),
+            message: format!("incident {key}: time {text:?}: {e}"),
+        })
+    };
+    while let Some(r) = rows.next().map_err(&sql)? {
+        let key: String = r.get(0).map_err(&sql)?;
+        let time = when(r.get(1).map_err(&sql)?, &key)?;
+        let mut steps = [None; 4];
+        for (i, s) in steps.iter_mut().enumerate() {
+            if let Some(t) = r.get::<_, Option<String>>(6 + i).map_err(&sql)? {
+                *s = Some(when(t, &key)?);
+            }
+        }
+        let community: Option<String> = r.get(4).map_err(&sql)?;
+        out.push(Case {
+            street: community.as_ref().and_then(|c| street_of.get(c).cloned()),
+            reworks: dispatches.get(&key).map_or(0, |n| n.saturating_sub(1)),
+            extension_h: extension.get(&key).copied().unwrap_or(0.0),
+            time,
+            category: r.get(2).map_err(&sql)?,
+            source: r.get(3).map_err(&sql)?,
+            community,
+            grid: r.get(5).map_err(&sql)?,
+            steps,
+            key,
+        });
+    }
+    Ok(out)
+}
 
-    /// Households per area at a level: grids of the newest plan, communities (address points
-    /// inside them), streets (their communities), or the district.
-    pub fn area_households(&self, level: Level) -> Result<BTreeMap<String, u64>> {
-        let data = self.load_places()?;
-        let mut out: BTreeMap<String, u64> = BTreeMap::new();
-        match level {
-            Level::Grid => {
-                if let Some(plan) = self.latest_plan()? {
-                    for (_, g, h) in self.plan_members(plan)? {
-                        *out.entry(g).or_default() += u64::from(h);
-                    }
+pub(super) fn extend_incident(
+    store: &mut GeoPackage,
+    key: &str,
+    hours: f64,
+    at: Timestamp,
+    reason: &str,
+) -> Result<()> {
+    let refuse = |message: String| Error::Incident {
+        path: store.path().to_path_buf(),
+        key: key.to_string(),
+        message,
+    };
+    if !(hours.is_finite() && hours > 0.0 && hours <= 24.0 * 365.0) {
+        return Err(refuse(format!("extension of {hours} hours: 0 to 8760")));
+    }
+    let (_, inc) = store.incident(key)?.ok_or_else(|| Error::NotFound {
+        path: store.path().to_path_buf(),
+        message: format!("no incident {key:?}"),
+    })?;
+    if inc.steps[3].is_some() {
+        return Err(refuse(
+            "is closed; a closed incident cannot be extended".into(),
+        ));
+    }
+    let detail = serde_json::json!({ "hours": hours, "reason": reason }).to_string();
+    store.connection()
+        .execute(
+            "INSERT INTO incident_events (incident, status, at, detail) VALUES (?1, 'extended', ?2, ?3)",
+            rusqlite::params![key, at.to_string(), detail],
+        )
+        .map_err(store.sql())?;
+    Ok(())
+}
+
+pub(super) fn area_households(store: &GeoPackage, level: Level) -> Result<BTreeMap<String, u64>> {
+    let data = store.load_places()?;
+    let mut out: BTreeMap<String, u64> = BTreeMap::new();
+    match level {
+        Level::Grid => {
+            if let Some(plan) = store.latest_plan()? {
+                for (_, g, h) in store.plan_members(plan)? {
+                    *out.entry(g).or_default() += u64::from(h);
                 }
             }
-            Level::District => {
-                out.insert(
-                    "district".into(),
-                    data.address_points
-                        .iter()
-                        .map(|a| u64::from(a.households))
-                        .sum(),
-                );
+        }
+        Level::District => {
+            out.insert(
+                "district".into(),
+                data.address_points
+                    .iter()
+                    .map(|a| u64::from(a.households))
+                    .sum(),
+            );
+        }
+        Level::Community | Level::Street => {
+            let idx = wangge_core::index::PolygonIndex::new(
+                wangge_core::index::frame_for(&data),
+                data.communities.iter().map(|c| &c.geometry),
+            );
+            for c in &data.communities {
+                let area = match level {
+                    Level::Street => c.street.clone(),
+                    _ => Some(c.key.clone()),
+                };
+                if let Some(a) = area {
+                    out.entry(a).or_default();
+                }
             }
-            Level::Community | Level::Street => {
-                let idx = wangge_core::index::PolygonIndex::new(
-                    wangge_core::index::frame_for(&data),
-                    data.communities.iter().map(|c| &c.geometry),
-                );
-                for c in &data.communities {
+            for a in &data.address_points {
+                if let Some(i) = idx.first_containing(a.location) {
+                    let c = &data.communities[i];
                     let area = match level {
                         Level::Street => c.street.clone(),
                         _ => Some(c.key.clone()),
                     };
-                    if let Some(a) = area {
-                        out.entry(a).or_default();
-                    }
-                }
-                for a in &data.address_points {
-                    if let Some(i) = idx.first_containing(a.location) {
-                        let c = &data.communities[i];
-                        let area = match level {
-                            Level::Street => c.street.clone(),
-                            _ => Some(c.key.clone()),
-                        };
-                        if let Some(area) = area {
-                            *out.entry(area).or_default() += u64::from(a.households);
-                        }
+                    if let Some(area) = area {
+                        *out.entry(area).or_default() += u64::from(a.households);
                     }
                 }
             }
         }
-        Ok(out)
     }
-
-    /// Records a deadline extension (延期) of `hours` for an open incident.
-    pub fn extend_incident(
-        &mut self,
-        key: &str,
-        hours: f64,
-        at: Timestamp,
-        reason: &str,
-    ) -> Result<()> {
-        let refuse = |message: String| Error::Incident {
-            path: self.path().to_path_buf(),
-            key: key.to_string(),
-            message,
-        };
-        if !(hours.is_finite() && hours > 0.0 && hours <= 24.0 * 365.0) {
-            return Err(refuse(format!("extension of {hours} hours: 0 to 8760")));
-        }
-        let (_, inc) = self.incident(key)?.ok_or_else(|| Error::NotFound {
-            path: self.path().to_path_buf(),
-            message: format!("no incident {key:?}"),
-        })?;
-        if inc.steps[3].is_some() {
-            return Err(refuse(
-                "is closed; a closed incident cannot be extended".into(),
-            ));
-        }
-        let detail = serde_json::json!({ "hours": hours, "reason": reason }).to_string();
-        self.connection()
-            .execute(
-                "INSERT INTO incident_events (incident, status, at, detail) VALUES (?1, 'extended', ?2, ?3)",
-                rusqlite::params![key, at.to_string(), detail],
-            )
-            .map_err(self.sql())?;
-        Ok(())
-    }
+    Ok(out)
 }

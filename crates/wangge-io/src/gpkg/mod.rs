@@ -2,28 +2,37 @@
 //! holding one feature table per layer.
 
 mod coverage;
+pub mod export;
 mod gap_areas;
 mod geometry;
+mod incident_rows;
 mod incidents;
 mod index_releases;
 mod kpi_cases;
+mod places;
 mod plan_grids;
 mod plans;
 mod residents;
+mod rows;
 mod schema;
 mod service_areas;
 mod store;
+pub mod testing;
 mod tokens;
 
-pub use coverage::CoverageRun;
-pub use gap_areas::{GAP_AREAS, GapArea};
+pub use gap_areas::GAP_AREAS;
 pub use geometry::{decode, encode};
-pub use incidents::{IncidentQuery, IncidentSummary, Ingested, StreetBounds};
-pub use index_releases::Release;
-pub use plan_grids::GridRow;
-pub use plans::{GRIDS, GROUPS, PLAN_COMMUNITIES, PlanRow};
-pub use residents::{Resident, ResidentRow};
-pub use schema::{ADDRESS_POINTS, INCIDENTS, LAYERS, Layer};
-pub use service_areas::{SERVICE_AREAS, ServiceArea};
-pub use store::{LayerCount, Store};
-pub use tokens::TokenRow;
+pub use schema::{ADDRESS_POINTS, GRIDS, GROUPS, INCIDENTS, LAYERS, Layer, PLAN_COMMUNITIES};
+pub use service_areas::SERVICE_AREAS;
+pub use store::GeoPackage;
+
+/// A SQLite error of the workspace at `path`, as the store's backend error.
+pub(crate) fn backend_error(
+    path: impl Into<std::path::PathBuf>,
+    source: rusqlite::Error,
+) -> crate::Error {
+    crate::Error::Backend {
+        path: path.into(),
+        source: Box::new(source),
+    }
+}

@@ -3,58 +3,15 @@
 //! points outside communities, communities that could not be partitioned). Created on first use.
 
 use super::geometry::encode;
-use super::schema::Layer;
-use super::store::Store;
+use super::plan_grids;
+use super::schema::{GRIDS, GROUPS, PLAN_COMMUNITIES};
+use super::store::GeoPackage;
+use crate::store::PlanStore;
+use crate::store::{GridRow, GridShape, GroupShape, PlanRow};
 use crate::{Error, Result};
 use geo_types::Geometry;
 use rusqlite::params;
 use wangge_core::partition::{SplitKind, WorkspacePlan};
-
-/// Residents' groups: the level below grids.
-pub const GROUPS: Layer = Layer {
-    name: "resident_groups",
-    geometry_type: "POLYGON",
-    description: "Residents' groups (居民小组) nested in the grids of a plan",
-    columns: &[
-        ("plan_id", "INTEGER NOT NULL"),
-        ("code", "TEXT NOT NULL"),
-        ("grid", "TEXT NOT NULL"),
-        ("households", "INTEGER NOT NULL"),
-        ("polsby_popper", "REAL NOT NULL"),
-    ],
-};
-
-/// Communities made by a plan from streets (`wangge partition --levels communities`).
-pub const PLAN_COMMUNITIES: Layer = Layer {
-    name: "plan_communities",
-    geometry_type: "POLYGON",
-    description: "Communities (社区) made from streets by a plan (--levels communities)",
-    columns: &[
-        ("plan_id", "INTEGER NOT NULL"),
-        ("code", "TEXT NOT NULL"),
-        ("street", "TEXT NOT NULL"),
-        ("households", "INTEGER NOT NULL"),
-        ("area_m2", "REAL NOT NULL"),
-        ("polsby_popper", "REAL NOT NULL"),
-    ],
-};
-
-/// The grid layer (one polygon per grid and plan version).
-pub const GRIDS: Layer = Layer {
-    name: "grids",
-    geometry_type: "POLYGON",
-    description: "Grids (网格) of every plan version",
-    columns: &[
-        ("plan_id", "INTEGER NOT NULL"),
-        ("code", "TEXT NOT NULL"),
-        ("community", "TEXT NOT NULL"),
-        ("households", "INTEGER NOT NULL"),
-        ("workers", "INTEGER NOT NULL"),
-        ("area_m2", "REAL NOT NULL"),
-        ("polsby_popper", "REAL NOT NULL"),
-        ("reock", "REAL NOT NULL"),
-    ],
-};
 
 const DDL: &str = "
 CREATE TABLE IF NOT EXISTS plans (
@@ -72,7 +29,7 @@ CREATE TABLE IF NOT EXISTS plan_exceptions (
   plan_id INTEGER NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
 ";
 
-impl Store {
+impl GeoPackage {
     fn ensure_plan_tables(&self) -> Result<()> {
         let sql = self.sql();
         if self.has_table("grids")? {
@@ -90,11 +47,20 @@ impl Store {
                 "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('{t}', 'attributes', '{t}', 'Wangge grid plans');\n"
             ));
         }
-        Store::ddl(self.connection(), &ddl).map_err(&sql)
+        GeoPackage::ddl(self.connection(), &ddl).map_err(&sql)
+    }
+}
+
+impl PlanStore for GeoPackage {
+    fn plan_grid_shapes(&self, plan: i64) -> Result<Vec<GridShape>> {
+        plan_grids::plan_grid_shapes(self, plan)
     }
 
-    /// Stores a plan as a new version; returns its id. One transaction.
-    pub fn write_plan(
+    fn plan_group_shapes(&self, plan: i64) -> Result<Vec<GroupShape>> {
+        plan_grids::plan_group_shapes(self, plan)
+    }
+
+    fn write_plan(
         &mut self,
         plan: &WorkspacePlan,
         kind: &str,
@@ -104,10 +70,7 @@ impl Store {
     ) -> Result<i64> {
         self.ensure_plan_tables()?;
         let path = self.path().to_path_buf();
-        let sql = |source| Error::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sql = |source| crate::gpkg::backend_error(path.clone(), source);
         let m = &plan.metrics;
         let violations: usize = plan.communities.iter().map(|c| c.violations.len()).sum();
         let tx = self.connection_mut().transaction().map_err(&sql)?;
@@ -214,80 +177,14 @@ impl Store {
         Ok(id)
     }
 
-    /// The newest plan version, if any.
-    pub fn latest_plan(&self) -> Result<Option<i64>> {
+    fn latest_plan(&self) -> Result<Option<i64>> {
         self.ensure_plan_tables()?;
         self.connection()
             .query_row("SELECT max(id) FROM plans", [], |r| r.get(0))
-            .map_err(|source| Error::Sqlite {
-                path: self.path().to_path_buf(),
-                source,
-            })
+            .map_err(|source| crate::gpkg::backend_error(self.path().to_path_buf(), source))
     }
-}
 
-impl Store {
-    /// Copies one plan version (grids, members, exceptions, the plan row) into another
-    /// workspace file, creating its plan tables.
-    pub fn copy_plan_to(&self, target: &Store, plan: i64) -> Result<usize> {
-        self.ensure_plan_tables()?;
-        target.ensure_plan_tables()?;
-        let sql = |source| Error::Sqlite {
-            path: target.path().to_path_buf(),
-            source,
-        };
-        let src = self.path().to_string_lossy().to_string();
-        let c = target.connection();
-        c.execute("ATTACH DATABASE ?1 AS src", [src])
-            .map_err(&sql)?;
-        let copied = (|| -> rusqlite::Result<usize> {
-            c.execute(
-                "INSERT INTO plans SELECT * FROM src.plans WHERE id = ?1",
-                [plan],
-            )?;
-            let n = c.execute(
-                "INSERT INTO grids (geom, key, plan_id, code, community, households, workers, area_m2, polsby_popper, reock)
-                 SELECT geom, key, plan_id, code, community, households, workers, area_m2, polsby_popper, reock FROM src.grids WHERE plan_id = ?1",
-                [plan],
-            )?;
-            c.execute(
-                "INSERT INTO grid_members SELECT * FROM src.grid_members WHERE plan_id = ?1",
-                [plan],
-            )?;
-            c.execute(
-                "INSERT INTO plan_exceptions SELECT * FROM src.plan_exceptions WHERE plan_id = ?1",
-                [plan],
-            )?;
-            c.execute(
-                "UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y) = (SELECT min_x, min_y, max_x, max_y FROM src.gpkg_contents WHERE table_name = 'grids') WHERE table_name = 'grids'",
-                [],
-            )?;
-            Ok(n)
-        })();
-        c.execute("DETACH DATABASE src", []).map_err(&sql)?;
-        copied.map_err(&sql)
-    }
-}
-
-/// A stored plan version.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlanRow {
-    pub id: i64,
-    pub created: String,
-    pub kind: String,
-    pub cap: u32,
-    pub grids: i64,
-    pub households: i64,
-    pub violations: i64,
-    /// The version this one was made from (edits, undo, partial runs).
-    pub parent: Option<i64>,
-    /// A planner's name for the version (`Store::name_plan`).
-    pub name: Option<String>,
-}
-
-impl Store {
-    /// Every plan version, oldest first.
-    pub fn plans(&self) -> Result<Vec<PlanRow>> {
+    fn plans(&self) -> Result<Vec<PlanRow>> {
         self.ensure_plan_tables()?;
         let sql = self.sql();
         let mut stmt = self
@@ -312,8 +209,7 @@ impl Store {
         rows.collect::<std::result::Result<_, _>>().map_err(&sql)
     }
 
-    /// Memberships of a plan: (address key, grid code, households).
-    pub fn plan_members(&self, plan: i64) -> Result<Vec<(String, String, u32)>> {
+    fn plan_members(&self, plan: i64) -> Result<Vec<(String, String, u32)>> {
         self.ensure_plan_tables()?;
         let sql = self.sql();
         let known: i64 = self
@@ -337,11 +233,8 @@ impl Store {
             .map_err(&sql)?;
         rows.collect::<std::result::Result<_, _>>().map_err(&sql)
     }
-}
 
-impl Store {
-    /// Grids of a plan: (code, community).
-    pub fn plan_grids(&self, plan: i64) -> Result<Vec<(String, String)>> {
+    fn plan_grids(&self, plan: i64) -> Result<Vec<(String, String)>> {
         self.ensure_plan_tables()?;
         let sql = self.sql();
         let mut stmt = self
@@ -353,14 +246,8 @@ impl Store {
             .map_err(&sql)?;
         rows.collect::<std::result::Result<_, _>>().map_err(&sql)
     }
-}
 
-impl Store {
-    /// A plan's grids with polygons and members, for incremental re-partition.
-    pub fn base_grids(
-        &self,
-        plan: i64,
-    ) -> Result<Vec<wangge_core::partition::incremental::BaseGrid>> {
+    fn base_grids(&self, plan: i64) -> Result<Vec<wangge_core::partition::incremental::BaseGrid>> {
         let mut members: std::collections::HashMap<String, Vec<(String, u32)>> =
             std::collections::HashMap::new();
         for (k, g, h) in self.plan_members(plan)? {
@@ -383,12 +270,8 @@ impl Store {
         })?;
         Ok(out)
     }
-}
 
-impl Store {
-    /// A plan as memberships per grid: (community, grid code, address keys), and its cap and
-    /// parent.
-    pub fn plan_memberships(
+    fn plan_memberships(
         &self,
         plan: i64,
     ) -> Result<(Vec<wangge_core::partition::LockedGrid>, u32, Option<i64>)> {
@@ -412,27 +295,21 @@ impl Store {
             .collect();
         Ok((out, cap, parent))
     }
-}
 
-impl Store {
-    /// Stores residents' groups of a plan (one `CommunityPlan` per grid).
-    pub fn write_groups(
+    fn write_groups(
         &mut self,
         plan: i64,
         groups: &[wangge_core::partition::CommunityPlan],
     ) -> Result<()> {
         let path = self.path().to_path_buf();
-        let sql = |source| Error::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sql = |source| crate::gpkg::backend_error(path.clone(), source);
         if !self.has_table("resident_groups")? {
             let ddl = format!(
                 "{}CREATE TABLE resident_group_members (plan_id INTEGER NOT NULL, grp TEXT NOT NULL, address_key TEXT NOT NULL, households INTEGER NOT NULL);\n\
                  INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('resident_group_members', 'attributes', 'resident_group_members', 'Wangge residents groups');\n",
                 super::schema::layer_ddl(&GROUPS)
             );
-            Store::ddl(self.connection(), &ddl).map_err(&sql)?;
+            GeoPackage::ddl(self.connection(), &ddl).map_err(&sql)?;
         }
         let tx = self.connection_mut().transaction().map_err(&sql)?;
         {
@@ -467,11 +344,8 @@ impl Store {
         .map_err(&sql)?;
         tx.commit().map_err(&sql)
     }
-}
 
-impl Store {
-    /// Stores the community level of a plan: one polygon per community made from a street.
-    pub fn write_plan_communities(&self, plan: i64, level: &WorkspacePlan) -> Result<usize> {
+    fn write_plan_communities(&self, plan: i64, level: &WorkspacePlan) -> Result<usize> {
         let sql = self.sql();
         let tx = self.connection().unchecked_transaction().map_err(&sql)?;
         if !self.has_table(PLAN_COMMUNITIES.name)? {
@@ -502,5 +376,53 @@ impl Store {
         }
         tx.commit().map_err(&sql)?;
         Ok(n)
+    }
+
+    fn plan_grid_rows(&self, plan: i64) -> Result<Vec<GridRow>> {
+        plan_grids::plan_grid_rows(self, plan)
+    }
+
+    fn name_plan(&self, plan: i64, name: &str) -> Result<()> {
+        plan_grids::name_plan(self, plan, name)
+    }
+}
+
+impl GeoPackage {
+    /// Copies one plan version (grids, members, exceptions, the plan row) into another
+    /// workspace file, creating its plan tables.
+    pub(crate) fn copy_plan_to(&self, target: &GeoPackage, plan: i64) -> Result<usize> {
+        self.ensure_plan_tables()?;
+        target.ensure_plan_tables()?;
+        let sql = |source| crate::gpkg::backend_error(target.path().to_path_buf(), source);
+        let src = self.path().to_string_lossy().to_string();
+        let c = target.connection();
+        c.execute("ATTACH DATABASE ?1 AS src", [src])
+            .map_err(&sql)?;
+        let copied = (|| -> rusqlite::Result<usize> {
+            c.execute(
+                "INSERT INTO plans SELECT * FROM src.plans WHERE id = ?1",
+                [plan],
+            )?;
+            let n = c.execute(
+                "INSERT INTO grids (geom, key, plan_id, code, community, households, workers, area_m2, polsby_popper, reock)
+                 SELECT geom, key, plan_id, code, community, households, workers, area_m2, polsby_popper, reock FROM src.grids WHERE plan_id = ?1",
+                [plan],
+            )?;
+            c.execute(
+                "INSERT INTO grid_members SELECT * FROM src.grid_members WHERE plan_id = ?1",
+                [plan],
+            )?;
+            c.execute(
+                "INSERT INTO plan_exceptions SELECT * FROM src.plan_exceptions WHERE plan_id = ?1",
+                [plan],
+            )?;
+            c.execute(
+                "UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y) = (SELECT min_x, min_y, max_x, max_y FROM src.gpkg_contents WHERE table_name = 'grids') WHERE table_name = 'grids'",
+                [],
+            )?;
+            Ok(n)
+        })();
+        c.execute("DETACH DATABASE src", []).map_err(&sql)?;
+        copied.map_err(&sql)
     }
 }

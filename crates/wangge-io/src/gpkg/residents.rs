@@ -3,7 +3,10 @@
 //! by `wangge residents import` (a register is a snapshot: the import replaces the table in
 //! one transaction) and read per grid or street of the newest plan. Never in a tile.
 
-use super::store::Store;
+use super::store::GeoPackage;
+use crate::store::ResidentStore;
+use crate::store::prelude::*;
+use crate::store::{Resident, ResidentRow};
 use crate::{Error, Result};
 
 const DDL: &str = "
@@ -15,34 +18,10 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
   VALUES ('residents', 'attributes', 'residents', 'Residents: personal data (names, phones, ID numbers)');
 ";
 
-/// One resident as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resident {
-    pub address_key: String,
-    pub name: String,
-    pub phone: Option<String>,
-    pub id_number: Option<String>,
-}
-
-/// A resident as read for a grid or street: where they live in the newest plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResidentRow {
-    pub resident: Resident,
-    /// The grids of the newest plan holding the address point (more than one when a
-    /// building entrance is split by floors).
-    pub grids: Vec<String>,
-    pub community: Option<String>,
-}
-
-impl Store {
-    /// Replaces every resident with `rows`, in one transaction: all of them land or none.
-    /// Every address key must name an address point.
-    pub fn replace_residents(&mut self, rows: &[Resident]) -> Result<usize> {
+impl ResidentStore for GeoPackage {
+    fn replace_residents(&mut self, rows: &[Resident]) -> Result<usize> {
         let path = self.path().to_path_buf();
-        let sql = |source| Error::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sql = |source| crate::gpkg::backend_error(path.clone(), source);
         let known: std::collections::HashSet<String> = {
             let mut stmt = self
                 .connection()
@@ -84,10 +63,7 @@ impl Store {
         Ok(rows.len())
     }
 
-    /// Residents whose address point lies in the newest plan's grids that `keep` accepts
-    /// (by grid code and community), ordered by address and name; with paging. Returns the
-    /// page and the number of residents in all.
-    pub fn residents_where(
+    fn residents_where(
         &self,
         keep: &dyn Fn(&str, &str) -> bool,
         limit: usize,
@@ -151,8 +127,7 @@ impl Store {
         Ok((page, total))
     }
 
-    /// How many residents are stored.
-    pub fn resident_count(&self) -> Result<usize> {
+    fn resident_count(&self) -> Result<usize> {
         if !self.has_table("residents")? {
             return Ok(0);
         }

@@ -181,6 +181,52 @@ INSERT INTO gpkg_contents (table_name, data_type, identifier, description)
   VALUES ('wangge_imports', 'attributes', 'wangge_imports', 'Log of imports into this workspace');
 ";
 
+/// Residents' groups: the level below grids.
+pub const GROUPS: Layer = Layer {
+    name: "resident_groups",
+    geometry_type: "POLYGON",
+    description: "Residents' groups (居民小组) nested in the grids of a plan",
+    columns: &[
+        ("plan_id", "INTEGER NOT NULL"),
+        ("code", "TEXT NOT NULL"),
+        ("grid", "TEXT NOT NULL"),
+        ("households", "INTEGER NOT NULL"),
+        ("polsby_popper", "REAL NOT NULL"),
+    ],
+};
+
+/// Communities made by a plan from streets (`wangge partition --levels communities`).
+pub const PLAN_COMMUNITIES: Layer = Layer {
+    name: "plan_communities",
+    geometry_type: "POLYGON",
+    description: "Communities (社区) made from streets by a plan (--levels communities)",
+    columns: &[
+        ("plan_id", "INTEGER NOT NULL"),
+        ("code", "TEXT NOT NULL"),
+        ("street", "TEXT NOT NULL"),
+        ("households", "INTEGER NOT NULL"),
+        ("area_m2", "REAL NOT NULL"),
+        ("polsby_popper", "REAL NOT NULL"),
+    ],
+};
+
+/// The grid layer (one polygon per grid and plan version).
+pub const GRIDS: Layer = Layer {
+    name: "grids",
+    geometry_type: "POLYGON",
+    description: "Grids (网格) of every plan version",
+    columns: &[
+        ("plan_id", "INTEGER NOT NULL"),
+        ("code", "TEXT NOT NULL"),
+        ("community", "TEXT NOT NULL"),
+        ("households", "INTEGER NOT NULL"),
+        ("workers", "INTEGER NOT NULL"),
+        ("area_m2", "REAL NOT NULL"),
+        ("polsby_popper", "REAL NOT NULL"),
+        ("reock", "REAL NOT NULL"),
+    ],
+};
+
 /// `CREATE TABLE` and registration statements for one layer.
 pub fn layer_ddl(layer: &Layer) -> String {
     let cols: String = layer

@@ -1,11 +1,15 @@
 //! The workspace store: create, open, write a dataset in one transaction, load it back.
 
 use super::geometry::{decode, encode};
+use super::rows::{conv, point};
 use super::schema::{self, LAYERS, Layer};
 use crate::crs::WGS84_WKT;
+use crate::store::LayerCount;
+use crate::store::Workspace;
+use crate::store::prelude::*;
 use crate::{Error, Result};
 use geo::BoundingRect;
-use geo_types::{Geometry, LineString, MultiPolygon, Point, Rect};
+use geo_types::{Geometry, LineString, MultiPolygon, Rect};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,21 +18,14 @@ use wangge_core::{
     Street,
 };
 
-/// Feature count of one layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerCount {
-    pub layer: &'static str,
-    pub features: u64,
-}
-
 /// An open workspace.
 #[derive(Debug)]
-pub struct Store {
+pub struct GeoPackage {
     path: PathBuf,
     conn: Connection,
 }
 
-impl Store {
+impl GeoPackage {
     /// Opens a workspace, creating a new empty GeoPackage when the file does not exist.
     pub fn open_or_create(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
@@ -48,10 +45,8 @@ impl Store {
                 message: "already exists".into(),
             });
         }
-        let conn = Connection::open(&path).map_err(|source| Error::Sqlite {
-            path: path.clone(),
-            source,
-        })?;
+        let conn = Connection::open(&path)
+            .map_err(|source| crate::gpkg::backend_error(path.clone(), source))?;
         let mut store = Self { path, conn };
         if let Err(e) = store.init_schema() {
             let Self { path, conn } = store;
@@ -75,10 +70,7 @@ impl Store {
         ddl.push_str(schema::INCIDENT_EVENTS_DDL);
         ddl.push_str("COMMIT;");
         let path = self.path.clone();
-        let sql = |source| Error::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sql = |source| crate::gpkg::backend_error(path.clone(), source);
         self.conn.execute_batch(&ddl).map_err(sql)?;
         self.conn
             .execute(
@@ -129,7 +121,7 @@ impl Store {
             .optional()
             .map_err(|e| bad(format!("damaged ({e})")))?;
         if has_land_cover.is_none() {
-            Store::ddl(&conn, &schema::layer_ddl(&schema::LAND_COVER))
+            GeoPackage::ddl(&conn, &schema::layer_ddl(&schema::LAND_COVER))
                 .map_err(|e| bad(format!("adding the land_cover layer: {e}")))?;
         }
         // Columns added since (incident timeline) and the incident events table.
@@ -155,7 +147,7 @@ impl Store {
             )
             .map_err(|e| bad(format!("damaged ({e})")))?;
         if has_events == 0 {
-            Store::ddl(&conn, schema::INCIDENT_EVENTS_DDL)
+            GeoPackage::ddl(&conn, schema::INCIDENT_EVENTS_DDL)
                 .map_err(|e| bad(format!("adding the incident_events table: {e}")))?;
         }
         // Extensions (延期) carry their hours in `detail`, added since.
@@ -211,8 +203,8 @@ impl Store {
         &self.path
     }
 
-    /// The SQLite connection, for crates that add their own tables.
-    pub fn connection(&self) -> &Connection {
+    /// The SQLite connection (this module's files and `testing` only).
+    pub(crate) fn connection(&self) -> &Connection {
         &self.conn
     }
 
@@ -234,7 +226,7 @@ impl Store {
     }
 
     /// True when `table` is registered in `gpkg_contents`.
-    pub fn has_table(&self, table: &str) -> Result<bool> {
+    pub(crate) fn has_table(&self, table: &str) -> Result<bool> {
         self.conn
             .query_row(
                 "SELECT count(*) FROM gpkg_contents WHERE table_name = ?1",
@@ -259,295 +251,7 @@ impl Store {
 
     /// Maps a SQLite error to one naming this workspace.
     pub(crate) fn sql(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
-        |source| Error::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
-    }
-
-    /// Writes a dataset in one transaction: either everything lands or nothing does.
-    pub fn write(
-        &mut self,
-        data: &Dataset,
-        command: &str,
-        sources: &str,
-        progress: &dyn Progress,
-    ) -> Result<()> {
-        self.write_replacing(data, &[], command, sources, progress)
-    }
-
-    /// Like [`Store::write`], and removes the communities with these keys in the same
-    /// transaction (imported boundaries replacing OSM-derived ones they cover).
-    pub fn write_replacing(
-        &mut self,
-        data: &Dataset,
-        replace_communities: &[String],
-        command: &str,
-        sources: &str,
-        progress: &dyn Progress,
-    ) -> Result<()> {
-        let path = self.path.clone();
-        let sql = |source| Error::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(sql)?;
-        progress.start("writing workspace", Some(data.len() as u64));
-        let frame = wangge_core::index::frame_for(data);
-        for key in replace_communities {
-            tx.execute("DELETE FROM communities WHERE key = ?1", params![key])
-                .map_err(sql)?;
-        }
-        let mut written = Writer {
-            tx: &tx,
-            path: &path,
-            progress,
-        };
-        written.layer(&schema::COMMUNITIES, &data.communities, |c| {
-            (
-                Geometry::MultiPolygon(c.geometry.clone()),
-                &c.key,
-                vec![
-                    c.name.clone().into(),
-                    c.street.clone().into(),
-                    c.kind.clone().into(),
-                    frame.area_m2(&c.geometry).into(),
-                    c.key.clone().into(),
-                ],
-            )
-        })?;
-        written.layer(&schema::BUILDINGS, &data.buildings, |b| {
-            (
-                Geometry::MultiPolygon(b.geometry.clone()),
-                &b.key,
-                vec![
-                    b.kind.clone().into(),
-                    b.name.clone().into(),
-                    b.levels_given.map(i64::from).into(),
-                    i64::from(b.levels).into(),
-                    b.footprint_m2.into(),
-                    i64::from(b.households).into(),
-                    b.households_estimated.into(),
-                ],
-            )
-        })?;
-        written.layer(&schema::ADDRESS_POINTS, &data.address_points, |a| {
-            (
-                Geometry::Point(a.location),
-                &a.key,
-                vec![
-                    a.building.clone().into(),
-                    i64::from(a.households).into(),
-                    a.households_estimated.into(),
-                    a.units.map(i64::from).into(),
-                    a.floors.map(i64::from).into(),
-                ],
-            )
-        })?;
-        written.layer(&schema::FACILITIES, &data.facilities, |f| {
-            (
-                Geometry::Point(f.location),
-                &f.key,
-                vec![
-                    f.category.as_str().to_string().into(),
-                    f.name.clone().into(),
-                    f.source_kind.clone().into(),
-                ],
-            )
-        })?;
-        written.layer(&schema::STREETS, &data.streets, |s| {
-            (
-                Geometry::LineString(s.geometry.clone()),
-                &s.key,
-                vec![
-                    s.highway.clone().into(),
-                    s.name.clone().into(),
-                    s.tag("foot").map(str::to_string).into(),
-                    s.tag("access").map(str::to_string).into(),
-                    s.tag("sidewalk").map(str::to_string).into(),
-                    tags_json(&s.tags).into(),
-                ],
-            )
-        })?;
-        written.layer(&schema::INCIDENTS, &data.incidents, |i| {
-            (
-                Geometry::Point(i.location),
-                &i.key,
-                super::incidents::values(i),
-            )
-        })?;
-        super::incidents::record_steps(&tx, &data.incidents).map_err(sql)?;
-        written.layer(&schema::LAND_COVER, &data.land_cover, |l| {
-            (
-                Geometry::MultiPolygon(l.geometry.clone()),
-                &l.key,
-                vec![
-                    l.class.clone().into(),
-                    l.kind.clone().into(),
-                    l.name.clone().into(),
-                ],
-            )
-        })?;
-        let summary = format!(
-            "communities={} buildings={} address_points={} facilities={} streets={} incidents={} land_cover={}",
-            data.communities.len(),
-            data.buildings.len(),
-            data.address_points.len(),
-            data.facilities.len(),
-            data.streets.len(),
-            data.incidents.len(),
-            data.land_cover.len()
-        );
-        tx.execute(
-            "INSERT INTO wangge_imports (command, sources, summary) VALUES (?1, ?2, ?3)",
-            params![command, sources, summary],
-        )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)?;
-        progress.finish();
-        Ok(())
-    }
-
-    /// The newest entry of the import log (`wangge_imports`: imports and `wangge incidents
-    /// assign`), 0 when there is none: what incidents' areas and households were last
-    /// changed by.
-    pub fn import_log_head(&self) -> Result<i64> {
-        if !self.has_table("wangge_imports")? {
-            return Ok(0);
-        }
-        self.connection()
-            .query_row(
-                "SELECT coalesce(max(rowid), 0) FROM wangge_imports",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(self.sql())
-    }
-
-    /// Feature counts per layer.
-    pub fn counts(&self) -> Result<Vec<LayerCount>> {
-        LAYERS
-            .iter()
-            .map(|l| {
-                let n: i64 = self
-                    .conn
-                    .query_row(&format!("SELECT count(*) FROM {}", l.name), [], |r| {
-                        r.get(0)
-                    })
-                    .map_err(self.sql())?;
-                Ok(LayerCount {
-                    layer: l.name,
-                    features: n as u64,
-                })
-            })
-            .collect()
-    }
-
-    /// Households at address points: (given, estimated).
-    pub fn households(&self) -> Result<(u64, u64)> {
-        self.conn
-            .query_row(
-                "SELECT coalesce(sum(CASE WHEN households_estimated THEN 0 ELSE households END), 0),
-                        coalesce(sum(CASE WHEN households_estimated THEN households ELSE 0 END), 0)
-                 FROM address_points",
-                [],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-            )
-            .map_err(self.sql())
-    }
-
-    /// Facilities per category, sorted by category.
-    pub fn facility_categories(&self) -> Result<BTreeMap<String, u64>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT category, count(*) FROM facilities GROUP BY category")
-            .map_err(self.sql())?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })
-            .map_err(self.sql())?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(self.sql())
-    }
-
-    /// A digest of every row of every table (FNV-1a over the values in primary-key order):
-    /// equal digests mean equal content.
-    pub fn digest(&self) -> Result<u64> {
-        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-        let mut tables: Vec<String> = LAYERS.iter().map(|l| l.name.to_string()).collect();
-        let has_plans = self.has_table("grids")?;
-        if has_plans {
-            tables.extend(["grids", "plans", "grid_members", "plan_exceptions"].map(String::from));
-        }
-        if self.has_table("incident_events")? {
-            tables.push("incident_events".into());
-        }
-        tables.extend(["gpkg_contents", "gpkg_geometry_columns"].map(String::from));
-        for t in tables {
-            let order = if t.starts_with("gpkg") {
-                "table_name"
-            } else {
-                "rowid"
-            };
-            let mut stmt = self
-                .conn
-                .prepare(&format!("SELECT * FROM {t} ORDER BY {order}"))
-                .map_err(self.sql())?;
-            let n = stmt.column_count();
-            let mut rows = stmt.query([]).map_err(self.sql())?;
-            while let Some(row) = rows.next().map_err(self.sql())? {
-                for i in 0..n {
-                    if (t == "gpkg_contents" && i == 4)
-                        || (t == "plans" && i == 1)
-                        || (t == "incident_events" && i == 4)
-                    {
-                        continue; // time stamps
-                    }
-                    let v: rusqlite::types::Value = row.get(i).map_err(self.sql())?;
-                    h.value(&v);
-                }
-            }
-        }
-        Ok(h.0)
-    }
-
-    /// Loads every layer back into a dataset.
-    pub fn load(&self) -> Result<Dataset> {
-        let mut d = self.load_places()?;
-        self.read_layer(&schema::INCIDENTS, |g, key, r| {
-            d.incidents.push(super::incidents::from_row(g, key, r)?);
-            Ok(())
-        })?;
-        Ok(d)
-    }
-
-    /// The communities layer.
-    pub fn communities(&self) -> Result<Vec<Community>> {
-        let mut out = Vec::new();
-        self.read_layer(&schema::COMMUNITIES, |g, key, r| {
-            out.push(Community {
-                key,
-                name: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                street: r.get(4)?,
-                kind: r.get(5)?,
-                geometry: multipolygon(g),
-            });
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    /// Loads every layer but the incidents (which grow without end, and which plans, tiles,
-    /// walking and household counts do not need).
-    pub fn load_places(&self) -> Result<Dataset> {
-        self.load_some(true)
-    }
-
-    /// What walking coverage reads: communities, address points, facilities and streets (no
-    /// buildings or land cover, which a city has hundreds of thousands of).
-    pub fn load_walking(&self) -> Result<Dataset> {
-        self.load_some(false)
+        |source| crate::gpkg::backend_error(self.path.clone(), source)
     }
 
     fn load_some(&self, all: bool) -> Result<Dataset> {
@@ -626,7 +330,7 @@ impl Store {
 
     /// Calls `f(geometry, key, row)` for every feature of a layer; row columns are
     /// `fid, geom, key, <layer columns>`.
-    pub fn read_layer(
+    pub(crate) fn read_layer(
         &self,
         layer: &Layer,
         f: impl FnMut(Geometry<f64>, String, &rusqlite::Row<'_>) -> rusqlite::Result<()>,
@@ -634,8 +338,8 @@ impl Store {
         self.read_layer_where(layer, None, f)
     }
 
-    /// Like [`Store::read_layer`], restricted to rows whose `plan_id` equals the given plan.
-    pub fn read_layer_where(
+    /// Like [`GeoPackage::read_layer`], restricted to rows whose `plan_id` equals the given plan.
+    pub(crate) fn read_layer_where(
         &self,
         layer: &Layer,
         plan: Option<i64>,
@@ -672,11 +376,321 @@ impl Store {
     }
 }
 
-pub(crate) fn conv(
-    col: usize,
-    e: impl std::error::Error + Send + Sync + 'static,
-) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+pub(super) fn write(
+    store: &mut GeoPackage,
+    data: &Dataset,
+    command: &str,
+    sources: &str,
+    progress: &dyn Progress,
+) -> Result<()> {
+    store.write_replacing(data, &[], command, sources, progress)
+}
+
+pub(super) fn write_replacing(
+    store: &mut GeoPackage,
+    data: &Dataset,
+    replace_communities: &[String],
+    command: &str,
+    sources: &str,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let path = store.path.clone();
+    let sql = |source| crate::gpkg::backend_error(path.clone(), source);
+    let tx = store.conn.transaction().map_err(sql)?;
+    progress.start("writing workspace", Some(data.len() as u64));
+    let frame = wangge_core::index::frame_for(data);
+    for key in replace_communities {
+        tx.execute("DELETE FROM communities WHERE key = ?1", params![key])
+            .map_err(sql)?;
+    }
+    let mut written = Writer {
+        tx: &tx,
+        path: &path,
+        progress,
+    };
+    written.layer(&schema::COMMUNITIES, &data.communities, |c| {
+        (
+            Geometry::MultiPolygon(c.geometry.clone()),
+            &c.key,
+            vec![
+                c.name.clone().into(),
+                c.street.clone().into(),
+                c.kind.clone().into(),
+                frame.area_m2(&c.geometry).into(),
+                c.key.clone().into(),
+            ],
+        )
+    })?;
+    written.layer(&schema::BUILDINGS, &data.buildings, |b| {
+        (
+            Geometry::MultiPolygon(b.geometry.clone()),
+            &b.key,
+            vec![
+                b.kind.clone().into(),
+                b.name.clone().into(),
+                b.levels_given.map(i64::from).into(),
+                i64::from(b.levels).into(),
+                b.footprint_m2.into(),
+                i64::from(b.households).into(),
+                b.households_estimated.into(),
+            ],
+        )
+    })?;
+    written.layer(&schema::ADDRESS_POINTS, &data.address_points, |a| {
+        (
+            Geometry::Point(a.location),
+            &a.key,
+            vec![
+                a.building.clone().into(),
+                i64::from(a.households).into(),
+                a.households_estimated.into(),
+                a.units.map(i64::from).into(),
+                a.floors.map(i64::from).into(),
+            ],
+        )
+    })?;
+    written.layer(&schema::FACILITIES, &data.facilities, |f| {
+        (
+            Geometry::Point(f.location),
+            &f.key,
+            vec![
+                f.category.as_str().to_string().into(),
+                f.name.clone().into(),
+                f.source_kind.clone().into(),
+            ],
+        )
+    })?;
+    written.layer(&schema::STREETS, &data.streets, |s| {
+        (
+            Geometry::LineString(s.geometry.clone()),
+            &s.key,
+            vec![
+                s.highway.clone().into(),
+                s.name.clone().into(),
+                s.tag("foot").map(str::to_string).into(),
+                s.tag("access").map(str::to_string).into(),
+                s.tag("sidewalk").map(str::to_string).into(),
+                tags_json(&s.tags).into(),
+            ],
+        )
+    })?;
+    written.layer(&schema::INCIDENTS, &data.incidents, |i| {
+        (
+            Geometry::Point(i.location),
+            &i.key,
+            super::incident_rows::values(i),
+        )
+    })?;
+    super::incident_rows::record_steps(&tx, &data.incidents).map_err(sql)?;
+    written.layer(&schema::LAND_COVER, &data.land_cover, |l| {
+        (
+            Geometry::MultiPolygon(l.geometry.clone()),
+            &l.key,
+            vec![
+                l.class.clone().into(),
+                l.kind.clone().into(),
+                l.name.clone().into(),
+            ],
+        )
+    })?;
+    let summary = format!(
+        "communities={} buildings={} address_points={} facilities={} streets={} incidents={} land_cover={}",
+        data.communities.len(),
+        data.buildings.len(),
+        data.address_points.len(),
+        data.facilities.len(),
+        data.streets.len(),
+        data.incidents.len(),
+        data.land_cover.len()
+    );
+    tx.execute(
+        "INSERT INTO wangge_imports (command, sources, summary) VALUES (?1, ?2, ?3)",
+        params![command, sources, summary],
+    )
+    .map_err(sql)?;
+    tx.commit().map_err(sql)?;
+    progress.finish();
+    Ok(())
+}
+
+pub(super) fn households(store: &GeoPackage) -> Result<(u64, u64)> {
+    store
+        .conn
+        .query_row(
+            "SELECT coalesce(sum(CASE WHEN households_estimated THEN 0 ELSE households END), 0),
+                    coalesce(sum(CASE WHEN households_estimated THEN households ELSE 0 END), 0)
+             FROM address_points",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )
+        .map_err(store.sql())
+}
+
+pub(super) fn facility_categories(store: &GeoPackage) -> Result<BTreeMap<String, u64>> {
+    let mut stmt = store
+        .conn
+        .prepare("SELECT category, count(*) FROM facilities GROUP BY category")
+        .map_err(store.sql())?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })
+        .map_err(store.sql())?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(store.sql())
+}
+
+pub(super) fn load(store: &GeoPackage) -> Result<Dataset> {
+    let mut d = store.load_places()?;
+    store.read_layer(&schema::INCIDENTS, |g, key, r| {
+        d.incidents.push(super::incident_rows::from_row(g, key, r)?);
+        Ok(())
+    })?;
+    Ok(d)
+}
+
+pub(super) fn communities(store: &GeoPackage) -> Result<Vec<Community>> {
+    let mut out = Vec::new();
+    store.read_layer(&schema::COMMUNITIES, |g, key, r| {
+        out.push(Community {
+            key,
+            name: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            street: r.get(4)?,
+            kind: r.get(5)?,
+            geometry: multipolygon(g),
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+pub(super) fn load_places(store: &GeoPackage) -> Result<Dataset> {
+    store.load_some(true)
+}
+
+pub(super) fn load_walking(store: &GeoPackage) -> Result<Dataset> {
+    store.load_some(false)
+}
+
+impl Workspace for GeoPackage {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn data_version(&self) -> Result<String> {
+        let plan = self.latest_plan()?.unwrap_or(0);
+        let q = |table: &str, expr: &str| -> Result<i64> {
+            if !self.has_table(table)? {
+                return Ok(0);
+            }
+            self.conn
+                .query_row(
+                    &format!("SELECT coalesce({expr}, 0) FROM {table}"),
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(self.sql())
+        };
+        // Imports and `wangge incidents assign` log a row in wangge_imports.
+        Ok(format!(
+            "p{plan}s{}g{}x{}i{}",
+            q("service_areas", "max(run_id)")?,
+            q("gap_areas", "max(fid)")?,
+            q("gap_areas", "count(*)")?,
+            q("wangge_imports", "max(rowid)")?
+        ))
+    }
+
+    fn import_log_head(&self) -> Result<i64> {
+        if !self.has_table("wangge_imports")? {
+            return Ok(0);
+        }
+        self.connection()
+            .query_row(
+                "SELECT coalesce(max(rowid), 0) FROM wangge_imports",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())
+    }
+
+    fn counts(&self) -> Result<Vec<LayerCount>> {
+        LAYERS
+            .iter()
+            .map(|l| {
+                let n: i64 = self
+                    .conn
+                    .query_row(&format!("SELECT count(*) FROM {}", l.name), [], |r| {
+                        r.get(0)
+                    })
+                    .map_err(self.sql())?;
+                Ok(LayerCount {
+                    layer: l.name,
+                    features: n as u64,
+                })
+            })
+            .collect()
+    }
+
+    fn digest(&self) -> Result<u64> {
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        let mut tables: Vec<String> = LAYERS.iter().map(|l| l.name.to_string()).collect();
+        let has_plans = self.has_table("grids")?;
+        if has_plans {
+            tables.extend(["grids", "plans", "grid_members", "plan_exceptions"].map(String::from));
+        }
+        if self.has_table("incident_events")? {
+            tables.push("incident_events".into());
+        }
+        tables.extend(["gpkg_contents", "gpkg_geometry_columns"].map(String::from));
+        for t in tables {
+            let order = if t.starts_with("gpkg") {
+                "table_name"
+            } else {
+                "rowid"
+            };
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT * FROM {t} ORDER BY {order}"))
+                .map_err(self.sql())?;
+            let n = stmt.column_count();
+            let mut rows = stmt.query([]).map_err(self.sql())?;
+            while let Some(row) = rows.next().map_err(self.sql())? {
+                for i in 0..n {
+                    if (t == "gpkg_contents" && i == 4)
+                        || (t == "plans" && i == 1)
+                        || (t == "incident_events" && i == 4)
+                    {
+                        continue; // time stamps
+                    }
+                    let v: rusqlite::types::Value = row.get(i).map_err(self.sql())?;
+                    h.value(&v);
+                }
+            }
+        }
+        Ok(h.0)
+    }
+
+    fn make_durable(&self) -> Result<()> {
+        let c = self.connection();
+        // (The PRAGMA, not rusqlite's busy_timeout: that needs SQLite ≥ 3.44.)
+        c.query_row("PRAGMA busy_timeout = 10000", [], |_| Ok(()))
+            .map_err(self.sql())?;
+        let mode: String = c
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(self.sql())?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Workspace {
+                path: self.path().to_path_buf(),
+                message: format!("cannot switch to write-ahead logging (journal mode {mode})"),
+            });
+        }
+        // A larger page cache keeps the key and time indexes in memory during batch ingest.
+        c.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;",
+        )
+        .map_err(self.sql())
+    }
 }
 
 fn multipolygon(g: Geometry<f64>) -> MultiPolygon<f64> {
@@ -684,13 +698,6 @@ fn multipolygon(g: Geometry<f64>) -> MultiPolygon<f64> {
         Geometry::MultiPolygon(m) => m,
         Geometry::Polygon(p) => MultiPolygon(vec![p]),
         _ => MultiPolygon(vec![]),
-    }
-}
-
-pub(crate) fn point(g: Geometry<f64>) -> Point<f64> {
-    match g {
-        Geometry::Point(p) => p,
-        _ => Point::new(f64::NAN, f64::NAN),
     }
 }
 
@@ -714,10 +721,7 @@ impl Writer<'_> {
         if items.is_empty() {
             return Ok(());
         }
-        let sql = |source| Error::Sqlite {
-            path: self.path.to_path_buf(),
-            source,
-        };
+        let sql = |source| crate::gpkg::backend_error(self.path.to_path_buf(), source);
         let cols: Vec<&str> = layer.columns.iter().map(|c| c.0).collect();
         let marks: Vec<String> = (0..cols.len()).map(|i| format!("?{}", i + 3)).collect();
         let q = format!(

@@ -1,7 +1,10 @@
 //! Access tokens (stored as SHA-256 hashes, never in clear) and the audit log of exports and
 //! edits. Attributes tables `access_tokens` and `audit_log`, created on first use.
 
-use super::store::Store;
+use super::store::GeoPackage;
+use crate::store::AccessStore;
+use crate::store::TokenRow;
+use crate::store::prelude::*;
 use crate::{Error, Result};
 use std::io::Read;
 use wangge_core::Timestamp;
@@ -24,38 +27,14 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
   VALUES ('audit_log', 'attributes', 'audit_log', 'Who exported or changed what, when');
 ";
 
-/// A stored token (its secret is not kept).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenRow {
-    pub id: i64,
-    pub name: String,
-    pub role: Role,
-    /// A street code, a grid code, or `*`.
-    pub scope: String,
-    pub created: String,
-    pub revoked: Option<String>,
-    /// When it stops working (UTC, RFC 3339); `None`: until revoked.
-    pub expires: Option<String>,
-}
-
-impl TokenRow {
-    /// Whether it has expired at `now`.
-    pub fn expired(&self, now: Timestamp) -> bool {
-        self.expires
-            .as_deref()
-            .and_then(|e| Timestamp::parse(e, 0).ok())
-            .is_some_and(|e| e <= now)
-    }
-}
-
-impl Store {
+impl GeoPackage {
     fn ensure_access_tables(&self) -> Result<()> {
         if !(self.has_table("audit_log")? && self.has_table("access_tokens")?) {
-            Store::ddl(self.connection(), DDL).map_err(self.sql())?;
+            GeoPackage::ddl(self.connection(), DDL).map_err(self.sql())?;
         }
         // Workspaces from before token expiry.
         if !self.has_column("access_tokens", "expires")? {
-            Store::ddl(
+            GeoPackage::ddl(
                 self.connection(),
                 "ALTER TABLE access_tokens ADD COLUMN expires DATETIME;",
             )
@@ -63,10 +42,10 @@ impl Store {
         }
         Ok(())
     }
+}
 
-    /// Creates a token that works until revoked or until `expires`; returns its id and its
-    /// secret (shown once).
-    pub fn create_token(
+impl AccessStore for GeoPackage {
+    fn create_token(
         &self,
         name: &str,
         role: Role,
@@ -145,8 +124,7 @@ impl Store {
         Ok((id, secret))
     }
 
-    /// Every token, revoked ones too.
-    pub fn tokens(&self) -> Result<Vec<TokenRow>> {
+    fn tokens(&self) -> Result<Vec<TokenRow>> {
         if !self.has_table("access_tokens")? {
             return Ok(Vec::new());
         }
@@ -179,9 +157,7 @@ impl Store {
         rows.collect::<std::result::Result<_, _>>().map_err(&sql)
     }
 
-    /// Tokens not revoked (expired ones too: the server names them) by the SHA-256 of their
-    /// secret.
-    pub fn token_hashes(&self) -> Result<Vec<(String, TokenRow)>> {
+    fn token_hashes(&self) -> Result<Vec<(String, TokenRow)>> {
         if !self.has_table("access_tokens")? {
             return Ok(Vec::new());
         }
@@ -203,8 +179,7 @@ impl Store {
             .collect())
     }
 
-    /// Revokes a token.
-    pub fn revoke_token(&self, id: i64) -> Result<()> {
+    fn revoke_token(&self, id: i64) -> Result<()> {
         self.ensure_access_tables()?;
         let n = self
             .connection()
@@ -222,8 +197,7 @@ impl Store {
         self.audit("cli", "admin", "token.revoke", &format!("token {id}"))
     }
 
-    /// Appends to the audit log.
-    pub fn audit(&self, actor: &str, role: &str, action: &str, detail: &str) -> Result<()> {
+    fn audit(&self, actor: &str, role: &str, action: &str, detail: &str) -> Result<()> {
         self.ensure_access_tables()?;
         self.connection()
             .execute(
@@ -234,8 +208,7 @@ impl Store {
         Ok(())
     }
 
-    /// The newest audit entries: (at, actor, role, action, detail).
-    pub fn audit_log(&self, limit: usize) -> Result<Vec<[String; 5]>> {
+    fn audit_log(&self, limit: usize) -> Result<Vec<[String; 5]>> {
         if !self.has_table("audit_log")? {
             return Ok(Vec::new());
         }
@@ -262,7 +235,7 @@ mod tests {
     #[test]
     fn tokens_are_stored_hashed_and_revocable() {
         let dir = tempfile::tempdir().expect("dir");
-        let store = Store::create(dir.path().join("w.gpkg")).expect("create");
+        let store = GeoPackage::create(dir.path().join("w.gpkg")).expect("create");
         let (id, secret) = store
             .create_token("wall", Role::Leader, "*", None)
             .expect("token");
@@ -297,7 +270,7 @@ mod tests {
     fn a_schema_batch_that_fails_leaves_no_open_transaction() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("w.gpkg");
-        let store = Store::create(&path).expect("create");
+        let store = GeoPackage::create(&path).expect("create");
         store.make_durable().expect("wal");
         // Another connection holds the write lock: the batch fails at once and rolls back.
         let other = rusqlite::Connection::open(&path).expect("open");

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use wangge_core::{IncidentStatus, Timestamp};
 use wangge_io::ToWgs84;
-use wangge_io::gpkg::IncidentQuery;
 use wangge_io::incident_payload::{Context, Payload, PayloadError, parse_incidents};
+use wangge_io::store::IncidentQuery;
 
 /// Most incidents in one POST.
 pub const MAX_BATCH: usize = 100_000;

@@ -95,7 +95,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::auth::authenticate,
+            crate::guard::authenticate,
         ))
         .with_state(state)
 }

@@ -53,8 +53,7 @@ pub struct HeatStyle {
     pub per_100_households: bool,
 }
 
-/// Households (peak-normalised, within the kernel) below which a rate is not shown.
-pub const MIN_HOUSEHOLDS: f64 = 20.0;
+pub use crate::privacy::MIN_HOUSEHOLDS;
 
 impl Default for HeatStyle {
     fn default() -> Self {
@@ -249,19 +248,19 @@ impl HeatIndex {
             return Ok(Vec::new());
         };
         let res = resolution_for_zoom(t.z());
-        let wb = t.world_bounds(crate::source::EXTENT, crate::source::BUFFER);
+        let wb = t.world_bounds(crate::tiling::EXTENT, crate::tiling::BUFFER);
         let sw = lon_lat([wb[0], wb[3]]);
         let ne = lon_lat([wb[2], wb[1]]);
         let cells = self
             .hex
             .cells(res, [sw[0], sw[1], ne[0], ne[1]], cats.as_deref(), days);
         let clip = Clip {
-            extent: crate::source::EXTENT,
-            buffer: crate::source::BUFFER,
+            extent: crate::tiling::EXTENT,
+            buffer: crate::tiling::BUFFER,
             tolerance_px: 0.5,
         };
-        let tr = t.transform(crate::source::EXTENT);
-        let mut b = LayerBuilder::new(HEX_LAYER, crate::source::EXTENT);
+        let tr = t.transform(crate::tiling::EXTENT);
+        let mut b = LayerBuilder::new(HEX_LAYER, crate::tiling::EXTENT);
         for c in cells.iter().filter(|c| c.count >= min_count.max(1)) {
             let mut ring: Vec<[f64; 2]> = c
                 .cell
@@ -448,15 +447,9 @@ pub fn ramp(v: f64) -> [u8; 4] {
 
 /// A heat index of a workspace's households and its incidents up to the largest fid at the
 /// time of reading, which is returned too (later ones are added by `incidents_after`).
-pub fn heat_from_store(store: &wangge_io::Store) -> wangge_io::Result<(HeatIndex, i64)> {
+pub fn heat_from_store(store: &dyn wangge_io::Store) -> wangge_io::Result<(HeatIndex, i64)> {
     let seen = store.max_incident_fid()?;
-    let mut homes = Vec::new();
-    store.read_layer(&wangge_io::gpkg::ADDRESS_POINTS, |g, _key, r| {
-        if let geo_types::Geometry::Point(p) = g {
-            homes.push((p.x(), p.y(), r.get::<_, u32>(4)?));
-        }
-        Ok(())
-    })?;
+    let homes = store.household_points()?;
     let mut heat = HeatIndex::with_homes(homes.into_iter());
     let mut after = 0;
     loop {

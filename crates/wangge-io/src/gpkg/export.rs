@@ -1,7 +1,8 @@
 //! Exports a workspace layer as GeoJSON, CSV (WKT geometry, UTF-8 with BOM for Excel) or a
 //! GeoPackage holding that one layer.
 
-use crate::gpkg::{GRIDS, GROUPS, LAYERS, Layer, Store};
+use crate::gpkg::{GRIDS, GROUPS, GeoPackage, LAYERS, Layer};
+use crate::store::prelude::*;
 use crate::{Error, Result};
 use geo_types::Geometry;
 use rusqlite::types::ValueRef;
@@ -66,14 +67,19 @@ pub fn layer(name: &str) -> Result<&'static Layer> {
 
 /// Writes one layer to `out`; returns the number of features written. Grids are those of
 /// `plan`, or of the newest plan.
-pub fn export(store: &Store, layer_name: &str, out: &Path, plan: Option<i64>) -> Result<usize> {
+pub fn export(
+    store: &GeoPackage,
+    layer_name: &str,
+    out: &Path,
+    plan: Option<i64>,
+) -> Result<usize> {
     export_with(store, layer_name, out, plan, None)
 }
 
 /// Like [`export`]; `encoding` names the Shapefile's text encoding (`utf-8`, default, or `gbk`
 /// for older Chinese GIS software), written to the .cpg.
 pub fn export_with(
-    store: &Store,
+    store: &GeoPackage,
     layer_name: &str,
     out: &Path,
     plan: Option<i64>,
@@ -104,7 +110,7 @@ pub fn export_with(
             if out.exists() {
                 std::fs::remove_file(out).map_err(|e| Error::io(out, e))?;
             }
-            let target = Store::create(out)?;
+            let target = GeoPackage::create(out)?;
             store.copy_plan_to(&target, plan.unwrap_or_default())
         }
         Format::GeoPackage => {
@@ -126,7 +132,7 @@ pub fn export_with(
                 _ => one.incidents = full.incidents,
             }
             let n = one.len();
-            let mut target = Store::create(out)?;
+            let mut target = GeoPackage::create(out)?;
             target.write(
                 &one,
                 "export",
@@ -237,7 +243,7 @@ fn dbf_names(columns: &[&str]) -> Vec<String> {
 const ESRI_WGS84: &str = r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
 
 fn shapefile_out(
-    store: &Store,
+    store: &GeoPackage,
     layer: &Layer,
     plan: Option<i64>,
     out: &Path,

@@ -1,0 +1,105 @@
+//! The place layers' store: communities, buildings, address points, facilities, streets and
+//! land cover. The bodies live beside the code they share (writing in `store.rs`, assigning in
+//! `incidents.rs`, household aggregates in `kpi_cases.rs`).
+
+use super::store::{self, GeoPackage};
+use super::{incidents, kpi_cases};
+use crate::Result;
+use crate::store::PlaceStore;
+use crate::store::StreetBounds;
+use std::collections::BTreeMap;
+use wangge_core::kpi::Level;
+use wangge_core::{Community, Dataset, Progress};
+
+impl PlaceStore for GeoPackage {
+    fn write(
+        &mut self,
+        data: &Dataset,
+        command: &str,
+        sources: &str,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        store::write(self, data, command, sources, progress)
+    }
+
+    fn write_replacing(
+        &mut self,
+        data: &Dataset,
+        replace_communities: &[String],
+        command: &str,
+        sources: &str,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        store::write_replacing(self, data, replace_communities, command, sources, progress)
+    }
+
+    fn households(&self) -> Result<(u64, u64)> {
+        store::households(self)
+    }
+
+    fn facility_categories(&self) -> Result<BTreeMap<String, u64>> {
+        store::facility_categories(self)
+    }
+
+    fn load(&self) -> Result<Dataset> {
+        store::load(self)
+    }
+
+    fn communities(&self) -> Result<Vec<Community>> {
+        store::communities(self)
+    }
+
+    fn load_places(&self) -> Result<Dataset> {
+        store::load_places(self)
+    }
+
+    fn load_walking(&self) -> Result<Dataset> {
+        store::load_walking(self)
+    }
+
+    fn community_polygons(&self) -> Result<Vec<(String, geo_types::MultiPolygon<f64>)>> {
+        incidents::community_polygons(self)
+    }
+
+    fn assigner(&self) -> Result<wangge_core::Assigner> {
+        incidents::assigner(self)
+    }
+
+    fn assigner_with(
+        &self,
+        extra: Vec<(String, geo_types::MultiPolygon<f64>)>,
+    ) -> Result<wangge_core::Assigner> {
+        incidents::assigner_with(self, extra)
+    }
+
+    fn street_bounds(&self) -> Result<StreetBounds> {
+        incidents::street_bounds(self)
+    }
+
+    fn area_households(&self, level: Level) -> Result<BTreeMap<String, u64>> {
+        kpi_cases::area_households(self, level)
+    }
+
+    fn community_streets(&self) -> Result<Vec<(String, String)>> {
+        let sql = self.sql();
+        let mut stmt = self
+            .connection()
+            .prepare("SELECT key, street FROM communities WHERE street IS NOT NULL ORDER BY fid")
+            .map_err(&sql)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(&sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(&sql)
+    }
+
+    fn household_points(&self) -> Result<Vec<(f64, f64, u32)>> {
+        let mut out = Vec::new();
+        self.read_layer(&super::ADDRESS_POINTS, |g, _key, r| {
+            if let geo_types::Geometry::Point(p) = g {
+                out.push((p.x(), p.y(), r.get::<_, u32>(4)?));
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}

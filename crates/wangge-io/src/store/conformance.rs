@@ -1,0 +1,253 @@
+//! The shared test suite of the store interface: every backend runs it on an empty store
+//! (`make` returns a fresh one each call). It checks the promises the front ends rely on,
+//! through the traits only: what is written reads back, a failed write leaves the store as it
+//! was, plan versions keep their parents, tokens and the audit log, incident batches are
+//! idempotent, the data version moves with the data.
+
+use super::Store;
+use wangge_core::partition::WorkspacePlan;
+use wangge_core::{Dataset, Incident, IncidentStatus, NoProgress, Timestamp};
+
+/// A failed check: which one and what was seen.
+#[derive(Debug)]
+pub struct Failure {
+    pub check: &'static str,
+    pub detail: String,
+}
+
+type Check = fn(&mut dyn Store, &Dataset) -> Result<(), String>;
+
+/// The checks, by name.
+pub const CHECKS: &[(&str, Check)] = &[
+    ("places read back", places_read_back),
+    (
+        "a failed write leaves the store as it was",
+        failed_write_changes_nothing,
+    ),
+    ("plan versions", plan_versions),
+    ("incident batches are idempotent", incidents_idempotent),
+    ("closed-loop steps", incident_steps),
+    ("tokens and audit log", tokens_and_audit),
+    ("data version moves with the data", data_version_moves),
+];
+
+/// Runs every check on a fresh store from `make`, loaded with `data` (a small dataset with
+/// communities, address points and incidents); returns the failures.
+pub fn run(make: &mut dyn FnMut() -> Box<dyn Store>, data: &Dataset) -> Vec<Failure> {
+    let mut out = Vec::new();
+    for (check, f) in CHECKS {
+        let mut store = make();
+        if let Err(detail) = f(store.as_mut(), data) {
+            out.push(Failure { check, detail });
+        }
+    }
+    out
+}
+
+fn e(x: impl std::fmt::Display) -> String {
+    x.to_string()
+}
+
+fn places(data: &Dataset) -> Dataset {
+    Dataset {
+        incidents: Vec::new(),
+        ..data.clone()
+    }
+}
+
+fn places_read_back(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    let d = places(data);
+    s.write(&d, "conformance", "test", &NoProgress).map_err(e)?;
+    let back = s.load_places().map_err(e)?;
+    if back.communities.len() != d.communities.len()
+        || back.address_points.len() != d.address_points.len()
+        || back.buildings.len() != d.buildings.len()
+        || back.facilities.len() != d.facilities.len()
+        || back.streets.len() != d.streets.len()
+    {
+        return Err(format!(
+            "counts differ: {} communities, {} address points back",
+            back.communities.len(),
+            back.address_points.len()
+        ));
+    }
+    let want: u64 = d
+        .address_points
+        .iter()
+        .map(|a| u64::from(a.households))
+        .sum();
+    let (given, estimated) = s.households().map_err(e)?;
+    if given + estimated != want {
+        return Err(format!("households {} + {} != {want}", given, estimated));
+    }
+    let points: u64 = s
+        .household_points()
+        .map_err(e)?
+        .iter()
+        .map(|p| u64::from(p.2))
+        .sum();
+    if points != want {
+        return Err(format!("household points sum {points} != {want}"));
+    }
+    let counts = s.counts().map_err(e)?;
+    let ap = counts.iter().find(|c| c.layer == "address_points");
+    if ap.map(|c| c.features) != Some(d.address_points.len() as u64) {
+        return Err(format!("counts {counts:?}"));
+    }
+    Ok(())
+}
+
+fn failed_write_changes_nothing(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    let d = places(data);
+    s.write(&d, "conformance", "test", &NoProgress).map_err(e)?;
+    let before = s.digest().map_err(e)?;
+    // The same keys again: refused as a whole.
+    if s.write(&d, "conformance", "again", &NoProgress).is_ok() {
+        return Err("writing the same keys twice was accepted".into());
+    }
+    if s.digest().map_err(e)? != before {
+        return Err("a refused write changed the store".into());
+    }
+    Ok(())
+}
+
+fn plan_versions(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    s.write(&places(data), "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    if s.latest_plan().map_err(e)?.is_some() {
+        return Err("a new store has a plan".into());
+    }
+    let plan = WorkspacePlan::default();
+    let a = s.write_plan(&plan, "partition", 200, 1, None).map_err(e)?;
+    let b = s.write_plan(&plan, "edit", 200, 1, Some(a)).map_err(e)?;
+    if s.latest_plan().map_err(e)? != Some(b) {
+        return Err("the newest plan is not the last written".into());
+    }
+    let rows = s.plans().map_err(e)?;
+    let parent = rows.iter().find(|p| p.id == b).and_then(|p| p.parent);
+    if parent != Some(a) {
+        return Err(format!("parent of {b} is {parent:?}, not {a}"));
+    }
+    s.name_plan(a, "first").map_err(e)?;
+    let named = s.plans().map_err(e)?;
+    if named
+        .iter()
+        .find(|p| p.id == a)
+        .and_then(|p| p.name.clone())
+        != Some("first".into())
+    {
+        return Err("the name did not stick".into());
+    }
+    if s.name_plan(a + b + 10, "x").is_ok() {
+        return Err("an unknown plan was named".into());
+    }
+    Ok(())
+}
+
+fn incidents_idempotent(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    s.write(&places(data), "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    let batch: Vec<Incident> = data.incidents.iter().take(20).cloned().collect();
+    if batch.is_empty() {
+        return Err("the dataset has no incidents".into());
+    }
+    let first = s.add_incidents(&batch).map_err(e)?;
+    let again = s.add_incidents(&batch).map_err(e)?;
+    if first.added.len() != batch.len() || !again.added.is_empty() {
+        return Err(format!(
+            "added {} then {} of {}",
+            first.added.len(),
+            again.added.len(),
+            batch.len()
+        ));
+    }
+    if again.existing.len() != batch.len() {
+        return Err(format!("{} listed as existing", again.existing.len()));
+    }
+    let head = s.max_incident_fid().map_err(e)?;
+    let after = s.incidents_after(0, 1000).map_err(e)?;
+    if after.len() != batch.len() || after.last().map(|x| x.0) != Some(head) {
+        return Err("the change feed does not end at the newest incident".into());
+    }
+    if s.incident(&batch[0].key).map_err(e)?.is_none() {
+        return Err("an incident is not found by its key".into());
+    }
+    Ok(())
+}
+
+fn incident_steps(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    s.write(&places(data), "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    let Some(open) = data
+        .incidents
+        .iter()
+        .find(|i| i.status == IncidentStatus::Reported)
+    else {
+        return Err("the dataset has no reported incident".into());
+    };
+    s.add_incidents(std::slice::from_ref(open)).map_err(e)?;
+    let later = Timestamp::from_unix(open.time.unix() + 3600);
+    s.transition_incident(&open.key, IncidentStatus::Dispatched, later)
+        .map_err(e)?;
+    let (_, now) = s.incident(&open.key).map_err(e)?.ok_or("gone")?;
+    if now.status != IncidentStatus::Dispatched {
+        return Err(format!("status {:?} after dispatch", now.status));
+    }
+    // Closing an incident straight from dispatched is refused and changes nothing.
+    let before = s.digest().map_err(e)?;
+    if s.transition_incident(&open.key, IncidentStatus::Closed, later)
+        .is_ok()
+    {
+        return Err("the loop was skipped".into());
+    }
+    if s.digest().map_err(e)? != before {
+        return Err("a refused step changed the store".into());
+    }
+    if s.transition_incident("no such key", IncidentStatus::Dispatched, later)
+        .is_ok()
+    {
+        return Err("an unknown incident moved".into());
+    }
+    Ok(())
+}
+
+fn tokens_and_audit(s: &mut dyn Store, _data: &Dataset) -> Result<(), String> {
+    let (id, secret) = s
+        .create_token("ops", wangge_core::access::Role::Leader, "*", None)
+        .map_err(e)?;
+    if secret.len() < 20 {
+        return Err("a short secret".into());
+    }
+    let hashes = s.token_hashes().map_err(e)?;
+    if hashes.len() != 1 || hashes.iter().any(|(h, _)| h.contains(&secret)) {
+        return Err("the secret is stored, or the token is missing".into());
+    }
+    s.revoke_token(id).map_err(e)?;
+    if !s.token_hashes().map_err(e)?.is_empty() || s.tokens().map_err(e)?.len() != 1 {
+        return Err("revoking did not keep the token listed and refuse it".into());
+    }
+    s.audit("ops", "leader", "edit", "grid 1").map_err(e)?;
+    let log = s.audit_log(10).map_err(e)?;
+    // Newest first; creating and revoking a token are audited by the store itself.
+    let actions: Vec<&str> = log.iter().map(|r| r[3].as_str()).collect();
+    if actions != ["edit", "token.revoke", "token.create"] {
+        return Err(format!("audit log {log:?}"));
+    }
+    Ok(())
+}
+
+fn data_version_moves(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    let empty = s.data_version().map_err(e)?;
+    s.write(&places(data), "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    let imported = s.data_version().map_err(e)?;
+    if imported == empty {
+        return Err("an import did not change the data version".into());
+    }
+    s.write_plan(&WorkspacePlan::default(), "partition", 200, 1, None)
+        .map_err(e)?;
+    if s.data_version().map_err(e)? == imported {
+        return Err("a plan did not change the data version".into());
+    }
+    Ok(())
+}

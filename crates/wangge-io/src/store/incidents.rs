@@ -1,0 +1,147 @@
+//! Incidents, their closed-loop steps, KPI cases and index releases.
+
+use crate::Result;
+use wangge_core::kpi::{Case, IndexRun};
+use wangge_core::{Incident, IncidentSource, IncidentStatus, Timestamp};
+
+/// Incidents (append-mostly: a step changes the status and appends an event) and what is
+/// computed from them.
+pub trait IncidentStore {
+    /// Stores a batch. Keys already stored (or repeated in the batch) are left as they are
+    /// and listed in `existing`, so a client may resend a batch whose answer it never saw.
+    /// One transaction; durable on return.
+    fn add_incidents(&mut self, batch: &[Incident]) -> Result<Ingested>;
+
+    /// The largest incident id (0 when there are none): what a reader has seen so far. Read.
+    fn max_incident_fid(&self) -> Result<i64>;
+
+    /// Incidents stored after `fid`, oldest first (at most `limit`): the change feed a live
+    /// server polls. Read.
+    fn incidents_after(&self, fid: i64, limit: usize) -> Result<Vec<(i64, Incident)>>;
+
+    /// One incident by key. Read.
+    fn incident(&self, key: &str) -> Result<Option<(i64, Incident)>>;
+
+    /// A page of incidents matching a query (oldest first) and how many match in all. Read
+    /// (count and page in one snapshot only under write-ahead logging).
+    fn query_incidents(&self, q: &IncidentQuery) -> Result<(u64, Vec<(i64, Incident)>)>;
+
+    /// Moves an incident to a status at a time, if the closed loop allows it, and records
+    /// the step. One transaction; durable on return.
+    fn transition_incident(
+        &mut self,
+        key: &str,
+        to: IncidentStatus,
+        at: Timestamp,
+    ) -> Result<(i64, Incident)>;
+
+    /// Sets community and grid from the newest plan for incidents without a grid (or all);
+    /// returns (incidents looked at, incidents changed). One transaction; durable on return.
+    fn reassign_incidents(&mut self, only_missing: bool) -> Result<(usize, usize)>;
+
+    /// Counts for the wall screen: since the start of today and over a window. An aggregate
+    /// the store computes. Read.
+    fn incident_summary(
+        &self,
+        since_today: Timestamp,
+        since_window: Timestamp,
+    ) -> Result<IncidentSummary>;
+
+    /// Every incident as a case for the KPIs. Read.
+    fn kpi_cases(&self) -> Result<Vec<Case>>;
+
+    /// Records a deadline extension (延期) of `hours` for an open incident. One transaction;
+    /// durable on return.
+    fn extend_incident(&mut self, key: &str, hours: f64, at: Timestamp, reason: &str)
+    -> Result<()>;
+
+    /// Stores a computed month as an immutable release; returns its id. One transaction;
+    /// durable on return.
+    fn release_index(&self, run: &IndexRun, params: &str) -> Result<i64>;
+
+    /// A stored release. Read.
+    fn index_release(&self, id: i64) -> Result<Release>;
+
+    /// Every release: (id, created, month, level, results SHA-256). Read.
+    fn index_releases(&self) -> Result<Vec<ReleaseLine>>;
+}
+
+/// Filters and a page over stored incidents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentQuery {
+    /// Empty: any.
+    pub categories: Vec<String>,
+    pub sources: Vec<IncidentSource>,
+    pub statuses: Vec<IncidentStatus>,
+    pub community: Option<String>,
+    pub grid: Option<String>,
+    /// Only incidents in these communities (an access scope); `None`: any.
+    pub within: Option<Vec<String>>,
+    /// Reported at or after / at or before.
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+impl Default for IncidentQuery {
+    fn default() -> Self {
+        Self {
+            categories: Vec::new(),
+            sources: Vec::new(),
+            statuses: Vec::new(),
+            community: None,
+            within: None,
+            grid: None,
+            from: None,
+            to: None,
+            limit: 100,
+            offset: 0,
+        }
+    }
+}
+
+/// What a wall screen shows of the loop: counts since a time and the leading categories and
+/// grids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentSummary {
+    /// Reported since `since_today`.
+    pub today: u64,
+    /// Not yet closed (any age).
+    pub open: u64,
+    /// Reported since `since_window`, and of those closed.
+    pub window_total: u64,
+    pub window_closed: u64,
+    /// (category code, count) since `since_window`, most first (at most 5).
+    pub top_categories: Vec<(String, u64)>,
+    /// (grid code, count) since `since_window`, most first (at most 5).
+    pub top_grids: Vec<(String, u64)>,
+}
+
+/// What a batch did: the incidents stored now (fid, key) and the keys that were already there
+/// (a retried batch adds nothing twice).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ingested {
+    pub added: Vec<(i64, String)>,
+    pub existing: Vec<String>,
+}
+
+/// A stored release.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Release {
+    pub id: i64,
+    pub created: String,
+    pub month: String,
+    pub level: String,
+    pub params: String,
+    pub params_sha256: String,
+    pub inputs_csv: String,
+    pub inputs_sha256: String,
+    pub results_csv: String,
+    pub results_sha256: String,
+    /// The workspace's content digest when released.
+    pub store_digest: String,
+}
+
+/// A release in a list: (id, created, month, level, results SHA-256).
+pub type ReleaseLine = (i64, String, String, String, String);

@@ -1,0 +1,75 @@
+//! The store interface: what a workspace backend provides, by concern. The GeoPackage file
+//! ([`crate::GeoPackage`]) implements every trait; a second backend (PostgreSQL) implements
+//! the same traits and runs the same [`conformance`] suite.
+//!
+//! # Promises
+//! Each method's documentation names its transaction and durability:
+//! - **one transaction**: everything the method writes lands, or nothing does (an error
+//!   leaves the store as it was);
+//! - **durable on return**: once the method returns `Ok`, the write survives the process
+//!   being killed (the GeoPackage commits with `synchronous = FULL`; in write-ahead logging
+//!   after [`Workspace::make_durable`] too);
+//! - **read**: sees every write committed before the call; a read over several tables says
+//!   when it is not one snapshot.
+//!
+//! # Room to grow
+//! What later backends and features need is added as methods of these traits or as new
+//! traits joined into [`Store`]: a change feed for live events
+//! ([`IncidentStore::incidents_after`] is its polling form), the data version for caches and
+//! ETags ([`Workspace::data_version`]), serialised plan edits ([`PlanStore::write_plan`] takes
+//! the parent it was made from), aggregates computed by the store
+//! ([`PlaceStore::area_households`], [`IncidentStore::incident_summary`]).
+
+mod access;
+pub mod conformance;
+mod coverage;
+mod incidents;
+mod places;
+mod plans;
+mod residents;
+mod workspace;
+
+pub use access::{AccessStore, TokenRow};
+pub use coverage::{CoverageRun, CoverageStore, GapArea, ServiceArea};
+pub use incidents::{
+    IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
+};
+pub use places::{PlaceStore, StreetBounds};
+pub use plans::{GridRow, GridShape, GroupShape, PlanRow, PlanStore};
+pub use residents::{Resident, ResidentRow, ResidentStore};
+pub use workspace::{LayerCount, Workspace};
+
+/// The store traits, for calling their methods: `use wangge_io::store::prelude::*;`.
+pub mod prelude {
+    pub use super::{
+        AccessStore as _, CoverageStore as _, IncidentStore as _, PlaceStore as _, PlanStore as _,
+        ResidentStore as _, Workspace as _,
+    };
+}
+
+/// A whole workspace store: every concern. Object-safe: front ends hold `&dyn Store` or
+/// `Box<dyn Store>`.
+pub trait Store:
+    Workspace
+    + PlaceStore
+    + PlanStore
+    + CoverageStore
+    + IncidentStore
+    + ResidentStore
+    + AccessStore
+    + Send
+{
+}
+
+impl<T> Store for T where
+    T: Workspace
+        + PlaceStore
+        + PlanStore
+        + CoverageStore
+        + IncidentStore
+        + ResidentStore
+        + AccessStore
+        + Send
+        + ?Sized
+{
+}

@@ -1,0 +1,111 @@
+//! Plans: versions of grid partitions, their grids, members, groups and communities.
+
+use crate::Result;
+use geo_types::Polygon;
+use wangge_core::partition::{CommunityPlan, LockedGrid, WorkspacePlan, incremental::BaseGrid};
+
+/// Plan versions. A version is never changed after it is written, except for its name; an
+/// edit writes a new version whose parent is the one it was made from.
+pub trait PlanStore {
+    /// Stores a plan as a new version (grids, members, exceptions); returns its id. One
+    /// transaction; durable on return.
+    fn write_plan(
+        &mut self,
+        plan: &WorkspacePlan,
+        kind: &str,
+        cap: u32,
+        seed: u64,
+        parent: Option<i64>,
+    ) -> Result<i64>;
+
+    /// The newest plan version, if any. Read.
+    fn latest_plan(&self) -> Result<Option<i64>>;
+
+    /// Every plan version, oldest first. Read.
+    fn plans(&self) -> Result<Vec<PlanRow>>;
+
+    /// Memberships of a plan: (address key, grid code, households). Read.
+    fn plan_members(&self, plan: i64) -> Result<Vec<(String, String, u32)>>;
+
+    /// Grids of a plan: (code, community). Read.
+    fn plan_grids(&self, plan: i64) -> Result<Vec<(String, String)>>;
+
+    /// The grids of `plan` as a planner reads them, by code. Read (members, then grids).
+    fn plan_grid_rows(&self, plan: i64) -> Result<Vec<GridRow>>;
+
+    /// The grids of `plan` as maps draw them, in the order they were stored. Read.
+    fn plan_grid_shapes(&self, plan: i64) -> Result<Vec<GridShape>>;
+
+    /// The residents' groups of `plan` in the order they were stored (none when the plan has
+    /// no groups). Read.
+    fn plan_group_shapes(&self, plan: i64) -> Result<Vec<GroupShape>>;
+
+    /// Names a plan version (a planner's "save as"); an empty name clears it. One statement;
+    /// durable on return.
+    fn name_plan(&self, plan: i64, name: &str) -> Result<()>;
+
+    /// A plan's grids with polygons and members, for incremental re-partition. Read.
+    fn base_grids(&self, plan: i64) -> Result<Vec<BaseGrid>>;
+
+    /// A plan as memberships per grid: (community, grid code, address keys), and its cap and
+    /// parent. Read.
+    fn plan_memberships(&self, plan: i64) -> Result<(Vec<LockedGrid>, u32, Option<i64>)>;
+
+    /// Stores residents' groups of a plan (one `CommunityPlan` per grid), replacing the
+    /// plan's earlier groups. One transaction; durable on return.
+    fn write_groups(&mut self, plan: i64, groups: &[CommunityPlan]) -> Result<()>;
+
+    /// Stores the community level of a plan: one polygon per community made from a street.
+    /// One transaction; durable on return.
+    fn write_plan_communities(&self, plan: i64, level: &WorkspacePlan) -> Result<usize>;
+}
+
+/// One grid of a plan version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridRow {
+    pub code: String,
+    pub community: String,
+    pub polygon: Polygon<f64>,
+    pub households: u32,
+    /// Buildings with at least one address point in the grid.
+    pub buildings: u32,
+    pub workers: u32,
+    pub area_m2: f64,
+    pub polsby_popper: f64,
+    pub reock: f64,
+}
+
+/// One grid of a plan version as maps draw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridShape {
+    pub code: String,
+    pub community: String,
+    pub households: u32,
+    pub workers: u32,
+    pub polygon: Polygon<f64>,
+}
+
+/// One residents' group (居民小组) of a plan version as maps draw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupShape {
+    pub code: String,
+    pub grid: String,
+    pub households: u32,
+    pub polygon: Polygon<f64>,
+}
+
+/// A stored plan version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRow {
+    pub id: i64,
+    pub created: String,
+    pub kind: String,
+    pub cap: u32,
+    pub grids: i64,
+    pub households: i64,
+    pub violations: i64,
+    /// The version this one was made from (edits, undo, partial runs).
+    pub parent: Option<i64>,
+    /// A planner's name for the version (`GeoPackage::name_plan`).
+    pub name: Option<String>,
+}

@@ -1,0 +1,37 @@
+//! The workspace as a whole: where it is, what it holds, whether it changed.
+
+use crate::Result;
+
+/// The workspace as a whole.
+pub trait Workspace {
+    /// Where the workspace is, for messages (a file path; a URL without its password).
+    fn location(&self) -> String;
+
+    /// Makes every later write durable even under concurrent readers in other processes
+    /// (GeoPackage: write-ahead logging with `synchronous = FULL`, a busy timeout of 10 s).
+    /// Once a write returns, it survives the process being killed and a power cut. Idempotent.
+    fn make_durable(&self) -> Result<()>;
+
+    /// The newest entry of the import log (imports and `wangge incidents assign`), 0 when
+    /// there is none: what incidents' areas and households were last changed by. Read.
+    fn import_log_head(&self) -> Result<i64>;
+
+    /// A short signature of what maps show (newest plan, service areas, gap areas, import
+    /// log): it changes whenever any of them does. Caches and ETags key on it. Read (one
+    /// statement per table; a write between them changes the next call's answer).
+    fn data_version(&self) -> Result<String>;
+
+    /// Feature counts per place layer. Read.
+    fn counts(&self) -> Result<Vec<LayerCount>>;
+
+    /// A digest of every row of the places, plans and incident events (FNV-1a over the
+    /// values in key order, time stamps left out): equal digests mean equal content. Read.
+    fn digest(&self) -> Result<u64>;
+}
+
+/// Feature count of one layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerCount {
+    pub layer: &'static str,
+    pub features: u64,
+}
