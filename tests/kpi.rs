@@ -448,3 +448,100 @@ fn the_taipei_hotline_cases_give_kpis_and_an_index_per_village() {
         "the CLI prints the same digest"
     );
 }
+
+/// The CLI's `report kpi` and the API's `/api/kpi` give the same figures (one use case,
+/// wangge-app): every count and rate per area, for a past month and for the current one
+/// (counted as of now in both), at every level; on the demo city and on the real Taipei
+/// hotline cases.
+#[tokio::test]
+async fn cli_and_api_give_the_same_kpis() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let demo = demo_workspace(d, 12);
+    taipei_villages(d);
+    let cases = shared("taipei/hotline-cases.geojson").display().to_string();
+    let (ok, out) = wangge(
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &cases,
+            "--as",
+            "incidents",
+            "--source",
+            "hotline",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let current = wangge_core::kpi::month_of(wangge_core::Timestamp::now());
+    let runs = [
+        (
+            demo.clone(),
+            "2026-10",
+            &["grid", "community", "street", "district"][..],
+        ),
+        (demo, current.as_str(), &["community", "district"][..]),
+        (d.join("t.gpkg"), "2023-05", &["community", "district"][..]),
+    ];
+    let mut compared = 0;
+    for (ws, month, levels) in runs {
+        let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+        for by in levels {
+            let csv = d.join(format!("kpi-{by}.csv"));
+            let (ok, out) = wangge(
+                &[
+                    "report",
+                    "kpi",
+                    ws.to_str().expect("utf-8"),
+                    "--month",
+                    month,
+                    "--by",
+                    by,
+                    "--csv",
+                    csv.to_str().expect("utf-8"),
+                ],
+                d,
+            );
+            assert!(ok, "{out}");
+            let text = std::fs::read_to_string(&csv).expect("csv");
+            let mut lines = text.trim_start_matches('\u{feff}').lines();
+            let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+            let cli: Vec<Vec<String>> = lines
+                .map(|l| l.split(',').map(str::to_string).collect())
+                .collect();
+            let api = send(
+                &st,
+                "GET",
+                &format!("/api/kpi?month={month}&by={by}"),
+                Value::Null,
+            )
+            .await;
+            let rows = api["rows"].as_array().expect("rows");
+            assert_eq!(cli.len(), rows.len(), "{month} by {by}: {out}\n{api}");
+            for (c, a) in cli.iter().zip(rows) {
+                for (k, name) in header.iter().enumerate() {
+                    let v = match *name {
+                        "name" => continue,
+                        "median_dispatch_h" => &a["median_hours"]["dispatch"],
+                        "median_handle_h" => &a["median_hours"]["handle"],
+                        "median_follow_up_h" => &a["median_hours"]["follow_up"],
+                        "median_close_h" => &a["median_hours"]["close"],
+                        n => &a[n],
+                    };
+                    let shown = match v {
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        Value::Number(n) if n.is_f64() => {
+                            format!("{:.4}", n.as_f64().expect("f64"))
+                        }
+                        other => other.to_string(),
+                    };
+                    assert_eq!(c[k], shown, "{month} by {by}, area {}: {name}", c[0]);
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 1000, "{compared} figures compared");
+}

@@ -336,54 +336,78 @@ async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
             .values()
             .filter(|&&n| n > 1)
             .count();
-        let cli = |level: &str| -> std::collections::BTreeMap<String, (u64, u64)> {
+        // Every category of the catalogue at 5, 10 and 15 minutes, per grid and community:
+        // households and households covered (a split entrance counts by its part in each).
+        let cli = |level: &str, category: &str, minutes: u32| {
             wangge_io::gpkg::testing::query(
                 &store,
                 "SELECT area, households, covered FROM coverage_summary
                  WHERE run_id = (SELECT max(id) FROM coverage_runs) AND level = ?1
-                   AND minutes = 10 AND category = 'kindergarten'",
-                &[level],
+                   AND minutes = ?2 AND category = ?3",
+                &[level, &minutes.to_string(), category],
             )
             .expect("rows")
             .into_iter()
             .map(|r| {
                 (
                     r[0].text().expect("area").to_string(),
-                    (r[1].int() as u64, r[2].int() as u64),
+                    (r[1].int() as u64, r[2].real().map(|c| c as u64)),
                 )
             })
-            .collect()
+            .collect::<std::collections::BTreeMap<String, (u64, Option<u64>)>>()
         };
         let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
-        let (s, api) = req(
-            &st,
-            "GET",
-            "/api/reach/coverage?category=kindergarten&minutes=10",
-            Value::Null,
-        )
-        .await;
-        assert_eq!(s, 200, "{api}");
-        let rows = |key: &str| -> std::collections::BTreeMap<String, (u64, u64)> {
-            api[key]
-                .as_array()
-                .expect("rows")
-                .iter()
-                .map(|r| {
-                    (
-                        r["code"].as_str().expect("code").to_string(),
-                        (n(&r["households"]), n(&r["covered"])),
-                    )
-                })
-                .collect()
-        };
-        let (cli_grids, api_grids) = (cli("grid"), rows("grids"));
-        assert!(!cli_grids.is_empty(), "{source}");
-        assert_eq!(cli_grids, api_grids, "{source}: grids differ");
-        assert_eq!(
-            cli("community"),
-            rows("communities"),
-            "{source}: communities differ"
-        );
+        let (s, catalogue) = req(&st, "GET", "/api/reach", Value::Null).await;
+        assert_eq!(s, 200, "{catalogue}");
+        let categories: Vec<String> = catalogue["categories"]
+            .as_array()
+            .expect("categories")
+            .iter()
+            .map(|c| c["code"].as_str().expect("code").to_string())
+            .collect();
+        assert!(categories.len() >= 8, "{catalogue}");
+        let mut api_grids = std::collections::BTreeMap::new();
+        let mut compared = 0;
+        for category in &categories {
+            for minutes in [5u32, 10, 15] {
+                let (s, api) = req(
+                    &st,
+                    "GET",
+                    &format!("/api/reach/coverage?category={category}&minutes={minutes}"),
+                    Value::Null,
+                )
+                .await;
+                assert_eq!(s, 200, "{api}");
+                let rows = |key: &str| -> std::collections::BTreeMap<String, (u64, Option<u64>)> {
+                    api[key]
+                        .as_array()
+                        .expect("rows")
+                        .iter()
+                        .map(|r| {
+                            (
+                                r["code"].as_str().expect("code").to_string(),
+                                (n(&r["households"]), r["covered"].as_u64()),
+                            )
+                        })
+                        .collect()
+                };
+                let grids = rows("grids");
+                assert!(!grids.is_empty(), "{source}");
+                assert_eq!(
+                    cli("grid", category, minutes),
+                    grids,
+                    "{source}: grids differ for {category} within {minutes} min"
+                );
+                assert_eq!(
+                    cli("community", category, minutes),
+                    rows("communities"),
+                    "{source}: communities differ for {category} within {minutes} min"
+                );
+                compared += grids.len();
+                api_grids = grids;
+            }
+        }
+        assert!(compared > 0);
         let per_grid: std::collections::BTreeMap<String, u64> = api_grids
             .iter()
             .map(|(g, (h, _))| (g.clone(), *h))

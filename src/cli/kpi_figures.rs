@@ -4,8 +4,7 @@
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use wangge_core::Timestamp;
-use wangge_core::kpi::{KpiRow, Level, TimeLimits, kpis, month_range, previous_month};
+use wangge_core::kpi::KpiRow;
 use wangge_io::Store;
 
 /// A rate as a percentage with one decimal, `–` when undefined.
@@ -26,19 +25,6 @@ pub(super) fn names(store: &dyn Store) -> anyhow::Result<BTreeMap<String, String
         .into_iter()
         .map(|c| (c.key, c.name))
         .collect())
-}
-
-/// The months up to `month`, oldest first.
-fn months_to(month: &str, n: usize) -> Vec<String> {
-    let mut out = vec![month.to_string()];
-    while out.len() < n {
-        match previous_month(&out[out.len() - 1]) {
-            Some(m) => out.push(m),
-            None => break,
-        }
-    }
-    out.reverse();
-    out
 }
 
 /// Ranking (closure and on-time rates per area) and 12-month trend charts.
@@ -102,21 +88,4 @@ pub(super) fn kpi_charts(
         &trend_png,
     )?;
     Ok(vec![ranking, trend_png])
-}
-
-pub(super) fn district_trend(
-    cases: &[wangge_core::kpi::Case],
-    month: &str,
-    l: &TimeLimits,
-) -> Vec<(String, KpiRow)> {
-    months_to(month, 12)
-        .into_iter()
-        .map(|m| {
-            let asof = month_range(&m).map_or(Timestamp::from_unix(0), |r| r.1);
-            let row = kpis(cases, &m, Level::District, l, asof)
-                .pop()
-                .unwrap_or_default();
-            (m, row)
-        })
-        .collect()
 }

@@ -2,12 +2,12 @@
 //! and map embedded as PNG data) with the month's closed-loop KPIs, the social-condition index
 //! ranking and map, and the audit record (digests) a street office can hand out.
 
-use super::kpi_figures::{district_trend, hours as num, kpi_charts, names, pct};
+use super::kpi_figures::{hours as num, kpi_charts, names, pct};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use wangge_core::kpi::{IndexParams, Level, TimeLimits, kpis, month_range, social_index};
+use wangge_core::kpi::{IndexParams, Level, TimeLimits, kpis, social_index};
 use wangge_io::GeoPackage;
 use wangge_io::store::prelude::*;
 use wangge_tiles::{MapLayer, MapStyle, render_png};
@@ -58,8 +58,8 @@ fn colour(index: Option<f64>) -> [u8; 4] {
 
 /// Writes the page; returns the number of areas in it.
 pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow::Result<usize> {
-    let (_, end) =
-        month_range(month).ok_or_else(|| anyhow::anyhow!("--month {month:?}: YYYY-MM"))?;
+    // One "as of" rule with the API and `report kpi` (wangge-app): the month's end, or now.
+    let end = wangge_app::kpi::as_of(month, None, wangge_core::Timestamp::now())?;
     if !matches!(level, Level::Community | Level::Street) {
         anyhow::bail!("--by: community or street");
     }
@@ -75,7 +75,7 @@ pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow:
     let households = store.area_households(level)?;
     let run = social_index(&cases, &households, month, level, &p);
     let dir = tempfile::tempdir()?;
-    let trend = district_trend(&cases, month, &limits);
+    let trend = wangge_app::kpi::district_trend(&cases, &limits, month, 12)?;
     let charts = kpi_charts(dir.path(), month, &rows, &trend, &names)?;
     // The map: communities coloured by their index (streets: their communities by the street's).
     let data = store.load_places()?;

@@ -2,13 +2,14 @@
 //! `--release` storing an audit record), `verify` (recompute a release and compare digests),
 //! `releases`, and `monthly` (an HTML page a street office can hand out: tables, charts, map).
 
-use super::kpi_figures::{district_trend, hours, kpi_charts, names, pct};
+use super::kpi_figures::{hours, kpi_charts, names, pct};
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use wangge_app::kpi::MonthKpis;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{
-    IndexParams, IndexRun, KpiRow, Level, TimeLimits, kpis, month_range, social_index,
+    IndexParams, IndexRun, KpiRow, Level, TimeLimits, month_range, social_index,
 };
 use wangge_io::GeoPackage;
 use wangge_io::store::prelude::*;
@@ -186,14 +187,6 @@ fn kpi_csv(rows: &[KpiRow], names: &BTreeMap<String, String>) -> String {
     s
 }
 
-fn asof_of(month: &str, asof: Option<&str>) -> anyhow::Result<Timestamp> {
-    let (_, end) = check_month(month)?;
-    Ok(match asof {
-        Some(t) => Timestamp::parse(t, 8 * 3600).map_err(|e| anyhow::anyhow!("--asof: {e}"))?,
-        None => end,
-    })
-}
-
 fn print_index(run: &IndexRun, p: &IndexParams, names: &BTreeMap<String, String>) {
     print!(
         "{:<18} {:<10} {:>10} {:>8} {:>8} {:>7} {:>5}",
@@ -273,15 +266,23 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             csv,
             charts,
         } => {
-            let asof = asof_of(month, asof.as_deref())?;
+            check_month(month)?;
+            let asof = asof
+                .as_deref()
+                .map(|t| Timestamp::parse(t, 8 * 3600).map_err(|e| anyhow::anyhow!("--asof: {e}")))
+                .transpose()?;
             let (l, lim) = (level(by)?, limits(lp.as_deref())?);
             let store = GeoPackage::open(workspace)?;
-            let cases = store.kpi_cases()?;
-            let rows = kpis(&cases, month, l, &lim, asof);
+            // wangge-app: the API's /api/kpi counts the same.
+            let MonthKpis {
+                asof,
+                incidents,
+                rows,
+                ..
+            } = wangge_app::kpi::month_kpis(&store, &lim, month, l, asof)?;
             let names = names(&store)?;
             println!(
-                "closed-loop KPIs, {month}, by {by}, steps as of {asof} ({} incidents in the store)",
-                cases.len()
+                "closed-loop KPIs, {month}, by {by}, steps as of {asof} ({incidents} incidents in the store)"
             );
             print_kpis(&rows, &names);
             if let Some(p) = csv {
@@ -290,7 +291,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 println!("wrote {}", p.display());
             }
             if let Some(dir) = charts {
-                let trend = district_trend(&cases, month, &lim);
+                let trend = wangge_app::kpi::trend(&store, &lim, month, 12)?;
                 for f in kpi_charts(dir, month, &rows, &trend, &names)? {
                     println!("wrote {}", f.display());
                 }

@@ -1,10 +1,11 @@
 //! The application layer between the store (`wangge-io`) and the two front ends (the `wangge`
 //! CLI and `wangge-server`): where both show the same figure, it is computed here, once.
 //!
-//! So far: `households` (which grid and community each address point's households count in,
-//! an entrance split across grids counted in each by its share), used by walking coverage in
-//! the CLI and the API. Issue 19 moves the other use cases here.
+//! - `households`: which grid and community each address point's households count in (an
+//!   entrance split across grids counted in each by its share), for walking coverage;
+//! - `kpi`: a month's closed-loop KPIs and the district's trend, counted as of one time rule.
 
 pub mod households;
+pub mod kpi;
 
 pub use households::{HouseholdAreas, household_areas};

@@ -7,7 +7,6 @@ pub mod assign;
 pub mod china_offsets;
 mod error;
 pub mod facility_category;
-pub mod heat;
 pub mod households;
 pub mod index;
 pub mod kpi;

@@ -7,7 +7,7 @@ use crate::error::io;
 use serde_json::{Value, json};
 use std::path::Path;
 use wangge_core::Timestamp;
-use wangge_core::kpi::{IndexParams, KpiRow, Level, TimeLimits, kpis, month_range, social_index};
+use wangge_core::kpi::{IndexParams, KpiRow, Level, TimeLimits, social_index};
 use wangge_io::store::prelude::*;
 
 /// The JSON of one KPI row.
@@ -22,15 +22,22 @@ pub fn kpi_json(r: &KpiRow) -> Value {
     })
 }
 
-/// Checks a `YYYY-MM` month; `asof` defaults to the month's end, or now if earlier.
-pub fn month_and_asof(month: &str, asof: Option<Timestamp>) -> Result<Timestamp, AppError> {
-    let (_, end) = month_range(month)
-        .ok_or_else(|| AppError::BadRequest(format!("month {month:?}: YYYY-MM, e.g. 2026-10")))?;
-    let now = Timestamp::now();
-    Ok(asof.unwrap_or_else(|| end.min(now)))
+/// A KPI use-case error as the client sees it: a bad month is a bad request.
+fn kpi_error(e: wangge_app::kpi::KpiError) -> AppError {
+    match e {
+        wangge_app::kpi::KpiError::Month { .. } => AppError::BadRequest(e.to_string()),
+        wangge_app::kpi::KpiError::Store(e) => io(e),
+    }
 }
 
-/// KPIs of `month` at `level`.
+/// Checks a `YYYY-MM` month.
+pub fn check_month(month: &str) -> Result<(), AppError> {
+    wangge_app::kpi::as_of(month, None, Timestamp::now())
+        .map(|_| ())
+        .map_err(kpi_error)
+}
+
+/// KPIs of `month` at `level` (wangge-app: the CLI's `report kpi` counts the same).
 pub fn kpi(
     path: &Path,
     limits: &TimeLimits,
@@ -38,41 +45,20 @@ pub fn kpi(
     level: Level,
     asof: Option<Timestamp>,
 ) -> Result<Value, AppError> {
-    let asof = month_and_asof(month, asof)?;
-    let cases = wangge_io::GeoPackage::open(path)
-        .map_err(io)?
-        .kpi_cases()
-        .map_err(io)?;
-    let rows: Vec<Value> = kpis(&cases, month, level, limits, asof)
-        .iter()
-        .map(kpi_json)
-        .collect();
-    Ok(json!({ "month": month, "by": level.as_str(), "asof": asof.to_string(), "rows": rows }))
+    let store = wangge_io::GeoPackage::open(path).map_err(io)?;
+    let m = wangge_app::kpi::month_kpis(&store, limits, month, level, asof).map_err(kpi_error)?;
+    let rows: Vec<Value> = m.rows.iter().map(kpi_json).collect();
+    Ok(json!({ "month": month, "by": level.as_str(), "asof": m.asof.to_string(), "rows": rows }))
 }
 
 /// The district's KPIs for each of the `n` months up to `month`.
 pub fn trend(path: &Path, limits: &TimeLimits, month: &str, n: usize) -> Result<Value, AppError> {
-    month_and_asof(month, None)?;
-    let cases = wangge_io::GeoPackage::open(path)
-        .map_err(io)?
-        .kpi_cases()
-        .map_err(io)?;
-    let mut months = vec![month.to_string()];
-    while months.len() < n {
-        match wangge_core::kpi::previous_month(&months[months.len() - 1]) {
-            Some(m) => months.push(m),
-            None => break,
-        }
-    }
-    months.reverse();
-    let rows: Vec<Value> = months
+    let store = wangge_io::GeoPackage::open(path).map_err(io)?;
+    let rows: Vec<Value> = wangge_app::kpi::trend(&store, limits, month, n)
+        .map_err(kpi_error)?
         .iter()
-        .map(|m| {
-            let asof = month_and_asof(m, None).unwrap_or(Timestamp::from_unix(0));
-            let row = kpis(&cases, m, Level::District, limits, asof)
-                .pop()
-                .unwrap_or_default();
-            let mut v = kpi_json(&row);
+        .map(|(m, row)| {
+            let mut v = kpi_json(row);
             v["month"] = json!(m);
             v
         })
@@ -82,7 +68,7 @@ pub fn trend(path: &Path, limits: &TimeLimits, month: &str, n: usize) -> Result<
 
 /// The social-condition index of `month` at `level`.
 pub fn index(path: &Path, p: &IndexParams, month: &str, level: Level) -> Result<Value, AppError> {
-    month_and_asof(month, None)?;
+    check_month(month)?;
     if level == Level::District {
         return Err(AppError::BadRequest(
             "by: community, street or grid (the district is the reference, 100)".into(),

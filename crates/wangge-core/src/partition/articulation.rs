@@ -3,7 +3,7 @@
 //! search per candidate unit (which made boundary moves quadratic in grid size: grids of 50-200
 //! small houses spent most of a run there).
 
-use super::cells::Edge;
+use super::edge::Edge;
 
 /// Reusable scratch for [`Removable::of`]: indices local to one grid, sized to all units.
 pub struct Removable {

@@ -4,7 +4,7 @@
 //! meet the cap, the one with the cheapest cut (shared boundary length, discounted along
 //! streets) and the best balance wins.
 
-use super::cells::Edge;
+use super::edge::Edge;
 use geo_types::Coord;
 
 /// What the bisection needs to know about the units.

@@ -6,8 +6,8 @@
 //! boundary with, so that strips between carriageways and corners cut off by a junction do
 //! not become pieces of their own.
 
-use super::plan::StreetLine;
 use super::street_figures::is_street;
+use super::street_line::StreetLine;
 use geo::{Area, BoundingRect, Distance, Euclidean, Intersects};
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use i_overlay::core::fill_rule::FillRule;

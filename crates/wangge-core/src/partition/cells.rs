@@ -4,8 +4,9 @@
 //! (so cuts prefer to run along streets).
 
 use super::blocks;
+use super::edge::{ARTERIAL, Edge, street_factor};
 use super::halfplanes::{self, Plane};
-use super::plan::StreetLine;
+use super::street_line::StreetLine;
 use geo::orient::{Direction, Orient};
 use geo::{Area, BooleanOps, BoundingRect, Distance, Euclidean, Intersects, Length};
 use geo_types::{Coord, Line, LineString, MultiLineString, MultiPolygon, Point, Polygon};
@@ -53,29 +54,6 @@ impl Cells {
             block: vec![0; n],
             clipped,
         }
-    }
-}
-
-/// One adjacency.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Edge {
-    pub to: usize,
-    /// Cut cost: shared length × street factor.
-    pub weight: f64,
-    pub length_m: f64,
-    /// 1.0 no street between the sites; 0.1 arterial; 0.3 branch street; 0.7 lane or path.
-    pub street: f64,
-}
-
-/// Street factor of an arterial (primary, secondary, tertiary and up): the smallest.
-pub const ARTERIAL: f64 = 0.1;
-
-/// Street factor of a highway class.
-pub fn street_factor(highway: &str) -> f64 {
-    match highway.trim_end_matches("_link") {
-        "motorway" | "trunk" | "primary" | "secondary" | "tertiary" => ARTERIAL,
-        "residential" | "unclassified" | "living_street" | "pedestrian" | "road" => 0.3,
-        _ => 0.7,
     }
 }
 
@@ -491,25 +469,6 @@ fn crossing(tree: &RTree<Seg>, a: Coord<f64>, b: Coord<f64>) -> f64 {
         })
         .map(|s| s.data)
         .fold(1.0, f64::min)
-}
-
-/// Test helper: units 0..n on a path, each sharing 1 m with its neighbours.
-#[cfg(test)]
-pub(crate) fn path_graph(n: usize) -> Vec<Vec<Edge>> {
-    (0..n)
-        .map(|i| {
-            [i.checked_sub(1), (i + 1 < n).then_some(i + 1)]
-                .into_iter()
-                .flatten()
-                .map(|to| Edge {
-                    to,
-                    weight: 1.0,
-                    length_m: 1.0,
-                    street: 1.0,
-                })
-                .collect()
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! node, so that a plan on the contracted graph keeps every such block in one grid and draws
 //! its boundaries along streets. Blocks above the cap keep their units.
 
-use super::cells::{ARTERIAL, Edge};
+use super::edge::{ARTERIAL, Edge};
 use geo_types::Coord;
 use std::collections::HashMap;
 
@@ -166,7 +166,7 @@ pub fn components(adj: &[Vec<Edge>], units: &[usize]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::partition::cells::path_graph;
+    use crate::partition::edge::path_graph;
 
     #[test]
     fn blocks_that_fit_become_one_node() {

@@ -7,7 +7,7 @@
 //! still open (counted on bit sets over the sets), and remembers the covered unit sets it has
 //! searched so that another order of the same sets is not searched again.
 
-use super::cells::Edge;
+use super::edge::Edge;
 
 /// Largest community (free units) searched exactly.
 pub const MAX_UNITS: usize = 128;
@@ -384,7 +384,7 @@ impl Search<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::partition::cells::path_graph;
+    use crate::partition::edge::path_graph;
 
     #[test]
     fn finds_the_contiguous_optimum() {

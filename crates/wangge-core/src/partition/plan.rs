@@ -1,29 +1,19 @@
 //! The partitioner: builder, input and output types, and the run over one community.
 
 use super::bisect::{self, Graph};
-use super::cells::{self, Edge};
-use super::clean;
+use super::cells;
 use super::contract;
+use super::edge::Edge;
 use super::exact;
-use super::metrics::{self, Metrics};
-use super::polygons;
+use super::metrics::Metrics;
 use super::repair;
-use super::seams;
-use super::slivers;
-use super::street_figures;
+pub use super::street_line::StreetLine;
 use super::units::{self, Ent, Split};
-use super::violation::{Violation, ViolationKind as V};
+use super::violation::Violation;
 use crate::LocalFrame;
-use geo::{Area, BooleanOps, BoundingRect, Centroid, InteriorPoint, Intersects, Validation};
-use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
+use geo::{Area, BoundingRect, Centroid, Intersects};
+use geo_types::{Coord, MultiPolygon, Point, Polygon};
 use thiserror::Error;
-
-/// A street line for the partitioner (lon/lat) with its `highway` class.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreetLine {
-    pub highway: String,
-    pub line: LineString<f64>,
-}
 
 /// An address point to place in a grid (lon/lat).
 #[derive(Debug, Clone, PartialEq)]
@@ -150,17 +140,17 @@ fn overlap_message(pairs: &[(String, String, f64)], points: &[(String, String, S
 
 /// Vertices of neighbouring grids this close (m) are one vertex: twice the closing that fuses
 /// the parts of a grid, well above the boolean operations' snapping.
-const STITCH_M: f64 = 2.5e-3;
+pub(super) const STITCH_M: f64 = 2.5e-3;
 
 /// A grid vertex this close (m) to a community edge lies on it.
-const ON_EDGE_M: f64 = 1e-4;
+pub(super) const ON_EDGE_M: f64 = 1e-4;
 
 /// Partitions communities into grids of at most `cap` households.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Partitioner {
     cap: u32,
     seed: u64,
-    directions: usize,
+    pub(super) directions: usize,
     restarts: usize,
     threads: Option<usize>,
     /// Whether the first restart is followed by the exact search (small communities).
@@ -228,7 +218,7 @@ impl Partitioner {
     /// equals, the cheapest cut (boundary length, discounted along streets), so that units on
     /// two sides of a street share a grid only when no grouping with as many grids keeps them
     /// apart. Returns the grids and whether their count is proven minimal under contiguity.
-    fn search(
+    pub(super) fn search(
         &self,
         adj: &[Vec<Edge>],
         at: &[Coord<f64>],
@@ -326,7 +316,7 @@ impl Partitioner {
     /// repair, the exact search for small communities; the plan with the fewest grids, then
     /// the shortest internal boundary. Returns the grids and whether their count is proven
     /// minimal under contiguity on `adj`.
-    fn search_on(
+    pub(super) fn search_on(
         &self,
         adj: &[Vec<Edge>],
         at: &[Coord<f64>],
@@ -413,487 +403,32 @@ impl Partitioner {
         }
         (grids, proven_minimal)
     }
-
-    /// Partitions one community.
-    pub fn run(&self, input: &CommunityInput) -> Result<CommunityPlan, PartitionError> {
-        let Prepared {
-            code,
-            frame,
-            poly,
-            u,
-            cells,
-            at_site,
-            adj,
-            at,
-            households,
-            total,
-            lb,
-            fixed,
-            free,
-            keys,
-            attach,
-            streets,
-            block,
-        } = self.prepare(input)?;
-        let n = u.units.len();
-        // Grids named by the caller (previous grids to repair, locked grids): units whose
-        // address points all belong to one named grid leave the free set.
-        let (mut previous, free) = take_named(&input.previous, free, &u.units, &keys);
-        let (mut locked, free) = take_named(&input.locked, free, &u.units, &keys);
-        if !input.previous.is_empty() {
-            // Incremental: a kept grid that the changed data leaves in parts on the unit
-            // graph (a neighbouring building now split into parts of its own changes the
-            // cells around it) is repaired like the changed ones.
-            let broken: Vec<&str> = locked
-                .iter()
-                .filter(|(_, units)| contract::components(&adj, units).len() > 1)
-                .map(|(c, _)| *c)
-                .collect();
-            for c in broken {
-                if let Some(units) = locked.remove(c) {
-                    previous.insert(c, units);
-                }
-            }
-        }
-        let (mut grids, proven_minimal) = if input.split_free {
-            // A planner's split: at least two grids from the free units, as they lie.
-            self.search_on(&adj, &at, &households, &free, n, true)
-        } else {
-            self.search(&adj, &at, &households, &free, n, &block)
-        };
-        // Incremental: repair the previous grids in place, with the locked ones as receivers.
-        let mut kept_codes: Vec<&str> = Vec::new();
-        if !previous.is_empty() {
-            let first_prev = grids.len();
-            for (c, units) in &previous {
-                kept_codes.push(c);
-                grids.push(units.clone());
-            }
-            let first_locked = grids.len();
-            for units in locked.values() {
-                grids.push(units.clone());
-            }
-            let movable: Vec<bool> = (0..grids.len()).map(|g| g < first_locked).collect();
-            let stuck = repair::shed_excess(&mut grids, &movable, &adj, &households, self.cap);
-            // Units that went into locked grids stay there (least churn); take the locked
-            // grids back out with their new members.
-            let receivers: Vec<Vec<usize>> = grids.split_off(first_locked);
-            for ((_, units), now) in locked.iter_mut().zip(receivers) {
-                *units = now;
-            }
-            // Grids still over the cap are split by bisection; the first part keeps the code.
-            for g in stuck {
-                let g_set = std::mem::take(&mut grids[g]);
-                let angles: Vec<f64> = (0..self.directions)
-                    .map(|j| std::f64::consts::PI * j as f64 / self.directions as f64)
-                    .collect();
-                let graph = Graph {
-                    at: &at,
-                    households: &households,
-                    adj: &adj,
-                    cap: self.cap,
-                    angles: &angles,
-                    balance: BALANCE[0],
-                };
-                let mut parts = bisect::partition(&graph, g_set);
-                grids[g] = parts.remove(0);
-                grids.extend(parts);
-            }
-            // A changed building can change the unit graph under a kept grid (a building that
-            // now exceeds the cap is split into floors of its own): strays go to a neighbour
-            // with room or become grids of their own (appended, so the kept grids stay where
-            // they are).
-            repair::reconnect(&mut grids, &adj, &households, self.cap);
-            // Previous grids keep their codes: move them to the end as "named".
-            let named: Vec<Vec<usize>> = grids
-                .drain(first_prev..first_prev + previous.len())
-                .collect();
-            for ((_, units), now) in previous.iter_mut().zip(named) {
-                *units = now;
-            }
-        }
-        grids.extend(fixed.into_iter().map(|i| vec![i]));
-        let locked_codes: std::collections::HashSet<String> =
-            locked.keys().map(|c| c.to_string()).collect();
-        let named_codes: std::collections::HashSet<String> = locked_codes
-            .iter()
-            .cloned()
-            .chain(previous.keys().map(|c| c.to_string()))
-            .collect();
-
-        // Serial order: north→south bands of 150 m, west→east within a band.
-        let centre = |gr: &Vec<usize>| {
-            let w: f64 = gr.len() as f64;
-            let (x, y) = gr
-                .iter()
-                .fold((0.0, 0.0), |(x, y), &i| (x + at[i].x, y + at[i].y));
-            (x / w, y / w)
-        };
-        grids.sort_by(|a, b| {
-            let (ax, ay) = centre(a);
-            let (bx, by) = centre(b);
-            let (ba, bb) = ((-ay / 150.0).floor(), (-by / 150.0).floor());
-            ba.total_cmp(&bb).then(ax.total_cmp(&bx))
-        });
-        // Locked grids keep their codes; the others take the free serials in order.
-        let mut codes: Vec<String> = Vec::with_capacity(grids.len() + locked.len());
-        let mut serial = 0;
-        for _ in 0..grids.len() {
-            let c = loop {
-                serial += 1;
-                let c = format!("{code}{serial:03}");
-                if !named_codes.contains(&c) {
-                    break c;
-                }
-            };
-            codes.push(c);
-        }
-        for (c, units) in previous.into_iter().chain(locked) {
-            if units.is_empty() {
-                continue;
-            }
-            codes.push(c.to_string());
-            grids.push(units);
-        }
-
-        // Geometry: main cell pieces per grid, slices for sites shared by several units.
-        let mut slice_of: std::collections::HashMap<usize, Vec<Polygon<f64>>> =
-            std::collections::HashMap::new();
-        let mut slice_orphans = cells.loose.clone();
-        for &site in &u.sliced_sites {
-            // The sliced grids are built from the site's main piece only; the cell's other
-            // pieces inside the community go to neighbouring grids.
-            if !cells.clipped {
-                slice_orphans.extend(cells.orphans[site].iter().cloned());
-            }
-            let mut region = MultiPolygon(vec![cells.main[site].clone()]);
-            let mut parts_at = at_site[site].clone();
-            // An attached remainder takes the side of the cell that borders its neighbour; the
-            // full parts share the rest.
-            if let Some(r) = parts_at.pop_if(|r| attach.contains_key(r)) {
-                let (from, to) = (u.sites[site], u.sites[attach[&r]]);
-                let share = f64::from(households[r])
-                    / f64::from(
-                        parts_at.iter().map(|&i| households[i]).sum::<u32>() + households[r],
-                    );
-                let (far, near) = polygons::cut_toward(&region, from, to, share.clamp(0.15, 0.5));
-                let mut parts = far.0;
-                // The part reaching furthest towards the neighbour touches its cell.
-                let reach = |p: &Polygon<f64>| {
-                    p.exterior()
-                        .coords()
-                        .map(|c| {
-                            (c.x - from.x) * (to.x - from.x) + (c.y - from.y) * (to.y - from.y)
-                        })
-                        .fold(f64::MIN, f64::max)
-                };
-                parts.sort_by(|a, b| reach(b).total_cmp(&reach(a)));
-                let rest = parts.split_off(parts.len().min(1));
-                slice_orphans.extend(rest);
-                slice_of.insert(r, parts);
-                region = near;
-            }
-            for (k, piece) in polygons::slices(&region, parts_at.len())
-                .into_iter()
-                .enumerate()
-            {
-                // A strip across a non-convex piece can fall apart: the largest part is the
-                // slice, the rest goes to whichever grid it borders most.
-                let mut parts = piece.0;
-                parts.sort_by(|a, b| b.unsigned_area().total_cmp(&a.unsigned_area()));
-                let rest = parts.split_off(parts.len().min(1));
-                slice_orphans.extend(rest);
-                slice_of.insert(parts_at[k], parts);
-            }
-        }
-        let pieces: Vec<Vec<Polygon<f64>>> = grids
-            .iter()
-            .map(|gr| {
-                gr.iter()
-                    .flat_map(|&i| {
-                        slice_of
-                            .get(&i)
-                            .cloned()
-                            .unwrap_or_else(|| vec![cells.cells[u.units[i].site].clone()])
-                    })
-                    .collect()
-            })
-            .collect();
-        let grid_sites: Vec<Vec<Coord<f64>>> = grids
-            .iter()
-            .map(|gr| {
-                gr.iter()
-                    .flat_map(|&i| match slice_of.get(&i) {
-                        Some(ps) => ps
-                            .iter()
-                            .filter_map(|p| p.interior_point())
-                            .map(|p| p.0)
-                            .collect(),
-                        None => vec![u.sites[u.units[i].site]],
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut dissolved = polygons::dissolve(
-            pieces,
-            &grid_sites,
-            &poly,
-            &codes,
-            slice_orphans,
-            cells.clipped,
-        );
-        let unassigned_area: f64 = dissolved.unassigned_area;
-        let mut violations: Vec<Violation> = std::mem::take(&mut dissolved.problems);
-        // Neighbours share their boundary vertex for vertex (no cracks), then valid simple
-        // polygons only (GEOS and QGIS check them): spikes and repeated vertices go, rings are
-        // oriented; what cannot be mended is a violation.
-        let mend = |polys: &mut Vec<Polygon<f64>>, invalid: &mut Vec<Violation>| {
-            invalid.clear();
-            seams::stitch(polys, &poly, STITCH_M);
-            for (gi, p) in polys.iter_mut().enumerate() {
-                match clean::valid_polygon(p) {
-                    Ok(v) => *p = v,
-                    Err(why) => invalid.push(Violation::new(
-                        V::InvalidPolygon,
-                        format!("grid {} polygon is invalid: {why}", codes[gi]),
-                    )),
-                }
-            }
-        };
-        // Slivers go to their neighbours before the seams are stitched (a piece cut after
-        // stitching reopens them); the grids changed are looked at again once stitched.
-        let mut invalid = Vec::new();
-        let found = slivers::find(&dissolved.polygons, &poly, None);
-        let mut look: Vec<usize> = found.iter().map(|s| s.grid).collect();
-        if !look.is_empty() {
-            let changed = slivers::hand_over(&mut dissolved.polygons, &grid_sites, &poly, &look);
-            look.extend(changed);
-            look.sort_unstable();
-            look.dedup();
-        }
-        mend(&mut dissolved.polygons, &mut invalid);
-        let remaining = if look.is_empty() {
-            Vec::new()
-        } else {
-            slivers::find(&dissolved.polygons, &poly, Some(&look))
-        };
-        violations.extend(invalid);
-        for s in remaining {
-            let at = frame.inverse(s.at);
-            violations.push(Violation::new(
-                V::Sliver,
-                format!(
-                    "grid {} has a sliver of {:.0} m² narrower than {} m at {:.6},{:.6}",
-                    codes[s.grid],
-                    s.area_m2,
-                    2.0 * slivers::HALF_WIDTH_M,
-                    at.x,
-                    at.y
-                ),
-            ));
-        }
-        let exceptions = dissolved.unassigned;
-
-        // Results and checks.
-        let boundary = seams::Boundary::new(&poly, &input.polygon);
-        let owner = repair::owners(&grids, n);
-        let packing_bound = metrics::packing_lower_bound(&households, self.cap);
-        let mut m = Metrics {
-            communities: 1,
-            households: total,
-            lower_bound: lb,
-            packing_bound,
-            grids: grids.len(),
-            proven_minimal: usize::from(proven_minimal),
-            ..Metrics::default()
-        };
-        let mut pps = Vec::new();
-        let mut reocks = Vec::new();
-        let mut results = Vec::new();
-        for (gi, gr) in grids.iter().enumerate() {
-            let hh: u32 = gr.iter().map(|&i| households[i]).sum();
-            if hh > self.cap {
-                m.over_cap += 1;
-                violations.push(
-                    Violation::new(
-                        V::OverCap,
-                        format!(
-                            "grid {} holds {hh} households, over the cap of {}",
-                            codes[gi], self.cap
-                        ),
-                    )
-                    .with("grid", &codes[gi])
-                    .with("households", hh)
-                    .with("cap", self.cap),
-                );
-            }
-            if repair::components(gr, &adj, &households, &owner, gi).len() > 1 {
-                m.disconnected += 1;
-                violations.push(
-                    Violation::new(
-                        V::Disconnected,
-                        format!("grid {} is not connected", codes[gi]),
-                    )
-                    .with("grid", &codes[gi]),
-                );
-            }
-            let local = &dissolved.polygons[gi];
-            let pp = metrics::polsby_popper(local);
-            let re = metrics::reock(local);
-            pps.push(pp);
-            reocks.push(re);
-            m.workers += u64::from(hh.div_ceil(100));
-            let mut members: Vec<(String, u32)> = gr
-                .iter()
-                .flat_map(|&i| {
-                    u.units[i]
-                        .members
-                        .iter()
-                        .map(|&(e, h)| (keys[e].clone(), h))
-                })
-                .collect();
-            members.sort();
-            let polygon = boundary.unproject(local, ON_EDGE_M, |c| frame.inverse(c));
-            if !polygon.is_valid() {
-                let why = polygon
-                    .validation_errors()
-                    .first()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                violations.push(Violation::new(
-                    V::InvalidPolygon,
-                    format!("grid {} polygon is invalid in lon/lat: {why}", codes[gi]),
-                ));
-            }
-            results.push(GridResult {
-                code: codes[gi].clone(),
-                serial: gi as u32 + 1,
-                households: hh,
-                members,
-                polygon,
-                area_m2: local.unsigned_area(),
-                polsby_popper: pp,
-                reock: re,
-                workers: hh.div_ceil(100),
-                locked: locked_codes.contains(&codes[gi]),
-                anchors: gr
-                    .iter()
-                    .filter_map(|&i| {
-                        let p = slice_of.get(&i)?.first()?.interior_point()?;
-                        let key = keys[u.units[i].members.first()?.0].clone();
-                        Some((key, frame.unproject(&p)))
-                    })
-                    .collect(),
-            });
-        }
-        // How boundaries follow streets, measured on the finished polygons.
-        let (sf, spans) = street_figures::measure(&dissolved.polygons, &poly, &streets);
-        m.boundary_m = sf.boundary_m;
-        m.boundary_on_street_m = sf.boundary_on_street_m;
-        m.street_inside_m = sf.street_inside_m;
-        m.street_used_m = sf.street_used_m;
-        m.grids_cut_by_arterial = spans.iter().filter(|&&s| s).count();
-        m.street_share = m.boundary_on_street_m / m.boundary_m.max(f64::MIN_POSITIVE);
-        m.fill_mean = total as f64 / grids.len().max(1) as f64;
-        m.set_compactness(&pps, &reocks);
-
-        // Tiling: areas add up, neighbours do not overlap.
-        let community_area = poly.unsigned_area();
-        let sum: f64 = dissolved
-            .polygons
-            .iter()
-            .map(|p| p.unsigned_area())
-            .sum::<f64>()
-            + unassigned_area;
-        if community_area > 0.0 && ((sum - community_area) / community_area).abs() > 1e-6 {
-            violations.push(Violation::new(
-                V::Tiling,
-                format!("grid areas sum to {sum:.3} m², the community has {community_area:.3} m²"),
-            ));
-        }
-        for a in 0..dissolved.polygons.len() {
-            for b in a + 1..dissolved.polygons.len() {
-                let (pa, pb) = (&dissolved.polygons[a], &dissolved.polygons[b]);
-                if pa
-                    .bounding_rect()
-                    .zip(pb.bounding_rect())
-                    .is_some_and(|(x, y)| x.intersects(&y))
-                {
-                    let overlap = pa.intersection(pb).unsigned_area();
-                    if overlap > 1e-6 * community_area.max(1.0) {
-                        violations.push(Violation::new(
-                            V::Overlap,
-                            format!(
-                                "grids {} and {} overlap by {overlap:.3} m²",
-                                codes[a], codes[b]
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        // Every entrance's households are placed exactly once.
-        let mut placed: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
-        for r in &results {
-            for (k, h) in &r.members {
-                *placed.entry(k.as_str()).or_default() += u64::from(*h);
-            }
-        }
-        for e in &input.entrances {
-            if placed.get(e.key.as_str()).copied().unwrap_or(u64::MAX) != u64::from(e.households) {
-                violations.push(Violation::new(
-                    V::NotPlaced,
-                    format!("address point {} is not placed exactly once", e.key),
-                ));
-            }
-        }
-        let street_notes = street_figures::notes(&street_figures::Reasons {
-            figures: &m,
-            codes: &codes,
-            spans: &spans,
-            grids: &grids,
-            adj: &adj,
-            households: &households,
-            block: &block,
-            cap: self.cap,
-            room: arterial_room(lb),
-        });
-        Ok(CommunityPlan {
-            code,
-            grids: results,
-            splits: u.splits,
-            violations,
-            exceptions,
-            street_notes,
-            metrics: m,
-        })
-    }
 }
 
 /// Everything a run needs before the search: the community in local metres, units, cells,
 /// the unit graph.
-struct Prepared {
-    code: String,
-    frame: LocalFrame,
-    poly: MultiPolygon<f64>,
-    u: units::Units,
-    cells: cells::Cells,
-    at_site: Vec<Vec<usize>>,
-    adj: Vec<Vec<Edge>>,
-    at: Vec<Coord<f64>>,
-    households: Vec<u32>,
-    total: u64,
-    lb: usize,
+pub(super) struct Prepared {
+    pub(super) code: String,
+    pub(super) frame: LocalFrame,
+    pub(super) poly: MultiPolygon<f64>,
+    pub(super) u: units::Units,
+    pub(super) cells: cells::Cells,
+    pub(super) at_site: Vec<Vec<usize>>,
+    pub(super) adj: Vec<Vec<Edge>>,
+    pub(super) at: Vec<Coord<f64>>,
+    pub(super) households: Vec<u32>,
+    pub(super) total: u64,
+    pub(super) lb: usize,
     /// Floor-split parts: grids of their own.
-    fixed: Vec<usize>,
+    pub(super) fixed: Vec<usize>,
     /// Remainder part of a floor-split entrance → the neighbouring site it may join.
-    attach: std::collections::HashMap<usize, usize>,
-    free: Vec<usize>,
-    keys: Vec<String>,
+    pub(super) attach: std::collections::HashMap<usize, usize>,
+    pub(super) free: Vec<usize>,
+    pub(super) keys: Vec<String>,
     /// Streets near the community, local metres.
-    streets: Vec<StreetLine>,
+    pub(super) streets: Vec<StreetLine>,
     /// Street block of each unit (its site's; all 0 when no street cuts the community).
-    block: Vec<usize>,
+    pub(super) block: Vec<usize>,
 }
 
 /// The units and adjacency the partitioner works on, for comparing other partitioners on
@@ -916,7 +451,7 @@ pub struct UnitGraph {
 }
 
 impl Partitioner {
-    fn prepare(&self, input: &CommunityInput) -> Result<Prepared, PartitionError> {
+    pub(super) fn prepare(&self, input: &CommunityInput) -> Result<Prepared, PartitionError> {
         let code = input.code.clone();
         let Some(c) = input.polygon.centroid() else {
             return Err(PartitionError::EmptyPolygon { community: code });
@@ -1075,13 +610,13 @@ impl Partitioner {
 /// The most grids a plan that spans no arterial may take for `lb`: 1.10 x LB, and at least one
 /// grid more than LB (a small community that an arterial crosses is two grids, one on each
 /// side).
-fn arterial_room(lb: usize) -> usize {
+pub(super) fn arterial_room(lb: usize) -> usize {
     (lb * 11 / 10).max(lb + 1)
 }
 
 /// Splits `free` units into those whose address points all belong to one of the `named`
 /// grids (code, address keys), grouped by code, and the rest.
-fn take_named<'a>(
+pub(super) fn take_named<'a>(
     named: &'a [(String, Vec<String>)],
     free: Vec<usize>,
     units: &[units::Unit],
@@ -1134,7 +669,7 @@ fn take_named<'a>(
 }
 
 /// Balance weights tried across restarts (cut length against even fill).
-const BALANCE: [f64; 4] = [2.0, 0.5, 6.0, 1.0];
+pub(super) const BALANCE: [f64; 4] = [2.0, 0.5, 6.0, 1.0];
 
 /// Moves coincident sites apart by a centimetre so every site has its own Voronoi cell.
 fn dedupe_sites(sites: &mut [Coord<f64>]) {
@@ -1154,7 +689,8 @@ fn dedupe_sites(sites: &mut [Coord<f64>]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::Winding;
+    use geo::{Validation, Winding};
+    use geo_types::LineString;
 
     /// One community of 500 detached one-household houses on a jittered grid: grids hold
     /// about 200 address points each, the case that made boundary moves quadratic.

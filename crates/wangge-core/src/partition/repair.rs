@@ -3,7 +3,7 @@
 //! longest boundary with it and still has room, or becomes a grid of its own.
 
 use super::articulation::{LeaveCache, Removable};
-use super::cells::Edge;
+use super::edge::Edge;
 
 /// Grid index of every unit (`usize::MAX` for units in no grid).
 pub(crate) fn owners(grids: &[Vec<usize>], n: usize) -> Vec<usize> {
@@ -560,7 +560,7 @@ pub fn shed_excess(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::partition::cells::path_graph as path;
+    use crate::partition::edge::path_graph as path;
 
     #[test]
     fn undo_restores_the_exact_state() {

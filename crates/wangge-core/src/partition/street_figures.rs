@@ -5,8 +5,8 @@
 //! more than 20 m of their interior (more than 5 m from their edge). Lengths are sampled every
 //! metre along boundaries and streets.
 
-use super::cells::{ARTERIAL, street_factor};
-use super::plan::StreetLine;
+use super::edge::{ARTERIAL, Edge, street_factor};
+use super::street_line::StreetLine;
 use geo::{BoundingRect, Contains, Distance, Euclidean};
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use rstar::RTree;
@@ -24,7 +24,7 @@ pub struct Reasons<'a> {
     pub spans: &'a [bool],
     /// Units of each grid.
     pub grids: &'a [Vec<usize>],
-    pub adj: &'a [Vec<super::cells::Edge>],
+    pub adj: &'a [Vec<Edge>],
     pub households: &'a [u32],
     /// Street block of each unit.
     pub block: &'a [usize],

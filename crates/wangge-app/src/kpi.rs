@@ -1,0 +1,127 @@
+//! Closed-loop KPIs: a month's rows per area and the district's monthly trend, for `wangge
+//! report kpi`, the monthly page and `/api/kpi`, `/api/kpi/trend`. One rule for the time the
+//! steps are counted at ("as of"): the month's end, or now when the month has not ended (an
+//! open case is overdue only once its limit has passed).
+
+use thiserror::Error;
+use wangge_core::Timestamp;
+use wangge_core::kpi::{Case, KpiRow, Level, TimeLimits, kpis, month_range, previous_month};
+use wangge_io::Store;
+
+/// Why KPIs cannot be computed.
+#[derive(Debug, Error)]
+pub enum KpiError {
+    /// Not a `YYYY-MM` month.
+    #[error("month {month:?}: YYYY-MM, e.g. 2026-10")]
+    Month { month: String },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] wangge_io::Error),
+}
+
+impl KpiError {
+    /// A stable machine code (front ends map codes, never messages).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Month { .. } => "bad_month",
+            Self::Store(e) => e.code(),
+        }
+    }
+}
+
+/// One month's KPIs per area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthKpis {
+    pub month: String,
+    pub level: Level,
+    /// The time the steps are counted at.
+    pub asof: Timestamp,
+    /// How many incidents the store holds (all months).
+    pub incidents: usize,
+    pub rows: Vec<KpiRow>,
+}
+
+/// The time a month's steps are counted at: `asof` when given, else the month's end, or
+/// `now` when that is earlier.
+pub fn as_of(month: &str, asof: Option<Timestamp>, now: Timestamp) -> Result<Timestamp, KpiError> {
+    let (_, end) = month_range(month).ok_or_else(|| KpiError::Month {
+        month: month.to_string(),
+    })?;
+    Ok(asof.unwrap_or_else(|| end.min(now)))
+}
+
+/// The KPIs of `month` at `level`.
+pub fn month_kpis(
+    store: &dyn Store,
+    limits: &TimeLimits,
+    month: &str,
+    level: Level,
+    asof: Option<Timestamp>,
+) -> Result<MonthKpis, KpiError> {
+    let asof = as_of(month, asof, Timestamp::now())?;
+    let cases = store.kpi_cases()?;
+    Ok(MonthKpis {
+        month: month.to_string(),
+        level,
+        asof,
+        incidents: cases.len(),
+        rows: kpis(&cases, month, level, limits, asof),
+    })
+}
+
+/// The district's KPIs for each of the `n` months up to `month`, oldest first, each month
+/// counted as of its end (or now).
+pub fn district_trend(
+    cases: &[Case],
+    limits: &TimeLimits,
+    month: &str,
+    n: usize,
+) -> Result<Vec<(String, KpiRow)>, KpiError> {
+    let now = Timestamp::now();
+    as_of(month, None, now)?;
+    let mut months = vec![month.to_string()];
+    while months.len() < n {
+        match previous_month(&months[months.len() - 1]) {
+            Some(m) => months.push(m),
+            None => break,
+        }
+    }
+    months.reverse();
+    months
+        .into_iter()
+        .map(|m| {
+            let asof = as_of(&m, None, now)?;
+            let row = kpis(cases, &m, Level::District, limits, asof)
+                .pop()
+                .unwrap_or_default();
+            Ok((m, row))
+        })
+        .collect()
+}
+
+/// [`district_trend`] over the store's incidents.
+pub fn trend(
+    store: &dyn Store,
+    limits: &TimeLimits,
+    month: &str,
+    n: usize,
+) -> Result<Vec<(String, KpiRow)>, KpiError> {
+    district_trend(&store.kpi_cases()?, limits, month, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_is_counted_at_its_end_or_now() {
+        let now = Timestamp::parse("2026-12-06T08:00:00+08:00", 0).expect("now");
+        let end = month_range("2026-10").expect("month").1;
+        assert_eq!(as_of("2026-10", None, now).expect("past"), end);
+        assert_eq!(as_of("2026-12", None, now).expect("current"), now);
+        let given = Timestamp::from_unix(5);
+        assert_eq!(as_of("2026-12", Some(given), now).expect("given"), given);
+        let e = as_of("2026-13", None, now).expect_err("bad month");
+        assert_eq!(e.code(), "bad_month");
+    }
+}
