@@ -196,3 +196,66 @@ fn generate_import_export() {
         "{out}"
     );
 }
+
+/// Each class of error has its documented exit status (README "Exit status").
+#[test]
+fn exit_status_by_class_of_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let status = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wangge"))
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("run wangge");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // 4: no workspace.
+    let (code, err) = status(&["info", "nothing.gpkg"]);
+    assert_eq!(code, Some(4), "{err}");
+    // 3: a file that is not what it claims to be.
+    std::fs::write(
+        d.join("bad.geojson"),
+        "{\"type\": \"FeatureCollection\", \"features\": [",
+    )
+    .expect("write");
+    let (code, err) = status(&["import", "bad.geojson", "--workspace", "w.gpkg"]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        !d.join("w.gpkg").exists(),
+        "a refused import leaves no workspace"
+    );
+    // 2: a bad option value, and clap's own usage errors.
+    let (ok, out) = crate::util::wangge(
+        &["generate", "--households", "2000", "--workspace", "w.gpkg"],
+        d,
+    );
+    assert!(ok, "{out}");
+    let (code, err) = status(&["coverage", "w.gpkg", "--speed-kmh", "99"]);
+    assert_eq!(code, Some(2), "{err}");
+    let (code, err) = status(&["report", "kpi", "w.gpkg", "--month", "2026-13"]);
+    assert_eq!(code, Some(2), "{err}");
+    let (code, err) = status(&["partition"]);
+    assert_eq!(code, Some(2), "{err}");
+    // 4: what the command needs is not in the workspace.
+    let (code, err) = status(&["plan", "undo", "w.gpkg"]);
+    assert_eq!(code, Some(4), "{err}");
+    // 1: the rules refuse the result (--strict and a category without facilities).
+    let fixture = crate::util::project("data/fixtures/no_pharmacy.osm");
+    let (ok, out) = crate::util::wangge(
+        &[
+            "import",
+            fixture.to_str().expect("utf-8"),
+            "--workspace",
+            "p.gpkg",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let (code, err) = status(&["coverage", "p.gpkg", "--strict"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--strict"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! Command definitions and dispatch.
 
 mod coverage;
+pub mod exit;
 mod gaps;
 mod generate;
 mod import;

@@ -105,9 +105,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let (locked, parent, changed) = if a.incremental {
         let base = match a.from {
             Some(p) => p,
-            None => store
-                .latest_plan()?
-                .ok_or_else(|| anyhow::anyhow!("--incremental needs an earlier plan"))?,
+            None => store.latest_plan()?.ok_or_else(|| {
+                super::exit::Missing("--incremental needs an earlier plan".into())
+            })?,
         };
         let ch =
             wangge_core::partition::incremental::change(&store.base_grids(base)?, &data, a.cap);
@@ -239,10 +239,11 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     );
     let violations: usize = plan.communities.iter().map(|c| c.violations.len()).sum();
     if violations > 0 {
-        bail!(
+        return Err(super::exit::Refused(format!(
             "{violations} hard-constraint violations remain in plan {id} (listed above and in {}); the plan is saved for inspection but is not a valid plan",
             exceptions_file.display()
-        );
+        ))
+        .into());
     }
     Ok(())
 }
@@ -650,7 +651,7 @@ fn locks(
     let base = match from {
         Some(p) => p,
         None => store.latest_plan()?.ok_or_else(|| {
-            anyhow::anyhow!("--lock needs an earlier plan; run wangge partition first")
+            super::exit::Missing("--lock needs an earlier plan; run wangge partition first".into())
         })?,
     };
     let grids: std::collections::HashMap<String, String> =
@@ -662,9 +663,9 @@ fn locks(
     }
     let mut out = Vec::new();
     for c in codes {
-        let community = grids
-            .get(c)
-            .ok_or_else(|| anyhow::anyhow!("--lock {c}: plan {base} has no such grid"))?;
+        let community = grids.get(c).ok_or_else(|| {
+            super::exit::Missing(format!("--lock {c}: plan {base} has no such grid"))
+        })?;
         out.push((
             community.clone(),
             c.clone(),

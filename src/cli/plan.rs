@@ -98,9 +98,9 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             let mut store = GeoPackage::open(workspace)?;
             let base = match from {
                 Some(p) => *p,
-                None => store
-                    .latest_plan()?
-                    .ok_or_else(|| anyhow::anyhow!("no plan yet: run wangge partition first"))?,
+                None => store.latest_plan()?.ok_or_else(|| {
+                    super::exit::Missing("no plan yet: run wangge partition first".into())
+                })?,
             };
             let (memberships, cap, _) = store.plan_memberships(base)?;
             let data = store.load_places()?;
@@ -133,10 +133,12 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             let mut store = GeoPackage::open(workspace)?;
             let latest = store
                 .latest_plan()?
-                .ok_or_else(|| anyhow::anyhow!("no plan to undo"))?;
+                .ok_or_else(|| super::exit::Missing("no plan to undo".into()))?;
             let (_, _, parent) = store.plan_memberships(latest)?;
             let parent = parent.ok_or_else(|| {
-                anyhow::anyhow!("plan {latest} has no earlier version to go back to")
+                super::exit::Missing(format!(
+                    "plan {latest} has no earlier version to go back to"
+                ))
             })?;
             let (memberships, cap, _) = store.plan_memberships(parent)?;
             let data = store.load_places()?;

@@ -191,11 +191,12 @@ impl Walk {
         );
         if o.strict && !missing.is_empty() {
             let lines: Vec<String> = missing.iter().map(|m| format!("  {m}")).collect();
-            bail!(
+            return Err(super::exit::Refused(format!(
                 "--strict: {} required categories cannot be judged:\n{}",
                 missing.len(),
                 lines.join("\n")
-            );
+            ))
+            .into());
         }
         for m in &missing {
             eprintln!("warning: {m}");

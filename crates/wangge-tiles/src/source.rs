@@ -8,6 +8,8 @@ use crate::mvt::{Clip, LayerBuilder, TileCoord, TileGeom, Value, encode_tile, wo
 use geo_types::{LineString, MultiPolygon, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree, RTreeObject};
+use std::collections::{BTreeMap, HashMap};
+use wangge_core::Dataset;
 use wangge_io::Store;
 
 pub use crate::tiling::{BUFFER, EXTENT, MAX_ZOOM, MIN_ZOOM};
@@ -201,243 +203,289 @@ pub fn street_minzoom(highway: &str) -> u8 {
     }
 }
 
+/// The grids of `plan` with households, fill against the plan's cap and workers; adds each
+/// grid's households to its community's total.
+fn grid_features(
+    store: &dyn Store,
+    plan: i64,
+    per_community: &mut HashMap<String, (u64, u32)>,
+) -> Result<Vec<Feature>, SourceError> {
+    let mut grid_features = Vec::new();
+    for g in store.plan_grid_shapes(plan)? {
+        let e = per_community.entry(g.community.clone()).or_default();
+        e.0 += u64::from(g.households);
+        e.1 += 1;
+        grid_features.push((g.code, g.community, g.households, g.workers, g.polygon));
+    }
+    let cap = store
+        .plans()?
+        .into_iter()
+        .find(|p| p.id == plan)
+        .map_or(200, |p| p.cap);
+    let mut out = Vec::new();
+    for (i, (code, community, households, workers, p)) in grid_features.into_iter().enumerate() {
+        out.push(Feature {
+            id: i as u64 + 1,
+            minzoom: 12,
+            shape: Shape::Polygons(vec![polygon(&p)]),
+            props: vec![
+                ("code", code.into()),
+                ("community", community.into()),
+                ("households", households.into()),
+                (
+                    "fill_pct",
+                    Value::Double(
+                        (f64::from(households) * 1000.0 / f64::from(cap.max(1))).round() / 10.0,
+                    ),
+                ),
+                ("workers", workers.into()),
+                ("plan", Value::Int(plan)),
+            ],
+        });
+    }
+    Ok(out)
+}
+
+/// The residents' groups of `plan`.
+fn group_features(store: &dyn Store, plan: i64) -> Result<Vec<Feature>, SourceError> {
+    let mut out = Vec::new();
+    for (n, g) in store.plan_group_shapes(plan)?.into_iter().enumerate() {
+        out.push(Feature {
+            id: n as u64 + 1,
+            minzoom: 15,
+            shape: Shape::Polygons(vec![polygon(&g.polygon)]),
+            props: vec![
+                ("code", g.code.into()),
+                ("grid", g.grid.into()),
+                ("households", g.households.into()),
+            ],
+        });
+    }
+    Ok(out)
+}
+
+/// Without a plan, community totals come straight from the address points.
+fn households_without_plan(data: &Dataset, per_community: &mut HashMap<String, (u64, u32)>) {
+    let idx = wangge_core::index::PolygonIndex::new(
+        wangge_core::index::frame_for(data),
+        data.communities.iter().map(|c| &c.geometry),
+    );
+    for a in &data.address_points {
+        if let Some(c) = idx.first_containing(a.location) {
+            per_community
+                .entry(data.communities[c].key.clone())
+                .or_default()
+                .0 += u64::from(a.households);
+        }
+    }
+}
+
+/// Communities with their household totals and grid counts.
+fn community_features(data: &Dataset, per_community: &HashMap<String, (u64, u32)>) -> Vec<Feature> {
+    let mut out = Vec::new();
+    for (i, c) in data.communities.iter().enumerate() {
+        let (households, grids) = per_community.get(&c.key).copied().unwrap_or_default();
+        out.push(Feature {
+            id: i as u64 + 1,
+            minzoom: 10,
+            shape: Shape::Polygons(multipolygon(&c.geometry)),
+            props: vec![
+                ("code", c.key.clone().into()),
+                ("name", c.name.clone().into()),
+                ("households", Value::UInt(households)),
+                ("grids", grids.into()),
+            ],
+        });
+    }
+    out
+}
+
+/// Streets by class, each class from its own zoom.
+fn street_features(data: &Dataset) -> Vec<Feature> {
+    let mut out = Vec::new();
+    for (i, s) in data.streets.iter().enumerate() {
+        let mut props: Vec<(&'static str, Value)> = vec![("class", s.highway.clone().into())];
+        push_name(&mut props, &s.name);
+        out.push(Feature {
+            id: i as u64 + 1,
+            minzoom: street_minzoom(&s.highway),
+            shape: Shape::Lines(vec![ring(&s.geometry)]),
+            props,
+        });
+    }
+    out
+}
+
+/// Buildings with key, kind, levels and height.
+fn building_features(data: &Dataset) -> Vec<Feature> {
+    let mut out = Vec::new();
+    for (i, b) in data.buildings.iter().enumerate() {
+        let mut props: Vec<(&'static str, Value)> = vec![
+            ("key", b.key.clone().into()),
+            ("kind", b.kind.clone().into()),
+            ("levels", b.levels.into()),
+            ("height_m", Value::Double(f64::from(b.levels) * 3.0)),
+        ];
+        push_name(&mut props, &b.name);
+        out.push(Feature {
+            id: i as u64 + 1,
+            minzoom: 14,
+            shape: Shape::Polygons(multipolygon(&b.geometry)),
+            props,
+        });
+    }
+    out
+}
+
+/// The service areas of the newest coverage run.
+fn service_area_features(store: &dyn Store) -> Result<Vec<Feature>, SourceError> {
+    let mut out = Vec::new();
+    for (i, a) in store.latest_service_areas()?.into_iter().enumerate() {
+        out.push(Feature {
+            id: i as u64 + 1,
+            minzoom: 12,
+            shape: Shape::Polygons(multipolygon(&a.geometry)),
+            props: vec![
+                ("category", a.category.into()),
+                ("minutes", a.minutes.into()),
+                ("facilities", Value::UInt(a.facilities as u64)),
+            ],
+        });
+    }
+    Ok(out)
+}
+
+/// Gap areas; households only for gaps of at least five address points.
+fn gap_area_features(store: &dyn Store) -> Result<Vec<Feature>, SourceError> {
+    let mut out = Vec::new();
+    for (i, g) in store.gap_areas()?.into_iter().enumerate() {
+        let mut props: Vec<(&'static str, Value)> = vec![
+            ("what", g.what.into()),
+            ("rank", Value::UInt(g.rank as u64)),
+            ("community", g.community.into()),
+            ("points", Value::UInt(g.points as u64)),
+        ];
+        // A small gap's total would point at a few homes: only from five address points.
+        if g.points >= 5 {
+            props.push(("households", Value::UInt(g.households)));
+        }
+        out.push(Feature {
+            id: i as u64 + 1,
+            minzoom: 12,
+            shape: Shape::Polygons(multipolygon(&g.geometry)),
+            props,
+        });
+    }
+    Ok(out)
+}
+
+/// Basemap areas: water and green from z10, other land use from z12.
+fn land_cover_features(data: &Dataset) -> Vec<Feature> {
+    let mut out = Vec::new();
+    for (i, l) in data.land_cover.iter().enumerate() {
+        let mut props: Vec<(&'static str, Value)> = vec![
+            ("class", l.class.clone().into()),
+            ("kind", l.kind.clone().into()),
+        ];
+        push_name(&mut props, &l.name);
+        out.push(Feature {
+            id: i as u64 + 1,
+            // Land use other than water and green shows from z12.
+            minzoom: if l.class == "landuse" { 12 } else { 10 },
+            shape: Shape::Polygons(multipolygon(&l.geometry)),
+            props,
+        });
+    }
+    out
+}
+
+/// Facilities with key and category.
+fn facility_features(data: &Dataset) -> Vec<Feature> {
+    let mut out = Vec::new();
+    for (i, f) in data.facilities.iter().enumerate() {
+        let mut props: Vec<(&'static str, Value)> = vec![
+            ("key", f.key.clone().into()),
+            ("category", f.category.as_str().to_string().into()),
+        ];
+        push_name(&mut props, &f.name);
+        out.push(Feature {
+            id: i as u64 + 1,
+            minzoom: 13,
+            shape: Shape::Points(vec![world(f.location.x(), f.location.y())]),
+            props,
+        });
+    }
+    out
+}
+
+/// Every layer of `LAYERS` with an R-tree of its features' boxes, and the lon/lat bounds of
+/// all features.
+fn index_layers(mut by_id: BTreeMap<&'static str, Vec<Feature>>) -> (Vec<Layer>, [f64; 4]) {
+    let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    let layers: Vec<Layer> = LAYERS
+        .iter()
+        .map(|spec| {
+            let features = by_id.remove(spec.id).unwrap_or_default();
+            let entries: Vec<Entry> = features
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    let b = bbox(&f.shape)?;
+                    Some(GeomWithData::new(
+                        Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]),
+                        i,
+                    ))
+                })
+                .collect();
+            for e in &entries {
+                let env = e.geom().envelope();
+                bounds = [
+                    bounds[0].min(env.lower()[0]),
+                    bounds[1].min(env.lower()[1]),
+                    bounds[2].max(env.upper()[0]),
+                    bounds[3].max(env.upper()[1]),
+                ];
+            }
+            Layer {
+                spec,
+                features,
+                index: RTree::bulk_load(entries),
+            }
+        })
+        .collect();
+    let bounds = if bounds[0] <= bounds[2] {
+        let sw = crate::mvt::tile::lon_lat([bounds[0], bounds[3]]);
+        let ne = crate::mvt::tile::lon_lat([bounds[2], bounds[1]]);
+        [sw[0], sw[1], ne[0], ne[1]]
+    } else {
+        [-180.0, -85.0, 180.0, 85.0]
+    };
+    (layers, bounds)
+}
+
 impl TileSource {
     /// Reads every layer of the workspace (the newest plan for grids and groups).
     pub fn from_store(store: &dyn Store) -> Result<Self, SourceError> {
         let data = store.load_places()?;
         let plan = store.latest_plan()?;
-        let mut by_id: std::collections::BTreeMap<&'static str, Vec<Feature>> = Default::default();
-        let mut push = |layer: &'static str, f: Feature| by_id.entry(layer).or_default().push(f);
-
-        // Household totals per community come from the grids of the newest plan.
-        let mut grid_features = Vec::new();
-        let mut per_community: std::collections::HashMap<String, (u64, u32)> = Default::default();
+        // Household totals per community come from the grids of the newest plan, else
+        // straight from the address points.
+        let mut per_community: HashMap<String, (u64, u32)> = HashMap::new();
+        let mut by_id: BTreeMap<&'static str, Vec<Feature>> = BTreeMap::new();
         if let Some(plan) = plan {
-            for g in store.plan_grid_shapes(plan)? {
-                let e = per_community.entry(g.community.clone()).or_default();
-                e.0 += u64::from(g.households);
-                e.1 += 1;
-                grid_features.push((g.code, g.community, g.households, g.workers, g.polygon));
-            }
-        }
-        let cap = store
-            .plans()?
-            .into_iter()
-            .find(|p| Some(p.id) == plan)
-            .map_or(200, |p| p.cap);
-        for (i, (code, community, households, workers, p)) in grid_features.into_iter().enumerate()
-        {
-            push(
-                "grids",
-                Feature {
-                    id: i as u64 + 1,
-                    minzoom: 12,
-                    shape: Shape::Polygons(vec![polygon(&p)]),
-                    props: vec![
-                        ("code", code.into()),
-                        ("community", community.into()),
-                        ("households", households.into()),
-                        (
-                            "fill_pct",
-                            Value::Double(
-                                (f64::from(households) * 1000.0 / f64::from(cap.max(1))).round()
-                                    / 10.0,
-                            ),
-                        ),
-                        ("workers", workers.into()),
-                        ("plan", Value::Int(plan.unwrap_or(0))),
-                    ],
-                },
-            );
-        }
-        if let Some(plan) = plan {
-            for (n, g) in store.plan_group_shapes(plan)?.into_iter().enumerate() {
-                push(
-                    "resident_groups",
-                    Feature {
-                        id: n as u64 + 1,
-                        minzoom: 15,
-                        shape: Shape::Polygons(vec![polygon(&g.polygon)]),
-                        props: vec![
-                            ("code", g.code.into()),
-                            ("grid", g.grid.into()),
-                            ("households", g.households.into()),
-                        ],
-                    },
-                );
-            }
-        }
-        // Without a plan, community totals come straight from the address points.
-        if plan.is_none() {
-            let idx = wangge_core::index::PolygonIndex::new(
-                wangge_core::index::frame_for(&data),
-                data.communities.iter().map(|c| &c.geometry),
-            );
-            for a in &data.address_points {
-                if let Some(c) = idx.first_containing(a.location) {
-                    per_community
-                        .entry(data.communities[c].key.clone())
-                        .or_default()
-                        .0 += u64::from(a.households);
-                }
-            }
-        }
-        for (i, c) in data.communities.iter().enumerate() {
-            let (households, grids) = per_community.get(&c.key).copied().unwrap_or_default();
-            push(
-                "communities",
-                Feature {
-                    id: i as u64 + 1,
-                    minzoom: 10,
-                    shape: Shape::Polygons(multipolygon(&c.geometry)),
-                    props: vec![
-                        ("code", c.key.clone().into()),
-                        ("name", c.name.clone().into()),
-                        ("households", Value::UInt(households)),
-                        ("grids", grids.into()),
-                    ],
-                },
-            );
-        }
-        for (i, s) in data.streets.iter().enumerate() {
-            let mut props: Vec<(&'static str, Value)> = vec![("class", s.highway.clone().into())];
-            push_name(&mut props, &s.name);
-            push(
-                "streets",
-                Feature {
-                    id: i as u64 + 1,
-                    minzoom: street_minzoom(&s.highway),
-                    shape: Shape::Lines(vec![ring(&s.geometry)]),
-                    props,
-                },
-            );
-        }
-        for (i, b) in data.buildings.iter().enumerate() {
-            let mut props: Vec<(&'static str, Value)> = vec![
-                ("key", b.key.clone().into()),
-                ("kind", b.kind.clone().into()),
-                ("levels", b.levels.into()),
-                ("height_m", Value::Double(f64::from(b.levels) * 3.0)),
-            ];
-            push_name(&mut props, &b.name);
-            push(
-                "buildings",
-                Feature {
-                    id: i as u64 + 1,
-                    minzoom: 14,
-                    shape: Shape::Polygons(multipolygon(&b.geometry)),
-                    props,
-                },
-            );
-        }
-        for (i, a) in store.latest_service_areas()?.into_iter().enumerate() {
-            push(
-                "service_areas",
-                Feature {
-                    id: i as u64 + 1,
-                    minzoom: 12,
-                    shape: Shape::Polygons(multipolygon(&a.geometry)),
-                    props: vec![
-                        ("category", a.category.into()),
-                        ("minutes", a.minutes.into()),
-                        ("facilities", Value::UInt(a.facilities as u64)),
-                    ],
-                },
-            );
-        }
-        for (i, g) in store.gap_areas()?.into_iter().enumerate() {
-            let mut props: Vec<(&'static str, Value)> = vec![
-                ("what", g.what.into()),
-                ("rank", Value::UInt(g.rank as u64)),
-                ("community", g.community.into()),
-                ("points", Value::UInt(g.points as u64)),
-            ];
-            // A small gap's total would point at a few homes: only from five address points.
-            if g.points >= 5 {
-                props.push(("households", Value::UInt(g.households)));
-            }
-            push(
-                "gap_areas",
-                Feature {
-                    id: i as u64 + 1,
-                    minzoom: 12,
-                    shape: Shape::Polygons(multipolygon(&g.geometry)),
-                    props,
-                },
-            );
-        }
-        for (i, l) in data.land_cover.iter().enumerate() {
-            let mut props: Vec<(&'static str, Value)> = vec![
-                ("class", l.class.clone().into()),
-                ("kind", l.kind.clone().into()),
-            ];
-            push_name(&mut props, &l.name);
-            push(
-                "land_cover",
-                Feature {
-                    id: i as u64 + 1,
-                    // Land use other than water and green shows from z12.
-                    minzoom: if l.class == "landuse" { 12 } else { 10 },
-                    shape: Shape::Polygons(multipolygon(&l.geometry)),
-                    props,
-                },
-            );
-        }
-        for (i, f) in data.facilities.iter().enumerate() {
-            let mut props: Vec<(&'static str, Value)> = vec![
-                ("key", f.key.clone().into()),
-                ("category", f.category.as_str().to_string().into()),
-            ];
-            push_name(&mut props, &f.name);
-            push(
-                "facilities",
-                Feature {
-                    id: i as u64 + 1,
-                    minzoom: 13,
-                    shape: Shape::Points(vec![world(f.location.x(), f.location.y())]),
-                    props,
-                },
-            );
-        }
-        let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-        let layers: Vec<Layer> = LAYERS
-            .iter()
-            .map(|spec| {
-                let features = by_id.remove(spec.id).unwrap_or_default();
-                let entries: Vec<Entry> = features
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, f)| {
-                        let b = bbox(&f.shape)?;
-                        Some(GeomWithData::new(
-                            Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]),
-                            i,
-                        ))
-                    })
-                    .collect();
-                for e in &entries {
-                    let env = e.geom().envelope();
-                    bounds = [
-                        bounds[0].min(env.lower()[0]),
-                        bounds[1].min(env.lower()[1]),
-                        bounds[2].max(env.upper()[0]),
-                        bounds[3].max(env.upper()[1]),
-                    ];
-                }
-                Layer {
-                    spec,
-                    features,
-                    index: RTree::bulk_load(entries),
-                }
-            })
-            .collect();
-        let bounds = if bounds[0] <= bounds[2] {
-            let sw = crate::mvt::tile::lon_lat([bounds[0], bounds[3]]);
-            let ne = crate::mvt::tile::lon_lat([bounds[2], bounds[1]]);
-            [sw[0], sw[1], ne[0], ne[1]]
+            by_id.insert("grids", grid_features(store, plan, &mut per_community)?);
+            by_id.insert("resident_groups", group_features(store, plan)?);
         } else {
-            [-180.0, -85.0, 180.0, 85.0]
-        };
+            households_without_plan(&data, &mut per_community);
+        }
+        by_id.insert("communities", community_features(&data, &per_community));
+        by_id.insert("streets", street_features(&data));
+        by_id.insert("buildings", building_features(&data));
+        by_id.insert("service_areas", service_area_features(store)?);
+        by_id.insert("gap_areas", gap_area_features(store)?);
+        by_id.insert("land_cover", land_cover_features(&data));
+        by_id.insert("facilities", facility_features(&data));
+        let (layers, bounds) = index_layers(by_id);
         Ok(Self {
             layers,
             bounds,

@@ -52,7 +52,9 @@ struct Area_ {
     refs: Vec<i64>,
 }
 
-/// Assembles the dataset.
+/// Assembles the dataset: areas from closed ways and multipolygons, then communities and
+/// streets (boundaries), land cover, buildings with their address points, facilities and
+/// streets, in that order.
 pub fn assemble(
     data: &OsmData,
     params: &EstimateParams,
@@ -60,14 +62,25 @@ pub fn assemble(
 ) -> (Dataset, OsmReport) {
     let mut report = OsmReport::default();
     let mut out = Dataset::default();
+    let areas = areas(data, &mut report);
+    let frame = node_frame(data);
+    let residential_index = boundaries_of(&areas, frame, rules, &mut out, &mut report);
+    land_cover(&areas, &mut out);
+    buildings(data, &areas, params, frame, &residential_index, &mut out);
+    facilities(data, &areas, &mut out);
+    streets(data, &mut out, &mut report);
+    (out, report)
+}
+
+/// Areas from closed ways and multipolygon relations; invalid footprints and incomplete
+/// multipolygons are counted in the report.
+fn areas(data: &OsmData, report: &mut OsmReport) -> Vec<Area_> {
     let ways_by_id: HashMap<i64, usize> = data
         .ways
         .iter()
         .enumerate()
         .map(|(i, w)| (w.id, i))
         .collect();
-
-    // Areas from closed ways and multipolygon relations.
     let mut areas: Vec<Area_> = Vec::new();
     for w in &data.ways {
         let closed = w.refs.len() >= 4 && w.refs.first() == w.refs.last();
@@ -133,7 +146,11 @@ pub fn assemble(
         }
     }
 
-    // Local frame over the node extent.
+    areas
+}
+
+/// A local frame centred on the nodes' extent.
+fn node_frame(data: &OsmData) -> LocalFrame {
     let (mut minx, mut miny, mut maxx, mut maxy) = (
         f64::INFINITY,
         f64::INFINITY,
@@ -146,12 +163,21 @@ pub fn assemble(
         maxx = maxx.max(x);
         maxy = maxy.max(y);
     }
-    let frame = LocalFrame::new((minx + maxx) / 2.0, (miny + maxy) / 2.0);
+    LocalFrame::new((minx + maxx) / 2.0, (miny + maxy) / 2.0)
+}
 
-    // Boundaries: admin levels and residential land use, mapped onto streets and communities.
+/// Boundaries: admin levels and residential land use, mapped onto streets and communities;
+/// returns the residential land use, indexed (household estimates look at it).
+fn boundaries_of(
+    areas: &[Area_],
+    frame: LocalFrame,
+    rules: &OsmBoundaries,
+    out: &mut Dataset,
+    report: &mut OsmReport,
+) -> PolygonIndex {
     let mut residential: Vec<MultiPolygon<f64>> = Vec::new();
     let mut candidates = Vec::new();
-    for a in &areas {
+    for a in areas {
         let admin_level = tag(&a.tags, "admin_level").and_then(|l| l.parse::<u32>().ok());
         let admin = if tag(&a.tags, "landuse") == Some("residential") {
             residential.push(a.geometry.clone());
@@ -171,10 +197,12 @@ pub fn assemble(
     let (communities, boundary_report) = boundaries::communities(candidates, rules);
     out.communities = communities;
     report.boundaries = boundary_report;
-    let residential_index = PolygonIndex::new(frame, &residential);
+    PolygonIndex::new(frame, &residential)
+}
 
-    // Basemap areas: water, green space, other land use (buildings are not land cover).
-    for a in &areas {
+/// Basemap areas: water, green space, other land use (buildings are not land cover).
+fn land_cover(areas: &[Area_], out: &mut Dataset) {
+    for a in areas {
         if tag(&a.tags, "building").is_some() {
             continue;
         }
@@ -188,8 +216,18 @@ pub fn assemble(
             });
         }
     }
+}
 
-    // Entrances: tagged nodes with entrance=*.
+/// Buildings with household estimates, and their address points: one per entrance node
+/// (`entrance=*`, households shared out), or one inside a building without entrances.
+fn buildings(
+    data: &OsmData,
+    areas: &[Area_],
+    params: &EstimateParams,
+    frame: LocalFrame,
+    residential_index: &PolygonIndex,
+    out: &mut Dataset,
+) {
     let entrances: HashMap<i64, &Tags> = data
         .tagged_nodes
         .iter()
@@ -276,8 +314,10 @@ pub fn assemble(
             }
         }
     }
+}
 
-    // Facilities from tagged nodes and areas.
+/// Facilities from tagged nodes and areas.
+fn facilities(data: &OsmData, areas: &[Area_], out: &mut Dataset) {
     for (id, tags) in &data.tagged_nodes {
         if let Some(category) = FacilityCategory::from_osm(|k| tag(tags, k)) {
             let &(x, y) = &data.nodes[id];
@@ -289,7 +329,7 @@ pub fn assemble(
             ));
         }
     }
-    for a in &areas {
+    for a in areas {
         if let (Some(category), Some(p)) = (
             FacilityCategory::from_osm(|k| tag(&a.tags, k)),
             a.geometry.interior_point(),
@@ -298,8 +338,10 @@ pub fn assemble(
                 .push(facility(a.key.clone(), category, &a.tags, p));
         }
     }
+}
 
-    // Streets.
+/// Streets: every way with a `highway` tag but those not (yet, any longer) built.
+fn streets(data: &OsmData, out: &mut Dataset, report: &mut OsmReport) {
     for w in &data.ways {
         let Some(highway) = tag(&w.tags, "highway") else {
             continue;
@@ -323,7 +365,6 @@ pub fn assemble(
             geometry: LineString(line),
         });
     }
-    (out, report)
 }
 
 fn facility(
