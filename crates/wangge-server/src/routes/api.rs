@@ -171,4 +171,154 @@ mod tests {
             "routes not in the OpenAPI document: {missing:?}"
         );
     }
+
+    /// The paths the viewer's scripts call (string and template literals in web-viewer/app/
+    /// and the pages) against the document's: none may be missing. A `${...}` segment or a
+    /// `{z}` placeholder stands for a parameter; a query and a `@2x`, `.png` or `.mvt` suffix
+    /// are left out.
+    #[tokio::test]
+    async fn every_path_the_viewer_calls_is_in_the_document() {
+        let doc = super::openapi().await.0;
+        let templates: Vec<Vec<String>> = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .keys()
+            .map(|p| segments(&p.replace(".mvt", "").replace(".png", "")))
+            .collect();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web-viewer");
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.join("app"))
+            .expect("web-viewer/app")
+            .chain(std::fs::read_dir(&dir).expect("web-viewer"))
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "js" || x == "html"))
+            .collect();
+        files.sort();
+        let mut called = Vec::new();
+        for f in &files {
+            let src = std::fs::read_to_string(f).expect("read");
+            for p in viewer_paths(&src) {
+                called.push((
+                    f.file_name().expect("name").to_string_lossy().to_string(),
+                    p,
+                ));
+            }
+        }
+        assert!(called.len() >= 20, "{called:?}");
+        let missing: Vec<&(String, String)> = called
+            .iter()
+            .filter(|(_, p)| {
+                let s = segments(p);
+                !templates.iter().any(|t| matches(t, &s))
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "paths the viewer calls that the OpenAPI document lacks: {missing:?}"
+        );
+        // The check can fail: a path nobody serves is caught.
+        assert!(
+            !templates
+                .iter()
+                .any(|t| matches(t, &segments("/api/nothing")))
+        );
+    }
+
+    const PREFIXES: [&str; 8] = [
+        "/api",
+        "/tiles/",
+        "/heat/",
+        "/style.json",
+        "/fonts/",
+        "/wall",
+        "/collections",
+        "/viewer/",
+    ];
+
+    /// Paths in string and template literals: a literal starting with one of `PREFIXES`
+    /// (right after its quote, or after `${location.origin}`), read to its closing quote with
+    /// each `${...}` as `{}`, then cut at `?`.
+    fn viewer_paths(src: &str) -> Vec<String> {
+        let b = src.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let q = b[i];
+            if q == b'"' || q == b'\'' || q == b'`' {
+                let mut start = i + 1;
+                let origin = "${location.origin}";
+                if src[start..].starts_with(origin) {
+                    start += origin.len();
+                }
+                if PREFIXES.iter().any(|p| src[start..].starts_with(p)) {
+                    let (path, end) = read_literal(src, start, q);
+                    let path = path.split('?').next().unwrap_or("").to_string();
+                    out.push(path);
+                    i = end + 1;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// The literal from `start` to its closing `quote`, `${...}` (nested braces and strings
+    /// inside) as `{}`; and where it ends.
+    fn read_literal(src: &str, start: usize, quote: u8) -> (String, usize) {
+        let b = src.as_bytes();
+        let mut s = String::new();
+        let mut i = start;
+        while i < b.len() && b[i] != quote && b[i] != b'\n' {
+            if quote == b'`' && b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+                let mut depth = 0;
+                while i < b.len() {
+                    match b[i] {
+                        b'{' => depth += 1,
+                        b'}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                s.push_str("{}");
+            } else {
+                s.push(b[i] as char);
+            }
+            i += 1;
+        }
+        (s, i)
+    }
+
+    /// A path's segments, a parameter (`{...}` or `${...}`) as `{}`, suffixes left out.
+    fn segments(p: &str) -> Vec<String> {
+        p.trim_start_matches('/')
+            .split('/')
+            .map(|seg| {
+                let seg = seg
+                    .replace("@2x", "")
+                    .replace(".png", "")
+                    .replace(".mvt", "");
+                if seg.starts_with('{') || seg.starts_with("${") {
+                    "{}".to_string()
+                } else {
+                    // `csv${tq}`, `stream{}`: a query token glued to the last segment.
+                    let seg = seg.split("${").next().unwrap_or("");
+                    seg.trim_end_matches("{}").to_string()
+                }
+            })
+            .collect()
+    }
+
+    /// Whether a path's segments fit a template's (`{}` any segment; a last `{}` after
+    /// `/viewer/` any rest).
+    fn matches(t: &[String], p: &[String]) -> bool {
+        if t.first().is_some_and(|s| s == "viewer") && t.len() == 2 && t[1] == "{}" {
+            return p.first().is_some_and(|s| s == "viewer") && p.len() >= 2;
+        }
+        t.len() == p.len() && t.iter().zip(p).all(|(a, b)| a == "{}" || a == b)
+    }
 }
