@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use wangge_app::walking::WalkingModel;
 use wangge_core::walk::{Coverage, CoverageInput, NOT_REACHED, Snapper, WalkNetwork};
 use wangge_io::GeoPackage;
 use wangge_io::store::CoverageRun;
@@ -50,12 +51,12 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let store = GeoPackage::open(&a.workspace)?;
     let walk = super::walk::Walk::load(&store, &a.walk)?;
     let super::walk::Walk {
-        data,
+        model: WalkingModel {
+            data, net, snapper, ..
+        },
         catalogue,
         catalogue_text,
         metric,
-        net,
-        snapper,
         build_s,
         ..
     } = &walk;
@@ -94,7 +95,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         bail!("--areas and --dump-network need the street network; leave out --crow-fly");
     }
     // Categories without data are said before computing, and are "no data" after.
-    let missing = walk.missing(&a.walk, &facilities, &categories, limit_m)?;
+    let missing = walk.missing(&a.walk, &categories, limit_m)?;
     let judged: Vec<bool> = categories
         .iter()
         .map(|c| !missing.iter().any(|m| &m.category == c))

@@ -67,6 +67,12 @@ pub fn status(e: &anyhow::Error) -> u8 {
                 wangge_app::kpi::KpiError::Store(e) => of_io(e),
             };
         }
+        if let Some(e) = cause.downcast_ref::<wangge_app::walking::WalkError>() {
+            return match e {
+                wangge_app::walking::WalkError::Store(e) => of_io(e),
+                _ => WORKSPACE,
+            };
+        }
         if let Some(e) = cause.downcast_ref::<P>() {
             return match e {
                 P::Failed { .. } => INTERNAL,

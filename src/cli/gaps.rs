@@ -89,7 +89,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         data.address_points.iter().map(|p| p.location).collect();
     // A circle's gaps are over the categories with data; one category without data is a
     // gap everywhere, said as such.
-    let no_data = walk.missing(&a.walk, &facilities, &categories, limit_m)?;
+    let no_data = walk.missing(&a.walk, &categories, limit_m)?;
     let judged: Vec<usize> = (0..categories.len())
         .filter(|&c| categories.len() == 1 || !no_data.iter().any(|m| m.category == categories[c]))
         .collect();

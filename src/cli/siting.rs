@@ -86,13 +86,7 @@ fn setup(workspace: &Path, category: &str, minutes: u32, o: &WalkOpts) -> anyhow
     let (net, snapper) = (&walk.net, &walk.snapper);
     // Siting from no facility is a fair question, but the office must know that is what it
     // asks (or that the category was not imported): warned, or refused with --strict.
-    let of_category: Vec<(String, geo_types::Point<f64>)> = walk
-        .facilities()
-        .into_iter()
-        .filter(|(_, c)| c == category)
-        .map(|(i, c)| (c, walk.data.facilities[i].location))
-        .collect();
-    walk.missing(o, &of_category, &[category.to_string()], threshold_m)?;
+    walk.missing(o, &[category.to_string()], threshold_m)?;
     let mut keys = Vec::new();
     let mut sources = Vec::new();
     for (i, c) in walk.facilities() {

@@ -3,10 +3,8 @@
 
 use anyhow::{Context, bail};
 use std::path::PathBuf;
-use wangge_core::Dataset;
-use wangge_core::walk::{
-    Catalogue, MissingCategory, Snapper, WalkNetwork, WalkSpeed, missing_categories,
-};
+use wangge_app::walking::{WalkSettings, WalkingModel};
+use wangge_core::walk::{Catalogue, MissingCategory, WalkSpeed};
 
 /// Walking options.
 #[derive(Debug, clap::Args)]
@@ -43,26 +41,30 @@ pub struct WalkOpts {
     pub strict: bool,
 }
 
-/// The loaded workspace with its walking network.
+/// The loaded workspace with its walking network (the one walking model, wangge-app) and
+/// what the CLI prints about it.
 pub struct Walk {
-    pub data: Dataset,
+    pub model: WalkingModel,
     pub catalogue: Catalogue,
     pub catalogue_text: String,
     pub speed: WalkSpeed,
     /// `walking 4.0 km/h` or `standard distances`.
     pub metric: String,
-    pub net: WalkNetwork,
-    pub snapper: Snapper,
     pub build_s: f64,
     /// Seconds reading the workspace.
     pub read_s: f64,
 }
 
+impl std::ops::Deref for Walk {
+    type Target = WalkingModel;
+
+    fn deref(&self) -> &WalkingModel {
+        &self.model
+    }
+}
+
 impl Walk {
     pub fn load(store: &dyn wangge_io::Store, o: &WalkOpts) -> anyhow::Result<Self> {
-        let t_read = std::time::Instant::now();
-        let data = store.load_walking()?;
-        let read_s = t_read.elapsed().as_secs_f64();
         let (catalogue, catalogue_text) = match &o.catalogue {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
@@ -97,28 +99,8 @@ impl Walk {
                 o.max_snap_m
             );
         }
-        let path = store.location();
-        if data.address_points.is_empty() {
-            bail!("{path}: no address points");
-        }
         if o.crow_fly && !(o.detour.is_finite() && (1.0..=3.0).contains(&o.detour)) {
             bail!("--detour {} is outside 1-3", o.detour);
-        }
-        if !o.crow_fly && data.streets.is_empty() {
-            bail!(
-                "{path}: no streets; import an OSM extract first (`wangge import FILE.osm.pbf --workspace ...`)"
-            );
-        }
-        let t0 = std::time::Instant::now();
-        let frame = wangge_core::index::frame_for(&data);
-        // With --crow-fly there is no network: an empty one keeps the types simple.
-        let streets: &[wangge_core::Street] = if o.crow_fly { &[] } else { &data.streets };
-        let net = WalkNetwork::build(streets, frame, o.min_component);
-        if !o.crow_fly && net.edges.is_empty() {
-            bail!(
-                "{path}: none of the {} streets is walkable",
-                data.streets.len()
-            );
         }
         let metric = if o.crow_fly {
             format!(
@@ -128,17 +110,25 @@ impl Walk {
         } else {
             metric
         };
-        let snapper = Snapper::new(&net);
+        // The one walking model (wangge-app): the server's street-office answers load the same.
+        let model = WalkingModel::load(
+            store,
+            WalkSettings {
+                catalogue,
+                speed,
+                max_snap_m: o.max_snap_m,
+                min_component: o.min_component,
+                crow_fly: o.crow_fly,
+            },
+        )?;
         Ok(Self {
-            data,
-            catalogue,
+            catalogue: model.settings.catalogue.clone(),
             catalogue_text,
             speed,
             metric,
-            net,
-            snapper,
-            build_s: t0.elapsed().as_secs_f64(),
-            read_s,
+            read_s: model.read_s,
+            build_s: model.build_s,
+            model,
         })
     }
 
@@ -166,29 +156,14 @@ impl Walk {
 
     /// The `categories` this run cannot judge (no facility, none within `limit_m` of the
     /// district, none near a walkable way), each printed as a warning; with `--strict` an
-    /// error naming them all. `facilities` are (catalogue category, lon/lat).
+    /// error naming them all (the model judges; the CLI warns or refuses).
     pub fn missing(
         &self,
         o: &WalkOpts,
-        facilities: &[(String, geo_types::Point<f64>)],
         categories: &[String],
         limit_m: f64,
     ) -> anyhow::Result<Vec<MissingCategory>> {
-        let points: Vec<geo_types::Point<f64>> = self
-            .data
-            .address_points
-            .iter()
-            .map(|p| p.location)
-            .collect();
-        let on_network = |p| o.crow_fly || self.snapper.snap(&self.net, p, o.max_snap_m).is_some();
-        let missing = missing_categories(
-            self.net.frame,
-            &points,
-            facilities,
-            categories,
-            limit_m,
-            on_network,
-        );
+        let missing = self.model.missing(categories, limit_m);
         if o.strict && !missing.is_empty() {
             let lines: Vec<String> = missing.iter().map(|m| format!("  {m}")).collect();
             return Err(super::exit::Refused(format!(

@@ -12,19 +12,14 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use wangge_app::{HouseholdAreas, household_areas};
+use wangge_app::HouseholdAreas;
 use wangge_core::walk::{
     AreaPoint, AreaShares, Catalogue, Coverage, Field, MissingCategory, NOT_REACHED, Siting,
-    SitingInput, Snap, SnapRefusal, Snapper, WalkNetwork, WalkSpeed, gaps, missing_categories,
-    service_areas, site,
+    SitingInput, Snap, SnapRefusal, Snapper, WalkNetwork, WalkSpeed, gaps, service_areas, site,
 };
 use wangge_core::{Dataset, LocalFrame};
-use wangge_io::store::prelude::*;
 
-/// Points farther than this from every walkable way are not snapped (m; the CLI's default).
-const MAX_SNAP_M: f64 = 300.0;
-/// Network components with fewer nodes are dropped (the CLI's default).
-const MIN_COMPONENT: usize = 10;
+use wangge_app::walking::{MAX_SNAP_M, WalkError, WalkSettings, WalkingModel};
 /// Building frontage of service areas (m) and gap clustering (m), the CLI's defaults.
 const FRONTAGE_M: f64 = 20.0;
 const GAP_LINK_M: f64 = 150.0;
@@ -77,6 +72,15 @@ impl ReachCache {
     }
 }
 
+/// A workspace without a walking model is "not found" (nothing to walk on), a store failure
+/// by its kind.
+fn walk_error(e: WalkError) -> AppError {
+    match e {
+        WalkError::Store(e) => crate::error::io(e),
+        other => AppError::NotFound(other.to_string()),
+    }
+}
+
 fn pct(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| (a as f64 * 1000.0 / b as f64).round() / 10.0)
 }
@@ -85,63 +89,34 @@ impl Reach {
     /// Loads the workspace and builds the network, snaps and fields.
     pub fn build(path: &Path) -> Result<Self, AppError> {
         let store = wangge_io::GeoPackage::open(path).map_err(crate::error::io)?;
-        let data = store.load_walking().map_err(crate::error::io)?;
-        let name = path.display();
-        if data.streets.is_empty() {
-            return Err(AppError::NotFound(format!(
-                "{name}: no streets, so no walking coverage; import an OSM extract first"
-            )));
-        }
-        if data.address_points.is_empty() {
-            return Err(AppError::NotFound(format!("{name}: no address points")));
-        }
-        let catalogue = Catalogue::default_gb50180();
-        let speed = WalkSpeed::Speed {
-            mps: catalogue.default_kmh / 3.6,
-        };
-        let frame = wangge_core::index::frame_for(&data);
-        let net = WalkNetwork::build(&data.streets, frame, MIN_COMPONENT);
-        if net.edges.is_empty() {
-            return Err(AppError::NotFound(format!(
-                "{name}: none of the {} streets is walkable",
-                data.streets.len()
-            )));
-        }
-        let snapper = Snapper::new(&net);
+        // The one walking model (wangge-app), with the CLI's defaults.
+        let model = WalkingModel::load(&store, WalkSettings::standard()).map_err(walk_error)?;
+        let by_area = model.household_areas(&store).map_err(crate::error::io)?;
+        let catalogue = &model.settings.catalogue;
+        let limit_m = catalogue
+            .circles
+            .iter()
+            .map(|c| c.minutes)
+            .chain([15])
+            .map(|m| catalogue.limit_m(m, model.settings.speed).unwrap_or(0.0))
+            .fold(0.0f64, f64::max);
+        let missing = model.missing(&catalogue.categories(), limit_m);
+        let WalkingModel {
+            data,
+            settings: WalkSettings {
+                catalogue, speed, ..
+            },
+            net,
+            snapper,
+            ..
+        } = model;
         let points: Vec<Option<Snap>> = data
             .address_points
             .iter()
             .map(|p| snapper.snap(&net, p.location, MAX_SNAP_M))
             .collect();
         let households = data.address_points.iter().map(|p| p.households).collect();
-        let by_area = household_areas(&store, &data, frame).map_err(crate::error::io)?;
         let community_of = by_area.community_of.clone();
-        let limit_m = catalogue
-            .circles
-            .iter()
-            .map(|c| c.minutes)
-            .chain([15])
-            .map(|m| catalogue.limit_m(m, speed).unwrap_or(0.0))
-            .fold(0.0f64, f64::max);
-        let all: Vec<(String, Point<f64>)> = data
-            .facilities
-            .iter()
-            .map(|f| {
-                (
-                    catalogue.category_of(f.category.as_str()).to_string(),
-                    f.location,
-                )
-            })
-            .collect();
-        let locations: Vec<Point<f64>> = data.address_points.iter().map(|p| p.location).collect();
-        let missing = missing_categories(
-            frame,
-            &locations,
-            &all,
-            &catalogue.categories(),
-            limit_m,
-            |p| snapper.snap(&net, p, MAX_SNAP_M).is_some(),
-        );
         let mut fields = BTreeMap::new();
         for cat in catalogue.categories() {
             let mut keys = Vec::new();
