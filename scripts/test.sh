@@ -23,6 +23,11 @@ done
 cargo fmt --all -- --check
 # No status or translation decided by an error message's text (typed errors and codes only).
 python3 tests/scripts/no_message_matching.py
+# The code map's promises: rusqlite only in the GeoPackage backend, no module circles, long
+# functions explained; and no declared dependency left unused (ARCHITECTURE.md).
+python3 tests/scripts/check_layers.py --self-test
+python3 tests/scripts/check_layers.py
+python3 tests/scripts/unused_deps.py
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The fuzz targets build (cargo fuzz on the stable toolchain: RUSTC_BOOTSTRAP unlocks
 # libFuzzer's instrumentation; tests/fuzz_seeds.rs replays their seeds; benches/fuzz.sh fuzzes).

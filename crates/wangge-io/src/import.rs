@@ -142,6 +142,8 @@ pub struct ImportSummary {
     pub overlaps: Vec<(String, String, f64)>,
 }
 
+// Long: the import pipeline in its order (read, transform, validate, map, assign, one
+// transaction, rejects); each step is a call over the same summary.
 /// Imports files into a workspace (all in one transaction).
 pub fn import(
     store: &mut dyn Store,
@@ -401,6 +403,9 @@ struct Mapping {
 
 type Converted = (Dataset, Vec<FeatureProblem>, usize, usize);
 
+// Long: one match over a feature's role (community, building, address point, facility,
+// incident, street) mapping fields to the model; each arm is short and all share the
+// per-feature problem list.
 fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Result<Converted> {
     let f = &opts.fields;
     let m = Mapping {

@@ -26,6 +26,8 @@ pub struct ResidentColumns {
     pub encoding: Option<String>,
 }
 
+// Long: one streaming reader: header mapping, then each row's fields checked with the row named
+// (never quoted: personal data).
 /// Reads and checks a register. Errors name the file and every bad row (1-based data rows).
 pub fn read_residents(path: &Path, cols: &ResidentColumns) -> Result<Vec<Resident>> {
     // Streamed, and refusals never quote a line: it holds names and numbers.

@@ -134,6 +134,9 @@ impl<'a> RingIndex<'a> {
     }
 }
 
+// Long: one pass over shared tables (segments, their R-tree, cut parameters, probes) that
+// returns the first problem found in the order GEOS reports them; the phases (rings, crossings,
+// containment) read and extend the same tables.
 fn problem(polygons: &[Polygon<f64>], multi: bool) -> Option<String> {
     // Rings: enough closed, finite positions, some area.
     let mut segs: Vec<(Line<f64>, Origin)> = Vec::new();

@@ -86,6 +86,8 @@ fn pct(a: u64, b: u64) -> Option<f64> {
 }
 
 impl Reach {
+    // Long: the street-office model built once per data version: walking model, distance fields
+    // per category, per-point walks; the steps share the network.
     /// Loads the workspace and builds the network, snaps and fields.
     pub fn build(path: &Path) -> Result<Self, AppError> {
         let store = wangge_io::GeoPackage::open(path).map_err(crate::error::io)?;

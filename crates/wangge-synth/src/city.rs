@@ -333,6 +333,9 @@ struct Planned {
     tower: bool,
 }
 
+// Long: one compound laid out row by row (plan the rows, spread them, lane, entrances); the
+// generator's random draws must stay in this order for the demo city to stay the same byte for
+// byte.
 /// One gated compound filling a community cell: walk-up slabs, point towers or both. Rows are
 /// planned first (until the household target is met), then spread evenly over the compound's
 /// depth, with a lane along each row and unit entrances on the south façades.

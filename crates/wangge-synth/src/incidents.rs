@@ -32,6 +32,8 @@ const STEP_HOURS: [i64; 4] = [1, 20, 30, 12];
 /// Monday .. Sunday.
 const WEEKDAY: [f64; 7] = [1.0, 1.0, 1.0, 1.0, 1.05, 0.8, 0.75];
 
+// Long: a year of incidents drawn in one pass whose random draws must stay in this order for
+// the generated city to stay the same byte for byte.
 pub(crate) fn incidents(
     city: &Dataset,
     params: &CityParams,

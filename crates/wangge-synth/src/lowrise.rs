@@ -60,6 +60,8 @@ struct Plan {
     density: f64,
 }
 
+// Long: the low-rise district laid out in one pass whose random draws must stay in this order
+// for the generated city to stay the same byte for byte.
 /// Generates the low-rise district into `b`.
 pub(crate) fn district(params: &CityParams, root: &Rng, b: &mut Builder, progress: &dyn Progress) {
     let n_comm = ((params.households as f64 / POINTS_PER_COMMUNITY).round() as usize).max(1);

@@ -72,6 +72,8 @@ impl PmTilesArchive {
         Ok((a, bytes))
     }
 
+    // Long: the PMTiles v3 header and directory decoding in the specification's order, each
+    // field checked against the bytes with the archive named in the error.
     /// Indexes an archive's bytes (`path` names it in errors).
     pub fn index(bytes: &[u8], path: &Path) -> Result<Self, ArchiveError> {
         let fail = |m: String| ArchiveError {

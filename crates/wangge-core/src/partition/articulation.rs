@@ -29,6 +29,7 @@ impl Removable {
         }
     }
 
+    // Long: iterative Tarjan over a grid's units with its explicit stack: one algorithm.
     /// Examines `grid` (units owned by `me` under `owner`); afterwards [`Removable::ok`] tells,
     /// for each of its units, whether the others stay connected without it (as a search
     /// without that unit would find; a grid of one unit may always lose it).

@@ -252,6 +252,9 @@ fn build_one(sites: &[Coord<f64>], community: &MultiPolygon<f64>, streets: &[Str
 /// those planes (none: the cell lies wholly inside).
 type Cuts = Vec<Option<Vec<Plane>>>;
 
+// Long: one Voronoi construction per street block: triangulation, cell clipping and the
+// adjacency of the clipped pieces share the triangulation's indices; split, each phase would
+// pass them all.
 /// [`build_one`], with the half-planes each cut cell was cut by.
 fn build_cut(
     sites: &[Coord<f64>],

@@ -78,6 +78,8 @@ impl EditRefused {
     }
 }
 
+// Long: one match over the planner's edits (move, split, merge), each arm short, all building
+// the same locked memberships the run then checks.
 /// Applies an edit to a plan given as memberships (community, grid, address keys), and
 /// rebuilds the plan with every grid locked. Returns the new plan, or the reason it is refused.
 pub fn apply(

@@ -32,6 +32,8 @@ pub struct Exact {
     pub proven: bool,
 }
 
+// Long: a branch and bound whose enumeration, bounds and memo share bit sets; split, the hot
+// loop would pass them all.
 /// Searches for fewer than `upper` grids; `None` when the community is too large to try.
 pub fn fewest_grids(
     units: &[usize],

@@ -451,6 +451,8 @@ pub struct UnitGraph {
 }
 
 impl Partitioner {
+    // Long: the inputs of a run built in dependency order (frame, units, sites, cells, graph,
+    // blocks) into one `Prepared`; each step is a call, the length is the wiring.
     pub(super) fn prepare(&self, input: &CommunityInput) -> Result<Prepared, PartitionError> {
         let code = input.code.clone();
         let Some(c) = input.polygon.centroid() else {

@@ -227,6 +227,8 @@ fn union_of(ps: impl IntoIterator<Item = Polygon<f64>>) -> MultiPolygon<f64> {
     MultiPolygon(cleaned).union(&MultiPolygon::<f64>(vec![]))
 }
 
+// Long: per grid: union, clip, orphan parts, then passes handing orphans to neighbours over the
+// same shared-boundary tables.
 /// Builds grid polygons. `pieces[g]` are grid g's unclipped Voronoi cells (exact shared
 /// edges) or slices, or, when `inside`, pieces that lie inside the community already; `sites[g]` points inside its own pieces. Each grid is the union of its
 /// pieces clipped to the community once; parts holding none of its sites become orphans,

@@ -72,6 +72,9 @@ pub struct WalkNetwork {
 }
 
 impl WalkNetwork {
+    // Long: one pass from ways to a compact graph (vertices sorted, edges collapsed,
+    // components, islands) over index arrays that the phases share; a million nodes must stay
+    // fast.
     /// Builds the network from streets (lon/lat) in `frame`; components with fewer than
     /// `min_component` nodes are islands, reported and left out.
     pub fn build(streets: &[Street], frame: LocalFrame, min_component: usize) -> Self {

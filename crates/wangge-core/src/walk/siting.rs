@@ -70,6 +70,8 @@ impl Scratch {
     }
 }
 
+// Long: lazy greedy then swap passes then ranking over the same cover sets and counts (maximal
+// covering); split, each phase would pass the candidate tables.
 /// Greedy maximal covering, then single-site swaps while they gain.
 pub fn site(input: &SitingInput) -> Siting {
     let net = input.net;

@@ -67,6 +67,7 @@ impl GeoPackage {
 }
 
 impl CoverageStore for GeoPackage {
+    // Long: one transaction: run, per-point distances (one column per category) and summaries.
     fn write_coverage(&self, run: &CoverageRun) -> Result<i64> {
         let sql = self.sql();
         let fids = self.address_fids(&run.keys)?;

@@ -76,6 +76,8 @@ pub fn export(
     export_with(store, layer_name, out, plan, None)
 }
 
+// Long: one match over the export format (GeoJSON, CSV, GeoPackage, Shapefile), each arm a
+// short writer over the same layer read.
 /// Like [`export`]; `encoding` names the Shapefile's text encoding (`utf-8`, default, or `gbk`
 /// for older Chinese GIS software), written to the .cpg.
 pub fn export_with(

@@ -60,6 +60,7 @@ impl PlanStore for GeoPackage {
         plan_grids::plan_group_shapes(self, plan)
     }
 
+    // Long: one transaction writing a plan version's four tables in order.
     fn write_plan(
         &mut self,
         plan: &WorkspacePlan,

@@ -84,6 +84,8 @@ impl GeoPackage {
         Ok(())
     }
 
+    // Long: opening checks in order (file, SQLite, GeoPackage id, layers added since, columns
+    // added since), each naming the workspace.
     /// Opens an existing workspace and checks that it is a Wangge GeoPackage.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
@@ -386,6 +388,8 @@ pub(super) fn write(
     store.write_replacing(data, &[], command, sources, progress)
 }
 
+// Long: one transaction: every layer written in order through one `Writer`; split, the
+// transaction would be passed through each part.
 pub(super) fn write_replacing(
     store: &mut GeoPackage,
     data: &Dataset,

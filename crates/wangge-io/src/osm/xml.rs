@@ -25,6 +25,8 @@ fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
         })
 }
 
+// Long: one streaming XML state machine (node, way, relation, their tags and members); each arm
+// is a few lines and they share the element being built.
 pub(super) fn read(path: &Path, progress: &dyn Progress) -> Result<OsmData> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(file));

@@ -17,6 +17,8 @@ pub async fn landing() -> Json<Value> {
     }))
 }
 
+// Long: the OpenAPI document as one literal (data, not logic) until it is generated from typed
+// contracts.
 pub async fn openapi() -> Json<Value> {
     let layers = json!({ "name": "layers", "in": "path", "required": true,
         "description": "all, or comma-separated layer ids",

@@ -185,6 +185,8 @@ fn value(bytes: &[u8]) -> Result<Value, String> {
     }
 }
 
+// Long: one strict decoder of a feature's fields and geometry command stream, checks in the
+// order of the MVT 2.1 specification.
 fn feature(
     bytes: &[u8],
     keys: &[String],
