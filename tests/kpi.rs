@@ -518,6 +518,20 @@ async fn cli_and_api_give_the_same_kpis() {
             )
             .await;
             let rows = api["rows"].as_array().expect("rows");
+            // The answer is what the generated OpenAPI schema says, field for field.
+            let doc = send(&st, "GET", "/api", Value::Null).await;
+            let schema = &doc["components"]["schemas"]["KpiRowAnswer"];
+            let mut described: Vec<&String> = schema["properties"]
+                .as_object()
+                .expect("properties")
+                .keys()
+                .collect();
+            described.sort();
+            for r in rows {
+                let mut fields: Vec<&String> = r.as_object().expect("row").keys().collect();
+                fields.sort();
+                assert_eq!(fields, described, "{r}");
+            }
             assert_eq!(cli.len(), rows.len(), "{month} by {by}: {out}\n{api}");
             for (c, a) in cli.iter().zip(rows) {
                 for (k, name) in header.iter().enumerate() {

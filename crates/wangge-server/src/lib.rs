@@ -7,6 +7,7 @@
 
 mod auth;
 mod cache;
+pub mod contract;
 mod error;
 mod figures;
 mod guard;

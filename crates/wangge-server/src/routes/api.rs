@@ -17,9 +17,33 @@ pub async fn landing() -> Json<Value> {
     }))
 }
 
-// Long: the OpenAPI document as one literal (data, not logic) until it is generated from typed
-// contracts.
+/// The routes whose description is generated from their contract types
+/// (`crate::contract`); more join as their handlers become typed.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(super::kpi::kpi, super::kpi::trend, super::kpi::index))]
+struct Generated;
+
+/// The OpenAPI 3.1 document at `/api`: the generated part (typed routes, with their schemas
+/// under `components`) over the hand-written descriptions of the others.
 pub async fn openapi() -> Json<Value> {
+    let mut doc = described();
+    let generated =
+        serde_json::to_value(<Generated as utoipa::OpenApi>::openapi()).unwrap_or(Value::Null);
+    if let (Some(paths), Some(more)) = (
+        doc.0["paths"].as_object_mut(),
+        generated["paths"].as_object(),
+    ) {
+        for (k, v) in more {
+            paths.insert(k.clone(), v.clone());
+        }
+    }
+    doc.0["components"] = generated["components"].clone();
+    doc
+}
+
+// Long: the hand-written part of the OpenAPI document, one literal (data, not logic), shrinking
+// as routes become typed (`Generated`).
+fn described() -> Json<Value> {
     let layers = json!({ "name": "layers", "in": "path", "required": true,
         "description": "all, or comma-separated layer ids",
         "schema": { "type": "string" } });
@@ -33,7 +57,7 @@ pub async fn openapi() -> Json<Value> {
         "404": { "description": "unknown layer" }
     });
     Json(json!({
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": { "title": "Wangge server: tiles, heat maps, incidents", "version": env!("CARGO_PKG_VERSION") },
         "paths": {
             "/tiles/{layers}/{z}/{x}/{y}.mvt": { "get": {
@@ -90,12 +114,6 @@ pub async fn openapi() -> Json<Value> {
                                "403": { "description": "a role that may not see residents, or a grid or community outside the scope" } } } },
             "/api/status": { "get": { "summary": "admin: resident memory, incidents and bytes of the heat index, tile and heat caches, data version",
                 "responses": { "200": { "description": "status", "content": { "application/json": {} } } } } },
-            "/api/kpi": { "get": { "summary": "closed-loop KPIs of the cases reported in month (YYYY-MM, default this month) by grid|community|street|district (default), steps as of asof (default the month's end or now): counts, filed/dispatch/closure/on-time/rework/extension rates, overdue, median hours per step (docs/kpi.md)",
-                "responses": { "200": { "description": "rows", "content": { "application/json": {} } }, "400": { "description": "a bad month, level or time" } } } },
-            "/api/kpi/trend": { "get": { "summary": "the district's KPIs for each of the last months (months=12) up to month",
-                "responses": { "200": { "description": "months", "content": { "application/json": {} } } } } },
-            "/api/index": { "get": { "summary": "the social-condition index of month by community (default), street or grid: index, previous, change, rank, category scores, item counts (small counts null), SHA-256 of inputs, results, parameters (docs/social-index.md)",
-                "responses": { "200": { "description": "rows", "content": { "application/json": {} } } } } },
             "/api/plans": { "get": { "summary": "plan versions: id, created, kind (partition, edit, restore), cap, grids, households, violations, parent, name",
                 "responses": { "200": { "description": "versions", "content": { "application/json": {} } } } } },
             "/api/plans/{id}/grids": { "get": { "summary": "a version's grids as GeoJSON: code, community, households, fill_pct, buildings, workers, area_m2, polsby_popper, reock; community= filters",
@@ -322,5 +340,43 @@ mod tests {
             return p.first().is_some_and(|s| s == "viewer") && p.len() >= 2;
         }
         t.len() == p.len() && t.iter().zip(p).all(|(a, b)| a == "{}" || a == b)
+    }
+
+    /// Typed routes are described by their types: query parameters, the answer's schema by
+    /// reference, and the schema with the answer's fields.
+    #[tokio::test]
+    async fn typed_routes_carry_their_schemas() {
+        let doc = super::openapi().await.0;
+        assert_eq!(doc["openapi"], "3.1.0");
+        let get = &doc["paths"]["/api/kpi"]["get"];
+        let names: Vec<&str> = get["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(names, ["month", "by", "asof"], "{get}");
+        assert_eq!(
+            get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/KpiAnswer"
+        );
+        let row = &doc["components"]["schemas"]["KpiRowAnswer"]["properties"];
+        for field in [
+            "area",
+            "reported",
+            "overdue",
+            "on_time_rate",
+            "median_hours",
+        ] {
+            assert!(row.get(field).is_some(), "{field}: {row}");
+        }
+        for path in ["/api/kpi/trend", "/api/index"] {
+            assert!(
+                doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+                    ["schema"]["$ref"]
+                    .is_string(),
+                "{path}"
+            );
+        }
     }
 }

@@ -1,23 +1,19 @@
 //! `/api/kpi`, `/api/kpi/trend` and `/api/index`: the closed-loop KPIs and the
-//! social-condition index. Thin handlers over `crate::figures`.
+//! social-condition index. Thin handlers over `crate::figures`; the contract (query and
+//! answer types, and so the OpenAPI description) is `crate::contract::kpi`.
 
+use crate::contract::kpi::{IndexAnswer, IndexQuery, KpiAnswer, KpiQuery, TrendAnswer, TrendQuery};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::{Query, State};
-use serde_json::Value;
-use std::collections::HashMap;
 use wangge_core::kpi::Level;
 
-type Params = Query<HashMap<String, String>>;
-
-fn month(q: &HashMap<String, String>) -> String {
-    q.get("month")
-        .cloned()
-        .unwrap_or_else(|| wangge_core::kpi::month_of(wangge_core::Timestamp::now()))
+fn month(m: Option<String>) -> String {
+    m.unwrap_or_else(|| wangge_core::kpi::month_of(wangge_core::Timestamp::now()))
 }
 
-fn level(q: &HashMap<String, String>, default: Level) -> Result<Level, AppError> {
-    match q.get("by") {
+fn level(by: Option<&str>, default: Level) -> Result<Level, AppError> {
+    match by {
         None => Ok(default),
         Some(b) => Level::parse(b).ok_or_else(|| {
             AppError::BadRequest(format!("by {b:?}: grid, community, street or district"))
@@ -40,12 +36,23 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
-pub async fn kpi(State(s): State<AppState>, Query(q): Params) -> Result<Json<Value>, AppError> {
-    let (m, l) = (month(&q), level(&q, Level::District)?);
-    let asof = match q.get("asof") {
+/// A month's closed-loop KPIs per area.
+#[utoipa::path(get, path = "/api/kpi", tag = "figures", params(KpiQuery),
+    responses(
+        (status = 200, description = "KPIs per area", body = KpiAnswer),
+        (status = 400, description = "bad month, level or time (problem details)"),
+        (status = 404, description = "serving a tile archive, not a workspace"),
+    ))]
+pub async fn kpi(
+    State(s): State<AppState>,
+    Query(q): Query<KpiQuery>,
+) -> Result<Json<KpiAnswer>, AppError> {
+    let l = level(q.by.as_deref(), Level::District)?;
+    let m = month(q.month);
+    let asof = match q.asof {
         None => None,
         Some(t) => Some(
-            wangge_core::Timestamp::parse(t, 8 * 3600)
+            wangge_core::Timestamp::parse(&t, 8 * 3600)
                 .map_err(|e| AppError::BadRequest(format!("asof: {e}")))?,
         ),
     };
@@ -56,9 +63,19 @@ pub async fn kpi(State(s): State<AppState>, Query(q): Params) -> Result<Json<Val
     .map(Json)
 }
 
-pub async fn trend(State(s): State<AppState>, Query(q): Params) -> Result<Json<Value>, AppError> {
-    let m = month(&q);
-    let n: usize = match q.get("months") {
+/// The district's KPIs month by month.
+#[utoipa::path(get, path = "/api/kpi/trend", tag = "figures", params(TrendQuery),
+    responses(
+        (status = 200, description = "one row per month, oldest first", body = TrendAnswer),
+        (status = 400, description = "bad month or number of months (problem details)"),
+        (status = 404, description = "serving a tile archive, not a workspace"),
+    ))]
+pub async fn trend(
+    State(s): State<AppState>,
+    Query(q): Query<TrendQuery>,
+) -> Result<Json<TrendAnswer>, AppError> {
+    let m = month(q.month);
+    let n: usize = match q.months {
         None => 12,
         Some(v) => v
             .parse()
@@ -73,8 +90,19 @@ pub async fn trend(State(s): State<AppState>, Query(q): Params) -> Result<Json<V
     .map(Json)
 }
 
-pub async fn index(State(s): State<AppState>, Query(q): Params) -> Result<Json<Value>, AppError> {
-    let (m, l) = (month(&q), level(&q, Level::Community)?);
+/// The social-condition index of a month per area.
+#[utoipa::path(get, path = "/api/index", tag = "figures", params(IndexQuery),
+    responses(
+        (status = 200, description = "the index per area with its digests", body = IndexAnswer),
+        (status = 400, description = "bad month or level (problem details)"),
+        (status = 404, description = "serving a tile archive, not a workspace"),
+    ))]
+pub async fn index(
+    State(s): State<AppState>,
+    Query(q): Query<IndexQuery>,
+) -> Result<Json<IndexAnswer>, AppError> {
+    let l = level(q.by.as_deref(), Level::Community)?;
+    let m = month(q.month);
     blocking(&s, move |st| {
         crate::figures::index(&st.path, &wangge_core::kpi::IndexParams::builtin(), &m, l)
     })

@@ -1,0 +1,5 @@
+//! The HTTP contract as types: requests (`Deserialize` + `IntoParams`) and answers
+//! (`Serialize` + `ToSchema`) for the routes whose OpenAPI description is generated from them
+//! (`routes/api.rs` merges it into `/api`). Routes not yet here are described by hand.
+
+pub mod kpi;
