@@ -391,6 +391,27 @@ async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
                         })
                         .collect()
                 };
+                // The answer is what the generated OpenAPI schema says, field for field.
+                let (_, doc) = req(&st, "GET", "/api", Value::Null).await;
+                let fields = |schema: &str| -> Vec<String> {
+                    let mut f: Vec<String> = doc["components"]["schemas"][schema]["properties"]
+                        .as_object()
+                        .expect(schema)
+                        .keys()
+                        .cloned()
+                        .collect();
+                    f.sort();
+                    f
+                };
+                let keys = |v: &Value| -> Vec<String> {
+                    let mut k: Vec<String> =
+                        v.as_object().expect("object").keys().cloned().collect();
+                    k.sort();
+                    k
+                };
+                assert_eq!(keys(&api), fields("CoverageAnswer"));
+                assert_eq!(keys(&api["grids"][0]), fields("GridCoverage"));
+                assert_eq!(keys(&api["communities"][0]), fields("CommunityCoverage"));
                 let grids = rows("grids");
                 assert!(!grids.is_empty(), "{source}");
                 assert_eq!(

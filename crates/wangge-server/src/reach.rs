@@ -6,6 +6,10 @@
 //! the fields, and a what-if clones one field and updates it by a bounded local search.
 
 use crate::AppError;
+use crate::contract::reach::{
+    CatalogueAnswer, CategoryInfo, CircleInfo, CommunityChange, CommunityCoverage, CoverageAnswer,
+    GridCoverage, SiteAnswer, SitingAnswer, Warning, WhatIfAnswer,
+};
 use geo::Area;
 use geo_types::{Coord, MultiPolygon, Point};
 use serde_json::{Value, json};
@@ -168,15 +172,17 @@ impl Reach {
     }
 
     /// The `warnings` of a response about `categories`: each one that cannot be judged.
-    fn warnings<'a>(&self, categories: impl IntoIterator<Item = &'a str>) -> Value {
+    fn warnings<'a>(&self, categories: impl IntoIterator<Item = &'a str>) -> Vec<Warning> {
         let wanted: Vec<&str> = categories.into_iter().collect();
-        Value::Array(
-            self.missing
-                .iter()
-                .filter(|m| wanted.contains(&m.category.as_str()))
-                .map(|m| json!({ "category": m.category, "reason": m.reason(), "message": m.to_string() }))
-                .collect(),
-        )
+        self.missing
+            .iter()
+            .filter(|m| wanted.contains(&m.category.as_str()))
+            .map(|m| Warning {
+                category: m.category.clone(),
+                reason: m.reason().to_string(),
+                message: m.to_string(),
+            })
+            .collect()
     }
 
     fn judged(&self, category: &str) -> bool {
@@ -216,23 +222,29 @@ impl Reach {
     }
 
     /// Categories, circles and the walking speed.
-    pub fn catalogue_json(&self) -> Value {
+    pub fn catalogue(&self) -> CatalogueAnswer {
         let describe: HashMap<&str, &str> = wangge_core::facility_category::KNOWN
             .iter()
             .copied()
             .collect();
-        let cats: Vec<Value> = self
+        let categories = self
             .fields
             .iter()
-            .map(|(c, (_, keys))| {
-                json!({ "code": c, "description": describe.get(c.as_str()), "facilities": keys.len() })
+            .map(|(c, (_, keys))| CategoryInfo {
+                code: c.clone(),
+                description: describe.get(c.as_str()).map(|d| d.to_string()),
+                facilities: keys.len(),
             })
             .collect();
-        let circles: Vec<Value> = self
+        let circles = self
             .catalogue
             .circles
             .iter()
-            .map(|c| json!({ "minutes": c.minutes, "name": c.name, "categories": c.categories }))
+            .map(|c| CircleInfo {
+                minutes: c.minutes,
+                name: c.name.clone(),
+                categories: c.categories.clone(),
+            })
             .collect();
         let total: u64 = self.households.iter().map(|&h| u64::from(h)).sum();
         let unsnapped: u64 = self
@@ -242,18 +254,21 @@ impl Reach {
             .filter(|(p, _)| p.is_none())
             .map(|(_, &h)| u64::from(h))
             .sum();
-        json!({
-            "categories": cats, "circles": circles, "minutes": [5, 10, 15],
-            "speed_kmh": self.catalogue.default_kmh, "households": total,
-            "households_off_network": unsnapped,
-            "warnings": self.warnings(self.fields.keys().map(String::as_str)),
-        })
+        CatalogueAnswer {
+            categories,
+            circles,
+            minutes: vec![5, 10, 15],
+            speed_kmh: self.catalogue.default_kmh,
+            households: total,
+            households_off_network: unsnapped,
+            warnings: self.warnings(self.fields.keys().map(String::as_str)),
+        }
     }
 
     /// Covered households per community and grid, and each community's life-circle
     /// completeness (every category of the circle of `minutes` within its reach): tallied by
     /// `Coverage::summarise` over the one household assignment, as the CLI's report is.
-    pub fn coverage(&self, category: &str, minutes: u32) -> Result<Value, AppError> {
+    pub fn coverage(&self, category: &str, minutes: u32) -> Result<CoverageAnswer, AppError> {
         let t = self.threshold_m(minutes)?;
         let (_, keys) = self.field(category)?;
         let c = self
@@ -276,42 +291,63 @@ impl Reach {
             circle.and(s.complete.first().and_then(|&n| pct(n, s.households)))
         };
         let all = tally(&self.by_area.total).remove(0);
-        let community_rows: Vec<Value> = tally(&self.by_area.communities)
+        let communities = tally(&self.by_area.communities)
             .iter()
             .enumerate()
             .filter(|(_, s)| s.households > 0)
             .map(|(i, s)| {
                 let com = &self.data.communities[i];
                 let covered = s.covered[0][c];
-                json!({ "code": com.key, "name": com.name, "households": s.households,
-                        "covered": covered, "uncovered": s.households - covered,
-                        "share": share(covered, s.households), "completeness": complete(s) })
+                CommunityCoverage {
+                    code: com.key.clone(),
+                    name: com.name.clone(),
+                    households: s.households,
+                    covered,
+                    uncovered: s.households - covered,
+                    share: share(covered, s.households),
+                    completeness: complete(s),
+                }
             })
             .collect();
-        let grid_rows: Vec<Value> = tally(&self.by_area.grids)
+        let grids = tally(&self.by_area.grids)
             .iter()
             .enumerate()
             .filter(|(_, s)| s.households > 0)
             .map(|(g, s)| {
                 let covered = s.covered[0][c];
-                json!({ "code": s.area, "community": self.by_area.grid_community.get(g),
-                        "households": s.households, "covered": covered,
-                        "uncovered": s.households - covered, "share": share(covered, s.households) })
+                GridCoverage {
+                    code: s.area.clone(),
+                    community: self.by_area.grid_community.get(g).cloned(),
+                    households: s.households,
+                    covered,
+                    uncovered: s.households - covered,
+                    share: share(covered, s.households),
+                }
             })
             .collect();
         let covered = all.covered[0][c];
-        Ok(json!({
-            "category": category, "minutes": minutes, "threshold_m": t.round(),
-            "facilities": keys.len(), "households": all.households, "covered": covered,
-            "share": share(covered, all.households), "data": ok,
-            "circle": circle.map(|c| c.name.clone()),
-            "completeness": complete(&all),
-            "not_judged": not_judged,
-            "communities": community_rows, "grids": grid_rows,
-            "warnings": self.warnings(
-                std::iter::once(category).chain(circle.iter().flat_map(|c| c.categories.iter().map(String::as_str)))
+        Ok(CoverageAnswer {
+            category: category.to_string(),
+            minutes,
+            threshold_m: t.round(),
+            facilities: keys.len(),
+            households: all.households,
+            covered,
+            share: share(covered, all.households),
+            data: ok,
+            circle: circle.map(|c| c.name.clone()),
+            completeness: complete(&all),
+            not_judged,
+            communities,
+            grids,
+            warnings: self.warnings(
+                std::iter::once(category).chain(
+                    circle
+                        .iter()
+                        .flat_map(|c| c.categories.iter().map(String::as_str)),
+                ),
             ),
-        }))
+        })
     }
 
     /// The service area as GeoJSON (drawn once per category and minutes).
@@ -436,7 +472,7 @@ impl Reach {
     }
 
     /// `k` suggested sites by greedy maximal covering with swaps, with marginal gains.
-    pub fn siting(&self, category: &str, minutes: u32, k: usize) -> Result<Value, AppError> {
+    pub fn siting(&self, category: &str, minutes: u32, k: usize) -> Result<SitingAnswer, AppError> {
         if !(1..=MAX_K).contains(&k) {
             return Err(AppError::BadRequest(format!("k {k}: 1 to {MAX_K}")));
         }
@@ -451,19 +487,28 @@ impl Reach {
             candidates: None,
             k,
         });
-        let sites: Vec<Value> = s
+        let sites = s
             .sites
             .iter()
             .enumerate()
-            .map(|(i, p)| json!({ "rank": i + 1, "lonlat": self.lonlat(&p.snap), "gain": p.gain }))
+            .map(|(i, p)| SiteAnswer {
+                rank: i + 1,
+                lonlat: self.lonlat(&p.snap),
+                gain: p.gain,
+            })
             .collect();
-        Ok(json!({
-            "category": category, "minutes": minutes, "households": s.households,
-            "covered_before": s.covered_before, "covered_after": s.covered_after,
-            "share_before": pct(s.covered_before, s.households), "share_after": pct(s.covered_after, s.households),
-            "candidates": s.candidates, "sites": sites,
-            "warnings": self.warnings([category]),
-        }))
+        Ok(SitingAnswer {
+            category: category.to_string(),
+            minutes,
+            households: s.households,
+            covered_before: s.covered_before,
+            covered_after: s.covered_after,
+            share_before: pct(s.covered_before, s.households),
+            share_after: pct(s.covered_after, s.households),
+            candidates: s.candidates,
+            sites,
+            warnings: self.warnings([category]),
+        })
     }
 
     /// Coverage before and after adding facilities at `add` (lon/lat) and removing `remove`
@@ -474,7 +519,7 @@ impl Reach {
         minutes: u32,
         add: &[[f64; 2]],
         remove: &[String],
-    ) -> Result<Value, AppError> {
+    ) -> Result<WhatIfAnswer, AppError> {
         if add.len() > MAX_ADD {
             return Err(AppError::BadRequest(format!(
                 "add: at most {MAX_ADD} facilities at once"
@@ -502,20 +547,30 @@ impl Reach {
         let (before, per_before) = self.covered(field, t);
         let (after, per_after) = self.covered(&changed, t);
         let total: u64 = self.households.iter().map(|&h| u64::from(h)).sum();
-        let communities: Vec<Value> = self
+        let communities = self
             .data
             .communities
             .iter()
             .enumerate()
             .filter(|(c, _)| per_before[*c] != per_after[*c])
-            .map(|(c, com)| json!({ "code": com.key, "name": com.name, "before": per_before[c], "after": per_after[c] }))
+            .map(|(c, com)| CommunityChange {
+                code: com.key.clone(),
+                name: com.name.clone(),
+                before: per_before[c],
+                after: per_after[c],
+            })
             .collect();
-        Ok(json!({
-            "category": category, "minutes": minutes, "households": total,
-            "covered_before": before, "covered_after": after, "change": after as i64 - before as i64,
-            "share_before": pct(before, total), "share_after": pct(after, total),
-            "communities": communities,
-        }))
+        Ok(WhatIfAnswer {
+            category: category.to_string(),
+            minutes,
+            households: total,
+            covered_before: before,
+            covered_after: after,
+            change: after as i64 - before as i64,
+            share_before: pct(before, total),
+            share_after: pct(after, total),
+            communities,
+        })
     }
 }
 

@@ -3,3 +3,4 @@
 //! (`routes/api.rs` merges it into `/api`). Routes not yet here are described by hand.
 
 pub mod kpi;
+pub mod reach;

@@ -20,7 +20,15 @@ pub async fn landing() -> Json<Value> {
 /// The routes whose description is generated from their contract types
 /// (`crate::contract`); more join as their handlers become typed.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(super::kpi::kpi, super::kpi::trend, super::kpi::index))]
+#[openapi(paths(
+    super::kpi::kpi,
+    super::kpi::trend,
+    super::kpi::index,
+    super::reach::catalogue,
+    super::reach::coverage,
+    super::reach::siting,
+    super::reach::what_if,
+))]
 struct Generated;
 
 /// The OpenAPI 3.1 document at `/api`: the generated part (typed routes, with their schemas
@@ -129,15 +137,8 @@ fn described() -> Json<Value> {
                 "responses": { "200": { "description": "comparison", "content": { "application/json": {} } } } } },
             "/api/plans/{id}/export/{format}": { "get": { "summary": "a version's grids as geojson, gpkg, shp (zip) or csv (per-grid report, UTF-8 with BOM)",
                 "responses": { "200": { "description": "file" }, "404": { "description": "unknown plan or format" } } } },
-            "/api/reach": { "get": { "summary": "life-circle categories with facility counts, circles, walking speed, households",
-                "responses": { "200": { "description": "catalogue", "content": { "application/json": {} } } } } },
-            "/api/reach/coverage": { "get": { "summary": "households within minutes (1-15, default 15) of category over the street network, per community (with life-circle completeness) and grid",
-                "responses": { "200": { "description": "coverage", "content": { "application/json": {} } }, "400": { "description": "unknown category or minutes" } } } },
             "/api/reach/area": { "get": { "summary": "the service area of category within minutes (GeoJSON)", "responses": { "200": { "description": "FeatureCollection", "content": { "application/geo+json": {} } } } } },
             "/api/reach/gaps": { "get": { "summary": "gap areas: uncovered households clustered per community, largest first (GeoJSON)", "responses": { "200": { "description": "FeatureCollection", "content": { "application/geo+json": {} } } } } },
-            "/api/reach/siting": { "post": { "summary": "k (1-20) suggested sites for category within minutes, with marginal gains", "responses": { "200": { "description": "sites", "content": { "application/json": {} } } } } },
-            "/api/reach/what-if": { "post": { "summary": "coverage before and after {\"add\": [[lon, lat]], \"remove\": [facility keys]}, in total and per community",
-                "responses": { "200": { "description": "before and after", "content": { "application/json": {} } }, "422": { "description": "a point off the network" } } } },
             "/api": { "get": { "summary": "this document", "responses": { "200": { "description": "OpenAPI", "content": { "application/json": {} } } } } },
             "/": { "get": { "summary": "the landing document: links to this description, the style, TileJSON, conformance, collections and tiling schemes",
                 "responses": { "200": { "description": "links", "content": { "application/json": {} } } } } },
@@ -370,13 +371,25 @@ mod tests {
         ] {
             assert!(row.get(field).is_some(), "{field}: {row}");
         }
-        for path in ["/api/kpi/trend", "/api/index"] {
+        for (path, method) in [
+            ("/api/kpi/trend", "get"),
+            ("/api/index", "get"),
+            ("/api/reach", "get"),
+            ("/api/reach/coverage", "get"),
+            ("/api/reach/siting", "post"),
+            ("/api/reach/what-if", "post"),
+        ] {
             assert!(
-                doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+                doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]
                     ["schema"]["$ref"]
                     .is_string(),
                 "{path}"
             );
         }
+        let body = &doc["paths"]["/api/reach/what-if"]["post"]["requestBody"];
+        assert_eq!(
+            body["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/WhatIfRequest"
+        );
     }
 }
