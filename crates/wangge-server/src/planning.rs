@@ -4,6 +4,9 @@
 //! versions and exporting one. Every change is a new plan version with its parent, written
 //! in one transaction; one change at a time (`PlanLock`).
 
+use crate::contract::plans::{
+    CompareAnswer, GridMatchAnswer, MoveAnswer, NameAnswer, NewVersion, PlanInfo, PlansAnswer,
+};
 use crate::error::io;
 use crate::{AppError, Principal};
 use serde_json::{Value, json};
@@ -30,19 +33,25 @@ fn open(path: &Path) -> Result<GeoPackage, AppError> {
 }
 
 /// Every plan version, oldest first.
-pub fn list(path: &Path) -> Result<Value, AppError> {
+pub fn list(path: &Path) -> Result<PlansAnswer, AppError> {
     let store = open(path)?;
-    let plans: Vec<Value> = store
+    let plans = store
         .plans()
         .map_err(io)?
         .into_iter()
-        .map(|p| {
-            json!({ "id": p.id, "created": p.created, "kind": p.kind, "cap": p.cap, "grids": p.grids,
-                    "households": p.households, "violations": p.violations, "parent": p.parent,
-                    "name": p.name })
+        .map(|p| PlanInfo {
+            id: p.id,
+            created: p.created,
+            kind: p.kind,
+            cap: p.cap,
+            grids: p.grids,
+            households: p.households,
+            violations: p.violations,
+            parent: p.parent,
+            name: p.name,
         })
         .collect();
-    Ok(json!({ "plans": plans }))
+    Ok(PlansAnswer { plans })
 }
 
 /// A plan's grids as GeoJSON (aggregates: codes, households, fill, buildings, workers,
@@ -106,7 +115,7 @@ fn save(
     cap: u32,
     base: i64,
     parent: i64,
-) -> Result<Value, AppError> {
+) -> Result<NewVersion, AppError> {
     let id = store
         .write_plan(plan, kind, cap, 0, Some(parent))
         .map_err(io)?;
@@ -114,12 +123,17 @@ fn save(
         &store.plan_members(base).map_err(io)?,
         &store.plan_members(id).map_err(io)?,
     );
-    Ok(json!({
-        "plan": id, "parent": parent, "base": base, "kind": kind,
-        "grids": plan.metrics.grids, "violations": violations(plan),
-        "moved_households": d.moved_households, "moved_points": d.moves.len(),
-        "changed": changed_grids(&d),
-    }))
+    Ok(NewVersion {
+        plan: id,
+        parent,
+        base,
+        kind: kind.to_string(),
+        grids: plan.metrics.grids,
+        violations: violations(plan),
+        moved_households: d.moved_households,
+        moved_points: d.moves.len(),
+        changed: changed_grids(&d),
+    })
 }
 
 /// Applies a planner's edit to `base`; an accepted edit becomes a new version, a refused one
@@ -130,7 +144,7 @@ pub fn edit(
     who: &Principal,
     base: i64,
     edit: &Edit,
-) -> Result<Value, AppError> {
+) -> Result<NewVersion, AppError> {
     let _held = lock.hold();
     let mut store = open(path)?;
     let (memberships, cap, _) = store.plan_memberships(base).map_err(io)?;
@@ -164,7 +178,7 @@ pub fn edit(
             &who.actor(),
             who.role.as_str(),
             "plan.edit",
-            &format!("plan {base} → {}: {edit:?}", out["plan"]),
+            &format!("plan {base} → {}: {edit:?}", out.plan),
         )
         .map_err(io)?;
     Ok(out)
@@ -176,7 +190,7 @@ pub fn restore(
     path: &Path,
     who: &Principal,
     plan: i64,
-) -> Result<Value, AppError> {
+) -> Result<NewVersion, AppError> {
     let _held = lock.hold();
     let mut store = open(path)?;
     let latest = store
@@ -220,7 +234,7 @@ pub fn restore(
             &who.actor(),
             who.role.as_str(),
             "plan.restore",
-            &format!("plan {plan} saved again as {}", out["plan"]),
+            &format!("plan {plan} saved again as {}", out.plan),
         )
         .map_err(io)?;
     Ok(out)
@@ -236,7 +250,7 @@ pub fn partition(
     community: &str,
     locks: &[String],
     cap: Option<u32>,
-) -> Result<Value, AppError> {
+) -> Result<NewVersion, AppError> {
     if !who.has_community(Some(community)) {
         return Err(AppError::Forbidden(format!(
             "community {community} is outside this token's street {}",
@@ -284,7 +298,7 @@ pub fn partition(
             "plan.partition",
             &format!(
                 "plan {base} community {community} locks {locks:?} → {}",
-                out["plan"]
+                out.plan
             ),
         )
         .map_err(io)?;
@@ -292,48 +306,66 @@ pub fn partition(
 }
 
 /// Names a version (a planner's "save as").
-pub fn name(path: &Path, plan: i64, name: &str) -> Result<Value, AppError> {
+pub fn name(path: &Path, plan: i64, name: &str) -> Result<NameAnswer, AppError> {
     if name.chars().count() > 80 {
         return Err(AppError::BadRequest(
             "a plan name has at most 80 characters".into(),
         ));
     }
     open(path)?.name_plan(plan, name).map_err(io)?;
-    Ok(json!({ "plan": plan, "name": name.trim() }))
+    Ok(NameAnswer {
+        plan,
+        name: name.trim().to_string(),
+    })
 }
 
 /// Compares two versions: grids matched old → new, changed grids on both sides, moved
 /// households listed by address point.
-pub fn compare(path: &Path, a: i64, b: i64) -> Result<Value, AppError> {
+pub fn compare(path: &Path, a: i64, b: i64) -> Result<CompareAnswer, AppError> {
     let store = open(path)?;
     let d = diff(
         &store.plan_members(a).map_err(io)?,
         &store.plan_members(b).map_err(io)?,
     );
-    let changed_old: Vec<&str> = d
+    let changed_in_a = d
         .matches
         .iter()
         .filter(|m| changed(m))
-        .map(|m| m.old.as_str())
+        .map(|m| m.old.clone())
         .collect();
-    let matches: Vec<Value> = d
+    let matches = d
         .matches
         .iter()
-        .map(|m| {
-            json!({ "old": m.old, "new": m.new, "shared": m.shared,
-                         "old_households": m.old_households, "new_households": m.new_households })
+        .map(|m| GridMatchAnswer {
+            old: m.old.clone(),
+            new: m.new.clone(),
+            shared: m.shared,
+            old_households: m.old_households,
+            new_households: m.new_households,
         })
         .collect();
-    let moves: Vec<Value> = d
+    let moves = d
         .moves
         .iter()
-        .map(|m| json!({ "address": m.address, "households": m.households, "from": m.from, "to": m.to }))
+        .map(|m| MoveAnswer {
+            address: m.address.clone(),
+            households: u64::from(m.households),
+            from: m.from.clone(),
+            to: m.to.clone(),
+        })
         .collect();
-    Ok(json!({
-        "a": a, "b": b, "moved_households": d.moved_households, "moves": moves,
-        "changed_in_a": changed_old, "changed_in_b": changed_grids(&d), "new_grids": d.new_grids,
-        "matches": matches, "only_in_a": d.only_in_a, "only_in_b": d.only_in_b,
-    }))
+    Ok(CompareAnswer {
+        a,
+        b,
+        moved_households: d.moved_households,
+        moves,
+        changed_in_a,
+        changed_in_b: changed_grids(&d),
+        new_grids: d.new_grids.clone(),
+        matches,
+        only_in_a: d.only_in_a,
+        only_in_b: d.only_in_b,
+    })
 }
 
 /// An export of a plan's grids: (content type, file name, bytes). Formats: geojson, gpkg,

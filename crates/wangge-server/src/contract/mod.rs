@@ -3,4 +3,5 @@
 //! (`routes/api.rs` merges it into `/api`). Routes not yet here are described by hand.
 
 pub mod kpi;
+pub mod plans;
 pub mod reach;

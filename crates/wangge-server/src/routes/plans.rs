@@ -1,6 +1,10 @@
 //! `/api/plans`: the planner mode's plan versions, edits, undo/redo (restore), partial
 //! re-partition, comparison and exports. Thin handlers over `crate::planning`.
 
+use crate::contract::plans::{
+    CompareAnswer, CompareQuery, EditRequest, NameAnswer, NameRequest, NewVersion,
+    PartitionRequest, PlansAnswer,
+};
 use crate::planning;
 use crate::{AppError, AppState, Principal};
 use axum::Extension;
@@ -31,7 +35,7 @@ async fn run<T: Send + 'static>(
 }
 
 /// 201 with the new version.
-fn created(out: Value) -> Response {
+fn created(out: NewVersion) -> Response {
     (axum::http::StatusCode::CREATED, Json(out)).into_response()
 }
 
@@ -44,7 +48,10 @@ fn workspace(s: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
+/// Every plan version, oldest first.
+#[utoipa::path(get, path = "/api/plans", tag = "planner",
+    responses((status = 200, description = "the versions", body = PlansAnswer)))]
+pub async fn list(State(s): State<AppState>) -> Result<Json<PlansAnswer>, AppError> {
     workspace(&s)?;
     run(&s, false, |st| planning::list(&st.path))
         .await
@@ -64,67 +71,45 @@ pub async fn grids(
     .map(Json)
 }
 
-fn text(v: &Value, key: &str) -> Result<String, AppError> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| AppError::BadRequest(format!("{key:?}: a text is required")))
+/// A JSON body as `T`, or 400 naming what is wrong (problem details, as every refusal).
+fn body<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, AppError> {
+    serde_json::from_value(v).map_err(|e| AppError::BadRequest(format!("body: {e}")))
 }
 
-fn texts(v: &Value, key: &str) -> Result<Vec<String>, AppError> {
-    match v.get(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| {
-                x.as_str().map(str::to_string).ok_or_else(|| {
-                    AppError::BadRequest(format!("{key:?}: a list of texts is required"))
-                })
-            })
-            .collect(),
-        Some(_) => Err(AppError::BadRequest(format!(
-            "{key:?}: a list of texts is required"
-        ))),
-    }
-}
-
-/// `{"op": "move", "buildings": [...], "to": CODE}`, `{"op": "split", "grid": CODE}` or
-/// `{"op": "merge", "a": CODE, "b": CODE}`.
-fn parse_edit(v: &Value) -> Result<Edit, AppError> {
-    match v.get("op").and_then(Value::as_str) {
-        Some("move") => {
-            let buildings = texts(v, "buildings")?;
+/// A planner's edit as the core takes it.
+fn parse_edit(v: Value) -> Result<Edit, AppError> {
+    Ok(match body::<EditRequest>(v)? {
+        EditRequest::Move { buildings, to } => {
             if buildings.is_empty() {
                 return Err(AppError::BadRequest(
                     "\"buildings\": name at least one building key".into(),
                 ));
             }
-            Ok(Edit::Move {
-                buildings,
-                to: text(v, "to")?,
-            })
+            Edit::Move { buildings, to }
         }
-        Some("split") => Ok(Edit::Split {
-            grid: text(v, "grid")?,
-        }),
-        Some("merge") => Ok(Edit::Merge {
-            a: text(v, "a")?,
-            b: text(v, "b")?,
-        }),
-        other => Err(AppError::BadRequest(format!(
-            "\"op\" {other:?}: one of move, split, merge"
-        ))),
-    }
+        EditRequest::Split { grid } => Edit::Split { grid },
+        EditRequest::Merge { a, b } => Edit::Merge { a, b },
+    })
 }
 
+/// Applies an edit to version `id`: an accepted edit is a new version (201), a refused one
+/// answers 422 with the rule and its parameters.
+#[utoipa::path(post, path = "/api/plans/{id}/edits", tag = "planner", request_body = EditRequest,
+    params(("id" = i64, Path, description = "the version edited")),
+    responses(
+        (status = 201, description = "the new version", body = NewVersion),
+        (status = 400, description = "a bad edit (problem details)"),
+        (status = 403, description = "a grid outside the token's scope"),
+        (status = 422, description = "refused by the rules (code and params)"),
+    ))]
 pub async fn edit(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
-    Json(body): Json<Value>,
+    Json(b): Json<Value>,
 ) -> Result<Response, AppError> {
     workspace(&s)?;
-    let e = parse_edit(&body)?;
+    let e = parse_edit(b)?;
     let out = run(&s, true, move |st| {
         planning::edit(&st.plans, &st.path, &who, id, &e)
     })
@@ -132,6 +117,13 @@ pub async fn edit(
     Ok(created(out))
 }
 
+/// Saves version `id` again as the newest (undo and redo).
+#[utoipa::path(post, path = "/api/plans/{id}/restore", tag = "planner",
+    params(("id" = i64, Path, description = "the version restored")),
+    responses(
+        (status = 201, description = "the new version", body = NewVersion),
+        (status = 404, description = "no such version"),
+    ))]
 pub async fn restore(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -145,20 +137,32 @@ pub async fn restore(
     Ok(created(out))
 }
 
+/// Re-partitions one community of version `id`, with grids locked.
+#[utoipa::path(post, path = "/api/plans/{id}/partition", tag = "planner", request_body = PartitionRequest,
+    params(("id" = i64, Path, description = "the version re-partitioned")),
+    responses(
+        (status = 201, description = "the new version", body = NewVersion),
+        (status = 400, description = "a bad body (problem details)"),
+        (status = 422, description = "the result breaks a rule (code and params)"),
+    ))]
 pub async fn partition(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
-    Json(body): Json<Value>,
+    Json(b): Json<Value>,
 ) -> Result<Response, AppError> {
     workspace(&s)?;
-    let community = text(&body, "community")?;
-    let locks = texts(&body, "locks")?;
-    let cap = match body.get("cap") {
-        None | Some(Value::Null) => None,
+    let PartitionRequest {
+        community,
+        locks,
+        cap,
+    } = body(b)?;
+    let locks = locks.unwrap_or_default();
+    let cap = match cap {
+        None => None,
         Some(c) => Some(
-            c.as_u64()
-                .and_then(|c| u32::try_from(c).ok())
+            u32::try_from(c)
+                .ok()
                 .filter(|&c| c > 0)
                 .ok_or_else(|| AppError::BadRequest("\"cap\": a positive whole number".into()))?,
         ),
@@ -170,29 +174,42 @@ pub async fn partition(
     Ok(created(out))
 }
 
+/// Names version `id` (a planner's "save as"); an empty name clears it.
+#[utoipa::path(put, path = "/api/plans/{id}/name", tag = "planner", request_body = NameRequest,
+    params(("id" = i64, Path, description = "the version named")),
+    responses(
+        (status = 200, description = "the name it now has", body = NameAnswer),
+        (status = 400, description = "a bad body or a name over 80 characters"),
+        (status = 404, description = "no such version"),
+    ))]
 pub async fn name(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    Json(body): Json<Value>,
-) -> Result<Json<Value>, AppError> {
+    Json(b): Json<Value>,
+) -> Result<Json<NameAnswer>, AppError> {
     workspace(&s)?;
-    let n = text(&body, "name")?;
+    let NameRequest { name: n } = body(b)?;
     run(&s, false, move |st| planning::name(&st.path, id, &n))
         .await
         .map(Json)
 }
 
+/// What changed from version `a` to `b`.
+#[utoipa::path(get, path = "/api/plans/compare", tag = "planner", params(CompareQuery),
+    responses(
+        (status = 200, description = "grids matched, changed, moved households", body = CompareAnswer),
+        (status = 400, description = "a or b missing"),
+    ))]
 pub async fn compare(
     State(s): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AppError> {
+    Query(q): Query<CompareQuery>,
+) -> Result<Json<CompareAnswer>, AppError> {
     workspace(&s)?;
-    let id = |k: &str| -> Result<i64, AppError> {
-        q.get(k)
-            .and_then(|v| v.parse().ok())
+    let id = |k: &str, v: Option<&String>| -> Result<i64, AppError> {
+        v.and_then(|v| v.parse().ok())
             .ok_or_else(|| AppError::BadRequest(format!("{k}: a plan id is required")))
     };
-    let (a, b) = (id("a")?, id("b")?);
+    let (a, b) = (id("a", q.a.as_ref())?, id("b", q.b.as_ref())?);
     run(&s, false, move |st| planning::compare(&st.path, a, b))
         .await
         .map(Json)
