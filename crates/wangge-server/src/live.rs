@@ -327,26 +327,8 @@ impl Live {
 
 /// The public view of an incident (no personal data: the model holds none).
 pub fn incident_json(i: &Incident) -> serde_json::Value {
-    let steps: serde_json::Map<String, serde_json::Value> = IncidentStatus::ALL
-        .iter()
-        .filter_map(|s| {
-            i.at(*s)
-                .map(|t| (s.as_str().to_string(), t.to_string().into()))
-        })
-        .collect();
-    serde_json::json!({
-        "id": i.key,
-        "time": i.time.to_string(),
-        "category": i.category,
-        "raw_category": i.raw_category,
-        "source": i.source.as_str(),
-        "status": i.status.as_str(),
-        "lon": i.location.x(),
-        "lat": i.location.y(),
-        "community": i.community,
-        "grid": i.grid,
-        "timeline": steps,
-    })
+    serde_json::to_value(crate::contract::incidents::IncidentAnswer::from(i))
+        .unwrap_or(serde_json::Value::Null)
 }
 
 fn announce(i: &Incident) -> String {

@@ -34,6 +34,10 @@ pub async fn landing() -> Json<Value> {
     super::plans::partition,
     super::plans::name,
     super::plans::compare,
+    super::incidents::post,
+    super::incidents::list,
+    super::incidents::one,
+    super::incidents::patch,
 ))]
 struct Generated;
 
@@ -95,23 +99,6 @@ fn described() -> Json<Value> {
                 "parameters": [layers.clone()],
                 "responses": { "200": { "description": "tileset", "content": { "application/json": {} } }, "404": { "description": "unknown layer" } } } },
             "/style.json": { "get": { "summary": "MapLibre style", "responses": { "200": { "description": "style", "content": { "application/json": {} } } } } },
-            "/api/incidents": {
-                "get": {
-                    "summary": "incidents with filters (category, source, status: comma lists; community, grid; from, to: dates or times, +08:00 unless given) and paging (limit ≤ 10000, offset); f=geojson for a FeatureCollection",
-                    "responses": { "200": { "description": "a page: total, next_offset, incidents", "content": { "application/json": {}, "application/geo+json": {} } },
-                                   "400": { "description": "a bad filter, named" } } },
-                "post": {
-                    "summary": "one incident or a batch (≤ 100000): JSON object or array, GeoJSON Feature(Collection), or CSV; fields id, time, category (taxonomy code, Chinese name or alias), source, status, lon/lat (crs= for GCJ-02, BD-09 or EPSG); stored durably before the answer; ids already stored are reported, not added again",
-                    "requestBody": { "content": { "application/json": {}, "application/geo+json": {}, "text/csv": {} } },
-                    "responses": { "201": { "description": "added and existing ids", "content": { "application/json": {} } },
-                                   "400": { "description": "every bad item named by position and id; nothing stored" },
-                                   "413": { "description": "too many items or too large a body" } } } },
-            "/api/incidents/{id}": {
-                "get": { "summary": "one incident with its timeline", "responses": { "200": { "description": "incident", "content": { "application/json": {} } }, "404": { "description": "no such incident" } } },
-                "patch": { "summary": "a status transition {\"status\": ..., \"at\": ...}: one step forward, or followed_up → dispatched (rework); or a deadline extension {\"extend_hours\": 48, \"reason\": ...}",
-                           "responses": { "200": { "description": "the incident after", "content": { "application/json": {} } },
-                                          "404": { "description": "no such incident" },
-                                          "409": { "description": "the loop does not allow it; the allowed step is named" } } } },
             "/api/incidents/stream": { "get": { "summary": "Server-Sent Events: incident (each stored incident), status (each transition), lagged",
                 "responses": { "200": { "description": "event stream", "content": { "text/event-stream": {} } } } } },
             "/heat/{z}/{x}/{y}.png": { "get": { "summary": "kernel density heat tile (palette PNG; {y}@2x.png for 512 px): category, source, status, from, to, days, radius (px) or radius_m, max, min (suppression), norm=count|households",
@@ -380,6 +367,14 @@ mod tests {
                     .is_string(),
                 "{path}"
             );
+        }
+        for (path, methods) in [
+            ("/api/incidents", ["get", "post"]),
+            ("/api/incidents/{id}", ["get", "patch"]),
+        ] {
+            for m in methods {
+                assert!(doc["paths"][path][m]["responses"].is_object(), "{path} {m}");
+            }
         }
         let body = &doc["paths"]["/api/reach/what-if"]["post"]["requestBody"];
         assert_eq!(

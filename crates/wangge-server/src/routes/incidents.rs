@@ -3,6 +3,9 @@
 //! transition, and `/api/incidents/stream`: Server-Sent Events of new incidents and changes.
 
 use super::query::{IncidentFilters, time};
+use crate::contract::incidents::{
+    IncidentAnswer, IncidentPage, IncidentsQuery, IngestAnswer, IngestQuery, StepRequest,
+};
 use crate::live::{Live, incident_json};
 use crate::{AppError, AppState, Principal};
 use axum::Extension;
@@ -14,7 +17,6 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::Stream;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,10 +38,19 @@ fn live(s: &AppState) -> Result<Arc<Live>, AppError> {
 
 /// POST: 201 with the ids stored now and those already there (a resent batch adds nothing);
 /// 400 naming every bad item (nothing stored); 413 for too many items.
+#[utoipa::path(post, path = "/api/incidents", tag = "incidents", params(IngestQuery),
+    request_body(description = "one incident or a batch: JSON (an object or a list), GeoJSON (a FeatureCollection of points) or CSV (lon, lat, time, category, ...)",
+        content(("application/json"), ("application/geo+json"), ("text/csv"))),
+    responses(
+        (status = 201, description = "stored durably before this answer", body = IngestAnswer),
+        (status = 400, description = "bad items, each named; nothing stored"),
+        (status = 403, description = "an incident outside the token's grid; nothing stored"),
+        (status = 413, description = "more than 100,000 items"),
+    ))]
 pub async fn post(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<IngestQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -53,8 +64,8 @@ pub async fn post(
             "Content-Type {ct:?}: send application/json, application/geo+json or text/csv"
         ))
     })?;
-    let crs = q.get("crs").cloned();
-    let result = tokio::task::spawn_blocking(move || -> Result<Value, AppError> {
+    let crs = q.crs;
+    let result = tokio::task::spawn_blocking(move || -> Result<IngestAnswer, AppError> {
         static SERIAL: AtomicU64 = AtomicU64::new(0);
         let to_wgs84 = crs
             .map(|c| wangge_io::CrsSpec::parse(&c).and_then(ToWgs84::new))
@@ -99,10 +110,10 @@ pub async fn post(
         if who.id.is_some() {
             live.audit(&who, "incidents.add", &format!("{} incidents", done.added.len()));
         }
-        Ok(json!({
-            "added": done.added.iter().map(|(_, k)| k).collect::<Vec<_>>(),
-            "existing": done.existing,
-        }))
+        Ok(IngestAnswer {
+            added: done.added.into_iter().map(|(_, k)| k).collect(),
+            existing: done.existing,
+        })
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
@@ -111,12 +122,19 @@ pub async fn post(
 
 /// GET with `category`, `source`, `status` (comma lists), `community`, `grid`, `from`, `to`,
 /// `limit` (≤ 10,000), `offset`; `f=geojson` for a FeatureCollection.
+#[utoipa::path(get, path = "/api/incidents", tag = "incidents", params(IncidentsQuery),
+    responses(
+        (status = 200, description = "a page (f=geojson: a GeoJSON FeatureCollection)", body = IncidentPage),
+        (status = 400, description = "a bad filter or page"),
+        (status = 403, description = "a community or grid outside the token's scope"),
+    ))]
 pub async fn list(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(typed): Query<IncidentsQuery>,
 ) -> Result<Response, AppError> {
     let live = live(&s)?;
+    let q = typed.as_map();
     // Answers stay in the token's street or grid; naming an area outside it is refused.
     if let Some(c) = q.get("community")
         && !who.has_community(Some(c))
@@ -201,21 +219,28 @@ pub async fn list(
         )
             .into_response());
     }
-    Ok(Json(json!({
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": next,
-        "incidents": page.iter().map(|(_, i)| incident_json(i)).collect::<Vec<_>>(),
-    }))
+    Ok(Json(IncidentPage {
+        total,
+        limit,
+        offset,
+        next_offset: next,
+        incidents: page.iter().map(|(_, i)| IncidentAnswer::from(i)).collect(),
+    })
     .into_response())
 }
 
+/// One incident (not found outside the token's scope: ids cannot be probed).
+#[utoipa::path(get, path = "/api/incidents/{id}", tag = "incidents",
+    params(("id" = String, Path, description = "the incident's id")),
+    responses(
+        (status = 200, description = "the incident", body = IncidentAnswer),
+        (status = 404, description = "no such incident in the token's scope"),
+    ))]
 pub async fn one(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<IncidentAnswer>, AppError> {
     let live = live(&s)?;
     let key = id.clone();
     let found = tokio::task::spawn_blocking(move || live.read(|st| st.incident(&key)))
@@ -226,19 +251,27 @@ pub async fn one(
         .filter(|(_, i)| {
             who.has_community(i.community.as_deref()) && who.has_grid(i.grid.as_deref())
         })
-        .map(|(_, i)| Json(incident_json(&i)))
+        .map(|(_, i)| Json(IncidentAnswer::from(&i)))
         .ok_or_else(|| AppError::NotFound(format!("no incident {id:?}")))
 }
 
 /// PATCH `{"status": "dispatched", "at": "2026-11-24 09:30"}` (`at` defaults to now): 200
 /// with the incident, 409 when the loop does not allow the move, 404 for an unknown id.
 /// `{"extend_hours": 48, "reason": "..."}` extends an open incident's deadline (409 if closed).
+#[utoipa::path(patch, path = "/api/incidents/{id}", tag = "incidents", request_body = StepRequest,
+    params(("id" = String, Path, description = "the incident's id")),
+    responses(
+        (status = 200, description = "the incident after the step", body = IncidentAnswer),
+        (status = 400, description = "a bad body, status or time"),
+        (status = 404, description = "no such incident in the token's scope"),
+        (status = 409, description = "the closed loop does not allow this step"),
+    ))]
 pub async fn patch(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<IncidentAnswer>, AppError> {
     let live = live(&s)?;
     // A grid worker updates incidents of its own grid; others are not found.
     if who.role == wangge_core::access::Role::GridWorker {
@@ -259,22 +292,14 @@ pub async fn patch(
         live.audit(&who, "incident.update", &format!("{id}: {text}"));
     }
     let bad = |m: String| AppError::BadRequest(m);
-    let v: Value =
-        serde_json::from_slice(&body).map_err(|e| bad(format!("body is not JSON: {e}")))?;
-    let at = match v.get("at").and_then(Value::as_str) {
+    let v: StepRequest = serde_json::from_slice(&body).map_err(|e| bad(format!("body: {e}")))?;
+    let at = match v.at.as_deref() {
         Some(t) => Timestamp::parse(t, 8 * 3600).map_err(|e| bad(format!("at: {e}")))?,
         None => Timestamp::now(),
     };
     // A deadline extension: {"extend_hours": 48, "reason": "..."}.
-    if let Some(h) = v.get("extend_hours") {
-        let hours = h
-            .as_f64()
-            .ok_or_else(|| bad("extend_hours: a number of hours".into()))?;
-        let reason = v
-            .get("reason")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+    if let Some(hours) = v.extend_hours {
+        let reason = v.reason.unwrap_or_default();
         let key = id.clone();
         let l = live.clone();
         tokio::task::spawn_blocking(move || l.extend(&key, hours, at, &reason))
@@ -284,12 +309,12 @@ pub async fn patch(
             .await
             .map_err(|e| AppError::Internal(e.to_string()))??;
         return found
-            .map(|(_, i)| Json(incident_json(&i)))
+            .map(|(_, i)| Json(IncidentAnswer::from(&i)))
             .ok_or_else(|| AppError::NotFound("no such incident".into()));
     }
     let status = v
-        .get("status")
-        .and_then(Value::as_str)
+        .status
+        .as_deref()
         .ok_or_else(|| bad("give the new status: {\"status\": \"dispatched\"}".into()))?;
     let to = IncidentStatus::parse(status).map_err(|e| bad(e.to_string()))?;
     if to == IncidentStatus::Reported {
@@ -300,7 +325,7 @@ pub async fn patch(
     let after = tokio::task::spawn_blocking(move || live.transition(&id, to, at))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
-    Ok(Json(incident_json(&after)))
+    Ok(Json(IncidentAnswer::from(&after)))
 }
 
 /// Server-Sent Events: `incident` for each stored incident, `status` for each transition;
