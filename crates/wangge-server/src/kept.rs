@@ -8,27 +8,34 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-type Answer = serde_json::Value;
-
-#[derive(Default)]
-pub struct Kept {
+/// One kept answer of type `A` (the wall summary by default).
+pub struct Kept<A = crate::contract::wall::WallSummary> {
     /// (generation of what it counts, when computed, the answer).
-    kept: Mutex<Option<(u64, Instant, Answer)>>,
+    kept: Mutex<Option<(u64, Instant, A)>>,
     /// A request is recomputing it.
     computing: AtomicBool,
 }
 
+impl<A> Default for Kept<A> {
+    fn default() -> Self {
+        Self {
+            kept: Mutex::new(None),
+            computing: AtomicBool::new(false),
+        }
+    }
+}
+
 /// What a request should do.
-pub enum Use {
+pub enum Use<A> {
     /// Answer with this.
-    Kept(Answer),
+    Kept(A),
     /// Compute the answer, [`Kept::keep`] it and answer with it (this request holds the
     /// claim; on failure, [`Kept::release`] it).
     Compute,
 }
 
-impl Kept {
-    pub fn get(&self, generation: u64) -> Use {
+impl<A: Clone> Kept<A> {
+    pub fn get(&self, generation: u64) -> Use<A> {
         let k = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         let Some((g, at, v)) = k.as_ref() else {
             self.computing.store(true, Ordering::SeqCst);
@@ -43,7 +50,7 @@ impl Kept {
     }
 
     /// Stores a new answer and releases the claim.
-    pub fn keep(&self, generation: u64, v: Answer) {
+    pub fn keep(&self, generation: u64, v: A) {
         *self.kept.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((generation, Instant::now(), v));
         self.computing.store(false, Ordering::SeqCst);
@@ -66,7 +73,7 @@ mod tests {
 
     #[test]
     fn after_a_change_one_request_recomputes_while_the_others_get_the_kept_answer() {
-        let k = Kept::default();
+        let k: Kept<serde_json::Value> = Kept::default();
         assert!(matches!(k.get(1), Use::Compute));
         k.keep(1, serde_json::json!(1));
         assert!(matches!(k.get(1), Use::Kept(_)), "nothing changed");

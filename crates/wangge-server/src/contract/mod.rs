@@ -6,3 +6,5 @@ pub mod incidents;
 pub mod kpi;
 pub mod plans;
 pub mod reach;
+pub mod residents;
+pub mod wall;

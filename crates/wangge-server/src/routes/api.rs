@@ -38,6 +38,10 @@ pub async fn landing() -> Json<Value> {
     super::incidents::list,
     super::incidents::one,
     super::incidents::patch,
+    super::wall::summary,
+    super::wall::views,
+    super::residents::list,
+    super::status::status,
 ))]
 struct Generated;
 
@@ -110,11 +114,6 @@ fn described() -> Json<Value> {
                 "responses": { "200": { "description": "tile", "content": { "application/vnd.mapbox-vector-tile": {} } } } } },
             "/tiles/incident_communities/{z}/{x}/{y}.mvt": { "get": { "summary": "incident counts per community",
                 "responses": { "200": { "description": "tile", "content": { "application/vnd.mapbox-vector-tile": {} } } } } },
-            "/api/residents": { "get": { "summary": "residents (household register, `wangge residents import`) of the newest plan's grids, filtered by grid or community, paged (limit ≤ 1000, offset): in full for admin and a grid worker in its own grid, masked for a street office in its street (张**, 138****5678, 110***********002X), refused to other roles; every read is audited",
-                "responses": { "200": { "description": "total, masked, residents: address, grids, community, name, phone, id_number", "content": { "application/json": {} } },
-                               "403": { "description": "a role that may not see residents, or a grid or community outside the scope" } } } },
-            "/api/status": { "get": { "summary": "admin: resident memory, incidents and bytes of the heat index, tile and heat caches, data version",
-                "responses": { "200": { "description": "status", "content": { "application/json": {} } } } } },
             "/api/plans/{id}/grids": { "get": { "summary": "a version's grids as GeoJSON: code, community, households, fill_pct, buildings, workers, area_m2, polsby_popper, reock; community= filters",
                 "responses": { "200": { "description": "FeatureCollection", "content": { "application/geo+json": {} } }, "404": { "description": "no such plan" } } } },
             "/api/plans/{id}/export/{format}": { "get": { "summary": "a version's grids as geojson, gpkg, shp (zip) or csv (per-grid report, UTF-8 with BOM)",
@@ -124,10 +123,6 @@ fn described() -> Json<Value> {
             "/api": { "get": { "summary": "this document", "responses": { "200": { "description": "OpenAPI", "content": { "application/json": {} } } } } },
             "/": { "get": { "summary": "the landing document: links to this description, the style, TileJSON, conformance, collections and tiling schemes",
                 "responses": { "200": { "description": "links", "content": { "application/json": {} } } } } },
-            "/api/incidents/summary": { "get": { "summary": "the wall screen's figures: incidents today and this week by source and status, top categories and grids, open cases past their limits (one token's scope)",
-                "responses": { "200": { "description": "summary", "content": { "application/json": {} } } } } },
-            "/api/views": { "get": { "summary": "the wall screen's saved views (centre, zoom, layers) in rotation",
-                "responses": { "200": { "description": "views", "content": { "application/json": {} } } } } },
             "/collections/{layers}/tiles": { "get": { "summary": "OGC API Tiles: the tilesets of a collection (WebMercatorQuad)",
                 "parameters": [layers], "responses": { "200": { "description": "tilesets", "content": { "application/json": {} } } } } },
             "/fonts/{fontstack}/{range}": { "get": { "summary": "glyph ranges (PBF) for MapLibre labels, from web-viewer/fonts (offline)",

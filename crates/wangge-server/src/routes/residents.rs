@@ -4,30 +4,36 @@
 //! all for the other roles (the route policy refuses them). Every read is written to the
 //! audit log: who, which area, how many, masked or in full.
 
+use crate::contract::residents::{ResidentAnswer, ResidentsAnswer, ResidentsQuery};
 use crate::{AppError, AppState, Principal};
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Query, State};
-use serde_json::{Value, json};
-use std::collections::HashMap;
 use wangge_core::access::PersonalView;
 use wangge_core::personal::{mask_id_number, mask_name, mask_phone};
 
 /// Most residents one page may hold.
 const MAX_PAGE: usize = 1000;
 
-fn number(q: &HashMap<String, String>, key: &str, default: usize) -> Result<usize, AppError> {
-    q.get(key).map_or(Ok(default), |v| {
+fn number(v: Option<&String>, key: &str, default: usize) -> Result<usize, AppError> {
+    v.map_or(Ok(default), |v| {
         v.parse()
             .map_err(|_| AppError::BadRequest(format!("{key}={v:?}: a whole number is required")))
     })
 }
 
+/// Residents of the token's area, personal fields in full or masked by role; audited.
+#[utoipa::path(get, path = "/api/residents", tag = "residents", params(ResidentsQuery),
+    responses(
+        (status = 200, description = "a page of residents", body = ResidentsAnswer),
+        (status = 400, description = "a bad page"),
+        (status = 403, description = "a role that may not read residents, or an area outside the scope"),
+    ))]
 pub async fn list(
     State(s): State<AppState>,
     Extension(p): Extension<Principal>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AppError> {
+    Query(q): Query<ResidentsQuery>,
+) -> Result<Json<ResidentsAnswer>, AppError> {
     let live = s
         .live
         .clone()
@@ -42,8 +48,8 @@ pub async fn list(
             )));
         }
     };
-    let grid = q.get("grid").cloned();
-    let community = q.get("community").cloned();
+    let grid = q.grid.clone();
+    let community = q.community.clone();
     if let Some(g) = &grid
         && !p.has_grid(Some(g))
     {
@@ -60,13 +66,13 @@ pub async fn list(
             p.scope
         )));
     }
-    let limit = number(&q, "limit", 100)?;
+    let limit = number(q.limit.as_ref(), "limit", 100)?;
     if limit == 0 || limit > MAX_PAGE {
         return Err(AppError::BadRequest(format!(
             "limit={limit}: 1 to {MAX_PAGE} residents a page"
         )));
     }
-    let offset = number(&q, "offset", 0)?;
+    let offset = number(q.offset.as_ref(), "offset", 0)?;
     let who = p.clone();
     let (g, c) = (grid.clone(), community.clone());
     let reader = live.clone();
@@ -90,17 +96,19 @@ pub async fn list(
         v.as_deref()
             .map(|x| if masked { mask(x) } else { x.to_string() })
     };
-    let items: Vec<Value> = rows
+    let items: Vec<ResidentAnswer> = rows
         .iter()
-        .map(|r| {
-            json!({
-                "address": r.resident.address_key,
-                "grids": r.grids,
-                "community": r.community,
-                "name": if masked { mask_name(&r.resident.name) } else { r.resident.name.clone() },
-                "phone": show(&r.resident.phone, mask_phone),
-                "id_number": show(&r.resident.id_number, mask_id_number),
-            })
+        .map(|r| ResidentAnswer {
+            address: r.resident.address_key.clone(),
+            grids: r.grids.clone(),
+            community: r.community.clone(),
+            name: if masked {
+                mask_name(&r.resident.name)
+            } else {
+                r.resident.name.clone()
+            },
+            phone: show(&r.resident.phone, mask_phone),
+            id_number: show(&r.resident.id_number, mask_id_number),
         })
         .collect();
     live.audit(
@@ -114,10 +122,10 @@ pub async fn list(
             community.as_deref().unwrap_or("any"),
         ),
     );
-    Ok(Json(json!({
-        "total": total,
-        "offset": offset,
-        "masked": masked,
-        "residents": items,
-    })))
+    Ok(Json(ResidentsAnswer {
+        total,
+        offset,
+        masked,
+        residents: items,
+    }))
 }

@@ -2,10 +2,10 @@
 //! bench, which tells data growth (incidents in the heat index) from caches filling (bounded)
 //! and from anything else.
 
+use crate::contract::residents::{StatusAnswer, TileCacheStatus};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
 
 const MB: f64 = 1024.0 * 1024.0;
 
@@ -16,7 +16,10 @@ fn rss_bytes() -> Option<u64> {
     Some(pages * 4096)
 }
 
-pub async fn status(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
+/// What the server holds in memory (admin).
+#[utoipa::path(get, path = "/api/status", tag = "operations",
+    responses((status = 200, description = "memory, heat index and caches", body = StatusAnswer)))]
+pub async fn status(State(s): State<AppState>) -> Result<Json<StatusAnswer>, AppError> {
     let mb = |b: usize| (b as f64 / MB * 10.0).round() / 10.0;
     let (incidents, heat_index, heat_cache) = match &s.live {
         Some(live) => {
@@ -29,12 +32,16 @@ pub async fn status(State(s): State<AppState>) -> Result<Json<Value>, AppError> 
         }
         None => (None, None, None),
     };
-    Ok(Json(json!({
-        "rss_mb": rss_bytes().map(|b| mb(b as usize)),
-        "incidents_in_heat_index": incidents,
-        "heat_index_mb": heat_index,
-        "heat_tile_cache_mb": heat_cache,
-        "tile_cache": { "tiles": s.cache.len(), "mb": mb(s.cache.bytes()), "limit_mb": mb(s.cache.limit_bytes) },
-        "data_version": s.source().map(|src| src.version().to_string()),
-    })))
+    Ok(Json(StatusAnswer {
+        rss_mb: rss_bytes().map(|b| mb(b as usize)),
+        incidents_in_heat_index: incidents,
+        heat_index_mb: heat_index,
+        heat_tile_cache_mb: heat_cache,
+        tile_cache: TileCacheStatus {
+            tiles: s.cache.len(),
+            mb: mb(s.cache.bytes()),
+            limit_mb: mb(s.cache.limit_bytes),
+        },
+        data_version: s.source().map(|src| src.version().to_string()),
+    }))
 }

@@ -7,13 +7,19 @@
 //! (`kept.rs`) while no incident changed (the heat index's generation), up to a minute;
 //! after a change one poll recomputes it while the others get the answer kept.
 
+use crate::contract::wall::{CategoryCount, GridCount, View, ViewsAnswer, WallSummary, Window};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
 use wangge_core::Timestamp;
 
-pub async fn summary(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
+/// Today's and open incidents, closure in the last 30 days, leading categories and grids.
+#[utoipa::path(get, path = "/api/incidents/summary", tag = "wall",
+    responses(
+        (status = 200, description = "the wall's figures", body = WallSummary),
+        (status = 404, description = "serving a tile archive, not a workspace"),
+    ))]
+pub async fn summary(State(s): State<AppState>) -> Result<Json<WallSummary>, AppError> {
     let live = s
         .live
         .clone()
@@ -39,7 +45,7 @@ pub async fn summary(State(s): State<AppState>) -> Result<Json<Value>, AppError>
     }
 }
 
-async fn compute(live: std::sync::Arc<crate::live::Live>) -> Result<Value, AppError> {
+async fn compute(live: std::sync::Arc<crate::live::Live>) -> Result<WallSummary, AppError> {
     let now = Timestamp::now().unix();
     // Local (UTC+8) midnight today, and 30 local days back.
     let today = (now + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600;
@@ -52,31 +58,49 @@ async fn compute(live: std::sync::Arc<crate::live::Live>) -> Result<Value, AppEr
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
-    let cats: Vec<Value> = sum
+    let top_categories = sum
         .top_categories
         .iter()
-        .map(|(c, n)| {
-            let zh = taxonomy.get(c).map(|t| t.zh.clone());
-            json!({ "category": c, "zh": zh, "count": n })
+        .map(|(c, n)| CategoryCount {
+            category: c.clone(),
+            zh: taxonomy.get(c).map(|t| t.zh.clone()),
+            count: *n,
         })
         .collect();
-    let grids: Vec<Value> = sum
+    let top_grids = sum
         .top_grids
         .iter()
-        .map(|(g, n)| json!({ "grid": g, "count": n }))
+        .map(|(g, n)| GridCount {
+            grid: g.clone(),
+            count: *n,
+        })
         .collect();
     let rate = (sum.window_total > 0).then(|| sum.window_closed as f64 / sum.window_total as f64);
-    Ok(json!({
-        "today": sum.today,
-        "open": sum.open,
-        "last_30_days": { "reported": sum.window_total, "closed": sum.window_closed, "closure_rate": rate },
-        "top_categories": cats,
-        "top_grids": grids,
-        "names": taxonomy.categories.iter().map(|c| (c.code.clone(), json!(c.zh))).collect::<serde_json::Map<_, _>>(),
-    }))
+    Ok(WallSummary {
+        today: sum.today,
+        open: sum.open,
+        last_30_days: Window {
+            reported: sum.window_total,
+            closed: sum.window_closed,
+            closure_rate: rate,
+        },
+        top_categories,
+        top_grids,
+        names: taxonomy
+            .categories
+            .iter()
+            .map(|c| (c.code.clone(), c.zh.clone()))
+            .collect(),
+    })
 }
 
-pub async fn views(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
+/// The district's and each street's bounds, for the wall's rotating views.
+#[utoipa::path(get, path = "/api/views", tag = "wall",
+    responses(
+        (status = 200, description = "the views", body = ViewsAnswer),
+        (status = 404, description = "serving a tile archive, not a workspace"),
+    ))]
+pub async fn views(State(s): State<AppState>) -> Result<Json<ViewsAnswer>, AppError> {
     let live = s
         .live
         .clone()
@@ -84,11 +108,14 @@ pub async fn views(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
     let b = tokio::task::spawn_blocking(move || live.read(|st| st.street_bounds()))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
-    let mut views = vec![json!({ "name": "district", "bounds": b.all })];
+    let mut views = vec![View {
+        name: "district".into(),
+        bounds: b.all,
+    }];
     views.extend(
         b.streets
             .into_iter()
-            .map(|(name, b)| json!({ "name": name, "bounds": b })),
+            .map(|(name, bounds)| View { name, bounds }),
     );
-    Ok(Json(json!({ "views": views })))
+    Ok(Json(ViewsAnswer { views }))
 }
