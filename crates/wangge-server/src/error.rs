@@ -86,19 +86,21 @@ impl IntoResponse for AppError {
             } => (Some(title), detail, params),
             other => (None, other.to_string(), Vec::new()),
         };
-        let params: serde_json::Map<String, serde_json::Value> = params
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
-            .collect();
-        let body = serde_json::json!({
-            "type": "about:blank",
-            "title": title.unwrap_or_else(|| status.canonical_reason().unwrap_or("error")),
-            "status": status.as_u16(),
-            "detail": detail,
-            "code": code,
-            "params": params,
-        });
-        let mut r = (status, body.to_string()).into_response();
+        let body = crate::contract::problem::ProblemDetails {
+            kind: "about:blank".into(),
+            title: title
+                .unwrap_or_else(|| status.canonical_reason().unwrap_or("error"))
+                .to_string(),
+            status: status.as_u16(),
+            detail,
+            code: code.to_string(),
+            params: params
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        };
+        let body = serde_json::to_string(&body).unwrap_or_default();
+        let mut r = (status, body).into_response();
         r.headers_mut().insert(
             axum::http::header::CONTENT_TYPE,
             axum::http::HeaderValue::from_static("application/problem+json"),

@@ -5,6 +5,7 @@
 pub mod incidents;
 pub mod kpi;
 pub mod plans;
+pub mod problem;
 pub mod reach;
 pub mod residents;
 pub mod wall;

@@ -20,29 +20,32 @@ pub async fn landing() -> Json<Value> {
 /// The routes whose description is generated from their contract types
 /// (`crate::contract`); more join as their handlers become typed.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    super::kpi::kpi,
-    super::kpi::trend,
-    super::kpi::index,
-    super::reach::catalogue,
-    super::reach::coverage,
-    super::reach::siting,
-    super::reach::what_if,
-    super::plans::list,
-    super::plans::edit,
-    super::plans::restore,
-    super::plans::partition,
-    super::plans::name,
-    super::plans::compare,
-    super::incidents::post,
-    super::incidents::list,
-    super::incidents::one,
-    super::incidents::patch,
-    super::wall::summary,
-    super::wall::views,
-    super::residents::list,
-    super::status::status,
-))]
+#[openapi(
+    paths(
+        super::kpi::kpi,
+        super::kpi::trend,
+        super::kpi::index,
+        super::reach::catalogue,
+        super::reach::coverage,
+        super::reach::siting,
+        super::reach::what_if,
+        super::plans::list,
+        super::plans::edit,
+        super::plans::restore,
+        super::plans::partition,
+        super::plans::name,
+        super::plans::compare,
+        super::incidents::post,
+        super::incidents::list,
+        super::incidents::one,
+        super::incidents::patch,
+        super::wall::summary,
+        super::wall::views,
+        super::residents::list,
+        super::status::status,
+    ),
+    components(schemas(crate::contract::problem::ProblemDetails))
+)]
 struct Generated;
 
 /// The OpenAPI 3.1 document at `/api`: the generated part (typed routes, with their schemas
