@@ -243,6 +243,14 @@ fn exit_status_by_class_of_error() {
     // 4: what the command needs is not in the workspace.
     let (code, err) = status(&["plan", "undo", "w.gpkg"]);
     assert_eq!(code, Some(4), "{err}");
+    // 1: an edit the rules refuse (after a partition; the undo of the first plan has no
+    // earlier version: 4).
+    let (ok, out) = crate::util::wangge(&["partition", "w.gpkg", "--threads", "1"], d);
+    assert!(ok, "{out}");
+    let (code, err) = status(&["plan", "edit", "w.gpkg", "merge", "NOPE1", "NOPE2"]);
+    assert_eq!(code, Some(1), "{err}");
+    let (code, err) = status(&["plan", "undo", "w.gpkg"]);
+    assert_eq!(code, Some(4), "{err}");
     // 1: the rules refuse the result (--strict and a category without facilities).
     let fixture = crate::util::project("data/fixtures/no_pharmacy.osm");
     let (ok, out) = crate::util::wangge(

@@ -67,6 +67,15 @@ pub fn status(e: &anyhow::Error) -> u8 {
                 wangge_app::kpi::KpiError::Store(e) => of_io(e),
             };
         }
+        if let Some(e) = cause.downcast_ref::<wangge_app::plans::PlanError>() {
+            use wangge_app::plans::PlanError as E;
+            return match e {
+                E::Refused(_) | E::OutOfScope { .. } => REFUSED,
+                E::NoPlan | E::NoParent { .. } => WORKSPACE,
+                E::Partition(_) => INPUT,
+                E::Store(e) => of_io(e),
+            };
+        }
         if let Some(e) = cause.downcast_ref::<wangge_app::walking::WalkError>() {
             return match e {
                 wangge_app::walking::WalkError::Store(e) => of_io(e),

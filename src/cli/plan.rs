@@ -1,11 +1,11 @@
 //! `wangge plan list|diff`: plan versions in a workspace.
 
 use std::path::PathBuf;
-use wangge_core::partition::Partitioner;
+use wangge_app::plans::{PlanError, SavedVersion};
 use wangge_core::partition::diff::diff;
-use wangge_core::partition::edit::{Edit, apply, rebuild};
+use wangge_core::partition::edit::Edit;
+use wangge_io::GeoPackage;
 use wangge_io::store::prelude::*;
-use wangge_io::{GeoPackage, Store};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -69,23 +69,11 @@ pub enum EditOp {
     },
 }
 
-fn save(
-    store: &mut dyn Store,
-    plan: &wangge_core::partition::WorkspacePlan,
-    kind: &str,
-    cap: u32,
-    parent: i64,
-) -> anyhow::Result<i64> {
-    let id = store.write_plan(plan, kind, cap, 0, Some(parent))?;
+fn print_saved(v: &SavedVersion) {
     println!(
-        "saved as plan {id} ({} grids, {} violations)",
-        plan.metrics.grids,
-        plan.communities
-            .iter()
-            .map(|c| c.violations.len())
-            .sum::<usize>()
+        "saved as plan {} ({} grids, {} violations)",
+        v.plan, v.grids, v.violations
     );
-    Ok(id)
 }
 
 pub fn run(c: &Command) -> anyhow::Result<()> {
@@ -102,8 +90,6 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     super::exit::Missing("no plan yet: run wangge partition first".into())
                 })?,
             };
-            let (memberships, cap, _) = store.plan_memberships(base)?;
-            let data = store.load_places()?;
             let edit = match op {
                 EditOp::Move { building, to } => Edit::Move {
                     buildings: building.clone(),
@@ -115,35 +101,34 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     b: b.clone(),
                 },
             };
-            let p = Partitioner::new(cap)?;
-            match apply(&p, &data, &memberships, &edit) {
-                Ok(plan) => {
-                    let id = save(&mut store, &plan, "edit", cap, base)?;
-                    let d = diff(&store.plan_members(base)?, &store.plan_members(id)?);
-                    println!(
-                        "edit of plan {base}: {} households at {} address points changed grid",
-                        d.moved_households,
-                        d.moves.len()
-                    );
+            // wangge-app: the viewer's edits (the API) go through the same use case.
+            let v = match wangge_app::plans::edit(&mut store, base, &edit, &|_| true) {
+                Err(PlanError::Refused(why)) => {
+                    return Err(super::exit::Refused(format!("edit refused: {why}")).into());
                 }
-                Err(why) => anyhow::bail!("edit refused: {why}"),
-            }
+                other => other?,
+            };
+            print_saved(&v);
+            println!(
+                "edit of plan {base}: {} households at {} address points changed grid",
+                v.moved_households, v.moved_points
+            );
         }
         Command::Undo { workspace } => {
             let mut store = GeoPackage::open(workspace)?;
             let latest = store
                 .latest_plan()?
                 .ok_or_else(|| super::exit::Missing("no plan to undo".into()))?;
-            let (_, _, parent) = store.plan_memberships(latest)?;
-            let parent = parent.ok_or_else(|| {
-                super::exit::Missing(format!(
-                    "plan {latest} has no earlier version to go back to"
-                ))
-            })?;
-            let (memberships, cap, _) = store.plan_memberships(parent)?;
-            let data = store.load_places()?;
-            let plan = rebuild(&Partitioner::new(cap)?, &data, &memberships);
-            save(&mut store, &plan, "undo", cap, latest)?;
+            let (parent, v) = match wangge_app::plans::undo(&mut store, &|_| true) {
+                Err(PlanError::NoParent { plan }) => {
+                    return Err(super::exit::Missing(format!(
+                        "plan {plan} has no earlier version to go back to"
+                    ))
+                    .into());
+                }
+                other => other?,
+            };
+            print_saved(&v);
             println!("plan {latest} undone: back to the grids of plan {parent}");
         }
         Command::List { workspace } => {
@@ -173,10 +158,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 "old grid", "new grid", "shared", "old hh", "new hh"
             );
             for m in &d.matches {
-                let changed = m.new.as_deref() != Some(m.old.as_str())
-                    || m.shared != m.old_households
-                    || m.new_households != m.old_households;
-                if changed || *all {
+                if wangge_app::plans::changed(m) || *all {
                     println!(
                         "{:<20} {:<20} {:>8} {:>8} {:>8}",
                         m.old,

@@ -4,11 +4,14 @@
 //! - `households`: which grid and community each address point's households count in (an
 //!   entrance split across grids counted in each by its share), for walking coverage;
 //! - `kpi`: a month's closed-loop KPIs and the district's trend, counted as of one time rule;
+//! - `plans`: a planner's edit of a version and restoring a version (undo, redo), each a new
+//!   version with what changed;
 //! - `walking`: the one walking model (places, catalogue, speed, network, snapper, missing
 //!   categories) that coverage, gaps, siting and what-if load in the CLI and the server.
 
 pub mod households;
 pub mod kpi;
+pub mod plans;
 pub mod walking;
 
 pub use households::{HouseholdAreas, household_areas};

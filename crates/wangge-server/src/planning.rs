@@ -12,11 +12,12 @@ use crate::{AppError, Principal};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Mutex;
-use wangge_core::partition::diff::{GridMatch, PlanDiff, diff};
-use wangge_core::partition::edit::{Edit, apply, rebuild};
-use wangge_core::partition::{LockedGrid, Partitioner, WorkspacePlan, partition_all_locked};
+use wangge_app::plans::{PlanError, SavedVersion};
+use wangge_core::partition::diff::diff;
+use wangge_core::partition::edit::Edit;
+use wangge_core::partition::{LockedGrid, Partitioner, partition_all_locked};
+use wangge_io::GeoPackage;
 use wangge_io::store::prelude::*;
-use wangge_io::{GeoPackage, Store};
 
 /// Serialises plan changes: two edits of the same base never interleave.
 #[derive(Default)]
@@ -82,62 +83,46 @@ pub fn grids(path: &Path, plan: i64, community: Option<&str>) -> Result<Value, A
     Ok(json!({ "type": "FeatureCollection", "plan": plan, "cap": cap, "features": features }))
 }
 
-fn violations(plan: &WorkspacePlan) -> usize {
-    plan.communities.iter().map(|c| c.violations.len()).sum()
+/// A plan-change refusal as the client sees it.
+fn plan_error(who: &Principal, e: PlanError) -> AppError {
+    match e {
+        PlanError::Refused(why) => AppError::RefusedWith {
+            title: "Edit refused",
+            detail: why.to_string(),
+            code: why.code(),
+            params: why.params(),
+        },
+        PlanError::OutOfScope { grid, community } => AppError::Forbidden(format!(
+            "grid {grid} is in community {community}, outside this token's street {}",
+            who.scope
+        )),
+        PlanError::NoPlan => AppError::NotFound("no plan yet".into()),
+        PlanError::NoParent { plan } => {
+            AppError::NotFound(format!("plan {plan} has no earlier version"))
+        }
+        PlanError::Store(e) => io(e),
+        PlanError::Partition(e) => AppError::Internal(e.to_string()),
+    }
 }
 
-/// Whether an old grid's households did not all stay together under the same code.
-fn changed(m: &GridMatch) -> bool {
-    m.new.as_deref() != Some(m.old.as_str())
-        || m.shared != m.old_households
-        || m.new_households != m.old_households
+/// The answer of a new version.
+fn version(v: SavedVersion) -> NewVersion {
+    NewVersion {
+        plan: v.plan,
+        parent: v.parent,
+        base: v.base,
+        kind: v.kind,
+        grids: v.grids,
+        violations: v.violations,
+        moved_households: v.moved_households,
+        moved_points: v.moved_points,
+        changed: v.changed,
+    }
 }
 
-/// The grids of `b` that differ from `a` (new codes, or codes whose households changed).
-fn changed_grids(d: &PlanDiff) -> Vec<String> {
-    let mut out: Vec<String> = d
-        .matches
-        .iter()
-        .filter(|m| changed(m))
-        .filter_map(|m| m.new.clone())
-        .chain(d.new_grids.iter().cloned())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Saves `plan` as a new version and answers with it and what changed against `base`.
-fn save(
-    store: &mut dyn Store,
-    plan: &WorkspacePlan,
-    kind: &str,
-    cap: u32,
-    base: i64,
-    parent: i64,
-) -> Result<NewVersion, AppError> {
-    let id = store
-        .write_plan(plan, kind, cap, 0, Some(parent))
-        .map_err(io)?;
-    let d = diff(
-        &store.plan_members(base).map_err(io)?,
-        &store.plan_members(id).map_err(io)?,
-    );
-    Ok(NewVersion {
-        plan: id,
-        parent,
-        base,
-        kind: kind.to_string(),
-        grids: plan.metrics.grids,
-        violations: violations(plan),
-        moved_households: d.moved_households,
-        moved_points: d.moves.len(),
-        changed: changed_grids(&d),
-    })
-}
-
-/// Applies a planner's edit to `base`; an accepted edit becomes a new version, a refused one
-/// answers 422 with the reason.
+/// Applies a planner's edit to `base` (wangge-app, as `wangge plan edit` does); an accepted
+/// edit becomes a new version, a refused one answers 422 with the rule. A planner edits grids
+/// of its own street only.
 pub fn edit(
     lock: &PlanLock,
     path: &Path,
@@ -147,32 +132,8 @@ pub fn edit(
 ) -> Result<NewVersion, AppError> {
     let _held = lock.hold();
     let mut store = open(path)?;
-    let (memberships, cap, _) = store.plan_memberships(base).map_err(io)?;
-    // A planner edits grids of its own street only.
-    let named: Vec<&String> = match edit {
-        Edit::Move { to, .. } => vec![to],
-        Edit::Split { grid } => vec![grid],
-        Edit::Merge { a, b } => vec![a, b],
-    };
-    for g in named {
-        if let Some((c, _, _)) = memberships.iter().find(|(_, code, _)| code == g)
-            && !who.has_community(Some(c))
-        {
-            return Err(AppError::Forbidden(format!(
-                "grid {g} is in community {c}, outside this token's street {}",
-                who.scope
-            )));
-        }
-    }
-    let data = store.load_places().map_err(io)?;
-    let p = Partitioner::new(cap).map_err(|e| AppError::Internal(e.to_string()))?;
-    let plan = apply(&p, &data, &memberships, edit).map_err(|why| AppError::RefusedWith {
-        title: "Edit refused",
-        detail: why.to_string(),
-        code: why.code(),
-        params: why.params(),
-    })?;
-    let out = save(&mut store, &plan, "edit", cap, base, base)?;
+    let out = wangge_app::plans::edit(&mut store, base, edit, &|c| who.has_community(Some(c)))
+        .map_err(|e| plan_error(who, e))?;
     store
         .audit(
             &who.actor(),
@@ -181,10 +142,12 @@ pub fn edit(
             &format!("plan {base} → {}: {edit:?}", out.plan),
         )
         .map_err(io)?;
-    Ok(out)
+    Ok(version(out))
 }
 
-/// Saves the grids of `plan` again as the newest version (undo and redo in the viewer).
+/// Saves the grids of `plan` again as the newest version (undo and redo in the viewer;
+/// wangge-app, as `wangge plan undo` does); every grid it changes must be in the token's
+/// street.
 pub fn restore(
     lock: &PlanLock,
     path: &Path,
@@ -193,42 +156,9 @@ pub fn restore(
 ) -> Result<NewVersion, AppError> {
     let _held = lock.hold();
     let mut store = open(path)?;
-    let latest = store
-        .latest_plan()
-        .map_err(io)?
-        .ok_or_else(|| AppError::NotFound("no plan yet".into()))?;
-    let (memberships, cap, _) = store.plan_memberships(plan).map_err(io)?;
-    let data = store.load_places().map_err(io)?;
-    let p = Partitioner::new(cap).map_err(|e| AppError::Internal(e.to_string()))?;
-    let rebuilt = rebuild(&p, &data, &memberships);
-    // A planner may restore only what changes grids of its own street.
-    if who.role == wangge_core::access::Role::Planner {
-        let now: std::collections::HashMap<String, String> =
-            store.plan_grids(latest).map_err(io)?.into_iter().collect();
-        let then: std::collections::HashMap<&str, &str> = memberships
-            .iter()
-            .map(|(c, g, _)| (g.as_str(), c.as_str()))
-            .collect();
-        let d = diff(
-            &store.plan_members(latest).map_err(io)?,
-            &store.plan_members(plan).map_err(io)?,
-        );
-        for mv in &d.moves {
-            for g in [&mv.from, &mv.to] {
-                let c = now
-                    .get(g)
-                    .map(String::as_str)
-                    .or_else(|| then.get(g.as_str()).copied());
-                if !who.has_community(c) {
-                    return Err(AppError::Forbidden(format!(
-                        "restoring plan {plan} moves households in grid {g}, outside this token's street {}",
-                        who.scope
-                    )));
-                }
-            }
-        }
-    }
-    let out = save(&mut store, &rebuilt, "restore", cap, latest, latest)?;
+    let out =
+        wangge_app::plans::restore(&mut store, plan, "restore", &|c| who.has_community(Some(c)))
+            .map_err(|e| plan_error(who, e))?;
     store
         .audit(
             &who.actor(),
@@ -237,7 +167,7 @@ pub fn restore(
             &format!("plan {plan} saved again as {}", out.plan),
         )
         .map_err(io)?;
-    Ok(out)
+    Ok(version(out))
 }
 
 /// Partitions one community of `base` again, keeping its `locks` and every other community's
@@ -290,7 +220,8 @@ pub fn partition(
             params: v.params.clone(),
         });
     }
-    let out = save(&mut store, &plan, "partition", cap, base, base)?;
+    let out = wangge_app::plans::save(&mut store, &plan, "partition", cap, base, base)
+        .map_err(|e| plan_error(who, e))?;
     store
         .audit(
             &who.actor(),
@@ -302,7 +233,7 @@ pub fn partition(
             ),
         )
         .map_err(io)?;
-    Ok(out)
+    Ok(version(out))
 }
 
 /// Names a version (a planner's "save as").
@@ -330,7 +261,7 @@ pub fn compare(path: &Path, a: i64, b: i64) -> Result<CompareAnswer, AppError> {
     let changed_in_a = d
         .matches
         .iter()
-        .filter(|m| changed(m))
+        .filter(|m| wangge_app::plans::changed(m))
         .map(|m| m.old.clone())
         .collect();
     let matches = d
@@ -360,7 +291,7 @@ pub fn compare(path: &Path, a: i64, b: i64) -> Result<CompareAnswer, AppError> {
         moved_households: d.moved_households,
         moves,
         changed_in_a,
-        changed_in_b: changed_grids(&d),
+        changed_in_b: wangge_app::plans::changed_grids(&d),
         new_grids: d.new_grids.clone(),
         matches,
         only_in_a: d.only_in_a,

@@ -1,0 +1,189 @@
+//! Changing a plan: a planner's edit of a version, and restoring an earlier version (undo in
+//! the CLI, undo and redo in the viewer). Every change is a new version with its parent; the
+//! answer says what changed against the version it was made from. The front ends decide
+//! who may change which community (`in_scope`), hold their own locks and write their own
+//! audit lines.
+
+use thiserror::Error;
+use wangge_core::partition::diff::{GridMatch, PlanDiff, diff};
+use wangge_core::partition::edit::{Edit, EditRefused, apply, rebuild};
+use wangge_core::partition::{PartitionError, Partitioner, WorkspacePlan};
+use wangge_io::Store;
+
+/// A new version and what changed against `base`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedVersion {
+    pub plan: i64,
+    pub parent: i64,
+    /// The version compared against.
+    pub base: i64,
+    pub kind: String,
+    pub grids: usize,
+    pub violations: usize,
+    pub moved_households: u64,
+    pub moved_points: usize,
+    /// Grid codes that are new or whose households changed.
+    pub changed: Vec<String>,
+}
+
+/// Why a plan change is refused.
+#[derive(Debug, Error)]
+pub enum PlanError {
+    #[error("no plan yet: run wangge partition first")]
+    NoPlan,
+    #[error("plan {plan} has no earlier version to go back to")]
+    NoParent { plan: i64 },
+    /// The edit breaks a rule (over the cap, not connected, unknown grid or building).
+    #[error("edit refused: {0}")]
+    Refused(EditRefused),
+    /// The change touches a community outside the caller's scope.
+    #[error("grid {grid} is in community {community}, outside the caller's scope")]
+    OutOfScope { grid: String, community: String },
+    #[error(transparent)]
+    Partition(#[from] PartitionError),
+    #[error(transparent)]
+    Store(#[from] wangge_io::Error),
+}
+
+impl PlanError {
+    /// A stable machine code (front ends map codes, never messages).
+    pub fn code(&self) -> String {
+        match self {
+            Self::NoPlan => "no_plan".into(),
+            Self::NoParent { .. } => "no_parent".into(),
+            Self::Refused(why) => why.code(),
+            Self::OutOfScope { .. } => "out_of_scope".into(),
+            Self::Partition(_) => "partition".into(),
+            Self::Store(e) => e.code().into(),
+        }
+    }
+}
+
+/// The newest version.
+pub fn latest(store: &dyn Store) -> Result<i64, PlanError> {
+    store.latest_plan()?.ok_or(PlanError::NoPlan)
+}
+
+/// Whether an old grid's households did not all stay together under the same code.
+pub fn changed(m: &GridMatch) -> bool {
+    m.new.as_deref() != Some(m.old.as_str())
+        || m.shared != m.old_households
+        || m.new_households != m.old_households
+}
+
+/// The grids of `b` that differ from `a` (new codes, or codes whose households changed).
+pub fn changed_grids(d: &PlanDiff) -> Vec<String> {
+    let mut out: Vec<String> = d
+        .matches
+        .iter()
+        .filter(|m| changed(m))
+        .filter_map(|m| m.new.clone())
+        .chain(d.new_grids.iter().cloned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Saves `plan` as a new version made from `parent` and says what changed against `base`.
+pub fn save(
+    store: &mut dyn Store,
+    plan: &WorkspacePlan,
+    kind: &str,
+    cap: u32,
+    base: i64,
+    parent: i64,
+) -> Result<SavedVersion, PlanError> {
+    let id = store.write_plan(plan, kind, cap, 0, Some(parent))?;
+    let d = diff(&store.plan_members(base)?, &store.plan_members(id)?);
+    Ok(SavedVersion {
+        plan: id,
+        parent,
+        base,
+        kind: kind.to_string(),
+        grids: plan.metrics.grids,
+        violations: plan.communities.iter().map(|c| c.violations.len()).sum(),
+        moved_households: d.moved_households,
+        moved_points: d.moves.len(),
+        changed: changed_grids(&d),
+    })
+}
+
+/// Applies a planner's edit to version `base`: an accepted edit becomes a new version whose
+/// parent is `base`; the grids the edit names must lie in communities `in_scope` accepts.
+pub fn edit(
+    store: &mut dyn Store,
+    base: i64,
+    edit: &Edit,
+    in_scope: &dyn Fn(&str) -> bool,
+) -> Result<SavedVersion, PlanError> {
+    let (memberships, cap, _) = store.plan_memberships(base)?;
+    let named: Vec<&String> = match edit {
+        Edit::Move { to, .. } => vec![to],
+        Edit::Split { grid } => vec![grid],
+        Edit::Merge { a, b } => vec![a, b],
+    };
+    for g in named {
+        if let Some((c, _, _)) = memberships.iter().find(|(_, code, _)| code == g)
+            && !in_scope(c)
+        {
+            return Err(PlanError::OutOfScope {
+                grid: g.clone(),
+                community: c.clone(),
+            });
+        }
+    }
+    let data = store.load_places()?;
+    let p = Partitioner::new(cap)?;
+    let plan = apply(&p, &data, &memberships, edit).map_err(PlanError::Refused)?;
+    save(store, &plan, "edit", cap, base, base)
+}
+
+/// Saves the grids of version `plan` again as the newest version (`kind`: `restore`, `undo`),
+/// made from the newest; every grid it changes must lie in a community `in_scope` accepts
+/// (now or in `plan`).
+pub fn restore(
+    store: &mut dyn Store,
+    plan: i64,
+    kind: &str,
+    in_scope: &dyn Fn(&str) -> bool,
+) -> Result<SavedVersion, PlanError> {
+    let latest = latest(store)?;
+    let (memberships, cap, _) = store.plan_memberships(plan)?;
+    let now: std::collections::HashMap<String, String> =
+        store.plan_grids(latest)?.into_iter().collect();
+    let then: std::collections::HashMap<&str, &str> = memberships
+        .iter()
+        .map(|(c, g, _)| (g.as_str(), c.as_str()))
+        .collect();
+    let d = diff(&store.plan_members(latest)?, &store.plan_members(plan)?);
+    for mv in &d.moves {
+        for g in [&mv.from, &mv.to] {
+            let c = now
+                .get(g)
+                .map(String::as_str)
+                .or_else(|| then.get(g.as_str()).copied())
+                .unwrap_or("");
+            if !in_scope(c) {
+                return Err(PlanError::OutOfScope {
+                    grid: g.clone(),
+                    community: c.to_string(),
+                });
+            }
+        }
+    }
+    let data = store.load_places()?;
+    let rebuilt = rebuild(&Partitioner::new(cap)?, &data, &memberships);
+    save(store, &rebuilt, kind, cap, latest, latest)
+}
+
+/// Undoes the newest version: its parent's grids saved again as a new version.
+pub fn undo(
+    store: &mut dyn Store,
+    in_scope: &dyn Fn(&str) -> bool,
+) -> Result<(i64, SavedVersion), PlanError> {
+    let newest = latest(store)?;
+    let (_, _, parent) = store.plan_memberships(newest)?;
+    let parent = parent.ok_or(PlanError::NoParent { plan: newest })?;
+    Ok((parent, restore(store, parent, "undo", in_scope)?))
+}
