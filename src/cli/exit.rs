@@ -63,7 +63,8 @@ pub fn status(e: &anyhow::Error) -> u8 {
         }
         if let Some(e) = cause.downcast_ref::<wangge_app::kpi::KpiError>() {
             return match e {
-                wangge_app::kpi::KpiError::Month { .. } => USAGE,
+                wangge_app::kpi::KpiError::Month { .. }
+                | wangge_app::kpi::KpiError::DistrictIndex => USAGE,
                 wangge_app::kpi::KpiError::Store(e) => of_io(e),
             };
         }

@@ -307,20 +307,10 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
         } => {
             check_month(month)?;
             let l = level(by)?;
-            if l == Level::District {
-                bail!(
-                    "--by district: the district is the reference (100); use community, street or grid"
-                );
-            }
             let p = params(pp.as_deref())?;
             let store = GeoPackage::open(workspace)?;
-            let run = social_index(
-                &store.kpi_cases()?,
-                &store.area_households(l)?,
-                month,
-                l,
-                &p,
-            );
+            // wangge-app: the API's /api/index computes the same.
+            let run = wangge_app::kpi::month_index(&store, &p, month, l)?;
             let names = names(&store)?;
             println!(
                 "social-condition index, {month}, by {by} (100 = the district; per 1,000 households)"

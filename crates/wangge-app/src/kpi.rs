@@ -5,7 +5,10 @@
 
 use thiserror::Error;
 use wangge_core::Timestamp;
-use wangge_core::kpi::{Case, KpiRow, Level, TimeLimits, kpis, month_range, previous_month};
+use wangge_core::kpi::{
+    Case, IndexParams, IndexRun, KpiRow, Level, TimeLimits, kpis, month_range, previous_month,
+    social_index,
+};
 use wangge_io::Store;
 
 /// Why KPIs cannot be computed.
@@ -14,6 +17,9 @@ pub enum KpiError {
     /// Not a `YYYY-MM` month.
     #[error("month {month:?}: YYYY-MM, e.g. 2026-10")]
     Month { month: String },
+    /// The index compares areas with the district: it has no row of its own.
+    #[error("the district is the index's reference (100); use community, street or grid")]
+    DistrictIndex,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] wangge_io::Error),
@@ -24,6 +30,7 @@ impl KpiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Month { .. } => "bad_month",
+            Self::DistrictIndex => "district_index",
             Self::Store(e) => e.code(),
         }
     }
@@ -107,6 +114,23 @@ pub fn trend(
     n: usize,
 ) -> Result<Vec<(String, KpiRow)>, KpiError> {
     district_trend(&store.kpi_cases()?, limits, month, n)
+}
+
+/// The social-condition index of `month` at `level` (community, street or grid) over the
+/// store's incidents and households (`wangge report index`, `/api/index`).
+pub fn month_index(
+    store: &dyn Store,
+    params: &IndexParams,
+    month: &str,
+    level: Level,
+) -> Result<IndexRun, KpiError> {
+    as_of(month, None, Timestamp::now())?;
+    if level == Level::District {
+        return Err(KpiError::DistrictIndex);
+    }
+    let cases = store.kpi_cases()?;
+    let households = store.area_households(level)?;
+    Ok(social_index(&cases, &households, month, level, params))
 }
 
 #[cfg(test)]

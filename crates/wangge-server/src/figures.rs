@@ -7,22 +7,16 @@ use crate::contract::kpi::{IndexAnswer, KpiAnswer, KpiRowAnswer, TrendAnswer, Tr
 use crate::error::io;
 use std::path::Path;
 use wangge_core::Timestamp;
-use wangge_core::kpi::{IndexParams, Level, TimeLimits, social_index};
-use wangge_io::store::prelude::*;
+use wangge_core::kpi::{IndexParams, Level, TimeLimits};
 
 /// A KPI use-case error as the client sees it: a bad month is a bad request.
 fn kpi_error(e: wangge_app::kpi::KpiError) -> AppError {
     match e {
-        wangge_app::kpi::KpiError::Month { .. } => AppError::BadRequest(e.to_string()),
+        wangge_app::kpi::KpiError::Month { .. } | wangge_app::kpi::KpiError::DistrictIndex => {
+            AppError::BadRequest(e.to_string())
+        }
         wangge_app::kpi::KpiError::Store(e) => io(e),
     }
-}
-
-/// Checks a `YYYY-MM` month.
-pub fn check_month(month: &str) -> Result<(), AppError> {
-    wangge_app::kpi::as_of(month, None, Timestamp::now())
-        .map(|_| ())
-        .map_err(kpi_error)
 }
 
 /// KPIs of `month` at `level` (wangge-app: the CLI's `report kpi` counts the same).
@@ -62,22 +56,15 @@ pub fn trend(
     Ok(TrendAnswer { months })
 }
 
-/// The social-condition index of `month` at `level`.
+/// The social-condition index of `month` at `level` (wangge-app: `report index` computes
+/// the same).
 pub fn index(
     path: &Path,
     p: &IndexParams,
     month: &str,
     level: Level,
 ) -> Result<IndexAnswer, AppError> {
-    check_month(month)?;
-    if level == Level::District {
-        return Err(AppError::BadRequest(
-            "by: community, street or grid (the district is the reference, 100)".into(),
-        ));
-    }
     let store = wangge_io::GeoPackage::open(path).map_err(io)?;
-    let cases = store.kpi_cases().map_err(io)?;
-    let households = store.area_households(level).map_err(io)?;
-    let run = social_index(&cases, &households, month, level, p);
+    let run = wangge_app::kpi::month_index(&store, p, month, level).map_err(kpi_error)?;
     Ok(IndexAnswer::new(&run, p, level))
 }
