@@ -4,10 +4,10 @@
 
 use super::walk::{Walk, WalkOpts};
 use anyhow::{Context, bail};
-use geo_types::{Coord, Point};
+use geo_types::Point;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use wangge_core::walk::{Field, SitingInput, Snap, WalkNetwork, site};
+use wangge_core::walk::{Field, SitingInput, Snap, site};
 use wangge_io::GeoPackage;
 
 #[derive(Debug, clap::Args)]
@@ -123,22 +123,9 @@ fn setup(workspace: &Path, category: &str, minutes: u32, o: &WalkOpts) -> anyhow
 }
 
 fn covered(s: &Setup, field: &Field) -> u64 {
-    s.points
-        .iter()
-        .zip(&s.households)
-        .filter(|(p, _)| p.is_some_and(|p| field.at(&s.walk.net, &p) <= s.threshold_m))
-        .map(|(_, &h)| u64::from(h))
-        .sum()
-}
-
-/// The snap's foot on its edge, lon/lat.
-fn lonlat(net: &WalkNetwork, s: &Snap) -> Point<f64> {
-    let e = net.edges[s.edge];
-    let (a, b) = (net.nodes[e.a], net.nodes[e.b]);
-    Point(net.frame.inverse(Coord {
-        x: a.x + s.t * (b.x - a.x),
-        y: a.y + s.t * (b.y - a.y),
-    }))
+    field
+        .covered(&s.walk.net, &s.points, &s.households, s.threshold_m, None)
+        .0
 }
 
 fn pct(n: u64, of: u64) -> f64 {
@@ -191,7 +178,7 @@ pub fn run_siting(a: &SitingArgs) -> anyhow::Result<()> {
     let mut features = Vec::new();
     for (i, p) in r.sites.iter().enumerate() {
         cum += p.gain;
-        let at = lonlat(net, &p.snap);
+        let at = p.snap.foot_lonlat(net);
         println!(
             "  {:>4}  {:<11.6}  {:<10.6}  {:>13}  {:>9.1}%",
             i + 1,

@@ -11,7 +11,7 @@ use crate::contract::reach::{
     GridCoverage, SiteAnswer, SitingAnswer, Warning, WhatIfAnswer,
 };
 use geo::Area;
-use geo_types::{Coord, MultiPolygon, Point};
+use geo_types::{MultiPolygon, Point};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -446,29 +446,15 @@ impl Reach {
         )
     }
 
+    /// Households within `t` of `field`'s facilities, in all and per community.
     fn covered(&self, field: &Field, t: f64) -> (u64, Vec<u64>) {
-        let mut per = vec![0u64; self.data.communities.len()];
-        let mut all = 0;
-        for (p, s) in self.points.iter().enumerate() {
-            if s.is_some_and(|s| field.at(&self.net, &s) <= t) {
-                let h = u64::from(self.households[p]);
-                all += h;
-                if let Some(c) = self.community_of[p] {
-                    per[c] += h;
-                }
-            }
-        }
-        (all, per)
-    }
-
-    fn lonlat(&self, s: &Snap) -> [f64; 2] {
-        let e = self.net.edges[s.edge];
-        let (a, b) = (self.net.nodes[e.a], self.net.nodes[e.b]);
-        let c = self.frame().inverse(Coord {
-            x: a.x + s.t * (b.x - a.x),
-            y: a.y + s.t * (b.y - a.y),
-        });
-        [c.x, c.y]
+        field.covered(
+            &self.net,
+            &self.points,
+            &self.households,
+            t,
+            Some((&self.community_of, self.data.communities.len())),
+        )
     }
 
     /// `k` suggested sites by greedy maximal covering with swaps, with marginal gains.
@@ -493,7 +479,10 @@ impl Reach {
             .enumerate()
             .map(|(i, p)| SiteAnswer {
                 rank: i + 1,
-                lonlat: self.lonlat(&p.snap),
+                lonlat: {
+                    let f = p.snap.foot_lonlat(&self.net);
+                    [f.x(), f.y()]
+                },
                 gain: p.gain,
             })
             .collect();

@@ -53,6 +53,31 @@ impl Field {
         if d <= self.limit_m { d } else { NOT_REACHED }
     }
 
+    /// Households at snapped points within `threshold_m` of a facility, in all and per area
+    /// (`area_of[p]`, one of `areas`): what siting and what-if count before and after, in the
+    /// CLI and the API.
+    pub fn covered(
+        &self,
+        net: &WalkNetwork,
+        points: &[Option<Snap>],
+        households: &[u32],
+        threshold_m: f64,
+        area_of: Option<(&[Option<usize>], usize)>,
+    ) -> (u64, Vec<u64>) {
+        let mut per = vec![0u64; area_of.map_or(0, |a| a.1)];
+        let mut all = 0;
+        for (p, s) in points.iter().enumerate() {
+            if s.is_some_and(|s| self.at(net, &s) <= threshold_m) {
+                let h = u64::from(households[p]);
+                all += h;
+                if let Some(a) = area_of.and_then(|(of, _)| of[p]) {
+                    per[a] += h;
+                }
+            }
+        }
+        (all, per)
+    }
+
     /// Adds a facility: a search bounded by the limit from it alone, kept where it is nearer.
     /// Returns its index.
     pub fn add(&mut self, net: &WalkNetwork, s: Snap) -> usize {

@@ -19,6 +19,16 @@ pub struct Snap {
 }
 
 impl Snap {
+    /// The foot on its edge, lon/lat (where a suggested site is shown).
+    pub fn foot_lonlat(&self, net: &WalkNetwork) -> geo_types::Point<f64> {
+        let e = net.edges[self.edge];
+        let (a, b) = (net.nodes[e.a], net.nodes[e.b]);
+        geo_types::Point(net.frame.inverse(geo_types::Coord {
+            x: a.x + self.t * (b.x - a.x),
+            y: a.y + self.t * (b.y - a.y),
+        }))
+    }
+
     /// Starting costs at both ends of the edge: (node, cost) for `a` and for `b`.
     pub fn ends(&self, net: &WalkNetwork) -> [(usize, f64); 2] {
         let e = net.edges[self.edge];
