@@ -429,6 +429,61 @@ async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
             }
         }
         assert!(compared > 0);
+        // Household by household: every address point's walking distance per category, as
+        // the CLI stored it and as the server holds it (the API shows only areas).
+        let (keys, categories, walks) = wangge_server::testing::walks(&ws).expect("walks");
+        let cols: Vec<String> = categories
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}_m",
+                    c.replace(|ch: char| !ch.is_ascii_alphanumeric(), "_")
+                )
+            })
+            .collect();
+        let rows = wangge_io::gpkg::testing::query(
+            &store,
+            &format!(
+                "SELECT a.key, {} FROM coverage_points c JOIN address_points a ON a.fid = c.fid",
+                cols.iter()
+                    .map(|c| format!("c.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            &[],
+        )
+        .expect("coverage points");
+        let cli: std::collections::HashMap<String, Vec<Option<f64>>> = rows
+            .into_iter()
+            .map(|r| {
+                let key = r[0].text().expect("key").to_string();
+                (key, r[1..].iter().map(|c| c.real()).collect())
+            })
+            .collect();
+        assert_eq!(cli.len(), keys.len(), "{source}: one row per address point");
+        let (mut pairs, mut reached) = (0, 0);
+        for (p, key) in keys.iter().enumerate() {
+            let mine = &cli[key];
+            for (c, category) in categories.iter().enumerate() {
+                let (a, b) = (mine[c], walks[c][p]);
+                match (a, b) {
+                    (None, None) => {}
+                    (Some(a), Some(b)) => {
+                        assert!(
+                            (a - b).abs() <= 1e-6 * a.max(1.0),
+                            "{source}: {key} {category}: CLI {a} m, server {b} m"
+                        );
+                        reached += 1;
+                    }
+                    _ => panic!("{source}: {key} {category}: CLI {a:?}, server {b:?}"),
+                }
+                pairs += 1;
+            }
+        }
+        assert!(
+            reached * 2 > pairs,
+            "{source}: {reached} of {pairs} reached"
+        );
         let per_grid: std::collections::BTreeMap<String, u64> = api_grids
             .iter()
             .map(|(g, (h, _))| (g.clone(), *h))

@@ -19,6 +19,8 @@ mod reach;
 mod routes;
 mod serve;
 mod state;
+#[doc(hidden)]
+pub mod testing;
 mod zip;
 
 pub use auth::Principal;

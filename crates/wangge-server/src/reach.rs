@@ -171,6 +171,23 @@ impl Reach {
         })
     }
 
+    /// Every address point's distance per category (`crate::testing`).
+    pub(crate) fn walks_for_tests(&self) -> crate::testing::Walks {
+        let keys = self
+            .data
+            .address_points
+            .iter()
+            .map(|p| p.key.clone())
+            .collect();
+        let d = self
+            .walks
+            .walk_m
+            .iter()
+            .map(|c| c.iter().map(|&m| (m < NOT_REACHED).then_some(m)).collect())
+            .collect();
+        (keys, self.walks.categories.clone(), d)
+    }
+
     /// The `warnings` of a response about `categories`: each one that cannot be judged.
     fn warnings<'a>(&self, categories: impl IntoIterator<Item = &'a str>) -> Vec<Warning> {
         let wanted: Vec<&str> = categories.into_iter().collect();

@@ -1,0 +1,16 @@
+//! For tests only: what the street-office answers are computed from, so an integration test
+//! can compare them household by household with the CLI's stored results (the API itself
+//! answers per area only: no address point leaves the server).
+
+use crate::AppError;
+use std::path::Path;
+
+/// Per catalogue category, every address point's walking distance to the nearest facility
+/// as the server holds it (`None` beyond reach): (address keys, categories, distances).
+pub type Walks = (Vec<String>, Vec<String>, Vec<Vec<Option<f64>>>);
+
+/// The server's walking distances for the workspace at `path`.
+pub fn walks(path: &Path) -> Result<Walks, AppError> {
+    let r = crate::reach::Reach::build(path)?;
+    Ok(r.walks_for_tests())
+}
