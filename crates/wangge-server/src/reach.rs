@@ -33,6 +33,10 @@ pub const MAX_K: usize = 20;
 /// Most facilities one what-if may add.
 pub const MAX_ADD: usize = 50;
 
+/// Per catalogue category, every address point's walking distance to the nearest facility
+/// as the server holds it (`None` beyond reach): (address keys, categories, distances).
+pub type Walks = (Vec<String>, Vec<String>, Vec<Vec<Option<f64>>>);
+
 /// A workspace's walking reach.
 pub struct Reach {
     data: Dataset,
@@ -172,7 +176,7 @@ impl Reach {
     }
 
     /// Every address point's distance per category (`crate::testing`).
-    pub(crate) fn walks_for_tests(&self) -> crate::testing::Walks {
+    pub(crate) fn walks_for_tests(&self) -> Walks {
         let keys = self
             .data
             .address_points

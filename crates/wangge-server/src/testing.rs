@@ -5,9 +5,7 @@
 use crate::AppError;
 use std::path::Path;
 
-/// Per catalogue category, every address point's walking distance to the nearest facility
-/// as the server holds it (`None` beyond reach): (address keys, categories, distances).
-pub type Walks = (Vec<String>, Vec<String>, Vec<Vec<Option<f64>>>);
+pub use crate::reach::Walks;
 
 /// The server's walking distances for the workspace at `path`.
 pub fn walks(path: &Path) -> Result<Walks, AppError> {
