@@ -235,3 +235,149 @@ fn mvt_fixtures_accept_exactly_the_v2_valid_ones() {
     );
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// Tiles keep their content through the live-tile work (issue 20): sixteen tiles of the
+/// demo city (z10-z16, 20,000 households, seed 1, partitioned) were
+/// encoded before it (tests/fixtures/tiles_before); the same tiles now have the same features
+/// with the same properties, and geometry within the zoom's simplification tolerance (every
+/// part's box within 2 px, areas within the outline times 1.5 px). A feature only one side
+/// has must be at most 2 px across (simplified away at that zoom, or not yet).
+#[test]
+fn tiles_keep_their_content() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    for args in [
+        &[
+            "generate",
+            "--households",
+            "20000",
+            "--seed",
+            "1",
+            "--workspace",
+            "w.gpkg",
+        ][..],
+        &["partition", "w.gpkg", "--threads", "1"],
+    ] {
+        let (ok, out) = crate::util::wangge(args, d);
+        assert!(ok, "{out}");
+    }
+    let store = GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let src = TileSource::from_store(&store).expect("source");
+    let rules = Rules {
+        buffer: Some(wangge_tiles::BUFFER),
+    };
+    let before_dir = crate::util::project("tests/fixtures/tiles_before");
+    let mut files: Vec<_> = std::fs::read_dir(&before_dir)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 16, "{files:?}");
+    let (mut compared, mut only_one_side) = (0, 0);
+    for f in files {
+        let name = f.file_stem().expect("stem").to_string_lossy().to_string();
+        let zxy: Vec<u64> = name.split('-').map(|v| v.parse().expect("z-x-y")).collect();
+        let coord = TileCoord::new(zxy[0] as u32, zxy[1], zxy[2]).expect("tile");
+        let before = validate(&std::fs::read(&f).expect("read"), &rules).expect("before");
+        let now = validate(&src.tile(coord, &[]), &rules).expect("now");
+        let names = |t: &wangge_tiles::mvt::DecodedTile| -> Vec<String> {
+            t.layers.iter().map(|l| l.name.clone()).collect()
+        };
+        assert_eq!(names(&before), names(&now), "{name}: layers");
+        for (lb, ln) in before.layers.iter().zip(&now.layers) {
+            let (b, n) = (by_id(lb), by_id(ln));
+            for (id, fb) in &b {
+                let Some(fnow) = n.get(id) else {
+                    assert!(span(fb) <= 2, "{name} {}: feature {id:?} is gone", lb.name);
+                    only_one_side += 1;
+                    continue;
+                };
+                assert_eq!(fb.props, fnow.props, "{name} {}: feature {id:?}", lb.name);
+                assert_eq!(fb.geom_type, fnow.geom_type);
+                let (bb, bn) = (bounds(fb), bounds(fnow));
+                for k in 0..4 {
+                    assert!(
+                        (bb[k] - bn[k]).abs() <= 2,
+                        "{name} {}: feature {id:?} box {bb:?} now {bn:?}",
+                        lb.name
+                    );
+                }
+                if fb.geom_type == 3 {
+                    let (ab, an) = (area(fb), area(fnow));
+                    let outline = perimeter(fb);
+                    assert!(
+                        (ab - an).abs() <= outline * 1.5 + 4.0,
+                        "{name} {}: feature {id:?} area {ab} now {an} (outline {outline})",
+                        lb.name
+                    );
+                }
+                compared += 1;
+            }
+            for (id, fnow) in &n {
+                if !b.contains_key(id) {
+                    assert!(span(fnow) <= 2, "{name} {}: feature {id:?} is new", ln.name);
+                    only_one_side += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 1000, "{compared} features compared");
+    assert!(
+        only_one_side * 100 <= compared,
+        "{only_one_side} of {compared} on one side only"
+    );
+}
+
+type Features<'a> =
+    std::collections::BTreeMap<Option<u64>, &'a wangge_tiles::mvt::validate::DecodedFeature>;
+
+fn by_id(l: &wangge_tiles::mvt::validate::DecodedLayer) -> Features<'_> {
+    l.features.iter().map(|f| (f.id, f)).collect()
+}
+
+fn bounds(f: &wangge_tiles::mvt::validate::DecodedFeature) -> [i64; 4] {
+    let mut b = [i64::MAX, i64::MAX, i64::MIN, i64::MIN];
+    for p in f.parts.iter().flatten() {
+        let (x, y) = (i64::from(p[0]), i64::from(p[1]));
+        b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+    }
+    b
+}
+
+fn span(f: &wangge_tiles::mvt::validate::DecodedFeature) -> i64 {
+    let b = bounds(f);
+    (b[2] - b[0]).max(b[3] - b[1])
+}
+
+/// Signed ring areas summed (exteriors positive, holes negative), px².
+fn area(f: &wangge_tiles::mvt::validate::DecodedFeature) -> f64 {
+    f.parts
+        .iter()
+        .map(|r| {
+            let n = r.len();
+            (0..n)
+                .map(|i| {
+                    let (a, b) = (r[i], r[(i + 1) % n]);
+                    f64::from(a[0]) * f64::from(b[1]) - f64::from(b[0]) * f64::from(a[1])
+                })
+                .sum::<f64>()
+                / 2.0
+        })
+        .sum::<f64>()
+        .abs()
+}
+
+fn perimeter(f: &wangge_tiles::mvt::validate::DecodedFeature) -> f64 {
+    f.parts
+        .iter()
+        .map(|r| {
+            let n = r.len();
+            (0..n)
+                .map(|i| {
+                    let (a, b) = (r[i], r[(i + 1) % n]);
+                    f64::hypot(f64::from(a[0] - b[0]), f64::from(a[1] - b[1]))
+                })
+                .sum::<f64>()
+        })
+        .sum()
+}
