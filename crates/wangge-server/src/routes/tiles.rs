@@ -9,7 +9,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::sync::Arc;
 use wangge_tiles::mvt::TileCoord;
@@ -157,9 +156,16 @@ fn encode(
     names: &[&str],
 ) -> Result<Encoded, AppError> {
     let raw = source.tile(coord, names);
-    let mut h = std::hash::DefaultHasher::new();
-    raw.hash(&mut h);
-    let etag = format!("\"{}-{:016x}\"", source.version(), h.finish());
+    // A tile is a function of the data version, the layers and its address: no need to hash
+    // its bytes (a tenth of a live tile's time).
+    let etag = format!(
+        "\"{}-{}-{}-{}-{}\"",
+        source.version(),
+        names.join("+"),
+        coord.z(),
+        coord.x(),
+        coord.y()
+    );
     if raw.is_empty() {
         return Ok(Encoded {
             gzip: Bytes::new(),

@@ -63,6 +63,13 @@ impl TileGeom {
     /// [`super::clip`] produces.
     pub fn encode(&self) -> Vec<u32> {
         let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// [`TileGeom::encode`] into a reused buffer (cleared first).
+    pub fn encode_into(&self, out: &mut Vec<u32>) {
+        out.clear();
         let mut cur = [0i32, 0i32];
         let push = |out: &mut Vec<u32>, p: Pt, cur: &mut Pt| {
             out.push(zigzag(p[0].wrapping_sub(cur[0])));
@@ -73,32 +80,31 @@ impl TileGeom {
             TileGeom::Points(pts) => {
                 out.push(command(MOVE_TO, pts.len() as u32));
                 for &p in pts {
-                    push(&mut out, p, &mut cur);
+                    push(out, p, &mut cur);
                 }
             }
             TileGeom::Lines(lines) => {
                 for line in lines {
                     out.push(command(MOVE_TO, 1));
-                    push(&mut out, line[0], &mut cur);
+                    push(out, line[0], &mut cur);
                     out.push(command(LINE_TO, (line.len() - 1) as u32));
                     for &p in &line[1..] {
-                        push(&mut out, p, &mut cur);
+                        push(out, p, &mut cur);
                     }
                 }
             }
             TileGeom::Polygons(polys) => {
                 for ring in polys.iter().flatten() {
                     out.push(command(MOVE_TO, 1));
-                    push(&mut out, ring[0], &mut cur);
+                    push(out, ring[0], &mut cur);
                     out.push(command(LINE_TO, (ring.len() - 1) as u32));
                     for &p in &ring[1..] {
-                        push(&mut out, p, &mut cur);
+                        push(out, p, &mut cur);
                     }
                     out.push(command(CLOSE_PATH, 1));
                 }
             }
         }
-        out
     }
 }
 

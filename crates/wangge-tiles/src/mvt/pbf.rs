@@ -28,13 +28,20 @@ pub fn put_bytes(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-/// Appends a packed repeated uint32 field.
+/// Bytes of a varint.
+fn varint_len(v: u64) -> usize {
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+/// Appends a packed repeated uint32 field (written in place: its length first counted).
 pub fn put_packed(out: &mut Vec<u8>, field: u32, values: &[u32]) {
-    let mut body = Vec::with_capacity(values.len() * 2);
+    let len: usize = values.iter().map(|&v| varint_len(u64::from(v))).sum();
+    put_key(out, field, LEN);
+    put_varint(out, len as u64);
+    out.reserve(len);
     for &v in values {
-        put_varint(&mut body, u64::from(v));
+        put_varint(out, u64::from(v));
     }
-    put_bytes(out, field, &body);
 }
 
 /// Zigzag encoding of a signed 32-bit parameter.
