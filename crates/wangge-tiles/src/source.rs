@@ -4,11 +4,13 @@
 //! totals, no layer carries an address point or any personal field.
 
 use crate::mvt::clip::W;
+use crate::mvt::zoomed::ZoomGeom;
 use crate::mvt::{Clip, LayerBuilder, TileCoord, TileGeom, Value, encode_tile, world};
 use geo_types::{LineString, MultiPolygon, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree, RTreeObject};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 use wangge_core::Dataset;
 use wangge_io::Store;
 
@@ -145,10 +147,15 @@ struct Feature {
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
+/// A feature's geometry per served zoom (MIN_ZOOM..=MAX_ZOOM), prepared on first use.
+type Zoomed = [OnceLock<ZoomGeom>; (MAX_ZOOM - MIN_ZOOM + 1) as usize];
+
 #[derive(Debug)]
 struct Layer {
     spec: &'static LayerSpec,
     features: Vec<Feature>,
+    /// Per feature, its geometry prepared per zoom (projected and simplified once).
+    zoomed: Vec<Zoomed>,
     index: RTree<Entry>,
 }
 
@@ -448,6 +455,10 @@ fn index_layers(mut by_id: BTreeMap<&'static str, Vec<Feature>>) -> (Vec<Layer>,
             }
             Layer {
                 spec,
+                zoomed: features
+                    .iter()
+                    .map(|_| std::array::from_fn(|_| OnceLock::new()))
+                    .collect(),
                 features,
                 index: RTree::bulk_load(entries),
             }
@@ -537,10 +548,15 @@ impl TileSource {
                 if z < f.minzoom {
                     continue;
                 }
-                let g: Option<TileGeom> = match &f.shape {
-                    Shape::Points(p) => clip.points(&t, p),
-                    Shape::Lines(l) => clip.lines(&t, l),
-                    Shape::Polygons(p) => clip.polygons(&t, p),
+                let g: Option<TileGeom> = match layer.at_zoom(i, z, &clip, &t) {
+                    Some(ZoomGeom::Points(p)) => clip.zoom_points(t.origin(), p),
+                    Some(ZoomGeom::Lines(l)) => clip.zoom_lines(t.origin(), l),
+                    Some(ZoomGeom::Polygons(p)) => clip.zoom_polygons(t.origin(), p),
+                    None => match &f.shape {
+                        Shape::Points(p) => clip.points(&t, p),
+                        Shape::Lines(l) => clip.lines(&t, l),
+                        Shape::Polygons(p) => clip.polygons(&t, p),
+                    },
                 };
                 if let Some(g) = g {
                     b.add(Some(f.id), &g, &f.props);
@@ -630,6 +646,24 @@ fn tile_frame(coord: TileCoord) -> (Clip, crate::mvt::Transform, AABB<[f64; 2]>)
 }
 
 impl Layer {
+    /// Feature `i`'s geometry prepared for zoom `z` (once, then kept), or none outside the
+    /// served zooms.
+    fn at_zoom(
+        &self,
+        i: usize,
+        z: u8,
+        clip: &Clip,
+        t: &crate::mvt::Transform,
+    ) -> Option<&ZoomGeom> {
+        let k = usize::from(z.checked_sub(MIN_ZOOM)?);
+        let slot = self.zoomed.get(i)?.get(k)?;
+        Some(slot.get_or_init(|| match &self.features[i].shape {
+            Shape::Points(p) => ZoomGeom::points(p, t.scale()),
+            Shape::Lines(l) => ZoomGeom::lines(l, t.scale(), clip.tolerance_px),
+            Shape::Polygons(p) => ZoomGeom::polygons(p, t.scale(), clip.tolerance_px),
+        }))
+    }
+
     /// Features whose boxes meet an envelope, in feature order.
     fn hits(&self, env: &AABB<[f64; 2]>) -> Vec<usize> {
         let mut hits: Vec<usize> = self

@@ -26,10 +26,10 @@ pub struct Clip {
 }
 
 impl Clip {
-    fn lo(&self) -> f64 {
+    pub(super) fn lo(&self) -> f64 {
         -f64::from(self.buffer)
     }
-    fn hi(&self) -> f64 {
+    pub(super) fn hi(&self) -> f64 {
         f64::from(self.extent + self.buffer)
     }
 
@@ -132,46 +132,53 @@ impl Clip {
                 }
             }
         }
-        if rings.is_empty() {
-            return (!direct.is_empty()).then_some(TileGeom::Polygons(direct));
-        }
-        // Rebuild: even-odd fill over every ring gives valid, simple rings on the integer
-        // grid (holes stay holes whatever their input direction).
-        let options = IntOverlayOptions {
-            ogc: true,
-            ..IntOverlayOptions::default()
-        };
-        let capacity = rings.iter().map(Vec::len).sum();
-        let mut overlay = Overlay::new_custom(capacity, options, Solver::default());
-        for r in &rings {
-            overlay.add_contour(r, ShapeType::Subject);
-        }
-        let shapes = overlay.overlay(OverlayRule::Subject, FillRule::EvenOdd);
-        let mut out = Vec::new();
-        for shape in shapes {
-            let mut poly: Vec<Vec<Pt>> = Vec::new();
-            for (k, contour) in shape.into_iter().enumerate() {
-                let mut ring: Vec<Pt> = contour.iter().map(|p| [p.x, p.y]).collect();
-                let a = ring_area2(&ring);
-                if a == 0 || ring.len() < 3 {
-                    if k == 0 {
-                        break;
-                    }
-                    continue;
-                }
-                // Exterior positive, holes negative (MVT 2.1, 4.3.4.4).
-                if (k == 0) != (a > 0) {
-                    ring.reverse();
-                }
-                poly.push(ring);
-            }
-            if !poly.is_empty() {
-                out.push(poly);
-            }
-        }
-        out.extend(direct);
-        (!out.is_empty()).then_some(TileGeom::Polygons(out))
+        rebuild(rings, direct)
     }
+}
+
+/// Rebuilds cut rings by an even-odd integer overlay (valid, simple rings on the integer
+/// grid; holes stay holes whatever their input direction), exteriors positive and holes
+/// negative, and adds the polygons drawn `direct`ly.
+pub(super) fn rebuild(rings: Vec<Vec<IntPoint>>, direct: Vec<Vec<Vec<Pt>>>) -> Option<TileGeom> {
+    if rings.is_empty() {
+        return (!direct.is_empty()).then_some(TileGeom::Polygons(direct));
+    }
+    // Rebuild: even-odd fill over every ring gives valid, simple rings on the integer
+    // grid (holes stay holes whatever their input direction).
+    let options = IntOverlayOptions {
+        ogc: true,
+        ..IntOverlayOptions::default()
+    };
+    let capacity = rings.iter().map(Vec::len).sum();
+    let mut overlay = Overlay::new_custom(capacity, options, Solver::default());
+    for r in &rings {
+        overlay.add_contour(r, ShapeType::Subject);
+    }
+    let shapes = overlay.overlay(OverlayRule::Subject, FillRule::EvenOdd);
+    let mut out = Vec::new();
+    for shape in shapes {
+        let mut poly: Vec<Vec<Pt>> = Vec::new();
+        for (k, contour) in shape.into_iter().enumerate() {
+            let mut ring: Vec<Pt> = contour.iter().map(|p| [p.x, p.y]).collect();
+            let a = ring_area2(&ring);
+            if a == 0 || ring.len() < 3 {
+                if k == 0 {
+                    break;
+                }
+                continue;
+            }
+            // Exterior positive, holes negative (MVT 2.1, 4.3.4.4).
+            if (k == 0) != (a > 0) {
+                ring.reverse();
+            }
+            poly.push(ring);
+        }
+        if !poly.is_empty() {
+            out.push(poly);
+        }
+    }
+    out.extend(direct);
+    (!out.is_empty()).then_some(TileGeom::Polygons(out))
 }
 
 /// [min x, min y, max x, max y] of points ([MAX, MAX, MIN, MIN] when there are none).

@@ -131,7 +131,9 @@ pub struct LayerBuilder {
     extent: u32,
     keys: Vec<String>,
     key_index: FxMap<String, u32>,
-    values: Vec<Value>,
+    /// Values so far, each already framed as field 4 of the layer.
+    values: Vec<u8>,
+    value_count: u32,
     string_index: FxMap<String, u32>,
     scalar_index: FxMap<ScalarKey, u32>,
     features: usize,
@@ -155,6 +157,7 @@ impl LayerBuilder {
             keys: Vec::new(),
             key_index: FxMap::default(),
             values: Vec::new(),
+            value_count: 0,
             string_index: FxMap::default(),
             scalar_index: FxMap::default(),
             features: 0,
@@ -192,7 +195,7 @@ impl LayerBuilder {
         if let Some(i) = found {
             return i;
         }
-        let i = self.values.len() as u32;
+        let i = self.value_count;
         match (v, v.scalar_key()) {
             (Value::String(s), _) => {
                 self.string_index.insert(s.clone(), i);
@@ -202,7 +205,12 @@ impl LayerBuilder {
             }
             _ => {}
         }
-        self.values.push(v.clone());
+        let mut body = std::mem::take(&mut self.scratch);
+        body.clear();
+        v.encode_into(&mut body);
+        put_bytes(&mut self.values, 4, &body);
+        self.scratch = body;
+        self.value_count += 1;
         i
     }
 
@@ -253,12 +261,7 @@ impl LayerBuilder {
         for k in &self.keys {
             put_bytes(b, 3, k.as_bytes());
         }
-        let mut v = Vec::new();
-        for value in &self.values {
-            v.clear();
-            value.encode_into(&mut v);
-            put_bytes(b, 4, &v);
-        }
+        b.extend_from_slice(&self.values);
         put_key(b, 5, VARINT);
         put_varint(b, u64::from(self.extent));
     }
@@ -266,7 +269,7 @@ impl LayerBuilder {
     /// The encoded layer message (version 2).
     pub fn encode(&self) -> Vec<u8> {
         let mut b =
-            Vec::with_capacity(self.framed.len() + 64 * (self.keys.len() + self.values.len()) + 32);
+            Vec::with_capacity(self.framed.len() + self.values.len() + 32 * self.keys.len() + 32);
         self.encode_into(&mut b);
         b
     }
@@ -274,7 +277,10 @@ impl LayerBuilder {
 
 /// A tile from its layers (empty layers are left out).
 pub fn encode_tile(layers: &[LayerBuilder]) -> Vec<u8> {
-    let size: usize = layers.iter().map(|l| l.framed.len() + 1024).sum();
+    let size: usize = layers
+        .iter()
+        .map(|l| l.framed.len() + l.values.len() + 256)
+        .sum();
     let mut b = Vec::with_capacity(size);
     let mut layer = Vec::new();
     for l in layers.iter().filter(|l| !l.is_empty()) {

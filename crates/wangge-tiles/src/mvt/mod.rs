@@ -8,6 +8,7 @@ pub mod geometry;
 pub mod pbf;
 pub mod tile;
 pub mod validate;
+pub mod zoomed;
 
 pub use clip::Clip;
 pub use encode::{LayerBuilder, Value, encode_tile};

@@ -112,6 +112,11 @@ impl Transform {
     pub fn scale(&self) -> f64 {
         self.scale
     }
+
+    /// The tile's top left corner in the zoom's global pixels (world × scale).
+    pub fn origin(&self) -> [f64; 2] {
+        [self.dx, self.dy]
+    }
 }
 
 /// Web Mercator world coordinates in [0, 1]² (x east, y south) of a lon/lat.
