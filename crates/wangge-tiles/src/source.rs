@@ -548,7 +548,18 @@ impl TileSource {
                 if z < f.minzoom {
                     continue;
                 }
-                let g: Option<TileGeom> = match layer.at_zoom(i, z, &clip, &t) {
+                let zoomed = layer.at_zoom(i, z, &clip, &t);
+                // Most buildings: one ring the tile holds whole, written straight out.
+                if let Some((ring, o)) = zoomed.and_then(|g| g.held_ring(&clip, t.origin())) {
+                    b.add_ring(
+                        Some(f.id),
+                        ring.iter()
+                            .map(|p| [(p[0] - o[0]) as i32, (p[1] - o[1]) as i32]),
+                        &f.props,
+                    );
+                    continue;
+                }
+                let g: Option<TileGeom> = match zoomed {
                     Some(ZoomGeom::Points(p)) => clip.zoom_points(t.origin(), p),
                     Some(ZoomGeom::Lines(l)) => clip.zoom_lines(t.origin(), l),
                     Some(ZoomGeom::Polygons(p)) => clip.zoom_polygons(t.origin(), p),

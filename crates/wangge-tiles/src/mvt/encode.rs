@@ -130,7 +130,6 @@ pub struct LayerBuilder {
     name: String,
     extent: u32,
     keys: Vec<String>,
-    key_index: FxMap<String, u32>,
     /// Values so far, each already framed as field 4 of the layer.
     values: Vec<u8>,
     value_count: u32,
@@ -155,7 +154,6 @@ impl LayerBuilder {
             name: name.to_string(),
             extent,
             keys: Vec::new(),
-            key_index: FxMap::default(),
             values: Vec::new(),
             value_count: 0,
             string_index: FxMap::default(),
@@ -177,13 +175,12 @@ impl LayerBuilder {
     }
 
     fn key(&mut self, k: &str) -> u32 {
-        if let Some(&i) = self.key_index.get(k) {
-            return i;
+        // A layer has a handful of keys: a scan beats hashing.
+        if let Some(i) = self.keys.iter().position(|x| x == k) {
+            return i as u32;
         }
-        let i = self.keys.len() as u32;
         self.keys.push(k.to_string());
-        self.key_index.insert(k.to_string(), i);
-        i
+        self.keys.len() as u32 - 1
     }
 
     fn value(&mut self, v: &Value) -> u32 {
@@ -220,6 +217,29 @@ impl LayerBuilder {
         if geom.is_empty() {
             return;
         }
+        self.add_with(id, geom.geom_type(), props, |g| geom.encode_into(g));
+    }
+
+    /// Adds a polygon feature of one ring (closed implicitly, exterior positive), written
+    /// straight from its points: no geometry is built for it.
+    pub fn add_ring(
+        &mut self,
+        id: Option<u64>,
+        ring: impl ExactSizeIterator<Item = super::geometry::Pt>,
+        props: &[(&str, Value)],
+    ) {
+        self.add_with(id, super::geometry::POLYGON, props, |g| {
+            super::geometry::encode_ring_into(g, ring)
+        });
+    }
+
+    fn add_with(
+        &mut self,
+        id: Option<u64>,
+        geom_type: u32,
+        props: &[(&str, Value)],
+        geometry: impl FnOnce(&mut Vec<u32>),
+    ) {
         let mut tags = std::mem::take(&mut self.tags);
         tags.clear();
         for (k, v) in props {
@@ -241,9 +261,9 @@ impl LayerBuilder {
             put_packed(&mut f, 2, &tags);
         }
         put_key(&mut f, 3, VARINT);
-        put_varint(&mut f, u64::from(geom.geom_type()));
+        put_varint(&mut f, u64::from(geom_type));
         let mut g = std::mem::take(&mut self.geometry);
-        geom.encode_into(&mut g);
+        geometry(&mut g);
         put_packed(&mut f, 4, &g);
         put_bytes(&mut self.framed, 2, &f);
         self.features += 1;

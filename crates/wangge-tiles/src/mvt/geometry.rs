@@ -41,6 +41,26 @@ pub fn ring_area2(ring: &[Pt]) -> i64 {
         .sum()
 }
 
+/// The command stream of a polygon of one ring (not closed; exterior positive), into a
+/// reused buffer (cleared first).
+pub fn encode_ring_into(out: &mut Vec<u32>, mut ring: impl ExactSizeIterator<Item = Pt>) {
+    out.clear();
+    let n = ring.len();
+    let Some(first) = ring.next() else { return };
+    out.reserve(2 * n + 3);
+    out.push(command(MOVE_TO, 1));
+    out.push(zigzag(first[0]));
+    out.push(zigzag(first[1]));
+    out.push(command(LINE_TO, (n - 1) as u32));
+    let mut cur = first;
+    for p in ring {
+        out.push(zigzag(p[0].wrapping_sub(cur[0])));
+        out.push(zigzag(p[1].wrapping_sub(cur[1])));
+        cur = p;
+    }
+    out.push(command(CLOSE_PATH, 1));
+}
+
 impl TileGeom {
     pub fn is_empty(&self) -> bool {
         match self {

@@ -127,6 +127,30 @@ fn whole_ring(s: &[[f64; 2]]) -> Whole {
     Whole::Ring(ring)
 }
 
+impl ZoomGeom {
+    /// The ring to draw as it is when this is one polygon of one simple ring that the
+    /// buffered tile at `origin` holds whole: (snapped ring in global pixels, origin in
+    /// whole pixels).
+    pub fn held_ring(&self, clip: &Clip, origin: [f64; 2]) -> Option<(&[[i64; 2]], [i64; 2])> {
+        let ZoomGeom::Polygons(polys) = self else {
+            return None;
+        };
+        let [poly] = polys.as_slice() else {
+            return None;
+        };
+        let Whole::Ring(r) = &poly.whole else {
+            return None;
+        };
+        let (lo, hi) = (clip.lo(), clip.hi());
+        let b = poly.bbox;
+        let held = b[0] - origin[0] >= lo
+            && b[2] - origin[0] <= hi
+            && b[1] - origin[1] >= lo
+            && b[3] - origin[1] <= hi;
+        held.then_some((r.as_slice(), [origin[0] as i64, origin[1] as i64]))
+    }
+}
+
 impl Clip {
     /// Points at one zoom inside the buffered tile whose top left corner is `origin`
     /// (global pixels).
