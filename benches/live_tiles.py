@@ -11,6 +11,9 @@ from a list) measures:
   3. random z12-z16 tiles across the city's bounds, server and wrk sharing both cores
      (wrk 2 threads), 64 connections;
   4. the same with 8 connections.
+  5. a plan edit through the API (splitting a grid; tiles cached and warm before it): the
+     edit's answer time, and the first tile requests after it (z14 tiles, every one of
+     them new after the edit), medians of five edits.
 Writes one Markdown table (req/s, p50, p99, new/old) to benches/live_tiles.md.
 
 Optional `--perf`: a 5-second `perf record` of the new server under scenario 1, with the top
@@ -136,6 +139,57 @@ def measure(binary, ws, port, lists, duration, perf_out=None):
     return results
 
 
+def http(method, url, body=None):
+    import json
+    req = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json", "Accept-Encoding": "gzip"})
+    t = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req) as r:
+            data = r.read()
+            status = r.status
+    except urllib.error.HTTPError as e:
+        data, status = e.read(), e.code
+    return status, data, (time.perf_counter() - t) * 1000
+
+
+def edit_latency(binary, ws, port, lists, edits=5):
+    """Median ms of an edit's answer and of the first tile after it, and the slowest of the
+    first 16 tiles after it."""
+    import json, shutil, statistics
+    copy = ws.parent / f"edit-{Path(binary).name}.gpkg"
+    shutil.copy(ws, copy)
+    proc = subprocess.Popen([binary, "serve", str(copy), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    tiles = lists["z14"][0].read_text().split()
+    answers, firsts, slowest = [], [], []
+    try:
+        wait_port(port, proc)
+        for _ in range(edits):
+            for t in tiles:
+                http("GET", base + t)
+            plans = json.loads(http("GET", base + "/api/plans")[1])["plans"]
+            plan = plans[-1]["id"]
+            grids = json.loads(http("GET", f"{base}/api/plans/{plan}/grids")[1])["features"]
+            grids.sort(key=lambda f: -f["properties"]["households"])
+            for g in grids:
+                status, _, ms = http("POST", f"{base}/api/plans/{plan}/edits",
+                                     {"op": "split", "grid": g["properties"]["code"]})
+                if status == 201:
+                    break
+            else:
+                raise RuntimeError("no grid could be split")
+            answers.append(ms)
+            times = [http("GET", base + t)[2] for t in tiles]
+            firsts.append(times[0])
+            slowest.append(max(times))
+    finally:
+        proc.terminate()
+        proc.wait()
+    return statistics.median(answers), statistics.median(firsts), statistics.median(slowest)
+
+
 def top(perf_data, n=12):
     out = subprocess.run(["perf", "report", "-i", str(perf_data), "--no-children", "--sort",
                           "symbol", "--stdio"], capture_output=True, text=True).stdout
@@ -167,6 +221,8 @@ def main():
         proc.wait()
     old = measure(a.old, ws, 18191, lists, a.duration, work / "old.perf" if a.perf else None)
     new = measure(a.new, ws, 18192, lists, a.duration, work / "new.perf" if a.perf else None)
+    edit_old = edit_latency(a.old, ws, 18193, lists)
+    edit_new = edit_latency(a.new, ws, 18194, lists)
     lines = [
         "# Live tiles: before and after (issue 20)",
         "",
@@ -183,6 +239,14 @@ def main():
         o, n = old[name], new[name]
         lines.append(f"| {name} | {o['rps']:,.0f} | {n['rps']:,.0f} | {n['rps'] / o['rps']:.2f} | "
                      f"{o['p50']:.2f} | {n['p50']:.2f} | {o['p99']:.2f} | {n['p99']:.2f} |")
+    lines += [
+        "",
+        "| after a plan edit (medians of 5) | old ms | new ms |",
+        "|---|---:|---:|",
+        f"| the edit's answer (POST split) | {edit_old[0]:.1f} | {edit_new[0]:.1f} |",
+        f"| the first z14 tile after it | {edit_old[1]:.1f} | {edit_new[1]:.1f} |",
+        f"| the slowest of the first 16 z14 tiles after it | {edit_old[2]:.1f} | {edit_new[2]:.1f} |",
+    ]
     if a.perf:
         for which in ["old", "new"]:
             lines += ["", f"Top of the {which} server's profile (scenario 1, perf, software clock):", "", "```"]

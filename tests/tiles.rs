@@ -381,3 +381,64 @@ fn perimeter(f: &wangge_tiles::mvt::validate::DecodedFeature) -> f64 {
         })
         .sum()
 }
+
+/// After a plan change the server rebuilds only the plan's layers and shares the others
+/// (with the geometry they prepared per zoom): every tile equals a source read afresh.
+#[test]
+fn a_source_after_a_plan_edit_equals_one_read_afresh() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    for args in [
+        &[
+            "generate",
+            "--households",
+            "6000",
+            "--seed",
+            "3",
+            "--workspace",
+            "w.gpkg",
+        ][..],
+        &["partition", "w.gpkg", "--threads", "1"],
+    ] {
+        let (ok, out) = crate::util::wangge(args, d);
+        assert!(ok, "{out}");
+    }
+    let mut store = GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let before = TileSource::from_store(&store).expect("source");
+    // Draw every tile once, so the shared layers hold prepared geometry.
+    for t in before.tiles(12, 16) {
+        before.tile(t, &[]);
+    }
+    let plan = store.latest_plan().expect("plan").expect("a plan");
+    // Split the first grid that can be split (one of a single tower cannot).
+    let grids = store.plan_grids(plan).expect("grids");
+    let split = grids.iter().find_map(|(grid, _)| {
+        let e = wangge_core::partition::edit::Edit::Split { grid: grid.clone() };
+        wangge_app::plans::edit(&mut store, plan, &e, &|_| true).ok()
+    });
+    assert!(split.is_some(), "no grid could be split");
+    let version = wangge_tiles::data_version(&store).expect("version");
+    assert!(
+        before.only_plan_differs(&version),
+        "{} -> {version}",
+        before.version()
+    );
+    let shared = before.with_new_plan(&store).expect("with the new plan");
+    let afresh = TileSource::from_store(&store).expect("afresh");
+    assert_eq!(shared.version(), afresh.version());
+    let mut differing = 0;
+    for t in afresh.tiles(10, 16) {
+        if shared.tile(t, &[]) != afresh.tile(t, &[]) {
+            differing += 1;
+        }
+    }
+    assert_eq!(differing, 0, "tiles differ");
+    // The grids changed: some tile differs from before the edit.
+    assert!(
+        afresh
+            .tiles(14, 14)
+            .into_iter()
+            .any(|t| afresh.tile(t, &["grids"]) != before.tile(t, &["grids"])),
+        "the split shows"
+    );
+}

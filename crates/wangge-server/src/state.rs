@@ -160,7 +160,14 @@ impl AppState {
         if self.source().is_some_and(|s| s.version() == version) {
             return Ok(false);
         }
-        let fresh = load(&self.path)?;
+        // A plan change rebuilds the plan's layers only (the others, and the geometry they
+        // have prepared per zoom, are shared): the first tile after an edit stays fast.
+        let fresh = match self.source() {
+            Some(old) if old.only_plan_differs(&version) => old
+                .with_new_plan(&store)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            _ => load(&self.path)?,
+        };
         if let Ok(mut s) = lock.write() {
             *s = Arc::new(fresh);
         }

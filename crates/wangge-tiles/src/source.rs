@@ -10,7 +10,7 @@ use geo_types::{LineString, MultiPolygon, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree, RTreeObject};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use wangge_core::Dataset;
 use wangge_io::Store;
 
@@ -169,7 +169,8 @@ pub enum SourceError {
 /// Tile layers of one workspace.
 #[derive(Debug)]
 pub struct TileSource {
-    layers: Vec<Layer>,
+    /// Shared with the source made after a plan change, which rebuilds only the plan's layers.
+    layers: Vec<Arc<Layer>>,
     /// lon/lat bounds [west, south, east, north] of every feature.
     bounds: [f64; 4],
     /// Newest plan id (0 when none).
@@ -288,9 +289,12 @@ fn households_without_plan(data: &Dataset, per_community: &mut HashMap<String, (
 }
 
 /// Communities with their household totals and grid counts.
-fn community_features(data: &Dataset, per_community: &HashMap<String, (u64, u32)>) -> Vec<Feature> {
+fn community_features(
+    communities: &[wangge_core::Community],
+    per_community: &HashMap<String, (u64, u32)>,
+) -> Vec<Feature> {
     let mut out = Vec::new();
-    for (i, c) in data.communities.iter().enumerate() {
+    for (i, c) in communities.iter().enumerate() {
         let (households, grids) = per_community.get(&c.key).copied().unwrap_or_default();
         out.push(Feature {
             id: i as u64 + 1,
@@ -489,7 +493,10 @@ impl TileSource {
         } else {
             households_without_plan(&data, &mut per_community);
         }
-        by_id.insert("communities", community_features(&data, &per_community));
+        by_id.insert(
+            "communities",
+            community_features(&data.communities, &per_community),
+        );
         by_id.insert("streets", street_features(&data));
         by_id.insert("buildings", building_features(&data));
         by_id.insert("service_areas", service_area_features(store)?);
@@ -498,7 +505,7 @@ impl TileSource {
         by_id.insert("facilities", facility_features(&data));
         let (layers, bounds) = index_layers(by_id);
         Ok(Self {
-            layers,
+            layers: layers.into_iter().map(Arc::new).collect(),
             bounds,
             plan: plan.unwrap_or(0),
             version: data_version(store)?,
@@ -513,6 +520,54 @@ impl TileSource {
     /// The newest plan's id (0 when there is none).
     pub fn plan(&self) -> i64 {
         self.plan
+    }
+
+    /// Whether a store at `version` differs from this source only by its newest plan (an
+    /// edit, a restore, a re-partition): then [`TileSource::with_new_plan`] will do.
+    pub fn only_plan_differs(&self, version: &str) -> bool {
+        let rest = |v: &str| {
+            v.strip_prefix('p').map(|r| {
+                r.trim_start_matches(|c: char| c.is_ascii_digit())
+                    .to_string()
+            })
+        };
+        rest(&self.version).is_some_and(|a| Some(a) == rest(version))
+    }
+
+    /// This source after a plan change: the grids, residents' groups and communities (their
+    /// household totals) read again; every other layer, with the geometry it has prepared
+    /// per zoom, shared as it is. Without a plan now, a full read.
+    pub fn with_new_plan(&self, store: &dyn Store) -> Result<Self, SourceError> {
+        let Some(plan) = store.latest_plan()? else {
+            return Self::from_store(store);
+        };
+        let communities = store.communities()?;
+        let mut per_community: HashMap<String, (u64, u32)> = HashMap::new();
+        let mut by_id: BTreeMap<&'static str, Vec<Feature>> = BTreeMap::new();
+        by_id.insert("grids", grid_features(store, plan, &mut per_community)?);
+        by_id.insert("resident_groups", group_features(store, plan)?);
+        by_id.insert(
+            "communities",
+            community_features(&communities, &per_community),
+        );
+        let (fresh, _) = index_layers(by_id);
+        let layers = fresh
+            .into_iter()
+            .zip(&self.layers)
+            .map(|(new, old)| {
+                if matches!(new.spec.id, "grids" | "resident_groups" | "communities") {
+                    Arc::new(new)
+                } else {
+                    old.clone()
+                }
+            })
+            .collect();
+        Ok(Self {
+            layers,
+            bounds: self.bounds,
+            plan,
+            version: data_version(store)?,
+        })
     }
 
     /// The [`data_version`] the layers were read at.
