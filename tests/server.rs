@@ -75,6 +75,10 @@ async fn tiles_tilejson_style_and_cache() {
     let (s, h, body) = get(&state, &uri, &[(header::ACCEPT_ENCODING, "gzip, br")]).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(h[header::CONTENT_ENCODING], "gzip");
+    // Encoded once (through the shared in-flight encoding), then served from the cache.
+    assert_eq!(state.encoding.computed(), 1);
+    let (s, _, _) = get(&state, &uri, &[(header::ACCEPT_ENCODING, "gzip")]).await;
+    assert_eq!((s, state.encoding.computed()), (StatusCode::OK, 1));
     assert_eq!(
         h[header::CONTENT_TYPE],
         "application/vnd.mapbox-vector-tile"

@@ -12,6 +12,7 @@ mod error;
 mod figures;
 mod guard;
 mod heat_cache;
+pub mod inflight;
 mod kept;
 mod live;
 mod planning;

@@ -44,6 +44,8 @@ pub struct AppState {
     pub limits: Arc<wangge_core::kpi::TimeLimits>,
     /// Access tokens (re-read with the workspace).
     pub access: Arc<crate::auth::Access>,
+    /// Tiles being encoded: concurrent requests for one tile share its encoding.
+    pub encoding: Arc<crate::inflight::InFlight<Arc<crate::cache::Encoded>>>,
 }
 
 impl AppState {
@@ -81,6 +83,7 @@ impl AppState {
             reach: Arc::default(),
             limits: Arc::new(wangge_core::kpi::TimeLimits::builtin()),
             access: Arc::default(),
+            encoding: Arc::default(),
         })
         .and_then(|s: Self| {
             if s.live.is_some() {

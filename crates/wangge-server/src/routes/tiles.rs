@@ -90,14 +90,25 @@ async fn tile(
             let source = s
                 .source()
                 .ok_or_else(|| AppError::Internal("no tile source".into()))?;
-            let e = tokio::task::spawn_blocking(move || encode(&source, coord, &names))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))??;
-            let e = Arc::new(e);
+            let run = move || async move {
+                tokio::task::spawn_blocking(move || encode(&source, coord, &names))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .map(Arc::new)
+            };
             if s.caching {
+                // Concurrent requests for this tile of this data version share one encoding.
+                let version = s
+                    .source()
+                    .map(|v| v.version().to_string())
+                    .unwrap_or_default();
+                let key = format!("{version}/{layers}/{coord}");
+                let e = s.encoding.get(key, run).await?;
                 s.cache.put(layers, coord, e.clone());
+                e
+            } else {
+                run().await?
             }
-            e
         }
     };
     respond(headers, &enc.etag, enc.gzip.clone(), true)
