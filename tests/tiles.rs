@@ -245,23 +245,8 @@ fn mvt_fixtures_accept_exactly_the_v2_valid_ones() {
 #[test]
 fn tiles_keep_their_content() {
     let dir = tempfile::tempdir().expect("tmp");
-    let d = dir.path();
-    for args in [
-        &[
-            "generate",
-            "--households",
-            "20000",
-            "--seed",
-            "1",
-            "--workspace",
-            "w.gpkg",
-        ][..],
-        &["partition", "w.gpkg", "--threads", "1"],
-    ] {
-        let (ok, out) = crate::util::wangge(args, d);
-        assert!(ok, "{out}");
-    }
-    let store = GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let ws = crate::util::city_workspace(dir.path(), 20000, 1);
+    let store = GeoPackage::open(&ws).expect("open");
     let src = TileSource::from_store(&store).expect("source");
     let rules = Rules {
         buffer: Some(wangge_tiles::BUFFER),
@@ -387,23 +372,8 @@ fn perimeter(f: &wangge_tiles::mvt::validate::DecodedFeature) -> f64 {
 #[test]
 fn a_source_after_a_plan_edit_equals_one_read_afresh() {
     let dir = tempfile::tempdir().expect("tmp");
-    let d = dir.path();
-    for args in [
-        &[
-            "generate",
-            "--households",
-            "6000",
-            "--seed",
-            "3",
-            "--workspace",
-            "w.gpkg",
-        ][..],
-        &["partition", "w.gpkg", "--threads", "1"],
-    ] {
-        let (ok, out) = crate::util::wangge(args, d);
-        assert!(ok, "{out}");
-    }
-    let mut store = GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let ws = crate::util::city_workspace(dir.path(), 6000, 3);
+    let mut store = GeoPackage::open(&ws).expect("open");
     let before = TileSource::from_store(&store).expect("source");
     // Draw every tile once, so the shared layers hold prepared geometry.
     for t in before.tiles(12, 16) {

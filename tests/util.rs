@@ -142,12 +142,18 @@ pub fn http(bind: &str, method: &str, path: &str, ctype: &str, body: &[u8]) -> (
 /// A partitioned demo workspace `w.gpkg` in `dir`: `wangge generate` (6,000 households, the
 /// seed given) and `wangge partition`.
 pub fn demo_workspace(dir: &Path, seed: u32) -> PathBuf {
-    let seed = seed.to_string();
+    city_workspace(dir, 6000, seed)
+}
+
+/// A partitioned synthetic city `w.gpkg` in `dir`: `wangge generate` (the households and seed
+/// given) and `wangge partition` on one thread.
+pub fn city_workspace(dir: &Path, households: u32, seed: u32) -> PathBuf {
+    let (households, seed) = (households.to_string(), seed.to_string());
     for args in [
         &[
             "generate",
             "--households",
-            "6000",
+            &households,
             "--seed",
             &seed,
             "--workspace",
