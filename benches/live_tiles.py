@@ -23,11 +23,11 @@ Run:   python3 benches/live_tiles.py --old OLD_BIN --new target/release/wangge
 Needs: wrk (apt install wrk), taskset; perf (linux-perf) for --perf.
 """
 import argparse
+import importlib.util
 import math
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,32 +36,19 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LUA = """
-local paths = {}
-for line in io.lines(os.getenv("TILES_LIST")) do paths[#paths + 1] = line end
-math.randomseed(1)
-request = function()
-  return wrk.format("GET", paths[math.random(#paths)], { ["Accept-Encoding"] = "gzip" })
-end
-"""
 
 
-def run(cmd, **kw):
-    print("+", " ".join(str(c) for c in cmd), file=sys.stderr)
-    return subprocess.run(cmd, check=True, **kw)
+def _peers():
+    """benches/tiles_peers.py: the wrk script (random tiles from a list, gzip accepted), the
+    command runner and the port wait are shared with it."""
+    spec = importlib.util.spec_from_file_location("tiles_peers", ROOT / "benches" / "tiles_peers.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
-def wait_port(port, proc, timeout=60):
-    start = time.time()
-    while time.time() - start < timeout:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server ended: {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"port {port} did not open")
+_P = _peers()
+LUA, run, wait_port = _P.LUA, _P.run, _P.wait_port
 
 
 def tile(lon, lat, z):

@@ -1,6 +1,7 @@
 //! `/api/plans`: the planner mode's plan versions, edits, undo/redo (restore), partial
 //! re-partition, comparison and exports. Thin handlers over `crate::planning`.
 
+use super::query::json_body;
 use crate::contract::plans::{
     CompareAnswer, CompareQuery, EditRequest, NameAnswer, NameRequest, NewVersion,
     PartitionRequest, PlansAnswer,
@@ -71,14 +72,9 @@ pub async fn grids(
     .map(Json)
 }
 
-/// A JSON body as `T`, or 400 naming what is wrong (problem details, as every refusal).
-fn body<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, AppError> {
-    serde_json::from_value(v).map_err(|e| AppError::BadRequest(format!("body: {e}")))
-}
-
 /// A planner's edit as the core takes it.
 fn parse_edit(v: Value) -> Result<Edit, AppError> {
-    Ok(match body::<EditRequest>(v)? {
+    Ok(match json_body::<EditRequest>(v)? {
         EditRequest::Move { buildings, to } => {
             if buildings.is_empty() {
                 return Err(AppError::BadRequest(
@@ -156,7 +152,7 @@ pub async fn partition(
         community,
         locks,
         cap,
-    } = body(b)?;
+    } = json_body(b)?;
     let locks = locks.unwrap_or_default();
     let cap = match cap {
         None => None,
@@ -188,7 +184,7 @@ pub async fn name(
     Json(b): Json<Value>,
 ) -> Result<Json<NameAnswer>, AppError> {
     workspace(&s)?;
-    let NameRequest { name: n } = body(b)?;
+    let NameRequest { name: n } = json_body(b)?;
     run(&s, false, move |st| planning::name(&st.path, id, &n))
         .await
         .map(Json)

@@ -82,3 +82,11 @@ pub(super) fn time(
         })
         .transpose()
 }
+
+/// A JSON body as `T`, or 400 naming what is wrong (problem details, as every refusal; axum's
+/// own rejection would answer plain text).
+pub(super) fn json_body<T: serde::de::DeserializeOwned>(
+    v: serde_json::Value,
+) -> Result<T, AppError> {
+    serde_json::from_value(v).map_err(|e| AppError::BadRequest(format!("body: {e}")))
+}

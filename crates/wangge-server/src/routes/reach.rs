@@ -1,6 +1,7 @@
 //! `/api/reach`: the street-office mode's walking coverage, service areas, gaps, siting and
 //! what-if. Thin handlers over `crate::reach`; the reach is built on first use.
 
+use super::query::json_body;
 use crate::contract::reach::{
     CatalogueAnswer, CoverageAnswer, Minutes, ReachQuery, SitingAnswer, SitingRequest,
     WhatIfAnswer, WhatIfRequest,
@@ -46,11 +47,6 @@ fn what(category: Option<String>, minutes: Option<Minutes>) -> Result<(String, u
 
 fn from_query(q: ReachQuery) -> Result<(String, u32), AppError> {
     what(q.category, q.minutes.map(Minutes::Text))
-}
-
-/// A JSON body as `T`, or 400 naming what is wrong (problem details, as every refusal).
-fn body<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, AppError> {
-    serde_json::from_value(v).map_err(|e| AppError::BadRequest(format!("body: {e}")))
 }
 
 /// The catalogue, the walking speed and the households on the network.
@@ -123,7 +119,7 @@ pub async fn siting(
     State(s): State<AppState>,
     Json(b): Json<Value>,
 ) -> Result<Json<SitingAnswer>, AppError> {
-    let b: SitingRequest = body(b)?;
+    let b: SitingRequest = json_body(b)?;
     let (c, m) = what(b.category, b.minutes)?;
     let k = usize::try_from(b.k.unwrap_or(3))
         .map_err(|_| AppError::BadRequest("k: a whole number".into()))?;
@@ -142,7 +138,7 @@ pub async fn what_if(
     State(s): State<AppState>,
     Json(b): Json<Value>,
 ) -> Result<Json<WhatIfAnswer>, AppError> {
-    let b: WhatIfRequest = body(b)?;
+    let b: WhatIfRequest = json_body(b)?;
     let (c, m) = what(b.category, b.minutes)?;
     let (add, remove) = (b.add.unwrap_or_default(), b.remove.unwrap_or_default());
     if add.is_empty() && remove.is_empty() {

@@ -90,6 +90,7 @@ async fn tile(
             let source = s
                 .source()
                 .ok_or_else(|| AppError::Internal("no tile source".into()))?;
+            let version = source.version().to_string();
             let run = move || async move {
                 tokio::task::spawn_blocking(move || encode(&source, coord, &names))
                     .await
@@ -98,10 +99,6 @@ async fn tile(
             };
             if s.caching {
                 // Concurrent requests for this tile of this data version share one encoding.
-                let version = s
-                    .source()
-                    .map(|v| v.version().to_string())
-                    .unwrap_or_default();
                 let key = format!("{version}/{layers}/{coord}");
                 let e = s.encoding.get(key, run).await?;
                 s.cache.put(layers, coord, e.clone());
