@@ -66,6 +66,8 @@ fn main() {
         city.address_points.len(),
         base.len()
     );
+    let rss_city = rss_bytes();
+    eprintln!("RSS before the index: {:.2} GB", rss_city as f64 / 1e9);
     let end = params.history_end_unix;
     let start = end - 730 * 86_400;
 
@@ -171,6 +173,7 @@ fn main() {
     ingest_s += t0.elapsed().as_secs_f64();
     let heap = heat.heap_bytes();
     let rss = rss_bytes();
+    eprintln!("heap by part: {:?}", heat.heap_parts());
     eprintln!(
         "{n} incidents: ingest {:.0}/s, heap {:.2} GB, RSS {:.2} GB",
         n as f64 / ingest_s,
@@ -265,6 +268,97 @@ fn main() {
         }
     }
 
+    // Filtered and partial-day windows (no peer: datashader's points carry no category or
+    // status); the most common category and status of the base history.
+    let common = |key: &dyn Fn(&Incident) -> String| {
+        let mut c: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for b in base {
+            *c.entry(key(b)).or_default() += 1;
+        }
+        c.into_iter()
+            .max_by_key(|(k, v)| (*v, k.clone()))
+            .map(|(k, _)| k)
+            .expect("incidents")
+    };
+    let category = common(&|i| i.category.clone());
+    let status_of = |i: &Incident| i.status;
+    let status = {
+        let mut c = std::collections::HashMap::new();
+        for b in base {
+            *c.entry(status_of(b) as u8).or_insert(0usize) += 1;
+        }
+        let (&s, _) = c.iter().max_by_key(|(k, v)| (**v, **k)).expect("incidents");
+        base.iter()
+            .map(status_of)
+            .find(|x| *x as u8 == s)
+            .expect("status")
+    };
+    let nine = 9 * 3600;
+    let partial = [
+        (
+            "30 days",
+            Some(i64::from(today - 29) * 86_400 - 8 * 3600),
+            None,
+        ),
+        ("2 years", None, None),
+        (
+            "30 days from 09:00",
+            Some(i64::from(today - 29) * 86_400 - 8 * 3600 + nine),
+            None,
+        ),
+        (
+            "2 years from 09:00, to 09:00",
+            Some(start + nine),
+            Some(i64::from(today) * 86_400 - 8 * 3600 + nine),
+        ),
+    ];
+    let mut filtered = Vec::new();
+    for z in [8u8, 12, 16] {
+        let scale = f64::from(1u32 << z);
+        let side = if z == 16 { 3i64 } else { 1 };
+        let (cx, cy) = ((centre[0] * scale) as i64, (centre[1] * scale) as i64);
+        let tiles: Vec<TileCoord> = (0..side * side)
+            .filter_map(|k| {
+                let (dx, dy) = (k % side - side / 2, k / side - side / 2);
+                TileCoord::new(u32::from(z), (cx + dx) as u64, (cy + dy) as u64).ok()
+            })
+            .collect();
+        for (fname, cats, statuses) in [
+            ("all", vec![], vec![]),
+            ("category", vec![category.clone()], vec![]),
+            ("status", vec![], vec![status]),
+        ] {
+            for (wname, from, to) in &partial {
+                if fname == "all" && to.is_none() && !wname.contains("09") {
+                    continue; // the table above
+                }
+                let f = HeatFilter {
+                    categories: cats.clone(),
+                    statuses: statuses.clone(),
+                    from_unix: *from,
+                    to_unix: *to,
+                    ..Default::default()
+                };
+                let mut times = Vec::new();
+                for _ in 0..(60 / tiles.len()).max(8) {
+                    for t in &tiles {
+                        let t0 = Instant::now();
+                        let png = heat.png(*t, &f, &style).expect("png");
+                        times.push(t0.elapsed().as_secs_f64() * 1000.0);
+                        std::hint::black_box(png);
+                    }
+                }
+                let p50 = pct(&mut times, 0.5);
+                let p99 = pct(&mut times, 0.99);
+                eprintln!("z{z} {fname} {wname}: p50 {p50:.2} ms, p99 {p99:.2} ms");
+                filtered.push(serde_json::json!({
+                    "z": z, "filter": fname, "window": wname, "p50_ms": p50, "p99_ms": p99,
+                    "samples": times.len(),
+                }));
+            }
+        }
+    }
+
     let mut store_rate = serde_json::Value::Null;
     if store && !first_million.is_empty() {
         let path = out.join("store.gpkg");
@@ -285,13 +379,21 @@ fn main() {
             "durable store ingest: {} incidents in {secs:.1} s, {rate:.0}/s",
             first_million.len()
         );
-        store_rate =
-            serde_json::json!({"incidents": first_million.len(), "seconds": secs, "per_s": rate});
+        drop(s);
+        let bytes: u64 = ["store.gpkg", "store.gpkg-wal"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(out.join(f)).ok())
+            .map(|m| m.len())
+            .sum();
+        store_rate = serde_json::json!({"incidents": first_million.len(), "seconds": secs,
+            "per_s": rate, "bytes": bytes});
     }
     let result = serde_json::json!({
         "n": n, "ingest_s": ingest_s, "ingest_per_s": n as f64 / ingest_s,
-        "heap_bytes": heap, "rss_bytes": rss, "tiles": rows, "store_ingest": store_rate,
-        "today": today, "first_tile_ms": first_tile_ms,
+        "heap_bytes": heap, "rss_bytes": rss, "rss_before_index": rss_city, "tiles": rows, "store_ingest": store_rate,
+        "today": today, "first_tile_ms": first_tile_ms, "filtered": filtered,
+        "category": category, "status": format!("{status:?}"),
+        "heap_parts": heat.heap_parts().iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::BTreeMap<_, _>>(),
     });
     std::fs::write(
         out.join("result.json"),

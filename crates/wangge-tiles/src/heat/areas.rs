@@ -1,7 +1,7 @@
 //! Incident counts per grid and per community (assigned on ingest), by category and local
 //! day, for count tiles over the grid and community polygons.
 
-use super::index::{merge_days, window_count};
+use super::day_runs::DayRuns;
 use std::collections::HashMap;
 
 /// Category slot for all categories.
@@ -18,7 +18,7 @@ pub enum AreaLevel {
 pub struct AreaCounts {
     slots: HashMap<(AreaLevel, String), u32>,
     /// (area slot, category slot) → (day, cumulative count).
-    counts: HashMap<(u32, u8), Vec<(u32, u32)>>,
+    counts: DayRuns<(u32, u8)>,
 }
 
 impl AreaCounts {
@@ -32,33 +32,23 @@ impl AreaCounts {
         &mut self,
         items: impl Iterator<Item = (Option<&'a str>, Option<&'a str>, u8, u32)>,
     ) {
-        let mut keys: Vec<(u32, u8, u32)> = Vec::new();
+        let mut keys: Vec<((u32, u8), u32)> = Vec::new();
         for (community, grid, cat, day) in items {
             for (level, code) in [(AreaLevel::Community, community), (AreaLevel::Grid, grid)] {
                 if let Some(code) = code {
                     let s = self.slot(level, code);
-                    keys.push((s, ALL, day));
-                    keys.push((s, cat, day));
+                    keys.push(((s, ALL), day));
+                    keys.push(((s, cat), day));
                 }
             }
         }
         keys.sort_unstable();
-        for run in keys.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-            let add: Vec<(u32, u32)> = run
-                .chunk_by(|a, b| a.2 == b.2)
-                .map(|same| (same[0].2, same.len() as u32))
-                .collect();
-            merge_days(self.counts.entry((run[0].0, run[0].1)).or_default(), &add);
-        }
+        self.counts.add_sorted(&keys);
     }
 
     /// Bytes held (an estimate).
     pub fn heap_bytes(&self) -> usize {
-        self.counts
-            .values()
-            .map(|v| v.capacity() * 8 + 48)
-            .sum::<usize>()
-            + self.slots.len() * 64
+        self.counts.heap_bytes() + self.slots.len() * 64
     }
 
     /// The count of one area in the local days [from, to] for the category slots (`None`: all).
@@ -72,13 +62,11 @@ impl AreaCounts {
         let Some(&s) = self.slots.get(&(level, code.to_string())) else {
             return 0;
         };
-        let window = |run: &Vec<(u32, u32)>| window_count(run, from, to);
         match cats {
-            None => self.counts.get(&(s, ALL)).map_or(0, window),
+            None => self.counts.window((s, ALL), from, to),
             Some(cs) => cs
                 .iter()
-                .filter_map(|c| self.counts.get(&(s, *c)))
-                .map(window)
+                .map(|c| self.counts.window((s, *c), from, to))
                 .sum(),
         }
     }

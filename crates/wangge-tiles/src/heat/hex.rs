@@ -4,7 +4,7 @@
 //! the cells of the zoom's resolution around the tile with their count in the window, their
 //! households and the rate per 100 households.
 
-use super::index::{merge_days, window_count};
+use super::day_runs::DayRuns;
 use h3o::{CellIndex, LatLng, Resolution};
 use std::collections::HashMap;
 
@@ -20,7 +20,7 @@ pub fn resolution_for_zoom(z: u8) -> u8 {
 }
 
 /// (cell, category slot) → (day, cumulative count), at one resolution.
-type Runs = HashMap<(u64, u8), Vec<(u32, u32)>>;
+type Runs = DayRuns<(u64, u8)>;
 
 /// Counts per cell, category and day at each resolution, and households per cell.
 #[derive(Debug, Default)]
@@ -51,30 +51,22 @@ impl HexCounts {
             }
         }
         Self {
-            counts: vec![HashMap::new(); levels],
+            counts: (0..levels).map(|_| DayRuns::new()).collect(),
             households,
         }
     }
 
     /// Bytes held (an estimate: runs, map slots).
     pub fn heap_bytes(&self) -> usize {
-        let slot = 48; // hash slot: key, Vec header, control byte, load-factor slack
-        let runs: usize = self
-            .counts
-            .iter()
-            .flat_map(|m| m.values())
-            .map(|v| v.capacity() * 8 + slot)
-            .sum();
+        let runs: usize = self.counts.iter().map(DayRuns::heap_bytes).sum();
         let homes: usize = self.households.iter().map(|m| m.capacity() * 24).sum();
         runs + homes
     }
 
-    /// Releases spare capacity.
+    /// Packs the counts of a bulk load.
     pub fn shrink(&mut self) {
         for m in &mut self.counts {
-            for v in m.values_mut() {
-                v.shrink_to_fit();
-            }
+            m.freeze();
         }
     }
 
@@ -84,24 +76,17 @@ impl HexCounts {
             .iter()
             .map(|&(lon, lat, _, _)| cell10(lon, lat))
             .collect();
-        let mut keys: Vec<(u64, u8, u32)> = Vec::with_capacity(items.len() * 2);
+        let mut keys: Vec<((u64, u8), u32)> = Vec::with_capacity(items.len() * 2);
         for (k, res) in (RES_MIN..=RES_MAX).enumerate() {
             keys.clear();
             for (c, &(_, _, cat, day)) in cells.iter().zip(items) {
                 if let Some(p) = c.and_then(|c| parent(c, res)) {
-                    keys.push((p, ALL, day));
-                    keys.push((p, cat, day));
+                    keys.push(((p, ALL), day));
+                    keys.push(((p, cat), day));
                 }
             }
             keys.sort_unstable();
-            let map = &mut self.counts[k];
-            for run in keys.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-                let add: Vec<(u32, u32)> = run
-                    .chunk_by(|a, b| a.2 == b.2)
-                    .map(|same| (same[0].2, same.len() as u32))
-                    .collect();
-                merge_days(map.entry((run[0].0, run[0].1)).or_default(), &add);
-            }
+            self.counts[k].add_sorted(&keys);
         }
     }
 
@@ -136,7 +121,6 @@ impl HexCounts {
             return Vec::new(); // a box far larger than the cells: not a hex zoom
         }
         let disk: Vec<CellIndex> = centre.grid_disk(rings);
-        let window = |run: &Vec<(u32, u32)>| window_count(run, from, to);
         let mut out = Vec::new();
         for cell in disk {
             let ll = LatLng::from(cell);
@@ -146,11 +130,10 @@ impl HexCounts {
             }
             let id = u64::from(cell);
             let count: u32 = match cats {
-                None => self.counts[k].get(&(id, ALL)).map_or(0, window),
+                None => self.counts[k].window((id, ALL), from, to),
                 Some(cs) => cs
                     .iter()
-                    .filter_map(|c| self.counts[k].get(&(id, *c)))
-                    .map(window)
+                    .map(|c| self.counts[k].window((id, *c), from, to))
                     .sum(),
             };
             let households = self.households[k].get(&id).copied().unwrap_or(0.0);

@@ -1,32 +1,40 @@
-//! The incident index behind heat tiles, built for 100 M incidents in a few GB:
+//! The incident index behind heat tiles, built for 100 M incidents in under 3 GB:
 //!
-//! - **records** of 16 bytes (Web Mercator position as 32-bit integers, time in seconds since
-//!   2000, category, source, status) in buckets of z16 tiles (Morton order), each sorted by
-//!   time, so a window is a binary search;
-//! - **count pyramids**: per level from 10 to 19 (one cell = one heat bin of a z4..z13 tile),
-//!   per cell and category (and all categories), the cumulative count by local day (UTC+8),
-//!   so the count in any whole-day window is two binary searches.
+//! - **records** (`records.rs`, 10 bytes each: position, time, category, source, status) by
+//!   z18 bucket (Morton order) and time, so a window is a binary search per bucket;
+//! - **day pyramids**: per level from 10 to 19 (one cell = one heat bin of a z4..z13 tile),
+//!   per cell and slot (all incidents, each category, each status, each source), the
+//!   cumulative count by local day (UTC+8), so the count in any whole-day window is two
+//!   binary searches; a status change moves one count between status slots;
+//! - **block pyramids**: per level from 20 to 23 (bins of z14-z17 tiles), all incidents, by
+//!   block of 32 days.
 //!
-//! Both are updated in place by each batch: a new day appends, a late report shifts the later
-//! sums of its cells.
+//! A window that starts or ends inside a day takes its whole days from the pyramids and only
+//! the partial days from the records; a filter on two kinds at once (category and status)
+//! reads the records. The counts (`day_runs.rs`) and records are updated by each batch.
 
-use std::collections::BTreeMap;
+use super::day_runs::DayRuns;
+use super::records::{Kinds, Records};
 
 /// Finest and coarsest pyramid levels (level = tile zoom + log2 of bins per tile side).
 pub const PMIN: u32 = 10;
 pub const PMAX: u32 = 19;
 /// Records are bucketed by z18 tile (a z16 tile and its margin read 6 × 6 of them, not 3 × 3 z16 buckets).
 pub const BUCKET: u32 = 18;
-/// Pyramid category slot holding every category.
-const ALL: u8 = 63;
+/// Pyramid slot holding every incident.
+const ALL: u8 = 255;
 /// Categories with their own pyramid slots (later ones are found in the records only).
-const PYRAMID_CATEGORIES: usize = 62;
+const PYRAMID_CATEGORIES: u8 = 200;
+/// First pyramid slot of the statuses and of the sources (16 each).
+const STATUS_SLOT: u8 = 200;
+const SOURCE_SLOT: u8 = 224;
 /// 2000-01-01T00:00:00Z.
 const EPOCH: i64 = 946_684_800;
 /// Days are China's local days.
 pub const DAY_OFFSET_S: i64 = 8 * 3600;
 
-/// One incident as the heat index keeps it.
+/// One incident as the heat index takes it (kept packed in 10 bytes; source and status
+/// below 16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rec {
     /// World coordinates × 2³².
@@ -90,7 +98,7 @@ pub fn morton(x: u32, y: u32) -> u64 {
     spread(x) | (spread(y) << 1)
 }
 
-fn unmorton(m: u64) -> (u32, u32) {
+pub(crate) fn unmorton(m: u64) -> (u32, u32) {
     fn squeeze(mut v: u64) -> u32 {
         v &= 0x5555_5555_5555_5555;
         v = (v | (v >> 1)) & 0x3333_3333_3333_3333;
@@ -115,7 +123,22 @@ pub struct RecFilter {
     pub to_t: Option<u32>,
 }
 
+/// A window cut at local midnights: its whole days, and the stretches of partial days before
+/// and after them (seconds since 2000, inclusive).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Split {
+    pub days: Option<(u32, u32)>,
+    pub ends: Vec<(u32, u32)>,
+}
+
+/// Seconds since 2000 at the start of a local day.
+fn day_start(d: u32) -> u32 {
+    rec_time(i64::from(d) * 86_400 - DAY_OFFSET_S)
+}
+
 impl RecFilter {
+    /// Whether a record matches (the tests' plain count; the index tests packed records).
+    #[cfg(test)]
     fn keeps(&self, r: &Rec) -> bool {
         self.cats.as_ref().is_none_or(|c| c.contains(&r.cat))
             && self.srcs.as_ref().is_none_or(|s| s.contains(&r.src))
@@ -124,30 +147,94 @@ impl RecFilter {
             && self.to_t.is_none_or(|t| r.t <= t)
     }
 
-    /// The whole local days the window spans, when the pyramids can answer it exactly:
-    /// no source or status filter, categories with pyramid slots, and a window from the
-    /// start of a day to the end of one.
+    /// The same filter over another stretch of time.
+    fn between(&self, from: u32, to: u32) -> Self {
+        Self {
+            from_t: Some(from),
+            to_t: Some(to),
+            ..self.clone()
+        }
+    }
+
+    /// The pyramid slots that answer the filter: one kind of filter at most (categories with
+    /// slots, statuses or sources); `None` when only the records can.
+    fn slots(&self) -> Option<Vec<u8>> {
+        let kinds = [&self.cats, &self.srcs, &self.statuses];
+        match kinds.iter().filter(|k| k.is_some()).count() {
+            0 => Some(vec![ALL]),
+            1 => {
+                if let Some(c) = &self.cats {
+                    return c.iter().all(|&c| c < PYRAMID_CATEGORIES).then(|| c.clone());
+                }
+                let (v, base) = match (&self.statuses, &self.srcs) {
+                    (Some(v), _) => (v, STATUS_SLOT),
+                    (_, Some(v)) => (v, SOURCE_SLOT),
+                    _ => return None,
+                };
+                v.iter()
+                    .all(|&s| s < 16)
+                    .then(|| v.iter().map(|s| base + s).collect())
+            }
+            _ => None,
+        }
+    }
+
+    /// The window cut at local midnights.
+    pub(crate) fn split(&self) -> Split {
+        let mut ends = Vec::new();
+        let from = match self.from_t {
+            None => 0,
+            Some(t) => {
+                let d = day_of(i64::from(t) + EPOCH);
+                if t == day_start(d) {
+                    d
+                } else {
+                    ends.push((t, day_start(d + 1).saturating_sub(1)));
+                    d + 1
+                }
+            }
+        };
+        let to = match self.to_t {
+            None => u32::MAX,
+            Some(t) => {
+                let d = day_of(i64::from(t) + EPOCH);
+                if t.saturating_add(1) == day_start(d + 1) {
+                    d
+                } else if d == 0 {
+                    return self.whole_partial();
+                } else {
+                    ends.push((day_start(d), t));
+                    d - 1
+                }
+            }
+        };
+        if from > to {
+            return self.whole_partial();
+        }
+        Split {
+            days: Some((from, to)),
+            ends,
+        }
+    }
+
+    /// A window inside one day (or two partial ones): all from the records.
+    fn whole_partial(&self) -> Split {
+        Split {
+            days: None,
+            ends: vec![(self.from_t.unwrap_or(0), self.to_t.unwrap_or(u32::MAX))],
+        }
+    }
+
+    /// The whole local days the window spans, when the day counts (of the hex and area
+    /// counts: all incidents and categories) answer it exactly: no source or status filter,
+    /// categories with slots, and a window from the start of a day to the end of one.
     pub(crate) fn days(&self) -> Option<(u32, u32)> {
         if self.srcs.is_some() || self.statuses.is_some() {
             return None;
         }
-        if let Some(c) = &self.cats
-            && c.iter().any(|&c| usize::from(c) >= PYRAMID_CATEGORIES)
-        {
-            return None;
-        }
-        let unix = |t: u32| i64::from(t) + EPOCH;
-        let from = match self.from_t {
-            None => 0,
-            Some(t) if (unix(t) + DAY_OFFSET_S).rem_euclid(86_400) == 0 => day_of(unix(t)),
-            Some(_) => return None,
-        };
-        let to = match self.to_t {
-            None => u32::MAX,
-            Some(t) if (unix(t) + 1 + DAY_OFFSET_S).rem_euclid(86_400) == 0 => day_of(unix(t)),
-            Some(_) => return None,
-        };
-        Some((from, to))
+        self.slots()?;
+        let s = self.split();
+        if s.ends.is_empty() { s.days } else { None }
     }
 }
 
@@ -198,17 +285,15 @@ impl CellRect {
     }
 }
 
-/// The index: records bucketed by z18 tile, count pyramids by day (levels 10-19) and by
-/// 32-day block (levels 20-23).
+/// The index: records, day pyramids (levels 10-19) and block pyramids (levels 20-23).
 #[derive(Debug, Default)]
 pub struct RecIndex {
-    buckets: BTreeMap<u64, Vec<Rec>>,
-    /// Per level PMIN..=PMAX: key (Morton cell << 6 | category slot) → (day, cumulative count).
-    pyramid: Vec<BTreeMap<u64, Vec<(u32, u32)>>>,
-    /// Per level FMIN..=FMAX, all categories: Morton cell → (32-day block, cumulative count).
+    records: Records,
+    /// Per level PMIN..=PMAX: key (Morton cell << 8 | slot) → (day, cumulative count).
+    pyramid: Vec<DayRuns<u64>>,
+    /// Per level FMIN..=FMAX, all incidents: Morton cell → (32-day block, cumulative count).
     /// A window's whole blocks come from here, its ends from the records.
-    fine: Vec<BTreeMap<u64, Vec<(u32, u32)>>>,
-    len: usize,
+    fine: Vec<DayRuns<u64>>,
 }
 
 /// Levels of the block pyramids (the bins of z14-z17 tiles).
@@ -217,22 +302,33 @@ pub const FMAX: u32 = 23;
 /// Days per block of the fine pyramids.
 const BLOCK: u32 = 32;
 
+/// The pyramid slots a record counts in.
+fn slots_of(r: &Rec) -> impl Iterator<Item = u8> {
+    [
+        Some(ALL),
+        (r.cat < PYRAMID_CATEGORIES).then_some(r.cat),
+        (r.status < 16).then_some(STATUS_SLOT + r.status),
+        (r.src < 16).then_some(SOURCE_SLOT + r.src),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 impl RecIndex {
     pub fn new() -> Self {
         Self {
-            buckets: BTreeMap::new(),
-            pyramid: (PMIN..=PMAX).map(|_| BTreeMap::new()).collect(),
-            fine: (FMIN..=FMAX).map(|_| BTreeMap::new()).collect(),
-            len: 0,
+            records: Records::default(),
+            pyramid: (PMIN..=PMAX).map(|_| DayRuns::new()).collect(),
+            fine: (FMIN..=FMAX).map(|_| DayRuns::new()).collect(),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.records.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// Adds a batch (any order).
@@ -240,60 +336,19 @@ impl RecIndex {
         if recs.is_empty() {
             return;
         }
-        self.len += recs.len();
-        // Records: by bucket, then time.
-        let bucket = |r: &Rec| {
-            let (x, y) = r.cell(BUCKET);
-            morton(x, y)
-        };
-        recs.sort_unstable_by_key(|r| (bucket(r), r.t));
-        for group in recs.chunk_by(|a, b| bucket(a) == bucket(b)) {
-            let v = self.buckets.entry(bucket(&group[0])).or_default();
-            if v.last().is_none_or(|l| l.t <= group[0].t) {
-                // Grow by an eighth, not double: at 100 M records the slack of doubling and
-                // the holes it leaves behind cost more than the extra copies.
-                if v.capacity() - v.len() < group.len() {
-                    v.reserve_exact(group.len().max(v.len() / 8));
-                }
-                v.extend_from_slice(group);
-            } else {
-                let old = std::mem::take(v);
-                let mut merged = Vec::with_capacity(old.len() + group.len());
-                let (mut i, mut j) = (0, 0);
-                while i < old.len() || j < group.len() {
-                    if j == group.len() || (i < old.len() && old[i].t <= group[j].t) {
-                        merged.push(old[i]);
-                        i += 1;
-                    } else {
-                        merged.push(group[j]);
-                        j += 1;
-                    }
-                }
-                *v = merged;
-            }
-        }
+        self.records.insert(recs);
         // Pyramids: per level, (key, day) pairs sorted and merged run by run.
-        let mut keys: Vec<(u64, u32)> = Vec::with_capacity(recs.len() * 2);
+        let mut keys: Vec<(u64, u32)> = Vec::with_capacity(recs.len() * 4);
         for (k, level) in (PMIN..=PMAX).enumerate() {
             keys.clear();
             for r in recs.iter() {
                 let (x, y) = r.cell(level);
-                let m = morton(x, y) << 6;
+                let m = morton(x, y) << 8;
                 let day = r.day();
-                keys.push((m | u64::from(ALL), day));
-                if usize::from(r.cat) < PYRAMID_CATEGORIES {
-                    keys.push((m | u64::from(r.cat), day));
-                }
+                keys.extend(slots_of(r).map(|s| (m | u64::from(s), day)));
             }
             keys.sort_unstable();
-            let map = &mut self.pyramid[k];
-            for run in keys.chunk_by(|a, b| a.0 == b.0) {
-                let mut add: Vec<(u32, u32)> = Vec::new();
-                for same in run.chunk_by(|a, b| a.1 == b.1) {
-                    add.push((same[0].1, same.len() as u32));
-                }
-                merge_days(map.entry(run[0].0).or_default(), &add);
-            }
+            self.pyramid[k].add_sorted(&keys);
         }
         for (k, level) in (FMIN..=FMAX).enumerate() {
             keys.clear();
@@ -302,75 +357,73 @@ impl RecIndex {
                 (morton(x, y), r.day() / BLOCK)
             }));
             keys.sort_unstable();
-            let map = &mut self.fine[k];
-            for run in keys.chunk_by(|a, b| a.0 == b.0) {
-                let add: Vec<(u32, u32)> = run
-                    .chunk_by(|a, b| a.1 == b.1)
-                    .map(|same| (same[0].1, same.len() as u32))
-                    .collect();
-                merge_days(map.entry(run[0].0).or_default(), &add);
-            }
+            self.fine[k].add_sorted(&keys);
         }
     }
 
-    /// Changes one record's status (found by position, time and old status); false when none
-    /// matches.
+    /// Changes one record's status (found by position, time, category and old status); false
+    /// when none matches.
     pub fn set_status(&mut self, r: &Rec, status: u8) -> bool {
-        let (x, y) = r.cell(BUCKET);
-        let Some(v) = self.buckets.get_mut(&morton(x, y)) else {
+        if !self.records.set_status(r, status) {
             return false;
-        };
-        let start = v.partition_point(|o| o.t < r.t);
-        for o in &mut v[start..] {
-            if o.t != r.t {
-                break;
+        }
+        let day = r.day();
+        for (k, level) in (PMIN..=PMAX).enumerate() {
+            let (x, y) = r.cell(level);
+            let m = morton(x, y) << 8;
+            if r.status < 16 {
+                self.pyramid[k].remove_one(m | u64::from(STATUS_SLOT + r.status), day);
             }
-            if o.x == r.x && o.y == r.y && o.status == r.status && o.cat == r.cat {
-                o.status = status;
-                return true;
+            if status < 16 {
+                self.pyramid[k].add_sorted(&[(m | u64::from(STATUS_SLOT + status), day)]);
             }
         }
-        false
+        true
     }
 
-    /// Releases spare capacity (after a bulk load).
+    /// Packs what a bulk load left open (records sealed, counts frozen).
     pub fn shrink(&mut self) {
-        for v in self.buckets.values_mut() {
-            v.shrink_to_fit();
-        }
-        for m in self.pyramid.iter_mut().chain(self.fine.iter_mut()) {
-            for v in m.values_mut() {
-                v.shrink_to_fit();
-            }
+        self.records.seal();
+        for p in self.pyramid.iter_mut().chain(self.fine.iter_mut()) {
+            p.freeze();
         }
     }
 
-    /// Bytes held (records, pyramid runs and map entries; an estimate of the heap).
+    /// Bytes held (an estimate of the heap).
     pub fn heap_bytes(&self) -> usize {
-        let entry = 48; // B-tree slot: key, Vec header, node share
-        let recs: usize = self
-            .buckets
-            .values()
-            .map(|v| v.capacity() * std::mem::size_of::<Rec>() + entry)
-            .sum();
-        let runs: usize = self
-            .pyramid
-            .iter()
-            .chain(&self.fine)
-            .flat_map(|m| m.values())
-            .map(|v| v.capacity() * 8 + entry)
-            .sum();
-        recs + runs
+        self.heap_parts().iter().map(|p| p.1).sum()
+    }
+
+    /// Bytes held by part: records, day pyramids, block pyramids.
+    pub fn heap_parts(&self) -> [(&'static str, usize); 3] {
+        let runs = |m: &[DayRuns<u64>]| -> usize { m.iter().map(DayRuns::heap_bytes).sum() };
+        [
+            ("records", self.records.heap_bytes()),
+            ("day pyramids", runs(&self.pyramid)),
+            ("block pyramids", runs(&self.fine)),
+        ]
     }
 
     /// Adds the matching incidents of a rectangle of cells into `bins` (row-major over the
     /// rectangle). `node_level` is the zoom of the tile the rectangle belongs to (it bounds
-    /// the ranges walked). Uses the pyramids when the filter allows, else the records.
+    /// the ranges walked). Whole days come from the pyramids when the filter allows, partial
+    /// days and the rest from the records.
     pub fn bin(&self, rect: &CellRect, node_level: u32, f: &RecFilter, bins: &mut [f64]) {
-        match f.days() {
-            Some(days) if rect.level <= PMAX => self.bin_pyramid(rect, node_level, f, days, bins),
-            Some(days) if (FMIN..=FMAX).contains(&rect.level) && f.cats.is_none() => {
-                self.bin_blocks(rect, node_level, days, bins)
+        let slots = f.slots();
+        let pyramid = rect.level <= PMAX && slots.is_some();
+        let blocks =
+            (FMIN..=FMAX).contains(&rect.level) && slots.as_deref().is_some_and(|s| s == [ALL]);
+        let split = f.split();
+        match (split.days, slots) {
+            (Some(days), Some(slots)) if pyramid || blocks => {
+                for &(a, b) in &split.ends {
+                    self.bin_records(rect, node_level, &f.between(a, b), bins);
+                }
+                if pyramid {
+                    self.bin_pyramid(rect, node_level, &slots, days, bins);
+                } else {
+                    self.bin_blocks(rect, node_level, days, bins);
+                }
             }
             _ => self.bin_records(rect, node_level, f, bins),
         }
@@ -387,7 +440,6 @@ impl RecIndex {
     ) {
         let first = from.div_ceil(BLOCK);
         let last_end = to.saturating_add(1) / BLOCK; // blocks before this one end inside
-        let day_start = |d: u32| rec_time(i64::from(d) * 86_400 - DAY_OFFSET_S);
         let records = |a: u32, b: u32, bins: &mut [f64]| {
             // Local days a..=b from the records.
             let f = RecFilter {
@@ -410,14 +462,17 @@ impl RecIndex {
         }
         let map = &self.fine[(rect.level - FMIN) as usize];
         for (lo, hi) in rect.ranges(node_level, rect.level) {
-            for (key, run) in map.range(lo..hi) {
-                let (cx, cy) = unmorton(*key);
-                let Some(slot) = rect.slot(cx, cy) else {
-                    continue;
-                };
-                let n = window_count(run, b0, b1);
-                bins[slot] += f64::from(n);
-            }
+            map.each_window(
+                (lo, hi),
+                (b0, b1),
+                |_| true,
+                |key, n| {
+                    let (cx, cy) = unmorton(key);
+                    if let Some(slot) = rect.slot(cx, cy) {
+                        bins[slot] += f64::from(n);
+                    }
+                },
+            );
         }
     }
 
@@ -425,34 +480,26 @@ impl RecIndex {
         &self,
         rect: &CellRect,
         node_level: u32,
-        f: &RecFilter,
+        slots: &[u8],
         (from, to): (u32, u32),
         bins: &mut [f64],
     ) {
         let src = rect.level.max(PMIN);
         let shift = src - rect.level;
         let map = &self.pyramid[(src - PMIN) as usize];
-        let wanted = |slot: u8| match &f.cats {
-            None => slot == ALL,
-            Some(c) => slot != ALL && c.contains(&slot),
-        };
+        let wanted = |key: u64| slots.contains(&((key & 255) as u8));
         for (lo, hi) in rect.ranges(node_level, src) {
-            for (key, run) in map.range(lo << 6..hi << 6) {
-                if !wanted((key & 63) as u8) {
-                    continue;
+            map.each_window((lo << 8, hi << 8), (from, to), wanted, |key, n| {
+                let (cx, cy) = unmorton(key >> 8);
+                if let Some(slot) = rect.slot(cx >> shift, cy >> shift) {
+                    bins[slot] += f64::from(n);
                 }
-                let (cx, cy) = unmorton(key >> 6);
-                let Some(slot) = rect.slot(cx >> shift, cy >> shift) else {
-                    continue;
-                };
-                let n = window_count(run, from, to);
-                bins[slot] += f64::from(n);
-            }
+            });
         }
     }
 
     fn bin_records(&self, rect: &CellRect, node_level: u32, f: &RecFilter, bins: &mut [f64]) {
-        // Buckets are z16 tiles: walk the buckets that hold the rectangle's nodes.
+        // Walk the buckets that hold the rectangle's nodes.
         let nl = node_level.min(rect.level);
         let buckets: Vec<(u64, u64)> = if nl <= BUCKET {
             rect.ranges(nl, BUCKET)
@@ -487,81 +534,30 @@ impl RecIndex {
         let (bx1, by1) = (bl_end(rect.x1), bl_end(rect.y1));
         let shift = 32 - rect.level;
         let (w, h) = (rect.width() as u32, rect.height() as u32);
-        let trivial = f.cats.is_none() && f.srcs.is_none() && f.statuses.is_none();
+        let kinds = Kinds::of(f.cats.as_deref(), f.srcs.as_deref(), f.statuses.as_deref());
+        let trivial = kinds.is_all();
+        let (from, to) = (f.from_t.unwrap_or(0), f.to_t.unwrap_or(u32::MAX));
         for (lo, hi) in buckets {
-            for (key, v) in self.buckets.range(lo..hi) {
-                let (bx, by) = unmorton(*key);
-                let (bx, by) = (i64::from(bx), i64::from(by));
+            self.records.each(lo, hi, from, to, |b, v| {
+                let (bx, by) = (i64::from(b.0), i64::from(b.1));
                 if bx < bx0 || bx > bx1 || by < by0 || by > by1 {
-                    continue;
+                    return;
                 }
-                let a = f.from_t.map_or(0, |t| v.partition_point(|r| r.t < t));
-                let b = f.to_t.map_or(v.len(), |t| v.partition_point(|r| r.t <= t));
-                for r in &v[a..b.max(a)] {
-                    if !trivial && !f.keeps(r) {
+                for p in v {
+                    if !trivial && !kinds.keeps(p) {
                         continue;
                     }
+                    let (x, y) = p.world(b);
                     // Unsigned offsets: cells left of or above the rectangle wrap to large.
-                    let dx = (i64::from(r.x >> shift) - rect.x0) as u32;
-                    let dy = (i64::from(r.y >> shift) - rect.y0) as u32;
+                    let dx = (i64::from(x >> shift) - rect.x0) as u32;
+                    let dy = (i64::from(y >> shift) - rect.y0) as u32;
                     if dx < w && dy < h {
                         bins[(dy * w + dx) as usize] += 1.0;
                     }
                 }
-            }
+            });
         }
     }
-}
-
-/// The count in days (or blocks) `from..=to` of a cumulative run (0 for an empty window).
-pub(crate) fn window_count(run: &[(u32, u32)], from: u32, to: u32) -> u32 {
-    if from > to {
-        return 0;
-    }
-    let before = if from == 0 { 0 } else { cum_at(run, from - 1) };
-    cum_at(run, to).saturating_sub(before)
-}
-
-/// The cumulative count through `day` (0 before the first).
-pub(crate) fn cum_at(run: &[(u32, u32)], day: u32) -> u32 {
-    let i = run.partition_point(|e| e.0 <= day);
-    if i == 0 { 0 } else { run[i - 1].1 }
-}
-
-/// Adds per-day counts (sorted by day) into a cumulative run.
-pub(crate) fn merge_days(run: &mut Vec<(u32, u32)>, add: &[(u32, u32)]) {
-    let last = run.last().copied();
-    if last.is_none_or(|(d, _)| d < add[0].0) {
-        let mut cum = last.map_or(0, |l| l.1);
-        for &(d, n) in add {
-            cum += n;
-            run.push((d, cum));
-        }
-        return;
-    }
-    let mut out = Vec::with_capacity(run.len() + add.len());
-    let (mut i, mut j) = (0, 0);
-    let (mut prev, mut cum) = (0u32, 0u32);
-    while i < run.len() || j < add.len() {
-        let take_old = j == add.len() || (i < run.len() && run[i].0 <= add[j].0);
-        let (day, n) = if take_old {
-            let (d, c) = run[i];
-            i += 1;
-            let n = c - prev;
-            prev = c;
-            (d, n)
-        } else {
-            let e = add[j];
-            j += 1;
-            e
-        };
-        cum += n;
-        match out.last_mut() {
-            Some((d, c)) if *d == day => *c = cum,
-            _ => out.push((day, cum)),
-        }
-    }
-    *run = out;
 }
 
 #[cfg(test)]
@@ -577,20 +573,9 @@ mod tests {
         assert_eq!(morton(0, 1), 2);
     }
 
-    #[test]
-    fn merged_runs_equal_counting_again() {
-        let mut run = Vec::new();
-        merge_days(&mut run, &[(5, 2), (9, 1)]);
-        merge_days(&mut run, &[(9, 3), (12, 1)]);
-        merge_days(&mut run, &[(1, 1), (7, 2)]);
-        assert_eq!(run, vec![(1, 1), (5, 3), (7, 5), (9, 9), (12, 10)]);
-        assert_eq!(cum_at(&run, 0), 0);
-        assert_eq!(cum_at(&run, 8), 5);
-        assert_eq!(cum_at(&run, 100), 10);
-    }
-
-    /// Pyramid and record answers agree for whole-day windows at every level, and equal a
-    /// plain count.
+    /// Pyramid and record answers agree for whole-day and partial-day windows, category,
+    /// status and source filters at every level, before and after a status change, and equal
+    /// a plain count.
     #[test]
     fn pyramids_and_records_agree() {
         let mut s = 0x9E37_79B9_7F4A_7C15u64;
@@ -606,35 +591,75 @@ mod tests {
                 let dx = (next() % 10_000) as f64 * 1e-8;
                 let dy = (next() % 10_000) as f64 * 1e-8;
                 let unix = 1_700_000_000 + (next() % (200 * 86_400)) as i64;
-                Rec::new([base[0] + dx, base[1] + dy], unix, (next() % 5) as u8, 0, 0)
+                let (cat, src, status) =
+                    ((next() % 5) as u8, (next() % 2) as u8, (next() % 3) as u8);
+                Rec::new([base[0] + dx, base[1] + dy], unix, cat, src, status)
             })
             .collect();
-        let all = recs.clone();
+        let mut all = recs.clone();
         let mut idx = RecIndex::new();
-        // Two batches, the second partly older (late reports).
+        // Two batches, sealed and frozen between them, the second partly older (late reports).
         let (a, b) = recs.split_at_mut(12_000);
         b.sort_by_key(|r| std::cmp::Reverse(r.t));
         idx.insert(a);
+        idx.shrink();
         idx.insert(b);
         assert_eq!(idx.len(), 20_000);
+        // A status change, in the index and in the plain list.
+        for k in [17usize, 12_345] {
+            let r = all[k];
+            assert!(idx.set_status(&r, 4));
+            all[k].status = 4;
+        }
         let day0 = day_of(1_700_000_000) + 30;
         let from_t = rec_time(i64::from(day0) * 86_400 - DAY_OFFSET_S);
         let to_t = rec_time(i64::from(day0 + 60) * 86_400 - DAY_OFFSET_S - 1);
-        let f = RecFilter {
+        let cats = RecFilter {
             cats: Some(vec![1, 3]),
             from_t: Some(from_t),
             to_t: Some(to_t),
             ..Default::default()
         };
-        assert!(f.days().is_some());
-        let no_cats = RecFilter {
-            cats: None,
-            ..f.clone()
-        };
-        let open = RecFilter::default();
+        assert!(cats.days().is_some());
+        let mut filters = vec![
+            cats.clone(),
+            RecFilter {
+                cats: None,
+                ..cats.clone()
+            },
+            RecFilter {
+                cats: None,
+                statuses: Some(vec![4, 1]),
+                ..cats.clone()
+            },
+            RecFilter {
+                cats: None,
+                srcs: Some(vec![1]),
+                ..cats.clone()
+            },
+            RecFilter {
+                statuses: Some(vec![0]),
+                ..cats.clone()
+            },
+            RecFilter::default(),
+        ];
+        // The same from 09:17 on the first day to 15:02 on the last.
+        for f in filters.clone() {
+            filters.push(RecFilter {
+                from_t: Some(from_t + 9 * 3600 + 17 * 60),
+                to_t: Some(to_t - 9 * 3600 + 2 * 60),
+                ..f
+            });
+        }
+        // Inside one day.
+        filters.push(RecFilter {
+            from_t: Some(from_t + 3600),
+            to_t: Some(from_t + 7200),
+            ..Default::default()
+        });
         for (z, f) in [2u32, 6, 13, 15, 16, 17]
             .into_iter()
-            .flat_map(|z| [(z, &f), (z, &no_cats), (z, &open)])
+            .flat_map(|z| filters.iter().map(move |f| (z, f)))
         {
             let level = z + 6;
             let (cx, cy) = all[0].cell(z);
@@ -661,7 +686,54 @@ mod tests {
             }
             assert_eq!(p, plain, "pyramid, z{z} {f:?}");
             assert_eq!(r, plain, "records, z{z} {f:?}");
-            assert!(plain.iter().sum::<f64>() > 20.0, "z{z} {f:?}");
+            let long = f.to_t.unwrap_or(u32::MAX) - f.from_t.unwrap_or(0) > 86_400;
+            assert!(!long || plain.iter().sum::<f64>() > 1.0, "z{z} {f:?}");
         }
+    }
+
+    #[test]
+    fn a_window_splits_at_local_midnight() {
+        let day = day_of(1_700_000_000);
+        let start = day_start(day);
+        let whole = RecFilter {
+            from_t: Some(start),
+            to_t: Some(day_start(day + 3) - 1),
+            ..Default::default()
+        };
+        assert_eq!(
+            whole.split(),
+            Split {
+                days: Some((day, day + 2)),
+                ends: vec![]
+            }
+        );
+        let partial = RecFilter {
+            from_t: Some(start + 100),
+            to_t: Some(day_start(day + 3) + 50),
+            ..Default::default()
+        };
+        assert_eq!(
+            partial.split(),
+            Split {
+                days: Some((day + 1, day + 2)),
+                ends: vec![
+                    (start + 100, day_start(day + 1) - 1),
+                    (day_start(day + 3), day_start(day + 3) + 50)
+                ],
+            }
+        );
+        assert_eq!(partial.days(), None, "counts answer whole days only");
+        let inside = RecFilter {
+            from_t: Some(start + 5),
+            to_t: Some(start + 9),
+            ..Default::default()
+        };
+        assert_eq!(
+            inside.split(),
+            Split {
+                days: None,
+                ends: vec![(start + 5, start + 9)]
+            }
+        );
     }
 }

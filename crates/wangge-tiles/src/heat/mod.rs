@@ -9,8 +9,10 @@
 //! `render.rs` turns a tile's bins into pixels.
 
 pub mod areas;
+mod day_runs;
 pub mod hex;
 pub mod index;
+mod records;
 mod render;
 
 use crate::mvt::tile::lon_lat;
@@ -150,6 +152,14 @@ impl HeatIndex {
     /// Bytes the index holds (records, pyramids, hex and area counts; an estimate).
     pub fn heap_bytes(&self) -> usize {
         self.recs.heap_bytes() + self.hex.heap_bytes() + self.areas.heap_bytes()
+    }
+
+    /// Bytes held by part (an estimate), for the heat bench's table.
+    pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
+        let mut v = self.recs.heap_parts().to_vec();
+        v.push(("hex counts", self.hex.heap_bytes()));
+        v.push(("area counts", self.areas.heap_bytes()));
+        v
     }
 
     /// Releases spare capacity (after a bulk load).
