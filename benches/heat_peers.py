@@ -139,13 +139,14 @@ def warm_side(duration):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--full", action="store_true", help="also 100M incidents")
+    ap.add_argument("--quick", action="store_true", help="1M incidents only")
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--reuse", action="store_true", help="reuse result.json and points.bin when present")
     a = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    sizes = [(1_000_000, "1m"), (10_000_000, "10m")] + ([(100_000_000, "100m")] if a.full else [])
+    sizes = [(1_000_000, "1m")] + ([] if a.quick else [(10_000_000, "10m")]) + ([(100_000_000, "100m")] if a.full else [])
     lines = ["# Heat maps against datashader", "",
-             "`python3 benches/heat_peers.py" + (" --full" if a.full else "") + "` on this 2-core machine; "
+             "`python3 benches/heat_peers.py" + (" --full" if a.full else "") + (" --quick" if a.quick else "") + "` on this 2-core machine; "
              "wangge and datashader in the same run on the same points and tiles.", ""]
     summary = []
     for n, tag in sizes:

@@ -7,13 +7,18 @@ pinned to core 1 (64 connections, one thread, random z14 tiles of the archive, A
 gzip):
   - wangge serve ARCHIVE.pmtiles          (tiles from memory)
   - martin ARCHIVE.pmtiles                 (crates.io martin, pinned, built once and cached)
+  - nginx (Debian's, installed here) serving the archive's tiles unpacked to pre-gzipped
+    files (gzip_static, content type application/vnd.mapbox-vector-tile, open_file_cache,
+    one worker): the ceiling of serving stored tiles from this machine
   - wangge serve WORKSPACE.gpkg            (encoded on first request, then cached; warmed)
   - wangge serve WORKSPACE.gpkg --no-cache (every request encoded: the dynamic case), with 64
     connections (queueing on one core) and with one (the encoding latency itself)
-Prints one table (req/s, p50, p99, ratio to Martin) and writes benches/tiles_peers.md.
+Prints one table (req/s, p50, p99, the server's CPU use, ratios to Martin and to nginx) and
+writes benches/tiles_peers.md. A server below about 90% CPU was not the bottleneck: wrk was.
 
 Run:   python3 benches/tiles_peers.py [--households 400000] [--duration 10]
-Needs: wrk (apt), python `pmtiles` (pip), cargo (builds martin into target/peers/martin once).
+Needs: wrk and nginx (apt, installed when missing), python `pmtiles` (pip), cargo (builds
+martin into target/peers/martin once).
 """
 import argparse
 import os
@@ -37,8 +42,9 @@ def run(cmd, **kw):
 
 
 def ensure_tools():
-    if not shutil.which("wrk"):
-        run(["apt-get", "install", "-y", "-qq", "wrk"])
+    for tool in ["wrk", "nginx"]:
+        if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
+            run(["apt-get", "install", "-y", "-qq", tool])
     martin = PEERS / "martin" / "bin" / "martin"
     if not martin.exists():
         env = dict(os.environ, CARGO_TARGET_DIR=str(PEERS / "martin-build"))
@@ -87,16 +93,84 @@ def wrk(port, paths_file, duration, connections=64):
             "raw": out}
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process and its children (nginx's worker)."""
+    total = 0.0
+    pids = [pid]
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(k) for k in kids]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
 def serve(cmd, port, paths_file, duration, warm=False, connections=64):
     proc = subprocess.Popen(["taskset", "-c", "0", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port, proc)
         if warm:
             wrk(port, paths_file, max(3, duration // 2))
-        return wrk(port, paths_file, duration, connections)
+        c0, t0 = cpu_seconds(proc.pid), time.time()
+        r = wrk(port, paths_file, duration, connections)
+        r["cpu"] = (cpu_seconds(proc.pid) - c0) / (time.time() - t0)
+        return r
     finally:
         proc.terminate()
         proc.wait()
+
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+user root;
+pid {work}/nginx.pid;
+error_log stderr error;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000000;
+  open_file_cache max=100000 inactive=60s;
+  open_file_cache_valid 3600s;
+  client_body_temp_path {work}/tmp; proxy_temp_path {work}/tmp; fastcgi_temp_path {work}/tmp;
+  uwsgi_temp_path {work}/tmp; scgi_temp_path {work}/tmp;
+  types {{ application/vnd.mapbox-vector-tile mvt; }}
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    gzip_static on;
+  }}
+}}
+"""
+
+
+def nginx_side(archive, work, port):
+    """The archive's tiles as pre-gzipped files, and an nginx command serving them."""
+    from pmtiles.reader import MmapSource, Reader, all_tiles
+    root = work / "nginx-root"
+    if root.exists():
+        shutil.rmtree(root)
+    n = 0
+    with open(archive, "rb") as f:
+        for (z, x, y), data in all_tiles(Reader(MmapSource(f)).get_bytes):
+            assert data[:2] == b"\x1f\x8b", "the archive stores gzip tiles"
+            d = root / "tiles" / "all" / str(z) / str(x)
+            d.mkdir(parents=True, exist_ok=True)
+            (d / f"{y}.mvt.gz").write_bytes(data)
+            n += 1
+    (work / "tmp").mkdir(exist_ok=True)
+    conf = work / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(work=work, port=port, root=root))
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    return [nginx, "-c", str(conf), "-e", "stderr"], n
 
 
 def main():
@@ -129,14 +203,29 @@ def main():
         p.write_text("".join(fmt.format(x=x, y=y) + "\n" for x, y in z14))
         lists[name] = p
     d = args.duration
+    nginx_cmd, unpacked = nginx_side(archive, work, 18086)
+    check = subprocess.Popen(["taskset", "-c", "0", *nginx_cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(18086, check)
+        import urllib.request
+        x, y = z14[0]
+        req = urllib.request.Request(f"http://127.0.0.1:18086/tiles/all/14/{x}/{y}.mvt", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req) as resp:
+            assert resp.headers["Content-Encoding"] == "gzip", resp.headers
+            assert resp.headers["Content-Type"] == "application/vnd.mapbox-vector-tile", resp.headers
+    finally:
+        check.terminate()
+        check.wait()
     rows = [
         ("wangge, PMTiles archive", serve([args.bin, "serve", str(archive), "--bind", "127.0.0.1:18081"], 18081, lists["wangge"], d)),
         (f"Martin {MARTIN_VERSION}, PMTiles archive", serve([str(martin), str(archive), "--listen-addresses", "127.0.0.1:18082"], 18082, lists["martin"], d)),
+        (f"nginx, {unpacked:,} pre-gzipped files", serve(nginx_cmd, 18086, lists["wangge"], d)),
         ("wangge, workspace, cached (warmed)", serve([args.bin, "serve", str(ws), "--bind", "127.0.0.1:18083"], 18083, lists["wangge"], d, warm=True)),
         ("wangge, workspace, dynamic (--no-cache)", serve([args.bin, "serve", str(ws), "--bind", "127.0.0.1:18084", "--no-cache"], 18084, lists["wangge"], d)),
         ("wangge, workspace, dynamic (--no-cache), 1 connection", serve([args.bin, "serve", str(ws), "--bind", "127.0.0.1:18085", "--no-cache"], 18085, lists["wangge"], d, connections=1)),
     ]
     martin_rps = rows[1][1]["rps"]
+    nginx_rps = rows[2][1]["rps"]
     lines = [
         "# Tile serving against Martin",
         "",
@@ -145,14 +234,17 @@ def main():
         "server pinned to core 0, wrk (1 thread, 64 connections unless noted, Accept-Encoding gzip) pinned to core 1, on this project's 2-core machine. "
         "Regenerate rather than trust.",
         "",
-        "| server | req/s | p50 ms | p99 ms | non-2xx | req/s vs Martin |",
-        "|---|---|---|---|---|---|",
+        "| server | req/s | p50 ms | p99 ms | non-2xx | server CPU | req/s vs Martin | req/s vs nginx |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in rows:
-        lines.append(f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx']} | {r['rps'] / martin_rps:.2f} |")
+        lines.append(f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx']} | {r['cpu']:.0%} | "
+                     f"{r['rps'] / martin_rps:.2f} | {r['rps'] / nginx_rps:.2f} |")
     lines += [
         "",
-        "Both archive servers send the same stored gzip bytes. With 64 connections on one core, a dynamic "
+        "The archive servers and nginx send the same stored gzip bytes. Server CPU is the server's share of its "
+        "one core during the run: well below 100% means wrk (one thread on the other core) was the ceiling, not "
+        "the server. With 64 connections on one core, a dynamic "
         "request waits behind the others (queueing), so its p50/p99 there are the queue, not the encoding; "
         "the one-connection row is the encoding latency of a z14 tile itself.",
     ]
