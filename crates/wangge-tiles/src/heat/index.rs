@@ -6,8 +6,8 @@
 //!   per cell and slot (all incidents, each category, each status, each source), the
 //!   cumulative count by local day (UTC+8), so the count in any whole-day window is two
 //!   binary searches; a status change moves one count between status slots;
-//! - **block pyramids**: per level from 20 to 23 (bins of z14-z17 tiles), with the same slots,
-//!   by block of 32 days (the days outside whole blocks come from the records).
+//! - **block pyramids**: per level from 20 to 23 (bins of z14-z17 tiles), all incidents, by
+//!   block of 32 days.
 //!
 //! A window that starts or ends inside a day takes its whole days from the pyramids and only
 //! the partial days from the records; a filter on two kinds at once (category and status)
@@ -291,8 +291,8 @@ pub struct RecIndex {
     records: Records,
     /// Per level PMIN..=PMAX: key (Morton cell << 8 | slot) → (day, cumulative count).
     pyramid: Vec<DayRuns<u64>>,
-    /// Per level FMIN..=FMAX: key (Morton cell << 8 | slot) → (32-day block, cumulative
-    /// count). A window's whole blocks come from here, its ends from the records.
+    /// Per level FMIN..=FMAX, all incidents: Morton cell → (32-day block, cumulative count).
+    /// A window's whole blocks come from here, its ends from the records.
     fine: Vec<DayRuns<u64>>,
 }
 
@@ -352,12 +352,10 @@ impl RecIndex {
         }
         for (k, level) in (FMIN..=FMAX).enumerate() {
             keys.clear();
-            for r in recs.iter() {
+            keys.extend(recs.iter().map(|r| {
                 let (x, y) = r.cell(level);
-                let m = morton(x, y) << 8;
-                let block = r.day() / BLOCK;
-                keys.extend(slots_of(r).map(|s| (m | u64::from(s), block)));
-            }
+                (morton(x, y), r.day() / BLOCK)
+            }));
             keys.sort_unstable();
             self.fine[k].add_sorted(&keys);
         }
@@ -370,17 +368,14 @@ impl RecIndex {
             return false;
         }
         let day = r.day();
-        let levels = (PMIN..=PMAX)
-            .zip(self.pyramid.iter_mut().map(|p| (p, day)))
-            .chain((FMIN..=FMAX).zip(self.fine.iter_mut().map(|p| (p, day / BLOCK))));
-        for (level, (counts, when)) in levels {
+        for (k, level) in (PMIN..=PMAX).enumerate() {
             let (x, y) = r.cell(level);
             let m = morton(x, y) << 8;
             if r.status < 16 {
-                counts.remove_one(m | u64::from(STATUS_SLOT + r.status), when);
+                self.pyramid[k].remove_one(m | u64::from(STATUS_SLOT + r.status), day);
             }
             if status < 16 {
-                counts.add_sorted(&[(m | u64::from(STATUS_SLOT + status), when)]);
+                self.pyramid[k].add_sorted(&[(m | u64::from(STATUS_SLOT + status), day)]);
             }
         }
         true
@@ -414,16 +409,20 @@ impl RecIndex {
     /// the ranges walked). Whole days come from the pyramids when the filter allows, partial
     /// days and the rest from the records.
     pub fn bin(&self, rect: &CellRect, node_level: u32, f: &RecFilter, bins: &mut [f64]) {
+        let slots = f.slots();
+        let pyramid = rect.level <= PMAX && slots.is_some();
+        let blocks =
+            (FMIN..=FMAX).contains(&rect.level) && slots.as_deref().is_some_and(|s| s == [ALL]);
         let split = f.split();
-        match (split.days, f.slots()) {
-            (Some(days), Some(slots)) if rect.level <= FMAX => {
+        match (split.days, slots) {
+            (Some(days), Some(slots)) if pyramid || blocks => {
                 for &(a, b) in &split.ends {
                     self.bin_records(rect, node_level, &f.between(a, b), bins);
                 }
-                if rect.level <= PMAX {
+                if pyramid {
                     self.bin_pyramid(rect, node_level, &slots, days, bins);
                 } else {
-                    self.bin_blocks(rect, node_level, f, &slots, days, bins);
+                    self.bin_blocks(rect, node_level, days, bins);
                 }
             }
             _ => self.bin_records(rect, node_level, f, bins),
@@ -436,8 +435,6 @@ impl RecIndex {
         &self,
         rect: &CellRect,
         node_level: u32,
-        f: &RecFilter,
-        slots: &[u8],
         (from, to): (u32, u32),
         bins: &mut [f64],
     ) {
@@ -448,7 +445,7 @@ impl RecIndex {
             let f = RecFilter {
                 from_t: (a > 0).then(|| day_start(a)),
                 to_t: (b < u32::MAX).then(|| day_start(b + 1).saturating_sub(1)),
-                ..f.clone()
+                ..Default::default()
             };
             self.bin_records(rect, node_level, &f, bins);
         };
@@ -464,14 +461,18 @@ impl RecIndex {
             records((b1 + 1) * BLOCK, to, bins);
         }
         let map = &self.fine[(rect.level - FMIN) as usize];
-        let wanted = |key: u64| slots.contains(&((key & 255) as u8));
         for (lo, hi) in rect.ranges(node_level, rect.level) {
-            map.each_window((lo << 8, hi << 8), (b0, b1), wanted, |key, n| {
-                let (cx, cy) = unmorton(key >> 8);
-                if let Some(slot) = rect.slot(cx, cy) {
-                    bins[slot] += f64::from(n);
-                }
-            });
+            map.each_window(
+                (lo, hi),
+                (b0, b1),
+                |_| true,
+                |key, n| {
+                    let (cx, cy) = unmorton(key);
+                    if let Some(slot) = rect.slot(cx, cy) {
+                        bins[slot] += f64::from(n);
+                    }
+                },
+            );
         }
     }
 
