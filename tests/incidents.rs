@@ -165,11 +165,22 @@ async fn the_incident_api_ingests_queries_and_moves_incidents() {
     .await;
     assert_eq!(js(&b)["total"], 6);
 
-    // The loop: one step at a time.
+    // The loop: one step at a time, on a report of the past (step times are not later than
+    // the clock).
+    let past = json!([{"id": "T-9", "time": "2001-03-01 09:00", "category": "noise", "lon": lon, "lat": lat}]);
+    let (s, b) = call(
+        &state,
+        "POST",
+        "/api/incidents",
+        "application/json",
+        &past.to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
     let (s, b) = call(
         &state,
         "PATCH",
-        "/api/incidents/T-1",
+        "/api/incidents/T-9",
         "application/json",
         r#"{"status": "handled"}"#,
     )
@@ -179,24 +190,45 @@ async fn the_incident_api_ingests_queries_and_moves_incidents() {
     let (s, b) = call(
         &state,
         "PATCH",
-        "/api/incidents/T-1",
+        "/api/incidents/T-9",
         "application/json",
-        r#"{"status": "dispatched", "at": "2030-03-01 09:30"}"#,
+        r#"{"status": "dispatched", "at": "2001-03-01 09:30"}"#,
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
     let v = js(&b);
     assert_eq!(v["status"], "dispatched");
-    assert_eq!(v["timeline"]["dispatched"], "2030-03-01T01:30:00Z");
-    let (s, _) = call(
+    assert_eq!(v["timeline"]["dispatched"], "2001-03-01T01:30:00Z");
+    // Time travel: a step before the one before it, or ahead of the clock, is refused with
+    // the rule named and changes nothing.
+    for (at, rule) in [
+        ("2001-03-01 09:10", "incident.step_order"),
+        ("2000-01-01", "incident.step_order"),
+        ("2099-01-01", "incident.step_in_future"),
+    ] {
+        let (s, b) = call(
+            &state,
+            "PATCH",
+            "/api/incidents/T-9",
+            "application/json",
+            &json!({"status": "handled", "at": at}).to_string(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "handled at {at}");
+        assert_eq!(js(&b)["code"], rule, "handled at {at}");
+    }
+    // Reported in the future (2030): no step can be timed before the report, nor ahead of
+    // the clock.
+    let (s, b) = call(
         &state,
         "PATCH",
         "/api/incidents/T-1",
         "application/json",
-        r#"{"status": "handled", "at": "2020-01-01"}"#,
+        r#"{"status": "dispatched"}"#,
     )
     .await;
-    assert_eq!(s, StatusCode::CONFLICT, "before it was reported");
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(js(&b)["code"], "incident.step_order");
     let (s, _) = call(
         &state,
         "PATCH",
@@ -209,7 +241,7 @@ async fn the_incident_api_ingests_queries_and_moves_incidents() {
     let (_, b) = call(
         &state,
         "GET",
-        "/api/incidents?status=dispatched&from=2030-01-01",
+        "/api/incidents?status=dispatched&from=2001-03-01&to=2001-03-01",
         "",
         "",
     )
@@ -218,12 +250,12 @@ async fn the_incident_api_ingests_queries_and_moves_incidents() {
     let store = wangge_io::GeoPackage::open(&ws).expect("open");
     let events: i64 = wangge_io::gpkg::testing::row(
         &store,
-        "SELECT count(*) FROM incident_events WHERE incident = 'T-1'",
+        "SELECT count(*) FROM incident_events WHERE incident = 'T-9'",
         &[],
     )[0]
     .int();
     assert_eq!(events, 1);
-    assert_eq!(store.load().expect("load").incidents.len(), before + 6);
+    assert_eq!(store.load().expect("load").incidents.len(), before + 7);
 
     // The wall screen's figures and views.
     let (s, b) = call(&state, "GET", "/api/incidents/summary", "", "").await;
@@ -234,7 +266,7 @@ async fn the_incident_api_ingests_queries_and_moves_incidents() {
         .iter()
         .filter(|i| i.status != wangge_core::IncidentStatus::Closed)
         .count();
-    assert_eq!(v["open"], open_now as u64 + 6, "{v}");
+    assert_eq!(v["open"], open_now as u64 + 7, "{v}");
     assert!(
         v["today"].as_u64().unwrap_or(0) >= 6,
         "the 2030 reports count from today on: {v}"

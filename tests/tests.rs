@@ -3,6 +3,7 @@
 mod util;
 
 mod access;
+mod attacks;
 
 mod bad_inputs;
 mod browser;

@@ -384,7 +384,7 @@ fn a_source_after_a_plan_edit_equals_one_read_afresh() {
     let grids = store.plan_grids(plan).expect("grids");
     let split = grids.iter().find_map(|(grid, _)| {
         let e = wangge_core::partition::edit::Edit::Split { grid: grid.clone() };
-        wangge_app::plans::edit(&mut store, plan, &e, &|_| true).ok()
+        wangge_app::plans::edit(&mut store, plan, &e, &|_| true, false).ok()
     });
     assert!(split.is_some(), "no grid could be split");
     let version = wangge_tiles::data_version(&store).expect("version");

@@ -42,7 +42,7 @@ fn of_io(e: &wangge_io::Error) -> u8 {
     match e.code() {
         "format" | "invalid_features" | "crs" | "duplicate_key" | "usage" => INPUT,
         "workspace" | "not_found" => WORKSPACE,
-        "incident_refused" => REFUSED,
+        "incident_refused" | "incident_time" | "stale_plan" => REFUSED,
         _ => IO,
     }
 }
@@ -71,7 +71,7 @@ pub fn status(e: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<wangge_app::plans::PlanError>() {
             use wangge_app::plans::PlanError as E;
             return match e {
-                E::Refused(_) | E::OutOfScope { .. } => REFUSED,
+                E::Refused(_) | E::OutOfScope { .. } | E::Stale { .. } => REFUSED,
                 E::NoPlan | E::NoParent { .. } => WORKSPACE,
                 E::Partition(_) => INPUT,
                 E::Store(e) => of_io(e),

@@ -9,14 +9,18 @@ use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Apply a planner's edit to the newest plan (or --from); an accepted edit is saved as a
+    /// Apply a planner's edit to the current plan (or --from); an accepted edit is saved as a
     /// new plan version, a refused one says why.
     Edit {
         /// The workspace (.gpkg).
         workspace: PathBuf,
-        /// Plan to edit (default: the newest).
+        /// Plan to edit (default: the current one). An edit of another version is refused
+        /// unless kept as a branch.
         #[arg(long)]
         from: Option<i64>,
+        /// Keep the edit as a branch: a version that does not become the current one.
+        #[arg(long)]
+        branch: bool,
         #[command(subcommand)]
         op: EditOp,
     },
@@ -81,6 +85,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
         Command::Edit {
             workspace,
             from,
+            branch,
             op,
         } => {
             let mut store = GeoPackage::open(workspace)?;
@@ -102,9 +107,16 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 },
             };
             // wangge-app: the viewer's edits (the API) go through the same use case.
-            let v = match wangge_app::plans::edit(&mut store, base, &edit, &|_| true) {
+            let v = match wangge_app::plans::edit(&mut store, base, &edit, &|_| true, *branch) {
                 Err(PlanError::Refused(why)) => {
                     return Err(super::exit::Refused(format!("edit refused: {why}")).into());
+                }
+                Err(PlanError::Stale { base, current }) => {
+                    return Err(super::exit::Refused(format!(
+                        "plan {base} is not the current version ({}): edit the current one, or keep this edit as a branch with --branch",
+                        current.map_or("none".to_string(), |c| c.to_string())
+                    ))
+                    .into());
                 }
                 other => other?,
             };

@@ -99,8 +99,10 @@ export class Planner {
   }
 
   async loadPlans() {
-    this.plans = (await api("/api/plans")).plans;
-    if (this.plan == null && this.plans.length) this.plan = this.plans[this.plans.length - 1].id;
+    const answer = await api("/api/plans");
+    this.plans = answer.plans;
+    this.current = answer.current;
+    if (this.plan == null && this.current != null) this.plan = this.current;
   }
 
   async loadGrids() {
@@ -131,12 +133,29 @@ export class Planner {
 
   fail(err) {
     const status = err && err.status;
-    const text = status === 422 ? `${t("refused")}: ${reason(err)}` : String((err && err.message) || err);
+    const stale = status === 409 && err.code === "plan.stale";
+    const text = stale
+      ? t("stale").replace("{current}", err.params.current)
+      : status === 422 ? `${t("refused")}: ${reason(err)}` : String((err && err.message) || err);
     say(text, true);
     const el = this.panel && this.panel.querySelector("#plan-result");
     if (el) {
       el.className = "refused";
       el.textContent = text;
+      if (stale) {
+        // Another planner's change came first: offer to show the current version.
+        const b = document.createElement("button");
+        b.id = "plan-reload";
+        b.textContent = t("reload");
+        b.addEventListener("click", async () => {
+          this.plan = Number(err.params.current);
+          this.history = [this.plan];
+          this.ptr = 0;
+          await this.loadPlans();
+          await this.loadGrids();
+        });
+        el.append(" ", b);
+      }
     }
   }
 
@@ -206,7 +225,7 @@ export class Planner {
     const to = this.ptr + delta;
     if (to < 0 || to >= this.history.length) return;
     try {
-      const r = await api(`/api/plans/${this.history[to]}/restore`, { method: "POST", body: "{}" });
+      const r = await api(`/api/plans/${this.history[to]}/restore?base=${this.plan}`, { method: "POST", body: "{}" });
       this.ptr = to;
       await this.arrive(r, false);
     } catch (err) {

@@ -9,6 +9,7 @@ use wangge_core::partition::diff::{GridMatch, PlanDiff, diff};
 use wangge_core::partition::edit::{Edit, EditRefused, apply, rebuild};
 use wangge_core::partition::{PartitionError, Partitioner, WorkspacePlan};
 use wangge_io::Store;
+use wangge_io::store::Versioning;
 
 /// A new version and what changed against `base`.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,10 +40,22 @@ pub enum PlanError {
     /// The change touches a community outside the caller's scope.
     #[error("grid {grid} is in community {community}, outside the caller's scope")]
     OutOfScope { grid: String, community: String },
+    /// The version changed is no longer the current one (another change came first).
+    #[error("plan {base} is no longer the current version ({}); reload and edit again, or keep the change as a branch", current.map_or("none".to_string(), |c| c.to_string()))]
+    Stale { base: i64, current: Option<i64> },
     #[error(transparent)]
     Partition(#[from] PartitionError),
-    #[error(transparent)]
-    Store(#[from] wangge_io::Error),
+    #[error("{0}")]
+    Store(wangge_io::Error),
+}
+
+impl From<wangge_io::Error> for PlanError {
+    fn from(e: wangge_io::Error) -> Self {
+        match e {
+            wangge_io::Error::StalePlan { base, current, .. } => Self::Stale { base, current },
+            e => Self::Store(e),
+        }
+    }
 }
 
 impl PlanError {
@@ -53,6 +66,7 @@ impl PlanError {
             Self::NoParent { .. } => "no_parent".into(),
             Self::Refused(why) => why.code(),
             Self::OutOfScope { .. } => "out_of_scope".into(),
+            Self::Stale { .. } => "stale".into(),
             Self::Partition(_) => "partition".into(),
             Self::Store(e) => e.code().into(),
         }
@@ -85,7 +99,58 @@ pub fn changed_grids(d: &PlanDiff) -> Vec<String> {
     out
 }
 
-/// Saves `plan` as a new version made from `parent` and says what changed against `base`.
+/// The memberships of a plan not yet stored: (address key, grid code, households).
+fn members_of(plan: &WorkspacePlan) -> Vec<(String, String, u32)> {
+    plan.communities
+        .iter()
+        .flat_map(|c| &c.grids)
+        .flat_map(|g| {
+            g.members
+                .iter()
+                .map(|(k, h)| (k.clone(), g.code.clone(), *h))
+        })
+        .collect()
+}
+
+/// Refuses a change to any grid outside the scope: every grid of `base` whose households
+/// change (or that goes), and every grid of `plan` that is new, by the community it lies in.
+fn check_scope(
+    store: &dyn Store,
+    plan: &WorkspacePlan,
+    base: i64,
+    in_scope: &dyn Fn(&str) -> bool,
+) -> Result<(), PlanError> {
+    let before: std::collections::HashMap<String, String> =
+        store.plan_grids(base)?.into_iter().collect();
+    let after: std::collections::HashMap<&str, &str> = plan
+        .communities
+        .iter()
+        .flat_map(|c| c.grids.iter().map(|g| (g.code.as_str(), c.code.as_str())))
+        .collect();
+    let d = diff(&store.plan_members(base)?, &members_of(plan));
+    let touched = d
+        .matches
+        .iter()
+        .filter(|m| changed(m))
+        .map(|m| (m.old.clone(), before.get(&m.old).cloned()))
+        .chain(
+            d.new_grids
+                .iter()
+                .map(|g| (g.clone(), after.get(g.as_str()).map(|c| c.to_string()))),
+        );
+    for (grid, community) in touched {
+        let community = community.unwrap_or_default();
+        if !in_scope(&community) {
+            return Err(PlanError::OutOfScope { grid, community });
+        }
+    }
+    Ok(())
+}
+
+/// Saves `plan` as a new version made from `parent` and says what changed against `base`;
+/// every grid it changes against `base` must lie in a community `in_scope` accepts, and
+/// `versioning` says whether it becomes current (`IfCurrent(base)`: only if `base` still is).
+#[allow(clippy::too_many_arguments)]
 pub fn save(
     store: &mut dyn Store,
     plan: &WorkspacePlan,
@@ -93,8 +158,11 @@ pub fn save(
     cap: u32,
     base: i64,
     parent: i64,
+    in_scope: &dyn Fn(&str) -> bool,
+    versioning: Versioning,
 ) -> Result<SavedVersion, PlanError> {
-    let id = store.write_plan(plan, kind, cap, 0, Some(parent))?;
+    check_scope(store, plan, base, in_scope)?;
+    let id = store.write_version(plan, kind, cap, 0, Some(parent), versioning)?;
     let d = diff(&store.plan_members(base)?, &store.plan_members(id)?);
     Ok(SavedVersion {
         plan: id,
@@ -110,12 +178,15 @@ pub fn save(
 }
 
 /// Applies a planner's edit to version `base`: an accepted edit becomes a new version whose
-/// parent is `base`; the grids the edit names must lie in communities `in_scope` accepts.
+/// parent is `base`, current only if `base` still is (else [`PlanError::Stale`]), or kept
+/// as a branch when `branch`; the grids the edit names and every grid it changes must lie in
+/// communities `in_scope` accepts.
 pub fn edit(
     store: &mut dyn Store,
     base: i64,
     edit: &Edit,
     in_scope: &dyn Fn(&str) -> bool,
+    branch: bool,
 ) -> Result<SavedVersion, PlanError> {
     let (memberships, cap, _) = store.plan_memberships(base)?;
     let named: Vec<&String> = match edit {
@@ -136,45 +207,40 @@ pub fn edit(
     let data = store.load_places()?;
     let p = Partitioner::new(cap)?;
     let plan = apply(&p, &data, &memberships, edit).map_err(PlanError::Refused)?;
-    save(store, &plan, "edit", cap, base, base)
+    let versioning = if branch {
+        Versioning::Branch
+    } else {
+        Versioning::IfCurrent(base)
+    };
+    save(store, &plan, "edit", cap, base, base, in_scope, versioning)
 }
 
-/// Saves the grids of version `plan` again as the newest version (`kind`: `restore`, `undo`),
-/// made from the newest; every grid it changes must lie in a community `in_scope` accepts
-/// (now or in `plan`).
+/// Saves the grids of version `plan` again as the current version (`kind`: `restore`,
+/// `undo`), made from the current one, or from `expect` when given (refused with
+/// [`PlanError::Stale`] if another version became current since the caller looked); every
+/// grid it changes must lie in a community `in_scope` accepts (now or in `plan`).
 pub fn restore(
     store: &mut dyn Store,
     plan: i64,
     kind: &str,
     in_scope: &dyn Fn(&str) -> bool,
+    expect: Option<i64>,
 ) -> Result<SavedVersion, PlanError> {
     let latest = latest(store)?;
+    let base = expect.unwrap_or(latest);
     let (memberships, cap, _) = store.plan_memberships(plan)?;
-    let now: std::collections::HashMap<String, String> =
-        store.plan_grids(latest)?.into_iter().collect();
-    let then: std::collections::HashMap<&str, &str> = memberships
-        .iter()
-        .map(|(c, g, _)| (g.as_str(), c.as_str()))
-        .collect();
-    let d = diff(&store.plan_members(latest)?, &store.plan_members(plan)?);
-    for mv in &d.moves {
-        for g in [&mv.from, &mv.to] {
-            let c = now
-                .get(g)
-                .map(String::as_str)
-                .or_else(|| then.get(g.as_str()).copied())
-                .unwrap_or("");
-            if !in_scope(c) {
-                return Err(PlanError::OutOfScope {
-                    grid: g.clone(),
-                    community: c.to_string(),
-                });
-            }
-        }
-    }
     let data = store.load_places()?;
     let rebuilt = rebuild(&Partitioner::new(cap)?, &data, &memberships);
-    save(store, &rebuilt, kind, cap, latest, latest)
+    save(
+        store,
+        &rebuilt,
+        kind,
+        cap,
+        base,
+        base,
+        in_scope,
+        Versioning::IfCurrent(base),
+    )
 }
 
 /// Undoes the newest version: its parent's grids saved again as a new version.
@@ -185,5 +251,8 @@ pub fn undo(
     let newest = latest(store)?;
     let (_, _, parent) = store.plan_memberships(newest)?;
     let parent = parent.ok_or(PlanError::NoParent { plan: newest })?;
-    Ok((parent, restore(store, parent, "undo", in_scope)?))
+    Ok((
+        parent,
+        restore(store, parent, "undo", in_scope, Some(newest))?,
+    ))
 }

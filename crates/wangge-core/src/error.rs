@@ -28,6 +28,10 @@ pub enum Error {
         to: &'static str,
         allowed: String,
     },
+    /// A step time the closed loop refuses: before the step reached last (`step_order`) or
+    /// ahead of the clock (`step_in_future`).
+    #[error("{message} (rule {rule})")]
+    StepTime { rule: &'static str, message: String },
     /// An incident status or source outside the closed list.
     #[error("invalid {what} {value:?}; expected one of {expected}")]
     Enum {

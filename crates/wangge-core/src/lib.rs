@@ -28,7 +28,7 @@ pub use index::SpatialIndex;
 pub use local_frame::LocalFrame;
 pub use model::{
     AddressPoint, Building, Community, Dataset, Facility, Incident, IncidentSource, IncidentStatus,
-    LandCover, Street,
+    LandCover, STEP_CLOCK_SKEW_S, Street, check_not_future,
 };
 pub use progress::{NoProgress, Progress};
 pub use taxonomy::Taxonomy;

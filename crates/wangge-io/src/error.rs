@@ -82,6 +82,21 @@ pub enum Error {
         key: String,
         message: String,
     },
+    /// A step time the closed loop refuses, with the rule (`step_order`, `step_in_future`).
+    #[error("workspace {path}: incident {key:?}: {message} (rule {rule})")]
+    IncidentTime {
+        path: PathBuf,
+        key: String,
+        rule: &'static str,
+        message: String,
+    },
+    /// A plan change made from a version that is no longer the current one.
+    #[error("workspace {path}: plan {base} is no longer the current version ({}); reload and edit again, or keep the change as a branch", current.map_or("none".to_string(), |c| c.to_string()))]
+    StalePlan {
+        path: PathBuf,
+        base: i64,
+        current: Option<i64>,
+    },
     /// What was asked for is not in the workspace (a plan version, an incident).
     #[error("workspace {path}: {message}")]
     NotFound { path: PathBuf, message: String },
@@ -108,6 +123,8 @@ impl Error {
             Self::DuplicateKey { .. } => "duplicate_key",
             Self::Workspace { .. } => "workspace",
             Self::Incident { .. } => "incident_refused",
+            Self::IncidentTime { .. } => "incident_time",
+            Self::StalePlan { .. } => "stale_plan",
             Self::NotFound { .. } => "not_found",
             Self::Backend { .. } => "store",
         }

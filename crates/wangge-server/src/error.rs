@@ -29,6 +29,15 @@ pub enum AppError {
         code: String,
         params: Vec<(&'static str, String)>,
     },
+    /// A conflict with the current state, with its machine code and named values
+    /// (`plan.stale` with `base` and `current`): 409.
+    #[error("{detail}")]
+    ConflictWith {
+        title: &'static str,
+        detail: String,
+        code: String,
+        params: Vec<(&'static str, String)>,
+    },
     /// No token, or an unknown or revoked one.
     #[error("{0}")]
     Unauthorized(String),
@@ -61,6 +70,7 @@ impl AppError {
             AppError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             AppError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
             AppError::RefusedWith { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            AppError::ConflictWith { code, .. } => (StatusCode::CONFLICT, code),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             AppError::Open(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -79,6 +89,12 @@ impl IntoResponse for AppError {
                 (None, "internal error".to_string(), Vec::new())
             }
             AppError::RefusedWith {
+                title,
+                detail,
+                params,
+                ..
+            }
+            | AppError::ConflictWith {
                 title,
                 detail,
                 params,

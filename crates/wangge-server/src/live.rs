@@ -187,6 +187,12 @@ impl Live {
                 wangge_io::Error::Incident { message, .. } => {
                     AppError::Conflict(format!("incident {key:?}: {message}"))
                 }
+                wangge_io::Error::IncidentTime { rule, message, .. } => AppError::RefusedWith {
+                    title: "step time refused",
+                    detail: format!("incident {key:?}: {message}"),
+                    code: format!("incident.{rule}"),
+                    params: vec![("incident", key.to_string()), ("rule", rule.to_string())],
+                },
                 e => internal(e),
             })?;
         self.heat

@@ -17,6 +17,7 @@ use wangge_core::partition::diff::diff;
 use wangge_core::partition::edit::Edit;
 use wangge_core::partition::{LockedGrid, Partitioner, partition_all_locked};
 use wangge_io::GeoPackage;
+use wangge_io::store::Versioning;
 use wangge_io::store::prelude::*;
 
 /// Serialises plan changes: two edits of the same base never interleave.
@@ -50,9 +51,13 @@ pub fn list(path: &Path) -> Result<PlansAnswer, AppError> {
             violations: p.violations,
             parent: p.parent,
             name: p.name,
+            branch: p.branch,
         })
         .collect();
-    Ok(PlansAnswer { plans })
+    Ok(PlansAnswer {
+        plans,
+        current: store.latest_plan().map_err(io)?,
+    })
 }
 
 /// A plan's grids as GeoJSON (aggregates: codes, households, fill, buildings, workers,
@@ -100,6 +105,18 @@ fn plan_error(who: &Principal, e: PlanError) -> AppError {
         PlanError::NoParent { plan } => {
             AppError::NotFound(format!("plan {plan} has no earlier version"))
         }
+        PlanError::Stale { base, current } => AppError::ConflictWith {
+            title: "Plan changed meanwhile",
+            detail: format!(
+                "plan {base} is no longer the current version ({}): another change came first; reload and edit again",
+                current.map_or("none".to_string(), |c| c.to_string())
+            ),
+            code: "plan.stale".into(),
+            params: vec![
+                ("base", base.to_string()),
+                ("current", current.map_or(String::new(), |c| c.to_string())),
+            ],
+        },
         PlanError::Store(e) => io(e),
         PlanError::Partition(e) => AppError::Internal(e.to_string()),
     }
@@ -129,11 +146,18 @@ pub fn edit(
     who: &Principal,
     base: i64,
     edit: &Edit,
+    branch: bool,
 ) -> Result<NewVersion, AppError> {
     let _held = lock.hold();
     let mut store = open(path)?;
-    let out = wangge_app::plans::edit(&mut store, base, edit, &|c| who.has_community(Some(c)))
-        .map_err(|e| plan_error(who, e))?;
+    let out = wangge_app::plans::edit(
+        &mut store,
+        base,
+        edit,
+        &|c| who.has_community(Some(c)),
+        branch,
+    )
+    .map_err(|e| plan_error(who, e))?;
     store
         .audit(
             &who.actor(),
@@ -153,21 +177,39 @@ pub fn restore(
     path: &Path,
     who: &Principal,
     plan: i64,
+    expect: Option<i64>,
 ) -> Result<NewVersion, AppError> {
     let _held = lock.hold();
     let mut store = open(path)?;
-    let out =
-        wangge_app::plans::restore(&mut store, plan, "restore", &|c| who.has_community(Some(c)))
-            .map_err(|e| plan_error(who, e))?;
+    let out = wangge_app::plans::restore(
+        &mut store,
+        plan,
+        "restore",
+        &|c| who.has_community(Some(c)),
+        expect,
+    )
+    .map_err(|e| plan_error(who, e))?;
     store
         .audit(
             &who.actor(),
             who.role.as_str(),
             "plan.restore",
-            &format!("plan {plan} saved again as {}", out.plan),
+            &format!(
+                "plan {plan} saved again as {} (from {}): grids {:?}",
+                out.plan, out.base, out.changed
+            ),
         )
         .map_err(io)?;
     Ok(version(out))
+}
+
+/// A re-partition of one community: grids kept as they are, the cap (default: the version's),
+/// and whether the result is kept as a branch.
+pub struct Repartition {
+    pub community: String,
+    pub locks: Vec<String>,
+    pub cap: Option<u32>,
+    pub branch: bool,
 }
 
 /// Partitions one community of `base` again, keeping its `locks` and every other community's
@@ -177,10 +219,15 @@ pub fn partition(
     path: &Path,
     who: &Principal,
     base: i64,
-    community: &str,
-    locks: &[String],
-    cap: Option<u32>,
+    job: &Repartition,
 ) -> Result<NewVersion, AppError> {
+    let Repartition {
+        community,
+        locks,
+        cap,
+        branch,
+    } = job;
+    let (community, cap, branch) = (community.as_str(), *cap, *branch);
     if !who.has_community(Some(community)) {
         return Err(AppError::Forbidden(format!(
             "community {community} is outside this token's street {}",
@@ -220,8 +267,22 @@ pub fn partition(
             params: v.params.clone(),
         });
     }
-    let out = wangge_app::plans::save(&mut store, &plan, "partition", cap, base, base)
-        .map_err(|e| plan_error(who, e))?;
+    let versioning = if branch {
+        Versioning::Branch
+    } else {
+        Versioning::IfCurrent(base)
+    };
+    let out = wangge_app::plans::save(
+        &mut store,
+        &plan,
+        "partition",
+        cap,
+        base,
+        base,
+        &|c| who.has_community(Some(c)),
+        versioning,
+    )
+    .map_err(|e| plan_error(who, e))?;
     store
         .audit(
             &who.actor(),
@@ -237,13 +298,56 @@ pub fn partition(
 }
 
 /// Names a version (a planner's "save as").
-pub fn name(path: &Path, plan: i64, name: &str) -> Result<NameAnswer, AppError> {
+pub fn name(
+    lock: &PlanLock,
+    path: &Path,
+    who: &Principal,
+    plan: i64,
+    name: &str,
+) -> Result<NameAnswer, AppError> {
     if name.chars().count() > 80 {
         return Err(AppError::BadRequest(
             "a plan name has at most 80 characters".into(),
         ));
     }
-    open(path)?.name_plan(plan, name).map_err(io)?;
+    let _held = lock.hold();
+    let store = open(path)?;
+    // A street's planner names only versions whose changes lie in its street: every grid
+    // that differs from the version's parent (a first version: every grid).
+    if who.scope != "*" {
+        let rows = store.plans().map_err(io)?;
+        let row = rows
+            .iter()
+            .find(|r| r.id == plan)
+            .ok_or_else(|| AppError::NotFound(format!("no plan version {plan}")))?;
+        let grids: std::collections::HashMap<String, String> =
+            store.plan_grids(plan).map_err(io)?.into_iter().collect();
+        let touched: Vec<String> = match row.parent {
+            Some(p) => wangge_app::plans::changed_grids(&diff(
+                &store.plan_members(p).map_err(io)?,
+                &store.plan_members(plan).map_err(io)?,
+            )),
+            None => grids.keys().cloned().collect(),
+        };
+        for g in touched {
+            let community = grids.get(&g).cloned().unwrap_or_default();
+            if !who.has_community(Some(&community)) {
+                return Err(AppError::Forbidden(format!(
+                    "plan {plan} changed grid {g} in community {community}, outside this token's street {}",
+                    who.scope
+                )));
+            }
+        }
+    }
+    store.name_plan(plan, name).map_err(io)?;
+    store
+        .audit(
+            &who.actor(),
+            who.role.as_str(),
+            "plan.name",
+            &format!("plan {plan} named {:?}", name.trim()),
+        )
+        .map_err(io)?;
     Ok(NameAnswer {
         plan,
         name: name.trim().to_string(),

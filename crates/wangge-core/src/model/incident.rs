@@ -52,13 +52,53 @@ impl Incident {
         }
     }
 
-    /// Moves to `to` at `when` if the closed loop allows it (see [`IncidentStatus::can_become`]).
+    /// The step reached last and when (the report when no later step was).
+    pub fn latest_step(&self) -> (IncidentStatus, Timestamp) {
+        IncidentStatus::ALL
+            .iter()
+            .filter_map(|s| self.at(*s).map(|t| (*s, t)))
+            .max_by_key(|(s, t)| (*t, *s as u8))
+            .unwrap_or((IncidentStatus::Reported, self.time))
+    }
+
+    /// Moves to `to` at `when` if the closed loop allows it (see [`IncidentStatus::can_become`])
+    /// and `when` is not before the step reached last (rule `step_order`: step times never
+    /// go back along the loop, a rework included).
     pub fn transition(&mut self, to: IncidentStatus, when: Timestamp) -> Result<()> {
         self.status.can_become(to)?;
+        let (last, last_at) = self.latest_step();
+        if when < last_at {
+            return Err(Error::StepTime {
+                rule: "step_order",
+                message: format!(
+                    "{} at {when} would be before {} at {last_at}: step times follow the closed loop",
+                    to.as_str(),
+                    last.as_str()
+                ),
+            });
+        }
         self.status = to;
         self.steps[to as usize - 1] = Some(when);
         Ok(())
     }
+}
+
+/// How far past the server's clock a step time may be (a phone's clock running fast).
+pub const STEP_CLOCK_SKEW_S: i64 = 300;
+
+/// Refuses a step time later than `now` plus [`STEP_CLOCK_SKEW_S`] (rule `step_in_future`).
+pub fn check_not_future(to: IncidentStatus, when: Timestamp, now: Timestamp) -> Result<()> {
+    if when.unix() > now.unix() + STEP_CLOCK_SKEW_S {
+        return Err(Error::StepTime {
+            rule: "step_in_future",
+            message: format!(
+                "{} at {when} is later than now ({now}) plus {} minutes",
+                to.as_str(),
+                STEP_CLOCK_SKEW_S / 60
+            ),
+        });
+    }
+    Ok(())
 }
 
 impl IncidentStatus {
@@ -190,5 +230,54 @@ mod tests {
         );
         assert_eq!(i.status, Closed);
         assert_eq!(i.at(Reported), Some(Timestamp::from_unix(100)));
+    }
+
+    /// Step times never go back: not before the report, not before the step before, not
+    /// before the visit a rework follows; and not more than five minutes ahead of the clock.
+    #[test]
+    fn step_times_follow_the_loop_and_the_clock() {
+        use IncidentStatus::*;
+        let mut i = Incident::reported(
+            "a".into(),
+            Timestamp::from_unix(1_000),
+            "noise".into(),
+            IncidentSource::Hotline,
+            Point::new(118.8, 32.0),
+        );
+        let rule = |e: Error| match e {
+            Error::StepTime { rule, .. } => rule,
+            e => panic!("{e}"),
+        };
+        assert_eq!(
+            rule(
+                i.transition(Dispatched, Timestamp::from_unix(999))
+                    .expect_err("refused")
+            ),
+            "step_order"
+        );
+        i.transition(Dispatched, Timestamp::from_unix(2_000))
+            .expect("in order");
+        let e = i
+            .transition(Handled, Timestamp::from_unix(1_500))
+            .expect_err("refused");
+        assert!(e.to_string().contains("before dispatched"), "{e}");
+        assert_eq!(i.status, Dispatched, "a refused step changes nothing");
+        i.transition(Handled, Timestamp::from_unix(2_000))
+            .expect("same second");
+        i.transition(FollowedUp, Timestamp::from_unix(3_000))
+            .expect("in order");
+        assert_eq!(
+            rule(
+                i.transition(Dispatched, Timestamp::from_unix(2_500))
+                    .expect_err("refused")
+            ),
+            "step_order"
+        );
+        let now = Timestamp::from_unix(10_000);
+        assert!(check_not_future(Closed, Timestamp::from_unix(10_300), now).is_ok());
+        assert_eq!(
+            rule(check_not_future(Closed, Timestamp::from_unix(10_301), now).expect_err("refused")),
+            "step_in_future"
+        );
     }
 }

@@ -16,6 +16,6 @@ pub use building::Building;
 pub use community::Community;
 pub use dataset::Dataset;
 pub use facility::Facility;
-pub use incident::{Incident, IncidentSource, IncidentStatus};
+pub use incident::{Incident, IncidentSource, IncidentStatus, STEP_CLOCK_SKEW_S, check_not_future};
 pub use land_cover::LandCover;
 pub use street::Street;

@@ -307,14 +307,17 @@ impl IncidentStore for GeoPackage {
             path: path.clone(),
             message: format!("no incident {key:?}"),
         })?;
-        inc.transition(to, at).map_err(|e| refuse(e.to_string()))?;
-        if at < inc.time {
-            return Err(refuse(format!(
-                "{} at {at} would be before it was reported ({})",
-                to.as_str(),
-                inc.time
-            )));
-        }
+        let timed = |e: wangge_core::Error| match e {
+            wangge_core::Error::StepTime { rule, message } => Error::IncidentTime {
+                path: path.clone(),
+                key: key.to_string(),
+                rule,
+                message,
+            },
+            e => refuse(e.to_string()),
+        };
+        wangge_core::check_not_future(to, at, Timestamp::now()).map_err(timed)?;
+        inc.transition(to, at).map_err(timed)?;
         let sql = |source| crate::gpkg::backend_error(path.clone(), source);
         let tx = self.connection_mut().transaction().map_err(sql)?;
         let col = ["dispatched_at", "handled_at", "followed_up_at", "closed_at"][to as usize - 1];

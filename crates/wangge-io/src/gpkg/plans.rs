@@ -7,7 +7,7 @@ use super::plan_grids;
 use super::schema::{GRIDS, GROUPS, PLAN_COMMUNITIES};
 use super::store::GeoPackage;
 use crate::store::PlanStore;
-use crate::store::{GridRow, GridShape, GroupShape, PlanRow};
+use crate::store::{GridRow, GridShape, GroupShape, PlanRow, Versioning};
 use crate::{Error, Result};
 use geo_types::Geometry;
 use rusqlite::params;
@@ -32,24 +32,29 @@ CREATE TABLE IF NOT EXISTS plan_exceptions (
 impl GeoPackage {
     fn ensure_plan_tables(&self) -> Result<()> {
         let sql = self.sql();
-        if self.has_table("grids")? {
-            // Plans made before versions could be named get the column.
-            if !self.has_column("plans", "name")? {
+        if !self.has_table("grids")? {
+            let mut ddl = format!("{DDL}\n{}", super::schema::layer_ddl(&GRIDS));
+            for t in ["plans", "grid_members", "plan_exceptions"] {
+                ddl.push_str(&format!(
+                    "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('{t}', 'attributes', '{t}', 'Wangge grid plans');\n"
+                ));
+            }
+            GeoPackage::ddl(self.connection(), &ddl).map_err(&sql)?;
+        }
+        // Plans made before versions could be named or kept as branches get the columns.
+        for (column, decl) in [("name", "TEXT"), ("branch", "INTEGER NOT NULL DEFAULT 0")] {
+            if !self.has_column("plans", column)? {
                 self.connection()
-                    .execute_batch("ALTER TABLE plans ADD COLUMN name TEXT;")
+                    .execute_batch(&format!("ALTER TABLE plans ADD COLUMN {column} {decl};"))
                     .map_err(&sql)?;
             }
-            return Ok(());
         }
-        let mut ddl = format!("{DDL}\n{}", super::schema::layer_ddl(&GRIDS));
-        for t in ["plans", "grid_members", "plan_exceptions"] {
-            ddl.push_str(&format!(
-                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('{t}', 'attributes', '{t}', 'Wangge grid plans');\n"
-            ));
-        }
-        GeoPackage::ddl(self.connection(), &ddl).map_err(&sql)
+        Ok(())
     }
 }
+
+/// The current version: the newest that is not a branch.
+const CURRENT_PLAN: &str = "SELECT max(id) FROM plans WHERE branch = 0";
 
 impl PlanStore for GeoPackage {
     fn plan_grid_shapes(&self, plan: i64) -> Result<Vec<GridShape>> {
@@ -60,27 +65,46 @@ impl PlanStore for GeoPackage {
         plan_grids::plan_group_shapes(self, plan)
     }
 
-    // Long: one transaction writing a plan version's four tables in order.
-    fn write_plan(
+    // Long: one transaction checking the current version and writing a plan version's four
+    // tables in order.
+    fn write_version(
         &mut self,
         plan: &WorkspacePlan,
         kind: &str,
         cap: u32,
         seed: u64,
         parent: Option<i64>,
+        versioning: Versioning,
     ) -> Result<i64> {
         self.ensure_plan_tables()?;
         let path = self.path().to_path_buf();
         let sql = |source| crate::gpkg::backend_error(path.clone(), source);
         let m = &plan.metrics;
         let violations: usize = plan.communities.iter().map(|c| c.violations.len()).sum();
-        let tx = self.connection_mut().transaction().map_err(&sql)?;
+        // Immediate: the check and the write hold the write lock together, so a second
+        // writer waits and then sees this version as current.
+        let tx = self
+            .connection_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&sql)?;
+        if let Versioning::IfCurrent(base) = versioning {
+            let current: Option<i64> =
+                tx.query_row(CURRENT_PLAN, [], |r| r.get(0)).map_err(&sql)?;
+            if current != Some(base) {
+                return Err(Error::StalePlan {
+                    path: path.clone(),
+                    base,
+                    current,
+                });
+            }
+        }
         tx.execute(
             "INSERT INTO plans (kind, cap, seed, parent, communities, grids, households, lower_bound, packing_bound,
-               pp_mean, pp_p10, pp_min, reock_mean, street_share, violations)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+               pp_mean, pp_p10, pp_min, reock_mean, street_share, violations, branch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![kind, cap, seed as i64, parent, m.communities as i64, m.grids as i64, m.households as i64,
-                m.lower_bound as i64, m.packing_bound as i64, m.pp_mean, m.pp_p10, m.pp_min, m.reock_mean, m.street_share, violations as i64],
+                m.lower_bound as i64, m.packing_bound as i64, m.pp_mean, m.pp_p10, m.pp_min, m.reock_mean, m.street_share, violations as i64,
+                versioning == Versioning::Branch],
         )
         .map_err(&sql)?;
         let id = tx.last_insert_rowid();
@@ -181,7 +205,7 @@ impl PlanStore for GeoPackage {
     fn latest_plan(&self) -> Result<Option<i64>> {
         self.ensure_plan_tables()?;
         self.connection()
-            .query_row("SELECT max(id) FROM plans", [], |r| r.get(0))
+            .query_row(CURRENT_PLAN, [], |r| r.get(0))
             .map_err(|source| crate::gpkg::backend_error(self.path().to_path_buf(), source))
     }
 
@@ -190,7 +214,7 @@ impl PlanStore for GeoPackage {
         let sql = self.sql();
         let mut stmt = self
             .connection()
-            .prepare("SELECT id, created, kind, cap, grids, households, violations, parent, name FROM plans ORDER BY id")
+            .prepare("SELECT id, created, kind, cap, grids, households, violations, parent, name, branch FROM plans ORDER BY id")
             .map_err(&sql)?;
         let rows = stmt
             .query_map([], |r| {
@@ -204,6 +228,7 @@ impl PlanStore for GeoPackage {
                     violations: r.get(6)?,
                     parent: r.get(7)?,
                     name: r.get(8)?,
+                    branch: r.get(9)?,
                 })
             })
             .map_err(&sql)?;

@@ -35,7 +35,7 @@ pub use incidents::{
     IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
 };
 pub use places::{PlaceStore, StreetBounds};
-pub use plans::{GridRow, GridShape, GroupShape, PlanRow, PlanStore};
+pub use plans::{GridRow, GridShape, GroupShape, PlanRow, PlanStore, Versioning};
 pub use residents::{Resident, ResidentRow, ResidentStore};
 pub use workspace::{LayerCount, Workspace};
 

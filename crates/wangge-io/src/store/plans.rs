@@ -4,11 +4,22 @@ use crate::Result;
 use geo_types::Polygon;
 use wangge_core::partition::{CommunityPlan, LockedGrid, WorkspacePlan, incremental::BaseGrid};
 
+/// How a new plan version relates to the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versioning {
+    /// It becomes current (a new partition, an import).
+    Current,
+    /// It becomes current only if version `base` still is (a planner's edit of `base`).
+    IfCurrent(i64),
+    /// It is kept as a version that never becomes current (a branch made on purpose).
+    Branch,
+}
+
 /// Plan versions. A version is never changed after it is written, except for its name; an
 /// edit writes a new version whose parent is the one it was made from.
 pub trait PlanStore {
-    /// Stores a plan as a new version (grids, members, exceptions); returns its id. One
-    /// transaction; durable on return.
+    /// Stores a plan as a new version (grids, members, exceptions) that becomes the current
+    /// one; returns its id. One transaction; durable on return.
     fn write_plan(
         &mut self,
         plan: &WorkspacePlan,
@@ -16,9 +27,25 @@ pub trait PlanStore {
         cap: u32,
         seed: u64,
         parent: Option<i64>,
+    ) -> Result<i64> {
+        self.write_version(plan, kind, cap, seed, parent, Versioning::Current)
+    }
+
+    /// Stores a plan as a new version, current or not as `versioning` says; with
+    /// [`Versioning::IfCurrent`], refused with [`crate::Error::StalePlan`] (nothing written)
+    /// when another version became current since. One transaction that checks and writes
+    /// (no other writer between); durable on return.
+    fn write_version(
+        &mut self,
+        plan: &WorkspacePlan,
+        kind: &str,
+        cap: u32,
+        seed: u64,
+        parent: Option<i64>,
+        versioning: Versioning,
     ) -> Result<i64>;
 
-    /// The newest plan version, if any. Read.
+    /// The current plan version (the newest that is not a branch), if any. Read.
     fn latest_plan(&self) -> Result<Option<i64>>;
 
     /// Every plan version, oldest first. Read.
@@ -97,6 +124,8 @@ pub struct GroupShape {
 /// A stored plan version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanRow {
+    /// Kept aside from the current line (`Versioning::Branch`): never current.
+    pub branch: bool,
     pub id: i64,
     pub created: String,
     pub kind: String,

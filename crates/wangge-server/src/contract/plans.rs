@@ -20,12 +20,16 @@ pub struct PlanInfo {
     pub parent: Option<i64>,
     /// A planner's name for it.
     pub name: Option<String>,
+    /// Kept aside on purpose: never the current version.
+    pub branch: bool,
 }
 
-/// `/api/plans`: every version, oldest first.
+/// `/api/plans`: every version, oldest first, and the current one (the newest that is not a
+/// branch: what tiles and reports show, and what an edit must start from).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct PlansAnswer {
     pub plans: Vec<PlanInfo>,
+    pub current: Option<i64>,
 }
 
 /// A planner's edit of a version: move buildings to a grid, split a grid, merge two.
@@ -47,6 +51,20 @@ pub struct PartitionRequest {
     /// Households per grid at most (default: the version's cap).
     #[serde(default)]
     pub cap: Option<u64>,
+    /// Keep the result as a branch (never current), e.g. a variant of an older version.
+    #[serde(default)]
+    pub branch: bool,
+}
+
+/// `?branch=true` on an edit: keep it as a branch (never current); `?base=N` on a restore:
+/// only if version N is still the current one.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangeQuery {
+    #[serde(default)]
+    pub branch: Option<bool>,
+    #[serde(default)]
+    pub base: Option<i64>,
 }
 
 /// A new version made by an edit, a restore or a re-partition, and what changed against the

@@ -3,7 +3,7 @@
 
 use super::query::json_body;
 use crate::contract::plans::{
-    CompareAnswer, CompareQuery, EditRequest, NameAnswer, NameRequest, NewVersion,
+    ChangeQuery, CompareAnswer, CompareQuery, EditRequest, NameAnswer, NameRequest, NewVersion,
     PartitionRequest, PlansAnswer,
 };
 use crate::planning;
@@ -91,23 +91,26 @@ fn parse_edit(v: Value) -> Result<Edit, AppError> {
 /// Applies an edit to version `id`: an accepted edit is a new version (201), a refused one
 /// answers 422 with the rule and its parameters.
 #[utoipa::path(post, path = "/api/plans/{id}/edits", tag = "planner", request_body = EditRequest,
-    params(("id" = i64, Path, description = "the version edited")),
+    params(("id" = i64, Path, description = "the version edited"), ChangeQuery),
     responses(
         (status = 201, description = "the new version", body = NewVersion),
         (status = 400, description = "a bad edit (problem details)"),
         (status = 403, description = "a grid outside the token's scope"),
+        (status = 409, description = "the version is no longer current (code plan.stale, params base and current)"),
         (status = 422, description = "refused by the rules (code and params)"),
     ))]
 pub async fn edit(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
+    Query(q): Query<ChangeQuery>,
     Json(b): Json<Value>,
 ) -> Result<Response, AppError> {
     workspace(&s)?;
     let e = parse_edit(b)?;
+    let branch = q.branch.unwrap_or(false);
     let out = run(&s, true, move |st| {
-        planning::edit(&st.plans, &st.path, &who, id, &e)
+        planning::edit(&st.plans, &st.path, &who, id, &e, branch)
     })
     .await?;
     Ok(created(out))
@@ -115,19 +118,22 @@ pub async fn edit(
 
 /// Saves version `id` again as the newest (undo and redo).
 #[utoipa::path(post, path = "/api/plans/{id}/restore", tag = "planner",
-    params(("id" = i64, Path, description = "the version restored")),
+    params(("id" = i64, Path, description = "the version restored"), ChangeQuery),
     responses(
         (status = 201, description = "the new version", body = NewVersion),
+        (status = 403, description = "a grid it changes is outside the token's scope"),
         (status = 404, description = "no such version"),
+        (status = 409, description = "`base` is no longer the current version (code plan.stale)"),
     ))]
 pub async fn restore(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
+    Query(q): Query<ChangeQuery>,
 ) -> Result<Response, AppError> {
     workspace(&s)?;
     let out = run(&s, true, move |st| {
-        planning::restore(&st.plans, &st.path, &who, id)
+        planning::restore(&st.plans, &st.path, &who, id, q.base)
     })
     .await?;
     Ok(created(out))
@@ -152,6 +158,7 @@ pub async fn partition(
         community,
         locks,
         cap,
+        branch,
     } = json_body(b)?;
     let locks = locks.unwrap_or_default();
     let cap = match cap {
@@ -164,7 +171,13 @@ pub async fn partition(
         ),
     };
     let out = run(&s, true, move |st| {
-        planning::partition(&st.plans, &st.path, &who, id, &community, &locks, cap)
+        let job = planning::Repartition {
+            community,
+            locks,
+            cap,
+            branch,
+        };
+        planning::partition(&st.plans, &st.path, &who, id, &job)
     })
     .await?;
     Ok(created(out))
@@ -176,18 +189,22 @@ pub async fn partition(
     responses(
         (status = 200, description = "the name it now has", body = NameAnswer),
         (status = 400, description = "a bad body or a name over 80 characters"),
+        (status = 403, description = "the version changed grids outside the token's street"),
         (status = 404, description = "no such version"),
     ))]
 pub async fn name(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path(id): Path<i64>,
     Json(b): Json<Value>,
 ) -> Result<Json<NameAnswer>, AppError> {
     workspace(&s)?;
     let NameRequest { name: n } = json_body(b)?;
-    run(&s, false, move |st| planning::name(&st.path, id, &n))
-        .await
-        .map(Json)
+    run(&s, false, move |st| {
+        planning::name(&st.plans, &st.path, &who, id, &n)
+    })
+    .await
+    .map(Json)
 }
 
 /// What changed from version `a` to `b`.

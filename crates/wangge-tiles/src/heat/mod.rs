@@ -12,6 +12,7 @@ pub mod areas;
 mod day_runs;
 pub mod hex;
 pub mod index;
+mod rec;
 mod records;
 mod render;
 

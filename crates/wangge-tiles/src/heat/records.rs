@@ -8,7 +8,7 @@
 //! change is one byte in place), so memory is the records plus a few large blocks, and
 //! queries skip the segments outside their window.
 
-use super::index::{BUCKET, Rec, morton, unmorton};
+use super::rec::{BUCKET, Rec, morton, unmorton};
 use std::collections::BTreeMap;
 
 /// Bits of a world coordinate inside a bucket.
@@ -330,7 +330,7 @@ mod tests {
             r.each(0, u64::MAX, from, to, |_, v| n += v.len());
             n
         };
-        let t = |unix: i64| super::super::index::rec_time(unix);
+        let t = |unix: i64| super::super::rec::rec_time(unix);
         for (from, to) in [(0, u32::MAX), (t(1_700_500_000), t(1_701_000_000))] {
             assert_eq!(count(&open, from, to), count(&sealed, from, to));
         }
