@@ -247,3 +247,211 @@ async fn a_street_planner_cannot_restore_or_name_changes_of_another_street() {
     .int();
     assert_eq!(audit, 1);
 }
+
+/// `wangge serve` on an address other machines reach, with no token in the workspace, stops
+/// at once with the command that makes one (and serves only with `--insecure-open`).
+#[test]
+fn serving_an_open_workspace_on_the_network_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    demo_workspace(dir.path(), 23);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .args(["serve", "w.gpkg", "--bind", "0.0.0.0:0"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("wangge");
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break Some(s);
+        }
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().expect("output");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let status = status.expect("it stops instead of serving");
+    assert!(!status.success(), "{text}");
+    assert!(
+        text.contains("wangge token create w.gpkg --role admin")
+            && text.contains("--insecure-open"),
+        "{text}"
+    );
+}
+
+/// A workspace with a damaged page is refused by every command that writes (nothing is
+/// written: the file stays byte for byte), and `info --check` reports the damage.
+#[test]
+fn a_damaged_workspace_is_not_written_to() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 24);
+    let mut bytes = std::fs::read(&ws).expect("read");
+    let page = 4096;
+    assert!(bytes.len() > 8 * page);
+    // The second page, as in the attack: garbage over its b-tree.
+    for (k, b) in bytes[page..2 * page].iter_mut().enumerate() {
+        *b = (k * 37 % 251) as u8;
+    }
+    std::fs::write(&ws, &bytes).expect("write");
+    let (ok, out) = crate::util::wangge(&["partition", "w.gpkg", "--threads", "1"], dir.path());
+    assert!(!ok, "{out}");
+    assert!(out.contains("damaged") && out.contains(".recover"), "{out}");
+    assert_eq!(std::fs::read(&ws).expect("read"), bytes, "nothing written");
+    let (ok, out) = crate::util::wangge(&["info", "w.gpkg", "--check"], dir.path());
+    assert!(!ok && out.contains("damaged"), "{out}");
+}
+
+/// A Shapefile whose .dbf has more records than the .shp has shapes is refused with both
+/// counts; an export that fails half-way leaves the file that was there, and says why in a
+/// sentence.
+#[test]
+fn mismatched_shapefiles_and_failed_exports_leave_nothing_half_done() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 25);
+    for (layer, out) in [("communities", "a.shp"), ("facilities", "b.shp")] {
+        let (ok, out) = crate::util::wangge(&["export", "w.gpkg", "--layer", layer, "-o", out], d);
+        assert!(ok, "{out}");
+    }
+    std::fs::copy(d.join("b.dbf"), d.join("a.dbf")).expect("swap the .dbf");
+    let (ok, out) = crate::util::wangge(
+        &[
+            "import",
+            "a.shp",
+            "--workspace",
+            "new.gpkg",
+            "--as",
+            "communities",
+        ],
+        d,
+    );
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("shapes but the .dbf has") && out.contains("records"),
+        "{out}"
+    );
+    assert!(
+        !d.join("new.gpkg").exists() || {
+            let s = wangge_io::GeoPackage::open(d.join("new.gpkg")).expect("open");
+            crate::util::count(&s, "communities") == 0
+        }
+    );
+
+    // A grid area no dBASE numeric field holds: the Shapefile writer fails after some records.
+    {
+        let store = wangge_io::GeoPackage::open(&ws).expect("open");
+        wangge_io::gpkg::testing::execute(
+            &store,
+            "UPDATE grids SET area_m2 = 1e300 WHERE fid = (SELECT max(fid) FROM grids)",
+            &[],
+        )
+        .expect("update");
+    }
+    std::fs::write(d.join("g.shp"), b"OLD").expect("old file");
+    let (ok, out) =
+        crate::util::wangge(&["export", "w.gpkg", "--layer", "grids", "-o", "g.shp"], d);
+    assert!(!ok, "{out}");
+    assert!(
+        !out.contains("Error {") && !out.contains("kind:"),
+        "a sentence, not a dump: {out}"
+    );
+    assert_eq!(
+        std::fs::read(d.join("g.shp")).expect("g.shp"),
+        b"OLD",
+        "{out}"
+    );
+    let partial: Vec<_> = std::fs::read_dir(d)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".partial"))
+        .collect();
+    assert!(partial.is_empty(), "{partial:?}");
+}
+
+/// A grid worker's ids live in its own namespace: an id used in another grid is neither
+/// "existing" nor refused for it (the answer tells nothing outside its grid); the same id
+/// sent again with other content is a 409 naming the difference, nothing stored.
+#[tokio::test]
+async fn ingest_answers_tell_nothing_outside_the_callers_scope() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 26);
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let plan = store.latest_plan().expect("plan").expect("a plan");
+    let rows = store.plan_grid_rows(plan).expect("grids");
+    let g = &rows[0];
+    let at = geo::InteriorPoint::interior_point(&g.polygon).expect("inside");
+    let (_, worker) = store
+        .create_token("worker", Role::GridWorker, &g.code, None)
+        .expect("token");
+    let (_, admin) = store
+        .create_token("admin", Role::Admin, "*", None)
+        .expect("token");
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let report = |id: &str, category: &str| json!([{"id": id, "time": "2026-01-05 10:00", "category": category, "lon": at.x(), "lat": at.y()}]);
+    // The district's own report "Q-7" (in the same grid, so only the id can tell).
+    let (s, v) = req(
+        &st,
+        Some(&admin),
+        "POST",
+        "/api/incidents",
+        report("Q-7", "noise"),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    // The grid worker sends "Q-7" too: a new report of its own, not "existing".
+    let (s, v) = req(
+        &st,
+        Some(&worker),
+        "POST",
+        "/api/incidents",
+        report("Q-7", "noise"),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["existing"], json!([]), "{v}");
+    let own = format!("{}/Q-7", g.code);
+    assert_eq!(v["added"], json!([own]), "{v}");
+    // Sent again: an idempotent retry.
+    let (s, v) = req(
+        &st,
+        Some(&worker),
+        "POST",
+        "/api/incidents",
+        report("Q-7", "noise"),
+    )
+    .await;
+    assert_eq!((s, v["existing"].clone()), (201, json!([own])), "{v}");
+    // Same id, other content: 409 naming the difference; the district's report is untouched.
+    let (s, v) = req(
+        &st,
+        Some(&worker),
+        "POST",
+        "/api/incidents",
+        report("Q-7", "streetscape"),
+    )
+    .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["code"], "incident.duplicate_id");
+    assert!(
+        v["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("category streetscape, stored noise")),
+        "{v}"
+    );
+    let (s, v) = req(
+        &st,
+        Some(&admin),
+        "POST",
+        "/api/incidents",
+        report("Q-7", "streetscape"),
+    )
+    .await;
+    assert_eq!(s, 409, "{v}");
+    let stored = store.incident("Q-7").expect("read").expect("stored").1;
+    assert_eq!(stored.category, "noise");
+}

@@ -365,3 +365,77 @@ fn the_viewer_asks_for_a_token_and_respects_its_role() {
     );
     assert_eq!(v["stored"], true, "{v}");
 }
+
+/// A community whose key and name are markup with script in an event handler: every mode
+/// and the wall show the text literally, create no element from it and run none of it (the
+/// pages' Content-Security-Policy allows no inline script on top of that).
+#[test]
+fn markup_in_a_community_key_and_name_stays_text_in_every_mode_and_on_the_wall() {
+    let _browser = one_browser();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 5);
+    let key = "<img src=x onerror=__xss++>";
+    let name = "<img src=y onerror=__xss++>社区<b onmouseover=__xss++>b</b>";
+    let (old, at) = {
+        let store = wangge_io::GeoPackage::open(&ws).expect("open");
+        let data = store.load().expect("load");
+        let c = &data.communities[0];
+        let at = geo::InteriorPoint::interior_point(&c.geometry).expect("a point inside");
+        (c.key.clone(), at)
+    };
+    {
+        let store = wangge_io::GeoPackage::open(&ws).expect("open");
+        wangge_io::gpkg::testing::execute(
+            &store,
+            "UPDATE communities SET key = ?1, name = ?2 WHERE key = ?3",
+            &[key, name, &old],
+        )
+        .expect("payload");
+    }
+    // A plan made afresh (grid codes start with the key) and incidents in it this month, so
+    // the wall lists its grid.
+    let (ok, out) = wangge(&["partition", "w.gpkg", "--threads", "1"], d);
+    assert!(ok, "{out}");
+    let viewer = project("web-viewer");
+    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let batch: Vec<serde_json::Value> = (0..5)
+        .map(|k| serde_json::json!({"id": format!("x{k}"), "category": "noise", "lon": at.x(), "lat": at.y()}))
+        .collect();
+    let (s, b) = crate::util::http(
+        &server.bind,
+        "POST",
+        "/api/incidents",
+        "application/json",
+        serde_json::Value::from(batch).to_string().as_bytes(),
+    );
+    assert_eq!(s, 201, "{b}");
+    let out = Command::new("node")
+        .arg(viewer.join("test/inject.mjs"))
+        .arg(format!("http://{}", server.bind))
+        .arg(key)
+        .arg(name)
+        .output()
+        .expect("node");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    let v: serde_json::Value =
+        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    assert_eq!(v["step"], "done", "{v}");
+    assert_eq!(v["xss"], 0, "no handler ran: {v}");
+    for (mode, field) in [("planner", "text"), ("office", "text"), ("wall", "grids")] {
+        assert_eq!(
+            v[mode]["made"], 0,
+            "no element made from data in {mode}: {v}"
+        );
+        assert!(
+            v[mode][field]
+                .as_str()
+                .is_some_and(|t| t.contains("<img src=")),
+            "{mode} shows the markup as text: {v}"
+        );
+    }
+    assert!(v["errors"].as_array().is_some_and(Vec::is_empty), "{v}");
+    assert!(v["external"].as_array().is_some_and(Vec::is_empty), "{v}");
+}

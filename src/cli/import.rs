@@ -187,7 +187,11 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         },
     };
     let existed = a.workspace.exists();
-    let mut store = GeoPackage::open_or_create(&a.workspace)?;
+    let mut store = if a.workspace.exists() {
+        GeoPackage::open_for_writing(&a.workspace)?
+    } else {
+        GeoPackage::create(&a.workspace)?
+    };
     let bar = Bar::default();
     let result = wangge_io::import(&mut store, &a.files, &opts, &bar);
     let summary = match result {

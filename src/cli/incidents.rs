@@ -34,7 +34,7 @@ pub enum Command {
 pub fn run(c: &Command) -> anyhow::Result<()> {
     match c {
         Command::Assign { workspace, all } => {
-            let mut store = GeoPackage::open(workspace)?;
+            let mut store = GeoPackage::open_for_writing(workspace)?;
             let t = std::time::Instant::now();
             let (seen, changed) = store.reassign_incidents(!all)?;
             println!(
@@ -49,7 +49,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             hours,
             reason,
         } => {
-            let mut store = GeoPackage::open(workspace)?;
+            let mut store = GeoPackage::open_for_writing(workspace)?;
             store.extend_incident(id, *hours, wangge_core::Timestamp::now(), reason)?;
             println!("incident {id}: deadline extended by {hours} hours");
             Ok(())

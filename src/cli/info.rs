@@ -3,9 +3,22 @@
 use std::path::Path;
 use wangge_io::{GeoPackage, Store};
 
-/// Prints layers, counts, households and facility categories.
-pub fn run(workspace: &Path) -> anyhow::Result<()> {
+/// Prints layers, counts, households and facility categories; with `check`, SQLite's full
+/// `PRAGMA integrity_check` of the file first (refused when it finds damage).
+pub fn run(workspace: &Path, check: bool) -> anyhow::Result<()> {
     let store = GeoPackage::open(workspace)?;
+    if check {
+        let problems = store.integrity(true);
+        if !problems.is_empty() {
+            return Err(super::exit::Missing(format!(
+                "{}: damaged (PRAGMA integrity_check): {}",
+                workspace.display(),
+                problems.join("; ")
+            ))
+            .into());
+        }
+        println!("integrity: ok (PRAGMA integrity_check)");
+    }
     print(&store)
 }
 

@@ -99,6 +99,9 @@ struct ExportArgs {
 struct InfoArgs {
     /// The workspace (.gpkg).
     workspace: PathBuf,
+    /// Check the whole file with SQLite's integrity_check first (exit status 4 if damaged).
+    #[arg(long)]
+    check: bool,
 }
 
 /// Parses the command line and runs the command.
@@ -137,6 +140,6 @@ pub fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Info(a) => info::run(&a.workspace),
+        Command::Info(a) => info::run(&a.workspace, a.check),
     }
 }

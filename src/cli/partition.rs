@@ -86,7 +86,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         );
     }
     let start = Instant::now();
-    let mut store = GeoPackage::open(&a.workspace)?;
+    let mut store = GeoPackage::open_for_writing(&a.workspace)?;
     let mut data = store.load_places()?;
     if data.communities.is_empty() {
         bail!(

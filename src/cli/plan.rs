@@ -88,7 +88,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             branch,
             op,
         } => {
-            let mut store = GeoPackage::open(workspace)?;
+            let mut store = GeoPackage::open_for_writing(workspace)?;
             let base = match from {
                 Some(p) => *p,
                 None => store.latest_plan()?.ok_or_else(|| {
@@ -127,7 +127,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             );
         }
         Command::Undo { workspace } => {
-            let mut store = GeoPackage::open(workspace)?;
+            let mut store = GeoPackage::open_for_writing(workspace)?;
             let latest = store
                 .latest_plan()?
                 .ok_or_else(|| super::exit::Missing("no plan to undo".into()))?;

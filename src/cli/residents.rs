@@ -56,7 +56,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     encoding: encoding.clone(),
                 },
             )?;
-            let mut store = GeoPackage::open(workspace)?;
+            let mut store = GeoPackage::open_for_writing(workspace)?;
             let n = store.replace_residents(&rows)?;
             let addresses: std::collections::HashSet<&str> =
                 rows.iter().map(|r| r.address_key.as_str()).collect();

@@ -32,9 +32,21 @@ pub struct ServeArgs {
     /// Time limits of the closed loop for the KPIs (TOML; default data/time_limits.toml).
     #[arg(long)]
     pub limits: Option<PathBuf>,
+    /// Serve a workspace without access tokens on an address other machines can reach
+    /// (refused otherwise: everyone on the network could read and change everything).
+    #[arg(long)]
+    pub insecure_open: bool,
 }
 
 pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
+    // The server writes (incidents, plans): a damaged workspace is refused at start.
+    let is_archive = a
+        .workspace
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pmtiles"));
+    if !is_archive {
+        wangge_io::GeoPackage::open_for_writing(&a.workspace)?;
+    }
     let mut state = wangge_server::AppState::open(a.workspace.clone(), !a.no_cache)
         .with_context(|| format!("opening {}", a.workspace.display()))?
         .with_min_count(a.min_count)
@@ -59,6 +71,16 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
         state = state.with_viewer(v);
     }
     if state.source().is_some() {
+        if !state.access.enforced() && !a.bind.ip().is_loopback() && !a.insecure_open {
+            return Err(super::exit::Refused(format!(
+                "refusing to serve {ws} on {bind} without access tokens: anyone who can reach it could read and change everything. \
+                 Create an admin token first: wangge token create {ws} --role admin --name NAME \
+                 (or pass --insecure-open to serve it open on purpose)",
+                ws = a.workspace.display(),
+                bind = a.bind
+            ))
+            .into());
+        }
         if !state.access.enforced() {
             println!(
                 "no access tokens: anyone who can reach {} may read and change everything (create one: wangge token create {} --role admin --name NAME)",

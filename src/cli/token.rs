@@ -66,7 +66,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 )
             })?;
             let expires = expires.as_deref().map(expiry).transpose()?;
-            let store = GeoPackage::open(workspace)?;
+            let store = GeoPackage::open_for_writing(workspace)?;
             let (id, secret) = store.create_token(name, r, scope, expires)?;
             match expires {
                 Some(e) => println!("token {id} for {name}: {r}, scope {scope}, expires {e}"),
@@ -102,7 +102,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             }
         }
         Command::Revoke { workspace, id } => {
-            GeoPackage::open(workspace)?.revoke_token(*id)?;
+            GeoPackage::open_for_writing(workspace)?.revoke_token(*id)?;
             println!("token {id} revoked (a running server notices within 2 s)");
         }
         Command::Audit { workspace, last } => {

@@ -147,7 +147,7 @@ export class Office {
     const c = this.coverage;
     const w = this.whatif;
     const cats = this.catalogue.categories.map((x) =>
-      `<option value="${x.code}"${x.code === this.category ? " selected" : ""}>${category(x.code)} (${x.facilities})</option>`).join("");
+      `<option value="${esc(x.code)}"${x.code === this.category ? " selected" : ""}>${esc(category(x.code))} (${esc(x.facilities)})</option>`).join("");
     const head = (key, label, n = true) => `<th data-sort="${key}" class="${n ? "n" : ""}">${t(label)}</th>`;
     // A category the workspace has no data for shows "no data", never 0% (API `data`, `warnings`).
     const nodata = c && c.data === false;

@@ -270,7 +270,7 @@ export class Planner {
     if (!p || this.plan == null) return;
     const plan = this.plans.find((x) => x.id === this.plan) || {};
     const options = (sel) => this.plans.map((x) =>
-      `<option value="${x.id}"${x.id === sel ? " selected" : ""}>#${x.id} ${x.name ? esc(x.name) : x.kind}</option>`).join("");
+      `<option value="${x.id}"${x.id === sel ? " selected" : ""}>#${x.id} ${esc(x.name || x.kind)}</option>`).join("");
     const g = this.grids.get(this.selected);
     const row = (k, v) => `<tr><th>${t(k)}</th><td class="n">${v}</td></tr>`;
     const result = p.querySelector("#plan-result");
@@ -291,9 +291,9 @@ export class Planner {
       </div>
       <h2>${t("grid")}</h2>
       <div id="grid-table">${g ? `<table>
-        ${row("code", g.code)}${row("community", g.community)}${row("households", `<span id="grid-households">${num(g.households)}</span> / ${this.cap}`)}
-        ${row("fill", `${g.fill_pct}%`)}${row("buildings", num(g.buildings))}${row("workers", num(g.workers))}
-        ${row("compactness", g.polsby_popper)}${row("reock", g.reock)}${row("area", num(g.area_m2))}
+        ${row("code", esc(g.code))}${row("community", esc(g.community))}${row("households", `<span id="grid-households">${num(g.households)}</span> / ${this.cap}`)}
+        ${row("fill", `${esc(g.fill_pct)}%`)}${row("buildings", num(g.buildings))}${row("workers", num(g.workers))}
+        ${row("compactness", esc(g.polsby_popper))}${row("reock", esc(g.reock))}${row("area", num(g.area_m2))}
         </table>` : `<p class="muted">${t("hint.grid")}</p>`}</div>
       <div class="row">
         <button id="tool-select" class="${this.tool === "select" ? "on" : ""}">${t("tool.select")}</button>
@@ -307,13 +307,13 @@ export class Planner {
         <button id="lock" ${g ? "" : "disabled"}>${g && this.locks.has(g.code) ? t("unlock") : t("lock")}</button>
         <button id="repartition" ${g ? "" : "disabled"}>${t("repartition")}</button>
       </div>
-      <div class="muted">${this.locks.size ? `${t("locked")}: ${[...this.locks].map((c) => c.slice(-3)).join(", ")}` : ""}</div>
+      <div class="muted">${this.locks.size ? `${t("locked")}: ${[...this.locks].map((c) => esc(c.slice(-3))).join(", ")}` : ""}</div>
       <h2>${t("compare.with")}</h2>
       <div class="row"><select id="cmp-a">${options(this.history[Math.max(0, this.ptr - 1)] ?? this.plan)}</select> →
         <select id="cmp-b">${options(this.plan)}</select> <button id="compare">${t("compare")}</button></div>
       ${cmp ? `<div id="compare-result">${t("compare.changed")}: <b>${cmp.changed_in_b.length}</b> · ${t("moved")}: <b id="cmp-moved">${num(cmp.moved_households)}</b>
         <table><tr><th>${t("address")}</th><th class="n">${t("households")}</th><th>${t("from")}</th><th>${t("to")}</th></tr>
-        ${cmp.moves.slice(0, 50).map((m) => `<tr><td>${esc(m.address)}</td><td class="n">${m.households}</td><td>${m.from.slice(-3)}</td><td>${m.to.slice(-3)}</td></tr>`).join("")}
+        ${cmp.moves.slice(0, 50).map((m) => `<tr><td>${esc(m.address)}</td><td class="n">${m.households}</td><td>${esc(m.from.slice(-3))}</td><td>${esc(m.to.slice(-3))}</td></tr>`).join("")}
         </table>${cmp.moves.length > 50 ? `<p class="muted">… ${cmp.moves.length - 50}</p>` : ""}</div>` : ""}
       <h2>${t("export")}</h2>
       <div class="row">

@@ -59,6 +59,13 @@ impl Principal {
         }
     }
 
+    /// Whether incident positions may reach this caller unsnapped (an admin); everyone else
+    /// gets heat and counts from incidents snapped to cells of at least 100 m, whole days,
+    /// and events that name the community.
+    pub fn sees_positions(&self) -> bool {
+        self.role == Role::Admin
+    }
+
     /// Whether a grid is this grid worker's (always for other roles).
     pub fn has_grid(&self, g: Option<&str>) -> bool {
         self.role != Role::GridWorker || g == Some(self.scope.as_str())
@@ -214,11 +221,9 @@ pub(crate) fn allowed(role: Role, method: &Method, path: &str) -> bool {
         // The pages, the style, glyphs, the API document: anyone (data needs a token).
         [""] | ["api"] | ["style.json"] | ["wall"] | ["fonts", ..] | ["viewer", ..] => true,
         // Incident counts are aggregates; base tiles are narrowed to the basemap for the public.
-        [
-            "tiles",
-            "hex" | "incident_grids" | "incident_communities",
-            ..,
-        ] => any(&aggregates),
+        ["tiles", "hex" | "incident_communities", ..] => any(&aggregates),
+        // Counts per grid place an incident in a unit smaller than its community.
+        ["tiles", "incident_grids", ..] => role == Admin,
         ["tiles", ..] | ["collections", ..] | ["conformance"] | ["tileMatrixSets", ..] => true,
         ["heat", ..] => any(&aggregates),
         ["api", "incidents", "summary"]

@@ -119,10 +119,15 @@ impl Live {
             check(i)?;
         }
         let mut w = self.writer();
-        let done = w
-            .store
-            .add_incidents(&batch)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let done = w.store.add_incidents(&batch).map_err(|e| match e {
+            wangge_io::Error::DuplicateKey { key, message, .. } => AppError::ConflictWith {
+                title: "Id already used",
+                detail: format!("incident {key:?} {message}"),
+                code: "incident.duplicate_id".into(),
+                params: vec![("id", key)],
+            },
+            e => AppError::Internal(e.to_string()),
+        })?;
         self.sync_locked(&mut w)?;
         Ok(done)
     }

@@ -523,12 +523,15 @@ impl Reach {
 
     /// Coverage before and after adding facilities at `add` (lon/lat) and removing `remove`
     /// (facility keys), in total and per community.
+    /// Coverage before and after a change of facilities, over the communities `in_scope`
+    /// accepts (a street's caller sees its street's households only).
     pub fn what_if(
         &self,
         category: &str,
         minutes: u32,
         add: &[[f64; 2]],
         remove: &[String],
+        in_scope: &dyn Fn(&str) -> bool,
     ) -> Result<WhatIfAnswer, AppError> {
         if add.len() > MAX_ADD {
             return Err(AppError::BadRequest(format!(
@@ -556,13 +559,38 @@ impl Reach {
         }
         let (before, per_before) = self.covered(field, t);
         let (after, per_after) = self.covered(&changed, t);
-        let total: u64 = self.households.iter().map(|&h| u64::from(h)).sum();
+        let keep: Vec<bool> = self
+            .data
+            .communities
+            .iter()
+            .map(|c| in_scope(&c.key))
+            .collect();
+        let (total, before, after) = if keep.iter().all(|k| *k) {
+            let total: u64 = self.households.iter().map(|&h| u64::from(h)).sum();
+            (total, before, after)
+        } else {
+            let total: u64 = self
+                .households
+                .iter()
+                .zip(&self.community_of)
+                .filter(|(_, c)| c.is_some_and(|c| keep[c]))
+                .map(|(&h, _)| u64::from(h))
+                .sum();
+            let sum = |per: &[u64]| -> u64 {
+                per.iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(v, _)| v)
+                    .sum()
+            };
+            (total, sum(&per_before), sum(&per_after))
+        };
         let communities = self
             .data
             .communities
             .iter()
             .enumerate()
-            .filter(|(c, _)| per_before[*c] != per_after[*c])
+            .filter(|(c, _)| keep[*c] && per_before[*c] != per_after[*c])
             .map(|(c, com)| CommunityChange {
                 code: com.key.clone(),
                 name: com.name.clone(),

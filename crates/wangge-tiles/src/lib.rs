@@ -18,8 +18,8 @@ pub use archive_read::{ArchiveError, ArchiveInfo, PmTilesArchive};
 pub use chart::bar_chart;
 pub use heat::areas::AreaLevel;
 pub use heat::{
-    HEX_LAYER, HeatError, HeatFilter, HeatIndex, HeatStyle, MIN_HOUSEHOLDS, RAMP, heat_from_store,
-    ramp,
+    HEX_LAYER, HeatError, HeatFilter, HeatIndex, HeatStyle, MIN_HOUSEHOLDS, RAMP, SNAP_M,
+    heat_from_store, ramp,
 };
 pub use png_map::{MapLayer, MapStyle, render_png};
 pub use source::{

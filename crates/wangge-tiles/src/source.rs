@@ -672,7 +672,10 @@ impl TileSource {
                 ("code", code.clone().into()),
                 ("households", households.into()),
             ];
-            if n >= min_count.max(1) || n == 0 {
+            // Fewer than `min_count`, none included, look alike (`count_below`, no number):
+            // an empty area does not tell its neighbours' 1 or 2 apart.
+            let min = min_count.max(1);
+            if n >= min {
                 props.push(("count", f64::from(n).into()));
                 if households >= crate::privacy::MIN_HOUSEHOLDS {
                     props.push((
@@ -681,7 +684,7 @@ impl TileSource {
                     ));
                 }
             } else {
-                props.push(("suppressed", true.into()));
+                props.push(("count_below", f64::from(min).into()));
             }
             b.add(Some(f.id), &g, &props);
         }

@@ -102,23 +102,66 @@ pub fn export_with(
     } else {
         None
     };
-    match Format::of(out)? {
+    let format = Format::of(out)?;
+    // Written beside the target under a temporary name and renamed on success: a failed
+    // export (a full disk, a bad value) leaves the old file, or none, never a truncated one.
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let tmp = out.with_file_name(format!(".partial-{}-{}", std::process::id(), name(out)));
+    match export_to(store, layer, plan, &tmp, encoding, format) {
+        Ok(n) => {
+            for (from, to) in companions(format, &tmp)
+                .into_iter()
+                .zip(companions(format, out))
+            {
+                if from.exists() {
+                    std::fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+                }
+            }
+            Ok(n)
+        }
+        Err(e) => {
+            for f in companions(format, &tmp) {
+                let _ = std::fs::remove_file(f);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The files an export writes: the target, and a Shapefile's .shx, .dbf, .cpg and .prj.
+fn companions(format: Format, p: &Path) -> Vec<std::path::PathBuf> {
+    match format {
+        Format::Shapefile => ["shp", "shx", "dbf", "cpg", "prj"]
+            .iter()
+            .map(|e| p.with_extension(e))
+            .collect(),
+        _ => vec![p.to_path_buf()],
+    }
+}
+
+fn export_to(
+    store: &GeoPackage,
+    layer: &'static Layer,
+    plan: Option<i64>,
+    out: &Path,
+    encoding: Option<&str>,
+    format: Format,
+) -> Result<usize> {
+    match format {
         Format::Shapefile => shapefile_out(store, layer, plan, out, encoding),
         Format::GeoPackage if layer.name == GROUPS.name => Err(Error::usage(
             out,
             "residents' groups export as .geojson or .csv",
         )),
         Format::GeoPackage if layer.name == GRIDS.name => {
-            if out.exists() {
-                std::fs::remove_file(out).map_err(|e| Error::io(out, e))?;
-            }
             let target = GeoPackage::create(out)?;
             store.copy_plan_to(&target, plan.unwrap_or_default())
         }
         Format::GeoPackage => {
-            if out.exists() {
-                std::fs::remove_file(out).map_err(|e| Error::io(out, e))?;
-            }
             let full = if layer.name == "incidents" {
                 store.load()?
             } else {
@@ -259,6 +302,12 @@ fn shapefile_out(
         )
     })?;
     let err = |e: String| Error::format(out, format!("cannot write the Shapefile: {e}"));
+    // The shapefile crate shows its dBASE errors as Debug dumps; their own Display is a
+    // sentence.
+    let sentence = |e: shapefile::Error| match e {
+        shapefile::Error::DbaseError(d) => d.to_string(),
+        e => e.to_string(),
+    };
     let mut columns: Vec<(&str, &str)> = vec![("key", "TEXT")];
     columns.extend(layer.columns.iter().copied());
     let names = dbf_names(&columns.iter().map(|c| c.0).collect::<Vec<_>>());
@@ -273,7 +322,7 @@ fn shapefile_out(
             builder.add_character_field(field, 254)
         };
     }
-    let mut writer = shapefile::Writer::from_path(out, builder).map_err(|e| err(e.to_string()))?;
+    let mut writer = shapefile::Writer::from_path(out, builder).map_err(|e| err(sentence(e)))?;
     let mut n = 0;
     let mut failure: Option<String> = None;
     store.read_layer_where(layer, plan, |g, key, row| {
@@ -296,15 +345,15 @@ fn shapefile_out(
             rec.insert(name.clone(), value);
         }
         let written = match shapefile::Shape::try_from(g) {
-            Ok(shapefile::Shape::Polygon(p)) => writer
-                .write_shape_and_record(&p, &rec)
-                .map_err(|e| e.to_string()),
-            Ok(shapefile::Shape::Point(p)) => writer
-                .write_shape_and_record(&p, &rec)
-                .map_err(|e| e.to_string()),
-            Ok(shapefile::Shape::Polyline(p)) => writer
-                .write_shape_and_record(&p, &rec)
-                .map_err(|e| e.to_string()),
+            Ok(shapefile::Shape::Polygon(p)) => {
+                writer.write_shape_and_record(&p, &rec).map_err(sentence)
+            }
+            Ok(shapefile::Shape::Point(p)) => {
+                writer.write_shape_and_record(&p, &rec).map_err(sentence)
+            }
+            Ok(shapefile::Shape::Polyline(p)) => {
+                writer.write_shape_and_record(&p, &rec).map_err(sentence)
+            }
             Ok(other) => Err(format!("unsupported shape type {}", other.shapetype())),
             Err(e) => Err(e.to_string()),
         };

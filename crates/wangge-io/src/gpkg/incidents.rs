@@ -124,6 +124,39 @@ pub(super) fn street_bounds(store: &GeoPackage) -> Result<StreetBounds> {
     })
 }
 
+/// How a report differs from the one stored under its id (time, category, source, place);
+/// empty when it is the same report sent again.
+fn differences(
+    i: &Incident,
+    time: &str,
+    category: &str,
+    source: &str,
+    at: Option<geo_types::Point<f64>>,
+) -> Vec<String> {
+    let mut d = Vec::new();
+    let sent = i.time.to_string();
+    if sent != time {
+        d.push(format!("time {sent}, stored {time}"));
+    }
+    if i.category != category {
+        d.push(format!("category {}, stored {category}", i.category));
+    }
+    if i.source.as_str() != source {
+        d.push(format!("source {}, stored {source}", i.source.as_str()));
+    }
+    match at {
+        Some(p) => {
+            let (dx, dy) = (p.x() - i.location.x(), p.y() - i.location.y());
+            let m = (dy * 111_320.0).hypot(dx * 111_320.0 * p.y().to_radians().cos());
+            if m > 0.5 {
+                d.push(format!("place {m:.0} m from the stored one"));
+            }
+        }
+        None => d.push("stored place unreadable".into()),
+    }
+    d
+}
+
 impl IncidentStore for GeoPackage {
     fn add_incidents(&mut self, batch: &[Incident]) -> Result<Ingested> {
         let path = self.path().to_path_buf();
@@ -184,6 +217,43 @@ impl IncidentStore for GeoPackage {
                 } else {
                     out.existing.push(i.key.clone());
                 }
+            }
+            drop(stmt);
+            // An id already stored is an idempotent retry only if it names the same report.
+            let mut clashes = Vec::new();
+            {
+                let mut stored = tx
+                    .prepare("SELECT time, category, source, geom FROM incidents WHERE key = ?1")
+                    .map_err(sql)?;
+                for i in batch.iter().filter(|i| out.existing.contains(&i.key)) {
+                    let (time, category, source, blob): (String, String, String, Vec<u8>) = stored
+                        .query_row([&i.key], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        })
+                        .map_err(sql)?;
+                    let at = super::geometry::decode(&blob).and_then(|g| match g {
+                        Geometry::Point(p) => Some(p),
+                        _ => None,
+                    });
+                    let differences = differences(i, &time, &category, &source, at);
+                    if !differences.is_empty() {
+                        clashes.push(format!("{:?}: {}", i.key, differences.join("; ")));
+                    }
+                }
+            }
+            if let Some(first) = clashes.first() {
+                let key = batch
+                    .iter()
+                    .find(|i| first.starts_with(&format!("{:?}", i.key)))
+                    .map_or_else(String::new, |i| i.key.clone());
+                return Err(Error::DuplicateKey {
+                    layer: "incidents",
+                    key,
+                    message: format!(
+                        "is already stored as a different report ({}); nothing was stored: send a new id for a new report",
+                        clashes.join(" | ")
+                    ),
+                });
             }
             record_steps(&tx, &fresh).map_err(sql)?;
             if !fresh.is_empty() {
@@ -419,6 +489,7 @@ impl IncidentStore for GeoPackage {
             )?,
             top_categories: top("category")?,
             top_grids: top("grid")?,
+            top_communities: top("community")?,
         })
     }
 

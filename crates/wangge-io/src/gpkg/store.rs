@@ -87,6 +87,40 @@ impl GeoPackage {
     // Long: opening checks in order (file, SQLite, GeoPackage id, layers added since, columns
     // added since), each naming the workspace.
     /// Opens an existing workspace and checks that it is a Wangge GeoPackage.
+    /// Opens a workspace to change it: as [`GeoPackage::open`], then `PRAGMA quick_check`;
+    /// a damaged file is refused (nothing is written to it) with how to recover.
+    pub fn open_for_writing(path: impl AsRef<Path>) -> Result<Self> {
+        let store = Self::open(path)?;
+        let problems = store.integrity(false);
+        if !problems.is_empty() {
+            return Err(Error::Workspace {
+                path: store.path.clone(),
+                message: damaged(&store.path, &problems),
+            });
+        }
+        Ok(store)
+    }
+
+    /// What SQLite's `PRAGMA quick_check` (or the slower, fuller `integrity_check`) finds
+    /// wrong with the file, at most 20 lines; empty when it is sound.
+    pub fn integrity(&self, full: bool) -> Vec<String> {
+        let pragma = if full {
+            "integrity_check"
+        } else {
+            "quick_check"
+        };
+        let run = || -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn.prepare(&format!("PRAGMA {pragma}(20)"))?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect()
+        };
+        match run() {
+            Ok(lines) if lines == ["ok"] => Vec::new(),
+            Ok(lines) => lines,
+            Err(e) => vec![e.to_string()],
+        }
+    }
+
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let bad = |message: String| Error::Workspace {
@@ -818,4 +852,13 @@ impl Fnv {
             }
         }
     }
+}
+
+/// The refusal of a damaged workspace, with the way back.
+fn damaged(path: &Path, problems: &[String]) -> String {
+    let p = path.display();
+    format!(
+        "is damaged ({}): nothing was written to it. Keep the file as it is; recover what SQLite can read with `sqlite3 {p} .recover | sqlite3 recovered.gpkg`, check the copy with `wangge info recovered.gpkg --check`, or go back to a backup",
+        problems.join("; ")
+    )
 }

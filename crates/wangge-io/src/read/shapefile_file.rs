@@ -48,7 +48,8 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
         fields: table.fields.clone(),
         ..RawFile::default()
     };
-    for (index, shape) in reader.iter_shapes().enumerate() {
+    let mut shapes = reader.iter_shapes().enumerate();
+    while let Some((index, shape)) = shapes.next() {
         file.total += 1;
         let shape = match shape {
             Ok(s) => s,
@@ -60,10 +61,8 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
             }
         };
         let Some(values) = table.records.get(index) else {
-            return Err(Error::format(
-                &dbf_path,
-                format!("has fewer records than the .shp has shapes (none for shape {index})"),
-            ));
+            let total = index + 1 + shapes.count();
+            return Err(count_mismatch(path, total, table.records.len()));
         };
         if values.is_empty() {
             continue; // deleted record
@@ -84,5 +83,19 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
         };
         file.push(index, id, props, geometry);
     }
+    if table.records.len() != file.total {
+        return Err(count_mismatch(path, file.total, table.records.len()));
+    }
     Ok(file)
+}
+
+/// A .shp and a .dbf that do not pair up record for record: which row belongs to which
+/// shape is unknowable, so nothing is imported.
+fn count_mismatch(path: &Path, shapes: usize, records: usize) -> Error {
+    Error::format(
+        path,
+        format!(
+            "the .shp has {shapes} shapes but the .dbf has {records} records: they must pair one to one (a file of the pair was replaced or truncated); nothing was imported"
+        ),
+    )
 }

@@ -116,6 +116,8 @@ pub struct IncidentSummary {
     pub top_categories: Vec<(String, u64)>,
     /// (grid code, count) since `since_window`, most first (at most 5).
     pub top_grids: Vec<(String, u64)>,
+    /// (community key, count) since `since_window`, most first (at most 5).
+    pub top_communities: Vec<(String, u64)>,
 }
 
 /// What a batch did: the incidents stored now (fid, key) and the keys that were already there

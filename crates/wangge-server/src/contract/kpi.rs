@@ -151,7 +151,8 @@ pub struct IndexRowAnswer {
     pub change: Option<f64>,
     pub rank: Option<usize>,
     pub category_scores: Vec<Option<f64>>,
-    /// Counts per item; counts from 1 to below `min_count` are not published (null).
+    /// Counts per item; counts below `min_count` (none included) are not published (null):
+    /// an empty item looks like one of 1 or 2.
     pub counts: Vec<Option<u64>>,
 }
 
@@ -208,7 +209,7 @@ impl IndexAnswer {
                     counts: r
                         .counts
                         .iter()
-                        .map(|&n| (n == 0 || n >= p.min_count).then_some(n))
+                        .map(|&n| (n >= p.min_count.max(1)).then_some(n))
                         .collect(),
                 })
                 .collect(),

@@ -29,6 +29,13 @@ pub struct GridCount {
     pub count: u64,
 }
 
+/// A leading community of the last 30 days.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CommunityCount {
+    pub community: String,
+    pub count: u64,
+}
+
 /// `/api/incidents/summary`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct WallSummary {
@@ -38,7 +45,9 @@ pub struct WallSummary {
     pub open: u64,
     pub last_30_days: Window,
     pub top_categories: Vec<CategoryCount>,
+    /// Only for a caller who sees incident positions (a grid is smaller than a community).
     pub top_grids: Vec<GridCount>,
+    pub top_communities: Vec<CommunityCount>,
     /// Chinese names of every taxonomy category, by code.
     pub names: BTreeMap<String, String>,
 }

@@ -6,7 +6,8 @@
 
 use super::heat::parse;
 use super::tiles::respond;
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, Principal};
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -56,6 +57,7 @@ fn inputs(s: &AppState, q: &HashMap<String, String>) -> Result<Inputs, AppError>
 
 pub async fn hex(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path((z, x, y)): Path<(u32, u64, String)>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -68,9 +70,11 @@ pub async fn hex(
         )));
     }
     let (filter, min_count, live) = inputs(&s, &q)?;
+    // Hexagons of at least resolution 9 (about 170 m a side) unless the caller sees positions.
+    let finest = if who.sees_positions() { 10 } else { 9 };
     let raw = tokio::task::spawn_blocking(move || {
         let heat = live.heat.read().unwrap_or_else(|p| p.into_inner());
-        heat.hex_tile(t, &filter, min_count)
+        heat.hex_tile(t, &filter, min_count, finest)
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?

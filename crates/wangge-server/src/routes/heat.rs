@@ -6,12 +6,12 @@
 //! dropped where new incidents land.
 
 use super::query::IncidentFilters;
-use crate::{AppError, AppState};
-use axum::Json;
+use crate::{AppError, AppState, Principal};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use wangge_core::Timestamp;
@@ -20,6 +20,7 @@ use wangge_tiles::{HeatFilter, HeatStyle};
 
 pub async fn tile(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path((z, x, y)): Path<(u32, u64, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -33,9 +34,15 @@ pub async fn tile(
         .parse()
         .map_err(|_| bad(format!("tile row {row:?} is not a number")))?;
     let coord = TileCoord::new(z, x, row).map_err(|e| bad(e.to_string()))?;
-    let (filter, mut style) = parse(&q)?;
+    let (mut filter, mut style) = parse(&q)?;
     style.scale = scale;
     style.min_count = style.min_count.max(s.min_count);
+    // A caller who may not see incident positions gets them snapped to cells of at least
+    // 100 m and whole-day windows: no two tiles differ by less than a cell and a day.
+    if !who.sees_positions() {
+        filter = filter.whole_days();
+        style.snap_m = Some(wangge_tiles::SNAP_M);
+    }
     let live = s.live.clone().ok_or_else(|| {
         AppError::NotFound("heat tiles come from a workspace, not an archive".into())
     })?;
@@ -140,6 +147,7 @@ pub(super) fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyl
         max: num("max", default_max, 0.001, 1e9)?,
         min_count: num("min", f64::from(d.min_count), 1.0, 1e6)? as u32,
         scale: 1,
+        snap_m: None,
         per_100_households: match q.get("norm").map(String::as_str) {
             None | Some("count") => false,
             Some("households") => true,

@@ -45,6 +45,7 @@ fn live(s: &AppState) -> Result<Arc<Live>, AppError> {
         (status = 201, description = "stored durably before this answer", body = IngestAnswer),
         (status = 400, description = "bad items, each named; nothing stored"),
         (status = 403, description = "an incident outside the token's grid; nothing stored"),
+        (status = 409, description = "an id already stored as a different report (code incident.duplicate_id); nothing stored"),
         (status = 413, description = "more than 100,000 items"),
     ))]
 pub async fn post(
@@ -91,6 +92,14 @@ pub async fn post(
                 AppError::BadRequest(format!("{e}:\n{}", list.join("\n")))
             }
         })?;
+        // A scoped caller's ids live in its own namespace (`scope/id`), so the answer
+        // (`existing`, a clash) never tells whether an id is used outside its scope.
+        let mut batch = batch;
+        if who.scope != "*" {
+            for i in &mut batch {
+                i.key = format!("{}/{}", who.scope, i.key);
+            }
+        }
         // A grid worker reports in its own grid only.
         let scope = who.clone();
         let done = live.ingest_checked(batch, |i| {
@@ -335,22 +344,38 @@ pub async fn stream(
     Extension(who): Extension<Principal>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let rx = live(&s)?.subscribe();
-    // Only an admin sees ids and positions; others get time, category, status and area.
+    // Only an admin sees ids and positions. Others get time, category, status and the
+    // community (a grid worker: its own grid too), and only events in their scope.
     let full = who.role == wangge_core::access::Role::Admin;
-    let events = futures_util::stream::unfold(rx, move |mut rx| async move {
-        use tokio::sync::broadcast::error::RecvError;
-        let event = match rx.recv().await {
-            Ok(a) if full => Event::default().event(a.0).data(&a.1),
-            Ok(a) => {
-                let v: Value = serde_json::from_str(&a.1).unwrap_or(Value::Null);
-                let keep = json!({ "time": v["time"], "category": v["category"], "status": v["status"],
-                                   "community": v["community"], "grid": v["grid"] });
-                Event::default().event(a.0).data(keep.to_string())
-            }
-            Err(RecvError::Lagged(n)) => Event::default().event("lagged").data(n.to_string()),
-            Err(RecvError::Closed) => return None,
-        };
-        Some((Ok(event), rx))
+    let worker = who.role == wangge_core::access::Role::GridWorker;
+    let events = futures_util::stream::unfold(rx, move |mut rx| {
+        let who = who.clone();
+        async move {
+            use tokio::sync::broadcast::error::RecvError;
+            let event = loop {
+                match rx.recv().await {
+                    Ok(a) if full => break Event::default().event(a.0).data(&a.1),
+                    Ok(a) => {
+                        let v: Value = serde_json::from_str(&a.1).unwrap_or(Value::Null);
+                        let (community, grid) = (v["community"].as_str(), v["grid"].as_str());
+                        if !who.has_community(community) || !who.has_grid(grid) {
+                            continue;
+                        }
+                        let mut keep = json!({ "time": v["time"], "category": v["category"],
+                                               "status": v["status"], "community": community });
+                        if worker {
+                            keep["grid"] = json!(grid);
+                        }
+                        break Event::default().event(a.0).data(keep.to_string());
+                    }
+                    Err(RecvError::Lagged(n)) => {
+                        break Event::default().event("lagged").data(n.to_string());
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            };
+            Some((Ok(event), rx))
+        }
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }

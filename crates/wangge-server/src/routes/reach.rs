@@ -136,6 +136,7 @@ pub async fn siting(
     ))]
 pub async fn what_if(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Json(b): Json<Value>,
 ) -> Result<Json<WhatIfAnswer>, AppError> {
     let b: WhatIfRequest = json_body(b)?;
@@ -146,7 +147,9 @@ pub async fn what_if(
             "give \"add\" (lon/lat pairs) or \"remove\" (facility keys)".into(),
         ));
     }
-    with_reach(&s, move |r| r.what_if(&c, m, &add, &remove))
-        .await
-        .map(Json)
+    with_reach(&s, move |r| {
+        r.what_if(&c, m, &add, &remove, &|k| who.has_community(Some(k)))
+    })
+    .await
+    .map(Json)
 }

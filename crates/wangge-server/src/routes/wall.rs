@@ -7,10 +7,12 @@
 //! (`kept.rs`) while no incident changed (the heat index's generation), up to a minute;
 //! after a change one poll recomputes it while the others get the answer kept.
 
-use crate::contract::wall::{CategoryCount, GridCount, View, ViewsAnswer, WallSummary, Window};
-use crate::{AppError, AppState};
-use axum::Json;
+use crate::contract::wall::{
+    CategoryCount, CommunityCount, GridCount, View, ViewsAnswer, WallSummary, Window,
+};
+use crate::{AppError, AppState, Principal};
 use axum::extract::State;
+use axum::{Extension, Json};
 use wangge_core::Timestamp;
 
 /// Today's and open incidents, closure in the last 30 days, leading categories and grids.
@@ -19,7 +21,16 @@ use wangge_core::Timestamp;
         (status = 200, description = "the wall's figures", body = WallSummary),
         (status = 404, description = "serving a tile archive, not a workspace"),
     ))]
-pub async fn summary(State(s): State<AppState>) -> Result<Json<WallSummary>, AppError> {
+pub async fn summary(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+) -> Result<Json<WallSummary>, AppError> {
+    let narrow = |mut v: WallSummary| {
+        if !who.sees_positions() {
+            v.top_grids.clear();
+        }
+        Json(v)
+    };
     let live = s
         .live
         .clone()
@@ -31,11 +42,11 @@ pub async fn summary(State(s): State<AppState>) -> Result<Json<WallSummary>, App
         .generation();
     use crate::kept::Use;
     match live.summary.get(generation) {
-        Use::Kept(v) => Ok(Json(v)),
-        Use::Compute => match compute(live.clone()).await {
+        Use::Kept(v) => Ok(narrow(v)),
+        Use::Compute => match compute(live.clone(), s.min_count).await {
             Ok(v) => {
                 live.summary.keep(generation, v.clone());
-                Ok(Json(v))
+                Ok(narrow(v))
             }
             Err(e) => {
                 live.summary.release();
@@ -45,7 +56,13 @@ pub async fn summary(State(s): State<AppState>) -> Result<Json<WallSummary>, App
     }
 }
 
-async fn compute(live: std::sync::Arc<crate::live::Live>) -> Result<WallSummary, AppError> {
+/// The figures of the wall; categories and grids with fewer than `min_count` incidents are
+/// not listed (as none would not be).
+async fn compute(
+    live: std::sync::Arc<crate::live::Live>,
+    min_count: u32,
+) -> Result<WallSummary, AppError> {
+    let min = u64::from(min_count.max(1));
     let now = Timestamp::now().unix();
     // Local (UTC+8) midnight today, and 30 local days back.
     let today = (now + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600;
@@ -61,6 +78,7 @@ async fn compute(live: std::sync::Arc<crate::live::Live>) -> Result<WallSummary,
     let top_categories = sum
         .top_categories
         .iter()
+        .filter(|(_, n)| *n >= min)
         .map(|(c, n)| CategoryCount {
             category: c.clone(),
             zh: taxonomy.get(c).map(|t| t.zh.clone()),
@@ -70,8 +88,18 @@ async fn compute(live: std::sync::Arc<crate::live::Live>) -> Result<WallSummary,
     let top_grids = sum
         .top_grids
         .iter()
+        .filter(|(_, n)| *n >= min)
         .map(|(g, n)| GridCount {
             grid: g.clone(),
+            count: *n,
+        })
+        .collect();
+    let top_communities = sum
+        .top_communities
+        .iter()
+        .filter(|(_, n)| *n >= min)
+        .map(|(c, n)| CommunityCount {
+            community: c.clone(),
             count: *n,
         })
         .collect();
@@ -86,6 +114,7 @@ async fn compute(live: std::sync::Arc<crate::live::Live>) -> Result<WallSummary,
         },
         top_categories,
         top_grids,
+        top_communities,
         names: taxonomy
             .categories
             .iter()

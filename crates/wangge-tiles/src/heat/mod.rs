@@ -54,6 +54,9 @@ pub struct HeatStyle {
     pub scale: u32,
     /// Incidents per 100 households instead of counts.
     pub per_100_households: bool,
+    /// Incidents drawn at the centre of square cells at least this many metres across (for
+    /// callers who may not see incident positions); `None`: where they are.
+    pub snap_m: Option<f64>,
 }
 
 pub use crate::privacy::MIN_HOUSEHOLDS;
@@ -67,6 +70,25 @@ impl Default for HeatStyle {
             min_count: 3,
             scale: 1,
             per_100_households: false,
+            snap_m: None,
+        }
+    }
+}
+
+/// The smallest cell, in metres, that heat and counts place an incident in for a caller who
+/// may not see incident positions.
+pub const SNAP_M: f64 = 100.0;
+
+impl HeatFilter {
+    /// The filter with its window widened to whole local (UTC+8) days: what a caller who may
+    /// not see incident positions gets (no window isolates part of a day).
+    pub fn whole_days(&self) -> Self {
+        let day = index::DAY_OFFSET_S;
+        let start = |u: i64| (u + day).div_euclid(86_400) * 86_400 - day;
+        Self {
+            from_unix: self.from_unix.map(start),
+            to_unix: self.to_unix.map(|u| start(u) + 86_399),
+            ..self.clone()
         }
     }
 }
@@ -246,7 +268,8 @@ impl HeatIndex {
         Ok(Some((rf.cats, days)))
     }
 
-    /// One H3 hex tile (layer `incident_hexes`): the cells of the zoom's resolution with
+    /// One H3 hex tile (layer `incident_hexes`): the cells of the zoom's resolution (at most
+    /// `finest`) with
     /// their incident count, households and incidents per 100 households; cells with fewer
     /// than `min_count` incidents are left out (no single report shows).
     pub fn hex_tile(
@@ -254,11 +277,12 @@ impl HeatIndex {
         t: TileCoord,
         f: &HeatFilter,
         min_count: u32,
+        finest: u8,
     ) -> Result<Vec<u8>, HeatError> {
         let Some((cats, days)) = self.whole_days(f)? else {
             return Ok(Vec::new());
         };
-        let res = resolution_for_zoom(t.z());
+        let res = resolution_for_zoom(t.z()).min(finest);
         let wb = t.world_bounds(crate::tiling::EXTENT, crate::tiling::BUFFER);
         let sw = lon_lat([wb[0], wb[3]]);
         let ne = lon_lat([wb[2], wb[1]]);

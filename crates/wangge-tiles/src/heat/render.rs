@@ -146,6 +146,51 @@ impl Bins {
     }
 }
 
+/// The finest level whose square cells are at least `m` metres on the ground at the tile's
+/// latitude.
+pub(crate) fn snap_level(t: TileCoord, m: f64) -> u32 {
+    let n = f64::from(1u32 << t.z());
+    let y = (f64::from(t.y()) + 0.5) / n;
+    let lat = (std::f64::consts::PI * (1.0 - 2.0 * y)).sinh().atan();
+    let world_m = lat.cos() * 2.0 * std::f64::consts::PI * 6_378_137.0;
+    (world_m / m.max(1.0)).log2().floor().clamp(0.0, 31.0) as u32
+}
+
+/// Bins of `rect` with every incident moved to the centre of its cell at `level` (coarser
+/// than the bins): what a caller who may not see positions gets, so that no combination of
+/// tiles places an incident closer than its cell.
+fn snapped(
+    recs: &RecIndex,
+    rect: &CellRect,
+    t: TileCoord,
+    f: &RecFilter,
+    level: u32,
+    bins: &mut [f64],
+) {
+    let k = rect.level - level;
+    let coarse = CellRect {
+        level,
+        x0: rect.x0 >> k,
+        y0: rect.y0 >> k,
+        x1: ((rect.x1 - 1) >> k) + 1,
+        y1: ((rect.y1 - 1) >> k) + 1,
+    };
+    let mut counts = vec![0.0; coarse.width() * coarse.height()];
+    recs.bin(&coarse, u32::from(t.z()).min(level), f, &mut counts);
+    let half = if k > 0 { 1i64 << (k - 1) } else { 0 };
+    let w = coarse.width();
+    for (i, &n) in counts.iter().enumerate() {
+        if n == 0.0 {
+            continue;
+        }
+        let cx = ((coarse.x0 + (i % w) as i64) << k) + half - rect.x0;
+        let cy = ((coarse.y0 + (i / w) as i64) << k) + half - rect.y0;
+        if cx >= 0 && cy >= 0 && (cx as usize) < rect.width() && (cy as usize) < rect.height() {
+            bins[cy as usize * rect.width() + cx as usize] += n;
+        }
+    }
+}
+
 /// Values and reach counts (interpolated, so fractional) of a tile's pixels, row by row.
 pub(crate) fn render(
     recs: &RecIndex,
@@ -156,7 +201,10 @@ pub(crate) fn render(
 ) -> (Vec<f64>, Vec<f64>) {
     let g = Bins::of(t, s);
     let mut bins = vec![0.0; g.rect.width() * g.rect.height()];
-    recs.bin(&g.rect, u32::from(t.z()), f, &mut bins);
+    match s.snap_m.map(|m| snap_level(t, m)) {
+        Some(level) if level < g.rect.level => snapped(recs, &g.rect, t, f, level, &mut bins),
+        _ => recs.bin(&g.rect, u32::from(t.z()), f, &mut bins),
+    }
     let (d, c) = g.density(&bins);
     let (mut values, mut counts) = g.upsample(&d, &c);
     if s.per_100_households {
