@@ -455,3 +455,243 @@ async fn ingest_answers_tell_nothing_outside_the_callers_scope() {
     let stored = store.incident("Q-7").expect("read").expect("stored").1;
     assert_eq!(stored.category, "noise");
 }
+
+/// The differencing attack: two heat requests whose windows differ by one incident, one
+/// subtracted from the other, leave that incident alone on the tile (counts add up, so the
+/// difference is the tile of the incident by itself). Without the defence its position comes
+/// back to a metre or so; with it (every caller but an admin), moving the incident anywhere
+/// in its cell of at least 100 m leaves every such tile unchanged, over 1,000 incidents of the
+/// demo city. Cells and distances are measured here, independently of the index.
+#[test]
+fn differencing_heat_tiles_places_no_incident_closer_than_its_100_m_cell() {
+    use wangge_tiles::mvt::{TileCoord, world};
+    // Web Mercator world coordinates to lon/lat, written out here.
+    let lon_lat = |w: [f64; 2]| {
+        let lat = (std::f64::consts::PI * (1.0 - 2.0 * w[1])).sinh().atan().to_degrees();
+        [w[0] * 360.0 - 180.0, lat]
+    };
+    use wangge_tiles::{HeatFilter, HeatIndex, HeatStyle, SNAP_M};
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 27);
+    let data = wangge_io::GeoPackage::open(&ws)
+        .expect("open")
+        .load()
+        .expect("load");
+    assert!(data.incidents.len() > 1000);
+    let metres = |a: [f64; 2], b: [f64; 2]| {
+        let r = 6_371_008.8f64;
+        let (p1, p2) = (a[1].to_radians(), b[1].to_radians());
+        let h = ((p2 - p1) / 2.0).sin().powi(2)
+            + p1.cos() * p2.cos() * ((b[0] - a[0]).to_radians() / 2.0).sin().powi(2);
+        2.0 * r * h.sqrt().asin()
+    };
+    let mut s = 0x1234_5678_9ABC_DEF1u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let snapped = HeatStyle {
+        snap_m: Some(SNAP_M),
+        min_count: 1,
+        ..HeatStyle::default()
+    };
+    let exact = HeatStyle {
+        min_count: 1,
+        ..HeatStyle::default()
+    };
+    let alone = |i: &wangge_core::Incident| {
+        let mut h = HeatIndex::with_homes(std::iter::empty());
+        h.add(std::slice::from_ref(i));
+        h
+    };
+    // The attacker's estimate: the brightest pixel's centre.
+    let estimate = |v: &[f64], t: TileCoord| -> [f64; 2] {
+        let (k, _) = v
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .expect("pixels");
+        let n = f64::from(1u32 << t.z());
+        lon_lat([
+            (f64::from(t.x()) + ((k % 256) as f64 + 0.5) / 256.0) / n,
+            (f64::from(t.y()) + ((k / 256) as f64 + 0.5) / 256.0) / n,
+        ])
+    };
+    let (mut exact_errors, mut smallest_cell) = (Vec::new(), f64::MAX);
+    for _ in 0..1000 {
+        let a = &data.incidents[(next() % data.incidents.len() as u64) as usize];
+        let w = world(a.location.x(), a.location.y());
+        // The cell of at least SNAP_M metres around it: the finest power-of-two square.
+        let lat = a.location.y().to_radians();
+        let level = ((lat.cos() * 40_075_016.7 / SNAP_M).log2().floor()) as i32;
+        let cells = 2f64.powi(level);
+        let (cx, cy) = ((w[0] * cells).floor(), (w[1] * cells).floor());
+        let corner = |dx: f64, dy: f64| lon_lat([(cx + dx) / cells, (cy + dy) / cells]);
+        let side = metres(corner(0.0, 0.5), corner(1.0, 0.5))
+            .min(metres(corner(0.5, 0.0), corner(0.5, 1.0)));
+        smallest_cell = smallest_cell.min(side);
+        // The same incident elsewhere in that cell.
+        let u = |v: u64| (v % 1_000_000) as f64 / 1_000_000.0;
+        let p = corner(u(next()), u(next()));
+        let mut moved = a.clone();
+        moved.location = geo_types::Point::new(p[0], p[1]);
+        let (one, two) = (alone(a), alone(&moved));
+        // Its day (a caller who may not see positions gets whole days whatever it asks).
+        let f = HeatFilter {
+            from_unix: Some(a.time.unix()),
+            to_unix: Some(a.time.unix()),
+            ..HeatFilter::default()
+        }
+        .whole_days();
+        for z in [15u32, 17, 18] {
+            let n = f64::from(1u32 << z);
+            let t = TileCoord::new(z, (w[0] * n) as u64, (w[1] * n) as u64).expect("tile");
+            let (v1, _) = one.values(t, &f, &snapped);
+            let (v2, _) = two.values(t, &f, &snapped);
+            assert!(v1.iter().any(|v| *v > 0.0), "the incident shows");
+            assert_eq!(v1, v2, "a move inside the cell changes nothing (z{z})");
+            if z == 18 {
+                let (e, _) = one.values(t, &f, &exact);
+                exact_errors.push(metres(estimate(&e, t), [a.location.x(), a.location.y()]));
+            }
+        }
+    }
+    assert!(smallest_cell >= SNAP_M, "cells of {smallest_cell:.0} m");
+    exact_errors.sort_by(f64::total_cmp);
+    let median = exact_errors[exact_errors.len() / 2];
+    assert!(
+        median < 5.0,
+        "without the defence the attack works: median {median:.1} m"
+    );
+    eprintln!(
+        "differencing: exact positions come back within {median:.1} m (median); snapped, every move inside a cell of at least {smallest_cell:.0} m is invisible"
+    );
+}
+
+/// Through the server: a leader or a street office asking for one second gets the whole day,
+/// snapped; an admin gets the second, exact. The wall names communities for them, grids for
+/// an admin; per-grid count tiles are an admin's only.
+#[tokio::test]
+async fn leaders_and_street_offices_get_whole_days_snapped_and_communities() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 28);
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let data = store.load().expect("load");
+    let street = data.communities[0].street.clone().expect("street");
+    let (_, leader) = store
+        .create_token("wall", Role::Leader, "*", None)
+        .expect("token");
+    let (_, office) = store
+        .create_token("office", Role::StreetOffice, &street, None)
+        .expect("token");
+    let (_, admin) = store
+        .create_token("admin", Role::Admin, "*", None)
+        .expect("token");
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    // Five reports now at one spot (this month: the wall lists them).
+    let at = data.address_points[0].location;
+    let batch: Vec<Value> = (0..5)
+        .map(|k| json!({"id": format!("d{k}"), "category": "noise", "lon": at.x(), "lat": at.y()}))
+        .collect();
+    let (s, v) = req(
+        &st,
+        Some(&admin),
+        "POST",
+        "/api/incidents",
+        Value::from(batch),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let tile = |z: u32| {
+        let w = wangge_tiles::mvt::world(at.x(), at.y());
+        let n = f64::from(1u32 << z);
+        format!("/heat/{z}/{}/{}.png", (w[0] * n) as u64, (w[1] * n) as u64)
+    };
+    let png = |token: &str, uri: String| {
+        let st = st.clone();
+        let token = token.to_string();
+        async move {
+            use http_body_util::BodyExt;
+            use tower::ServiceExt;
+            let r = wangge_server::router(st)
+                .oneshot(
+                    axum::http::Request::builder()
+                        .uri(uri)
+                        .header("authorization", format!("Bearer {token}"))
+                        .body(axum::body::Body::empty())
+                        .expect("request"),
+                )
+                .await
+                .expect("response");
+            assert_eq!(r.status(), 200);
+            r.into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes()
+                .to_vec()
+        }
+    };
+    let now = wangge_core::Timestamp::now();
+    // A second just after the reports: nothing in it.
+    let second = |uri: &str| {
+        format!(
+            "{uri}?from={}&to={}",
+            wangge_core::Timestamp::from_unix(now.unix() + 1),
+            wangge_core::Timestamp::from_unix(now.unix() + 2)
+        )
+    };
+    let day = |uri: &str| format!("{uri}?days=1");
+    for who in [&leader, &office] {
+        let a = png(who, second(&tile(17))).await;
+        let b = png(who, day(&tile(17))).await;
+        assert_eq!(
+            a, b,
+            "one second is the whole day for a caller who may not see positions"
+        );
+    }
+    let (a, b) = (
+        png(&admin, second(&tile(17))).await,
+        png(&admin, day(&tile(17))).await,
+    );
+    assert_ne!(a, b, "an admin's window is exact");
+    let (s, v) = req(
+        &st,
+        Some(&leader),
+        "GET",
+        "/api/incidents/summary",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["top_grids"], json!([]), "{v}");
+    assert!(
+        v["top_communities"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty()),
+        "{v}"
+    );
+    let (_, v) = req(
+        &st,
+        Some(&admin),
+        "GET",
+        "/api/incidents/summary",
+        Value::Null,
+    )
+    .await;
+    assert!(
+        v["top_grids"].as_array().is_some_and(|g| !g.is_empty()),
+        "{v}"
+    );
+    let (s, _) = req(
+        &st,
+        Some(&leader),
+        "GET",
+        "/tiles/incident_grids/14/1/1.mvt",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 403);
+}
