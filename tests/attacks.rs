@@ -414,7 +414,7 @@ async fn ingest_answers_tell_nothing_outside_the_callers_scope() {
     .await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["existing"], json!([]), "{v}");
-    let own = format!("{}/Q-7", g.code);
+    let own = format!("{}:Q-7", g.code);
     assert_eq!(v["added"], json!([own]), "{v}");
     // Sent again: an idempotent retry.
     let (s, v) = req(
@@ -467,7 +467,10 @@ fn differencing_heat_tiles_places_no_incident_closer_than_its_100_m_cell() {
     use wangge_tiles::mvt::{TileCoord, world};
     // Web Mercator world coordinates to lon/lat, written out here.
     let lon_lat = |w: [f64; 2]| {
-        let lat = (std::f64::consts::PI * (1.0 - 2.0 * w[1])).sinh().atan().to_degrees();
+        let lat = (std::f64::consts::PI * (1.0 - 2.0 * w[1]))
+            .sinh()
+            .atan()
+            .to_degrees();
         [w[0] * 360.0 - 180.0, lat]
     };
     use wangge_tiles::{HeatFilter, HeatIndex, HeatStyle, SNAP_M};
@@ -694,4 +697,172 @@ async fn leaders_and_street_offices_get_whole_days_snapped_and_communities() {
     )
     .await;
     assert_eq!(s, 403);
+}
+
+/// Every change through the API and the CLI leaves an audit line naming who (token name and
+/// scope, or the system user), the role, when, and the ids it changed.
+#[tokio::test]
+async fn every_change_leaves_an_audit_line_with_who_role_scope_and_ids() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 29);
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let plan = store.latest_plan().expect("plan").expect("a plan");
+    let g = fullest_grids(&store, plan);
+    let data = store.load().expect("load");
+    let street = data
+        .communities
+        .iter()
+        .find(|c| c.key == g[0].1)
+        .and_then(|c| c.street.clone())
+        .expect("street");
+    let rows = store.plan_grid_rows(plan).expect("grids");
+    let own = rows.iter().find(|r| r.code == g[0].0).expect("grid");
+    let at = geo::InteriorPoint::interior_point(&own.polygon).expect("inside");
+    let (_, planner) = store
+        .create_token("规划科", Role::Planner, &street, None)
+        .expect("token");
+    let (_, worker) = store
+        .create_token("张网格员", Role::GridWorker, &own.code, None)
+        .expect("token");
+    let (_, admin) = store
+        .create_token("管理员", Role::Admin, "*", None)
+        .expect("token");
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+
+    // Through the API.
+    let (s, v) = req(&st, Some(&worker), "POST", "/api/incidents",
+        json!([{"id": "A-1", "time": "2026-01-05 10:00", "category": "noise", "lon": at.x(), "lat": at.y()}])).await;
+    assert_eq!(s, 201, "{v}");
+    let id = format!("{}:A-1", own.code);
+    let (s, v) = req(
+        &st,
+        Some(&worker),
+        "PATCH",
+        &format!("/api/incidents/{id}"),
+        json!({"status": "dispatched", "at": "2026-01-05 11:00"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = req(
+        &st,
+        Some(&planner),
+        "POST",
+        &format!("/api/plans/{plan}/edits"),
+        json!({"op": "split", "grid": g[0].0}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let v2 = v["plan"].as_i64().expect("plan");
+    let (s, v) = req(
+        &st,
+        Some(&planner),
+        "PUT",
+        &format!("/api/plans/{v2}/name"),
+        json!({"name": "拆分"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = req(
+        &st,
+        Some(&planner),
+        "POST",
+        &format!("/api/plans/{plan}/restore?base={v2}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let v3 = v["plan"].as_i64().expect("plan");
+    let (s, v) = req(
+        &st,
+        Some(&planner),
+        "POST",
+        &format!("/api/plans/{v3}/partition"),
+        json!({"community": g[0].1}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let v4 = v["plan"].as_i64().expect("plan");
+    let (s, _) = req(
+        &st,
+        Some(&admin),
+        "GET",
+        &format!("/api/plans/{v4}/export/csv"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200);
+
+    // Through the CLI.
+    for args in [
+        &["plan", "edit", "w.gpkg", "split", g[1].0.as_str()][..],
+        &["plan", "undo", "w.gpkg"],
+        &["incidents", "assign", "w.gpkg"],
+        &["token", "revoke", "w.gpkg", "1"],
+    ] {
+        let (ok, out) = crate::util::wangge(args, d);
+        assert!(ok, "{args:?}: {out}");
+    }
+
+    let log = store.audit_log(1000).expect("log");
+    let has = |action: &str, actor: &str, role: &str, detail: &str| {
+        log.iter().any(|[when, who, r, a, what]| {
+            a == action
+                && who.contains(actor)
+                && r == role
+                && what.contains(detail)
+                && when.starts_with("20")
+        })
+    };
+    let planner_who = format!("规划科 scope {street}");
+    let worker_who = format!("张网格员 scope {}", own.code);
+    for (action, actor, role, detail) in [
+        ("token.create", "cli", "admin", "规划科"),
+        (
+            "incidents.add",
+            worker_who.as_str(),
+            "grid_worker",
+            id.as_str(),
+        ),
+        (
+            "incident.update",
+            worker_who.as_str(),
+            "grid_worker",
+            id.as_str(),
+        ),
+        (
+            "plan.edit",
+            planner_who.as_str(),
+            "planner",
+            &format!("plan {plan} → {v2}"),
+        ),
+        (
+            "plan.name",
+            planner_who.as_str(),
+            "planner",
+            &format!("plan {v2} named"),
+        ),
+        (
+            "plan.restore",
+            planner_who.as_str(),
+            "planner",
+            &format!("plan {plan} saved again as {v3}"),
+        ),
+        (
+            "plan.partition",
+            planner_who.as_str(),
+            "planner",
+            &format!("→ {v4}"),
+        ),
+        ("plan.export", "管理员 scope *", "admin", &format!("{v4}")),
+        ("plan.edit", "cli ", "admin", &g[1].0),
+        ("plan.undo", "cli ", "admin", "undone as"),
+        ("incidents.assign", "cli ", "admin", "incidents looked at"),
+        ("token.revoke", "cli", "admin", "token 1"),
+    ] {
+        assert!(
+            has(action, actor, role, detail),
+            "no audit line {action} by {actor} ({role}) with {detail:?}:\n{log:#?}"
+        );
+    }
 }

@@ -205,6 +205,12 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             return Err(e).context("import failed; the workspace is unchanged");
         }
     };
+    let counts: Vec<String> = summary
+        .files
+        .iter()
+        .map(|f| format!("{} ({} features)", f.path.display(), f.features))
+        .collect();
+    super::audit::record(&store, "import", &counts.join(", "))?;
     for f in &summary.files {
         let enc = f.encoding.map(|e| format!(", {e}")).unwrap_or_default();
         let mut line = format!("  {}: {} features{enc}", f.path.display(), f.features);

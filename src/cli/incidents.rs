@@ -37,6 +37,11 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             let mut store = GeoPackage::open_for_writing(workspace)?;
             let t = std::time::Instant::now();
             let (seen, changed) = store.reassign_incidents(!all)?;
+            super::audit::record(
+                &store,
+                "incidents.assign",
+                &format!("{seen} incidents looked at, {changed} changed"),
+            )?;
             println!(
                 "{seen} incidents looked at, {changed} given a new community or grid, in {:.1} s",
                 t.elapsed().as_secs_f64()
@@ -51,6 +56,11 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
         } => {
             let mut store = GeoPackage::open_for_writing(workspace)?;
             store.extend_incident(id, *hours, wangge_core::Timestamp::now(), reason)?;
+            super::audit::record(
+                &store,
+                "incident.extend",
+                &format!("{id}: {hours} h: {reason}"),
+            )?;
             println!("incident {id}: deadline extended by {hours} hours");
             Ok(())
         }

@@ -1,5 +1,6 @@
 //! Command definitions and dispatch.
 
+mod audit;
 mod coverage;
 pub mod exit;
 mod gaps;

@@ -150,6 +150,11 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let id = store.write_plan(&plan, "partition", a.cap, a.seed, parent)?;
+    super::audit::record(
+        &store,
+        "plan.partition",
+        &format!("plan {id} ({} grids, cap {})", plan.metrics.grids, a.cap),
+    )?;
     if let Some(cl) = &community_level {
         store.write_plan_communities(id, cl)?;
         let sizes: Vec<u32> = cl

@@ -120,6 +120,11 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 }
                 other => other?,
             };
+            super::audit::record(
+                &store,
+                "plan.edit",
+                &format!("plan {base} → {}: {edit:?}; grids {:?}", v.plan, v.changed),
+            )?;
             print_saved(&v);
             println!(
                 "edit of plan {base}: {} households at {} address points changed grid",
@@ -140,6 +145,11 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 }
                 other => other?,
             };
+            super::audit::record(
+                &store,
+                "plan.undo",
+                &format!("plan {latest} undone as {}: grids {:?}", v.plan, v.changed),
+            )?;
             print_saved(&v);
             println!("plan {latest} undone: back to the grids of plan {parent}");
         }

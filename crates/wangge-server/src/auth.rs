@@ -74,8 +74,8 @@ impl Principal {
     /// Who, for the audit log.
     pub fn actor(&self) -> String {
         match self.id {
-            Some(id) => format!("token {id} {}", self.name),
-            None => self.name.clone(),
+            Some(id) => format!("token {id} {} scope {}", self.name, self.scope),
+            None => format!("{} scope {}", self.name, self.scope),
         }
     }
 }

@@ -92,12 +92,12 @@ pub async fn post(
                 AppError::BadRequest(format!("{e}:\n{}", list.join("\n")))
             }
         })?;
-        // A scoped caller's ids live in its own namespace (`scope/id`), so the answer
+        // A scoped caller's ids live in its own namespace (`scope:id`), so the answer
         // (`existing`, a clash) never tells whether an id is used outside its scope.
         let mut batch = batch;
         if who.scope != "*" {
             for i in &mut batch {
-                i.key = format!("{}/{}", who.scope, i.key);
+                i.key = format!("{}:{}", who.scope, i.key);
             }
         }
         // A grid worker reports in its own grid only.
@@ -117,7 +117,14 @@ pub async fn post(
             }
         })?;
         if who.id.is_some() {
-            live.audit(&who, "incidents.add", &format!("{} incidents", done.added.len()));
+            let ids: Vec<&str> = done.added.iter().take(50).map(|(_, k)| k.as_str()).collect();
+            let more = done.added.len().saturating_sub(ids.len());
+            let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+            live.audit(
+                &who,
+                "incidents.add",
+                &format!("{} incidents: {}{tail}", done.added.len(), ids.join(", ")),
+            );
         }
         Ok(IngestAnswer {
             added: done.added.into_iter().map(|(_, k)| k).collect(),
