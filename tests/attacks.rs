@@ -866,3 +866,83 @@ async fn every_change_leaves_an_audit_line_with_who_role_scope_and_ids() {
         );
     }
 }
+
+/// `serve --tls-cert --tls-key`: a certificate made here with openssl; curl trusts it with
+/// `--cacert` and gets the style over HTTPS with HSTS; plain HTTP gets no answer; a key that
+/// is not one is refused with the file named.
+#[test]
+fn the_server_speaks_tls_with_a_given_certificate() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    demo_workspace(d, 30);
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        .current_dir(d)
+        .output()
+        .expect("openssl");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let server = crate::util::serve(
+        d,
+        "w.gpkg",
+        &["--tls-cert", "cert.pem", "--tls-key", "key.pem"],
+    );
+    let port = server.bind.rsplit(':').next().expect("port");
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "-D", "-", "--cacert", "cert.pem"])
+        .arg(format!("https://localhost:{port}/style.json"))
+        .current_dir(d)
+        .output()
+        .expect("curl");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.to_lowercase()
+            .contains("strict-transport-security: max-age=31536000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"version\": 8") || text.contains("\"version\":8"),
+        "{text}"
+    );
+    // Plain HTTP on the TLS port is no answer.
+    let (status, _) = crate::util::http(&server.bind, "GET", "/style.json", "", b"");
+    assert_ne!(status, 200);
+    drop(server);
+    std::fs::write(d.join("bad.pem"), "not a key").expect("write");
+    let (ok, out) = crate::util::wangge(
+        &[
+            "serve",
+            "w.gpkg",
+            "--bind",
+            "127.0.0.1:0",
+            "--tls-cert",
+            "cert.pem",
+            "--tls-key",
+            "bad.pem",
+        ],
+        d,
+    );
+    assert!(!ok && out.contains("bad.pem"), "{out}");
+}

@@ -32,6 +32,12 @@ pub struct ServeArgs {
     /// Time limits of the closed loop for the KPIs (TOML; default data/time_limits.toml).
     #[arg(long)]
     pub limits: Option<PathBuf>,
+    /// Serve over HTTPS with this certificate chain (PEM), with --tls-key.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Serve a workspace without access tokens on an address other machines can reach
     /// (refused otherwise: everyone on the network could read and change everything).
     #[arg(long)]
@@ -103,8 +109,13 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
         Some(s) => s.layer_names(),
         None => vec!["all (archive)"],
     };
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => Some(wangge_server::tls::acceptor(c, k)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "serving {} on http://{}/ (layers: {}; style /style.json, TileJSON /tiles/all.json, OpenAPI /api)",
+        "serving {} on {scheme}://{}/ (layers: {}; style /style.json, TileJSON /tiles/all.json, OpenAPI /api)",
         a.workspace.display(),
         a.bind,
         layers.join(", ")
@@ -114,7 +125,7 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    rt.block_on(wangge_server::serve(a.bind, state))
+    rt.block_on(wangge_server::serve(a.bind, state, tls))
         .with_context(|| format!("serving on {}", a.bind))
 }
 

@@ -22,6 +22,7 @@ mod serve;
 mod state;
 #[doc(hidden)]
 pub mod testing;
+pub mod tls;
 mod zip;
 
 pub use auth::Principal;

@@ -4,9 +4,13 @@ use crate::{AppState, router};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Serves until the process ends. Every two seconds the workspace is checked for a newer
+/// Serves until the process ends (over HTTPS with `tls`). Every two seconds the workspace is checked for a newer
 /// plan; when one landed, the layers are re-read and the tile cache dropped.
-pub async fn serve(addr: SocketAddr, state: AppState) -> std::io::Result<()> {
+pub async fn serve(
+    addr: SocketAddr,
+    state: AppState,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let watch = state.clone();
     tokio::spawn(async move {
@@ -22,5 +26,11 @@ pub async fn serve(addr: SocketAddr, state: AppState) -> std::io::Result<()> {
             }
         }
     });
-    axum::serve(listener, router(state)).await
+    match tls {
+        None => axum::serve(listener, router(state)).await,
+        Some(tls) => {
+            let app = router(state).layer(axum::middleware::map_response(crate::tls::hsts));
+            axum::serve(crate::tls::TlsListener { tcp: listener, tls }, app).await
+        }
+    }
 }

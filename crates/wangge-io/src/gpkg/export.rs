@@ -143,6 +143,7 @@ fn companions(format: Format, p: &Path) -> Vec<std::path::PathBuf> {
     }
 }
 
+// Long: one arm per format, each writing its file whole.
 fn export_to(
     store: &GeoPackage,
     layer: &'static Layer,

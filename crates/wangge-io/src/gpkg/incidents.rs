@@ -124,6 +124,33 @@ pub(super) fn street_bounds(store: &GeoPackage) -> Result<StreetBounds> {
     })
 }
 
+/// The reports of a batch whose id is stored with other content: "id: differences".
+fn clashes(
+    tx: &rusqlite::Transaction<'_>,
+    batch: &[Incident],
+    existing: &[String],
+) -> rusqlite::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let existing: std::collections::HashSet<&str> = existing.iter().map(String::as_str).collect();
+    let mut stored =
+        tx.prepare("SELECT time, category, source, geom FROM incidents WHERE key = ?1")?;
+    for i in batch.iter().filter(|i| existing.contains(i.key.as_str())) {
+        let (time, category, source, blob): (String, String, String, Vec<u8>) = stored
+            .query_row([&i.key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+        let at = super::geometry::decode(&blob).and_then(|g| match g {
+            Geometry::Point(p) => Some(p),
+            _ => None,
+        });
+        let d = differences(i, &time, &category, &source, at);
+        if !d.is_empty() {
+            out.push(format!("{:?}: {}", i.key, d.join("; ")));
+        }
+    }
+    Ok(out)
+}
+
 /// How a report differs from the one stored under its id (time, category, source, place);
 /// empty when it is the same report sent again.
 fn differences(
@@ -220,27 +247,7 @@ impl IncidentStore for GeoPackage {
             }
             drop(stmt);
             // An id already stored is an idempotent retry only if it names the same report.
-            let mut clashes = Vec::new();
-            {
-                let mut stored = tx
-                    .prepare("SELECT time, category, source, geom FROM incidents WHERE key = ?1")
-                    .map_err(sql)?;
-                for i in batch.iter().filter(|i| out.existing.contains(&i.key)) {
-                    let (time, category, source, blob): (String, String, String, Vec<u8>) = stored
-                        .query_row([&i.key], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                        })
-                        .map_err(sql)?;
-                    let at = super::geometry::decode(&blob).and_then(|g| match g {
-                        Geometry::Point(p) => Some(p),
-                        _ => None,
-                    });
-                    let differences = differences(i, &time, &category, &source, at);
-                    if !differences.is_empty() {
-                        clashes.push(format!("{:?}: {}", i.key, differences.join("; ")));
-                    }
-                }
-            }
+            let clashes = clashes(&tx, batch, &out.existing).map_err(sql)?;
             if let Some(first) = clashes.first() {
                 let key = batch
                     .iter()

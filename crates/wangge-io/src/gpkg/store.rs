@@ -84,9 +84,6 @@ impl GeoPackage {
         Ok(())
     }
 
-    // Long: opening checks in order (file, SQLite, GeoPackage id, layers added since, columns
-    // added since), each naming the workspace.
-    /// Opens an existing workspace and checks that it is a Wangge GeoPackage.
     /// Opens a workspace to change it: as [`GeoPackage::open`], then `PRAGMA quick_check`;
     /// a damaged file is refused (nothing is written to it) with how to recover.
     pub fn open_for_writing(path: impl AsRef<Path>) -> Result<Self> {
@@ -121,6 +118,9 @@ impl GeoPackage {
         }
     }
 
+    // Long: opening checks in order (file, SQLite, GeoPackage id, layers added since, columns
+    // added since), each naming the workspace.
+    /// Opens an existing workspace and checks that it is a Wangge GeoPackage.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let bad = |message: String| Error::Workspace {
