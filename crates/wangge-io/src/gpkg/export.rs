@@ -105,17 +105,28 @@ pub fn export_with(
     let format = Format::of(out)?;
     // Written beside the target under a temporary name and renamed on success: a failed
     // export (a full disk, a bad value) leaves the old file, or none, never a truncated one.
+    // A symlink is followed (the link stays, the file it names is replaced); a target that is
+    // not a plain file (a device, a pipe) is written in place.
+    let resolved = std::fs::canonicalize(out).ok();
+    if resolved
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .is_some_and(|m| !m.is_file())
+    {
+        return export_to(store, layer, plan, out, encoding, format);
+    }
+    let target = resolved.unwrap_or_else(|| out.to_path_buf());
     let name = |p: &Path| {
         p.file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
-    let tmp = out.with_file_name(format!(".partial-{}-{}", std::process::id(), name(out)));
+    let tmp = target.with_file_name(format!(".partial-{}-{}", std::process::id(), name(&target)));
     match export_to(store, layer, plan, &tmp, encoding, format) {
         Ok(n) => {
             for (from, to) in companions(format, &tmp)
                 .into_iter()
-                .zip(companions(format, out))
+                .zip(companions(format, &target))
             {
                 if from.exists() {
                     std::fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
