@@ -48,6 +48,10 @@ def wangge_side(n, tag, store):
 
 
 def datashader_side(tag, result):
+    try:
+        import datashader  # noqa: F401
+    except ImportError:
+        run([sys.executable, "-m", "pip", "install", "-q", "datashader"])
     import numpy as np
     import pandas as pd
     import datashader as ds
@@ -136,6 +140,29 @@ def warm_side(duration):
     return {"rps": rps, "p99": p99, "non2xx": int(bad.group(1)) if bad else 0, "tiles": len(paths)}
 
 
+def wangge_sections(summary):
+    """The index's build, parts and size, and the filtered and partial-day windows (no peer:
+    datashader's points carry no category or status)."""
+    lines = ["", "Index build (ingest of every batch, then packing) and memory by part; the durable store's size on disk "
+             "for the first million (the index itself lives in memory and is rebuilt from the store at start):", "",
+             "| incidents | build s | records | day pyramids | block pyramids | hex counts | store on disk |",
+             "|---|---|---|---|---|---|---|"]
+    for n, w, *_ in summary:
+        parts = w.get("heap_parts", {})
+        gb = lambda k: f"{parts.get(k, 0) / 1e9:.2f} GB"
+        st = w.get("store_ingest") or {}
+        disk = f"{st['bytes'] / 1e9:.2f} GB ({st['incidents']:,})" if st.get("bytes") else "-"
+        lines.append(f"| {n:,} | {w['ingest_s']:.0f} | {gb('records')} | {gb('day pyramids')} | "
+                     f"{gb('block pyramids')} | {gb('hex counts')} | {disk} |")
+    lines += ["", "Filtered and partial-day windows (cold; the most common category and status of the history; "
+              "partial days start at 09:00 local time):", "",
+              "| incidents | zoom | filter | window | p50 | p99 |", "|---|---|---|---|---|---|"]
+    for n, w, *_ in summary:
+        for r in w.get("filtered", []):
+            lines.append(f"| {n:,} | z{r['z']} | {r['filter']} | {r['window']} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms |")
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--full", action="store_true", help="also 100M incidents")
@@ -171,6 +198,7 @@ def main():
         for r, dr in zip(w["tiles"], d):
             lines.append(f"| {n:,} | z{r['z']} | {r['window']} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | "
                          f"{dr['p50']:.2f} ms | {dr['p99']:.2f} ms | {dr['p50'] / r['p50_ms']:.1f}x |")
+    lines += wangge_sections(summary)
     warm = warm_side(a.duration)
     lines += ["", f"Warm heat tiles (server cache, wrk 64 connections, {warm['tiles']} tiles, demo city): "
               f"{warm['rps']:,.0f} tiles/s, p99 {warm['p99']:.2f} ms, non-2xx {warm['non2xx']}.", ""]
