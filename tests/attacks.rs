@@ -946,3 +946,219 @@ fn the_server_speaks_tls_with_a_given_certificate() {
     );
     assert!(!ok && out.contains("bad.pem"), "{out}");
 }
+
+/// A street office's what-if counts its street's households only, and its event stream
+/// carries its street's incidents only, named by community (no grid, no id, no position).
+#[tokio::test]
+async fn what_if_and_the_event_stream_stay_in_the_callers_street() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 31);
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let data = store.load().expect("load");
+    // Two streets: the first community alone in its own.
+    wangge_io::gpkg::testing::execute(
+        &store,
+        "UPDATE communities SET street = '北京街道' WHERE key = ?1",
+        &[&data.communities[0].key],
+    )
+    .expect("street");
+    let own = &data.communities[1];
+    let street = own.street.clone().expect("street");
+    let (_, office) = store
+        .create_token("office", Role::StreetOffice, &street, None)
+        .expect("token");
+    let (_, admin) = store
+        .create_token("admin", Role::Admin, "*", None)
+        .expect("token");
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let at = geo::InteriorPoint::interior_point(&own.geometry).expect("inside");
+    let body = json!({"category": "kindergarten", "minutes": 10, "add": [[at.x(), at.y()]]});
+    let (s, mine) = req(
+        &st,
+        Some(&office),
+        "POST",
+        "/api/reach/what-if",
+        body.clone(),
+    )
+    .await;
+    assert_eq!(s, 200, "{mine}");
+    let (s, all) = req(&st, Some(&admin), "POST", "/api/reach/what-if", body).await;
+    assert_eq!(s, 200, "{all}");
+    let (s, cov) = req(
+        &st,
+        Some(&office),
+        "GET",
+        "/api/reach/coverage?category=kindergarten&minutes=10",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{cov}");
+    let street_households: u64 = cov["communities"]
+        .as_array()
+        .expect("communities")
+        .iter()
+        .map(|c| c["households"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        mine["households"].as_u64(),
+        Some(street_households),
+        "{mine}"
+    );
+    assert!(
+        all["households"].as_u64() > mine["households"].as_u64(),
+        "{all} vs {mine}"
+    );
+    assert!(
+        mine["communities"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|c| c["code"] != json!(data.communities[0].key)),
+        "{mine}"
+    );
+
+    // The stream: one report in the other street, then one in its own.
+    let r = wangge_server::router(st.clone())
+        .oneshot(
+            axum::http::Request::builder()
+                .uri("/api/incidents/stream")
+                .header("authorization", format!("Bearer {office}"))
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("stream");
+    assert_eq!(r.status(), 200);
+    let mut events = r.into_body();
+    let other = geo::InteriorPoint::interior_point(&data.communities[0].geometry).expect("inside");
+    for (id, p) in [("far", other), ("near", at)] {
+        let (s, v) = req(
+            &st,
+            Some(&admin),
+            "POST",
+            "/api/incidents",
+            json!([{"id": id, "category": "noise", "lon": p.x(), "lat": p.y()}]),
+        )
+        .await;
+        assert_eq!(s, 201, "{v}");
+    }
+    let mut seen = String::new();
+    while !seen.contains(&own.key) {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), events.frame())
+            .await
+            .expect("an event within 10 s")
+            .expect("a frame")
+            .expect("data");
+        if let Ok(d) = frame.into_data() {
+            seen.push_str(&String::from_utf8_lossy(&d));
+        }
+    }
+    assert!(
+        !seen.contains(&data.communities[0].key),
+        "no event of the other street: {seen}"
+    );
+    for hidden in ["\"grid\"", "\"key\"", "\"lon\"", "near"] {
+        assert!(!seen.contains(hidden), "{hidden} in {seen}");
+    }
+}
+
+/// An address point split over grids (more households than a grid holds): residents with a
+/// unit go to the grid holding their unit and only its worker sees them; residents without
+/// one go to the first grid and are flagged as not placed by unit.
+#[tokio::test]
+async fn residents_of_a_split_address_point_are_shown_to_one_grid_worker() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 32);
+    let key = {
+        let store = wangge_io::GeoPackage::open(&ws).expect("open");
+        let k = store.load().expect("load").address_points[0].key.clone();
+        wangge_io::gpkg::testing::execute(
+            &store,
+            "UPDATE address_points SET households = 450 WHERE key = ?1",
+            &[&k],
+        )
+        .expect("households");
+        k
+    };
+    let (ok, out) = crate::util::wangge(&["partition", "w.gpkg", "--threads", "1"], d);
+    assert!(ok, "{out}");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let plan = store.latest_plan().expect("plan").expect("a plan");
+    let parts: Vec<(String, u32)> = store
+        .plan_members(plan)
+        .expect("members")
+        .into_iter()
+        .filter(|(k, _, _)| *k == key)
+        .map(|(_, g, h)| (g, h))
+        .collect();
+    assert!(parts.len() >= 2, "the address point is split: {parts:?}");
+    let mut csv = String::from("地址编码,姓名,单元\n");
+    for u in 1..=6 {
+        csv.push_str(&format!("{key},住户{u},{u}\n"));
+    }
+    csv.push_str(&format!("{key},无单元,\n"));
+    std::fs::write(d.join("register.csv"), csv).expect("csv");
+    let (ok, out) = crate::util::wangge(&["residents", "import", "w.gpkg", "register.csv"], d);
+    assert!(ok, "{out}");
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let mut seen: Vec<(String, Vec<String>)> = Vec::new();
+    for (g, _) in &parts {
+        let (_, tok) = store
+            .create_token(&format!("worker {g}"), Role::GridWorker, g, None)
+            .expect("token");
+        let (s, v) = req(
+            &st,
+            Some(&tok),
+            "GET",
+            &format!("/api/residents?grid={g}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        let names: Vec<String> = v["residents"]
+            .as_array()
+            .expect("residents")
+            .iter()
+            .filter(|r| r["address"] == json!(key))
+            .map(|r| r["name"].as_str().unwrap_or("").to_string())
+            .collect();
+        seen.push((g.clone(), names));
+    }
+    // Every resident of the address point is seen by exactly one grid worker.
+    let mut all: Vec<&String> = seen.iter().flat_map(|(_, n)| n).collect();
+    all.sort();
+    let before = all.len();
+    all.dedup();
+    assert_eq!((before, all.len()), (7, 7), "{seen:?}");
+    assert!(
+        seen[0].1.contains(&"无单元".to_string()),
+        "no unit: the first grid {seen:?}"
+    );
+    assert!(
+        seen.iter().filter(|(_, n)| !n.is_empty()).count() >= 2,
+        "units spread over the parts: {seen:?}"
+    );
+    // The district sees who is not placed by unit.
+    let (_, admin) = store
+        .create_token("admin", Role::Admin, "*", None)
+        .expect("token");
+    let (_, v) = req(
+        &st,
+        Some(&admin),
+        "GET",
+        "/api/residents?limit=1000",
+        Value::Null,
+    )
+    .await;
+    let unplaced: Vec<&Value> = v["residents"]
+        .as_array()
+        .expect("residents")
+        .iter()
+        .filter(|r| r["unplaced"] == json!(true))
+        .collect();
+    assert_eq!(unplaced.len(), 1, "{unplaced:?}");
+    assert_eq!(unplaced[0]["name"], "无单元");
+}

@@ -11,7 +11,8 @@ use wangge_io::store::prelude::*;
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Replace the residents with a register (CSV, UTF-8 or GBK): one row per resident with
-    /// an address point key and a name, optionally a phone and a resident ID number.
+    /// an address point key and a name, optionally a phone, a resident ID number and the
+    /// building unit (单元: places residents of an address point split over grids).
     Import {
         /// The workspace (.gpkg).
         workspace: PathBuf,
@@ -29,6 +30,9 @@ pub enum Command {
         /// Column of the resident ID number (default: id_number, 身份证号, 证件号码).
         #[arg(long)]
         id_field: Option<String>,
+        /// Column of the building unit (default: unit, 单元, 单元号).
+        #[arg(long)]
+        unit_field: Option<String>,
         /// Text encoding (detected: UTF-8, else GBK).
         #[arg(long)]
         encoding: Option<String>,
@@ -44,6 +48,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             name_field,
             phone_field,
             id_field,
+            unit_field,
             encoding,
         } => {
             let rows = read_residents(
@@ -53,6 +58,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     name: name_field.clone(),
                     phone: phone_field.clone(),
                     id_number: id_field.clone(),
+                    unit: unit_field.clone(),
                     encoding: encoding.clone(),
                 },
             )?;

@@ -1,5 +1,6 @@
 //! Reading a household register (CSV, UTF-8 or GBK) into residents: each row names an address
-//! point key, a name, and optionally a phone and a resident ID number, all checked (ID
+//! point key, a name, and optionally a phone, a resident ID number and the building unit
+//! (单元, which places a resident of a split address point in its grid), all checked (ID
 //! numbers by their GB 11643 check character). A bad row fails the whole file, naming each
 //! bad row; nothing is stored then.
 
@@ -14,6 +15,7 @@ const ADDRESS: &[&str] = &["address_key", "address", "地址编码", "门牌编�
 const NAME: &[&str] = &["name", "姓名"];
 const PHONE: &[&str] = &["phone", "电话", "联系电话", "手机", "手机号"];
 const ID_NUMBER: &[&str] = &["id_number", "身份证号", "公民身份号码", "证件号码"];
+const UNIT: &[&str] = &["unit", "单元", "单元号"];
 
 /// Column names (the defaults above are tried when a name is not given).
 #[derive(Debug, Clone, Default)]
@@ -22,6 +24,8 @@ pub struct ResidentColumns {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub id_number: Option<String>,
+    /// The building unit (单元); optional.
+    pub unit: Option<String>,
     /// Text encoding label; detected (UTF-8, else GBK) when absent.
     pub encoding: Option<String>,
 }
@@ -64,6 +68,7 @@ pub fn read_residents(path: &Path, cols: &ResidentColumns) -> Result<Vec<Residen
     )?;
     let phone = column(&headers, cols.phone.as_deref(), PHONE, path)?;
     let id_number = column(&headers, cols.id_number.as_deref(), ID_NUMBER, path)?;
+    let unit = column(&headers, cols.unit.as_deref(), UNIT, path)?;
     let mut out = Vec::new();
     let mut problems = Vec::new();
     let mut seen_ids = std::collections::HashMap::new();
@@ -116,6 +121,7 @@ pub fn read_residents(path: &Path, cols: &ResidentColumns) -> Result<Vec<Residen
                 name: who,
                 phone,
                 id_number: id,
+                unit: unit.map(cell).filter(|u| !u.is_empty()).map(str::to_string),
             });
         } else {
             // The row is named by its address, never by the personal fields.

@@ -29,6 +29,8 @@ pub struct Resident {
     pub name: String,
     pub phone: Option<String>,
     pub id_number: Option<String>,
+    /// The building unit (单元) when the register gives it.
+    pub unit: Option<String>,
 }
 
 /// A resident as read for a grid or street: where they live in the newest plan.
@@ -38,5 +40,12 @@ pub struct ResidentRow {
     /// The grids of the newest plan holding the address point (more than one when a
     /// building entrance is split by floors).
     pub grids: Vec<String>,
+    /// The grid the resident is placed in, and the only one whose worker sees them: of an
+    /// address point split over grids, the grid holding their unit (units in their natural
+    /// order over the grids' shares of the households), else the grid holding the first part.
+    pub grid: Option<String>,
+    /// An address point split over grids and no unit in the register: placed in the first
+    /// grid, and listed to the street office as not placed by unit.
+    pub unplaced: bool,
     pub community: Option<String>,
 }

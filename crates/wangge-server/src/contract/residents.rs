@@ -23,6 +23,12 @@ pub struct ResidentAnswer {
     pub address: String,
     /// The newest plan's grids of the address point (several for a split entrance).
     pub grids: Vec<String>,
+    /// The grid the resident is placed in (by unit when the address point is split).
+    pub grid: Option<String>,
+    /// The building unit (单元) from the register.
+    pub unit: Option<String>,
+    /// A split address point with no unit in the register: placed in the first grid.
+    pub unplaced: bool,
     pub community: Option<String>,
     pub name: String,
     pub phone: Option<String>,

@@ -101,6 +101,9 @@ pub async fn list(
         .map(|r| ResidentAnswer {
             address: r.resident.address_key.clone(),
             grids: r.grids.clone(),
+            grid: r.grid.clone(),
+            unit: r.resident.unit.clone(),
+            unplaced: r.unplaced,
             community: r.community.clone(),
             name: if masked {
                 mask_name(&r.resident.name)
