@@ -173,7 +173,7 @@ def main():
     WORK.mkdir(parents=True, exist_ok=True)
     sizes = [(1_000_000, "1m")] + ([] if a.quick else [(10_000_000, "10m")]) + ([(100_000_000, "100m")] if a.full else [])
     lines = ["# Heat maps against datashader", "",
-             "`python3 benches/heat_peers.py" + (" --full" if a.full else "") + (" --quick" if a.quick else "") + "` on this 2-core machine; "
+             "Measured on " + time.strftime("%Y-%m-%d") + " with `python3 benches/heat_peers.py" + (" --full" if a.full else "") + (" --quick" if a.quick else "") + "` on this 2-core machine; "
              "wangge and datashader in the same run on the same points and tiles.", ""]
     summary = []
     for n, tag in sizes:
