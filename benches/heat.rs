@@ -43,6 +43,18 @@ fn rss_bytes() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// The side × side tiles of zoom `z` around a world point.
+fn tiles_around(centre: [f64; 2], z: u8, side: i64) -> Vec<TileCoord> {
+    let scale = f64::from(1u32 << z);
+    let (cx, cy) = ((centre[0] * scale) as i64, (centre[1] * scale) as i64);
+    (0..side * side)
+        .filter_map(|k| {
+            let (dx, dy) = (k % side - side / 2, k / side - side / 2);
+            TileCoord::new(u32::from(z), (cx + dx) as u64, (cy + dy) as u64).ok()
+        })
+        .collect()
+}
+
 fn pct(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
     v[((v.len() as f64 - 1.0) * p).round() as usize]
@@ -220,14 +232,7 @@ fn main() {
             12 => 3,
             _ => 5,
         };
-        let scale = f64::from(1u32 << z);
-        let (cx, cy) = ((centre[0] * scale) as i64, (centre[1] * scale) as i64);
-        let tiles: Vec<TileCoord> = (0..side * side)
-            .filter_map(|k| {
-                let (dx, dy) = (k % side - side / 2, k / side - side / 2);
-                TileCoord::new(u32::from(z), (cx + dx) as u64, (cy + dy) as u64).ok()
-            })
-            .collect();
+        let tiles = tiles_around(centre, z, side);
         for (name, from, from_day) in &windows {
             let f = HeatFilter {
                 from_unix: *from,
@@ -314,15 +319,7 @@ fn main() {
     ];
     let mut filtered = Vec::new();
     for z in [8u8, 12, 16] {
-        let scale = f64::from(1u32 << z);
-        let side = if z == 16 { 3i64 } else { 1 };
-        let (cx, cy) = ((centre[0] * scale) as i64, (centre[1] * scale) as i64);
-        let tiles: Vec<TileCoord> = (0..side * side)
-            .filter_map(|k| {
-                let (dx, dy) = (k % side - side / 2, k / side - side / 2);
-                TileCoord::new(u32::from(z), (cx + dx) as u64, (cy + dy) as u64).ok()
-            })
-            .collect();
+        let tiles = tiles_around(centre, z, if z == 16 { 3 } else { 1 });
         for (fname, cats, statuses) in [
             ("all", vec![], vec![]),
             ("category", vec![category.clone()], vec![]),

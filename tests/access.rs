@@ -15,34 +15,7 @@ async fn req(
     uri: &str,
     body: Value,
 ) -> (u16, Vec<u8>) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let mut b = axum::http::Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("content-type", "application/json");
-    if let Some(t) = token {
-        b = b.header("authorization", format!("Bearer {t}"));
-    }
-    let body = if body.is_null() {
-        String::new()
-    } else {
-        body.to_string()
-    };
-    let r = wangge_server::router(st.clone())
-        .oneshot(b.body(axum::body::Body::from(body)).expect("request"))
-        .await
-        .expect("response");
-    let s = r.status().as_u16();
-    (
-        s,
-        r.into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec(),
-    )
+    crate::util::call_as(st, token, method, uri, body).await
 }
 
 fn json_of(b: &[u8]) -> Value {

@@ -202,6 +202,45 @@ pub async fn call(
     (s, bytes.to_vec())
 }
 
+/// A JSON request through the router with an access token (`Authorization: Bearer`); a null
+/// body sends none: (status, body).
+pub async fn call_as(
+    st: &wangge_server::AppState,
+    token: Option<&str>,
+    method: &str,
+    uri: &str,
+    body: serde_json::Value,
+) -> (u16, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut b = axum::http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json");
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let r = wangge_server::router(st.clone())
+        .oneshot(b.body(axum::body::Body::from(body)).expect("request"))
+        .await
+        .expect("response");
+    let s = r.status().as_u16();
+    (
+        s,
+        r.into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec(),
+    )
+}
+
 /// Imports the real Taipei villages into `t.gpkg` in `dir` as communities (code CPTVID,
 /// name VNAME, street TNAME, invalid rings repaired).
 pub fn taipei_villages(dir: &Path) {

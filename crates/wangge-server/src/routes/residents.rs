@@ -92,28 +92,7 @@ pub async fn list(
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
-    let show = |v: &Option<String>, mask: fn(&str) -> String| {
-        v.as_deref()
-            .map(|x| if masked { mask(x) } else { x.to_string() })
-    };
-    let items: Vec<ResidentAnswer> = rows
-        .iter()
-        .map(|r| ResidentAnswer {
-            address: r.resident.address_key.clone(),
-            grids: r.grids.clone(),
-            grid: r.grid.clone(),
-            unit: r.resident.unit.clone(),
-            unplaced: r.unplaced,
-            community: r.community.clone(),
-            name: if masked {
-                mask_name(&r.resident.name)
-            } else {
-                r.resident.name.clone()
-            },
-            phone: show(&r.resident.phone, mask_phone),
-            id_number: show(&r.resident.id_number, mask_id_number),
-        })
-        .collect();
+    let items: Vec<ResidentAnswer> = rows.iter().map(|r| answer(r, masked)).collect();
     live.audit(
         &p,
         "residents.read",
@@ -131,4 +110,27 @@ pub async fn list(
         masked,
         residents: items,
     }))
+}
+
+/// A resident as the caller may see them: masked for a street office.
+fn answer(r: &wangge_io::store::ResidentRow, masked: bool) -> ResidentAnswer {
+    let show = |v: &Option<String>, mask: fn(&str) -> String| {
+        v.as_deref()
+            .map(|x| if masked { mask(x) } else { x.to_string() })
+    };
+    ResidentAnswer {
+        address: r.resident.address_key.clone(),
+        grids: r.grids.clone(),
+        grid: r.grid.clone(),
+        unit: r.resident.unit.clone(),
+        unplaced: r.unplaced,
+        community: r.community.clone(),
+        name: if masked {
+            mask_name(&r.resident.name)
+        } else {
+            r.resident.name.clone()
+        },
+        phone: show(&r.resident.phone, mask_phone),
+        id_number: show(&r.resident.id_number, mask_id_number),
+    }
 }
