@@ -46,13 +46,21 @@ pub fn csv(bytes: &[u8]) {
 }
 
 /// A Shapefile's geometry (.shp) through the import reader and the geometry checks, beside a
-/// valid attribute table of 256 records (one text field `id`).
+/// valid attribute table of one record per shape (one text field `id`).
 pub fn shapefile(bytes: &[u8]) {
     through_file(bytes, "shp", |p| {
-        if std::fs::write(p.with_extension("dbf"), dbf_of_ids(256)).is_ok() {
+        if std::fs::write(p.with_extension("dbf"), dbf_of_ids(shapes_in(bytes))).is_ok() {
             read_and_check(p);
         }
     });
+}
+
+/// How many shapes a .shp yields (damaged ones included, at most 4,096): the attribute table
+/// beside it pairs one record with each, as the reader requires.
+fn shapes_in(bytes: &[u8]) -> u32 {
+    shapefile::ShapeReader::new(std::io::Cursor::new(bytes))
+        .map(|mut r| r.iter_shapes().take(4096).count() as u32)
+        .unwrap_or(0)
 }
 
 /// A dBASE III table of `n` records with one character field `id` (8 wide).
@@ -137,7 +145,11 @@ mod tests {
         let bytes = std::fs::read(&seed).expect("seed");
         let mut read = None;
         super::through_file(&bytes, "shp", |p| {
-            std::fs::write(p.with_extension("dbf"), super::dbf_of_ids(256)).expect("dbf");
+            std::fs::write(
+                p.with_extension("dbf"),
+                super::dbf_of_ids(super::shapes_in(&bytes)),
+            )
+            .expect("dbf");
             read = Some(crate::read::read(p, &Default::default()).expect("read"));
         });
         let file = read.expect("read");
