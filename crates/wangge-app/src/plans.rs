@@ -117,7 +117,7 @@ fn members_of(plan: &WorkspacePlan) -> Vec<(String, String, u32)> {
 fn check_scope(
     store: &dyn Store,
     plan: &WorkspacePlan,
-    base: i64,
+    (base, d): (i64, &PlanDiff),
     in_scope: &dyn Fn(&str) -> bool,
 ) -> Result<(), PlanError> {
     let before: std::collections::HashMap<String, String> =
@@ -127,7 +127,6 @@ fn check_scope(
         .iter()
         .flat_map(|c| c.grids.iter().map(|g| (g.code.as_str(), c.code.as_str())))
         .collect();
-    let d = diff(&store.plan_members(base)?, &members_of(plan));
     let touched = d
         .matches
         .iter()
@@ -161,9 +160,10 @@ pub fn save(
     in_scope: &dyn Fn(&str) -> bool,
     versioning: Versioning,
 ) -> Result<SavedVersion, PlanError> {
-    check_scope(store, plan, base, in_scope)?;
+    // The members as they will be stored: the change is judged and reported before writing.
+    let d = diff(&store.plan_members(base)?, &members_of(plan));
+    check_scope(store, plan, (base, &d), in_scope)?;
     let id = store.write_version(plan, kind, cap, 0, Some(parent), versioning)?;
-    let d = diff(&store.plan_members(base)?, &store.plan_members(id)?);
     Ok(SavedVersion {
         plan: id,
         parent,
