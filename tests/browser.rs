@@ -439,3 +439,37 @@ fn markup_in_a_community_key_and_name_stays_text_in_every_mode_and_on_the_wall()
     assert!(v["errors"].as_array().is_some_and(Vec::is_empty), "{v}");
     assert!(v["external"].as_array().is_some_and(Vec::is_empty), "{v}");
 }
+
+/// Two planners on one version: the second's edit is refused as stale, the page says so in
+/// Chinese with the current version, saves nothing and shows the current version on a click.
+#[test]
+fn a_stale_edit_in_the_planner_is_shown_and_the_current_version_offered() {
+    let _browser = one_browser();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    demo_workspace(d, 5);
+    let viewer = project("web-viewer");
+    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let out = Command::new("node")
+        .arg(viewer.join("test/stale.mjs"))
+        .arg(format!("http://{}", server.bind))
+        .output()
+        .expect("node");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    let v: serde_json::Value =
+        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    assert_eq!(v["step"], "done", "{v}");
+    assert_eq!(v["other"]["status"], 201, "{v}");
+    let current = v["other"]["plan"].as_i64().expect("plan");
+    let message = v["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("已不是当前版本") && message.contains(&format!("#{current}")),
+        "{v}"
+    );
+    assert_eq!(v["plans"], 2, "the stale edit saved nothing: {v}");
+    assert_eq!(v["shown_after"], current, "{v}");
+    assert!(v["errors"].as_array().is_some_and(Vec::is_empty), "{v}");
+    assert!(v["external"].as_array().is_some_and(Vec::is_empty), "{v}");
+}

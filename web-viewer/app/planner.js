@@ -198,8 +198,9 @@ export class Planner {
       if (then) then();
       await this.arrive(r, true);
     } catch (err) {
-      this.fail(err);
+      // Redraw the panel first: the refusal (and a stale edit's reload button) goes on top.
       this.render(false);
+      this.fail(err);
     }
   }
 
