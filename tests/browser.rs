@@ -15,6 +15,20 @@ fn one_browser() -> std::sync::MutexGuard<'static, ()> {
     BROWSER.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Runs a browser script of web-viewer/test with its arguments; it must succeed, and its last
+/// line is its JSON summary.
+fn node_summary(script: &str, args: &[String]) -> serde_json::Value {
+    let out = Command::new("node")
+        .arg(project("web-viewer").join("test").join(script))
+        .args(args)
+        .output()
+        .expect("node (web-viewer: npm ci installs playwright-core)");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary")
+}
+
 #[test]
 fn maplibre_draws_the_served_map_with_no_external_request() {
     let _browser = one_browser();
@@ -41,17 +55,13 @@ fn maplibre_draws_the_served_map_with_no_external_request() {
     let shots = project("target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     let shot = shots.join("map.png");
-    let out = Command::new("node")
-        .arg(viewer.join("test/map_loads.mjs"))
-        .arg(format!("http://{bind}/viewer/?z=15.5&heat=1"))
-        .arg(&shot)
-        .output()
-        .expect("node (web-viewer: npm ci installs playwright-core)");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
-    let v: serde_json::Value =
-        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    let v = node_summary(
+        "map_loads.mjs",
+        &[
+            format!("http://{bind}/viewer/?z=15.5&heat=1"),
+            shot.display().to_string(),
+        ],
+    );
     assert!(v["tiles"].as_u64().unwrap_or(0) > 0, "{v}");
     assert!(
         v["heat_tiles"].as_u64().unwrap_or(0) > 0,
@@ -255,17 +265,13 @@ fn the_planner_and_street_office_modes_work_by_clicks_in_both_languages() {
     let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
     let shots = project("target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
-    let out = Command::new("node")
-        .arg(viewer.join("test/modes.mjs"))
-        .arg(format!("http://{}", server.bind))
-        .arg(&shots)
-        .output()
-        .expect("node");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
-    let v: serde_json::Value =
-        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    let v = node_summary(
+        "modes.mjs",
+        &[
+            format!("http://{}", server.bind),
+            shots.display().to_string(),
+        ],
+    );
     eprintln!("{v}");
     let num = |p: &str| v.pointer(p).and_then(serde_json::Value::as_f64);
     // The refused merge shows the server's reason in Chinese.
@@ -328,19 +334,15 @@ fn the_viewer_asks_for_a_token_and_respects_its_role() {
     let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
     let shots = project("target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
-    let out = Command::new("node")
-        .arg(viewer.join("test/token.mjs"))
-        .arg(format!("http://{}", server.bind))
-        .arg(&leader)
-        .arg(&admin)
-        .arg(shots.join("token-admin.png"))
-        .output()
-        .expect("node");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
-    let v: serde_json::Value =
-        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    let v = node_summary(
+        "token.mjs",
+        &[
+            format!("http://{}", server.bind),
+            leader.to_string(),
+            admin.to_string(),
+            shots.join("token-admin.png").display().to_string(),
+        ],
+    );
     assert!(
         v["asked"].as_str().is_some_and(|t| t.contains("访问令牌")),
         "{v}"
@@ -410,18 +412,14 @@ fn markup_in_a_community_key_and_name_stays_text_in_every_mode_and_on_the_wall()
         serde_json::Value::from(batch).to_string().as_bytes(),
     );
     assert_eq!(s, 201, "{b}");
-    let out = Command::new("node")
-        .arg(viewer.join("test/inject.mjs"))
-        .arg(format!("http://{}", server.bind))
-        .arg(key)
-        .arg(name)
-        .output()
-        .expect("node");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
-    let v: serde_json::Value =
-        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    let v = node_summary(
+        "inject.mjs",
+        &[
+            format!("http://{}", server.bind),
+            key.to_string(),
+            name.to_string(),
+        ],
+    );
     assert_eq!(v["step"], "done", "{v}");
     assert_eq!(v["xss"], 0, "no handler ran: {v}");
     for (mode, field) in [("planner", "text"), ("office", "text"), ("wall", "grids")] {
@@ -450,16 +448,7 @@ fn a_stale_edit_in_the_planner_is_shown_and_the_current_version_offered() {
     demo_workspace(d, 5);
     let viewer = project("web-viewer");
     let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
-    let out = Command::new("node")
-        .arg(viewer.join("test/stale.mjs"))
-        .arg(format!("http://{}", server.bind))
-        .output()
-        .expect("node");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
-    let v: serde_json::Value =
-        serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary");
+    let v = node_summary("stale.mjs", &[format!("http://{}", server.bind)]);
     assert_eq!(v["step"], "done", "{v}");
     assert_eq!(v["other"]["status"], 201, "{v}");
     let current = v["other"]["plan"].as_i64().expect("plan");
