@@ -445,6 +445,42 @@ async fn ingest_answers_tell_nothing_outside_the_callers_scope() {
 /// demo city. Cells and distances are measured here, independently of the index.
 #[test]
 fn differencing_heat_tiles_places_no_incident_closer_than_its_100_m_cell() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 27);
+    let data = wangge_io::GeoPackage::open(&ws)
+        .expect("open")
+        .load()
+        .expect("load");
+    differencing_attack(&data.incidents, "demo city");
+    // Real cases: the Taipei 1999 hotline (latitude 25°, not our generator's places).
+    let d = dir.path();
+    crate::util::taipei_villages(d);
+    let cases = crate::util::shared("taipei/hotline-cases.geojson")
+        .display()
+        .to_string();
+    let (ok, out) = crate::util::wangge(
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &cases,
+            "--as",
+            "incidents",
+            "--source",
+            "hotline",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let taipei = wangge_io::GeoPackage::open(d.join("t.gpkg"))
+        .expect("open")
+        .load()
+        .expect("load");
+    differencing_attack(&taipei.incidents, "Taipei hotline");
+}
+
+/// The attack over 1,000 incidents drawn from `incidents` (see above).
+fn differencing_attack(incidents: &[wangge_core::Incident], what: &str) {
     use wangge_tiles::mvt::{TileCoord, world};
     // Web Mercator world coordinates to lon/lat, written out here.
     let lon_lat = |w: [f64; 2]| {
@@ -455,13 +491,11 @@ fn differencing_heat_tiles_places_no_incident_closer_than_its_100_m_cell() {
         [w[0] * 360.0 - 180.0, lat]
     };
     use wangge_tiles::{HeatFilter, HeatIndex, HeatStyle, SNAP_M};
-    let dir = tempfile::tempdir().expect("tmp");
-    let ws = demo_workspace(dir.path(), 27);
-    let data = wangge_io::GeoPackage::open(&ws)
-        .expect("open")
-        .load()
-        .expect("load");
-    assert!(data.incidents.len() > 1000);
+    assert!(
+        incidents.len() > 1000,
+        "{what}: {} incidents",
+        incidents.len()
+    );
     let metres = |a: [f64; 2], b: [f64; 2]| {
         let r = 6_371_008.8f64;
         let (p1, p2) = (a[1].to_radians(), b[1].to_radians());
@@ -505,7 +539,7 @@ fn differencing_heat_tiles_places_no_incident_closer_than_its_100_m_cell() {
     };
     let (mut exact_errors, mut smallest_cell) = (Vec::new(), f64::MAX);
     for _ in 0..1000 {
-        let a = &data.incidents[(next() % data.incidents.len() as u64) as usize];
+        let a = &incidents[(next() % incidents.len() as u64) as usize];
         let w = world(a.location.x(), a.location.y());
         // The cell of at least SNAP_M metres around it: the finest power-of-two square.
         let lat = a.location.y().to_radians();
@@ -550,7 +584,7 @@ fn differencing_heat_tiles_places_no_incident_closer_than_its_100_m_cell() {
         "without the defence the attack works: median {median:.1} m"
     );
     eprintln!(
-        "differencing: exact positions come back within {median:.1} m (median); snapped, every move inside a cell of at least {smallest_cell:.0} m is invisible"
+        "differencing, {what}: exact positions come back within {median:.1} m (median); snapped, every move inside a cell of at least {smallest_cell:.0} m is invisible"
     );
 }
 
