@@ -116,9 +116,12 @@ fn a_server_killed_while_saving_plan_edits_loses_no_acknowledged_version() {
     let json = |b: &str| serde_json::from_str::<serde_json::Value>(b).expect("json");
     let mut acknowledged: Vec<i64> = Vec::new();
     let mut killed = 0;
-    // Edits rebuild and check every grid polygon (validity, seams, slivers): a debug build on a
-    // loaded machine needs more than 0.7 s for the first few.
-    for delay_ms in [1500u64, 3500] {
+    // The kill is timed from the edits, not the clock: a debug build on a loaded machine (CI)
+    // may need seconds per edit, as each rebuilds and checks every grid polygon. In each round
+    // the killer waits for two acknowledged versions, then kills after a short delay, so the
+    // kill lands in (or between) the requests that follow.
+    let done_in_round = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for delay_ms in [30u64, 400] {
         let server = serve(d, "w.gpkg", &[]);
         let bind = server.bind.clone();
         let (s, plans) = http(&bind, "GET", "/api/plans", "", b"");
@@ -129,7 +132,15 @@ fn a_server_killed_while_saving_plan_edits_loses_no_acknowledged_version() {
             .and_then(|p| p["id"].as_i64())
             .expect("a plan");
         let pid = server.child.id();
+        done_in_round.store(0, std::sync::atomic::Ordering::SeqCst);
+        let seen = done_in_round.clone();
         let killer = std::thread::spawn(move || {
+            let start = std::time::Instant::now();
+            while seen.load(std::sync::atomic::Ordering::SeqCst) < 2
+                && start.elapsed() < std::time::Duration::from_secs(300)
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
             std::thread::sleep(std::time::Duration::from_millis(delay_ms));
             let _ = std::process::Command::new("kill")
                 .args(["-9", &pid.to_string()])
@@ -162,6 +173,7 @@ fn a_server_killed_while_saving_plan_edits_loses_no_acknowledged_version() {
                 201 => {
                     plan = json(&out)["plan"].as_i64().expect("plan");
                     acknowledged.push(plan);
+                    done_in_round.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
                 422 => continue,
                 _ => break,
@@ -179,6 +191,7 @@ fn a_server_killed_while_saving_plan_edits_loses_no_acknowledged_version() {
             }
             plan = json(&out)["plan"].as_i64().expect("plan");
             acknowledged.push(plan);
+            done_in_round.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
         killer.join().expect("killer");
         let mut server = server;
