@@ -330,3 +330,143 @@ async fn a_planner_edits_undoes_compares_names_and_exports_plans() {
     let (s, _) = call(&api.0, "GET", "/api/plans/1/export/dwg", "", "").await;
     assert_eq!(s.as_u16(), 404);
 }
+
+impl Api {
+    /// Applies `edit` to `plan`, requires it accepted, and checks that every grid of `plan`
+    /// but `touched` keeps its code and households; returns the new version and its grids.
+    async fn edit_keeping(
+        &self,
+        plan: i64,
+        edit: Value,
+        touched: &[&str],
+    ) -> (i64, BTreeMap<String, (String, u64)>) {
+        let before = self.grids(plan).await;
+        let (s, out) = self
+            .send("POST", &format!("/api/plans/{plan}/edits"), edit.clone())
+            .await;
+        assert_eq!(s, 201, "{edit}: {out}");
+        let id = out["plan"].as_i64().expect("plan");
+        let after = self.grids(id).await;
+        for (code, g) in before
+            .iter()
+            .filter(|(c, _)| !touched.contains(&c.as_str()))
+        {
+            assert_eq!(after.get(code), Some(g), "grid {code} changed in {edit}");
+        }
+        (id, after)
+    }
+}
+
+#[tokio::test]
+async fn a_split_keeps_every_other_code_and_renumbering_is_explicit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 5);
+    let api = Api(wangge_server::AppState::open(ws, true).expect("state"));
+    let g1 = api.grids(1).await;
+    let serial = |code: &str| code[code.len() - 3..].parse::<u32>().expect("serial");
+    let community = g1.values().next().expect("a grid").0.clone();
+    let mut fullest: Vec<(&String, u64)> = g1
+        .iter()
+        .filter(|(_, g)| g.0 == community)
+        .map(|(c, g)| (c, g.1))
+        .collect();
+    fullest.sort_by_key(|x| std::cmp::Reverse(x.1));
+    let (x, y, z) = (
+        fullest[0].0.as_str(),
+        fullest[1].0.as_str(),
+        fullest[2].0.as_str(),
+    );
+    let top = g1
+        .iter()
+        .filter(|(_, g)| g.0 == community)
+        .map(|(c, _)| serial(c))
+        .max()
+        .expect("serials");
+    let new_codes = |before: &BTreeMap<String, (String, u64)>,
+                     after: &BTreeMap<String, (String, u64)>| {
+        after
+            .keys()
+            .filter(|c| !before.contains_key(*c))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+
+    // A split keeps every other grid's code and households and the split grid's code; the
+    // new grid takes the next serial after the community's highest.
+    let (p2, g2) = api
+        .edit_keeping(1, json!({"op": "split", "grid": x}), &[x])
+        .await;
+    let n1 = new_codes(&g1, &g2);
+    assert_eq!(
+        n1.iter().map(|c| serial(c)).collect::<Vec<_>>(),
+        vec![top + 1],
+        "{n1:?}"
+    );
+    assert!(g2.contains_key(x), "the split grid's code went");
+    let (p3, g3) = api
+        .edit_keeping(p2, json!({"op": "split", "grid": y}), &[y])
+        .await;
+    let n2 = new_codes(&g2, &g3);
+    assert_eq!(
+        n2.iter().map(|c| serial(c)).collect::<Vec<_>>(),
+        vec![top + 2],
+        "{n2:?}"
+    );
+    // Merging the first split back leaves a gap in the serials; a later split does not fill
+    // it (a printed map's code never comes back meaning another place).
+    let (p4, g4) = api
+        .edit_keeping(p3, json!({"op": "merge", "a": x, "b": n1[0]}), &[x, &n1[0]])
+        .await;
+    assert!(!g4.contains_key(&n1[0]));
+    let (p5, g5) = api
+        .edit_keeping(p4, json!({"op": "split", "grid": z}), &[z])
+        .await;
+    let n3 = new_codes(&g4, &g5);
+    assert_eq!(
+        n3.iter().map(|c| serial(c)).collect::<Vec<_>>(),
+        vec![top + 3],
+        "{n3:?}"
+    );
+
+    // Renumbering is its own edit: the community's grids get serials 1..k with households
+    // as they were, other communities untouched; a second renumber changes nothing.
+    let others: Vec<&str> = g5
+        .iter()
+        .filter(|(_, g)| g.0 == community)
+        .map(|(c, _)| c.as_str())
+        .collect();
+    let (r, gr) = api
+        .edit_keeping(
+            p5,
+            json!({"op": "renumber", "community": community}),
+            &others,
+        )
+        .await;
+    let mut serials: Vec<u32> = gr
+        .iter()
+        .filter(|(_, g)| g.0 == community)
+        .map(|(c, _)| serial(c))
+        .collect();
+    serials.sort();
+    let k = serials.len() as u32;
+    assert_eq!(serials, (1..=k).collect::<Vec<_>>());
+    let households = |g: &BTreeMap<String, (String, u64)>| {
+        let mut v: Vec<u64> = g
+            .values()
+            .filter(|x| x.0 == community)
+            .map(|x| x.1)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(households(&gr), households(&g5));
+    let (s, out) = api
+        .send(
+            "POST",
+            &format!("/api/plans/{r}/edits"),
+            json!({"op": "renumber", "community": community}),
+        )
+        .await;
+    assert_eq!(s, 422, "{out}");
+    assert_eq!(out["code"], "edit.no_change", "{out}");
+}

@@ -71,6 +71,12 @@ pub enum EditOp {
         /// Grid that is absorbed.
         b: String,
     },
+    /// Renumber the grids of a community in serial order (north→south, west→east); other
+    /// edits never change the code of a grid they do not redraw.
+    Renumber {
+        /// Community code.
+        community: String,
+    },
 }
 
 fn print_saved(v: &SavedVersion) {
@@ -104,6 +110,9 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 EditOp::Merge { a, b } => Edit::Merge {
                     a: a.clone(),
                     b: b.clone(),
+                },
+                EditOp::Renumber { community } => Edit::Renumber {
+                    community: community.clone(),
                 },
             };
             // wangge-app: the viewer's edits (the API) go through the same use case.

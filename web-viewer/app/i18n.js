@@ -101,6 +101,7 @@ const REASONS = {
   "edit.already_there": "楼栋 {building} 已在网格 {grid} 中",
   "edit.no_building": "方案中没有楼栋 {building} 的地址点",
   "edit.no_grid": "方案中没有网格 {grid}",
+  "edit.no_community": "方案中没有社区 {community} 的网格",
   "edit.no_change": "修改不会改变任何网格，未保存新版本",
 };
 

@@ -193,6 +193,12 @@ pub fn edit(
         Edit::Move { to, .. } => vec![to],
         Edit::Split { grid } => vec![grid],
         Edit::Merge { a, b } => vec![a, b],
+        Edit::Renumber { community } => memberships
+            .iter()
+            .filter(|(c, _, _)| c == community)
+            .map(|(_, g, _)| g)
+            .take(1)
+            .collect(),
     };
     for g in named {
         if let Some((c, _, _)) = memberships.iter().find(|(_, code, _)| code == g)

@@ -17,6 +17,9 @@ pub enum Edit {
     Split { grid: String },
     /// Merge grid `b` into grid `a`.
     Merge { a: String, b: String },
+    /// Give the grids of a community serial codes in serial order again (north→south bands,
+    /// west→east); the only edit that changes codes of grids it does not redraw.
+    Renumber { community: String },
 }
 
 /// Why an edit was refused.
@@ -24,6 +27,8 @@ pub enum Edit {
 pub enum EditRefused {
     #[error("no grid {0} in the plan")]
     NoGrid(String),
+    #[error("no community {0} with grids in the plan")]
+    NoCommunity(String),
     #[error("no building {0} with address points in the plan")]
     NoBuilding(String),
     #[error(
@@ -50,6 +55,7 @@ impl EditRefused {
     pub fn code(&self) -> String {
         match self {
             Self::NoGrid(_) => "edit.no_grid".into(),
+            Self::NoCommunity(_) => "edit.no_community".into(),
             Self::NoBuilding(_) => "edit.no_building".into(),
             Self::OtherCommunity { .. } => "edit.other_community".into(),
             Self::AlreadyThere { .. } => "edit.already_there".into(),
@@ -62,6 +68,7 @@ impl EditRefused {
     pub fn params(&self) -> Vec<(&'static str, String)> {
         match self {
             Self::NoGrid(g) => vec![("grid", g.clone())],
+            Self::NoCommunity(c) => vec![("community", c.clone())],
             Self::NoBuilding(b) => vec![("building", b.clone())],
             Self::OtherCommunity { a, b, ca, cb } => vec![
                 ("a", a.clone()),
@@ -82,12 +89,17 @@ impl EditRefused {
 // the same locked memberships the run then checks.
 /// Applies an edit to a plan given as memberships (community, grid, address keys), and
 /// rebuilds the plan with every grid locked. Returns the new plan, or the reason it is refused.
+/// Codes stay: a split keeps the codes of the other grids, one part keeps the split grid's
+/// code and the others take the next free serials; only [`Edit::Renumber`] renumbers.
 pub fn apply(
     p: &Partitioner,
     data: &Dataset,
     base: &[LockedGrid],
     edit: &Edit,
 ) -> Result<WorkspacePlan, EditRefused> {
+    if let Edit::Renumber { community } = edit {
+        return renumber(p, data, base, community);
+    }
     let mut grids: BTreeMap<String, (String, Vec<String>)> = base
         .iter()
         .map(|(c, g, keys)| (g.clone(), (c.clone(), keys.clone())))
@@ -180,6 +192,7 @@ pub fn apply(
             split = Some(c.clone());
             c
         }
+        Edit::Renumber { community } => community.clone(),
     };
     let keep: Vec<LockedGrid> = grids.into_iter().map(|(g, (c, ks))| (c, g, ks)).collect();
     let (mut ins, outside, ambiguous) = inputs(data);
@@ -190,6 +203,11 @@ pub fn apply(
             .map(|(_, g, ks)| (g.clone(), ks.clone()))
             .collect();
         input.split_free = split.as_deref() == Some(input.code.as_str());
+        if let Edit::Split { grid } = edit
+            && input.split_free
+        {
+            input.reuse = vec![grid.clone()];
+        }
     }
     let plan = super::workspace::run_inputs(p, ins, outside, ambiguous, &crate::NoProgress);
     if let Some(c) = plan.communities.iter().find(|c| c.code == touched)
@@ -236,6 +254,80 @@ pub fn apply(
         }));
     }
     Ok(plan)
+}
+
+/// The plan with the grids of `community` coded in serial order (the others as they are).
+fn renumber(
+    p: &Partitioner,
+    data: &Dataset,
+    base: &[LockedGrid],
+    community: &str,
+) -> Result<WorkspacePlan, EditRefused> {
+    let at: std::collections::HashMap<&str, geo_types::Point<f64>> = data
+        .address_points
+        .iter()
+        .map(|a| (a.key.as_str(), a.location))
+        .collect();
+    let mine: Vec<&LockedGrid> = base.iter().filter(|(c, _, _)| c == community).collect();
+    let points: Vec<geo_types::Point<f64>> = mine
+        .iter()
+        .flat_map(|(_, _, keys)| keys.iter().filter_map(|k| at.get(k.as_str()).copied()))
+        .collect();
+    if points.is_empty() {
+        return Err(EditRefused::NoCommunity(community.to_string()));
+    }
+    // The run's frame (centred on the community's polygon), so bands fall where they fell.
+    let n = points.len() as f64;
+    let origin = data
+        .communities
+        .iter()
+        .find(|c| c.key == community)
+        .and_then(|c| geo::Centroid::centroid(&c.geometry))
+        .map_or(
+            (
+                points.iter().map(|q| q.x()).sum::<f64>() / n,
+                points.iter().map(|q| q.y()).sum::<f64>() / n,
+            ),
+            |c| (c.x(), c.y()),
+        );
+    let frame = crate::LocalFrame::new(origin.0, origin.1);
+    // The centre of a grid's address points (the run uses its units' sites).
+    let centre = |keys: &[String]| {
+        let xy: Vec<geo_types::Coord<f64>> = keys
+            .iter()
+            .filter_map(|k| at.get(k.as_str()))
+            .map(|q| frame.forward(q.0))
+            .collect();
+        let w = xy.len().max(1) as f64;
+        (
+            xy.iter().map(|c| c.x).sum::<f64>() / w,
+            xy.iter().map(|c| c.y).sum::<f64>() / w,
+        )
+    };
+    let mut order: Vec<(&String, (f64, f64))> =
+        mine.iter().map(|(_, g, keys)| (g, centre(keys))).collect();
+    order.sort_by(|a, b| super::run::serial_order(a.1, b.1));
+    let code_of: std::collections::HashMap<&str, String> = order
+        .iter()
+        .enumerate()
+        .map(|(i, (g, _))| (g.as_str(), format!("{community}{:03}", i + 1)))
+        .collect();
+    if code_of.iter().all(|(old, new)| old == new) {
+        return Err(EditRefused::NoChange(format!(
+            "the grids of community {community} are already numbered in serial order"
+        )));
+    }
+    let renamed: Vec<LockedGrid> = base
+        .iter()
+        .map(|(c, g, keys)| {
+            let g = code_of
+                .get(g.as_str())
+                .cloned()
+                .unwrap_or_else(|| g.clone());
+            (c.clone(), g, keys.clone())
+        })
+        .collect();
+    Ok(rebuild(p, data, &renamed))
 }
 
 /// Rebuilds a plan from memberships with every grid locked (undo: re-saving an older plan).

@@ -29,7 +29,7 @@ impl Partitioner {
         if !named.previous.is_empty() {
             self.repair_named(&mut grids, &mut named, &p);
         }
-        let numbered = number(&p, grids, named);
+        let numbered = number(&p, grids, named, &input.reuse);
         let mut shapes = grid_polygons(&p, &numbered);
         let mut violations = std::mem::take(&mut shapes.violations);
         let (results, mut m) = self.grid_results(input, &p, &numbered, &shapes, &mut violations);
@@ -260,10 +260,28 @@ struct Numbered {
     locked_codes: HashSet<String>,
 }
 
+/// Serial order of grid centres in local metres: north→south bands of 150 m, west→east within
+/// a band.
+pub(crate) fn serial_order(a: (f64, f64), b: (f64, f64)) -> std::cmp::Ordering {
+    let (ba, bb) = ((-a.1 / 150.0).floor(), (-b.1 / 150.0).floor());
+    ba.total_cmp(&bb).then(a.0.total_cmp(&b.0))
+}
+
+/// The serial of a grid code of community `community` (`community` + digits).
+fn serial_of(code: &str, community: &str) -> Option<u32> {
+    code.strip_prefix(community)?.parse().ok()
+}
+
 /// Codes: floor-split parts become grids of their own; the searched grids are numbered in
-/// serial order (north→south bands of 150 m, west→east within a band) with the serials the
-/// named grids leave free; named grids keep their codes and come last.
-fn number(p: &Prepared, mut grids: Vec<Vec<usize>>, named: NamedGrids) -> Numbered {
+/// serial order ([`serial_order`]): first with the codes in `reuse`, then (when `reuse` is
+/// given) with serials above every named or reused one, else with the serials the named grids
+/// leave free; named grids keep their codes and come last.
+fn number(
+    p: &Prepared,
+    mut grids: Vec<Vec<usize>>,
+    named: NamedGrids,
+    reuse: &[String],
+) -> Numbered {
     let NamedGrids {
         previous, locked, ..
     } = named;
@@ -281,15 +299,30 @@ fn number(p: &Prepared, mut grids: Vec<Vec<usize>>, named: NamedGrids) -> Number
             .fold((0.0, 0.0), |(x, y), &i| (x + p.at[i].x, y + p.at[i].y));
         (x / w, y / w)
     };
-    grids.sort_by(|a, b| {
-        let (ax, ay) = centre(a);
-        let (bx, by) = centre(b);
-        let (ba, bb) = ((-ay / 150.0).floor(), (-by / 150.0).floor());
-        ba.total_cmp(&bb).then(ax.total_cmp(&bx))
-    });
+    grids.sort_by(|a, b| serial_order(centre(a), centre(b)));
     let mut codes: Vec<String> = Vec::with_capacity(grids.len() + locked.len());
-    let mut serial = 0;
+    let mut reuse: Vec<String> = reuse
+        .iter()
+        .filter(|c| !named_codes.contains(*c))
+        .cloned()
+        .collect();
+    reuse.sort();
+    let mut serial = if reuse.is_empty() {
+        0
+    } else {
+        named_codes
+            .iter()
+            .chain(&reuse)
+            .filter_map(|c| serial_of(c, &p.code))
+            .max()
+            .unwrap_or(0)
+    };
+    let mut reuse = reuse.into_iter();
     for _ in 0..grids.len() {
+        if let Some(c) = reuse.next() {
+            codes.push(c);
+            continue;
+        }
         let c = loop {
             serial += 1;
             let c = format!("{}{serial:03}", p.code);

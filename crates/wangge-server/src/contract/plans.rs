@@ -32,13 +32,16 @@ pub struct PlansAnswer {
     pub current: Option<i64>,
 }
 
-/// A planner's edit of a version: move buildings to a grid, split a grid, merge two.
+/// A planner's edit of a version: move buildings to a grid, split a grid, merge two, or
+/// renumber a community's grids in serial order (the only edit that changes codes of grids
+/// it does not redraw).
 #[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum EditRequest {
     Move { buildings: Vec<String>, to: String },
     Split { grid: String },
     Merge { a: String, b: String },
+    Renumber { community: String },
 }
 
 /// `/api/plans/{id}/partition` body: re-partition one community with grids locked.

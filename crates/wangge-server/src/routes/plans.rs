@@ -85,6 +85,7 @@ fn parse_edit(v: Value) -> Result<Edit, AppError> {
         }
         EditRequest::Split { grid } => Edit::Split { grid },
         EditRequest::Merge { a, b } => Edit::Merge { a, b },
+        EditRequest::Renumber { community } => Edit::Renumber { community },
     })
 }
 
