@@ -3,6 +3,7 @@
 //! steps are counted at ("as of"): the month's end, or now when the month has not ended (an
 //! open case is overdue only once its limit has passed).
 
+use std::collections::BTreeMap;
 use thiserror::Error;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{
@@ -46,6 +47,12 @@ pub struct MonthKpis {
     /// How many incidents the store holds (all months).
     pub incidents: usize,
     pub rows: Vec<KpiRow>,
+    /// Households of each area at `level` (the store's aggregate), for rates per household.
+    pub households: BTreeMap<String, u64>,
+    /// Names of the areas where they differ from their keys (communities).
+    pub names: BTreeMap<String, String>,
+    /// The street (街道) of each area that has one (communities).
+    pub streets: BTreeMap<String, String>,
 }
 
 /// The time a month's steps are counted at: `asof` when given, else the month's end, or
@@ -67,12 +74,24 @@ pub fn month_kpis(
 ) -> Result<MonthKpis, KpiError> {
     let asof = as_of(month, asof, Timestamp::now())?;
     let cases = store.kpi_cases()?;
+    let (mut names, mut streets) = (BTreeMap::new(), BTreeMap::new());
+    if level == Level::Community {
+        for c in store.communities()? {
+            if let Some(s) = c.street {
+                streets.insert(c.key.clone(), s);
+            }
+            names.insert(c.key, c.name);
+        }
+    }
     Ok(MonthKpis {
         month: month.to_string(),
         level,
         asof,
         incidents: cases.len(),
         rows: kpis(&cases, month, level, limits, asof),
+        households: store.area_households(level)?,
+        names,
+        streets,
     })
 }
 

@@ -8,6 +8,7 @@ use crate::error::io;
 use std::path::Path;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{IndexParams, Level, TimeLimits};
+use wangge_io::store::prelude::*;
 
 /// A KPI use-case error as the client sees it: a bad month is a bad request.
 fn kpi_error(e: wangge_app::kpi::KpiError) -> AppError {
@@ -33,8 +34,58 @@ pub fn kpi(
         month: month.to_string(),
         by: level.as_str().to_string(),
         asof: m.asof.to_string(),
-        rows: m.rows.iter().map(KpiRowAnswer::from).collect(),
+        count_below: None,
+        rows: m
+            .rows
+            .iter()
+            .map(|r| {
+                let hh = m.households.get(&r.area).copied();
+                let (name, street) = (m.names.get(&r.area), m.streets.get(&r.area));
+                KpiRowAnswer::new(r, hh, name.cloned(), street.cloned())
+            })
+            .collect(),
     })
+}
+
+/// What a caller who may not see incident positions gets of a KPI table (the README's role
+/// table): no grid smaller than a community outside its scope (a leader: no grid at all),
+/// `asof` at the start of its local day, and areas with fewer than `min_count` reported
+/// incidents left out as areas with none are.
+pub fn kpi_for(
+    path: &Path,
+    limits: &TimeLimits,
+    (month, level, asof): (&str, Level, Option<Timestamp>),
+    who: &crate::Principal,
+    min_count: u32,
+) -> Result<KpiAnswer, AppError> {
+    if who.sees_positions() {
+        return kpi(path, limits, month, level, asof);
+    }
+    if level == Level::Grid && who.role == wangge_core::access::Role::Leader {
+        return Err(AppError::Forbidden(
+            "KPIs by grid are not for a leader's token (a grid is smaller than a community): ask by community, street or district".into(),
+        ));
+    }
+    let day = asof.map(|t| {
+        Timestamp::from_unix((t.unix() + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600)
+    });
+    let mut a = kpi(path, limits, month, level, day)?;
+    if level == Level::Grid {
+        let store = wangge_io::GeoPackage::open(path).map_err(io)?;
+        let community: std::collections::HashMap<String, String> =
+            match store.latest_plan().map_err(io)? {
+                Some(p) => store.plan_grids(p).map_err(io)?.into_iter().collect(),
+                None => Default::default(),
+            };
+        a.rows.retain(|r| {
+            who.has_grid(Some(&r.area))
+                && who.has_community(community.get(&r.area).map(String::as_str))
+        });
+    }
+    let min = u64::from(min_count.max(1));
+    a.rows.retain(|r| r.reported >= min);
+    a.count_below = Some(min as u32);
+    Ok(a)
 }
 
 /// The district's KPIs for each of the `n` months up to `month`.
@@ -45,12 +96,17 @@ pub fn trend(
     n: usize,
 ) -> Result<TrendAnswer, AppError> {
     let store = wangge_io::GeoPackage::open(path).map_err(io)?;
+    let households = store
+        .area_households(Level::District)
+        .map_err(io)?
+        .into_values()
+        .next();
     let months = wangge_app::kpi::trend(&store, limits, month, n)
         .map_err(kpi_error)?
         .iter()
         .map(|(m, row)| TrendMonth {
             month: m.clone(),
-            kpis: KpiRowAnswer::from(row),
+            kpis: KpiRowAnswer::new(row, households, None, None),
         })
         .collect();
     Ok(TrendAnswer { months })

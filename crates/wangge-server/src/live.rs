@@ -37,6 +37,9 @@ pub struct Live {
     changes: std::sync::atomic::AtomicU64,
     /// The wall screen's summary, shared between polls (`routes/wall.rs`).
     pub summary: crate::kept::Kept,
+    /// Heat colour scales resolved from the data (`max=auto`), by window, style and the
+    /// heat index's generation.
+    pub peaks: Mutex<std::collections::HashMap<String, f64>>,
     /// A heat index rebuild is queued and has not started yet.
     rebuild_queued: std::sync::atomic::AtomicBool,
     /// Held by the heat index rebuild running.
@@ -81,6 +84,7 @@ impl Live {
             path: path.to_path_buf(),
             changes: Default::default(),
             summary: Default::default(),
+            peaks: Default::default(),
             rebuild_queued: Default::default(),
             rebuilding: Mutex::default(),
             heat_basis: basis.into(),

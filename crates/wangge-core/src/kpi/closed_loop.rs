@@ -140,6 +140,10 @@ impl KpiRow {
     pub fn extension_rate(&self) -> Option<f64> {
         ratio(self.extended, self.filed)
     }
+    /// 千户事件数: reported per 1,000 households of the area (none without households).
+    pub fn per_1000_households(&self, households: Option<u64>) -> Option<f64> {
+        ratio(self.reported * 1000, households?)
+    }
 }
 
 /// A case counts as filed (立案) when its category is a recognised one (not `other`) and it lies

@@ -497,6 +497,34 @@ impl IncidentStore for GeoPackage {
             top_categories: top("category")?,
             top_grids: top("grid")?,
             top_communities: top("community")?,
+            latest: {
+                let mut stmt = c
+                    .prepare(
+                        "SELECT category, community, time, status FROM incidents
+                         ORDER BY time DESC, fid DESC LIMIT 8",
+                    )
+                    .map_err(self.sql())?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                        ))
+                    })
+                    .map_err(self.sql())?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (cat, community, time, status) = row.map_err(self.sql())?;
+                    let time = Timestamp::parse(&time, 0).map_err(|e| Error::Workspace {
+                        path: self.path().to_path_buf(),
+                        message: format!("incidents: time {time:?}: {e}"),
+                    })?;
+                    out.push((cat, community, time, status));
+                }
+                out
+            },
         })
     }
 

@@ -118,6 +118,9 @@ pub struct IncidentSummary {
     pub top_grids: Vec<(String, u64)>,
     /// (community key, count) since `since_window`, most first (at most 5).
     pub top_communities: Vec<(String, u64)>,
+    /// The newest incidents by report time (at most 8): category, community key, report
+    /// time, status.
+    pub latest: Vec<(String, Option<String>, Timestamp, String)>,
 }
 
 /// What a batch did: the incidents stored now (fid, key) and the keys that were already there

@@ -54,6 +54,14 @@ pub struct MedianHours {
 pub struct KpiRowAnswer {
     /// Grid code, community key, street name or `district`.
     pub area: String,
+    /// The community's name (communities only).
+    pub name: Option<String>,
+    /// The community's street (街道), when it names one.
+    pub street: Option<String>,
+    /// Households of the area (the store's count; grids of the newest plan).
+    pub households: Option<u64>,
+    /// 千户事件数: reported per 1,000 households.
+    pub reported_per_1000_households: Option<f64>,
     pub reported: u64,
     pub filed: u64,
     pub dispatched: u64,
@@ -72,10 +80,20 @@ pub struct KpiRowAnswer {
     pub median_hours: MedianHours,
 }
 
-impl From<&KpiRow> for KpiRowAnswer {
-    fn from(r: &KpiRow) -> Self {
+impl KpiRowAnswer {
+    /// The row's figures with the area's households and name.
+    pub fn new(
+        r: &KpiRow,
+        households: Option<u64>,
+        name: Option<String>,
+        street: Option<String>,
+    ) -> Self {
         Self {
             area: r.area.clone(),
+            name,
+            street,
+            households,
+            reported_per_1000_households: r.per_1000_households(households),
             reported: r.reported,
             filed: r.filed,
             dispatched: r.dispatched,
@@ -107,6 +125,9 @@ pub struct KpiAnswer {
     pub by: String,
     /// The time the steps were counted at (UTC).
     pub asof: String,
+    /// For callers who may not see incident positions: areas with fewer reported incidents
+    /// than this are not listed, as areas with none are not (the two look alike).
+    pub count_below: Option<u32>,
     pub rows: Vec<KpiRowAnswer>,
 }
 

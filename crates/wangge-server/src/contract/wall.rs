@@ -33,7 +33,22 @@ pub struct GridCount {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CommunityCount {
     pub community: String,
+    /// The community's name (its key when it has none).
+    pub name: String,
     pub count: u64,
+}
+
+/// One of the newest incidents, as the wall lists them: no position, no grid, no id.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct LatestIncident {
+    pub category: String,
+    /// The community's key and name, when the incident lies in one.
+    pub community: Option<String>,
+    pub community_name: Option<String>,
+    /// Reported at, UTC (RFC 3339).
+    pub time: String,
+    /// The step of the closed loop it is in.
+    pub status: String,
 }
 
 /// `/api/incidents/summary`.
@@ -48,8 +63,12 @@ pub struct WallSummary {
     /// Only for a caller who sees incident positions (a grid is smaller than a community).
     pub top_grids: Vec<GridCount>,
     pub top_communities: Vec<CommunityCount>,
+    /// The newest incidents (at most 8), newest first.
+    pub latest: Vec<LatestIncident>,
     /// Chinese names of every taxonomy category, by code.
     pub names: BTreeMap<String, String>,
+    /// English names of every taxonomy category, by code.
+    pub names_en: BTreeMap<String, String>,
 }
 
 /// A view the wall rotates through: the district or a street, by its bounds
@@ -60,8 +79,23 @@ pub struct View {
     pub bounds: [f64; 4],
 }
 
+/// A community the wall drills down to: key, name, street, bounds.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CommunityView {
+    pub key: String,
+    pub name: String,
+    pub street: Option<String>,
+    pub bounds: [f64; 4],
+}
+
 /// `/api/views`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ViewsAnswer {
     pub views: Vec<View>,
+    /// Every community, for drilling down from a street.
+    pub communities: Vec<CommunityView>,
+    /// The district's outline (the union of its communities), a GeoJSON MultiPolygon: the
+    /// wall masks the heat outside it.
+    #[schema(value_type = Object)]
+    pub outline: serde_json::Value,
 }

@@ -46,6 +46,9 @@ pub async fn tile(
     let live = s.live.clone().ok_or_else(|| {
         AppError::NotFound("heat tiles come from a workspace, not an archive".into())
     })?;
+    if q.get("max").is_some_and(|m| m == "auto") {
+        style.max = auto_max(&live, &filter, &style).await?;
+    }
     // The cache key: the resolved filter and style (a `days` window resolves to its dates).
     let key = format!("{filter:?}{style:?}");
     let (z, x, y) = (coord.z(), coord.x(), coord.y());
@@ -75,18 +78,76 @@ pub async fn tile(
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-pub async fn legend() -> Json<Value> {
+/// The colour scale's maximum from the data: [`wangge_tiles::HeatIndex::peak`] over the
+/// district for this window and style, kept until new incidents change the index.
+async fn auto_max(
+    live: &std::sync::Arc<crate::live::Live>,
+    filter: &HeatFilter,
+    style: &HeatStyle,
+) -> Result<f64, AppError> {
+    let generation = live
+        .heat
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .generation();
+    let key = format!("{generation} {filter:?} {style:?}");
+    if let Some(v) = live
+        .peaks
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key)
+    {
+        return Ok(*v);
+    }
+    let (l, f, s) = (live.clone(), filter.clone(), *style);
+    let v = tokio::task::spawn_blocking(move || -> Result<f64, AppError> {
+        let bounds = l.read(|st| st.street_bounds())?.all;
+        let heat = l.heat.read().unwrap_or_else(|p| p.into_inner());
+        Ok(heat.peak(bounds, &f, &s))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let mut peaks = live.peaks.lock().unwrap_or_else(|p| p.into_inner());
+    if peaks.len() > 256 {
+        peaks.clear();
+    }
+    peaks.insert(key, v);
+    Ok(v)
+}
+
+/// The colour ramp: stops as shares of the maximum; with the same query as a tile
+/// (`days`, `radius_m`, `max=auto`, `ramp=log`, ...) also the value at each stop, for a
+/// legend with numbers.
+pub async fn legend(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let (mut filter, mut style) = parse(&q)?;
+    style.min_count = style.min_count.max(s.min_count);
+    if !who.sees_positions() {
+        filter = filter.whole_days();
+        style.snap_m = Some(wangge_tiles::SNAP_M);
+    }
+    if q.get("max").is_some_and(|m| m == "auto")
+        && let Some(live) = s.live.clone()
+    {
+        style.max = auto_max(&live, &filter, &style).await?;
+    }
     let stops: Vec<Value> = wangge_tiles::RAMP
         .iter()
-        .map(|(v, c)| json!({ "share_of_max": v, "rgba": c }))
+        .map(|(v, c)| json!({ "share_of_max": v, "value": style.value_at(*v), "rgba": c }))
         .collect();
     let d = HeatStyle::default();
-    Json(json!({
-        "value": "peak-normalised kernel density: one incident gives 1 at its own spot",
+    Ok(Json(json!({
+        "value": if style.per_100_households { "incidents per 100 households (kernel-weighted)" } else { "peak-normalised kernel density: one incident gives 1 at its own spot" },
         "kernel": "quartic (biweight), radius in CSS pixels (radius) or metres on the ground (radius_m)",
+        "ramp": if style.log { "log: ln(1 + value) / ln(1 + max)" } else { "linear: value / max" },
+        "max": style.max,
+        "min_count": style.min_count,
         "defaults": { "radius": d.radius_px, "max": d.max, "min": d.min_count },
         "stops": stops,
-    }))
+    })))
 }
 
 /// The filter and style from the query.
@@ -144,10 +205,20 @@ pub(super) fn parse(q: &HashMap<String, String>) -> Result<(HeatFilter, HeatStyl
             .get("radius_m")
             .map(|_| num("radius_m", 0.0, 1.0, 50_000.0))
             .transpose()?,
-        max: num("max", default_max, 0.001, 1e9)?,
+        // `auto`: resolved from the data by the caller ([`auto_max`]).
+        max: if q.get("max").is_some_and(|m| m == "auto") {
+            default_max
+        } else {
+            num("max", default_max, 0.001, 1e9)?
+        },
         min_count: num("min", f64::from(d.min_count), 1.0, 1e6)? as u32,
         scale: 1,
         snap_m: None,
+        log: match q.get("ramp").map(String::as_str) {
+            None | Some("linear") => false,
+            Some("log") => true,
+            Some(o) => return Err(bad(format!("ramp={o}: linear or log"))),
+        },
         per_100_households: match q.get("norm").map(String::as_str) {
             None | Some("count") => false,
             Some("households") => true,

@@ -3,9 +3,9 @@
 //! answer types, and so the OpenAPI description) is `crate::contract::kpi`.
 
 use crate::contract::kpi::{IndexAnswer, IndexQuery, KpiAnswer, KpiQuery, TrendAnswer, TrendQuery};
-use crate::{AppError, AppState};
-use axum::Json;
+use crate::{AppError, AppState, Principal};
 use axum::extract::{Query, State};
+use axum::{Extension, Json};
 use wangge_core::kpi::Level;
 
 fn month(m: Option<String>) -> String {
@@ -41,10 +41,12 @@ async fn blocking<T: Send + 'static>(
     responses(
         (status = 200, description = "KPIs per area", body = KpiAnswer),
         (status = 400, description = "bad month, level or time (problem details)"),
+        (status = 403, description = "by grid for a leader's token"),
         (status = 404, description = "serving a tile archive, not a workspace"),
     ))]
 pub async fn kpi(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Query(q): Query<KpiQuery>,
 ) -> Result<Json<KpiAnswer>, AppError> {
     let l = level(q.by.as_deref(), Level::District)?;
@@ -57,7 +59,7 @@ pub async fn kpi(
         ),
     };
     blocking(&s, move |st| {
-        crate::figures::kpi(&st.path, &st.limits, &m, l, asof)
+        crate::figures::kpi_for(&st.path, &st.limits, (&m, l, asof), &who, st.min_count)
     })
     .await
     .map(Json)

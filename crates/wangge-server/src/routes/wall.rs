@@ -8,7 +8,8 @@
 //! after a change one poll recomputes it while the others get the answer kept.
 
 use crate::contract::wall::{
-    CategoryCount, CommunityCount, GridCount, View, ViewsAnswer, WallSummary, Window,
+    CategoryCount, CommunityCount, CommunityView, GridCount, LatestIncident, View, ViewsAnswer,
+    WallSummary, Window,
 };
 use crate::{AppError, AppState, Principal};
 use axum::extract::State;
@@ -68,13 +69,27 @@ async fn compute(
     let today = (now + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600;
     let window = today - 29 * 86_400;
     let taxonomy = super::query::builtin_taxonomy();
-    let sum = tokio::task::spawn_blocking(move || {
+    let (sum, community_names) = tokio::task::spawn_blocking(move || {
         live.read(|st| {
-            st.incident_summary(Timestamp::from_unix(today), Timestamp::from_unix(window))
+            let sum =
+                st.incident_summary(Timestamp::from_unix(today), Timestamp::from_unix(window))?;
+            let names: std::collections::HashMap<String, String> = st
+                .communities()?
+                .into_iter()
+                .map(|c| (c.key, c.name))
+                .collect();
+            Ok((sum, names))
         })
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
+    let name_of = |key: &str| {
+        community_names
+            .get(key)
+            .filter(|n| !n.is_empty())
+            .cloned()
+            .unwrap_or_else(|| key.to_string())
+    };
     let top_categories = sum
         .top_categories
         .iter()
@@ -100,7 +115,19 @@ async fn compute(
         .filter(|(_, n)| *n >= min)
         .map(|(c, n)| CommunityCount {
             community: c.clone(),
+            name: name_of(c),
             count: *n,
+        })
+        .collect();
+    let latest = sum
+        .latest
+        .iter()
+        .map(|(category, community, time, status)| LatestIncident {
+            category: category.clone(),
+            community: community.clone(),
+            community_name: community.as_deref().map(name_of),
+            time: time.to_string(),
+            status: status.clone(),
         })
         .collect();
     let rate = (sum.window_total > 0).then(|| sum.window_closed as f64 / sum.window_total as f64);
@@ -115,10 +142,16 @@ async fn compute(
         top_categories,
         top_grids,
         top_communities,
+        latest,
         names: taxonomy
             .categories
             .iter()
             .map(|c| (c.code.clone(), c.zh.clone()))
+            .collect(),
+        names_en: taxonomy
+            .categories
+            .iter()
+            .map(|c| (c.code.clone(), c.en.clone()))
             .collect(),
     })
 }
@@ -134,9 +167,21 @@ pub async fn views(State(s): State<AppState>) -> Result<Json<ViewsAnswer>, AppEr
         .live
         .clone()
         .ok_or_else(|| AppError::NotFound("views come from a workspace".into()))?;
-    let b = tokio::task::spawn_blocking(move || live.read(|st| st.street_bounds()))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let (b, polygons, named) = tokio::task::spawn_blocking(move || {
+        live.read(|st| {
+            let named: Vec<(String, String, Option<String>)> = st
+                .communities()?
+                .into_iter()
+                .map(|c| (c.key, c.name, c.street))
+                .collect();
+            Ok((st.street_bounds()?, st.community_polygons()?, named))
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let union = geo::unary_union(polygons.iter().map(|(_, p)| p));
+    let outline = serde_json::to_value(geojson::Geometry::from(&union))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut views = vec![View {
         name: "district".into(),
         bounds: b.all,
@@ -146,5 +191,28 @@ pub async fn views(State(s): State<AppState>) -> Result<Json<ViewsAnswer>, AppEr
             .into_iter()
             .map(|(name, bounds)| View { name, bounds }),
     );
-    Ok(Json(ViewsAnswer { views }))
+    let bounds: std::collections::HashMap<&str, [f64; 4]> = polygons
+        .iter()
+        .filter_map(|(k, p)| {
+            geo::BoundingRect::bounding_rect(p)
+                .map(|r| (k.as_str(), [r.min().x, r.min().y, r.max().x, r.max().y]))
+        })
+        .collect();
+    let communities = named
+        .into_iter()
+        .filter_map(|(key, name, street)| {
+            let bounds = *bounds.get(key.as_str())?;
+            Some(CommunityView {
+                name: if name.is_empty() { key.clone() } else { name },
+                key,
+                street,
+                bounds,
+            })
+        })
+        .collect();
+    Ok(Json(ViewsAnswer {
+        views,
+        communities,
+        outline,
+    }))
 }

@@ -57,6 +57,9 @@ pub struct HeatStyle {
     /// Incidents drawn at the centre of square cells at least this many metres across (for
     /// callers who may not see incident positions); `None`: where they are.
     pub snap_m: Option<f64>,
+    /// Colour by ln(1 + value) / ln(1 + max) instead of value / max: a few hot spots do not
+    /// wash out the rest.
+    pub log: bool,
 }
 
 pub use crate::privacy::MIN_HOUSEHOLDS;
@@ -71,6 +74,28 @@ impl Default for HeatStyle {
             scale: 1,
             per_100_households: false,
             snap_m: None,
+            log: false,
+        }
+    }
+}
+
+impl HeatStyle {
+    /// The share of the colour ramp a value takes (0 to 1).
+    pub fn share(&self, v: f64) -> f64 {
+        let s = if self.log {
+            (1.0 + v.max(0.0)).ln() / (1.0 + self.max).ln()
+        } else {
+            v / self.max
+        };
+        s.clamp(0.0, 1.0)
+    }
+
+    /// The value at a share of the ramp (the legend's numbers).
+    pub fn value_at(&self, share: f64) -> f64 {
+        if self.log {
+            ((1.0 + self.max).ln() * share).exp() - 1.0
+        } else {
+            self.max * share
         }
     }
 }
@@ -410,6 +435,41 @@ impl HeatIndex {
         }
     }
 
+    /// A colour scale that adapts to the data: the 99th percentile of the values of pixels
+    /// that show (at least `min_count` incidents in reach), over the tiles that cover `bounds`
+    /// (lon/lat) at the deepest zoom that needs at most 64 of them (z11 to z15). With the
+    /// radius on the ground (`radius_m`) values do not depend on the zoom, so one maximum
+    /// serves every zoom. At least 1 (one incident's peak).
+    pub fn peak(&self, bounds: [f64; 4], f: &HeatFilter, s: &HeatStyle) -> f64 {
+        let (a, b) = (
+            crate::mvt::tile::world(bounds[0], bounds[3]),
+            crate::mvt::tile::world(bounds[2], bounds[1]),
+        );
+        let world = [a[0], a[1], b[0], b[1]];
+        let z = (11u8..=15)
+            .rev()
+            .find(|&z| TileCoord::covering(z, world).count() <= 64)
+            .unwrap_or(11);
+        let style = HeatStyle { scale: 1, ..*s };
+        let min = f64::from(s.min_count.max(1));
+        let mut shown: Vec<f64> = Vec::new();
+        for t in TileCoord::covering(z, world) {
+            let (v, c) = self.values_f(t, f, &style);
+            shown.extend(
+                v.iter()
+                    .zip(&c)
+                    .filter(|(v, c)| **c >= min && **v > 0.0)
+                    .map(|(v, _)| *v),
+            );
+        }
+        if shown.is_empty() {
+            return 1.0;
+        }
+        let k = ((shown.len() - 1) as f64 * 0.99).round() as usize;
+        let (_, p, _) = shown.select_nth_unstable_by(k, f64::total_cmp);
+        p.max(1.0)
+    }
+
     /// A palette PNG of one tile (fully transparent when nothing shows).
     pub fn png(
         &self,
@@ -431,7 +491,7 @@ impl HeatIndex {
                 if fade <= 0.0 || v <= 0.0 {
                     0
                 } else {
-                    (1.0 + (fade * v / s.max).clamp(0.0, 1.0) * 254.0).round() as u8
+                    (1.0 + s.share(fade * v) * 254.0).round() as u8
                 }
             })
             .collect();
