@@ -1,15 +1,45 @@
-// The wall screen's script (a module: the page's Content-Security-Policy allows no inline
-// script).
-// The wall screen: no interaction, dark, the live heat map (Server-Sent Events refresh it),
-// views rotating from the district to each street, and the incident figures. Drawn at the
-// screen's own resolution: MapLibre renders at devicePixelRatio, heat tiles come as @2x on
-// high-density screens, nothing is scaled by CSS. Everything comes from this server.
-// The wall's read-only token (a leader token): `/wall?token=…`, sent with every request.
-const TOKEN = new URLSearchParams(location.search).get("token");
+// The wall screen: a leader's dashboard over the live heat map. Headline KPIs of the latest
+// month with data and their change on the month before, the district's 12-month trend,
+// rankings of streets and communities (incidents per 1,000 households, overdue cases), the
+// newest incidents by community, and a heat map whose colour scale follows the window (the
+// server's `max=auto`: 99th percentile over the district; `?ramp=log` for a log ramp; radius on the ground so
+// zooms agree), masked to the district. Click a ranking row or the breadcrumb to drill from
+// district to street to community. Every figure is the API's (`/api/kpi`, `/api/kpi/trend`,
+// `/api/incidents/summary`); nothing is computed here but shares and differences of those.
+// Time is shown in Asia/Shanghai (`?tz=` to change). The map redraws only when data change
+// or the view changes: no timer touches the page more than once a minute.
+// A module: the page's Content-Security-Policy allows no inline script. Text goes in as text
+// nodes only (names are data; a community key may hold markup).
+import { apply, lang, t } from "./i18n.js";
+
+const params = new URLSearchParams(location.search);
+const TOKEN = params.get("token");
 const AUTH = TOKEN ? { authorization: `Bearer ${TOKEN}` } : {};
-const get = (path) => fetch(path, { headers: AUTH });
-const W = window.__wall = { events: 0, heatRefreshes: 0, summaries: 0, errors: [], idle: false, reconnects: 0 };
+const TZ = params.get("tz") || "Asia/Shanghai";
+const W = window.__wall = { events: 0, heatRefreshes: 0, summaries: 0, errors: [], idle: false, reconnects: 0, renders: 0 };
 const dpr = window.devicePixelRatio || 1;
+const $ = (id) => document.getElementById(id);
+const locale = lang === "zh" ? "zh-CN" : "en-GB";
+
+async function getJson(path) {
+  const r = await fetch(path, { headers: AUTH });
+  if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  return r.json();
+}
+
+/// An element with text (never markup) and optional attributes.
+function el(tag, text, attrs = {}) {
+  const e = document.createElement(tag);
+  if (text != null) e.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+const pct = (r) => (r == null ? "–" : `${(r * 100).toFixed(1)}%`);
+const num = (n) => (n == null ? "–" : Number(n).toLocaleString(locale));
+const fixed1 = (x) => (x == null ? "–" : x.toFixed(1));
+
+// ---- the map ----------------------------------------------------------------------------
 const map = new maplibregl.Map({
   container: "map", style: "/style.json", interactive: false, attributionControl: false,
   localIdeographFontFamily: "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif",
@@ -19,118 +49,408 @@ const map = new maplibregl.Map({
 window.__map = map;
 map.on("error", (e) => W.errors.push(String((e && e.error && e.error.message) || e)));
 map.on("idle", () => { W.idle = true; });
+map.on("render", () => { W.renders += 1; });
 
-const heatUrl = (v) => `${location.origin}/heat/{z}/{x}/{y}${dpr >= 1.5 ? "@2x" : ""}.png?days=365&v=${v}`;
-map.on("load", () => {
+const WINDOWS = [1, 7, 30, 365];
+let days = WINDOWS.includes(Number(params.get("days"))) ? Number(params.get("days")) : 7;
+// The version of the heat tiles: a new one after new incidents (the server lets a versioned
+// tile be kept, so an idle wall fetches and redraws nothing).
+let version = Date.now();
+// Radius on the ground: the same kernel at every zoom. The colour scale's maximum comes from
+// the data of the window (max=auto), on a log ramp.
+// When the data end before today (an archive, the demo), the window ends on the newest
+// incident's day, and the page says so.
+let dataEnd = null; // YYYY-MM-DD, local
+const ramp = params.get("ramp") === "log" ? "log" : "linear";
+const heatQuery = () => `days=${days}&radius_m=200&max=auto&ramp=${ramp}${dataEnd ? `&to=${dataEnd}` : ""}`;
+const heatUrl = () => `${location.origin}/heat/{z}/{x}/{y}${dpr >= 1.5 ? "@2x" : ""}.png?${heatQuery()}&v=${version}`;
+
+map.on("load", async () => {
   const dark = {
     background: ["background-color", "#0b1220"], landuse: ["fill-color", "#111a2c"],
     green: ["fill-color", "#10261f"], water: ["fill-color", "#0d2540"],
-    "communities-fill": ["fill-color", "#131d31"], "grids-fill": ["fill-opacity", 0.08],
+    "communities-fill": ["fill-color", "#131d31"], "grids-fill": ["fill-opacity", 0.06],
     "streets-minor": ["line-color", "#24324d"], "streets-major": ["line-color", "#3b4d72"],
     "grids-line": ["line-color", "#2e4a3f"], "communities-line": ["line-color", "#5b6fa0"],
   };
   for (const [id, [prop, value]] of Object.entries(dark)) {
     if (map.getLayer(id)) map.setPaintProperty(id, prop, value);
   }
-  for (const id of ["buildings-3d", "facilities", "streets-label", "grids-label", "facilities-label"]) {
+  for (const id of ["buildings-3d", "facilities", "streets-label", "grids-label", "facilities-label", "service-areas", "gap-areas"]) {
     if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", "none");
   }
-  map.getSource("heat").setTiles([heatUrl(0)]);
+  if (map.getLayer("communities-label")) {
+    // At least 30 device pixels: readable at 3 m on a 4K screen.
+    map.setLayoutProperty("communities-label", "text-size", Math.max(15, Math.ceil(30 / dpr)));
+    map.setPaintProperty("communities-label", "text-color", "#e6edf7");
+    map.setPaintProperty("communities-label", "text-halo-color", "#0b1220");
+  }
+  map.getSource("heat").setTiles([heatUrl()]);
   map.setLayoutProperty("heat", "visibility", "visible");
   map.setPaintProperty("heat", "raster-opacity", 0.9);
   map.setPaintProperty("heat", "raster-fade-duration", 0);
-  rotate();
+  await loadViews();
+  // The district's mask above the heat: nothing spills outside it.
+  if (views && views.outline) {
+    const holes = [];
+    const polys = views.outline.type === "MultiPolygon" ? views.outline.coordinates : views.outline.type === "Polygon" ? [views.outline.coordinates] : [];
+    for (const p of polys) holes.push(p[0]);
+    map.addSource("wall-mask", { type: "geojson", data: { type: "Feature", properties: {}, geometry: { type: "Polygon", coordinates: [[[-180, -85], [180, -85], [180, 85], [-180, 85], [-180, -85]], ...holes] } } });
+    map.addLayer({ id: "wall-mask", type: "fill", source: "wall-mask", paint: { "fill-color": "#0b1220", "fill-opacity": 1 } }, map.getLayer("communities-label") ? "communities-label" : undefined);
+    map.addSource("wall-outline", { type: "geojson", data: { type: "Feature", properties: {}, geometry: views.outline } });
+    map.addLayer({ id: "wall-outline", type: "line", source: "wall-outline", paint: { "line-color": "#7f93c4", "line-width": 2 } });
+  }
+  map.addLayer({ id: "wall-focus", type: "line", source: "wangge", "source-layer": "communities",
+    filter: ["in", ["get", "code"], ["literal", []]], paint: { "line-color": "#fdae61", "line-width": 4 } });
+  startRotation();
+  vectorVersion();
+  setInterval(vectorVersion, 300000);
 });
 
-// New incidents: redraw the heat tiles at most once a second.
-let pending = false;
-function refreshHeat() {
+// The vector tiles carry the data version they show (`/api/views`): kept while it holds,
+// asked again when it changes (checked every five minutes).
+let dataVersion = null, baseTiles = null;
+async function vectorVersion() {
+  const src = map.getSource("wangge");
+  if (!src || !src.tiles) return;
+  baseTiles = baseTiles || src.tiles.slice();
+  let v;
+  try { v = (await getJson("/api/views")).data_version; } catch (e) { v = null; }
+  v = v || `h${Math.floor(Date.now() / 3600000)}`;
+  if (v === dataVersion) return;
+  dataVersion = v;
+  src.setTiles(baseTiles.map((u) => `${u}${u.includes("?") ? "&" : "?"}v=${encodeURIComponent(v)}`));
+}
+
+// ---- views, drill-down and rotation -----------------------------------------------------
+let views = null; // { views, communities, outline }
+let focus = { level: "district", key: null, name: null, street: null };
+
+async function loadViews() {
+  try { views = await getJson("/api/views"); } catch (e) { views = { views: [], communities: [], outline: null }; }
+}
+
+function boundsOf(f) {
+  if (!views) return null;
+  if (f.level === "district") return (views.views.find((v) => v.name === "district") || {}).bounds;
+  if (f.level === "street") return (views.views.find((v) => v.name === f.key) || {}).bounds;
+  return (views.communities.find((c) => c.key === f.key) || {}).bounds;
+}
+
+/// Shows a focus: the map flies to it (no animation while idle-measuring), the panels follow.
+function show(f, animate = true) {
+  focus = f;
+  const b = boundsOf(f);
+  if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: { top: 120, bottom: 120, left: window.innerWidth * 0.27, right: window.innerWidth * 0.27 }, duration: animate ? 1200 : 0 });
+  const keys = f.level === "community" ? [f.key]
+    : f.level === "street" && views ? views.communities.filter((c) => c.street === f.key).map((c) => c.key) : [];
+  if (map.getLayer("wall-focus")) map.setFilter("wall-focus", ["in", ["get", "code"], ["literal", keys]]);
+  crumbs();
+  renderFigures();
+}
+
+function crumbs() {
+  const nav = $("crumbs");
+  const parts = [{ level: "district", key: null, name: t("wall.district") }];
+  if (focus.level !== "district") {
+    const street = focus.level === "street" ? focus.key : focus.street;
+    if (street) parts.push({ level: "street", key: street, name: street });
+  }
+  if (focus.level === "community") parts.push(focus);
+  nav.replaceChildren();
+  parts.forEach((p, i) => {
+    if (i > 0) nav.append(el("span", "›", { class: "sep" }));
+    const b = el("button", p.name);
+    b.disabled = i === parts.length - 1;
+    b.onclick = () => { pause(); show(p); };
+    nav.append(b);
+  });
+  W.view = parts[parts.length - 1].name;
+}
+
+// Rotation from the district through each street (`?rotate=SECONDS`, 0 = off); a click
+// pauses it for two minutes.
+let pausedUntil = 0;
+const pause = () => { pausedUntil = Date.now() + 120000; };
+function startRotation() {
+  const seconds = params.has("rotate") ? Number(params.get("rotate")) : 20;
+  show(focus, false);
+  if (!(seconds > 0) || !views) return;
+  const ring = [{ level: "district", key: null, name: t("wall.district") },
+    ...views.views.filter((v) => v.name !== "district").map((v) => ({ level: "street", key: v.name, name: v.name }))];
+  let k = 0;
+  setInterval(() => {
+    if (Date.now() < pausedUntil || ring.length < 2) return;
+    k = (k + 1) % ring.length;
+    show(ring[k], false); // a jump: a flight redraws a 4K map dozens of times
+  }, seconds * 1000);
+}
+
+// ---- figures -----------------------------------------------------------------------------
+let trend = null; // /api/kpi/trend
+let month = null, previous = null; // latest month with data, and the one before
+const byLevel = {}; // "month level" → rows
+
+function currentMonth() {
+  const p = new Intl.DateTimeFormat("en-CA", { timeZone: TZ, year: "numeric", month: "2-digit" }).formatToParts(new Date());
+  return `${p.find((x) => x.type === "year").value}-${p.find((x) => x.type === "month").value}`;
+}
+
+async function loadKpis() {
+  try {
+    const now = currentMonth();
+    trend = await getJson(`/api/kpi/trend?months=13&month=${now}`);
+    const withData = trend.months.filter((m) => m.reported > 0);
+    const latest = withData[withData.length - 1];
+    month = latest ? latest.month : now;
+    const i = trend.months.findIndex((m) => m.month === month);
+    previous = i > 0 ? trend.months[i - 1].month : null;
+    $("data-note").textContent = month !== now ? t("wall.data.until").replace("{month}", monthName(month)) : "";
+    for (const k of Object.keys(byLevel)) delete byLevel[k];
+    await Promise.all([month, previous].filter(Boolean).flatMap((m) => ["street", "community"].map((l) => rows(m, l))));
+    W.month = month;
+    renderFigures();
+    W.onTimeLoaded = true;
+  } catch (e) {
+    $("status").textContent = t("wall.waiting");
+    setTimeout(loadKpis, 10000);
+  }
+}
+
+async function rows(m, level) {
+  const k = `${m} ${level}`;
+  if (!byLevel[k]) {
+    try { byLevel[k] = (await getJson(`/api/kpi?month=${m}&by=${level}`)).rows; } catch (e) { byLevel[k] = []; }
+  }
+  return byLevel[k];
+}
+
+function monthName(m) {
+  const [y, mm] = m.split("-").map(Number);
+  return lang === "zh" ? `${y}年${mm}月` : new Date(Date.UTC(y, mm - 1, 1)).toLocaleDateString("en-GB", { month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+/// The KPI row of the focus in month `m` (the district's from the trend).
+function rowOf(m) {
+  if (!m || !trend) return null;
+  if (focus.level === "district") return trend.months.find((x) => x.month === m) || null;
+  const list = byLevel[`${m} ${focus.level}`] || [];
+  return list.find((r) => r.area === focus.key) || null;
+}
+
+function change(id, now, before, kind) {
+  const e = $(id);
+  e.className = "";
+  if (now == null || before == null) { e.textContent = t("wall.no.change"); return; }
+  const d = kind === "rate" ? (now - before) * 100 : now - before;
+  const text = kind === "rate" ? `${d >= 0 ? "+" : ""}${d.toFixed(1)} ${t("wall.pp")}` : `${d >= 0 ? "+" : ""}${num(d)}`;
+  e.textContent = `${t("wall.vs.previous")} ${text}`;
+  // Up is bad for counts, good for rates.
+  const bad = kind === "rate" ? d < 0 : d > 0;
+  if (d !== 0) e.className = bad ? "up" : "down";
+}
+
+function renderFigures() {
+  if (!trend || !month) return;
+  $("kpi-month").textContent = monthName(month);
+  const r = rowOf(month), p = rowOf(previous);
+  $("reported").textContent = r ? num(r.reported) : "–";
+  $("rate").textContent = r ? pct(r.closure_rate) : "–";
+  $("ontime").textContent = r ? pct(r.on_time_rate) : "–";
+  $("overdue").textContent = r ? num(r.overdue) : "–";
+  change("reported-change", r && r.reported, p && p.reported, "count");
+  change("rate-change", r && r.closure_rate, p && p.closure_rate, "rate");
+  change("ontime-change", r && r.on_time_rate, p && p.on_time_rate, "rate");
+  change("overdue-change", r && r.overdue, p && p.overdue, "count");
+  W.onTime = r ? r.on_time_rate : null;
+  W.shown = { area: focus.level === "district" ? "district" : focus.key, month, reported: r ? r.reported : null,
+    closure_rate: r ? r.closure_rate : null, on_time_rate: r ? r.on_time_rate : null, overdue: r ? r.overdue : null };
+  drawTrend();
+  rankings();
+}
+
+/// The 12 months before and up to the latest with data: bars of reported incidents, a line of
+/// the closure rate (SVG built from elements, no markup strings).
+function drawTrend() {
+  const svg = $("trend");
+  const NS = "http://www.w3.org/2000/svg";
+  const mk = (tag, attrs, text) => {
+    const e = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text != null) e.textContent = text;
+    return e;
+  };
+  const i = trend.months.findIndex((m) => m.month === month);
+  const months = trend.months.slice(Math.max(0, i - 11), i + 1);
+  const max = Math.max(1, ...months.map((m) => m.reported));
+  const w = 600 / Math.max(1, months.length), h = 170;
+  svg.replaceChildren();
+  const line = [];
+  months.forEach((m, k) => {
+    const bh = (m.reported / max) * (h - 20);
+    const bar = mk("rect", { x: k * w + 4, y: h - bh, width: w - 8, height: bh, fill: m.month === month ? "#fdae61" : "#4a6fa5" });
+    bar.append(mk("title", {}, `${monthName(m.month)}: ${num(m.reported)} · ${t("wall.closure")} ${pct(m.closure_rate)}`));
+    svg.append(bar);
+    if (m.closure_rate != null) line.push(`${k * w + w / 2},${h - m.closure_rate * (h - 20)}`);
+    if (k % 2 === months.length % 2 || k === months.length - 1) svg.append(mk("text", { x: k * w + w / 2, y: 205, "text-anchor": "middle" }, m.month.slice(5)));
+  });
+  if (line.length > 1) svg.append(mk("polyline", { points: line.join(" "), fill: "none", stroke: "#7fd4a8", "stroke-width": 4 }));
+  svg.append(mk("text", { x: 4, y: 16 }, `${num(max)}`));
+}
+
+function list(id, items) {
+  $(id).replaceChildren(...items.map(({ text, n, key, onclick, on }) => {
+    const li = el("li", text);
+    if (n != null) li.append(el("span", n, { class: "n" }));
+    if (key != null) li.dataset.key = key;
+    if (on) li.classList.add("on");
+    if (onclick) li.onclick = () => { pause(); onclick(); };
+    return li;
+  }));
+}
+
+function rankings() {
+  const level = focus.level === "district" ? "street" : "community";
+  let all = (byLevel[`${month} ${level}`] || []).slice();
+  if (level === "community") {
+    const street = focus.level === "street" ? focus.key : focus.street;
+    if (street) all = all.filter((r) => r.street === street);
+  }
+  const label = (r) => r.name || r.area;
+  const go = (r) => () => show(level === "street"
+    ? { level: "street", key: r.area, name: r.area }
+    : { level: "community", key: r.area, name: label(r), street: r.street });
+  const what = t(level === "street" ? "wall.streets" : "wall.communities");
+  $("rank-rate-title").textContent = `${what} · ${t("wall.per1000")}`;
+  $("rank-overdue-title").textContent = `${what} · ${t("wall.overdue")}`;
+  const byRate = all.filter((r) => r.reported_per_1000_households != null)
+    .sort((a, b) => b.reported_per_1000_households - a.reported_per_1000_households).slice(0, 6);
+  list("rank-rate", byRate.map((r) => ({ text: label(r), n: fixed1(r.reported_per_1000_households), key: r.area, onclick: go(r), on: r.area === focus.key })));
+  const byOverdue = all.filter((r) => r.overdue > 0).sort((a, b) => b.overdue - a.overdue).slice(0, 6);
+  list("rank-overdue", byOverdue.map((r) => ({ text: label(r), n: num(r.overdue), key: r.area, onclick: go(r), on: r.area === focus.key })));
+}
+
+// ---- the live summary (today, open, the newest incidents, 30-day leaders) ------------------
+let summary = null;
+const categoryName = (c) => (summary && (lang === "zh" ? summary.names : summary.names_en)[c]) || c;
+
+/// A grid's name: its community's name and its serial ("康园社区 3号网格").
+function gridName(code) {
+  const c = views && views.communities.find((x) => code.startsWith(x.key));
+  if (!c) return code;
+  const serial = Number(code.slice(c.key.length)) || code.slice(c.key.length);
+  return t("wall.grid.name").replace("{community}", c.name).replace("{serial}", serial);
+}
+
+/// The local date (YYYY-MM-DD) of an instant.
+function localDate(time) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(time));
+}
+
+function ago(time) {
+  const minutes = Math.max(0, Math.round((Date.now() - Date.parse(time)) / 60000));
+  if (minutes < 60) return t("wall.minutes.ago").replace("{n}", minutes);
+  if (minutes < 48 * 60) return t("wall.hours.ago").replace("{n}", Math.round(minutes / 60));
+  return t("wall.days.ago").replace("{n}", Math.round(minutes / 1440));
+}
+
+async function loadSummary() {
+  try {
+    summary = await getJson("/api/incidents/summary");
+    const newest = summary.latest.length ? localDate(summary.latest[0].time) : null;
+    const end = newest && newest < localDate(new Date().toISOString()) ? newest : null;
+    if (end !== dataEnd) {
+      dataEnd = end;
+      version = Date.now();
+      if (map.getSource("heat")) map.getSource("heat").setTiles([heatUrl()]);
+      legend();
+    }
+    $("heat-note").textContent = dataEnd ? t("wall.heat.until").replace("{date}", dataEnd) : "";
+    $("today").textContent = num(summary.today);
+    $("open").textContent = num(summary.open);
+    list("cats", summary.top_categories.map((c) => ({ text: categoryName(c.category), n: num(c.count) })));
+    // A leader's token gets communities, not grids (a grid is smaller than a community).
+    const byGrid = summary.top_grids.length > 0 || summary.top_communities.length === 0;
+    const until = summary.last_30_days.until && localDate(summary.last_30_days.until);
+    const upTo = until && until < localDate(new Date().toISOString()) ? ` ${t("wall.until").replace("{date}", until)}` : "";
+    $("grids-title").textContent = t(byGrid ? "wall.top.grids" : "wall.top.communities") + upTo;
+    $("cats-title").textContent = t("wall.categories") + upTo;
+    list("grids", byGrid
+      ? summary.top_grids.map((g) => ({ text: gridName(g.grid), n: num(g.count) }))
+      : summary.top_communities.map((c) => ({ text: c.name, n: num(c.count) })));
+    list("latest", summary.latest.map((i) => ({
+      text: `${categoryName(i.category)} · ${i.community_name || t("wall.outside")} · ${t(`step.${i.status}`)} · ${ago(i.time)}`,
+    })));
+    W.summaries += 1;
+    W.today = summary.today;
+    $("status").textContent = "";
+  } catch (e) {
+    $("status").textContent = t("wall.waiting");
+  }
+}
+
+// ---- heat window and legend ---------------------------------------------------------------
+function windows() {
+  $("windows").replaceChildren(...WINDOWS.map((d) => {
+    const b = el("button", t(`wall.days.${d}`));
+    b.classList.toggle("on", d === days);
+    b.onclick = () => { days = d; windows(); version = Date.now(); map.getSource("heat") && map.getSource("heat").setTiles([heatUrl()]); legend(); };
+    return b;
+  }));
+}
+
+async function legend() {
+  try {
+    const l = await getJson(`/heat/legend.json?${heatQuery()}`);
+    const stops = l.stops.map((s) => `rgba(${s.rgba[0]},${s.rgba[1]},${s.rgba[2]},${Math.max(0.35, s.rgba[3] / 255)}) ${s.share_of_max * 100}%`);
+    $("legend-ramp").style.background = `linear-gradient(to right, ${stops.join(", ")})`;
+    $("legend-title").textContent = t("wall.heat");
+    const pick = [l.stops[1], l.stops[2], l.stops[l.stops.length - 1]].filter(Boolean);
+    $("legend-numbers").textContent = pick.map((s) => s.value.toFixed(s.value < 10 ? 1 : 0)).join(" · ");
+    $("legend-title").title = t(l.ramp.startsWith("log") ? "wall.heat.log" : "wall.heat.linear");
+    W.legendMax = l.max;
+  } catch (e) {
+    $("legend-numbers").textContent = "–";
+  }
+}
+
+// ---- the clock: local time, once a minute -------------------------------------------------
+function clock() {
+  const f = new Intl.DateTimeFormat(locale, { timeZone: TZ, month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+  $("clock").textContent = `${f.format(new Date())} ${TZ === "Asia/Shanghai" ? t("wall.beijing") : TZ}`;
+  W.clock = $("clock").textContent;
+  setTimeout(clock, 60000 - (Date.now() % 60000) + 50);
+}
+
+// ---- live updates ----------------------------------------------------------------------
+// New incidents: the heat tiles and the summary at most once a second, the KPIs at most once
+// a minute.
+let pending = false, kpisDue = 0;
+function refresh() {
   if (pending) return;
   pending = true;
   setTimeout(() => {
     pending = false;
     W.heatRefreshes += 1;
-    map.getSource("heat").setTiles([heatUrl(Date.now())]);
+    version = Date.now();
+    if (map.getSource("heat")) map.getSource("heat").setTiles([heatUrl()]);
     loadSummary();
+    if (Date.now() > kpisDue) { kpisDue = Date.now() + 60000; loadKpis(); legend(); }
   }, 1000);
 }
 
 const es = new EventSource(`/api/incidents/stream${TOKEN ? `?token=${encodeURIComponent(TOKEN)}` : ""}`);
-es.addEventListener("incident", (e) => {
-  W.events += 1;
-  const i = JSON.parse(e.data);
-  document.getElementById("status").textContent = `最新事件 ${i.time.replace("T", " ").slice(0, 16)} · ${names[i.category] || i.category} · ${i.grid || i.community || ""}`;
-  refreshHeat();
-});
-es.addEventListener("status", () => refreshHeat());
+es.addEventListener("incident", () => { W.events += 1; refresh(); });
+es.addEventListener("status", () => refresh());
 // After a server restart the stream reconnects by itself; catch up on what was missed.
-es.onopen = () => { if (W.everOpen) { W.reconnects += 1; refreshHeat(); } W.everOpen = true; };
+es.onopen = () => { if (W.everOpen) { W.reconnects += 1; refresh(); } W.everOpen = true; };
 
-let names = {}; // category code → Chinese name
-async function loadSummary() {
-  try {
-    const s = await (await get("/api/incidents/summary")).json();
-    names = s.names || names;
-    document.getElementById("today").textContent = s.today;
-    document.getElementById("open").textContent = s.open;
-    const r = s.last_30_days.closure_rate;
-    document.getElementById("rate").textContent = r == null ? "–" : `${(r * 100).toFixed(1)}%`;
-    // Text nodes only: names and codes are data (a community key may hold markup).
-    const list = (id, lines) => document.getElementById(id).replaceChildren(...lines.map((line) => {
-      const li = document.createElement("li");
-      li.textContent = line;
-      return li;
-    }));
-    list("cats", s.top_categories.map((c) => `${c.zh || c.category} ${c.count}`));
-    // A leader's token gets communities, not grids (a grid is smaller than a community).
-    const byGrid = s.top_grids.length > 0 || s.top_communities.length === 0;
-    document.getElementById("grids-title").textContent = byGrid ? "30日高发网格" : "30日高发社区";
-    list("grids", byGrid ? s.top_grids.map((g) => `${g.grid} ${g.count}`) : s.top_communities.map((c) => `${c.community} ${c.count}`));
-    W.summaries += 1;
-    W.today = s.today;
-  } catch (e) {
-    document.getElementById("status").textContent = "等待服务器…";
-  }
-}
+apply();
+document.title = t("wall.page.title");
+windows();
+clock();
+legend();
 loadSummary();
-setInterval(loadSummary, 30000);
-
-// On-time closure under the configured time limits (/api/kpi/trend): this month's cases, or
-// last month's while none of this month's is closed yet. A monthly figure: every 5 minutes.
-async function loadOnTime() {
-  try {
-    const r = await get("/api/kpi/trend?months=2");
-    if (!r.ok) throw new Error(`${r.status}`);
-    const months = (await r.json()).months;
-    const m = [...months].reverse().find((x) => x.closed > 0);
-    const o = m ? m.on_time_rate : null;
-    document.getElementById("ontime").textContent = o == null ? "–" : `${(o * 100).toFixed(1)}%`;
-    document.getElementById("ontime-label").textContent = m ? `${Number(m.month.slice(5))}月按期结案率` : "按期结案率";
-    W.onTime = o;
-    W.onTimeLoaded = true;
-  } catch (e) {
-    // Not there yet (server restarting, busy): try again soon, not in 5 minutes.
-    document.getElementById("status").textContent = "等待服务器…";
-    setTimeout(loadOnTime, 10000);
-  }
-}
-loadOnTime();
-setInterval(loadOnTime, 300000);
-setInterval(() => { document.getElementById("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }); }, 1000);
-
-// District first, then each street (街道), 20 s each.
-let views = [], k = 0;
-async function rotate() {
-  try { views = (await (await get("/api/views")).json()).views; } catch (e) { views = []; }
-  const next = () => {
-    if (!views.length) return;
-    const v = views[k % views.length];
-    k += 1;
-    document.getElementById("view").textContent = v.name === "district" ? "全区" : v.name;
-    const [w, s, e, n] = v.bounds;
-    map.fitBounds([[w, s], [e, n]], { padding: 40, duration: 1500 });
-  };
-  next();
-  const seconds = Number(new URLSearchParams(location.search).get("rotate")) || 20;
-  setInterval(next, seconds * 1000);
-}
+loadKpis();
+// "Today" rolls over at midnight and minutes-ago age: every five minutes.
+setInterval(loadSummary, 300000);

@@ -44,8 +44,27 @@ try {
     today: window.__wall.today,
     on_time: window.__wall.onTime,
     on_time_shown: document.getElementById("ontime").textContent,
+    shown: window.__wall.shown,
+    kpi_month: document.getElementById("kpi-month").textContent,
+    data_note: document.getElementById("data-note").textContent,
+    clock: document.getElementById("clock").textContent,
+    // What the clock should say: Beijing time now (the page's own clock may be a minute old).
+    beijing: [0, -60000].map((d) => new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(Date.now() + d))),
+    lists: Object.fromEntries(["grids", "cats", "rank-rate", "rank-overdue", "latest"].map((id) =>
+      [id, [...document.querySelectorAll(`#${id} li`)].map((li) => li.textContent)])),
+    counts: [...document.querySelectorAll("#grids li .n, #cats li .n")].map((n) => Number(n.textContent.replace(/,/g, ""))),
     transform: getComputedStyle(document.body).transform,
   }));
+  // Drill down: a click on the first street of the ranking shows its communities.
+  const firstStreet = await page.$("#rank-rate li");
+  if (firstStreet) {
+    await firstStreet.click();
+    await page.waitForFunction(() => window.__wall.shown && window.__wall.shown.area !== "district", null, { timeout: 30000 });
+    before.drilled = await page.evaluate(() => ({ shown: window.__wall.shown, crumbs: document.getElementById("crumbs").textContent,
+      communities: [...document.querySelectorAll("#rank-rate li")].map((li) => li.dataset.key) }));
+    await page.click("#crumbs button");
+    await page.waitForFunction(() => window.__wall.shown.area === "district", null, { timeout: 30000 });
+  }
   const heatBefore = heat.length;
   const posted = Date.now();
   const body = JSON.stringify([{ id: `wall-${posted}`, category: "noise", source: "hotline", lon: Number(lon), lat: Number(lat) },
@@ -69,6 +88,16 @@ try {
     seconds_to_update: (updated - posted) / 1000,
     seconds_to_drawn: (Date.now() - posted) / 1000,
   };
+  // In English: the interface's own words, none in Chinese (names are data and stay).
+  const en = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await en.goto(`${base}/wall?lang=en&rotate=0${WALL_TOKEN ? `&token=${WALL_TOKEN}` : ""}`);
+  await en.waitForFunction(() => window.__wall.summaries > 0 && window.__wall.onTimeLoaded, null, { timeout: 120000 });
+  summary.english = await en.evaluate(() => {
+    const ui = [...document.querySelectorAll("h1, h2, .kpi span, .kpi i, #windows button, #legend-title, #clock, #data-note, #live > span, #crumbs button:first-child")];
+    const texts = ui.map((e) => e.textContent.trim()).filter(Boolean);
+    return { lang: document.documentElement.lang, texts, chinese: texts.filter((s) => /[\u3400-\u9fff]/.test(s)) };
+  });
+  await en.close();
   if (mode === "restart") {
     const rl = readline.createInterface({ input: process.stdin });
     restarting = true;

@@ -5,9 +5,14 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-/// The last 30 local days.
+/// The last 30 local days (or, when nothing was reported in them, the 30 days up to the
+/// newest incident).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Window {
+    /// Start (UTC, RFC 3339): a local midnight.
+    pub from: String,
+    /// The newest report in the window, or now when there is none.
+    pub until: String,
     pub reported: u64,
     pub closed: u64,
     /// closed ÷ reported, none without reports.
@@ -94,6 +99,9 @@ pub struct ViewsAnswer {
     pub views: Vec<View>,
     /// Every community, for drilling down from a street.
     pub communities: Vec<CommunityView>,
+    /// The version of the data the vector tiles show (as `/api/status` says): a client
+    /// names it in tile URLs (`?v=`) and may keep those tiles while it holds.
+    pub data_version: Option<String>,
     /// The district's outline (the union of its communities), a GeoJSON MultiPolygon: the
     /// wall masks the heat outside it.
     #[schema(value_type = Object)]

@@ -3,7 +3,8 @@
 //! date meaning its end; `days`: the last N local days including today; `radius` px or
 //! `radius_m` metres, `max`, `min` count, `norm` = count or households: incidents per 100
 //! households), and the colour ramp at `/heat/legend.json`. Tiles are cached per query and
-//! dropped where new incidents land.
+//! dropped where new incidents land. `v` is the client's own version of what it has seen:
+//! with it an answer may be kept a day (the client asks with a new `v` after new incidents).
 
 use super::query::IncidentFilters;
 use crate::{AppError, AppState, Principal};
@@ -72,7 +73,18 @@ pub async fn tile(
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "image/png")
-        .header(header::CACHE_CONTROL, "public, max-age=5")
+        // A client that follows the event stream names its own version (`v`) and asks again
+        // with a new one when incidents arrive: it keeps tiles for a day (a map library
+        // reloads expired tiles, which on a wall screen means redrawing 4K every few
+        // seconds). Without `v`: five seconds.
+        .header(
+            header::CACHE_CONTROL,
+            if q.contains_key("v") {
+                "private, max-age=86400"
+            } else {
+                "public, max-age=5"
+            },
+        )
         .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .body(Body::from(png))
         .map_err(|e| AppError::Internal(e.to_string()))

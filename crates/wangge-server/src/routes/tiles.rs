@@ -13,10 +13,15 @@ use std::io::Write;
 use std::sync::Arc;
 use wangge_tiles::mvt::TileCoord;
 
+/// A tile by `/tiles/{layers}/{z}/{x}/{y}`. With `?v=` (the data version the client has,
+/// `/api/status`'s `data_version`) the answer may be kept a day: the client asks with the new
+/// version when the data change (a map library reloads expired tiles, which on a wall screen
+/// means redrawing 4K every minute). Without: a minute, then revalidated by ETag.
 pub async fn xyz(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Path((layers, z, x, y)): Path<(String, u32, u64, String)>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let y = y
@@ -25,7 +30,17 @@ pub async fn xyz(
         .unwrap_or(&y)
         .parse::<u64>()
         .map_err(|_| AppError::BadRequest(format!("tile row {y:?} is not a number")))?;
-    tile(s, &who, &layers, z, x, y, &headers).await
+    let mut r = tile(s, &who, &layers, z, x, y, &headers).await?;
+    if uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("v=")))
+    {
+        r.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=86400"),
+        );
+    }
+    Ok(r)
 }
 
 pub async fn ogc(

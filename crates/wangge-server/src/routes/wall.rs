@@ -69,16 +69,26 @@ async fn compute(
     let today = (now + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600;
     let window = today - 29 * 86_400;
     let taxonomy = super::query::builtin_taxonomy();
-    let (sum, community_names) = tokio::task::spawn_blocking(move || {
+    let (sum, community_names, window) = tokio::task::spawn_blocking(move || {
         live.read(|st| {
-            let sum =
+            let mut sum =
                 st.incident_summary(Timestamp::from_unix(today), Timestamp::from_unix(window))?;
+            // Data that end before the window (an archive, a demo): the 30 days up to the
+            // newest incident, said in `last_30_days.until`.
+            let mut window = window;
+            if sum.window_total == 0
+                && let Some(newest) = sum.latest.first().map(|l| l.2.unix())
+            {
+                window = (newest + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600 - 29 * 86_400;
+                sum =
+                    st.incident_summary(Timestamp::from_unix(today), Timestamp::from_unix(window))?;
+            }
             let names: std::collections::HashMap<String, String> = st
                 .communities()?
                 .into_iter()
                 .map(|c| (c.key, c.name))
                 .collect();
-            Ok((sum, names))
+            Ok((sum, names, window))
         })
     })
     .await
@@ -135,6 +145,11 @@ async fn compute(
         today: sum.today,
         open: sum.open,
         last_30_days: Window {
+            from: Timestamp::from_unix(window).to_string(),
+            until: sum.latest.first().map_or_else(
+                || Timestamp::from_unix(now).to_string(),
+                |l| Timestamp::from_unix(l.2.unix().min(now)).to_string(),
+            ),
             reported: sum.window_total,
             closed: sum.window_closed,
             closure_rate: rate,
@@ -213,6 +228,7 @@ pub async fn views(State(s): State<AppState>) -> Result<Json<ViewsAnswer>, AppEr
     Ok(Json(ViewsAnswer {
         views,
         communities,
+        data_version: s.source().map(|src| src.version().to_string()),
         outline,
     }))
 }
