@@ -399,12 +399,13 @@ fn the_planner_and_street_office_modes_work_by_clicks_in_both_languages() {
     );
     eprintln!("{v}");
     let num = |p: &str| v.pointer(p).and_then(serde_json::Value::as_f64);
-    // The refused merge shows the server's reason in Chinese.
+    // The refused merge shows the server's reason in Chinese, translated by its code (no
+    // English in a Chinese interface).
     let refused = v["refused"].as_str().unwrap_or("");
     assert!(
         refused.contains("修改被拒绝")
             && refused.contains("超过上限 200 户")
-            && refused.contains("over the cap of 200"),
+            && !refused.contains("over the cap"),
         "{v}"
     );
     // The split adds a grid; the move changes the target's count, shown in its table; the
@@ -586,4 +587,112 @@ fn a_stale_edit_in_the_planner_is_shown_and_the_current_version_offered() {
     assert_eq!(v["shown_after"], current, "{v}");
     assert!(v["errors"].as_array().is_some_and(Vec::is_empty), "{v}");
     assert!(v["external"].as_array().is_some_and(Vec::is_empty), "{v}");
+}
+
+/// The viewer explains itself and shows one set of figures: legends in both modes, a
+/// tooltip on hover, row → map and map → row linking, sorting with arrows and pinyin order,
+/// no English word or untranslated key in the Chinese interface, a split that keeps every
+/// other grid's code; and the planner's and the street office's households per grid are the
+/// same numbers, and the API's.
+#[test]
+fn the_viewer_explains_itself_and_both_modes_show_one_set_of_figures() {
+    let _browser = one_browser();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    demo_workspace(d, 5);
+    let viewer = project("web-viewer");
+    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let shots = project("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let v = node_summary(
+        "explain.mjs",
+        &[
+            format!("http://{}", server.bind),
+            shots.display().to_string(),
+        ],
+    );
+    let brief = {
+        let mut b = v.clone();
+        for m in ["planner", "office"] {
+            if let Some(o) = b[m].as_object_mut() {
+                o.remove("grids");
+                o.remove("grids_after_split");
+            }
+        }
+        b
+    };
+    eprintln!("{brief}");
+    for mode in ["planner", "office"] {
+        assert!(
+            v[mode]["legend"].as_array().is_some_and(|l| !l.is_empty()),
+            "a legend in {mode}: {brief}"
+        );
+        assert_eq!(v[mode]["english"], serde_json::json!([]), "{mode}: {brief}");
+        assert!(v[mode]["map_to_row"].is_string(), "{mode}: {brief}");
+    }
+    assert!(
+        v["planner"]["legend"][0]
+            .as_str()
+            .is_some_and(|l| l.contains("100")),
+        "the fill ramp has numbers: {brief}"
+    );
+    let tip = v["planner"]["tooltip"].as_str().unwrap_or("");
+    assert!(tip.contains("社区") && tip.contains("户数"), "{brief}");
+    assert_eq!(
+        v["planner"]["row_to_map"]["code"],
+        v["planner"]["row_to_map"]["shown"]
+    );
+    assert_eq!(v["planner"]["row_to_map"]["on_screen"], true, "{brief}");
+    assert_eq!(v["planner"]["sorted_households"], true, "{brief}");
+    assert_eq!(v["planner"]["arrow"].as_str().map(str::trim), Some("▼"));
+    assert_eq!(v["planner"]["pinyin"], true, "{brief}");
+    // Stable codes: the split keeps every other grid, its own code, and adds one new code.
+    assert_eq!(v["split"]["kept"], true, "{brief}");
+    assert_eq!(v["split"]["still"], true, "{brief}");
+    assert_eq!(
+        v["split"]["new"].as_array().map(Vec::len),
+        Some(1),
+        "{brief}"
+    );
+    // One set of figures: the planner's households per grid (after the split) are the
+    // API's, and the street office's per grid are the same numbers.
+    let (s, plans) = crate::util::http(&server.bind, "GET", "/api/plans", "", b"");
+    assert_eq!(s, 200);
+    let current = serde_json::from_str::<serde_json::Value>(&plans).expect("plans")["current"]
+        .as_i64()
+        .expect("current");
+    let (s, grids) = crate::util::http(
+        &server.bind,
+        "GET",
+        &format!("/api/plans/{current}/grids"),
+        "",
+        b"",
+    );
+    assert_eq!(s, 200);
+    let api: std::collections::BTreeMap<String, u64> =
+        serde_json::from_str::<serde_json::Value>(&grids).expect("grids")["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| {
+                (
+                    f["properties"]["code"].as_str().expect("code").to_string(),
+                    f["properties"]["households"].as_u64().expect("households"),
+                )
+            })
+            .collect();
+    let screen = |m: &str, k: &str| -> std::collections::BTreeMap<String, u64> {
+        v[m][k]
+            .as_object()
+            .expect("grids")
+            .iter()
+            .map(|(c, n)| (c.clone(), n.as_u64().expect("n")))
+            .collect()
+    };
+    assert_eq!(
+        screen("planner", "grids_after_split"),
+        api,
+        "planner vs API"
+    );
+    assert_eq!(screen("office", "grids"), api, "street office vs API");
 }

@@ -15,7 +15,7 @@ const TEXT = {
     export: "导出", "export.csv": "报表 CSV", "three.d": "三维楼栋",
     "hint.grid": "点击网格查看详情", "hint.select": "点击楼栋选择 / 取消", "hint.move": "点击目标网格",
     "hint.merge": "点击要并入的网格", refused: "修改被拒绝", saved: "已保存为版本", selected: "已选楼栋",
-    "edit.done": "已保存为新版本", "no.grid": "先点击选择一个网格",
+    "edit.done": "已保存为新版本", "refused.other": "服务器拒绝了此操作", circle: "{minutes}分钟生活圈", "no.grid": "先点击选择一个网格",
     stale: "此版本已不是当前版本：其他规划人员的修改在先（当前版本 #{current}）。未保存。", reload: "载入当前版本",
     category: "设施类别", minutes: "步行时间", min: "分钟", covered: "覆盖户数", share: "覆盖率",
     completeness: "生活圈完整率", "completeness.short": "完整率", gaps: "未覆盖片区", "by.community": "按社区", "by.grid": "按网格",
@@ -27,7 +27,9 @@ const TEXT = {
     "cat.kindergarten": "幼儿园", "cat.health_station": "社区卫生服务站", "cat.elderly_care": "养老设施",
     "cat.convenience_store": "便利店", "cat.primary_school": "小学", "cat.fresh_market": "菜市场",
     "cat.middle_school": "中学", "cat.culture": "文化活动中心", "cat.community_centre": "社区服务中心",
-    "cat.supermarket": "超市",
+    "cat.supermarket": "超市", "cat.childcare": "托育机构", "cat.school": "学校", "cat.hospital": "医院", "cat.pharmacy": "药店",
+    "cat.social_facility": "社会福利设施", "cat.food": "餐饮", "cat.bank": "银行", "cat.post": "邮政", "cat.police": "派出所",
+    "cat.toilets": "公共厕所", "cat.shop": "商店", "cat.park": "公园绿地", "cat.sports": "体育设施", "cat.other": "其他",
     "wall.page.title": "网格事件大屏", "wall.title": "事件态势", "wall.today": "今日上报", "wall.open": "未结案",
     "wall.kpis": "关键指标", "wall.reported": "上报事件", "wall.closure": "结案率", "wall.on_time": "按期结案率", "wall.overdue": "超期案件",
     "wall.trend": "近12个月", "wall.trend.what": "上报（柱）· 结案率（线）", "wall.latest": "最新事件", "wall.categories": "30日高发类别",
@@ -39,6 +41,16 @@ const TEXT = {
     "wall.days.1": "今日", "wall.days.7": "近7天", "wall.days.30": "近30天", "wall.days.365": "近1年",
     "wall.heat": "事件热度", "wall.heat.until": "截至{date}", "wall.until": "（截至{date}）", "wall.heat.linear": "核密度：一个事件在其位置为 1，半径 200 米；色阶上限为本时段全区的第 99 百分位", "wall.heat.log": "核密度（对数色阶）：一个事件在其位置为 1，半径 200 米", "wall.beijing": "北京时间",
     "step.reported": "上报", "step.dispatched": "派遣", "step.handled": "处置", "step.followed_up": "回访", "step.closed": "结案",
+    "code.title": "网格编码的末三位（社区编码 + 序号）", "grid.list": "网格列表", renumber: "重新编号本社区", "renumber.title": "按由北向南、由西向东重新编排本社区网格序号（其他修改不改变未涉及网格的编码）",
+    "def.fill": "饱和度 = 户数 ÷ 上限（200 户）", "def.compactness": "Polsby-Popper 紧凑度 = 4π × 面积 ÷ 周长²，圆为 1", "def.reock": "Reock 紧凑度 = 面积 ÷ 最小外接圆面积，圆为 1", "def.workers": "网格员 = 每 100 户一名，向上取整",
+    "def.share": "覆盖率 = 步行可达该类设施的户数 ÷ 总户数", "def.completeness": "生活圈完整率 = 步行可达生活圈全部类别设施的户数 ÷ 总户数",
+    legend: "图例", "legend.fill": "网格饱和度", "legend.fill.unit": "% 上限", "legend.grid": "网格边界（粗线：选中）", "legend.changed": "本次修改涉及的网格",
+    "legend.locked": "锁定的网格", "legend.compare": "对比版本的网格", "legend.selected": "已选楼栋",
+    "legend.area": "{minutes} 分钟步行可达{category}的范围", "legend.gaps": "未覆盖片区（户）", "legend.facilities": "{category}", "legend.siting": "建议选址（序号）",
+    "legend.whatif": "模拟新增的设施", "legend.chosen": "表中选中的社区或网格", gap: "未覆盖片区",
+    "kind.partition": "划分", "kind.edit": "编辑", "kind.restore": "恢复", "kind.undo": "撤销",
+    "undo.done": "已撤销：恢复版本 #{from} 的网格，保存为版本 #{plan}", "redo.done": "已重做：恢复版本 #{from} 的网格，保存为版本 #{plan}",
+    "warn.no_facility": "{category}：辖区内没有该类设施，覆盖率不作评判", "warn.out_of_reach": "{category}：设施都在步行网络可达范围之外", "warn.off_network": "{category}：设施不在步行网络上",
     "def.reported": "上报事件：本月上报的全部事件（各来源）", "def.closure": "结案率 = 已结案 ÷ 已立案（本月上报，按月末或当前计）",
     "def.on_time": "按期结案率 = 在时限（含延期）内结案 ÷ 已结案", "def.overdue": "超期案件：已立案、未结案、已超过所在环节时限的案件",
   },
@@ -56,7 +68,7 @@ const TEXT = {
     export: "Export", "export.csv": "CSV report", "three.d": "3D buildings",
     "hint.grid": "Click a grid for its figures", "hint.select": "Click buildings to select or deselect", "hint.move": "Click the target grid",
     "hint.merge": "Click the grid to merge in", refused: "Edit refused", saved: "Saved as version", selected: "Selected buildings",
-    "edit.done": "Saved as a new version", "no.grid": "Click a grid first",
+    "edit.done": "Saved as a new version", "refused.other": "The server refused this", circle: "{minutes}-minute circle", "no.grid": "Click a grid first",
     stale: "This version is no longer current: another planner's change came first (current: #{current}). Nothing was saved.", reload: "Load the current version",
     category: "Facility category", minutes: "Walking time", min: "min", covered: "Households covered", share: "Coverage",
     completeness: "Life-circle completeness", "completeness.short": "Complete", gaps: "Uncovered areas", "by.community": "By community", "by.grid": "By grid",
@@ -68,7 +80,9 @@ const TEXT = {
     "cat.kindergarten": "Kindergarten", "cat.health_station": "Health station", "cat.elderly_care": "Elderly care",
     "cat.convenience_store": "Convenience store", "cat.primary_school": "Primary school", "cat.fresh_market": "Fresh market",
     "cat.middle_school": "Middle school", "cat.culture": "Culture centre", "cat.community_centre": "Community centre",
-    "cat.supermarket": "Supermarket",
+    "cat.supermarket": "Supermarket", "cat.childcare": "Childcare", "cat.school": "School", "cat.hospital": "Hospital", "cat.pharmacy": "Pharmacy",
+    "cat.social_facility": "Social facility", "cat.food": "Food", "cat.bank": "Bank", "cat.post": "Post office", "cat.police": "Police",
+    "cat.toilets": "Public toilets", "cat.shop": "Shop", "cat.park": "Park", "cat.sports": "Sports", "cat.other": "Other",
     "wall.page.title": "Incident wall screen", "wall.title": "Incidents", "wall.today": "Reported today", "wall.open": "Open",
     "wall.kpis": "Key figures", "wall.reported": "Reported", "wall.closure": "Closure rate", "wall.on_time": "Closed on time", "wall.overdue": "Overdue cases",
     "wall.trend": "Last 12 months", "wall.trend.what": "reported (bars) · closure rate (line)", "wall.latest": "Newest incidents", "wall.categories": "Top categories, 30 days",
@@ -80,6 +94,16 @@ const TEXT = {
     "wall.days.1": "Today", "wall.days.7": "7 days", "wall.days.30": "30 days", "wall.days.365": "1 year",
     "wall.heat": "Incident heat", "wall.heat.until": "up to {date}", "wall.until": "(up to {date})", "wall.heat.linear": "Kernel density: one incident gives 1 at its spot, radius 200 m; the scale tops at the district's 99th percentile for this window", "wall.heat.log": "Kernel density (log scale): one incident gives 1 at its spot, radius 200 m", "wall.beijing": "Beijing time",
     "step.reported": "reported", "step.dispatched": "dispatched", "step.handled": "handled", "step.followed_up": "followed up", "step.closed": "closed",
+    "code.title": "The last three digits of the grid code (community code + serial)", "grid.list": "Grids", renumber: "Renumber this community", "renumber.title": "Number this community's grids again north to south, west to east (other edits never change the code of a grid they leave alone)",
+    "def.fill": "Fill = households ÷ the cap (200)", "def.compactness": "Polsby-Popper = 4π × area ÷ perimeter²; a circle is 1", "def.reock": "Reock = area ÷ the smallest enclosing circle's area; a circle is 1", "def.workers": "Grid workers: one per 100 households, rounded up",
+    "def.share": "Coverage = households within walking reach of the category ÷ all households", "def.completeness": "Life-circle completeness = households within reach of every category of the circle ÷ all households",
+    legend: "Legend", "legend.fill": "Grid fill", "legend.fill.unit": "% of the cap", "legend.grid": "Grid boundary (thick: selected)", "legend.changed": "Grids the last change touched",
+    "legend.locked": "Locked grids", "legend.compare": "Grids of the version compared", "legend.selected": "Selected buildings",
+    "legend.area": "Within {minutes} minutes' walk of a {category}", "legend.gaps": "Uncovered areas (households)", "legend.facilities": "{category}", "legend.siting": "Suggested sites (rank)",
+    "legend.whatif": "Facilities added in the what-if", "legend.chosen": "Community or grid chosen in the table", gap: "Uncovered area",
+    "kind.partition": "partition", "kind.edit": "edit", "kind.restore": "restore", "kind.undo": "undo",
+    "undo.done": "Undone: the grids of version #{from} saved again as version #{plan}", "redo.done": "Redone: the grids of version #{from} saved again as version #{plan}",
+    "warn.no_facility": "{category}: no facility in the district; coverage is not judged", "warn.out_of_reach": "{category}: every facility is out of the walking network's reach", "warn.off_network": "{category}: the facilities are off the walking network",
     "def.reported": "Reported: every incident reported this month, all sources", "def.closure": "Closure rate = closed ÷ filed (reported this month, counted at month end or now)",
     "def.on_time": "Closed on time = closed within the time limits (with extensions) ÷ closed", "def.overdue": "Overdue: filed, not closed, past the limit of the step they are in",
   },
@@ -129,15 +153,27 @@ const REASONS = {
   "edit.no_grid": "方案中没有网格 {grid}",
   "edit.no_community": "方案中没有社区 {community} 的网格",
   "edit.no_change": "修改不会改变任何网格，未保存新版本",
+  "plan.invalid_polygon": "网格边界无效",
+  "plan.sliver": "修改会留下狭长碎片",
+  "plan.tiling": "网格之间将出现缝隙或重叠",
+  "plan.overlap": "网格之间将出现重叠",
+  "plan.not_placed": "有地址点未能归入任何网格",
+  "plan.stale": "此版本已不是当前版本，请载入当前版本后再修改",
+  out_of_scope: "涉及的网格不在您的管辖范围内",
+  forbidden: "您的令牌无权进行此操作",
 };
 
-/// A refusal reason in the current language, from an error with `code` and `params` (Chinese
-/// ones keep the server's English after them).
+/// A refusal reason in the current language, from an error with `code` and `params`. In
+/// Chinese, a code without a translation is named by its code (the server's English detail
+/// goes to the console, not into a Chinese interface).
 export function reason(err) {
   const detail = String((err && err.message) || err);
+  if (lang !== "zh") return detail;
   const zh = err && err.code && REASONS[err.code];
-  if (lang !== "zh" || !zh) return detail;
+  if (!zh) {
+    console.info(`refused (${err && err.code}): ${detail}`);
+    return `${TEXT.zh["refused.other"]}（${(err && (err.code || err.status)) || "?"}）`;
+  }
   const params = err.params || {};
-  const text = zh.replace(/\{(\w+)\}/g, (_, k) => (k in params ? params[k] : `{${k}}`));
-  return `${text}（${detail}）`;
+  return zh.replace(/\{(\w+)\}/g, (_, k) => (k in params ? params[k] : `{${k}}`));
 }

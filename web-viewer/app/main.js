@@ -5,7 +5,7 @@
 import { apply, setLang, lang, t } from "./i18n.js";
 import { Planner } from "./planner.js";
 import { Office } from "./office.js";
-import { say, withToken } from "./util.js";
+import { say, withToken, h } from "./util.js";
 
 const params = new URLSearchParams(location.search);
 window.__errors = [];
@@ -45,6 +45,11 @@ map.once("load", async () => {
   // incident heat layer.
   const z = Number(params.get("z"));
   if (z) map.jumpTo({ zoom: z });
+  else {
+    // Frame the district (the tiles' bounds) on load.
+    const b = map.getSource("wangge") && map.getSource("wangge").bounds;
+    if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 20, duration: 0 });
+  }
   if (params.get("heat")) map.setLayoutProperty("heat", "visibility", "visible");
   app.modes.planner = new Planner(map, say);
   app.modes.office = new Office(map, say);
@@ -65,15 +70,17 @@ map.once("load", async () => {
 
 /// The server asks for an access token (or a token with more rights): a field in the panel.
 function askToken(status) {
-  panel.innerHTML = `<h2>${t("token.title")}</h2><p class="muted">${t(status === 401 ? "token.needed" : "token.role")}</p>
-    <div class="row"><input id="token" size="28" placeholder="wg_…"> <button id="token-use">${t("token.use")}</button></div>`;
-  panel.querySelector("#token-use").onclick = () => {
-    const v = panel.querySelector("#token").value.trim();
-    if (v) {
-      localStorage.setItem("wangge.token", v);
-      location.reload();
-    }
-  };
+  const input = h("input", { id: "token", size: 28, placeholder: "wg_…" });
+  panel.replaceChildren(
+    h("h2", {}, t("token.title")),
+    h("p", { class: "muted" }, t(status === 401 ? "token.needed" : "token.role")),
+    h("div", { class: "row" }, input, " ", h("button", { id: "token-use", onclick: () => {
+      const v = input.value.trim();
+      if (v) {
+        localStorage.setItem("wangge.token", v);
+        location.reload();
+      }
+    } }, t("token.use"))));
 }
 
 document.getElementById("lang").onclick = () => {

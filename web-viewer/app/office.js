@@ -3,9 +3,10 @@
 // and the life-circle completeness rate; k siting suggestions with their marginal gains; and
 // what-if: click the map to drop facilities and see coverage change.
 import { t, num, category } from "./i18n.js";
-import { api, show, setData, say, esc, EMPTY } from "./util.js";
+import { api, show, setData, say, EMPTY, h, kids, table, boundsOf, firstLabel } from "./util.js";
+import { setLegend, hover } from "./legend.js";
 
-const OWN = ["reach-area", "reach-area-line", "reach-gaps", "reach-gaps-line", "siting", "siting-label", "whatif"];
+const OWN = ["reach-area", "reach-area-line", "reach-gaps", "reach-gaps-line", "siting", "siting-label", "whatif", "office-chosen", "office-chosen-grid"];
 
 export class Office {
   constructor(map) {
@@ -20,6 +21,8 @@ export class Office {
     this.added = [];
     this.whatif = null;
     this.placing = false;
+    this.chosen = null; // community or grid code highlighted in the table and on the map
+    this.threeD = false;
     this.onClick = (e) => this.click(e);
   }
 
@@ -27,11 +30,15 @@ export class Office {
     const map = this.map;
     if (map.getLayer("reach-area")) return;
     for (const id of ["reach-area", "reach-gaps", "siting", "whatif"]) setData(map, id, EMPTY);
-    const below = map.getLayer("buildings-3d") ? "buildings-3d" : undefined;
+    const below = map.getLayer("buildings-3d") ? "buildings-3d" : firstLabel(map);
     map.addLayer({ id: "reach-area", type: "fill", source: "reach-area", paint: { "fill-color": "#2166ac", "fill-opacity": 0.18 } }, below);
     map.addLayer({ id: "reach-area-line", type: "line", source: "reach-area", paint: { "line-color": "#2166ac", "line-width": 1 } }, below);
     map.addLayer({ id: "reach-gaps", type: "fill", source: "reach-gaps", paint: { "fill-color": "#d6604d", "fill-opacity": 0.35 } }, below);
     map.addLayer({ id: "reach-gaps-line", type: "line", source: "reach-gaps", paint: { "line-color": "#b2182b", "line-width": 1.5 } }, below);
+    for (const [id, sourceLayer] of [["office-chosen", "communities"], ["office-chosen-grid", "grids"]]) {
+      map.addLayer({ id, type: "line", source: "wangge", "source-layer": sourceLayer,
+        filter: ["==", ["get", "code"], ""], paint: { "line-color": "#ff7f00", "line-width": 4 } }, firstLabel(map));
+    }
     map.addLayer({ id: "siting", type: "circle", source: "siting",
       paint: { "circle-radius": 9, "circle-color": "#1a9850", "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
     map.addLayer({ id: "whatif", type: "circle", source: "whatif",
@@ -48,9 +55,10 @@ export class Office {
     this.panel = panel;
     this.layers();
     show(this.map, OWN, true);
-    show(this.map, ["grids-fill"], false);
+    show(this.map, ["grids-fill"], this.by === "grid");
     this.map.on("click", this.onClick);
-    panel.innerHTML = `<p class="muted">${t("loading")}</p>`;
+    panel.replaceChildren(h("p", { class: "muted" }, t("loading")));
+    this.unhover = hover(this.map, ["reach-gaps", "facilities", "communities-fill", "grids-fill"], (f) => this.describe(f));
     if (!this.catalogue) {
       this.catalogue = await api("/api/reach");
       const withFacilities = this.catalogue.categories.filter((c) => c.facilities > 0).map((c) => c.code);
@@ -61,9 +69,24 @@ export class Office {
 
   leave() {
     this.map.off("click", this.onClick);
+    if (this.unhover) this.unhover();
+    setLegend([]);
     show(this.map, OWN, false);
     show(this.map, ["grids-fill"], true);
-    if (this.map.getLayer("facilities")) this.map.setFilter("facilities", null);
+    for (const id of ["facilities", "facilities-label"]) if (this.map.getLayer(id)) this.map.setFilter(id, null);
+  }
+
+  /// A tooltip's lines for a feature under the pointer.
+  describe(f) {
+    const p = f.properties;
+    if (f.layer.id === "reach-gaps") return [`${t("gap")} ${p.community_name || ""}`, `${t("uncovered")} ${num(p.households)} ${t("hh")}`, `${t("area")} ${num(p.area_m2)}`];
+    if (f.layer.id === "facilities") return [p.name || category(p.category), category(p.category)];
+    const code = p.code;
+    const list = this.coverage && (f.layer.id === "communities-fill" ? this.coverage.communities : this.coverage.grids);
+    const r = list && list.find((x) => x.code === code);
+    if (!r) return null;
+    const name = f.layer.id === "communities-fill" ? r.name : `${this.communityName(r.community)} ${code.slice(-3)}`;
+    return [name, `${t("households")} ${num(r.households)} · ${t("uncovered")} ${num(r.uncovered)}`, `${t("share")} ${r.share == null ? "–" : `${r.share}%`}`];
   }
 
   query() {
@@ -82,7 +105,10 @@ export class Office {
       this.gaps = gaps;
       setData(this.map, "reach-area", area);
       setData(this.map, "reach-gaps", gaps);
-      if (this.map.getLayer("facilities")) this.map.setFilter("facilities", ["==", ["get", "category"], this.category]);
+      // Facilities of the category in view only (points and labels).
+      for (const id of ["facilities", "facilities-label"]) {
+        if (this.map.getLayer(id)) this.map.setFilter(id, ["==", ["get", "category"], this.category]);
+      }
       this.siting = null;
       setData(this.map, "siting", EMPTY);
       await this.runWhatIf();
@@ -94,7 +120,12 @@ export class Office {
   }
 
   async click(e) {
-    if (!this.placing) return;
+    if (!this.placing) {
+      const layer = this.by === "community" ? "communities-fill" : "grids-fill";
+      const f = this.map.getLayer(layer) && this.map.queryRenderedFeatures(e.point, { layers: [layer] })[0];
+      if (f) this.choose(f.properties.code, false);
+      return;
+    }
     this.added.push([e.lngLat.lng, e.lngLat.lat]);
     await this.runWhatIf();
     this.render();
@@ -104,10 +135,13 @@ export class Office {
     setData(this.map, "whatif", { type: "FeatureCollection", features: this.added.map((c) => ({ type: "Feature", geometry: { type: "Point", coordinates: c }, properties: {} })) });
     if (!this.added.length) {
       this.whatif = null;
+      if (this.gaps) setData(this.map, "reach-gaps", this.gaps);
       return;
     }
     try {
       this.whatif = await api("/api/reach/what-if", { method: "POST", body: JSON.stringify({ category: this.category, minutes: this.minutes, add: this.added }) });
+      // The gaps left after the change, redrawn.
+      setData(this.map, "reach-gaps", this.whatif.gaps);
       say("");
     } catch (err) {
       this.added.pop();
@@ -131,64 +165,123 @@ export class Office {
   rows() {
     const c = this.coverage;
     if (!c) return [];
-    const rows = (this.by === "community" ? c.communities : c.grids).map((r) => ({ ...r, label: r.name || r.code }));
-    const { key, desc } = this.sort;
-    rows.sort((a, b) => {
-      const x = a[key], y = b[key];
-      const cmp = typeof x === "string" ? String(x).localeCompare(String(y)) : (x ?? -1) - (y ?? -1);
-      return desc ? -cmp : cmp;
-    });
-    return rows;
+    return (this.by === "community" ? c.communities : c.grids).map((r) => ({
+      ...r, id: r.code,
+      label: this.by === "community" ? r.name || r.code : `${this.communityName(r.community)} ${r.code.slice(-3)}`,
+    }));
   }
 
+  /// A life circle by its minutes, in the interface's language (the catalogue's name is data).
+  circleName(name) {
+    const c = name && this.catalogue.circles.find((x) => x.name === name);
+    return c ? t("circle").replace("{minutes}", c.minutes) : "–";
+  }
+
+  communityName(key) {
+    const c = this.coverage && this.coverage.communities.find((x) => x.code === key);
+    return (c && c.name) || key || "";
+  }
+
+  /// A table row or a map feature chosen: both highlighted, the map framed on a row click.
+  choose(code, fly) {
+    this.chosen = code;
+    const layer = this.by === "community" ? "communities" : "grids";
+    const community = this.by === "community";
+    if (this.map.getLayer("office-chosen")) this.map.setFilter("office-chosen", ["==", ["get", "code"], community ? code : ""]);
+    if (this.map.getLayer("office-chosen-grid")) this.map.setFilter("office-chosen-grid", ["==", ["get", "code"], community ? "" : code]);
+    if (this.table) this.table.select(code);
+    if (fly) {
+      const feats = this.map.querySourceFeatures("wangge", { sourceLayer: layer, filter: ["==", ["get", "code"], code] });
+      const b = boundsOf(feats.map((f) => f.geometry));
+      if (b) this.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 16, duration: 600 });
+    }
+  }
+
+  /// What the street office's colours mean.
+  legend() {
+    const items = [
+      { layer: "reach-area", fill: "rgba(33, 102, 172, 0.35)", label: t("legend.area").replace("{minutes}", this.minutes).replace("{category}", category(this.category)) },
+      { layer: "reach-gaps", fill: "rgba(214, 96, 77, 0.6)", label: t("legend.gaps") },
+      { layer: "facilities", circle: "#2166ac", label: t("legend.facilities").replace("{category}", category(this.category)) },
+    ];
+    if (this.siting) items.push({ layer: "siting", circle: "#1a9850", label: t("legend.siting") });
+    if (this.added.length) items.push({ layer: "whatif", circle: "#e66101", label: t("legend.whatif") });
+    if (this.chosen) items.push({ layer: "office-chosen", line: "#ff7f00", label: t("legend.chosen") });
+    setLegend(items, t("legend"));
+  }
+
+  // Long: one panel of the street office's tools, each part a few lines.
   render() {
     const p = this.panel;
     if (!p || !this.catalogue) return;
     const c = this.coverage;
     const w = this.whatif;
-    const cats = this.catalogue.categories.map((x) =>
-      `<option value="${esc(x.code)}"${x.code === this.category ? " selected" : ""}>${esc(category(x.code))} (${esc(x.facilities)})</option>`).join("");
-    const head = (key, label, n = true) => `<th data-sort="${key}" class="${n ? "n" : ""}">${t(label)}</th>`;
     // A category the workspace has no data for shows "no data", never 0% (API `data`, `warnings`).
     const nodata = c && c.data === false;
     const pct = (v) => (v == null ? (nodata ? t("no.data") : "–") : `${v}%`);
-    const warnings = c && c.warnings && c.warnings.length
-      ? `<div id="warnings" class="warn">${c.warnings.map((x) => `<div>⚠ ${esc(x.message)}</div>`).join("")}</div>` : "";
-    const notJudged = c && c.not_judged && c.not_judged.length
-      ? ` <span class="muted" id="not-judged">${t("not.judged")}: ${c.not_judged.map((x) => esc(category(x))).join(", ")}</span>` : "";
-    p.innerHTML = `
-      <h2>${t("category")}</h2>
-      <div class="row"><select id="category">${cats}</select></div>
-      <h2>${t("minutes")}</h2>
-      <div class="row">${[5, 10, 15].map((m) => `<label><input type="radio" name="minutes" value="${m}" ${m === this.minutes ? "checked" : ""}> ${m} ${t("min")}</label>`).join(" ")}</div>
-      ${c ? `<div class="row"><span class="big" id="share">${pct(c.share)}</span>
-        <span>${t("covered")} <b id="covered">${num(c.covered)}</b> / ${num(c.households)} · ${t("facilities")} ${c.facilities}</span></div>
-        <div>${t("completeness")} (${c.circle ?? "–"}): <b id="completeness">${pct(c.completeness)}</b>${notJudged}</div>${warnings}` : ""}
-      <h2>${t("gaps")} <span class="muted">${this.gaps ? this.gaps.features.length : 0}</span></h2>
-      <div class="row"><button id="by-community" class="${this.by === "community" ? "on" : ""}">${t("by.community")}</button>
-        <button id="by-grid" class="${this.by === "grid" ? "on" : ""}">${t("by.grid")}</button></div>
-      <div class="wrap"><table id="gap-table"><thead><tr>${head("label", this.by === "community" ? "community" : "grid", false)}${head("households", "households")}${head("uncovered", "uncovered")}${head("share", "share")}${this.by === "community" ? head("completeness", "completeness.short") : ""}</tr></thead>
-      <tbody>${this.rows().map((r) => `<tr><td>${esc(r.label)}</td><td class="n">${num(r.households)}</td><td class="n">${num(r.uncovered)}</td><td class="n">${pct(r.share)}</td>${this.by === "community" ? `<td class="n">${pct(r.completeness)}</td>` : ""}</tr>`).join("")}</tbody></table></div>
-      <h2>${t("siting")}</h2>
-      <div class="row">${t("k")} <input id="k" type="number" min="1" max="20" value="${this.siting ? this.siting.sites.length : 3}" style="width:4em"> <button id="suggest">${t("suggest")}</button></div>
-      ${this.siting ? `<table id="siting-table"><tr><th>#</th><th class="n">${t("gain")}</th></tr>${this.siting.sites.map((s) => `<tr><td>${s.rank}</td><td class="n">+${num(s.gain)}</td></tr>`).join("")}</table>
-        <div>${t("share")}: ${pct(this.siting.share_before)} → <b>${pct(this.siting.share_after)}</b></div>` : ""}
-      <h2>${t("whatif")}</h2>
-      <div class="row"><button id="place" class="${this.placing ? "on" : ""}">${t("whatif.hint")}</button> <button id="clear">${t("clear")}</button></div>
-      ${w ? `<div id="whatif-result">${t("before.after")}: ${pct(w.share_before)} → <b id="whatif-after">${pct(w.share_after)}</b> (${w.change >= 0 ? "+" : ""}${num(w.change)} ${t("hh")})</div>` : ""}`;
-    p.querySelector("#category").onchange = (e) => { this.category = e.target.value; this.added = []; this.refresh(); };
-    for (const r of p.querySelectorAll("input[name=minutes]")) r.onchange = () => { this.minutes = Number(r.value); this.refresh(); };
-    p.querySelector("#by-community").onclick = () => { this.by = "community"; this.render(); };
-    p.querySelector("#by-grid").onclick = () => { this.by = "grid"; this.render(); };
-    for (const th of p.querySelectorAll("th[data-sort]")) {
-      th.onclick = () => {
-        const key = th.dataset.sort;
-        this.sort = { key, desc: this.sort.key === key ? !this.sort.desc : key !== "label" };
-        this.render();
-      };
-    }
-    p.querySelector("#suggest").onclick = () => this.suggest();
-    p.querySelector("#place").onclick = () => { this.placing = !this.placing; this.map.getCanvas().style.cursor = this.placing ? "crosshair" : ""; this.render(); };
-    p.querySelector("#clear").onclick = async () => { this.added = []; await this.runWhatIf(); this.render(); };
+    const cats = h("select", { id: "category", onchange: (e) => { this.category = e.target.value; this.added = []; this.refresh(); } },
+      this.catalogue.categories.map((x) => h("option", { value: x.code, selected: x.code === this.category }, `${category(x.code)} (${x.facilities})`)));
+    const minutes = [5, 10, 15].map((m) => h("label", {},
+      h("input", { type: "radio", name: "minutes", value: m, checked: m === this.minutes, onchange: () => { this.minutes = m; this.refresh(); } }),
+      ` ${m} ${t("min")}`));
+    const columns = [
+      { key: "label", label: t(this.by === "community" ? "community" : "grid") },
+      { key: "households", label: t("households"), numeric: true, format: (v) => num(v) },
+      { key: "uncovered", label: t("uncovered"), numeric: true, format: (v) => num(v) },
+      { key: "share", label: t("share"), numeric: true, format: (v) => pct(v), title: t("def.share") },
+    ];
+    if (this.by === "community") columns.push({ key: "completeness", label: t("completeness.short"), numeric: true, format: (v) => pct(v), title: t("def.completeness") });
+    const tbl = table({ id: "gap-table", columns, rows: this.rows(), sort: this.sort, selected: this.chosen,
+      onSort: (s) => { this.sort = s; this.render(); }, onRow: (r) => this.choose(r.code, true) });
+    this.table = tbl;
+    const k = h("input", { id: "k", type: "number", min: 1, max: 20, value: this.siting ? this.siting.sites.length : 3, style: "width:4em" });
+    p.replaceChildren(...kids(
+      h("h2", {}, t("category")), h("div", { class: "row" }, cats),
+      h("h2", {}, t("minutes")), h("div", { class: "row" }, minutes),
+      c ? [h("div", { class: "row" }, h("span", { class: "big", id: "share", title: t("def.share") }, pct(c.share)),
+        h("span", {}, t("covered"), " ", h("b", { id: "covered" }, num(c.covered)), ` / ${num(c.households)} ${t("hh")} · ${t("facilities")} ${c.facilities}`)),
+      h("div", { title: t("def.completeness") }, `${t("completeness")} (${this.circleName(c.circle)}): `, h("b", { id: "completeness" }, pct(c.completeness)),
+        c.not_judged && c.not_judged.length ? [" ", h("span", { class: "muted", id: "not-judged" }, `${t("not.judged")}: ${c.not_judged.map((x) => category(x)).join(", ")}`)] : null),
+      c.warnings && c.warnings.length ? h("div", { id: "warnings", class: "warn" }, c.warnings.map((x) => h("div", {}, `⚠ ${t(`warn.${x.reason}`) !== `warn.${x.reason}` ? t(`warn.${x.reason}`).replace("{category}", category(x.category)) : x.message}`))) : null] : null,
+      h("h2", {}, t("gaps"), " ", h("span", { class: "muted", id: "n-gaps" }, this.gapCount())),
+      h("div", { class: "row" },
+        h("button", { id: "by-community", class: this.by === "community" ? "on" : null, onclick: () => this.setBy("community") }, t("by.community")),
+        h("button", { id: "by-grid", class: this.by === "grid" ? "on" : null, onclick: () => this.setBy("grid") }, t("by.grid"))),
+      h("div", { class: "wrap list" }, tbl),
+      h("h2", {}, t("siting")),
+      h("div", { class: "row" }, t("k"), " ", k, " ", h("button", { id: "suggest", onclick: () => this.suggest() }, t("suggest"))),
+      this.siting ? [h("table", { id: "siting-table" }, h("tr", {}, h("th", {}, "#"), h("th", { class: "n" }, t("gain"))),
+        this.siting.sites.map((s) => h("tr", {}, h("td", {}, s.rank), h("td", { class: "n" }, `+${num(s.gain)}`)))),
+      h("div", {}, `${t("share")}: ${pct(this.siting.share_before)} → `, h("b", {}, pct(this.siting.share_after)))] : null,
+      h("h2", {}, t("whatif")),
+      h("div", { class: "row" },
+        h("button", { id: "place", class: this.placing ? "on" : null, onclick: () => { this.placing = !this.placing; this.map.getCanvas().style.cursor = this.placing ? "crosshair" : ""; this.render(); } }, t("whatif.hint")), " ",
+        h("button", { id: "clear", onclick: async () => { this.added = []; await this.runWhatIf(); this.render(); } }, t("clear"))),
+      w ? h("div", { id: "whatif-result" }, `${t("before.after")}: ${pct(w.share_before)} → `, h("b", { id: "whatif-after" }, pct(w.share_after)),
+        ` (${w.change >= 0 ? "+" : ""}${num(w.change)} ${t("hh")})`) : null,
+      h("label", { class: "row" }, h("input", { type: "checkbox", id: "three-d", checked: this.threeD, onchange: (e) => this.set3d(e.target.checked) }), " ", t("three.d")),
+    ));
+    this.legend();
+  }
+
+  /// The table by community or by grid; the grids show on the map when listed.
+  setBy(by) {
+    this.by = by;
+    this.chosen = null;
+    show(this.map, ["grids-fill"], by === "grid");
+    for (const id of ["office-chosen", "office-chosen-grid"]) if (this.map.getLayer(id)) this.map.setFilter(id, ["==", ["get", "code"], ""]);
+    this.render();
+  }
+
+  /// Gap areas shown: after a what-if, those left.
+  gapCount() {
+    const g = this.whatif ? this.whatif.gaps : this.gaps;
+    return g ? g.features.length : 0;
+  }
+
+  set3d(on) {
+    this.threeD = on;
+    show(this.map, ["buildings-3d"], on);
+    this.map.easeTo({ pitch: on ? 50 : 0, duration: 500 });
   }
 }

@@ -4,7 +4,11 @@
 // with the reason; undo/redo (restoring versions), save as (naming a version), compare two
 // versions, re-partition a community with locked grids, exports, 3D buildings.
 import { t, num, reason } from "./i18n.js";
-import { api, show, setData, say, esc, token, EMPTY } from "./util.js";
+import { api, show, setData, say, token, EMPTY, h, kids, table, boundsOf, firstLabel } from "./util.js";
+import { setLegend, hover } from "./legend.js";
+
+// Figures with a definition on hover.
+const DEFS = { fill: "def.fill", compactness: "def.compactness", reock: "def.reock", workers: "def.workers" };
 
 const TILE_GRIDS = ["grids-fill", "grids-line", "grids-label"];
 const OWN = ["plan-fill", "buildings-flat", "buildings-selected", "plan-line", "plan-locked", "plan-changed", "compare-a", "plan-label"];
@@ -25,6 +29,8 @@ export class Planner {
     this.changed = [];
     this.comparison = null;
     this.threeD = false;
+    this.sort = { key: "code", desc: false };
+    this.names = null; // community key → name
     this.onClick = (e) => this.click(e).catch((err) => this.fail(err));
   }
 
@@ -33,7 +39,8 @@ export class Planner {
     if (map.getLayer("plan-fill")) return;
     setData(map, "plan-grids", EMPTY);
     setData(map, "compare-a", EMPTY);
-    const below = map.getLayer("buildings-3d") ? "buildings-3d" : undefined;
+    const below = map.getLayer("buildings-3d") ? "buildings-3d" : firstLabel(map);
+    const labels = firstLabel(map); // lines under street and community labels
     map.addLayer({ id: "plan-fill", type: "fill", source: "plan-grids",
       paint: { "fill-color": ["interpolate", ["linear"], ["get", "fill_pct"], 0, "#f7fbff", 50, "#c6dbef", 80, "#6baed6", 100, "#2171b5"],
                "fill-opacity": 0.5 } }, below);
@@ -45,13 +52,13 @@ export class Planner {
         filter: ["in", ["get", "key"], ["literal", []]], paint: { "fill-color": "#e66101" } }, below);
     }
     map.addLayer({ id: "plan-line", type: "line", source: "plan-grids",
-      paint: { "line-color": "#08306b", "line-width": ["case", ["==", ["get", "code"], ""], 3.5, 1] } });
+      paint: { "line-color": "#08306b", "line-width": ["case", ["==", ["get", "code"], ""], 3.5, 1] } }, labels);
     map.addLayer({ id: "plan-locked", type: "line", source: "plan-grids", filter: ["in", ["get", "code"], ["literal", []]],
-      paint: { "line-color": "#7b3294", "line-width": 3, "line-dasharray": [2, 1] } });
+      paint: { "line-color": "#7b3294", "line-width": 3, "line-dasharray": [2, 1] } }, labels);
     map.addLayer({ id: "plan-changed", type: "line", source: "plan-grids", filter: ["in", ["get", "code"], ["literal", []]],
-      paint: { "line-color": "#d7301f", "line-width": 3 } });
+      paint: { "line-color": "#d7301f", "line-width": 3 } }, labels);
     map.addLayer({ id: "compare-a", type: "line", source: "compare-a",
-      paint: { "line-color": "#525252", "line-width": 1.5, "line-dasharray": [3, 2] } });
+      paint: { "line-color": "#525252", "line-width": 1.5, "line-dasharray": [3, 2] } }, labels);
     const glyphs = map.getStyle().glyphs;
     if (glyphs) {
       const font = (map.getLayer("grids-label") && map.getLayoutProperty("grids-label", "text-font")) || ["DejaVu Sans Book"];
@@ -71,9 +78,14 @@ export class Planner {
     this.map.on("click", this.onClick);
     await this.loadPlans();
     if (this.plan == null) {
-      panel.innerHTML = `<p class="muted">${t("plan")}: –</p>`;
+      panel.replaceChildren(h("p", { class: "muted" }, `${t("plan")}: –`));
       return;
     }
+    this.unhover = hover(this.map, ["plan-fill"], (f) => {
+      const g = this.grids.get(f.properties.code);
+      return g && [`${this.communityName(g.community)} · ${t("grid")} ${g.code.slice(-3)}`,
+        `${t("households")} ${num(g.households)} / ${this.cap} (${g.fill_pct}%)`, `${t("code")} ${g.code}`];
+    });
     const first = !this.history.length;
     if (first) {
       this.history = [this.plan];
@@ -92,6 +104,8 @@ export class Planner {
 
   leave() {
     this.map.off("click", this.onClick);
+    if (this.unhover) this.unhover();
+    setLegend([]);
     show(this.map, OWN, false);
     show(this.map, TILE_GRIDS, true);
     show(this.map, ["buildings-3d"], true);
@@ -107,6 +121,7 @@ export class Planner {
 
   async loadGrids() {
     const fc = await api(`/api/plans/${this.plan}/grids`);
+    if (fc.community_names) this.names = new Map(Object.entries(fc.community_names));
     this.cap = fc.cap;
     this.grids = new Map(fc.features.map((f) => [f.properties.code, f.properties]));
     this.fc = fc;
@@ -184,9 +199,7 @@ export class Planner {
       this.tool = null;
       await this.edit({ op: "merge", a: this.selected, b: code });
     } else {
-      this.selected = code;
-      this.paint();
-      this.render();
+      this.selectGrid(code, false);
     }
   }
 
@@ -205,7 +218,7 @@ export class Planner {
   }
 
   /// A new version from the server: show it, and record it for undo when it is a new step.
-  async arrive(r, step) {
+  async arrive(r, step, said) {
     if (step) {
       this.history = this.history.slice(0, this.ptr + 1);
       this.history.push(r.plan);
@@ -216,7 +229,7 @@ export class Planner {
     this.lastResult = r;
     await this.loadPlans();
     await this.loadGrids();
-    const msg = `${t("edit.done")} #${r.plan} · ${t("moved")} ${num(r.moved_households)}`;
+    const msg = `${said || `${t("edit.done")} #${r.plan}`} · ${t("moved")} ${num(r.moved_households)}`;
     say(msg);
     const el = this.panel.querySelector("#plan-result");
     if (el) { el.className = ""; el.textContent = msg; }
@@ -226,9 +239,11 @@ export class Planner {
     const to = this.ptr + delta;
     if (to < 0 || to >= this.history.length) return;
     try {
-      const r = await api(`/api/plans/${this.history[to]}/restore?base=${this.plan}`, { method: "POST", body: "{}" });
+      const from = this.history[to];
+      const r = await api(`/api/plans/${from}/restore?base=${this.plan}`, { method: "POST", body: "{}" });
       this.ptr = to;
-      await this.arrive(r, false);
+      // An undo (or redo) restores an earlier version's grids as a new version: said so.
+      await this.arrive(r, false, t(delta < 0 ? "undo.done" : "redo.done").replace("{from}", from).replace("{plan}", r.plan));
     } catch (err) {
       this.fail(err);
     }
@@ -266,96 +281,137 @@ export class Planner {
     }
   }
 
+  /// The panel, built from elements (text nodes only).
+  // Long: one panel of a planner's tools, each part a few lines.
   render(clearResult = true) {
     const p = this.panel;
     if (!p || this.plan == null) return;
     const plan = this.plans.find((x) => x.id === this.plan) || {};
-    const options = (sel) => this.plans.map((x) =>
-      `<option value="${x.id}"${x.id === sel ? " selected" : ""}>#${x.id} ${esc(x.name || x.kind)}</option>`).join("");
+    const option = (x, sel) => h("option", { value: x.id, selected: x.id === sel }, `#${x.id} ${x.name || t(`kind.${x.kind}`)}`);
+    const options = (sel) => this.plans.map((x) => option(x, sel));
     const g = this.grids.get(this.selected);
-    const row = (k, v) => `<tr><th>${t(k)}</th><td class="n">${v}</td></tr>`;
-    const result = p.querySelector("#plan-result");
-    const keep = !clearResult && result ? [result.className, result.textContent] : ["", ""];
+    const row = (k, ...v) => h("tr", {}, h("th", { title: DEFS[k] ? t(DEFS[k]) : null }, t(k)), h("td", { class: "n" }, ...v));
+    const old = p.querySelector("#plan-result");
+    const keep = !clearResult && old ? [old.className, old.textContent] : ["", ""];
     const cmp = this.comparison;
     const tq = token ? `?token=${encodeURIComponent(token)}` : ""; // links cannot send a header
-    p.innerHTML = `
-      <h2>${t("plan")} <span id="plan-id">#${this.plan}</span> ${plan.name ? esc(plan.name) : ""}</h2>
-      <div class="row">
-        <select id="plan-pick">${options(this.plan)}</select>
-        <span>${t("grids")} <b id="plan-grids">${num(plan.grids)}</b> · ${t("households")} <b>${num(plan.households)}</b></span>
-      </div>
-      <div class="row">
-        <button id="undo" ${this.ptr > 0 ? "" : "disabled"}>${t("undo")}</button>
-        <button id="redo" ${this.ptr < this.history.length - 1 ? "" : "disabled"}>${t("redo")}</button>
-        <input id="save-name" size="10" placeholder="${t("save.placeholder")}">
-        <button id="save">${t("save.as")}</button>
-      </div>
-      <h2>${t("grid")}</h2>
-      <div id="grid-table">${g ? `<table>
-        ${row("code", esc(g.code))}${row("community", esc(g.community))}${row("households", `<span id="grid-households">${num(g.households)}</span> / ${this.cap}`)}
-        ${row("fill", `${esc(g.fill_pct)}%`)}${row("buildings", num(g.buildings))}${row("workers", num(g.workers))}
-        ${row("compactness", esc(g.polsby_popper))}${row("reock", esc(g.reock))}${row("area", num(g.area_m2))}
-        </table>` : `<p class="muted">${t("hint.grid")}</p>`}</div>
-      <div class="row">
-        <button id="tool-select" class="${this.tool === "select" ? "on" : ""}">${t("tool.select")}</button>
-        <button id="tool-move" ${this.buildings.size ? "" : "disabled"} class="${this.tool === "move" ? "on" : ""}">${t("tool.move")}</button>
-        <button id="tool-split" ${g ? "" : "disabled"}>${t("tool.split")}</button>
-        <button id="tool-merge" ${g ? "" : "disabled"} class="${this.tool === "merge" ? "on" : ""}">${t("tool.merge")}</button>
-      </div>
-      <div class="muted">${this.tool ? t(`hint.${this.tool}`) : ""} ${this.buildings.size ? `${t("selected")}: <b id="n-selected">${this.buildings.size}</b>` : ""}</div>
-      <div id="plan-result" class="${keep[0]}">${esc(keep[1])}</div>
-      <div class="row">
-        <button id="lock" ${g ? "" : "disabled"}>${g && this.locks.has(g.code) ? t("unlock") : t("lock")}</button>
-        <button id="repartition" ${g ? "" : "disabled"}>${t("repartition")}</button>
-      </div>
-      <div class="muted">${this.locks.size ? `${t("locked")}: ${[...this.locks].map((c) => esc(c.slice(-3))).join(", ")}` : ""}</div>
-      <h2>${t("compare.with")}</h2>
-      <div class="row"><select id="cmp-a">${options(this.history[Math.max(0, this.ptr - 1)] ?? this.plan)}</select> →
-        <select id="cmp-b">${options(this.plan)}</select> <button id="compare">${t("compare")}</button></div>
-      ${cmp ? `<div id="compare-result">${t("compare.changed")}: <b>${cmp.changed_in_b.length}</b> · ${t("moved")}: <b id="cmp-moved">${num(cmp.moved_households)}</b>
-        <table><tr><th>${t("address")}</th><th class="n">${t("households")}</th><th>${t("from")}</th><th>${t("to")}</th></tr>
-        ${cmp.moves.slice(0, 50).map((m) => `<tr><td>${esc(m.address)}</td><td class="n">${m.households}</td><td>${esc(m.from.slice(-3))}</td><td>${esc(m.to.slice(-3))}</td></tr>`).join("")}
-        </table>${cmp.moves.length > 50 ? `<p class="muted">… ${cmp.moves.length - 50}</p>` : ""}</div>` : ""}
-      <h2>${t("export")}</h2>
-      <div class="row">
-        <a href="/api/plans/${this.plan}/export/geojson${tq}" download>GeoJSON</a> ·
-        <a href="/api/plans/${this.plan}/export/gpkg${tq}" download>GeoPackage</a> ·
-        <a href="/api/plans/${this.plan}/export/shp${tq}" download>Shapefile</a> ·
-        <a href="/api/plans/${this.plan}/export/csv${tq}" download>${t("export.csv")}</a>
-      </div>
-      <label class="row"><input type="checkbox" id="three-d" ${this.threeD ? "checked" : ""}> ${t("three.d")}</label>`;
-    const on = (id, f) => { const el = p.querySelector(`#${id}`); if (el) el.onclick = f; };
-    p.querySelector("#plan-pick").onchange = async (e) => {
+    const button = (id, label, { disabled = false, on = false, click } = {}) =>
+      h("button", { id, disabled, class: on ? "on" : null, onclick: click }, label);
+    const pick = h("select", { id: "plan-pick", onchange: async (e) => {
       this.plan = Number(e.target.value);
       this.changed = [];
       this.history = [this.plan];
       this.ptr = 0;
       await this.loadGrids().catch((err) => this.fail(err));
-    };
-    on("undo", () => this.step(-1));
-    on("redo", () => this.step(1));
-    on("save", async () => {
-      const name = p.querySelector("#save-name").value.trim();
-      if (!name) return;
-      try {
-        await api(`/api/plans/${this.plan}/name`, { method: "PUT", body: JSON.stringify({ name }) });
-        await this.loadPlans();
-        say(`${t("saved")} #${this.plan}: ${name}`);
-        this.render();
-      } catch (err) { this.fail(err); }
+    } }, options(this.plan));
+    const saveName = h("input", { id: "save-name", size: 10, placeholder: t("save.placeholder") });
+    const gridRows = [...this.grids.values()].map((x) => ({ ...x, id: x.code, community_name: this.communityName(x.community) }));
+    const grids = table({
+      id: "grid-list",
+      columns: [
+        { key: "code", label: t("code"), title: t("code.title"), format: (v) => v.slice(-3) },
+        { key: "community_name", label: t("community") },
+        { key: "households", label: t("households"), numeric: true, format: (v) => num(v) },
+        { key: "fill_pct", label: t("fill"), numeric: true, format: (v) => `${v}%`, title: t("def.fill") },
+      ],
+      rows: gridRows, sort: this.sort, selected: this.selected,
+      onSort: (s) => { this.sort = s; this.render(false); },
+      onRow: (r) => this.selectGrid(r.code, true),
     });
-    on("tool-select", () => { this.tool = this.tool === "select" ? null : "select"; this.render(); });
-    on("tool-move", () => { this.tool = "move"; this.render(); });
-    on("tool-merge", () => { this.tool = "merge"; this.render(); });
-    on("tool-split", () => this.edit({ op: "split", grid: this.selected }));
-    on("lock", () => {
-      if (this.locks.has(this.selected)) this.locks.delete(this.selected);
-      else this.locks.add(this.selected);
-      this.paint();
+    this.table = grids;
+    p.replaceChildren(...kids(
+      h("h2", {}, t("plan"), " ", h("span", { id: "plan-id" }, `#${this.plan}`), " ", plan.name || ""),
+      h("div", { class: "row" }, pick, h("span", {}, t("grids"), " ", h("b", { id: "plan-grids" }, num(plan.grids)), " · ",
+        t("households"), " ", h("b", {}, num(plan.households)))),
+      h("div", { class: "row" },
+        button("undo", t("undo"), { disabled: this.ptr <= 0, click: () => this.step(-1) }),
+        button("redo", t("redo"), { disabled: this.ptr >= this.history.length - 1, click: () => this.step(1) }),
+        saveName,
+        button("save", t("save.as"), { click: () => this.saveAs(saveName.value.trim()) })),
+      h("h2", {}, t("grid")),
+      h("div", { id: "grid-table" }, g ? h("table", {},
+        row("code", g.code), row("community", this.communityName(g.community)),
+        row("households", h("span", { id: "grid-households" }, num(g.households)), ` / ${this.cap}`),
+        row("fill", `${g.fill_pct}%`), row("buildings", num(g.buildings)), row("workers", num(g.workers)),
+        row("compactness", g.polsby_popper), row("reock", g.reock), row("area", num(g.area_m2)))
+        : h("p", { class: "muted" }, t("hint.grid"))),
+      h("div", { class: "row" },
+        button("tool-select", t("tool.select"), { on: this.tool === "select", click: () => { this.tool = this.tool === "select" ? null : "select"; this.render(); } }),
+        button("tool-move", t("tool.move"), { disabled: !this.buildings.size, on: this.tool === "move", click: () => { this.tool = "move"; this.render(); } }),
+        button("tool-split", t("tool.split"), { disabled: !g, click: () => this.edit({ op: "split", grid: this.selected }) }),
+        button("tool-merge", t("tool.merge"), { disabled: !g, on: this.tool === "merge", click: () => { this.tool = "merge"; this.render(); } })),
+      h("div", { class: "muted" }, this.tool ? t(`hint.${this.tool}`) : "", " ",
+        this.buildings.size ? [t("selected"), ": ", h("b", { id: "n-selected" }, this.buildings.size)] : ""),
+      h("div", { id: "plan-result", class: keep[0] || null }, keep[1]),
+      h("div", { class: "row" },
+        button("lock", g && this.locks.has(g.code) ? t("unlock") : t("lock"), { disabled: !g, click: () => {
+          if (this.locks.has(this.selected)) this.locks.delete(this.selected);
+          else this.locks.add(this.selected);
+          this.paint();
+          this.render();
+        } }),
+        button("repartition", t("repartition"), { disabled: !g, click: () => this.repartition() }),
+        button("renumber", t("renumber"), { disabled: !g, title: t("renumber.title"), click: () => this.edit({ op: "renumber", community: g.community }) })),
+      h("div", { class: "muted" }, this.locks.size ? `${t("locked")}: ${[...this.locks].map((c) => c.slice(-3)).join(", ")}` : ""),
+      h("h2", {}, t("grid.list"), " ", h("span", { class: "muted" }, num(gridRows.length))),
+      h("div", { class: "wrap list" }, grids),
+      h("h2", {}, t("compare.with")),
+      h("div", { class: "row" },
+        h("select", { id: "cmp-a" }, options(this.history[Math.max(0, this.ptr - 1)] ?? this.plan)), " → ",
+        h("select", { id: "cmp-b" }, options(this.plan)), " ",
+        button("compare", t("compare"), { click: () => this.compare() })),
+      cmp ? h("div", { id: "compare-result" }, t("compare.changed"), ": ", h("b", {}, cmp.changed_in_b.length), " · ", t("moved"), ": ",
+        h("b", { id: "cmp-moved" }, num(cmp.moved_households)),
+        h("table", {}, h("tr", {}, h("th", {}, t("address")), h("th", { class: "n" }, t("households")), h("th", {}, t("from")), h("th", {}, t("to"))),
+          cmp.moves.slice(0, 50).map((m) => h("tr", {}, h("td", {}, m.address), h("td", { class: "n" }, m.households), h("td", {}, m.from.slice(-3)), h("td", {}, m.to.slice(-3))))),
+        cmp.moves.length > 50 ? h("p", { class: "muted" }, `… ${cmp.moves.length - 50}`) : null) : null,
+      h("h2", {}, t("export")),
+      h("div", { class: "row" },
+        h("a", { href: `/api/plans/${this.plan}/export/geojson${tq}`, download: "" }, "GeoJSON"), " · ",
+        h("a", { href: `/api/plans/${this.plan}/export/gpkg${tq}`, download: "" }, "GeoPackage"), " · ",
+        h("a", { href: `/api/plans/${this.plan}/export/shp${tq}`, download: "" }, "Shapefile"), " · ",
+        h("a", { href: `/api/plans/${this.plan}/export/csv${tq}`, download: "" }, t("export.csv"))),
+      h("label", { class: "row" }, h("input", { type: "checkbox", id: "three-d", checked: this.threeD, onchange: (e) => this.set3d(e.target.checked) }), " ", t("three.d")),
+    ));
+    this.legend();
+  }
+
+  async saveAs(name) {
+    if (!name) return;
+    try {
+      await api(`/api/plans/${this.plan}/name`, { method: "PUT", body: JSON.stringify({ name }) });
+      await this.loadPlans();
+      say(`${t("saved")} #${this.plan}: ${name}`);
       this.render();
-    });
-    on("repartition", () => this.repartition());
-    on("compare", () => this.compare());
-    p.querySelector("#three-d").onchange = (e) => this.set3d(e.target.checked);
+    } catch (err) { this.fail(err); }
+  }
+
+  /// Selects a grid: highlighted on the map and in the list; `fly` frames it.
+  selectGrid(code, fly) {
+    this.selected = code;
+    this.paint();
+    this.render(false);
+    if (this.table) this.table.select(code);
+    const f = this.fc && this.fc.features.find((x) => x.properties.code === code);
+    const b = f && boundsOf([f.geometry]);
+    if (fly && b) this.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 17, duration: 600 });
+  }
+
+  communityName(key) {
+    return (this.names && this.names.get(key)) || key;
+  }
+
+  /// What the planner's colours mean.
+  legend() {
+    const items = [
+      { layer: "plan-fill", label: t("legend.fill"), unit: t("legend.fill.unit"),
+        ramp: [["0", "#f7fbff"], ["50", "#c6dbef"], ["80", "#6baed6"], ["100", "#2171b5"]] },
+      { layer: "plan-line", line: "#08306b", label: t("legend.grid") },
+    ];
+    if (this.changed.length) items.push({ layer: "plan-changed", line: "#d7301f", label: t("legend.changed") });
+    if (this.locks.size) items.push({ layer: "plan-locked", line: "#7b3294", dash: true, label: t("legend.locked") });
+    if (this.comparison) items.push({ layer: "compare-a", line: "#525252", dash: true, label: t("legend.compare") });
+    if (this.buildings.size) items.push({ layer: "buildings-selected", fill: "#e66101", label: t("legend.selected") });
+    setLegend(items, t("legend"));
   }
 }

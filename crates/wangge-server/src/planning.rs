@@ -85,7 +85,17 @@ pub fn grids(path: &Path, plan: i64, community: Option<&str>) -> Result<Value, A
             })
         })
         .collect();
-    Ok(json!({ "type": "FeatureCollection", "plan": plan, "cap": cap, "features": features }))
+    // The names of the grids' communities, for labels and tooltips.
+    let names: serde_json::Map<String, Value> = store
+        .communities()
+        .map_err(io)?
+        .into_iter()
+        .map(|c| (c.key, Value::String(c.name)))
+        .collect();
+    Ok(
+        json!({ "type": "FeatureCollection", "plan": plan, "cap": cap,
+               "community_names": names, "features": features }),
+    )
 }
 
 /// A plan-change refusal as the client sees it.

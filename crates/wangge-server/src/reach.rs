@@ -431,6 +431,15 @@ impl Reach {
     pub fn gaps(&self, category: &str, minutes: u32) -> Result<Value, AppError> {
         let t = self.threshold_m(minutes)?;
         let (field, _) = self.field(category)?;
+        Ok(
+            json!({ "type": "FeatureCollection", "category": category, "minutes": minutes,
+                   "features": self.gap_features(field, t),
+                   "warnings": self.warnings([category]) }),
+        )
+    }
+
+    /// The gap areas of `field` at `t` as GeoJSON features, largest first.
+    fn gap_features(&self, field: &Field, t: f64) -> Vec<Value> {
         let reached = self.reached(field, t);
         let uncovered: Vec<bool> = reached.iter().map(|r| !r).collect();
         let locations: Vec<Point<f64>> = self
@@ -448,7 +457,7 @@ impl Reach {
             GAP_LINK_M,
             GAP_MARGIN_M,
         );
-        let features: Vec<Value> = found
+        found
             .iter()
             .enumerate()
             .map(|(i, g)| {
@@ -460,11 +469,7 @@ impl Reach {
                                         "area_m2": g.area_m2.round(),
                                         "centre": [g.centre.x(), g.centre.y()] } })
             })
-            .collect();
-        Ok(
-            json!({ "type": "FeatureCollection", "category": category, "minutes": minutes, "features": features,
-                    "warnings": self.warnings([category]) }),
-        )
+            .collect()
     }
 
     /// Households within `t` of `field`'s facilities, in all and per community.
@@ -598,7 +603,19 @@ impl Reach {
                 after: per_after[c],
             })
             .collect();
+        // The gaps left after the change, in the caller's scope: the map redraws them.
+        let gaps: Vec<Value> = self
+            .gap_features(&changed, t)
+            .into_iter()
+            .filter(|f| {
+                f["properties"]["community"]
+                    .as_str()
+                    .map_or(keep.iter().all(|k| *k), in_scope)
+            })
+            .collect();
         Ok(WhatIfAnswer {
+            gaps: json!({ "type": "FeatureCollection", "category": category, "minutes": minutes,
+                          "features": gaps }),
             category: category.to_string(),
             minutes,
             households: total,

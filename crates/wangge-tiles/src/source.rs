@@ -128,6 +128,17 @@ pub const LAYERS: &[LayerSpec] = &[
             ("name", "String"),
         ],
     },
+    LayerSpec {
+        id: "community_labels",
+        description: "One label point per community (a point inside its largest part), so a map labels each community once at every zoom",
+        minzoom: 10,
+        maxzoom: MAX_ZOOM,
+        fields: &[
+            ("code", "String"),
+            ("name", "String"),
+            ("households", "Number"),
+        ],
+    },
 ];
 
 #[derive(Debug, Clone)]
@@ -305,6 +316,35 @@ fn community_features(
                 ("name", c.name.clone().into()),
                 ("households", Value::UInt(households)),
                 ("grids", grids.into()),
+            ],
+        });
+    }
+    out
+}
+
+/// One label point per community: inside its largest part.
+fn community_label_features(
+    communities: &[wangge_core::Community],
+    per_community: &HashMap<String, (u64, u32)>,
+) -> Vec<Feature> {
+    let mut out = Vec::new();
+    for (i, c) in communities.iter().enumerate() {
+        let largest =
+            c.geometry.0.iter().max_by(|a, b| {
+                geo::Area::unsigned_area(*a).total_cmp(&geo::Area::unsigned_area(*b))
+            });
+        let Some(at) = largest.and_then(geo::InteriorPoint::interior_point) else {
+            continue;
+        };
+        let (households, _) = per_community.get(&c.key).copied().unwrap_or_default();
+        out.push(Feature {
+            id: i as u64 + 1,
+            minzoom: 10,
+            shape: Shape::Points(vec![world(at.x(), at.y())]),
+            props: vec![
+                ("code", c.key.clone().into()),
+                ("name", c.name.clone().into()),
+                ("households", Value::UInt(households)),
             ],
         });
     }
@@ -497,6 +537,10 @@ impl TileSource {
             "communities",
             community_features(&data.communities, &per_community),
         );
+        by_id.insert(
+            "community_labels",
+            community_label_features(&data.communities, &per_community),
+        );
         by_id.insert("streets", street_features(&data));
         by_id.insert("buildings", building_features(&data));
         by_id.insert("service_areas", service_area_features(store)?);
@@ -550,12 +594,19 @@ impl TileSource {
             "communities",
             community_features(&communities, &per_community),
         );
+        by_id.insert(
+            "community_labels",
+            community_label_features(&communities, &per_community),
+        );
         let (fresh, _) = index_layers(by_id);
         let layers = fresh
             .into_iter()
             .zip(&self.layers)
             .map(|(new, old)| {
-                if matches!(new.spec.id, "grids" | "resident_groups" | "communities") {
+                if matches!(
+                    new.spec.id,
+                    "grids" | "resident_groups" | "communities" | "community_labels"
+                ) {
                     Arc::new(new)
                 } else {
                     old.clone()

@@ -3,8 +3,9 @@
 //! walking budget runs out, so partly reached edges are cut at the threshold. The reached
 //! streets, and the connectors from each reached address point to its street, are buffered
 //! by the building frontage (`frontage_m`) in one operation; reached stretches stop
-//! `frontage_m` before the budget runs out, so the round cap ends at the threshold. The result
-//! is valid, holes kept, and nests as the threshold grows.
+//! `frontage_m` before the budget runs out, so the round cap ends at the threshold. Blocks
+//! enclosed by reached streets are filled; address points not reached are cut out through
+//! small holes. The result is valid and nests as the threshold grows.
 
 use super::field::Field;
 use super::network::WalkNetwork;
@@ -101,7 +102,16 @@ fn one_area(
             *p
         })
         .collect();
-    let area = MultiLineString(lines).buffer_with_style(style(frontage_m));
+    // Filled: a block enclosed by reached streets is within reach (what people see as the
+    // area, not tubes along the streets); unreached address points in it get their holes below.
+    let area = MultiPolygon(
+        MultiLineString(lines)
+            .buffer_with_style(style(frontage_m))
+            .0
+            .into_iter()
+            .map(|p| Polygon::new(p.exterior().clone(), Vec::new()))
+            .collect(),
+    );
     let unreached: Vec<Coord<f64>> = points
         .iter()
         .filter(|p| p.2 > threshold_m)

@@ -171,4 +171,7 @@ pub struct WhatIfAnswer {
     pub share_before: Option<f64>,
     pub share_after: Option<f64>,
     pub communities: Vec<CommunityChange>,
+    /// The gap areas after the change (GeoJSON, as `/api/reach/gaps`), in the caller's scope.
+    #[schema(value_type = Object)]
+    pub gaps: serde_json::Value,
 }

@@ -90,9 +90,12 @@ pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value>
                         "layout": { "text-field": ["get", "name"], "text-font": font, "text-size": 11,
                                     "text-offset": [0, 1.1], "text-anchor": "top" },
                         "paint": { "text-color": "#2166ac", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } }),
-                json!({ "id": "communities-label", "type": "symbol", "source": "wangge", "source-layer": "communities",
-                        "layout": { "text-field": ["get", "name"], "text-font": font, "text-size": 15 },
-                        "paint": { "text-color": "#7b3294", "text-halo-color": "#ffffff", "text-halo-width": 2 } }),
+                // One label point per community (not polygon labels cut at tile edges), from z12.
+                json!({ "id": "communities-label", "type": "symbol", "source": "wangge", "source-layer": "community_labels",
+                        "minzoom": 12,
+                        "layout": { "text-field": ["get", "name"], "text-font": font, "text-size": 16,
+                                    "text-allow-overlap": false, "symbol-sort-key": ["-", 0, ["get", "households"]] },
+                        "paint": { "text-color": "#4a1486", "text-halo-color": "#ffffff", "text-halo-width": 2.5 } }),
             ]);
         }
     }
