@@ -1177,3 +1177,155 @@ async fn residents_of_a_split_address_point_are_shown_to_one_grid_worker() {
     assert_eq!(unplaced.len(), 1, "{unplaced:?}");
     assert_eq!(unplaced[0]["name"], "无单元");
 }
+
+/// KPI tables for callers who may not see positions: a leader gets no grid rows (403), a
+/// street office only its street's grids; `asof` is taken at the start of its local day (two
+/// times a second apart give the same table); areas under the count floor are left out as
+/// empty ones are (`count_below`), so a table never says that one or two incidents happened
+/// somewhere. An admin gets every row as computed.
+#[tokio::test]
+async fn kpi_tables_place_no_incident_below_a_community_for_leaders_and_other_streets() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = demo_workspace(dir.path(), 28);
+    // The generated incidents came before the plan: give them its grids.
+    let (ok, out) = crate::util::wangge(&["incidents", "assign", "w.gpkg", "--all"], dir.path());
+    assert!(ok, "{out}");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let data = store.load().expect("load");
+    let street = data.communities[0].street.clone().expect("street");
+    let mine: Vec<String> = data
+        .communities
+        .iter()
+        .filter(|c| c.street.as_deref() == Some(street.as_str()))
+        .map(|c| c.key.clone())
+        .collect();
+    let plan = store.latest_plan().expect("plan").expect("a plan");
+    let grid_community: std::collections::HashMap<String, String> =
+        store.plan_grids(plan).expect("grids").into_iter().collect();
+    let (_, leader) = store
+        .create_token("wall", Role::Leader, "*", None)
+        .expect("token");
+    let (_, office) = store
+        .create_token("office", Role::StreetOffice, &street, None)
+        .expect("token");
+    let (_, admin) = store
+        .create_token("admin", Role::Admin, "*", None)
+        .expect("token");
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    // One incident alone this month in a community: an admin sees a row with 1, nobody
+    // else learns of it.
+    let c = &data.communities[0];
+    let at = geo::InteriorPoint::interior_point(&c.geometry).expect("inside");
+    let (s, v) = req(
+        &st,
+        Some(&admin),
+        "POST",
+        "/api/incidents",
+        json!([{"id": "lonely", "category": "noise", "lon": at.x(), "lat": at.y()}]),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let month = wangge_core::kpi::month_of(wangge_core::Timestamp::now());
+    let (s, v) = req(
+        &st,
+        Some(&leader),
+        "GET",
+        &format!("/api/kpi?month={month}&by=grid"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 403, "a leader asked for grids: {v}");
+    let rows = |v: &Value| -> Vec<(String, u64)> {
+        v["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| {
+                (
+                    r["area"].as_str().expect("area").to_string(),
+                    r["reported"].as_u64().expect("n"),
+                )
+            })
+            .collect()
+    };
+    let (s, a) = req(
+        &st,
+        Some(&admin),
+        "GET",
+        &format!("/api/kpi?month={month}&by=community"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{a}");
+    assert!(
+        rows(&a).contains(&(c.key.clone(), 1)),
+        "the admin sees the lonely incident: {a}"
+    );
+    assert_eq!(a["count_below"], Value::Null);
+    let (s, l) = req(
+        &st,
+        Some(&leader),
+        "GET",
+        &format!("/api/kpi?month={month}&by=community"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{l}");
+    assert_eq!(l["count_below"], 3, "{l}");
+    assert!(
+        rows(&l).is_empty(),
+        "no community of this month has 3 incidents: {l}"
+    );
+    // Past months: every listed area has at least 3, and those an admin sees with 1-2 are
+    // not listed (as areas with none are not).
+    let past = "2026-10";
+    let (_, a) = req(
+        &st,
+        Some(&admin),
+        "GET",
+        &format!("/api/kpi?month={past}&by=grid"),
+        Value::Null,
+    )
+    .await;
+    let (s, o) = req(
+        &st,
+        Some(&office),
+        "GET",
+        &format!("/api/kpi?month={past}&by=grid"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{o}");
+    let office_rows = rows(&o);
+    assert!(!office_rows.is_empty(), "{o}");
+    for (g, n) in &office_rows {
+        assert!(*n >= 3, "{g}: {n}");
+        let community = grid_community.get(g).expect("a grid of the plan");
+        assert!(mine.contains(community), "grid {g} of another street: {o}");
+    }
+    let expected: Vec<(String, u64)> = rows(&a)
+        .into_iter()
+        .filter(|(g, n)| *n >= 3 && grid_community.get(g).is_some_and(|c| mine.contains(c)))
+        .collect();
+    assert_eq!(office_rows, expected);
+    // asof a second apart, same day: the same table (no step placed to the second).
+    let at_day = |t: &str| format!("/api/kpi?month={past}&by=community&asof={t}");
+    let (_, x) = req(
+        &st,
+        Some(&leader),
+        "GET",
+        &at_day("2026-10-20T10:00:00%2B08:00"),
+        Value::Null,
+    )
+    .await;
+    let (_, y) = req(
+        &st,
+        Some(&leader),
+        "GET",
+        &at_day("2026-10-20T10:00:01%2B08:00"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(x, y);
+    assert_eq!(x["asof"], "2026-10-19T16:00:00Z", "{x}");
+}
