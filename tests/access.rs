@@ -792,3 +792,62 @@ async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_au
     );
     assert!(log.iter().any(|e| e[3] == "residents.import"));
 }
+
+/// A building for the 3D view: storeys, grid and entrances to any role with aggregates; its
+/// households to a planner or street office (and an admin), never to a leader; nothing
+/// without a token.
+#[tokio::test]
+async fn a_buildings_households_go_only_to_roles_that_may_see_them() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = crate::util::demo_workspace(dir.path(), 5);
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let data = store.load().expect("load");
+    let b = data
+        .buildings
+        .iter()
+        .find(|b| b.households > 0)
+        .expect("a residential building");
+    let street = data.communities[0].street.clone().expect("street");
+    let (_, leader) = store
+        .create_token("wall", Role::Leader, "*", None)
+        .expect("token");
+    let (_, planner) = store
+        .create_token("planner", Role::Planner, &street, None)
+        .expect("token");
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let uri = format!("/api/buildings/{}", b.key);
+    let get = |token: Option<String>| {
+        let (st, uri) = (st.clone(), uri.clone());
+        async move {
+            let (s, body) =
+                crate::util::call_as(&st, token.as_deref(), "GET", &uri, serde_json::Value::Null)
+                    .await;
+            (
+                s,
+                serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default(),
+            )
+        }
+    };
+    let (s, p) = get(Some(planner)).await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["households"], u64::from(b.households), "{p}");
+    assert!(p["grid"].is_string(), "{p}");
+    assert!(
+        p["entrances"].as_array().is_some_and(|e| !e.is_empty()),
+        "{p}"
+    );
+    let (s, l) = get(Some(leader)).await;
+    assert_eq!(s, 200, "{l}");
+    assert_eq!(l["households"], serde_json::Value::Null, "{l}");
+    assert!(
+        l["entrances"]
+            .as_array()
+            .expect("entrances")
+            .iter()
+            .all(|e| e["households"].is_null()),
+        "{l}"
+    );
+    assert_eq!(l["grid"], p["grid"]);
+    let (s, _) = get(None).await;
+    assert_eq!(s, 401);
+}

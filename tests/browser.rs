@@ -689,6 +689,20 @@ fn the_viewer_explains_itself_and_both_modes_show_one_set_of_figures() {
             .map(|(c, n)| (c.clone(), n.as_u64().expect("n")))
             .collect()
     };
+    // 3D in both modes: extruded buildings in several grid colours; a click shows a building's
+    // grid and (to this open server's admin) its households.
+    for mode in ["planner", "office"] {
+        let d3 = &v[mode]["three_d"];
+        assert!(d3["buildings"].as_u64().unwrap_or(0) > 0, "{mode}: {brief}");
+        assert_eq!(d3["buildings"], d3["extruded"], "{mode}: {brief}");
+        assert!(d3["colours"].as_u64().unwrap_or(0) >= 2, "{mode}: {brief}");
+        assert_eq!(d3["legend"], 2, "{mode}: {brief}");
+        assert!(d3["info"]["grid"].is_string(), "{mode}: {brief}");
+        assert!(
+            d3["info"]["households"].as_u64().unwrap_or(0) > 0,
+            "{mode}: {brief}"
+        );
+    }
     assert_eq!(
         screen("planner", "grids_after_split"),
         api,

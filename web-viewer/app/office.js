@@ -5,6 +5,7 @@
 import { t, num, category } from "./i18n.js";
 import { api, show, setData, say, EMPTY, h, kids, table, boundsOf, firstLabel } from "./util.js";
 import { setLegend, hover } from "./legend.js";
+import { set3d, legend3d, buildingAt } from "./buildings3d.js";
 
 const OWN = ["reach-area", "reach-area-line", "reach-gaps", "reach-gaps-line", "siting", "siting-label", "whatif", "office-chosen", "office-chosen-grid"];
 
@@ -69,6 +70,7 @@ export class Office {
 
   leave() {
     this.map.off("click", this.onClick);
+    if (this.threeD) set3d(this.map, false);
     if (this.unhover) this.unhover();
     setLegend([]);
     show(this.map, OWN, false);
@@ -120,6 +122,7 @@ export class Office {
   }
 
   async click(e) {
+    if (!this.placing && this.threeD && await buildingAt(this.map, e).catch(() => false)) return;
     if (!this.placing) {
       const layer = this.by === "community" ? "communities-fill" : "grids-fill";
       const f = this.map.getLayer(layer) && this.map.queryRenderedFeatures(e.point, { layers: [layer] })[0];
@@ -207,6 +210,7 @@ export class Office {
     if (this.siting) items.push({ layer: "siting", circle: "#1a9850", label: t("legend.siting") });
     if (this.added.length) items.push({ layer: "whatif", circle: "#e66101", label: t("legend.whatif") });
     if (this.chosen) items.push({ layer: "office-chosen", line: "#ff7f00", label: t("legend.chosen") });
+    if (this.threeD) items.push(...legend3d());
     setLegend(items, t("legend"));
   }
 
@@ -281,7 +285,7 @@ export class Office {
 
   set3d(on) {
     this.threeD = on;
-    show(this.map, ["buildings-3d"], on);
-    this.map.easeTo({ pitch: on ? 50 : 0, duration: 500 });
+    set3d(this.map, on);
+    this.legend();
   }
 }

@@ -6,6 +6,7 @@
 import { t, num, reason } from "./i18n.js";
 import { api, show, setData, say, token, EMPTY, h, kids, table, boundsOf, firstLabel } from "./util.js";
 import { setLegend, hover } from "./legend.js";
+import { set3d, legend3d, buildingAt } from "./buildings3d.js";
 
 // Figures with a definition on hover.
 const DEFS = { fill: "def.fill", compactness: "def.compactness", reock: "def.reock", workers: "def.workers" };
@@ -141,9 +142,8 @@ export class Planner {
 
   set3d(on) {
     this.threeD = on;
-    show(this.map, ["buildings-3d"], on);
-    show(this.map, ["buildings-flat"], !on);
-    this.map.easeTo({ pitch: on ? 50 : 0, duration: 500 });
+    set3d(this.map, on);
+    if (this.panel) this.legend();
   }
 
   fail(err) {
@@ -189,6 +189,8 @@ export class Planner {
       }
       return;
     }
+    // In 3D without a tool: the building clicked, with its entrances.
+    if (this.threeD && !this.tool && await buildingAt(this.map, e)) return;
     const g = this.map.queryRenderedFeatures(e.point, { layers: ["plan-fill"] })[0];
     if (!g) return;
     const code = g.properties.code;
@@ -412,6 +414,7 @@ export class Planner {
     if (this.locks.size) items.push({ layer: "plan-locked", line: "#7b3294", dash: true, label: t("legend.locked") });
     if (this.comparison) items.push({ layer: "compare-a", line: "#525252", dash: true, label: t("legend.compare") });
     if (this.buildings.size) items.push({ layer: "buildings-selected", fill: "#e66101", label: t("legend.selected") });
+    if (this.threeD) items.push(...legend3d());
     setLegend(items, t("legend"));
   }
 }

@@ -64,6 +64,44 @@ async function screenPointOf(code, layer) {
   }, [code, layer]);
 }
 
+/// Turns the mode's 3D view on: what it draws (extrusions, their grid colours), what a click
+/// on a building shows; then off again.
+async function threeD(mode) {
+  await page.click("#three-d");
+  await page.waitForFunction(() => window.__map.getPitch() > 40 && !window.__map.isMoving(), null, { timeout: 20000 });
+  await page.waitForTimeout(1500);
+  const drawn = await page.evaluate(() => {
+    const fs = window.__map.queryRenderedFeatures({ layers: ["buildings-3d"] });
+    return { buildings: fs.length, colours: [...new Set(fs.map((f) => f.properties.grid_colour))].filter((c) => c != null).length,
+      extruded: fs.filter((f) => f.properties.height_m > 0).length,
+      legend: [...document.querySelectorAll("#legend .legend-item")].map((e) => e.textContent).filter((x) => /楼栋|层数/.test(x)).length };
+  });
+  await page.screenshot({ path: `${dir}/${mode}-3d-1920x1080.png` });
+  // A click on the building nearest the centre of the map.
+  const pt = await page.evaluate(() => {
+    const map = window.__map, c = map.getCanvas();
+    let best = null;
+    for (let r = 0; r < 300 && !best; r += 20) {
+      for (const [dx, dy] of [[0, 0], [r, 0], [-r, 0], [0, r], [0, -r]]) {
+        const x = c.clientWidth / 2 + dx, y = c.clientHeight / 2 + dy;
+        if (map.queryRenderedFeatures([x, y], { layers: ["buildings-3d"] }).length) { best = { x, y }; break; }
+      }
+    }
+    return best;
+  });
+  let info = null;
+  if (pt) {
+    const box = await mapBox();
+    await page.mouse.click(box.x + pt.x, box.y + pt.y);
+    await page.waitForSelector("#building-info", { timeout: 10000 });
+    info = await page.evaluate(() => ({ text: document.getElementById("building-info").textContent, households: window.__building.households, grid: window.__building.grid }));
+    await page.evaluate(() => document.querySelectorAll(".building-popup").forEach((p) => p.remove()));
+  }
+  await page.click("#three-d");
+  await page.waitForFunction(() => window.__map.getPitch() < 1 && !window.__map.isMoving(), null, { timeout: 20000 });
+  return { ...drawn, info };
+}
+
 const mapBox = async () => page.evaluate(() => { const r = document.getElementById("map").getBoundingClientRect(); return { x: r.x, y: r.y }; });
 const tableData = (id) => page.evaluate((id) => [...document.querySelectorAll(`#${id} tbody tr`)].map((tr) => ({
   id: tr.dataset.id, cells: [...tr.children].map((td) => td.textContent), on: tr.classList.contains("on"),
@@ -118,6 +156,9 @@ try {
   out.planner.english = await english();
   await page.screenshot({ path: `${dir}/planner-1920x1080.png` });
 
+  // 3D: extruded buildings coloured by grid; a click names a building's grid and households.
+  out.planner.three_d = await threeD("planner");
+
   // A split: every other grid keeps its code and households.
   step("split");
   const fullest = before.slice().sort((a, b) => Number(b.cells[2].replace(/,/g, "")) - Number(a.cells[2].replace(/,/g, "")))[0].id;
@@ -159,6 +200,7 @@ try {
   }
   await page.click("#by-community");
   await page.waitForSelector("#gap-table tbody tr", { timeout: 30000 });
+  out.office.three_d = await threeD("office");
   out.office.english = await english();
   out.office.definitions = await page.evaluate(() => ["#share", "#completeness"].map((s) => document.querySelector(s)?.closest("[title]")?.getAttribute("title") || null));
   await page.screenshot({ path: `${dir}/office-1920x1080.png` });

@@ -236,6 +236,8 @@ pub(crate) fn allowed(role: Role, method: &Method, path: &str) -> bool {
         ["api", "incidents", ..] => any(&[StreetOffice, GridWorker]),
         ["api", "plans", ..] => any(&[Planner]),
         ["api", "residents"] => any(&[StreetOffice, GridWorker]),
+        // A building's storeys and grid; its households only to roles that may see them.
+        ["api", "buildings", ..] => any(&aggregates),
         ["api", "reach", ..] => any(&[StreetOffice, Planner]),
         _ => role == Admin,
     }

@@ -66,6 +66,9 @@ pub const LAYERS: &[LayerSpec] = &[
             ("name", "String"),
             ("levels", "Number"),
             ("height_m", "Number"),
+            ("height_estimated", "Boolean"),
+            ("grid", "String"),
+            ("grid_colour", "Number"),
         ],
     },
     LayerSpec {
@@ -188,6 +191,9 @@ pub struct TileSource {
     plan: i64,
     /// What the layers were read from (see [`data_version`]): part of every ETag.
     version: String,
+    /// Address key → index of its building in the buildings layer (for a building's grid
+    /// after a plan change).
+    building_of: Arc<HashMap<String, usize>>,
 }
 
 /// A short signature of what the tiles show: the newest plan, the newest stored service
@@ -368,7 +374,7 @@ fn street_features(data: &Dataset) -> Vec<Feature> {
 }
 
 /// Buildings with key, kind, levels and height.
-fn building_features(data: &Dataset) -> Vec<Feature> {
+fn building_features(data: &Dataset, grids: &[Option<String>]) -> Vec<Feature> {
     let mut out = Vec::new();
     for (i, b) in data.buildings.iter().enumerate() {
         let mut props: Vec<(&'static str, Value)> = vec![
@@ -376,8 +382,11 @@ fn building_features(data: &Dataset) -> Vec<Feature> {
             ("kind", b.kind.clone().into()),
             ("levels", b.levels.into()),
             ("height_m", Value::Double(f64::from(b.levels) * 3.0)),
+            // The height stands on the default storeys of the kind, not on given ones.
+            ("height_estimated", Value::Bool(b.levels_given.is_none())),
         ];
         push_name(&mut props, &b.name);
+        with_grid(&mut props, grids.get(i).and_then(Option::as_deref));
         out.push(Feature {
             id: i as u64 + 1,
             minzoom: 14,
@@ -386,6 +395,45 @@ fn building_features(data: &Dataset) -> Vec<Feature> {
         });
     }
     out
+}
+
+/// A building's grid and a colour index (the grid's serial modulo 8, so neighbouring
+/// serials differ) as properties.
+fn with_grid(props: &mut Vec<(&'static str, Value)>, grid: Option<&str>) {
+    props.retain(|(k, _)| *k != "grid" && *k != "grid_colour");
+    if let Some(g) = grid {
+        let serial: u64 = g
+            .get(g.len().saturating_sub(3)..)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        props.push(("grid", g.to_string().into()));
+        props.push(("grid_colour", Value::UInt(serial % 8)));
+    }
+}
+
+/// Each building's grid in `plan` (by index of `data.buildings`): the grid holding most of
+/// the households of its address points.
+fn building_grids(
+    store: &dyn Store,
+    plan: Option<i64>,
+    building_of: &HashMap<String, usize>,
+    buildings: usize,
+) -> Result<Vec<Option<String>>, SourceError> {
+    let mut out = vec![None; buildings];
+    let Some(plan) = plan else { return Ok(out) };
+    let mut per: HashMap<usize, HashMap<String, u64>> = HashMap::new();
+    for (key, grid, households) in store.plan_members(plan)? {
+        if let Some(&b) = building_of.get(&key) {
+            *per.entry(b).or_default().entry(grid).or_default() += u64::from(households);
+        }
+    }
+    for (b, grids) in per {
+        out[b] = grids
+            .into_iter()
+            .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0)))
+            .map(|x| x.0);
+    }
+    Ok(out)
 }
 
 /// The service areas of the newest coverage run.
@@ -542,7 +590,20 @@ impl TileSource {
             community_label_features(&data.communities, &per_community),
         );
         by_id.insert("streets", street_features(&data));
-        by_id.insert("buildings", building_features(&data));
+        let building_of: HashMap<String, usize> = {
+            let index: HashMap<&str, usize> = data
+                .buildings
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (b.key.as_str(), i))
+                .collect();
+            data.address_points
+                .iter()
+                .filter_map(|a| Some((a.key.clone(), *index.get(a.building.as_deref()?)?)))
+                .collect()
+        };
+        let grids = building_grids(store, plan, &building_of, data.buildings.len())?;
+        by_id.insert("buildings", building_features(&data, &grids));
         by_id.insert("service_areas", service_area_features(store)?);
         by_id.insert("gap_areas", gap_area_features(store)?);
         by_id.insert("land_cover", land_cover_features(&data));
@@ -553,6 +614,7 @@ impl TileSource {
             bounds,
             plan: plan.unwrap_or(0),
             version: data_version(store)?,
+            building_of: Arc::new(building_of),
         })
     }
 
@@ -598,6 +660,21 @@ impl TileSource {
             "community_labels",
             community_label_features(&communities, &per_community),
         );
+        // Buildings keep their geometry; their grid (and its colour) follows the plan.
+        if let Some(old) = self.layers.iter().find(|l| l.spec.id == "buildings") {
+            let grids = building_grids(store, Some(plan), &self.building_of, old.features.len())?;
+            let features = old
+                .features
+                .iter()
+                .zip(&grids)
+                .map(|(f, g)| {
+                    let mut f = f.clone();
+                    with_grid(&mut f.props, g.as_deref());
+                    f
+                })
+                .collect();
+            by_id.insert("buildings", features);
+        }
         let (fresh, _) = index_layers(by_id);
         let layers = fresh
             .into_iter()
@@ -605,7 +682,7 @@ impl TileSource {
             .map(|(new, old)| {
                 if matches!(
                     new.spec.id,
-                    "grids" | "resident_groups" | "communities" | "community_labels"
+                    "grids" | "resident_groups" | "communities" | "community_labels" | "buildings"
                 ) {
                     Arc::new(new)
                 } else {
@@ -618,6 +695,7 @@ impl TileSource {
             bounds: self.bounds,
             plan,
             version: data_version(store)?,
+            building_of: self.building_of.clone(),
         })
     }
 

@@ -2,6 +2,7 @@
 //! (`Serialize` + `ToSchema`) for the routes whose OpenAPI description is generated from them
 //! (`routes/api.rs` merges it into `/api`). Routes not yet here are described by hand.
 
+pub mod buildings;
 pub mod incidents;
 pub mod kpi;
 pub mod plans;

@@ -42,6 +42,7 @@ pub async fn landing() -> Json<Value> {
         super::wall::summary,
         super::wall::views,
         super::residents::list,
+        super::buildings::building,
         super::status::status,
     ),
     components(schemas(crate::contract::problem::ProblemDetails))

@@ -1,6 +1,7 @@
 //! The routes, one file per resource.
 
 mod api;
+mod buildings;
 mod counts;
 mod fonts;
 mod heat;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/plans/{id}/name", axum::routing::put(plans::name))
         .route("/api/plans/{id}/export/{format}", get(plans::export))
         .route("/api/residents", get(residents::list))
+        .route("/api/buildings/{key}", get(buildings::building))
         .route("/api/status", get(status::status))
         .route("/api/kpi", get(kpi::kpi))
         .route("/api/kpi/trend", get(kpi::trend))

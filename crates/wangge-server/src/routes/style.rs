@@ -56,8 +56,14 @@ pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value>
               "layout": { "visibility": "none" },
               "paint": { "fill-color": "#d6604d", "fill-opacity": 0.35 } },
             { "id": "buildings-3d", "type": "fill-extrusion", "source": "wangge", "source-layer": "buildings",
-              "paint": { "fill-extrusion-color": "#c9c2b6", "fill-extrusion-height": ["get", "height_m"],
-                         "fill-extrusion-opacity": 0.8 } },
+              // Coloured by grid (eight colours by serial, neighbouring serials differ); a
+              // height estimated from the kind's default storeys in a paler tone.
+              "paint": { "fill-extrusion-color": ["case", ["!", ["has", "grid_colour"]], "#c9c2b6",
+                           ["get", "height_estimated"],
+                           ["match", ["get", "grid_colour"], 0, "#c6dbef", 1, "#fdd0a2", 2, "#c7e9c0", 3, "#dadaeb", 4, "#fcbba1", 5, "#d9d9d9", 6, "#fde0ef", "#ffffcc"],
+                           ["match", ["get", "grid_colour"], 0, "#4292c6", 1, "#f16913", 2, "#41ab5d", 3, "#807dba", 4, "#ef3b2c", 5, "#737373", 6, "#dd3497", "#d4b300"]],
+                         "fill-extrusion-height": ["get", "height_m"],
+                         "fill-extrusion-opacity": 0.85 } },
             { "id": "grids-line", "type": "line", "source": "wangge", "source-layer": "grids",
               "paint": { "line-color": "#1b7837", "line-width": 1.2 } },
             { "id": "communities-line", "type": "line", "source": "wangge", "source-layer": "communities",
