@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
+// Long: one MapLibre style document, layer after layer as MapLibre reads it.
 pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let base = base_url(&headers);
     let b = s.bounds();

@@ -57,6 +57,34 @@ pub async fn summary(
     }
 }
 
+/// The store's summary since local midnight `today` and over the window from `window`, the
+/// communities' names, and the window's start: when nothing was reported in it (data that end
+/// before it: an archive, a demo), the 30 days up to the newest incident.
+fn read(
+    st: &dyn wangge_io::Store,
+    today: i64,
+    window: i64,
+) -> wangge_io::Result<(
+    wangge_io::store::IncidentSummary,
+    std::collections::HashMap<String, String>,
+    i64,
+)> {
+    let mut sum = st.incident_summary(Timestamp::from_unix(today), Timestamp::from_unix(window))?;
+    let mut window = window;
+    if sum.window_total == 0
+        && let Some(newest) = sum.latest.first().map(|l| l.2.unix())
+    {
+        window = (newest + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600 - 29 * 86_400;
+        sum = st.incident_summary(Timestamp::from_unix(today), Timestamp::from_unix(window))?;
+    }
+    let names = st
+        .communities()?
+        .into_iter()
+        .map(|c| (c.key, c.name))
+        .collect();
+    Ok((sum, names, window))
+}
+
 /// The figures of the wall; categories and grids with fewer than `min_count` incidents are
 /// not listed (as none would not be).
 async fn compute(
@@ -69,30 +97,10 @@ async fn compute(
     let today = (now + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600;
     let window = today - 29 * 86_400;
     let taxonomy = super::query::builtin_taxonomy();
-    let (sum, community_names, window) = tokio::task::spawn_blocking(move || {
-        live.read(|st| {
-            let mut sum =
-                st.incident_summary(Timestamp::from_unix(today), Timestamp::from_unix(window))?;
-            // Data that end before the window (an archive, a demo): the 30 days up to the
-            // newest incident, said in `last_30_days.until`.
-            let mut window = window;
-            if sum.window_total == 0
-                && let Some(newest) = sum.latest.first().map(|l| l.2.unix())
-            {
-                window = (newest + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600 - 29 * 86_400;
-                sum =
-                    st.incident_summary(Timestamp::from_unix(today), Timestamp::from_unix(window))?;
-            }
-            let names: std::collections::HashMap<String, String> = st
-                .communities()?
-                .into_iter()
-                .map(|c| (c.key, c.name))
-                .collect();
-            Ok((sum, names, window))
-        })
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let (sum, community_names, window) =
+        tokio::task::spawn_blocking(move || live.read(|st| read(st, today, window)))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
     let name_of = |key: &str| {
         community_names
             .get(key)
