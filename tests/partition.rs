@@ -375,7 +375,7 @@ fn planner_edits_are_validated() {
     let split = apply(
         &p,
         &city,
-        &base,
+        (&base, &[]),
         &Edit::Split {
             grid: big.code.clone(),
         },
@@ -392,7 +392,7 @@ fn planner_edits_are_validated() {
     match apply(
         &p,
         &city,
-        &base,
+        (&base, &[]),
         &Edit::Merge {
             a: full[0].code.clone(),
             b: full[1].code.clone(),
@@ -418,7 +418,7 @@ fn planner_edits_are_validated() {
     match apply(
         &p,
         &city,
-        &base,
+        (&base, &[]),
         &Edit::Move {
             buildings: vec![b.clone()],
             to: first.code.clone(),
@@ -443,7 +443,7 @@ fn planner_edits_are_validated() {
         apply(
             &p,
             &city,
-            &base,
+            (&base, &[]),
             &Edit::Merge {
                 a: first.code.clone(),
                 b: other.code.clone()
@@ -455,7 +455,7 @@ fn planner_edits_are_validated() {
         apply(
             &p,
             &city,
-            &base,
+            (&base, &[]),
             &Edit::Split {
                 grid: "nope".into()
             }
@@ -463,7 +463,7 @@ fn planner_edits_are_validated() {
         Err(EditRefused::NoGrid(_))
     ));
     // Undo: rebuilding the base memberships gives the base plan back.
-    let back = rebuild(&p, &city, &base);
+    let back = rebuild(&p, &city, &base, &[]);
     assert_eq!(memberships(&back).len(), base.len());
     assert!(check(&city, &back, 200).is_empty());
 }

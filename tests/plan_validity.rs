@@ -181,7 +181,7 @@ fn merge_every_neighbour_pair(data: &wangge_core::Dataset) -> (usize, f64) {
                 let r = apply(
                     &p,
                     data,
-                    &base,
+                    (&base, &[]),
                     &Edit::Merge {
                         a: ga.code.clone(),
                         b: gb.code.clone(),
@@ -374,7 +374,7 @@ fn edits_that_change_nothing_are_refused_and_unchanged_data_repairs_nothing() {
     match apply(
         &p,
         &data,
-        &base,
+        (&base, &[]),
         &Edit::Split {
             grid: single.code.clone(),
         },
@@ -386,7 +386,7 @@ fn edits_that_change_nothing_are_refused_and_unchanged_data_repairs_nothing() {
         apply(
             &p,
             &data,
-            &base,
+            (&base, &[]),
             &Edit::Merge {
                 a: single.code.clone(),
                 b: single.code.clone()

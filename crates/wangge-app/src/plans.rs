@@ -212,7 +212,8 @@ pub fn edit(
     }
     let data = store.load_places()?;
     let p = Partitioner::new(cap)?;
-    let plan = apply(&p, &data, &memberships, edit).map_err(PlanError::Refused)?;
+    let shares = store.plan_members(base)?;
+    let plan = apply(&p, &data, (&memberships, &shares), edit).map_err(PlanError::Refused)?;
     let versioning = if branch {
         Versioning::Branch
     } else {
@@ -236,7 +237,8 @@ pub fn restore(
     let base = expect.unwrap_or(latest);
     let (memberships, cap, _) = store.plan_memberships(plan)?;
     let data = store.load_places()?;
-    let rebuilt = rebuild(&Partitioner::new(cap)?, &data, &memberships);
+    let shares = store.plan_members(plan)?;
+    let rebuilt = rebuild(&Partitioner::new(cap)?, &data, &memberships, &shares);
     save(
         store,
         &rebuilt,

@@ -94,7 +94,7 @@ impl EditRefused {
 pub fn apply(
     p: &Partitioner,
     data: &Dataset,
-    base: &[LockedGrid],
+    (base, shares): (&[LockedGrid], &[(String, String, u32)]),
     edit: &Edit,
 ) -> Result<WorkspacePlan, EditRefused> {
     if let Edit::Renumber { community } = edit {
@@ -203,13 +203,9 @@ pub fn apply(
             .map(|(_, g, ks)| (g.clone(), ks.clone()))
             .collect();
         input.split_free = split.as_deref() == Some(input.code.as_str());
-        if let Edit::Split { grid } = edit
-            && input.split_free
-        {
-            input.reuse = vec![grid.clone()];
-        }
     }
-    let plan = super::workspace::run_inputs(p, ins, outside, ambiguous, &crate::NoProgress);
+    let mut plan = super::workspace::run_inputs(p, ins, outside, ambiguous, &crate::NoProgress);
+    keep_codes(&mut plan, base, shares);
     if let Some(c) = plan.communities.iter().find(|c| c.code == touched)
         && let Some(v) = c.violations.first()
     {
@@ -327,10 +323,86 @@ fn renumber(
             (c.clone(), g, keys.clone())
         })
         .collect();
-    Ok(rebuild(p, data, &renamed))
+    Ok(rebuild(p, data, &renamed, &[]))
 }
 
-/// Rebuilds a plan from memberships with every grid locked (undo: re-saving an older plan).
-pub fn rebuild(p: &Partitioner, data: &Dataset, base: &[LockedGrid]) -> WorkspacePlan {
-    super::workspace::partition_all_locked(p, data, base, &crate::NoProgress)
+/// Rebuilds a plan from memberships with every grid locked (undo: re-saving an older plan),
+/// each grid under the code it had there.
+pub fn rebuild(
+    p: &Partitioner,
+    data: &Dataset,
+    base: &[LockedGrid],
+    shares: &[(String, String, u32)],
+) -> WorkspacePlan {
+    let mut plan = super::workspace::partition_all_locked(p, data, base, &crate::NoProgress);
+    keep_codes(&mut plan, base, shares);
+    plan
+}
+
+/// Codes as in `base`, by overlap: every grid of the new plan takes the code of the base grid
+/// of its community it shares most households with (pairs taken greatest overlap first, each
+/// code once), so a grid that stays keeps its code, and of a split grid the part with most of
+/// it keeps the code; a grid with no base code left takes the serial after the highest the
+/// community had in `base` (a code once gone never comes back meaning another place).
+/// Locked grids a run could not hold whole (a floor-split entrance shared with a neighbour
+/// puts its units back in the search) thus keep their codes too.
+///
+/// `shares` are the base's memberships with households (address key, grid, households): an
+/// entrance split by floors is in several grids, each with its share. Without them every
+/// grid holding a key is taken to hold all of it.
+pub fn keep_codes(plan: &mut WorkspacePlan, base: &[LockedGrid], shares: &[(String, String, u32)]) {
+    let share: std::collections::HashMap<(&str, &str), u32> = shares
+        .iter()
+        .map(|(k, g, h)| ((k.as_str(), g.as_str()), *h))
+        .collect();
+    for c in &mut plan.communities {
+        let mut owners: std::collections::HashMap<&str, Vec<(&str, u32)>> =
+            std::collections::HashMap::new();
+        let mut top = 0u32;
+        for (_, code, keys) in base.iter().filter(|(cc, _, _)| *cc == c.code) {
+            if let Some(s) = serial_of(code, &c.code) {
+                top = top.max(s);
+            }
+            for k in keys {
+                let h = share
+                    .get(&(k.as_str(), code.as_str()))
+                    .copied()
+                    .unwrap_or(u32::MAX);
+                owners
+                    .entry(k.as_str())
+                    .or_default()
+                    .push((code.as_str(), h));
+            }
+        }
+        // (overlap in households, new grid index, base code)
+        let mut pairs: Vec<(u64, usize, &str)> = Vec::new();
+        for (i, g) in c.grids.iter().enumerate() {
+            let mut by: BTreeMap<&str, u64> = BTreeMap::new();
+            for (k, h) in &g.members {
+                for (code, base_h) in owners.get(k.as_str()).into_iter().flatten() {
+                    *by.entry(code).or_default() += u64::from((*h).min(*base_h)).max(1);
+                }
+            }
+            pairs.extend(by.into_iter().map(|(code, n)| (n, i, code)));
+        }
+        pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
+        let mut code_of: Vec<Option<String>> = vec![None; c.grids.len()];
+        let mut used: HashSet<&str> = HashSet::new();
+        for (_, i, code) in pairs {
+            if code_of[i].is_none() && used.insert(code) {
+                code_of[i] = Some(code.to_string());
+            }
+        }
+        for (g, code) in c.grids.iter_mut().zip(code_of) {
+            g.code = code.unwrap_or_else(|| {
+                top += 1;
+                format!("{}{top:03}", c.code)
+            });
+        }
+    }
+}
+
+/// The serial of a grid code of community `community` (`community` + digits).
+fn serial_of(code: &str, community: &str) -> Option<u32> {
+    code.strip_prefix(community)?.parse().ok()
 }

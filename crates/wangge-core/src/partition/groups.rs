@@ -47,7 +47,6 @@ pub fn residents_groups(
                 locked: Vec::new(),
                 previous: Vec::new(),
                 split_free: false,
-                reuse: Vec::new(),
             };
             match p.run(&input) {
                 Ok(plan) => out.push(plan),

@@ -43,11 +43,6 @@ pub struct CommunityInput {
     /// Planner's split: the free units (those in no locked grid) form at least two grids,
     /// and are not merged back.
     pub split_free: bool,
-    /// Codes of grids this run redraws in place (a planner's split): the searched grids take
-    /// them first, in serial order, and then serials above every code the community keeps, so
-    /// no untouched grid changes code and no code of a grid gone before comes back. When
-    /// empty, the searched grids take the serials the named grids leave free, from 1.
-    pub reuse: Vec<String>,
 }
 
 /// One grid of a plan.
@@ -743,7 +738,6 @@ mod tests {
             locked: Vec::new(),
             previous: Vec::new(),
             split_free: false,
-            reuse: Vec::new(),
         };
         let plan = Partitioner::new(200)
             .expect("cap")

@@ -29,7 +29,7 @@ impl Partitioner {
         if !named.previous.is_empty() {
             self.repair_named(&mut grids, &mut named, &p);
         }
-        let numbered = number(&p, grids, named, &input.reuse);
+        let numbered = number(&p, grids, named);
         let mut shapes = grid_polygons(&p, &numbered);
         let mut violations = std::mem::take(&mut shapes.violations);
         let (results, mut m) = self.grid_results(input, &p, &numbered, &shapes, &mut violations);
@@ -267,21 +267,11 @@ pub(crate) fn serial_order(a: (f64, f64), b: (f64, f64)) -> std::cmp::Ordering {
     ba.total_cmp(&bb).then(a.0.total_cmp(&b.0))
 }
 
-/// The serial of a grid code of community `community` (`community` + digits).
-fn serial_of(code: &str, community: &str) -> Option<u32> {
-    code.strip_prefix(community)?.parse().ok()
-}
-
 /// Codes: floor-split parts become grids of their own; the searched grids are numbered in
-/// serial order ([`serial_order`]): first with the codes in `reuse`, then (when `reuse` is
-/// given) with serials above every named or reused one, else with the serials the named grids
-/// leave free; named grids keep their codes and come last.
-fn number(
-    p: &Prepared,
-    mut grids: Vec<Vec<usize>>,
-    named: NamedGrids,
-    reuse: &[String],
-) -> Numbered {
+/// serial order ([`serial_order`]) with the serials the named grids leave free; named grids
+/// keep their codes and come last. (A planner's edit then keeps codes by overlap with the
+/// version edited: `edit::keep_codes`.)
+fn number(p: &Prepared, mut grids: Vec<Vec<usize>>, named: NamedGrids) -> Numbered {
     let NamedGrids {
         previous, locked, ..
     } = named;
@@ -301,28 +291,8 @@ fn number(
     };
     grids.sort_by(|a, b| serial_order(centre(a), centre(b)));
     let mut codes: Vec<String> = Vec::with_capacity(grids.len() + locked.len());
-    let mut reuse: Vec<String> = reuse
-        .iter()
-        .filter(|c| !named_codes.contains(*c))
-        .cloned()
-        .collect();
-    reuse.sort();
-    let mut serial = if reuse.is_empty() {
-        0
-    } else {
-        named_codes
-            .iter()
-            .chain(&reuse)
-            .filter_map(|c| serial_of(c, &p.code))
-            .max()
-            .unwrap_or(0)
-    };
-    let mut reuse = reuse.into_iter();
+    let mut serial = 0;
     for _ in 0..grids.len() {
-        if let Some(c) = reuse.next() {
-            codes.push(c);
-            continue;
-        }
         let c = loop {
             serial += 1;
             let c = format!("{}{serial:03}", p.code);

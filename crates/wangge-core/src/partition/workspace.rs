@@ -125,7 +125,6 @@ pub fn inputs(data: &Dataset) -> (Vec<CommunityInput>, Vec<String>, Vec<String>)
                 locked: Vec::new(),
                 previous: Vec::new(),
                 split_free: false,
-                reuse: Vec::new(),
             }
         })
         .collect();
