@@ -46,7 +46,7 @@ export class Planner {
       paint: { "fill-color": ["interpolate", ["linear"], ["get", "fill_pct"], 0, "#f7fbff", 50, "#c6dbef", 80, "#6baed6", 100, "#2171b5"],
                "fill-opacity": 0.5 } }, below);
     // The style has a buildings layer only when the tiles have buildings.
-    if (below) {
+    if (map.getLayer("buildings-3d")) {
       map.addLayer({ id: "buildings-flat", type: "fill", source: "wangge", "source-layer": "buildings", minzoom: 14,
         paint: { "fill-color": "#bfb6a8", "fill-outline-color": "#8c8273" } }, below);
       map.addLayer({ id: "buildings-selected", type: "fill", source: "wangge", "source-layer": "buildings", minzoom: 14,

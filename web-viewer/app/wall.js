@@ -35,6 +35,8 @@ function el(tag, text, attrs = {}) {
   return e;
 }
 
+// The fewest incidents a count shown may stand for (the server's default `min_count`).
+const FLOOR = 3;
 const pct = (r) => (r == null ? "–" : `${(r * 100).toFixed(1)}%`);
 const num = (n) => (n == null ? "–" : Number(n).toLocaleString(locale));
 const fixed1 = (x) => (x == null ? "–" : x.toFixed(1));
@@ -220,7 +222,13 @@ async function loadKpis() {
 async function rows(m, level) {
   const k = `${m} ${level}`;
   if (!byLevel[k]) {
-    try { byLevel[k] = (await getJson(`/api/kpi?month=${m}&by=${level}`)).rows; } catch (e) { byLevel[k] = []; }
+    try {
+      const a = await getJson(`/api/kpi?month=${m}&by=${level}`);
+      // A wall shows no count under the floor, whoever's token it runs on (the server leaves
+      // such areas out for a leader; an admin's answer has them all).
+      const floor = a.count_below ?? FLOOR;
+      byLevel[k] = a.rows.filter((r) => r.reported >= floor);
+    } catch (e) { byLevel[k] = []; }
   }
   return byLevel[k];
 }
@@ -326,7 +334,7 @@ function rankings() {
   const byRate = all.filter((r) => r.reported_per_1000_households != null)
     .sort((a, b) => b.reported_per_1000_households - a.reported_per_1000_households).slice(0, 6);
   list("rank-rate", byRate.map((r) => ({ text: label(r), n: fixed1(r.reported_per_1000_households), key: r.area, onclick: go(r), on: r.area === focus.key })));
-  const byOverdue = all.filter((r) => r.overdue > 0).sort((a, b) => b.overdue - a.overdue).slice(0, 6);
+  const byOverdue = all.filter((r) => r.overdue >= FLOOR).sort((a, b) => b.overdue - a.overdue).slice(0, 6);
   list("rank-overdue", byOverdue.map((r) => ({ text: label(r), n: num(r.overdue), key: r.area, onclick: go(r), on: r.area === focus.key })));
 }
 
