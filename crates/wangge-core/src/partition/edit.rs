@@ -343,7 +343,7 @@ pub fn rebuild(
 /// of its community it shares most households with (pairs taken greatest overlap first, each
 /// code once), so a grid that stays keeps its code, and of a split grid the part with most of
 /// it keeps the code; a grid with no base code left takes the serial after the highest the
-/// community had in `base` (a code once gone never comes back meaning another place).
+/// community had in `base` (a gap a merge left is not filled).
 /// Locked grids a run could not hold whole (a floor-split entrance shared with a neighbour
 /// puts its units back in the search) thus keep their codes too.
 ///
