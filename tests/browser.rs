@@ -343,7 +343,8 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
             .expect("a community row");
         assert_eq!(r["street"], street, "{key} is not in {street}: {v}");
     }
-    // ?lang=en: no Chinese in the interface's own words.
+    // zh-CN: no English in the interface's own words; ?lang=en: no Chinese.
+    assert_eq!(v["english_in_zh"], serde_json::json!([]), "{v}");
     assert_eq!(v["english"]["lang"], "en", "{v}");
     assert_eq!(v["english"]["chinese"], serde_json::json!([]), "{v}");
 }

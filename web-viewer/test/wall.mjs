@@ -54,6 +54,9 @@ try {
       [id, [...document.querySelectorAll(`#${id} li`)].map((li) => li.textContent)])),
     counts: [...document.querySelectorAll("#grids li .n, #cats li .n")].map((n) => Number(n.textContent.replace(/,/g, ""))),
     transform: getComputedStyle(document.body).transform,
+    // The interface's own words in zh-CN (data, i.e. list items and names, excepted).
+    english_in_zh: [...document.querySelectorAll("h1, h2, .kpi span, .kpi i, #windows button, #legend-title, #clock, #data-note, #live > span, #crumbs button:first-child")]
+      .flatMap((e) => (e.textContent.match(/[A-Za-z]{2,}/g) || []).map((w) => `${w} in "${e.textContent.trim().slice(0, 30)}"`)),
   }));
   // Drill down: a click on the first street of the ranking shows its communities.
   const firstStreet = await page.$("#rank-rate li");
