@@ -20,6 +20,15 @@ if [ -z "$(pg_lsclusters -h)" ]; then pg_createcluster 15 main; fi
 pg_lsclusters -h | while read -r ver name _port status _rest; do
   [ "$status" = online ] || pg_ctlcluster "$ver" "$name" start
 done
+# The PostgreSQL/PostGIS backend's tests (tests/postgis.rs): a login role, a database with
+# PostGIS, and its URL in WANGGE_TEST_PG (each test works in a schema of its own).
+runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -c "DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wangge') THEN
+    CREATE ROLE wangge LOGIN PASSWORD 'wangge'; END IF; END \$\$;"
+runuser -u postgres -- psql -X -q -tc "SELECT 1 FROM pg_database WHERE datname = 'wangge_test'" | grep -q 1 ||
+  runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE wangge_test OWNER wangge"
+runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d wangge_test -c "CREATE EXTENSION IF NOT EXISTS postgis"
+export WANGGE_TEST_PG=postgres://wangge:wangge@127.0.0.1:5432/wangge_test
 cargo fmt --all -- --check
 # No status or translation decided by an error message's text (typed errors and codes only).
 python3 tests/scripts/no_message_matching.py

@@ -19,6 +19,7 @@ mod kpi;
 mod partition;
 mod plan_validity;
 mod planner_api;
+mod postgis;
 mod reach_api;
 mod real_data;
 mod server;

@@ -61,6 +61,14 @@ pub fn status(e: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<wangge_io::Error>() {
             return of_io(e);
         }
+        if let Some(e) = cause.downcast_ref::<wangge_postgis::Error>() {
+            use wangge_postgis::Error as E;
+            return match e {
+                E::Url { .. } => USAGE,
+                E::Connect { .. } | E::Newer { .. } => WORKSPACE,
+                E::Sql { .. } => IO,
+            };
+        }
         if let Some(e) = cause.downcast_ref::<wangge_app::kpi::KpiError>() {
             return match e {
                 wangge_app::kpi::KpiError::Month { .. }

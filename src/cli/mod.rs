@@ -2,6 +2,7 @@
 
 mod audit;
 mod coverage;
+mod db;
 pub mod exit;
 mod gaps;
 mod generate;
@@ -76,6 +77,9 @@ enum Command {
     Export(ExportArgs),
     /// Print a workspace's layers, counts and households.
     Info(InfoArgs),
+    /// A PostgreSQL workspace's schema: apply its migrations, list them.
+    #[command(subcommand)]
+    Db(db::Command),
 }
 
 #[derive(Debug, clap::Args)]
@@ -142,5 +146,6 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Info(a) => info::run(&a.workspace, a.check),
+        Command::Db(c) => db::run(&c),
     }
 }

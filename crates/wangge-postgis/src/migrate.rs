@@ -1,0 +1,187 @@
+//! Versioned migrations: SQL files compiled in, applied in order in one transaction under an
+//! advisory lock on the schema (two servers opening a workspace at once apply them once), and
+//! recorded in `{schema}.schema_migrations`. No table is made anywhere else.
+
+use crate::{Error, PgUrl};
+use r2d2_postgres::PostgresConnectionManager;
+use r2d2_postgres::postgres::NoTls;
+
+/// One migration: its version (1, 2, ...), a name and its SQL (`{schema}` for the schema).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migration {
+    pub version: i32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration this build knows, in order.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "schema",
+    sql: include_str!("../migrations/0001_schema.sql"),
+}];
+
+/// A migration as recorded in a workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub version: i32,
+    pub name: String,
+    /// When, as the server wrote it.
+    pub at: String,
+}
+
+/// The server's message, or the client's error with its cause ("error connecting to server:
+/// Connection refused").
+fn reason(e: &postgres::Error) -> String {
+    if let Some(d) = e.as_db_error() {
+        return d.message().to_string();
+    }
+    match std::error::Error::source(e) {
+        Some(s) => format!("{e}: {s}"),
+        None => e.to_string(),
+    }
+}
+
+/// A PostgreSQL workspace: its URL and a pool of connections.
+pub struct Pg {
+    url: PgUrl,
+    pool: r2d2::Pool<PostgresConnectionManager<NoTls>>,
+}
+
+impl Pg {
+    /// Connects (a small pool) without touching the schema.
+    pub fn connect(url: &PgUrl) -> Result<Self, Error> {
+        // One connection first, for the server's own reason when it refuses (a pool only
+        // says it timed out).
+        url.config().connect(NoTls).map_err(|e| Error::Connect {
+            url: url.to_string(),
+            why: reason(&e),
+        })?;
+        let manager = PostgresConnectionManager::new(url.config(), NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(4)
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .build(manager)
+            .map_err(|e| Error::Connect {
+                url: url.to_string(),
+                why: e.to_string(),
+            })?;
+        Ok(Self {
+            url: url.clone(),
+            pool,
+        })
+    }
+
+    /// Opens a workspace: connects and applies the migrations it lacks.
+    pub fn open(url: &PgUrl) -> Result<Self, Error> {
+        let pg = Self::connect(url)?;
+        pg.upgrade()?;
+        Ok(pg)
+    }
+
+    /// The workspace's URL (its `Display` hides the password).
+    pub fn url(&self) -> &PgUrl {
+        &self.url
+    }
+
+    fn sql(&self, what: &str) -> impl Fn(postgres::Error) -> Error + '_ {
+        let what = what.to_string();
+        move |e| Error::Sql {
+            url: self.url.to_string(),
+            what: what.clone(),
+            why: reason(&e),
+        }
+    }
+
+    fn client(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, Error> {
+        self.pool.get().map_err(|e| Error::Connect {
+            url: self.url.to_string(),
+            why: e.to_string(),
+        })
+    }
+
+    /// Applies the migrations the schema lacks, in one transaction; returns those applied now.
+    /// A schema of a newer version is refused.
+    pub fn upgrade(&self) -> Result<Vec<Applied>, Error> {
+        let schema = self.url.schema().to_string();
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(self.sql("begin"))?;
+        tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&schema])
+            .map_err(self.sql("lock the schema"))?;
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema};
+             CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
+               version integer PRIMARY KEY, name text NOT NULL,
+               applied timestamptz NOT NULL DEFAULT now())"
+        ))
+        .map_err(self.sql("create the schema"))?;
+        let found: i32 = tx
+            .query_one(
+                &format!("SELECT coalesce(max(version), 0) FROM {schema}.schema_migrations"),
+                &[],
+            )
+            .map_err(self.sql("read the schema version"))?
+            .get(0);
+        let known = MIGRATIONS.last().map_or(0, |m| m.version);
+        if found > known {
+            return Err(Error::Newer {
+                url: self.url.to_string(),
+                found,
+                known,
+            });
+        }
+        let mut applied = Vec::new();
+        for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+            tx.batch_execute(&m.sql.replace("{schema}", &schema))
+                .map_err(self.sql(&format!("migration {} ({})", m.version, m.name)))?;
+            let row = tx
+                .query_one(
+                    &format!(
+                        "INSERT INTO {schema}.schema_migrations (version, name) VALUES ($1, $2)
+                         RETURNING applied::text"
+                    ),
+                    &[&m.version, &m.name],
+                )
+                .map_err(self.sql("record the migration"))?;
+            applied.push(Applied {
+                version: m.version,
+                name: m.name.to_string(),
+                at: row.get(0),
+            });
+        }
+        tx.commit().map_err(self.sql("commit"))?;
+        Ok(applied)
+    }
+
+    /// The migrations recorded in the workspace, oldest first (none before the first upgrade).
+    pub fn applied(&self) -> Result<Vec<Applied>, Error> {
+        let schema = self.url.schema();
+        let mut client = self.client()?;
+        let exists: bool = client
+            .query_one(
+                "SELECT to_regclass($1) IS NOT NULL",
+                &[&format!("{schema}.schema_migrations")],
+            )
+            .map_err(self.sql("look for the migrations table"))?
+            .get(0);
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT version, name, applied::text FROM {schema}.schema_migrations ORDER BY version"
+                ),
+                &[],
+            )
+            .map_err(self.sql("read the migrations"))?;
+        Ok(rows
+            .iter()
+            .map(|r| Applied {
+                version: r.get(0),
+                name: r.get(1),
+                at: r.get(2),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,207 @@
+//! The PostgreSQL/PostGIS backend against a real server: runs when `WANGGE_TEST_PG` names a
+//! database (`postgres://USER:PASSWORD@HOST/DB`; `scripts/test.sh` starts Debian's cluster and
+//! sets it), each test in a schema of its own, dropped after. Checked with the server's own
+//! catalogue, not with our code: geometry columns typed with SRID 4326, GiST indexes, incidents
+//! partitioned by month, incident steps append-only, migrations applied once even by two
+//! processes at once, and passwords never printed.
+
+use crate::util::wangge;
+
+/// The test database's URL with a fresh schema, or None when no server is configured.
+fn test_url(name: &str) -> Option<String> {
+    let base = std::env::var("WANGGE_TEST_PG").ok()?;
+    let schema = format!("t_{name}_{}", std::process::id());
+    Some(format!("{base}?schema={schema}"))
+}
+
+/// Runs `sql` through psql as the server's postgres user (the independent check) and returns
+/// its unaligned output.
+fn psql(url: &str, sql: &str) -> String {
+    let db = url
+        .rsplit('/')
+        .next()
+        .and_then(|d| d.split('?').next())
+        .expect("database");
+    let out = std::process::Command::new("runuser")
+        .args([
+            "-u",
+            "postgres",
+            "--",
+            "psql",
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            db,
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("psql (scripts/test.sh installs PostgreSQL)");
+    assert!(
+        out.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn migrations_make_a_typed_indexed_partitioned_schema_once() {
+    let Some(url) = test_url("migrate") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let schema = url.rsplit("schema=").next().expect("schema").to_string();
+    let dir = tempfile::tempdir().expect("tmp");
+    // Two processes open the workspace at once: the migrations are applied once.
+    let a = {
+        let url = url.clone();
+        let d = dir.path().to_path_buf();
+        std::thread::spawn(move || wangge(&["db", "upgrade", &url], &d))
+    };
+    let (ok_b, out_b) = wangge(&["db", "upgrade", &url], dir.path());
+    let (ok_a, out_a) = a.join().expect("thread");
+    assert!(ok_a && ok_b, "{out_a}\n{out_b}");
+    let applied = [&out_a, &out_b]
+        .iter()
+        .filter(|o| o.contains("applied migration 1"))
+        .count();
+    assert_eq!(applied, 1, "{out_a}\n{out_b}");
+    for out in [&out_a, &out_b] {
+        assert!(!out.contains(":wangge@") && out.contains(":****@"), "{out}");
+    }
+    let (ok, out) = wangge(&["db", "upgrade", &url], dir.path());
+    assert!(ok && out.contains("up to date"), "{out}");
+    assert_eq!(
+        psql(
+            &url,
+            &format!("SELECT count(*) FROM {schema}.schema_migrations")
+        ),
+        "1"
+    );
+    // Geometry columns typed with SRID 4326, each with a GiST index (the server's catalogue).
+    let columns = psql(
+        &url,
+        &format!(
+            "SELECT f_table_name || ':' || type || ':' || srid FROM geometry_columns
+             WHERE f_table_schema = '{schema}' AND f_table_name NOT LIKE 'incidents\\_%'
+             ORDER BY 1"
+        ),
+    );
+    for t in [
+        "address_points:POINT",
+        "buildings:MULTIPOLYGON",
+        "communities:MULTIPOLYGON",
+        "facilities:POINT",
+        "grids:POLYGON",
+        "incidents:POINT",
+        "streets:LINESTRING",
+    ] {
+        assert!(columns.contains(&format!("{t}:4326")), "{t} in {columns}");
+    }
+    let gist = psql(
+        &url,
+        &format!(
+            "SELECT count(DISTINCT t.relname) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+             JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am a ON a.oid = c.relam
+             JOIN pg_namespace n ON n.oid = t.relnamespace
+             WHERE n.nspname = '{schema}' AND a.amname = 'gist'
+               AND t.relname IN ('address_points','buildings','communities','facilities','grids','incidents','streets')"
+        ),
+    );
+    assert_eq!(gist, "7", "a GiST index on every geometry table");
+    // Incidents partitioned by month: a month's partition takes its rows, the check ties the
+    // month to the local (+08:00) time, and keys are taken once across partitions.
+    psql(
+        &url,
+        &format!("SELECT {schema}.incident_month('2026-10-01')"),
+    );
+    psql(
+        &url,
+        &format!(
+            "INSERT INTO {schema}.incidents (id, key, time, month, category, source, status, geom)
+             VALUES (1, 'a', '2026-10-31T20:00:00+08:00', '2026-10-01', 'noise', 'hotline', 'reported',
+                     ST_SetSRID(ST_MakePoint(118.78, 32.04), 4326))"
+        ),
+    );
+    assert_eq!(
+        psql(
+            &url,
+            &format!("SELECT tableoid::regclass::text FROM {schema}.incidents")
+        ),
+        format!("{schema}.incidents_2026_10")
+    );
+    assert_eq!(
+        psql(
+            &url,
+            &format!(
+                "SELECT count(*) FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '{schema}' AND c.relname = 'incidents'"
+            )
+        ),
+        "1"
+    );
+    // 2026-10-31T20:00 UTC is November in Beijing: the check refuses October.
+    let refused = std::process::Command::new("runuser")
+        .args(["-u", "postgres", "--", "psql", "-X", "-v", "ON_ERROR_STOP=1", "-d",
+               url.rsplit('/').next().and_then(|d| d.split('?').next()).expect("db"), "-c",
+               &format!("INSERT INTO {schema}.incidents (id, key, time, month, category, source, status, geom)
+                         VALUES (2, 'b', '2026-10-31T20:00:00Z', '2026-10-01', 'noise', 'hotline', 'reported',
+                                 ST_SetSRID(ST_MakePoint(118.78, 32.04), 4326))")])
+        .output()
+        .expect("psql");
+    assert!(
+        !refused.status.success(),
+        "a row in the wrong month was stored"
+    );
+    // Steps are appended, never changed.
+    psql(
+        &url,
+        &format!(
+            "INSERT INTO {schema}.incident_steps (incident, step, at, previous, actor) VALUES (1, 'dispatched', now(), 'reported', 'test')"
+        ),
+    );
+    let changed = std::process::Command::new("runuser")
+        .args([
+            "-u",
+            "postgres",
+            "--",
+            "psql",
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url.rsplit('/')
+                .next()
+                .and_then(|d| d.split('?').next())
+                .expect("db"),
+            "-c",
+            &format!("UPDATE {schema}.incident_steps SET step = 'closed'"),
+        ])
+        .output()
+        .expect("psql");
+    assert!(!changed.status.success());
+    assert!(String::from_utf8_lossy(&changed.stderr).contains("append-only"));
+    psql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+}
+
+#[test]
+fn a_wrong_password_is_refused_by_the_server_and_never_printed() {
+    let Some(url) = test_url("login") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let (user, rest) = url
+        .strip_prefix("postgres://")
+        .and_then(|r| r.split_once('@'))
+        .expect("user@host");
+    let user = user.split(':').next().expect("user");
+    let wrong = format!("postgres://{user}:n0t-th3-pa55word@{rest}");
+    let dir = tempfile::tempdir().expect("tmp");
+    let (ok, out) = wangge(&["db", "status", &wrong], dir.path());
+    assert!(!ok, "{out}");
+    assert!(out.contains("password authentication failed"), "{out}");
+    assert!(!out.contains("n0t-th3-pa55word"), "{out}");
+}
