@@ -23,22 +23,33 @@ CREATE TABLE {schema}.address_points (
 CREATE INDEX address_points_geom ON {schema}.address_points USING gist (geom);
 
 CREATE TABLE {schema}.facilities (
-  key text PRIMARY KEY, category text NOT NULL, name text, geom geometry(Point, 4326) NOT NULL);
+  key text PRIMARY KEY, category text NOT NULL, name text, source_kind text NOT NULL,
+  geom geometry(Point, 4326) NOT NULL);
 CREATE INDEX facilities_geom ON {schema}.facilities USING gist (geom);
 
 CREATE TABLE {schema}.streets (
-  key text PRIMARY KEY, highway text NOT NULL, name text, geom geometry(LineString, 4326) NOT NULL);
+  key text PRIMARY KEY, highway text NOT NULL, name text, tags jsonb NOT NULL DEFAULT '{}',
+  geom geometry(LineString, 4326) NOT NULL);
 CREATE INDEX streets_geom ON {schema}.streets USING gist (geom);
+
+CREATE TABLE {schema}.land_cover (
+  key text PRIMARY KEY, class text NOT NULL, kind text NOT NULL, name text,
+  geom geometry(MultiPolygon, 4326) NOT NULL);
+CREATE INDEX land_cover_geom ON {schema}.land_cover USING gist (geom);
 
 CREATE TABLE {schema}.plans (
   id bigserial PRIMARY KEY, created timestamptz NOT NULL DEFAULT now(), kind text NOT NULL,
   cap integer NOT NULL, seed bigint NOT NULL DEFAULT 0,
   parent bigint REFERENCES {schema}.plans (id), name text, branch boolean NOT NULL DEFAULT false,
   grids integer NOT NULL, households bigint NOT NULL, violations integer NOT NULL);
+CREATE TABLE {schema}.plan_exceptions (
+  plan_id bigint NOT NULL REFERENCES {schema}.plans (id) ON DELETE CASCADE,
+  community text, what text NOT NULL);
 
 CREATE TABLE {schema}.grids (
   plan_id bigint NOT NULL REFERENCES {schema}.plans (id) ON DELETE CASCADE,
-  code text NOT NULL, community text NOT NULL, households integer NOT NULL, workers integer NOT NULL,
+  code text NOT NULL, community text NOT NULL, households integer NOT NULL, buildings integer NOT NULL,
+  workers integer NOT NULL,
   area_m2 double precision NOT NULL, polsby_popper double precision NOT NULL,
   reock double precision NOT NULL, geom geometry(Polygon, 4326) NOT NULL,
   PRIMARY KEY (plan_id, code));
@@ -55,7 +66,7 @@ CREATE TABLE {schema}.incident_keys (
   key text PRIMARY KEY, id bigint NOT NULL UNIQUE, month date NOT NULL);
 CREATE TABLE {schema}.incidents (
   id bigint NOT NULL, key text NOT NULL, time timestamptz NOT NULL, month date NOT NULL,
-  category text NOT NULL, source text NOT NULL, status text NOT NULL,
+  category text NOT NULL, raw_category text, source text NOT NULL, status text NOT NULL,
   community text, grid text,
   dispatched_at timestamptz, handled_at timestamptz, followed_up_at timestamptz, closed_at timestamptz,
   extension_h double precision NOT NULL DEFAULT 0,
