@@ -802,17 +802,58 @@ async fn a_buildings_households_go_only_to_roles_that_may_see_them() {
     let ws = crate::util::demo_workspace(dir.path(), 5);
     let store = wangge_io::GeoPackage::open(&ws).expect("open");
     let data = store.load().expect("load");
+    // The last community goes to another street.
+    let other = data.communities.last().expect("communities").key.clone();
+    assert_ne!(other, data.communities[0].key);
+    wangge_io::gpkg::testing::execute(
+        &store,
+        "UPDATE communities SET street = '另一街道' WHERE key = ?1",
+        &[&other],
+    )
+    .expect("street");
+    let data = store.load().expect("load");
+    // A residential building of the first community's street (by the plan's grids).
+    let street = data.communities[0].street.clone().expect("street");
+    let mine: Vec<&str> = data
+        .communities
+        .iter()
+        .filter(|c| c.street.as_deref() == Some(street.as_str()))
+        .map(|c| c.key.as_str())
+        .collect();
+    let plan = store.latest_plan().expect("plan").expect("a plan");
+    let grid_community: std::collections::HashMap<String, String> =
+        store.plan_grids(plan).expect("grids").into_iter().collect();
+    let in_street: std::collections::HashSet<String> = store
+        .plan_members(plan)
+        .expect("members")
+        .into_iter()
+        .filter(|(_, g, _)| {
+            grid_community
+                .get(g)
+                .is_some_and(|c| mine.contains(&c.as_str()))
+        })
+        .map(|(k, _, _)| k)
+        .collect();
     let b = data
         .buildings
         .iter()
-        .find(|b| b.households > 0)
-        .expect("a residential building");
-    let street = data.communities[0].street.clone().expect("street");
+        .find(|b| {
+            b.households > 0
+                && data
+                    .address_points
+                    .iter()
+                    .filter(|a| a.building.as_deref() == Some(b.key.as_str()))
+                    .all(|a| in_street.contains(&a.key))
+        })
+        .expect("a residential building of the street");
     let (_, leader) = store
         .create_token("wall", Role::Leader, "*", None)
         .expect("token");
     let (_, planner) = store
         .create_token("planner", Role::Planner, &street, None)
+        .expect("token");
+    let (_, elsewhere) = store
+        .create_token("elsewhere", Role::StreetOffice, "另一街道", None)
         .expect("token");
     let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
     let uri = format!("/api/buildings/{}", b.key);
@@ -848,6 +889,69 @@ async fn a_buildings_households_go_only_to_roles_that_may_see_them() {
         "{l}"
     );
     assert_eq!(l["grid"], p["grid"]);
+    // A street office of another street: the building, not its households.
+    let (s, o) = get(Some(elsewhere)).await;
+    assert_eq!(s, 200, "{o}");
+    assert_eq!(o["households"], serde_json::Value::Null, "{o}");
     let (s, _) = get(None).await;
     assert_eq!(s, 401);
+}
+
+/// The basemap anyone may read holds buildings without their grid (the plan's layout is for
+/// roles with a token); a planner's tiles carry it for the 3D view.
+#[tokio::test]
+async fn public_building_tiles_carry_no_grid() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = crate::util::demo_workspace(dir.path(), 5);
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let data = store.load().expect("load");
+    let street = data.communities[0].street.clone().expect("street");
+    let (_, planner) = store
+        .create_token("planner", Role::Planner, &street, None)
+        .expect("token");
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let at = data.address_points[0].location;
+    let w = wangge_tiles::mvt::world(at.x(), at.y());
+    let uri = format!(
+        "/tiles/buildings/15/{}/{}.mvt",
+        (w[0] * 32768.0) as u64,
+        (w[1] * 32768.0) as u64
+    );
+    let grids_in = |token: Option<String>| {
+        let (st, uri) = (st.clone(), uri.clone());
+        async move {
+            let (s, body) =
+                crate::util::call_as(&st, token.as_deref(), "GET", &uri, Value::Null).await;
+            assert_eq!(s, 200, "{uri}");
+            let bytes = if body.starts_with(&[0x1f, 0x8b]) {
+                let mut out = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut out)
+                    .expect("gunzip");
+                out
+            } else {
+                body
+            };
+            let tile =
+                wangge_tiles::mvt::validate(&bytes, &wangge_tiles::mvt::Rules { buffer: None })
+                    .expect("a valid tile");
+            let buildings = tile
+                .layers
+                .iter()
+                .find(|l| l.name == "buildings")
+                .expect("buildings");
+            (
+                buildings.features.len(),
+                buildings
+                    .features
+                    .iter()
+                    .filter(|f| f.prop("grid").is_some())
+                    .count(),
+            )
+        }
+    };
+    let (n, with_grid) = grids_in(None).await;
+    assert!(n > 0);
+    assert_eq!(with_grid, 0, "public building tiles name grids");
+    let (n, with_grid) = grids_in(Some(planner)).await;
+    assert!(n > 0 && with_grid > 0, "{with_grid} of {n}");
 }

@@ -427,6 +427,21 @@ async fn a_split_keeps_every_other_code_and_renumbering_is_explicit() {
         vec![top + 3],
         "{n3:?}"
     );
+    // A merge into the smaller grid: the grid named first keeps its code, the other goes
+    // (whatever holds more households).
+    let (small, big) = if g5[&n2[0]].1 <= g5[y].1 {
+        (n2[0].as_str(), y)
+    } else {
+        (y, n2[0].as_str())
+    };
+    let (p5, g5) = api
+        .edit_keeping(
+            p5,
+            json!({"op": "merge", "a": small, "b": big}),
+            &[small, big],
+        )
+        .await;
+    assert!(g5.contains_key(small) && !g5.contains_key(big), "{g5:?}");
 
     // Renumbering is its own edit: the community's grids get serials 1..k with households
     // as they were, other communities untouched; a second renumber changes nothing.

@@ -25,7 +25,8 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             let pg = Pg::connect(&url)?;
             let applied = pg.upgrade()?;
             if applied.is_empty() {
-                println!("{url}: up to date (schema version {})", MIGRATIONS.len());
+                let version = MIGRATIONS.last().map_or(0, |m| m.version);
+                println!("{url}: up to date (schema version {version})");
             }
             for a in &applied {
                 println!(

@@ -57,6 +57,7 @@ export class Office {
     this.layers();
     show(this.map, OWN, true);
     show(this.map, ["grids-fill"], this.by === "grid");
+    if (this.threeD) set3d(this.map, true);
     this.map.on("click", this.onClick);
     panel.replaceChildren(h("p", { class: "muted" }, t("loading")));
     this.unhover = hover(this.map, ["reach-gaps", "facilities", "communities-fill", "grids-fill"], (f) => this.describe(f));

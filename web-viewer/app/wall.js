@@ -2,7 +2,7 @@
 // month with data and their change on the month before, the district's 12-month trend,
 // rankings of streets and communities (incidents per 1,000 households, overdue cases), the
 // newest incidents by community, and a heat map whose colour scale follows the window (the
-// server's `max=auto`: 99th percentile over the district; `?ramp=log` for a log ramp; radius on the ground so
+// server's `max=auto`: 99th percentile over the district; a linear ramp, `?ramp=log` for a log one; radius on the ground so
 // zooms agree), masked to the district. Click a ranking row or the breadcrumb to drill from
 // district to street to community. Every figure is the API's (`/api/kpi`, `/api/kpi/trend`,
 // `/api/incidents/summary`); nothing is computed here but shares and differences of those.
@@ -59,10 +59,11 @@ let days = WINDOWS.includes(Number(params.get("days"))) ? Number(params.get("day
 // tile be kept, so an idle wall fetches and redraws nothing).
 let version = Date.now();
 // Radius on the ground: the same kernel at every zoom. The colour scale's maximum comes from
-// the data of the window (max=auto), on a log ramp.
+// the data of the window (max=auto).
 // When the data end before today (an archive, the demo), the window ends on the newest
 // incident's day, and the page says so.
 let dataEnd = null; // YYYY-MM-DD, local
+let shownDay = null; // the local date the heat tiles were asked for
 const ramp = params.get("ramp") === "log" ? "log" : "linear";
 const heatQuery = () => `days=${days}&radius_m=200&max=auto&ramp=${ramp}${dataEnd ? `&to=${dataEnd}` : ""}`;
 const heatUrl = () => `${location.origin}/heat/{z}/{x}/{y}${dpr >= 1.5 ? "@2x" : ""}.png?${heatQuery()}&v=${version}`;
@@ -193,8 +194,11 @@ let trend = null; // /api/kpi/trend
 let month = null, previous = null; // latest month with data, and the one before
 const byLevel = {}; // "month level" → rows
 
+// Days and months of the figures are the server's (+08:00), whatever zone the clock shows.
+const SERVER_TZ = "Asia/Shanghai";
+
 function currentMonth() {
-  const p = new Intl.DateTimeFormat("en-CA", { timeZone: TZ, year: "numeric", month: "2-digit" }).formatToParts(new Date());
+  const p = new Intl.DateTimeFormat("en-CA", { timeZone: SERVER_TZ, year: "numeric", month: "2-digit" }).formatToParts(new Date());
   return `${p.find((x) => x.type === "year").value}-${p.find((x) => x.type === "month").value}`;
 }
 
@@ -350,9 +354,9 @@ function gridName(code) {
   return t("wall.grid.name").replace("{community}", c.name).replace("{serial}", serial);
 }
 
-/// The local date (YYYY-MM-DD) of an instant.
+/// The server's local date (YYYY-MM-DD, +08:00) of an instant.
 function localDate(time) {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(time));
+  return new Intl.DateTimeFormat("en-CA", { timeZone: SERVER_TZ, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(time));
 }
 
 function ago(time) {
@@ -365,10 +369,13 @@ function ago(time) {
 async function loadSummary() {
   try {
     summary = await getJson("/api/incidents/summary");
+    const today = localDate(new Date().toISOString());
     const newest = summary.latest.length ? localDate(summary.latest[0].time) : null;
-    const end = newest && newest < localDate(new Date().toISOString()) ? newest : null;
-    if (end !== dataEnd) {
+    const end = newest && newest < today ? newest : null;
+    // A new day: the window moves (kept tiles name the day they were drawn for).
+    if (end !== dataEnd || today !== shownDay) {
       dataEnd = end;
+      shownDay = today;
       version = Date.now();
       if (map.getSource("heat")) map.getSource("heat").setTiles([heatUrl()]);
       legend();

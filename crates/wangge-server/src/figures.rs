@@ -66,10 +66,11 @@ pub fn kpi_for(
             "KPIs by grid are not for a leader's token (a grid is smaller than a community): ask by community, street or district".into(),
         ));
     }
-    let day = asof.map(|t| {
-        Timestamp::from_unix((t.unix() + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600)
-    });
-    let mut a = kpi(path, limits, month, level, day)?;
+    // The steps as of the start of a local day, also by default (a current month is counted
+    // as of now otherwise, and would move within the day).
+    let t = wangge_app::kpi::as_of(month, asof, Timestamp::now()).map_err(kpi_error)?;
+    let day = Timestamp::from_unix((t.unix() + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600);
+    let mut a = kpi(path, limits, month, level, Some(day))?;
     if level == Level::Grid {
         let store = wangge_io::GeoPackage::open(path).map_err(io)?;
         let community: std::collections::HashMap<String, String> =

@@ -23,5 +23,6 @@ pub use heat::{
 };
 pub use png_map::{MapLayer, MapStyle, render_png};
 pub use source::{
-    BUFFER, EXTENT, LAYERS, LayerSpec, MAX_ZOOM, MIN_ZOOM, SourceError, TileSource, data_version,
+    BUFFER, EXTENT, LAYERS, LayerSpec, MAX_ZOOM, MIN_ZOOM, PLAN_PROPS, SourceError, TileSource,
+    data_version,
 };

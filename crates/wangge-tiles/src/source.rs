@@ -397,6 +397,10 @@ fn building_features(data: &Dataset, grids: &[Option<String>]) -> Vec<Feature> {
     out
 }
 
+/// Properties of basemap layers that come from the plan (a building's grid): tiles for
+/// callers without an aggregate role leave them out.
+pub const PLAN_PROPS: [&str; 2] = ["grid", "grid_colour"];
+
 /// A building's grid and a colour index (the grid's serial modulo 8, so neighbouring
 /// serials differ) as properties.
 fn with_grid(props: &mut Vec<(&'static str, Value)>, grid: Option<&str>) {
@@ -640,8 +644,9 @@ impl TileSource {
         rest(&self.version).is_some_and(|a| Some(a) == rest(version))
     }
 
-    /// This source after a plan change: the grids, residents' groups and communities (their
-    /// household totals) read again; every other layer, with the geometry it has prepared
+    /// This source after a plan change: the grids, residents' groups, communities and their
+    /// label points (household totals) read again, the buildings' grids set anew (their
+    /// geometry prepared again on use); every other layer, with the geometry it has prepared
     /// per zoom, shared as it is. Without a plan now, a full read.
     pub fn with_new_plan(&self, store: &dyn Store) -> Result<Self, SourceError> {
         let Some(plan) = store.latest_plan()? else {
@@ -716,6 +721,12 @@ impl TileSource {
     /// Encodes one tile of the chosen layers (all when `only` is empty); an empty tile has
     /// no bytes.
     pub fn tile(&self, coord: TileCoord, only: &[&str]) -> Vec<u8> {
+        self.tile_without(coord, only, &[])
+    }
+
+    /// A tile without the properties named in `strip` (the basemap as anyone may read it:
+    /// buildings without their grid, [`PLAN_PROPS`]).
+    pub fn tile_without(&self, coord: TileCoord, only: &[&str], strip: &[&str]) -> Vec<u8> {
         let z = coord.z();
         let (clip, t, env) = tile_frame(coord);
         let mut out = Vec::new();
@@ -732,6 +743,18 @@ impl TileSource {
                 if z < f.minzoom {
                     continue;
                 }
+                let kept: Vec<(&'static str, Value)>;
+                let props = if strip.is_empty() {
+                    &f.props
+                } else {
+                    kept = f
+                        .props
+                        .iter()
+                        .filter(|(k, _)| !strip.contains(k))
+                        .cloned()
+                        .collect();
+                    &kept
+                };
                 let zoomed = layer.at_zoom(i, z, &clip, &t);
                 // Most buildings: one ring the tile holds whole, written straight out.
                 if let Some((ring, o)) = zoomed.and_then(|g| g.held_ring(&clip, t.origin())) {
@@ -739,7 +762,7 @@ impl TileSource {
                         Some(f.id),
                         ring.iter()
                             .map(|p| [(p[0] - o[0]) as i32, (p[1] - o[1]) as i32]),
-                        &f.props,
+                        props,
                     );
                     continue;
                 }
@@ -754,7 +777,7 @@ impl TileSource {
                     },
                 };
                 if let Some(g) = g {
-                    b.add(Some(f.id), &g, &f.props);
+                    b.add(Some(f.id), &g, props);
                 }
             }
             out.push(b);

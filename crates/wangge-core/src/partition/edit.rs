@@ -89,8 +89,9 @@ impl EditRefused {
 // the same locked memberships the run then checks.
 /// Applies an edit to a plan given as memberships (community, grid, address keys), and
 /// rebuilds the plan with every grid locked. Returns the new plan, or the reason it is refused.
-/// Codes stay: a split keeps the codes of the other grids, one part keeps the split grid's
-/// code and the others take the next free serials; only [`Edit::Renumber`] renumbers.
+/// Codes stay ([`keep_codes`]): grids keep the code of the grid of `base` they share most
+/// households with, the grids an edit names and keeps keep theirs, new grids take the serial
+/// after the community's highest; only [`Edit::Renumber`] renumbers.
 pub fn apply(
     p: &Partitioner,
     data: &Dataset,
@@ -111,6 +112,9 @@ pub fn apply(
             .ok_or_else(|| EditRefused::NoGrid(g.to_string()))
     };
     let mut split: Option<String> = None;
+    // Grids the edit names and keeps (a move's target and sources, a merge's first grid):
+    // they keep their codes whatever the overlap says.
+    let mut pinned: Vec<String> = Vec::new();
     let touched: String = match edit {
         Edit::Move { buildings, to } => {
             let to_community = community_of(to, &grids)?;
@@ -146,6 +150,7 @@ pub fn apply(
                         });
                     }
                 }
+                pinned.extend(from.iter().cloned());
                 let mut moved = Vec::new();
                 for g in &from {
                     if let Some((_, ks)) = grids.get_mut(g) {
@@ -163,6 +168,7 @@ pub fn apply(
                 }
             }
             grids.retain(|_, (_, ks)| !ks.is_empty());
+            pinned.push(to.clone());
             to_community
         }
         Edit::Merge { a, b } => {
@@ -184,6 +190,7 @@ pub fn apply(
             if let Some((_, ks)) = grids.get_mut(a) {
                 ks.extend(moved);
             }
+            pinned.push(a.clone());
             ca
         }
         Edit::Split { grid } => {
@@ -205,7 +212,7 @@ pub fn apply(
         input.split_free = split.as_deref() == Some(input.code.as_str());
     }
     let mut plan = super::workspace::run_inputs(p, ins, outside, ambiguous, &crate::NoProgress);
-    keep_codes(&mut plan, base, shares);
+    keep_codes(&mut plan, base, shares, &pinned);
     if let Some(c) = plan.communities.iter().find(|c| c.code == touched)
         && let Some(v) = c.violations.first()
     {
@@ -335,7 +342,7 @@ pub fn rebuild(
     shares: &[(String, String, u32)],
 ) -> WorkspacePlan {
     let mut plan = super::workspace::partition_all_locked(p, data, base, &crate::NoProgress);
-    keep_codes(&mut plan, base, shares);
+    keep_codes(&mut plan, base, shares, &[]);
     plan
 }
 
@@ -349,8 +356,14 @@ pub fn rebuild(
 ///
 /// `shares` are the base's memberships with households (address key, grid, households): an
 /// entrance split by floors is in several grids, each with its share. Without them every
-/// grid holding a key is taken to hold all of it.
-pub fn keep_codes(plan: &mut WorkspacePlan, base: &[LockedGrid], shares: &[(String, String, u32)]) {
+/// grid holding a key is taken to hold all of it. Grids the run kept under a code in `pinned`
+/// (the grids an edit names and keeps) keep it first.
+pub fn keep_codes(
+    plan: &mut WorkspacePlan,
+    base: &[LockedGrid],
+    shares: &[(String, String, u32)],
+    pinned: &[String],
+) {
     let share: std::collections::HashMap<(&str, &str), u32> = shares
         .iter()
         .map(|(k, g, h)| ((k.as_str(), g.as_str()), *h))
@@ -388,6 +401,14 @@ pub fn keep_codes(plan: &mut WorkspacePlan, base: &[LockedGrid], shares: &[(Stri
         pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
         let mut code_of: Vec<Option<String>> = vec![None; c.grids.len()];
         let mut used: HashSet<&str> = HashSet::new();
+        for (i, g) in c.grids.iter().enumerate() {
+            if let Some(code) = pinned.iter().find(|p| **p == g.code)
+                && owners.values().flatten().any(|(c, _)| *c == code)
+                && used.insert(code.as_str())
+            {
+                code_of[i] = Some(code.clone());
+            }
+        }
         for (_, i, code) in pairs {
             if code_of[i].is_none() && used.insert(code) {
                 code_of[i] = Some(code.to_string());

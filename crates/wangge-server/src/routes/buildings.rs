@@ -42,44 +42,55 @@ fn answer(path: &std::path::Path, who: &Principal, key: &str) -> Result<Building
         .iter()
         .find(|b| b.key == key)
         .ok_or_else(|| AppError::NotFound(format!("no building {key:?}")))?;
-    let grid_of: std::collections::HashMap<String, (String, u32)> =
-        match store.latest_plan().map_err(io)? {
-            Some(p) => store
-                .plan_members(p)
-                .map_err(io)?
-                .into_iter()
-                .map(|(k, g, h)| (k, (g, h)))
-                .collect(),
-            None => Default::default(),
-        };
-    let sees = |grid: Option<&str>| match who.role {
-        Role::Admin | Role::Planner | Role::StreetOffice => true,
-        Role::GridWorker => who.has_grid(grid),
+    // Each entrance's grids in the current plan with their households (an entrance split by
+    // floors is in several), and each grid's community.
+    let mut grids_of: std::collections::HashMap<String, Vec<(String, u32)>> = Default::default();
+    let mut community_of: std::collections::HashMap<String, String> = Default::default();
+    if let Some(p) = store.latest_plan().map_err(io)? {
+        for (k, g, h) in store.plan_members(p).map_err(io)? {
+            grids_of.entry(k).or_default().push((g, h));
+        }
+        community_of = store.plan_grids(p).map_err(io)?.into_iter().collect();
+    }
+    // Households to an admin; to a planner or street office in its street; to a grid worker
+    // in its grid; never to a leader.
+    let sees = |grid: &str| match who.role {
+        Role::Admin => true,
+        Role::Planner | Role::StreetOffice => {
+            who.has_community(community_of.get(grid).map(String::as_str))
+        }
+        Role::GridWorker => who.has_grid(Some(grid)),
         _ => false,
     };
     let mut per_grid: std::collections::BTreeMap<String, u64> = Default::default();
-    let entrances: Vec<EntranceAnswer> = data
+    let mut entrances: Vec<EntranceAnswer> = Vec::new();
+    for a in data
         .address_points
         .iter()
         .filter(|a| a.building.as_deref() == Some(key))
-        .map(|a| {
-            let grid = grid_of.get(&a.key).map(|g| g.0.clone());
-            let households = grid_of
-                .get(&a.key)
-                .map_or(u64::from(a.households), |g| u64::from(g.1));
-            if let Some(g) = &grid {
-                *per_grid.entry(g.clone()).or_default() += households;
+    {
+        match grids_of.get(&a.key) {
+            Some(parts) => {
+                for (g, h) in parts {
+                    *per_grid.entry(g.clone()).or_default() += u64::from(*h);
+                    entrances.push(EntranceAnswer {
+                        key: a.key.clone(),
+                        grid: Some(g.clone()),
+                        households: sees(g).then_some(u64::from(*h)),
+                    });
+                }
             }
-            EntranceAnswer {
-                households: sees(grid.as_deref()).then_some(households),
+            None => entrances.push(EntranceAnswer {
                 key: a.key.clone(),
-                grid,
-            }
-        })
-        .collect();
+                grid: None,
+                households: (who.role == Role::Admin).then_some(u64::from(a.households)),
+            }),
+        }
+    }
+    // The grid holding most households (ties: the smallest code), as the tiles colour it.
     let grid = per_grid
         .iter()
-        .max_by_key(|(_, n)| **n)
+        .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
         .map(|(g, _)| g.clone());
     let all_seen = entrances.iter().all(|e| e.households.is_some());
     Ok(BuildingAnswer {

@@ -102,7 +102,11 @@ async fn auto_max(
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .generation();
-    let key = format!("{generation} {filter:?} {style:?}");
+    // One maximum for 256 px and @2x tiles alike (the peak is taken at scale 1).
+    let key = format!(
+        "{generation} {filter:?} {:?}",
+        HeatStyle { scale: 1, ..*style }
+    );
     if let Some(v) = live
         .peaks
         .lock()

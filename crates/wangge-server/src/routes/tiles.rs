@@ -79,6 +79,7 @@ async fn tile(
         return respond(headers, &etag, a.bytes.slice(start..end), gzipped);
     }
     let mut names = parse_layers(layers)?;
+    let basemap = who.role == wangge_core::access::Role::Public;
     // Without a role that may see aggregates, a tile holds the basemap only.
     let narrowed;
     let layers = if who.role == wangge_core::access::Role::Public {
@@ -89,7 +90,8 @@ async fn tile(
                 BASEMAP.join(", ")
             )));
         }
-        narrowed = names.join(",");
+        // Its own cache and ETag key: these tiles leave the plan's properties out.
+        narrowed = format!("{}#basemap", names.join(","));
         narrowed.as_str()
     } else {
         layers
@@ -107,7 +109,7 @@ async fn tile(
                 .ok_or_else(|| AppError::Internal("no tile source".into()))?;
             let version = source.version().to_string();
             let run = move || async move {
-                tokio::task::spawn_blocking(move || encode(&source, coord, &names))
+                tokio::task::spawn_blocking(move || encode(&source, coord, &names, basemap))
                     .await
                     .map_err(|e| AppError::Internal(e.to_string()))?
                     .map(Arc::new)
@@ -173,18 +175,26 @@ pub(super) fn respond(
     r.body(Body::from(body)).map_err(internal)
 }
 
+/// A tile gzipped with its ETag; `basemap`: without the plan's properties (for the public).
 fn encode(
     source: &wangge_tiles::TileSource,
     coord: TileCoord,
     names: &[&str],
+    basemap: bool,
 ) -> Result<Encoded, AppError> {
-    let raw = source.tile(coord, names);
+    let strip: &[&str] = if basemap {
+        &wangge_tiles::PLAN_PROPS
+    } else {
+        &[]
+    };
+    let raw = source.tile_without(coord, names, strip);
     // A tile is a function of the data version, the layers and its address: no need to hash
     // its bytes (a tenth of a live tile's time).
     let etag = format!(
-        "\"{}-{}-{}-{}-{}\"",
+        "\"{}-{}{}-{}-{}-{}\"",
         source.version(),
         names.join("+"),
+        if basemap { "#basemap" } else { "" },
         coord.z(),
         coord.x(),
         coord.y()
