@@ -48,6 +48,33 @@ fn psql(url: &str, sql: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Runs `sql` that the server must refuse; returns its message.
+fn psql_refused(url: &str, sql: &str) -> String {
+    let db = url
+        .rsplit('/')
+        .next()
+        .and_then(|d| d.split('?').next())
+        .expect("database");
+    let out = std::process::Command::new("runuser")
+        .args([
+            "-u",
+            "postgres",
+            "--",
+            "psql",
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            db,
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("psql");
+    assert!(!out.status.success(), "the server took {sql}");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
 #[test]
 fn migrations_make_a_typed_indexed_partitioned_schema_once() {
     let Some(url) = test_url("migrate") else {
@@ -144,46 +171,27 @@ fn migrations_make_a_typed_indexed_partitioned_schema_once() {
         "1"
     );
     // 2026-10-31T20:00 UTC is November in Beijing: the check refuses October.
-    let refused = std::process::Command::new("runuser")
-        .args(["-u", "postgres", "--", "psql", "-X", "-v", "ON_ERROR_STOP=1", "-d",
-               url.rsplit('/').next().and_then(|d| d.split('?').next()).expect("db"), "-c",
-               &format!("INSERT INTO {schema}.incidents (id, key, time, month, category, source, status, geom)
-                         VALUES (2, 'b', '2026-10-31T20:00:00Z', '2026-10-01', 'noise', 'hotline', 'reported',
-                                 ST_SetSRID(ST_MakePoint(118.78, 32.04), 4326))")])
-        .output()
-        .expect("psql");
-    assert!(
-        !refused.status.success(),
-        "a row in the wrong month was stored"
+    psql_refused(
+        &url,
+        &format!(
+            "INSERT INTO {schema}.incidents (id, key, time, month, category, source, status, geom)
+             VALUES (2, 'b', '2026-10-31T20:00:00Z', '2026-10-01', 'noise', 'hotline', 'reported',
+                     ST_SetSRID(ST_MakePoint(118.78, 32.04), 4326))"
+        ),
     );
     // Steps are appended, never changed.
     psql(
         &url,
         &format!(
-            "INSERT INTO {schema}.incident_steps (incident, step, at, previous, actor) VALUES (1, 'dispatched', now(), 'reported', 'test')"
+            "INSERT INTO {schema}.incident_steps (incident, step, at, previous, actor)
+             VALUES (1, 'dispatched', now(), 'reported', 'test')"
         ),
     );
-    let changed = std::process::Command::new("runuser")
-        .args([
-            "-u",
-            "postgres",
-            "--",
-            "psql",
-            "-X",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            url.rsplit('/')
-                .next()
-                .and_then(|d| d.split('?').next())
-                .expect("db"),
-            "-c",
-            &format!("UPDATE {schema}.incident_steps SET step = 'closed'"),
-        ])
-        .output()
-        .expect("psql");
-    assert!(!changed.status.success());
-    assert!(String::from_utf8_lossy(&changed.stderr).contains("append-only"));
+    let why = psql_refused(
+        &url,
+        &format!("UPDATE {schema}.incident_steps SET step = 'closed'"),
+    );
+    assert!(why.contains("append-only"), "{why}");
     psql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
 }
 
