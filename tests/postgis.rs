@@ -14,15 +14,14 @@ fn test_url(name: &str) -> Option<String> {
     Some(format!("{base}?schema={schema}"))
 }
 
-/// Runs `sql` through psql as the server's postgres user (the independent check) and returns
-/// its unaligned output.
-fn psql(url: &str, sql: &str) -> String {
+/// psql as the server's postgres user on the test database (the independent check).
+fn run_psql(url: &str, sql: &str) -> std::process::Output {
     let db = url
         .rsplit('/')
         .next()
         .and_then(|d| d.split('?').next())
         .expect("database");
-    let out = std::process::Command::new("runuser")
+    std::process::Command::new("runuser")
         .args([
             "-u",
             "postgres",
@@ -33,13 +32,15 @@ fn psql(url: &str, sql: &str) -> String {
             "-t",
             "-v",
             "ON_ERROR_STOP=1",
-            "-d",
-            db,
-            "-c",
-            sql,
         ])
+        .args(["-d", db, "-c", sql])
         .output()
-        .expect("psql (scripts/test.sh installs PostgreSQL)");
+        .expect("psql (scripts/test.sh installs PostgreSQL)")
+}
+
+/// Runs `sql` and returns its unaligned output.
+fn psql(url: &str, sql: &str) -> String {
+    let out = run_psql(url, sql);
     assert!(
         out.status.success(),
         "{sql}: {}",
@@ -50,27 +51,7 @@ fn psql(url: &str, sql: &str) -> String {
 
 /// Runs `sql` that the server must refuse; returns its message.
 fn psql_refused(url: &str, sql: &str) -> String {
-    let db = url
-        .rsplit('/')
-        .next()
-        .and_then(|d| d.split('?').next())
-        .expect("database");
-    let out = std::process::Command::new("runuser")
-        .args([
-            "-u",
-            "postgres",
-            "--",
-            "psql",
-            "-X",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            db,
-            "-c",
-            sql,
-        ])
-        .output()
-        .expect("psql");
+    let out = run_psql(url, sql);
     assert!(!out.status.success(), "the server took {sql}");
     String::from_utf8_lossy(&out.stderr).to_string()
 }
