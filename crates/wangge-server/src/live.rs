@@ -40,6 +40,12 @@ pub struct Live {
     /// Heat colour scales resolved from the data (`max=auto`), by window, style and the
     /// heat index's generation.
     pub peaks: Mutex<std::collections::HashMap<String, f64>>,
+    /// Held while a colour scale is computed: the tiles a wall asks for at once after an
+    /// event wait for one computation instead of each making it.
+    pub peaks_computing: tokio::sync::Mutex<()>,
+    /// The wall's views (bounds and the district outline, a union of every community), kept
+    /// for the data version they were computed at.
+    pub views: Mutex<Option<(String, crate::contract::wall::ViewsAnswer)>>,
     /// A heat index rebuild is queued and has not started yet.
     rebuild_queued: std::sync::atomic::AtomicBool,
     /// Held by the heat index rebuild running.
@@ -85,6 +91,8 @@ impl Live {
             changes: Default::default(),
             summary: Default::default(),
             peaks: Default::default(),
+            peaks_computing: Default::default(),
+            views: Default::default(),
             rebuild_queued: Default::default(),
             rebuilding: Mutex::default(),
             heat_basis: basis.into(),

@@ -107,13 +107,20 @@ async fn auto_max(
         "{generation} {filter:?} {:?}",
         HeatStyle { scale: 1, ..*style }
     );
-    if let Some(v) = live
-        .peaks
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&key)
-    {
-        return Ok(*v);
+    let kept = |key: &str| {
+        live.peaks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .copied()
+    };
+    if let Some(v) = kept(&key) {
+        return Ok(v);
+    }
+    // One computation at a time; those who waited find its answer.
+    let _one = live.peaks_computing.lock().await;
+    if let Some(v) = kept(&key) {
+        return Ok(v);
     }
     let (l, f, s) = (live.clone(), filter.clone(), *style);
     let v = tokio::task::spawn_blocking(move || -> Result<f64, AppError> {

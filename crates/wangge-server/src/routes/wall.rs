@@ -190,6 +190,31 @@ pub async fn views(State(s): State<AppState>) -> Result<Json<ViewsAnswer>, AppEr
         .live
         .clone()
         .ok_or_else(|| AppError::NotFound("views come from a workspace".into()))?;
+    // Kept for the data version they were computed at (the outline is a union of every
+    // community; a wall asks every few minutes).
+    let version = s.source().map(|src| src.version().to_string());
+    if let Some(version) = &version
+        && let Some((v, answer)) = live
+            .views
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        && v == version
+    {
+        return Ok(Json(answer.clone()));
+    }
+    let answer = compute_views(live.clone(), version.clone()).await?;
+    if let Some(version) = version {
+        *live.views.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, answer.clone()));
+    }
+    Ok(Json(answer))
+}
+
+/// The district's and each street's bounds, every community's, the district's outline.
+async fn compute_views(
+    live: std::sync::Arc<crate::live::Live>,
+    data_version: Option<String>,
+) -> Result<ViewsAnswer, AppError> {
     let (b, polygons, named) = tokio::task::spawn_blocking(move || {
         live.read(|st| {
             let named: Vec<(String, String, Option<String>)> = st
@@ -233,10 +258,10 @@ pub async fn views(State(s): State<AppState>) -> Result<Json<ViewsAnswer>, AppEr
             })
         })
         .collect();
-    Ok(Json(ViewsAnswer {
+    Ok(ViewsAnswer {
         views,
         communities,
-        data_version: s.source().map(|src| src.version().to_string()),
+        data_version,
         outline,
-    }))
+    })
 }
