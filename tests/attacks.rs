@@ -19,6 +19,21 @@ async fn req(
     (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
 }
 
+/// Tokens of a leader (district-wide), a street office of `street` and an admin.
+fn leader_office_admin(store: &wangge_io::GeoPackage, street: &str) -> (String, String, String) {
+    let make = |name: &str, role: Role, scope: &str| {
+        store
+            .create_token(name, role, scope, None)
+            .expect("token")
+            .1
+    };
+    (
+        make("wall", Role::Leader, "*"),
+        make("office", Role::StreetOffice, street),
+        make("admin", Role::Admin, "*"),
+    )
+}
+
 /// Two grids of the plan that a split divides (the most buildings), in two communities.
 fn fullest_grids(store: &wangge_io::GeoPackage, plan: i64) -> Vec<(String, String)> {
     let rows = store.plan_grid_rows(plan).expect("grids");
@@ -598,15 +613,7 @@ async fn leaders_and_street_offices_get_whole_days_snapped_and_communities() {
     let store = wangge_io::GeoPackage::open(&ws).expect("open");
     let data = store.load().expect("load");
     let street = data.communities[0].street.clone().expect("street");
-    let (_, leader) = store
-        .create_token("wall", Role::Leader, "*", None)
-        .expect("token");
-    let (_, office) = store
-        .create_token("office", Role::StreetOffice, &street, None)
-        .expect("token");
-    let (_, admin) = store
-        .create_token("admin", Role::Admin, "*", None)
-        .expect("token");
+    let (leader, office, admin) = leader_office_admin(&store, &street);
     let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
     // Five reports now at one spot (this month: the wall lists them).
     let at = data.address_points[0].location;
@@ -1202,15 +1209,7 @@ async fn kpi_tables_place_no_incident_below_a_community_for_leaders_and_other_st
     let plan = store.latest_plan().expect("plan").expect("a plan");
     let grid_community: std::collections::HashMap<String, String> =
         store.plan_grids(plan).expect("grids").into_iter().collect();
-    let (_, leader) = store
-        .create_token("wall", Role::Leader, "*", None)
-        .expect("token");
-    let (_, office) = store
-        .create_token("office", Role::StreetOffice, &street, None)
-        .expect("token");
-    let (_, admin) = store
-        .create_token("admin", Role::Admin, "*", None)
-        .expect("token");
+    let (leader, office, admin) = leader_office_admin(&store, &street);
     let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
     // One incident alone this month in a community: an admin sees a row with 1, nobody
     // else learns of it.

@@ -29,6 +29,20 @@ fn node_summary(script: &str, args: &[String]) -> serde_json::Value {
     serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary")
 }
 
+/// The demo workspace (seed 5) served with the viewer.
+fn demo_viewer(d: &std::path::Path) -> crate::util::Server {
+    demo_workspace(d, 5);
+    let viewer = project("web-viewer");
+    serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()])
+}
+
+/// Where the browser tests save their screenshots (made if need be).
+fn screenshots() -> std::path::PathBuf {
+    let shots = project("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    shots
+}
+
 #[test]
 fn maplibre_draws_the_served_map_with_no_external_request() {
     let _browser = one_browser();
@@ -385,12 +399,8 @@ fn an_idle_wall_costs_little_cpu_and_reads_at_three_metres() {
 fn the_planner_and_street_office_modes_work_by_clicks_in_both_languages() {
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
-    let d = dir.path();
-    demo_workspace(d, 5);
-    let viewer = project("web-viewer");
-    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
-    let shots = project("target/screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let server = demo_viewer(dir.path());
+    let shots = screenshots();
     let v = node_summary(
         "modes.mjs",
         &[
@@ -599,12 +609,8 @@ fn a_stale_edit_in_the_planner_is_shown_and_the_current_version_offered() {
 fn the_viewer_explains_itself_and_both_modes_show_one_set_of_figures() {
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
-    let d = dir.path();
-    demo_workspace(d, 5);
-    let viewer = project("web-viewer");
-    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
-    let shots = project("target/screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let server = demo_viewer(dir.path());
+    let shots = screenshots();
     let v = node_summary(
         "explain.mjs",
         &[

@@ -121,20 +121,20 @@ fn migrations_make_a_typed_indexed_partitioned_schema_once() {
         ),
     );
     assert_eq!(gist, "7", "a GiST index on every geometry table");
-    // Incidents partitioned by month: a month's partition takes its rows, the check ties the
-    // month to the local (+08:00) time, and keys are taken once across partitions.
+    // Incidents partitioned by month: a month's partition takes its rows, and the check ties
+    // the month to the local (+08:00) time.
+    let insert = |id: u32, time: &str| {
+        format!(
+            "INSERT INTO {schema}.incidents (id, key, time, month, category, source, status, geom)
+             VALUES ({id}, 'k{id}', '{time}', '2026-10-01', 'noise', 'hotline', 'reported',
+                     ST_SetSRID(ST_MakePoint(118.78, 32.04), 4326))"
+        )
+    };
     psql(
         &url,
         &format!("SELECT {schema}.incident_month('2026-10-01')"),
     );
-    psql(
-        &url,
-        &format!(
-            "INSERT INTO {schema}.incidents (id, key, time, month, category, source, status, geom)
-             VALUES (1, 'a', '2026-10-31T20:00:00+08:00', '2026-10-01', 'noise', 'hotline', 'reported',
-                     ST_SetSRID(ST_MakePoint(118.78, 32.04), 4326))"
-        ),
-    );
+    psql(&url, &insert(1, "2026-10-31T20:00:00+08:00"));
     assert_eq!(
         psql(
             &url,
@@ -152,14 +152,7 @@ fn migrations_make_a_typed_indexed_partitioned_schema_once() {
         "1"
     );
     // 2026-10-31T20:00 UTC is November in Beijing: the check refuses October.
-    psql_refused(
-        &url,
-        &format!(
-            "INSERT INTO {schema}.incidents (id, key, time, month, category, source, status, geom)
-             VALUES (2, 'b', '2026-10-31T20:00:00Z', '2026-10-01', 'noise', 'hotline', 'reported',
-                     ST_SetSRID(ST_MakePoint(118.78, 32.04), 4326))"
-        ),
-    );
+    psql_refused(&url, &insert(2, "2026-10-31T20:00:00Z"));
     // Steps are appended, never changed.
     psql(
         &url,
