@@ -187,3 +187,37 @@ fn a_wrong_password_is_refused_by_the_server_and_never_printed() {
     assert!(out.contains("password authentication failed"), "{out}");
     assert!(!out.contains("n0t-th3-pa55word"), "{out}");
 }
+
+/// A fresh PostgreSQL store in a schema of its own (listed for dropping), or None when no
+/// server is configured.
+fn pg_store(name: &str, schemas: &mut Vec<String>) -> Option<Box<dyn wangge_io::Store>> {
+    let url = test_url(&format!("{name}_{}", schemas.len()))?;
+    schemas.push(url.rsplit("schema=").next().expect("schema").to_string());
+    Some(wangge_app::open_store(&url, wangge_app::Access::Create).expect("open"))
+}
+
+fn drop_schemas(schemas: &[String]) {
+    if let Ok(base) = std::env::var("WANGGE_TEST_PG") {
+        for s in schemas {
+            psql(&base, &format!("DROP SCHEMA IF EXISTS {s} CASCADE"));
+        }
+    }
+}
+
+#[test]
+fn the_postgis_store_keeps_every_promise_of_the_store_interface() {
+    if std::env::var("WANGGE_TEST_PG").is_err() {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    }
+    let city = wangge_synth::generate(
+        &wangge_synth::CityParams::new(2_000, 5),
+        &wangge_core::NoProgress,
+    );
+    let mut schemas = Vec::new();
+    let mut make = || pg_store("conf", &mut schemas).expect("configured");
+    let failures = wangge_io::store::conformance::run(&mut make, &city);
+    drop_schemas(&schemas);
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(schemas.len(), wangge_io::store::conformance::CHECKS.len());
+}

@@ -39,11 +39,26 @@ pub const IO: u8 = 5;
 pub const INTERNAL: u8 = 70;
 
 fn of_io(e: &wangge_io::Error) -> u8 {
+    // A PostgreSQL workspace's own error inside the store's: classed by its kind.
+    if let wangge_io::Error::Backend { source, .. } = e
+        && let Some(pg) = source.downcast_ref::<wangge_postgis::Error>()
+    {
+        return of_postgis(pg);
+    }
     match e.code() {
         "format" | "invalid_features" | "crs" | "duplicate_key" | "usage" => INPUT,
         "workspace" | "not_found" => WORKSPACE,
         "incident_refused" | "incident_time" | "stale_plan" => REFUSED,
         _ => IO,
+    }
+}
+
+fn of_postgis(e: &wangge_postgis::Error) -> u8 {
+    use wangge_postgis::Error as E;
+    match e {
+        E::Url { .. } => USAGE,
+        E::Connect { .. } | E::Newer { .. } => WORKSPACE,
+        E::Sql { .. } | E::Statement(_) => IO,
     }
 }
 
@@ -62,12 +77,7 @@ pub fn status(e: &anyhow::Error) -> u8 {
             return of_io(e);
         }
         if let Some(e) = cause.downcast_ref::<wangge_postgis::Error>() {
-            use wangge_postgis::Error as E;
-            return match e {
-                E::Url { .. } => USAGE,
-                E::Connect { .. } | E::Newer { .. } => WORKSPACE,
-                E::Sql { .. } => IO,
-            };
+            return of_postgis(e);
         }
         if let Some(e) = cause.downcast_ref::<wangge_app::kpi::KpiError>() {
             return match e {

@@ -4,6 +4,7 @@
 //! - `households`: which grid and community each address point's households count in (an
 //!   entrance split across grids counted in each by its share), for walking coverage;
 //! - `kpi`: a month's closed-loop KPIs and the district's trend, counted as of one time rule;
+//! - `open`: which backend a workspace argument names (a `postgres://` URL or a GeoPackage);
 //! - `plans`: a planner's edit of a version and restoring a version (undo, redo), each a new
 //!   version with what changed;
 //! - `walking`: the one walking model (places, catalogue, speed, network, snapper, missing
@@ -11,7 +12,9 @@
 
 pub mod households;
 pub mod kpi;
+pub mod open;
 pub mod plans;
 pub mod walking;
 
 pub use households::{HouseholdAreas, household_areas};
+pub use open::{Access, is_postgres, open_store};

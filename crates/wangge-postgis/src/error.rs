@@ -22,4 +22,8 @@ pub enum Error {
         "workspace {url}: schema version {found} is newer than this build knows ({known}); use a newer wangge"
     )]
     Newer { url: String, found: i32, known: i32 },
+    /// A statement of the store failed: the server's reason (the store's error names the
+    /// workspace).
+    #[error("{0}")]
+    Statement(String),
 }

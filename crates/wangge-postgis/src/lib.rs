@@ -7,11 +7,13 @@
 
 mod error;
 mod migrate;
+mod store;
 mod url;
 
 pub use error::Error;
 pub use migrate::{Applied, MIGRATIONS, Migration, Pg};
-pub use url::PgUrl;
+pub use store::PgStore;
+pub use url::{PgUrl, redact};
 
 /// Whether a workspace argument names a PostgreSQL workspace rather than a GeoPackage file.
 pub fn is_url(workspace: &str) -> bool {

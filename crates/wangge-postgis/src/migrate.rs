@@ -32,7 +32,7 @@ pub struct Applied {
 
 /// The server's message, or the client's error with its cause ("error connecting to server:
 /// Connection refused").
-fn reason(e: &postgres::Error) -> String {
+pub(crate) fn reason(e: &postgres::Error) -> String {
     if let Some(d) = e.as_db_error() {
         return d.message().to_string();
     }
@@ -91,6 +91,13 @@ impl Pg {
             what: what.clone(),
             why: reason(&e),
         }
+    }
+
+    /// A connection from the pool.
+    pub(crate) fn pooled(
+        &self,
+    ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, Error> {
+        self.client()
     }
 
     fn client(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, Error> {

@@ -28,6 +28,23 @@ pub fn encode(g: &Geometry<f64>, srs_id: i32) -> Vec<u8> {
     out
 }
 
+/// Encodes a geometry as ISO WKB (little-endian, 2D): what PostGIS's `ST_GeomFromWKB` reads.
+pub fn encode_wkb(g: &Geometry<f64>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    wkb(g, &mut out);
+    out
+}
+
+/// Decodes WKB (2D; Z and M ordinates are dropped), as PostGIS's `ST_AsBinary` writes it.
+/// `None` when malformed.
+pub fn decode_wkb(bytes: &[u8]) -> Option<Geometry<f64>> {
+    read_wkb(&mut Reader {
+        b: bytes,
+        i: 0,
+        le: true,
+    })
+}
+
 fn wkb(g: &Geometry<f64>, out: &mut Vec<u8>) {
     let head = |out: &mut Vec<u8>, t: u32| {
         out.push(1);

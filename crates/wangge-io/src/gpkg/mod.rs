@@ -21,7 +21,7 @@ pub mod testing;
 mod tokens;
 
 pub use gap_areas::GAP_AREAS;
-pub use geometry::{decode, encode};
+pub use geometry::{decode, decode_wkb, encode, encode_wkb};
 pub use schema::{ADDRESS_POINTS, GRIDS, GROUPS, INCIDENTS, LAYERS, Layer, PLAN_COMMUNITIES};
 pub use service_areas::SERVICE_AREAS;
 pub use store::GeoPackage;

@@ -4,11 +4,9 @@
 use super::store::GeoPackage;
 use crate::store::AccessStore;
 use crate::store::TokenRow;
-use crate::store::prelude::*;
 use crate::{Error, Result};
-use std::io::Read;
 use wangge_core::Timestamp;
-use wangge_core::access::{Role, ScopeKind};
+use wangge_core::access::Role;
 use wangge_core::kpi::sha256_hex;
 
 const DDL: &str = "
@@ -53,52 +51,9 @@ impl AccessStore for GeoPackage {
         expires: Option<Timestamp>,
     ) -> Result<(i64, String)> {
         self.ensure_access_tables()?;
-        let bad = |m: String| Error::usage(self.path(), m);
         let scope = scope.trim();
-        match role.scope_kind() {
-            ScopeKind::District if scope != "*" => {
-                return Err(bad(format!("a {role} token is district-wide: --scope '*'")));
-            }
-            ScopeKind::Street => {
-                let n: i64 = self
-                    .connection()
-                    .query_row(
-                        "SELECT count(*) FROM communities WHERE street = ?1",
-                        [scope],
-                        |r| r.get(0),
-                    )
-                    .map_err(self.sql())?;
-                if n == 0 {
-                    return Err(bad(format!(
-                        "a {role} token needs a street: no community has street {scope:?}"
-                    )));
-                }
-            }
-            ScopeKind::Grid => {
-                let plan = self.latest_plan()?.ok_or_else(|| {
-                    bad("no plan yet: a grid worker's grid comes from the newest plan".into())
-                })?;
-                if !self.plan_grids(plan)?.iter().any(|(g, _)| g == scope) {
-                    return Err(bad(format!(
-                        "a {role} token needs a grid of the newest plan (plan {plan}): no grid {scope:?}"
-                    )));
-                }
-            }
-            ScopeKind::District => {}
-        }
-        if let Some(e) = expires
-            && e <= Timestamp::now()
-        {
-            return Err(bad(format!("--expires {e} is in the past")));
-        }
-        let mut raw = [0u8; 24];
-        std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| f.read_exact(&mut raw))
-            .map_err(|e| Error::io("/dev/urandom", e))?;
-        let secret = format!(
-            "wg_{}",
-            raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        );
+        crate::store::check_token(self, self.path(), role, scope, expires)?;
+        let secret = crate::store::token_secret()?;
         self.connection()
             .execute(
                 "INSERT INTO access_tokens (name, role, scope, sha256, expires) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -1,8 +1,12 @@
 //! Access tokens and the audit log.
 
-use crate::Result;
+use crate::store::{PlaceStore, PlanStore};
+use crate::{Error, Result};
+use std::io::Read;
+use std::path::Path;
 use wangge_core::Timestamp;
 use wangge_core::access::Role;
+use wangge_core::access::ScopeKind;
 
 /// Tokens (only their SHA-256 is stored) and the append-only audit log.
 pub trait AccessStore {
@@ -55,4 +59,58 @@ impl TokenRow {
             .and_then(|e| Timestamp::parse(e, 0).ok())
             .is_some_and(|e| e <= now)
     }
+}
+
+/// Refuses a token whose scope does not fit its role (a district-wide role needs `*`, a
+/// street office a street some community names, a grid worker a grid of the newest plan) or
+/// whose expiry is past: the rule every backend applies before storing a token.
+pub fn check_token(
+    store: &(impl PlaceStore + PlanStore + ?Sized),
+    path: &Path,
+    role: Role,
+    scope: &str,
+    expires: Option<Timestamp>,
+) -> Result<()> {
+    let bad = |m: String| Error::usage(path, m);
+    match role.scope_kind() {
+        ScopeKind::District if scope != "*" => {
+            return Err(bad(format!("a {role} token is district-wide: --scope '*'")));
+        }
+        ScopeKind::Street => {
+            if !store.community_streets()?.iter().any(|(_, s)| s == scope) {
+                return Err(bad(format!(
+                    "a {role} token needs a street: no community has street {scope:?}"
+                )));
+            }
+        }
+        ScopeKind::Grid => {
+            let plan = store.latest_plan()?.ok_or_else(|| {
+                bad("no plan yet: a grid worker's grid comes from the newest plan".into())
+            })?;
+            if !store.plan_grids(plan)?.iter().any(|(g, _)| g == scope) {
+                return Err(bad(format!(
+                    "a {role} token needs a grid of the newest plan (plan {plan}): no grid {scope:?}"
+                )));
+            }
+        }
+        ScopeKind::District => {}
+    }
+    if let Some(e) = expires
+        && e <= Timestamp::now()
+    {
+        return Err(bad(format!("--expires {e} is in the past")));
+    }
+    Ok(())
+}
+
+/// A new token secret: `wg_` and 24 random bytes in hex (from the kernel's generator).
+pub fn token_secret() -> Result<String> {
+    let mut raw = [0u8; 24];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut raw))
+        .map_err(|e| Error::io("/dev/urandom", e))?;
+    Ok(format!(
+        "wg_{}",
+        raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
 }

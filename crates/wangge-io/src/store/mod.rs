@@ -23,20 +23,22 @@
 mod access;
 pub mod conformance;
 mod coverage;
+mod digest;
 mod incidents;
 mod places;
 mod plans;
 mod residents;
 mod workspace;
 
-pub use access::{AccessStore, TokenRow};
+pub use access::{AccessStore, TokenRow, check_token, token_secret};
 pub use coverage::{CoverageRun, CoverageStore, GapArea, ServiceArea};
+pub use digest::{ContentDigest, DigestPart, content_digest};
 pub use incidents::{
     IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
 };
 pub use places::{PlaceStore, StreetBounds};
 pub use plans::{GridRow, GridShape, GroupShape, PlanRow, PlanStore, Versioning};
-pub use residents::{Resident, ResidentRow, ResidentStore};
+pub use residents::{Resident, ResidentRow, ResidentStore, place_residents};
 pub use workspace::{LayerCount, Workspace};
 
 /// The store traits, for calling their methods: `use wangge_io::store::prelude::*;`.

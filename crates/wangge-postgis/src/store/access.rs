@@ -1,0 +1,139 @@
+//! Access tokens (SHA-256 of their secret only) and the audit log on PostgreSQL.
+
+use super::{PgStore, iso};
+use wangge_core::Timestamp;
+use wangge_core::access::Role;
+use wangge_core::kpi::sha256_hex;
+use wangge_io::Result;
+use wangge_io::store::{AccessStore, TokenRow, check_token, token_secret};
+
+impl PgStore {
+    fn token_rows(&self, filter: &str) -> Result<Vec<(String, TokenRow)>> {
+        let rows = self
+            .client()?
+            .query(
+                &self.sql(&format!(
+                    "SELECT id, name, role, scope, {}, {}, {}, hash FROM {{s}}.tokens {filter} ORDER BY id",
+                    iso("created"),
+                    iso("revoked"),
+                    iso("expires")
+                )),
+                &[],
+            )
+            .map_err(self.err())?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let role: String = r.get(2);
+                (
+                    r.get(7),
+                    TokenRow {
+                        id: r.get(0),
+                        name: r.get(1),
+                        role: Role::parse(&role).unwrap_or(Role::Public),
+                        scope: r.get(3),
+                        created: r.get(4),
+                        revoked: r.get(5),
+                        expires: r.get(6),
+                    },
+                )
+            })
+            .collect())
+    }
+}
+
+impl AccessStore for PgStore {
+    fn create_token(
+        &self,
+        name: &str,
+        role: Role,
+        scope: &str,
+        expires: Option<Timestamp>,
+    ) -> Result<(i64, String)> {
+        let scope = scope.trim();
+        check_token(self, &self.path(), role, scope, expires)?;
+        let secret = token_secret()?;
+        let id: i64 = self
+            .client()?
+            .query_one(
+                &self.sql(
+                    "INSERT INTO {s}.tokens (name, role, scope, hash, expires)
+                     VALUES ($1, $2, $3, $4, to_timestamp($5::bigint)) RETURNING id",
+                ),
+                &[
+                    &name,
+                    &role.as_str(),
+                    &scope,
+                    &sha256_hex(secret.as_bytes()),
+                    &expires.map(|e| e.unix()),
+                ],
+            )
+            .map_err(self.err())?
+            .get(0);
+        self.audit(
+            "cli",
+            "admin",
+            "token.create",
+            &match expires {
+                Some(e) => format!("token {id} {name:?}: {role} {scope}, expires {e}"),
+                None => format!("token {id} {name:?}: {role} {scope}"),
+            },
+        )?;
+        Ok((id, secret))
+    }
+
+    fn tokens(&self) -> Result<Vec<TokenRow>> {
+        Ok(self.token_rows("")?.into_iter().map(|(_, t)| t).collect())
+    }
+
+    fn token_hashes(&self) -> Result<Vec<(String, TokenRow)>> {
+        self.token_rows("WHERE revoked IS NULL")
+    }
+
+    fn revoke_token(&self, id: i64) -> Result<()> {
+        let n = self
+            .client()?
+            .execute(
+                &self
+                    .sql("UPDATE {s}.tokens SET revoked = now() WHERE id = $1 AND revoked IS NULL"),
+                &[&id],
+            )
+            .map_err(self.err())?;
+        if n == 0 {
+            return Err(wangge_io::Error::Usage {
+                path: self.path(),
+                message: format!("no live token {id}; `wangge token list` shows them"),
+            });
+        }
+        self.audit("cli", "admin", "token.revoke", &format!("token {id}"))
+    }
+
+    fn audit(&self, actor: &str, role: &str, action: &str, detail: &str) -> Result<()> {
+        self.client()?
+            .execute(
+                &self.sql(
+                    "INSERT INTO {s}.audit_log (actor, role, action, detail) VALUES ($1, $2, $3, $4)",
+                ),
+                &[&actor, &role, &action, &detail],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn audit_log(&self, limit: usize) -> Result<Vec<[String; 5]>> {
+        let rows = self
+            .client()?
+            .query(
+                &self.sql(&format!(
+                    "SELECT {}, actor, role, action, detail FROM {{s}}.audit_log ORDER BY id DESC LIMIT $1",
+                    iso("at")
+                )),
+                &[&(limit as i64)],
+            )
+            .map_err(self.err())?;
+        Ok(rows
+            .iter()
+            .map(|r| [r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)])
+            .collect())
+    }
+}

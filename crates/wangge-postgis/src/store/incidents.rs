@@ -1,0 +1,794 @@
+//! Incidents on PostgreSQL: durable batch ingest (idempotent by key: keys are claimed in
+//! `incident_keys` across the month partitions, rows and steps written with bulk `unnest`
+//! inserts), queries with filters and paging, closed-loop transitions serialised on the
+//! incident's row with an append-only step trail (`incident_steps`), reassignment and the
+//! wall screen's summary.
+
+use super::{PgStore, from_wkb, kpi_cases, releases, unix, wkb};
+use geo_types::{Geometry, Point};
+use postgres::types::ToSql;
+use postgres::{IsolationLevel, Row, Transaction};
+use std::collections::{HashMap, HashSet};
+use wangge_core::kpi::{Case, IndexRun};
+use wangge_core::{Incident, IncidentSource, IncidentStatus, Timestamp};
+use wangge_io::store::prelude::*;
+use wangge_io::store::{
+    IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
+};
+use wangge_io::{Error, Result};
+
+/// Parameters of a statement built from filters.
+type Params = Vec<Box<dyn ToSql + Sync>>;
+
+/// A stored report as [`refuse_clashes`] compares it: Unix time, category, source, WKB.
+type Stored = (i64, String, String, Vec<u8>);
+
+/// The lookup of one incident by key (`$1`): through `incident_keys`, so one partition is read.
+const BY_KEY: &str =
+    "JOIN {s}.incident_keys k ON k.id = i.id AND k.month = i.month WHERE k.key = $1";
+
+/// The columns [`incident_row`] reads, of `{s}.incidents i`.
+pub(super) fn columns() -> String {
+    format!(
+        "i.id, ST_AsBinary(i.geom), i.key, {}, i.category, i.source, i.status, i.raw_category, \
+         i.community, i.grid, {}, {}, {}, {}",
+        unix("i.time"),
+        unix("i.dispatched_at"),
+        unix("i.handled_at"),
+        unix("i.followed_up_at"),
+        unix("i.closed_at"),
+    )
+}
+
+/// SQL of the first day of the local (+08:00) month of `t` (Unix seconds): the partition key.
+pub(super) fn month_of(t: &str) -> String {
+    format!(
+        "date_trunc('month', (to_timestamp({t}) AT TIME ZONE 'UTC') + interval '8 hours')::date"
+    )
+}
+
+/// An incident from a row of [`columns`], with its id.
+pub(super) fn incident_row(store: &PgStore, r: &Row) -> Result<(i64, Incident)> {
+    let e = store.err();
+    let id: i64 = r.try_get(0).map_err(&e)?;
+    let key: String = r.try_get(2).map_err(&e)?;
+    let bad = |what: String| store.damaged(format!("incident {key}: {what}"));
+    let blob: Vec<u8> = r.try_get(1).map_err(&e)?;
+    let location = match from_wkb(&blob) {
+        Some(Geometry::Point(p)) => p,
+        _ => return Err(bad("geometry is damaged".into())),
+    };
+    let time = Timestamp::from_unix(r.try_get(3).map_err(&e)?);
+    let category: String = r.try_get(4).map_err(&e)?;
+    let source_text: String = r.try_get(5).map_err(&e)?;
+    let source = IncidentSource::parse(&source_text)
+        .map_err(|x| bad(format!("source {source_text:?}: {x}")))?;
+    let status_text: String = r.try_get(6).map_err(&e)?;
+    let status = IncidentStatus::parse(&status_text)
+        .map_err(|x| bad(format!("status {status_text:?}: {x}")))?;
+    let raw_category: Option<String> = r.try_get(7).map_err(&e)?;
+    let community: Option<String> = r.try_get(8).map_err(&e)?;
+    let grid: Option<String> = r.try_get(9).map_err(&e)?;
+    let mut steps = [None; 4];
+    for (n, s) in steps.iter_mut().enumerate() {
+        *s = r
+            .try_get::<_, Option<i64>>(10 + n)
+            .map_err(&e)?
+            .map(Timestamp::from_unix);
+    }
+    Ok((
+        id,
+        Incident {
+            key,
+            time,
+            category,
+            raw_category,
+            source,
+            status,
+            location,
+            community,
+            grid,
+            steps,
+        },
+    ))
+}
+
+/// Incidents of `SELECT <columns> FROM {s}.incidents i <tail>`.
+fn select_incidents(
+    store: &PgStore,
+    tail: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<(i64, Incident)>> {
+    let q = store.sql(&format!(
+        "SELECT {} FROM {{s}}.incidents i {tail}",
+        columns()
+    ));
+    let rows = store.client()?.query(&q, params).map_err(store.err())?;
+    rows.iter().map(|r| incident_row(store, r)).collect()
+}
+
+/// Every incident, oldest first (for loading a whole workspace).
+pub(super) fn all(store: &PgStore) -> Result<Vec<Incident>> {
+    Ok(select_incidents(store, "ORDER BY i.id", &[])?
+        .into_iter()
+        .map(|(_, i)| i)
+        .collect())
+}
+
+/// The incident `key` locked for update in `tx` (transitions and extensions of one incident
+/// take turns), with its partition's month as text.
+pub(super) fn locked(
+    store: &PgStore,
+    tx: &mut Transaction<'_>,
+    key: &str,
+) -> Result<(i64, Incident, String)> {
+    let q = store.sql(&format!(
+        "SELECT {}, i.month::text FROM {{s}}.incidents i {BY_KEY} FOR UPDATE OF i",
+        columns()
+    ));
+    let row = tx
+        .query_opt(&q, &[&key])
+        .map_err(store.err())?
+        .ok_or_else(|| Error::NotFound {
+            path: store.path(),
+            message: format!("no incident {key:?}"),
+        })?;
+    let (id, inc) = incident_row(store, &row)?;
+    let month: String = row.try_get(14).map_err(store.err())?;
+    Ok((id, inc, month))
+}
+
+/// Stores a batch in `tx`: the months' partitions made, keys claimed (a key already stored,
+/// or repeated in the batch, is listed as existing and must name the same report), rows and
+/// the steps they have reached written. The caller commits.
+pub(super) fn insert_batch(
+    store: &PgStore,
+    tx: &mut Transaction<'_>,
+    batch: &[Incident],
+) -> Result<Ingested> {
+    let e = store.err();
+    let mut out = Ingested::default();
+    if batch.is_empty() {
+        return Ok(out);
+    }
+    // Ingests take turns (on the data version's row) from here to commit: ids are taken in
+    // commit order, so a reader of the change feed never skips a batch committed late, and
+    // two batches never make the same month's partition at once.
+    tx.execute(
+        &store.sql("SELECT version FROM {s}.data_version FOR UPDATE"),
+        &[],
+    )
+    .map_err(&e)?;
+    let times: Vec<i64> = batch.iter().map(|i| i.time.unix()).collect();
+    tx.execute(
+        &store.sql(&format!(
+            "SELECT {{s}}.incident_month(m)
+             FROM (SELECT DISTINCT {} AS m FROM unnest($1::bigint[]) AS u(t)) AS months",
+            month_of("u.t")
+        )),
+        &[&times],
+    )
+    .map_err(&e)?;
+    let mut seen = HashSet::with_capacity(batch.len());
+    let first: Vec<&Incident> = batch
+        .iter()
+        .filter(|i| seen.insert(i.key.as_str()))
+        .collect();
+    let keys: Vec<&str> = first.iter().map(|i| i.key.as_str()).collect();
+    let key_times: Vec<i64> = first.iter().map(|i| i.time.unix()).collect();
+    let claimed = tx
+        .query(
+            &store.sql(&format!(
+                "INSERT INTO {{s}}.incident_keys (key, id, month)
+                 SELECT u.k, nextval('{{s}}.incident_ids'), {}
+                 FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS u(k, t, n)
+                 ORDER BY u.n
+                 ON CONFLICT (key) DO NOTHING
+                 RETURNING key, id",
+                month_of("u.t")
+            )),
+            &[&keys, &key_times],
+        )
+        .map_err(&e)?;
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(claimed.len());
+    for r in &claimed {
+        ids.insert(r.try_get(0).map_err(&e)?, r.try_get(1).map_err(&e)?);
+    }
+    let mut fresh: Vec<(i64, &Incident)> = Vec::with_capacity(ids.len());
+    for i in batch {
+        match ids.remove(&i.key) {
+            Some(id) => {
+                out.added.push((id, i.key.clone()));
+                fresh.push((id, i));
+            }
+            None => out.existing.push(i.key.clone()),
+        }
+    }
+    insert_rows(store, tx, &fresh)?;
+    // An id already stored is an idempotent retry only if it names the same report.
+    refuse_clashes(store, tx, batch, &out.existing)?;
+    insert_steps(store, tx, &fresh)?;
+    Ok(out)
+}
+
+/// The rows of newly claimed incidents, in one statement.
+fn insert_rows(
+    store: &PgStore,
+    tx: &mut Transaction<'_>,
+    fresh: &[(i64, &Incident)],
+) -> Result<()> {
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = fresh.iter().map(|f| f.0).collect();
+    let keys: Vec<&str> = fresh.iter().map(|f| f.1.key.as_str()).collect();
+    let times: Vec<i64> = fresh.iter().map(|f| f.1.time.unix()).collect();
+    let categories: Vec<&str> = fresh.iter().map(|f| f.1.category.as_str()).collect();
+    let raw: Vec<Option<&str>> = fresh.iter().map(|f| f.1.raw_category.as_deref()).collect();
+    let sources: Vec<&str> = fresh.iter().map(|f| f.1.source.as_str()).collect();
+    let statuses: Vec<&str> = fresh.iter().map(|f| f.1.status.as_str()).collect();
+    let communities: Vec<Option<&str>> = fresh.iter().map(|f| f.1.community.as_deref()).collect();
+    let grids: Vec<Option<&str>> = fresh.iter().map(|f| f.1.grid.as_deref()).collect();
+    let step = |n: usize| -> Vec<Option<i64>> {
+        fresh
+            .iter()
+            .map(|f| f.1.steps.get(n).copied().flatten().map(Timestamp::unix))
+            .collect()
+    };
+    let (dispatched, handled, followed_up, closed) = (step(0), step(1), step(2), step(3));
+    let geoms: Vec<Vec<u8>> = fresh
+        .iter()
+        .map(|f| wkb(&Geometry::Point(f.1.location)))
+        .collect();
+    tx.execute(
+        &store.sql(&format!(
+            "INSERT INTO {{s}}.incidents (id, key, time, month, category, raw_category, source,
+               status, community, grid, dispatched_at, handled_at, followed_up_at, closed_at, geom)
+             SELECT u.id, u.key, to_timestamp(u.t), {}, u.category, u.raw_category, u.source,
+               u.status, u.community, u.grid, to_timestamp(u.d), to_timestamp(u.h),
+               to_timestamp(u.f), to_timestamp(u.c), ST_GeomFromWKB(u.g, 4326)
+             FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[],
+               $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[],
+               $12::bigint[], $13::bigint[], $14::bytea[])
+               AS u(id, key, t, category, raw_category, source, status, community, grid,
+                    d, h, f, c, g)",
+            month_of("u.t")
+        )),
+        &[
+            &ids,
+            &keys,
+            &times,
+            &categories,
+            &raw,
+            &sources,
+            &statuses,
+            &communities,
+            &grids,
+            &dispatched,
+            &handled,
+            &followed_up,
+            &closed,
+            &geoms,
+        ],
+    )
+    .map_err(store.err())?;
+    Ok(())
+}
+
+/// Step rows for every step after reporting that a new incident has reached, in the loop's
+/// order, each with the step recorded before it.
+fn insert_steps(
+    store: &PgStore,
+    tx: &mut Transaction<'_>,
+    fresh: &[(i64, &Incident)],
+) -> Result<()> {
+    let mut ids: Vec<i64> = Vec::new();
+    let mut steps: Vec<&str> = Vec::new();
+    let mut ats: Vec<i64> = Vec::new();
+    let mut previous: Vec<&str> = Vec::new();
+    for (id, i) in fresh {
+        let mut before = IncidentStatus::Reported;
+        for s in IncidentStatus::ALL.iter().skip(1) {
+            if let Some(at) = i.at(*s) {
+                ids.push(*id);
+                steps.push(s.as_str());
+                ats.push(at.unix());
+                previous.push(before.as_str());
+                before = *s;
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.incident_steps (incident, step, at, previous)
+             SELECT u.i, u.s, to_timestamp(u.a), u.p
+             FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS u(i, s, a, p)",
+        ),
+        &[&ids, &steps, &ats, &previous],
+    )
+    .map_err(store.err())?;
+    Ok(())
+}
+
+/// Refuses the batch when a report's id is stored with other content ("id: differences").
+fn refuse_clashes(
+    store: &PgStore,
+    tx: &mut Transaction<'_>,
+    batch: &[Incident],
+    existing: &[String],
+) -> Result<()> {
+    if existing.is_empty() {
+        return Ok(());
+    }
+    let e = store.err();
+    let rows = tx
+        .query(
+            &store.sql(&format!(
+                "SELECT k.key, {}, i.category, i.source, ST_AsBinary(i.geom)
+                 FROM {{s}}.incident_keys k JOIN {{s}}.incidents i ON i.id = k.id AND i.month = k.month
+                 WHERE k.key = ANY($1::text[])",
+                unix("i.time")
+            )),
+            &[&existing],
+        )
+        .map_err(&e)?;
+    let mut stored: HashMap<String, Stored> = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        stored.insert(
+            r.try_get(0).map_err(&e)?,
+            (
+                r.try_get(1).map_err(&e)?,
+                r.try_get(2).map_err(&e)?,
+                r.try_get(3).map_err(&e)?,
+                r.try_get(4).map_err(&e)?,
+            ),
+        );
+    }
+    let existing: HashSet<&str> = existing.iter().map(String::as_str).collect();
+    let mut clashes: Vec<(&str, String)> = Vec::new();
+    for i in batch.iter().filter(|i| existing.contains(i.key.as_str())) {
+        let Some((time, category, source, blob)) = stored.get(&i.key) else {
+            return Err(store.damaged(format!(
+                "incident {}: its key is stored without its row",
+                i.key
+            )));
+        };
+        let at = match from_wkb(blob) {
+            Some(Geometry::Point(p)) => Some(p),
+            _ => None,
+        };
+        let time = Timestamp::from_unix(*time).to_string();
+        let d = differences(i, &time, category, source, at);
+        if !d.is_empty() {
+            clashes.push((i.key.as_str(), format!("{:?}: {}", i.key, d.join("; "))));
+        }
+    }
+    match clashes.first() {
+        Some((key, _)) => Err(Error::DuplicateKey {
+            layer: "incidents",
+            key: key.to_string(),
+            message: format!(
+                "is already stored as a different report ({}); nothing was stored: send a new id for a new report",
+                clashes
+                    .iter()
+                    .map(|c| c.1.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// How a report differs from the one stored under its id (time, category, source, place);
+/// empty when it is the same report sent again.
+fn differences(
+    i: &Incident,
+    time: &str,
+    category: &str,
+    source: &str,
+    at: Option<Point<f64>>,
+) -> Vec<String> {
+    let mut d = Vec::new();
+    let sent = i.time.to_string();
+    if sent != time {
+        d.push(format!("time {sent}, stored {time}"));
+    }
+    if i.category != category {
+        d.push(format!("category {}, stored {category}", i.category));
+    }
+    if i.source.as_str() != source {
+        d.push(format!("source {}, stored {source}", i.source.as_str()));
+    }
+    match at {
+        Some(p) => {
+            let (dx, dy) = (p.x() - i.location.x(), p.y() - i.location.y());
+            let m = (dy * 111_320.0).hypot(dx * 111_320.0 * p.y().to_radians().cos());
+            if m > 0.5 {
+                d.push(format!("place {m:.0} m from the stored one"));
+            }
+        }
+        None => d.push("stored place unreadable".into()),
+    }
+    d
+}
+
+/// `$n` of a new parameter.
+fn bind(params: &mut Params, value: impl ToSql + Sync + 'static) -> String {
+    params.push(Box::new(value));
+    format!("${}", params.len())
+}
+
+/// A count as `u64` (counts are never negative).
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// A `usize` page size or offset as `bigint`.
+fn big(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// SQL of "reported at or after `$n`" (with the months before left out of the scan).
+fn since(n: &str) -> String {
+    format!(
+        "time >= to_timestamp({n}::bigint) AND month >= {}",
+        month_of(&format!("{n}::bigint"))
+    )
+}
+
+/// A count of incidents `WHERE <filter>`.
+fn count_where(
+    store: &PgStore,
+    tx: &mut Transaction<'_>,
+    filter: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64> {
+    let n: i64 = tx
+        .query_one(
+            &store.sql(&format!(
+                "SELECT count(*) FROM {{s}}.incidents WHERE {filter}"
+            )),
+            params,
+        )
+        .map_err(store.err())?
+        .try_get(0)
+        .map_err(store.err())?;
+    Ok(count(n))
+}
+
+/// The five values of `col` most reported since `t` (ties by value, byte order).
+fn top(store: &PgStore, tx: &mut Transaction<'_>, col: &str, t: i64) -> Result<Vec<(String, u64)>> {
+    let e = store.err();
+    let rows = tx
+        .query(
+            &store.sql(&format!(
+                "SELECT {col}, count(*) AS n FROM {{s}}.incidents
+                 WHERE {} AND {col} IS NOT NULL
+                 GROUP BY {col} ORDER BY n DESC, {col} COLLATE \"C\" LIMIT 5",
+                since("$1")
+            )),
+            &[&t],
+        )
+        .map_err(&e)?;
+    let mut out: Vec<(String, u64)> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push((r.try_get(0).map_err(&e)?, count(r.try_get(1).map_err(&e)?)));
+    }
+    Ok(out)
+}
+
+impl IncidentStore for PgStore {
+    fn add_incidents(&mut self, batch: &[Incident]) -> Result<Ingested> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(self.err())?;
+        let out = insert_batch(self, &mut tx, batch)?;
+        if !out.added.is_empty() {
+            // New incidents change what heat maps show.
+            self.bump(&mut tx).map_err(self.err())?;
+        }
+        tx.commit().map_err(self.err())?;
+        Ok(out)
+    }
+
+    fn max_incident_fid(&self) -> Result<i64> {
+        self.client()?
+            .query_one(
+                &self.sql("SELECT coalesce(max(id), 0) FROM {s}.incident_keys"),
+                &[],
+            )
+            .map_err(self.err())?
+            .try_get(0)
+            .map_err(self.err())
+    }
+
+    fn incidents_after(&self, fid: i64, limit: usize) -> Result<Vec<(i64, Incident)>> {
+        select_incidents(
+            self,
+            "WHERE i.id > $1 ORDER BY i.id LIMIT $2",
+            &[&fid, &big(limit)],
+        )
+    }
+
+    fn incident(&self, key: &str) -> Result<Option<(i64, Incident)>> {
+        Ok(select_incidents(self, BY_KEY, &[&key])?.pop())
+    }
+
+    fn query_incidents(&self, q: &IncidentQuery) -> Result<(u64, Vec<(i64, Incident)>)> {
+        let mut params: Params = Vec::new();
+        let mut cond: Vec<String> = Vec::new();
+        for (col, values) in [
+            ("category", q.categories.clone()),
+            (
+                "source",
+                q.sources.iter().map(|s| s.as_str().to_string()).collect(),
+            ),
+            (
+                "status",
+                q.statuses.iter().map(|s| s.as_str().to_string()).collect(),
+            ),
+            ("community", q.community.clone().into_iter().collect()),
+            ("grid", q.grid.clone().into_iter().collect()),
+        ] {
+            if !values.is_empty() {
+                let n = bind(&mut params, values);
+                cond.push(format!("i.{col} = ANY({n}::text[])"));
+            }
+        }
+        if let Some(w) = &q.within {
+            if w.is_empty() {
+                cond.push("false".into());
+            } else {
+                let n = bind(&mut params, w.clone());
+                cond.push(format!("i.community = ANY({n}::text[])"));
+            }
+        }
+        for (t, op) in [(q.from, ">="), (q.to, "<=")] {
+            if let Some(t) = t {
+                let n = bind(&mut params, t.unix());
+                cond.push(format!(
+                    "i.time {op} to_timestamp({n}::bigint) AND i.month {op} {}",
+                    month_of(&format!("{n}::bigint"))
+                ));
+            }
+        }
+        let filter = if cond.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", cond.join(" AND "))
+        };
+        let n = params.len();
+        let limit = bind(&mut params, big(q.limit));
+        let offset = bind(&mut params, big(q.offset));
+        let refs: Vec<&(dyn ToSql + Sync)> = params
+            .iter()
+            .map(|b| b.as_ref() as &(dyn ToSql + Sync))
+            .collect();
+        // Count and page in one snapshot.
+        let mut client = self.client()?;
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(self.err())?;
+        let total: i64 = tx
+            .query_one(
+                &self.sql(&format!("SELECT count(*) FROM {{s}}.incidents i {filter}")),
+                &refs[..n],
+            )
+            .map_err(self.err())?
+            .try_get(0)
+            .map_err(self.err())?;
+        let rows = tx
+            .query(
+                &self.sql(&format!(
+                    "SELECT {} FROM {{s}}.incidents i {filter} ORDER BY i.id LIMIT {limit} OFFSET {offset}",
+                    columns()
+                )),
+                &refs,
+            )
+            .map_err(self.err())?;
+        tx.commit().map_err(self.err())?;
+        let page = rows
+            .iter()
+            .map(|r| incident_row(self, r))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((count(total), page))
+    }
+
+    fn transition_incident(
+        &mut self,
+        key: &str,
+        to: IncidentStatus,
+        at: Timestamp,
+    ) -> Result<(i64, Incident)> {
+        let path = self.path();
+        let refuse = |message: String| Error::Incident {
+            path: path.clone(),
+            key: key.to_string(),
+            message,
+        };
+        let timed = |e: wangge_core::Error| match e {
+            wangge_core::Error::StepTime { rule, message } => Error::IncidentTime {
+                path: path.clone(),
+                key: key.to_string(),
+                rule,
+                message,
+            },
+            e => refuse(e.to_string()),
+        };
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(self.err())?;
+        let (fid, mut inc, month) = locked(self, &mut tx, key)?;
+        wangge_core::check_not_future(to, at, Timestamp::now()).map_err(&timed)?;
+        let previous = inc.status;
+        inc.transition(to, at).map_err(&timed)?;
+        let col = match to {
+            IncidentStatus::Dispatched => "dispatched_at",
+            IncidentStatus::Handled => "handled_at",
+            IncidentStatus::FollowedUp => "followed_up_at",
+            IncidentStatus::Closed => "closed_at",
+            IncidentStatus::Reported => {
+                return Err(refuse("an incident is reported only once".into()));
+            }
+        };
+        tx.execute(
+            &self.sql(&format!(
+                "UPDATE {{s}}.incidents SET status = $1, {col} = to_timestamp($2::bigint)
+                 WHERE month = $3::text::date AND id = $4"
+            )),
+            &[&to.as_str(), &at.unix(), &month, &fid],
+        )
+        .map_err(self.err())?;
+        tx.execute(
+            &self.sql(
+                "INSERT INTO {s}.incident_steps (incident, step, at, previous)
+                 VALUES ($1, $2, to_timestamp($3::bigint), $4)",
+            ),
+            &[&fid, &to.as_str(), &at.unix(), &previous.as_str()],
+        )
+        .map_err(self.err())?;
+        tx.commit().map_err(self.err())?;
+        Ok((fid, inc))
+    }
+
+    fn reassign_incidents(&mut self, only_missing: bool) -> Result<(usize, usize)> {
+        let assigner = self.assigner()?;
+        let e = self.err();
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(&e)?;
+        // First, so it takes turns with ingests (which lock the data version before the
+        // incidents; see `insert_batch`).
+        self.bump(&mut tx).map_err(&e)?;
+        let rows = tx
+            .query(
+                &self.sql(&format!(
+                    "SELECT id, ST_X(geom), ST_Y(geom), community, grid FROM {{s}}.incidents {} ORDER BY id",
+                    if only_missing { "WHERE grid IS NULL" } else { "" }
+                )),
+                &[],
+            )
+            .map_err(&e)?;
+        let mut ids: Vec<i64> = Vec::new();
+        let mut communities: Vec<Option<String>> = Vec::new();
+        let mut grids: Vec<Option<String>> = Vec::new();
+        for r in &rows {
+            let (x, y): (f64, f64) = (r.try_get(1).map_err(&e)?, r.try_get(2).map_err(&e)?);
+            let at = Point::new(x, y);
+            let (c, g) = assigner.locate(at);
+            let was: (Option<String>, Option<String>) =
+                (r.try_get(3).map_err(&e)?, r.try_get(4).map_err(&e)?);
+            if (c.as_deref(), g.as_deref()) != (was.0.as_deref(), was.1.as_deref()) {
+                ids.push(r.try_get(0).map_err(&e)?);
+                communities.push(c);
+                grids.push(g);
+            }
+        }
+        if !ids.is_empty() {
+            tx.execute(
+                &self.sql(
+                    "UPDATE {s}.incidents AS i SET community = u.c, grid = u.g
+                     FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, c, g)
+                     WHERE i.id = u.id",
+                ),
+                &[&ids, &communities, &grids],
+            )
+            .map_err(&e)?;
+        }
+        // Logged like an import, so a running server re-reads.
+        let summary = format!("incidents={} changed={}", rows.len(), ids.len());
+        tx.execute(
+            &self.sql(
+                "INSERT INTO {s}.import_log (command, sources, summary) VALUES ('incidents assign', '', $1)",
+            ),
+            &[&summary],
+        )
+        .map_err(&e)?;
+        tx.commit().map_err(&e)?;
+        Ok((rows.len(), ids.len()))
+    }
+
+    fn incident_summary(
+        &self,
+        since_today: Timestamp,
+        since_window: Timestamp,
+    ) -> Result<IncidentSummary> {
+        let e = self.err();
+        let (today, window) = (since_today.unix(), since_window.unix());
+        let mut client = self.client()?;
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(&e)?;
+        let recent = since("$1");
+        let latest_rows = tx
+            .query(
+                &self.sql(&format!(
+                    "SELECT category, community, {}, status FROM {{s}}.incidents
+                     ORDER BY time DESC, id DESC LIMIT 8",
+                    unix("time")
+                )),
+                &[],
+            )
+            .map_err(&e)?;
+        let mut latest: Vec<(String, Option<String>, Timestamp, String)> =
+            Vec::with_capacity(latest_rows.len());
+        for r in &latest_rows {
+            latest.push((
+                r.try_get(0).map_err(&e)?,
+                r.try_get(1).map_err(&e)?,
+                Timestamp::from_unix(r.try_get(2).map_err(&e)?),
+                r.try_get(3).map_err(&e)?,
+            ));
+        }
+        let summary = IncidentSummary {
+            today: count_where(self, &mut tx, &recent, &[&today])?,
+            open: count_where(self, &mut tx, "status <> 'closed'", &[])?,
+            window_total: count_where(self, &mut tx, &recent, &[&window])?,
+            window_closed: count_where(
+                self,
+                &mut tx,
+                &format!("{recent} AND status = 'closed'"),
+                &[&window],
+            )?,
+            top_categories: top(self, &mut tx, "category", window)?,
+            top_grids: top(self, &mut tx, "grid", window)?,
+            top_communities: top(self, &mut tx, "community", window)?,
+            latest,
+        };
+        tx.commit().map_err(&e)?;
+        Ok(summary)
+    }
+
+    fn kpi_cases(&self) -> Result<Vec<Case>> {
+        kpi_cases::kpi_cases(self)
+    }
+
+    fn extend_incident(
+        &mut self,
+        key: &str,
+        hours: f64,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<()> {
+        kpi_cases::extend_incident(self, key, hours, at, reason)
+    }
+
+    fn release_index(&self, run: &IndexRun, params: &str) -> Result<i64> {
+        releases::release_index(self, run, params)
+    }
+
+    fn index_release(&self, id: i64) -> Result<Release> {
+        releases::index_release(self, id)
+    }
+
+    fn index_releases(&self) -> Result<Vec<ReleaseLine>> {
+        releases::index_releases(self)
+    }
+}

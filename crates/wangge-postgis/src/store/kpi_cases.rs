@@ -1,0 +1,137 @@
+//! What the closed-loop KPIs and the social-condition index read from the store on
+//! PostgreSQL: every incident as a `Case` (reworks and extensions from `incident_steps`, its
+//! street from its community), and deadline extensions (延期) as steps.
+
+use super::incidents::locked;
+use super::{PgStore, unix};
+use postgres::IsolationLevel;
+use std::collections::HashMap;
+use wangge_core::Timestamp;
+use wangge_core::kpi::Case;
+use wangge_io::{Error, Result};
+
+pub(super) fn kpi_cases(store: &PgStore) -> Result<Vec<Case>> {
+    let e = store.err();
+    let mut client = store.client()?;
+    // Communities, steps and incidents in one snapshot.
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(&e)?;
+    let mut street_of: HashMap<String, String> = HashMap::new();
+    for r in &tx
+        .query(
+            &store.sql("SELECT key, street FROM {s}.communities WHERE street IS NOT NULL"),
+            &[],
+        )
+        .map_err(&e)?
+    {
+        street_of.insert(r.try_get(0).map_err(&e)?, r.try_get(1).map_err(&e)?);
+    }
+    // Reworks: dispatch steps after the first; extensions: hours in `detail` (summed in the
+    // order they were recorded).
+    let mut dispatches: HashMap<i64, u32> = HashMap::new();
+    let mut extension: HashMap<i64, f64> = HashMap::new();
+    for r in &tx
+        .query(
+            &store.sql(
+                "SELECT incident, step, detail FROM {s}.incident_steps
+                 WHERE step IN ('dispatched', 'extended') ORDER BY incident, seq",
+            ),
+            &[],
+        )
+        .map_err(&e)?
+    {
+        let id: i64 = r.try_get(0).map_err(&e)?;
+        let step: String = r.try_get(1).map_err(&e)?;
+        if step == "dispatched" {
+            *dispatches.entry(id).or_default() += 1;
+        } else {
+            let detail: Option<String> = r.try_get(2).map_err(&e)?;
+            let hours = detail
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+                .and_then(|v| v["hours"].as_f64())
+                .unwrap_or(0.0);
+            *extension.entry(id).or_default() += hours;
+        }
+    }
+    let rows = tx
+        .query(
+            &store.sql(&format!(
+                "SELECT id, key, {}, category, source, community, grid, {}, {}, {}, {}
+                 FROM {{s}}.incidents ORDER BY id",
+                unix("time"),
+                unix("dispatched_at"),
+                unix("handled_at"),
+                unix("followed_up_at"),
+                unix("closed_at"),
+            )),
+            &[],
+        )
+        .map_err(&e)?;
+    tx.commit().map_err(&e)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: i64 = r.try_get(0).map_err(&e)?;
+        let mut steps = [None; 4];
+        for (n, s) in steps.iter_mut().enumerate() {
+            *s = r
+                .try_get::<_, Option<i64>>(7 + n)
+                .map_err(&e)?
+                .map(Timestamp::from_unix);
+        }
+        let community: Option<String> = r.try_get(5).map_err(&e)?;
+        out.push(Case {
+            key: r.try_get(1).map_err(&e)?,
+            time: Timestamp::from_unix(r.try_get(2).map_err(&e)?),
+            category: r.try_get(3).map_err(&e)?,
+            source: r.try_get(4).map_err(&e)?,
+            street: community.as_ref().and_then(|c| street_of.get(c).cloned()),
+            community,
+            grid: r.try_get(6).map_err(&e)?,
+            steps,
+            reworks: dispatches.get(&id).map_or(0, |n| n.saturating_sub(1)),
+            extension_h: extension.get(&id).copied().unwrap_or(0.0),
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn extend_incident(
+    store: &PgStore,
+    key: &str,
+    hours: f64,
+    at: Timestamp,
+    reason: &str,
+) -> Result<()> {
+    let refuse = |message: String| Error::Incident {
+        path: store.path(),
+        key: key.to_string(),
+        message,
+    };
+    if !(hours.is_finite() && hours > 0.0 && hours <= 24.0 * 365.0) {
+        return Err(refuse(format!("extension of {hours} hours: 0 to 8760")));
+    }
+    let mut client = store.client()?;
+    let mut tx = client.transaction().map_err(store.err())?;
+    // Locked: an extension and a closing of the same incident take turns.
+    let (id, inc, _) = locked(store, &mut tx, key)?;
+    if inc.steps[3].is_some() {
+        return Err(refuse(
+            "is closed; a closed incident cannot be extended".into(),
+        ));
+    }
+    let detail = serde_json::json!({ "hours": hours, "reason": reason }).to_string();
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.incident_steps (incident, step, at, previous, detail)
+             VALUES ($1, 'extended', to_timestamp($2::bigint), $3, $4)",
+        ),
+        &[&id, &at.unix(), &inc.status.as_str(), &detail],
+    )
+    .map_err(store.err())?;
+    tx.commit().map_err(store.err())?;
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! The store interface of `wangge-io` on PostgreSQL/PostGIS: one schema per workspace, the
+//! same promises as the GeoPackage (one transaction per write, durable on commit). Geometry
+//! goes in and out as WKB (`ST_GeomFromWKB(.., 4326)`, `ST_AsBinary`) through the
+//! GeoPackage's own WKB codec; times as `timestamptz` (bound as Unix seconds).
+
+mod access;
+mod coverage;
+mod incidents;
+mod kpi_cases;
+mod places;
+mod plans;
+mod releases;
+mod residents;
+mod workspace;
+
+use crate::{Error, Pg, PgUrl};
+use geo_types::Geometry;
+use r2d2_postgres::PostgresConnectionManager;
+use r2d2_postgres::postgres::NoTls;
+use std::path::PathBuf;
+
+/// A pooled connection.
+pub(crate) type Client = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+
+/// A Wangge workspace in a PostgreSQL schema; implements every store trait.
+pub struct PgStore {
+    pg: Pg,
+    schema: String,
+}
+
+impl PgStore {
+    /// Opens the workspace a URL names: connects and applies the migrations it lacks.
+    pub fn open(url: &PgUrl) -> Result<Self, Error> {
+        let pg = Pg::open(url)?;
+        Ok(Self {
+            schema: url.schema().to_string(),
+            pg,
+        })
+    }
+
+    /// The workspace's URL (its `Display` hides the password).
+    pub fn url(&self) -> &PgUrl {
+        self.pg.url()
+    }
+
+    /// A connection from the pool.
+    pub(crate) fn client(&self) -> wangge_io::Result<Client> {
+        self.pg.pooled().map_err(|e| self.backend(e))
+    }
+
+    /// `text` with `{s}` replaced by the workspace's schema (a checked identifier).
+    pub(crate) fn sql(&self, text: &str) -> String {
+        text.replace("{s}", &self.schema)
+    }
+
+    /// The workspace as an error's location: its URL without the password.
+    pub(crate) fn path(&self) -> PathBuf {
+        PathBuf::from(self.pg.url().to_string())
+    }
+
+    /// A server error as the store's backend error, naming the workspace.
+    pub(crate) fn err(&self) -> impl Fn(postgres::Error) -> wangge_io::Error + '_ {
+        move |e| self.backend(Error::Statement(crate::migrate::reason(&e)))
+    }
+
+    fn backend(&self, e: Error) -> wangge_io::Error {
+        wangge_io::Error::Backend {
+            path: self.path(),
+            source: Box::new(e),
+        }
+    }
+
+    /// Raises the data version inside a writing transaction and tells listening servers
+    /// (`NOTIFY wangge_<schema>`, delivered on commit).
+    pub(crate) fn bump(&self, tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
+        tx.batch_execute(
+            &self.sql(
+                "UPDATE {s}.data_version SET version = version + 1; NOTIFY wangge_{s}, 'data';",
+            ),
+        )
+    }
+
+    /// A workspace error (not a server error) naming the workspace.
+    pub(crate) fn damaged(&self, message: String) -> wangge_io::Error {
+        wangge_io::Error::Workspace {
+            path: self.path(),
+            message,
+        }
+    }
+}
+
+/// A geometry as WKB for `ST_GeomFromWKB($n, 4326)`.
+pub(crate) fn wkb(g: &Geometry<f64>) -> Vec<u8> {
+    wangge_io::gpkg::encode_wkb(g)
+}
+
+/// A geometry from `ST_AsBinary(geom)`; `None` when malformed.
+pub(crate) fn from_wkb(b: &[u8]) -> Option<Geometry<f64>> {
+    wangge_io::gpkg::decode_wkb(b)
+}
+
+/// SQL of a `timestamptz` column as the text the GeoPackage stores (UTC, RFC 3339 with
+/// milliseconds: `2026-12-06T08:00:00.000Z`).
+pub(crate) fn iso(column: &str) -> String {
+    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+}
+
+/// SQL of a `timestamptz` column as Unix seconds (`bigint`), for [`wangge_core::Timestamp::from_unix`].
+pub(crate) fn unix(column: &str) -> String {
+    format!("extract(epoch FROM {column})::bigint")
+}
+
+/// A multipolygon from a geometry that should be one (a polygon becomes one).
+pub(crate) fn multipolygon(g: Geometry<f64>) -> geo_types::MultiPolygon<f64> {
+    match g {
+        Geometry::MultiPolygon(m) => m,
+        Geometry::Polygon(p) => geo_types::MultiPolygon(vec![p]),
+        _ => geo_types::MultiPolygon(vec![]),
+    }
+}
