@@ -193,7 +193,10 @@ fn a_wrong_password_is_refused_by_the_server_and_never_printed() {
 fn pg_store(name: &str, schemas: &mut Vec<String>) -> Option<Box<dyn wangge_io::Store>> {
     let url = test_url(&format!("{name}_{}", schemas.len()))?;
     schemas.push(url.rsplit("schema=").next().expect("schema").to_string());
-    Some(wangge_app::open_store(&url, wangge_app::Access::Create).expect("open"))
+    Some(
+        wangge_app::open_store(std::path::Path::new(&url), wangge_app::Access::Create)
+            .expect("open"),
+    )
 }
 
 fn drop_schemas(schemas: &[String]) {

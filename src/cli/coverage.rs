@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wangge_app::walking::WalkingModel;
 use wangge_core::walk::{Coverage, CoverageInput, NOT_REACHED, Snapper, WalkNetwork};
-use wangge_io::GeoPackage;
 use wangge_io::store::CoverageRun;
-use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -48,8 +46,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     if a.minutes.is_empty() || a.minutes.contains(&0) {
         bail!("--minutes needs one or more positive whole numbers, e.g. 5,10,15");
     }
-    let store = GeoPackage::open(&a.workspace)?;
-    let walk = super::walk::Walk::load(&store, &a.walk)?;
+    let store = wangge_app::open_store(a.workspace.as_ref(), wangge_app::Access::Read)?;
+    let store = &*store;
+    let walk = super::walk::Walk::load(store, &a.walk)?;
     let super::walk::Walk {
         model: WalkingModel {
             data, net, snapper, ..
@@ -128,7 +127,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let t_summary = Instant::now();
 
     // Areas: the one household assignment (wangge-app) the API counts with too.
-    let areas = wangge_app::household_areas(&store, data, net.frame)?;
+    let areas = wangge_app::household_areas(store, data, net.frame)?;
     let plan_id = areas.plan;
     // Completeness over the categories with data; the others are named.
     type Split = (Vec<(f64, Vec<usize>)>, Vec<Vec<String>>);
@@ -209,6 +208,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let t_report = Instant::now();
 
     let report = a.report.clone().unwrap_or_else(|| {
+        if wangge_app::is_postgres(&a.workspace) {
+            return wangge_app::beside(&a.workspace, ".coverage.csv");
+        }
         let mut p = a.workspace.clone().into_os_string();
         p.push(".coverage.csv");
         PathBuf::from(p)

@@ -7,8 +7,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 use wangge_core::walk::{Coverage, CoverageInput, gaps};
-use wangge_io::GeoPackage;
-use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -47,8 +45,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     if a.walk.crow_fly {
         bail!("--crow-fly works with `wangge coverage` only: gaps need the street network");
     }
-    let store = GeoPackage::open(&a.workspace)?;
-    let walk = Walk::load(&store, &a.walk)?;
+    let store = wangge_app::open_store(a.workspace.as_ref(), wangge_app::Access::Read)?;
+    let store = &*store;
+    let walk = Walk::load(store, &a.walk)?;
     let data = &walk.data;
     let (categories, limit_m, what) = match (&a.category, a.circle) {
         (Some(c), None) => {
@@ -116,7 +115,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             data.communities
                 .iter()
                 .position(|c| &c.key == k)
-                .with_context(|| format!("no community {k:?} in {}", a.workspace.display()))?,
+                .with_context(|| {
+                    format!("no community {k:?} in {}", wangge_app::shown(&a.workspace))
+                })?,
         ),
         None => None,
     };

@@ -4,8 +4,6 @@ use super::progress::Bar;
 use anyhow::{Context, bail};
 use std::path::PathBuf;
 use std::time::Instant;
-use wangge_io::GeoPackage;
-use wangge_io::store::prelude::*;
 use wangge_synth::{CityParams, generate};
 
 #[derive(Debug, clap::Args)]
@@ -49,11 +47,11 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     if a.workspace.exists() {
         if a.force {
             std::fs::remove_file(&a.workspace)
-                .with_context(|| format!("cannot remove {}", a.workspace.display()))?;
+                .with_context(|| format!("cannot remove {}", wangge_app::shown(&a.workspace)))?;
         } else {
             bail!(
                 "{} exists; use --force to overwrite it",
-                a.workspace.display()
+                wangge_app::shown(&a.workspace)
             );
         }
     }
@@ -66,7 +64,8 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     };
     let city = generate(&params, &bar);
     let generated = start.elapsed();
-    let mut store = GeoPackage::create(&a.workspace)?;
+    let mut store = wangge_app::open_store(a.workspace.as_ref(), wangge_app::Access::Create)?;
+    let store = &mut *store;
     store.write(
         &city,
         "generate",
@@ -77,7 +76,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         },
         &bar,
     )?;
-    super::info::print(&store)?;
+    super::info::print(store)?;
     if let Some(path) = &a.osm {
         let n = wangge_io::osm::write_osm(&city, path)?;
         println!(

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 use wangge_io::import::summary_rows;
 use wangge_io::read::ReadOptions;
-use wangge_io::{CrsSpec, Fields, GeoPackage, ImportOptions, Role};
+use wangge_io::{CrsSpec, Fields, ImportOptions, Role};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -186,14 +186,16 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             landuse_communities: !a.no_landuse_communities,
         },
     };
-    let existed = a.workspace.exists();
-    let mut store = if a.workspace.exists() {
-        GeoPackage::open_for_writing(&a.workspace)?
+    // A PostgreSQL workspace is made by its migrations when its schema is new.
+    let existed = wangge_app::is_postgres(&a.workspace) || a.workspace.exists();
+    let access = if existed {
+        wangge_app::Access::Write
     } else {
-        GeoPackage::create(&a.workspace)?
+        wangge_app::Access::Create
     };
+    let mut store = wangge_app::open_store(a.workspace.as_ref(), access)?;
     let bar = Bar::default();
-    let result = wangge_io::import(&mut store, &a.files, &opts, &bar);
+    let result = wangge_io::import(store.as_mut(), &a.files, &opts, &bar);
     let summary = match result {
         Ok(s) => s,
         Err(e) => {
@@ -210,7 +212,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         .iter()
         .map(|f| format!("{} ({} features)", f.path.display(), f.features))
         .collect();
-    super::audit::record(&store, "import", &counts.join(", "))?;
+    super::audit::record(store.as_ref(), "import", &counts.join(", "))?;
     for f in &summary.files {
         let enc = f.encoding.map(|e| format!(", {e}")).unwrap_or_default();
         let mut line = format!("  {}: {} features{enc}", f.path.display(), f.features);
@@ -240,7 +242,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         } else {
             added.join(", ")
         },
-        a.workspace.display(),
+        wangge_app::shown(&a.workspace),
         summary.households_given,
         summary.households_estimated,
         start.elapsed().as_secs_f64()

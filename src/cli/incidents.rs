@@ -2,8 +2,6 @@
 //! `wangge incidents extend`: grant an open incident more time (延期), counted by the KPIs.
 
 use std::path::PathBuf;
-use wangge_io::GeoPackage;
-use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -34,11 +32,12 @@ pub enum Command {
 pub fn run(c: &Command) -> anyhow::Result<()> {
     match c {
         Command::Assign { workspace, all } => {
-            let mut store = GeoPackage::open_for_writing(workspace)?;
+            let mut store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?;
+            let store = &mut *store;
             let t = std::time::Instant::now();
             let (seen, changed) = store.reassign_incidents(!all)?;
             super::audit::record(
-                &store,
+                store,
                 "incidents.assign",
                 &format!("{seen} incidents looked at, {changed} changed"),
             )?;
@@ -54,10 +53,11 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             hours,
             reason,
         } => {
-            let mut store = GeoPackage::open_for_writing(workspace)?;
+            let mut store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?;
+            let store = &mut *store;
             store.extend_incident(id, *hours, wangge_core::Timestamp::now(), reason)?;
             super::audit::record(
-                &store,
+                store,
                 "incident.extend",
                 &format!("{id}: {hours} h: {reason}"),
             )?;

@@ -6,13 +6,22 @@ use wangge_io::{GeoPackage, Store};
 /// Prints layers, counts, households and facility categories; with `check`, SQLite's full
 /// `PRAGMA integrity_check` of the file first (refused when it finds damage).
 pub fn run(workspace: &Path, check: bool) -> anyhow::Result<()> {
+    if wangge_app::is_postgres(workspace) {
+        if check {
+            anyhow::bail!(
+                "--check runs SQLite's integrity check of a GeoPackage file; a PostgreSQL server checks its own pages (see `wangge db status`)"
+            );
+        }
+        let store = wangge_app::open_store(workspace, wangge_app::Access::Read)?;
+        return print(store.as_ref());
+    }
     let store = GeoPackage::open(workspace)?;
     if check {
         let problems = store.integrity(true);
         if !problems.is_empty() {
             return Err(super::exit::Missing(format!(
                 "{}: damaged (PRAGMA integrity_check): {}",
-                workspace.display(),
+                wangge_app::shown(workspace),
                 problems.join("; ")
             ))
             .into());

@@ -129,6 +129,11 @@ pub fn run() -> anyhow::Result<()> {
         Command::Tiles(c) => serve::run_tiles(&c),
         Command::Export(a) => {
             let start = std::time::Instant::now();
+            if wangge_app::is_postgres(&a.workspace) {
+                anyhow::bail!(
+                    "export reads a GeoPackage workspace; copy the PostgreSQL workspace to one first (`wangge copy URL FILE.gpkg`), or read its tables with GDAL (`ogr2ogr ... PG:...`)"
+                );
+            }
             let store = wangge_io::GeoPackage::open(&a.workspace)?;
             let n = wangge_io::export::export_with(
                 &store,

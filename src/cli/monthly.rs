@@ -8,8 +8,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use wangge_core::kpi::{IndexParams, Level, TimeLimits, kpis, social_index};
-use wangge_io::GeoPackage;
-use wangge_io::store::prelude::*;
 use wangge_tiles::{MapLayer, MapStyle, render_png};
 
 fn base64(bytes: &[u8]) -> String {
@@ -63,11 +61,12 @@ pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow:
     if !matches!(level, Level::Community | Level::Street) {
         anyhow::bail!("--by: community or street");
     }
-    let store = GeoPackage::open(workspace)?;
+    let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+    let store = &*store;
     let cases = store.kpi_cases()?;
     let limits = TimeLimits::builtin();
     let p = IndexParams::builtin();
-    let names = names(&store)?;
+    let names = names(store)?;
     let district = kpis(&cases, month, Level::District, &limits, end)
         .pop()
         .unwrap_or_default();
@@ -125,7 +124,7 @@ td,th{{border-bottom:1px solid #dde;padding:3px 6px;text-align:right}}td:first-c
 .kpis b{{display:block;font-size:22px;color:#1f3a5f}}img{{max-width:100%}}.small{{color:#6b7785;font-size:12px;word-break:break-all}}</style></head><body>\
 <h1>{month} 社情月报 · Monthly report</h1><p class=\"small\">Wangge {} · workspace {} · steps as of {end}</p>",
         env!("CARGO_PKG_VERSION"),
-        esc(&workspace.display().to_string())
+        esc(&wangge_app::shown(workspace))
     );
     let _ = write!(
         h,
@@ -197,7 +196,7 @@ Formula: docs/social-index.md; KPI definitions: docs/kpi.md. Counts below {} are
         run.inputs_sha256,
         run.results_sha256,
         run.params_sha256,
-        esc(&workspace.display().to_string()),
+        esc(&wangge_app::shown(workspace)),
         level.as_str(),
         p.min_count
     );

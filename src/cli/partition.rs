@@ -8,8 +8,7 @@ use std::time::Instant;
 use wangge_core::partition::{
     LockedGrid, Partitioner, ViolationKind, WorkspacePlan, partition_all_locked,
 };
-use wangge_io::store::prelude::*;
-use wangge_io::{GeoPackage, Store};
+use wangge_io::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -86,16 +85,21 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         );
     }
     let start = Instant::now();
-    let mut store = GeoPackage::open_for_writing(&a.workspace)?;
+    let mut store = wangge_app::open_store(a.workspace.as_ref(), wangge_app::Access::Write)?;
+    let store = &mut *store;
     let mut data = store.load_places()?;
     if data.communities.is_empty() {
         bail!(
             "{}: no communities; import them first (wangge import FILE --as communities)",
-            a.workspace.display()
+            wangge_app::shown(&a.workspace)
         );
     }
-    wangge_core::partition::check_communities(&data)
-        .with_context(|| format!("{}: the communities overlap", a.workspace.display()))?;
+    wangge_core::partition::check_communities(&data).with_context(|| {
+        format!(
+            "{}: the communities overlap",
+            wangge_app::shown(&a.workspace)
+        )
+    })?;
     let mut p = Partitioner::new(a.cap)?.seed(a.seed);
     if let Some(t) = a.threads {
         p = p.threads(t);
@@ -123,7 +127,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             Some((ch.changed_households, ch.repair)),
         )
     } else {
-        let (l, p) = locks(&store, &a.lock, a.from)?;
+        let (l, p) = locks(store, &a.lock, a.from)?;
         (l, p, None)
     };
     let mut community_level = None;
@@ -151,7 +155,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     }
     let id = store.write_plan(&plan, "partition", a.cap, a.seed, parent)?;
     super::audit::record(
-        &store,
+        store,
         "plan.partition",
         &format!("plan {id} ({} grids, cap {})", plan.metrics.grids, a.cap),
     )?;
@@ -196,14 +200,10 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             errors.len()
         );
     }
-    let prefix = a.report.clone().unwrap_or_else(|| {
-        let stem = a
-            .workspace
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
-        a.workspace.with_file_name(format!("{stem}-plan{id}"))
-    });
+    let prefix = a
+        .report
+        .clone()
+        .unwrap_or_else(|| wangge_app::beside(&a.workspace, &format!("-plan{id}")));
     write_reports(&plan, &prefix)
         .with_context(|| format!("writing the report {}", prefix.display()))?;
     let households: std::collections::HashMap<&str, u32> = data

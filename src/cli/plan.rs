@@ -4,8 +4,6 @@ use std::path::PathBuf;
 use wangge_app::plans::{PlanError, SavedVersion};
 use wangge_core::partition::diff::diff;
 use wangge_core::partition::edit::Edit;
-use wangge_io::GeoPackage;
-use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -94,7 +92,8 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             branch,
             op,
         } => {
-            let mut store = GeoPackage::open_for_writing(workspace)?;
+            let mut store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?;
+            let store = &mut *store;
             let base = match from {
                 Some(p) => *p,
                 None => store.latest_plan()?.ok_or_else(|| {
@@ -116,7 +115,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 },
             };
             // wangge-app: the viewer's edits (the API) go through the same use case.
-            let v = match wangge_app::plans::edit(&mut store, base, &edit, &|_| true, *branch) {
+            let v = match wangge_app::plans::edit(store, base, &edit, &|_| true, *branch) {
                 Err(PlanError::Refused(why)) => {
                     return Err(super::exit::Refused(format!("edit refused: {why}")).into());
                 }
@@ -130,7 +129,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 other => other?,
             };
             super::audit::record(
-                &store,
+                store,
                 "plan.edit",
                 &format!("plan {base} → {}: {edit:?}; grids {:?}", v.plan, v.changed),
             )?;
@@ -141,11 +140,12 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             );
         }
         Command::Undo { workspace } => {
-            let mut store = GeoPackage::open_for_writing(workspace)?;
+            let mut store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?;
+            let store = &mut *store;
             let latest = store
                 .latest_plan()?
                 .ok_or_else(|| super::exit::Missing("no plan to undo".into()))?;
-            let (parent, v) = match wangge_app::plans::undo(&mut store, &|_| true) {
+            let (parent, v) = match wangge_app::plans::undo(store, &|_| true) {
                 Err(PlanError::NoParent { plan }) => {
                     return Err(super::exit::Missing(format!(
                         "plan {plan} has no earlier version to go back to"
@@ -155,7 +155,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 other => other?,
             };
             super::audit::record(
-                &store,
+                store,
                 "plan.undo",
                 &format!("plan {latest} undone as {}: grids {:?}", v.plan, v.changed),
             )?;
@@ -163,7 +163,8 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             println!("plan {latest} undone: back to the grids of plan {parent}");
         }
         Command::List { workspace } => {
-            let store = GeoPackage::open(workspace)?;
+            let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+            let store = &*store;
             println!(
                 "{:>4}  {:<24}  {:<10} {:>5} {:>7} {:>10} {:>10}",
                 "id", "created", "kind", "cap", "grids", "households", "violations"
@@ -181,7 +182,8 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             b,
             all,
         } => {
-            let store = GeoPackage::open(workspace)?;
+            let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+            let store = &*store;
             let d = diff(&store.plan_members(*a)?, &store.plan_members(*b)?);
             println!("plan {a} → plan {b}");
             println!(

@@ -11,8 +11,6 @@ use wangge_core::Timestamp;
 use wangge_core::kpi::{
     IndexParams, IndexRun, KpiRow, Level, TimeLimits, month_range, social_index,
 };
-use wangge_io::GeoPackage;
-use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -272,15 +270,16 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 .map(|t| Timestamp::parse(t, 8 * 3600).map_err(|e| anyhow::anyhow!("--asof: {e}")))
                 .transpose()?;
             let (l, lim) = (level(by)?, limits(lp.as_deref())?);
-            let store = GeoPackage::open(workspace)?;
+            let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+            let store = &*store;
             // wangge-app: the API's /api/kpi counts the same.
             let MonthKpis {
                 asof,
                 incidents,
                 rows,
                 ..
-            } = wangge_app::kpi::month_kpis(&store, &lim, month, l, asof)?;
-            let names = names(&store)?;
+            } = wangge_app::kpi::month_kpis(store, &lim, month, l, asof)?;
+            let names = names(store)?;
             println!(
                 "closed-loop KPIs, {month}, by {by}, steps as of {asof} ({incidents} incidents in the store)"
             );
@@ -291,7 +290,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 println!("wrote {}", p.display());
             }
             if let Some(dir) = charts {
-                let trend = wangge_app::kpi::trend(&store, &lim, month, 12)?;
+                let trend = wangge_app::kpi::trend(store, &lim, month, 12)?;
                 for f in kpi_charts(dir, month, &rows, &trend, &names)? {
                     println!("wrote {}", f.display());
                 }
@@ -308,10 +307,11 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             check_month(month)?;
             let l = level(by)?;
             let p = params(pp.as_deref())?;
-            let store = GeoPackage::open(workspace)?;
+            let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+            let store = &*store;
             // wangge-app: the API's /api/index computes the same.
-            let run = wangge_app::kpi::month_index(&store, &p, month, l)?;
-            let names = names(&store)?;
+            let run = wangge_app::kpi::month_index(store, &p, month, l)?;
+            let names = names(store)?;
             println!(
                 "social-condition index, {month}, by {by} (100 = the district; per 1,000 households)"
             );
@@ -325,12 +325,13 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 let id = store.release_index(&run, &p.source)?;
                 println!(
                     "released as {id}: `wangge report verify {} {id}` recomputes it",
-                    workspace.display()
+                    wangge_app::shown(workspace)
                 );
             }
         }
         Command::Verify { workspace, id } => {
-            let store = GeoPackage::open(workspace)?;
+            let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+            let store = &*store;
             let r = store.index_release(*id)?;
             let p = IndexParams::parse(&r.params, &format!("release {id}"))?;
             let l = level(&r.level)?;
@@ -366,7 +367,8 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             println!("verified: the same inputs give the same results");
         }
         Command::Releases { workspace } => {
-            let store = GeoPackage::open(workspace)?;
+            let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+            let store = &*store;
             println!(
                 "{:>4}  {:<24} {:<8} {:<10} results sha256",
                 "id", "created", "month", "by"

@@ -4,9 +4,7 @@
 //! nobody else.
 
 use std::path::PathBuf;
-use wangge_io::GeoPackage;
 use wangge_io::residents::{ResidentColumns, read_residents};
-use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -62,7 +60,8 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     encoding: encoding.clone(),
                 },
             )?;
-            let mut store = GeoPackage::open_for_writing(workspace)?;
+            let mut store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?;
+            let store = &mut *store;
             let n = store.replace_residents(&rows)?;
             let addresses: std::collections::HashSet<&str> =
                 rows.iter().map(|r| r.address_key.as_str()).collect();
@@ -75,7 +74,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             println!(
                 "{n} residents at {} address points imported into {} (the residents before were replaced)",
                 addresses.len(),
-                workspace.display()
+                wangge_app::shown(workspace)
             );
             println!(
                 "wangge serve shows them in full to admin tokens and to grid workers in their own grid, masked to street offices, and to no other role"

@@ -54,7 +54,7 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
         wangge_io::GeoPackage::open_for_writing(&a.workspace)?;
     }
     let mut state = wangge_server::AppState::open(a.workspace.clone(), !a.no_cache)
-        .with_context(|| format!("opening {}", a.workspace.display()))?
+        .with_context(|| format!("opening {}", wangge_app::shown(&a.workspace)))?
         .with_min_count(a.min_count)
         .with_rate_limit(a.rate_limit);
     if let Some(p) = &a.limits {
@@ -82,7 +82,7 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
                 "refusing to serve {ws} on {bind} without access tokens: anyone who can reach it could read and change everything. \
                  Create an admin token first: wangge token create {ws} --role admin --name NAME \
                  (or pass --insecure-open to serve it open on purpose)",
-                ws = a.workspace.display(),
+                ws = wangge_app::shown(&a.workspace),
                 bind = a.bind
             ))
             .into());
@@ -91,7 +91,7 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
             println!(
                 "no access tokens: anyone who can reach {} may read and change everything (create one: wangge token create {} --role admin --name NAME)",
                 a.bind,
-                a.workspace.display()
+                wangge_app::shown(&a.workspace)
             );
         } else {
             let now = wangge_core::Timestamp::now();
@@ -116,7 +116,7 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
         "serving {} on {scheme}://{}/ (layers: {}; style /style.json, TileJSON /tiles/all.json, OpenAPI /api)",
-        a.workspace.display(),
+        wangge_app::shown(&a.workspace),
         a.bind,
         layers.join(", ")
     );

@@ -8,7 +8,6 @@ use geo_types::Point;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wangge_core::walk::{Field, SitingInput, Snap, site};
-use wangge_io::GeoPackage;
 
 #[derive(Debug, clap::Args)]
 pub struct SitingArgs {
@@ -79,8 +78,9 @@ fn setup(workspace: &Path, category: &str, minutes: u32, o: &WalkOpts) -> anyhow
             "--crow-fly works with `wangge coverage` only: siting and what-if need the street network"
         );
     }
-    let store = GeoPackage::open(workspace)?;
-    let walk = Walk::load(&store, o)?;
+    let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+    let store = &*store;
+    let walk = Walk::load(store, o)?;
     walk.check_category(category)?;
     let threshold_m = walk.limit_m(minutes)?;
     let (net, snapper) = (&walk.net, &walk.snapper);

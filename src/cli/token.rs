@@ -5,8 +5,6 @@ use anyhow::anyhow;
 use std::path::PathBuf;
 use wangge_core::Timestamp;
 use wangge_core::access::Role;
-use wangge_io::GeoPackage;
-use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -66,7 +64,8 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 )
             })?;
             let expires = expires.as_deref().map(expiry).transpose()?;
-            let store = GeoPackage::open_for_writing(workspace)?;
+            let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?;
+            let store = &*store;
             let (id, secret) = store.create_token(name, r, scope, expires)?;
             match expires {
                 Some(e) => println!("token {id} for {name}: {r}, scope {scope}, expires {e}"),
@@ -78,7 +77,8 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             );
         }
         Command::List { workspace } => {
-            let store = GeoPackage::open(workspace)?;
+            let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+            let store = &*store;
             println!(
                 "{:>4}  {:<20} {:<14} {:<16} {:<24} {:<22} state",
                 "id", "name", "role", "scope", "created", "expires"
@@ -102,12 +102,14 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             }
         }
         Command::Revoke { workspace, id } => {
-            GeoPackage::open_for_writing(workspace)?.revoke_token(*id)?;
+            wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?
+                .revoke_token(*id)?;
             println!("token {id} revoked (a running server notices within 2 s)");
         }
         Command::Audit { workspace, last } => {
             for [at, actor, role, action, detail] in
-                GeoPackage::open(workspace)?.audit_log(*last)?
+                wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?
+                    .audit_log(*last)?
             {
                 println!("{at}  {actor} ({role})  {action}  {detail}");
             }

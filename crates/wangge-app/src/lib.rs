@@ -17,4 +17,4 @@ pub mod plans;
 pub mod walking;
 
 pub use households::{HouseholdAreas, household_areas};
-pub use open::{Access, is_postgres, open_store};
+pub use open::{Access, beside, is_postgres, open_store, shown};

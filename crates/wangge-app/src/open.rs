@@ -2,6 +2,7 @@
 //! database, `wangge-postgis`) or a path of a GeoPackage file (the embedded default). Every
 //! command and the server open workspaces through here.
 
+use std::path::Path;
 use wangge_io::{Error, GeoPackage, Store};
 
 /// What the caller will do with the workspace.
@@ -16,22 +17,22 @@ pub enum Access {
 }
 
 /// Whether `location` names a PostgreSQL workspace.
-pub fn is_postgres(location: &str) -> bool {
-    wangge_postgis::is_url(location)
+pub fn is_postgres(location: &Path) -> bool {
+    location.to_str().is_some_and(wangge_postgis::is_url)
 }
 
 /// Opens (or creates) the workspace at `location`. A PostgreSQL workspace's schema is made
 /// or upgraded by its migrations on open; errors name it by its URL without the password.
-pub fn open_store(location: &str, access: Access) -> Result<Box<dyn Store>, Error> {
-    if !is_postgres(location) {
+pub fn open_store(location: &Path, access: Access) -> Result<Box<dyn Store>, Error> {
+    let Some(url) = location.to_str().filter(|l| wangge_postgis::is_url(l)) else {
         return Ok(match access {
             Access::Read => Box::new(GeoPackage::open(location)?),
             Access::Write => Box::new(GeoPackage::open_for_writing(location)?),
             Access::Create => Box::new(GeoPackage::create(location)?),
         });
-    }
-    let redacted = || std::path::PathBuf::from(wangge_postgis::redact(location));
-    let url = wangge_postgis::PgUrl::parse(location).map_err(|e| Error::Usage {
+    };
+    let redacted = || std::path::PathBuf::from(wangge_postgis::redact(url));
+    let url = wangge_postgis::PgUrl::parse(url).map_err(|e| Error::Usage {
         path: redacted(),
         message: e.to_string(),
     })?;
@@ -46,4 +47,30 @@ pub fn open_store(location: &str, access: Access) -> Result<Box<dyn Store>, Erro
         });
     }
     Ok(Box::new(store))
+}
+
+/// Where reports about a workspace go by default: beside a GeoPackage file
+/// (`dir/city.gpkg` → `dir/city{suffix}`), or in the current directory named after a
+/// PostgreSQL workspace's schema (`?schema=xuanwu` → `./xuanwu{suffix}`).
+pub fn beside(location: &Path, suffix: &str) -> std::path::PathBuf {
+    if let Some(url) = location
+        .to_str()
+        .filter(|l| wangge_postgis::is_url(l))
+        .and_then(|l| wangge_postgis::PgUrl::parse(l).ok())
+    {
+        return std::path::PathBuf::from(format!("{}{suffix}", url.schema()));
+    }
+    let stem = location
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    location.with_file_name(format!("{stem}{suffix}"))
+}
+
+/// A workspace location for messages: a PostgreSQL URL without its password.
+pub fn shown(location: &Path) -> String {
+    match location.to_str() {
+        Some(l) if wangge_postgis::is_url(l) => wangge_postgis::redact(l),
+        _ => location.display().to_string(),
+    }
 }
