@@ -224,3 +224,188 @@ fn the_postgis_store_keeps_every_promise_of_the_store_interface() {
     assert!(failures.is_empty(), "{failures:#?}");
     assert_eq!(schemas.len(), wangge_io::store::conformance::CHECKS.len());
 }
+
+/// The `digest ...` line of a command's output.
+fn digest_line(out: &str) -> String {
+    out.lines()
+        .find(|l| l.starts_with("digest "))
+        .map(|l| l.split("  ").next().unwrap_or(l).to_string())
+        .unwrap_or_else(|| panic!("no digest line in {out}"))
+}
+
+/// Copies `w.gpkg` in `d` to `url` and back to `back.gpkg`: all four digests printed equal.
+fn round_trip(d: &std::path::Path, url: &str) -> String {
+    let (ok, out) = wangge(&["copy", "w.gpkg", url], d);
+    assert!(ok, "{out}");
+    assert!(!out.contains(":wangge@"), "the password shows: {out}");
+    let there: Vec<String> = out
+        .lines()
+        .filter(|l| l.starts_with("digest "))
+        .map(String::from)
+        .collect();
+    assert_eq!(there.len(), 2, "{out}");
+    let (ok, back) = wangge(&["copy", url, "back.gpkg"], d);
+    assert!(ok, "{back}");
+    let d0 = digest_line(&out);
+    for line in out
+        .lines()
+        .chain(back.lines())
+        .filter(|l| l.starts_with("digest "))
+    {
+        assert_eq!(line.split("  ").next(), Some(d0.as_str()), "{out}\n{back}");
+    }
+    d0
+}
+
+#[test]
+fn a_workspace_copied_to_postgresql_and_back_keeps_its_digest() {
+    let Some(url) = test_url("copy") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let schema = url.rsplit("schema=").next().expect("schema").to_string();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let w = crate::util::demo_workspace(d, 7);
+    // History a naive copy would lose: a rework and an extension, revoked and live tokens,
+    // residents, gap areas, a second plan version.
+    for args in [
+        &["incidents", "assign", "w.gpkg", "--all"][..],
+        &[
+            "token", "create", "w.gpkg", "--name", "a", "--role", "admin", "--scope", "*",
+        ],
+        &[
+            "token", "create", "w.gpkg", "--name", "b", "--role", "leader", "--scope", "*",
+        ],
+        &["token", "revoke", "w.gpkg", "1"],
+        &["gaps", "w.gpkg", "--category", "kindergarten"],
+        &["partition", "w.gpkg", "--threads", "1"],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{args:?}: {out}");
+    }
+    {
+        use wangge_io::store::prelude::*;
+        let mut store = wangge_io::GeoPackage::open(&w).expect("open");
+        let (_, page) = store
+            .query_incidents(&wangge_io::store::IncidentQuery {
+                statuses: vec![wangge_core::IncidentStatus::FollowedUp],
+                limit: 1,
+                ..Default::default()
+            })
+            .expect("query");
+        let key = page.first().expect("a followed-up incident").1.key.clone();
+        let now = wangge_core::Timestamp::now();
+        store
+            .transition_incident(&key, wangge_core::IncidentStatus::Dispatched, now)
+            .expect("rework");
+        store
+            .extend_incident(&key, 24.0, now, "雨天")
+            .expect("extend");
+        let points = store.household_points().expect("points");
+        assert!(!points.is_empty());
+        let keys: Vec<String> = store
+            .load_walking()
+            .expect("load")
+            .address_points
+            .iter()
+            .take(3)
+            .map(|a| a.key.clone())
+            .collect();
+        let residents: Vec<wangge_io::store::Resident> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| wangge_io::store::Resident {
+                address_key: k.clone(),
+                name: format!("张{i}"),
+                phone: Some(format!("1381234{i:04}")),
+                id_number: None,
+                unit: None,
+            })
+            .collect();
+        store.replace_residents(&residents).expect("residents");
+        assert_eq!(
+            store
+                .kpi_cases()
+                .expect("cases")
+                .iter()
+                .filter(|c| c.reworks > 0)
+                .count(),
+            1
+        );
+    }
+    let digest = round_trip(d, &url);
+    assert!(
+        digest.contains("residents=3:")
+            && digest.contains("tokens=2:")
+            && !digest.contains("areas=0:"),
+        "{digest}"
+    );
+    // The server's own count agrees (not our code reading back).
+    let (ok, info) = wangge(&["info", "w.gpkg"], d);
+    assert!(ok, "{info}");
+    let incidents: String = info
+        .lines()
+        .find(|l| l.trim_start().starts_with("incidents "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .expect("incidents line")
+        .to_string();
+    assert_eq!(
+        psql(&url, &format!("SELECT count(*) FROM {schema}.incidents")),
+        incidents
+    );
+    assert_eq!(
+        psql(
+            &url,
+            &format!("SELECT count(*) FROM {schema}.incident_steps WHERE step = 'extended'")
+        ),
+        "1"
+    );
+    // The digest sees a change of one household.
+    psql(
+        &url,
+        &format!(
+            "UPDATE {schema}.address_points SET households = households + 1
+             WHERE key = (SELECT min(key) FROM {schema}.address_points)"
+        ),
+    );
+    let (ok, changed) = wangge(&["info", &url], d);
+    assert!(ok, "{changed}");
+    assert_ne!(digest_line(&changed), digest, "{changed}");
+    // A schema that holds a workspace is not overwritten.
+    let (ok, out) = wangge(&["copy", "w.gpkg", &url], d);
+    assert!(!ok && out.contains("already exists"), "{out}");
+    psql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+}
+
+#[test]
+fn nanjing_copied_to_postgresql_and_back_keeps_its_digest_and_plan() {
+    let Some(url) = test_url("nanjing") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let schema = url.rsplit("schema=").next().expect("schema").to_string();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let osm = crate::util::shared("osm/nanjing-xuanwu.osm");
+    let osm = osm.to_str().expect("path");
+    for args in [
+        &["import", "--workspace", "w.gpkg", osm][..],
+        &["partition", "w.gpkg", "--threads", "1"],
+        &["incidents", "assign", "w.gpkg", "--all"],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{args:?}: {out}");
+    }
+    round_trip(d, &url);
+    // The same partition on the PostgreSQL workspace gives the same grids (report files
+    // compared byte for byte; reports named after the schema).
+    let (ok, out) = wangge(&["partition", &url, "--threads", "1"], d);
+    assert!(ok, "{out}");
+    let (ok, out) = wangge(&["partition", "w.gpkg", "--threads", "1"], d);
+    assert!(ok, "{out}");
+    let pg = std::fs::read(d.join(format!("{schema}-plan2.grids.csv"))).expect("pg report");
+    let gp = std::fs::read(d.join("w-plan2.grids.csv")).expect("gpkg report");
+    assert!(pg == gp, "the grids differ between the backends");
+    psql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+}

@@ -13,7 +13,7 @@ use wangge_io::store::CoverageRun;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The workspace (.gpkg) with streets, address points and facilities.
+    /// The workspace (a .gpkg file or a postgres:// URL) with streets, address points and facilities.
     workspace: PathBuf,
     /// Thresholds in minutes (comma-separated).
     #[arg(long, value_delimiter = ',', default_values_t = [5u32, 10, 15])]

@@ -10,7 +10,7 @@ use wangge_core::walk::{Coverage, CoverageInput, gaps};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The workspace (.gpkg).
+    /// The workspace (a .gpkg file or a postgres:// URL).
     workspace: PathBuf,
     /// A facility category; or use --circle.
     #[arg(long, required_unless_present = "circle", conflicts_with = "circle")]

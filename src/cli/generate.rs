@@ -21,7 +21,7 @@ pub struct Args {
     /// Random seed: the same seed always gives the same city.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Workspace to create (.gpkg); must not exist yet.
+    /// Workspace to create (a .gpkg file, or a postgres:// URL whose schema holds none yet); must not exist yet.
     #[arg(long)]
     workspace: PathBuf,
     /// Overwrite the workspace if it exists.

@@ -13,7 +13,7 @@ pub struct Args {
     /// Files: .osm, .osm.pbf, .geojson/.json, .csv, .shp. All land in one transaction.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The workspace (.gpkg); created when it does not exist.
+    /// The workspace (a .gpkg file, or a postgres://USER@HOST/DB?schema=NAME URL); created when it does not exist.
     #[arg(long)]
     workspace: PathBuf,
     /// What the features are (not needed for OSM files).

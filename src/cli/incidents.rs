@@ -8,7 +8,7 @@ pub enum Command {
     /// Assign incidents to the communities and the newest plan's grids by location (those
     /// without a grid; with --all every incident, replacing the grid recorded at ingest).
     Assign {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// Reassign every incident, not only those without a grid.
         #[arg(long)]
@@ -16,7 +16,7 @@ pub enum Command {
     },
     /// Extend an open incident's deadline by some hours (recorded as an `extended` event).
     Extend {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// The incident id.
         id: String,

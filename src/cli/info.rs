@@ -47,5 +47,7 @@ pub fn print(store: &dyn Store) -> anyhow::Result<()> {
         let list: Vec<String> = cats.iter().map(|(k, v)| format!("{k} {v}")).collect();
         println!("  facilities by category: {}", list.join(", "));
     }
+    // The same digest on every backend for the same content (`wangge copy` compares it).
+    println!("{}", wangge_io::store::content_digest(store)?);
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Command definitions and dispatch.
 
 mod audit;
+mod copy;
 mod coverage;
 mod db;
 pub mod exit;
@@ -77,6 +78,8 @@ enum Command {
     Export(ExportArgs),
     /// Print a workspace's layers, counts and households.
     Info(InfoArgs),
+    /// Copy a workspace between backends (GeoPackage, PostgreSQL) and compare their digests.
+    Copy(copy::Args),
     /// A PostgreSQL workspace's schema: apply its migrations, list them.
     #[command(subcommand)]
     Db(db::Command),
@@ -102,7 +105,7 @@ struct ExportArgs {
 
 #[derive(Debug, clap::Args)]
 struct InfoArgs {
-    /// The workspace (.gpkg).
+    /// The workspace (a .gpkg file or a postgres:// URL).
     workspace: PathBuf,
     /// Check the whole file with SQLite's integrity_check first (exit status 4 if damaged).
     #[arg(long)]
@@ -127,6 +130,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Residents(c) => residents::run(&c),
         Command::Serve(a) => serve::run_serve(&a),
         Command::Tiles(c) => serve::run_tiles(&c),
+        Command::Copy(a) => copy::run(&a),
         Command::Export(a) => {
             let start = std::time::Instant::now();
             if wangge_app::is_postgres(&a.workspace) {

@@ -61,7 +61,7 @@ pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow:
     if !matches!(level, Level::Community | Level::Street) {
         anyhow::bail!("--by: community or street");
     }
-    let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+    let store = wangge_app::open_store(workspace, wangge_app::Access::Read)?;
     let store = &*store;
     let cases = store.kpi_cases()?;
     let limits = TimeLimits::builtin();

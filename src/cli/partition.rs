@@ -12,7 +12,7 @@ use wangge_io::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The workspace (.gpkg) with communities and address points.
+    /// The workspace (a .gpkg file or a postgres:// URL) with communities and address points.
     workspace: PathBuf,
     /// Most households per grid.
     #[arg(long, default_value_t = 200)]

@@ -10,7 +10,7 @@ pub enum Command {
     /// Apply a planner's edit to the current plan (or --from); an accepted edit is saved as a
     /// new plan version, a refused one says why.
     Edit {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// Plan to edit (default: the current one). An edit of another version is refused
         /// unless kept as a branch.
@@ -24,17 +24,17 @@ pub enum Command {
     },
     /// Undo the newest plan version: save the plan it came from again, as a new version.
     Undo {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
     },
     /// List the plan versions.
     List {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
     },
     /// Compare two plan versions: old→new grid codes and moved households.
     Diff {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// The older plan id.
         a: i64,

@@ -17,7 +17,7 @@ pub enum Command {
     /// Closed-loop KPIs of a month per area: filed, dispatch, closure, on-time, rework and
     /// extension rates, overdue cases, median hours per step.
     Kpi {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// The month, YYYY-MM (local time, UTC+8).
         #[arg(long)]
@@ -40,7 +40,7 @@ pub enum Command {
     },
     /// The social-condition index of a month: per 1,000 households, 100 = the district.
     Index {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// The month, YYYY-MM.
         #[arg(long)]
@@ -60,19 +60,19 @@ pub enum Command {
     },
     /// Recompute a stored release from the workspace and compare its digests.
     Verify {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// Release id (`wangge report releases`).
         id: i64,
     },
     /// List the stored index releases.
     Releases {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
     },
     /// A monthly report page (HTML with the charts and the map embedded: no other file).
     Monthly {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// The month, YYYY-MM.
         #[arg(long)]

@@ -12,7 +12,7 @@ pub enum Command {
     /// an address point key and a name, optionally a phone, a resident ID number and the
     /// building unit (单元: places residents of an address point split over grids).
     Import {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// The register (.csv).
         file: PathBuf,

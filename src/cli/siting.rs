@@ -11,7 +11,7 @@ use wangge_core::walk::{Field, SitingInput, Snap, site};
 
 #[derive(Debug, clap::Args)]
 pub struct SitingArgs {
-    /// The workspace (.gpkg).
+    /// The workspace (a .gpkg file or a postgres:// URL).
     workspace: PathBuf,
     /// Facility category (a catalogue category, e.g. kindergarten).
     #[arg(long)]
@@ -35,7 +35,7 @@ pub struct SitingArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct WhatIfArgs {
-    /// The workspace (.gpkg).
+    /// The workspace (a .gpkg file or a postgres:// URL).
     workspace: PathBuf,
     /// Facility category (a catalogue category).
     #[arg(long)]
@@ -78,7 +78,7 @@ fn setup(workspace: &Path, category: &str, minutes: u32, o: &WalkOpts) -> anyhow
             "--crow-fly works with `wangge coverage` only: siting and what-if need the street network"
         );
     }
-    let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+    let store = wangge_app::open_store(workspace, wangge_app::Access::Read)?;
     let store = &*store;
     let walk = Walk::load(store, o)?;
     walk.check_category(category)?;

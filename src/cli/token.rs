@@ -10,7 +10,7 @@ use wangge_core::access::Role;
 pub enum Command {
     /// Create a token; prints its secret once.
     Create {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// admin, planner, street_office, leader, grid_worker or public.
         #[arg(long)]
@@ -29,19 +29,19 @@ pub enum Command {
     },
     /// List tokens (never their secrets).
     List {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
     },
     /// Revoke a token by id.
     Revoke {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// Token id (`wangge token list`).
         id: i64,
     },
     /// The newest entries of the audit log (exports, edits, tokens).
     Audit {
-        /// The workspace (.gpkg).
+        /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
         /// How many.
         #[arg(long, default_value_t = 50)]

@@ -9,7 +9,9 @@ use super::schema::INCIDENTS;
 use super::store::GeoPackage;
 use crate::store::IncidentStore;
 use crate::store::prelude::*;
-use crate::store::{IncidentQuery, IncidentSummary, Ingested, Release, ReleaseLine, StreetBounds};
+use crate::store::{
+    IncidentEvent, IncidentQuery, IncidentSummary, Ingested, Release, ReleaseLine, StreetBounds,
+};
 use crate::{Error, Result};
 use geo_types::Geometry;
 use rusqlite::types::Value;
@@ -189,94 +191,63 @@ impl IncidentStore for GeoPackage {
         let path = self.path().to_path_buf();
         let sql = |source| crate::gpkg::backend_error(path.clone(), source);
         let tx = self.connection_mut().transaction().map_err(sql)?;
-        let mut out = Ingested::default();
+        let out = insert_incidents(&tx, &path, batch, true)?;
+        tx.commit().map_err(sql)?;
+        Ok(out)
+    }
+
+    fn restore_incidents(&mut self, batch: &[Incident], events: &[IncidentEvent]) -> Result<()> {
+        let path = self.path().to_path_buf();
+        let sql = |source| crate::gpkg::backend_error(path.clone(), source);
+        let tx = self.connection_mut().transaction().map_err(sql)?;
+        let out = insert_incidents(&tx, &path, batch, false)?;
+        if let Some(key) = out.existing.first() {
+            return Err(Error::DuplicateKey {
+                layer: "incidents",
+                key: key.clone(),
+                message: "is already in the workspace; nothing was copied".into(),
+            });
+        }
         {
-            let q = format!(
-                "INSERT INTO incidents (geom, key, {}) VALUES (?1, ?2, {}) ON CONFLICT(key) DO NOTHING",
-                INCIDENTS
-                    .columns
-                    .iter()
-                    .map(|c| c.0)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                (3..INCIDENTS.columns.len() + 3)
-                    .map(|i| format!("?{i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let mut stmt = tx.prepare(&q).map_err(sql)?;
-            let mut fresh = Vec::new();
-            let mut bbox = [
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            ];
-            let t = |t: Option<Timestamp>| t.map(|t| t.to_string());
-            for i in batch {
-                let inserted = stmt
-                    .execute(params![
-                        encode(&Geometry::Point(i.location), 4326),
-                        i.key,
-                        i.time.to_string(),
-                        i.category,
-                        i.source.as_str(),
-                        i.status.as_str(),
-                        i.raw_category,
-                        i.community,
-                        i.grid,
-                        t(i.steps[0]),
-                        t(i.steps[1]),
-                        t(i.steps[2]),
-                        t(i.steps[3]),
-                    ])
-                    .map_err(sql)?;
-                if inserted == 1 {
-                    out.added.push((tx.last_insert_rowid(), i.key.clone()));
-                    fresh.push(i.clone());
-                    let (x, y) = (i.location.x(), i.location.y());
-                    bbox = [
-                        bbox[0].min(x),
-                        bbox[1].min(y),
-                        bbox[2].max(x),
-                        bbox[3].max(y),
-                    ];
-                } else {
-                    out.existing.push(i.key.clone());
-                }
-            }
-            drop(stmt);
-            // An id already stored is an idempotent retry only if it names the same report.
-            let clashes = clashes(&tx, batch, &out.existing).map_err(sql)?;
-            if let Some(first) = clashes.first() {
-                let key = batch
-                    .iter()
-                    .find(|i| first.starts_with(&format!("{:?}", i.key)))
-                    .map_or_else(String::new, |i| i.key.clone());
-                return Err(Error::DuplicateKey {
-                    layer: "incidents",
-                    key,
-                    message: format!(
-                        "is already stored as a different report ({}); nothing was stored: send a new id for a new report",
-                        clashes.join(" | ")
-                    ),
-                });
-            }
-            record_steps(&tx, &fresh).map_err(sql)?;
-            if !fresh.is_empty() {
-                tx.execute(
-                    "UPDATE gpkg_contents SET
-                       min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2),
-                       max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4),
-                       last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-                     WHERE table_name = 'incidents'",
-                    params![bbox[0], bbox[1], bbox[2], bbox[3]],
-                )
+            let mut stmt = tx
+                .prepare("INSERT INTO incident_events (incident, status, at, detail) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(sql)?;
+            for e in events {
+                stmt.execute(params![e.incident, e.status, e.at.to_string(), e.detail])
+                    .map_err(sql)?;
             }
         }
         tx.commit().map_err(sql)?;
+        Ok(())
+    }
+
+    fn incident_events(&self) -> Result<Vec<IncidentEvent>> {
+        let sql = self.sql();
+        let mut stmt = self
+            .connection()
+            .prepare("SELECT incident, status, at, detail FROM incident_events ORDER BY id")
+            .map_err(&sql)?;
+        let mut rows = stmt.query([]).map_err(&sql)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(&sql)? {
+            let incident: String = r.get(0).map_err(&sql)?;
+            let at: String = r.get(2).map_err(&sql)?;
+            let at = Timestamp::parse(&at, 0).map_err(|e| Error::Workspace {
+                path: self.path().to_path_buf(),
+                message: format!("incident_events of {incident:?}: time {at:?}: {e}"),
+            })?;
+            out.push(IncidentEvent {
+                incident,
+                status: r.get(1).map_err(&sql)?,
+                at,
+                detail: r.get(3).map_err(&sql)?,
+            });
+        }
         Ok(out)
+    }
+
+    fn restore_release(&self, release: &Release) -> Result<()> {
+        index_releases::restore_release(self, release)
     }
 
     fn max_incident_fid(&self) -> Result<i64> {
@@ -553,4 +524,106 @@ impl IncidentStore for GeoPackage {
     ) -> Result<()> {
         kpi_cases::extend_incident(self, key, hours, at, reason)
     }
+}
+
+/// Inserts a batch in `tx` (keys already stored listed, not changed); with `record`, event
+/// rows for the steps each new incident has reached.
+// Long: one statement per incident, the clash check and the extent update in one place.
+fn insert_incidents(
+    tx: &rusqlite::Transaction<'_>,
+    path: &std::path::Path,
+    batch: &[Incident],
+    record: bool,
+) -> Result<Ingested> {
+    let sql = |source| crate::gpkg::backend_error(path.to_path_buf(), source);
+    let mut out = Ingested::default();
+
+    {
+        let q = format!(
+            "INSERT INTO incidents (geom, key, {}) VALUES (?1, ?2, {}) ON CONFLICT(key) DO NOTHING",
+            INCIDENTS
+                .columns
+                .iter()
+                .map(|c| c.0)
+                .collect::<Vec<_>>()
+                .join(", "),
+            (3..INCIDENTS.columns.len() + 3)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut stmt = tx.prepare(&q).map_err(sql)?;
+        let mut fresh = Vec::new();
+        let mut bbox = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let t = |t: Option<Timestamp>| t.map(|t| t.to_string());
+        for i in batch {
+            let inserted = stmt
+                .execute(params![
+                    encode(&Geometry::Point(i.location), 4326),
+                    i.key,
+                    i.time.to_string(),
+                    i.category,
+                    i.source.as_str(),
+                    i.status.as_str(),
+                    i.raw_category,
+                    i.community,
+                    i.grid,
+                    t(i.steps[0]),
+                    t(i.steps[1]),
+                    t(i.steps[2]),
+                    t(i.steps[3]),
+                ])
+                .map_err(sql)?;
+            if inserted == 1 {
+                out.added.push((tx.last_insert_rowid(), i.key.clone()));
+                fresh.push(i.clone());
+                let (x, y) = (i.location.x(), i.location.y());
+                bbox = [
+                    bbox[0].min(x),
+                    bbox[1].min(y),
+                    bbox[2].max(x),
+                    bbox[3].max(y),
+                ];
+            } else {
+                out.existing.push(i.key.clone());
+            }
+        }
+        drop(stmt);
+        // An id already stored is an idempotent retry only if it names the same report.
+        let clashes = clashes(tx, batch, &out.existing).map_err(sql)?;
+        if let Some(first) = clashes.first() {
+            let key = batch
+                .iter()
+                .find(|i| first.starts_with(&format!("{:?}", i.key)))
+                .map_or_else(String::new, |i| i.key.clone());
+            return Err(Error::DuplicateKey {
+                layer: "incidents",
+                key,
+                message: format!(
+                    "is already stored as a different report ({}); nothing was stored: send a new id for a new report",
+                    clashes.join(" | ")
+                ),
+            });
+        }
+        if record {
+            record_steps(tx, &fresh).map_err(sql)?;
+        }
+        if !fresh.is_empty() {
+            tx.execute(
+                "UPDATE gpkg_contents SET
+                       min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2),
+                       max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4),
+                       last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                     WHERE table_name = 'incidents'",
+                params![bbox[0], bbox[1], bbox[2], bbox[3]],
+            )
+            .map_err(sql)?;
+        }
+    }
+    Ok(out)
 }

@@ -89,3 +89,17 @@ pub(super) fn index_releases(store: &GeoPackage) -> Result<Vec<ReleaseLine>> {
         .map_err(&sql)?;
     rows.collect::<std::result::Result<_, _>>().map_err(&sql)
 }
+
+pub(super) fn restore_release(store: &GeoPackage, r: &Release) -> Result<()> {
+    let sql = store.sql();
+    GeoPackage::ddl(store.connection(), DDL).map_err(&sql)?;
+    store.connection()
+        .execute(
+            "INSERT INTO index_releases (id, created, month, level, params, params_sha256, inputs_csv, inputs_sha256, results_csv, results_sha256, store_digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            rusqlite::params![r.id, r.created, r.month, r.level, r.params, r.params_sha256, r.inputs_csv,
+                r.inputs_sha256, r.results_csv, r.results_sha256, r.store_digest],
+        )
+        .map_err(&sql)?;
+    Ok(())
+}

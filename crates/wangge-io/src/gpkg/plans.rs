@@ -7,10 +7,13 @@ use super::plan_grids;
 use super::schema::{GRIDS, GROUPS, PLAN_COMMUNITIES};
 use super::store::GeoPackage;
 use crate::store::PlanStore;
-use crate::store::{GridRow, GridShape, GroupShape, PlanRow, Versioning};
+use crate::store::{
+    GridRow, GridShape, GroupShape, PlanRecord, PlanRow, StoredGrid, StoredGroup,
+    StoredPlanCommunity, Versioning,
+};
 use crate::{Error, Result};
 use geo_types::Geometry;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use wangge_core::partition::{SplitKind, WorkspacePlan};
 
 const DDL: &str = "
@@ -55,6 +58,27 @@ impl GeoPackage {
 
 /// The current version: the newest that is not a branch.
 const CURRENT_PLAN: &str = "SELECT max(id) FROM plans WHERE branch = 0";
+
+/// The grids layer's extent after a new version: that of the communities.
+const GRID_EXTENT: &str =
+    "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+               min_x = (SELECT min(min_x) FROM gpkg_contents WHERE table_name = 'communities'),
+               min_y = (SELECT min(min_y) FROM gpkg_contents WHERE table_name = 'communities'),
+               max_x = (SELECT max(max_x) FROM gpkg_contents WHERE table_name = 'communities'),
+               max_y = (SELECT max(max_y) FROM gpkg_contents WHERE table_name = 'communities')
+             WHERE table_name = 'grids'";
+
+/// The residents' groups layer's extent: that of the grids.
+const GROUP_EXTENT: &str = "UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y) = (SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'grids') WHERE table_name = 'resident_groups'";
+
+/// The residents' groups layer and its members table, made with a workspace's first groups.
+fn groups_ddl() -> String {
+    format!(
+        "{}CREATE TABLE resident_group_members (plan_id INTEGER NOT NULL, grp TEXT NOT NULL, address_key TEXT NOT NULL, households INTEGER NOT NULL);\n\
+         INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('resident_group_members', 'attributes', 'resident_group_members', 'Wangge residents groups');\n",
+        super::schema::layer_ddl(&GROUPS)
+    )
+}
 
 impl PlanStore for GeoPackage {
     fn plan_grid_shapes(&self, plan: i64) -> Result<Vec<GridShape>> {
@@ -188,16 +212,7 @@ impl PlanStore for GeoPackage {
                     .map_err(&sql)?;
             }
         }
-        tx.execute(
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-               min_x = (SELECT min(min_x) FROM gpkg_contents WHERE table_name = 'communities'),
-               min_y = (SELECT min(min_y) FROM gpkg_contents WHERE table_name = 'communities'),
-               max_x = (SELECT max(max_x) FROM gpkg_contents WHERE table_name = 'communities'),
-               max_y = (SELECT max(max_y) FROM gpkg_contents WHERE table_name = 'communities')
-             WHERE table_name = 'grids'",
-            [],
-        )
-        .map_err(&sql)?;
+        tx.execute(GRID_EXTENT, []).map_err(&sql)?;
         tx.commit().map_err(&sql)?;
         Ok(id)
     }
@@ -330,12 +345,7 @@ impl PlanStore for GeoPackage {
         let path = self.path().to_path_buf();
         let sql = |source| crate::gpkg::backend_error(path.clone(), source);
         if !self.has_table("resident_groups")? {
-            let ddl = format!(
-                "{}CREATE TABLE resident_group_members (plan_id INTEGER NOT NULL, grp TEXT NOT NULL, address_key TEXT NOT NULL, households INTEGER NOT NULL);\n\
-                 INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('resident_group_members', 'attributes', 'resident_group_members', 'Wangge residents groups');\n",
-                super::schema::layer_ddl(&GROUPS)
-            );
-            GeoPackage::ddl(self.connection(), &ddl).map_err(&sql)?;
+            GeoPackage::ddl(self.connection(), &groups_ddl()).map_err(&sql)?;
         }
         let tx = self.connection_mut().transaction().map_err(&sql)?;
         {
@@ -363,11 +373,7 @@ impl PlanStore for GeoPackage {
                 }
             }
         }
-        tx.execute(
-            "UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y) = (SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'grids') WHERE table_name = 'resident_groups'",
-            [],
-        )
-        .map_err(&sql)?;
+        tx.execute(GROUP_EXTENT, []).map_err(&sql)?;
         tx.commit().map_err(&sql)
     }
 
@@ -411,6 +417,328 @@ impl PlanStore for GeoPackage {
     fn name_plan(&self, plan: i64, name: &str) -> Result<()> {
         plan_grids::name_plan(self, plan, name)
     }
+
+    fn plan_record(&self, plan: i64) -> Result<PlanRecord> {
+        self.ensure_plan_tables()?;
+        let sql = self.sql();
+        // One read transaction: the version and its rows as of one moment.
+        let tx = self.connection().unchecked_transaction().map_err(&sql)?;
+        let mut record = stored_plan(self, plan)?;
+        record.grid_rows = stored_grids(self, plan)?;
+        record.members = triples(
+            self,
+            "SELECT grid, address_key, households FROM grid_members WHERE plan_id = ?1
+             ORDER BY address_key, grid",
+            plan,
+        )?;
+        record.exceptions = triples(
+            self,
+            "SELECT kind, subject, detail FROM plan_exceptions WHERE plan_id = ?1 ORDER BY rowid",
+            plan,
+        )?;
+        record.groups = stored_groups(self, plan)?;
+        if self.has_table("resident_group_members")? {
+            record.group_members = triples(
+                self,
+                "SELECT grp, address_key, households FROM resident_group_members WHERE plan_id = ?1
+                 ORDER BY address_key, grp, rowid",
+                plan,
+            )?;
+        }
+        record.plan_communities = stored_plan_communities(self, plan)?;
+        tx.commit().map_err(&sql)?;
+        Ok(record)
+    }
+
+    fn write_plan_record(&mut self, record: &PlanRecord) -> Result<()> {
+        self.ensure_plan_tables()?;
+        let has_groups = !record.groups.is_empty() || !record.group_members.is_empty();
+        let new_groups = has_groups && !self.has_table(GROUPS.name)?;
+        let new_communities =
+            !record.plan_communities.is_empty() && !self.has_table(PLAN_COMMUNITIES.name)?;
+        let path = self.path().to_path_buf();
+        let sql = |source| crate::gpkg::backend_error(path.clone(), source);
+        // Immediate: the check and the write hold the write lock together.
+        let tx = self
+            .connection_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&sql)?;
+        let stored: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM plans WHERE id = ?1",
+                [record.id],
+                |r| r.get(0),
+            )
+            .map_err(&sql)?;
+        if stored > 0 {
+            return Err(Error::DuplicateKey {
+                layer: "plans",
+                key: record.id.to_string(),
+                message: "is already a plan version in the workspace; nothing was written".into(),
+            });
+        }
+        if new_groups {
+            tx.execute_batch(&groups_ddl()).map_err(&sql)?;
+        }
+        if new_communities {
+            tx.execute_batch(&super::schema::layer_ddl(&PLAN_COMMUNITIES))
+                .map_err(&sql)?;
+        }
+        write_record(&tx, record).map_err(&sql)?;
+        tx.commit().map_err(&sql)
+    }
+}
+
+/// A plan's row as a record without its grids and other rows; `NotFound` for an unknown plan.
+fn stored_plan(store: &GeoPackage, plan: i64) -> Result<PlanRecord> {
+    let sql = store.sql();
+    let record = store
+        .connection()
+        .query_row(
+            "SELECT created, kind, cap, seed, parent, name, branch, communities, grids, households,
+               lower_bound, packing_bound, pp_mean, pp_p10, pp_min, reock_mean, street_share,
+               violations
+             FROM plans WHERE id = ?1",
+            [plan],
+            |r| {
+                Ok(PlanRecord {
+                    id: plan,
+                    created: r.get(0)?,
+                    kind: r.get(1)?,
+                    cap: r.get(2)?,
+                    seed: r.get(3)?,
+                    parent: r.get(4)?,
+                    name: r.get(5)?,
+                    branch: r.get(6)?,
+                    communities: r.get(7)?,
+                    grids: r.get(8)?,
+                    households: r.get(9)?,
+                    lower_bound: r.get(10)?,
+                    packing_bound: r.get(11)?,
+                    pp_mean: r.get(12)?,
+                    pp_p10: r.get(13)?,
+                    pp_min: r.get(14)?,
+                    reock_mean: r.get(15)?,
+                    street_share: r.get(16)?,
+                    violations: r.get(17)?,
+                    grid_rows: Vec::new(),
+                    members: Vec::new(),
+                    exceptions: Vec::new(),
+                    groups: Vec::new(),
+                    group_members: Vec::new(),
+                    plan_communities: Vec::new(),
+                })
+            },
+        )
+        .optional()
+        .map_err(&sql)?;
+    record.ok_or_else(|| Error::NotFound {
+        path: store.path().to_path_buf(),
+        message: format!("has no plan {plan}; `wangge plan list` shows the versions"),
+    })
+}
+
+/// Rows of three columns of a plan (`?1`), in the query's order.
+fn triples<A, B, C>(store: &GeoPackage, query: &str, plan: i64) -> Result<Vec<(A, B, C)>>
+where
+    A: rusqlite::types::FromSql,
+    B: rusqlite::types::FromSql,
+    C: rusqlite::types::FromSql,
+{
+    let sql = store.sql();
+    let mut stmt = store.connection().prepare(query).map_err(&sql)?;
+    let rows = stmt
+        .query_map([plan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .map_err(&sql)?;
+    rows.collect::<std::result::Result<_, _>>().map_err(&sql)
+}
+
+/// The grids of a plan as stored, by fid.
+fn stored_grids(store: &GeoPackage, plan: i64) -> Result<Vec<StoredGrid>> {
+    let mut out = Vec::new();
+    store.read_layer_where(&GRIDS, Some(plan), |g, _key, row| {
+        if let Geometry::Polygon(polygon) = g {
+            out.push(StoredGrid {
+                code: row.get(4)?,
+                community: row.get(5)?,
+                households: row.get(6)?,
+                workers: row.get(7)?,
+                area_m2: row.get(8)?,
+                polsby_popper: row.get(9)?,
+                reock: row.get(10)?,
+                polygon,
+            });
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The residents' groups of a plan as stored, by fid (none without the layer).
+fn stored_groups(store: &GeoPackage, plan: i64) -> Result<Vec<StoredGroup>> {
+    let mut out = Vec::new();
+    if !store.has_table(GROUPS.name)? {
+        return Ok(out);
+    }
+    store.read_layer_where(&GROUPS, Some(plan), |g, _key, row| {
+        if let Geometry::Polygon(polygon) = g {
+            out.push(StoredGroup {
+                code: row.get(4)?,
+                grid: row.get(5)?,
+                households: row.get(6)?,
+                polsby_popper: row.get(7)?,
+                polygon,
+            });
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The communities a plan made, as stored, by fid (none without the layer).
+fn stored_plan_communities(store: &GeoPackage, plan: i64) -> Result<Vec<StoredPlanCommunity>> {
+    let mut out = Vec::new();
+    if !store.has_table(PLAN_COMMUNITIES.name)? {
+        return Ok(out);
+    }
+    store.read_layer_where(&PLAN_COMMUNITIES, Some(plan), |g, _key, row| {
+        if let Geometry::Polygon(polygon) = g {
+            out.push(StoredPlanCommunity {
+                code: row.get(4)?,
+                street: row.get(5)?,
+                households: row.get(6)?,
+                area_m2: row.get(7)?,
+                polsby_popper: row.get(8)?,
+                polygon,
+            });
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Writes a plan record's rows (the tables it needs exist), then the layers' extents.
+fn write_record(c: &rusqlite::Connection, r: &PlanRecord) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO plans (id, created, kind, cap, seed, parent, communities, grids, households,
+           lower_bound, packing_bound, pp_mean, pp_p10, pp_min, reock_mean, street_share,
+           violations, name, branch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        params![
+            r.id,
+            r.created,
+            r.kind,
+            r.cap,
+            r.seed,
+            r.parent,
+            r.communities,
+            r.grids,
+            r.households,
+            r.lower_bound,
+            r.packing_bound,
+            r.pp_mean,
+            r.pp_p10,
+            r.pp_min,
+            r.reock_mean,
+            r.street_share,
+            r.violations,
+            r.name,
+            r.branch
+        ],
+    )?;
+    write_record_grids(c, r)?;
+    write_record_levels(c, r)?;
+    c.execute(GRID_EXTENT, [])?;
+    if !r.groups.is_empty() {
+        c.execute(GROUP_EXTENT, [])?;
+    }
+    Ok(())
+}
+
+/// A plan record's grids, members and exceptions, in the record's order.
+fn write_record_grids(c: &rusqlite::Connection, r: &PlanRecord) -> rusqlite::Result<()> {
+    let id = r.id;
+    let mut grid = c.prepare(
+        "INSERT INTO grids (geom, key, plan_id, code, community, households, workers, area_m2, polsby_popper, reock)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for g in &r.grid_rows {
+        grid.execute(params![
+            encode(&Geometry::Polygon(g.polygon.clone()), 4326),
+            format!("{id}:{}", g.code),
+            id,
+            g.code,
+            g.community,
+            g.households,
+            g.workers,
+            g.area_m2,
+            g.polsby_popper,
+            g.reock
+        ])?;
+    }
+    let mut member = c.prepare(
+        "INSERT INTO grid_members (plan_id, grid, address_key, households) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (g, k, h) in &r.members {
+        member.execute(params![id, g, k, h])?;
+    }
+    let mut exception = c.prepare(
+        "INSERT INTO plan_exceptions (plan_id, kind, subject, detail) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (kind, subject, detail) in &r.exceptions {
+        exception.execute(params![id, kind, subject, detail])?;
+    }
+    Ok(())
+}
+
+/// A plan record's residents' groups (with members) and communities, in the record's order.
+fn write_record_levels(c: &rusqlite::Connection, r: &PlanRecord) -> rusqlite::Result<()> {
+    let id = r.id;
+    if !r.groups.is_empty() {
+        let mut group = c.prepare(
+            "INSERT INTO resident_groups (geom, key, plan_id, code, grid, households, polsby_popper)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for x in &r.groups {
+            group.execute(params![
+                encode(&Geometry::Polygon(x.polygon.clone()), 4326),
+                format!("{id}:{}", x.code),
+                id,
+                x.code,
+                x.grid,
+                x.households,
+                x.polsby_popper
+            ])?;
+        }
+    }
+    if !r.group_members.is_empty() {
+        let mut member = c.prepare(
+            "INSERT INTO resident_group_members (plan_id, grp, address_key, households)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (g, k, h) in &r.group_members {
+            member.execute(params![id, g, k, h])?;
+        }
+    }
+    if !r.plan_communities.is_empty() {
+        let mut community = c.prepare(
+            "INSERT INTO plan_communities (geom, key, plan_id, code, street, households, area_m2, polsby_popper)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for x in &r.plan_communities {
+            community.execute(params![
+                encode(&Geometry::Polygon(x.polygon.clone()), 4326),
+                format!("{id}:{}", x.code),
+                id,
+                x.code,
+                x.street,
+                x.households,
+                x.area_m2,
+                x.polsby_popper
+            ])?;
+        }
+    }
+    Ok(())
 }
 
 impl GeoPackage {

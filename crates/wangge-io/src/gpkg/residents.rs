@@ -109,6 +109,36 @@ impl ResidentStore for GeoPackage {
         ))
     }
 
+    fn all_residents(&self) -> Result<Vec<Resident>> {
+        if !self.has_table("residents")? {
+            return Ok(Vec::new());
+        }
+        let sql = self.sql();
+        let unit = if self.has_column("residents", "unit")? {
+            "unit"
+        } else {
+            "NULL"
+        };
+        let mut stmt = self
+            .connection()
+            .prepare(&format!(
+                "SELECT address_key, name, phone, id_number, {unit} FROM residents ORDER BY fid"
+            ))
+            .map_err(&sql)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Resident {
+                    address_key: r.get(0)?,
+                    name: r.get(1)?,
+                    phone: r.get(2)?,
+                    id_number: r.get(3)?,
+                    unit: r.get(4)?,
+                })
+            })
+            .map_err(&sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(&sql)
+    }
+
     fn resident_count(&self) -> Result<usize> {
         if !self.has_table("residents")? {
             return Ok(0);

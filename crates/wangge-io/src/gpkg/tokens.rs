@@ -163,6 +163,43 @@ impl AccessStore for GeoPackage {
         Ok(())
     }
 
+    fn restore_token(&self, t: &TokenRow, sha256: &str) -> Result<()> {
+        self.ensure_access_tables()?;
+        self.connection()
+            .execute(
+                "INSERT INTO access_tokens (id, name, role, scope, sha256, created, revoked, expires)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    t.id,
+                    t.name,
+                    t.role.as_str(),
+                    t.scope,
+                    sha256,
+                    t.created,
+                    t.revoked,
+                    t.expires
+                ],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    fn restore_audit(&self, entries: &[[String; 5]]) -> Result<()> {
+        self.ensure_access_tables()?;
+        let sql = self.sql();
+        let tx = self.connection().unchecked_transaction().map_err(&sql)?;
+        {
+            let mut stmt = tx
+                .prepare("INSERT INTO audit_log (at, actor, role, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(&sql)?;
+            for e in entries {
+                stmt.execute(rusqlite::params![e[0], e[1], e[2], e[3], e[4]])
+                    .map_err(&sql)?;
+            }
+        }
+        tx.commit().map_err(&sql)
+    }
+
     fn audit_log(&self, limit: usize) -> Result<Vec<[String; 5]>> {
         if !self.has_table("audit_log")? {
             return Ok(Vec::new());

@@ -35,6 +35,15 @@ pub trait AccessStore {
 
     /// The newest audit entries, newest first: (at, actor, role, action, detail). Read.
     fn audit_log(&self, limit: usize) -> Result<Vec<[String; 5]>>;
+
+    /// Stores a token exactly as another store holds it: id, times and the SHA-256 of its
+    /// secret (for copying a workspace; the secret is never known). One statement; durable.
+    fn restore_token(&self, token: &TokenRow, sha256: &str) -> Result<()>;
+
+    /// Appends audit entries with the times they were recorded, oldest first: (at, actor,
+    /// role, action, detail) as [`AccessStore::audit_log`] gives them. One transaction;
+    /// durable on return.
+    fn restore_audit(&self, entries: &[[String; 5]]) -> Result<()>;
 }
 
 /// A stored token (its secret is not kept).

@@ -1,7 +1,7 @@
 //! A digest of a workspace's content read through the store traits only, so that two
 //! backends holding the same content give the same digest (`wangge copy` prints it for both
-//! ends). Per part (places, plans, incidents, tokens, residents): how many records and an
-//! FNV-1a hash over their values in key order. Time stamps of writing (`created`) are left
+//! ends). Per part (places, plans, incidents, tokens, residents, gap and service areas): how
+//! many records and an FNV-1a hash over their values in key order. Time stamps of writing (`created`) are left
 //! out; everything a user put in or a run computed is in.
 
 use super::Store;
@@ -146,6 +146,16 @@ pub fn content_digest(store: &dyn Store) -> Result<ContentDigest> {
         residents.add(&format!("{r:?}"));
     }
 
+    let mut areas = Fnv::new();
+    for g in sorted(store.gap_areas()?, |x| {
+        format!("{}\u{0}{:09}", x.what, x.rank)
+    }) {
+        areas.add(&format!("{g:?}"));
+    }
+    for s in store.latest_service_areas()? {
+        areas.add(&format!("{s:?}"));
+    }
+
     Ok(ContentDigest {
         parts: vec![
             places.part("places"),
@@ -153,6 +163,7 @@ pub fn content_digest(store: &dyn Store) -> Result<ContentDigest> {
             incidents.part("incidents"),
             tokens.part("tokens"),
             residents.part("residents"),
+            areas.part("areas"),
         ],
     })
 }

@@ -64,6 +64,29 @@ pub trait IncidentStore {
 
     /// Every release: (id, created, month, level, results SHA-256). Read.
     fn index_releases(&self) -> Result<Vec<ReleaseLine>>;
+
+    /// Stores a release exactly as another store holds it (its id and time kept; for
+    /// copying a workspace). One transaction; durable on return.
+    fn restore_release(&self, release: &Release) -> Result<()>;
+
+    /// Every recorded step and extension of every incident, in the order recorded. Read.
+    fn incident_events(&self) -> Result<Vec<IncidentEvent>>;
+
+    /// Stores incidents with the events another store recorded for them (instead of events
+    /// made from their step times): a copy keeps reworks and extensions. Keys already
+    /// stored are refused. One transaction; durable on return.
+    fn restore_incidents(&mut self, batch: &[Incident], events: &[IncidentEvent]) -> Result<()>;
+}
+
+/// One recorded step (`dispatched`, ...) or extension (`extended`, hours and reason as JSON
+/// in `detail`) of an incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentEvent {
+    /// The incident's key.
+    pub incident: String,
+    pub status: String,
+    pub at: Timestamp,
+    pub detail: Option<String>,
 }
 
 /// Filters and a page over stored incidents.

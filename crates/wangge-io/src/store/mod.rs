@@ -34,10 +34,13 @@ pub use access::{AccessStore, TokenRow, check_token, token_secret};
 pub use coverage::{CoverageRun, CoverageStore, GapArea, ServiceArea};
 pub use digest::{ContentDigest, DigestPart, content_digest};
 pub use incidents::{
-    IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
+    IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
 };
 pub use places::{PlaceStore, StreetBounds};
-pub use plans::{GridRow, GridShape, GroupShape, PlanRow, PlanStore, Versioning};
+pub use plans::{
+    GridRow, GridShape, GroupShape, PlanRecord, PlanRow, PlanStore, StoredGrid, StoredGroup,
+    StoredPlanCommunity, Versioning,
+};
 pub use residents::{Resident, ResidentRow, ResidentStore, place_residents};
 pub use workspace::{LayerCount, Workspace};
 

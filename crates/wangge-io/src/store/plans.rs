@@ -85,6 +85,88 @@ pub trait PlanStore {
     /// Stores the community level of a plan: one polygon per community made from a street.
     /// One transaction; durable on return.
     fn write_plan_communities(&self, plan: i64, level: &WorkspacePlan) -> Result<usize>;
+
+    /// A plan version exactly as stored, with its grids, members, exceptions, residents'
+    /// groups and communities (for copying a workspace between backends);
+    /// [`crate::Error::NotFound`] for an unknown plan. Read (one snapshot).
+    fn plan_record(&self, plan: i64) -> Result<PlanRecord>;
+
+    /// Writes a plan version as stored, keeping its id, time and parent (the parent must be
+    /// written first); refused with [`crate::Error::DuplicateKey`] (nothing written) when a
+    /// version with that id exists. Later versions get ids above every stored one. One
+    /// transaction; durable on return.
+    fn write_plan_record(&mut self, record: &PlanRecord) -> Result<()>;
+}
+
+/// A plan version exactly as stored (for copying a workspace between backends).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRecord {
+    pub id: i64,
+    /// When it was made (UTC text as stored, e.g. `2026-12-06T08:00:00.000Z`).
+    pub created: String,
+    pub kind: String,
+    pub cap: u32,
+    pub seed: i64,
+    pub parent: Option<i64>,
+    pub name: Option<String>,
+    pub branch: bool,
+    pub communities: i64,
+    pub grids: i64,
+    pub households: i64,
+    pub lower_bound: i64,
+    pub packing_bound: i64,
+    pub pp_mean: f64,
+    pub pp_p10: f64,
+    pub pp_min: f64,
+    pub reock_mean: f64,
+    pub street_share: f64,
+    pub violations: i64,
+    /// In stored order.
+    pub grid_rows: Vec<StoredGrid>,
+    /// (grid code, address key, households), by address key then grid (byte order).
+    pub members: Vec<(String, String, u32)>,
+    /// (kind, subject, detail), in stored order.
+    pub exceptions: Vec<(String, String, String)>,
+    /// Residents' groups, in stored order.
+    pub groups: Vec<StoredGroup>,
+    /// (group code, address key, households), by address key then group (byte order).
+    pub group_members: Vec<(String, String, u32)>,
+    /// Communities the plan made from streets, in stored order.
+    pub plan_communities: Vec<StoredPlanCommunity>,
+}
+
+/// One grid of a plan version as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredGrid {
+    pub code: String,
+    pub community: String,
+    pub households: u32,
+    pub workers: u32,
+    pub area_m2: f64,
+    pub polsby_popper: f64,
+    pub reock: f64,
+    pub polygon: Polygon<f64>,
+}
+
+/// One residents' group of a plan version as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredGroup {
+    pub code: String,
+    pub grid: String,
+    pub households: u32,
+    pub polsby_popper: f64,
+    pub polygon: Polygon<f64>,
+}
+
+/// One community a plan version made from a street, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPlanCommunity {
+    pub code: String,
+    pub street: String,
+    pub households: u32,
+    pub area_m2: f64,
+    pub polsby_popper: f64,
+    pub polygon: Polygon<f64>,
 }
 
 /// One grid of a plan version.

@@ -20,6 +20,9 @@ pub trait ResidentStore {
 
     /// How many residents are stored. Read.
     fn resident_count(&self) -> Result<usize>;
+
+    /// Every resident in the register's order (for copying a workspace). Read.
+    fn all_residents(&self) -> Result<Vec<Resident>>;
 }
 
 /// One resident as stored.

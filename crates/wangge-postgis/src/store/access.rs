@@ -120,6 +120,44 @@ impl AccessStore for PgStore {
         Ok(())
     }
 
+    fn restore_token(&self, t: &TokenRow, sha256: &str) -> Result<()> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(self.err())?;
+        tx.execute(
+            &self.sql(
+                "INSERT INTO {s}.tokens (id, name, role, scope, hash, created, revoked, expires)
+                 VALUES ($1, $2, $3, $4, $5, $6::text::timestamptz, $7::text::timestamptz, $8::text::timestamptz)",
+            ),
+            &[&t.id, &t.name, &t.role.as_str(), &t.scope, &sha256, &t.created, &t.revoked, &t.expires],
+        )
+        .map_err(self.err())?;
+        tx.execute(
+            &self.sql(
+                "SELECT setval(pg_get_serial_sequence('{s}.tokens', 'id'),
+                               greatest((SELECT max(id) FROM {s}.tokens), 1))",
+            ),
+            &[],
+        )
+        .map_err(self.err())?;
+        tx.commit().map_err(self.err())
+    }
+
+    fn restore_audit(&self, entries: &[[String; 5]]) -> Result<()> {
+        let col = |i: usize| entries.iter().map(|e| e[i].as_str()).collect::<Vec<_>>();
+        self.client()?
+            .execute(
+                &self.sql(
+                    "INSERT INTO {s}.audit_log (at, actor, role, action, detail)
+                     SELECT a::timestamptz, b, c, d, e
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                          WITH ORDINALITY AS u(a, b, c, d, e, n) ORDER BY n",
+                ),
+                &[&col(0), &col(1), &col(2), &col(3), &col(4)],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
     fn audit_log(&self, limit: usize) -> Result<Vec<[String; 5]>> {
         let rows = self
             .client()?
@@ -128,7 +166,7 @@ impl AccessStore for PgStore {
                     "SELECT {}, actor, role, action, detail FROM {{s}}.audit_log ORDER BY id DESC LIMIT $1",
                     iso("at")
                 )),
-                &[&(limit as i64)],
+                &[&i64::try_from(limit).unwrap_or(i64::MAX)],
             )
             .map_err(self.err())?;
         Ok(rows

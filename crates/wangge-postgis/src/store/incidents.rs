@@ -4,16 +4,17 @@
 //! incident's row with an append-only step trail (`incident_steps`), reassignment and the
 //! wall screen's summary.
 
+use super::incident_rows::{BY_KEY, columns, incident_row, locked, month_of};
 use super::{PgStore, from_wkb, kpi_cases, releases, unix, wkb};
 use geo_types::{Geometry, Point};
 use postgres::types::ToSql;
-use postgres::{IsolationLevel, Row, Transaction};
+use postgres::{IsolationLevel, Transaction};
 use std::collections::{HashMap, HashSet};
 use wangge_core::kpi::{Case, IndexRun};
-use wangge_core::{Incident, IncidentSource, IncidentStatus, Timestamp};
+use wangge_core::{Incident, IncidentStatus, Timestamp};
 use wangge_io::store::prelude::*;
 use wangge_io::store::{
-    IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
+    IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
 };
 use wangge_io::{Error, Result};
 
@@ -22,76 +23,6 @@ type Params = Vec<Box<dyn ToSql + Sync>>;
 
 /// A stored report as [`refuse_clashes`] compares it: Unix time, category, source, WKB.
 type Stored = (i64, String, String, Vec<u8>);
-
-/// The lookup of one incident by key (`$1`): through `incident_keys`, so one partition is read.
-const BY_KEY: &str =
-    "JOIN {s}.incident_keys k ON k.id = i.id AND k.month = i.month WHERE k.key = $1";
-
-/// The columns [`incident_row`] reads, of `{s}.incidents i`.
-pub(super) fn columns() -> String {
-    format!(
-        "i.id, ST_AsBinary(i.geom), i.key, {}, i.category, i.source, i.status, i.raw_category, \
-         i.community, i.grid, {}, {}, {}, {}",
-        unix("i.time"),
-        unix("i.dispatched_at"),
-        unix("i.handled_at"),
-        unix("i.followed_up_at"),
-        unix("i.closed_at"),
-    )
-}
-
-/// SQL of the first day of the local (+08:00) month of `t` (Unix seconds): the partition key.
-pub(super) fn month_of(t: &str) -> String {
-    format!(
-        "date_trunc('month', (to_timestamp({t}) AT TIME ZONE 'UTC') + interval '8 hours')::date"
-    )
-}
-
-/// An incident from a row of [`columns`], with its id.
-pub(super) fn incident_row(store: &PgStore, r: &Row) -> Result<(i64, Incident)> {
-    let e = store.err();
-    let id: i64 = r.try_get(0).map_err(&e)?;
-    let key: String = r.try_get(2).map_err(&e)?;
-    let bad = |what: String| store.damaged(format!("incident {key}: {what}"));
-    let blob: Vec<u8> = r.try_get(1).map_err(&e)?;
-    let location = match from_wkb(&blob) {
-        Some(Geometry::Point(p)) => p,
-        _ => return Err(bad("geometry is damaged".into())),
-    };
-    let time = Timestamp::from_unix(r.try_get(3).map_err(&e)?);
-    let category: String = r.try_get(4).map_err(&e)?;
-    let source_text: String = r.try_get(5).map_err(&e)?;
-    let source = IncidentSource::parse(&source_text)
-        .map_err(|x| bad(format!("source {source_text:?}: {x}")))?;
-    let status_text: String = r.try_get(6).map_err(&e)?;
-    let status = IncidentStatus::parse(&status_text)
-        .map_err(|x| bad(format!("status {status_text:?}: {x}")))?;
-    let raw_category: Option<String> = r.try_get(7).map_err(&e)?;
-    let community: Option<String> = r.try_get(8).map_err(&e)?;
-    let grid: Option<String> = r.try_get(9).map_err(&e)?;
-    let mut steps = [None; 4];
-    for (n, s) in steps.iter_mut().enumerate() {
-        *s = r
-            .try_get::<_, Option<i64>>(10 + n)
-            .map_err(&e)?
-            .map(Timestamp::from_unix);
-    }
-    Ok((
-        id,
-        Incident {
-            key,
-            time,
-            category,
-            raw_category,
-            source,
-            status,
-            location,
-            community,
-            grid,
-            steps,
-        },
-    ))
-}
 
 /// Incidents of `SELECT <columns> FROM {s}.incidents i <tail>`.
 fn select_incidents(
@@ -115,29 +46,6 @@ pub(super) fn all(store: &PgStore) -> Result<Vec<Incident>> {
         .collect())
 }
 
-/// The incident `key` locked for update in `tx` (transitions and extensions of one incident
-/// take turns), with its partition's month as text.
-pub(super) fn locked(
-    store: &PgStore,
-    tx: &mut Transaction<'_>,
-    key: &str,
-) -> Result<(i64, Incident, String)> {
-    let q = store.sql(&format!(
-        "SELECT {}, i.month::text FROM {{s}}.incidents i {BY_KEY} FOR UPDATE OF i",
-        columns()
-    ));
-    let row = tx
-        .query_opt(&q, &[&key])
-        .map_err(store.err())?
-        .ok_or_else(|| Error::NotFound {
-            path: store.path(),
-            message: format!("no incident {key:?}"),
-        })?;
-    let (id, inc) = incident_row(store, &row)?;
-    let month: String = row.try_get(14).map_err(store.err())?;
-    Ok((id, inc, month))
-}
-
 /// Stores a batch in `tx`: the months' partitions made, keys claimed (a key already stored,
 /// or repeated in the batch, is listed as existing and must name the same report), rows and
 /// the steps they have reached written. The caller commits.
@@ -145,6 +53,7 @@ pub(super) fn insert_batch(
     store: &PgStore,
     tx: &mut Transaction<'_>,
     batch: &[Incident],
+    steps: bool,
 ) -> Result<Ingested> {
     let e = store.err();
     let mut out = Ingested::default();
@@ -207,7 +116,9 @@ pub(super) fn insert_batch(
     insert_rows(store, tx, &fresh)?;
     // An id already stored is an idempotent retry only if it names the same report.
     refuse_clashes(store, tx, batch, &out.existing)?;
-    insert_steps(store, tx, &fresh)?;
+    if steps {
+        insert_steps(store, tx, &fresh)?;
+    }
     Ok(out)
 }
 
@@ -482,10 +393,82 @@ fn top(store: &PgStore, tx: &mut Transaction<'_>, col: &str, t: i64) -> Result<V
 }
 
 impl IncidentStore for PgStore {
+    fn restore_incidents(&mut self, batch: &[Incident], events: &[IncidentEvent]) -> Result<()> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(self.err())?;
+        let out = insert_batch(self, &mut tx, batch, false)?;
+        if let Some(key) = out.existing.first() {
+            return Err(Error::DuplicateKey {
+                layer: "incidents",
+                key: key.clone(),
+                message: "is already in the workspace; nothing was copied".into(),
+            });
+        }
+        // Each event's `previous`: the incident's status before it, replayed in order.
+        let mut last: HashMap<&str, &str> = HashMap::new();
+        let mut keys = Vec::with_capacity(events.len());
+        let mut steps = Vec::with_capacity(events.len());
+        let mut ats = Vec::with_capacity(events.len());
+        let mut previous = Vec::with_capacity(events.len());
+        let mut details = Vec::with_capacity(events.len());
+        for e in events {
+            let before = last.get(e.incident.as_str()).copied().unwrap_or("reported");
+            previous.push(before);
+            if e.status != "extended" {
+                last.insert(e.incident.as_str(), e.status.as_str());
+            }
+            keys.push(e.incident.as_str());
+            steps.push(e.status.as_str());
+            ats.push(e.at.unix());
+            details.push(e.detail.as_deref());
+        }
+        tx.execute(
+            &self.sql(
+                "INSERT INTO {s}.incident_steps (incident, step, at, previous, detail)
+                 SELECT k.id, u.s, to_timestamp(u.a), u.p, u.d
+                 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+                      WITH ORDINALITY AS u(k, s, a, p, d, n)
+                 JOIN {s}.incident_keys k ON k.key = u.k ORDER BY u.n",
+            ),
+            &[&keys, &steps, &ats, &previous, &details],
+        )
+        .map_err(self.err())?;
+        self.bump(&mut tx).map_err(self.err())?;
+        tx.commit().map_err(self.err())?;
+        Ok(())
+    }
+
+    fn incident_events(&self) -> Result<Vec<IncidentEvent>> {
+        let rows = self
+            .client()?
+            .query(
+                &self.sql(&format!(
+                    "SELECT k.key, s.step, {}, s.detail FROM {{s}}.incident_steps s
+                     JOIN {{s}}.incident_keys k ON k.id = s.incident ORDER BY s.seq",
+                    unix("s.at")
+                )),
+                &[],
+            )
+            .map_err(self.err())?;
+        Ok(rows
+            .iter()
+            .map(|r| IncidentEvent {
+                incident: r.get(0),
+                status: r.get(1),
+                at: Timestamp::from_unix(r.get(2)),
+                detail: r.get(3),
+            })
+            .collect())
+    }
+
+    fn restore_release(&self, release: &Release) -> Result<()> {
+        releases::restore_release(self, release)
+    }
+
     fn add_incidents(&mut self, batch: &[Incident]) -> Result<Ingested> {
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(self.err())?;
-        let out = insert_batch(self, &mut tx, batch)?;
+        let out = insert_batch(self, &mut tx, batch, true)?;
         if !out.added.is_empty() {
             // New incidents change what heat maps show.
             self.bump(&mut tx).map_err(self.err())?;

@@ -2,7 +2,7 @@
 //! PostgreSQL: every incident as a `Case` (reworks and extensions from `incident_steps`, its
 //! street from its community), and deadline extensions (延期) as steps.
 
-use super::incidents::locked;
+use super::incident_rows::locked;
 use super::{PgStore, unix};
 use postgres::IsolationLevel;
 use std::collections::HashMap;

@@ -5,6 +5,7 @@
 
 mod access;
 mod coverage;
+mod incident_rows;
 mod incidents;
 mod kpi_cases;
 mod places;

@@ -294,7 +294,7 @@ impl PgStore {
             "incident_keys",
             &i.iter().map(|x| x.key.as_str()).collect::<Vec<_>>(),
         )?;
-        super::incidents::insert_batch(self, &mut tx, i)?;
+        super::incidents::insert_batch(self, &mut tx, i, true)?;
         progress.advance(i.len() as u64);
 
         let l = &data.land_cover;
@@ -688,10 +688,10 @@ fn area_households(store: &PgStore, level: Level) -> Result<BTreeMap<String, u64
         }
     }
     for a in &data.address_points {
-        if let Some(i) = idx.first_containing(a.location) {
-            if let Some(k) = area(&data.communities[i]) {
-                *out.entry(k).or_default() += u64::from(a.households);
-            }
+        if let Some(i) = idx.first_containing(a.location)
+            && let Some(k) = area(&data.communities[i])
+        {
+            *out.entry(k).or_default() += u64::from(a.households);
         }
     }
     Ok(out)

@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use wangge_core::partition::incremental::BaseGrid;
 use wangge_core::partition::{CommunityPlan, LockedGrid, SplitKind, WorkspacePlan};
 use wangge_io::Result;
-use wangge_io::store::{GridRow, GridShape, GroupShape, PlanRow, PlanStore, Versioning};
+use wangge_io::store::{
+    GridRow, GridShape, GroupShape, PlanRecord, PlanRow, PlanStore, StoredGrid, StoredGroup,
+    StoredPlanCommunity, Versioning,
+};
 
 /// The current version: the newest that is not a branch.
 const CURRENT_PLAN: &str = "SELECT max(id) FROM {s}.plans WHERE NOT branch";
@@ -190,6 +193,354 @@ fn write_grids(
         &[&id, &kinds, &subjects, &details],
     )
     .map_err(&err)?;
+    Ok(())
+}
+
+/// A plan's row as a record without its grids and other rows; `NotFound` for an unknown plan.
+fn stored_plan(
+    store: &PgStore,
+    tx: &mut postgres::Transaction<'_>,
+    plan: i64,
+) -> Result<PlanRecord> {
+    let q = format!(
+        "SELECT {}, kind, cap, seed, parent, name, branch, communities, grids, households,
+           lower_bound, packing_bound, pp_mean, pp_p10, pp_min, reock_mean, street_share,
+           violations
+         FROM {{s}}.plans WHERE id = $1",
+        iso("created")
+    );
+    let Some(r) = tx
+        .query_opt(&store.sql(&q), &[&plan])
+        .map_err(store.err())?
+    else {
+        return Err(wangge_io::Error::NotFound {
+            path: store.path(),
+            message: no_plan(plan),
+        });
+    };
+    Ok(PlanRecord {
+        id: plan,
+        created: r.get(0),
+        kind: r.get(1),
+        cap: r.get::<_, i32>(2) as u32,
+        seed: r.get(3),
+        parent: r.get(4),
+        name: r.get(5),
+        branch: r.get(6),
+        communities: r.get(7),
+        grids: r.get(8),
+        households: r.get(9),
+        lower_bound: r.get(10),
+        packing_bound: r.get(11),
+        pp_mean: r.get(12),
+        pp_p10: r.get(13),
+        pp_min: r.get(14),
+        reock_mean: r.get(15),
+        street_share: r.get(16),
+        violations: r.get(17),
+        grid_rows: Vec::new(),
+        members: Vec::new(),
+        exceptions: Vec::new(),
+        groups: Vec::new(),
+        group_members: Vec::new(),
+        plan_communities: Vec::new(),
+    })
+}
+
+/// The grids of a plan as stored, in stored order.
+fn stored_grids(
+    store: &PgStore,
+    tx: &mut postgres::Transaction<'_>,
+    plan: i64,
+) -> Result<Vec<StoredGrid>> {
+    let rows = tx
+        .query(
+            &store.sql(
+                "SELECT key, code, community, households, workers, area_m2, polsby_popper, reock,
+                   ST_AsBinary(geom)
+                 FROM {s}.grids WHERE plan_id = $1 ORDER BY seq",
+            ),
+            &[&plan],
+        )
+        .map_err(store.err())?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let key: &str = r.get(0);
+        let Some(polygon) = polygon(store, "grids", key, r.get(8))? else {
+            continue;
+        };
+        out.push(StoredGrid {
+            code: r.get(1),
+            community: r.get(2),
+            households: r.get::<_, i32>(3) as u32,
+            workers: r.get::<_, i32>(4) as u32,
+            area_m2: r.get(5),
+            polsby_popper: r.get(6),
+            reock: r.get(7),
+            polygon,
+        });
+    }
+    Ok(out)
+}
+
+/// The residents' groups of a plan as stored, in stored order.
+fn stored_groups(
+    store: &PgStore,
+    tx: &mut postgres::Transaction<'_>,
+    plan: i64,
+) -> Result<Vec<StoredGroup>> {
+    let rows = tx
+        .query(
+            &store.sql(
+                "SELECT key, code, grid, households, polsby_popper, ST_AsBinary(geom)
+                 FROM {s}.resident_groups WHERE plan_id = $1 ORDER BY seq",
+            ),
+            &[&plan],
+        )
+        .map_err(store.err())?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let key: &str = r.get(0);
+        let Some(polygon) = polygon(store, "resident_groups", key, r.get(5))? else {
+            continue;
+        };
+        out.push(StoredGroup {
+            code: r.get(1),
+            grid: r.get(2),
+            households: r.get::<_, i32>(3) as u32,
+            polsby_popper: r.get(4),
+            polygon,
+        });
+    }
+    Ok(out)
+}
+
+/// The communities a plan made, as stored, in stored order.
+fn stored_plan_communities(
+    store: &PgStore,
+    tx: &mut postgres::Transaction<'_>,
+    plan: i64,
+) -> Result<Vec<StoredPlanCommunity>> {
+    let rows = tx
+        .query(
+            &store.sql(
+                "SELECT key, code, street, households, area_m2, polsby_popper, ST_AsBinary(geom)
+                 FROM {s}.plan_communities WHERE plan_id = $1 ORDER BY seq",
+            ),
+            &[&plan],
+        )
+        .map_err(store.err())?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let key: &str = r.get(0);
+        let Some(polygon) = polygon(store, "plan_communities", key, r.get(6))? else {
+            continue;
+        };
+        out.push(StoredPlanCommunity {
+            code: r.get(1),
+            street: r.get(2),
+            households: r.get::<_, i32>(3) as u32,
+            area_m2: r.get(4),
+            polsby_popper: r.get(5),
+            polygon,
+        });
+    }
+    Ok(out)
+}
+
+/// Rows of (text, text, integer households) of a plan (`$1`), in the query's order.
+fn stored_members(
+    store: &PgStore,
+    tx: &mut postgres::Transaction<'_>,
+    query: &str,
+    plan: i64,
+) -> Result<Vec<(String, String, u32)>> {
+    let rows = tx.query(&store.sql(query), &[&plan]).map_err(store.err())?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get::<_, i32>(2) as u32))
+        .collect())
+}
+
+/// Inserts a plan record's row with its id and time, and moves the id sequence past it.
+fn insert_plan_row(
+    store: &PgStore,
+    tx: &mut postgres::Transaction<'_>,
+    r: &PlanRecord,
+) -> Result<()> {
+    let err = store.err();
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.plans (id, created, kind, cap, seed, parent, communities, grids,
+               households, lower_bound, packing_bound, pp_mean, pp_p10, pp_min, reock_mean,
+               street_share, violations, name, branch)
+             VALUES ($1, $2::text::timestamptz, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+               $14, $15, $16, $17, $18, $19)",
+        ),
+        &[
+            &r.id,
+            &r.created,
+            &r.kind,
+            &(r.cap as i32),
+            &r.seed,
+            &r.parent,
+            &r.communities,
+            &r.grids,
+            &r.households,
+            &r.lower_bound,
+            &r.packing_bound,
+            &r.pp_mean,
+            &r.pp_p10,
+            &r.pp_min,
+            &r.reock_mean,
+            &r.street_share,
+            &r.violations,
+            &r.name,
+            &r.branch,
+        ],
+    )
+    .map_err(&err)?;
+    tx.batch_execute(&store.sql(
+        "SELECT setval(pg_get_serial_sequence('{s}.plans', 'id'),
+           greatest((SELECT max(id) FROM {s}.plans), 1))",
+    ))
+    .map_err(&err)
+}
+
+/// Writes a plan record's grids, members and exceptions, in the record's order.
+fn write_record_grids(
+    store: &PgStore,
+    tx: &mut postgres::Transaction<'_>,
+    r: &PlanRecord,
+) -> Result<()> {
+    let err = store.err();
+    let id = r.id;
+    let grid = tx
+        .prepare(&store.sql(
+            "INSERT INTO {s}.grids (plan_id, key, code, community, households, workers, area_m2,
+               polsby_popper, reock, geom)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ST_GeomFromWKB($10, 4326))",
+        ))
+        .map_err(&err)?;
+    for g in &r.grid_rows {
+        tx.execute(
+            &grid,
+            &[
+                &id,
+                &format!("{id}:{}", g.code),
+                &g.code,
+                &g.community,
+                &(g.households as i32),
+                &(g.workers as i32),
+                &g.area_m2,
+                &g.polsby_popper,
+                &g.reock,
+                &wkb(&Geometry::Polygon(g.polygon.clone())),
+            ],
+        )
+        .map_err(&err)?;
+    }
+    let (mut grids, mut keys, mut households) = (Vec::new(), Vec::new(), Vec::new());
+    for (g, k, h) in &r.members {
+        grids.push(g.as_str());
+        keys.push(k.as_str());
+        households.push(*h as i32);
+    }
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.grid_members (plan_id, grid, address_key, households)
+             SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::int[])",
+        ),
+        &[&id, &grids, &keys, &households],
+    )
+    .map_err(&err)?;
+    let (mut kinds, mut subjects, mut details) = (Vec::new(), Vec::new(), Vec::new());
+    for (kind, subject, detail) in &r.exceptions {
+        kinds.push(kind.as_str());
+        subjects.push(subject.as_str());
+        details.push(detail.as_str());
+    }
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.plan_exceptions (plan_id, kind, subject, detail)
+             SELECT $1::bigint, u.k, u.s, u.d
+             FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(k, s, d, n)
+             ORDER BY u.n",
+        ),
+        &[&id, &kinds, &subjects, &details],
+    )
+    .map_err(&err)?;
+    Ok(())
+}
+
+/// Writes a plan record's residents' groups (with members) and communities, in the record's
+/// order.
+fn write_record_levels(
+    store: &PgStore,
+    tx: &mut postgres::Transaction<'_>,
+    r: &PlanRecord,
+) -> Result<()> {
+    let err = store.err();
+    let id = r.id;
+    let group = tx
+        .prepare(&store.sql(
+            "INSERT INTO {s}.resident_groups (plan_id, key, code, grid, households,
+               polsby_popper, geom)
+             VALUES ($1, $2, $3, $4, $5, $6, ST_GeomFromWKB($7, 4326))",
+        ))
+        .map_err(&err)?;
+    for x in &r.groups {
+        tx.execute(
+            &group,
+            &[
+                &id,
+                &format!("{id}:{}", x.code),
+                &x.code,
+                &x.grid,
+                &(x.households as i32),
+                &x.polsby_popper,
+                &wkb(&Geometry::Polygon(x.polygon.clone())),
+            ],
+        )
+        .map_err(&err)?;
+    }
+    let (mut codes, mut keys, mut households) = (Vec::new(), Vec::new(), Vec::new());
+    for (g, k, h) in &r.group_members {
+        codes.push(g.as_str());
+        keys.push(k.as_str());
+        households.push(*h as i32);
+    }
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.resident_group_members (plan_id, grp, address_key, households)
+             SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::int[])",
+        ),
+        &[&id, &codes, &keys, &households],
+    )
+    .map_err(&err)?;
+    let community = tx
+        .prepare(&store.sql(
+            "INSERT INTO {s}.plan_communities (plan_id, key, code, street, households, area_m2,
+               polsby_popper, geom)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, ST_GeomFromWKB($8, 4326))",
+        ))
+        .map_err(&err)?;
+    for x in &r.plan_communities {
+        tx.execute(
+            &community,
+            &[
+                &id,
+                &format!("{id}:{}", x.code),
+                &x.code,
+                &x.street,
+                &(x.households as i32),
+                &x.area_m2,
+                &x.polsby_popper,
+                &wkb(&Geometry::Polygon(x.polygon.clone())),
+            ],
+        )
+        .map_err(&err)?;
+    }
     Ok(())
 }
 
@@ -565,5 +916,77 @@ impl PlanStore for PgStore {
         self.bump(&mut tx).map_err(&err)?;
         tx.commit().map_err(&err)?;
         Ok(n)
+    }
+
+    fn plan_record(&self, plan: i64) -> Result<PlanRecord> {
+        let err = self.err();
+        let mut client = self.client()?;
+        // One snapshot: the version and its rows as of one moment.
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(&err)?;
+        let mut record = stored_plan(self, &mut tx, plan)?;
+        record.grid_rows = stored_grids(self, &mut tx, plan)?;
+        record.members = stored_members(
+            self,
+            &mut tx,
+            r#"SELECT grid, address_key, households FROM {s}.grid_members WHERE plan_id = $1
+               ORDER BY address_key COLLATE "C", grid COLLATE "C""#,
+            plan,
+        )?;
+        let rows = tx
+            .query(
+                &self.sql(
+                    "SELECT kind, subject, detail FROM {s}.plan_exceptions WHERE plan_id = $1
+                     ORDER BY seq",
+                ),
+                &[&plan],
+            )
+            .map_err(&err)?;
+        record.exceptions = rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        record.groups = stored_groups(self, &mut tx, plan)?;
+        record.group_members = stored_members(
+            self,
+            &mut tx,
+            r#"SELECT grp, address_key, households FROM {s}.resident_group_members
+               WHERE plan_id = $1 ORDER BY address_key COLLATE "C", grp COLLATE "C""#,
+            plan,
+        )?;
+        record.plan_communities = stored_plan_communities(self, &mut tx, plan)?;
+        tx.commit().map_err(&err)?;
+        Ok(record)
+    }
+
+    fn write_plan_record(&mut self, record: &PlanRecord) -> Result<()> {
+        let err = self.err();
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(&err)?;
+        // As a new version: waits for one being written, so the check below holds.
+        tx.batch_execute(&self.sql("SELECT pg_advisory_xact_lock(hashtext('{s}.plans'))"))
+            .map_err(&err)?;
+        let stored = tx
+            .query_opt(
+                &self.sql("SELECT 1 FROM {s}.plans WHERE id = $1"),
+                &[&record.id],
+            )
+            .map_err(&err)?;
+        if stored.is_some() {
+            return Err(wangge_io::Error::DuplicateKey {
+                layer: "plans",
+                key: record.id.to_string(),
+                message: "is already a plan version in the workspace; nothing was written".into(),
+            });
+        }
+        insert_plan_row(self, &mut tx, record)?;
+        write_record_grids(self, &mut tx, record)?;
+        write_record_levels(self, &mut tx, record)?;
+        self.bump(&mut tx).map_err(&err)?;
+        tx.commit().map_err(&err)
     }
 }

@@ -100,3 +100,38 @@ pub(super) fn index_releases(store: &PgStore) -> Result<Vec<ReleaseLine>> {
     }
     Ok(out)
 }
+
+pub(super) fn restore_release(store: &PgStore, r: &Release) -> Result<()> {
+    let mut client = store.client()?;
+    let mut tx = client.transaction().map_err(store.err())?;
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.index_releases (id, created, month, level, params, params_sha256,
+               inputs_csv, inputs_sha256, results_csv, results_sha256, store_digest)
+             VALUES ($1, $2::text::timestamptz, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        ),
+        &[
+            &r.id,
+            &r.created,
+            &r.month,
+            &r.level,
+            &r.params,
+            &r.params_sha256,
+            &r.inputs_csv,
+            &r.inputs_sha256,
+            &r.results_csv,
+            &r.results_sha256,
+            &r.store_digest,
+        ],
+    )
+    .map_err(store.err())?;
+    tx.execute(
+        &store.sql(
+            "SELECT setval(pg_get_serial_sequence('{s}.index_releases', 'id'),
+                           greatest((SELECT max(id) FROM {s}.index_releases), 1))",
+        ),
+        &[],
+    )
+    .map_err(store.err())?;
+    tx.commit().map_err(store.err())
+}

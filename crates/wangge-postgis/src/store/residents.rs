@@ -89,6 +89,26 @@ impl ResidentStore for PgStore {
         ))
     }
 
+    fn all_residents(&self) -> Result<Vec<Resident>> {
+        let rows = self
+            .client()?
+            .query(
+                &self.sql("SELECT address_key, name, phone, id_number, unit FROM {s}.residents ORDER BY id"),
+                &[],
+            )
+            .map_err(self.err())?;
+        Ok(rows
+            .iter()
+            .map(|r| Resident {
+                address_key: r.get(0),
+                name: r.get(1),
+                phone: r.get(2),
+                id_number: r.get(3),
+                unit: r.get(4),
+            })
+            .collect())
+    }
+
     fn resident_count(&self) -> Result<usize> {
         let n: i64 = self
             .client()?

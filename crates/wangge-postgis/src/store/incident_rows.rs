@@ -1,0 +1,101 @@
+//! An incident as a row of `{s}.incidents`: the columns read, the row decoded, one incident
+//! found by key and locked for a change.
+
+use super::{PgStore, from_wkb, unix};
+use geo_types::Geometry;
+use postgres::{Row, Transaction};
+use wangge_core::{Incident, IncidentSource, IncidentStatus, Timestamp};
+use wangge_io::{Error, Result};
+
+/// The lookup of one incident by key (`$1`): through `incident_keys`, so one partition is read.
+pub(super) const BY_KEY: &str =
+    "JOIN {s}.incident_keys k ON k.id = i.id AND k.month = i.month WHERE k.key = $1";
+
+/// The columns [`incident_row`] reads, of `{s}.incidents i`.
+pub(super) fn columns() -> String {
+    format!(
+        "i.id, ST_AsBinary(i.geom), i.key, {}, i.category, i.source, i.status, i.raw_category, \
+         i.community, i.grid, {}, {}, {}, {}",
+        unix("i.time"),
+        unix("i.dispatched_at"),
+        unix("i.handled_at"),
+        unix("i.followed_up_at"),
+        unix("i.closed_at"),
+    )
+}
+
+/// SQL of the first day of the local (+08:00) month of `t` (Unix seconds): the partition key.
+pub(super) fn month_of(t: &str) -> String {
+    format!(
+        "date_trunc('month', (to_timestamp({t}) AT TIME ZONE 'UTC') + interval '8 hours')::date"
+    )
+}
+
+/// An incident from a row of [`columns`], with its id.
+pub(super) fn incident_row(store: &PgStore, r: &Row) -> Result<(i64, Incident)> {
+    let e = store.err();
+    let id: i64 = r.try_get(0).map_err(&e)?;
+    let key: String = r.try_get(2).map_err(&e)?;
+    let bad = |what: String| store.damaged(format!("incident {key}: {what}"));
+    let blob: Vec<u8> = r.try_get(1).map_err(&e)?;
+    let location = match from_wkb(&blob) {
+        Some(Geometry::Point(p)) => p,
+        _ => return Err(bad("geometry is damaged".into())),
+    };
+    let time = Timestamp::from_unix(r.try_get(3).map_err(&e)?);
+    let category: String = r.try_get(4).map_err(&e)?;
+    let source_text: String = r.try_get(5).map_err(&e)?;
+    let source = IncidentSource::parse(&source_text)
+        .map_err(|x| bad(format!("source {source_text:?}: {x}")))?;
+    let status_text: String = r.try_get(6).map_err(&e)?;
+    let status = IncidentStatus::parse(&status_text)
+        .map_err(|x| bad(format!("status {status_text:?}: {x}")))?;
+    let raw_category: Option<String> = r.try_get(7).map_err(&e)?;
+    let community: Option<String> = r.try_get(8).map_err(&e)?;
+    let grid: Option<String> = r.try_get(9).map_err(&e)?;
+    let mut steps = [None; 4];
+    for (n, s) in steps.iter_mut().enumerate() {
+        *s = r
+            .try_get::<_, Option<i64>>(10 + n)
+            .map_err(&e)?
+            .map(Timestamp::from_unix);
+    }
+    Ok((
+        id,
+        Incident {
+            key,
+            time,
+            category,
+            raw_category,
+            source,
+            status,
+            location,
+            community,
+            grid,
+            steps,
+        },
+    ))
+}
+
+/// The incident `key` locked for update in `tx` (transitions and extensions of one incident
+/// take turns), with its partition's month as text.
+pub(super) fn locked(
+    store: &PgStore,
+    tx: &mut Transaction<'_>,
+    key: &str,
+) -> Result<(i64, Incident, String)> {
+    let q = store.sql(&format!(
+        "SELECT {}, i.month::text FROM {{s}}.incidents i {BY_KEY} FOR UPDATE OF i",
+        columns()
+    ));
+    let row = tx
+        .query_opt(&q, &[&key])
+        .map_err(store.err())?
+        .ok_or_else(|| Error::NotFound {
+            path: store.path(),
+            message: format!("no incident {key:?}"),
+        })?;
+    let (id, inc) = incident_row(store, &row)?;
+    let month: String = row.try_get(14).map_err(store.err())?;
+    Ok((id, inc, month))
+}
