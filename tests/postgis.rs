@@ -409,3 +409,228 @@ fn nanjing_copied_to_postgresql_and_back_keeps_its_digest_and_plan() {
     assert!(pg == gp, "the grids differ between the backends");
     psql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
 }
+
+/// Collects `incident` events of a server's stream: id → when it arrived.
+fn collect_events(
+    bind: &str,
+) -> std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>> {
+    use std::io::{BufRead, Write};
+    let seen: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    > = Default::default();
+    let mut s = std::net::TcpStream::connect(bind).expect("connect");
+    write!(
+        s,
+        "GET /api/incidents/stream HTTP/1.1\r\nHost: {bind}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("write");
+    let out = seen.clone();
+    std::thread::spawn(move || {
+        let mut r = std::io::BufReader::new(s);
+        let (mut line, mut kind) = (String::new(), String::new());
+        loop {
+            line.clear();
+            match r.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if let Some(k) = line.strip_prefix("event: ") {
+                kind = k.trim().to_string();
+            }
+            if let Some(data) = line.strip_prefix("data: ")
+                && kind == "incident"
+                && let Ok(v) = serde_json::from_str::<serde_json::Value>(data)
+                && let Some(id) = v["id"].as_str()
+            {
+                let mut m = out.lock().expect("lock");
+                m.entry(id.to_string())
+                    .or_insert_with(std::time::Instant::now);
+            }
+        }
+    });
+    seen
+}
+
+#[test]
+fn two_servers_on_one_postgresql_workspace_behave_as_one() {
+    use crate::util::{http, serve};
+    use std::time::{Duration, Instant};
+    let Some(url) = test_url("two") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let schema = url.rsplit("schema=").next().expect("schema").to_string();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    for args in [
+        &[
+            "generate",
+            "--households",
+            "6000",
+            "--seed",
+            "5",
+            "--workspace",
+            &url,
+        ][..],
+        &["partition", &url, "--threads", "1"],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{args:?}: {out}");
+    }
+    let (lon, lat): (f64, f64) = {
+        let xy = psql(
+            &url,
+            &format!(
+                "SELECT ST_X(geom) || ',' || ST_Y(geom) FROM {schema}.address_points ORDER BY key LIMIT 1"
+            ),
+        );
+        let (x, y) = xy.split_once(',').expect("x,y");
+        (x.parse().expect("lon"), y.parse().expect("lat"))
+    };
+    let a = serve(d, &url, &[]);
+    let b = serve(d, &url, &[]);
+    let events = collect_events(&b.bind);
+    std::thread::sleep(Duration::from_millis(300));
+
+    // Ingest on A in batches of 20; A is killed -9 after its fifth acknowledged batch.
+    let pid = a.child.id();
+    let acked_batches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = acked_batches.clone();
+    let killer = std::thread::spawn(move || {
+        let start = Instant::now();
+        while seen.load(std::sync::atomic::Ordering::SeqCst) < 5
+            && start.elapsed() < Duration::from_secs(120)
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(Duration::from_millis(15));
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
+    });
+    let mut acknowledged: Vec<(String, Instant)> = Vec::new();
+    for n in 0..400 {
+        let batch: Vec<serde_json::Value> = (0..20)
+            .map(|k| serde_json::json!({"id": format!("TWO-{n}-{k}"), "category": "noise", "lon": lon, "lat": lat}))
+            .collect();
+        let body = serde_json::Value::Array(batch).to_string();
+        let (s, out) = http(
+            &a.bind,
+            "POST",
+            "/api/incidents",
+            "application/json",
+            body.as_bytes(),
+        );
+        if s != 201 {
+            assert!(n >= 5, "A failed before the kill: {s} {out}");
+            break;
+        }
+        let at = Instant::now();
+        acknowledged.extend((0..20).map(|k| (format!("TWO-{n}-{k}"), at)));
+        acked_batches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    killer.join().expect("killer");
+    assert!(
+        acknowledged.len() >= 100,
+        "{} acknowledged",
+        acknowledged.len()
+    );
+    // Every acknowledged incident is stored once (the server's count, not ours).
+    let dupes = psql(
+        &url,
+        &format!(
+            "SELECT count(*) FROM (SELECT key FROM {schema}.incidents WHERE key LIKE 'TWO-%' GROUP BY key HAVING count(*) > 1) x"
+        ),
+    );
+    assert_eq!(dupes, "0");
+    let stored: std::collections::HashSet<String> = psql(
+        &url,
+        &format!("SELECT key FROM {schema}.incidents WHERE key LIKE 'TWO-%'"),
+    )
+    .lines()
+    .map(String::from)
+    .collect();
+    for (id, _) in &acknowledged {
+        assert!(
+            stored.contains(id),
+            "{id} was acknowledged and is not stored"
+        );
+    }
+    // B's stream delivered each acknowledged incident within two seconds of its answer.
+    std::thread::sleep(Duration::from_secs(3));
+    let got = events.lock().expect("lock").clone();
+    // (Signed: B often announces an incident before A's answer reaches the client.)
+    let mut slowest_ms = f64::NEG_INFINITY;
+    for (id, acked) in &acknowledged {
+        let at = got
+            .get(id)
+            .unwrap_or_else(|| panic!("B's stream never delivered {id}"));
+        let ms = if at >= acked {
+            at.duration_since(*acked).as_secs_f64() * 1e3
+        } else {
+            -acked.duration_since(*at).as_secs_f64() * 1e3
+        };
+        slowest_ms = slowest_ms.max(ms);
+    }
+    assert!(
+        slowest_ms < 2000.0,
+        "slowest delivery {slowest_ms:.0} ms after the answer"
+    );
+    eprintln!(
+        "{} incidents acknowledged by A before its kill; latest delivery on B {slowest_ms:.1} ms after A's answer",
+        acknowledged.len()
+    );
+
+    // Concurrent edits of one version on two servers: one is saved, the other is stale.
+    let c = serve(d, &url, &[]);
+    let (s, plans) = http(&b.bind, "GET", "/api/plans", "", b"");
+    assert_eq!(s, 200, "{plans}");
+    let plans: serde_json::Value = serde_json::from_str(&plans).expect("json");
+    let plan = plans["plans"]
+        .as_array()
+        .and_then(|p| p.last())
+        .and_then(|p| p["id"].as_i64())
+        .expect("plan");
+    let (s, grids) = http(&b.bind, "GET", &format!("/api/plans/{plan}/grids"), "", b"");
+    assert_eq!(s, 200);
+    let grids: serde_json::Value = serde_json::from_str(&grids).expect("json");
+    let codes: Vec<String> = grids["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["properties"]["households"].as_u64().unwrap_or(0) >= 20)
+        .filter_map(|f| f["properties"]["code"].as_str().map(String::from))
+        .take(2)
+        .collect();
+    assert_eq!(codes.len(), 2);
+    let edit = |bind: String, code: String| {
+        std::thread::spawn(move || {
+            let body = format!("{{\"op\":\"split\",\"grid\":\"{code}\"}}");
+            http(
+                &bind,
+                "POST",
+                &format!("/api/plans/{plan}/edits"),
+                "application/json",
+                body.as_bytes(),
+            )
+        })
+    };
+    let (x, y) = (
+        edit(b.bind.clone(), codes[0].clone()),
+        edit(c.bind.clone(), codes[1].clone()),
+    );
+    let (x, y) = (x.join().expect("b"), y.join().expect("c"));
+    let mut statuses = [x.0, y.0];
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        [201, 409],
+        "b: {} {}\nc: {} {}",
+        x.0,
+        x.1,
+        y.0,
+        y.1
+    );
+    drop((b, c));
+    psql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+}

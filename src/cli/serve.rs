@@ -5,11 +5,11 @@ use super::progress::Bar;
 use anyhow::{Context, bail};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use wangge_io::store::prelude::*;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// The workspace (.gpkg), or a PMTiles archive (.pmtiles) from `wangge tiles export`.
+    /// The workspace (a .gpkg file or a postgres:// URL), or a PMTiles archive (.pmtiles) from
+    /// `wangge tiles export`.
     pub workspace: PathBuf,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -51,7 +51,7 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("pmtiles"));
     if !is_archive {
-        wangge_io::GeoPackage::open_for_writing(&a.workspace)?;
+        wangge_app::open_store(&a.workspace, wangge_app::Access::Write)?;
     }
     let mut state = wangge_server::AppState::open(a.workspace.clone(), !a.no_cache)
         .with_context(|| format!("opening {}", wangge_app::shown(&a.workspace)))?
@@ -95,7 +95,7 @@ pub fn run_serve(a: &ServeArgs) -> anyhow::Result<()> {
             );
         } else {
             let now = wangge_core::Timestamp::now();
-            let live = wangge_io::GeoPackage::open(&a.workspace)?
+            let live = wangge_app::open_store(&a.workspace, wangge_app::Access::Read)?
                 .tokens()?
                 .iter()
                 .filter(|t| t.revoked.is_none() && !t.expired(now))
@@ -156,7 +156,7 @@ pub enum TilesCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// The workspace (.gpkg).
+    /// The workspace (a .gpkg file or a postgres:// URL).
     pub workspace: PathBuf,
     /// Output archive (.pmtiles).
     #[arg(short, long)]
@@ -181,8 +181,8 @@ pub fn run_tiles(c: &TilesCommand) -> anyhow::Result<()> {
         }
     }
     let start = std::time::Instant::now();
-    let store = wangge_io::GeoPackage::open(&a.workspace)?;
-    let source = wangge_tiles::TileSource::from_store(&store)?;
+    let store = wangge_app::open_store(&a.workspace, wangge_app::Access::Read)?;
+    let source = wangge_tiles::TileSource::from_store(store.as_ref())?;
     let s = wangge_tiles::export_pmtiles(
         &source,
         &a.output,

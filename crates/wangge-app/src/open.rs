@@ -36,7 +36,7 @@ pub fn open_store(location: &Path, access: Access) -> Result<Box<dyn Store>, Err
         path: redacted(),
         message: e.to_string(),
     })?;
-    let store = wangge_postgis::PgStore::open(&url).map_err(|e| Error::Backend {
+    let store = opened(&url).map_err(|e| Error::Backend {
         path: redacted(),
         source: Box::new(e),
     })?;
@@ -73,4 +73,24 @@ pub fn shown(location: &Path) -> String {
         Some(l) if wangge_postgis::is_url(l) => wangge_postgis::redact(l),
         _ => location.display().to_string(),
     }
+}
+
+/// The PostgreSQL workspaces this process has opened, by URL: a second open shares the first
+/// one's connection pool (a server opens its workspace per request) and its migrations ran
+/// once.
+fn opened(url: &wangge_postgis::PgUrl) -> Result<wangge_postgis::PgStore, wangge_postgis::Error> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static OPEN: OnceLock<Mutex<HashMap<String, wangge_postgis::PgStore>>> = OnceLock::new();
+    let key = url.key();
+    let mut open = OPEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(s) = open.get(&key) {
+        return Ok(s.clone());
+    }
+    let s = wangge_postgis::PgStore::open(url)?;
+    open.insert(key, s.clone());
+    Ok(s)
 }

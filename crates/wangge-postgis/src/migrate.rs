@@ -42,7 +42,8 @@ pub(crate) fn reason(e: &postgres::Error) -> String {
     }
 }
 
-/// A PostgreSQL workspace: its URL and a pool of connections.
+/// A PostgreSQL workspace: its URL and a pool of connections (a clone shares the pool).
+#[derive(Clone)]
 pub struct Pg {
     url: PgUrl,
     pool: r2d2::Pool<PostgresConnectionManager<NoTls>>,
@@ -91,6 +92,18 @@ impl Pg {
             what: what.clone(),
             why: reason(&e),
         }
+    }
+
+    /// A connection of its own, outside the pool (one that listens for notifications holds
+    /// its session).
+    pub(crate) fn dedicated(&self) -> Result<postgres::Client, Error> {
+        self.url
+            .config()
+            .connect(NoTls)
+            .map_err(|e| Error::Connect {
+                url: self.url.to_string(),
+                why: reason(&e),
+            })
     }
 
     /// A connection from the pool.

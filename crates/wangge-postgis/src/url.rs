@@ -130,6 +130,20 @@ impl PgUrl {
         })
     }
 
+    /// A key naming this workspace and login, password included (for a process's table of
+    /// open workspaces; never shown).
+    pub fn key(&self) -> String {
+        format!(
+            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+            self.user,
+            self.password.as_deref().unwrap_or(""),
+            self.host,
+            self.port,
+            self.database,
+            self.schema
+        )
+    }
+
     /// The schema that holds the workspace.
     pub fn schema(&self) -> &str {
         &self.schema

@@ -13,7 +13,6 @@ use std::sync::{Mutex, RwLock};
 use std::time::Instant;
 use wangge_core::access::Role;
 use wangge_core::kpi::sha256_hex;
-use wangge_io::store::prelude::*;
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,7 +108,8 @@ impl Default for Access {
 impl Access {
     /// Re-reads tokens and street memberships.
     pub fn reload(&self, path: &Path) -> Result<(), AppError> {
-        let store = wangge_io::GeoPackage::open(path).map_err(|e| AppError::Open(e.to_string()))?;
+        let store = wangge_app::open_store(path, wangge_app::Access::Read)
+            .map_err(|e| AppError::Open(e.to_string()))?;
         let rows = store
             .token_hashes()
             .map_err(|e| AppError::Internal(e.to_string()))?;

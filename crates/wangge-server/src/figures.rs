@@ -8,7 +8,6 @@ use crate::error::io;
 use std::path::Path;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{IndexParams, Level, TimeLimits};
-use wangge_io::store::prelude::*;
 
 /// A KPI use-case error as the client sees it: a bad month is a bad request.
 fn kpi_error(e: wangge_app::kpi::KpiError) -> AppError {
@@ -28,8 +27,9 @@ pub fn kpi(
     level: Level,
     asof: Option<Timestamp>,
 ) -> Result<KpiAnswer, AppError> {
-    let store = wangge_io::GeoPackage::open(path).map_err(io)?;
-    let m = wangge_app::kpi::month_kpis(&store, limits, month, level, asof).map_err(kpi_error)?;
+    let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
+    let m = wangge_app::kpi::month_kpis(store.as_ref(), limits, month, level, asof)
+        .map_err(kpi_error)?;
     Ok(KpiAnswer {
         month: month.to_string(),
         by: level.as_str().to_string(),
@@ -72,7 +72,7 @@ pub fn kpi_for(
     let day = Timestamp::from_unix((t.unix() + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600);
     let mut a = kpi(path, limits, month, level, Some(day))?;
     if level == Level::Grid {
-        let store = wangge_io::GeoPackage::open(path).map_err(io)?;
+        let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
         let community: std::collections::HashMap<String, String> =
             match store.latest_plan().map_err(io)? {
                 Some(p) => store.plan_grids(p).map_err(io)?.into_iter().collect(),
@@ -96,13 +96,13 @@ pub fn trend(
     month: &str,
     n: usize,
 ) -> Result<TrendAnswer, AppError> {
-    let store = wangge_io::GeoPackage::open(path).map_err(io)?;
+    let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
     let households = store
         .area_households(Level::District)
         .map_err(io)?
         .into_values()
         .next();
-    let months = wangge_app::kpi::trend(&store, limits, month, n)
+    let months = wangge_app::kpi::trend(store.as_ref(), limits, month, n)
         .map_err(kpi_error)?
         .iter()
         .map(|(m, row)| TrendMonth {
@@ -121,7 +121,7 @@ pub fn index(
     month: &str,
     level: Level,
 ) -> Result<IndexAnswer, AppError> {
-    let store = wangge_io::GeoPackage::open(path).map_err(io)?;
-    let run = wangge_app::kpi::month_index(&store, p, month, level).map_err(kpi_error)?;
+    let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
+    let run = wangge_app::kpi::month_index(store.as_ref(), p, month, level).map_err(kpi_error)?;
     Ok(IndexAnswer::new(&run, p, level))
 }

@@ -13,9 +13,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::broadcast;
 use wangge_core::{Assigner, Incident, IncidentStatus, Taxonomy, Timestamp};
+use wangge_io::Store;
 use wangge_io::store::Ingested;
-use wangge_io::store::prelude::*;
-use wangge_io::{GeoPackage, Store};
 use wangge_tiles::HeatIndex;
 use wangge_tiles::mvt::world;
 
@@ -25,7 +24,7 @@ pub type Announcement = Arc<(&'static str, String)>;
 pub struct Live {
     writer: Mutex<Writer>,
     /// Queries run here, so a long one does not hold up ingest (WAL: it sees every commit).
-    reader: Mutex<GeoPackage>,
+    reader: Mutex<Box<dyn Store>>,
     pub heat: RwLock<HeatIndex>,
     pub heat_cache: HeatCache,
     assigner: RwLock<Assigner>,
@@ -55,7 +54,7 @@ pub struct Live {
 }
 
 struct Writer {
-    store: GeoPackage,
+    store: Box<dyn Store>,
     /// The largest incident fid in the heat index.
     seen: i64,
 }
@@ -66,19 +65,21 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 impl Live {
     pub fn open(path: &Path) -> Result<Self, AppError> {
-        let store = GeoPackage::open(path).map_err(|e| AppError::Open(e.to_string()))?;
+        let store = wangge_app::open_store(path, wangge_app::Access::Read)
+            .map_err(|e| AppError::Open(e.to_string()))?;
         store
             .make_durable()
             .map_err(|e| AppError::Open(e.to_string()))?;
         let basis = store
             .import_log_head()
             .map_err(|e| AppError::Open(e.to_string()))?;
-        let (heat, seen) =
-            wangge_tiles::heat_from_store(&store).map_err(|e| AppError::Open(e.to_string()))?;
+        let (heat, seen) = wangge_tiles::heat_from_store(store.as_ref())
+            .map_err(|e| AppError::Open(e.to_string()))?;
         let assigner = store
             .assigner()
             .map_err(|e| AppError::Open(e.to_string()))?;
-        let reader = GeoPackage::open(path).map_err(|e| AppError::Open(e.to_string()))?;
+        let reader = wangge_app::open_store(path, wangge_app::Access::Read)
+            .map_err(|e| AppError::Open(e.to_string()))?;
         Ok(Self {
             writer: Mutex::new(Writer { store, seen }),
             reader: Mutex::new(reader),
@@ -263,7 +264,7 @@ impl Live {
         f: impl FnOnce(&dyn Store) -> wangge_io::Result<T>,
     ) -> Result<T, AppError> {
         let r = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        f(&*r).map_err(internal)
+        f(r.as_ref()).map_err(internal)
     }
 
     /// After a change of the workspace: re-reads the newest plan's grids for new incidents
@@ -277,7 +278,7 @@ impl Live {
     ) -> Result<Option<std::thread::JoinHandle<()>>, AppError> {
         use std::sync::atomic::Ordering::SeqCst;
         self.reload_assigner()?;
-        let head = GeoPackage::open(&self.path)
+        let head = wangge_app::open_store(&self.path, wangge_app::Access::Read)
             .and_then(|s| s.import_log_head())
             .map_err(internal)?;
         if self.heat_basis.swap(head, SeqCst) == head {
@@ -297,7 +298,8 @@ impl Live {
     }
 
     fn reload_assigner(&self) -> Result<(), AppError> {
-        let store = GeoPackage::open(&self.path).map_err(internal)?;
+        let store =
+            wangge_app::open_store(&self.path, wangge_app::Access::Read).map_err(internal)?;
         let a = store.assigner().map_err(internal)?;
         *self.assigner.write().unwrap_or_else(|p| p.into_inner()) = a;
         Ok(())
@@ -310,8 +312,9 @@ impl Live {
     fn reload_heat(&self) -> Result<(), AppError> {
         use std::sync::atomic::Ordering::SeqCst;
         let build = || -> Result<_, AppError> {
-            let store = GeoPackage::open(&self.path).map_err(internal)?;
-            wangge_tiles::heat_from_store(&store).map_err(internal)
+            let store =
+                wangge_app::open_store(&self.path, wangge_app::Access::Read).map_err(internal)?;
+            wangge_tiles::heat_from_store(store.as_ref()).map_err(internal)
         };
         let mut tries = 0;
         let (mut w, (heat, seen)) = loop {

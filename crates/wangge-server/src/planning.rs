@@ -16,7 +16,6 @@ use wangge_app::plans::{PlanError, SavedVersion};
 use wangge_core::partition::diff::diff;
 use wangge_core::partition::edit::Edit;
 use wangge_core::partition::{LockedGrid, Partitioner, partition_all_locked};
-use wangge_io::GeoPackage;
 use wangge_io::store::Versioning;
 use wangge_io::store::prelude::*;
 
@@ -30,8 +29,8 @@ impl PlanLock {
     }
 }
 
-fn open(path: &Path) -> Result<GeoPackage, AppError> {
-    GeoPackage::open(path).map_err(io)
+fn open(path: &Path) -> Result<Box<dyn wangge_io::Store>, AppError> {
+    wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)
 }
 
 /// Every plan version, oldest first.
@@ -161,7 +160,7 @@ pub fn edit(
     let _held = lock.hold();
     let mut store = open(path)?;
     let out = wangge_app::plans::edit(
-        &mut store,
+        store.as_mut(),
         base,
         edit,
         &|c| who.has_community(Some(c)),
@@ -192,7 +191,7 @@ pub fn restore(
     let _held = lock.hold();
     let mut store = open(path)?;
     let out = wangge_app::plans::restore(
-        &mut store,
+        store.as_mut(),
         plan,
         "restore",
         &|c| who.has_community(Some(c)),
@@ -283,7 +282,7 @@ pub fn partition(
         Versioning::IfCurrent(base)
     };
     let out = wangge_app::plans::save(
-        &mut store,
+        store.as_mut(),
         &plan,
         "partition",
         cap,
@@ -435,11 +434,22 @@ pub fn export(
     }
     let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
     let stem = format!("plan{plan}-grids");
+    // The exporters read a GeoPackage: a PostgreSQL workspace's plan is written to one
+    // first, exactly as stored.
+    let gpkg = match wangge_app::is_postgres(path) {
+        false => wangge_io::GeoPackage::open(path).map_err(io)?,
+        true => {
+            let mut g = wangge_io::GeoPackage::create(dir.path().join("plan.gpkg")).map_err(io)?;
+            g.write_plan_record(&store.plan_record(plan).map_err(io)?)
+                .map_err(io)?;
+            g
+        }
+    };
     let read = |p: &Path| std::fs::read(p).map_err(|e| AppError::Internal(e.to_string()));
     match format {
         "geojson" | "gpkg" => {
             let out = dir.path().join(format!("{stem}.{format}"));
-            wangge_io::export::export(&store, "grids", &out, Some(plan)).map_err(io)?;
+            wangge_io::export::export(&gpkg, "grids", &out, Some(plan)).map_err(io)?;
             let ct = if format == "gpkg" {
                 "application/geopackage+sqlite3"
             } else {
@@ -449,7 +459,7 @@ pub fn export(
         }
         "shp" => {
             let out = dir.path().join(format!("{stem}.shp"));
-            wangge_io::export::export(&store, "grids", &out, Some(plan)).map_err(io)?;
+            wangge_io::export::export(&gpkg, "grids", &out, Some(plan)).map_err(io)?;
             let mut files = Vec::new();
             for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
                 let p = out.with_extension(ext);

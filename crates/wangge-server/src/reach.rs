@@ -98,10 +98,14 @@ impl Reach {
     // per category, per-point walks; the steps share the network.
     /// Loads the workspace and builds the network, snaps and fields.
     pub fn build(path: &Path) -> Result<Self, AppError> {
-        let store = wangge_io::GeoPackage::open(path).map_err(crate::error::io)?;
+        let store =
+            wangge_app::open_store(path, wangge_app::Access::Read).map_err(crate::error::io)?;
         // The one walking model (wangge-app), with the CLI's defaults.
-        let model = WalkingModel::load(&store, WalkSettings::standard()).map_err(walk_error)?;
-        let by_area = model.household_areas(&store).map_err(crate::error::io)?;
+        let model =
+            WalkingModel::load(store.as_ref(), WalkSettings::standard()).map_err(walk_error)?;
+        let by_area = model
+            .household_areas(store.as_ref())
+            .map_err(crate::error::io)?;
         let catalogue = &model.settings.catalogue;
         let limit_m = catalogue
             .circles

@@ -4,8 +4,11 @@ use crate::{AppState, router};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Serves until the process ends (over HTTPS with `tls`). Every two seconds the workspace is checked for a newer
-/// plan; when one landed, the layers are re-read and the tile cache dropped.
+/// Serves until the process ends (over HTTPS with `tls`). The workspace is checked for
+/// changes other processes made (new incidents, a newer plan: the layers re-read and the tile
+/// cache dropped) as soon as its change feed says so (PostgreSQL: `LISTEN`, so several
+/// servers on one database see each other's writes at once), and otherwise every two seconds
+/// (a GeoPackage file; thirty seconds as a safety net behind a feed).
 pub async fn serve(
     addr: SocketAddr,
     state: AppState,
@@ -13,10 +16,16 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let watch = state.clone();
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let pushed = listen(&state, wake.clone());
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let every = Duration::from_secs(if pushed { 30 } else { 2 });
+        let mut tick = tokio::time::interval(every);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = wake.notified() => {}
+            }
             let s = watch.clone();
             match tokio::task::spawn_blocking(move || s.refresh()).await {
                 Ok(Ok(true)) => eprintln!("wangge serve: new plan, tiles re-read"),
@@ -33,4 +42,48 @@ pub async fn serve(
             axum::serve(crate::tls::TlsListener { tcp: listener, tls }, app).await
         }
     }
+}
+
+/// Starts a thread that wakes the workspace check on every change the store's feed reports;
+/// false when the store has no feed (the check polls). A lost connection is opened again.
+/// (The feed is opened on that thread: a synchronous database client must not block a
+/// runtime thread.)
+fn listen(state: &AppState, wake: std::sync::Arc<tokio::sync::Notify>) -> bool {
+    if !wangge_app::is_postgres(&state.path) {
+        return false;
+    }
+    let path = state.path.clone();
+    let open = move || {
+        wangge_app::open_store(&path, wangge_app::Access::Read)
+            .and_then(|s| wangge_io::Workspace::change_feed(s.as_ref()))
+    };
+    std::thread::spawn(move || {
+        let mut feed = None;
+        loop {
+            let Some(f) = feed.as_mut() else {
+                match open() {
+                    Ok(Some(f)) => {
+                        feed = Some(f);
+                        wake.notify_one();
+                    }
+                    Ok(None) => return,
+                    Err(e) => {
+                        eprintln!("wangge serve: listening for changes: {e}");
+                        std::thread::sleep(Duration::from_secs(2));
+                    }
+                }
+                continue;
+            };
+            match f.wait(Duration::from_secs(60)) {
+                Ok(true) => wake.notify_one(),
+                Ok(false) => {}
+                Err(e) => {
+                    eprintln!("wangge serve: listening for changes: {e}");
+                    feed = None;
+                    std::thread::sleep(Duration::from_secs(2));
+                }
+            }
+        }
+    });
+    true
 }

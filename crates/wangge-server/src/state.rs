@@ -156,10 +156,10 @@ impl AppState {
             live.sync()?;
             self.access.reload(&self.path)?;
         }
-        let store = wangge_io::GeoPackage::open(&self.path)
+        let store = wangge_app::open_store(&self.path, wangge_app::Access::Read)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let version =
-            wangge_tiles::data_version(&store).map_err(|e| AppError::Internal(e.to_string()))?;
+        let version = wangge_tiles::data_version(store.as_ref())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         if self.source().is_some_and(|s| s.version() == version) {
             return Ok(false);
         }
@@ -167,7 +167,7 @@ impl AppState {
         // have prepared per zoom, are shared): the first tile after an edit stays fast.
         let fresh = match self.source() {
             Some(old) if old.only_plan_differs(&version) => old
-                .with_new_plan(&store)
+                .with_new_plan(store.as_ref())
                 .map_err(|e| AppError::Internal(e.to_string()))?,
             _ => load(&self.path)?,
         };
@@ -183,8 +183,8 @@ impl AppState {
 }
 
 fn load(workspace: &Path) -> Result<TileSource, AppError> {
-    let store =
-        wangge_io::GeoPackage::open(workspace).map_err(|e| AppError::Open(e.to_string()))?;
-    TileSource::from_store(&store)
+    let store = wangge_app::open_store(workspace, wangge_app::Access::Read)
+        .map_err(|e| AppError::Open(e.to_string()))?;
+    TileSource::from_store(store.as_ref())
         .map_err(|e| AppError::Open(format!("{}: {e}", workspace.display())))
 }

@@ -27,6 +27,18 @@ pub trait Workspace {
     /// A digest of every row of the places, plans and incident events (FNV-1a over the
     /// values in key order, time stamps left out): equal digests mean equal content. Read.
     fn digest(&self) -> Result<u64>;
+
+    /// A push feed of changes made by any process (PostgreSQL: `LISTEN`), or `None` when the
+    /// backend has none and readers poll (a GeoPackage file).
+    fn change_feed(&self) -> Result<Option<Box<dyn ChangeFeed>>> {
+        Ok(None)
+    }
+}
+
+/// Changes committed to a workspace by any process, as they happen.
+pub trait ChangeFeed: Send {
+    /// Waits up to `timeout` for a change; true when one (or several) came.
+    fn wait(&mut self, timeout: std::time::Duration) -> Result<bool>;
 }
 
 /// Feature count of one layer.

@@ -70,6 +70,8 @@ impl AccessStore for PgStore {
             )
             .map_err(self.err())?
             .get(0);
+        // Servers re-read their tokens at once.
+        self.notify()?;
         self.audit(
             "cli",
             "admin",
@@ -105,6 +107,7 @@ impl AccessStore for PgStore {
                 message: format!("no live token {id}; `wangge token list` shows them"),
             });
         }
+        self.notify()?;
         self.audit("cli", "admin", "token.revoke", &format!("token {id}"))
     }
 

@@ -23,7 +23,9 @@ use std::path::PathBuf;
 /// A pooled connection.
 pub(crate) type Client = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 
-/// A Wangge workspace in a PostgreSQL schema; implements every store trait.
+/// A Wangge workspace in a PostgreSQL schema; implements every store trait. A clone shares
+/// the connection pool.
+#[derive(Clone)]
 pub struct PgStore {
     pg: Pg,
     schema: String,
@@ -64,7 +66,7 @@ impl PgStore {
         move |e| self.backend(Error::Statement(crate::migrate::reason(&e)))
     }
 
-    fn backend(&self, e: Error) -> wangge_io::Error {
+    pub(crate) fn backend(&self, e: Error) -> wangge_io::Error {
         wangge_io::Error::Backend {
             path: self.path(),
             source: Box::new(e),
@@ -79,6 +81,14 @@ impl PgStore {
                 "UPDATE {s}.data_version SET version = version + 1; NOTIFY wangge_{s}, 'data';",
             ),
         )
+    }
+
+    /// Tells listening servers that something they keep (tokens) changed, without a new
+    /// data version.
+    pub(crate) fn notify(&self) -> wangge_io::Result<()> {
+        self.client()?
+            .batch_execute(&self.sql("NOTIFY wangge_{s}, 'access'"))
+            .map_err(self.err())
     }
 
     /// A workspace error (not a server error) naming the workspace.

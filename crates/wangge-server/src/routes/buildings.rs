@@ -8,7 +8,6 @@ use crate::{AppError, AppState, Principal};
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use wangge_core::access::Role;
-use wangge_io::store::prelude::*;
 
 /// One building.
 #[utoipa::path(get, path = "/api/buildings/{key}", tag = "planner",
@@ -35,7 +34,7 @@ pub async fn building(
 }
 
 fn answer(path: &std::path::Path, who: &Principal, key: &str) -> Result<BuildingAnswer, AppError> {
-    let store = wangge_io::GeoPackage::open(path).map_err(io)?;
+    let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
     let data = store.load_places().map_err(io)?;
     let b = data
         .buildings
