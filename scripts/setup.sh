@@ -3,7 +3,8 @@
 # installs system packages, builds Wangge, generates the demo city (20,000 households, seed 1)
 # into out/demo.gpkg, divides it into grids of at most 200 households (report and map in
 # out/demo-plan.*), computes walking coverage of the life circles (out/demo-coverage.*),
-# exports its vector tiles (tiles/demo.pmtiles), imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg (with its coverage) when
+# exports its vector tiles (tiles/demo.pmtiles), copies it into a local PostgreSQL/PostGIS
+# (schema demo of database wangge), imports the real Nanjing Xuanwu OSM extract into out/nanjing.gpkg (with its coverage) when
 # ../shared/data is present, and prints what each workspace holds (and what GDAL sees).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,11 @@ if [ -f "$nanjing" ]; then
   $bin info out/nanjing.gpkg
   $bin coverage out/nanjing.gpkg --report out/nanjing-coverage.csv
 fi
+# The same demo city in PostgreSQL/PostGIS (a local cluster; schema `demo`), copied from the
+# GeoPackage with both digests printed: the city-wide backend several servers share.
+pg=$(scripts/pg-local.sh wangge)
+runuser -u postgres -- psql -X -q -d wangge -c "DROP SCHEMA IF EXISTS demo CASCADE"
+$bin copy out/demo.gpkg "$pg?schema=demo"
 echo
 echo "GDAL reads the demo workspace as:"
 ogrinfo -ro -so out/demo.gpkg
@@ -37,6 +43,7 @@ echo "open out/demo.gpkg in QGIS (layer grids), or export:"
 echo "  $bin export out/demo.gpkg --layer grids -o out/grids.geojson"
 echo "Other views: $bin serve tiles/demo.pmtiles (the exported archive); incidents"
 echo "http://127.0.0.1:8080/api/incidents; live events: curl -N http://127.0.0.1:8080/api/incidents/stream"
+echo "The PostgreSQL copy: $bin serve '$pg?schema=demo' --bind 127.0.0.1:8081 (run two or more behind nginx: docs/several-servers.md)"
 if [ "${1:-}" = "--no-serve" ]; then
   echo "Serve the demo city: $bin serve out/demo.gpkg"
   exit 0

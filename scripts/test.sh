@@ -15,20 +15,11 @@ python3 -c "import pmtiles" 2>/dev/null || python3 -m pip install --quiet --root
   npm install --prefix target/npm-fixtures --no-save --no-audit --no-fund --loglevel=error @mapbox/mvt-fixtures@4.0.0
 # The viewer's scripts, glyphs and playwright-core for the browser test (tests/browser.rs).
 scripts/viewer-deps.sh
-# PostgreSQL with pgRouting for the other cross-check: a local cluster, started.
-if [ -z "$(pg_lsclusters -h)" ]; then pg_createcluster 15 main; fi
-pg_lsclusters -h | while read -r ver name _port status _rest; do
-  [ "$status" = online ] || pg_ctlcluster "$ver" "$name" start
-done
-# The PostgreSQL/PostGIS backend's tests (tests/postgis.rs): a login role, a database with
-# PostGIS, and its URL in WANGGE_TEST_PG (each test works in a schema of its own).
-runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -c "DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wangge') THEN
-    CREATE ROLE wangge LOGIN PASSWORD 'wangge'; END IF; END \$\$;"
-runuser -u postgres -- psql -X -q -tc "SELECT 1 FROM pg_database WHERE datname = 'wangge_test'" | grep -q 1 ||
-  runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE wangge_test OWNER wangge"
-runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d wangge_test -c "CREATE EXTENSION IF NOT EXISTS postgis"
-export WANGGE_TEST_PG=postgres://wangge:wangge@127.0.0.1:5432/wangge_test
+# PostgreSQL (pgRouting for the walking cross-check; the PostgreSQL/PostGIS backend's tests in
+# tests/postgis.rs): Debian's cluster started, a login role and a database with PostGIS, its
+# URL in WANGGE_TEST_PG (each test works in a schema of its own).
+WANGGE_TEST_PG=$(scripts/pg-local.sh wangge_test)
+export WANGGE_TEST_PG
 cargo fmt --all -- --check
 # No status or translation decided by an error message's text (typed errors and codes only).
 python3 tests/scripts/no_message_matching.py
