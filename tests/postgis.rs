@@ -88,7 +88,7 @@ fn migrations_make_a_typed_indexed_partitioned_schema_once() {
             &url,
             &format!("SELECT count(*) FROM {schema}.schema_migrations")
         ),
-        "1"
+        wangge_postgis::MIGRATIONS.len().to_string()
     );
     // Geometry columns typed with SRID 4326, each with a GiST index (the server's catalogue).
     let columns = psql(
@@ -166,7 +166,10 @@ fn migrations_make_a_typed_indexed_partitioned_schema_once() {
         &format!("UPDATE {schema}.incident_steps SET step = 'closed'"),
     );
     assert!(why.contains("append-only"), "{why}");
-    psql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+    psql(
+        &url,
+        &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
+    );
 }
 
 #[test]
@@ -202,7 +205,10 @@ fn pg_store(name: &str, schemas: &mut Vec<String>) -> Option<Box<dyn wangge_io::
 fn drop_schemas(schemas: &[String]) {
     if let Ok(base) = std::env::var("WANGGE_TEST_PG") {
         for s in schemas {
-            psql(&base, &format!("DROP SCHEMA IF EXISTS {s} CASCADE"));
+            psql(
+                &base,
+                &format!("DROP SCHEMA IF EXISTS {s}, {s}_public CASCADE"),
+            );
         }
     }
 }
@@ -375,7 +381,10 @@ fn a_workspace_copied_to_postgresql_and_back_keeps_its_digest() {
     // A schema that holds a workspace is not overwritten.
     let (ok, out) = wangge(&["copy", "w.gpkg", &url], d);
     assert!(!ok && out.contains("already exists"), "{out}");
-    psql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+    psql(
+        &url,
+        &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
+    );
 }
 
 #[test]
@@ -407,7 +416,10 @@ fn nanjing_copied_to_postgresql_and_back_keeps_its_digest_and_plan() {
     let pg = std::fs::read(d.join(format!("{schema}-plan2.grids.csv"))).expect("pg report");
     let gp = std::fs::read(d.join("w-plan2.grids.csv")).expect("gpkg report");
     assert!(pg == gp, "the grids differ between the backends");
-    psql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+    psql(
+        &url,
+        &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
+    );
 }
 
 /// Collects `incident` events of a server's stream: id → when it arrived.
@@ -632,5 +644,144 @@ fn two_servers_on_one_postgresql_workspace_behave_as_one() {
         y.1
     );
     drop((b, c));
-    psql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+    psql(
+        &url,
+        &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
+    );
+}
+
+#[test]
+fn a_reader_role_opens_the_public_views_in_gdal_and_nothing_private() {
+    let Some(url) = test_url("public") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let schema = url.rsplit("schema=").next().expect("schema").to_string();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    for args in [
+        &[
+            "generate",
+            "--households",
+            "6000",
+            "--seed",
+            "9",
+            "--workspace",
+            &url,
+        ][..],
+        &["partition", &url, "--threads", "1"],
+        &["incidents", "assign", &url, "--all"],
+        &["gaps", &url, "--category", "kindergarten"],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{args:?}: {out}");
+    }
+    let role = format!("{schema}_gis");
+    psql(&url, &format!("DROP ROLE IF EXISTS {role}"));
+    psql(&url, &format!("CREATE ROLE {role} LOGIN PASSWORD 'gis-pw'"));
+    let (ok, out) = wangge(&["db", "grant", &url, &role], d);
+    assert!(ok, "{out}");
+    let (host, db) = {
+        let rest = url.split_once('@').expect("@").1;
+        let (host, tail) = rest.split_once('/').expect("/");
+        (
+            host.to_string(),
+            tail.split('?').next().expect("db").to_string(),
+        )
+    };
+    let (h, port) = host.split_once(':').unwrap_or((&host, "5432"));
+    // GDAL (not our code) lists and counts the views as the reader.
+    let ogr = std::process::Command::new("ogrinfo")
+        .args([
+            "-ro",
+            "-so",
+            "-al",
+            &format!(
+                "PG:host={h} port={port} dbname={db} user={role} password=gis-pw schemas={schema}_public"
+            ),
+        ])
+        .output()
+        .expect("ogrinfo (scripts/install-deps.sh installs gdal-bin)");
+    let text = String::from_utf8_lossy(&ogr.stdout).to_string();
+    assert!(
+        ogr.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&ogr.stderr)
+    );
+    let count = |layer: &str| -> u64 {
+        let at = text
+            .find(&format!("Layer name: {layer}\n"))
+            .unwrap_or_else(|| panic!("no layer {layer} in {text}"));
+        text[at..]
+            .lines()
+            .find_map(|l| l.strip_prefix("Feature Count: "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no count for {layer}"))
+    };
+    let grids: u64 = psql(
+        &url,
+        &format!(
+            "SELECT count(*) FROM {schema}.grids WHERE plan_id = (SELECT max(id) FROM {schema}.plans)"
+        ),
+    )
+    .parse()
+    .expect("n");
+    assert_eq!(count("grids"), grids);
+    let communities: u64 = psql(&url, &format!("SELECT count(*) FROM {schema}.communities"))
+        .parse()
+        .expect("n");
+    assert_eq!(count("communities"), communities);
+    assert!(count("facilities") > 0 && count("gap_areas") > 0);
+    assert!(count("incident_counts") > 0, "{text}");
+    assert!(
+        text.contains("Geometry: Polygon") || text.contains("Geometry: Multi Polygon"),
+        "{text}"
+    );
+    // As the reader: the private tables are refused by the server, and no count under 3 shows.
+    let as_reader = |sql: &str| {
+        std::process::Command::new("psql")
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                &format!("postgresql://{role}:gis-pw@{h}:{port}/{db}"),
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("psql")
+    };
+    for table in [
+        "residents",
+        "address_points",
+        "incidents",
+        "incident_keys",
+        "tokens",
+        "audit_log",
+        "grids",
+    ] {
+        let out = as_reader(&format!("SELECT count(*) FROM {schema}.{table}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("permission denied"),
+            "{table}: {err}"
+        );
+    }
+    let out = as_reader(&format!(
+        "SELECT min(incidents) >= 3 AND (SELECT min(households) FROM {schema}_public.grids) >= 3
+         FROM {schema}_public.incident_counts"
+    ));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "t",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    psql(
+        &url,
+        &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
+    );
+    psql(&url, &format!("DROP ROLE {role}"));
 }

@@ -1,5 +1,6 @@
 //! `wangge db upgrade URL` and `wangge db status URL`: a PostgreSQL workspace's schema
-//! migrations, applied explicitly (they are also applied on open). The URL is shown with its
+//! migrations, applied explicitly (they are also applied on open); `wangge db grant URL ROLE`:
+//! a role that reads the public views only. The URL is shown with its
 //! password hidden.
 
 use wangge_postgis::{MIGRATIONS, Pg, PgUrl};
@@ -15,6 +16,15 @@ pub enum Command {
     Status {
         /// The workspace URL.
         url: String,
+    },
+    /// Let an existing database role read the workspace's public views (schema
+    /// NAME_public: grids, communities, facilities, gap and service areas, incident counts per
+    /// grid and month; aggregates only) and nothing else.
+    Grant {
+        /// The workspace URL.
+        url: String,
+        /// The role (made by the database's administrator, e.g. `CREATE ROLE gis LOGIN`).
+        role: String,
     },
 }
 
@@ -34,6 +44,15 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     a.version, a.name, a.at
                 );
             }
+        }
+        Command::Grant { url, role } => {
+            let url = PgUrl::parse(url)?;
+            let pg = Pg::open(&url)?;
+            pg.grant_reader(role)?;
+            println!(
+                "{url}: {role} may read the views of schema {}_public (aggregates only) and nothing else of the workspace",
+                url.schema()
+            );
         }
         Command::Status { url } => {
             let url = PgUrl::parse(url)?;

@@ -15,11 +15,18 @@ pub struct Migration {
 }
 
 /// Every migration this build knows, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "schema",
-    sql: include_str!("../migrations/0001_schema.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "schema",
+        sql: include_str!("../migrations/0001_schema.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "public",
+        sql: include_str!("../migrations/0002_public.sql"),
+    },
+];
 
 /// A migration as recorded in a workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,6 +178,31 @@ impl Pg {
         }
         tx.commit().map_err(self.sql("commit"))?;
         Ok(applied)
+    }
+
+    /// Lets `role` (an existing role, made by the database's administrator) read the
+    /// workspace's public views (`<schema>_public`: aggregates only) and nothing else of it.
+    pub fn grant_reader(&self, role: &str) -> Result<(), Error> {
+        let ok = !role.is_empty()
+            && role.len() <= 63
+            && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && role
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            return Err(Error::Url {
+                url: self.url.to_string(),
+                why: format!("role {role:?}: lower-case letters, digits and _ only"),
+            });
+        }
+        let schema = self.url.schema();
+        let mut client = self.client()?;
+        client
+            .batch_execute(&format!(
+                "GRANT USAGE ON SCHEMA {schema}_public TO {role};
+                 GRANT SELECT ON ALL TABLES IN SCHEMA {schema}_public TO {role};"
+            ))
+            .map_err(self.sql(&format!("grant {role} the public views")))
     }
 
     /// The migrations recorded in the workspace, oldest first (none before the first upgrade).
