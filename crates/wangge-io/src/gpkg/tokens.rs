@@ -223,6 +223,7 @@ impl AccessStore for GeoPackage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::prelude::*;
 
     #[test]
     fn tokens_are_stored_hashed_and_revocable() {

@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""The two store backends side by side in the same run (issue 23): GeoPackage and
+PostgreSQL/PostGIS, one and two servers.
+
+1. Ingest: durable, acknowledged incidents per second. A fresh demo city (20,000 households)
+   on each backend; N servers (`wangge serve`, loopback, open); 4 client threads per server
+   POST batches of B incidents (JSON lists, new ids) round-robin for D seconds; an incident
+   counts once its batch's 201 came back. Batches of 100 and 1,000.
+2. Reads at scale: the demo city with M extra incidents (1M; `--quick` 100k) imported as a CSV
+   (`wangge import --as incidents`, one transaction) into each backend, then one server: p50 /
+   p99 of 200 sequential requests each of the KPI (current month, by district, street and
+   community; a past month by community), a heat tile, a vector tile and the incident list;
+   the server's resident memory after them.
+Writes one Markdown table per part to benches/store_peers.md (ratio PostgreSQL / GeoPackage).
+
+Run:   python3 benches/store_peers.py [--quick] [--bin target/release/wangge]
+Needs: a release build; PostgreSQL with PostGIS (scripts/pg-local.sh starts Debian's cluster).
+"""
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(cmd, **kw):
+    print("+", " ".join(str(c) for c in cmd), file=sys.stderr)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=600):
+    start = time.time()
+    while time.time() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server ended: {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"port {port} did not open")
+
+
+def rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Servers:
+    def __init__(self, bin_, ws, n, cwd):
+        self.procs, self.ports = [], []
+        for _ in range(n):
+            port = free_port()
+            p = subprocess.Popen([bin_, "serve", ws, "--bind", f"127.0.0.1:{port}"], cwd=cwd,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.procs.append(p)
+            self.ports.append(port)
+        for p, port in zip(self.procs, self.ports):
+            wait_port(port, p)
+
+    def close(self):
+        for p in self.procs:
+            p.kill()
+            p.wait()
+
+
+def post(port, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/incidents", data=body,
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=120) as r:
+        r.read()
+        return r.status
+
+
+def get(port, path):
+    t = time.perf_counter()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=300) as r:
+        r.read()
+        code = r.status
+    return code, (time.perf_counter() - t) * 1e3
+
+
+def city(bin_, d, pg, name, households=20000):
+    """A demo city on one backend; returns its workspace argument."""
+    gpkg = str(d / f"{name}.gpkg")
+    for f in d.glob(f"{name}.gpkg*"):
+        f.unlink()
+    run([bin_, "generate", "--households", str(households), "--seed", "1", "--workspace", gpkg],
+        stdout=subprocess.DEVNULL)
+    run([bin_, "partition", gpkg], cwd=d, stdout=subprocess.DEVNULL)
+    run([bin_, "incidents", "assign", gpkg, "--all"], stdout=subprocess.DEVNULL)
+    CENTRE[:] = centre(gpkg)
+    if pg is None:
+        return gpkg
+    url = f"{pg}?schema=bench_{name}"
+    run(["runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-d", pg.rsplit("/", 1)[1], "-c",
+         f"DROP SCHEMA IF EXISTS bench_{name}, bench_{name}_public CASCADE"])
+    run([bin_, "copy", gpkg, url], cwd=d, stdout=subprocess.DEVNULL)
+    return url
+
+
+def centre(gpkg):
+    """The centre of a GeoPackage's communities (their extent in gpkg_contents)."""
+    import sqlite3
+    with sqlite3.connect(gpkg) as c:
+        x0, y0, x1, y1 = c.execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents "
+                                   "WHERE table_name = 'communities'").fetchone()
+    return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+def tile(lon, lat, z):
+    import math
+    n = 2 ** z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+CENTRE = [118.78, 32.04]
+
+
+def ingest(bin_, ws, d, servers, batch, seconds):
+    srv = Servers(bin_, ws, servers, d)
+    lon, lat = CENTRE
+    stop = time.time() + seconds
+    done = [0]
+    errors = [0]
+    lock = threading.Lock()
+
+    def client(port, t):
+        n = 0
+        while time.time() < stop:
+            items = [{"id": f"B{batch}-{servers}-{port}-{t}-{n}-{k}", "category": "noise",
+                      "lon": lon + random.uniform(-0.01, 0.01), "lat": lat + random.uniform(-0.01, 0.01)}
+                     for k in range(batch)]
+            n += 1
+            try:
+                if post(port, json.dumps(items).encode()) == 201:
+                    with lock:
+                        done[0] += batch
+            except Exception:
+                with lock:
+                    errors[0] += 1
+    t0 = time.time()
+    threads = [threading.Thread(target=client, args=(port, t)) for port in srv.ports for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.time() - t0
+    rss = max(rss_mb(p.pid) for p in srv.procs)
+    srv.close()
+    return done[0] / elapsed, errors[0], rss
+
+
+def add_incidents(bin_, ws, d, n):
+    """n incidents over the last 12 months around the demo city, imported in one transaction."""
+    path = d / f"extra-{n}.csv"
+    if not path.exists():
+        rnd = random.Random(7)
+        now = time.time()
+        cats = ["noise", "garbage", "road_damage", "parking", "water_supply"]
+        with path.open("w") as f:
+            f.write("id,time,category,lon,lat\n")
+            for i in range(n):
+                t = time.strftime("%Y-%m-%d %H:%M", time.gmtime(now - rnd.uniform(0, 365 * 86400) + 8 * 3600))
+                f.write(f"X{i},{t},{rnd.choice(cats)},{CENTRE[0] + rnd.uniform(-0.02, 0.02):.6f},"
+                        f"{CENTRE[1] + rnd.uniform(-0.02, 0.02):.6f}\n")
+    t = time.time()
+    run([bin_, "import", "--workspace", ws, str(path), "--as", "incidents"], cwd=d, stdout=subprocess.DEVNULL)
+    return time.time() - t
+
+
+def reads(bin_, ws, d, requests):
+    srv = Servers(bin_, ws, 1, d)
+    port = srv.ports[0]
+    month = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))
+    past = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600 - 90 * 86400))
+    x14, y14 = tile(CENTRE[0], CENTRE[1], 14)
+    paths = {
+        "KPI district, this month": f"/api/kpi?month={month}&by=district",
+        "KPI street, this month": f"/api/kpi?month={month}&by=street",
+        "KPI community, this month": f"/api/kpi?month={month}&by=community",
+        "KPI community, 3 months ago": f"/api/kpi?month={past}&by=community",
+        "heat tile z14": f"/heat/14/{x14}/{y14}.png",
+        "vector tile z14": f"/tiles/14/{x14}/{y14}.mvt",
+        "incident list (100)": "/api/incidents?limit=100",
+    }
+    out = {}
+    for name, path in paths.items():
+        get(port, path)  # warm
+        times = []
+        for _ in range(requests):
+            code, ms = get(port, path)
+            times.append(ms)
+        times.sort()
+        out[name] = (statistics.median(times), times[int(len(times) * 0.99) - 1], code)
+    rss = rss_mb(srv.procs[0].pid)
+    srv.close()
+    return out, rss
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=str(ROOT / "target/release/wangge"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seconds", type=float, default=None)
+    a = ap.parse_args()
+    seconds = a.seconds or (5 if a.quick else 20)
+    extra = 100_000 if a.quick else 1_000_000
+    requests = 50 if a.quick else 200
+    pg = subprocess.run([str(ROOT / "scripts/pg-local.sh"), "wangge_bench"], capture_output=True,
+                        text=True, check=True).stdout.strip()
+    lines = ["# Store backends: GeoPackage and PostgreSQL/PostGIS (benches/store_peers.py)", "",
+             f"`python3 benches/store_peers.py{' --quick' if a.quick else ''}`, "
+             f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; loopback, open servers.", "",
+             "## Ingest: acknowledged incidents/s (durable: committed before the 201)", "",
+             "| servers | batch | GeoPackage | PostgreSQL | PostgreSQL / GeoPackage | errors (gpkg, pg) | server RSS MB (gpkg, pg) |",
+             "|---:|---:|---:|---:|---:|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        for servers in (1, 2):
+            for batch in (100, 1000):
+                rate = {}
+                for backend in ("gpkg", "pg"):
+                    ws = city(a.bin, d, pg if backend == "pg" else None, f"ing{backend}")
+                    rate[backend] = ingest(a.bin, ws, d, servers, batch, seconds)
+                g, p = rate["gpkg"], rate["pg"]
+                lines.append(f"| {servers} | {batch} | {g[0]:,.0f} | {p[0]:,.0f} | {p[0] / g[0]:.2f} | "
+                             f"{g[1]}, {p[1]} | {g[2]:.0f}, {p[2]:.0f} |")
+                print(lines[-1], file=sys.stderr)
+        lines += ["", f"## Reads with {extra:,} extra incidents: p50 / p99 ms of {requests} sequential requests", ""]
+        res = {}
+        for backend in ("gpkg", "pg"):
+            ws = city(a.bin, d, pg if backend == "pg" else None, f"read{backend}")
+            took = add_incidents(a.bin, ws, d, extra)
+            res[backend] = (reads(a.bin, ws, d, requests), took)
+        lines += ["| request | GeoPackage p50 | p99 | PostgreSQL p50 | p99 | p99 PostgreSQL / GeoPackage |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for name in res["gpkg"][0][0]:
+            g = res["gpkg"][0][0][name]
+            p = res["pg"][0][0][name]
+            lines.append(f"| {name} | {g[0]:.1f} | {g[1]:.1f} | {p[0]:.1f} | {p[1]:.1f} | {p[1] / g[1]:.2f} |")
+        lines += ["", f"Import of the {extra:,} incidents (one transaction): GeoPackage {res['gpkg'][1]:.1f} s, "
+                  f"PostgreSQL {res['pg'][1]:.1f} s. Server RSS after the reads: GeoPackage "
+                  f"{res['gpkg'][0][1]:.0f} MB, PostgreSQL {res['pg'][0][1]:.0f} MB (heat index included)."]
+    out = ROOT / "benches" / ("store_peers-quick.md" if a.quick else "store_peers.md")
+    out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
