@@ -73,7 +73,16 @@ pub fn month_kpis(
     asof: Option<Timestamp>,
 ) -> Result<MonthKpis, KpiError> {
     let asof = as_of(month, asof, Timestamp::now())?;
-    let cases = store.kpi_cases()?;
+    // The month's incidents only (`kpis` counts those reported in it).
+    let (start, end) = month_range(month).ok_or_else(|| KpiError::Month {
+        month: month.to_string(),
+    })?;
+    let cases = store.kpi_cases_between(start, end)?;
+    let stored = store
+        .counts()?
+        .iter()
+        .find(|c| c.layer == "incidents")
+        .map_or(0, |c| c.features as usize);
     let (mut names, mut streets) = (BTreeMap::new(), BTreeMap::new());
     if level == Level::Community {
         for c in store.communities()? {
@@ -87,7 +96,7 @@ pub fn month_kpis(
         month: month.to_string(),
         level,
         asof,
-        incidents: cases.len(),
+        incidents: stored,
         rows: kpis(&cases, month, level, limits, asof),
         households: store.area_households(level)?,
         names,
@@ -132,7 +141,20 @@ pub fn trend(
     month: &str,
     n: usize,
 ) -> Result<Vec<(String, KpiRow)>, KpiError> {
-    district_trend(&store.kpi_cases()?, limits, month, n)
+    // The n months' incidents only.
+    let mut first = month.to_string();
+    for _ in 1..n {
+        match previous_month(&first) {
+            Some(m) => first = m,
+            None => break,
+        }
+    }
+    let bad = || KpiError::Month {
+        month: month.to_string(),
+    };
+    let (start, _) = month_range(&first).ok_or_else(bad)?;
+    let (_, end) = month_range(month).ok_or_else(bad)?;
+    district_trend(&store.kpi_cases_between(start, end)?, limits, month, n)
 }
 
 /// The social-condition index of `month` at `level` (community, street or grid) over the

@@ -9,8 +9,18 @@ use std::collections::{BTreeMap, HashMap};
 use wangge_core::Timestamp;
 use wangge_core::kpi::{Case, Level};
 
-pub(super) fn kpi_cases(store: &GeoPackage) -> Result<Vec<Case>> {
+/// Incidents as cases: all of them, or those reported in `[from, to)`.
+// Long: three reads (streets, events of the incidents read, the incidents) and the cases
+// assembled from them.
+pub(super) fn kpi_cases(
+    store: &GeoPackage,
+    between: Option<(Timestamp, Timestamp)>,
+) -> Result<Vec<Case>> {
     let sql = store.sql();
+    // Times are stored as RFC 3339 UTC text of one width: text order is time order.
+    let (from, to) = between.map_or((String::new(), "~".to_string()), |(f, t)| {
+        (f.to_string(), t.to_string())
+    });
     let street_of: HashMap<String, String> = {
         let mut stmt = store
             .connection()
@@ -27,9 +37,13 @@ pub(super) fn kpi_cases(store: &GeoPackage) -> Result<Vec<Case>> {
     {
         let mut stmt = store
             .connection()
-            .prepare("SELECT incident, status, detail FROM incident_events WHERE status IN ('dispatched', 'extended')")
+            .prepare(
+                "SELECT incident, status, detail FROM incident_events
+                 WHERE status IN ('dispatched', 'extended')
+                   AND incident IN (SELECT key FROM incidents WHERE time >= ?1 AND time < ?2)",
+            )
             .map_err(&sql)?;
-        let mut rows = stmt.query([]).map_err(&sql)?;
+        let mut rows = stmt.query([&from, &to]).map_err(&sql)?;
         while let Some(r) = rows.next().map_err(&sql)? {
             let key: String = r.get(0).map_err(&sql)?;
             let status: String = r.get(1).map_err(&sql)?;
@@ -49,10 +63,10 @@ pub(super) fn kpi_cases(store: &GeoPackage) -> Result<Vec<Case>> {
         .connection()
         .prepare(
             "SELECT key, time, category, source, community, grid, dispatched_at, handled_at, followed_up_at, closed_at
-             FROM incidents ORDER BY fid",
+             FROM incidents WHERE time >= ?1 AND time < ?2 ORDER BY fid",
         )
         .map_err(&sql)?;
-    let mut rows = stmt.query([]).map_err(&sql)?;
+    let mut rows = stmt.query([&from, &to]).map_err(&sql)?;
     let mut out = Vec::new();
     let path = store.path().to_path_buf();
     let when = |text: String, key: &str| {

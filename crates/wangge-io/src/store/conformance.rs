@@ -26,6 +26,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ),
     ("plan versions", plan_versions),
     ("incident batches are idempotent", incidents_idempotent),
+    ("KPI cases of a time window", kpi_window),
     ("closed-loop steps", incident_steps),
     ("tokens and audit log", tokens_and_audit),
     ("data version moves with the data", data_version_moves),
@@ -171,6 +172,38 @@ fn incidents_idempotent(s: &mut dyn Store, data: &Dataset) -> Result<(), String>
     }
     if s.incident(&batch[0].key).map_err(e)?.is_none() {
         return Err("an incident is not found by its key".into());
+    }
+    Ok(())
+}
+
+fn kpi_window(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    s.write(data, "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    let all = s.kpi_cases().map_err(e)?;
+    if all.len() != data.incidents.len() {
+        return Err(format!(
+            "{} cases of {} incidents",
+            all.len(),
+            data.incidents.len()
+        ));
+    }
+    let mut times: Vec<Timestamp> = all.iter().map(|c| c.time).collect();
+    times.sort();
+    // A window from the first quarter to the middle: its start inside, its end outside.
+    let (from, to) = (times[times.len() / 4], times[times.len() / 2]);
+    let mut want: Vec<_> = all
+        .into_iter()
+        .filter(|c| c.time >= from && c.time < to)
+        .collect();
+    let mut got = s.kpi_cases_between(from, to).map_err(e)?;
+    want.sort_by(|a, b| a.key.cmp(&b.key));
+    got.sort_by(|a, b| a.key.cmp(&b.key));
+    if want.is_empty() || got != want {
+        return Err(format!(
+            "{} cases in [{from}, {to}), {} expected",
+            got.len(),
+            want.len()
+        ));
     }
     Ok(())
 }

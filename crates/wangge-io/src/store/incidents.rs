@@ -50,6 +50,11 @@ pub trait IncidentStore {
     /// Every incident as a case for the KPIs. Read.
     fn kpi_cases(&self) -> Result<Vec<Case>>;
 
+    /// The incidents reported in `[from, to)` as cases for the KPIs (a month's figures read
+    /// that month only, through the time index; memory follows the month, not the store).
+    /// Read.
+    fn kpi_cases_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Case>>;
+
     /// Records a deadline extension (延期) of `hours` for an open incident. One transaction;
     /// durable on return.
     fn extend_incident(&mut self, key: &str, hours: f64, at: Timestamp, reason: &str)

@@ -750,7 +750,11 @@ impl IncidentStore for PgStore {
     }
 
     fn kpi_cases(&self) -> Result<Vec<Case>> {
-        kpi_cases::kpi_cases(self)
+        kpi_cases::kpi_cases(self, None)
+    }
+
+    fn kpi_cases_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Case>> {
+        kpi_cases::kpi_cases(self, Some((from, to)))
     }
 
     fn extend_incident(

@@ -10,8 +10,26 @@ use wangge_core::Timestamp;
 use wangge_core::kpi::Case;
 use wangge_io::{Error, Result};
 
-pub(super) fn kpi_cases(store: &PgStore) -> Result<Vec<Case>> {
+/// Incidents as cases: all of them, or those reported in `[from, to)` (the months'
+/// partitions pruned, the time index used).
+// Long: three reads in one snapshot (streets, steps of the incidents read, the incidents)
+// and the cases assembled from them.
+pub(super) fn kpi_cases(
+    store: &PgStore,
+    between: Option<(Timestamp, Timestamp)>,
+) -> Result<Vec<Case>> {
     let e = store.err();
+    // All: 1900-01-01 to 9999-12-31 (what `timestamptz` holds).
+    let (from, to) = between.map_or((-2_208_988_800, 253_402_300_799), |(f, t)| {
+        (f.unix().max(-2_208_988_800), t.unix().min(253_402_300_799))
+    });
+    // The window on `incidents i`: time, and the local months it spans (partition pruning).
+    let window = format!(
+        "i.time >= to_timestamp($1::bigint) AND i.time < to_timestamp($2::bigint)
+         AND i.month >= {} AND i.month <= {}",
+        super::incident_rows::month_of("$1::bigint"),
+        super::incident_rows::month_of("$2::bigint")
+    );
     let mut client = store.client()?;
     // Communities, steps and incidents in one snapshot.
     let mut tx = client
@@ -36,11 +54,13 @@ pub(super) fn kpi_cases(store: &PgStore) -> Result<Vec<Case>> {
     let mut extension: HashMap<i64, f64> = HashMap::new();
     for r in &tx
         .query(
-            &store.sql(
-                "SELECT incident, step, detail FROM {s}.incident_steps
-                 WHERE step IN ('dispatched', 'extended') ORDER BY incident, seq",
-            ),
-            &[],
+            &store.sql(&format!(
+                "SELECT incident, step, detail FROM {{s}}.incident_steps
+                     WHERE step IN ('dispatched', 'extended')
+                       AND incident IN (SELECT i.id FROM {{s}}.incidents i WHERE {window})
+                     ORDER BY incident, seq"
+            )),
+            &[&from, &to],
         )
         .map_err(&e)?
     {
@@ -61,14 +81,14 @@ pub(super) fn kpi_cases(store: &PgStore) -> Result<Vec<Case>> {
         .query(
             &store.sql(&format!(
                 "SELECT id, key, {}, category, source, community, grid, {}, {}, {}, {}
-                 FROM {{s}}.incidents ORDER BY id",
+                 FROM {{s}}.incidents i WHERE {window} ORDER BY id",
                 unix("time"),
                 unix("dispatched_at"),
                 unix("handled_at"),
                 unix("followed_up_at"),
                 unix("closed_at"),
             )),
-            &[],
+            &[&from, &to],
         )
         .map_err(&e)?;
     tx.commit().map_err(&e)?;
