@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -92,9 +93,13 @@ def post(port, body):
 
 def get(port, path):
     t = time.perf_counter()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=300) as r:
-        r.read()
-        code = r.status
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=300) as r:
+            r.read()
+            code = r.status
+    except urllib.error.HTTPError as e:
+        e.read()
+        code = e.code
     return code, (time.perf_counter() - t) * 1e3
 
 
@@ -177,7 +182,7 @@ def add_incidents(bin_, ws, d, n):
     if not path.exists():
         rnd = random.Random(7)
         now = time.time()
-        cats = ["noise", "garbage", "road_damage", "parking", "water_supply"]
+        cats = ["noise", "streetscape", "roads", "facilities", "greenery"]
         with path.open("w") as f:
             f.write("id,time,category,lon,lat\n")
             for i in range(n):
@@ -201,7 +206,7 @@ def reads(bin_, ws, d, requests):
         "KPI community, this month": f"/api/kpi?month={month}&by=community",
         "KPI community, 3 months ago": f"/api/kpi?month={past}&by=community",
         "heat tile z14": f"/heat/14/{x14}/{y14}.png",
-        "vector tile z14": f"/tiles/14/{x14}/{y14}.mvt",
+        "vector tile z14": f"/tiles/all/14/{x14}/{y14}.mvt",
         "incident list (100)": "/api/incidents?limit=100",
     }
     out = {}
@@ -212,6 +217,8 @@ def reads(bin_, ws, d, requests):
             code, ms = get(port, path)
             times.append(ms)
         times.sort()
+        if code != 200:
+            raise RuntimeError(f"{path}: HTTP {code}")
         out[name] = (statistics.median(times), times[int(len(times) * 0.99) - 1], code)
     rss = rss_mb(srv.procs[0].pid)
     srv.close()
