@@ -98,7 +98,7 @@ pub fn month_kpis(
         asof,
         incidents: stored,
         rows: kpis(&cases, month, level, limits, asof),
-        households: store.area_households(level)?,
+        households: area_households(store, level)?,
         names,
         streets,
     })
@@ -132,6 +132,29 @@ pub fn district_trend(
             Ok((m, row))
         })
         .collect()
+}
+
+/// Households per area at `level`, kept per workspace and data version (they change only with
+/// places and plans, which move the data version): a server answering KPI requests counts
+/// them once, not per request.
+pub fn area_households(store: &dyn Store, level: Level) -> Result<BTreeMap<String, u64>, KpiError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Kept = HashMap<(String, &'static str), (String, BTreeMap<String, u64>)>;
+    static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
+    let version = store.data_version()?;
+    let key = (store.location(), level.as_str());
+    let kept = KEPT.get_or_init(Default::default);
+    if let Some((v, h)) = kept.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+        && *v == version
+    {
+        return Ok(h.clone());
+    }
+    let h = store.area_households(level)?;
+    kept.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, (version, h.clone()));
+    Ok(h)
 }
 
 /// [`district_trend`] over the store's incidents.
@@ -170,7 +193,7 @@ pub fn month_index(
         return Err(KpiError::DistrictIndex);
     }
     let cases = store.kpi_cases()?;
-    let households = store.area_households(level)?;
+    let households = area_households(store, level)?;
     Ok(social_index(&cases, &households, month, level, params))
 }
 

@@ -9,7 +9,7 @@ use crate::store::PlaceStore;
 use crate::store::StreetBounds;
 use std::collections::BTreeMap;
 use wangge_core::kpi::Level;
-use wangge_core::{Community, Dataset, Progress};
+use wangge_core::{AddressPoint, Building, Community, Dataset, Progress};
 
 impl PlaceStore for GeoPackage {
     fn write(
@@ -90,6 +90,10 @@ impl PlaceStore for GeoPackage {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(&sql)?;
         rows.collect::<std::result::Result<_, _>>().map_err(&sql)
+    }
+
+    fn building(&self, key: &str) -> Result<Option<(Building, Vec<AddressPoint>)>> {
+        store::building(self, key)
     }
 
     fn household_points(&self) -> Result<Vec<(f64, f64, u32)>> {

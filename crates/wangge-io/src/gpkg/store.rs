@@ -297,30 +297,12 @@ impl GeoPackage {
         };
         if all {
             self.read_layer(&schema::BUILDINGS, |g, key, r| {
-                d.buildings.push(Building {
-                    key,
-                    kind: r.get(3)?,
-                    name: r.get(4)?,
-                    levels_given: r.get(5)?,
-                    levels: r.get(6)?,
-                    footprint_m2: r.get(7)?,
-                    households: r.get(8)?,
-                    households_estimated: r.get(9)?,
-                    geometry: multipolygon(g),
-                });
+                d.buildings.push(building_row(g, key, r)?);
                 Ok(())
             })?;
         }
         self.read_layer(&schema::ADDRESS_POINTS, |g, key, r| {
-            d.address_points.push(AddressPoint {
-                key,
-                building: r.get(3)?,
-                households: r.get(4)?,
-                households_estimated: r.get(5)?,
-                units: r.get(6)?,
-                floors: r.get(7)?,
-                location: point(g),
-            });
+            d.address_points.push(address_row(g, key, r)?);
             Ok(())
         })?;
         self.read_layer(&schema::FACILITIES, |g, key, r| {
@@ -379,25 +361,30 @@ impl GeoPackage {
         &self,
         layer: &Layer,
         plan: Option<i64>,
+        f: impl FnMut(Geometry<f64>, String, &rusqlite::Row<'_>) -> rusqlite::Result<()>,
+    ) -> Result<()> {
+        match plan {
+            Some(p) => self.read_layer_filtered(layer, " WHERE plan_id = ?1", &[&p], f),
+            None => self.read_layer_filtered(layer, "", &[], f),
+        }
+    }
+
+    /// Like [`GeoPackage::read_layer`], restricted by `filter` (`" WHERE ..."`, with `?1`...).
+    pub(crate) fn read_layer_filtered(
+        &self,
+        layer: &Layer,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
         mut f: impl FnMut(Geometry<f64>, String, &rusqlite::Row<'_>) -> rusqlite::Result<()>,
     ) -> Result<()> {
         let cols: Vec<&str> = layer.columns.iter().map(|c| c.0).collect();
-        let filter = if plan.is_some() {
-            " WHERE plan_id = ?1"
-        } else {
-            ""
-        };
         let q = format!(
             "SELECT fid, geom, key, {} FROM {}{filter} ORDER BY fid",
             cols.join(", "),
             layer.name
         );
         let mut stmt = self.conn.prepare(&q).map_err(self.sql())?;
-        let mut rows = match plan {
-            Some(p) => stmt.query([p]),
-            None => stmt.query([]),
-        }
-        .map_err(self.sql())?;
+        let mut rows = stmt.query(args).map_err(self.sql())?;
         while let Some(row) = rows.next().map_err(self.sql())? {
             let blob: Vec<u8> = row.get(1).map_err(self.sql())?;
             let fid: i64 = row.get(0).map_err(self.sql())?;
@@ -549,6 +536,65 @@ pub(super) fn write_replacing(
     tx.commit().map_err(sql)?;
     progress.finish();
     Ok(())
+}
+
+/// A building from a row `fid, geom, key, <layer columns>`.
+fn building_row(
+    g: Geometry<f64>,
+    key: String,
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Building> {
+    Ok(Building {
+        key,
+        kind: r.get(3)?,
+        name: r.get(4)?,
+        levels_given: r.get(5)?,
+        levels: r.get(6)?,
+        footprint_m2: r.get(7)?,
+        households: r.get(8)?,
+        households_estimated: r.get(9)?,
+        geometry: multipolygon(g),
+    })
+}
+
+/// An address point from a row `fid, geom, key, <layer columns>`.
+fn address_row(
+    g: Geometry<f64>,
+    key: String,
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<AddressPoint> {
+    Ok(AddressPoint {
+        key,
+        building: r.get(3)?,
+        households: r.get(4)?,
+        households_estimated: r.get(5)?,
+        units: r.get(6)?,
+        floors: r.get(7)?,
+        location: point(g),
+    })
+}
+
+pub(super) fn building(
+    store: &GeoPackage,
+    key: &str,
+) -> Result<Option<(Building, Vec<AddressPoint>)>> {
+    let mut found = None;
+    store.read_layer_filtered(&schema::BUILDINGS, " WHERE key = ?1", &[&key], |g, k, r| {
+        found = Some(building_row(g, k, r)?);
+        Ok(())
+    })?;
+    let Some(b) = found else { return Ok(None) };
+    let mut entrances = Vec::new();
+    store.read_layer_filtered(
+        &schema::ADDRESS_POINTS,
+        " WHERE building_key = ?1",
+        &[&key],
+        |g, k, r| {
+            entrances.push(address_row(g, k, r)?);
+            Ok(())
+        },
+    )?;
+    Ok(Some((b, entrances)))
 }
 
 pub(super) fn households(store: &GeoPackage) -> Result<(u64, u64)> {

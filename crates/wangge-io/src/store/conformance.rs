@@ -95,6 +95,26 @@ fn places_read_back(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     if ap.map(|c| c.features) != Some(d.address_points.len() as u64) {
         return Err(format!("counts {counts:?}"));
     }
+    // One building with its entrances, as written.
+    let b = d.buildings.first().ok_or("the dataset has no buildings")?;
+    let (got, mut entrances) = s
+        .building(&b.key)
+        .map_err(e)?
+        .ok_or_else(|| format!("building {:?} not found", b.key))?;
+    let mut want: Vec<_> = d
+        .address_points
+        .iter()
+        .filter(|a| a.building.as_deref() == Some(b.key.as_str()))
+        .cloned()
+        .collect();
+    want.sort_by(|x, y| x.key.cmp(&y.key));
+    entrances.sort_by(|x, y| x.key.cmp(&y.key));
+    if got != *b || entrances != want {
+        return Err(format!("building {:?} reads back differently", b.key));
+    }
+    if s.building("no such building").map_err(e)?.is_some() {
+        return Err("a building that is not there was found".into());
+    }
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use crate::Result;
 use std::collections::BTreeMap;
 use wangge_core::kpi::Level;
-use wangge_core::{Community, Dataset, Progress};
+use wangge_core::{AddressPoint, Building, Community, Dataset, Progress};
 
 /// Places and the households at them.
 pub trait PlaceStore {
@@ -72,6 +72,10 @@ pub trait PlaceStore {
     /// Bounds [west, south, east, north] of all communities and of each street's (街道)
     /// communities, streets by name. Read.
     fn street_bounds(&self) -> Result<StreetBounds>;
+
+    /// One building and its address points (entrances), or `None` when there is no such
+    /// key (the viewer's click on a building). Read.
+    fn building(&self, key: &str) -> Result<Option<(Building, Vec<AddressPoint>)>>;
 
     /// Households per area at a level: grids of the newest plan, communities (address points
     /// inside them), streets (their communities), or the district. An aggregate the store

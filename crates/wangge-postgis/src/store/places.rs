@@ -347,18 +347,20 @@ impl PgStore {
         &self,
         table: &str,
         columns: &str,
+        filter: &str,
+        arg: Option<&str>,
         mut f: impl FnMut(Geometry<f64>, String, &postgres::Row) -> Result<()>,
     ) -> Result<()> {
         let mut client = self.client()?;
-        let rows = client
-            .query(
-                &self.sql(&format!(
-                    "SELECT ST_AsBinary(geom), key{}{columns} FROM {{s}}.{table} ORDER BY fid",
-                    if columns.is_empty() { "" } else { ", " }
-                )),
-                &[],
-            )
-            .map_err(self.err())?;
+        let q = self.sql(&format!(
+            "SELECT ST_AsBinary(geom), key{}{columns} FROM {{s}}.{table} {filter} ORDER BY fid",
+            if columns.is_empty() { "" } else { ", " }
+        ));
+        let rows = match arg {
+            Some(a) => client.query(&q, &[&a]),
+            None => client.query(&q, &[]),
+        }
+        .map_err(self.err())?;
         for r in &rows {
             let key: String = r.get(1);
             let g = from_wkb(r.get::<_, &[u8]>(0))
@@ -374,72 +376,59 @@ impl PgStore {
             ..Dataset::default()
         };
         if all {
-            self.read_layer(
-                "buildings",
-                "kind, name, levels_given, levels, footprint_m2, households, households_estimated",
-                |g, key, r| {
-                    d.buildings.push(Building {
-                        key,
-                        kind: r.get(2),
-                        name: r.get(3),
-                        levels_given: r.get::<_, Option<i32>>(4).map(|v| v as u32),
-                        levels: r.get::<_, i32>(5) as u32,
-                        footprint_m2: r.get(6),
-                        households: r.get::<_, i32>(7) as u32,
-                        households_estimated: r.get(8),
-                        geometry: multipolygon(g),
-                    });
-                    Ok(())
-                },
-            )?;
+            self.read_layer("buildings", BUILDING_COLUMNS, "", None, |g, key, r| {
+                d.buildings.push(building_row(g, key, r));
+                Ok(())
+            })?;
         }
+        self.read_layer("address_points", ADDRESS_COLUMNS, "", None, |g, key, r| {
+            d.address_points.push(address_row(g, key, r));
+            Ok(())
+        })?;
         self.read_layer(
-            "address_points",
-            "building, households, households_estimated, units, floors",
+            "facilities",
+            "category, name, source_kind",
+            "",
+            None,
             |g, key, r| {
-                d.address_points.push(AddressPoint {
+                let cat: String = r.get(2);
+                let category = FacilityCategory::new(&cat).map_err(|e| {
+                    self.damaged(format!("facilities {key}: category {cat:?}: {e}"))
+                })?;
+                d.facilities.push(Facility {
                     key,
-                    building: r.get(2),
-                    households: r.get::<_, i32>(3) as u32,
-                    households_estimated: r.get(4),
-                    units: r.get::<_, Option<i32>>(5).map(|v| v as u32),
-                    floors: r.get::<_, Option<i32>>(6).map(|v| v as u32),
+                    category,
+                    name: r.get(3),
+                    source_kind: r.get(4),
                     location: point(g),
                 });
                 Ok(())
             },
         )?;
-        self.read_layer("facilities", "category, name, source_kind", |g, key, r| {
-            let cat: String = r.get(2);
-            let category = FacilityCategory::new(&cat)
-                .map_err(|e| self.damaged(format!("facilities {key}: category {cat:?}: {e}")))?;
-            d.facilities.push(Facility {
-                key,
-                category,
-                name: r.get(3),
-                source_kind: r.get(4),
-                location: point(g),
-            });
-            Ok(())
-        })?;
-        self.read_layer("streets", "highway, name, tags::text", |g, key, r| {
-            let tags: String = r.get(4);
-            let tags = serde_json::from_str(&tags)
-                .map_err(|e| self.damaged(format!("streets {key}: tags: {e}")))?;
-            d.streets.push(Street {
-                key,
-                highway: r.get(2),
-                name: r.get(3),
-                tags,
-                geometry: match g {
-                    Geometry::LineString(l) => l,
-                    _ => LineString(vec![]),
-                },
-            });
-            Ok(())
-        })?;
+        self.read_layer(
+            "streets",
+            "highway, name, tags::text",
+            "",
+            None,
+            |g, key, r| {
+                let tags: String = r.get(4);
+                let tags = serde_json::from_str(&tags)
+                    .map_err(|e| self.damaged(format!("streets {key}: tags: {e}")))?;
+                d.streets.push(Street {
+                    key,
+                    highway: r.get(2),
+                    name: r.get(3),
+                    tags,
+                    geometry: match g {
+                        Geometry::LineString(l) => l,
+                        _ => LineString(vec![]),
+                    },
+                });
+                Ok(())
+            },
+        )?;
         if all {
-            self.read_layer("land_cover", "class, kind, name", |g, key, r| {
+            self.read_layer("land_cover", "class, kind, name", "", None, |g, key, r| {
                 d.land_cover.push(LandCover {
                     key,
                     class: r.get(2),
@@ -451,6 +440,38 @@ impl PgStore {
             })?;
         }
         Ok(d)
+    }
+}
+
+const BUILDING_COLUMNS: &str =
+    "kind, name, levels_given, levels, footprint_m2, households, households_estimated";
+const ADDRESS_COLUMNS: &str = "building, households, households_estimated, units, floors";
+
+/// A building from a row `geom, key, BUILDING_COLUMNS`.
+fn building_row(g: Geometry<f64>, key: String, r: &postgres::Row) -> Building {
+    Building {
+        key,
+        kind: r.get(2),
+        name: r.get(3),
+        levels_given: r.get::<_, Option<i32>>(4).map(|v| v as u32),
+        levels: r.get::<_, i32>(5) as u32,
+        footprint_m2: r.get(6),
+        households: r.get::<_, i32>(7) as u32,
+        households_estimated: r.get(8),
+        geometry: multipolygon(g),
+    }
+}
+
+/// An address point from a row `geom, key, ADDRESS_COLUMNS`.
+fn address_row(g: Geometry<f64>, key: String, r: &postgres::Row) -> AddressPoint {
+    AddressPoint {
+        key,
+        building: r.get(2),
+        households: r.get::<_, i32>(3) as u32,
+        households_estimated: r.get(4),
+        units: r.get::<_, Option<i32>>(5).map(|v| v as u32),
+        floors: r.get::<_, Option<i32>>(6).map(|v| v as u32),
+        location: point(g),
     }
 }
 
@@ -520,16 +541,22 @@ impl PlaceStore for PgStore {
 
     fn communities(&self) -> Result<Vec<Community>> {
         let mut out = Vec::new();
-        self.read_layer("communities", "name, street, kind", |g, key, r| {
-            out.push(Community {
-                key,
-                name: r.get::<_, Option<String>>(2).unwrap_or_default(),
-                street: r.get(3),
-                kind: r.get(4),
-                geometry: multipolygon(g),
-            });
-            Ok(())
-        })?;
+        self.read_layer(
+            "communities",
+            "name, street, kind",
+            "",
+            None,
+            |g, key, r| {
+                out.push(Community {
+                    key,
+                    name: r.get::<_, Option<String>>(2).unwrap_or_default(),
+                    street: r.get(3),
+                    kind: r.get(4),
+                    geometry: multipolygon(g),
+                });
+                Ok(())
+            },
+        )?;
         Ok(out)
     }
 
@@ -543,7 +570,7 @@ impl PlaceStore for PgStore {
 
     fn community_polygons(&self) -> Result<Vec<(String, geo_types::MultiPolygon<f64>)>> {
         let mut out = Vec::new();
-        self.read_layer("communities", "", |g, key, _| {
+        self.read_layer("communities", "", "", None, |g, key, _| {
             if let Geometry::MultiPolygon(m) = g {
                 out.push((key, m));
             }
@@ -563,6 +590,33 @@ impl PlaceStore for PgStore {
             )
             .map_err(self.err())?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn building(&self, key: &str) -> Result<Option<(Building, Vec<AddressPoint>)>> {
+        let mut found = None;
+        self.read_layer(
+            "buildings",
+            BUILDING_COLUMNS,
+            "WHERE key = $1",
+            Some(key),
+            |g, k, r| {
+                found = Some(building_row(g, k, r));
+                Ok(())
+            },
+        )?;
+        let Some(b) = found else { return Ok(None) };
+        let mut entrances = Vec::new();
+        self.read_layer(
+            "address_points",
+            ADDRESS_COLUMNS,
+            "WHERE building = $1",
+            Some(key),
+            |g, k, r| {
+                entrances.push(address_row(g, k, r));
+                Ok(())
+            },
+        )?;
+        Ok(Some((b, entrances)))
     }
 
     fn household_points(&self) -> Result<Vec<(f64, f64, u32)>> {

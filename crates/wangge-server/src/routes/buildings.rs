@@ -35,11 +35,10 @@ pub async fn building(
 
 fn answer(path: &std::path::Path, who: &Principal, key: &str) -> Result<BuildingAnswer, AppError> {
     let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
-    let data = store.load_places().map_err(io)?;
-    let b = data
-        .buildings
-        .iter()
-        .find(|b| b.key == key)
+    // The building and its entrances only (not the whole city per click).
+    let (b, points) = store
+        .building(key)
+        .map_err(io)?
         .ok_or_else(|| AppError::NotFound(format!("no building {key:?}")))?;
     // Each entrance's grids in the current plan with their households (an entrance split by
     // floors is in several), and each grid's community.
@@ -63,11 +62,7 @@ fn answer(path: &std::path::Path, who: &Principal, key: &str) -> Result<Building
     };
     let mut per_grid: std::collections::BTreeMap<String, u64> = Default::default();
     let mut entrances: Vec<EntranceAnswer> = Vec::new();
-    for a in data
-        .address_points
-        .iter()
-        .filter(|a| a.building.as_deref() == Some(key))
-    {
+    for a in &points {
         match grids_of.get(&a.key) {
             Some(parts) => {
                 for (g, h) in parts {
