@@ -785,3 +785,230 @@ fn a_reader_role_opens_the_public_views_in_gdal_and_nothing_private() {
     );
     psql(&url, &format!("DROP ROLE {role}"));
 }
+
+/// A z14 tile over a point.
+fn tile14(lon: f64, lat: f64) -> (u32, u32) {
+    let n = 2f64.powi(14);
+    let x = ((lon + 180.0) / 360.0 * n) as u32;
+    let r = lat.to_radians();
+    let y = ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
+    (x, y)
+}
+
+#[test]
+fn the_same_workspace_answers_the_same_on_both_backends() {
+    use crate::util::{http, serve};
+    let Some(url) = test_url("same") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let schema = url.rsplit("schema=").next().expect("schema").to_string();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::demo_workspace(d, 11);
+    for args in [
+        &["incidents", "assign", "w.gpkg", "--all"][..],
+        &["copy", "w.gpkg", &url],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{args:?}: {out}");
+    }
+    // The CLI's reports: the same bytes.
+    for (args, what) in [
+        (
+            vec![
+                "report",
+                "kpi",
+                "WS",
+                "--month",
+                "2026-10",
+                "--by",
+                "community",
+            ],
+            "kpi",
+        ),
+        (
+            vec![
+                "report",
+                "index",
+                "WS",
+                "--month",
+                "2026-10",
+                "--by",
+                "community",
+            ],
+            "index",
+        ),
+        (vec!["plan", "list", "WS"], "plans"),
+    ] {
+        let run = |ws: &str| {
+            let a: Vec<&str> = args
+                .iter()
+                .map(|x| if *x == "WS" { ws } else { x })
+                .collect();
+            let (ok, out) = wangge(&a, d);
+            assert!(ok, "{a:?}: {out}");
+            out
+        };
+        assert_eq!(run("w.gpkg"), run(&url), "{what}");
+    }
+    let (ok, a) = wangge(&["coverage", "w.gpkg", "--report", "a.csv"], d);
+    assert!(ok, "{a}");
+    let (ok, b) = wangge(&["coverage", &url, "--report", "b.csv"], d);
+    assert!(ok, "{b}");
+    assert!(
+        std::fs::read(d.join("a.csv")).expect("a") == std::fs::read(d.join("b.csv")).expect("b"),
+        "coverage reports differ"
+    );
+
+    // The API of a server on each: the same answers, before and after the same changes.
+    let g = serve(d, "w.gpkg", &[]);
+    let p = serve(d, &url, &[]);
+    let plan = {
+        let (_, plans) = http(&g.bind, "GET", "/api/plans", "", b"");
+        let v: serde_json::Value = serde_json::from_str(&plans).expect("json");
+        v["plans"]
+            .as_array()
+            .and_then(|p| p.last())
+            .and_then(|p| p["id"].as_i64())
+            .expect("plan")
+    };
+    let (lon, lat): (f64, f64) = {
+        let xy = psql(
+            &url,
+            &format!(
+                "SELECT ST_X(geom) || ',' || ST_Y(geom) FROM {schema}.address_points ORDER BY key LIMIT 1"
+            ),
+        );
+        let (x, y) = xy.split_once(',').expect("x,y");
+        (x.parse().expect("lon"), y.parse().expect("lat"))
+    };
+    let (tx, ty) = tile14(lon, lat);
+    let same = |path: &str| {
+        let (sa, a) = http(&g.bind, "GET", path, "", b"");
+        let (sb, b) = http(&p.bind, "GET", path, "", b"");
+        assert_eq!((sa, &a), (sb, &b), "{path}");
+        assert_eq!(sa, 200, "{path}: {a}");
+    };
+    let reads = [
+        "/api/kpi?month=2026-10&by=community".to_string(),
+        "/api/kpi?month=2026-10&by=street".to_string(),
+        "/api/kpi/trend?month=2026-10&months=12".to_string(),
+        "/api/index?month=2026-10&by=community".to_string(),
+        "/api/plans".to_string(),
+        format!("/api/plans/{plan}/grids"),
+        "/api/incidents?limit=50&offset=100".to_string(),
+        "/api/incidents?category=noise&limit=20".to_string(),
+        "/api/views".to_string(),
+        "/api/reach/coverage?category=kindergarten&minutes=10".to_string(),
+        "/api/reach/gaps?category=kindergarten&minutes=10".to_string(),
+    ];
+    for path in &reads {
+        same(path);
+    }
+    // Vector tiles: the same bytes.
+    let (sa, a) = http(
+        &g.bind,
+        "GET",
+        &format!("/tiles/all/14/{tx}/{ty}.mvt"),
+        "",
+        b"",
+    );
+    let (sb, b) = http(
+        &p.bind,
+        "GET",
+        &format!("/tiles/all/14/{tx}/{ty}.mvt"),
+        "",
+        b"",
+    );
+    assert_eq!((sa, a.len()), (sb, b.len()), "tile");
+    // The same changes on both: new incidents, steps of the loop, an extension, a split.
+    let body = serde_json::json!([
+        {"id": "SAME-1", "category": "noise", "lon": lon, "lat": lat, "time": "2026-10-20T09:00:00+08:00"},
+        {"id": "SAME-2", "category": "roads", "lon": lon, "lat": lat, "time": "2026-10-21T09:00:00+08:00"}
+    ])
+    .to_string();
+    for bind in [&g.bind, &p.bind] {
+        let (s, out) = http(
+            bind,
+            "POST",
+            "/api/incidents",
+            "application/json",
+            body.as_bytes(),
+        );
+        assert_eq!(s, 201, "{out}");
+        for (status, at) in [
+            ("dispatched", "2026-10-20T10:00:00+08:00"),
+            ("handled", "2026-10-20T15:00:00+08:00"),
+        ] {
+            let step = serde_json::json!({"status": status, "at": at}).to_string();
+            let (s, out) = http(
+                bind,
+                "PATCH",
+                "/api/incidents/SAME-1",
+                "application/json",
+                step.as_bytes(),
+            );
+            assert_eq!(s, 200, "{status}: {out}");
+        }
+        let ext = serde_json::json!({"extend_hours": 12.0, "reason": "雨天"}).to_string();
+        let (s, out) = http(
+            bind,
+            "PATCH",
+            "/api/incidents/SAME-2",
+            "application/json",
+            ext.as_bytes(),
+        );
+        assert!(s == 200 || s == 204, "extend: {s} {out}");
+        // A refused step is refused on both, with the same problem.
+        let bad =
+            serde_json::json!({"status": "closed", "at": "2026-10-20T16:00:00+08:00"}).to_string();
+        let (s, _) = http(
+            bind,
+            "PATCH",
+            "/api/incidents/SAME-2",
+            "application/json",
+            bad.as_bytes(),
+        );
+        assert_eq!(s, 409, "closing a reported incident");
+    }
+    for path in [
+        "/api/incidents/SAME-1",
+        "/api/incidents/SAME-2",
+        "/api/kpi?month=2026-10&by=community",
+    ] {
+        same(path);
+    }
+    let grids: serde_json::Value =
+        serde_json::from_str(&http(&g.bind, "GET", &format!("/api/plans/{plan}/grids"), "", b"").1)
+            .expect("json");
+    let code = grids["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["properties"]["households"].as_u64().unwrap_or(0) >= 40)
+        .and_then(|f| f["properties"]["code"].as_str())
+        .expect("a grid to split")
+        .to_string();
+    let split = format!("{{\"op\":\"split\",\"grid\":\"{code}\"}}");
+    let mut new_plans = Vec::new();
+    for bind in [&g.bind, &p.bind] {
+        let (s, out) = http(
+            bind,
+            "POST",
+            &format!("/api/plans/{plan}/edits"),
+            "application/json",
+            split.as_bytes(),
+        );
+        assert_eq!(s, 201, "{out}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        new_plans.push(v["plan"].as_i64().expect("plan"));
+    }
+    assert_eq!(new_plans[0], new_plans[1]);
+    same(&format!("/api/plans/{}/grids", new_plans[0]));
+    drop((g, p));
+    psql(
+        &url,
+        &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
+    );
+}

@@ -55,6 +55,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
 fn copy(src: &dyn Store, dst: &mut dyn Store, bar: &Bar) -> anyhow::Result<()> {
     let places = src.load_places()?;
     dst.write(&places, "copy", &src.location(), bar)?;
+    // The source's import log instead of the entry the write made (the copy itself is in
+    // the audit log): both ends then give the same data version, so caches and ETags agree.
+    dst.replace_import_log(&src.import_log()?)?;
 
     let plans = src.plans()?;
     bar.start("copying plan versions", Some(plans.len() as u64));

@@ -4,9 +4,9 @@ use super::geometry::{decode, encode};
 use super::rows::{conv, point};
 use super::schema::{self, LAYERS, Layer};
 use crate::crs::WGS84_WKT;
-use crate::store::LayerCount;
 use crate::store::Workspace;
 use crate::store::prelude::*;
+use crate::store::{ImportEntry, LayerCount};
 use crate::{Error, Result};
 use geo::BoundingRect;
 use geo_types::{Geometry, LineString, MultiPolygon, Rect};
@@ -683,6 +683,45 @@ impl Workspace for GeoPackage {
             q("gap_areas", "count(*)")?,
             q("wangge_imports", "max(rowid)")?
         ))
+    }
+
+    fn import_log(&self) -> Result<Vec<ImportEntry>> {
+        if !self.has_table("wangge_imports")? {
+            return Ok(Vec::new());
+        }
+        let sql = self.sql();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, time, command, sources, summary FROM wangge_imports ORDER BY id")
+            .map_err(&sql)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ImportEntry {
+                    id: r.get(0)?,
+                    time: r.get(1)?,
+                    command: r.get(2)?,
+                    sources: r.get(3)?,
+                    summary: r.get(4)?,
+                })
+            })
+            .map_err(&sql)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(&sql)
+    }
+
+    fn replace_import_log(&self, entries: &[ImportEntry]) -> Result<()> {
+        let sql = self.sql();
+        let tx = self.conn.unchecked_transaction().map_err(&sql)?;
+        tx.execute("DELETE FROM wangge_imports", []).map_err(&sql)?;
+        {
+            let mut stmt = tx
+                .prepare("INSERT INTO wangge_imports (id, time, command, sources, summary) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(&sql)?;
+            for e in entries {
+                stmt.execute(params![e.id, e.time, e.command, e.sources, e.summary])
+                    .map_err(&sql)?;
+            }
+        }
+        tx.commit().map_err(&sql)
     }
 
     fn import_log_head(&self) -> Result<i64> {

@@ -42,7 +42,7 @@ pub use plans::{
     StoredPlanCommunity, Versioning,
 };
 pub use residents::{Resident, ResidentRow, ResidentStore, place_residents};
-pub use workspace::{ChangeFeed, LayerCount, Workspace};
+pub use workspace::{ChangeFeed, ImportEntry, LayerCount, Workspace};
 
 /// The store traits, for calling their methods: `use wangge_io::store::prelude::*;`.
 pub mod prelude {

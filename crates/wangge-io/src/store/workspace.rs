@@ -28,6 +28,14 @@ pub trait Workspace {
     /// values in key order, time stamps left out): equal digests mean equal content. Read.
     fn digest(&self) -> Result<u64>;
 
+    /// The import log (imports, `wangge incidents assign`, copies), oldest first. Read.
+    fn import_log(&self) -> Result<Vec<ImportEntry>>;
+
+    /// Replaces the import log with another store's, entries as they were (ids and times
+    /// kept; for copying a workspace, so both give the same data version). One transaction;
+    /// durable on return.
+    fn replace_import_log(&self, entries: &[ImportEntry]) -> Result<()>;
+
     /// A push feed of changes made by any process (PostgreSQL: `LISTEN`), or `None` when the
     /// backend has none and readers poll (a GeoPackage file).
     fn change_feed(&self) -> Result<Option<Box<dyn ChangeFeed>>> {
@@ -46,4 +54,15 @@ pub trait ChangeFeed: Send {
 pub struct LayerCount {
     pub layer: &'static str,
     pub features: u64,
+}
+
+/// One entry of the import log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportEntry {
+    pub id: i64,
+    /// When (UTC text as stored).
+    pub time: String,
+    pub command: String,
+    pub sources: String,
+    pub summary: String,
 }

@@ -3,7 +3,7 @@
 
 use super::PgStore;
 use wangge_io::Result;
-use wangge_io::store::{ChangeFeed, LayerCount, Workspace, content_digest};
+use wangge_io::store::{ChangeFeed, ImportEntry, LayerCount, Workspace, content_digest};
 
 /// Place layers and the tables that hold them, in the GeoPackage's order.
 const LAYERS: &[(&str, &str)] = &[
@@ -50,6 +50,61 @@ impl Workspace for PgStore {
             ));
         }
         Ok(())
+    }
+
+    fn import_log(&self) -> Result<Vec<ImportEntry>> {
+        let rows = self
+            .client()?
+            .query(
+                &self.sql(&format!(
+                    "SELECT id, {}, command, sources, summary FROM {{s}}.import_log ORDER BY id",
+                    super::iso("time")
+                )),
+                &[],
+            )
+            .map_err(self.err())?;
+        Ok(rows
+            .iter()
+            .map(|r| ImportEntry {
+                id: r.get(0),
+                time: r.get(1),
+                command: r.get(2),
+                sources: r.get(3),
+                summary: r.get(4),
+            })
+            .collect())
+    }
+
+    fn replace_import_log(&self, entries: &[ImportEntry]) -> Result<()> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(self.err())?;
+        let col = |f: fn(&ImportEntry) -> &str| entries.iter().map(f).collect::<Vec<&str>>();
+        tx.execute(&self.sql("DELETE FROM {s}.import_log"), &[])
+            .map_err(self.err())?;
+        tx.execute(
+            &self.sql(
+                "INSERT INTO {s}.import_log (id, time, command, sources, summary)
+                 SELECT * FROM unnest($1::bigint[], $2::text[]::timestamptz[], $3::text[], $4::text[], $5::text[])",
+            ),
+            &[
+                &entries.iter().map(|e| e.id).collect::<Vec<i64>>(),
+                &col(|e| e.time.as_str()),
+                &col(|e| e.command.as_str()),
+                &col(|e| e.sources.as_str()),
+                &col(|e| e.summary.as_str()),
+            ],
+        )
+        .map_err(self.err())?;
+        tx.execute(
+            &self.sql(
+                "SELECT setval(pg_get_serial_sequence('{s}.import_log', 'id'),
+                               greatest((SELECT max(id) FROM {s}.import_log), 1))",
+            ),
+            &[],
+        )
+        .map_err(self.err())?;
+        self.bump(&mut tx).map_err(self.err())?;
+        tx.commit().map_err(self.err())
     }
 
     fn import_log_head(&self) -> Result<i64> {
