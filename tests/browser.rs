@@ -349,6 +349,30 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
             .is_some_and(|c| c.contains(street)),
         "{v}"
     );
+    // The trend drawn is the street's (its last bar the month shown, with the street's count).
+    assert_eq!(drilled["trend_area"], street, "{v}");
+    let last_bar = drilled["trend_bars"]
+        .as_array()
+        .and_then(|b| b.last())
+        .and_then(|b| b.as_str())
+        .unwrap_or("");
+    let reported = row["reported"].as_u64().expect("reported").to_string();
+    // Thousands grouped as the wall prints them (zh-CN: 1,234).
+    let grouped: String = reported
+        .chars()
+        .rev()
+        .collect::<Vec<_>>()
+        .chunks(3)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(",")
+        .chars()
+        .rev()
+        .collect();
+    assert!(
+        last_bar.contains(&format!(": {grouped} ·")),
+        "last trend bar {last_bar:?} is not the street's {grouped}: {v}"
+    );
     let communities = api(&format!("/api/kpi?month={month}&by=community"));
     for key in drilled["communities"].as_array().expect("communities") {
         let r = communities["rows"]

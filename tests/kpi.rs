@@ -559,3 +559,132 @@ async fn cli_and_api_give_the_same_kpis() {
     }
     assert!(compared > 1000, "{compared} figures compared");
 }
+
+#[tokio::test]
+async fn an_area_trend_is_that_areas_kpi_row_month_by_month_within_scope() {
+    use wangge_core::access::Role;
+    use wangge_io::store::prelude::*;
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 13);
+    let (ok, out) = wangge(&["incidents", "assign", "w.gpkg", "--all"], d);
+    assert!(ok, "{out}");
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let streets = store.community_streets().expect("streets");
+    let (community, street) = streets.first().cloned().expect("a community with a street");
+    let other = streets
+        .iter()
+        .find(|(_, s)| *s != street)
+        .map(|(c, _)| c.clone());
+    let token = |role: Role, scope: &str| {
+        store
+            .create_token(role.as_str(), role, scope, None)
+            .expect("token")
+            .1
+    };
+    let (admin, leader, office) = (
+        token(Role::Admin, "*"),
+        token(Role::Leader, "*"),
+        token(Role::StreetOffice, &street),
+    );
+    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let get = |tok: String, uri: String| {
+        let st = st.clone();
+        async move {
+            let (s, b) = crate::util::call_as(&st, Some(&tok), "GET", &uri, Value::Null).await;
+            (
+                s,
+                serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null),
+            )
+        }
+    };
+    // Each month of a community's trend is its row of that month's KPI table (admin).
+    let (s, trend) = get(
+        admin.clone(),
+        format!("/api/kpi/trend?month=2026-10&months=6&by=community&area={community}"),
+    )
+    .await;
+    assert_eq!(s, 200, "{trend}");
+    assert_eq!(trend["area"], community.as_str());
+    let months = trend["months"].as_array().expect("months");
+    assert_eq!(months.len(), 6);
+    let mut compared = 0;
+    for m in months {
+        let month = m["month"].as_str().expect("month");
+        let (_, table) = get(
+            admin.clone(),
+            format!("/api/kpi?month={month}&by=community"),
+        )
+        .await;
+        match table["rows"]
+            .as_array()
+            .and_then(|r| r.iter().find(|x| x["area"] == community.as_str()))
+        {
+            Some(row) => {
+                for k in [
+                    "reported",
+                    "closed",
+                    "closure_rate",
+                    "on_time_rate",
+                    "overdue",
+                ] {
+                    assert_eq!(m[k], row[k], "{k} of {month}: {m} vs {row}");
+                }
+                compared += 1;
+            }
+            None => assert_eq!(m["reported"], 0, "{m}"),
+        }
+        assert_eq!(m["suppressed"], false);
+    }
+    assert!(compared >= 3, "{trend}");
+    // A street office: its own street's trend, not another's community.
+    let (s, _) = get(
+        office.clone(),
+        format!("/api/kpi/trend?month=2026-10&months=3&by=street&area={street}"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    if let Some(c) = other {
+        let (s, _) = get(
+            office.clone(),
+            format!("/api/kpi/trend?month=2026-10&months=3&by=community&area={c}"),
+        )
+        .await;
+        assert_eq!(s, 403);
+    }
+    // A leader: months under the floor come back suppressed, without figures (the floor set
+    // between the months' counts, so some are under it and some not).
+    let mut counts: Vec<u64> = months
+        .iter()
+        .filter_map(|m| m["reported"].as_u64())
+        .filter(|n| *n > 0)
+        .collect();
+    counts.sort_unstable();
+    let floor = counts[counts.len() / 2];
+    assert!(counts[0] < floor, "{counts:?}");
+    let st_floor = wangge_server::AppState::open(ws.clone(), true)
+        .expect("state")
+        .with_min_count(floor as u32);
+    let (s, b) = crate::util::call_as(
+        &st_floor,
+        Some(&leader),
+        "GET",
+        &format!("/api/kpi/trend?month=2026-10&months=6&by=community&area={community}"),
+        Value::Null,
+    )
+    .await;
+    let t: Value = serde_json::from_slice(&b).expect("json");
+    assert_eq!(s, 200, "{t}");
+    for (m, full) in t["months"].as_array().expect("months").iter().zip(months) {
+        let n = full["reported"].as_u64().expect("n");
+        let hidden = n > 0 && n < floor;
+        assert_eq!(m["suppressed"], hidden, "{m} vs {full}");
+        if hidden {
+            assert_eq!(m["reported"], 0, "{m}");
+        } else {
+            assert_eq!(m["reported"], full["reported"], "{m}");
+        }
+    }
+    let (s, _) = get(admin, "/api/kpi/trend?by=street".to_string()).await;
+    assert_eq!(s, 400);
+}

@@ -37,6 +37,8 @@ function el(tag, text, attrs = {}) {
 
 // The fewest incidents a count shown may stand for (the server's default `min_count`).
 const FLOOR = 3;
+// The count floor in use: the server's (`count_below` of its KPI answers) once known.
+let floor = FLOOR;
 const pct = (r) => (r == null ? "–" : `${(r * 100).toFixed(1)}%`);
 const num = (n) => (n == null ? "–" : Number(n).toLocaleString(locale));
 const fixed1 = (x) => (x == null ? "–" : x.toFixed(1));
@@ -150,6 +152,7 @@ function show(f, animate = true) {
   if (map.getLayer("wall-focus")) map.setFilter("wall-focus", ["in", ["get", "code"], ["literal", keys]]);
   crumbs();
   renderFigures();
+  loadAreaTrend();
 }
 
 function crumbs() {
@@ -230,7 +233,7 @@ async function rows(m, level) {
       const a = await getJson(`/api/kpi?month=${m}&by=${level}`);
       // A wall shows no count under the floor, whoever's token it runs on (the server leaves
       // such areas out for a leader; an admin's answer has them all).
-      const floor = a.count_below ?? FLOOR;
+      if (a.count_below != null) floor = a.count_below;
       byLevel[k] = a.rows.filter((r) => r.reported >= floor);
     } catch (e) { byLevel[k] = []; }
   }
@@ -281,6 +284,19 @@ function renderFigures() {
   rankings();
 }
 
+/// The trend of the area in focus: the district's (loaded with the figures), or a street's or
+/// community's from `/api/kpi/trend?by=…&area=…` (months under the count floor come back
+/// suppressed and are drawn empty).
+let areaTrend = null; // { key, answer }
+async function loadAreaTrend() {
+  if (focus.level === "district") { areaTrend = null; return; }
+  const key = focus.key;
+  try {
+    const a = await getJson(`/api/kpi/trend?months=13&month=${currentMonth()}&by=${focus.level}&area=${encodeURIComponent(key)}`);
+    if (focus.key === key) { areaTrend = { key, answer: a }; W.trendArea = a.area; drawTrend(); }
+  } catch (e) { areaTrend = null; }
+}
+
 /// The 12 months before and up to the latest with data: bars of reported incidents, a line of
 /// the closure rate (SVG built from elements, no markup strings).
 function drawTrend() {
@@ -292,8 +308,9 @@ function drawTrend() {
     if (text != null) e.textContent = text;
     return e;
   };
-  const i = trend.months.findIndex((m) => m.month === month);
-  const months = trend.months.slice(Math.max(0, i - 11), i + 1);
+  const source = focus.level !== "district" && areaTrend && areaTrend.key === focus.key ? areaTrend.answer : trend;
+  const i = source.months.findIndex((m) => m.month === month);
+  const months = source.months.slice(Math.max(0, i - 11), i + 1);
   const max = Math.max(1, ...months.map((m) => m.reported));
   const w = 600 / Math.max(1, months.length), h = 170;
   svg.replaceChildren();
@@ -301,7 +318,8 @@ function drawTrend() {
   months.forEach((m, k) => {
     const bh = (m.reported / max) * (h - 20);
     const bar = mk("rect", { x: k * w + 4, y: h - bh, width: w - 8, height: bh, fill: m.month === month ? "#fdae61" : "#4a6fa5" });
-    bar.append(mk("title", {}, `${monthName(m.month)}: ${num(m.reported)} · ${t("wall.closure")} ${pct(m.closure_rate)}`));
+    bar.append(mk("title", {}, m.suppressed ? `${monthName(m.month)}: < ${floor}`
+      : `${monthName(m.month)}: ${num(m.reported)} · ${t("wall.closure")} ${pct(m.closure_rate)}`));
     svg.append(bar);
     if (m.closure_rate != null) line.push(`${k * w + w / 2},${h - m.closure_rate * (h - 20)}`);
     if (k % 2 === months.length % 2 || k === months.length - 1) svg.append(mk("text", { x: k * w + w / 2, y: 205, "text-anchor": "middle" }, m.month.slice(5)));
@@ -338,7 +356,7 @@ function rankings() {
   const byRate = all.filter((r) => r.reported_per_1000_households != null)
     .sort((a, b) => b.reported_per_1000_households - a.reported_per_1000_households).slice(0, 6);
   list("rank-rate", byRate.map((r) => ({ text: label(r), n: fixed1(r.reported_per_1000_households), key: r.area, onclick: go(r), on: r.area === focus.key })));
-  const byOverdue = all.filter((r) => r.overdue >= FLOOR).sort((a, b) => b.overdue - a.overdue).slice(0, 6);
+  const byOverdue = all.filter((r) => r.overdue >= floor).sort((a, b) => b.overdue - a.overdue).slice(0, 6);
   list("rank-overdue", byOverdue.map((r) => ({ text: label(r), n: num(r.overdue), key: r.area, onclick: go(r), on: r.area === focus.key })));
 }
 

@@ -63,8 +63,12 @@ try {
   if (firstStreet) {
     await firstStreet.click();
     await page.waitForFunction(() => window.__wall.shown && window.__wall.shown.area !== "district", null, { timeout: 30000 });
+    // The trend follows the drill-down: the street's months from /api/kpi/trend?by=street.
+    await page.waitForFunction(() => window.__wall.trendArea === window.__wall.shown.area, null, { timeout: 30000 });
     before.drilled = await page.evaluate(() => ({ shown: window.__wall.shown, crumbs: document.getElementById("crumbs").textContent,
-      communities: [...document.querySelectorAll("#rank-rate li")].map((li) => li.dataset.key) }));
+      communities: [...document.querySelectorAll("#rank-rate li")].map((li) => li.dataset.key),
+      trend_area: window.__wall.trendArea,
+      trend_bars: [...document.querySelectorAll("#trend rect title")].map((t) => t.textContent) }));
     await page.click("#crumbs button");
     await page.waitForFunction(() => window.__wall.shown.area === "district", null, { timeout: 30000 });
   }

@@ -114,15 +114,7 @@ pub fn district_trend(
 ) -> Result<Vec<(String, KpiRow)>, KpiError> {
     let now = Timestamp::now();
     as_of(month, None, now)?;
-    let mut months = vec![month.to_string()];
-    while months.len() < n {
-        match previous_month(&months[months.len() - 1]) {
-            Some(m) => months.push(m),
-            None => break,
-        }
-    }
-    months.reverse();
-    months
+    months_up_to(month, n)
         .into_iter()
         .map(|m| {
             let asof = as_of(&m, None, now)?;
@@ -157,6 +149,55 @@ pub fn area_households(store: &dyn Store, level: Level) -> Result<BTreeMap<Strin
     Ok(h)
 }
 
+/// The `n` months up to and with `month`, oldest first.
+fn months_up_to(month: &str, n: usize) -> Vec<String> {
+    let mut months = vec![month.to_string()];
+    while months.len() < n {
+        match previous_month(&months[months.len() - 1]) {
+            Some(m) => months.push(m),
+            None => break,
+        }
+    }
+    months.reverse();
+    months
+}
+
+/// The incidents of the `n` months up to `month` as cases.
+fn cases_of_months(store: &dyn Store, month: &str, n: usize) -> Result<Vec<Case>, KpiError> {
+    let months = months_up_to(month, n);
+    let bad = || KpiError::Month {
+        month: month.to_string(),
+    };
+    let (start, _) = month_range(&months[0]).ok_or_else(bad)?;
+    let (_, end) = month_range(month).ok_or_else(bad)?;
+    Ok(store.kpi_cases_between(start, end)?)
+}
+
+/// One area's KPIs (a street or a community at `level`) for each of the `n` months up to
+/// `month`, oldest first, each month counted as of its end (or now); `None` for a month in
+/// which the area had no incident (the wall's trend of the area it is drilled into).
+pub fn area_trend(
+    store: &dyn Store,
+    limits: &TimeLimits,
+    (month, n): (&str, usize),
+    level: Level,
+    area: &str,
+) -> Result<Vec<(String, Option<KpiRow>)>, KpiError> {
+    let now = Timestamp::now();
+    as_of(month, None, now)?;
+    let cases = cases_of_months(store, month, n)?;
+    months_up_to(month, n)
+        .into_iter()
+        .map(|m| {
+            let asof = as_of(&m, None, now)?;
+            let row = kpis(&cases, &m, level, limits, asof)
+                .into_iter()
+                .find(|r| r.area == area);
+            Ok((m, row))
+        })
+        .collect()
+}
+
 /// [`district_trend`] over the store's incidents.
 pub fn trend(
     store: &dyn Store,
@@ -165,19 +206,7 @@ pub fn trend(
     n: usize,
 ) -> Result<Vec<(String, KpiRow)>, KpiError> {
     // The n months' incidents only.
-    let mut first = month.to_string();
-    for _ in 1..n {
-        match previous_month(&first) {
-            Some(m) => first = m,
-            None => break,
-        }
-    }
-    let bad = || KpiError::Month {
-        month: month.to_string(),
-    };
-    let (start, _) = month_range(&first).ok_or_else(bad)?;
-    let (_, end) = month_range(month).ok_or_else(bad)?;
-    district_trend(&store.kpi_cases_between(start, end)?, limits, month, n)
+    district_trend(&cases_of_months(store, month, n)?, limits, month, n)
 }
 
 /// The social-condition index of `month` at `level` (community, street or grid) over the

@@ -89,28 +89,86 @@ pub fn kpi_for(
     Ok(a)
 }
 
-/// The district's KPIs for each of the `n` months up to `month`.
+/// The district's KPIs for each of the `n` months up to `month`, or with `area` one street's
+/// or community's (in the caller's scope; months under the count floor suppressed for a
+/// caller who may not see positions, as KPI tables leave such areas out).
 pub fn trend(
     path: &Path,
     limits: &TimeLimits,
-    month: &str,
-    n: usize,
+    (month, n): (&str, usize),
+    area: Option<(Level, String)>,
+    (who, min_count): (&crate::Principal, u32),
 ) -> Result<TrendAnswer, AppError> {
     let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
-    let households = store
-        .area_households(Level::District)
-        .map_err(io)?
-        .into_values()
-        .next();
-    let months = wangge_app::kpi::trend(store.as_ref(), limits, month, n)
+    let Some((level, key)) = area else {
+        let households = store
+            .area_households(Level::District)
+            .map_err(io)?
+            .into_values()
+            .next();
+        let months = wangge_app::kpi::trend(store.as_ref(), limits, month, n)
+            .map_err(kpi_error)?
+            .iter()
+            .map(|(m, row)| TrendMonth {
+                month: m.clone(),
+                suppressed: false,
+                kpis: KpiRowAnswer::new(row, households, None, None),
+            })
+            .collect();
+        return Ok(TrendAnswer {
+            area: "district".into(),
+            months,
+        });
+    };
+    let in_scope = match level {
+        Level::Community => who.has_community(Some(&key)),
+        _ => {
+            !matches!(
+                who.role,
+                wangge_core::access::Role::Planner | wangge_core::access::Role::StreetOffice
+            ) || who.scope == key
+        }
+    };
+    if !in_scope {
+        return Err(AppError::Forbidden(format!(
+            "{} {key:?} is outside this token's scope",
+            level.as_str()
+        )));
+    }
+    let households = wangge_app::kpi::area_households(store.as_ref(), level)
         .map_err(kpi_error)?
-        .iter()
-        .map(|(m, row)| TrendMonth {
-            month: m.clone(),
-            kpis: KpiRowAnswer::new(row, households, None, None),
+        .get(&key)
+        .copied();
+    let floor = if who.sees_positions() {
+        0
+    } else {
+        u64::from(min_count.max(1))
+    };
+    let months = wangge_app::kpi::area_trend(store.as_ref(), limits, (month, n), level, &key)
+        .map_err(kpi_error)?
+        .into_iter()
+        .map(|(m, row)| {
+            let row = row.unwrap_or_else(|| wangge_core::kpi::KpiRow {
+                area: key.clone(),
+                ..Default::default()
+            });
+            let suppressed = row.reported > 0 && row.reported < floor;
+            let row = if suppressed {
+                wangge_core::kpi::KpiRow {
+                    area: key.clone(),
+                    ..Default::default()
+                }
+            } else {
+                row
+            };
+            TrendMonth {
+                month: m,
+                suppressed,
+                kpis: KpiRowAnswer::new(&row, households, None, None),
+            }
         })
         .collect();
-    Ok(TrendAnswer { months })
+    Ok(TrendAnswer { area: key, months })
 }
 
 /// The social-condition index of `month` at `level` (wangge-app: `report index` computes

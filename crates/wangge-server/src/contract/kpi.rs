@@ -27,6 +27,10 @@ pub struct TrendQuery {
     pub month: Option<String>,
     /// How many months up to it, 1 to 60 (default 12).
     pub months: Option<String>,
+    /// With `area`: `street` or `community` (default: the district's trend).
+    pub by: Option<String>,
+    /// The street name or community key whose trend is asked for.
+    pub area: Option<String>,
 }
 
 /// `/api/index` query.
@@ -131,17 +135,22 @@ pub struct KpiAnswer {
     pub rows: Vec<KpiRowAnswer>,
 }
 
-/// One month of the district's trend.
+/// One month of a trend.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct TrendMonth {
     pub month: String,
+    /// Fewer incidents than the count floor for this caller: the figures are left out
+    /// (zeros), as a KPI table leaves such an area out.
+    pub suppressed: bool,
     #[serde(flatten)]
     pub kpis: KpiRowAnswer,
 }
 
-/// `/api/kpi/trend`: the district's KPIs month by month, oldest first.
+/// `/api/kpi/trend`: the district's (or one area's) KPIs month by month, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct TrendAnswer {
+    /// `district`, or the street or community asked for.
+    pub area: String,
     pub months: Vec<TrendMonth>,
 }
 

@@ -65,15 +65,17 @@ pub async fn kpi(
     .map(Json)
 }
 
-/// The district's KPIs month by month.
+/// The district's KPIs month by month, or one street's or community's.
 #[utoipa::path(get, path = "/api/kpi/trend", tag = "figures", params(TrendQuery),
     responses(
         (status = 200, description = "one row per month, oldest first", body = TrendAnswer),
-        (status = 400, description = "bad month or number of months (problem details)"),
+        (status = 400, description = "bad month, number of months, or by/area (problem details)"),
+        (status = 403, description = "an area outside the token's scope"),
         (status = 404, description = "serving a tile archive, not a workspace"),
     ))]
 pub async fn trend(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Query(q): Query<TrendQuery>,
 ) -> Result<Json<TrendAnswer>, AppError> {
     let m = month(q.month);
@@ -85,8 +87,18 @@ pub async fn trend(
             .filter(|n| (1..=60).contains(n))
             .ok_or_else(|| AppError::BadRequest("months: 1 to 60".into()))?,
     };
+    let area = match (q.by.as_deref(), q.area) {
+        (None, None) => None,
+        (Some("street"), Some(a)) => Some((Level::Street, a)),
+        (Some("community"), Some(a)) => Some((Level::Community, a)),
+        _ => {
+            return Err(AppError::BadRequest(
+                "by=street or by=community with area=NAME, or neither".into(),
+            ));
+        }
+    };
     blocking(&s, move |st| {
-        crate::figures::trend(&st.path, &st.limits, &m, n)
+        crate::figures::trend(&st.path, &st.limits, (&m, n), area, (&who, st.min_count))
     })
     .await
     .map(Json)
