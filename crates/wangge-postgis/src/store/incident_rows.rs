@@ -1,7 +1,7 @@
 //! An incident as a row of `{s}.incidents`: the columns read, the row decoded, one incident
 //! found by key and locked for a change.
 
-use super::{PgStore, from_wkb, unix};
+use super::{PgStore, unix};
 use geo_types::Geometry;
 use postgres::{Row, Transaction};
 use wangge_core::{Incident, IncidentSource, IncidentStatus, Timestamp};
@@ -14,7 +14,7 @@ pub(super) const BY_KEY: &str =
 /// The columns [`incident_row`] reads, of `{s}.incidents i`.
 pub(super) fn columns() -> String {
     format!(
-        "i.id, ST_AsBinary(i.geom), i.key, {}, i.category, i.source, i.status, i.raw_category, \
+        "i.id, i.geom, i.key, {}, i.category, i.source, i.status, i.raw_category, \
          i.community, i.grid, {}, {}, {}, {}",
         unix("i.time"),
         unix("i.dispatched_at"),
@@ -37,8 +37,8 @@ pub(super) fn incident_row(store: &PgStore, r: &Row) -> Result<(i64, Incident)> 
     let id: i64 = r.try_get(0).map_err(&e)?;
     let key: String = r.try_get(2).map_err(&e)?;
     let bad = |what: String| store.damaged(format!("incident {key}: {what}"));
-    let blob: Vec<u8> = r.try_get(1).map_err(&e)?;
-    let location = match from_wkb(&blob) {
+    let blob: super::Ewkb = r.try_get(1).map_err(&e)?;
+    let location = match super::from_ewkb(&blob.0) {
         Some(Geometry::Point(p)) => p,
         _ => return Err(bad("geometry is damaged".into())),
     };

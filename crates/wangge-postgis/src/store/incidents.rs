@@ -488,11 +488,45 @@ impl IncidentStore for PgStore {
             .map_err(self.err())
     }
 
+    /// Two steps, each on an index whatever the statistics say: the ids and months after
+    /// `fid` from `incident_keys` (its id index), then those rows from their months'
+    /// partitions (pruned; the id index). One statement over the partitioned table was planned
+    /// as a scan of the current month's partition while it grew (before autovacuum's first
+    /// statistics), and read back every batch in time growing with the month.
     fn incidents_after(&self, fid: i64, limit: usize) -> Result<Vec<(i64, Incident)>> {
+        let keys = self
+            .client()?
+            .query(
+                &self.sql(
+                    "SELECT id, month::text FROM {s}.incident_keys WHERE id > $1 ORDER BY id LIMIT $2",
+                ),
+                &[&fid, &big(limit)],
+            )
+            .map_err(self.err())?;
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = keys.iter().map(|r| r.get(0)).collect();
+        let mut months: Vec<String> = keys.iter().map(|r| r.get(1)).collect();
+        months.sort();
+        months.dedup();
+        // The months as literals (the server's own ISO dates, checked), so the plan reads
+        // their partitions only: `id = ANY` over a partition left in is a comparison per row
+        // and id.
+        if let Some(m) = months
+            .iter()
+            .find(|m| m.len() != 10 || !m.chars().all(|c| c.is_ascii_digit() || c == '-'))
+        {
+            return Err(self.damaged(format!("incident_keys: month {m:?}")));
+        }
+        let list: Vec<String> = months.iter().map(|m| format!("DATE '{m}'")).collect();
         select_incidents(
             self,
-            "WHERE i.id > $1 ORDER BY i.id LIMIT $2",
-            &[&fid, &big(limit)],
+            &format!(
+                "WHERE i.month IN ({}) AND i.id = ANY($1) ORDER BY i.id",
+                list.join(", ")
+            ),
+            &[&ids],
         )
     }
 

@@ -105,6 +105,49 @@ pub(crate) fn wkb(g: &Geometry<f64>) -> Vec<u8> {
     wangge_io::gpkg::encode_wkb(g)
 }
 
+/// A geometry column read as PostGIS sends it (EWKB in the binary protocol), without a
+/// conversion function per row.
+pub(crate) struct Ewkb(pub Vec<u8>);
+
+impl<'a> postgres::types::FromSql<'a> for Ewkb {
+    fn from_sql(
+        _: &postgres::types::Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Self(raw.to_vec()))
+    }
+
+    fn accepts(ty: &postgres::types::Type) -> bool {
+        ty.name() == "geometry"
+    }
+}
+
+/// A geometry from EWKB (PostGIS's binary form: ISO WKB but for an SRID flag and the SRID
+/// after the type at the top level); `None` when malformed.
+pub(crate) fn from_ewkb(b: &[u8]) -> Option<Geometry<f64>> {
+    const SRID: u32 = 0x2000_0000;
+    let le = *b.first()? == 1;
+    let t = b.get(1..5)?;
+    let t = if le {
+        u32::from_le_bytes([t[0], t[1], t[2], t[3]])
+    } else {
+        u32::from_be_bytes([t[0], t[1], t[2], t[3]])
+    };
+    if t & SRID == 0 {
+        return from_wkb(b);
+    }
+    let plain = t & !SRID;
+    let mut out = Vec::with_capacity(b.len() - 4);
+    out.push(b[0]);
+    out.extend_from_slice(&if le {
+        plain.to_le_bytes()
+    } else {
+        plain.to_be_bytes()
+    });
+    out.extend_from_slice(b.get(9..)?);
+    from_wkb(&out)
+}
+
 /// A geometry from `ST_AsBinary(geom)`; `None` when malformed.
 pub(crate) fn from_wkb(b: &[u8]) -> Option<Geometry<f64>> {
     wangge_io::gpkg::decode_wkb(b)
@@ -127,5 +170,25 @@ pub(crate) fn multipolygon(g: Geometry<f64>) -> geo_types::MultiPolygon<f64> {
         Geometry::MultiPolygon(m) => m,
         Geometry::Polygon(p) => geo_types::MultiPolygon(vec![p]),
         _ => geo_types::MultiPolygon(vec![]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ewkb_with_an_srid_reads_as_the_wkb_it_carries() {
+        let p = Geometry::Point(geo_types::Point::new(118.78, 32.04));
+        let iso = wkb(&p);
+        // EWKB: the type with the SRID flag, then SRID 4326, then the coordinates.
+        let mut e = vec![iso[0]];
+        e.extend_from_slice(&(1u32 | 0x2000_0000).to_le_bytes());
+        e.extend_from_slice(&4326u32.to_le_bytes());
+        e.extend_from_slice(&iso[5..]);
+        assert_eq!(from_ewkb(&e), Some(p.clone()));
+        assert_eq!(from_ewkb(&iso), Some(p));
+        assert_eq!(from_ewkb(&e[..7]), None);
+        assert_eq!(from_ewkb(&[]), None);
     }
 }

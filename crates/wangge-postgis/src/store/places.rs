@@ -2,7 +2,7 @@
 //! cover, written in one transaction per import (bulk `unnest` inserts), read back in the
 //! order written (`fid`).
 
-use super::{PgStore, from_wkb, multipolygon, wkb};
+use super::{PgStore, multipolygon, wkb};
 use geo_types::{Geometry, LineString, Point};
 use postgres::Transaction;
 use postgres::types::ToSql;
@@ -341,7 +341,7 @@ impl PgStore {
         Ok(())
     }
 
-    /// Rows of `SELECT ST_AsBinary(geom), key, <columns> FROM {s}.<table> ORDER BY fid`,
+    /// Rows of `SELECT geom, key, <columns> FROM {s}.<table> ORDER BY fid`,
     /// each with its decoded geometry.
     pub(crate) fn read_layer(
         &self,
@@ -353,7 +353,7 @@ impl PgStore {
     ) -> Result<()> {
         let mut client = self.client()?;
         let q = self.sql(&format!(
-            "SELECT ST_AsBinary(geom), key{}{columns} FROM {{s}}.{table} {filter} ORDER BY fid",
+            "SELECT geom, key{}{columns} FROM {{s}}.{table} {filter} ORDER BY fid",
             if columns.is_empty() { "" } else { ", " }
         ));
         let rows = match arg {
@@ -363,7 +363,7 @@ impl PgStore {
         .map_err(self.err())?;
         for r in &rows {
             let key: String = r.get(1);
-            let g = from_wkb(r.get::<_, &[u8]>(0))
+            let g = super::from_ewkb(&r.get::<_, super::Ewkb>(0).0)
                 .ok_or_else(|| self.damaged(format!("{table} {key}: geometry is damaged")))?;
             f(g, key, r)?;
         }
