@@ -68,8 +68,14 @@ def rss_mb(pid):
 class Servers:
     def __init__(self, bin_, ws, n, cwd):
         self.procs, self.ports = [], []
-        for _ in range(n):
-            port = free_port()
+        # Distinct free ports: held open together while chosen.
+        held = [socket.socket() for _ in range(n)]
+        for h in held:
+            h.bind(("127.0.0.1", 0))
+        ports = [h.getsockname()[1] for h in held]
+        for h in held:
+            h.close()
+        for port in ports:
             p = subprocess.Popen([bin_, "serve", ws, "--bind", f"127.0.0.1:{port}"], cwd=cwd,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.procs.append(p)

@@ -43,7 +43,8 @@ echo "open out/demo.gpkg in QGIS (layer grids), or export:"
 echo "  $bin export out/demo.gpkg --layer grids -o out/grids.geojson"
 echo "Other views: $bin serve tiles/demo.pmtiles (the exported archive); incidents"
 echo "http://127.0.0.1:8080/api/incidents; live events: curl -N http://127.0.0.1:8080/api/incidents/stream"
-echo "The PostgreSQL copy: $bin serve '$pg?schema=demo' --bind 127.0.0.1:8081 (run two or more behind nginx: docs/several-servers.md)"
+echo "The PostgreSQL copy (its URL, with the local password, printed by scripts/pg-local.sh):"
+echo "  $bin serve \"\$(scripts/pg-local.sh wangge)?schema=demo\" --bind 127.0.0.1:8081   (several behind nginx: docs/several-servers.md)"
 if [ "${1:-}" = "--no-serve" ]; then
   echo "Serve the demo city: $bin serve out/demo.gpkg"
   exit 0

@@ -284,6 +284,19 @@ fn a_workspace_copied_to_postgresql_and_back_keeps_its_digest() {
             "token", "create", "w.gpkg", "--name", "b", "--role", "leader", "--scope", "*",
         ],
         &["token", "revoke", "w.gpkg", "1"],
+        &[
+            "token",
+            "create",
+            "w.gpkg",
+            "--name",
+            "c",
+            "--role",
+            "leader",
+            "--scope",
+            "*",
+            "--expires",
+            "2031-01-01T08:00:00+08:00",
+        ],
         &["gaps", "w.gpkg", "--category", "kindergarten"],
         &["partition", "w.gpkg", "--threads", "1"],
     ] {
@@ -343,7 +356,7 @@ fn a_workspace_copied_to_postgresql_and_back_keeps_its_digest() {
     let digest = round_trip(d, &url);
     assert!(
         digest.contains("residents=3:")
-            && digest.contains("tokens=2:")
+            && digest.contains("tokens=3:")
             && !digest.contains("areas=0:"),
         "{digest}"
     );
@@ -1007,6 +1020,58 @@ fn the_same_workspace_answers_the_same_on_both_backends() {
     assert_eq!(new_plans[0], new_plans[1]);
     same(&format!("/api/plans/{}/grids", new_plans[0]));
     drop((g, p));
+    psql(
+        &url,
+        &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
+    );
+}
+
+#[test]
+fn a_schema_of_the_first_migration_is_upgraded_to_a_working_store() {
+    let Some(url) = test_url("upgrade") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let schema = url.rsplit("schema=").next().expect("schema").to_string();
+    // A schema as the build that knew migration 1 only left it (made as the test's login).
+    let v1 = wangge_postgis::MIGRATIONS[0]
+        .sql
+        .replace("{schema}", &schema);
+    let user = url
+        .strip_prefix("postgres://")
+        .and_then(|r| r.split([':', '@']).next())
+        .expect("user");
+    psql(
+        &url,
+        &format!(
+            "SET ROLE {user}; CREATE SCHEMA {schema}; CREATE TABLE {schema}.schema_migrations (version integer PRIMARY KEY,
+             name text NOT NULL, applied timestamptz NOT NULL DEFAULT now());
+             {v1}
+             INSERT INTO {schema}.schema_migrations (version, name) VALUES (1, 'schema');"
+        ),
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let (ok, out) = wangge(&["db", "upgrade", &url], dir.path());
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("applied migration 2") && out.contains("applied migration 3"),
+        "{out}"
+    );
+    let (ok, out) = wangge(
+        &[
+            "generate",
+            "--households",
+            "2000",
+            "--seed",
+            "3",
+            "--workspace",
+            &url,
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = wangge(&["info", &url], dir.path());
+    assert!(ok && out.contains("digest places="), "{out}");
     psql(
         &url,
         &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),

@@ -5,6 +5,7 @@
 //! both ends and fails when they differ.
 
 use super::progress::Bar;
+use anyhow::Context;
 use std::path::PathBuf;
 use std::time::Instant;
 use wangge_core::Progress;
@@ -24,7 +25,12 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let src = wangge_app::open_store(&a.source, wangge_app::Access::Read)?;
     let mut dst = wangge_app::open_store(&a.target, wangge_app::Access::Create)?;
     let bar = Bar::default();
-    copy(src.as_ref(), dst.as_mut(), &bar)?;
+    copy(src.as_ref(), dst.as_mut(), &bar).with_context(|| {
+        format!(
+            "the copy stopped; {} holds a partial copy: remove it (the file, or DROP SCHEMA … CASCADE) before copying again",
+            wangge_app::shown(&a.target)
+        )
+    })?;
     dst.audit(
         "cli",
         "admin",

@@ -308,9 +308,13 @@ function drawTrend() {
     if (text != null) e.textContent = text;
     return e;
   };
-  const source = focus.level !== "district" && areaTrend && areaTrend.key === focus.key ? areaTrend.answer : trend;
+  const area = focus.level !== "district" && areaTrend && areaTrend.key === focus.key;
+  const source = area ? areaTrend.answer : trend;
   const i = source.months.findIndex((m) => m.month === month);
-  const months = source.months.slice(Math.max(0, i - 11), i + 1);
+  // An area's month under the count floor is drawn empty whoever's token the wall runs on
+  // (an admin's answer suppresses nothing).
+  const months = source.months.slice(Math.max(0, i - 11), i + 1).map((m) =>
+    area && m.reported > 0 && m.reported < floor ? { month: m.month, suppressed: true, reported: 0, closure_rate: null } : m);
   const max = Math.max(1, ...months.map((m) => m.reported));
   const w = 600 / Math.max(1, months.length), h = 170;
   svg.replaceChildren();

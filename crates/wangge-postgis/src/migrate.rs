@@ -23,8 +23,13 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
+        name: "store",
+        sql: include_str!("../migrations/0002_schema.sql"),
+    },
+    Migration {
+        version: 3,
         name: "public",
-        sql: include_str!("../migrations/0002_public.sql"),
+        sql: include_str!("../migrations/0003_public.sql"),
     },
 ];
 
@@ -183,7 +188,9 @@ impl Pg {
     /// Lets `role` (an existing role, made by the database's administrator) read the
     /// workspace's public views (`<schema>_public`: aggregates only) and nothing else of it.
     pub fn grant_reader(&self, role: &str) -> Result<(), Error> {
+        // `public` is every role: not a reader's name.
         let ok = !role.is_empty()
+            && role != "public"
             && role.len() <= 63
             && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
             && role

@@ -236,6 +236,20 @@ impl Live {
         }
     }
 
+    /// Like [`Live::audit`], from an async handler: on a blocking thread (a database's
+    /// synchronous client must not block a runtime thread), finished before it returns.
+    pub async fn audit_async(
+        self: &Arc<Self>,
+        who: &crate::Principal,
+        action: &'static str,
+        detail: String,
+    ) {
+        let (me, who) = (self.clone(), who.clone());
+        if let Err(e) = tokio::task::spawn_blocking(move || me.audit(&who, action, &detail)).await {
+            eprintln!("wangge serve: audit log: {e}");
+        }
+    }
+
     /// Records a deadline extension (延期) of an open incident.
     pub fn extend(
         &self,

@@ -186,5 +186,5 @@ fn load(workspace: &Path) -> Result<TileSource, AppError> {
     let store = wangge_app::open_store(workspace, wangge_app::Access::Read)
         .map_err(|e| AppError::Open(e.to_string()))?;
     TileSource::from_store(store.as_ref())
-        .map_err(|e| AppError::Open(format!("{}: {e}", workspace.display())))
+        .map_err(|e| AppError::Open(format!("{}: {e}", wangge_app::shown(workspace))))
 }

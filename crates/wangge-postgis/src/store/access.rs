@@ -16,7 +16,8 @@ impl PgStore {
                     "SELECT id, name, role, scope, {}, {}, {}, hash FROM {{s}}.tokens {filter} ORDER BY id",
                     iso("created"),
                     iso("revoked"),
-                    iso("expires")
+                    // As the GeoPackage keeps an expiry: whole seconds (`Timestamp`'s text).
+                    "to_char(expires AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
                 )),
                 &[],
             )

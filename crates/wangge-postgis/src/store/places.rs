@@ -717,7 +717,9 @@ fn area_households(store: &PgStore, level: Level) -> Result<BTreeMap<String, u64
         }
         return Ok(out);
     }
-    let data = store.load_walking()?;
+    // All places, as the GeoPackage loads them: the same local frame, so a point on a
+    // boundary falls in the same community on both backends.
+    let data = store.load_places()?;
     if level == Level::District {
         out.insert(
             "district".into(),

@@ -17,12 +17,16 @@ const LAYERS: &[(&str, &str)] = &[
 ];
 
 impl PgStore {
-    /// Whether the schema holds any places (a workspace was made here).
+    /// Whether the schema holds anything of a workspace (places, plans, incidents, tokens).
     pub fn holds_data(&self) -> Result<bool> {
         Ok(self
             .client()?
             .query_one(
-                &self.sql("SELECT EXISTS (SELECT 1 FROM {s}.communities) OR EXISTS (SELECT 1 FROM {s}.address_points)"),
+                &self.sql(
+                    "SELECT EXISTS (SELECT 1 FROM {s}.communities) OR EXISTS (SELECT 1 FROM {s}.address_points)
+                         OR EXISTS (SELECT 1 FROM {s}.plans) OR EXISTS (SELECT 1 FROM {s}.incident_keys)
+                         OR EXISTS (SELECT 1 FROM {s}.tokens)",
+                ),
                 &[],
             )
             .map_err(self.err())?

@@ -305,7 +305,8 @@ pub async fn patch(
             .chars()
             .take(200)
             .collect::<String>();
-        live.audit(&who, "incident.update", &format!("{id}: {text}"));
+        live.audit_async(&who, "incident.update", format!("{id}: {text}"))
+            .await;
     }
     let bad = |m: String| AppError::BadRequest(m);
     let v: StepRequest = serde_json::from_slice(&body).map_err(|e| bad(format!("body: {e}")))?;

@@ -93,17 +93,18 @@ pub async fn list(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
     let items: Vec<ResidentAnswer> = rows.iter().map(|r| answer(r, masked)).collect();
-    live.audit(
+    live.audit_async(
         &p,
         "residents.read",
-        &format!(
+        format!(
             "{} of {total} residents {} (grid {}, community {}, offset {offset})",
             items.len(),
             if masked { "masked" } else { "in full" },
             grid.as_deref().unwrap_or("any"),
             community.as_deref().unwrap_or("any"),
         ),
-    );
+    )
+    .await;
     Ok(Json(ResidentsAnswer {
         total,
         offset,
