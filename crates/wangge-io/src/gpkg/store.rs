@@ -139,6 +139,11 @@ impl GeoPackage {
         }
         let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| bad(format!("cannot open: {e}")))?;
+        // Wait for another process's write (a server switching the file to write-ahead
+        // logging as a second one starts) instead of failing at once. (The PRAGMA, not
+        // rusqlite's busy_timeout: that needs SQLite ≥ 3.44.)
+        conn.query_row("PRAGMA busy_timeout = 10000", [], |_| Ok(()))
+            .map_err(|e| bad(format!("cannot open: {e}")))?;
         let app: i32 = conn
             .query_row("PRAGMA application_id", [], |r| r.get(0))
             .map_err(|e| bad(format!("not a SQLite database or damaged ({e})")))?;
