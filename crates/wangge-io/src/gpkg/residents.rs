@@ -87,17 +87,7 @@ impl ResidentStore for GeoPackage {
                 "SELECT address_key, name, phone, id_number, NULL FROM residents ORDER BY address_key, name, fid"
             })
             .map_err(&sql)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(Resident {
-                    address_key: r.get(0)?,
-                    name: r.get(1)?,
-                    phone: r.get(2)?,
-                    id_number: r.get(3)?,
-                    unit: r.get(4)?,
-                })
-            })
-            .map_err(&sql)?;
+        let rows = stmt.query_map([], resident_row).map_err(&sql)?;
         let residents: Vec<Resident> = rows.collect::<std::result::Result<_, _>>().map_err(&sql)?;
         Ok(crate::store::place_residents(
             &residents,
@@ -125,17 +115,7 @@ impl ResidentStore for GeoPackage {
                 "SELECT address_key, name, phone, id_number, {unit} FROM residents ORDER BY fid"
             ))
             .map_err(&sql)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(Resident {
-                    address_key: r.get(0)?,
-                    name: r.get(1)?,
-                    phone: r.get(2)?,
-                    id_number: r.get(3)?,
-                    unit: r.get(4)?,
-                })
-            })
-            .map_err(&sql)?;
+        let rows = stmt.query_map([], resident_row).map_err(&sql)?;
         rows.collect::<std::result::Result<_, _>>().map_err(&sql)
     }
 
@@ -162,4 +142,15 @@ fn add_unit_column(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
         tx.execute_batch("ALTER TABLE residents ADD COLUMN unit TEXT;")?;
     }
     Ok(())
+}
+
+/// A resident from a row `address_key, name, phone, id_number, unit`.
+fn resident_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> {
+    Ok(Resident {
+        address_key: r.get(0)?,
+        name: r.get(1)?,
+        phone: r.get(2)?,
+        id_number: r.get(3)?,
+        unit: r.get(4)?,
+    })
 }

@@ -71,10 +71,7 @@ impl AccessStore for GeoPackage {
             "cli",
             "admin",
             "token.create",
-            &match expires {
-                Some(e) => format!("token {id} {name:?}: {role} {scope}, expires {e}"),
-                None => format!("token {id} {name:?}: {role} {scope}"),
-            },
+            &crate::store::token_created(id, name, role, scope, expires),
         )?;
         Ok((id, secret))
     }

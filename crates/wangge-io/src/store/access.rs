@@ -123,3 +123,17 @@ pub fn token_secret() -> Result<String> {
         raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
     ))
 }
+
+/// The audit log's line for a created token (both backends write it).
+pub fn token_created(
+    id: i64,
+    name: &str,
+    role: Role,
+    scope: &str,
+    expires: Option<Timestamp>,
+) -> String {
+    match expires {
+        Some(e) => format!("token {id} {name:?}: {role} {scope}, expires {e}"),
+        None => format!("token {id} {name:?}: {role} {scope}"),
+    }
+}

@@ -178,3 +178,36 @@ pub struct Release {
 
 /// A release in a list: (id, created, month, level, results SHA-256).
 pub type ReleaseLine = (i64, String, String, String, String);
+
+/// How a report differs from the one stored under its id (time, category, source, place);
+/// empty when it is the same report sent again (both backends refuse a resent id by it).
+pub fn report_differences(
+    i: &Incident,
+    time: &str,
+    category: &str,
+    source: &str,
+    at: Option<geo_types::Point<f64>>,
+) -> Vec<String> {
+    let mut d = Vec::new();
+    let sent = i.time.to_string();
+    if sent != time {
+        d.push(format!("time {sent}, stored {time}"));
+    }
+    if i.category != category {
+        d.push(format!("category {}, stored {category}", i.category));
+    }
+    if i.source.as_str() != source {
+        d.push(format!("source {}, stored {source}", i.source.as_str()));
+    }
+    match at {
+        Some(p) => {
+            let (dx, dy) = (p.x() - i.location.x(), p.y() - i.location.y());
+            let m = (dy * 111_320.0).hypot(dx * 111_320.0 * p.y().to_radians().cos());
+            if m > 0.5 {
+                d.push(format!("place {m:.0} m from the stored one"));
+            }
+        }
+        None => d.push("stored place unreadable".into()),
+    }
+    d
+}

@@ -30,11 +30,12 @@ mod plans;
 mod residents;
 mod workspace;
 
-pub use access::{AccessStore, TokenRow, check_token, token_secret};
+pub use access::{AccessStore, TokenRow, check_token, token_created, token_secret};
 pub use coverage::{CoverageRun, CoverageStore, GapArea, ServiceArea};
 pub use digest::{ContentDigest, DigestPart, content_digest};
 pub use incidents::{
     IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
+    report_differences,
 };
 pub use places::{PlaceStore, StreetBounds};
 pub use plans::{

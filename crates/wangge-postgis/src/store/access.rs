@@ -77,10 +77,7 @@ impl AccessStore for PgStore {
             "cli",
             "admin",
             "token.create",
-            &match expires {
-                Some(e) => format!("token {id} {name:?}: {role} {scope}, expires {e}"),
-                None => format!("token {id} {name:?}: {role} {scope}"),
-            },
+            &wangge_io::store::token_created(id, name, role, scope, expires),
         )?;
         Ok((id, secret))
     }
