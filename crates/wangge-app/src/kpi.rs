@@ -174,16 +174,16 @@ fn cases_of_months(store: &dyn Store, month: &str, n: usize) -> Result<Vec<Case>
 }
 
 /// One area's KPIs (a street or a community at `level`) for each of the `n` months up to
-/// `month`, oldest first, each month counted as of its end (or now); `None` for a month in
-/// which the area had no incident (the wall's trend of the area it is drilled into).
+/// `month`, oldest first, each month counted as of its end (or `now` when that is earlier: a
+/// caller may pass the start of the day); `None` for a month in which the area had no
+/// incident (the wall's trend of the area it is drilled into).
 pub fn area_trend(
     store: &dyn Store,
     limits: &TimeLimits,
     (month, n): (&str, usize),
-    level: Level,
-    area: &str,
+    (level, area): (Level, &str),
+    now: Timestamp,
 ) -> Result<Vec<(String, Option<KpiRow>)>, KpiError> {
-    let now = Timestamp::now();
     as_of(month, None, now)?;
     let cases = cases_of_months(store, month, n)?;
     months_up_to(month, n)

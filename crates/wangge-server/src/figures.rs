@@ -47,6 +47,11 @@ pub fn kpi(
     })
 }
 
+/// The start (00:00 +08:00) of the local day of `t`.
+fn local_day_start(t: Timestamp) -> Timestamp {
+    Timestamp::from_unix((t.unix() + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600)
+}
+
 /// What a caller who may not see incident positions gets of a KPI table (the README's role
 /// table): no grid smaller than a community outside its scope (a leader: no grid at all),
 /// `asof` at the start of its local day, and areas with fewer than `min_count` reported
@@ -69,7 +74,7 @@ pub fn kpi_for(
     // The steps as of the start of a local day, also by default (a current month is counted
     // as of now otherwise, and would move within the day).
     let t = wangge_app::kpi::as_of(month, asof, Timestamp::now()).map_err(kpi_error)?;
-    let day = Timestamp::from_unix((t.unix() + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600);
+    let day = local_day_start(t);
     let mut a = kpi(path, limits, month, level, Some(day))?;
     if level == Level::Grid {
         let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
@@ -144,30 +149,37 @@ pub fn trend(
     } else {
         u64::from(min_count.max(1))
     };
-    let months = wangge_app::kpi::area_trend(store.as_ref(), limits, (month, n), level, &key)
-        .map_err(kpi_error)?
-        .into_iter()
-        .map(|(m, row)| {
-            let row = row.unwrap_or_else(|| wangge_core::kpi::KpiRow {
-                area: key.clone(),
-                ..Default::default()
-            });
-            let suppressed = row.reported > 0 && row.reported < floor;
-            let row = if suppressed {
-                wangge_core::kpi::KpiRow {
+    // As a KPI table counts for such a caller: a current month as of the start of the day.
+    let now = if who.sees_positions() {
+        Timestamp::now()
+    } else {
+        local_day_start(Timestamp::now())
+    };
+    let months =
+        wangge_app::kpi::area_trend(store.as_ref(), limits, (month, n), (level, &key), now)
+            .map_err(kpi_error)?
+            .into_iter()
+            .map(|(m, row)| {
+                let row = row.unwrap_or_else(|| wangge_core::kpi::KpiRow {
                     area: key.clone(),
                     ..Default::default()
+                });
+                let suppressed = row.reported > 0 && row.reported < floor;
+                let row = if suppressed {
+                    wangge_core::kpi::KpiRow {
+                        area: key.clone(),
+                        ..Default::default()
+                    }
+                } else {
+                    row
+                };
+                TrendMonth {
+                    month: m,
+                    suppressed,
+                    kpis: KpiRowAnswer::new(&row, households, None, None),
                 }
-            } else {
-                row
-            };
-            TrendMonth {
-                month: m,
-                suppressed,
-                kpis: KpiRowAnswer::new(&row, households, None, None),
-            }
-        })
-        .collect();
+            })
+            .collect();
     Ok(TrendAnswer { area: key, months })
 }
 
