@@ -51,10 +51,7 @@ pub(super) fn kpi_cases(
                 *dispatches.entry(key).or_default() += 1;
             } else {
                 let detail: Option<String> = r.get(2).map_err(&sql)?;
-                let hours = detail
-                    .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-                    .and_then(|v| v["hours"].as_f64())
-                    .unwrap_or(0.0);
+                let hours = crate::store::extension_hours(detail.as_deref());
                 *extension.entry(key).or_default() += hours;
             }
         }
@@ -125,7 +122,7 @@ pub(super) fn extend_incident(
             "is closed; a closed incident cannot be extended".into(),
         ));
     }
-    let detail = serde_json::json!({ "hours": hours, "reason": reason }).to_string();
+    let detail = crate::store::extension_detail(hours, reason);
     store.connection()
         .execute(
             "INSERT INTO incident_events (incident, status, at, detail) VALUES (?1, 'extended', ?2, ?3)",

@@ -211,3 +211,16 @@ pub fn report_differences(
     }
     d
 }
+
+/// The `detail` of an `extended` event: the hours and the reason, as JSON (both backends).
+pub fn extension_detail(hours: f64, reason: &str) -> String {
+    serde_json::json!({ "hours": hours, "reason": reason }).to_string()
+}
+
+/// The hours of an `extended` event's `detail` (0 when unreadable).
+pub fn extension_hours(detail: Option<&str>) -> f64 {
+    detail
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .and_then(|v| v["hours"].as_f64())
+        .unwrap_or(0.0)
+}

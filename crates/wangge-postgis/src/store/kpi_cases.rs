@@ -70,10 +70,7 @@ pub(super) fn kpi_cases(
             *dispatches.entry(id).or_default() += 1;
         } else {
             let detail: Option<String> = r.try_get(2).map_err(&e)?;
-            let hours = detail
-                .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-                .and_then(|v| v["hours"].as_f64())
-                .unwrap_or(0.0);
+            let hours = wangge_io::store::extension_hours(detail.as_deref());
             *extension.entry(id).or_default() += hours;
         }
     }
@@ -143,7 +140,7 @@ pub(super) fn extend_incident(
             "is closed; a closed incident cannot be extended".into(),
         ));
     }
-    let detail = serde_json::json!({ "hours": hours, "reason": reason }).to_string();
+    let detail = wangge_io::store::extension_detail(hours, reason);
     tx.execute(
         &store.sql(
             "INSERT INTO {s}.incident_steps (incident, step, at, previous, detail)
