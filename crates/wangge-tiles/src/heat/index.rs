@@ -454,32 +454,107 @@ impl RecIndex {
         let kinds = Kinds::of(f.cats.as_deref(), f.srcs.as_deref(), f.statuses.as_deref());
         let trivial = kinds.is_all();
         let (from, to) = (f.from_t.unwrap_or(0), f.to_t.unwrap_or(u32::MAX));
-        for (lo, hi) in buckets {
-            self.records.each(lo, hi, from, to, |b, v| {
-                let (bx, by) = (i64::from(b.0), i64::from(b.1));
-                if bx < bx0 || bx > bx1 || by < by0 || by > by1 {
-                    return;
+        let scan = |parts: &[usize], bins: &mut [f64]| {
+            // Integer counts while scanning: half the size of the float bins (a z16 tile's
+            // rectangle stays in the first-level cache) and no conversion per record.
+            let mut counts = vec![0u32; bins.len()];
+            for &part in parts {
+                for &(lo, hi) in &buckets {
+                    self.records.each_in(part, lo, hi, from, to, |b, v| {
+                        let (bx, by) = (i64::from(b.0), i64::from(b.1));
+                        if bx < bx0 || bx > bx1 || by < by0 || by > by1 {
+                            return;
+                        }
+                        for p in v {
+                            if !trivial && !kinds.keeps(p) {
+                                continue;
+                            }
+                            let (x, y) = p.world(b);
+                            // Unsigned offsets: cells left of or above the rectangle wrap to
+                            // large.
+                            let dx = (i64::from(x >> shift) - rect.x0) as u32;
+                            let dy = (i64::from(y >> shift) - rect.y0) as u32;
+                            if dx < w && dy < h {
+                                counts[(dy * w + dx) as usize] += 1;
+                            }
+                        }
+                    });
                 }
-                for p in v {
-                    if !trivial && !kinds.keeps(p) {
-                        continue;
-                    }
-                    let (x, y) = p.world(b);
-                    // Unsigned offsets: cells left of or above the rectangle wrap to large.
-                    let dx = (i64::from(x >> shift) - rect.x0) as u32;
-                    let dy = (i64::from(y >> shift) - rect.y0) as u32;
-                    if dx < w && dy < h {
-                        bins[(dy * w + dx) as usize] += 1.0;
-                    }
+            }
+            for (b, c) in bins.iter_mut().zip(counts) {
+                *b += f64::from(c);
+            }
+        };
+        let sizes: Vec<usize> = (0..self.records.parts())
+            .map(|part| {
+                let mut n = 0;
+                for &(lo, hi) in &buckets {
+                    self.records.each_in(part, lo, hi, from, to, |_, v| n += v.len());
                 }
-            });
+                n
+            })
+            .collect();
+        shared_scan(&sizes, bins, scan);
+    }
+}
+
+/// Records a scan reads before it is shared between two threads (a millisecond or more of
+/// work, against tens of microseconds to start a thread).
+const SHARE_FROM: usize = 200_000;
+
+/// Runs `scan` over the parts with records (`sizes`: records each part holds in the window),
+/// on two threads when the scan is large and the machine has two cores: halves of about equal
+/// size, each into bins of its own, added at the end (counts, so the sum is exact and the
+/// same in any order).
+fn shared_scan(sizes: &[usize], bins: &mut [f64], scan: impl Fn(&[usize], &mut [f64]) + Sync) {
+    let parts: Vec<usize> = (0..sizes.len()).filter(|&p| sizes[p] > 0).collect();
+    let total: usize = sizes.iter().sum();
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if total < SHARE_FROM || cores < 2 || parts.len() < 2 {
+        scan(&parts, bins);
+        return;
+    }
+    let mut order = parts;
+    order.sort_by_key(|&p| std::cmp::Reverse(sizes[p]));
+    let (mut mine, mut theirs, mut n_mine, mut n_theirs) = (Vec::new(), Vec::new(), 0, 0);
+    for p in order {
+        if n_mine <= n_theirs {
+            mine.push(p);
+            n_mine += sizes[p];
+        } else {
+            theirs.push(p);
+            n_theirs += sizes[p];
         }
+    }
+    let mut other = vec![0.0; bins.len()];
+    std::thread::scope(|s| {
+        s.spawn(|| scan(&theirs, &mut other));
+        scan(&mine, bins);
+    });
+    for (b, o) in bins.iter_mut().zip(other) {
+        *b += o;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_scan_reads_every_part_with_records_once() {
+        let sizes = [0, 300_000, 10, 250_000, 5];
+        let scan = |parts: &[usize], bins: &mut [f64]| {
+            for &p in parts {
+                bins[p] += 1.0 + p as f64;
+            }
+        };
+        let mut bins = vec![0.0; 5];
+        shared_scan(&sizes, &mut bins, scan);
+        assert_eq!(bins, vec![0.0, 2.0, 3.0, 4.0, 5.0]);
+        let mut small = vec![0.0; 5];
+        shared_scan(&[1, 2, 3, 0, 0], &mut small, scan);
+        assert_eq!(small, vec![1.0, 2.0, 3.0, 0.0, 0.0]);
+    }
 
     #[test]
     fn morton_round_trips() {

@@ -210,8 +210,30 @@ impl Records {
     /// Calls `f(bucket coordinates, records)` for the buckets with keys in `lo..hi`, each
     /// with its records in the time window `from..=to` (seconds since 2000), in time order
     /// within a call (a bucket may come once per part).
+    #[cfg(test)]
     pub(crate) fn each(
         &self,
+        lo: u64,
+        hi: u64,
+        from: u32,
+        to: u32,
+        mut f: impl FnMut((u32, u32), &[Packed]),
+    ) {
+        for part in 0..self.parts() {
+            self.each_in(part, lo, hi, from, to, &mut f);
+        }
+    }
+
+    /// How many parts `each_in` can be asked for: the open part, then each segment. Parts
+    /// are independent, so a large scan can be shared between threads part by part.
+    pub(crate) fn parts(&self) -> usize {
+        1 + self.segments.len()
+    }
+
+    /// `each` over one part (0: the open part; k: the k-th segment).
+    pub(crate) fn each_in(
+        &self,
+        part: usize,
         lo: u64,
         hi: u64,
         from: u32,
@@ -226,22 +248,29 @@ impl Records {
             }
         };
         let meets = |(a, b): (u32, u32)| a <= to && b >= from;
-        if self.open_t.is_some_and(meets) {
-            for (k, v) in self.open.range(lo..hi) {
-                window(*k, v);
-            }
-        }
-        for s in self.segments.iter().filter(|s| meets((s.t_min, s.t_max))) {
-            let start = s.keys.partition_point(|k| *k < lo);
-            for i in start..s.keys.len() {
-                if s.keys[i] >= hi {
-                    break;
+        if part == 0 {
+            if self.open_t.is_some_and(meets) {
+                for (k, v) in self.open.range(lo..hi) {
+                    window(*k, v);
                 }
-                window(
-                    s.keys[i],
-                    &s.recs[s.starts[i] as usize..s.starts[i + 1] as usize],
-                );
             }
+            return;
+        }
+        let Some(s) = self.segments.get(part - 1) else {
+            return;
+        };
+        if !meets((s.t_min, s.t_max)) {
+            return;
+        }
+        let start = s.keys.partition_point(|k| *k < lo);
+        for i in start..s.keys.len() {
+            if s.keys[i] >= hi {
+                break;
+            }
+            window(
+                s.keys[i],
+                &s.recs[s.starts[i] as usize..s.starts[i + 1] as usize],
+            );
         }
     }
 
