@@ -211,6 +211,7 @@ def reads(bin_, ws, d, requests):
         "KPI street, this month": f"/api/kpi?month={month}&by=street",
         "KPI community, this month": f"/api/kpi?month={month}&by=community",
         "KPI community, 3 months ago": f"/api/kpi?month={past}&by=community",
+        "KPI district trend (12 months)": f"/api/kpi/trend?month={month}",
         "heat tile z14": f"/heat/14/{x14}/{y14}.png",
         "vector tile z14": f"/tiles/all/14/{x14}/{y14}.mvt",
         "incident list (100)": "/api/incidents?limit=100",
@@ -236,21 +237,25 @@ def main():
     ap.add_argument("--bin", default=str(ROOT / "target/release/wangge"))
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seconds", type=float, default=None)
+    ap.add_argument("--extra", type=int, default=None,
+                    help="incidents added before the reads (default 1,000,000; --quick 100,000)")
+    ap.add_argument("--reads-only", action="store_true", help="skip the ingest table")
     a = ap.parse_args()
     seconds = a.seconds or (5 if a.quick else 20)
-    extra = 100_000 if a.quick else 1_000_000
+    extra = a.extra or (100_000 if a.quick else 1_000_000)
     requests = 50 if a.quick else 200
     pg = subprocess.run([str(ROOT / "scripts/pg-local.sh"), "wangge_bench"], capture_output=True,
                         text=True, check=True).stdout.strip()
     lines = ["# Store backends: GeoPackage and PostgreSQL/PostGIS (benches/store_peers.py)", "",
-             f"`python3 benches/store_peers.py{' --quick' if a.quick else ''}`, "
+             f"`python3 benches/store_peers.py{' --quick' if a.quick else ''}"
+             f"{f' --extra {a.extra}' if a.extra else ''}{' --reads-only' if a.reads_only else ''}`, "
              f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; loopback, open servers.", "",
              "## Ingest: acknowledged incidents/s (durable: committed before the 201)", "",
              "| servers | batch | GeoPackage | PostgreSQL | PostgreSQL / GeoPackage | errors (gpkg, pg) | server RSS MB (gpkg, pg) |",
              "|---:|---:|---:|---:|---:|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        for servers in (1, 2):
+        for servers in ((1, 2) if not a.reads_only else ()):
             for batch in (100, 1000):
                 rate = {}
                 for backend in ("gpkg", "pg"):
@@ -275,7 +280,10 @@ def main():
         lines += ["", f"Import of the {extra:,} incidents (one transaction): GeoPackage {res['gpkg'][1]:.1f} s, "
                   f"PostgreSQL {res['pg'][1]:.1f} s. Server RSS after the reads: GeoPackage "
                   f"{res['gpkg'][0][1]:.0f} MB, PostgreSQL {res['pg'][0][1]:.0f} MB (heat index included)."]
-    out = ROOT / "benches" / ("store_peers-quick.md" if a.quick else "store_peers.md")
+    name = "store_peers-quick.md" if a.quick else "store_peers.md"
+    if a.extra or a.reads_only:
+        name = f"store_peers-{extra // 1_000_000}M-reads.md" if a.reads_only else f"store_peers-{extra}.md"
+    out = ROOT / "benches" / name
     out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -1077,3 +1077,88 @@ fn a_schema_of_the_first_migration_is_upgraded_to_a_working_store() {
         &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
     );
 }
+
+/// Real hotline cases (Taipei 1999, villages as communities): the KPI tables PostgreSQL
+/// computes in SQL are the bytes the GeoPackage's cases give through `kpis`, month by month
+/// and at every level, past months and one counted as of a moment inside it.
+#[test]
+fn real_hotline_cases_give_the_same_kpi_tables_on_both_backends() {
+    let Some(url) = test_url("hotline") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::taipei_villages(d);
+    let (grid, cases) = (
+        crate::util::shared("taipei/population-grid.geojson")
+            .display()
+            .to_string(),
+        crate::util::shared("taipei/hotline-cases.geojson")
+            .display()
+            .to_string(),
+    );
+    for args in [
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &grid,
+            "--as",
+            "addresses",
+            "--persons-field",
+            "pop_live",
+        ][..],
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &cases,
+            "--as",
+            "incidents",
+            "--source",
+            "hotline",
+        ][..],
+        &["copy", "t.gpkg", &url][..],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{args:?}: {out}");
+    }
+    use wangge_io::store::prelude::*;
+    let store = wangge_io::GeoPackage::open(d.join("t.gpkg")).expect("open");
+    let mut months: Vec<String> = store
+        .kpi_cases()
+        .expect("cases")
+        .iter()
+        .map(|c| wangge_core::kpi::month_of(c.time))
+        .collect();
+    months.sort();
+    months.dedup();
+    assert!(!months.is_empty());
+    let mut compared = 0;
+    for month in months.iter().take(4) {
+        for by in ["district", "street", "community"] {
+            let mut args = vec!["report", "kpi", "WS", "--month", month, "--by", by];
+            let mid = format!("{month}-15T12:00:00+08:00");
+            for asof in [None, Some(mid.as_str())] {
+                if let Some(t) = asof {
+                    args.extend(["--asof", t]);
+                }
+                let run = |ws: &str| {
+                    let a: Vec<&str> = args
+                        .iter()
+                        .map(|x| if *x == "WS" { ws } else { x })
+                        .collect();
+                    let (ok, out) = wangge(&a, d);
+                    assert!(ok, "{a:?}: {out}");
+                    out
+                };
+                let (g, p) = (run("t.gpkg"), run(&url));
+                assert_eq!(g, p, "{month} {by} {asof:?}");
+                compared += usize::from(g.lines().count() > 2);
+            }
+        }
+    }
+    assert!(compared >= 6, "only {compared} tables with rows");
+    drop_schemas(&[url.rsplit("schema=").next().expect("schema").to_string()]);
+}

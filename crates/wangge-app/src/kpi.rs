@@ -77,12 +77,8 @@ pub fn month_kpis(
     let (start, end) = month_range(month).ok_or_else(|| KpiError::Month {
         month: month.to_string(),
     })?;
-    let cases = store.kpi_cases_between(start, end)?;
-    let stored = store
-        .counts()?
-        .iter()
-        .find(|c| c.layer == "incidents")
-        .map_or(0, |c| c.features as usize);
+    let rows = month_rows(store, limits, (start, end), month, level, asof)?;
+    let stored = store.incident_count()? as usize;
     let (mut names, mut streets) = (BTreeMap::new(), BTreeMap::new());
     if level == Level::Community {
         for c in store.communities()? {
@@ -97,11 +93,29 @@ pub fn month_kpis(
         level,
         asof,
         incidents: stored,
-        rows: kpis(&cases, month, level, limits, asof),
+        rows,
         households: area_households(store, level)?,
         names,
         streets,
     })
+}
+
+/// The KPI rows of `month` (`window`: its range) at `level` as of `asof`: computed by the
+/// store where it can (in SQL, held to `kpis` by the conformance suite), else counted here
+/// over the month's cases.
+fn month_rows(
+    store: &dyn Store,
+    limits: &TimeLimits,
+    window: (Timestamp, Timestamp),
+    month: &str,
+    level: Level,
+    asof: Timestamp,
+) -> Result<Vec<KpiRow>, KpiError> {
+    if let Some(rows) = store.kpi_rows(window, level, limits, asof)? {
+        return Ok(rows);
+    }
+    let cases = store.kpi_cases_between(window.0, window.1)?;
+    Ok(kpis(&cases, month, level, limits, asof))
 }
 
 /// The district's KPIs for each of the `n` months up to `month`, oldest first, each month
@@ -162,15 +176,19 @@ fn months_up_to(month: &str, n: usize) -> Vec<String> {
     months
 }
 
-/// The incidents of the `n` months up to `month` as cases.
-fn cases_of_months(store: &dyn Store, month: &str, n: usize) -> Result<Vec<Case>, KpiError> {
-    let months = months_up_to(month, n);
-    let bad = || KpiError::Month {
+/// One month's rows at `level`, counted as of the month's end (or `now` when earlier).
+fn rows_as_of(
+    store: &dyn Store,
+    limits: &TimeLimits,
+    month: &str,
+    level: Level,
+    now: Timestamp,
+) -> Result<Vec<KpiRow>, KpiError> {
+    let asof = as_of(month, None, now)?;
+    let window = month_range(month).ok_or_else(|| KpiError::Month {
         month: month.to_string(),
-    };
-    let (start, _) = month_range(&months[0]).ok_or_else(bad)?;
-    let (_, end) = month_range(month).ok_or_else(bad)?;
-    Ok(store.kpi_cases_between(start, end)?)
+    })?;
+    month_rows(store, limits, window, month, level, asof)
 }
 
 /// One area's KPIs (a street or a community at `level`) for each of the `n` months up to
@@ -185,12 +203,10 @@ pub fn area_trend(
     now: Timestamp,
 ) -> Result<Vec<(String, Option<KpiRow>)>, KpiError> {
     as_of(month, None, now)?;
-    let cases = cases_of_months(store, month, n)?;
     months_up_to(month, n)
         .into_iter()
         .map(|m| {
-            let asof = as_of(&m, None, now)?;
-            let row = kpis(&cases, &m, level, limits, asof)
+            let row = rows_as_of(store, limits, &m, level, now)?
                 .into_iter()
                 .find(|r| r.area == area);
             Ok((m, row))
@@ -198,15 +214,25 @@ pub fn area_trend(
         .collect()
 }
 
-/// [`district_trend`] over the store's incidents.
+/// The district's KPIs for each of the `n` months up to `month` over the store's incidents
+/// (as [`district_trend`] over cases), each month read and counted on its own.
 pub fn trend(
     store: &dyn Store,
     limits: &TimeLimits,
     month: &str,
     n: usize,
 ) -> Result<Vec<(String, KpiRow)>, KpiError> {
-    // The n months' incidents only.
-    district_trend(&cases_of_months(store, month, n)?, limits, month, n)
+    let now = Timestamp::now();
+    as_of(month, None, now)?;
+    months_up_to(month, n)
+        .into_iter()
+        .map(|m| {
+            let row = rows_as_of(store, limits, &m, Level::District, now)?
+                .pop()
+                .unwrap_or_default();
+            Ok((m, row))
+        })
+        .collect()
 }
 
 /// The social-condition index of `month` at `level` (community, street or grid) over the

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "public",
         sql: include_str!("../migrations/0003_public.sql"),
     },
+    Migration {
+        version: 4,
+        name: "incident_count",
+        sql: include_str!("../migrations/0004_incident_count.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

@@ -486,6 +486,14 @@ impl IncidentStore for GeoPackage {
         kpi_cases::kpi_cases(self, Some((from, to)))
     }
 
+    fn incident_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .connection()
+            .query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))
+            .map_err(self.sql())?;
+        Ok(n as u64)
+    }
+
     fn extend_incident(
         &mut self,
         key: &str,

@@ -27,6 +27,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("plan versions", plan_versions),
     ("incident batches are idempotent", incidents_idempotent),
     ("KPI cases of a time window", kpi_window),
+    ("KPI rows a store computes agree with kpis", kpi_rows_agree),
     ("closed-loop steps", incident_steps),
     ("tokens and audit log", tokens_and_audit),
     ("data version moves with the data", data_version_moves),
@@ -185,6 +186,10 @@ fn incidents_idempotent(s: &mut dyn Store, data: &Dataset) -> Result<(), String>
     if again.existing.len() != batch.len() {
         return Err(format!("{} listed as existing", again.existing.len()));
     }
+    let count = s.incident_count().map_err(e)?;
+    if count != batch.len() as u64 {
+        return Err(format!("{count} incidents counted, {} stored", batch.len()));
+    }
     let head = s.max_incident_fid().map_err(e)?;
     let after = s.incidents_after(0, 1000).map_err(e)?;
     if after.len() != batch.len() || after.last().map(|x| x.0) != Some(head) {
@@ -224,6 +229,86 @@ fn kpi_window(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
             got.len(),
             want.len()
         ));
+    }
+    Ok(())
+}
+
+/// A store that computes KPI rows itself (`kpi_rows`: SQL on PostgreSQL) gives exactly what
+/// `kpis` counts over the same store's cases: every level, the store's whole span and its
+/// first half, as of several moments (before, inside and after the steps), with a rework, a
+/// second dispatch, extensions (two on one case), an `other` case and cases without a grid or
+/// community among them. A store that returns `None` passes.
+fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    use wangge_core::kpi::{Level, TimeLimits, kpis, month_of, month_range};
+    let mut data = data.clone();
+    if let Some(i) = data.incidents.get_mut(1) {
+        i.category = "other".into();
+    }
+    if let Some(i) = data.incidents.get_mut(2) {
+        i.grid = None;
+        i.community = None;
+    }
+    s.write(&data, "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    // A rework (follow-up back to dispatch) and extensions, two of them on one case.
+    let later = |i: &Incident| Timestamp::from_unix(i.latest_step().1.unix() + 600);
+    if let Some(i) = data
+        .incidents
+        .iter()
+        .find(|i| i.status == IncidentStatus::FollowedUp)
+    {
+        s.transition_incident(&i.key, IncidentStatus::Dispatched, later(i))
+            .map_err(e)?;
+    }
+    let open: Vec<&Incident> = data
+        .incidents
+        .iter()
+        .filter(|i| i.status != IncidentStatus::Closed)
+        .take(2)
+        .collect();
+    for (i, hours) in open
+        .iter()
+        .zip([24.0, 12.0])
+        .chain(open.first().zip(Some(0.5)))
+    {
+        s.extend_incident(&i.key, hours, later(i), "conformance")
+            .map_err(e)?;
+    }
+    let limits = TimeLimits::builtin();
+    let mut months: Vec<String> = data.incidents.iter().map(|i| month_of(i.time)).collect();
+    months.sort();
+    months.dedup();
+    let Some(last) = data.incidents.iter().map(|i| i.latest_step().1).max() else {
+        return Err("the dataset has no incidents".into());
+    };
+    for month in months.iter().take(3) {
+        let (from, to) = month_range(month).ok_or("a month out of range")?;
+        let cases = s.kpi_cases_between(from, to).map_err(e)?;
+        let moments = [
+            Timestamp::from_unix(from.unix() + (to.unix() - from.unix()) / 2),
+            to,
+            Timestamp::from_unix(last.unix() + 3 * 3600),
+            Timestamp::from_unix(last.unix() + 60 * 86_400),
+        ];
+        for level in [
+            Level::Grid,
+            Level::Community,
+            Level::Street,
+            Level::District,
+        ] {
+            for asof in moments {
+                let Some(mut got) = s.kpi_rows((from, to), level, &limits, asof).map_err(e)? else {
+                    return Ok(());
+                };
+                got.sort_by(|a, b| a.area.cmp(&b.area));
+                let want = kpis(&cases, month, level, &limits, asof);
+                if got != want {
+                    return Err(format!(
+                        "{month} {level:?} as of {asof}: store {got:?}, kpis {want:?}"
+                    ));
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Incidents, their closed-loop steps, KPI cases and index releases.
 
 use crate::Result;
-use wangge_core::kpi::{Case, IndexRun};
+use wangge_core::kpi::{Case, IndexRun, KpiRow, Level, TimeLimits};
 use wangge_core::{Incident, IncidentSource, IncidentStatus, Timestamp};
 
 /// Incidents (append-mostly: a step changes the status and appends an event) and what is
@@ -54,6 +54,24 @@ pub trait IncidentStore {
     /// that month only, through the time index; memory follows the month, not the store).
     /// Read.
     fn kpi_cases_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Case>>;
+
+    /// The closed-loop KPI rows of the incidents reported in `[from, to)` at `level`, steps
+    /// as of `asof`, when the store computes them itself (in SQL, without sending the cases);
+    /// `None` when it does not, and the caller counts `kpi_cases_between` with
+    /// `wangge_core::kpi::kpis`, which defines every figure (the conformance suite holds a
+    /// store's rows to it). Rows in any order. Read, one snapshot.
+    fn kpi_rows(
+        &self,
+        _window: (Timestamp, Timestamp),
+        _level: Level,
+        _limits: &TimeLimits,
+        _asof: Timestamp,
+    ) -> Result<Option<Vec<KpiRow>>> {
+        Ok(None)
+    }
+
+    /// How many incidents the store holds. Read.
+    fn incident_count(&self) -> Result<u64>;
 
     /// Records a deadline extension (延期) of `hours` for an open incident. One transaction;
     /// durable on return.

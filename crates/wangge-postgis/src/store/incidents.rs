@@ -5,12 +5,12 @@
 //! wall screen's summary.
 
 use super::incident_rows::{BY_KEY, columns, incident_row, locked, month_of};
-use super::{PgStore, from_wkb, kpi_cases, releases, unix, wkb};
+use super::{PgStore, from_wkb, kpi_cases, kpi_rows, releases, unix, wkb};
 use geo_types::{Geometry, Point};
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, Transaction};
 use std::collections::{HashMap, HashSet};
-use wangge_core::kpi::{Case, IndexRun};
+use wangge_core::kpi::{Case, IndexRun, KpiRow, Level, TimeLimits};
 use wangge_core::{Incident, IncidentStatus, Timestamp};
 use wangge_io::store::prelude::*;
 use wangge_io::store::{
@@ -99,6 +99,11 @@ pub(super) fn insert_batch(
             &[&keys, &key_times],
         )
         .map_err(&e)?;
+    tx.execute(
+        &store.sql("UPDATE {s}.data_version SET incidents = incidents + $1"),
+        &[&(claimed.len() as i64)],
+    )
+    .map_err(&e)?;
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(claimed.len());
     for r in &claimed {
         ids.insert(r.try_get(0).map_err(&e)?, r.try_get(1).map_err(&e)?);
@@ -559,11 +564,14 @@ impl IncidentStore for PgStore {
             .read_only(true)
             .start()
             .map_err(self.err())?;
+        // Unfiltered: the count kept on the data version's row (every partition otherwise).
+        let counted = if cond.is_empty() {
+            "SELECT incidents FROM {s}.data_version".to_string()
+        } else {
+            format!("SELECT count(*) FROM {{s}}.incidents i {filter}")
+        };
         let total: i64 = tx
-            .query_one(
-                &self.sql(&format!("SELECT count(*) FROM {{s}}.incidents i {filter}")),
-                &refs[..n],
-            )
+            .query_one(&self.sql(&counted), &refs[..n])
             .map_err(self.err())?
             .try_get(0)
             .map_err(self.err())?;
@@ -756,6 +764,26 @@ impl IncidentStore for PgStore {
 
     fn kpi_cases_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Case>> {
         kpi_cases::kpi_cases(self, Some((from, to)))
+    }
+
+    fn kpi_rows(
+        &self,
+        window: (Timestamp, Timestamp),
+        level: Level,
+        limits: &TimeLimits,
+        asof: Timestamp,
+    ) -> Result<Option<Vec<KpiRow>>> {
+        kpi_rows::kpi_rows(self, window, level, limits, asof).map(Some)
+    }
+
+    fn incident_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .client()?
+            .query_one(&self.sql("SELECT incidents FROM {s}.data_version"), &[])
+            .map_err(self.err())?
+            .try_get(0)
+            .map_err(self.err())?;
+        Ok(n as u64)
     }
 
     fn extend_incident(

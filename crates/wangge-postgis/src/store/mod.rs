@@ -8,6 +8,7 @@ mod coverage;
 mod incident_rows;
 mod incidents;
 mod kpi_cases;
+mod kpi_rows;
 mod places;
 mod plans;
 mod releases;

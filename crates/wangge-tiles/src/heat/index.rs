@@ -489,7 +489,8 @@ impl RecIndex {
             .map(|part| {
                 let mut n = 0;
                 for &(lo, hi) in &buckets {
-                    self.records.each_in(part, lo, hi, from, to, |_, v| n += v.len());
+                    self.records
+                        .each_in(part, lo, hi, from, to, |_, v| n += v.len());
                 }
                 n
             })

@@ -1,0 +1,160 @@
+//! A month's closed-loop KPI rows computed in SQL on PostgreSQL: the month's partition is
+//! grouped by area in the database and only the rows come back, so a KPI answer neither sends
+//! the month's cases to the process nor grows with them.
+//!
+//! `wangge_core::kpi::kpis` defines every figure; this is the same definition in SQL, term
+//! by term, and the conformance suite holds it to the Rust one (`kpi_rows_agree_with_kpis`):
+//! steps counted as of `asof`; filed = a recognised category in a community; on time and
+//! overdue against the category's limits (`TimeLimits`, passed as arrays) plus the hours of
+//! extension; reworked = dispatched more than once; durations as whole seconds ÷ 3600, in the
+//! same floating-point order; the median of an even count as the mean of the two middle
+//! values (the lower from `percentile_disc` ascending, the upper descending).
+
+use super::{PgStore, unix};
+use postgres::IsolationLevel;
+use wangge_core::Timestamp;
+use wangge_core::kpi::{KpiRow, Level, TimeLimits};
+use wangge_io::Result;
+
+/// The KPI rows of the incidents reported in `[from, to)` at `level`, as of `asof`, by area.
+// Long: one statement (the case columns, the steps' rework and extension tallies, the limits,
+// the grouped counts and medians) and the rows read back.
+pub(super) fn kpi_rows(
+    store: &PgStore,
+    (from, to): (Timestamp, Timestamp),
+    level: Level,
+    limits: &TimeLimits,
+    asof: Timestamp,
+) -> Result<Vec<KpiRow>> {
+    let e = store.err();
+    let (from, to) = (
+        from.unix().max(-2_208_988_800),
+        to.unix().min(253_402_300_799),
+    );
+    let asof = asof.unix();
+    let area = match level {
+        Level::Grid => "c.grid",
+        Level::Community => "c.community",
+        Level::Street => "m.street",
+        Level::District => "'district'::text",
+    };
+    let streets = if level == Level::Street {
+        "LEFT JOIN {s}.communities m ON m.key = c.community"
+    } else {
+        ""
+    };
+    let cats: Vec<&str> = limits.by_category.keys().map(String::as_str).collect();
+    let lim = |k: usize| -> Vec<f64> { limits.by_category.values().map(|l| l[k]).collect() };
+    let (l0, l1, l2, l3) = (lim(0), lim(1), lim(2), lim(3));
+    let d = limits.default;
+    // A step known at `asof`, as seconds since 1970.
+    let known = |col: &str| format!("CASE WHEN {u} <= $3 THEN {u} END", u = unix(col));
+    // The median of a duration over the filed cases.
+    let median = |col: &str| {
+        format!(
+            "(percentile_disc(0.5) WITHIN GROUP (ORDER BY {col}) FILTER (WHERE filed)
+              + percentile_disc(0.5) WITHIN GROUP (ORDER BY {col} DESC) FILTER (WHERE filed))
+             / 2.0::float8"
+        )
+    };
+    let sql = format!(
+        "WITH c AS (
+           SELECT i.id, i.category, i.community, i.grid, {t} AS t,
+                  {s0} AS s0, {s1} AS s1, {s2} AS s2, {s3} AS s3
+           FROM {{s}}.incidents i
+           WHERE i.time >= to_timestamp($1::bigint) AND i.time < to_timestamp($2::bigint)
+             AND i.month >= {m1} AND i.month <= {m2}),
+         x AS (
+           SELECT st.incident,
+                  count(*) FILTER (WHERE st.step = 'dispatched') AS dispatches,
+                  sum(CASE WHEN st.step = 'extended' THEN
+                        CASE WHEN jsonb_typeof(st.detail::jsonb -> 'hours') = 'number'
+                             THEN (st.detail::jsonb ->> 'hours')::float8 END END) AS ext_h
+           FROM {{s}}.incident_steps st
+           WHERE st.step IN ('dispatched', 'extended') AND st.incident IN (SELECT id FROM c)
+           GROUP BY st.incident),
+         lim AS (
+           SELECT * FROM unnest($4::text[], $5::float8[], $6::float8[], $7::float8[],
+                                $8::float8[]) AS l(category, l0, l1, l2, l3)),
+         k AS (
+           SELECT {area} AS area,
+                  (c.category <> 'other' AND c.community IS NOT NULL) AS filed,
+                  c.t, c.s0, c.s3,
+                  coalesce(x.dispatches, 0) AS dispatches,
+                  coalesce(x.ext_h, 0.0::float8) AS ext_h,
+                  coalesce(lim.l0, $9) AS l0, coalesce(lim.l1, $10) AS l1,
+                  coalesce(lim.l2, $11) AS l2, coalesce(lim.l3, $12) AS l3,
+                  CASE WHEN c.s0 IS NULL THEN 0 WHEN c.s1 IS NULL THEN 1
+                       WHEN c.s2 IS NULL THEN 2 ELSE 3 END AS current,
+                  (c.s0 - c.t)::float8 / 3600.0::float8 AS d0,
+                  (c.s1 - c.s0)::float8 / 3600.0::float8 AS d1,
+                  (c.s2 - c.s1)::float8 / 3600.0::float8 AS d2,
+                  (c.s3 - c.s2)::float8 / 3600.0::float8 AS d3
+           FROM c LEFT JOIN x ON x.incident = c.id LEFT JOIN lim ON lim.category = c.category
+           {streets})
+         SELECT area, count(*), count(*) FILTER (WHERE filed),
+                count(*) FILTER (WHERE filed AND s0 IS NOT NULL),
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL),
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL
+                                 AND (s3 - t)::float8 <= (l0 + l1 + l2 + l3 + ext_h) * 3600.0::float8),
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND dispatches > 1),
+                count(*) FILTER (WHERE filed AND ext_h > 0.0),
+                count(*) FILTER (WHERE filed AND s3 IS NULL AND $3 >= t
+                                 AND ($3 - t)::float8 > (CASE current WHEN 0 THEN l0
+                                       WHEN 1 THEN l0 + l1 WHEN 2 THEN l0 + l1 + l2
+                                       ELSE l0 + l1 + l2 + l3 END + ext_h) * 3600.0::float8),
+                {md0}, {md1}, {md2}, {md3}
+         FROM k WHERE area IS NOT NULL GROUP BY area",
+        t = unix("i.time"),
+        s0 = known("i.dispatched_at"),
+        s1 = known("i.handled_at"),
+        s2 = known("i.followed_up_at"),
+        s3 = known("i.closed_at"),
+        m1 = super::incident_rows::month_of("$1::bigint"),
+        m2 = super::incident_rows::month_of("$2::bigint"),
+        md0 = median("d0"),
+        md1 = median("d1"),
+        md2 = median("d2"),
+        md3 = median("d3"),
+    );
+    let mut client = store.client()?;
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(&e)?;
+    let rows = tx
+        .query(
+            &store.sql(&sql),
+            &[
+                &from, &to, &asof, &cats, &l0, &l1, &l2, &l3, &d[0], &d[1], &d[2], &d[3],
+            ],
+        )
+        .map_err(&e)?;
+    tx.commit().map_err(&e)?;
+    let count = |r: &postgres::Row, i: usize| -> Result<u64> {
+        Ok(r.try_get::<_, i64>(i).map_err(&e)? as u64)
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let mut median_h = [None; 4];
+        for (k, m) in median_h.iter_mut().enumerate() {
+            *m = r.try_get::<_, Option<f64>>(9 + k).map_err(&e)?;
+        }
+        out.push(KpiRow {
+            area: r.try_get(0).map_err(&e)?,
+            reported: count(r, 1)?,
+            filed: count(r, 2)?,
+            dispatched: count(r, 3)?,
+            closed: count(r, 4)?,
+            closed_on_time: count(r, 5)?,
+            reworked: count(r, 6)?,
+            extended: count(r, 7)?,
+            overdue: count(r, 8)?,
+            median_h,
+        });
+    }
+    out.sort_by(|a, b| a.area.cmp(&b.area));
+    Ok(out)
+}
