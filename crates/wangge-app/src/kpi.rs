@@ -176,19 +176,40 @@ fn months_up_to(month: &str, n: usize) -> Vec<String> {
     months
 }
 
-/// One month's rows at `level`, counted as of the month's end (or `now` when earlier).
-fn rows_as_of(
+/// The rows at `level` of each of `months` (consecutive, oldest first), each month counted
+/// as of its end (or `now` when earlier): month by month from the store where it computes
+/// them (SQL), else over the cases of the whole span read once.
+fn months_rows(
     store: &dyn Store,
     limits: &TimeLimits,
-    month: &str,
+    months: &[String],
     level: Level,
     now: Timestamp,
-) -> Result<Vec<KpiRow>, KpiError> {
-    let asof = as_of(month, None, now)?;
-    let window = month_range(month).ok_or_else(|| KpiError::Month {
-        month: month.to_string(),
-    })?;
-    month_rows(store, limits, window, month, level, asof)
+) -> Result<Vec<Vec<KpiRow>>, KpiError> {
+    let range = |m: &str| {
+        month_range(m).ok_or_else(|| KpiError::Month {
+            month: m.to_string(),
+        })
+    };
+    let (Some(first), Some(last)) = (months.first(), months.last()) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(months.len());
+    for m in months {
+        let asof = as_of(m, None, now)?;
+        match store.kpi_rows(range(m)?, level, limits, asof)? {
+            Some(rows) => out.push(rows),
+            None => break,
+        }
+    }
+    if out.len() == months.len() {
+        return Ok(out);
+    }
+    let cases = store.kpi_cases_between(range(first)?.0, range(last)?.1)?;
+    months
+        .iter()
+        .map(|m| Ok(kpis(&cases, m, level, limits, as_of(m, None, now)?)))
+        .collect()
 }
 
 /// One area's KPIs (a street or a community at `level`) for each of the `n` months up to
@@ -203,19 +224,20 @@ pub fn area_trend(
     now: Timestamp,
 ) -> Result<Vec<(String, Option<KpiRow>)>, KpiError> {
     as_of(month, None, now)?;
-    months_up_to(month, n)
+    let months = months_up_to(month, n);
+    let rows = months_rows(store, limits, &months, level, now)?;
+    Ok(months
         .into_iter()
-        .map(|m| {
-            let row = rows_as_of(store, limits, &m, level, now)?
-                .into_iter()
-                .find(|r| r.area == area);
-            Ok((m, row))
+        .zip(rows)
+        .map(|(m, rows)| {
+            let row = rows.into_iter().find(|r| r.area == area);
+            (m, row)
         })
-        .collect()
+        .collect())
 }
 
 /// The district's KPIs for each of the `n` months up to `month` over the store's incidents
-/// (as [`district_trend`] over cases), each month read and counted on its own.
+/// (as [`district_trend`] over cases).
 pub fn trend(
     store: &dyn Store,
     limits: &TimeLimits,
@@ -224,15 +246,13 @@ pub fn trend(
 ) -> Result<Vec<(String, KpiRow)>, KpiError> {
     let now = Timestamp::now();
     as_of(month, None, now)?;
-    months_up_to(month, n)
+    let months = months_up_to(month, n);
+    let rows = months_rows(store, limits, &months, Level::District, now)?;
+    Ok(months
         .into_iter()
-        .map(|m| {
-            let row = rows_as_of(store, limits, &m, Level::District, now)?
-                .pop()
-                .unwrap_or_default();
-            Ok((m, row))
-        })
-        .collect()
+        .zip(rows)
+        .map(|(m, mut rows)| (m, rows.pop().unwrap_or_default()))
+        .collect())
 }
 
 /// The social-condition index of `month` at `level` (community, street or grid) over the
@@ -247,7 +267,14 @@ pub fn month_index(
     if level == Level::District {
         return Err(KpiError::DistrictIndex);
     }
-    let cases = store.kpi_cases()?;
+    // The index compares the month with the one before: those two months' incidents only.
+    let bad = || KpiError::Month {
+        month: month.to_string(),
+    };
+    let previous = previous_month(month).ok_or_else(bad)?;
+    let (start, _) = month_range(&previous).ok_or_else(bad)?;
+    let (_, end) = month_range(month).ok_or_else(bad)?;
+    let cases = store.kpi_cases_between(start, end)?;
     let households = area_households(store, level)?;
     Ok(social_index(&cases, &households, month, level, params))
 }
