@@ -29,7 +29,12 @@ fn osm_import(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("read+assemble", file), &path, |b, p| {
             b.iter(|| {
                 let data = osm::read(p, &NoProgress).expect("readable extract");
-                osm::assemble(&data, &EstimateParams::default(), &Default::default())
+                osm::assemble(
+                    &data,
+                    &EstimateParams::default(),
+                    &Default::default(),
+                    &wangge_core::ComponentCatalogue::builtin(),
+                )
             })
         });
         g.bench_with_input(BenchmarkId::new("import into gpkg", file), &path, |b, p| {

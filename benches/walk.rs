@@ -29,7 +29,13 @@ fn inputs() -> Vec<(String, Dataset)> {
     let osm = wangge_io::osm::read(&nanjing, &NoProgress).expect("Nanjing extract");
     v.push((
         "Nanjing".into(),
-        wangge_io::osm::assemble(&osm, &Default::default(), &Default::default()).0,
+        wangge_io::osm::assemble(
+            &osm,
+            &Default::default(),
+            &Default::default(),
+            &wangge_core::ComponentCatalogue::builtin(),
+        )
+        .0,
     ));
     v
 }

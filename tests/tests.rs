@@ -8,6 +8,7 @@ mod attacks;
 mod bad_inputs;
 mod browser;
 mod cli;
+mod components;
 mod coverage;
 mod crs;
 mod faults;

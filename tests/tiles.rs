@@ -269,7 +269,7 @@ fn tiles_keep_their_content() {
             t.layers.iter().map(|l| l.name.clone()).collect()
         };
         // Layers added since the fixtures were encoded (each named here) come on top.
-        const ADDED: [&str; 1] = ["community_labels"];
+        const ADDED: [&str; 2] = ["community_labels", "components"];
         let kept: Vec<_> = now
             .layers
             .iter()

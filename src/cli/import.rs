@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(long)]
     workspace: PathBuf,
     /// What the features are (not needed for OSM files).
-    #[arg(long = "as", value_parser = ["communities", "addresses", "facilities", "incidents"])]
+    #[arg(long = "as", value_parser = ["communities", "addresses", "facilities", "incidents", "components"])]
     role: Option<String>,
     /// Source CRS: EPSG:<code> (any PROJ knows), gcj02, bd09. Overrides what the file declares.
     #[arg(long)]
@@ -59,6 +59,9 @@ pub struct Args {
     /// Incident taxonomy (TOML like data/taxonomy.toml; default: that file, built in).
     #[arg(long)]
     taxonomy: Option<PathBuf>,
+    /// Component classes (TOML like data/components.toml; default: that file, built in).
+    #[arg(long)]
+    components: Option<PathBuf>,
     #[arg(long)]
     source_field: Option<String>,
     /// One incident source for the whole file: grid_worker, hotline, petition, police_110, other.
@@ -75,6 +78,12 @@ pub struct Args {
     units_field: Option<String>,
     #[arg(long)]
     floors_field: Option<String>,
+    /// Field with a component's owner department (权属单位; default: owner, 权属单位, 主管部门).
+    #[arg(long)]
+    owner_field: Option<String>,
+    /// Field with a component's last inspection (default: inspected, last_inspection, 巡查日期).
+    #[arg(long)]
+    inspected_field: Option<String>,
     /// CSV longitude column.
     #[arg(long)]
     lon_field: Option<String>,
@@ -150,6 +159,8 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             building: a.building_field.clone(),
             units: a.units_field.clone(),
             floors: a.floors_field.clone(),
+            owner: a.owner_field.clone(),
+            inspected: a.inspected_field.clone(),
         },
         read: ReadOptions {
             encoding: a.encoding.clone(),
@@ -172,6 +183,13 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         taxonomy: match &a.taxonomy {
             None => wangge_core::Taxonomy::builtin(),
             Some(p) => wangge_core::Taxonomy::parse(
+                &std::fs::read_to_string(p).with_context(|| format!("{}", p.display()))?,
+            )
+            .with_context(|| format!("{}", p.display()))?,
+        },
+        components: match &a.components {
+            None => wangge_core::ComponentCatalogue::builtin(),
+            Some(p) => wangge_core::ComponentCatalogue::parse(
                 &std::fs::read_to_string(p).with_context(|| format!("{}", p.display()))?,
             )
             .with_context(|| format!("{}", p.display()))?,

@@ -1,6 +1,6 @@
 //! `wangge report`: the closed-loop KPIs (`kpi`), the social-condition index (`index`, with
 //! `--release` storing an audit record), `verify` (recompute a release and compare digests),
-//! `releases`, and `monthly` (an HTML page a street office can hand out: tables, charts, map).
+//! `releases`, `components` (city components per area), and `monthly` (an HTML page a street office can hand out: tables, charts, map).
 
 use super::kpi_figures::{hours, kpi_charts, names, pct};
 use anyhow::{Context, bail};
@@ -57,6 +57,14 @@ pub enum Command {
         /// Store this month as a release: parameters, canonical inputs and results, digests.
         #[arg(long)]
         release: bool,
+    },
+    /// City components (部件) per area by GB/T 30428.2 subclass and status (CSV on stdout).
+    Components {
+        /// The workspace (a .gpkg file or a postgres:// URL).
+        workspace: PathBuf,
+        /// Areas: grid, community, street or district.
+        #[arg(long, default_value = "grid")]
+        by: String,
     },
     /// Recompute a stored release from the workspace and compare its digests.
     Verify {
@@ -295,6 +303,23 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     println!("wrote {}", f.display());
                 }
             }
+        }
+        Command::Components { workspace, by } => {
+            let l = level(by)?;
+            let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+            // wangge-app: the API's /api/components answers the same rows.
+            let counts = wangge_app::components::component_counts(&*store, l)?;
+            print!(
+                "{}",
+                wangge_app::components::counts_csv(
+                    &counts,
+                    &wangge_core::ComponentCatalogue::builtin()
+                )
+            );
+            eprintln!(
+                "{} components, {} outside every {by}",
+                counts.total, counts.outside
+            );
         }
         Command::Index {
             workspace,

@@ -1,6 +1,8 @@
 //! The application layer between the store (`wangge-io`) and the two front ends (the `wangge`
 //! CLI and `wangge-server`): where both show the same figure, it is computed here, once.
 //!
+//! - `components`: city components (部件) per grid, community, street or district by class
+//!   and status;
 //! - `households`: which grid and community each address point's households count in (an
 //!   entrance split across grids counted in each by its share), for walking coverage;
 //! - `kpi`: a month's closed-loop KPIs and the district's trend, counted as of one time rule;
@@ -10,6 +12,7 @@
 //! - `walking`: the one walking model (places, catalogue, speed, network, snapper, missing
 //!   categories) that coverage, gaps, siting and what-if load in the CLI and the server.
 
+pub mod components;
 pub mod households;
 pub mod kpi;
 pub mod open;

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod assign;
 pub mod china_offsets;
+pub mod components;
 mod error;
 pub mod facility_category;
 pub mod households;
@@ -22,13 +23,14 @@ pub mod values;
 pub mod walk;
 
 pub use assign::Assigner;
+pub use components::ComponentCatalogue;
 pub use error::{Error, Result};
 pub use facility_category::FacilityCategory;
 pub use index::SpatialIndex;
 pub use local_frame::LocalFrame;
 pub use model::{
-    AddressPoint, Building, Community, Dataset, Facility, Incident, IncidentSource, IncidentStatus,
-    LandCover, STEP_CLOCK_SKEW_S, Street, check_not_future,
+    AddressPoint, Building, Community, Component, ComponentStatus, Dataset, Facility, Incident,
+    IncidentSource, IncidentStatus, LandCover, STEP_CLOCK_SKEW_S, Street, check_not_future,
 };
 pub use progress::{NoProgress, Progress};
 pub use taxonomy::Taxonomy;

@@ -89,7 +89,12 @@ fn dbf_of_ids(n: u32) -> Vec<u8> {
 pub fn osm_xml(bytes: &[u8]) {
     through_file(bytes, "osm", |p| {
         if let Ok(data) = crate::osm::read(p, &wangge_core::NoProgress) {
-            let _ = crate::osm::assemble(&data, &Default::default(), &Default::default());
+            let _ = crate::osm::assemble(
+                &data,
+                &Default::default(),
+                &Default::default(),
+                &wangge_core::ComponentCatalogue::builtin(),
+            );
         }
     });
 }
@@ -98,7 +103,12 @@ pub fn osm_xml(bytes: &[u8]) {
 pub fn osm_pbf(bytes: &[u8]) {
     through_file(bytes, "osm.pbf", |p| {
         if let Ok(data) = crate::osm::read(p, &wangge_core::NoProgress) {
-            let _ = crate::osm::assemble(&data, &Default::default(), &Default::default());
+            let _ = crate::osm::assemble(
+                &data,
+                &Default::default(),
+                &Default::default(),
+                &wangge_core::ComponentCatalogue::builtin(),
+            );
         }
     });
 }

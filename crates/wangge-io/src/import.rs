@@ -7,14 +7,15 @@ use crate::error::FeatureProblem;
 use crate::read::{self, FileKind, RawFeature, RawFile, ReadOptions, Value};
 use crate::{CrsSpec, Error, Result, Store, ToWgs84, osm, validate};
 use geo::{CoordsIter, InteriorPoint, MapCoords};
-use geo_types::{Geometry, MultiPolygon, Point};
+use geo_types::{Geometry, LineString, MultiPolygon, Point};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use wangge_core::households::EstimateParams;
 use wangge_core::overlaps::{NOISE_M2, overlaps};
 use wangge_core::{
-    AddressPoint, Community, Dataset, Facility, FacilityCategory, Households, Incident,
-    IncidentSource, IncidentStatus, Progress, Taxonomy, Timestamp,
+    AddressPoint, Community, Component, ComponentCatalogue, ComponentStatus, Dataset, Facility,
+    FacilityCategory, Households, Incident, IncidentSource, IncidentStatus, Progress, Taxonomy,
+    Timestamp,
 };
 
 /// What the features of a (non-OSM) file are.
@@ -24,16 +25,18 @@ pub enum Role {
     Addresses,
     Facilities,
     Incidents,
+    Components,
 }
 
 impl Role {
-    /// Parses `communities`, `addresses`, `facilities`, `incidents`.
+    /// Parses `communities`, `addresses`, `facilities`, `incidents`, `components`.
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "communities" | "community" => Self::Communities,
             "addresses" | "address_points" | "entrances" => Self::Addresses,
             "facilities" | "facility" | "pois" => Self::Facilities,
             "incidents" | "incident" | "cases" => Self::Incidents,
+            "components" | "component" | "parts" => Self::Components,
             _ => return None,
         })
     }
@@ -55,6 +58,9 @@ pub struct Fields {
     pub building: Option<String>,
     pub units: Option<String>,
     pub floors: Option<String>,
+    /// A component's owner department (权属单位) and last inspection.
+    pub owner: Option<String>,
+    pub inspected: Option<String>,
 }
 
 /// Options of one import.
@@ -81,6 +87,8 @@ pub struct ImportOptions {
     pub incident_source: Option<IncidentSource>,
     /// Incident categories (texts are resolved onto its codes).
     pub taxonomy: Taxonomy,
+    /// Component classes (texts and OSM tags are resolved onto its subclass codes).
+    pub components: ComponentCatalogue,
     pub estimate: EstimateParams,
     /// Which OSM admin levels and land use become streets and communities.
     pub osm_boundaries: crate::osm::OsmBoundaries,
@@ -102,6 +110,7 @@ impl Default for ImportOptions {
             category_map: Vec::new(),
             incident_source: None,
             taxonomy: Taxonomy::builtin(),
+            components: ComponentCatalogue::builtin(),
             osm_boundaries: crate::osm::OsmBoundaries::default(),
             estimate: EstimateParams::default(),
         }
@@ -158,7 +167,12 @@ pub fn import(
         let kind = FileKind::of(path)?;
         if matches!(kind, FileKind::OsmXml | FileKind::OsmPbf) {
             let data = osm::read(path, progress)?;
-            let (d, report) = osm::assemble(&data, &opts.estimate, &opts.osm_boundaries);
+            let (d, report) = osm::assemble(
+                &data,
+                &opts.estimate,
+                &opts.osm_boundaries,
+                &opts.components,
+            );
             summary.files.push(FileSummary {
                 path: path.clone(),
                 features: d.len(),
@@ -328,7 +342,8 @@ fn check_unique(d: &Dataset) -> Result<()> {
     check("address_points", d.address_points.iter().map(|c| &c.key))?;
     check("facilities", d.facilities.iter().map(|c| &c.key))?;
     check("streets", d.streets.iter().map(|c| &c.key))?;
-    check("incidents", d.incidents.iter().map(|c| &c.key))
+    check("incidents", d.incidents.iter().map(|c| &c.key))?;
+    check("components", d.components.iter().map(|c| &c.key))
 }
 
 const ID: &[&str] = &[
@@ -340,6 +355,8 @@ const ID: &[&str] = &[
     "編號",
     "案件编号",
     "案件編號",
+    "部件编码",
+    "ObjID",
 ];
 const NAME: &[&str] = &["name", "NAME", "名称", "名稱"];
 const HOUSEHOLDS: &[&str] = &["households", "hh", "户数", "戶數"];
@@ -352,8 +369,21 @@ const TIME: &[&str] = &[
     "成案时间",
     "成案時間",
 ];
-const CATEGORY: &[&str] = &["category", "type", "类别", "類別", "案件类型", "案件類型"];
+const CATEGORY: &[&str] = &[
+    "category",
+    "type",
+    "类别",
+    "類別",
+    "案件类型",
+    "案件類型",
+    "部件小类",
+    "小类",
+    "SmallClass",
+    "class",
+];
 const STREET: &[&str] = &["street", "街道"];
+const OWNER: &[&str] = &["owner", "权属单位", "主管部门", "DeptName1"];
+const INSPECTED: &[&str] = &["inspected", "last_inspection", "巡查日期", "CHDate"];
 
 /// Resolves a field: the given name (which must exist) or the first default present.
 fn field(
@@ -399,6 +429,8 @@ struct Mapping {
     building: Option<String>,
     units: Option<String>,
     floors: Option<String>,
+    owner: Option<String>,
+    inspected: Option<String>,
 }
 
 type Converted = (Dataset, Vec<FeatureProblem>, usize, usize);
@@ -416,7 +448,13 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
         time: field(path, &raw, &f.time, TIME, "--time-field")?,
         category: field(path, &raw, &f.category, CATEGORY, "--category-field")?,
         source: field(path, &raw, &f.source, &[], "--source-field")?,
-        status: field(path, &raw, &f.status, &["status"], "--status-field")?,
+        status: field(
+            path,
+            &raw,
+            &f.status,
+            &["status", "状态", "部件状态", "ObjState"],
+            "--status-field",
+        )?,
         street: field(path, &raw, &f.street, STREET, "--street-field")?,
         building: field(
             path,
@@ -427,6 +465,8 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
         )?,
         units: field(path, &raw, &f.units, &["units"], "--units-field")?,
         floors: field(path, &raw, &f.floors, &["floors"], "--floors-field")?,
+        owner: field(path, &raw, &f.owner, OWNER, "--owner-field")?,
+        inspected: field(path, &raw, &f.inspected, INSPECTED, "--inspected-field")?,
     };
     let need = |what: &str, ok: bool, option: &str| -> Result<()> {
         if ok {
@@ -456,6 +496,11 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
             m.category.is_some() || opts.category.is_some(),
             "--category-field or --category",
         )?,
+        Role::Components => need(
+            "class",
+            m.category.is_some() || opts.category.is_some(),
+            "--category-field or --category",
+        )?,
         Role::Communities => {}
     }
     if opts.persons_per_household <= 0.0 || !opts.persons_per_household.is_finite() {
@@ -464,12 +509,16 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
             "--persons-per-household must be a positive number",
         ));
     }
-    let fixed_category = opts
-        .category
-        .as_deref()
-        .map(FacilityCategory::new)
-        .transpose()
-        .map_err(|e| Error::usage(path, e.to_string()))?;
+    let fixed_category = match role {
+        Role::Components => None,
+        _ => opts
+            .category
+            .as_deref()
+            .map(FacilityCategory::new)
+            .transpose()
+            .map_err(|e| Error::usage(path, e.to_string()))?,
+    };
+    let catalogue = &opts.components;
     let declared = opts.crs.clone().or(raw.crs.clone());
     let crs_given = declared.is_some();
     let to84 = ToWgs84::new(declared.unwrap_or(CrsSpec::Wgs84))
@@ -523,6 +572,9 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
                 .map(|f| out.facilities.push(f)),
             Role::Incidents => {
                 incident(&feat, &m, key, geometry, opts).map(|i| out.incidents.push(i))
+            }
+            Role::Components => {
+                component(&feat, &m, key, geometry, catalogue, opts).map(|c| out.components.push(c))
             }
         };
         if let Err(msg) = result {
@@ -697,6 +749,62 @@ fn facility(
         name: text(f, &m.name),
         source_kind: raw,
         location,
+    })
+}
+
+/// A component: its class by code, Chinese name or alias of the catalogue (or `--category`
+/// for the whole file), status (empty: intact), owner, last inspection; a point or a line.
+fn component(
+    f: &RawFeature,
+    m: &Mapping,
+    key: String,
+    g: Geometry<f64>,
+    catalogue: &ComponentCatalogue,
+    opts: &ImportOptions,
+) -> std::result::Result<Component, String> {
+    let geometry = match g {
+        Geometry::Point(_) | Geometry::LineString(_) => g,
+        Geometry::MultiPoint(mp) if mp.0.len() == 1 => Geometry::Point(mp.0[0]),
+        Geometry::MultiLineString(ml) if ml.0.len() == 1 => {
+            Geometry::LineString(ml.0.into_iter().next().unwrap_or(LineString(Vec::new())))
+        }
+        other => {
+            return Err(format!(
+                "a component is a point or a line, found a {}",
+                type_name(&other)
+            ));
+        }
+    };
+    let raw = opts
+        .category
+        .clone()
+        .or_else(|| text(f, &m.category))
+        .unwrap_or_default();
+    if raw.is_empty() {
+        return Err("class is empty".into());
+    }
+    let class = catalogue.resolve(&raw).ok_or_else(|| {
+        format!(
+            "unknown component class {raw:?}: a code or name of data/components.toml \
+             (for example 0102 or 污水井盖)"
+        )
+    })?;
+    let status = ComponentStatus::parse(&text(f, &m.status).unwrap_or_default())
+        .map_err(|e| e.to_string())?;
+    let inspected = text(f, &m.inspected)
+        .map(|t| {
+            Timestamp::parse(&t, opts.utc_offset_s).map_err(|e| format!("last inspection: {e}"))
+        })
+        .transpose()?;
+    Ok(Component {
+        key,
+        class: class.code.clone(),
+        status,
+        owner: text(f, &m.owner),
+        inspected,
+        name: text(f, &m.name),
+        source_kind: raw,
+        geometry,
     })
 }
 

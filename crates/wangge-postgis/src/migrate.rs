@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "incident_count",
         sql: include_str!("../migrations/0004_incident_count.sql"),
     },
+    Migration {
+        version: 5,
+        name: "components",
+        sql: include_str!("../migrations/0005_components.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

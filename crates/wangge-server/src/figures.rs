@@ -195,3 +195,16 @@ pub fn index(
     let run = wangge_app::kpi::month_index(store.as_ref(), p, month, level).map_err(kpi_error)?;
     Ok(IndexAnswer::new(&run, p, level))
 }
+
+/// City components per area at `level`.
+pub fn components(
+    path: &Path,
+    level: Level,
+) -> Result<crate::contract::components::ComponentsAnswer, AppError> {
+    let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
+    let counts = wangge_app::components::component_counts(store.as_ref(), level).map_err(io)?;
+    Ok(crate::contract::components::ComponentsAnswer::new(
+        &counts,
+        &wangge_core::ComponentCatalogue::builtin(),
+    ))
+}

@@ -18,6 +18,7 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
         Layout::LowRise => crate::lowrise::district(params, &root, &mut b, progress),
         Layout::Dense => crate::dense::district(params, &root, &mut b, progress),
     }
+    crate::components::along_streets(&mut b.out, &frame, &root);
     let mut inc = incidents(&b.out, params, &root.fork(0xABCD), &frame);
     let assigner = wangge_core::Assigner::new(
         b.out

@@ -7,6 +7,7 @@
 //! a dense-street layout (a street every 60 m) gives walking networks of a real city's size.
 
 mod city;
+mod components;
 mod dense;
 mod generate;
 mod incidents;

@@ -6,7 +6,7 @@
 use crate::mvt::clip::W;
 use crate::mvt::zoomed::ZoomGeom;
 use crate::mvt::{Clip, LayerBuilder, TileCoord, TileGeom, Value, encode_tile, world};
-use geo_types::{LineString, MultiPolygon, Polygon};
+use geo_types::{Geometry, LineString, MultiPolygon, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree, RTreeObject};
 use std::collections::{BTreeMap, HashMap};
@@ -129,6 +129,18 @@ pub const LAYERS: &[LayerSpec] = &[
             ("key", "String"),
             ("category", "String"),
             ("name", "String"),
+        ],
+    },
+    LayerSpec {
+        id: "components",
+        description: "City components (部件): GB/T 30428.2 subclass and major class codes, status (intact, damaged, missing, occupied); no owner or personal data",
+        minzoom: 15,
+        maxzoom: MAX_ZOOM,
+        fields: &[
+            ("key", "String"),
+            ("class", "String"),
+            ("major", "String"),
+            ("status", "String"),
         ],
     },
     LayerSpec {
@@ -521,6 +533,33 @@ fn facility_features(data: &Dataset) -> Vec<Feature> {
     out
 }
 
+/// City components: points, or lines for linear ones.
+fn component_features(data: &Dataset) -> Vec<Feature> {
+    let mut out = Vec::new();
+    for (i, c) in data.components.iter().enumerate() {
+        let shape = match &c.geometry {
+            Geometry::Point(p) => Shape::Points(vec![world(p.x(), p.y())]),
+            Geometry::LineString(l) => Shape::Lines(vec![ring(l)]),
+            _ => continue,
+        };
+        out.push(Feature {
+            id: i as u64 + 1,
+            minzoom: 15,
+            shape,
+            props: vec![
+                ("key", c.key.clone().into()),
+                ("class", c.class.clone().into()),
+                (
+                    "major",
+                    c.class.get(..2).unwrap_or_default().to_string().into(),
+                ),
+                ("status", c.status.as_str().to_string().into()),
+            ],
+        });
+    }
+    out
+}
+
 /// Every layer of `LAYERS` with an R-tree of its features' boxes, and the lon/lat bounds of
 /// all features.
 fn index_layers(mut by_id: BTreeMap<&'static str, Vec<Feature>>) -> (Vec<Layer>, [f64; 4]) {
@@ -612,6 +651,7 @@ impl TileSource {
         by_id.insert("gap_areas", gap_area_features(store)?);
         by_id.insert("land_cover", land_cover_features(&data));
         by_id.insert("facilities", facility_features(&data));
+        by_id.insert("components", component_features(&data));
         let (layers, bounds) = index_layers(by_id);
         Ok(Self {
             layers: layers.into_iter().map(Arc::new).collect(),

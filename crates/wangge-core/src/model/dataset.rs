@@ -1,4 +1,4 @@
-use super::{AddressPoint, Building, Community, Facility, Incident, LandCover, Street};
+use super::{AddressPoint, Building, Community, Component, Facility, Incident, LandCover, Street};
 
 /// Everything one import or one generator run produces, written to the store in one
 /// transaction.
@@ -12,6 +12,8 @@ pub struct Dataset {
     pub incidents: Vec<Incident>,
     /// Basemap areas: water, green, land use.
     pub land_cover: Vec<LandCover>,
+    /// City components (部件).
+    pub components: Vec<Component>,
 }
 
 impl Dataset {
@@ -24,6 +26,7 @@ impl Dataset {
         self.streets.extend(other.streets);
         self.incidents.extend(other.incidents);
         self.land_cover.extend(other.land_cover);
+        self.components.extend(other.components);
     }
 
     /// Number of features of every kind.
@@ -35,6 +38,7 @@ impl Dataset {
             + self.streets.len()
             + self.incidents.len()
             + self.land_cover.len()
+            + self.components.len()
     }
 
     /// True when nothing was read.

@@ -5,6 +5,7 @@
 mod address_point;
 mod building;
 mod community;
+mod component;
 mod dataset;
 mod facility;
 mod incident;
@@ -14,6 +15,7 @@ mod street;
 pub use address_point::AddressPoint;
 pub use building::Building;
 pub use community::Community;
+pub use component::{Component, ComponentStatus};
 pub use dataset::Dataset;
 pub use facility::Facility;
 pub use incident::{Incident, IncidentSource, IncidentStatus, STEP_CLOCK_SKEW_S, check_not_future};

@@ -127,6 +127,21 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
   VALUES ('incident_events', 'attributes', 'incident_events', 'Status changes of incidents (closed loop)');
 ";
 
+/// City components (部件): points, or lines for linear ones.
+pub const COMPONENTS: Layer = Layer {
+    name: "components",
+    geometry_type: "GEOMETRY",
+    description: "City components (部件) by GB/T 30428.2 subclass, with status and owner",
+    columns: &[
+        ("class", "TEXT NOT NULL"),
+        ("status", "TEXT NOT NULL"),
+        ("owner", "TEXT"),
+        ("inspected", "DATETIME"),
+        ("name", "TEXT"),
+        ("source_kind", "TEXT NOT NULL"),
+    ],
+};
+
 /// Basemap areas.
 pub const LAND_COVER: Layer = Layer {
     name: "land_cover",
@@ -148,6 +163,7 @@ pub const LAYERS: &[Layer] = &[
     STREETS,
     INCIDENTS,
     LAND_COVER,
+    COMPONENTS,
 ];
 
 /// GeoPackage `application_id` ("GPKG").

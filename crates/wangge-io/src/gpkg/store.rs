@@ -14,8 +14,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use wangge_core::{
-    AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, LandCover, Progress,
-    Street,
+    AddressPoint, Building, Community, Component, ComponentStatus, Dataset, Facility,
+    FacilityCategory, LandCover, Progress, Street, Timestamp,
 };
 
 /// An open workspace.
@@ -152,18 +152,20 @@ impl GeoPackage {
                 "not a GeoPackage (application_id {app:#x}, expected 0x47504B47 'GPKG')"
             )));
         }
-        // Layers added since a workspace was made are created empty (land_cover).
-        let has_land_cover: Option<String> = conn
-            .query_row(
-                "SELECT table_name FROM gpkg_contents WHERE table_name = ?1",
-                [schema::LAND_COVER.name],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| bad(format!("damaged ({e})")))?;
-        if has_land_cover.is_none() {
-            GeoPackage::ddl(&conn, &schema::layer_ddl(&schema::LAND_COVER))
-                .map_err(|e| bad(format!("adding the land_cover layer: {e}")))?;
+        // Layers added since a workspace was made are created empty (land cover, components).
+        for layer in [&schema::LAND_COVER, &schema::COMPONENTS] {
+            let has: Option<String> = conn
+                .query_row(
+                    "SELECT table_name FROM gpkg_contents WHERE table_name = ?1",
+                    [layer.name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| bad(format!("damaged ({e})")))?;
+            if has.is_none() {
+                GeoPackage::ddl(&conn, &schema::layer_ddl(layer))
+                    .map_err(|e| bad(format!("adding the {} layer: {e}", layer.name)))?;
+            }
         }
         // Columns added since (incident timeline) and the incident events table.
         for (table, col, ty) in schema::ADDED_COLUMNS {
@@ -319,6 +321,10 @@ impl GeoPackage {
                 source_kind: r.get(5)?,
                 location: point(g),
             });
+            Ok(())
+        })?;
+        self.read_layer(&schema::COMPONENTS, |g, key, r| {
+            d.components.push(component_row(g, key, r)?);
             Ok(())
         })?;
         self.read_layer(&schema::STREETS, |g, key, r| {
@@ -490,6 +496,20 @@ pub(super) fn write_replacing(
             ],
         )
     })?;
+    written.layer(&schema::COMPONENTS, &data.components, |c| {
+        (
+            c.geometry.clone(),
+            &c.key,
+            vec![
+                c.class.clone().into(),
+                c.status.as_str().to_string().into(),
+                c.owner.clone().into(),
+                c.inspected.map(|t| t.to_string()).into(),
+                c.name.clone().into(),
+                c.source_kind.clone().into(),
+            ],
+        )
+    })?;
     written.layer(&schema::STREETS, &data.streets, |s| {
         (
             Geometry::LineString(s.geometry.clone()),
@@ -523,16 +543,7 @@ pub(super) fn write_replacing(
             ],
         )
     })?;
-    let summary = format!(
-        "communities={} buildings={} address_points={} facilities={} streets={} incidents={} land_cover={}",
-        data.communities.len(),
-        data.buildings.len(),
-        data.address_points.len(),
-        data.facilities.len(),
-        data.streets.len(),
-        data.incidents.len(),
-        data.land_cover.len()
-    );
+    let summary = crate::store::write_summary(data);
     tx.execute(
         "INSERT INTO wangge_imports (command, sources, summary) VALUES (?1, ?2, ?3)",
         params![command, sources, summary],
@@ -559,6 +570,28 @@ fn building_row(
         households: r.get(8)?,
         households_estimated: r.get(9)?,
         geometry: multipolygon(g),
+    })
+}
+
+/// A component from a row `fid, geom, key, <layer columns>`.
+fn component_row(
+    g: Geometry<f64>,
+    key: String,
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Component> {
+    let status: String = r.get(4)?;
+    let inspected: Option<String> = r.get(6)?;
+    Ok(Component {
+        key,
+        class: r.get(3)?,
+        status: ComponentStatus::parse(&status).map_err(|e| conv(4, e))?,
+        owner: r.get(5)?,
+        inspected: inspected
+            .map(|t| Timestamp::parse(&t, 0).map_err(|e| conv(6, e)))
+            .transpose()?,
+        name: r.get(7)?,
+        source_kind: r.get(8)?,
+        geometry: g,
     })
 }
 

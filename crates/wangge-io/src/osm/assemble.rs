@@ -4,12 +4,13 @@ use super::boundaries::{self, BoundaryReport, Candidate, OsmBoundaries};
 use super::rings::{close_rings, multipolygon};
 use super::{MemberKind, OsmData, Tags, tag};
 use geo::{Area, Euclidean, InteriorPoint, Length};
-use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
+use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
 use std::collections::{BTreeMap, HashMap};
 use wangge_core::households::{EstimateParams, estimate};
 use wangge_core::index::PolygonIndex;
 use wangge_core::{
-    AddressPoint, Building, Dataset, Facility, FacilityCategory, LandCover, LocalFrame, Street,
+    AddressPoint, Building, Component, ComponentCatalogue, ComponentStatus, Dataset, Facility,
+    FacilityCategory, LandCover, LocalFrame, Street,
 };
 
 /// What an OSM import skipped, for the summary.
@@ -59,6 +60,7 @@ pub fn assemble(
     data: &OsmData,
     params: &EstimateParams,
     rules: &OsmBoundaries,
+    catalogue: &ComponentCatalogue,
 ) -> (Dataset, OsmReport) {
     let mut report = OsmReport::default();
     let mut out = Dataset::default();
@@ -68,6 +70,7 @@ pub fn assemble(
     land_cover(&areas, &mut out);
     buildings(data, &areas, params, frame, &residential_index, &mut out);
     facilities(data, &areas, &mut out);
+    components(data, catalogue, &mut out);
     streets(data, &mut out, &mut report);
     (out, report)
 }
@@ -340,6 +343,50 @@ fn facilities(data: &OsmData, areas: &[Area_], out: &mut Dataset) {
     }
 }
 
+/// The OSM tags a component came from, as its source kind (`man_made=manhole manhole=sewer`).
+fn osm_kind(tags: &Tags, keys: &[&str]) -> String {
+    keys.iter()
+        .filter_map(|k| tag(tags, k).map(|v| format!("{k}={v}")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// City components from tagged nodes (points) and open ways (lines) the catalogue's OSM rules
+/// name: street lamps, bins, hydrants, benches, manholes, traffic signals, bus shelters.
+fn components(data: &OsmData, catalogue: &ComponentCatalogue, out: &mut Dataset) {
+    let keys = catalogue.osm_keys();
+    let component = |key: String, tags: &Tags, geometry: Geometry<f64>| {
+        let class = catalogue.from_osm(&|k| tag(tags, k).map(str::to_string))?;
+        Some(Component {
+            key,
+            class: class.code.clone(),
+            status: ComponentStatus::Intact,
+            owner: tag(tags, "operator").map(str::to_string),
+            inspected: None,
+            name: tag(tags, "name").map(str::to_string),
+            source_kind: osm_kind(tags, &keys),
+            geometry,
+        })
+    };
+    for (id, tags) in &data.tagged_nodes {
+        let &(x, y) = &data.nodes[id];
+        if let Some(c) = component(format!("osm:n{id}"), tags, Point::new(x, y).into()) {
+            out.components.push(c);
+        }
+    }
+    for w in &data.ways {
+        // Closed ways are areas (a toilet building is a facility's business).
+        if w.refs.len() < 2 || w.refs.first() == w.refs.last() {
+            continue;
+        }
+        if let Some(line) = coords(data, &w.refs)
+            && let Some(c) = component(format!("osm:w{}", w.id), &w.tags, LineString(line).into())
+        {
+            out.components.push(c);
+        }
+    }
+}
+
 /// Streets: every way with a `highway` tag but those not (yet, any longer) built.
 fn streets(data: &OsmData, out: &mut Dataset, report: &mut OsmReport) {
     for w in &data.ways {
@@ -434,7 +481,12 @@ mod tests {
             data.nodes.extend(nodes);
             data.ways.push(way);
         }
-        let (d, _) = assemble(&data, &EstimateParams::default(), &OsmBoundaries::default());
+        let (d, _) = assemble(
+            &data,
+            &EstimateParams::default(),
+            &OsmBoundaries::default(),
+            &ComponentCatalogue::builtin(),
+        );
         let mut cats: Vec<&str> = d.facilities.iter().map(|f| f.category.as_str()).collect();
         cats.sort_unstable();
         assert_eq!(cats, ["health_station", "pharmacy", "supermarket"]);

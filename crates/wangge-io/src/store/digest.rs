@@ -97,6 +97,9 @@ pub fn content_digest(store: &dyn Store) -> Result<ContentDigest> {
     for l in sorted(d.land_cover, |x| x.key.clone()) {
         places.add(&format!("{l:?}"));
     }
+    for c in sorted(d.components, |x| x.key.clone()) {
+        places.add(&format!("{c:?}"));
+    }
 
     let mut plans = Fnv::new();
     for mut p in store.plans()? {

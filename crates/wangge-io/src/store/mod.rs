@@ -45,6 +45,25 @@ pub use plans::{
 pub use residents::{Resident, ResidentRow, ResidentStore, place_residents};
 pub use workspace::{ChangeFeed, ImportEntry, LayerCount, Workspace};
 
+/// The import log's line for a written dataset, the same on every backend (components named
+/// only when there are some, so the lines of workspaces without them stay as they were).
+pub fn write_summary(data: &wangge_core::Dataset) -> String {
+    let mut s = format!(
+        "communities={} buildings={} address_points={} facilities={} streets={} incidents={} land_cover={}",
+        data.communities.len(),
+        data.buildings.len(),
+        data.address_points.len(),
+        data.facilities.len(),
+        data.streets.len(),
+        data.incidents.len(),
+        data.land_cover.len()
+    );
+    if !data.components.is_empty() {
+        s.push_str(&format!(" components={}", data.components.len()));
+    }
+    s
+}
+
 /// The store traits, for calling their methods: `use wangge_io::store::prelude::*;`.
 pub mod prelude {
     pub use super::{

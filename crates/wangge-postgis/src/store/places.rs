@@ -1,16 +1,16 @@
-//! Places on PostgreSQL: communities, buildings, address points, facilities, streets and land
-//! cover, written in one transaction per import (bulk `unnest` inserts), read back in the
-//! order written (`fid`).
+//! Places on PostgreSQL: communities, buildings, address points, facilities, streets, land
+//! cover and components, written in one transaction per import (bulk `unnest` inserts), read
+//! back in the order written (`fid`).
 
-use super::{PgStore, multipolygon, wkb};
+use super::{PgStore, multipolygon, unix, wkb};
 use geo_types::{Geometry, LineString, Point};
 use postgres::Transaction;
 use postgres::types::ToSql;
 use std::collections::{BTreeMap, HashSet};
 use wangge_core::kpi::Level;
 use wangge_core::{
-    AddressPoint, Building, Community, Dataset, Facility, FacilityCategory, LandCover, Progress,
-    Street,
+    AddressPoint, Building, Community, Component, ComponentStatus, Dataset, Facility,
+    FacilityCategory, LandCover, Progress, Street, Timestamp,
 };
 use wangge_io::Result;
 use wangge_io::store::prelude::*;
@@ -54,7 +54,8 @@ impl PgStore {
         }
     }
 
-    /// Inserts a layer from arrays: `columns` (after `key` and `geom`) with their array types.
+    /// Inserts a layer from arrays: `columns` (after `key` and `geom`) with their array types
+    /// (`jsonb` bound as text, `timestamptz` as Unix seconds).
     fn insert_layer(
         &self,
         tx: &mut Transaction<'_>,
@@ -65,22 +66,26 @@ impl PgStore {
         values: Params,
     ) -> Result<()> {
         let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
-        // JSON goes as text and is cast per value (an array of jsonb has no Rust type here).
+        // JSON goes as text and is cast per value (an array of jsonb has no Rust type here);
+        // times go as Unix seconds, as the incidents' do.
         let arrays: String = columns
             .iter()
             .enumerate()
             .map(|(i, (_, t))| {
-                format!(", ${}::{}[]", i + 3, if *t == "jsonb" { "text" } else { t })
+                let t = match *t {
+                    "jsonb" => "text",
+                    "timestamptz" => "int8",
+                    t => t,
+                };
+                format!(", ${}::{t}[]", i + 3)
             })
             .collect();
         let values_sql: Vec<String> = columns
             .iter()
-            .map(|(c, t)| {
-                if *t == "jsonb" {
-                    format!("{c}::jsonb")
-                } else {
-                    c.to_string()
-                }
+            .map(|(c, t)| match *t {
+                "jsonb" => format!("{c}::jsonb"),
+                "timestamptz" => format!("to_timestamp({c})"),
+                _ => c.to_string(),
             })
             .collect();
         let q = self.sql(&format!(
@@ -320,16 +325,46 @@ impl PgStore {
         )?;
         progress.advance(l.len() as u64);
 
-        let summary = format!(
-            "communities={} buildings={} address_points={} facilities={} streets={} incidents={} land_cover={}",
-            c.len(),
-            b.len(),
-            a.len(),
-            f.len(),
-            s.len(),
-            i.len(),
-            l.len()
-        );
+        let k = &data.components;
+        self.refuse_duplicates(
+            &mut tx,
+            "components",
+            "components",
+            &k.iter().map(|x| x.key.as_str()).collect::<Vec<_>>(),
+        )?;
+        self.insert_layer(
+            &mut tx,
+            "components",
+            &[
+                ("class", "text"),
+                ("status", "text"),
+                ("owner", "text"),
+                ("inspected", "timestamptz"),
+                ("name", "text"),
+                ("source_kind", "text"),
+            ],
+            k.iter().map(|x| x.key.clone()).collect(),
+            k.iter().map(|x| wkb(&x.geometry)).collect(),
+            vec![
+                Box::new(k.iter().map(|x| x.class.clone()).collect::<Vec<_>>()),
+                Box::new(
+                    k.iter()
+                        .map(|x| x.status.as_str().to_string())
+                        .collect::<Vec<_>>(),
+                ),
+                Box::new(k.iter().map(|x| x.owner.clone()).collect::<Vec<_>>()),
+                Box::new(
+                    k.iter()
+                        .map(|x| x.inspected.map(Timestamp::unix))
+                        .collect::<Vec<_>>(),
+                ),
+                Box::new(k.iter().map(|x| x.name.clone()).collect::<Vec<_>>()),
+                Box::new(k.iter().map(|x| x.source_kind.clone()).collect::<Vec<_>>()),
+            ],
+        )?;
+        progress.advance(k.len() as u64);
+
+        let summary = wangge_io::store::write_summary(data);
         tx.execute(
             &self.sql("INSERT INTO {s}.import_log (command, sources, summary) VALUES ($1, $2, $3)"),
             &[&command, &sources, &summary],
@@ -405,6 +440,7 @@ impl PgStore {
                 Ok(())
             },
         )?;
+        d.components = self.read_components()?;
         self.read_layer(
             "streets",
             "highway, name, tags::text",
@@ -440,6 +476,32 @@ impl PgStore {
             })?;
         }
         Ok(d)
+    }
+
+    /// Every component, in the order written.
+    fn read_components(&self) -> Result<Vec<Component>> {
+        let mut out = Vec::new();
+        let columns = format!(
+            "class, status, owner, {}, name, source_kind",
+            unix("inspected")
+        );
+        self.read_layer("components", &columns, "", None, |g, key, r| {
+            let status: String = r.get(3);
+            let status = ComponentStatus::parse(&status)
+                .map_err(|e| self.damaged(format!("components {key}: status {status:?}: {e}")))?;
+            out.push(Component {
+                key,
+                class: r.get(2),
+                status,
+                owner: r.get(4),
+                inspected: r.get::<_, Option<i64>>(5).map(Timestamp::from_unix),
+                name: r.get(6),
+                source_kind: r.get(7),
+                geometry: g,
+            });
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 

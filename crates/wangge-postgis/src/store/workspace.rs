@@ -14,6 +14,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("streets", "streets"),
     ("incidents", "incident_keys"),
     ("land_cover", "land_cover"),
+    ("components", "components"),
 ];
 
 impl PgStore {

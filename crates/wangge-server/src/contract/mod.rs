@@ -3,6 +3,7 @@
 //! (`routes/api.rs` merges it into `/api`). Routes not yet here are described by hand.
 
 pub mod buildings;
+pub mod components;
 pub mod incidents;
 pub mod kpi;
 pub mod plans;

@@ -24,6 +24,7 @@ pub async fn landing() -> Json<Value> {
     paths(
         super::kpi::kpi,
         super::kpi::trend,
+        super::components::counts,
         super::kpi::index,
         super::reach::catalogue,
         super::reach::coverage,

@@ -2,6 +2,7 @@
 
 mod api;
 mod buildings;
+mod components;
 mod counts;
 mod fonts;
 mod heat;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/residents", get(residents::list))
         .route("/api/buildings/{key}", get(buildings::building))
         .route("/api/status", get(status::status))
+        .route("/api/components", get(components::counts))
         .route("/api/kpi", get(kpi::kpi))
         .route("/api/kpi/trend", get(kpi::trend))
         .route("/api/index", get(kpi::index))

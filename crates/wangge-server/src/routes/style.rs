@@ -73,7 +73,16 @@ pub async fn style(State(s): State<AppState>, headers: HeaderMap) -> Json<Value>
               "paint": { "raster-opacity": 0.85 } },
             { "id": "facilities", "type": "circle", "source": "wangge", "source-layer": "facilities",
               "paint": { "circle-radius": 4, "circle-color": "#2166ac", "circle-stroke-color": "#ffffff",
-                         "circle-stroke-width": 1 } }
+                         "circle-stroke-width": 1 } },
+            { "id": "components-line", "type": "line", "source": "wangge", "source-layer": "components",
+              "filter": ["==", ["geometry-type"], "LineString"],
+              "paint": { "line-color": "#636363", "line-width": 1.5 } },
+            { "id": "components", "type": "circle", "source": "wangge", "source-layer": "components",
+              "filter": ["==", ["geometry-type"], "Point"],
+              "paint": { "circle-radius": 2.5,
+                         "circle-color": ["match", ["get", "status"], "damaged", "#d7191c",
+                                          "missing", "#7b3294", "occupied", "#fdae61", "#636363"],
+                         "circle-stroke-color": "#ffffff", "circle-stroke-width": 0.5 } }
         ]
     });
     // Labels when the glyph ranges are there (Latin from this server, CJK drawn locally).

@@ -1,0 +1,117 @@
+//! City components (部件) per area: how many of each subclass lie in each grid, community,
+//! street or the district, and in what state. A component's area is where it lies in the
+//! newest plan (through the same assigner incidents use), so the counts follow every plan
+//! change without rewriting the components. The CLI's `report components` and the API's
+//! `/api/components` show these rows.
+
+use geo_types::{Geometry, Point};
+use std::collections::{BTreeMap, HashMap};
+use wangge_core::kpi::Level;
+use wangge_core::{ComponentCatalogue, ComponentStatus};
+use wangge_io::Store;
+
+/// One area's components of one subclass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentRow {
+    /// Grid code, community key, street name or `district`.
+    pub area: String,
+    /// Subclass code (`0102`).
+    pub class: String,
+    pub count: u64,
+    /// By status: intact, damaged, missing, occupied.
+    pub by_status: [u64; 4],
+}
+
+/// The rows of a level, by area then class; components outside every area of the level
+/// counted apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentCounts {
+    pub level: Level,
+    pub rows: Vec<ComponentRow>,
+    pub total: u64,
+    pub outside: u64,
+}
+
+/// Where a component is counted: its point, or a line's middle vertex.
+fn position(g: &Geometry<f64>) -> Option<Point<f64>> {
+    match g {
+        Geometry::Point(p) => Some(*p),
+        Geometry::LineString(l) => l.0.get(l.0.len() / 2).map(|c| Point::from(*c)),
+        _ => None,
+    }
+}
+
+/// The component counts per area at `level`.
+pub fn component_counts(
+    store: &dyn Store,
+    level: Level,
+) -> Result<ComponentCounts, wangge_io::Error> {
+    let components = store.load_places()?.components;
+    let assigner = store.assigner()?;
+    let street_of: HashMap<String, String> = store
+        .communities()?
+        .into_iter()
+        .filter_map(|c| Some((c.key, c.street?)))
+        .collect();
+    let mut rows: BTreeMap<(String, String), ComponentRow> = BTreeMap::new();
+    let mut outside = 0;
+    for c in &components {
+        let (community, grid) = position(&c.geometry).map_or((None, None), |p| assigner.locate(p));
+        let area = match level {
+            Level::Grid => grid,
+            Level::Community => community,
+            Level::Street => community.and_then(|k| street_of.get(&k).cloned()),
+            Level::District => Some("district".to_string()),
+        };
+        let Some(area) = area else {
+            outside += 1;
+            continue;
+        };
+        let row = rows
+            .entry((area.clone(), c.class.clone()))
+            .or_insert_with(|| ComponentRow {
+                area,
+                class: c.class.clone(),
+                count: 0,
+                by_status: [0; 4],
+            });
+        row.count += 1;
+        let k = ComponentStatus::ALL
+            .iter()
+            .position(|s| *s == c.status)
+            .unwrap_or(0);
+        row.by_status[k] += 1;
+    }
+    Ok(ComponentCounts {
+        level,
+        rows: rows.into_values().collect(),
+        total: components.len() as u64,
+        outside,
+    })
+}
+
+/// The CSV of the rows (`area,class,class_zh,major,count,intact,damaged,missing,occupied`).
+pub fn counts_csv(counts: &ComponentCounts, catalogue: &ComponentCatalogue) -> String {
+    let mut out = String::from("area,class,class_zh,major,count,intact,damaged,missing,occupied\n");
+    for r in &counts.rows {
+        let zh = catalogue.get(&r.class).map_or("", |s| s.zh.as_str());
+        let [a, b, c, d] = r.by_status;
+        out.push_str(&format!(
+            "{},{},{},{},{},{a},{b},{c},{d}\n",
+            csv_field(&r.area),
+            r.class,
+            csv_field(zh),
+            r.class.get(..2).unwrap_or_default(),
+            r.count
+        ));
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,81 @@
+//! `/api/components`: city components (部件) per area by subclass and status, as the API
+//! answers them (the CLI's `report components` shows the same rows: wangge-app computes them).
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use wangge_app::components::ComponentCounts;
+use wangge_core::ComponentCatalogue;
+
+/// `/api/components` query.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ComponentsQuery {
+    /// `grid`, `community`, `street` or `district` (default `grid`).
+    pub by: Option<String>,
+}
+
+/// One area's components of one subclass.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ComponentRowAnswer {
+    /// Grid code, community key, street name or `district`.
+    pub area: String,
+    /// GB/T 30428.2 subclass code (major class + subclass), e.g. `0102`.
+    pub class: String,
+    /// Its Chinese name (污水井盖).
+    pub class_zh: String,
+    /// Major class code and name (01 公用设施).
+    pub major: String,
+    pub major_zh: String,
+    pub count: u64,
+    pub intact: u64,
+    pub damaged: u64,
+    pub missing: u64,
+    pub occupied: u64,
+}
+
+/// Components per area: rows by area then class; `outside`: components in no area of the
+/// level (outside every grid of the newest plan, or every community).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ComponentsAnswer {
+    pub level: String,
+    pub total: u64,
+    pub outside: u64,
+    pub rows: Vec<ComponentRowAnswer>,
+}
+
+impl ComponentsAnswer {
+    pub fn new(c: &ComponentCounts, catalogue: &ComponentCatalogue) -> Self {
+        let rows = c
+            .rows
+            .iter()
+            .map(|r| {
+                let major = r.class.get(..2).unwrap_or_default().to_string();
+                let [intact, damaged, missing, occupied] = r.by_status;
+                ComponentRowAnswer {
+                    area: r.area.clone(),
+                    class: r.class.clone(),
+                    class_zh: catalogue
+                        .get(&r.class)
+                        .map(|s| s.zh.clone())
+                        .unwrap_or_default(),
+                    major_zh: catalogue
+                        .class(&major)
+                        .map(|s| s.zh.clone())
+                        .unwrap_or_default(),
+                    major,
+                    count: r.count,
+                    intact,
+                    damaged,
+                    missing,
+                    occupied,
+                }
+            })
+            .collect();
+        Self {
+            level: c.level.as_str().to_string(),
+            total: c.total,
+            outside: c.outside,
+            rows,
+        }
+    }
+}

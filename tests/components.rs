@@ -1,0 +1,210 @@
+//! City components (部件): from real OSM tags (Monaco, counted again with GDAL's OSM driver,
+//! not our reader), from files with the import's error rules, in vector tiles, and per area
+//! with the same rows from the CLI and the API.
+
+use crate::util::{http, serve, shared, wangge};
+use std::collections::BTreeMap;
+use wangge_io::store::prelude::*;
+
+/// Nodes of an OSM file with a tag, counted by GDAL's OSM driver (`points` layer; tags GDAL
+/// has no column for are in `other_tags`).
+fn gdal_count(osm: &std::path::Path, key: &str, value: &str) -> u64 {
+    let column = ["highway", "man_made", "barrier"].contains(&key);
+    let filter = if column {
+        format!("{key} = '{value}'")
+    } else {
+        format!("other_tags LIKE '%\"{key}\"=>\"{value}\"%'")
+    };
+    let out = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-q", "-sql"])
+        .arg(format!("SELECT count(*) AS n FROM points WHERE {filter}"))
+        .arg(osm)
+        .output()
+        .expect("ogrinfo (GDAL) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("n (Integer) = "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("ogrinfo: {text} {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn monaco_components_come_from_osm_tags_as_gdal_counts_them() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let osm = shared("osm/monaco.osm.pbf");
+    let (ok, out) = wangge(
+        &[
+            "import",
+            "--workspace",
+            "m.gpkg",
+            &osm.display().to_string(),
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let store = wangge_io::GeoPackage::open(d.join("m.gpkg")).expect("open");
+    let comps = store.load_places().expect("load").components;
+    let mut nodes: BTreeMap<&str, u64> = BTreeMap::new();
+    for c in comps.iter().filter(|c| c.key.starts_with("osm:n")) {
+        *nodes.entry(c.class.as_str()).or_default() += 1;
+    }
+    for (class, key, value, at_least) in [
+        ("0406", "amenity", "bench", 100),
+        ("0310", "amenity", "waste_basket", 30),
+        ("0120", "highway", "street_lamp", 10),
+        ("0117", "emergency", "fire_hydrant", 3),
+    ] {
+        let gdal = gdal_count(&osm, key, value);
+        let ours = nodes.get(class).copied().unwrap_or(0);
+        assert_eq!(ours, gdal, "{class} ({key}={value})");
+        eprintln!("{class} {key}={value}: {ours} nodes (GDAL {gdal})");
+        assert!(ours >= at_least, "{class}: {ours}");
+    }
+    // Every component has a known class, a status, and lies in Monaco.
+    let catalogue = wangge_core::ComponentCatalogue::builtin();
+    for c in &comps {
+        assert!(catalogue.get(&c.class).is_some(), "{c:?}");
+        let p = match &c.geometry {
+            geo_types::Geometry::Point(p) => *p,
+            geo_types::Geometry::LineString(l) => geo_types::Point(l.0[0]),
+            g => panic!("{g:?}"),
+        };
+        assert!(
+            (7.38..7.45).contains(&p.x()) && (43.71..43.76).contains(&p.y()),
+            "{c:?}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_component_register_is_refused_whole_naming_row_and_problem() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::demo_workspace(d, 3);
+    let before = {
+        let s = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+        s.digest().expect("digest")
+    };
+    let good = "id,lon,lat,class,status,owner,inspected\n\
+                K1,118.80,32.05,污水井盖,完好,排水公司,2026-11-02\n";
+    for (row, says) in [
+        ("K2,118.80,32.05,unicorn,完好,,", "unknown component class"),
+        ("K2,118.80,32.05,0102,broken-ish,,", "component status"),
+        ("K2,118.80,32.05,路灯,完好,,yesterday", "last inspection"),
+        ("K2,218.80,32.05,路灯,完好,,", "longitude"),
+        ("K1,118.80,32.05,路灯,完好,,", "duplicate id"),
+    ] {
+        std::fs::write(d.join("c.csv"), format!("{good}{row}\n")).expect("write");
+        let (ok, out) = wangge(
+            &[
+                "import",
+                "--workspace",
+                "w.gpkg",
+                "c.csv",
+                "--as",
+                "components",
+            ],
+            d,
+        );
+        assert!(!ok, "{row}: accepted");
+        assert!(out.contains("c.csv") && out.contains(says), "{row}: {out}");
+        let s = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+        assert_eq!(
+            s.digest().expect("digest"),
+            before,
+            "{row}: the store changed"
+        );
+    }
+    std::fs::write(d.join("c.csv"), good).expect("write");
+    let (ok, out) = wangge(
+        &[
+            "import",
+            "--workspace",
+            "w.gpkg",
+            "c.csv",
+            "--as",
+            "components",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let s = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let c = s
+        .load_places()
+        .expect("load")
+        .components
+        .into_iter()
+        .find(|c| c.key == "K1")
+        .expect("K1");
+    assert_eq!(c.class, "0102");
+    assert_eq!(c.owner.as_deref(), Some("排水公司"));
+    assert!(c.inspected.is_some());
+}
+
+#[test]
+fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_carry_them() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::demo_workspace(d, 4);
+    let (ok, csv) = wangge(&["report", "components", "w.gpkg", "--by", "grid"], d);
+    assert!(ok, "{csv}");
+    let cli: Vec<Vec<String>> = csv
+        .lines()
+        .skip_while(|l| !l.starts_with("area,"))
+        .skip(1)
+        .filter(|l| l.split(',').count() == 9)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    assert!(cli.len() > 10, "{csv}");
+    let srv = serve(d, "w.gpkg", &[]);
+    let (status, body) = http(&srv.bind, "GET", "/api/components?by=grid", "", b"");
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let api: Vec<Vec<String>> = v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            [
+                "area", "class", "class_zh", "major", "count", "intact", "damaged", "missing",
+                "occupied",
+            ]
+            .iter()
+            .map(|k| match &r[*k] {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect()
+        })
+        .collect();
+    assert_eq!(cli, api);
+    let total: u64 = api.iter().map(|r| r[4].parse::<u64>().expect("n")).sum();
+    assert_eq!(
+        total + v["outside"].as_u64().expect("outside"),
+        v["total"].as_u64().expect("total")
+    );
+    // Lamps every 30 m along streets: every grid with a street has some.
+    assert!(api.iter().any(|r| r[1] == "0120"));
+
+    // Tiles at z16 carry the components, valid under the strict validator, with no owner.
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let src = wangge_tiles::TileSource::from_store(&store).expect("source");
+    let rules = wangge_tiles::mvt::Rules {
+        buffer: Some(wangge_tiles::BUFFER),
+    };
+    let mut seen = 0;
+    for t in src.tiles(16, 16).into_iter().take(400) {
+        let tile = wangge_tiles::mvt::validate(&src.tile(t, &["components"]), &rules)
+            .unwrap_or_else(|p| panic!("{t}: {p:?}"));
+        for l in &tile.layers {
+            assert_eq!(l.name, "components");
+            seen += l.features.len();
+            for f in &l.features {
+                let keys: Vec<&str> = f.props.iter().map(|(k, _)| k.as_str()).collect();
+                assert_eq!(keys, ["key", "class", "major", "status"], "{t}");
+            }
+        }
+    }
+    assert!(seen > 100, "{seen} components in z16 tiles");
+}
