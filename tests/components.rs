@@ -208,3 +208,107 @@ fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_car
     }
     assert!(seen > 100, "{seen} components in z16 tiles");
 }
+
+#[test]
+fn incidents_name_components_whose_history_and_repeated_faults_follow() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::demo_workspace(d, 5);
+    let (ok, csv) = wangge(&["report", "components", "w.gpkg", "--faults", "2"], d);
+    assert!(ok, "{csv}");
+    let cli: Vec<Vec<String>> = csv
+        .lines()
+        .skip_while(|l| !l.starts_with("key,"))
+        .skip(1)
+        .filter(|l| l.split(',').count() == 7)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    assert!(
+        !cli.is_empty(),
+        "the demo has no component with repeated faults: {csv}"
+    );
+    let srv = serve(d, "w.gpkg", &[]);
+    let (status, body) = http(&srv.bind, "GET", "/api/components/faults?min=2", "", b"");
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let api: Vec<Vec<String>> = v["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .map(|r| {
+            [
+                "key",
+                "class",
+                "status",
+                "owner",
+                "community",
+                "grid",
+                "incidents",
+            ]
+            .iter()
+            .map(|k| match &r[*k] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            })
+            .collect()
+        })
+        .collect();
+    assert_eq!(cli, api);
+    // Most first.
+    let counts: Vec<u64> = api.iter().map(|r| r[6].parse().expect("n")).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    // The top component's history is its incidents; one more report about it is counted.
+    let (top, n) = (api[0][0].clone(), counts[0]);
+    let history = |srv: &crate::util::Server| {
+        let (status, body) = http(
+            &srv.bind,
+            "GET",
+            &format!("/api/incidents?component={top}&limit=1000"),
+            "",
+            b"",
+        );
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+        let items = v["incidents"].as_array().expect("incidents").clone();
+        assert!(
+            items.iter().all(|i| i["component"] == top.as_str()),
+            "{body}"
+        );
+        (v["total"].as_u64().expect("total"), items)
+    };
+    assert_eq!(history(&srv).0, n);
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let at = store
+        .load_places()
+        .expect("places")
+        .components
+        .into_iter()
+        .find(|c| c.key == top)
+        .expect("the top component");
+    let geo_types::Geometry::Point(p) = at.geometry else {
+        panic!("a point")
+    };
+    let report = format!(
+        r#"{{"id": "K-NEW-1", "category": "facilities", "lon": {}, "lat": {}, "component": "{top}"}}"#,
+        p.x(),
+        p.y()
+    );
+    let (status, body) = http(
+        &srv.bind,
+        "POST",
+        "/api/incidents",
+        "application/json",
+        report.as_bytes(),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (total, items) = history(&srv);
+    assert_eq!(total, n + 1);
+    assert!(items.iter().any(|i| i["id"] == "K-NEW-1"));
+    let (_, body) = http(&srv.bind, "GET", "/api/components/faults?min=2", "", b"");
+    assert!(
+        body.contains(&format!(r#""key":"{top}""#))
+            && body.contains(&format!(r#""incidents":{}"#, n + 1)),
+        "{body}"
+    );
+}

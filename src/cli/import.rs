@@ -78,6 +78,9 @@ pub struct Args {
     units_field: Option<String>,
     #[arg(long)]
     floors_field: Option<String>,
+    /// Field with the key of the component an incident is about (default: component, 部件).
+    #[arg(long)]
+    component_field: Option<String>,
     /// Field with a component's owner department (权属单位; default: owner, 权属单位, 主管部门).
     #[arg(long)]
     owner_field: Option<String>,
@@ -160,6 +163,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             units: a.units_field.clone(),
             floors: a.floors_field.clone(),
             owner: a.owner_field.clone(),
+            component: a.component_field.clone(),
             inspected: a.inspected_field.clone(),
         },
         read: ReadOptions {

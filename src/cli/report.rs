@@ -65,6 +65,13 @@ pub enum Command {
         /// Areas: grid, community, street or district.
         #[arg(long, default_value = "grid")]
         by: String,
+        /// Instead, rank the components with repeated faults: at least this many incidents
+        /// reported about each.
+        #[arg(long)]
+        faults: Option<u64>,
+        /// With --faults: incidents reported from this date or time (+08:00).
+        #[arg(long)]
+        since: Option<String>,
     },
     /// Recompute a stored release from the workspace and compare its digests.
     Verify {
@@ -304,9 +311,26 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Components { workspace, by } => {
+        Command::Components {
+            workspace,
+            by,
+            faults,
+            since,
+        } => {
             let l = level(by)?;
             let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
+            if let Some(min) = faults {
+                let from = since
+                    .as_deref()
+                    .map(|t| Timestamp::parse(t, 8 * 3600))
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+                // wangge-app: /api/components/faults ranks the same.
+                let rows = wangge_app::components::repeated_faults(&*store, (from, None), *min)?;
+                print!("{}", wangge_app::components::faults_csv(&rows));
+                eprintln!("{} components with {min} or more incidents", rows.len());
+                return Ok(());
+            }
             // wangge-app: the API's /api/components answers the same rows.
             let counts = wangge_app::components::component_counts(&*store, l)?;
             print!(

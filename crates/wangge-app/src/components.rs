@@ -115,3 +115,82 @@ fn csv_field(s: &str) -> String {
         s.to_string()
     }
 }
+
+/// A component and the incidents reported about it in a window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultRow {
+    pub key: String,
+    pub class: String,
+    pub status: ComponentStatus,
+    pub owner: Option<String>,
+    /// Where it lies in the newest plan.
+    pub community: Option<String>,
+    pub grid: Option<String>,
+    pub incidents: u64,
+}
+
+/// Components with at least `min` incidents reported about them in `[from, to)` (any time
+/// when `None`), most first (then by key): the components with repeated faults. Incidents
+/// naming a key no component has are left out.
+pub fn repeated_faults(
+    store: &dyn Store,
+    (from, to): (
+        Option<wangge_core::Timestamp>,
+        Option<wangge_core::Timestamp>,
+    ),
+    min: u64,
+) -> Result<Vec<FaultRow>, wangge_io::Error> {
+    let counts: HashMap<String, u64> = store
+        .incidents_per_component(from, to)?
+        .into_iter()
+        .filter(|(_, n)| *n >= min.max(1))
+        .collect();
+    if counts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let assigner = store.assigner()?;
+    let mut rows: Vec<FaultRow> = store
+        .load_places()?
+        .components
+        .into_iter()
+        .filter_map(|c| {
+            let n = *counts.get(&c.key)?;
+            let (community, grid) =
+                position(&c.geometry).map_or((None, None), |p| assigner.locate(p));
+            Some(FaultRow {
+                key: c.key,
+                class: c.class,
+                status: c.status,
+                owner: c.owner,
+                community,
+                grid,
+                incidents: n,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.incidents
+            .cmp(&a.incidents)
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    Ok(rows)
+}
+
+/// The CSV of a faults ranking (`key,class,status,owner,community,grid,incidents`).
+pub fn faults_csv(rows: &[FaultRow]) -> String {
+    let mut out = String::from("key,class,status,owner,community,grid,incidents\n");
+    for r in rows {
+        let opt = |v: &Option<String>| csv_field(v.as_deref().unwrap_or(""));
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            csv_field(&r.key),
+            r.class,
+            r.status.as_str(),
+            opt(&r.owner),
+            opt(&r.community),
+            opt(&r.grid),
+            r.incidents
+        ));
+    }
+    out
+}

@@ -58,6 +58,8 @@ pub struct Fields {
     pub building: Option<String>,
     pub units: Option<String>,
     pub floors: Option<String>,
+    /// The component an incident is about (its key).
+    pub component: Option<String>,
     /// A component's owner department (权属单位) and last inspection.
     pub owner: Option<String>,
     pub inspected: Option<String>,
@@ -431,6 +433,7 @@ struct Mapping {
     floors: Option<String>,
     owner: Option<String>,
     inspected: Option<String>,
+    component: Option<String>,
 }
 
 type Converted = (Dataset, Vec<FeatureProblem>, usize, usize);
@@ -467,6 +470,13 @@ fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Resul
         floors: field(path, &raw, &f.floors, &["floors"], "--floors-field")?,
         owner: field(path, &raw, &f.owner, OWNER, "--owner-field")?,
         inspected: field(path, &raw, &f.inspected, INSPECTED, "--inspected-field")?,
+        component: field(
+            path,
+            &raw,
+            &f.component,
+            &["component", "component_key", "部件"],
+            "--component-field",
+        )?,
     };
     let need = |what: &str, ok: bool, option: &str| -> Result<()> {
         if ok {
@@ -851,6 +861,7 @@ fn incident(
     }
     // A status given by the file: the steps up to it happened, at unknown times (left empty).
     i.status = status;
+    i.component = text(f, &m.component);
     Ok(i)
 }
 

@@ -4,7 +4,8 @@
 //!
 //! Fields: `id` (the client's case number; keeps retries from duplicating), `time` (default:
 //! now), `category` (a taxonomy code, Chinese name or alias), `source` (default `other`),
-//! `status` (default `reported`), and the location as `lon`/`lat`, `location: [lon, lat]` or
+//! `status` (default `reported`), `component` (the key of the city component it is about,
+//! optional), and the location as `lon`/`lat`, `location: [lon, lat]` or
 //! a GeoJSON Point, in the request's coordinate system (WGS84 by default; GCJ-02 and BD-09
 //! accepted).
 
@@ -259,6 +260,7 @@ fn incident(item: &Item, cx: &Context<'_>, index: usize) -> Result<Incident, Str
         i.raw_category = Some(given);
     }
     i.status = status;
+    i.component = item.text("component").filter(|c| !c.trim().is_empty());
     Ok(i)
 }
 

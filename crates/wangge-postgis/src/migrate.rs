@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "components",
         sql: include_str!("../migrations/0005_components.sql"),
     },
+    Migration {
+        version: 6,
+        name: "incident_component",
+        sql: include_str!("../migrations/0006_incident_component.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

@@ -208,3 +208,17 @@ pub fn components(
         &wangge_core::ComponentCatalogue::builtin(),
     ))
 }
+
+/// Components with at least `min` incidents about them in a window.
+pub fn faults(
+    path: &Path,
+    window: (Option<Timestamp>, Option<Timestamp>),
+    min: u64,
+) -> Result<crate::contract::components::FaultsAnswer, AppError> {
+    let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
+    let rows = wangge_app::components::repeated_faults(store.as_ref(), window, min).map_err(io)?;
+    Ok(crate::contract::components::FaultsAnswer::new(
+        &rows,
+        &wangge_core::ComponentCatalogue::builtin(),
+    ))
+}

@@ -92,3 +92,45 @@ pub(crate) fn along_streets(data: &mut Dataset, frame: &LocalFrame, root: &Rng) 
     }
     data.components.extend(out);
 }
+
+/// The major component class an incident category is about (公用设施, 道路交通, 市容环境,
+/// 园林绿化), for the categories that name one.
+fn major_of(category: &str) -> Option<&'static str> {
+    match category {
+        "facilities" => Some("01"),
+        "roads" => Some("02"),
+        "streetscape" => Some("03"),
+        "greenery" => Some("04"),
+        _ => None,
+    }
+}
+
+/// Incidents of a component category name the nearest component of that major class within
+/// 25 m, as a grid worker reporting a broken lamp or a missing cover would.
+pub(crate) fn link_incidents(data: &mut Dataset, frame: &LocalFrame) {
+    for major in ["01", "02", "03", "04"] {
+        let (keys, points): (Vec<&str>, Vec<Point<f64>>) = data
+            .components
+            .iter()
+            .filter(|c| c.class.starts_with(major))
+            .filter_map(|c| match &c.geometry {
+                geo_types::Geometry::Point(p) => Some((c.key.as_str(), *p)),
+                _ => None,
+            })
+            .unzip();
+        if keys.is_empty() {
+            continue;
+        }
+        let index = wangge_core::index::PointIndex::new(*frame, &points);
+        for i in &mut data.incidents {
+            if major_of(&i.category) != Some(major) {
+                continue;
+            }
+            if let Some((k, d)) = index.nearest(i.location)
+                && d <= 25.0
+            {
+                i.component = Some(keys[k].to_string());
+            }
+        }
+    }
+}

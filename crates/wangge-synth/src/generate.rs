@@ -32,5 +32,6 @@ pub fn generate(params: &CityParams, progress: &dyn Progress) -> Dataset {
         assigner.assign(i);
     }
     b.out.incidents = inc;
+    crate::components::link_incidents(&mut b.out, &frame);
     b.out
 }

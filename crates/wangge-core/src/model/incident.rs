@@ -17,6 +17,8 @@ pub struct Incident {
     /// The community and grid it lies in, assigned on ingest (`None`: outside every one).
     pub community: Option<String>,
     pub grid: Option<String>,
+    /// The city component (部件) it is about, by key (a broken lamp, a missing cover).
+    pub component: Option<String>,
     /// When each later step was last reached: dispatched, handled, followed up, closed.
     pub steps: [Option<Timestamp>; 4],
 }
@@ -40,6 +42,7 @@ impl Incident {
             location,
             community: None,
             grid: None,
+            component: None,
             steps: [None; 4],
         }
     }

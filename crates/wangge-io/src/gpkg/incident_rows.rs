@@ -21,6 +21,7 @@ pub(crate) fn values(i: &Incident) -> Vec<Value> {
         t(i.steps[1]),
         t(i.steps[2]),
         t(i.steps[3]),
+        i.component.clone().into(),
     ]
 }
 
@@ -55,6 +56,7 @@ pub(crate) fn from_row(
         community: r.get(8)?,
         grid: r.get(9)?,
         steps: [time(10)?, time(11)?, time(12)?, time(13)?],
+        component: r.get(14)?,
         location: point(g),
     })
 }

@@ -20,7 +20,7 @@ use wangge_core::kpi::{Case, IndexRun};
 use wangge_core::{Incident, IncidentStatus, Timestamp};
 
 const COLUMNS: &str = "fid, geom, key, time, category, source, status, raw_category, community, \
-                       grid, dispatched_at, handled_at, followed_up_at, closed_at";
+                       grid, dispatched_at, handled_at, followed_up_at, closed_at, component";
 
 impl GeoPackage {
     fn select(&self, tail: &str, args: Vec<Value>) -> Result<Vec<(i64, Incident)>> {
@@ -270,6 +270,11 @@ impl IncidentStore for GeoPackage {
             &mut cond,
         );
         any_of("grid", q.grid.clone().into_iter().collect(), &mut cond);
+        any_of(
+            "component",
+            q.component.clone().into_iter().collect(),
+            &mut cond,
+        );
         if let Some(w) = &q.within {
             if w.is_empty() {
                 cond.push("0".to_string());
@@ -486,6 +491,31 @@ impl IncidentStore for GeoPackage {
         kpi_cases::kpi_cases(self, Some((from, to)))
     }
 
+    fn incidents_per_component(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<Vec<(String, u64)>> {
+        // Times are RFC 3339 UTC text of one width: text order is time order.
+        let from = from.map_or(String::new(), |t| t.to_string());
+        let to = to.map_or("~".to_string(), |t| t.to_string());
+        let mut stmt = self
+            .connection()
+            .prepare(
+                "SELECT component, count(*) FROM incidents
+                 WHERE component IS NOT NULL AND time >= ?1 AND time < ?2
+                 GROUP BY component ORDER BY component",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([&from, &to], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(self.sql())?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.sql())
+    }
+
     fn incident_count(&self) -> Result<u64> {
         let n: i64 = self
             .connection()
@@ -556,6 +586,7 @@ fn insert_incidents(
                     t(i.steps[1]),
                     t(i.steps[2]),
                     t(i.steps[3]),
+                    i.component,
                 ])
                 .map_err(sql)?;
             if inserted == 1 {

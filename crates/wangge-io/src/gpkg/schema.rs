@@ -99,6 +99,7 @@ pub const INCIDENTS: Layer = Layer {
         ("handled_at", "DATETIME"),
         ("followed_up_at", "DATETIME"),
         ("closed_at", "DATETIME"),
+        ("component", "TEXT"),
     ],
 };
 
@@ -112,6 +113,7 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("incidents", "handled_at", "DATETIME"),
     ("incidents", "followed_up_at", "DATETIME"),
     ("incidents", "closed_at", "DATETIME"),
+    ("incidents", "component", "TEXT"),
 ];
 
 /// Every status change of an incident (an attributes table; the audit trail of the loop),
@@ -123,6 +125,7 @@ CREATE TABLE IF NOT EXISTS incident_events (
   detail TEXT);
 CREATE INDEX IF NOT EXISTS incident_events_incident ON incident_events(incident);
 CREATE INDEX IF NOT EXISTS incidents_time ON incidents(time);
+CREATE INDEX IF NOT EXISTS incidents_component ON incidents(component) WHERE component IS NOT NULL;
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
   VALUES ('incident_events', 'attributes', 'incident_events', 'Status changes of incidents (closed loop)');
 ";

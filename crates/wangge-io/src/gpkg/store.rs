@@ -182,6 +182,12 @@ impl GeoPackage {
                     .map_err(|e| bad(format!("adding column {table}.{col}: {e}")))?;
             }
         }
+        // A component's history and the ranking of repeated faults read incidents by component.
+        conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS incidents_component ON incidents(component) \
+             WHERE component IS NOT NULL;",
+        )
+        .map_err(|e| bad(format!("adding the index of incidents by component: {e}")))?;
         let has_events: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'incident_events'",

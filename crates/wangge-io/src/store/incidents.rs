@@ -73,6 +73,15 @@ pub trait IncidentStore {
     /// How many incidents the store holds. Read.
     fn incident_count(&self) -> Result<u64>;
 
+    /// Incidents per component they are about, reported in `[from, to)` (any time when
+    /// `None`): (component key, count), components with at least one. An aggregate the store
+    /// computes. Read.
+    fn incidents_per_component(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<Vec<(String, u64)>>;
+
     /// Records a deadline extension (延期) of `hours` for an open incident. One transaction;
     /// durable on return.
     fn extend_incident(&mut self, key: &str, hours: f64, at: Timestamp, reason: &str)
@@ -121,6 +130,8 @@ pub struct IncidentQuery {
     pub statuses: Vec<IncidentStatus>,
     pub community: Option<String>,
     pub grid: Option<String>,
+    /// Only incidents about this component (its key).
+    pub component: Option<String>,
     /// Only incidents in these communities (an access scope); `None`: any.
     pub within: Option<Vec<String>>,
     /// Reported at or after / at or before.
@@ -139,6 +150,7 @@ impl Default for IncidentQuery {
             community: None,
             within: None,
             grid: None,
+            component: None,
             from: None,
             to: None,
             limit: 100,

@@ -15,7 +15,7 @@ pub(super) const BY_KEY: &str =
 pub(super) fn columns() -> String {
     format!(
         "i.id, i.geom, i.key, {}, i.category, i.source, i.status, i.raw_category, \
-         i.community, i.grid, {}, {}, {}, {}",
+         i.community, i.grid, {}, {}, {}, {}, i.component",
         unix("i.time"),
         unix("i.dispatched_at"),
         unix("i.handled_at"),
@@ -60,6 +60,7 @@ pub(super) fn incident_row(store: &PgStore, r: &Row) -> Result<(i64, Incident)> 
             .map_err(&e)?
             .map(Timestamp::from_unix);
     }
+    let component: Option<String> = r.try_get(14).map_err(&e)?;
     Ok((
         id,
         Incident {
@@ -72,6 +73,7 @@ pub(super) fn incident_row(store: &PgStore, r: &Row) -> Result<(i64, Incident)> 
             location,
             community,
             grid,
+            component,
             steps,
         },
     ))
@@ -96,6 +98,6 @@ pub(super) fn locked(
             message: format!("no incident {key:?}"),
         })?;
     let (id, inc) = incident_row(store, &row)?;
-    let month: String = row.try_get(14).map_err(store.err())?;
+    let month: String = row.try_get(15).map_err(store.err())?;
     Ok((id, inc, month))
 }

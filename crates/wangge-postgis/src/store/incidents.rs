@@ -156,18 +156,20 @@ fn insert_rows(
         .iter()
         .map(|f| wkb(&Geometry::Point(f.1.location)))
         .collect();
+    let components: Vec<Option<&str>> = fresh.iter().map(|f| f.1.component.as_deref()).collect();
     tx.execute(
         &store.sql(&format!(
             "INSERT INTO {{s}}.incidents (id, key, time, month, category, raw_category, source,
-               status, community, grid, dispatched_at, handled_at, followed_up_at, closed_at, geom)
+               status, community, grid, dispatched_at, handled_at, followed_up_at, closed_at, geom,
+               component)
              SELECT u.id, u.key, to_timestamp(u.t), {}, u.category, u.raw_category, u.source,
                u.status, u.community, u.grid, to_timestamp(u.d), to_timestamp(u.h),
-               to_timestamp(u.f), to_timestamp(u.c), ST_GeomFromWKB(u.g, 4326)
+               to_timestamp(u.f), to_timestamp(u.c), ST_GeomFromWKB(u.g, 4326), u.component
              FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[],
                $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[],
-               $12::bigint[], $13::bigint[], $14::bytea[])
+               $12::bigint[], $13::bigint[], $14::bytea[], $15::text[])
                AS u(id, key, t, category, raw_category, source, status, community, grid,
-                    d, h, f, c, g)",
+                    d, h, f, c, g, component)",
             month_of("u.t")
         )),
         &[
@@ -185,6 +187,7 @@ fn insert_rows(
             &followed_up,
             &closed,
             &geoms,
+            &components,
         ],
     )
     .map_err(store.err())?;
@@ -521,6 +524,7 @@ impl IncidentStore for PgStore {
             ),
             ("community", q.community.clone().into_iter().collect()),
             ("grid", q.grid.clone().into_iter().collect()),
+            ("component", q.component.clone().into_iter().collect()),
         ] {
             if !values.is_empty() {
                 let n = bind(&mut params, values);
@@ -774,6 +778,38 @@ impl IncidentStore for PgStore {
         asof: Timestamp,
     ) -> Result<Option<Vec<KpiRow>>> {
         kpi_rows::kpi_rows(self, window, level, limits, asof).map(Some)
+    }
+
+    fn incidents_per_component(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<Vec<(String, u64)>> {
+        // 1900-01-01 to 9999-12-31 (what `timestamptz` holds) when not given.
+        let from = from.map_or(-2_208_988_800, |t| t.unix().max(-2_208_988_800));
+        let to = to.map_or(253_402_300_799, |t| t.unix().min(253_402_300_799));
+        let rows = self
+            .client()?
+            .query(
+                &self.sql(&format!(
+                    "SELECT component, count(*) FROM {{s}}.incidents i
+                     WHERE component IS NOT NULL
+                       AND i.time >= to_timestamp($1::bigint) AND i.time < to_timestamp($2::bigint)
+                       AND i.month >= {} AND i.month <= {}
+                     GROUP BY component ORDER BY component COLLATE \"C\"",
+                    month_of("$1::bigint"),
+                    month_of("$2::bigint")
+                )),
+                &[&from, &to],
+            )
+            .map_err(self.err())?;
+        rows.iter()
+            .map(|r| {
+                let key: String = r.try_get(0).map_err(self.err())?;
+                let n: i64 = r.try_get(1).map_err(self.err())?;
+                Ok((key, n as u64))
+            })
+            .collect()
     }
 
     fn incident_count(&self) -> Result<u64> {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use wangge_app::components::ComponentCounts;
+use wangge_app::components::{ComponentCounts, FaultRow};
 use wangge_core::ComponentCatalogue;
 
 /// `/api/components` query.
@@ -76,6 +76,61 @@ impl ComponentsAnswer {
             total: c.total,
             outside: c.outside,
             rows,
+        }
+    }
+}
+
+/// `/api/components/faults` query.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FaultsQuery {
+    /// Reported from this date or time (+08:00 unless given; default: any time).
+    pub from: Option<String>,
+    /// Reported before this date (its start) or time (default: any time).
+    pub to: Option<String>,
+    /// At least this many incidents (default 2: repeated).
+    pub min: Option<u64>,
+}
+
+/// A component with repeated faults.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FaultAnswer {
+    pub key: String,
+    pub class: String,
+    pub class_zh: String,
+    pub status: String,
+    pub owner: Option<String>,
+    pub community: Option<String>,
+    pub grid: Option<String>,
+    /// Incidents reported about it in the window (`/api/incidents?component=KEY` lists them).
+    pub incidents: u64,
+}
+
+/// Components with repeated faults, most incidents first.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FaultsAnswer {
+    pub components: Vec<FaultAnswer>,
+}
+
+impl FaultsAnswer {
+    pub fn new(rows: &[FaultRow], catalogue: &ComponentCatalogue) -> Self {
+        Self {
+            components: rows
+                .iter()
+                .map(|r| FaultAnswer {
+                    key: r.key.clone(),
+                    class_zh: catalogue
+                        .get(&r.class)
+                        .map(|s| s.zh.clone())
+                        .unwrap_or_default(),
+                    class: r.class.clone(),
+                    status: r.status.as_str().to_string(),
+                    owner: r.owner.clone(),
+                    community: r.community.clone(),
+                    grid: r.grid.clone(),
+                    incidents: r.incidents,
+                })
+                .collect(),
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct IncidentAnswer {
     pub lat: f64,
     pub community: Option<String>,
     pub grid: Option<String>,
+    /// The city component it is about (its key), if any.
+    pub component: Option<String>,
     /// When each step after reporting was reached, by status.
     pub timeline: BTreeMap<String, String>,
 }
@@ -40,6 +42,7 @@ impl From<&Incident> for IncidentAnswer {
             lat: i.location.y(),
             community: i.community.clone(),
             grid: i.grid.clone(),
+            component: i.component.clone(),
             timeline: IncidentStatus::ALL
                 .iter()
                 .filter_map(|s| i.at(*s).map(|t| (s.as_str().to_string(), t.to_string())))
@@ -76,6 +79,8 @@ pub struct IncidentsQuery {
     pub status: Option<String>,
     pub community: Option<String>,
     pub grid: Option<String>,
+    /// Only incidents about this city component (its key): the component's history.
+    pub component: Option<String>,
     /// From this date or time (+08:00 unless given).
     pub from: Option<String>,
     /// To this date (its end) or time.
@@ -96,6 +101,7 @@ impl IncidentsQuery {
             ("status", &self.status),
             ("community", &self.community),
             ("grid", &self.grid),
+            ("component", &self.component),
             ("from", &self.from),
             ("to", &self.to),
             ("limit", &self.limit),

@@ -25,6 +25,7 @@ pub async fn landing() -> Json<Value> {
         super::kpi::kpi,
         super::kpi::trend,
         super::components::counts,
+        super::components::faults,
         super::kpi::index,
         super::reach::catalogue,
         super::reach::coverage,

@@ -2,7 +2,7 @@
 //! `wangge_app::components`; the contract is `crate::contract::components`. Components carry
 //! no personal data: every role that may read figures sees the counts.
 
-use crate::contract::components::{ComponentsAnswer, ComponentsQuery};
+use crate::contract::components::{ComponentsAnswer, ComponentsQuery, FaultsAnswer, FaultsQuery};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -32,6 +32,39 @@ pub async fn counts(
     }
     let st = s.clone();
     tokio::task::spawn_blocking(move || crate::figures::components(&st.path, level))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map(Json)
+}
+
+/// Components with repeated faults: those most incidents were reported about.
+#[utoipa::path(get, path = "/api/components/faults", tag = "figures", params(FaultsQuery),
+    responses(
+        (status = 200, description = "components by incidents about them, most first", body = FaultsAnswer),
+        (status = 400, description = "bad time (problem details)"),
+        (status = 404, description = "serving a tile archive, not a workspace"),
+    ))]
+pub async fn faults(
+    State(s): State<AppState>,
+    Query(q): Query<FaultsQuery>,
+) -> Result<Json<FaultsAnswer>, AppError> {
+    let time = |v: &Option<String>, what: &str| -> Result<_, AppError> {
+        v.as_deref()
+            .map(|t| {
+                wangge_core::Timestamp::parse(t, 8 * 3600)
+                    .map_err(|e| AppError::BadRequest(format!("{what}: {e}")))
+            })
+            .transpose()
+    };
+    let window = (time(&q.from, "from")?, time(&q.to, "to")?);
+    let min = q.min.unwrap_or(2);
+    if s.source().is_none() {
+        return Err(AppError::NotFound(
+            "components come from a workspace, not a tile archive".into(),
+        ));
+    }
+    let st = s.clone();
+    tokio::task::spawn_blocking(move || crate::figures::faults(&st.path, window, min))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map(Json)

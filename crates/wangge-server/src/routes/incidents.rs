@@ -185,6 +185,7 @@ pub async fn list(
         sources: filters.sources,
         statuses: filters.statuses,
         community: q.get("community").cloned(),
+        component: q.get("component").cloned(),
         grid: match who.role {
             wangge_core::access::Role::GridWorker => Some(who.scope.clone()),
             _ => q.get("grid").cloned(),
@@ -201,12 +202,11 @@ pub async fn list(
         offset: num("offset", 0, usize::MAX)?,
     };
     let geojson = q.get("f").is_some_and(|f| f == "geojson");
+    let (limit, offset) = (query.limit, query.offset);
     let (total, page) =
         tokio::task::spawn_blocking(move || live.read(|st| st.query_incidents(&query)))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))??;
-    let limit = num("limit", 100, MAX_PAGE)?;
-    let offset = num("offset", 0, usize::MAX)?;
     let next = (offset + page.len() < total as usize).then_some(offset + page.len());
     if geojson {
         let features: Vec<Value> = page

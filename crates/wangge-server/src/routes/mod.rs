@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/buildings/{key}", get(buildings::building))
         .route("/api/status", get(status::status))
         .route("/api/components", get(components::counts))
+        .route("/api/components/faults", get(components::faults))
         .route("/api/kpi", get(kpi::kpi))
         .route("/api/kpi/trend", get(kpi::trend))
         .route("/api/index", get(kpi::index))
