@@ -312,3 +312,70 @@ fn incidents_name_components_whose_history_and_repeated_faults_follow() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn component_counts_are_aggregates_and_faults_stay_in_the_street_offices_street() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::demo_workspace(d, 5);
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let streets: std::collections::BTreeSet<String> = store
+        .communities()
+        .expect("communities")
+        .into_iter()
+        .filter_map(|c| c.street)
+        .collect();
+    let street = streets.iter().next().expect("a street").clone();
+    let mine: std::collections::HashSet<String> = store
+        .communities()
+        .expect("communities")
+        .into_iter()
+        .filter(|c| c.street.as_deref() == Some(street.as_str()))
+        .map(|c| c.key)
+        .collect();
+    drop(store);
+    let leader = crate::util::token(d, "leader");
+    let (ok, out) = wangge(
+        &[
+            "token",
+            "create",
+            "w.gpkg",
+            "--role",
+            "street_office",
+            "--scope",
+            &street,
+            "--name",
+            "街道",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let office = out.lines().nth(1).expect("secret").trim().to_string();
+    let st = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
+    let get = |t: Option<&str>, uri: &str| {
+        let st = st.clone();
+        let (t, uri) = (t.map(str::to_string), uri.to_string());
+        async move {
+            crate::util::call_as(&st, t.as_deref(), "GET", &uri, serde_json::Value::Null).await
+        }
+    };
+    assert_eq!(get(Some(&leader), "/api/components?by=street").await.0, 200);
+    assert_eq!(get(None, "/api/components").await.0, 401);
+    assert_eq!(get(Some(&leader), "/api/components/faults").await.0, 403);
+    let (status, body) = get(Some(&office), "/api/components/faults?min=2").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    let rows = v["components"].as_array().expect("components");
+    assert!(
+        rows.iter()
+            .all(|r| r["community"].as_str().is_some_and(|c| mine.contains(c))),
+        "{v}"
+    );
+    let (status, body) = get(Some(&office), "/api/components/faults?min=1").await;
+    assert_eq!(status, 400);
+    let p: serde_json::Value = serde_json::from_slice(&body).expect("problem details");
+    assert!(
+        p["detail"].as_str().is_some_and(|d| d.contains("min=1")),
+        "{p}"
+    );
+}

@@ -357,9 +357,20 @@ const ID: &[&str] = &[
     "編號",
     "案件编号",
     "案件編號",
-    "部件编码",
-    "ObjID",
 ];
+/// A component register's id, class and status columns (only for `--as components`: other
+/// layers' files keep the names above, so a hotline export's 状态 is not read as a status).
+const COMPONENT_ID: &[&str] = &["id", "ID", "code", "CODE", "部件编码", "部件编号", "ObjID"];
+const COMPONENT_CLASS: &[&str] = &[
+    "class",
+    "category",
+    "type",
+    "部件小类",
+    "小类",
+    "类别",
+    "SmallClass",
+];
+const COMPONENT_STATUS: &[&str] = &["status", "状态", "部件状态", "ObjState"];
 const NAME: &[&str] = &["name", "NAME", "名称", "名稱"];
 const HOUSEHOLDS: &[&str] = &["households", "hh", "户数", "戶數"];
 const TIME: &[&str] = &[
@@ -371,18 +382,7 @@ const TIME: &[&str] = &[
     "成案时间",
     "成案時間",
 ];
-const CATEGORY: &[&str] = &[
-    "category",
-    "type",
-    "类别",
-    "類別",
-    "案件类型",
-    "案件類型",
-    "部件小类",
-    "小类",
-    "SmallClass",
-    "class",
-];
+const CATEGORY: &[&str] = &["category", "type", "类别", "類別", "案件类型", "案件類型"];
 const STREET: &[&str] = &["street", "街道"];
 const OWNER: &[&str] = &["owner", "权属单位", "主管部门", "DeptName1"];
 const INSPECTED: &[&str] = &["inspected", "last_inspection", "巡查日期", "CHDate"];
@@ -443,19 +443,40 @@ type Converted = (Dataset, Vec<FeatureProblem>, usize, usize);
 // per-feature problem list.
 fn convert(path: &Path, raw: RawFile, role: Role, opts: &ImportOptions) -> Result<Converted> {
     let f = &opts.fields;
+    let components = role == Role::Components;
     let m = Mapping {
-        id: field(path, &raw, &f.id, ID, "--id-field")?,
+        id: field(
+            path,
+            &raw,
+            &f.id,
+            if components { COMPONENT_ID } else { ID },
+            "--id-field",
+        )?,
         name: field(path, &raw, &f.name, NAME, "--name-field")?,
         households: field(path, &raw, &f.households, HOUSEHOLDS, "--households-field")?,
         persons: field(path, &raw, &f.persons, &[], "--persons-field")?,
         time: field(path, &raw, &f.time, TIME, "--time-field")?,
-        category: field(path, &raw, &f.category, CATEGORY, "--category-field")?,
+        category: field(
+            path,
+            &raw,
+            &f.category,
+            if components {
+                COMPONENT_CLASS
+            } else {
+                CATEGORY
+            },
+            "--category-field",
+        )?,
         source: field(path, &raw, &f.source, &[], "--source-field")?,
         status: field(
             path,
             &raw,
             &f.status,
-            &["status", "状态", "部件状态", "ObjState"],
+            if components {
+                COMPONENT_STATUS
+            } else {
+                &["status"]
+            },
             "--status-field",
         )?,
         street: field(path, &raw, &f.street, STREET, "--street-field")?,
@@ -785,6 +806,13 @@ fn component(
             ));
         }
     };
+    if let Geometry::LineString(l) = &geometry {
+        let mut distinct = l.0.clone();
+        distinct.dedup();
+        if distinct.len() < 2 {
+            return Err("a line component needs at least two distinct points".into());
+        }
+    }
     let raw = opts
         .category
         .clone()

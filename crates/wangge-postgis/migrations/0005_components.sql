@@ -8,9 +8,10 @@ CREATE TABLE {schema}.components (
   geom geometry(Geometry, 4326) NOT NULL);
 CREATE INDEX components_geom ON {schema}.components USING gist (geom);
 
--- Components hold no personal data (an owner is a department).
+-- Components hold no personal data; the owner (free text in a register: a department, a
+-- company or a person) is left out, as in the tiles.
 CREATE VIEW {schema}_public.components WITH (security_barrier) AS
-  SELECT key, class, status, owner, inspected, geom FROM {schema}.components;
+  SELECT key, class, status, inspected, geom FROM {schema}.components;
 
 -- Readers granted the public views before this view existed (`GRANT SELECT ON ALL TABLES`
 -- covers the views of its time only) read it too.

@@ -235,6 +235,11 @@ pub(crate) fn allowed(role: Role, method: &Method, path: &str) -> bool {
         ["api", "incidents", ..] if method == Method::PATCH => any(&[GridWorker]),
         ["api", "incidents", ..] => any(&[StreetOffice, GridWorker]),
         ["api", "plans", ..] => any(&[Planner]),
+        // Components are public things (no personal data): their counts per area are
+        // aggregates. Faults tie incident counts to one component's place: the street office
+        // that supervises the cases (its street only) and the admin.
+        ["api", "components"] => any(&aggregates),
+        ["api", "components", "faults"] => any(&[StreetOffice]),
         ["api", "residents"] => any(&[StreetOffice, GridWorker]),
         // A building's storeys and grid; its households only to roles that may see them.
         ["api", "buildings", ..] => any(&aggregates),
@@ -269,6 +274,11 @@ mod tests {
         ));
         assert!(!allowed(Role::Leader, &get, "/api/plans"));
         assert!(allowed(Role::Planner, &Method::POST, "/api/plans/1/edits"));
+        assert!(allowed(Role::Leader, &get, "/api/components"));
+        assert!(!allowed(Role::Public, &get, "/api/components"));
+        assert!(allowed(Role::StreetOffice, &get, "/api/components/faults"));
+        assert!(!allowed(Role::Leader, &get, "/api/components/faults"));
+        assert!(!allowed(Role::GridWorker, &get, "/api/components/faults"));
         assert!(!allowed(Role::Planner, &get, "/api/nothing"));
         assert!(allowed(Role::Admin, &get, "/api/nothing"));
     }

@@ -99,11 +99,6 @@ pub(super) fn insert_batch(
             &[&keys, &key_times],
         )
         .map_err(&e)?;
-    tx.execute(
-        &store.sql("UPDATE {s}.data_version SET incidents = incidents + $1"),
-        &[&(claimed.len() as i64)],
-    )
-    .map_err(&e)?;
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(claimed.len());
     for r in &claimed {
         ids.insert(r.try_get(0).map_err(&e)?, r.try_get(1).map_err(&e)?);

@@ -67,9 +67,8 @@ pub(super) fn kpi_rows(
          x AS (
            SELECT st.incident,
                   count(*) FILTER (WHERE st.step = 'dispatched') AS dispatches,
-                  sum(CASE WHEN st.step = 'extended' THEN
-                        CASE WHEN jsonb_typeof(st.detail::jsonb -> 'hours') = 'number'
-                             THEN (st.detail::jsonb ->> 'hours')::float8 END END) AS ext_h
+                  sum({{s}}.extension_hours(st.detail) ORDER BY st.seq)
+                    FILTER (WHERE st.step = 'extended') AS ext_h
            FROM {{s}}.incident_steps st
            WHERE st.step IN ('dispatched', 'extended') AND st.incident IN (SELECT id FROM c)
            GROUP BY st.incident),

@@ -88,8 +88,8 @@ pub struct FaultsQuery {
     pub from: Option<String>,
     /// Reported before this date (its start) or time (default: any time).
     pub to: Option<String>,
-    /// At least this many incidents (default 2: repeated).
-    pub min: Option<u64>,
+    /// At least this many incidents, 2 or more (default 2: repeated).
+    pub min: Option<String>,
 }
 
 /// A component with repeated faults.

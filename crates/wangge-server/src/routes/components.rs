@@ -1,11 +1,13 @@
-//! `/api/components`: city components per area. A thin handler over
-//! `wangge_app::components`; the contract is `crate::contract::components`. Components carry
-//! no personal data: every role that may read figures sees the counts.
+//! `/api/components`: city components per area, and `/api/components/faults`: the components
+//! with repeated faults. Thin handlers over `wangge_app::components`; the contract is
+//! `crate::contract::components`. Components carry no personal data: every role that reads
+//! aggregates sees the counts (`auth::allowed`); the faults ranking ties incident counts to one
+//! place, so the street office sees its own street's and the admin all.
 
 use crate::contract::components::{ComponentsAnswer, ComponentsQuery, FaultsAnswer, FaultsQuery};
-use crate::{AppError, AppState};
-use axum::Json;
+use crate::{AppError, AppState, Principal};
 use axum::extract::{Query, State};
+use axum::{Extension, Json};
 use wangge_core::kpi::Level;
 
 /// Components per area by subclass and status.
@@ -46,6 +48,7 @@ pub async fn counts(
     ))]
 pub async fn faults(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     Query(q): Query<FaultsQuery>,
 ) -> Result<Json<FaultsAnswer>, AppError> {
     let time = |v: &Option<String>, what: &str| -> Result<_, AppError> {
@@ -57,15 +60,26 @@ pub async fn faults(
             .transpose()
     };
     let window = (time(&q.from, "from")?, time(&q.to, "to")?);
-    let min = q.min.unwrap_or(2);
+    let min =
+        match q.min.as_deref() {
+            None => 2,
+            Some(v) => v.parse::<u64>().ok().filter(|n| *n >= 2).ok_or_else(|| {
+                AppError::BadRequest(format!("min={v}: a whole number, 2 or more"))
+            })?,
+        };
     if s.source().is_none() {
         return Err(AppError::NotFound(
             "components come from a workspace, not a tile archive".into(),
         ));
     }
     let st = s.clone();
-    tokio::task::spawn_blocking(move || crate::figures::faults(&st.path, window, min))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map(Json)
+    let mut answer =
+        tokio::task::spawn_blocking(move || crate::figures::faults(&st.path, window, min))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+    // A street office sees the components in its own street.
+    answer
+        .components
+        .retain(|c| who.has_community(c.community.as_deref()));
+    Ok(Json(answer))
 }
