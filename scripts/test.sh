@@ -10,6 +10,7 @@ python3 -c "import scipy" 2>/dev/null || python3 -m pip install --quiet --root-u
 # shapely (GEOS) for the independent check of stored plans (tests/scripts/check_plan.py).
 python3 -c "import shapely" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "shapely==2.*"
 python3 -c "import pmtiles" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "pmtiles==3.*"
+python3 -c "import openpyxl" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "openpyxl==3.*"   # the Excel tests read and write workbooks with it (an independent reader)
 # The public MVT fixtures (tests/tiles.rs): npm package, pinned, into target/.
 [ -d target/npm-fixtures/node_modules/@mapbox/mvt-fixtures ] ||
   npm install --prefix target/npm-fixtures --no-save --no-audit --no-fund --loglevel=error @mapbox/mvt-fixtures@4.0.0

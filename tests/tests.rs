@@ -11,6 +11,7 @@ mod cli;
 mod components;
 mod coverage;
 mod crs;
+mod excel;
 mod faults;
 mod fuzz_seeds;
 mod generate;

@@ -78,6 +78,9 @@ pub struct Args {
     units_field: Option<String>,
     #[arg(long)]
     floors_field: Option<String>,
+    /// The sheet of an Excel workbook (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
     /// Field with the key of the component an incident is about (default: component, 部件).
     #[arg(long)]
     component_field: Option<String>,
@@ -171,6 +174,7 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             lon_field: a.lon_field.clone(),
             lat_field: a.lat_field.clone(),
             wkt_field: a.wkt_field.clone(),
+            sheet: a.sheet.clone(),
         },
         skip_invalid: a.skip_invalid,
         repair: a.repair,

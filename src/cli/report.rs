@@ -34,6 +34,9 @@ pub enum Command {
         /// Also write the rows as CSV (UTF-8 with BOM for Excel).
         #[arg(long)]
         csv: Option<PathBuf>,
+        /// Also write the rows as an Excel workbook (.xlsx: numbers as numbers).
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
         /// Also draw PNG charts into this directory: ranking of the areas, 12-month trend.
         #[arg(long)]
         charts: Option<PathBuf>,
@@ -72,6 +75,9 @@ pub enum Command {
         /// With --faults: incidents reported from this date or time (+08:00).
         #[arg(long)]
         since: Option<String>,
+        /// Also write the table as an Excel workbook (.xlsx: counts as numbers).
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
     },
     /// Recompute a stored release from the workspace and compare its digests.
     Verify {
@@ -167,10 +173,71 @@ fn print_kpis(rows: &[KpiRow], names: &BTreeMap<String, String>) {
     }
 }
 
+/// The KPI table's columns (CSV and Excel).
+const KPI_COLUMNS: [&str; 20] = [
+    "area",
+    "name",
+    "reported",
+    "filed",
+    "dispatched",
+    "closed",
+    "closed_on_time",
+    "reworked",
+    "extended",
+    "overdue",
+    "filed_rate",
+    "dispatch_rate",
+    "closure_rate",
+    "on_time_rate",
+    "rework_rate",
+    "extension_rate",
+    "median_dispatch_h",
+    "median_handle_h",
+    "median_follow_up_h",
+    "median_close_h",
+];
+
+/// The KPI table as an Excel sheet: counts and rates as numbers (rates as fractions).
+fn kpi_xlsx(path: &Path, rows: &[KpiRow], names: &BTreeMap<String, String>) -> anyhow::Result<()> {
+    use wangge_io::xlsx::Cell;
+    let table: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| {
+            let mut c: Vec<Cell> = vec![r.area.clone().into(), names.get(&r.area).cloned().into()];
+            c.extend(
+                [
+                    r.reported,
+                    r.filed,
+                    r.dispatched,
+                    r.closed,
+                    r.closed_on_time,
+                    r.reworked,
+                    r.extended,
+                    r.overdue,
+                ]
+                .map(Cell::from),
+            );
+            c.extend(
+                [
+                    r.filed_rate(),
+                    r.dispatch_rate(),
+                    r.closure_rate(),
+                    r.on_time_rate(),
+                    r.rework_rate(),
+                    r.extension_rate(),
+                ]
+                .map(Cell::from),
+            );
+            c.extend(r.median_h.map(Cell::from));
+            c
+        })
+        .collect();
+    wangge_io::xlsx::write_table(path, "KPI", &KPI_COLUMNS, &table)?;
+    Ok(())
+}
+
 fn kpi_csv(rows: &[KpiRow], names: &BTreeMap<String, String>) -> String {
-    let mut s = String::from(
-        "\u{feff}area,name,reported,filed,dispatched,closed,closed_on_time,reworked,extended,overdue,filed_rate,dispatch_rate,closure_rate,on_time_rate,rework_rate,extension_rate,median_dispatch_h,median_handle_h,median_follow_up_h,median_close_h\r\n",
-    );
+    let mut s = format!("\u{feff}{}\r\n", KPI_COLUMNS.join(","));
     let f = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:.4}"));
     for r in rows {
         s.push_str(&format!(
@@ -277,6 +344,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             limits: lp,
             asof,
             csv,
+            xlsx,
             charts,
         } => {
             check_month(month)?;
@@ -304,6 +372,10 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     .with_context(|| format!("cannot write {}", p.display()))?;
                 println!("wrote {}", p.display());
             }
+            if let Some(p) = xlsx {
+                kpi_xlsx(p, &rows, &names)?;
+                println!("wrote {}", p.display());
+            }
             if let Some(dir) = charts {
                 let trend = wangge_app::kpi::trend(store, &lim, month, 12)?;
                 for f in kpi_charts(dir, month, &rows, &trend, &names)? {
@@ -316,6 +388,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             by,
             faults,
             since,
+            xlsx,
         } => {
             let l = level(by)?;
             let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
@@ -333,6 +406,14 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             }
             // wangge-app: the API's /api/components answers the same rows.
             let counts = wangge_app::components::component_counts(&*store, l)?;
+            if let Some(p) = xlsx {
+                wangge_app::components::counts_xlsx(
+                    p,
+                    &counts,
+                    &wangge_core::ComponentCatalogue::builtin(),
+                )?;
+                eprintln!("wrote {}", p.display());
+            }
             print!(
                 "{}",
                 wangge_app::components::counts_csv(

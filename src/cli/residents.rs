@@ -14,7 +14,7 @@ pub enum Command {
     Import {
         /// The workspace (a .gpkg file or a postgres:// URL).
         workspace: PathBuf,
-        /// The register (.csv).
+        /// The register (.csv, or an Excel workbook .xlsx/.xls/.ods).
         file: PathBuf,
         /// Column of the address point key (default: address_key, address, 地址编码).
         #[arg(long)]
@@ -34,6 +34,9 @@ pub enum Command {
         /// Text encoding (detected: UTF-8, else GBK).
         #[arg(long)]
         encoding: Option<String>,
+        /// The sheet of a workbook (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
     },
 }
 
@@ -48,6 +51,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             id_field,
             unit_field,
             encoding,
+            sheet,
         } => {
             let rows = read_residents(
                 file,
@@ -58,6 +62,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     id_number: id_field.clone(),
                     unit: unit_field.clone(),
                     encoding: encoding.clone(),
+                    sheet: sheet.clone(),
                 },
             )?;
             let mut store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?;

@@ -108,6 +108,40 @@ pub fn counts_csv(counts: &ComponentCounts, catalogue: &ComponentCatalogue) -> S
     out
 }
 
+/// The same rows as an Excel sheet (counts as numbers).
+pub fn counts_xlsx(
+    path: &std::path::Path,
+    counts: &ComponentCounts,
+    catalogue: &ComponentCatalogue,
+) -> Result<(), wangge_io::Error> {
+    use wangge_io::xlsx::Cell;
+    let rows: Vec<Vec<Cell>> = counts
+        .rows
+        .iter()
+        .map(|r| {
+            let zh = catalogue.get(&r.class).map_or("", |s| s.zh.as_str());
+            let mut c: Vec<Cell> = vec![
+                r.area.as_str().into(),
+                r.class.as_str().into(),
+                zh.into(),
+                r.class.get(..2).unwrap_or_default().into(),
+                r.count.into(),
+            ];
+            c.extend(r.by_status.map(Cell::from));
+            c
+        })
+        .collect();
+    wangge_io::xlsx::write_table(
+        path,
+        "components",
+        &[
+            "area", "class", "class_zh", "major", "count", "intact", "damaged", "missing",
+            "occupied",
+        ],
+        &rows,
+    )
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))

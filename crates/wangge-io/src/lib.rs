@@ -15,6 +15,7 @@ pub mod read;
 pub mod residents;
 mod validate;
 pub mod validity;
+pub mod xlsx;
 
 pub use crs::{CrsSpec, ToWgs84};
 pub use error::{Error, FeatureProblem, Result};

@@ -1,4 +1,4 @@
-//! Reading a household register (CSV, UTF-8 or GBK) into residents: each row names an address
+//! Reading a household register (CSV, UTF-8 or GBK, or an Excel workbook) into residents: each row names an address
 //! point key, a name, and optionally a phone, a resident ID number and the building unit
 //! (单元, which places a resident of a split address point in its grid), all checked (ID
 //! numbers by their GB 11643 check character). A bad row fails the whole file, naming each
@@ -28,12 +28,141 @@ pub struct ResidentColumns {
     pub unit: Option<String>,
     /// Text encoding label; detected (UTF-8, else GBK) when absent.
     pub encoding: Option<String>,
+    /// The sheet of a workbook (default: the first).
+    pub sheet: Option<String>,
 }
 
-// Long: one streaming reader: header mapping, then each row's fields checked with the row named
-// (never quoted: personal data).
-/// Reads and checks a register. Errors name the file and every bad row (1-based data rows).
+/// The register's columns, found by name.
+struct Columns {
+    address: usize,
+    name: usize,
+    phone: Option<usize>,
+    id_number: Option<usize>,
+    unit: Option<usize>,
+}
+
+impl Columns {
+    fn find(headers: &[String], cols: &ResidentColumns, path: &Path) -> Result<Self> {
+        let need = |c: Option<usize>, what: &str, flag: &str| {
+            c.ok_or_else(|| {
+                Error::usage(
+                    path,
+                    format!(
+                        "no {what} column: name it with {flag} (columns are {})",
+                        headers.join(", ")
+                    ),
+                )
+            })
+        };
+        Ok(Self {
+            address: need(
+                column(headers, cols.address.as_deref(), ADDRESS, path)?,
+                "address key",
+                "--address-field",
+            )?,
+            name: need(
+                column(headers, cols.name.as_deref(), NAME, path)?,
+                "name",
+                "--name-field",
+            )?,
+            phone: column(headers, cols.phone.as_deref(), PHONE, path)?,
+            id_number: column(headers, cols.id_number.as_deref(), ID_NUMBER, path)?,
+            unit: column(headers, cols.unit.as_deref(), UNIT, path)?,
+        })
+    }
+}
+
+/// The rows checked so far: residents, and the bad rows named by where they are and by their
+/// address, never by the personal fields.
+#[derive(Default)]
+struct Checked {
+    out: Vec<Resident>,
+    problems: Vec<String>,
+    seen_ids: std::collections::HashMap<String, String>,
+}
+
+impl Checked {
+    /// Checks one row: `at` names it (`row 5`, `sheet "居民", row 5`), `cell` gives its cells
+    /// and `column` names a column in a message (`phone`, `column D (电话)`).
+    fn row(
+        &mut self,
+        at: String,
+        c: &Columns,
+        cell: &dyn Fn(usize) -> String,
+        column: &dyn Fn(usize) -> String,
+    ) {
+        let key = cell(c.address);
+        let mut bad = Vec::new();
+        if key.is_empty() {
+            bad.push(format!("{}: no address key", column(c.address)));
+        }
+        let who = cell(c.name);
+        if who.is_empty() {
+            bad.push(format!("{}: no name", column(c.name)));
+        }
+        let given = |i: Option<usize>| i.map(|i| (i, cell(i))).filter(|(_, v)| !v.is_empty());
+        let phone = match given(c.phone) {
+            None => None,
+            Some((i, p)) => check_phone(&p)
+                .map_err(|e| bad.push(format!("{}: phone: {e}", column(i))))
+                .ok(),
+        };
+        let id = match given(c.id_number) {
+            None => None,
+            Some((i, p)) => match check_id_number(&p) {
+                Ok(id) => {
+                    if let Some(first) = self.seen_ids.insert(id.clone(), at.clone()) {
+                        bad.push(format!("{}: ID number also on {first}", column(i)));
+                    }
+                    Some(id)
+                }
+                Err(e) => {
+                    bad.push(format!("{}: ID number: {e}", column(i)));
+                    None
+                }
+            },
+        };
+        if bad.is_empty() {
+            self.out.push(Resident {
+                address_key: key,
+                name: who,
+                phone,
+                id_number: id,
+                unit: given(c.unit).map(|(_, u)| u),
+            });
+        } else {
+            self.problems
+                .push(format!("{at} (address {key:?}): {}", bad.join("; ")));
+        }
+    }
+}
+
+/// Reads and checks a register: CSV (streamed) or a workbook (.xlsx, .xls, .ods; the first
+/// sheet or `cols.sheet`). Errors name the file and every bad row (CSV: data rows from 1; a
+/// workbook: the sheet, the row as Excel numbers it and the column).
 pub fn read_residents(path: &Path, cols: &ResidentColumns) -> Result<Vec<Resident>> {
+    if crate::xlsx::is_workbook(path) {
+        let sheet = crate::xlsx::read_sheet(path, cols.sheet.as_deref())?;
+        let c = Columns::find(&sheet.headers, cols, path)?;
+        let mut checked = Checked::default();
+        let column = |i: usize| {
+            format!(
+                "column {} ({})",
+                crate::xlsx::column_letters(i),
+                sheet.headers[i]
+            )
+        };
+        for (n, cells) in &sheet.rows {
+            let cell = |i: usize| cells.get(i).cloned().unwrap_or_default();
+            checked.row(
+                format!("sheet {:?}, row {n}", sheet.name),
+                &c,
+                &cell,
+                &column,
+            );
+        }
+        return finish(path, checked);
+    }
     // Streamed, and refusals never quote a line: it holds names and numbers.
     let limits = Limits {
         quote: false,
@@ -45,33 +174,9 @@ pub fn read_residents(path: &Path, cols: &ResidentColumns) -> Result<Vec<Residen
         .flexible(false)
         .from_reader(text);
     let headers = headers(&mut rdr, path)?;
-    let need = |c: Option<usize>, what: &str, flag: &str| {
-        c.ok_or_else(|| {
-            Error::usage(
-                path,
-                format!(
-                    "no {what} column: name it with {flag} (columns are {})",
-                    headers.join(", ")
-                ),
-            )
-        })
-    };
-    let address = need(
-        column(&headers, cols.address.as_deref(), ADDRESS, path)?,
-        "address key",
-        "--address-field",
-    )?;
-    let name = need(
-        column(&headers, cols.name.as_deref(), NAME, path)?,
-        "name",
-        "--name-field",
-    )?;
-    let phone = column(&headers, cols.phone.as_deref(), PHONE, path)?;
-    let id_number = column(&headers, cols.id_number.as_deref(), ID_NUMBER, path)?;
-    let unit = column(&headers, cols.unit.as_deref(), UNIT, path)?;
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    let mut seen_ids = std::collections::HashMap::new();
+    let c = Columns::find(&headers, cols, path)?;
+    let mut checked = Checked::default();
+    let column = |i: usize| headers[i].clone();
     for (i, rec) in rdr.records().enumerate() {
         let row = i + 1;
         let rec = match rec {
@@ -80,54 +185,19 @@ pub fn read_residents(path: &Path, cols: &ResidentColumns) -> Result<Vec<Residen
                 return Err(csv_error(path, e, "unreadable"));
             }
             Err(e) => {
-                problems.push(format!("row {row}: {e}"));
+                checked.problems.push(format!("row {row}: {e}"));
                 continue;
             }
         };
-        let cell = |c: usize| rec.get(c).map(str::trim).unwrap_or("");
-        let key = cell(address).to_string();
-        let mut bad = Vec::new();
-        if key.is_empty() {
-            bad.push("no address key".to_string());
-        }
-        let who = cell(name).to_string();
-        if who.is_empty() {
-            bad.push("no name".to_string());
-        }
-        let phone = match phone.map(cell).filter(|p| !p.is_empty()) {
-            None => None,
-            Some(p) => check_phone(p)
-                .map_err(|e| bad.push(format!("phone: {e}")))
-                .ok(),
-        };
-        let id = match id_number.map(cell).filter(|p| !p.is_empty()) {
-            None => None,
-            Some(p) => match check_id_number(p) {
-                Ok(id) => {
-                    if let Some(first) = seen_ids.insert(id.clone(), row) {
-                        bad.push(format!("ID number also on row {first}"));
-                    }
-                    Some(id)
-                }
-                Err(e) => {
-                    bad.push(format!("ID number: {e}"));
-                    None
-                }
-            },
-        };
-        if bad.is_empty() {
-            out.push(Resident {
-                address_key: key,
-                name: who,
-                phone,
-                id_number: id,
-                unit: unit.map(cell).filter(|u| !u.is_empty()).map(str::to_string),
-            });
-        } else {
-            // The row is named by its address, never by the personal fields.
-            problems.push(format!("row {row} (address {key:?}): {}", bad.join("; ")));
-        }
+        let cell = |c: usize| rec.get(c).map(str::trim).unwrap_or("").to_string();
+        checked.row(format!("row {row}"), &c, &cell, &column);
     }
+    finish(path, checked)
+}
+
+/// The residents, or an error listing the bad rows (nothing is stored then).
+fn finish(path: &Path, checked: Checked) -> Result<Vec<Resident>> {
+    let Checked { out, problems, .. } = checked;
     if !problems.is_empty() {
         let total = out.len() + problems.len();
         let mut msg = format!(

@@ -1,5 +1,6 @@
-//! Exports a workspace layer as GeoJSON, CSV (WKT geometry, UTF-8 with BOM for Excel) or a
-//! GeoPackage holding that one layer.
+//! Exports a workspace layer as GeoJSON, CSV (WKT geometry, UTF-8 with BOM for Excel), an
+//! Excel workbook (typed cells: numbers, dates; points as lon/lat, other geometry left out) or
+//! a GeoPackage holding that one layer.
 
 use crate::gpkg::{GRIDS, GROUPS, GeoPackage, LAYERS, Layer};
 use crate::store::prelude::*;
@@ -14,6 +15,7 @@ use wangge_core::Dataset;
 pub enum Format {
     GeoJson,
     Csv,
+    Xlsx,
     GeoPackage,
     Shapefile,
 }
@@ -28,12 +30,13 @@ impl Format {
         Ok(match ext.as_str() {
             "geojson" | "json" => Self::GeoJson,
             "csv" => Self::Csv,
+            "xlsx" => Self::Xlsx,
             "gpkg" => Self::GeoPackage,
             "shp" => Self::Shapefile,
             _ => {
                 return Err(Error::usage(
                     path,
-                    "unknown output format; use .geojson, .csv, .gpkg or .shp",
+                    "unknown output format; use .geojson, .csv, .xlsx, .gpkg or .shp",
                 ));
             }
         })
@@ -186,6 +189,8 @@ fn export_to(
                 "address_points" => one.address_points = full.address_points,
                 "facilities" => one.facilities = full.facilities,
                 "streets" => one.streets = full.streets,
+                "land_cover" => one.land_cover = full.land_cover,
+                "components" => one.components = full.components,
                 _ => one.incidents = full.incidents,
             }
             let n = one.len();
@@ -224,6 +229,7 @@ fn export_to(
             std::fs::write(out, fc.to_string()).map_err(|e| Error::io(out, e))?;
             Ok(n)
         }
+        Format::Xlsx => xlsx_out(store, layer, plan, out),
         Format::Csv => {
             let err = |e: csv::Error| Error::format(out, format!("cannot write: {e}"));
             let mut bytes = b"\xEF\xBB\xBF".to_vec();
@@ -260,6 +266,54 @@ fn export_to(
             Ok(n)
         }
     }
+}
+
+/// A layer as one sheet: key, lon/lat of points, then the layer's columns typed (numbers as
+/// numbers, DATETIME columns as Excel dates in local time, text as text). Polygons and lines
+/// have no cell form that Excel users read (and a WKT cell stops at 32,767 characters): for
+/// their geometry, export .geojson, .gpkg or .shp.
+fn xlsx_out(
+    store: &GeoPackage,
+    layer: &'static Layer,
+    plan: Option<i64>,
+    out: &Path,
+) -> Result<usize> {
+    use crate::xlsx::Cell;
+    let points = layer.geometry_type == "POINT" || layer.geometry_type == "GEOMETRY";
+    let mut header: Vec<&str> = vec!["key"];
+    if points {
+        header.extend(["lon", "lat"]);
+    }
+    header.extend(layer.columns.iter().map(|c| c.0));
+    let mut rows = Vec::new();
+    store.read_layer_where(layer, plan, |g, key, row| {
+        let mut cells = vec![Cell::Text(key)];
+        if points {
+            match g {
+                Geometry::Point(p) => cells.extend([Cell::Number(p.x()), Cell::Number(p.y())]),
+                _ => cells.extend([Cell::Empty, Cell::Empty]),
+            }
+        }
+        for (i, (_, ty)) in layer.columns.iter().enumerate() {
+            cells.push(match row.get_ref(i + 3)? {
+                ValueRef::Null | ValueRef::Blob(_) => Cell::Empty,
+                ValueRef::Integer(v) => Cell::Number(v as f64),
+                ValueRef::Real(v) => Cell::Number(v),
+                ValueRef::Text(t) => {
+                    let text = String::from_utf8_lossy(t).into_owned();
+                    if ty.starts_with("DATETIME") {
+                        wangge_core::Timestamp::parse(&text, 0).map_or(Cell::Text(text), Cell::Time)
+                    } else {
+                        Cell::Text(text)
+                    }
+                }
+            });
+        }
+        rows.push(cells);
+        Ok(())
+    })?;
+    crate::xlsx::write_table(out, layer.name, &header, &rows)?;
+    Ok(rows.len())
 }
 
 fn json(v: ValueRef<'_>) -> serde_json::Value {

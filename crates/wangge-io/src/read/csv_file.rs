@@ -117,28 +117,7 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
         .flexible(false)
         .from_reader(text);
     let headers = headers(&mut rdr, path)?;
-    let wkt_col = find(&headers, opts.wkt_field.as_deref(), WKT, path)?;
-    let (lon_col, lat_col) = if wkt_col.is_some() && opts.lon_field.is_none() {
-        (None, None)
-    } else {
-        (
-            find(&headers, opts.lon_field.as_deref(), LON, path)?,
-            find(&headers, opts.lat_field.as_deref(), LAT, path)?,
-        )
-    };
-    let geometry_cols = match (lon_col, lat_col, wkt_col) {
-        (Some(x), Some(y), _) => Geom::LonLat(x, y),
-        (_, _, Some(w)) => Geom::Wkt(w),
-        _ => {
-            return Err(Error::usage(
-                path,
-                format!(
-                    "no coordinate columns: name them with --lon-field/--lat-field or --wkt-field (columns are {})",
-                    column_list(&headers)
-                ),
-            ));
-        }
-    };
+    let geometry_cols = Geom::find(&headers, opts, path)?;
     let mut file = RawFile {
         encoding: Some(encoding),
         fields: headers.clone(),
@@ -174,24 +153,55 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
         let id = ["id", "ID", "code"]
             .iter()
             .find_map(|k| props.get(*k).and_then(Value::as_text));
-        file.push(index, id, props, geometry_cols.read(&rec));
+        file.push(
+            index,
+            id,
+            props,
+            geometry_cols.read(&|i| rec.get(i).unwrap_or("")),
+        );
     }
     Ok(file)
 }
 
-enum Geom {
+/// Where a row's geometry is: longitude and latitude columns, or a WKT column.
+pub(super) enum Geom {
     LonLat(usize, usize),
     Wkt(usize),
 }
 
 impl Geom {
-    fn read(&self, rec: &csv::StringRecord) -> std::result::Result<Geometry<f64>, String> {
+    /// The geometry columns among `headers` (named by the options, or by the defaults).
+    pub(super) fn find(headers: &[String], opts: &ReadOptions, path: &Path) -> Result<Self> {
+        let wkt_col = find(headers, opts.wkt_field.as_deref(), WKT, path)?;
+        let (lon_col, lat_col) = if wkt_col.is_some() && opts.lon_field.is_none() {
+            (None, None)
+        } else {
+            (
+                find(headers, opts.lon_field.as_deref(), LON, path)?,
+                find(headers, opts.lat_field.as_deref(), LAT, path)?,
+            )
+        };
+        match (lon_col, lat_col, wkt_col) {
+            (Some(x), Some(y), _) => Ok(Geom::LonLat(x, y)),
+            (_, _, Some(w)) => Ok(Geom::Wkt(w)),
+            _ => Err(Error::usage(
+                path,
+                format!(
+                    "no coordinate columns: name them with --lon-field/--lat-field or --wkt-field (columns are {})",
+                    column_list(headers)
+                ),
+            )),
+        }
+    }
+
+    /// A row's geometry; `cell` gives its cells by column.
+    pub(super) fn read<'a>(
+        &self,
+        cell: &dyn Fn(usize) -> &'a str,
+    ) -> std::result::Result<Geometry<f64>, String> {
         match *self {
             Geom::LonLat(x, y) => {
-                let (sx, sy) = (
-                    rec.get(x).unwrap_or("").trim(),
-                    rec.get(y).unwrap_or("").trim(),
-                );
+                let (sx, sy) = (cell(x).trim(), cell(y).trim());
                 if sx.is_empty() || sy.is_empty() {
                     return Err("empty coordinates".into());
                 }
@@ -203,7 +213,7 @@ impl Geom {
                 }
             }
             Geom::Wkt(w) => {
-                let s = rec.get(w).unwrap_or("").trim();
+                let s = cell(w).trim();
                 if s.is_empty() {
                     return Err("empty WKT geometry".into());
                 }

@@ -8,6 +8,7 @@ mod geojson_file;
 mod shapefile_file;
 pub(crate) mod stream;
 pub(crate) mod text;
+mod xlsx_file;
 
 pub use text::{decode_strict, encoding_for_label};
 
@@ -109,6 +110,8 @@ pub struct ReadOptions {
     pub lon_field: Option<String>,
     pub lat_field: Option<String>,
     pub wkt_field: Option<String>,
+    /// The sheet of a workbook (default: the first).
+    pub sheet: Option<String>,
 }
 
 /// Kinds of input file, by extension.
@@ -119,6 +122,7 @@ pub enum FileKind {
     GeoJson,
     Csv,
     Shapefile,
+    Workbook,
 }
 
 impl FileKind {
@@ -138,10 +142,12 @@ impl FileKind {
             Self::Csv
         } else if name.ends_with(".shp") {
             Self::Shapefile
+        } else if crate::xlsx::is_workbook(path) {
+            Self::Workbook
         } else {
             return Err(Error::usage(
                 path,
-                "unknown file type; expected .osm, .osm.pbf, .geojson, .json, .csv or .shp",
+                "unknown file type; expected .osm, .osm.pbf, .geojson, .json, .csv, .xlsx or .shp",
             ));
         };
         Ok(kind)
@@ -154,6 +160,7 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<RawFile> {
         FileKind::GeoJson => geojson_file::read(path),
         FileKind::Csv => csv_file::read(path, opts),
         FileKind::Shapefile => shapefile_file::read(path, opts),
+        FileKind::Workbook => xlsx_file::read(path, opts),
         FileKind::OsmXml | FileKind::OsmPbf => {
             Err(Error::usage(path, "OSM files are read by the OSM reader"))
         }
