@@ -200,7 +200,7 @@ def add_incidents(bin_, ws, d, n):
     return time.time() - t
 
 
-def reads(bin_, ws, d, requests):
+def reads(bin_, ws, d, requests, trend=True):
     srv = Servers(bin_, ws, 1, d)
     port = srv.ports[0]
     month = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))
@@ -216,6 +216,8 @@ def reads(bin_, ws, d, requests):
         "vector tile z14": f"/tiles/all/14/{x14}/{y14}.mvt",
         "incident list (100)": "/api/incidents?limit=100",
     }
+    if not trend:
+        paths = {k: v for k, v in paths.items() if "trend" not in k}
     out = {}
     for name, path in paths.items():
         get(port, path)  # warm
@@ -241,15 +243,18 @@ def main():
     ap.add_argument("--extra", type=int, default=None,
                     help="incidents added before the reads (default 1,000,000; --quick 100,000)")
     ap.add_argument("--reads-only", action="store_true", help="skip the ingest table")
+    ap.add_argument("--requests", type=int, default=None, help="requests per read row (default 200)")
+    ap.add_argument("--no-trend", action="store_true", help="leave out the 12-month trend row")
     a = ap.parse_args()
     seconds = a.seconds or (5 if a.quick else 20)
     extra = a.extra or (100_000 if a.quick else 1_000_000)
-    requests = 50 if a.quick else 200
+    requests = a.requests or (50 if a.quick else 200)
     pg = subprocess.run([str(ROOT / "scripts/pg-local.sh"), "wangge_bench"], capture_output=True,
                         text=True, check=True).stdout.strip()
     lines = ["# Store backends: GeoPackage and PostgreSQL/PostGIS (benches/store_peers.py)", "",
              f"`python3 benches/store_peers.py{' --quick' if a.quick else ''}"
-             f"{f' --extra {a.extra}' if a.extra else ''}{' --reads-only' if a.reads_only else ''}`, "
+             f"{f' --extra {a.extra}' if a.extra else ''}{' --reads-only' if a.reads_only else ''}"
+             f"{f' --requests {a.requests}' if a.requests else ''}{' --no-trend' if a.no_trend else ''}`, "
              f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; loopback, open servers.", "",
              "## Ingest: acknowledged incidents/s (durable: committed before the 201)", "",
              "| servers | batch | GeoPackage | PostgreSQL | PostgreSQL / GeoPackage | errors (gpkg, pg) | server RSS MB (gpkg, pg) |",
@@ -271,7 +276,7 @@ def main():
         for backend in ("gpkg", "pg"):
             ws = city(a.bin, d, pg if backend == "pg" else None, f"read{backend}")
             took = add_incidents(a.bin, ws, d, extra)
-            res[backend] = (reads(a.bin, ws, d, requests), took)
+            res[backend] = (reads(a.bin, ws, d, requests, not a.no_trend), took)
         lines += ["| request | GeoPackage p50 | p99 | PostgreSQL p50 | p99 | p99 PostgreSQL / GeoPackage |",
                   "|---|---:|---:|---:|---:|---:|"]
         for name in res["gpkg"][0][0]:

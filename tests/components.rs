@@ -302,6 +302,29 @@ fn incidents_name_components_whose_history_and_repeated_faults_follow() {
         report.as_bytes(),
     );
     assert_eq!(status, 201, "{body}");
+    // A resend is the same report; the same id naming another component is another report.
+    let (status, body) = http(
+        &srv.bind,
+        "POST",
+        "/api/incidents",
+        "application/json",
+        report.as_bytes(),
+    );
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let other = report.replace(
+        &format!(r#""component": "{top}""#),
+        &format!(r#""component": "{top}-other""#),
+    );
+    assert_ne!(other, report);
+    let (status, body) = http(
+        &srv.bind,
+        "POST",
+        "/api/incidents",
+        "application/json",
+        other.as_bytes(),
+    );
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("component"), "{body}");
     let (total, items) = history(&srv);
     assert_eq!(total, n + 1);
     assert!(items.iter().any(|i| i["id"] == "K-NEW-1"));

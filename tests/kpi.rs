@@ -47,7 +47,10 @@ async fn a_hand_checked_month_of_the_closed_loop() {
         step("A", "dispatched", "2025-03-02 10:00"),
         step("A", "handled", "2025-03-02 20:00"),
         step("A", "followed_up", "2025-03-03 09:00"),
-        step("A", "closed", "2025-03-03 12:00"),
+        (
+            "A".to_string(),
+            json!({"status": "closed", "at": "2025-03-03 12:00", "evaluation": "满意", "note": "回访满意"}),
+        ),
         // B: reworked once, closed after 7 days; streetscape allows 122 h: late.
         step("B", "dispatched", "2025-03-05 12:00"),
         step("B", "handled", "2025-03-09 09:00"),
@@ -75,6 +78,30 @@ async fn a_hand_checked_month_of_the_closed_loop() {
         }
         send(&st, "PATCH", &format!("/api/incidents/{id}"), body).await;
     }
+    // Evaluations: B dissatisfied; C basically, then satisfied (the latest counts); an open
+    // case (E) cannot be evaluated.
+    for (id, e) in [
+        ("B", "dissatisfied"),
+        ("C", "basically_satisfied"),
+        ("C", "satisfied"),
+    ] {
+        send(
+            &st,
+            "PATCH",
+            &format!("/api/incidents/{id}"),
+            json!({"evaluation": e, "note": "电话回访", "at": "2025-03-25 10:00"}),
+        )
+        .await;
+    }
+    let (s, b) = call(
+        &st,
+        "PATCH",
+        "/api/incidents/E",
+        "application/json",
+        &json!({"evaluation": "satisfied"}).to_string(),
+    )
+    .await;
+    assert_eq!(s.as_u16(), 409, "{}", String::from_utf8_lossy(&b));
     // A closed incident cannot be extended.
     let (s, b) = call(
         &st,
@@ -117,7 +144,17 @@ async fn a_hand_checked_month_of_the_closed_loop() {
         ],
         "{k}"
     );
+    assert_eq!(
+        [
+            r["satisfied"].clone(),
+            r["basically_satisfied"].clone(),
+            r["dissatisfied"].clone()
+        ],
+        [json!(2), json!(0), json!(1)],
+        "{k}"
+    );
     let rate = |k: &str| r[k].as_f64().expect(k);
+    assert!((rate("satisfaction_rate") - 2.0 / 3.0).abs() < 1e-12);
     assert!((rate("filed_rate") - 0.8).abs() < 1e-12);
     assert!((rate("closure_rate") - 0.75).abs() < 1e-12);
     assert!((rate("on_time_rate") - 2.0 / 3.0).abs() < 1e-12);

@@ -174,7 +174,7 @@ fn print_kpis(rows: &[KpiRow], names: &BTreeMap<String, String>) {
 }
 
 /// The KPI table's columns (CSV and Excel).
-const KPI_COLUMNS: [&str; 20] = [
+const KPI_COLUMNS: [&str; 24] = [
     "area",
     "name",
     "reported",
@@ -195,6 +195,10 @@ const KPI_COLUMNS: [&str; 20] = [
     "median_handle_h",
     "median_follow_up_h",
     "median_close_h",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "satisfaction_rate",
 ];
 
 /// The KPI table as an Excel sheet: counts and rates as numbers (rates as fractions).
@@ -229,6 +233,8 @@ fn kpi_xlsx(path: &Path, rows: &[KpiRow], names: &BTreeMap<String, String>) -> a
                 .map(Cell::from),
             );
             c.extend(r.median_h.map(Cell::from));
+            c.extend(r.evaluations.map(Cell::from));
+            c.push(r.satisfaction_rate().into());
             c
         })
         .collect();
@@ -241,7 +247,7 @@ fn kpi_csv(rows: &[KpiRow], names: &BTreeMap<String, String>) -> String {
     let f = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:.4}"));
     for r in rows {
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
             r.area,
             names.get(&r.area).map_or("", String::as_str),
             r.reported,
@@ -262,6 +268,10 @@ fn kpi_csv(rows: &[KpiRow], names: &BTreeMap<String, String>) -> String {
             f(r.median_h[1]),
             f(r.median_h[2]),
             f(r.median_h[3]),
+            r.evaluations[0],
+            r.evaluations[1],
+            r.evaluations[2],
+            f(r.satisfaction_rate()),
         ));
     }
     s

@@ -46,7 +46,7 @@ pub fn component_counts(
     store: &dyn Store,
     level: Level,
 ) -> Result<ComponentCounts, wangge_io::Error> {
-    let components = store.load_places()?.components;
+    let components = store.components()?;
     let assigner = store.assigner()?;
     let street_of: HashMap<String, String> = store
         .communities()?
@@ -184,8 +184,7 @@ pub fn repeated_faults(
     }
     let assigner = store.assigner()?;
     let mut rows: Vec<FaultRow> = store
-        .load_places()?
-        .components
+        .components()?
         .into_iter()
         .filter_map(|c| {
             let n = *counts.get(&c.key)?;

@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "incident_component",
         sql: include_str!("../migrations/0006_incident_component.sql"),
     },
+    Migration {
+        version: 7,
+        name: "evaluation",
+        sql: include_str!("../migrations/0007_evaluation.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

@@ -272,6 +272,28 @@ impl Live {
             })
     }
 
+    /// Records the evaluation of a closed incident.
+    pub fn evaluate(
+        &self,
+        key: &str,
+        evaluation: wangge_core::kpi::Evaluation,
+        note: &str,
+        at: Timestamp,
+    ) -> Result<(), AppError> {
+        let mut w = self.writer();
+        w.store
+            .evaluate_incident(key, evaluation, note, at)
+            .map_err(|e| match e {
+                wangge_io::Error::NotFound { .. } => {
+                    AppError::NotFound(format!("no incident {key:?}"))
+                }
+                wangge_io::Error::Incident { message, .. } => {
+                    AppError::Conflict(format!("incident {key:?}: {message}"))
+                }
+                e => internal(e),
+            })
+    }
+
     /// Runs a query on the reading connection (it sees every acknowledged write).
     pub fn read<T>(
         &self,

@@ -25,6 +25,48 @@ pub struct Case {
     pub reworks: u32,
     /// Hours of deadline extension granted.
     pub extension_h: f64,
+    /// The resident's evaluation recorded at closing (评价), the latest if several.
+    pub evaluation: Option<Evaluation>,
+}
+
+/// The evaluation of a closed case (评价结案): 满意, 基本满意, 不满意.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Evaluation {
+    Satisfied,
+    BasicallySatisfied,
+    Dissatisfied,
+}
+
+impl Evaluation {
+    pub const ALL: [Self; 3] = [
+        Self::Satisfied,
+        Self::BasicallySatisfied,
+        Self::Dissatisfied,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Satisfied => "satisfied",
+            Self::BasicallySatisfied => "basically_satisfied",
+            Self::Dissatisfied => "dissatisfied",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Satisfied => "满意",
+            Self::BasicallySatisfied => "基本满意",
+            Self::Dissatisfied => "不满意",
+        }
+    }
+
+    /// From its code or Chinese name (trimmed).
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim();
+        Self::ALL
+            .into_iter()
+            .find(|e| e.as_str() == t || e.zh() == t)
+    }
 }
 
 /// The level figures are grouped at.
@@ -109,6 +151,8 @@ pub struct KpiRow {
     pub overdue: u64,
     /// Median hours of dispatch, handling, follow-up and closing.
     pub median_h: [Option<f64>; 4],
+    /// Closed cases by their evaluation: satisfied, basically satisfied, dissatisfied.
+    pub evaluations: [u64; 3],
 }
 
 fn ratio(a: u64, b: u64) -> Option<f64> {
@@ -139,6 +183,11 @@ impl KpiRow {
     /// 延期率: extended ÷ filed.
     pub fn extension_rate(&self) -> Option<f64> {
         ratio(self.extended, self.filed)
+    }
+    /// 满意率: satisfied or basically satisfied ÷ evaluated closed cases.
+    pub fn satisfaction_rate(&self) -> Option<f64> {
+        let [s, b, d] = self.evaluations;
+        ratio(s + b, s + b + d)
     }
     /// 千户事件数: reported per 1,000 households of the area (none without households).
     pub fn per_1000_households(&self, households: Option<u64>) -> Option<f64> {
@@ -229,6 +278,9 @@ pub fn kpis(
             row.closed += 1;
             row.closed_on_time += u64::from(on_time(&known, limits) == Some(true));
             row.reworked += u64::from(c.reworks > 0);
+            if let Some(e) = c.evaluation {
+                row.evaluations[e as usize] += 1;
+            }
         }
         row.extended += u64::from(c.extension_h > 0.0);
         row.overdue += u64::from(overdue(c, limits, asof));

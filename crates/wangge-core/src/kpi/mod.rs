@@ -5,6 +5,8 @@ pub mod closed_loop;
 pub mod limits;
 pub mod social_index;
 
-pub use closed_loop::{Case, KpiRow, Level, kpis, month_of, month_range, previous_month};
+pub use closed_loop::{
+    Case, Evaluation, KpiRow, Level, kpis, month_of, month_range, previous_month,
+};
 pub use limits::TimeLimits;
 pub use social_index::{IndexParams, IndexRow, IndexRun, sha256_hex, social_index};

@@ -408,6 +408,7 @@ mod tests {
             steps: [None; 4],
             reworks: 0,
             extension_h: 0.0,
+            evaluation: None,
         }
     }
 

@@ -135,17 +135,22 @@ fn clashes(
     let mut out = Vec::new();
     let existing: std::collections::HashSet<&str> = existing.iter().map(String::as_str).collect();
     let mut stored =
-        tx.prepare("SELECT time, category, source, geom FROM incidents WHERE key = ?1")?;
+        tx.prepare("SELECT time, category, source, geom, component FROM incidents WHERE key = ?1")?;
+    type Row = (String, String, String, Vec<u8>, Option<String>);
     for i in batch.iter().filter(|i| existing.contains(i.key.as_str())) {
-        let (time, category, source, blob): (String, String, String, Vec<u8>) = stored
-            .query_row([&i.key], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?;
+        let (time, category, source, blob, component): Row = stored.query_row([&i.key], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
         let at = super::geometry::decode(&blob).and_then(|g| match g {
             Geometry::Point(p) => Some(p),
             _ => None,
         });
-        let d = crate::store::report_differences(i, &time, &category, &source, at);
+        let d = crate::store::report_differences(
+            i,
+            (&time, &category, &source),
+            at,
+            component.as_deref(),
+        );
         if !d.is_empty() {
             out.push(format!("{:?}: {}", i.key, d.join("; ")));
         }
@@ -489,6 +494,16 @@ impl IncidentStore for GeoPackage {
 
     fn kpi_cases_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Case>> {
         kpi_cases::kpi_cases(self, Some((from, to)))
+    }
+
+    fn evaluate_incident(
+        &mut self,
+        key: &str,
+        evaluation: wangge_core::kpi::Evaluation,
+        note: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        kpi_cases::evaluate_incident(self, key, evaluation, note, at)
     }
 
     fn incidents_per_component(

@@ -34,25 +34,34 @@ pub(super) fn kpi_cases(
     // Reworks: dispatch events after the first; extensions: hours in `detail`.
     let mut dispatches: HashMap<String, u32> = HashMap::new();
     let mut extension: HashMap<String, f64> = HashMap::new();
+    let mut evaluation: HashMap<String, wangge_core::kpi::Evaluation> = HashMap::new();
     {
         let mut stmt = store
             .connection()
             .prepare(
                 "SELECT incident, status, detail FROM incident_events
-                 WHERE status IN ('dispatched', 'extended')
-                   AND incident IN (SELECT key FROM incidents WHERE time >= ?1 AND time < ?2)",
+                 WHERE status IN ('dispatched', 'extended', 'evaluated')
+                   AND incident IN (SELECT key FROM incidents WHERE time >= ?1 AND time < ?2)
+                 ORDER BY id",
             )
             .map_err(&sql)?;
         let mut rows = stmt.query([&from, &to]).map_err(&sql)?;
         while let Some(r) = rows.next().map_err(&sql)? {
             let key: String = r.get(0).map_err(&sql)?;
             let status: String = r.get(1).map_err(&sql)?;
-            if status == "dispatched" {
-                *dispatches.entry(key).or_default() += 1;
-            } else {
-                let detail: Option<String> = r.get(2).map_err(&sql)?;
-                let hours = crate::store::extension_hours(detail.as_deref());
-                *extension.entry(key).or_default() += hours;
+            let detail: Option<String> = r.get(2).map_err(&sql)?;
+            match status.as_str() {
+                "dispatched" => *dispatches.entry(key).or_default() += 1,
+                "evaluated" => {
+                    // The latest readable evaluation counts.
+                    if let Some(e) = crate::store::evaluation_of(detail.as_deref()) {
+                        evaluation.insert(key, e);
+                    }
+                }
+                _ => {
+                    let hours = crate::store::extension_hours(detail.as_deref());
+                    *extension.entry(key).or_default() += hours;
+                }
             }
         }
     }
@@ -86,6 +95,7 @@ pub(super) fn kpi_cases(
             street: community.as_ref().and_then(|c| street_of.get(c).cloned()),
             reworks: dispatches.get(&key).map_or(0, |n| n.saturating_sub(1)),
             extension_h: extension.get(&key).copied().unwrap_or(0.0),
+            evaluation: evaluation.get(&key).copied(),
             time,
             category: r.get(2).map_err(&sql)?,
             source: r.get(3).map_err(&sql)?,
@@ -126,6 +136,34 @@ pub(super) fn extend_incident(
     store.connection()
         .execute(
             "INSERT INTO incident_events (incident, status, at, detail) VALUES (?1, 'extended', ?2, ?3)",
+            rusqlite::params![key, at.to_string(), detail],
+        )
+        .map_err(store.sql())?;
+    Ok(())
+}
+
+pub(super) fn evaluate_incident(
+    store: &mut GeoPackage,
+    key: &str,
+    evaluation: wangge_core::kpi::Evaluation,
+    note: &str,
+    at: Timestamp,
+) -> Result<()> {
+    let (_, inc) = store.incident(key)?.ok_or_else(|| Error::NotFound {
+        path: store.path().to_path_buf(),
+        message: format!("no incident {key:?}"),
+    })?;
+    if inc.steps[3].is_none() {
+        return Err(Error::Incident {
+            path: store.path().to_path_buf(),
+            key: key.to_string(),
+            message: "is not closed; a case is evaluated when it is closed".into(),
+        });
+    }
+    let detail = crate::store::evaluation_detail(evaluation, note);
+    store.connection()
+        .execute(
+            "INSERT INTO incident_events (incident, status, at, detail) VALUES (?1, 'evaluated', ?2, ?3)",
             rusqlite::params![key, at.to_string(), detail],
         )
         .map_err(store.sql())?;

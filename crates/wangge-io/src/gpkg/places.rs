@@ -96,6 +96,10 @@ impl PlaceStore for GeoPackage {
         store::building(self, key)
     }
 
+    fn components(&self) -> Result<Vec<wangge_core::Component>> {
+        store::components(self)
+    }
+
     fn household_points(&self) -> Result<Vec<(f64, f64, u32)>> {
         let mut out = Vec::new();
         self.read_layer(&super::ADDRESS_POINTS, |g, _key, r| {

@@ -579,6 +579,16 @@ fn building_row(
     })
 }
 
+/// Every component, in write order.
+pub(super) fn components(store: &GeoPackage) -> Result<Vec<Component>> {
+    let mut out = Vec::new();
+    store.read_layer(&schema::COMPONENTS, |g, key, r| {
+        out.push(component_row(g, key, r)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// A component from a row `fid, geom, key, <layer columns>`.
 fn component_row(
     g: Geometry<f64>,

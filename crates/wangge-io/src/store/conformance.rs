@@ -236,7 +236,8 @@ fn kpi_window(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
 /// A store that computes KPI rows itself (`kpi_rows`: SQL on PostgreSQL) gives exactly what
 /// `kpis` counts over the same store's cases: every level, the store's whole span and its
 /// first half, as of several moments (before, inside and after the steps), with a rework, a
-/// second dispatch, extensions (two on one case), an `other` case and cases without a grid or
+/// second dispatch, extensions (two on one case), evaluations (one case evaluated twice), an
+/// `other` case and cases without a grid or
 /// community among them. A store that returns `None` passes.
 fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     use wangge_core::kpi::{Level, TimeLimits, kpis, month_of, month_range};
@@ -273,6 +274,27 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     {
         s.extend_incident(&i.key, hours, later(i), "conformance")
             .map_err(e)?;
+    }
+    // Evaluations of closed cases (the latest counts), refused on an open one.
+    use wangge_core::kpi::Evaluation::{BasicallySatisfied, Dissatisfied, Satisfied};
+    let closed: Vec<&Incident> = data
+        .incidents
+        .iter()
+        .filter(|i| i.status == IncidentStatus::Closed)
+        .take(3)
+        .collect();
+    for (i, v) in closed
+        .iter()
+        .zip([Satisfied, Dissatisfied, BasicallySatisfied])
+        .chain(closed.get(2).map(|i| (i, Satisfied)))
+    {
+        s.evaluate_incident(&i.key, v, "回访", later(i))
+            .map_err(e)?;
+    }
+    if let Some(i) = open.first()
+        && s.evaluate_incident(&i.key, Satisfied, "", later(i)).is_ok()
+    {
+        return Err("an open case was evaluated".into());
     }
     let limits = TimeLimits::builtin();
     let mut months: Vec<String> = data.incidents.iter().map(|i| month_of(i.time)).collect();

@@ -1,7 +1,7 @@
 //! Incidents, their closed-loop steps, KPI cases and index releases.
 
 use crate::Result;
-use wangge_core::kpi::{Case, IndexRun, KpiRow, Level, TimeLimits};
+use wangge_core::kpi::{Case, Evaluation, IndexRun, KpiRow, Level, TimeLimits};
 use wangge_core::{Incident, IncidentSource, IncidentStatus, Timestamp};
 
 /// Incidents (append-mostly: a step changes the status and appends an event) and what is
@@ -86,6 +86,17 @@ pub trait IncidentStore {
     /// durable on return.
     fn extend_incident(&mut self, key: &str, hours: f64, at: Timestamp, reason: &str)
     -> Result<()>;
+
+    /// Records the resident's evaluation of a closed incident (评价: an `evaluated` event
+    /// with the evaluation and a note); refused while it is not closed. The latest counts.
+    /// One transaction; durable on return.
+    fn evaluate_incident(
+        &mut self,
+        key: &str,
+        evaluation: Evaluation,
+        note: &str,
+        at: Timestamp,
+    ) -> Result<()>;
 
     /// Stores a computed month as an immutable release; returns its id. One transaction;
     /// durable on return.
@@ -213,12 +224,18 @@ pub type ReleaseLine = (i64, String, String, String, String);
 /// empty when it is the same report sent again (both backends refuse a resent id by it).
 pub fn report_differences(
     i: &Incident,
-    time: &str,
-    category: &str,
-    source: &str,
+    (time, category, source): (&str, &str, &str),
     at: Option<geo_types::Point<f64>>,
+    component: Option<&str>,
 ) -> Vec<String> {
     let mut d = Vec::new();
+    if i.component.as_deref() != component {
+        d.push(format!(
+            "component {}, stored {}",
+            i.component.as_deref().unwrap_or("none"),
+            component.unwrap_or("none")
+        ));
+    }
     let sent = i.time.to_string();
     if sent != time {
         d.push(format!("time {sent}, stored {time}"));
@@ -245,6 +262,18 @@ pub fn report_differences(
 /// The `detail` of an `extended` event: the hours and the reason, as JSON (both backends).
 pub fn extension_detail(hours: f64, reason: &str) -> String {
     serde_json::json!({ "hours": hours, "reason": reason }).to_string()
+}
+
+/// The `detail` of an `evaluated` event.
+pub fn evaluation_detail(evaluation: Evaluation, note: &str) -> String {
+    serde_json::json!({ "evaluation": evaluation.as_str(), "note": note }).to_string()
+}
+
+/// The evaluation of an `evaluated` event's `detail` (none when unreadable).
+pub fn evaluation_of(detail: Option<&str>) -> Option<Evaluation> {
+    detail
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .and_then(|v| v["evaluation"].as_str().and_then(Evaluation::parse))
 }
 
 /// The hours of an `extended` event's `detail` (0 when unreadable).

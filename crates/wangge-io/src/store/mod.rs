@@ -35,7 +35,7 @@ pub use coverage::{CoverageRun, CoverageStore, GapArea, ServiceArea};
 pub use digest::{ContentDigest, DigestPart, content_digest};
 pub use incidents::{
     IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
-    extension_detail, extension_hours, report_differences,
+    evaluation_detail, evaluation_of, extension_detail, extension_hours, report_differences,
 };
 pub use places::{PlaceStore, StreetBounds};
 pub use plans::{

@@ -77,6 +77,10 @@ pub trait PlaceStore {
     /// key (the viewer's click on a building). Read.
     fn building(&self, key: &str) -> Result<Option<(Building, Vec<AddressPoint>)>>;
 
+    /// The city components alone (what `load_places` holds in `components`), for their counts
+    /// and rankings without reading every building. Read.
+    fn components(&self) -> Result<Vec<wangge_core::Component>>;
+
     /// Households per area at a level: grids of the newest plan, communities (address points
     /// inside them), streets (their communities), or the district. An aggregate the store
     /// computes. Read.

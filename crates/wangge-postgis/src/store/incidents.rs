@@ -22,7 +22,7 @@ use wangge_io::{Error, Result};
 type Params = Vec<Box<dyn ToSql + Sync>>;
 
 /// A stored report as [`refuse_clashes`] compares it: Unix time, category, source, WKB.
-type Stored = (i64, String, String, Vec<u8>);
+type Stored = (i64, String, String, Vec<u8>, Option<String>);
 
 /// Incidents of `SELECT <columns> FROM {s}.incidents i <tail>`.
 fn select_incidents(
@@ -241,7 +241,7 @@ fn refuse_clashes(
     let rows = tx
         .query(
             &store.sql(&format!(
-                "SELECT k.key, {}, i.category, i.source, ST_AsBinary(i.geom)
+                "SELECT k.key, {}, i.category, i.source, ST_AsBinary(i.geom), i.component
                  FROM {{s}}.incident_keys k JOIN {{s}}.incidents i ON i.id = k.id AND i.month = k.month
                  WHERE k.key = ANY($1::text[])",
                 unix("i.time")
@@ -258,13 +258,14 @@ fn refuse_clashes(
                 r.try_get(2).map_err(&e)?,
                 r.try_get(3).map_err(&e)?,
                 r.try_get(4).map_err(&e)?,
+                r.try_get(5).map_err(&e)?,
             ),
         );
     }
     let existing: HashSet<&str> = existing.iter().map(String::as_str).collect();
     let mut clashes: Vec<(&str, String)> = Vec::new();
     for i in batch.iter().filter(|i| existing.contains(i.key.as_str())) {
-        let Some((time, category, source, blob)) = stored.get(&i.key) else {
+        let Some((time, category, source, blob, component)) = stored.get(&i.key) else {
             return Err(store.damaged(format!(
                 "incident {}: its key is stored without its row",
                 i.key
@@ -275,7 +276,12 @@ fn refuse_clashes(
             _ => None,
         };
         let time = Timestamp::from_unix(*time).to_string();
-        let d = wangge_io::store::report_differences(i, &time, category, source, at);
+        let d = wangge_io::store::report_differences(
+            i,
+            (&time, category, source),
+            at,
+            component.as_deref(),
+        );
         if !d.is_empty() {
             clashes.push((i.key.as_str(), format!("{:?}: {}", i.key, d.join("; "))));
         }
@@ -384,7 +390,8 @@ impl IncidentStore for PgStore {
         for e in events {
             let before = last.get(e.incident.as_str()).copied().unwrap_or("reported");
             previous.push(before);
-            if e.status != "extended" {
+            // Extensions and evaluations are events, not steps: the status stays.
+            if e.status != "extended" && e.status != "evaluated" {
                 last.insert(e.incident.as_str(), e.status.as_str());
             }
             keys.push(e.incident.as_str());
@@ -773,6 +780,16 @@ impl IncidentStore for PgStore {
         asof: Timestamp,
     ) -> Result<Option<Vec<KpiRow>>> {
         kpi_rows::kpi_rows(self, window, level, limits, asof).map(Some)
+    }
+
+    fn evaluate_incident(
+        &mut self,
+        key: &str,
+        evaluation: wangge_core::kpi::Evaluation,
+        note: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        kpi_cases::evaluate_incident(self, key, evaluation, note, at)
     }
 
     fn incidents_per_component(

@@ -52,11 +52,12 @@ pub(super) fn kpi_cases(
     // order they were recorded).
     let mut dispatches: HashMap<i64, u32> = HashMap::new();
     let mut extension: HashMap<i64, f64> = HashMap::new();
+    let mut evaluation: HashMap<i64, wangge_core::kpi::Evaluation> = HashMap::new();
     for r in &tx
         .query(
             &store.sql(&format!(
                 "SELECT incident, step, detail FROM {{s}}.incident_steps
-                     WHERE step IN ('dispatched', 'extended')
+                     WHERE step IN ('dispatched', 'extended', 'evaluated')
                        AND incident IN (SELECT i.id FROM {{s}}.incidents i WHERE {window})
                      ORDER BY incident, seq"
             )),
@@ -66,12 +67,19 @@ pub(super) fn kpi_cases(
     {
         let id: i64 = r.try_get(0).map_err(&e)?;
         let step: String = r.try_get(1).map_err(&e)?;
-        if step == "dispatched" {
-            *dispatches.entry(id).or_default() += 1;
-        } else {
-            let detail: Option<String> = r.try_get(2).map_err(&e)?;
-            let hours = wangge_io::store::extension_hours(detail.as_deref());
-            *extension.entry(id).or_default() += hours;
+        let detail: Option<String> = r.try_get(2).map_err(&e)?;
+        match step.as_str() {
+            "dispatched" => *dispatches.entry(id).or_default() += 1,
+            "evaluated" => {
+                // The latest readable evaluation counts (rows in step order).
+                if let Some(v) = wangge_io::store::evaluation_of(detail.as_deref()) {
+                    evaluation.insert(id, v);
+                }
+            }
+            _ => {
+                let hours = wangge_io::store::extension_hours(detail.as_deref());
+                *extension.entry(id).or_default() += hours;
+            }
         }
     }
     let rows = tx
@@ -111,9 +119,41 @@ pub(super) fn kpi_cases(
             steps,
             reworks: dispatches.get(&id).map_or(0, |n| n.saturating_sub(1)),
             extension_h: extension.get(&id).copied().unwrap_or(0.0),
+            evaluation: evaluation.get(&id).copied(),
         });
     }
     Ok(out)
+}
+
+pub(super) fn evaluate_incident(
+    store: &PgStore,
+    key: &str,
+    evaluation: wangge_core::kpi::Evaluation,
+    note: &str,
+    at: Timestamp,
+) -> Result<()> {
+    let mut client = store.client()?;
+    let mut tx = client.transaction().map_err(store.err())?;
+    // Locked: an evaluation waits for a closing of the same incident in flight.
+    let (id, inc, _) = locked(store, &mut tx, key)?;
+    if inc.steps[3].is_none() {
+        return Err(Error::Incident {
+            path: store.path(),
+            key: key.to_string(),
+            message: "is not closed; a case is evaluated when it is closed".into(),
+        });
+    }
+    let detail = wangge_io::store::evaluation_detail(evaluation, note);
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.incident_steps (incident, step, at, previous, detail)
+             VALUES ($1, 'evaluated', to_timestamp($2::bigint), $3, $4)",
+        ),
+        &[&id, &at.unix(), &inc.status.as_str(), &detail],
+    )
+    .map_err(store.err())?;
+    tx.commit().map_err(store.err())?;
+    Ok(())
 }
 
 pub(super) fn extend_incident(

@@ -6,8 +6,8 @@
 //! by term, and the conformance suite holds it to the Rust one (`kpi_rows_agree_with_kpis`):
 //! steps counted as of `asof`; filed = a recognised category in a community; on time and
 //! overdue against the category's limits (`TimeLimits`, passed as arrays) plus the hours of
-//! extension; reworked = dispatched more than once; durations as whole seconds ÷ 3600, in the
-//! same floating-point order; the median of an even count as the mean of the two middle
+//! extension; reworked = dispatched more than once; the latest readable evaluation of a
+//! closed case; durations as whole seconds ÷ 3600, in the same floating-point order; the median of an even count as the mean of the two middle
 //! values (the lower from `percentile_disc` ascending, the upper descending).
 
 use super::{PgStore, unix};
@@ -68,9 +68,13 @@ pub(super) fn kpi_rows(
            SELECT st.incident,
                   count(*) FILTER (WHERE st.step = 'dispatched') AS dispatches,
                   sum({{s}}.extension_hours(st.detail) ORDER BY st.seq)
-                    FILTER (WHERE st.step = 'extended') AS ext_h
+                    FILTER (WHERE st.step = 'extended') AS ext_h,
+                  (array_agg({{s}}.evaluation_of(st.detail) ORDER BY st.seq DESC)
+                    FILTER (WHERE st.step = 'evaluated'
+                            AND {{s}}.evaluation_of(st.detail) IS NOT NULL))[1] AS ev
            FROM {{s}}.incident_steps st
-           WHERE st.step IN ('dispatched', 'extended') AND st.incident IN (SELECT id FROM c)
+           WHERE st.step IN ('dispatched', 'extended', 'evaluated')
+             AND st.incident IN (SELECT id FROM c)
            GROUP BY st.incident),
          lim AS (
            SELECT * FROM unnest($4::text[], $5::float8[], $6::float8[], $7::float8[],
@@ -80,7 +84,7 @@ pub(super) fn kpi_rows(
                   (c.category <> 'other' AND c.community IS NOT NULL) AS filed,
                   c.t, c.s0, c.s3,
                   coalesce(x.dispatches, 0) AS dispatches,
-                  coalesce(x.ext_h, 0.0::float8) AS ext_h,
+                  coalesce(x.ext_h, 0.0::float8) AS ext_h, x.ev,
                   coalesce(lim.l0, $9) AS l0, coalesce(lim.l1, $10) AS l1,
                   coalesce(lim.l2, $11) AS l2, coalesce(lim.l3, $12) AS l3,
                   CASE WHEN c.s0 IS NULL THEN 0 WHEN c.s1 IS NULL THEN 1
@@ -102,7 +106,10 @@ pub(super) fn kpi_rows(
                                  AND ($3 - t)::float8 > (CASE current WHEN 0 THEN l0
                                        WHEN 1 THEN l0 + l1 WHEN 2 THEN l0 + l1 + l2
                                        ELSE l0 + l1 + l2 + l3 END + ext_h) * 3600.0::float8),
-                {md0}, {md1}, {md2}, {md3}
+                {md0}, {md1}, {md2}, {md3},
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'satisfied'),
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'basically_satisfied'),
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'dissatisfied')
          FROM k WHERE area IS NOT NULL GROUP BY area",
         t = unix("i.time"),
         s0 = known("i.dispatched_at"),
@@ -152,6 +159,7 @@ pub(super) fn kpi_rows(
             extended: count(r, 7)?,
             overdue: count(r, 8)?,
             median_h,
+            evaluations: [count(r, 13)?, count(r, 14)?, count(r, 15)?],
         });
     }
     out.sort_by(|a, b| a.area.cmp(&b.area));

@@ -654,6 +654,10 @@ impl PlaceStore for PgStore {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
+    fn components(&self) -> Result<Vec<Component>> {
+        self.read_components()
+    }
+
     fn building(&self, key: &str) -> Result<Option<(Building, Vec<AddressPoint>)>> {
         let mut found = None;
         self.read_layer(

@@ -133,4 +133,8 @@ pub struct StepRequest {
     pub at: Option<String>,
     pub extend_hours: Option<f64>,
     pub reason: Option<String>,
+    /// With `status: closed`, or alone on a closed case: the resident's evaluation
+    /// (`satisfied` 满意, `basically_satisfied` 基本满意, `dissatisfied` 不满意) and a note.
+    pub evaluation: Option<String>,
+    pub note: Option<String>,
 }

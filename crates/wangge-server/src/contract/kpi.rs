@@ -82,6 +82,12 @@ pub struct KpiRowAnswer {
     pub rework_rate: Option<f64>,
     pub extension_rate: Option<f64>,
     pub median_hours: MedianHours,
+    /// Closed cases the resident evaluated: 满意, 基本满意, 不满意.
+    pub satisfied: u64,
+    pub basically_satisfied: u64,
+    pub dissatisfied: u64,
+    /// 满意率: satisfied or basically satisfied ÷ evaluated (none when none was).
+    pub satisfaction_rate: Option<f64>,
 }
 
 impl KpiRowAnswer {
@@ -118,6 +124,10 @@ impl KpiRowAnswer {
                 follow_up: r.median_h[2],
                 close: r.median_h[3],
             },
+            satisfied: r.evaluations[0],
+            basically_satisfied: r.evaluations[1],
+            dissatisfied: r.evaluations[2],
+            satisfaction_rate: r.satisfaction_rate(),
         }
     }
 }

@@ -329,6 +329,31 @@ pub async fn patch(
             .map(|(_, i)| Json(IncidentAnswer::from(&i)))
             .ok_or_else(|| AppError::NotFound("no such incident".into()));
     }
+    let evaluation = v
+        .evaluation
+        .as_deref()
+        .map(|e| {
+            wangge_core::kpi::Evaluation::parse(e).ok_or_else(|| {
+                bad(format!(
+                    "evaluation {e:?}: satisfied (满意), basically_satisfied (基本满意) or dissatisfied (不满意)"
+                ))
+            })
+        })
+        .transpose()?;
+    let note = v.note.clone().unwrap_or_default();
+    // An evaluation alone, of a case already closed.
+    if let (Some(e), None) = (evaluation, v.status.as_deref()) {
+        let (key, l) = (id.clone(), live.clone());
+        tokio::task::spawn_blocking(move || l.evaluate(&key, e, &note, at))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let found = tokio::task::spawn_blocking(move || live.read(|st| st.incident(&id)))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        return found
+            .map(|(_, i)| Json(IncidentAnswer::from(&i)))
+            .ok_or_else(|| AppError::NotFound("no such incident".into()));
+    }
     let status = v
         .status
         .as_deref()
@@ -339,9 +364,21 @@ pub async fn patch(
             "an incident cannot be reported again".into(),
         ));
     }
-    let after = tokio::task::spawn_blocking(move || live.transition(&id, to, at))
+    if evaluation.is_some() && to != IncidentStatus::Closed {
+        return Err(bad(
+            "an evaluation comes with closing (status closed) or alone on a closed case".into(),
+        ));
+    }
+    let l = live.clone();
+    let key = id.clone();
+    let after = tokio::task::spawn_blocking(move || l.transition(&key, to, at))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
+    if let Some(e) = evaluation {
+        tokio::task::spawn_blocking(move || live.evaluate(&id, e, &note, at))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+    }
     Ok(Json(IncidentAnswer::from(&after)))
 }
 
