@@ -76,7 +76,7 @@ pub enum Command {
         #[arg(long)]
         since: Option<String>,
         /// Also write the table as an Excel workbook (.xlsx: counts as numbers).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "faults")]
         xlsx: Option<PathBuf>,
     },
     /// Recompute a stored release from the workspace and compare its digests.

@@ -64,6 +64,16 @@ pub fn write_table(path: &Path, sheet: &str, header: &[&str], rows: &[Vec<Cell>]
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
     let bad = |e: rust_xlsxwriter::XlsxError| Error::format(path, format!("cannot write: {e}"));
     let mut book = Workbook::new();
+    if header.is_empty() || header.len() > 16_384 || rows.len() >= 1_048_576 {
+        return Err(Error::usage(
+            path,
+            format!(
+                "an Excel sheet holds 1 to 16,384 columns and 1,048,575 rows, not {} and {}: export .csv or .gpkg",
+                header.len(),
+                rows.len()
+            ),
+        ));
+    }
     let ws = book.add_worksheet();
     ws.set_name(sheet).map_err(bad)?;
     let bold = Format::new().set_bold();
@@ -132,7 +142,12 @@ fn text(d: &Data) -> std::result::Result<String, String> {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_string(),
         Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        // Excel keeps 15 significant digits: an ID number or a 16-digit component code typed
+        // as a number has already lost its last digits (and a wrong number may pass a check).
+        Data::Float(f) if f.abs() >= 1e15 => {
+            return Err("holds a number of 16 or more digits, which Excel cannot keep exactly (its last digits are lost): format the column as text and enter it again".into());
+        }
+        Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => b.to_string(),
         Data::DateTime(t) => {

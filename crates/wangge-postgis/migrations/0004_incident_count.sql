@@ -13,13 +13,14 @@ CREATE TRIGGER incident_keys_count AFTER INSERT ON {schema}.incident_keys
   REFERENCING NEW TABLE AS claimed FOR EACH STATEMENT
   EXECUTE FUNCTION {schema}.count_incidents();
 -- `wangge_io::store::extension_hours`: the number under "hours" of a JSON detail, else 0.
+-- (`json`, not `jsonb`: jsonb refuses the escape \u0000 that the application's reader accepts.)
 CREATE FUNCTION {schema}.extension_hours(detail text) RETURNS double precision
-  LANGUAGE plpgsql IMMUTABLE AS $$
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
-  v jsonb;
+  v json;
 BEGIN
-  v := detail::jsonb -> 'hours';
-  IF jsonb_typeof(v) = 'number' THEN
+  v := detail::json -> 'hours';
+  IF json_typeof(v) = 'number' THEN
     RETURN v::text::double precision;
   END IF;
   RETURN 0;

@@ -60,12 +60,16 @@ impl Evaluation {
         }
     }
 
-    /// From its code or Chinese name (trimmed).
+    /// From its code or Chinese name (trimmed: what a client sends).
     pub fn parse(text: &str) -> Option<Self> {
-        let t = text.trim();
+        Self::exact(text.trim())
+    }
+
+    /// From exactly its code or Chinese name (what a stored event holds).
+    pub fn exact(text: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
-            .find(|e| e.as_str() == t || e.zh() == t)
+            .find(|e| e.as_str() == text || e.zh() == text)
     }
 }
 

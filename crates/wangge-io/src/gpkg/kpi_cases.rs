@@ -153,11 +153,11 @@ pub(super) fn evaluate_incident(
         path: store.path().to_path_buf(),
         message: format!("no incident {key:?}"),
     })?;
-    if inc.steps[3].is_none() {
+    if let Some(message) = crate::store::evaluation_refused(inc.steps[3], at) {
         return Err(Error::Incident {
             path: store.path().to_path_buf(),
             key: key.to_string(),
-            message: "is not closed; a case is evaluated when it is closed".into(),
+            message,
         });
     }
     let detail = crate::store::evaluation_detail(evaluation, note);

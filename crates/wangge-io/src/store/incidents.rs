@@ -264,6 +264,23 @@ pub fn extension_detail(hours: f64, reason: &str) -> String {
     serde_json::json!({ "hours": hours, "reason": reason }).to_string()
 }
 
+/// Why an evaluation at `at` of an incident closed at `closed` is refused: before the closing
+/// it evaluates, or ahead of the clock (the steps' own rules), or not closed at all.
+pub fn evaluation_refused(closed: Option<Timestamp>, at: Timestamp) -> Option<String> {
+    let Some(closed) = closed else {
+        return Some("is not closed; a case is evaluated when it is closed".into());
+    };
+    if at < closed {
+        return Some(format!(
+            "an evaluation at {at} comes before the closing at {closed}"
+        ));
+    }
+    if at.unix() > Timestamp::now().unix() + wangge_core::STEP_CLOCK_SKEW_S {
+        return Some(format!("an evaluation at {at} is ahead of the clock"));
+    }
+    None
+}
+
 /// The `detail` of an `evaluated` event.
 pub fn evaluation_detail(evaluation: Evaluation, note: &str) -> String {
     serde_json::json!({ "evaluation": evaluation.as_str(), "note": note }).to_string()
@@ -273,7 +290,7 @@ pub fn evaluation_detail(evaluation: Evaluation, note: &str) -> String {
 pub fn evaluation_of(detail: Option<&str>) -> Option<Evaluation> {
     detail
         .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .and_then(|v| v["evaluation"].as_str().and_then(Evaluation::parse))
+        .and_then(|v| v["evaluation"].as_str().and_then(Evaluation::exact))
 }
 
 /// The hours of an `extended` event's `detail` (0 when unreadable).

@@ -35,7 +35,8 @@ pub use coverage::{CoverageRun, CoverageStore, GapArea, ServiceArea};
 pub use digest::{ContentDigest, DigestPart, content_digest};
 pub use incidents::{
     IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
-    evaluation_detail, evaluation_of, extension_detail, extension_hours, report_differences,
+    evaluation_detail, evaluation_of, evaluation_refused, extension_detail, extension_hours,
+    report_differences,
 };
 pub use places::{PlaceStore, StreetBounds};
 pub use plans::{

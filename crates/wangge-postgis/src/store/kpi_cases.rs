@@ -136,11 +136,11 @@ pub(super) fn evaluate_incident(
     let mut tx = client.transaction().map_err(store.err())?;
     // Locked: an evaluation waits for a closing of the same incident in flight.
     let (id, inc, _) = locked(store, &mut tx, key)?;
-    if inc.steps[3].is_none() {
+    if let Some(message) = wangge_io::store::evaluation_refused(inc.steps[3], at) {
         return Err(Error::Incident {
             path: store.path(),
             key: key.to_string(),
-            message: "is not closed; a case is evaluated when it is closed".into(),
+            message,
         });
     }
     let detail = wangge_io::store::evaluation_detail(evaluation, note);

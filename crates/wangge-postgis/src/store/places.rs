@@ -299,8 +299,12 @@ impl PgStore {
             "incident_keys",
             &i.iter().map(|x| x.key.as_str()).collect::<Vec<_>>(),
         )?;
-        super::incidents::insert_batch(self, &mut tx, i, true)?;
-        progress.advance(i.len() as u64);
+        // In statements of 100,000: one statement of ten million rows' arrays passes the
+        // server's 1 GB limit on a value (measured: the connection was reset).
+        for chunk in i.chunks(100_000) {
+            super::incidents::insert_batch(self, &mut tx, chunk, true)?;
+            progress.advance(chunk.len() as u64);
+        }
 
         let l = &data.land_cover;
         self.refuse_duplicates(

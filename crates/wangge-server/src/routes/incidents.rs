@@ -314,6 +314,11 @@ pub async fn patch(
         Some(t) => Timestamp::parse(t, 8 * 3600).map_err(|e| bad(format!("at: {e}")))?,
         None => Timestamp::now(),
     };
+    if v.extend_hours.is_some() && v.evaluation.is_some() {
+        return Err(bad(
+            "an extension and an evaluation are separate requests".into()
+        ));
+    }
     // A deadline extension: {"extend_hours": 48, "reason": "..."}.
     if let Some(hours) = v.extend_hours {
         let reason = v.reason.unwrap_or_default();
@@ -322,12 +327,7 @@ pub async fn patch(
         tokio::task::spawn_blocking(move || l.extend(&key, hours, at, &reason))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))??;
-        let found = tokio::task::spawn_blocking(move || live.read(|st| st.incident(&id)))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
-        return found
-            .map(|(_, i)| Json(IncidentAnswer::from(&i)))
-            .ok_or_else(|| AppError::NotFound("no such incident".into()));
+        return stored(live, id).await;
     }
     let evaluation = v
         .evaluation
@@ -347,12 +347,7 @@ pub async fn patch(
         tokio::task::spawn_blocking(move || l.evaluate(&key, e, &note, at))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))??;
-        let found = tokio::task::spawn_blocking(move || live.read(|st| st.incident(&id)))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
-        return found
-            .map(|(_, i)| Json(IncidentAnswer::from(&i)))
-            .ok_or_else(|| AppError::NotFound("no such incident".into()));
+        return stored(live, id).await;
     }
     let status = v
         .status
@@ -380,6 +375,16 @@ pub async fn patch(
             .map_err(|e| AppError::Internal(e.to_string()))??;
     }
     Ok(Json(IncidentAnswer::from(&after)))
+}
+
+/// The incident as stored now (the answer to a change that returns no incident itself).
+async fn stored(live: Arc<Live>, id: String) -> Result<Json<IncidentAnswer>, AppError> {
+    let found = tokio::task::spawn_blocking(move || live.read(|st| st.incident(&id)))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    found
+        .map(|(_, i)| Json(IncidentAnswer::from(&i)))
+        .ok_or_else(|| AppError::NotFound("no such incident".into()))
 }
 
 /// Server-Sent Events: `incident` for each stored incident, `status` for each transition;
