@@ -261,15 +261,7 @@ impl Live {
         let mut w = self.writer();
         w.store
             .extend_incident(key, hours, at, reason)
-            .map_err(|e| match e {
-                wangge_io::Error::NotFound { .. } => {
-                    AppError::NotFound(format!("no incident {key:?}"))
-                }
-                wangge_io::Error::Incident { message, .. } => {
-                    AppError::Conflict(format!("incident {key:?}: {message}"))
-                }
-                e => internal(e),
-            })
+            .map_err(|e| refused(key, e))
     }
 
     /// Records the evaluation of a closed incident.
@@ -283,15 +275,7 @@ impl Live {
         let mut w = self.writer();
         w.store
             .evaluate_incident(key, evaluation, note, at)
-            .map_err(|e| match e {
-                wangge_io::Error::NotFound { .. } => {
-                    AppError::NotFound(format!("no incident {key:?}"))
-                }
-                wangge_io::Error::Incident { message, .. } => {
-                    AppError::Conflict(format!("incident {key:?}: {message}"))
-                }
-                e => internal(e),
-            })
+            .map_err(|e| refused(key, e))
     }
 
     /// Runs a query on the reading connection (it sees every acknowledged write).
@@ -395,4 +379,16 @@ pub fn incident_json(i: &Incident) -> serde_json::Value {
 
 fn announce(i: &Incident) -> String {
     incident_json(i).to_string()
+}
+
+/// A change of one incident the store refused: 404 when there is none, 409 when the loop
+/// does not allow it.
+fn refused(key: &str, e: wangge_io::Error) -> AppError {
+    match e {
+        wangge_io::Error::NotFound { .. } => AppError::NotFound(format!("no incident {key:?}")),
+        wangge_io::Error::Incident { message, .. } => {
+            AppError::Conflict(format!("incident {key:?}: {message}"))
+        }
+        e => internal(e),
+    }
 }
