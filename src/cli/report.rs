@@ -201,55 +201,12 @@ const KPI_COLUMNS: [&str; 24] = [
     "satisfaction_rate",
 ];
 
-/// The KPI table as an Excel sheet: counts and rates as numbers (rates as fractions).
-fn kpi_xlsx(path: &Path, rows: &[KpiRow], names: &BTreeMap<String, String>) -> anyhow::Result<()> {
+/// A KPI row as the table's cells (the CSV and the Excel sheet write the same cells).
+fn kpi_cells(r: &KpiRow, names: &BTreeMap<String, String>) -> Vec<wangge_io::xlsx::Cell> {
     use wangge_io::xlsx::Cell;
-    let table: Vec<Vec<Cell>> = rows
-        .iter()
-        .map(|r| {
-            let mut c: Vec<Cell> = vec![r.area.clone().into(), names.get(&r.area).cloned().into()];
-            c.extend(
-                [
-                    r.reported,
-                    r.filed,
-                    r.dispatched,
-                    r.closed,
-                    r.closed_on_time,
-                    r.reworked,
-                    r.extended,
-                    r.overdue,
-                ]
-                .map(Cell::from),
-            );
-            c.extend(
-                [
-                    r.filed_rate(),
-                    r.dispatch_rate(),
-                    r.closure_rate(),
-                    r.on_time_rate(),
-                    r.rework_rate(),
-                    r.extension_rate(),
-                ]
-                .map(Cell::from),
-            );
-            c.extend(r.median_h.map(Cell::from));
-            c.extend(r.evaluations.map(Cell::from));
-            c.push(r.satisfaction_rate().into());
-            c
-        })
-        .collect();
-    wangge_io::xlsx::write_table(path, "KPI", &KPI_COLUMNS, &table)?;
-    Ok(())
-}
-
-fn kpi_csv(rows: &[KpiRow], names: &BTreeMap<String, String>) -> String {
-    let mut s = format!("\u{feff}{}\r\n", KPI_COLUMNS.join(","));
-    let f = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:.4}"));
-    for r in rows {
-        s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
-            r.area,
-            names.get(&r.area).map_or("", String::as_str),
+    let mut c: Vec<Cell> = vec![r.area.clone().into(), names.get(&r.area).cloned().into()];
+    c.extend(
+        [
             r.reported,
             r.filed,
             r.dispatched,
@@ -258,21 +215,50 @@ fn kpi_csv(rows: &[KpiRow], names: &BTreeMap<String, String>) -> String {
             r.reworked,
             r.extended,
             r.overdue,
-            f(r.filed_rate()),
-            f(r.dispatch_rate()),
-            f(r.closure_rate()),
-            f(r.on_time_rate()),
-            f(r.rework_rate()),
-            f(r.extension_rate()),
-            f(r.median_h[0]),
-            f(r.median_h[1]),
-            f(r.median_h[2]),
-            f(r.median_h[3]),
-            r.evaluations[0],
-            r.evaluations[1],
-            r.evaluations[2],
-            f(r.satisfaction_rate()),
-        ));
+        ]
+        .map(Cell::from),
+    );
+    c.extend(
+        [
+            r.filed_rate(),
+            r.dispatch_rate(),
+            r.closure_rate(),
+            r.on_time_rate(),
+            r.rework_rate(),
+            r.extension_rate(),
+        ]
+        .map(Cell::from),
+    );
+    c.extend(r.median_h.map(Cell::from));
+    c.extend(r.evaluations.map(Cell::from));
+    c.push(r.satisfaction_rate().into());
+    c
+}
+
+/// The KPI table as an Excel sheet: counts and rates as numbers (rates as fractions).
+fn kpi_xlsx(path: &Path, rows: &[KpiRow], names: &BTreeMap<String, String>) -> anyhow::Result<()> {
+    let table: Vec<_> = rows.iter().map(|r| kpi_cells(r, names)).collect();
+    wangge_io::xlsx::write_table(path, "KPI", &KPI_COLUMNS, &table)?;
+    Ok(())
+}
+
+/// The KPI table as CSV (BOM, CRLF): counts whole, rates and hours to 4 decimals.
+fn kpi_csv(rows: &[KpiRow], names: &BTreeMap<String, String>) -> String {
+    use wangge_io::xlsx::Cell;
+    let mut s = format!("\u{feff}{}\r\n", KPI_COLUMNS.join(","));
+    for r in rows {
+        let cells: Vec<String> = kpi_cells(r, names)
+            .into_iter()
+            .map(|c| match c {
+                Cell::Text(t) => t,
+                Cell::Count(n) => n.to_string(),
+                Cell::Number(x) => format!("{x:.4}"),
+                Cell::Time(t) => t.to_string(),
+                Cell::Empty => String::new(),
+            })
+            .collect();
+        s.push_str(&cells.join(","));
+        s.push_str("\r\n");
     }
     s
 }

@@ -17,6 +17,8 @@ use wangge_core::Timestamp;
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// A count (written as a number; a CSV of the same table writes it without decimals).
+    Count(u64),
     /// Written as an Excel date and time, local (+08:00).
     Time(Timestamp),
     Empty,
@@ -42,7 +44,7 @@ impl From<Option<String>> for Cell {
 
 impl From<u64> for Cell {
     fn from(n: u64) -> Self {
-        Self::Number(n as f64)
+        Self::Count(n)
     }
 }
 
@@ -94,6 +96,9 @@ pub fn write_table(path: &Path, sheet: &str, header: &[&str], rows: &[Vec<Cell>]
                 }
                 Cell::Number(n) if n.is_finite() => {
                     ws.write_number(r, c, *n).map_err(bad)?;
+                }
+                Cell::Count(n) => {
+                    ws.write_number(r, c, *n as f64).map_err(bad)?;
                 }
                 Cell::Number(_) | Cell::Empty => {}
                 Cell::Time(t) => {
