@@ -290,7 +290,7 @@ fn incidents_name_components_whose_history_and_repeated_faults_follow() {
         panic!("a point")
     };
     let report = format!(
-        r#"{{"id": "K-NEW-1", "category": "facilities", "lon": {}, "lat": {}, "component": "{top}"}}"#,
+        r#"{{"id": "K-NEW-1", "time": "2026-11-20 10:00", "category": "facilities", "lon": {}, "lat": {}, "component": "{top}"}}"#,
         p.x(),
         p.y()
     );
