@@ -4,6 +4,11 @@
 set -euo pipefail
 shopt -s lastpipe
 cd "$(dirname "$0")/.."
+# Disk: a fresh CI machine once ran out of space building the tests. The build is done once
+# here, so no incremental caches (a quarter of target/); free space is printed before and
+# after the builds, and the fuzz targets' own build directory is removed once they built.
+export CARGO_INCREMENTAL=0
+df -h . | sed 's/^/disk before the build: /'
 scripts/install-deps.sh
 # scipy for the walking-distance cross-check (tests/scripts/walk_crosscheck_scipy.py).
 python3 -c "import scipy" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore scipy
@@ -34,6 +39,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # libFuzzer's instrumentation; tests/fuzz_seeds.rs replays their seeds; benches/fuzz.sh fuzzes).
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
 (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none -O)
+rm -rf fuzz/target
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
@@ -41,6 +47,8 @@ cargo test --workspace --locked -- --skip browser:: 2>&1 | tee "$log" || status=
 # The browser tests draw with Chromium's software renderer (a 4K wall screen among them): they
 # run after the rest, one at a time, so that no other test starves them of the two cores.
 cargo test --locked --test integration browser:: -- --test-threads=1 2>&1 | tee -a "$log" || status=1
+df -h . | sed 's/^/disk after the build: /'
+du -sh target | sed 's/^/build directory: /'
 # One closing line with the totals over every test binary (the last cargo line is a doc-test
 # run that may have 0 tests).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
