@@ -118,6 +118,10 @@ fn copy(src: &dyn Store, dst: &mut dyn Store, bar: &Bar) -> anyhow::Result<()> {
     if !residents.is_empty() {
         dst.replace_residents(&residents)?;
     }
+    let workers = src.workers()?;
+    if !workers.is_empty() {
+        dst.replace_workforce(&src.departments()?, &workers)?;
+    }
     let mut gaps: std::collections::BTreeMap<String, Vec<wangge_io::store::GapArea>> =
         Default::default();
     for g in src.gap_areas()? {

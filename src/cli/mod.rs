@@ -21,6 +21,7 @@ mod serve;
 mod siting;
 mod token;
 mod walk;
+mod workers;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -74,6 +75,10 @@ enum Command {
     /// Residents' personal data (a household register): import, replacing the one before.
     #[command(subcommand)]
     Residents(residents::Command),
+    /// Departments and workers who handle cases (a register): import, replacing the one
+    /// before, and list.
+    #[command(subcommand)]
+    Workers(workers::Command),
     /// Export a workspace layer as GeoJSON, CSV or GeoPackage.
     Export(ExportArgs),
     /// Print a workspace's layers, counts and households.
@@ -128,6 +133,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Report(c) => report::run(&c),
         Command::Token(c) => token::run(&c),
         Command::Residents(c) => residents::run(&c),
+        Command::Workers(c) => workers::run(&c),
         Command::Serve(a) => serve::run_serve(&a),
         Command::Tiles(c) => serve::run_tiles(&c),
         Command::Copy(a) => copy::run(&a),

@@ -108,7 +108,14 @@ pub enum Command {
 }
 
 fn level(by: &str) -> anyhow::Result<Level> {
-    Level::parse(by)
+    Level::parse(by).ok_or_else(|| {
+        anyhow::anyhow!("--by {by:?}: grid, community, street, district, department or worker")
+    })
+}
+
+/// A level of areas (components, the index and the monthly report are per area).
+fn area_level(by: &str) -> anyhow::Result<Level> {
+    Level::parse_area(by)
         .ok_or_else(|| anyhow::anyhow!("--by {by:?}: grid, community, street or district"))
 }
 
@@ -386,7 +393,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             since,
             xlsx,
         } => {
-            let l = level(by)?;
+            let l = area_level(by)?;
             let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
             if let Some(min) = faults {
                 let from = since
@@ -431,7 +438,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             release,
         } => {
             check_month(month)?;
-            let l = level(by)?;
+            let l = area_level(by)?;
             let p = params(pp.as_deref())?;
             let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
             let store = &*store;
@@ -460,7 +467,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             let store = &*store;
             let r = store.index_release(*id)?;
             let p = IndexParams::parse(&r.params, &format!("release {id}"))?;
-            let l = level(&r.level)?;
+            let l = area_level(&r.level)?;
             let run = social_index(
                 &store.kpi_cases()?,
                 &store.area_households(l)?,
@@ -509,7 +516,7 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             output,
             by,
         } => {
-            let n = super::monthly::write(workspace, month, level(by)?, output)?;
+            let n = super::monthly::write(workspace, month, area_level(by)?, output)?;
             println!("wrote {} ({n} areas)", output.display());
         }
     }

@@ -62,6 +62,8 @@ pub fn component_counts(
             Level::Community => community,
             Level::Street => community.and_then(|k| street_of.get(&k).cloned()),
             Level::District => Some("district".to_string()),
+            // Not areas (callers ask by area: `Level::parse_area`).
+            Level::Department | Level::Worker => None,
         };
         let Some(area) = area else {
             outside += 1;

@@ -29,8 +29,9 @@ pub use facility_category::FacilityCategory;
 pub use index::SpatialIndex;
 pub use local_frame::LocalFrame;
 pub use model::{
-    AddressPoint, Building, Community, Component, ComponentStatus, Dataset, Facility, Incident,
-    IncidentSource, IncidentStatus, LandCover, STEP_CLOCK_SKEW_S, Street, check_not_future,
+    AddressPoint, Assignment, Building, Community, Component, ComponentStatus, Dataset, Department,
+    Facility, Incident, IncidentSource, IncidentStatus, LandCover, STEP_CLOCK_SKEW_S, Street,
+    Supervision, Worker, check_not_future,
 };
 pub use progress::{NoProgress, Progress};
 pub use taxonomy::Taxonomy;

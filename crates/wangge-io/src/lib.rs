@@ -15,6 +15,7 @@ pub mod read;
 pub mod residents;
 mod validate;
 pub mod validity;
+pub mod workforce;
 pub mod xlsx;
 
 pub use crs::{CrsSpec, ToWgs84};

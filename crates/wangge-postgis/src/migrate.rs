@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "evaluation",
         sql: include_str!("../migrations/0007_evaluation.sql"),
     },
+    Migration {
+        version: 8,
+        name: "workforce",
+        sql: include_str!("../migrations/0008_workforce.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

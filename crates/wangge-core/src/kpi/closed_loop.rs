@@ -27,6 +27,9 @@ pub struct Case {
     pub extension_h: f64,
     /// The resident's evaluation recorded at closing (评价), the latest if several.
     pub evaluation: Option<Evaluation>,
+    /// The department and worker it was last assigned to (派遣), by code and id.
+    pub department: Option<String>,
+    pub worker: Option<String>,
 }
 
 /// The evaluation of a closed case (评价结案): 满意, 基本满意, 不满意.
@@ -80,6 +83,10 @@ pub enum Level {
     Community,
     Street,
     District,
+    /// The department a case was last assigned to.
+    Department,
+    /// The worker a case was last assigned to.
+    Worker,
 }
 
 impl Level {
@@ -89,8 +96,21 @@ impl Level {
             "community" => Self::Community,
             "street" => Self::Street,
             "district" => Self::District,
+            "department" => Self::Department,
+            "worker" => Self::Worker,
             _ => return None,
         })
+    }
+
+    /// A level of areas (grid, community, street, district), which have households and
+    /// places; department and worker are levels of who handles cases.
+    pub fn is_area(self) -> bool {
+        !matches!(self, Self::Department | Self::Worker)
+    }
+
+    /// Like [`Level::parse`], areas only.
+    pub fn parse_area(s: &str) -> Option<Self> {
+        Self::parse(s).filter(|l| l.is_area())
     }
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +119,8 @@ impl Level {
             Self::Community => "community",
             Self::Street => "street",
             Self::District => "district",
+            Self::Department => "department",
+            Self::Worker => "worker",
         }
     }
 
@@ -109,6 +131,8 @@ impl Level {
             Self::Community => c.community.as_deref(),
             Self::Street => c.street.as_deref(),
             Self::District => Some("district"),
+            Self::Department => c.department.as_deref(),
+            Self::Worker => c.worker.as_deref(),
         }
     }
 }
@@ -217,16 +241,28 @@ pub fn on_time(c: &Case, limits: &TimeLimits) -> Option<bool> {
     Some(((closed.unix() - c.time.unix()) as f64) <= allowed * 3600.0)
 }
 
-/// Whether a case not closed at `asof` is past the deadline of the step it is in.
-pub fn overdue(c: &Case, limits: &TimeLimits, asof: Timestamp) -> bool {
+/// The deadline of the step a case is in at `asof`: its report time plus the limits of the
+/// steps up to and including that one, plus extensions (`None` once closed). What the case
+/// desk sorts and colours by, and what [`overdue`] compares with.
+pub fn deadline(c: &Case, limits: &TimeLimits, asof: Timestamp) -> Option<Timestamp> {
     let steps = steps_at(c, asof);
-    if steps[3].is_some() || asof < c.time {
-        return false;
+    if steps[3].is_some() {
+        return None;
     }
     let l = limits.of(&c.category);
     let current = steps.iter().position(Option::is_none).unwrap_or(3);
     let allowed: f64 = l[..=current].iter().sum::<f64>() + c.extension_h;
-    ((asof.unix() - c.time.unix()) as f64) > allowed * 3600.0
+    Some(Timestamp::from_unix(
+        c.time.unix() + (allowed * 3600.0).floor() as i64,
+    ))
+}
+
+/// Whether a case not closed at `asof` is past the deadline of the step it is in.
+pub fn overdue(c: &Case, limits: &TimeLimits, asof: Timestamp) -> bool {
+    if asof < c.time {
+        return false;
+    }
+    deadline(c, limits, asof).is_some_and(|d| asof > d)
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {

@@ -409,6 +409,8 @@ mod tests {
             reworks: 0,
             extension_h: 0.0,
             evaluation: None,
+            department: None,
+            worker: None,
         }
     }
 

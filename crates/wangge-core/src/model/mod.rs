@@ -11,6 +11,7 @@ mod facility;
 mod incident;
 mod land_cover;
 mod street;
+mod workforce;
 
 pub use address_point::AddressPoint;
 pub use building::Building;
@@ -21,3 +22,4 @@ pub use facility::Facility;
 pub use incident::{Incident, IncidentSource, IncidentStatus, STEP_CLOCK_SKEW_S, check_not_future};
 pub use land_cover::LandCover;
 pub use street::Street;
+pub use workforce::{Assignment, Department, Supervision, Worker};

@@ -1,6 +1,7 @@
 //! Incidents in the store: durable batch ingest (idempotent by key), queries with filters and
 //! paging, status transitions of the closed loop with an event trail (`incident_events`).
 
+use super::case_events;
 use super::geometry::encode;
 use super::incident_rows::{from_row, record_steps};
 use super::index_releases;
@@ -23,6 +24,60 @@ const COLUMNS: &str = "fid, geom, key, time, category, source, status, raw_categ
                        grid, dispatched_at, handled_at, followed_up_at, closed_at, component";
 
 impl GeoPackage {
+    /// Moves an incident to `to` at `at` if the loop allows it, recording the step and, in
+    /// the same transaction, `then` (another event: status and detail).
+    pub(super) fn step_with(
+        &mut self,
+        key: &str,
+        to: IncidentStatus,
+        at: Timestamp,
+        then: Option<(&str, String)>,
+    ) -> Result<(i64, Incident)> {
+        let path = self.path().to_path_buf();
+        let refuse = |message: String| Error::Incident {
+            path: path.clone(),
+            key: key.to_string(),
+            message,
+        };
+        let (fid, mut inc) = self.incident(key)?.ok_or_else(|| Error::NotFound {
+            path: path.clone(),
+            message: format!("no incident {key:?}"),
+        })?;
+        let timed = |e: wangge_core::Error| match e {
+            wangge_core::Error::StepTime { rule, message } => Error::IncidentTime {
+                path: path.clone(),
+                key: key.to_string(),
+                rule,
+                message,
+            },
+            e => refuse(e.to_string()),
+        };
+        wangge_core::check_not_future(to, at, Timestamp::now()).map_err(timed)?;
+        inc.transition(to, at).map_err(timed)?;
+        let sql = |source| crate::gpkg::backend_error(path.clone(), source);
+        let tx = self.connection_mut().transaction().map_err(sql)?;
+        let col = ["dispatched_at", "handled_at", "followed_up_at", "closed_at"][to as usize - 1];
+        tx.execute(
+            &format!("UPDATE incidents SET status = ?1, {col} = ?2 WHERE fid = ?3"),
+            params![to.as_str(), at.to_string(), fid],
+        )
+        .map_err(sql)?;
+        tx.execute(
+            "INSERT INTO incident_events (incident, status, at) VALUES (?1, ?2, ?3)",
+            params![key, to.as_str(), at.to_string()],
+        )
+        .map_err(sql)?;
+        if let Some((status, detail)) = then {
+            tx.execute(
+                "INSERT INTO incident_events (incident, status, at, detail) VALUES (?1, ?2, ?3, ?4)",
+                params![key, status, at.to_string(), detail],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)?;
+        Ok((fid, inc))
+    }
+
     fn select(&self, tail: &str, args: Vec<Value>) -> Result<Vec<(i64, Incident)>> {
         let q = format!("SELECT {COLUMNS} FROM incidents {tail}");
         let mut stmt = self.connection().prepare(&q).map_err(self.sql())?;
@@ -194,28 +249,30 @@ impl IncidentStore for GeoPackage {
     }
 
     fn incident_events(&self) -> Result<Vec<IncidentEvent>> {
-        let sql = self.sql();
-        let mut stmt = self
-            .connection()
-            .prepare("SELECT incident, status, at, detail FROM incident_events ORDER BY id")
-            .map_err(&sql)?;
-        let mut rows = stmt.query([]).map_err(&sql)?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(&sql)? {
-            let incident: String = r.get(0).map_err(&sql)?;
-            let at: String = r.get(2).map_err(&sql)?;
-            let at = Timestamp::parse(&at, 0).map_err(|e| Error::Workspace {
-                path: self.path().to_path_buf(),
-                message: format!("incident_events of {incident:?}: time {at:?}: {e}"),
-            })?;
-            out.push(IncidentEvent {
-                incident,
-                status: r.get(1).map_err(&sql)?,
-                at,
-                detail: r.get(3).map_err(&sql)?,
-            });
-        }
-        Ok(out)
+        case_events::events(self, None)
+    }
+
+    fn events_of(&self, key: &str) -> Result<Vec<IncidentEvent>> {
+        case_events::events(self, Some(key))
+    }
+
+    fn assign_incident(
+        &mut self,
+        key: &str,
+        assignment: &wangge_core::Assignment,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<(i64, Incident)> {
+        case_events::assign(self, key, assignment, by, at)
+    }
+
+    fn supervise_incident(
+        &mut self,
+        key: &str,
+        s: &wangge_core::Supervision,
+        at: Timestamp,
+    ) -> Result<()> {
+        case_events::supervise(self, key, s, at)
     }
 
     fn restore_release(&self, release: &Release) -> Result<()> {
@@ -322,42 +379,7 @@ impl IncidentStore for GeoPackage {
         to: IncidentStatus,
         at: Timestamp,
     ) -> Result<(i64, Incident)> {
-        let path = self.path().to_path_buf();
-        let refuse = |message: String| Error::Incident {
-            path: path.clone(),
-            key: key.to_string(),
-            message,
-        };
-        let (fid, mut inc) = self.incident(key)?.ok_or_else(|| Error::NotFound {
-            path: path.clone(),
-            message: format!("no incident {key:?}"),
-        })?;
-        let timed = |e: wangge_core::Error| match e {
-            wangge_core::Error::StepTime { rule, message } => Error::IncidentTime {
-                path: path.clone(),
-                key: key.to_string(),
-                rule,
-                message,
-            },
-            e => refuse(e.to_string()),
-        };
-        wangge_core::check_not_future(to, at, Timestamp::now()).map_err(timed)?;
-        inc.transition(to, at).map_err(timed)?;
-        let sql = |source| crate::gpkg::backend_error(path.clone(), source);
-        let tx = self.connection_mut().transaction().map_err(sql)?;
-        let col = ["dispatched_at", "handled_at", "followed_up_at", "closed_at"][to as usize - 1];
-        tx.execute(
-            &format!("UPDATE incidents SET status = ?1, {col} = ?2 WHERE fid = ?3"),
-            params![to.as_str(), at.to_string(), fid],
-        )
-        .map_err(sql)?;
-        tx.execute(
-            "INSERT INTO incident_events (incident, status, at) VALUES (?1, ?2, ?3)",
-            params![key, to.as_str(), at.to_string()],
-        )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)?;
-        Ok((fid, inc))
+        self.step_with(key, to, at, None)
     }
 
     fn reassign_incidents(&mut self, only_missing: bool) -> Result<(usize, usize)> {

@@ -35,12 +35,13 @@ pub(super) fn kpi_cases(
     let mut dispatches: HashMap<String, u32> = HashMap::new();
     let mut extension: HashMap<String, f64> = HashMap::new();
     let mut evaluation: HashMap<String, wangge_core::kpi::Evaluation> = HashMap::new();
+    let mut assigned: HashMap<String, wangge_core::Assignment> = HashMap::new();
     {
         let mut stmt = store
             .connection()
             .prepare(
                 "SELECT incident, status, detail FROM incident_events
-                 WHERE status IN ('dispatched', 'extended', 'evaluated')
+                 WHERE status IN ('dispatched', 'extended', 'evaluated', 'assigned')
                    AND incident IN (SELECT key FROM incidents WHERE time >= ?1 AND time < ?2)
                  ORDER BY id",
             )
@@ -56,6 +57,12 @@ pub(super) fn kpi_cases(
                     // The latest readable evaluation counts.
                     if let Some(e) = crate::store::evaluation_of(detail.as_deref()) {
                         evaluation.insert(key, e);
+                    }
+                }
+                "assigned" => {
+                    // The latest readable assignment counts.
+                    if let Some(a) = crate::store::assignment_of(detail.as_deref()) {
+                        assigned.insert(key, a);
                     }
                 }
                 _ => {
@@ -96,6 +103,8 @@ pub(super) fn kpi_cases(
             reworks: dispatches.get(&key).map_or(0, |n| n.saturating_sub(1)),
             extension_h: extension.get(&key).copied().unwrap_or(0.0),
             evaluation: evaluation.get(&key).copied(),
+            department: assigned.get(&key).map(|a| a.department.clone()),
+            worker: assigned.get(&key).and_then(|a| a.worker.clone()),
             time,
             category: r.get(2).map_err(&sql)?,
             source: r.get(3).map_err(&sql)?,
@@ -171,8 +180,12 @@ pub(super) fn evaluate_incident(
 }
 
 pub(super) fn area_households(store: &GeoPackage, level: Level) -> Result<BTreeMap<String, u64>> {
-    let data = store.load_places()?;
     let mut out: BTreeMap<String, u64> = BTreeMap::new();
+    // Departments and workers are not areas: no households.
+    if matches!(level, Level::Department | Level::Worker) {
+        return Ok(out);
+    }
+    let data = store.load_places()?;
     match level {
         Level::Grid => {
             if let Some(plan) = store.latest_plan()? {
@@ -217,6 +230,7 @@ pub(super) fn area_households(store: &GeoPackage, level: Level) -> Result<BTreeM
                 }
             }
         }
+        Level::Department | Level::Worker => {}
     }
     Ok(out)
 }

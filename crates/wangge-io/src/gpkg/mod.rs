@@ -1,6 +1,7 @@
 //! The GeoPackage workspace: an OGC GeoPackage 1.3 file (SQLite) that GDAL and QGIS open,
 //! holding one feature table per layer.
 
+mod case_events;
 mod coverage;
 pub mod export;
 mod gap_areas;
@@ -19,6 +20,7 @@ mod service_areas;
 mod store;
 pub mod testing;
 mod tokens;
+mod workforce;
 
 pub use gap_areas::GAP_AREAS;
 pub use geometry::{decode, decode_wkb, encode, encode_wkb};

@@ -29,6 +29,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("KPI cases of a time window", kpi_window),
     ("KPI rows a store computes agree with kpis", kpi_rows_agree),
     ("closed-loop steps", incident_steps),
+    (
+        "assignments, supervision and the workers register",
+        assignments,
+    ),
     ("tokens and audit log", tokens_and_audit),
     ("data version moves with the data", data_version_moves),
 ];
@@ -367,6 +371,119 @@ fn incident_steps(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
         .is_ok()
     {
         return Err("an unknown incident moved".into());
+    }
+    Ok(())
+}
+
+// Long: one story of a case (dispatched by an assignment, reassigned, supervised, refused
+// once handled) and of the register, each step read back.
+fn assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    use wangge_core::{Assignment, Department, Supervision, Worker};
+    s.write(&places(data), "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    let departments = vec![
+        Department {
+            code: "D1".into(),
+            name: "城管科".into(),
+            street: Some("S".into()),
+        },
+        Department {
+            code: "D2".into(),
+            name: "市政所".into(),
+            street: None,
+        },
+    ];
+    let workers = vec![Worker {
+        id: "W1".into(),
+        name: "张三".into(),
+        department: "D1".into(),
+        grid: Some("G1".into()),
+        phone: Some("13800138000".into()),
+        token: None,
+    }];
+    s.replace_workforce(&departments, &workers).map_err(e)?;
+    if s.departments().map_err(e)? != departments || s.workers().map_err(e)? != workers {
+        return Err("the register does not read back".into());
+    }
+    // A worker of a department not in the register: refused, nothing changed.
+    let stray = vec![Worker {
+        department: "D9".into(),
+        ..workers[0].clone()
+    }];
+    if s.replace_workforce(&departments[..1], &stray).is_ok() {
+        return Err("a worker without a department was stored".into());
+    }
+    if s.departments().map_err(e)?.len() != 2 {
+        return Err("a refused register changed the store".into());
+    }
+    let Some(open) = data
+        .incidents
+        .iter()
+        .find(|i| i.status == IncidentStatus::Reported)
+    else {
+        return Err("the dataset has no reported incident".into());
+    };
+    s.add_incidents(std::slice::from_ref(open)).map_err(e)?;
+    let at = |h: i64| Timestamp::from_unix(open.time.unix() + h * 3600);
+    let first = Assignment {
+        department: "D1".into(),
+        worker: Some("W1".into()),
+        hours: Some(24.0),
+    };
+    let (_, after) = s
+        .assign_incident(&open.key, &first, "desk", at(1))
+        .map_err(e)?;
+    if after.status != IncidentStatus::Dispatched || after.steps[0] != Some(at(1)) {
+        return Err(format!("an assignment of a reported case gave {after:?}"));
+    }
+    let second = Assignment {
+        department: "D2".into(),
+        worker: None,
+        hours: None,
+    };
+    s.assign_incident(&open.key, &second, "desk", at(2))
+        .map_err(e)?;
+    let flag = Supervision {
+        by: "街道办".into(),
+        reason: "超期未处置".into(),
+    };
+    s.supervise_incident(&open.key, &flag, at(3)).map_err(e)?;
+    let events = s.events_of(&open.key).map_err(e)?;
+    let kinds: Vec<&str> = events.iter().map(|v| v.status.as_str()).collect();
+    if kinds
+        != [
+            "reported",
+            "dispatched",
+            "assigned",
+            "assigned",
+            "supervised",
+        ]
+        && kinds != ["dispatched", "assigned", "assigned", "supervised"]
+    {
+        return Err(format!("events {kinds:?}"));
+    }
+    let last = events.last().ok_or("no events")?;
+    if super::supervision_of(last.detail.as_deref()) != Some(flag) || last.at != at(3) {
+        return Err(format!("supervision read back as {last:?}"));
+    }
+    // The case counts for the department it was assigned to last.
+    let cases = s.kpi_cases().map_err(e)?;
+    let c = cases.iter().find(|c| c.key == open.key).ok_or("no case")?;
+    if c.department.as_deref() != Some("D2") || c.worker.is_some() {
+        return Err(format!(
+            "case assigned to {:?} / {:?}, not D2 / none",
+            c.department, c.worker
+        ));
+    }
+    // Once handled, a case is not reassigned; the refusal changes nothing.
+    s.transition_incident(&open.key, IncidentStatus::Handled, at(4))
+        .map_err(e)?;
+    let before = s.digest().map_err(e)?;
+    if s.assign_incident(&open.key, &first, "desk", at(5)).is_ok() {
+        return Err("a handled case was reassigned".into());
+    }
+    if s.digest().map_err(e)? != before {
+        return Err("a refused assignment changed the store".into());
     }
     Ok(())
 }

@@ -159,14 +159,26 @@ pub fn content_digest(store: &dyn Store) -> Result<ContentDigest> {
         areas.add(&format!("{s:?}"));
     }
 
-    Ok(ContentDigest {
-        parts: vec![
-            places.part("places"),
-            plans.part("plans"),
-            incidents.part("incidents"),
-            tokens.part("tokens"),
-            residents.part("residents"),
-            areas.part("areas"),
-        ],
-    })
+    let mut workforce = Fnv::new();
+    for d in store.departments()? {
+        workforce.add(&format!("{d:?}"));
+    }
+    for w in store.workers()? {
+        workforce.add(&format!("{w:?}"));
+    }
+
+    let mut parts = vec![
+        places.part("places"),
+        plans.part("plans"),
+        incidents.part("incidents"),
+        tokens.part("tokens"),
+        residents.part("residents"),
+        areas.part("areas"),
+    ];
+    // Named only when there is a register, so digests of workspaces without one stay as
+    // they were.
+    if workforce.1 > 0 {
+        parts.push(workforce.part("workforce"));
+    }
+    Ok(ContentDigest { parts })
 }

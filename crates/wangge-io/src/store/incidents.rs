@@ -2,7 +2,7 @@
 
 use crate::Result;
 use wangge_core::kpi::{Case, Evaluation, IndexRun, KpiRow, Level, TimeLimits};
-use wangge_core::{Incident, IncidentSource, IncidentStatus, Timestamp};
+use wangge_core::{Assignment, Incident, IncidentSource, IncidentStatus, Supervision, Timestamp};
 
 /// Incidents (append-mostly: a step changes the status and appends an event) and what is
 /// computed from them.
@@ -97,6 +97,27 @@ pub trait IncidentStore {
         note: &str,
         at: Timestamp,
     ) -> Result<()>;
+
+    /// Assigns a case (派遣) to a department and perhaps a worker (an `assigned` event with
+    /// the assignment and who made it, [`assignment_detail`]): a reported case is dispatched
+    /// at `at` in the same transaction, a dispatched one is reassigned; later steps refuse
+    /// ([`assignment_refused`]). Returns the incident after. One transaction; durable on
+    /// return.
+    fn assign_incident(
+        &mut self,
+        key: &str,
+        assignment: &Assignment,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<(i64, Incident)>;
+
+    /// Flags an open case for supervision (督办: a `supervised` event with who and why; not
+    /// a step); refused once closed. One transaction; durable on return.
+    fn supervise_incident(&mut self, key: &str, s: &Supervision, at: Timestamp) -> Result<()>;
+
+    /// Every recorded step and event of one incident, in the order recorded (its history).
+    /// Read.
+    fn events_of(&self, key: &str) -> Result<Vec<IncidentEvent>>;
 
     /// Stores a computed month as an immutable release; returns its id. One transaction;
     /// durable on return.
@@ -299,4 +320,88 @@ pub fn extension_hours(detail: Option<&str>) -> f64 {
         .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
         .and_then(|v| v["hours"].as_f64())
         .unwrap_or(0.0)
+}
+
+/// Why a case in `status` cannot be assigned: only reported (dispatch) and dispatched
+/// (reassign) cases can.
+pub fn assignment_refused(status: IncidentStatus) -> Option<String> {
+    match status {
+        IncidentStatus::Reported | IncidentStatus::Dispatched => None,
+        s => Some(format!(
+            "is {}; a case is assigned when it is dispatched and reassigned before it is handled",
+            s.as_str()
+        )),
+    }
+}
+
+/// Why an event (an assignment, a supervision) at `at` is refused: before the step the case
+/// reached last, or ahead of the clock.
+pub fn event_time_refused(inc: &Incident, at: Timestamp) -> Option<String> {
+    let (last, last_at) = inc.latest_step();
+    if at < last_at {
+        return Some(format!("{at} is before {} at {last_at}", last.as_str()));
+    }
+    if at.unix() > Timestamp::now().unix() + wangge_core::STEP_CLOCK_SKEW_S {
+        return Some(format!("{at} is ahead of the clock"));
+    }
+    None
+}
+
+/// The `detail` of an `assigned` event.
+pub fn assignment_detail(a: &Assignment, by: &str) -> String {
+    serde_json::json!({
+        "department": a.department,
+        "worker": a.worker,
+        "hours": a.hours,
+        "by": by,
+    })
+    .to_string()
+}
+
+/// The assignment of an `assigned` event's `detail` (none when unreadable).
+pub fn assignment_of(detail: Option<&str>) -> Option<Assignment> {
+    let v: serde_json::Value = serde_json::from_str(detail?).ok()?;
+    Some(Assignment {
+        department: v["department"].as_str()?.to_string(),
+        worker: v["worker"].as_str().map(str::to_string),
+        hours: v["hours"].as_f64(),
+    })
+}
+
+/// The `detail` of a `supervised` event.
+pub fn supervision_detail(s: &Supervision) -> String {
+    serde_json::json!({ "by": s.by, "reason": s.reason }).to_string()
+}
+
+/// The supervision of a `supervised` event's `detail` (none when unreadable).
+pub fn supervision_of(detail: Option<&str>) -> Option<Supervision> {
+    let v: serde_json::Value = serde_json::from_str(detail?).ok()?;
+    Some(Supervision {
+        by: v["by"].as_str()?.to_string(),
+        reason: v["reason"].as_str().unwrap_or_default().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignments_and_supervisions_read_back_from_their_detail() {
+        let a = Assignment {
+            department: "D1".into(),
+            worker: Some("W7".into()),
+            hours: Some(12.0),
+        };
+        assert_eq!(assignment_of(Some(&assignment_detail(&a, "desk"))), Some(a));
+        assert_eq!(assignment_of(Some("{\"worker\": \"W7\"}")), None);
+        assert_eq!(assignment_of(Some("not json")), None);
+        let s = Supervision {
+            by: "街道办".into(),
+            reason: "超期".into(),
+        };
+        assert_eq!(supervision_of(Some(&supervision_detail(&s))), Some(s));
+        assert!(assignment_refused(IncidentStatus::Handled).is_some());
+        assert!(assignment_refused(IncidentStatus::Dispatched).is_none());
+    }
 }

@@ -28,6 +28,7 @@ mod incidents;
 mod places;
 mod plans;
 mod residents;
+mod workforce;
 mod workspace;
 
 pub use access::{AccessStore, TokenRow, check_token, token_created, token_secret};
@@ -35,8 +36,9 @@ pub use coverage::{CoverageRun, CoverageStore, GapArea, ServiceArea};
 pub use digest::{ContentDigest, DigestPart, content_digest};
 pub use incidents::{
     IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
-    evaluation_detail, evaluation_of, evaluation_refused, extension_detail, extension_hours,
-    report_differences,
+    assignment_detail, assignment_of, assignment_refused, evaluation_detail, evaluation_of,
+    evaluation_refused, event_time_refused, extension_detail, extension_hours, report_differences,
+    supervision_detail, supervision_of,
 };
 pub use places::{PlaceStore, StreetBounds};
 pub use plans::{
@@ -44,6 +46,7 @@ pub use plans::{
     StoredPlanCommunity, Versioning,
 };
 pub use residents::{Resident, ResidentRow, ResidentStore, place_residents};
+pub use workforce::{WorkforceStore, refuse_workforce, workforce_problems};
 pub use workspace::{ChangeFeed, ImportEntry, LayerCount, Workspace};
 
 /// The import log's line for a written dataset, the same on every backend (components named
@@ -69,7 +72,7 @@ pub fn write_summary(data: &wangge_core::Dataset) -> String {
 pub mod prelude {
     pub use super::{
         AccessStore as _, CoverageStore as _, IncidentStore as _, PlaceStore as _, PlanStore as _,
-        ResidentStore as _, Workspace as _,
+        ResidentStore as _, WorkforceStore as _, Workspace as _,
     };
 }
 
@@ -82,6 +85,7 @@ pub trait Store:
     + CoverageStore
     + IncidentStore
     + ResidentStore
+    + WorkforceStore
     + AccessStore
     + Send
 {
@@ -94,6 +98,7 @@ impl<T> Store for T where
         + CoverageStore
         + IncidentStore
         + ResidentStore
+        + WorkforceStore
         + AccessStore
         + Send
         + ?Sized

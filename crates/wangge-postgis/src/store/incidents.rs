@@ -5,7 +5,7 @@
 //! wall screen's summary.
 
 use super::incident_rows::{BY_KEY, columns, incident_row, locked, month_of};
-use super::{PgStore, from_wkb, kpi_cases, kpi_rows, releases, unix, wkb};
+use super::{PgStore, case_events, from_wkb, kpi_cases, kpi_rows, releases, unix, wkb};
 use geo_types::{Geometry, Point};
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, Transaction};
@@ -416,26 +416,7 @@ impl IncidentStore for PgStore {
     }
 
     fn incident_events(&self) -> Result<Vec<IncidentEvent>> {
-        let rows = self
-            .client()?
-            .query(
-                &self.sql(&format!(
-                    "SELECT k.key, s.step, {}, s.detail FROM {{s}}.incident_steps s
-                     JOIN {{s}}.incident_keys k ON k.id = s.incident ORDER BY s.seq",
-                    unix("s.at")
-                )),
-                &[],
-            )
-            .map_err(self.err())?;
-        Ok(rows
-            .iter()
-            .map(|r| IncidentEvent {
-                incident: r.get(0),
-                status: r.get(1),
-                at: Timestamp::from_unix(r.get(2)),
-                detail: r.get(3),
-            })
-            .collect())
+        case_events::events(self, None)
     }
 
     fn restore_release(&self, release: &Release) -> Result<()> {
@@ -604,54 +585,34 @@ impl IncidentStore for PgStore {
         to: IncidentStatus,
         at: Timestamp,
     ) -> Result<(i64, Incident)> {
-        let path = self.path();
-        let refuse = |message: String| Error::Incident {
-            path: path.clone(),
-            key: key.to_string(),
-            message,
-        };
-        let timed = |e: wangge_core::Error| match e {
-            wangge_core::Error::StepTime { rule, message } => Error::IncidentTime {
-                path: path.clone(),
-                key: key.to_string(),
-                rule,
-                message,
-            },
-            e => refuse(e.to_string()),
-        };
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(self.err())?;
-        let (fid, mut inc, month) = locked(self, &mut tx, key)?;
-        wangge_core::check_not_future(to, at, Timestamp::now()).map_err(&timed)?;
-        let previous = inc.status;
-        inc.transition(to, at).map_err(&timed)?;
-        let col = match to {
-            IncidentStatus::Dispatched => "dispatched_at",
-            IncidentStatus::Handled => "handled_at",
-            IncidentStatus::FollowedUp => "followed_up_at",
-            IncidentStatus::Closed => "closed_at",
-            IncidentStatus::Reported => {
-                return Err(refuse("an incident is reported only once".into()));
-            }
-        };
-        tx.execute(
-            &self.sql(&format!(
-                "UPDATE {{s}}.incidents SET status = $1, {col} = to_timestamp($2::bigint)
-                 WHERE month = $3::text::date AND id = $4"
-            )),
-            &[&to.as_str(), &at.unix(), &month, &fid],
-        )
-        .map_err(self.err())?;
-        tx.execute(
-            &self.sql(
-                "INSERT INTO {s}.incident_steps (incident, step, at, previous)
-                 VALUES ($1, $2, to_timestamp($3::bigint), $4)",
-            ),
-            &[&fid, &to.as_str(), &at.unix(), &previous.as_str()],
-        )
-        .map_err(self.err())?;
+        let out = step(self, &mut tx, key, to, at)?;
         tx.commit().map_err(self.err())?;
-        Ok((fid, inc))
+        Ok(out)
+    }
+
+    fn events_of(&self, key: &str) -> Result<Vec<IncidentEvent>> {
+        case_events::events(self, Some(key))
+    }
+
+    fn assign_incident(
+        &mut self,
+        key: &str,
+        assignment: &wangge_core::Assignment,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<(i64, Incident)> {
+        case_events::assign(self, key, assignment, by, at)
+    }
+
+    fn supervise_incident(
+        &mut self,
+        key: &str,
+        s: &wangge_core::Supervision,
+        at: Timestamp,
+    ) -> Result<()> {
+        case_events::supervise(self, key, s, at)
     }
 
     fn reassign_incidents(&mut self, only_missing: bool) -> Result<(usize, usize)> {
@@ -779,6 +740,11 @@ impl IncidentStore for PgStore {
         limits: &TimeLimits,
         asof: Timestamp,
     ) -> Result<Option<Vec<KpiRow>>> {
+        // Per department and worker the assignment is read from the steps' JSON: the cases
+        // are counted by `kpis` (a month's cases, read by `kpi_cases_between`).
+        if matches!(level, Level::Department | Level::Worker) {
+            return Ok(None);
+        }
         kpi_rows::kpi_rows(self, window, level, limits, asof).map(Some)
     }
 
@@ -855,4 +821,60 @@ impl IncidentStore for PgStore {
     fn index_releases(&self) -> Result<Vec<ReleaseLine>> {
         releases::index_releases(self)
     }
+}
+
+/// Moves an incident to `to` at `at` in `tx` if the loop allows it (the row locked), and
+/// records the step; the caller commits.
+pub(super) fn step(
+    store: &PgStore,
+    tx: &mut Transaction<'_>,
+    key: &str,
+    to: IncidentStatus,
+    at: Timestamp,
+) -> Result<(i64, Incident)> {
+    let path = store.path();
+    let refuse = |message: String| Error::Incident {
+        path: path.clone(),
+        key: key.to_string(),
+        message,
+    };
+    let timed = |e: wangge_core::Error| match e {
+        wangge_core::Error::StepTime { rule, message } => Error::IncidentTime {
+            path: path.clone(),
+            key: key.to_string(),
+            rule,
+            message,
+        },
+        e => refuse(e.to_string()),
+    };
+    let (fid, mut inc, month) = locked(store, tx, key)?;
+    wangge_core::check_not_future(to, at, Timestamp::now()).map_err(&timed)?;
+    let previous = inc.status;
+    inc.transition(to, at).map_err(&timed)?;
+    let col = match to {
+        IncidentStatus::Dispatched => "dispatched_at",
+        IncidentStatus::Handled => "handled_at",
+        IncidentStatus::FollowedUp => "followed_up_at",
+        IncidentStatus::Closed => "closed_at",
+        IncidentStatus::Reported => {
+            return Err(refuse("an incident is reported only once".into()));
+        }
+    };
+    tx.execute(
+        &store.sql(&format!(
+            "UPDATE {{s}}.incidents SET status = $1, {col} = to_timestamp($2::bigint)
+             WHERE month = $3::text::date AND id = $4"
+        )),
+        &[&to.as_str(), &at.unix(), &month, &fid],
+    )
+    .map_err(store.err())?;
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.incident_steps (incident, step, at, previous)
+             VALUES ($1, $2, to_timestamp($3::bigint), $4)",
+        ),
+        &[&fid, &to.as_str(), &at.unix(), &previous.as_str()],
+    )
+    .map_err(store.err())?;
+    Ok((fid, inc))
 }

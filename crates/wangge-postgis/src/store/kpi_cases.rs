@@ -53,11 +53,12 @@ pub(super) fn kpi_cases(
     let mut dispatches: HashMap<i64, u32> = HashMap::new();
     let mut extension: HashMap<i64, f64> = HashMap::new();
     let mut evaluation: HashMap<i64, wangge_core::kpi::Evaluation> = HashMap::new();
+    let mut assigned: HashMap<i64, wangge_core::Assignment> = HashMap::new();
     for r in &tx
         .query(
             &store.sql(&format!(
                 "SELECT incident, step, detail FROM {{s}}.incident_steps
-                     WHERE step IN ('dispatched', 'extended', 'evaluated')
+                     WHERE step IN ('dispatched', 'extended', 'evaluated', 'assigned')
                        AND incident IN (SELECT i.id FROM {{s}}.incidents i WHERE {window})
                      ORDER BY incident, seq"
             )),
@@ -74,6 +75,12 @@ pub(super) fn kpi_cases(
                 // The latest readable evaluation counts (rows in step order).
                 if let Some(v) = wangge_io::store::evaluation_of(detail.as_deref()) {
                     evaluation.insert(id, v);
+                }
+            }
+            "assigned" => {
+                // The latest readable assignment counts (rows in step order).
+                if let Some(a) = wangge_io::store::assignment_of(detail.as_deref()) {
+                    assigned.insert(id, a);
                 }
             }
             _ => {
@@ -120,6 +127,8 @@ pub(super) fn kpi_cases(
             reworks: dispatches.get(&id).map_or(0, |n| n.saturating_sub(1)),
             extension_h: extension.get(&id).copied().unwrap_or(0.0),
             evaluation: evaluation.get(&id).copied(),
+            department: assigned.get(&id).map(|a| a.department.clone()),
+            worker: assigned.get(&id).and_then(|a| a.worker.clone()),
         });
     }
     Ok(out)

@@ -37,6 +37,8 @@ pub(super) fn kpi_rows(
         Level::Community => "c.community",
         Level::Street => "m.street",
         Level::District => "'district'::text",
+        // Not asked for (the store answers `None` at these levels).
+        Level::Department | Level::Worker => "NULL::text",
     };
     let streets = if level == Level::Street {
         "LEFT JOIN {s}.communities m ON m.key = c.community"

@@ -4,6 +4,7 @@
 //! GeoPackage's own WKB codec; times as `timestamptz` (bound as Unix seconds).
 
 mod access;
+mod case_events;
 mod coverage;
 mod incident_rows;
 mod incidents;
@@ -13,6 +14,7 @@ mod places;
 mod plans;
 mod releases;
 mod residents;
+mod workforce;
 mod workspace;
 
 use crate::{Error, Pg, PgUrl};

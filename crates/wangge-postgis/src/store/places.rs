@@ -779,6 +779,10 @@ impl PlaceStore for PgStore {
 /// containing them, by the same R-tree), so both backends give the same figures.
 fn area_households(store: &PgStore, level: Level) -> Result<BTreeMap<String, u64>> {
     let mut out: BTreeMap<String, u64> = BTreeMap::new();
+    // Departments and workers are not areas: no households.
+    if matches!(level, Level::Department | Level::Worker) {
+        return Ok(out);
+    }
     if level == Level::Grid {
         if let Some(plan) = store.latest_plan()? {
             for (_, g, h) in store.plan_members(plan)? {

@@ -23,7 +23,7 @@ pub async fn counts(
 ) -> Result<Json<ComponentsAnswer>, AppError> {
     let level = match q.by.as_deref() {
         None => Level::Grid,
-        Some(b) => Level::parse(b).ok_or_else(|| {
+        Some(b) => Level::parse_area(b).ok_or_else(|| {
             AppError::BadRequest(format!("by {b:?}: grid, community, street or district"))
         })?,
     };

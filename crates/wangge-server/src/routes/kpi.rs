@@ -16,9 +16,23 @@ fn level(by: Option<&str>, default: Level) -> Result<Level, AppError> {
     match by {
         None => Ok(default),
         Some(b) => Level::parse(b).ok_or_else(|| {
-            AppError::BadRequest(format!("by {b:?}: grid, community, street or district"))
+            AppError::BadRequest(format!(
+                "by {b:?}: grid, community, street, district, department or worker"
+            ))
         }),
     }
+}
+
+/// A level of areas (the index is per household: no department or worker).
+fn area_level(by: Option<&str>, default: Level) -> Result<Level, AppError> {
+    let l = level(by, default)?;
+    if !l.is_area() {
+        return Err(AppError::BadRequest(format!(
+            "by {:?}: grid, community, street or district",
+            l.as_str()
+        )));
+    }
+    Ok(l)
 }
 
 async fn blocking<T: Send + 'static>(
@@ -115,7 +129,7 @@ pub async fn index(
     State(s): State<AppState>,
     Query(q): Query<IndexQuery>,
 ) -> Result<Json<IndexAnswer>, AppError> {
-    let l = level(q.by.as_deref(), Level::Community)?;
+    let l = area_level(q.by.as_deref(), Level::Community)?;
     let m = month(q.month);
     blocking(&s, move |st| {
         crate::figures::index(&st.path, &wangge_core::kpi::IndexParams::builtin(), &m, l)

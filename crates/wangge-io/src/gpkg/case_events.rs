@@ -1,0 +1,113 @@
+//! Events of a case besides its steps, on the GeoPackage: assignments (派遣, with a dispatch
+//! in the same transaction when the case was only reported), supervision (督办), and the
+//! history of one case.
+
+use super::store::GeoPackage;
+use crate::store::IncidentEvent;
+use crate::store::prelude::*;
+use crate::{Error, Result};
+use wangge_core::{Assignment, Incident, IncidentStatus, Supervision, Timestamp};
+
+/// The recorded events of every incident, or of one, in the order recorded.
+pub(super) fn events(store: &GeoPackage, key: Option<&str>) -> Result<Vec<IncidentEvent>> {
+    let sql = store.sql();
+    let mut stmt = store
+        .connection()
+        .prepare(
+            "SELECT incident, status, at, detail FROM incident_events
+             WHERE ?1 IS NULL OR incident = ?1 ORDER BY id",
+        )
+        .map_err(&sql)?;
+    let mut rows = stmt.query([key]).map_err(&sql)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(&sql)? {
+        let incident: String = r.get(0).map_err(&sql)?;
+        let at: String = r.get(2).map_err(&sql)?;
+        let at = Timestamp::parse(&at, 0).map_err(|e| Error::Workspace {
+            path: store.path().to_path_buf(),
+            message: format!("incident_events of {incident:?}: time {at:?}: {e}"),
+        })?;
+        out.push(IncidentEvent {
+            incident,
+            status: r.get(1).map_err(&sql)?,
+            at,
+            detail: r.get(3).map_err(&sql)?,
+        });
+    }
+    Ok(out)
+}
+
+fn found(store: &GeoPackage, key: &str) -> Result<(i64, Incident)> {
+    store.incident(key)?.ok_or_else(|| Error::NotFound {
+        path: store.path().to_path_buf(),
+        message: format!("no incident {key:?}"),
+    })
+}
+
+fn refused(store: &GeoPackage, key: &str, message: String) -> Error {
+    Error::Incident {
+        path: store.path().to_path_buf(),
+        key: key.to_string(),
+        message,
+    }
+}
+
+pub(super) fn assign(
+    store: &mut GeoPackage,
+    key: &str,
+    a: &Assignment,
+    by: &str,
+    at: Timestamp,
+) -> Result<(i64, Incident)> {
+    let (fid, inc) = found(store, key)?;
+    if let Some(m) = crate::store::assignment_refused(inc.status) {
+        return Err(refused(store, key, m));
+    }
+    let detail = crate::store::assignment_detail(a, by);
+    if inc.status == IncidentStatus::Reported {
+        return store.step_with(
+            key,
+            IncidentStatus::Dispatched,
+            at,
+            Some(("assigned", detail)),
+        );
+    }
+    if let Some(m) = crate::store::event_time_refused(&inc, at) {
+        return Err(refused(store, key, m));
+    }
+    store
+        .connection()
+        .execute(
+            "INSERT INTO incident_events (incident, status, at, detail) VALUES (?1, 'assigned', ?2, ?3)",
+            rusqlite::params![key, at.to_string(), detail],
+        )
+        .map_err(store.sql())?;
+    Ok((fid, inc))
+}
+
+pub(super) fn supervise(
+    store: &mut GeoPackage,
+    key: &str,
+    s: &Supervision,
+    at: Timestamp,
+) -> Result<()> {
+    let (_, inc) = found(store, key)?;
+    if inc.status == IncidentStatus::Closed {
+        return Err(refused(
+            store,
+            key,
+            "is closed; a closed case is not supervised".into(),
+        ));
+    }
+    if let Some(m) = crate::store::event_time_refused(&inc, at) {
+        return Err(refused(store, key, m));
+    }
+    store
+        .connection()
+        .execute(
+            "INSERT INTO incident_events (incident, status, at, detail) VALUES (?1, 'supervised', ?2, ?3)",
+            rusqlite::params![key, at.to_string(), crate::store::supervision_detail(s)],
+        )
+        .map_err(store.sql())?;
+    Ok(())
+}
