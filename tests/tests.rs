@@ -11,6 +11,7 @@ mod cli;
 mod components;
 mod coverage;
 mod crs;
+mod desk;
 mod excel;
 mod faults;
 mod fuzz_seeds;

@@ -27,6 +27,14 @@ pub enum Command {
         #[arg(long)]
         sheet: Option<String>,
     },
+    /// Replace the register with a plausible one for the newest plan's grids (the demo's):
+    /// each street's sections, district bureaus, one grid worker per grid.
+    Generate {
+        /// The workspace (a .gpkg file or a postgres:// URL).
+        workspace: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The departments and workers (phones left out).
     List {
         /// The workspace (a .gpkg file or a postgres:// URL).
@@ -96,6 +104,39 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 deps.len(),
                 workers.len(),
                 wangge_app::shown(workspace)
+            );
+        }
+        Command::Generate { workspace, seed } => {
+            let mut store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?;
+            let store = &mut *store;
+            let Some(plan) = store.latest_plan()? else {
+                anyhow::bail!(
+                    "{} has no plan yet: run wangge partition first",
+                    wangge_app::shown(workspace)
+                );
+            };
+            let street_of: std::collections::HashMap<String, String> = store
+                .communities()?
+                .into_iter()
+                .filter_map(|c| Some((c.key, c.street?)))
+                .collect();
+            let grids: Vec<(String, Option<String>)> = store
+                .plan_grids(plan)?
+                .into_iter()
+                .map(|(g, c)| {
+                    let street = street_of.get(&c).cloned();
+                    (g, street)
+                })
+                .collect();
+            let (deps, workers) = wangge_synth::workforce(&grids, *seed);
+            store.replace_workforce(&deps, &workers)?;
+            store.audit("cli", "admin", "workers.generate", &format!("seed {seed}"))?;
+            println!(
+                "{} departments and {} workers generated into {} (one grid worker for each of {} grids)",
+                deps.len(),
+                workers.len(),
+                wangge_app::shown(workspace),
+                grids.len()
             );
         }
         Command::List { workspace } => {

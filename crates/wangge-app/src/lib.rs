@@ -13,6 +13,7 @@
 //!   categories) that coverage, gaps, siting and what-if load in the CLI and the server.
 
 pub mod components;
+pub mod desk;
 pub mod households;
 pub mod kpi;
 pub mod open;

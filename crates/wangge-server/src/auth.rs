@@ -232,7 +232,11 @@ pub(crate) fn allowed(role: Role, method: &Method, path: &str) -> bool {
         | ["api", "index"] => any(&aggregates),
         ["api", "incidents", "stream"] => any(&aggregates),
         ["api", "incidents"] if method == Method::POST => any(&[GridWorker]),
-        ["api", "incidents", ..] if method == Method::PATCH => any(&[GridWorker]),
+        // Steps by the grid worker (its grid) and the street office (its street); assigning
+        // and supervising only by the street office (checked in the handler).
+        ["api", "incidents", ..] if method == Method::PATCH => any(&[GridWorker, StreetOffice]),
+        // The case desk and the register: the street office (its street).
+        ["api", "desk"] | ["api", "workers"] => any(&[StreetOffice]),
         ["api", "incidents", ..] => any(&[StreetOffice, GridWorker]),
         ["api", "plans", ..] => any(&[Planner]),
         // Components are public things (no personal data): their counts per area are

@@ -63,6 +63,14 @@ pub fn kpi_for(
     who: &crate::Principal,
     min_count: u32,
 ) -> Result<KpiAnswer, AppError> {
+    use wangge_core::access::Role;
+    if level == Level::Worker
+        && !matches!(who.role, Role::Admin | Role::StreetOffice | Role::Leader)
+    {
+        return Err(AppError::Forbidden(
+            "KPIs per worker are for the street office, leaders and the admin".into(),
+        ));
+    }
     if who.sees_positions() {
         return kpi(path, limits, month, level, asof);
     }
@@ -86,6 +94,28 @@ pub fn kpi_for(
         a.rows.retain(|r| {
             who.has_grid(Some(&r.area))
                 && who.has_community(community.get(&r.area).map(String::as_str))
+        });
+    }
+    if !level.is_area() && who.role == Role::StreetOffice {
+        // A street office sees its street's departments and the district's, and their workers.
+        let store = wangge_app::open_store(path, wangge_app::Access::Read).map_err(io)?;
+        let seen: std::collections::HashSet<String> = store
+            .departments()
+            .map_err(io)?
+            .into_iter()
+            .filter(|d| d.street.as_ref().is_none_or(|s| *s == who.scope))
+            .map(|d| d.code)
+            .collect();
+        let workers: std::collections::HashSet<String> = store
+            .workers()
+            .map_err(io)?
+            .into_iter()
+            .filter(|w| seen.contains(&w.department))
+            .map(|w| w.id)
+            .collect();
+        a.rows.retain(|r| match level {
+            Level::Department => seen.contains(&r.area),
+            _ => workers.contains(&r.area),
         });
     }
     let min = u64::from(min_count.max(1));

@@ -225,6 +225,57 @@ impl Live {
         Ok(after)
     }
 
+    /// Assigns a case (派遣; a reported one is dispatched with it); announced as a status
+    /// change, the heat index following a dispatch.
+    pub fn assign(
+        &self,
+        key: &str,
+        a: &wangge_core::Assignment,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<Incident, AppError> {
+        let mut w = self.writer();
+        let before = w
+            .store
+            .incident(key)
+            .map_err(internal)?
+            .ok_or_else(|| AppError::NotFound(format!("no incident {key:?}")))?
+            .1;
+        let (_, after) = w
+            .store
+            .assign_incident(key, a, by, at)
+            .map_err(|e| refused(key, e))?;
+        if after.status != before.status {
+            self.heat
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .set_status(&before, after.status);
+            self.changes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.heat_cache
+                .invalidate(&[world(after.location.x(), after.location.y())]);
+        }
+        let _ = self.events.send(Arc::new(("status", announce(&after))));
+        Ok(after)
+    }
+
+    /// Flags a case for supervision (督办); announced as a change of the case.
+    pub fn supervise(
+        &self,
+        key: &str,
+        s: &wangge_core::Supervision,
+        at: Timestamp,
+    ) -> Result<(), AppError> {
+        let mut w = self.writer();
+        w.store
+            .supervise_incident(key, s, at)
+            .map_err(|e| refused(key, e))?;
+        if let Some((_, i)) = w.store.incident(key).map_err(internal)? {
+            let _ = self.events.send(Arc::new(("status", announce(&i))));
+        }
+        Ok(())
+    }
+
     /// Appends to the audit log through the writer (never lost to a busy reader).
     pub fn audit(&self, who: &crate::Principal, action: &str, detail: &str) {
         let w = self.writer();

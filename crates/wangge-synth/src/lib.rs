@@ -13,7 +13,9 @@ mod generate;
 mod incidents;
 mod lowrise;
 mod rng;
+mod workforce;
 
 pub use city::{CityParams, Layout};
 pub use generate::generate;
 pub use rng::Rng;
+pub use workforce::workforce;

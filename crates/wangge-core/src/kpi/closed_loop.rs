@@ -257,6 +257,43 @@ pub fn deadline(c: &Case, limits: &TimeLimits, asof: Timestamp) -> Option<Timest
     ))
 }
 
+/// How close a case is to the deadline of its step: what the case desk colours by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    /// Past the deadline.
+    Overdue,
+    /// A quarter of the step's own time or less left (at least one hour).
+    DueSoon,
+    OnTrack,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Overdue => "overdue",
+            Self::DueSoon => "due_soon",
+            Self::OnTrack => "on_track",
+        }
+    }
+}
+
+/// The urgency of a case not closed at `asof` (`None` once closed), against [`deadline`].
+pub fn urgency(c: &Case, limits: &TimeLimits, asof: Timestamp) -> Option<Urgency> {
+    let due = deadline(c, limits, asof)?;
+    if overdue(c, limits, asof) {
+        return Some(Urgency::Overdue);
+    }
+    let steps = steps_at(c, asof);
+    let current = steps.iter().position(Option::is_none).unwrap_or(3);
+    let step_h = limits.of(&c.category)[current];
+    let left_h = (due.unix() - asof.unix()) as f64 / 3600.0;
+    Some(if left_h <= (step_h / 4.0).max(1.0) {
+        Urgency::DueSoon
+    } else {
+        Urgency::OnTrack
+    })
+}
+
 /// Whether a case not closed at `asof` is past the deadline of the step it is in.
 pub fn overdue(c: &Case, limits: &TimeLimits, asof: Timestamp) -> bool {
     if asof < c.time {
@@ -347,6 +384,47 @@ mod tests {
 
     fn t(s: &str) -> Timestamp {
         Timestamp::parse(s, 8 * 3600).expect("time")
+    }
+
+    #[test]
+    fn deadlines_follow_the_step_and_extensions() {
+        let limits = TimeLimits::builtin();
+        let l = limits.of("0101");
+        let reported = t("2026-11-02 08:00");
+        let mut c = Case {
+            key: "A".into(),
+            time: reported,
+            category: "0101".into(),
+            source: "hotline".into(),
+            community: Some("C".into()),
+            grid: None,
+            street: None,
+            steps: [None; 4],
+            reworks: 0,
+            extension_h: 0.0,
+            evaluation: None,
+            department: None,
+            worker: None,
+        };
+        let at = |h: f64| Timestamp::from_unix(reported.unix() + (h * 3600.0) as i64);
+        assert_eq!(deadline(&c, &limits, reported), Some(at(l[0])));
+        // The default limits: 2 hours to dispatch, so 2 hours left is on track.
+        assert_eq!(urgency(&c, &limits, reported), Some(Urgency::OnTrack));
+        assert_eq!(
+            urgency(&c, &limits, at(l[0] + 0.01)),
+            Some(Urgency::Overdue)
+        );
+        // Dispatched: the handling limit is added; an extension moves the deadline.
+        c.steps[0] = Some(at(0.5));
+        c.extension_h = 10.0;
+        assert_eq!(deadline(&c, &limits, at(1.0)), Some(at(l[0] + l[1] + 10.0)));
+        assert_eq!(
+            urgency(&c, &limits, at(l[0] + l[1] + 9.5)),
+            Some(Urgency::DueSoon)
+        );
+        c.steps = [Some(at(0.5)), Some(at(1.0)), Some(at(2.0)), Some(at(3.0))];
+        assert_eq!(deadline(&c, &limits, at(4.0)), None);
+        assert_eq!(urgency(&c, &limits, at(4.0)), None);
     }
 
     #[test]

@@ -6,7 +6,8 @@ pub mod limits;
 pub mod social_index;
 
 pub use closed_loop::{
-    Case, Evaluation, KpiRow, Level, kpis, month_of, month_range, previous_month,
+    Case, Evaluation, KpiRow, Level, Urgency, deadline, kpis, month_of, month_range,
+    previous_month, urgency,
 };
 pub use limits::TimeLimits;
 pub use social_index::{IndexParams, IndexRow, IndexRun, sha256_hex, social_index};

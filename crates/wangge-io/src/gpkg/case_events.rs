@@ -8,17 +8,18 @@ use crate::store::prelude::*;
 use crate::{Error, Result};
 use wangge_core::{Assignment, Incident, IncidentStatus, Supervision, Timestamp};
 
-/// The recorded events of every incident, or of one, in the order recorded.
-pub(super) fn events(store: &GeoPackage, key: Option<&str>) -> Result<Vec<IncidentEvent>> {
+/// The recorded events of every incident, or of some, in the order recorded.
+pub(super) fn events(store: &GeoPackage, keys: Option<&[String]>) -> Result<Vec<IncidentEvent>> {
     let sql = store.sql();
     let mut stmt = store
         .connection()
         .prepare(
             "SELECT incident, status, at, detail FROM incident_events
-             WHERE ?1 IS NULL OR incident = ?1 ORDER BY id",
+             WHERE ?1 IS NULL OR incident IN (SELECT value FROM json_each(?1)) ORDER BY id",
         )
         .map_err(&sql)?;
-    let mut rows = stmt.query([key]).map_err(&sql)?;
+    let keys = keys.map(|k| serde_json::Value::from(k.to_vec()).to_string());
+    let mut rows = stmt.query([keys]).map_err(&sql)?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().map_err(&sql)? {
         let incident: String = r.get(0).map_err(&sql)?;

@@ -252,8 +252,8 @@ impl IncidentStore for GeoPackage {
         case_events::events(self, None)
     }
 
-    fn events_of(&self, key: &str) -> Result<Vec<IncidentEvent>> {
-        case_events::events(self, Some(key))
+    fn events_of(&self, keys: &[String]) -> Result<Vec<IncidentEvent>> {
+        case_events::events(self, Some(keys))
     }
 
     fn assign_incident(

@@ -448,7 +448,7 @@ fn assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
         reason: "超期未处置".into(),
     };
     s.supervise_incident(&open.key, &flag, at(3)).map_err(e)?;
-    let events = s.events_of(&open.key).map_err(e)?;
+    let events = s.events_of(std::slice::from_ref(&open.key)).map_err(e)?;
     let kinds: Vec<&str> = events.iter().map(|v| v.status.as_str()).collect();
     if kinds
         != [

@@ -115,9 +115,9 @@ pub trait IncidentStore {
     /// a step); refused once closed. One transaction; durable on return.
     fn supervise_incident(&mut self, key: &str, s: &Supervision, at: Timestamp) -> Result<()>;
 
-    /// Every recorded step and event of one incident, in the order recorded (its history).
-    /// Read.
-    fn events_of(&self, key: &str) -> Result<Vec<IncidentEvent>>;
+    /// Every recorded step and event of the incidents `keys`, in the order recorded (their
+    /// histories: the case desk's queue and one case's history). Read.
+    fn events_of(&self, keys: &[String]) -> Result<Vec<IncidentEvent>>;
 
     /// Stores a computed month as an immutable release; returns its id. One transaction;
     /// durable on return.

@@ -9,18 +9,18 @@ use wangge_core::{Assignment, Incident, IncidentStatus, Supervision, Timestamp};
 use wangge_io::store::IncidentEvent;
 use wangge_io::{Error, Result};
 
-/// The recorded events of every incident, or of one, in the order recorded.
-pub(super) fn events(store: &PgStore, key: Option<&str>) -> Result<Vec<IncidentEvent>> {
+/// The recorded events of every incident, or of some, in the order recorded.
+pub(super) fn events(store: &PgStore, keys: Option<&[String]>) -> Result<Vec<IncidentEvent>> {
     let rows = store
         .client()?
         .query(
             &store.sql(&format!(
                 "SELECT k.key, s.step, {}, s.detail FROM {{s}}.incident_steps s
                  JOIN {{s}}.incident_keys k ON k.id = s.incident
-                 WHERE $1::text IS NULL OR k.key = $1 ORDER BY s.seq",
+                 WHERE $1::text[] IS NULL OR k.key = ANY($1) ORDER BY s.seq",
                 unix("s.at")
             )),
-            &[&key],
+            &[&keys],
         )
         .map_err(store.err())?;
     Ok(rows

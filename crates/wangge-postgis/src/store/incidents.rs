@@ -592,8 +592,8 @@ impl IncidentStore for PgStore {
         Ok(out)
     }
 
-    fn events_of(&self, key: &str) -> Result<Vec<IncidentEvent>> {
-        case_events::events(self, Some(key))
+    fn events_of(&self, keys: &[String]) -> Result<Vec<IncidentEvent>> {
+        case_events::events(self, Some(keys))
     }
 
     fn assign_incident(

@@ -137,4 +137,9 @@ pub struct StepRequest {
     /// (`satisfied` 满意, `basically_satisfied` 基本满意, `dissatisfied` 不满意) and a note.
     pub evaluation: Option<String>,
     pub note: Option<String>,
+    /// Assign the case (派遣): a reported case is dispatched with it, a dispatched one is
+    /// reassigned (the street office and the admin).
+    pub assign: Option<super::desk::AssignmentBody>,
+    /// Supervise the case (督办) with this reason (the street office and the admin).
+    pub supervise: Option<String>,
 }

@@ -4,6 +4,7 @@
 
 pub mod buildings;
 pub mod components;
+pub mod desk;
 pub mod incidents;
 pub mod kpi;
 pub mod plans;

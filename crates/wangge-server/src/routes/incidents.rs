@@ -289,17 +289,18 @@ pub async fn patch(
     body: Bytes,
 ) -> Result<Json<IncidentAnswer>, AppError> {
     let live = live(&s)?;
-    // A grid worker updates incidents of its own grid; others are not found.
-    if who.role == wangge_core::access::Role::GridWorker {
-        let key = id.clone();
-        let l = live.clone();
-        let found = tokio::task::spawn_blocking(move || l.read(|st| st.incident(&key)))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
-        if !found.is_some_and(|(_, i)| who.has_grid(i.grid.as_deref())) {
-            return Err(AppError::NotFound(format!("no incident {id:?}")));
-        }
-    }
+    // A grid worker updates incidents of its own grid, a street office those of its street;
+    // others are not found.
+    let key = id.clone();
+    let l = live.clone();
+    let found = tokio::task::spawn_blocking(move || l.read(|st| st.incident(&key)))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let Some((_, current)) = found.filter(|(_, i)| {
+        who.has_grid(i.grid.as_deref()) && who.has_community(i.community.as_deref())
+    }) else {
+        return Err(AppError::NotFound(format!("no incident {id:?}")));
+    };
     if who.id.is_some() {
         let text = String::from_utf8_lossy(&body)
             .chars()
@@ -314,6 +315,10 @@ pub async fn patch(
         Some(t) => Timestamp::parse(t, 8 * 3600).map_err(|e| bad(format!("at: {e}")))?,
         None => Timestamp::now(),
     };
+    // An assignment (派遣) or a supervision (督办): the dispatcher's, alone in a request.
+    if v.assign.is_some() || v.supervise.is_some() {
+        return dispatcher(live, &s, &who, (id, current), v, at).await;
+    }
     if v.extend_hours.is_some() && v.evaluation.is_some() {
         return Err(bad(
             "an extension and an evaluation are separate requests".into()
@@ -375,6 +380,68 @@ pub async fn patch(
             .map_err(|e| AppError::Internal(e.to_string()))??;
     }
     Ok(Json(IncidentAnswer::from(&after)))
+}
+
+/// An assignment or a supervision of `incident` by a street office (its street's
+/// departments and the district's) or the admin; 403 for other roles.
+async fn dispatcher(
+    live: Arc<Live>,
+    s: &AppState,
+    who: &Principal,
+    (id, incident): (String, wangge_core::Incident),
+    v: StepRequest,
+    at: Timestamp,
+) -> Result<Json<IncidentAnswer>, AppError> {
+    use wangge_core::access::Role;
+    if !matches!(who.role, Role::StreetOffice | Role::Admin) {
+        return Err(AppError::Forbidden(
+            "cases are assigned and supervised by the street office".into(),
+        ));
+    }
+    if v.status.is_some() || v.extend_hours.is_some() || v.evaluation.is_some() {
+        return Err(AppError::BadRequest(
+            "an assignment or a supervision is a request of its own (no status, extension or evaluation)".into(),
+        ));
+    }
+    if let Some(a) = v.assign {
+        let a = wangge_core::Assignment {
+            department: a.department,
+            worker: a.worker,
+            hours: a.hours,
+        };
+        let street = (who.role == Role::StreetOffice).then(|| who.scope.clone());
+        let limits = s.limits.clone();
+        let by = who.name.clone();
+        let l = live.clone();
+        let after = tokio::task::spawn_blocking(move || {
+            let refused = l.read(|st| {
+                wangge_app::desk::assignment_refused(st, &limits, &incident, &a, street.as_deref())
+            })?;
+            if let Some(m) = refused {
+                return Err(AppError::Conflict(format!("incident {id:?}: {m}")));
+            }
+            l.assign(&id, &a, &by, at)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+        return Ok(Json(IncidentAnswer::from(&after)));
+    }
+    let reason = v.supervise.unwrap_or_default();
+    if reason.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "supervise: give the reason (督办事由)".into(),
+        ));
+    }
+    let flag = wangge_core::Supervision {
+        by: who.name.clone(),
+        reason,
+    };
+    let l = live.clone();
+    let key = id.clone();
+    tokio::task::spawn_blocking(move || l.supervise(&key, &flag, at))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    stored(live, id).await
 }
 
 /// The incident as stored now (the answer to a change that returns no incident itself).

@@ -4,6 +4,7 @@ mod api;
 mod buildings;
 mod components;
 mod counts;
+mod desk;
 mod fonts;
 mod heat;
 mod incidents;
@@ -58,6 +59,9 @@ pub fn router(state: AppState) -> Router {
             "/api/incidents/{id}",
             get(incidents::one).patch(incidents::patch),
         )
+        .route("/api/incidents/{id}/history", get(desk::history))
+        .route("/api/desk", get(desk::queue))
+        .route("/api/workers", get(desk::workers))
         .route("/api/plans", get(plans::list))
         .route("/api/plans/compare", get(plans::compare))
         .route("/api/plans/{id}/grids", get(plans::grids))

@@ -1,0 +1,407 @@
+//! The case desk: the queue of open cases (deadlines against the limits in data/, overdue
+//! first), assignments (派遣) and reassignment, supervision (督办), the register of
+//! departments and workers, KPIs per department and worker; each through the API, scoped
+//! by role.
+
+use crate::util::{call_as, wangge};
+use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashSet};
+use wangge_io::store::prelude::*;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn secret(out: &str) -> String {
+    out.lines().nth(1).expect("the secret").trim().to_string()
+}
+
+// Long: one story of a street office's desk, each step checked through the API.
+#[tokio::test]
+async fn the_desk_dispatches_reassigns_and_supervises_cases_of_its_own_street() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::demo_workspace(d, 5);
+    for args in [
+        &["incidents", "assign", "w.gpkg"][..],
+        &["workers", "generate", "w.gpkg"],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{out}");
+    }
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let communities = store.communities().expect("communities");
+    let streets: BTreeSet<String> = communities
+        .iter()
+        .filter_map(|c| c.street.clone())
+        .collect();
+    let street = streets.iter().next().expect("a street").clone();
+    let mine: HashSet<String> = communities
+        .iter()
+        .filter(|c| c.street.as_deref() == Some(street.as_str()))
+        .map(|c| c.key.clone())
+        .collect();
+    let deps = store.departments().expect("departments");
+    let workers = store.workers().expect("workers");
+    drop(store);
+    let (ok, out) = wangge(
+        &[
+            "token",
+            "create",
+            "w.gpkg",
+            "--role",
+            "street_office",
+            "--scope",
+            &street,
+            "--name",
+            "街道调度",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let office = secret(&out);
+    let admin = crate::util::token(d, "admin");
+    let some_grid = workers
+        .iter()
+        .find_map(|w| w.grid.clone())
+        .expect("a grid worker");
+    let (ok, out) = wangge(
+        &[
+            "token",
+            "create",
+            "w.gpkg",
+            "--role",
+            "grid_worker",
+            "--scope",
+            &some_grid,
+            "--name",
+            "网格员",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let grid_worker = secret(&out);
+    let st = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
+    let call = |t: &str, m: &str, uri: &str, body: Value| {
+        let (st, t, m, uri) = (st.clone(), t.to_string(), m.to_string(), uri.to_string());
+        async move {
+            let (s, b) = call_as(&st, Some(&t), &m, &uri, body).await;
+            (s, text(&b))
+        }
+    };
+
+    // The queue: open cases of the street only, by deadline (overdue ones first), each
+    // urgency agreeing with its hours left.
+    let (s, body) = call(&office, "GET", "/api/desk?limit=2000", Value::Null).await;
+    assert_eq!(s, 200, "{body}");
+    let q: Value = serde_json::from_str(&body).expect("json");
+    let cases = q["cases"].as_array().expect("cases").clone();
+    assert!(!cases.is_empty(), "no open case in {street}: {body}");
+    assert_eq!(q["count"].as_u64(), Some(cases.len() as u64));
+    let deadlines: Vec<&str> = cases
+        .iter()
+        .map(|c| c["deadline"].as_str().expect("d"))
+        .collect();
+    assert!(deadlines.windows(2).all(|w| w[0] <= w[1]), "{deadlines:?}");
+    for c in &cases {
+        assert!(mine.contains(c["community"].as_str().unwrap_or("")), "{c}");
+        assert_ne!(c["status"], "closed");
+        let left = c["hours_left"].as_f64().expect("hours");
+        match c["urgency"].as_str().expect("urgency") {
+            "overdue" => assert!(left < 0.0, "{c}"),
+            "due_soon" | "on_track" => assert!(left >= 0.0, "{c}"),
+            other => panic!("urgency {other}"),
+        }
+    }
+    // The desk's overdue cases of a month agree with the KPIs' overdue count of the street
+    // for that month as of the desk's moment.
+    let month = wangge_core::kpi::month_of(
+        wangge_core::Timestamp::parse(cases[0]["time"].as_str().expect("t"), 0).expect("time"),
+    );
+    let overdue_in_month = cases
+        .iter()
+        .filter(|c| c["urgency"] == "overdue" && c["category"] != "other")
+        .filter(|c| {
+            wangge_core::kpi::month_of(
+                wangge_core::Timestamp::parse(c["time"].as_str().expect("t"), 0).expect("t"),
+            ) == month
+        })
+        .count() as u64;
+    assert!(
+        overdue_in_month > 0,
+        "the most urgent case's month has no overdue case"
+    );
+    let asof = q["now"].as_str().expect("now");
+    let (s, body) = call(
+        &office,
+        "GET",
+        &format!("/api/kpi?by=street&month={month}&asof={asof}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let k: Value = serde_json::from_str(&body).expect("json");
+    let row = k["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["area"] == street.as_str())
+        .expect("the street's row")
+        .clone();
+    assert_eq!(row["overdue"].as_u64(), Some(overdue_in_month), "{row}");
+
+    // Dispatch a reported case to the street's city management section with a time limit.
+    let reported = cases
+        .iter()
+        .find(|c| c["status"] == "reported")
+        .expect("a reported case")
+        .clone();
+    let id = reported["id"].as_str().expect("id").to_string();
+    let uri = format!("/api/incidents/{id}");
+    let section = deps
+        .iter()
+        .find(|x| x.street.as_deref() == Some(street.as_str()) && x.name.ends_with("城管科"))
+        .expect("the street's section");
+    let assign = |department: &str, worker: Option<&str>, hours: Option<f64>| json!({ "assign": { "department": department, "worker": worker, "hours": hours } });
+    let (s, body) = call(
+        &office,
+        "PATCH",
+        &uri,
+        assign(&section.code, None, Some(24.0)),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    assert!(body.contains(r#""status":"dispatched""#), "{body}");
+    // Refused, changing nothing: a limit longer than the category's, a worker of another
+    // department, another street's department, an unknown department.
+    let other_worker = workers
+        .iter()
+        .find(|w| w.department != section.code)
+        .expect("another worker");
+    let other_street = deps
+        .iter()
+        .find(|x| x.street.is_some() && x.street.as_deref() != Some(street.as_str()));
+    let mut refusals = vec![
+        assign(&section.code, None, Some(10_000.0)),
+        assign(&section.code, Some(&other_worker.id), None),
+        assign("NO-SUCH", None, None),
+    ];
+    if let Some(o) = other_street {
+        refusals.push(assign(&o.code, None, None));
+    }
+    for r in refusals {
+        let (s, body) = call(&office, "PATCH", &uri, r.clone()).await;
+        assert_eq!(s, 409, "{r}: {body}");
+    }
+    // Reassigned to a worker of a district bureau.
+    let bureau = deps.iter().find(|x| x.street.is_none()).expect("a bureau");
+    let handler = workers
+        .iter()
+        .find(|w| w.department == bureau.code)
+        .expect("a bureau's worker");
+    let (s, body) = call(
+        &office,
+        "PATCH",
+        &uri,
+        assign(&bureau.code, Some(&handler.id), None),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = call(
+        &office,
+        "PATCH",
+        &uri,
+        json!({ "supervise": "超期未处置，请加快" }),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = call(&office, "PATCH", &uri, json!({ "supervise": " " })).await;
+    assert_eq!(s, 400, "{body}");
+
+    // The desk shows the latest assignment and the supervision; the worker filter finds it.
+    let (s, body) = call(
+        &office,
+        "GET",
+        &format!("/api/desk?worker={}&limit=2000", handler.id),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let q: Value = serde_json::from_str(&body).expect("json");
+    let mine_now = q["cases"].as_array().expect("cases");
+    assert_eq!(mine_now.len(), 1, "{body}");
+    let c = &mine_now[0];
+    assert_eq!(c["id"], id.as_str());
+    assert_eq!(c["assignment"]["department"], bureau.code.as_str());
+    assert_eq!(c["supervisions"][0]["by"], "街道调度");
+    assert_eq!(c["supervisions"][0]["reason"], "超期未处置，请加快");
+    let (s, body) = call(&office, "GET", &format!("{uri}/history"), Value::Null).await;
+    assert_eq!(s, 200, "{body}");
+    let h: Value = serde_json::from_str(&body).expect("json");
+    let events: Vec<&str> = h["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["event"].as_str().expect("event"))
+        .collect();
+    assert!(
+        events.ends_with(&["dispatched", "assigned", "assigned", "supervised"]),
+        "{events:?}"
+    );
+
+    // The case now counts for the bureau in the KPIs per department, the same from the CLI.
+    let case_month = wangge_core::kpi::month_of(
+        wangge_core::Timestamp::parse(reported["time"].as_str().expect("t"), 0).expect("t"),
+    );
+    // (The admin's view: a street office's KPI tables are as of the start of the day and
+    // leave out areas with fewer reports than the count floor.)
+    let now = wangge_core::Timestamp::now().to_string();
+    let (s, body) = call(
+        &admin,
+        "GET",
+        &format!("/api/kpi?by=department&month={case_month}&asof={now}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let k: Value = serde_json::from_str(&body).expect("json");
+    let api_row = k["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["area"] == bureau.code.as_str())
+        .expect("the bureau's row")
+        .clone();
+    assert_eq!(api_row["dispatched"], 1, "{api_row}");
+    let csv = d.join("dep.csv");
+    let (ok, out) = wangge(
+        &[
+            "report",
+            "kpi",
+            "w.gpkg",
+            "--month",
+            &case_month,
+            "--by",
+            "department",
+            "--asof",
+            &now,
+            "--csv",
+            csv.to_str().expect("utf-8"),
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let table = std::fs::read_to_string(&csv).expect("csv");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with(&format!("{},", bureau.code)) && l.contains(",1,")),
+        "{table}"
+    );
+
+    // The street office's table per department holds its street's and the district's only.
+    let (s, body) = call(
+        &office,
+        "GET",
+        &format!("/api/kpi?by=department&month={case_month}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let k: Value = serde_json::from_str(&body).expect("json");
+    for r in k["rows"].as_array().expect("rows") {
+        let dep = deps
+            .iter()
+            .find(|x| x.code == r["area"].as_str().unwrap_or(""))
+            .expect("dep");
+        assert!(dep.street.as_ref().is_none_or(|s| *s == street), "{r}");
+    }
+
+    // Other roles: a grid worker neither assigns nor opens the desk; a case outside the
+    // street is not found; the register shows the street's departments and the district's,
+    // phones masked.
+    let (s, _) = call(&grid_worker, "GET", "/api/desk", Value::Null).await;
+    assert_eq!(s, 403);
+    let (s, _) = call(
+        &grid_worker,
+        "PATCH",
+        &uri,
+        assign(&section.code, None, None),
+    )
+    .await;
+    assert!(s == 403 || s == 404, "{s}");
+    let (s, body) = call(&office, "GET", "/api/incidents?limit=1", Value::Null).await;
+    assert_eq!(s, 200, "{body}");
+    let all_open = wangge_io::GeoPackage::open(d.join("w.gpkg"))
+        .expect("open")
+        .kpi_cases()
+        .expect("cases");
+    if let Some(outside) = all_open
+        .iter()
+        .find(|c| c.community.as_ref().is_some_and(|k| !mine.contains(k)) && c.steps[0].is_none())
+    {
+        let (s, body) = call(
+            &office,
+            "PATCH",
+            &format!("/api/incidents/{}", outside.key),
+            json!({ "supervise": "x" }),
+        )
+        .await;
+        assert_eq!(s, 404, "{body}");
+    }
+    let (s, body) = call(&office, "GET", "/api/workers", Value::Null).await;
+    assert_eq!(s, 200, "{body}");
+    let w: Value = serde_json::from_str(&body).expect("json");
+    for dep in w["departments"].as_array().expect("departments") {
+        assert!(
+            dep["street"].is_null() || dep["street"] == street.as_str(),
+            "{dep}"
+        );
+    }
+    let listed = w["workers"].as_array().expect("workers");
+    assert!(!listed.is_empty());
+    assert!(
+        listed
+            .iter()
+            .all(|x| x["phone"].as_str().is_none_or(|p| p.contains('*'))),
+        "{body}"
+    );
+}
+
+#[test]
+fn a_workers_register_in_a_workbook_with_a_bad_row_is_refused_naming_sheet_row_and_column() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::demo_workspace(d, 3);
+    let book = d.join("workers.xlsx");
+    let script = format!(
+        r#"
+import openpyxl
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "人员"
+ws.append(["工号", "姓名", "部门", "电话"])
+ws.append(["W1", "张三", "城管科", "13800138000"])
+ws.append(["W2", "李四", "城管科", "12345"])
+wb.save({:?})
+"#,
+        book.to_str().expect("utf-8")
+    );
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .status()
+        .expect("python3")
+        .success();
+    assert!(ok, "openpyxl wrote the workbook");
+    let (ok, out) = wangge(&["workers", "import", "w.gpkg", "workers.xlsx"], d);
+    assert!(!ok, "{out}");
+    assert!(out.contains("workers.xlsx"), "{out}");
+    assert!(out.contains(r#"sheet "人员", row 3"#), "{out}");
+    assert!(out.contains("column D (电话)"), "{out}");
+    assert!(!out.contains("12345"), "a phone is never quoted: {out}");
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    assert!(
+        store.workers().expect("workers").is_empty(),
+        "nothing stored"
+    );
+}
