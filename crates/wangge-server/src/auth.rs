@@ -219,7 +219,9 @@ pub(crate) fn allowed(role: Role, method: &Method, path: &str) -> bool {
     let aggregates = [Planner, StreetOffice, Leader, GridWorker];
     match seg.as_slice() {
         // The pages, the style, glyphs, the API document: anyone (data needs a token).
-        [""] | ["api"] | ["style.json"] | ["wall"] | ["fonts", ..] | ["viewer", ..] => true,
+        [""] | ["api"] | ["style.json"] | ["wall"] | ["desk"] | ["fonts", ..] | ["viewer", ..] => {
+            true
+        }
         // Incident counts are aggregates; base tiles are narrowed to the basemap for the public.
         ["tiles", "hex" | "incident_communities", ..] => any(&aggregates),
         // Counts per grid place an incident in a unit smaller than its community.

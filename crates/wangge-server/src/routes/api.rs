@@ -143,6 +143,8 @@ fn described() -> Json<Value> {
             "/viewer/{path}": { "get": { "summary": "the viewer's scripts, styles and fonts",
                 "responses": { "200": { "description": "a file" }, "404": { "description": "no such file" } } } },
             "/wall": { "get": { "summary": "the wall screen page (web-viewer/wall.html) for a leader's display",
+                "responses": { "200": { "description": "HTML", "content": { "text/html": {} } } } } },
+            "/desk": { "get": { "summary": "the case desk page (web-viewer/desk.html) for a street office's dispatcher",
                 "responses": { "200": { "description": "HTML", "content": { "text/html": {} } } } } }
         }
     }))
@@ -230,13 +232,14 @@ mod tests {
         );
     }
 
-    const PREFIXES: [&str; 8] = [
+    const PREFIXES: [&str; 9] = [
         "/api",
         "/tiles/",
         "/heat/",
         "/style.json",
         "/fonts/",
         "/wall",
+        "/desk",
         "/collections",
         "/viewer/",
     ];

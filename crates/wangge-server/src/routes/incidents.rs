@@ -461,10 +461,13 @@ pub async fn stream(
     Extension(who): Extension<Principal>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let rx = live(&s)?.subscribe();
-    // Only an admin sees ids and positions. Others get time, category, status and the
-    // community (a grid worker: its own grid too), and only events in their scope.
+    // Only an admin sees positions. Others get time, category, status and the community
+    // (a grid worker: its own grid too), and only events in their scope; the case's id goes
+    // to those who work the cases: the street office (its street: the case desk) and the grid
+    // worker (its grid).
     let full = who.role == wangge_core::access::Role::Admin;
     let worker = who.role == wangge_core::access::Role::GridWorker;
+    let desk = worker || who.role == wangge_core::access::Role::StreetOffice;
     let events = futures_util::stream::unfold(rx, move |mut rx| {
         let who = who.clone();
         async move {
@@ -482,6 +485,9 @@ pub async fn stream(
                                                "status": v["status"], "community": community });
                         if worker {
                             keep["grid"] = json!(grid);
+                        }
+                        if desk {
+                            keep["id"] = v["id"].clone();
                         }
                         break Event::default().event(a.0).data(keep.to_string());
                     }

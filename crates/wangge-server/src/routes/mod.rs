@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/incidents/summary", get(wall::summary))
         .route("/api/views", get(wall::views))
         .route("/wall", get(viewer::wall))
+        .route("/desk", get(viewer::desk))
         .route(
             "/api/incidents/{id}",
             get(incidents::one).patch(incidents::patch),

@@ -22,6 +22,11 @@ pub async fn wall(state: State<AppState>) -> Result<Response, AppError> {
     file(state, Path("wall.html".to_string())).await
 }
 
+/// The case desk (`web-viewer/desk.html`).
+pub async fn desk(state: State<AppState>) -> Result<Response, AppError> {
+    file(state, Path("desk.html".to_string())).await
+}
+
 pub async fn file(
     State(s): State<AppState>,
     Path(rel): Path<String>,
