@@ -54,6 +54,32 @@ fn colour(index: Option<f64>) -> [u8; 4] {
     }
 }
 
+/// Rows of a KPI table: code, name, counts and rates (the monthly page's tables).
+fn kpi_table_rows(
+    h: &mut String,
+    rows: &[wangge_core::kpi::KpiRow],
+    names: &BTreeMap<String, String>,
+) {
+    for r in rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&r.area),
+            esc(names.get(&r.area).map_or("", String::as_str)),
+            r.reported,
+            pct(r.filed_rate()),
+            pct(r.dispatch_rate()),
+            pct(r.closure_rate()),
+            pct(r.on_time_rate()),
+            pct(r.rework_rate()),
+            pct(r.extension_rate()),
+            pct(r.satisfaction_rate()),
+            r.overdue,
+            num(r.median_h[1])
+        );
+    }
+}
+
 /// Writes the page; returns the number of areas in it.
 pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow::Result<usize> {
     // One "as of" rule with the API and `report kpi` (wangge-app): the month's end, or now.
@@ -120,7 +146,7 @@ pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow:
 <style>body{{font:14px/1.5 'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;max-width:960px;margin:24px auto;color:#1d2430}}\
 h1{{color:#1f3a5f}}h2{{color:#1f3a5f;border-bottom:2px solid #1f3a5f}}table{{border-collapse:collapse;width:100%}}\
 td,th{{border-bottom:1px solid #dde;padding:3px 6px;text-align:right}}td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){{text-align:left}}\
-.kpis{{display:grid;grid-template-columns:repeat(6,1fr);gap:8px}}.kpis div{{background:#f2f5f9;padding:8px;border-radius:6px}}\
+.kpis{{display:grid;grid-template-columns:repeat(7,1fr);gap:8px}}.kpis div{{background:#f2f5f9;padding:8px;border-radius:6px}}\
 .kpis b{{display:block;font-size:22px;color:#1f3a5f}}img{{max-width:100%}}.small{{color:#6b7785;font-size:12px;word-break:break-all}}</style></head><body>\
 <h1>{month} 社情月报 · Monthly report</h1><p class=\"small\">Wangge {} · workspace {} · steps as of {end}</p>",
         env!("CARGO_PKG_VERSION"),
@@ -130,33 +156,30 @@ td,th{{border-bottom:1px solid #dde;padding:3px 6px;text-align:right}}td:first-c
         h,
         "<h2>闭环管理 Closed loop</h2><div class=\"kpis\">\
 <div><b>{}</b>上报 reported</div><div><b>{}</b>立案率 filed</div><div><b>{}</b>结案率 closed</div>\
-<div><b>{}</b>按期结案率 on time</div><div><b>{}</b>返工率 rework</div><div><b>{}</b>超期未结 overdue</div></div>",
+<div><b>{}</b>按期结案率 on time</div><div><b>{}</b>返工率 rework</div><div><b>{}</b>满意率 satisfied</div><div><b>{}</b>超期未结 overdue</div></div>",
         district.reported,
         pct(district.filed_rate()),
         pct(district.closure_rate()),
         pct(district.on_time_rate()),
         pct(district.rework_rate()),
+        pct(district.satisfaction_rate()),
         district.overdue
     );
-    h.push_str("<table><tr><th>编码 code</th><th>名称 name</th><th>上报</th><th>立案率</th><th>派遣率</th><th>结案率</th><th>按期结案率</th><th>返工率</th><th>延期率</th><th>超期</th><th>处置中位数 (h)</th></tr>");
-    for r in &rows {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&r.area),
-            esc(names.get(&r.area).map_or("", String::as_str)),
-            r.reported,
-            pct(r.filed_rate()),
-            pct(r.dispatch_rate()),
-            pct(r.closure_rate()),
-            pct(r.on_time_rate()),
-            pct(r.rework_rate()),
-            pct(r.extension_rate()),
-            r.overdue,
-            num(r.median_h[1])
-        );
-    }
+    h.push_str("<table><tr><th>编码 code</th><th>名称 name</th><th>上报</th><th>立案率</th><th>派遣率</th><th>结案率</th><th>按期结案率</th><th>返工率</th><th>延期率</th><th>满意率</th><th>超期</th><th>处置中位数 (h)</th></tr>");
+    kpi_table_rows(&mut h, &rows, &names);
     h.push_str("</table>");
+    // Who handled the cases: per department (the latest assignment of each case).
+    let by_department = kpis(&cases, month, Level::Department, &limits, end);
+    if !by_department.is_empty() {
+        let dep_names: BTreeMap<String, String> = store
+            .departments()?
+            .into_iter()
+            .map(|d| (d.code, d.name))
+            .collect();
+        h.push_str("<h2>按部门 By department</h2><table><tr><th>编码 code</th><th>名称 name</th><th>上报</th><th>立案率</th><th>派遣率</th><th>结案率</th><th>按期结案率</th><th>返工率</th><th>延期率</th><th>满意率</th><th>超期</th><th>处置中位数 (h)</th></tr>");
+        kpi_table_rows(&mut h, &by_department, &dep_names);
+        h.push_str("</table>");
+    }
     for c in &charts {
         h.push_str(&img(c)?);
     }

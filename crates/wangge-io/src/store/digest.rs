@@ -76,6 +76,7 @@ fn sorted<T>(mut v: Vec<T>, key: impl Fn(&T) -> String) -> Vec<T> {
 }
 
 /// Computes the digest of `store`.
+// Long: one pass per part of the digest, in its fixed order.
 pub fn content_digest(store: &dyn Store) -> Result<ContentDigest> {
     let d = store.load_places()?;
     let mut places = Fnv::new();

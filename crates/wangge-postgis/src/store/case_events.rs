@@ -3,8 +3,8 @@
 //! of one case. The incident's row is locked, so these take turns with its steps.
 
 use super::incident_rows::locked;
-use super::incidents::step;
 use super::{PgStore, unix};
+use postgres::Transaction;
 use wangge_core::{Assignment, Incident, IncidentStatus, Supervision, Timestamp};
 use wangge_io::store::IncidentEvent;
 use wangge_io::{Error, Result};
@@ -111,4 +111,60 @@ pub(super) fn supervise(store: &PgStore, key: &str, s: &Supervision, at: Timesta
     .map_err(store.err())?;
     tx.commit().map_err(store.err())?;
     Ok(())
+}
+
+/// Moves an incident to `to` at `at` in `tx` if the loop allows it (the row locked), and
+/// records the step; the caller commits.
+pub(super) fn step(
+    store: &PgStore,
+    tx: &mut Transaction<'_>,
+    key: &str,
+    to: IncidentStatus,
+    at: Timestamp,
+) -> Result<(i64, Incident)> {
+    let path = store.path();
+    let refuse = |message: String| Error::Incident {
+        path: path.clone(),
+        key: key.to_string(),
+        message,
+    };
+    let timed = |e: wangge_core::Error| match e {
+        wangge_core::Error::StepTime { rule, message } => Error::IncidentTime {
+            path: path.clone(),
+            key: key.to_string(),
+            rule,
+            message,
+        },
+        e => refuse(e.to_string()),
+    };
+    let (fid, mut inc, month) = locked(store, tx, key)?;
+    wangge_core::check_not_future(to, at, Timestamp::now()).map_err(&timed)?;
+    let previous = inc.status;
+    inc.transition(to, at).map_err(&timed)?;
+    let col = match to {
+        IncidentStatus::Dispatched => "dispatched_at",
+        IncidentStatus::Handled => "handled_at",
+        IncidentStatus::FollowedUp => "followed_up_at",
+        IncidentStatus::Closed => "closed_at",
+        IncidentStatus::Reported => {
+            return Err(refuse("an incident is reported only once".into()));
+        }
+    };
+    tx.execute(
+        &store.sql(&format!(
+            "UPDATE {{s}}.incidents SET status = $1, {col} = to_timestamp($2::bigint)
+             WHERE month = $3::text::date AND id = $4"
+        )),
+        &[&to.as_str(), &at.unix(), &month, &fid],
+    )
+    .map_err(store.err())?;
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.incident_steps (incident, step, at, previous)
+             VALUES ($1, $2, to_timestamp($3::bigint), $4)",
+        ),
+        &[&fid, &to.as_str(), &at.unix(), &previous.as_str()],
+    )
+    .map_err(store.err())?;
+    Ok((fid, inc))
 }

@@ -4,7 +4,7 @@
 //! incident's row with an append-only step trail (`incident_steps`), reassignment and the
 //! wall screen's summary.
 
-use super::incident_rows::{BY_KEY, columns, incident_row, locked, month_of};
+use super::incident_rows::{BY_KEY, columns, incident_row, month_of};
 use super::{PgStore, case_events, from_wkb, kpi_cases, kpi_rows, releases, unix, wkb};
 use geo_types::{Geometry, Point};
 use postgres::types::ToSql;
@@ -587,7 +587,7 @@ impl IncidentStore for PgStore {
     ) -> Result<(i64, Incident)> {
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(self.err())?;
-        let out = step(self, &mut tx, key, to, at)?;
+        let out = case_events::step(self, &mut tx, key, to, at)?;
         tx.commit().map_err(self.err())?;
         Ok(out)
     }
@@ -821,60 +821,4 @@ impl IncidentStore for PgStore {
     fn index_releases(&self) -> Result<Vec<ReleaseLine>> {
         releases::index_releases(self)
     }
-}
-
-/// Moves an incident to `to` at `at` in `tx` if the loop allows it (the row locked), and
-/// records the step; the caller commits.
-pub(super) fn step(
-    store: &PgStore,
-    tx: &mut Transaction<'_>,
-    key: &str,
-    to: IncidentStatus,
-    at: Timestamp,
-) -> Result<(i64, Incident)> {
-    let path = store.path();
-    let refuse = |message: String| Error::Incident {
-        path: path.clone(),
-        key: key.to_string(),
-        message,
-    };
-    let timed = |e: wangge_core::Error| match e {
-        wangge_core::Error::StepTime { rule, message } => Error::IncidentTime {
-            path: path.clone(),
-            key: key.to_string(),
-            rule,
-            message,
-        },
-        e => refuse(e.to_string()),
-    };
-    let (fid, mut inc, month) = locked(store, tx, key)?;
-    wangge_core::check_not_future(to, at, Timestamp::now()).map_err(&timed)?;
-    let previous = inc.status;
-    inc.transition(to, at).map_err(&timed)?;
-    let col = match to {
-        IncidentStatus::Dispatched => "dispatched_at",
-        IncidentStatus::Handled => "handled_at",
-        IncidentStatus::FollowedUp => "followed_up_at",
-        IncidentStatus::Closed => "closed_at",
-        IncidentStatus::Reported => {
-            return Err(refuse("an incident is reported only once".into()));
-        }
-    };
-    tx.execute(
-        &store.sql(&format!(
-            "UPDATE {{s}}.incidents SET status = $1, {col} = to_timestamp($2::bigint)
-             WHERE month = $3::text::date AND id = $4"
-        )),
-        &[&to.as_str(), &at.unix(), &month, &fid],
-    )
-    .map_err(store.err())?;
-    tx.execute(
-        &store.sql(
-            "INSERT INTO {s}.incident_steps (incident, step, at, previous)
-             VALUES ($1, $2, to_timestamp($3::bigint), $4)",
-        ),
-        &[&fid, &to.as_str(), &at.unix(), &previous.as_str()],
-    )
-    .map_err(store.err())?;
-    Ok((fid, inc))
 }

@@ -2,7 +2,7 @@
 //! `/api/incidents/{id}/history` (one case's events). Assignments and supervision are sent
 //! as `PATCH /api/incidents/{id}` (`StepRequest`'s `assign` and `supervise`).
 
-use super::incidents::IncidentAnswer;
+use super::incidents::{AssignmentBody, IncidentAnswer};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,17 +20,6 @@ pub struct DeskQuery {
     pub worker: Option<String>,
     /// At most this many (default 200, at most 2,000).
     pub limit: Option<usize>,
-}
-
-/// An assignment (派遣).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AssignmentBody {
-    /// A department code of the register.
-    pub department: String,
-    /// A worker id of that department.
-    pub worker: Option<String>,
-    /// The dispatcher's time limit for handling, hours (at most the category's).
-    pub hours: Option<f64>,
 }
 
 /// A supervision (督办) of a case.

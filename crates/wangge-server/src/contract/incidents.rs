@@ -139,7 +139,18 @@ pub struct StepRequest {
     pub note: Option<String>,
     /// Assign the case (派遣): a reported case is dispatched with it, a dispatched one is
     /// reassigned (the street office and the admin).
-    pub assign: Option<super::desk::AssignmentBody>,
+    pub assign: Option<AssignmentBody>,
     /// Supervise the case (督办) with this reason (the street office and the admin).
     pub supervise: Option<String>,
+}
+
+/// An assignment (派遣).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AssignmentBody {
+    /// A department code of the register.
+    pub department: String,
+    /// A worker id of that department.
+    pub worker: Option<String>,
+    /// The dispatcher's time limit for handling, hours (at most the category's).
+    pub hours: Option<f64>,
 }

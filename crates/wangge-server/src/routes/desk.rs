@@ -6,10 +6,10 @@
 
 use super::query::IncidentFilters;
 use crate::contract::desk::{
-    AssignmentBody, DepartmentAnswer, DeskAnswer, DeskCaseAnswer, DeskQuery, EventAnswer,
-    HistoryAnswer, SupervisionAnswer, WorkerAnswer, WorkersAnswer,
+    DepartmentAnswer, DeskAnswer, DeskCaseAnswer, DeskQuery, EventAnswer, HistoryAnswer,
+    SupervisionAnswer, WorkerAnswer, WorkersAnswer,
 };
-use crate::contract::incidents::IncidentAnswer;
+use crate::contract::incidents::{AssignmentBody, IncidentAnswer};
 use crate::live::Live;
 use crate::{AppError, AppState, Principal};
 use axum::Extension;
@@ -165,7 +165,7 @@ pub async fn history(
     let live = live(&s)?;
     let key = id.clone();
     let (found, events) = tokio::task::spawn_blocking(move || {
-        live.read(|st| Ok((st.incident(&key)?, st.events_of(&[key.clone()])?)))
+        live.read(|st| Ok((st.incident(&key)?, st.events_of(std::slice::from_ref(&key))?)))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
