@@ -275,7 +275,14 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
             .all(|m| m["reported"] == 0),
         "a later month had data: {t}"
     );
-    for k in ["reported", "closure_rate", "on_time_rate", "overdue"] {
+    for k in [
+        "reported",
+        "closure_rate",
+        "on_time_rate",
+        "overdue",
+        "rework_rate",
+        "satisfaction_rate",
+    ] {
         assert_eq!(shown[k], latest[k], "{k}: wall {v} api {latest}");
     }
     match latest["on_time_rate"].as_f64() {

@@ -32,7 +32,7 @@ const TEXT = {
     "cat.social_facility": "社会福利设施", "cat.food": "餐饮", "cat.bank": "银行", "cat.post": "邮政", "cat.police": "派出所",
     "cat.toilets": "公共厕所", "cat.shop": "商店", "cat.park": "公园绿地", "cat.sports": "体育设施", "cat.other": "其他",
     "wall.page.title": "网格事件大屏", "wall.title": "事件态势", "wall.today": "今日上报", "wall.open": "未结案",
-    "wall.kpis": "关键指标", "wall.reported": "上报事件", "wall.closure": "结案率", "wall.on_time": "按期结案率", "wall.overdue": "超期案件",
+    "wall.kpis": "关键指标", "wall.reported": "上报事件", "wall.closure": "结案率", "wall.on_time": "按期结案率", "wall.overdue": "超期案件", "wall.rework": "返工率", "wall.satisfied": "满意率",
     "wall.trend": "近12个月", "wall.trend.what": "上报（柱）· 结案率（线）", "wall.latest": "最新事件", "wall.categories": "30日高发类别",
     "wall.district": "全区", "wall.data.until": "数据截至{month}，本月暂无数据", "wall.waiting": "等待服务器…",
     "wall.no.change": "无上月数据", "wall.pp": "个百分点", "wall.vs.previous": "较上月",
@@ -54,6 +54,7 @@ const TEXT = {
     "warn.no_facility": "{category}：辖区内没有该类设施，覆盖率不作评判", "warn.out_of_reach": "{category}：设施都在步行网络可达范围之外", "warn.off_network": "{category}：设施不在步行网络上",
     "def.reported": "上报事件：本月上报的全部事件（各来源）", "def.closure": "结案率 = 已结案 ÷ 已立案（本月上报，按月末或当前计）",
     "def.on_time": "按期结案率 = 在时限（含延期）内结案 ÷ 已结案", "def.overdue": "超期案件：已立案、未结案、已超过所在环节时限的案件",
+    "def.rework": "返工率 = 回访不满意退回重办过的案件 ÷ 已结案", "def.satisfied": "满意率 = 评价为满意或基本满意 ÷ 已评价的结案案件",
   },
   en: {
     title: "Wangge 网格", "mode.planner": "Grid planning", "mode.office": "Service circles", "mode.wall": "Wall screen",
@@ -86,7 +87,7 @@ const TEXT = {
     "cat.social_facility": "Social facility", "cat.food": "Food", "cat.bank": "Bank", "cat.post": "Post office", "cat.police": "Police",
     "cat.toilets": "Public toilets", "cat.shop": "Shop", "cat.park": "Park", "cat.sports": "Sports", "cat.other": "Other",
     "wall.page.title": "Incident wall screen", "wall.title": "Incidents", "wall.today": "Reported today", "wall.open": "Open",
-    "wall.kpis": "Key figures", "wall.reported": "Reported", "wall.closure": "Closure rate", "wall.on_time": "Closed on time", "wall.overdue": "Overdue cases",
+    "wall.kpis": "Key figures", "wall.reported": "Reported", "wall.closure": "Closure rate", "wall.on_time": "Closed on time", "wall.overdue": "Overdue cases", "wall.rework": "Rework rate", "wall.satisfied": "Satisfaction",
     "wall.trend": "Last 12 months", "wall.trend.what": "reported (bars) · closure rate (line)", "wall.latest": "Newest incidents", "wall.categories": "Top categories, 30 days",
     "wall.district": "District", "wall.data.until": "Data until {month}; none yet this month", "wall.waiting": "Waiting for the server…",
     "wall.no.change": "no previous month", "wall.pp": "points", "wall.vs.previous": "vs previous month",
@@ -108,6 +109,7 @@ const TEXT = {
     "warn.no_facility": "{category}: no facility in the district; coverage is not judged", "warn.out_of_reach": "{category}: every facility is out of the walking network's reach", "warn.off_network": "{category}: the facilities are off the walking network",
     "def.reported": "Reported: every incident reported this month, all sources", "def.closure": "Closure rate = closed ÷ filed (reported this month, counted at month end or now)",
     "def.on_time": "Closed on time = closed within the time limits (with extensions) ÷ closed", "def.overdue": "Overdue: filed, not closed, past the limit of the step they are in",
+    "def.rework": "Rework rate = cases sent back after a follow-up visit ÷ closed", "def.satisfied": "Satisfaction = evaluated satisfied or basically satisfied ÷ evaluated closed cases",
   },
 };
 

@@ -273,13 +273,19 @@ function renderFigures() {
   $("rate").textContent = r ? pct(r.closure_rate) : "–";
   $("ontime").textContent = r ? pct(r.on_time_rate) : "–";
   $("overdue").textContent = r ? num(r.overdue) : "–";
+  $("rework").textContent = r ? pct(r.rework_rate) : "–";
+  $("satisfied").textContent = r ? pct(r.satisfaction_rate) : "–";
   change("reported-change", r && r.reported, p && p.reported, "count");
   change("rate-change", r && r.closure_rate, p && p.closure_rate, "rate");
   change("ontime-change", r && r.on_time_rate, p && p.on_time_rate, "rate");
   change("overdue-change", r && r.overdue, p && p.overdue, "count");
+  // Up is bad for the rework rate, good for satisfaction.
+  change("rework-change", r && r.rework_rate, p && p.rework_rate, "count");
+  change("satisfied-change", r && r.satisfaction_rate, p && p.satisfaction_rate, "rate");
   W.onTime = r ? r.on_time_rate : null;
   W.shown = { area: focus.level === "district" ? "district" : focus.key, month, reported: r ? r.reported : null,
-    closure_rate: r ? r.closure_rate : null, on_time_rate: r ? r.on_time_rate : null, overdue: r ? r.overdue : null };
+    closure_rate: r ? r.closure_rate : null, on_time_rate: r ? r.on_time_rate : null, overdue: r ? r.overdue : null,
+    rework_rate: r ? r.rework_rate : null, satisfaction_rate: r ? r.satisfaction_rate : null };
   drawTrend();
   rankings();
 }
