@@ -213,16 +213,24 @@ impl Live {
                 },
                 e => internal(e),
             })?;
-        self.heat
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .set_status(&before, to);
-        self.changes
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.heat_cache
-            .invalidate(&[world(after.location.x(), after.location.y())]);
-        let _ = self.events.send(Arc::new(("status", announce(&after))));
+        self.changed(&before, &after);
         Ok(after)
+    }
+
+    /// After a change of one incident: the heat index and its tiles follow a new status, and
+    /// the change is announced.
+    fn changed(&self, before: &Incident, after: &Incident) {
+        if after.status != before.status {
+            self.heat
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .set_status(before, after.status);
+            self.changes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.heat_cache
+                .invalidate(&[world(after.location.x(), after.location.y())]);
+        }
+        let _ = self.events.send(Arc::new(("status", announce(after))));
     }
 
     /// Assigns a case (派遣; a reported one is dispatched with it); announced as a status
@@ -245,17 +253,7 @@ impl Live {
             .store
             .assign_incident(key, a, by, at)
             .map_err(|e| refused(key, e))?;
-        if after.status != before.status {
-            self.heat
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .set_status(&before, after.status);
-            self.changes
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            self.heat_cache
-                .invalidate(&[world(after.location.x(), after.location.y())]);
-        }
-        let _ = self.events.send(Arc::new(("status", announce(&after))));
+        self.changed(&before, &after);
         Ok(after)
     }
 
