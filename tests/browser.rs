@@ -748,3 +748,114 @@ fn the_viewer_explains_itself_and_both_modes_show_one_set_of_figures() {
     );
     assert_eq!(screen("office", "grids"), api, "street office vs API");
 }
+
+/// The case desk in Chromium (zh-CN and English): a street office's queue of open cases by
+/// deadline, a reported case dispatched to its street's section and supervised by clicks, an
+/// over-long time limit refused with the server's reason shown, and a grid worker's new report
+/// appearing in the queue live from the event stream; the map shows the case, its grid and
+/// the components around it. Screenshots: target/screenshots/desk-zh.png, desk-en.png.
+#[test]
+fn the_case_desk_dispatches_supervises_and_follows_new_reports_live() {
+    let _browser = one_browser();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    demo_workspace(d, 5);
+    for args in [
+        &["incidents", "assign", "w.gpkg"][..],
+        &["workers", "generate", "w.gpkg"],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{out}");
+    }
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let street = store
+        .communities()
+        .expect("communities")
+        .into_iter()
+        .filter_map(|c| c.street)
+        .min()
+        .expect("a street");
+    let street_grid = store
+        .workers()
+        .expect("workers")
+        .into_iter()
+        .find(|w| {
+            w.grid.is_some()
+                && store
+                    .departments()
+                    .expect("departments")
+                    .iter()
+                    .any(|x| x.code == w.department && x.street.as_deref() == Some(&street))
+        })
+        .and_then(|w| w.grid)
+        .expect("a grid worker of the street");
+    drop(store);
+    let secret_of = |args: &[&str]| {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{out}");
+        out.lines().nth(1).expect("secret").trim().to_string()
+    };
+    let office = secret_of(&[
+        "token",
+        "create",
+        "w.gpkg",
+        "--role",
+        "street_office",
+        "--scope",
+        &street,
+        "--name",
+        "街道调度",
+    ]);
+    let worker = secret_of(&[
+        "token",
+        "create",
+        "w.gpkg",
+        "--role",
+        "grid_worker",
+        "--scope",
+        &street_grid,
+        "--name",
+        "网格员",
+    ]);
+    let viewer = project("web-viewer");
+    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let v = node_summary(
+        "desk.mjs",
+        &[
+            format!("http://{}", server.bind),
+            office,
+            screenshots().display().to_string(),
+            "/desk".into(),
+            worker,
+            street_grid,
+        ],
+    );
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["ordered"], true, "{v}");
+    assert!(v["rows"].as_u64().unwrap_or(0) > 0, "{v}");
+    assert_eq!(v["dispatched"], true, "{v}");
+    assert_eq!(v["row_status"], "处置中", "{v}");
+    assert_eq!(v["supervised"], true, "{v}");
+    assert!(
+        v["refused_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("hours to handle")),
+        "{v}"
+    );
+    assert_eq!(v["unchanged_after_refusal"], true, "{v}");
+    assert!(v["live_ms"].as_u64().is_some(), "{v}");
+    assert_eq!(v["grid_outlined"], true, "{v}");
+    // The store holds what the page did: dispatched, with the assignment and a supervision.
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let id = v["dispatched_id"].as_str().expect("id").to_string();
+    let events: Vec<String> = store
+        .events_of(std::slice::from_ref(&id))
+        .expect("events")
+        .into_iter()
+        .map(|e| e.status)
+        .collect();
+    assert!(
+        events.ends_with(&["dispatched".into(), "assigned".into(), "supervised".into()]),
+        "{events:?}"
+    );
+}

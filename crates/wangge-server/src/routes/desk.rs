@@ -165,7 +165,12 @@ pub async fn history(
     let live = live(&s)?;
     let key = id.clone();
     let (found, events) = tokio::task::spawn_blocking(move || {
-        live.read(|st| Ok((st.incident(&key)?, st.events_of(std::slice::from_ref(&key))?)))
+        live.read(|st| {
+            Ok((
+                st.incident(&key)?,
+                st.events_of(std::slice::from_ref(&key))?,
+            ))
+        })
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
