@@ -266,12 +266,22 @@ async fn roles_and_scopes_decide_every_answer() {
             Value::Null,
             403,
         ),
+        // The street office works the cases of its street (the case desk): a step passes the
+        // access check and meets the loop's rules (this case is closed already); a case of
+        // another street is not found.
         (
             Some(StreetOffice),
             "PATCH",
             format!("/api/incidents/{in_own}"),
             json!({"status": "closed"}),
-            403,
+            409,
+        ),
+        (
+            Some(StreetOffice),
+            "PATCH",
+            format!("/api/incidents/{in_other}"),
+            json!({"supervise": "超期"}),
+            404,
         ),
         (
             Some(StreetOffice),

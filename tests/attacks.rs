@@ -948,6 +948,12 @@ fn the_server_speaks_tls_with_a_given_certificate() {
         text.contains("\"version\": 8") || text.contains("\"version\":8"),
         "{text}"
     );
+    // The style's own URLs keep the scheme (an https page cannot load http tiles).
+    assert!(
+        text.contains(&format!("https://localhost:{port}/tiles/"))
+            && !text.contains(&format!("http://localhost:{port}/")),
+        "{text}"
+    );
     // Plain HTTP on the TLS port is no answer.
     let (status, _) = crate::util::http(&server.bind, "GET", "/style.json", "", b"");
     assert_ne!(status, 200);
@@ -970,7 +976,7 @@ fn the_server_speaks_tls_with_a_given_certificate() {
 }
 
 /// A street office's what-if counts its street's households only, and its event stream
-/// carries its street's incidents only, named by community (no grid, no id, no position).
+/// carries its street's incidents only, named by community and id (no grid, no position).
 #[tokio::test]
 async fn what_if_and_the_event_stream_stay_in_the_callers_street() {
     use http_body_util::BodyExt;
@@ -1081,9 +1087,12 @@ async fn what_if_and_the_event_stream_stay_in_the_callers_street() {
         !seen.contains(&data.communities[0].key),
         "no event of the other street: {seen}"
     );
-    for hidden in ["\"grid\"", "\"key\"", "\"lon\"", "near"] {
+    for hidden in ["\"grid\"", "\"key\"", "\"lon\"", "far"] {
         assert!(!seen.contains(hidden), "{hidden} in {seen}");
     }
+    // The case's id, for the case desk (issue 24: the street office may see case ids in its
+    // own street).
+    assert!(seen.contains("\"id\":\"near\""), "{seen}");
 }
 
 /// An address point split over grids (more households than a grid holds): residents with a

@@ -859,3 +859,153 @@ fn the_case_desk_dispatches_supervises_and_follows_new_reports_live() {
         "{events:?}"
     );
 }
+
+/// The grid worker's phone page over the server's TLS (a self-signed certificate the browser
+/// trusts by its key, so the page is a secure context as on a real phone): my grid and cases,
+/// a report with the device's position, a component and a photo (stored without its EXIF
+/// location), a second report made offline (queued in IndexedDB, the page reloaded offline
+/// from its service worker, delivered once the network is back), every report stored exactly
+/// once and a resend answered as existing, a report outside the grid refused and shown, a
+/// dispatched case marked handled. Screenshots: target/screenshots/worker-zh.png,
+/// worker-offline.png.
+// Long: the workspace, the certificate and the grid worker's place are made here, then every
+// figure of the page's summary is checked.
+#[test]
+fn the_grid_worker_reports_with_a_photo_offline_and_over_tls_and_nothing_is_lost_or_doubled() {
+    let _browser = one_browser();
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    demo_workspace(d, 5);
+    for args in [
+        &["incidents", "assign", "w.gpkg"][..],
+        &["workers", "generate", "w.gpkg"],
+    ] {
+        let (ok, out) = wangge(args, d);
+        assert!(ok, "{out}");
+    }
+    // The grid with the most dispatched cases, and an address point in it (the phone).
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let mut dispatched: std::collections::BTreeMap<String, usize> = Default::default();
+    for c in store.kpi_cases().expect("cases") {
+        if let (Some(g), true) = (c.grid.clone(), c.steps[0].is_some() && c.steps[1].is_none()) {
+            *dispatched.entry(g).or_default() += 1;
+        }
+    }
+    let grid = dispatched
+        .iter()
+        .max_by_key(|(g, n)| (**n, std::cmp::Reverse((*g).clone())))
+        .map(|(g, _)| g.clone())
+        .expect("a grid with a dispatched case");
+    let plan = store.latest_plan().expect("plan").expect("a plan");
+    let key = store
+        .plan_members(plan)
+        .expect("members")
+        .into_iter()
+        .find(|(_, g, _)| *g == grid)
+        .map(|(k, _, _)| k)
+        .expect("an address in the grid");
+    let at = store
+        .load_places()
+        .expect("places")
+        .address_points
+        .into_iter()
+        .find(|a| a.key == key)
+        .expect("the address point")
+        .location;
+    drop(store);
+    let (ok, out) = wangge(
+        &[
+            "token",
+            "create",
+            "w.gpkg",
+            "--role",
+            "grid_worker",
+            "--scope",
+            &grid,
+            "--name",
+            "网格员",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let secret = out.lines().nth(1).expect("secret").trim().to_string();
+    let cert = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        .current_dir(d)
+        .output()
+        .expect("openssl");
+    assert!(
+        cert.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cert.stderr)
+    );
+    let viewer = project("web-viewer");
+    let server = serve(
+        d,
+        "w.gpkg",
+        &[
+            "--viewer",
+            &viewer.display().to_string(),
+            "--tls-cert",
+            "cert.pem",
+            "--tls-key",
+            "key.pem",
+        ],
+    );
+    let port = server.bind.rsplit(':').next().expect("port").to_string();
+    let v = node_summary(
+        "worker.mjs",
+        &[
+            format!("https://127.0.0.1:{port}"),
+            secret,
+            grid.clone(),
+            at.x().to_string(),
+            at.y().to_string(),
+            screenshots().display().to_string(),
+            d.join("cert.pem").display().to_string(),
+        ],
+    );
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["secure"], true, "a secure context over TLS: {v}");
+    assert_eq!(v["sw"]["controlled"], true, "{v}");
+    assert_eq!(v["photos"], 1, "{v}");
+    assert_eq!(v["stripped"], true, "{v}");
+    assert_eq!(v["queued_offline"]["outbox"], 1, "{v}");
+    assert_eq!(v["reload_offline"]["loaded"], true, "{v}");
+    assert_eq!(v["reload_offline"]["outbox"], 1, "{v}");
+    assert!(v["delivered_ms"].as_u64().is_some(), "{v}");
+    assert_eq!(v["doubled"], false, "{v}");
+    assert_eq!(v["idempotent"], true, "{v}");
+    assert_eq!(v["refused"]["status"], 403, "{v}");
+    assert_eq!(v["handled"]["server"], "handled", "{v}");
+    // The store holds each report once, in the grid, with its component and one photo.
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let sent: Vec<String> = v["sent"]
+        .as_array()
+        .expect("sent")
+        .iter()
+        .map(|s| s.as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(sent.len(), 2, "{v}");
+    for id in &sent {
+        let (_, i) = store.incident(id).expect("read").expect("stored");
+        assert_eq!(i.grid.as_deref(), Some(grid.as_str()), "{id}");
+    }
+    assert_eq!(store.photos(Some(&sent[0])).expect("photos").len(), 1);
+}

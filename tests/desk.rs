@@ -405,3 +405,160 @@ wb.save({:?})
         "nothing stored"
     );
 }
+
+/// A real JPEG (tests/fixtures/photo.jpg: a 24×16 picture Chromium's encoder wrote) with an
+/// EXIF block holding a GPS position spliced in after its start marker, as a phone writes one;
+/// and the JPEG as it was.
+fn phone_jpeg() -> (Vec<u8>, Vec<u8>) {
+    let plain = std::fs::read(crate::util::project("tests/fixtures/photo.jpg")).expect("fixture");
+    let exif = b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude 32.0583N GPSLongitude 118.7965E";
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(exif);
+    out.extend_from_slice(&plain[2..]);
+    (out, plain)
+}
+
+async fn send(
+    st: &wangge_server::AppState,
+    token: &str,
+    method: &str,
+    uri: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let r = wangge_server::router(st.clone())
+        .oneshot(
+            axum::http::Request::builder()
+                .method(method)
+                .uri(uri)
+                .header("content-type", content_type)
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::from(body))
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    let s = r.status().as_u16();
+    (
+        s,
+        r.into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec(),
+    )
+}
+
+// Long: every rule of a photo upload in turn, each answer checked.
+#[tokio::test]
+async fn photos_are_told_by_their_bytes_lose_their_location_and_are_stored_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::demo_workspace(d, 5);
+    let (ok, out) = wangge(&["incidents", "assign", "w.gpkg"], d);
+    assert!(ok, "{out}");
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let case = store
+        .kpi_cases()
+        .expect("cases")
+        .into_iter()
+        .find(|c| c.grid.is_some())
+        .expect("a case in a grid");
+    let other_grid = store
+        .latest_plan()
+        .expect("plan")
+        .map(|p| store.plan_grids(p).expect("grids"))
+        .expect("a plan")
+        .into_iter()
+        .map(|(g, _)| g)
+        .find(|g| Some(g) != case.grid.as_ref())
+        .expect("another grid");
+    drop(store);
+    let grid = case.grid.clone().expect("grid");
+    let make = |scope: &str| {
+        let (ok, out) = wangge(
+            &[
+                "token",
+                "create",
+                "w.gpkg",
+                "--role",
+                "grid_worker",
+                "--scope",
+                scope,
+                "--name",
+                "网格员",
+            ],
+            d,
+        );
+        assert!(ok, "{out}");
+        secret(&out)
+    };
+    let (mine, stranger) = (make(&grid), make(&other_grid));
+    let st = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
+    let uri = format!("/api/incidents/{}/photos", case.key);
+    let (photo, plain) = phone_jpeg();
+    assert!(photo.windows(4).any(|w| w == b"Exif"));
+
+    // Stored without its location: byte for byte the JPEG before the EXIF block went in.
+    let (s, body) = send(&st, &mine, "POST", &uri, "image/jpeg", photo.clone()).await;
+    assert_eq!(s, 201, "{}", text(&body));
+    let a: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(a["n"], 1);
+    assert_eq!(a["stripped"], true);
+    let (s, stored) = send(&st, &mine, "GET", &format!("{uri}/1"), "", Vec::new()).await;
+    assert_eq!(s, 200);
+    assert!(
+        !stored.windows(4).any(|w| w == b"Exif"),
+        "the EXIF block stayed"
+    );
+    assert!(!stored.windows(11).any(|w| w == b"GPSLatitude"));
+    assert_eq!(stored, plain, "the picture itself is unchanged");
+    // The same photo again: nothing doubled.
+    let (s, body) = send(&st, &mine, "POST", &uri, "image/jpeg", photo.clone()).await;
+    assert_eq!(s, 200, "{}", text(&body));
+    let again: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(
+        (again["n"].clone(), again["existing"].clone()),
+        (json!(1), json!(true))
+    );
+    // Kept on request.
+    let (s, body) = send(
+        &st,
+        &mine,
+        "POST",
+        &format!("{uri}?keep_location=1"),
+        "image/jpeg",
+        photo.clone(),
+    )
+    .await;
+    assert_eq!(s, 201, "{}", text(&body));
+    let (_, kept) = send(&st, &mine, "GET", &format!("{uri}/2"), "", Vec::new()).await;
+    assert_eq!(kept, photo);
+    // A GIF named a JPEG, a cut-off JPEG, an oversize body: refused, nothing stored.
+    for (body, want) in [
+        (b"GIF89a\x01\x00\x01\x00".to_vec(), 415),
+        (photo[..40].to_vec(), 415),
+        (vec![0xFF; wangge_io::photo::MAX_PHOTO_BYTES + 10], 413),
+    ] {
+        let (s, answer) = send(&st, &mine, "POST", &uri, "image/jpeg", body).await;
+        assert_eq!(s, want, "{}", text(&answer));
+    }
+    let (s, body) = send(&st, &mine, "GET", &uri, "", Vec::new()).await;
+    assert_eq!(s, 200);
+    let list: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(list["photos"].as_array().map(Vec::len), Some(2), "{list}");
+    // Another grid's worker finds no such incident.
+    for (m, u) in [
+        ("GET", uri.clone()),
+        ("GET", format!("{uri}/1")),
+        ("POST", uri.clone()),
+    ] {
+        let (s, _) = send(&st, &stranger, m, &u, "image/jpeg", photo.clone()).await;
+        assert_eq!(s, 404, "{m} {u}");
+    }
+}

@@ -118,6 +118,11 @@ fn copy(src: &dyn Store, dst: &mut dyn Store, bar: &Bar) -> anyhow::Result<()> {
     if !residents.is_empty() {
         dst.replace_residents(&residents)?;
     }
+    for p in src.photos(None)? {
+        if let Some((kind, bytes)) = src.photo(&p.incident, p.n)? {
+            dst.add_photo(&p.incident, &kind, &bytes, p.at)?;
+        }
+    }
     let workers = src.workers()?;
     if !workers.is_empty() {
         dst.replace_workforce(&src.departments()?, &workers)?;

@@ -2,13 +2,16 @@
 // browser, software GL), and a watch on a page's requests and errors.
 import { chromium } from "playwright-core";
 
-export function launch() {
+/// `extraArgs`: more Chromium switches (e.g. `--ignore-certificate-errors-spki-list=…` to trust
+/// a test server's self-signed certificate).
+export function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
       "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
       "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+      ...extraArgs,
     ],
   });
 }

@@ -11,6 +11,7 @@ pub use gpkg::export;
 pub mod import;
 pub mod incident_payload;
 pub mod osm;
+pub mod photo;
 pub mod read;
 pub mod residents;
 mod validate;

@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "workforce",
         sql: include_str!("../migrations/0008_workforce.sql"),
     },
+    Migration {
+        version: 9,
+        name: "photos",
+        sql: include_str!("../migrations/0009_photos.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

@@ -50,6 +50,9 @@ pub enum AppError {
     /// A body too large or with too many items.
     #[error("{0}")]
     TooLarge(String),
+    /// A body of a type the route does not take (a photo that is not a JPEG or PNG).
+    #[error("{0}")]
+    Unsupported(String),
     /// The workspace or archive cannot be served (at start).
     #[error("{0}")]
     Open(String),
@@ -72,6 +75,9 @@ impl AppError {
             AppError::RefusedWith { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             AppError::ConflictWith { code, .. } => (StatusCode::CONFLICT, code),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            AppError::Unsupported(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             AppError::Open(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }

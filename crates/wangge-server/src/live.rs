@@ -274,6 +274,20 @@ impl Live {
         Ok(())
     }
 
+    /// Stores a photo of an incident through the writer.
+    pub fn add_photo(
+        &self,
+        key: &str,
+        content_type: &str,
+        bytes: &[u8],
+        at: Timestamp,
+    ) -> Result<(u32, bool), AppError> {
+        let mut w = self.writer();
+        w.store
+            .add_photo(key, content_type, bytes, at)
+            .map_err(|e| refused(key, e))
+    }
+
     /// Appends to the audit log through the writer (never lost to a busy reader).
     pub fn audit(&self, who: &crate::Principal, action: &str, detail: &str) {
         let w = self.writer();

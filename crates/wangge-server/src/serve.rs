@@ -38,7 +38,9 @@ pub async fn serve(
     match tls {
         None => axum::serve(listener, router(state)).await,
         Some(tls) => {
-            let app = router(state).layer(axum::middleware::map_response(crate::tls::hsts));
+            let app = router(state)
+                .layer(axum::middleware::map_response(crate::tls::hsts))
+                .layer(axum::middleware::map_request(crate::tls::https));
             axum::serve(crate::tls::TlsListener { tcp: listener, tls }, app).await
         }
     }

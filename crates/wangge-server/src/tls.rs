@@ -93,6 +93,16 @@ impl axum::serve::Listener for TlsListener {
 
 /// Strict-Transport-Security on an answer over HTTPS (a year; browsers then refuse plain HTTP
 /// to this host).
+/// Every request on a TLS connection says so (`X-Forwarded-Proto: https`, whatever the client
+/// sent), so absolute URLs in the style and TileJSON keep the page's scheme.
+pub async fn https(mut r: axum::extract::Request) -> axum::extract::Request {
+    r.headers_mut().insert(
+        header::HeaderName::from_static("x-forwarded-proto"),
+        HeaderValue::from_static("https"),
+    );
+    r
+}
+
 pub async fn hsts(mut r: Response) -> Response {
     r.headers_mut().insert(
         header::STRICT_TRANSPORT_SECURITY,

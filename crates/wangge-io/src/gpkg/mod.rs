@@ -10,6 +10,7 @@ mod incident_rows;
 mod incidents;
 mod index_releases;
 mod kpi_cases;
+mod photos;
 mod places;
 mod plan_grids;
 mod plans;

@@ -33,6 +33,7 @@ pub const CHECKS: &[(&str, Check)] = &[
         "assignments, supervision and the workers register",
         assignments,
     ),
+    ("photos of incidents", photos),
     ("tokens and audit log", tokens_and_audit),
     ("data version moves with the data", data_version_moves),
 ];
@@ -484,6 +485,39 @@ fn assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     }
     if s.digest().map_err(e)? != before {
         return Err("a refused assignment changed the store".into());
+    }
+    Ok(())
+}
+
+fn photos(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    s.write(&places(data), "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    let first = data
+        .incidents
+        .first()
+        .ok_or("the dataset has no incident")?;
+    s.add_incidents(std::slice::from_ref(first)).map_err(e)?;
+    let at = Timestamp::from_unix(first.time.unix() + 60);
+    let (a, b) = (b"\xFF\xD8\xFF one".to_vec(), b"\xFF\xD8\xFF two".to_vec());
+    if s.add_photo(&first.key, "image/jpeg", &a, at).map_err(e)? != (1, false)
+        || s.add_photo(&first.key, "image/jpeg", &b, at).map_err(e)? != (2, false)
+        || s.add_photo(&first.key, "image/jpeg", &a, at).map_err(e)? != (1, true)
+    {
+        return Err("photos are not numbered 1, 2 with a repeat found".into());
+    }
+    if s.add_photo("no such key", "image/jpeg", &a, at).is_ok() {
+        return Err("a photo of no incident was stored".into());
+    }
+    let listed = s.photos(Some(&first.key)).map_err(e)?;
+    let ns: Vec<u32> = listed.iter().map(|p| p.n).collect();
+    if ns != [1, 2] || listed[1].bytes != b.len() as u64 || listed[0].at != at {
+        return Err(format!("photos listed as {listed:?}"));
+    }
+    if s.photo(&first.key, 2).map_err(e)? != Some(("image/jpeg".into(), b)) {
+        return Err("a photo's bytes do not read back".into());
+    }
+    if s.photo(&first.key, 3).map_err(e)?.is_some() || s.photos(None).map_err(e)?.len() != 2 {
+        return Err("a photo that is not there was found".into());
     }
     Ok(())
 }

@@ -168,6 +168,14 @@ pub fn content_digest(store: &dyn Store) -> Result<ContentDigest> {
         workforce.add(&format!("{w:?}"));
     }
 
+    let mut photos = Fnv::new();
+    for p in store.photos(None)? {
+        photos.add(&format!(
+            "{} {} {} {} {}",
+            p.incident, p.n, p.content_type, p.bytes, p.sha256
+        ));
+    }
+
     let mut parts = vec![
         places.part("places"),
         plans.part("plans"),
@@ -180,6 +188,9 @@ pub fn content_digest(store: &dyn Store) -> Result<ContentDigest> {
     // they were.
     if workforce.1 > 0 {
         parts.push(workforce.part("workforce"));
+    }
+    if photos.1 > 0 {
+        parts.push(photos.part("photos"));
     }
     Ok(ContentDigest { parts })
 }

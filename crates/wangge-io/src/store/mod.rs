@@ -25,6 +25,7 @@ pub mod conformance;
 mod coverage;
 mod digest;
 mod incidents;
+mod photos;
 mod places;
 mod plans;
 mod residents;
@@ -40,6 +41,7 @@ pub use incidents::{
     evaluation_refused, event_time_refused, extension_detail, extension_hours, report_differences,
     supervision_detail, supervision_of,
 };
+pub use photos::{PhotoMeta, PhotoStore, photo_sha256};
 pub use places::{PlaceStore, StreetBounds};
 pub use plans::{
     GridRow, GridShape, GroupShape, PlanRecord, PlanRow, PlanStore, StoredGrid, StoredGroup,
@@ -71,8 +73,8 @@ pub fn write_summary(data: &wangge_core::Dataset) -> String {
 /// The store traits, for calling their methods: `use wangge_io::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AccessStore as _, CoverageStore as _, IncidentStore as _, PlaceStore as _, PlanStore as _,
-        ResidentStore as _, WorkforceStore as _, Workspace as _,
+        AccessStore as _, CoverageStore as _, IncidentStore as _, PhotoStore as _, PlaceStore as _,
+        PlanStore as _, ResidentStore as _, WorkforceStore as _, Workspace as _,
     };
 }
 
@@ -86,6 +88,7 @@ pub trait Store:
     + IncidentStore
     + ResidentStore
     + WorkforceStore
+    + PhotoStore
     + AccessStore
     + Send
 {
@@ -99,6 +102,7 @@ impl<T> Store for T where
         + IncidentStore
         + ResidentStore
         + WorkforceStore
+        + PhotoStore
         + AccessStore
         + Send
         + ?Sized

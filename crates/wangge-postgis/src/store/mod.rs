@@ -10,6 +10,7 @@ mod incident_rows;
 mod incidents;
 mod kpi_cases;
 mod kpi_rows;
+mod photos;
 mod places;
 mod plans;
 mod releases;

@@ -7,6 +7,7 @@ pub mod components;
 pub mod desk;
 pub mod incidents;
 pub mod kpi;
+pub mod photos;
 pub mod plans;
 pub mod problem;
 pub mod reach;

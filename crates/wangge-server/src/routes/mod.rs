@@ -10,6 +10,7 @@ mod heat;
 mod incidents;
 mod kpi;
 mod ogc;
+mod photos;
 mod plans;
 mod query;
 mod reach;
@@ -61,6 +62,15 @@ pub fn router(state: AppState) -> Router {
             get(incidents::one).patch(incidents::patch),
         )
         .route("/api/incidents/{id}/history", get(desk::history))
+        .route(
+            "/api/incidents/{id}/photos",
+            get(photos::list)
+                .post(photos::post)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    wangge_io::photo::MAX_PHOTO_BYTES + 1,
+                )),
+        )
+        .route("/api/incidents/{id}/photos/{n}", get(photos::one))
         .route("/api/desk", get(desk::queue))
         .route("/api/workers", get(desk::workers))
         .route("/api/plans", get(plans::list))
@@ -110,8 +120,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `http://host` of the request (for absolute URLs in TileJSON and the style).
+/// `http://host` of the request, `https://` on a TLS connection or behind a proxy that says so
+/// (`X-Forwarded-Proto: https`): for absolute URLs in TileJSON and the style.
 fn base_url(headers: &axum::http::HeaderMap) -> String {
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -120,7 +138,7 @@ fn base_url(headers: &axum::http::HeaderMap) -> String {
                 .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
         .unwrap_or("127.0.0.1:8080");
-    format!("http://{host}")
+    format!("{scheme}://{host}")
 }
 
 /// The layer ids named by a path segment: `all` or a comma-separated list.

@@ -1,0 +1,200 @@
+//! Photos of cases (a grid worker's picture of a broken lamp): the type told by the bytes
+//! themselves (JPEG or PNG, whatever the request claims), and the location a phone writes
+//! into a photo removed: in a JPEG, the APP1 segments of EXIF (GPS among its tags) and XMP;
+//! in a PNG, the `eXIf` chunk and XMP text chunks. Everything else is copied byte for byte
+//! (no re-encoding: the picture is as taken). A file that is not well-formed is refused.
+
+/// The types a photo may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoType {
+    Jpeg,
+    Png,
+}
+
+impl PhotoType {
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+        }
+    }
+
+    /// The type from a stored MIME type.
+    pub fn from_mime(m: &str) -> Option<Self> {
+        match m {
+            "image/jpeg" => Some(Self::Jpeg),
+            "image/png" => Some(Self::Png),
+            _ => None,
+        }
+    }
+}
+
+/// The largest photo accepted (bytes).
+pub const MAX_PHOTO_BYTES: usize = 8 << 20;
+
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// The type of a photo by its first bytes (`None`: neither JPEG nor PNG).
+pub fn sniff(bytes: &[u8]) -> Option<PhotoType> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(PhotoType::Jpeg)
+    } else if bytes.starts_with(PNG_SIGNATURE) {
+        Some(PhotoType::Png)
+    } else {
+        None
+    }
+}
+
+/// The photo without its location metadata, and whether anything was removed; an error
+/// saying where the file is malformed.
+pub fn strip_location(bytes: &[u8]) -> Result<(Vec<u8>, bool), String> {
+    match sniff(bytes) {
+        Some(PhotoType::Jpeg) => strip_jpeg(bytes),
+        Some(PhotoType::Png) => strip_png(bytes),
+        None => Err("neither a JPEG nor a PNG".into()),
+    }
+}
+
+fn strip_jpeg(b: &[u8]) -> Result<(Vec<u8>, bool), String> {
+    let mut out = Vec::with_capacity(b.len());
+    out.extend_from_slice(&b[..2]);
+    let mut i = 2;
+    let mut removed = false;
+    loop {
+        // Fill bytes (0xFF) may precede a marker.
+        while b.get(i) == Some(&0xFF) && b.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (b.get(i), b.get(i + 1)) else {
+            return Err(format!("JPEG: no marker at byte {i}"));
+        };
+        // Markers without a length: TEM and RSTn; EOI ends the file.
+        if marker == 0xD9 {
+            out.extend_from_slice(&b[i..i + 2]);
+            return Ok((out, removed));
+        }
+        if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
+            out.extend_from_slice(&b[i..i + 2]);
+            i += 2;
+            continue;
+        }
+        let len = match (b.get(i + 2), b.get(i + 3)) {
+            (Some(&h), Some(&l)) => usize::from(h) << 8 | usize::from(l),
+            _ => return Err(format!("JPEG: segment at byte {i} cut off")),
+        };
+        let end = i + 2 + len;
+        if len < 2 || end > b.len() {
+            return Err(format!("JPEG: segment at byte {i} runs past the end"));
+        }
+        let payload = &b[i + 4..end];
+        let location = marker == 0xE1
+            && (payload.starts_with(b"Exif\0") || payload.starts_with(b"http://ns.adobe.com/xap/"));
+        if location {
+            removed = true;
+        } else {
+            out.extend_from_slice(&b[i..end]);
+        }
+        i = end;
+        // Start of scan: the entropy-coded data and the rest are copied as they are.
+        if marker == 0xDA {
+            out.extend_from_slice(&b[i..]);
+            return Ok((out, removed));
+        }
+    }
+}
+
+fn strip_png(b: &[u8]) -> Result<(Vec<u8>, bool), String> {
+    let mut out = Vec::with_capacity(b.len());
+    out.extend_from_slice(PNG_SIGNATURE);
+    let mut i = PNG_SIGNATURE.len();
+    let mut removed = false;
+    while i < b.len() {
+        if i + 8 > b.len() {
+            return Err(format!("PNG: chunk at byte {i} cut off"));
+        }
+        let len = u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as usize;
+        let kind = &b[i + 4..i + 8];
+        let end = i
+            .checked_add(12)
+            .and_then(|x| x.checked_add(len))
+            .filter(|e| *e <= b.len())
+            .ok_or_else(|| format!("PNG: chunk at byte {i} runs past the end"))?;
+        let data = &b[i + 8..i + 8 + len];
+        let location = kind == b"eXIf"
+            || ((kind == b"iTXt" || kind == b"tEXt") && data.starts_with(b"XML:com.adobe.xmp"));
+        if location {
+            removed = true;
+        } else {
+            out.extend_from_slice(&b[i..end]);
+        }
+        i = end;
+        if kind == b"IEND" {
+            return Ok((out, removed));
+        }
+    }
+    Err("PNG: no IEND chunk".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SOI, APP0 (JFIF), APP1 (Exif with a GPS tag's bytes), a DQT-like segment, SOS, data, EOI.
+    fn jpeg() -> Vec<u8> {
+        let mut b = vec![0xFF, 0xD8];
+        b.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x07, b'J', b'F', b'I', b'F', 0]);
+        let exif = b"Exif\0\0MM\0*GPS:32.05N118.79E";
+        b.extend_from_slice(&[0xFF, 0xE1, 0x00, (exif.len() + 2) as u8]);
+        b.extend_from_slice(exif);
+        b.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x04, 1, 2]);
+        b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x03, 9, 0x12, 0xFF, 0x00, 0x34]);
+        b.extend_from_slice(&[0xFF, 0xD9]);
+        b
+    }
+
+    #[test]
+    fn exif_goes_and_everything_else_stays() {
+        let j = jpeg();
+        assert_eq!(sniff(&j), Some(PhotoType::Jpeg));
+        let (out, removed) = strip_location(&j).expect("strip");
+        assert!(removed);
+        assert!(!out.windows(4).any(|w| w == b"Exif"));
+        assert!(out.windows(4).any(|w| w == b"JFIF"));
+        assert!(out.ends_with(&[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9]));
+        assert_eq!(out.len(), j.len() - (4 + 27));
+        // Stripping again changes nothing.
+        assert_eq!(strip_location(&out).expect("again"), (out.clone(), false));
+    }
+
+    #[test]
+    fn png_exif_chunks_go() {
+        let mut p = PNG_SIGNATURE.to_vec();
+        for (kind, data) in [
+            (&b"IHDR"[..], &b"0123456789abc"[..]),
+            (b"eXIf", b"MM\0*GPS"),
+            (b"IDAT", b"xx"),
+            (b"IEND", b""),
+        ] {
+            p.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            p.extend_from_slice(kind);
+            p.extend_from_slice(data);
+            p.extend_from_slice(&[0, 0, 0, 0]);
+        }
+        let (out, removed) = strip_location(&p).expect("strip");
+        assert!(removed);
+        assert!(!out.windows(4).any(|w| w == b"eXIf"));
+        assert!(out.windows(4).any(|w| w == b"IDAT"));
+    }
+
+    #[test]
+    fn malformed_files_are_refused_not_panicked_on() {
+        assert!(strip_location(b"GIF89a").is_err());
+        assert!(strip_location(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF]).is_err());
+        let mut j = jpeg();
+        j.truncate(12);
+        assert!(strip_location(&j).is_err());
+        let mut p = PNG_SIGNATURE.to_vec();
+        p.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF, b'I', b'D', b'A', b'T']);
+        assert!(strip_location(&p).is_err());
+    }
+}
