@@ -194,9 +194,17 @@ fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_car
         buffer: Some(wangge_tiles::BUFFER),
     };
     let mut seen = 0;
+    // Tiles with components, for Mapbox's own reader below: (file, what the validator read).
+    let mut written = Vec::new();
     for t in src.tiles(16, 16).into_iter().take(400) {
-        let tile = wangge_tiles::mvt::validate(&src.tile(t, &["components"]), &rules)
+        let bytes = src.tile(t, &["components"]);
+        let tile = wangge_tiles::mvt::validate(&bytes, &rules)
             .unwrap_or_else(|p| panic!("{t}: {p:?}"));
+        if written.len() < 25 && tile.layers.iter().any(|l| !l.features.is_empty()) {
+            let f = d.join(format!("c{}.mvt", written.len()));
+            std::fs::write(&f, &bytes).expect("tile");
+            written.push((f, tile.clone()));
+        }
         for l in &tile.layers {
             assert_eq!(l.name, "components");
             seen += l.features.len();
@@ -207,6 +215,36 @@ fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_car
         }
     }
     assert!(seen > 100, "{seen} components in z16 tiles");
+
+    // @mapbox/vector-tile (what MapLibre reads tiles with) decodes the same features: the same
+    // count per tile, geometry types, properties and first points.
+    let out = std::process::Command::new("node")
+        .arg(crate::util::project("web-viewer/test/decode_mvt.mjs"))
+        .args(written.iter().map(|(f, _)| f))
+        .output()
+        .expect("node");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let decoded: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(decoded.as_array().map(Vec::len), Some(written.len()));
+    for ((f, ours), theirs) in written.iter().zip(decoded.as_array().expect("tiles")) {
+        let layer = &ours.layers[0];
+        let features = theirs["layers"]["components"]["features"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: no components layer: {theirs}", f.display()));
+        assert_eq!(features.len(), layer.features.len(), "{}", f.display());
+        for (a, b) in layer.features.iter().zip(features) {
+            assert_eq!(u64::from(a.geom_type), b["type"].as_u64().expect("type"));
+            for (k, v) in &a.props {
+                let want = match v {
+                    wangge_tiles::mvt::Value::String(s) => serde_json::json!(s),
+                    other => panic!("{k}: {other:?}"),
+                };
+                assert_eq!(b["props"][k], want, "{}: {k}", f.display());
+            }
+            let p = a.parts[0][0];
+            assert_eq!(b["first"], serde_json::json!([p[0], p[1]]), "{}", f.display());
+        }
+    }
 }
 
 #[test]
