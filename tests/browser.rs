@@ -844,7 +844,7 @@ fn the_case_desk_dispatches_supervises_and_follows_new_reports_live() {
     assert!(
         v["refused_message"]
             .as_str()
-            .is_some_and(|m| m.contains("hours to handle")),
+            .is_some_and(|m| m.contains("处置时限")),
         "{v}"
     );
     assert_eq!(v["unchanged_after_refusal"], true, "{v}");

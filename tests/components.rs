@@ -198,8 +198,8 @@ fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_car
     let mut written = Vec::new();
     for t in src.tiles(16, 16).into_iter().take(400) {
         let bytes = src.tile(t, &["components"]);
-        let tile = wangge_tiles::mvt::validate(&bytes, &rules)
-            .unwrap_or_else(|p| panic!("{t}: {p:?}"));
+        let tile =
+            wangge_tiles::mvt::validate(&bytes, &rules).unwrap_or_else(|p| panic!("{t}: {p:?}"));
         if written.len() < 25 && tile.layers.iter().any(|l| !l.features.is_empty()) {
             let f = d.join(format!("c{}.mvt", written.len()));
             std::fs::write(&f, &bytes).expect("tile");
@@ -223,7 +223,11 @@ fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_car
         .args(written.iter().map(|(f, _)| f))
         .output()
         .expect("node");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let decoded: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(decoded.as_array().map(Vec::len), Some(written.len()));
     for ((f, ours), theirs) in written.iter().zip(decoded.as_array().expect("tiles")) {
@@ -242,7 +246,12 @@ fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_car
                 assert_eq!(b["props"][k], want, "{}: {k}", f.display());
             }
             let p = a.parts[0][0];
-            assert_eq!(b["first"], serde_json::json!([p[0], p[1]]), "{}", f.display());
+            assert_eq!(
+                b["first"],
+                serde_json::json!([p[0], p[1]]),
+                "{}",
+                f.display()
+            );
         }
     }
 }

@@ -189,9 +189,21 @@ async fn the_desk_dispatches_reassigns_and_supervises_cases_of_its_own_street() 
     if let Some(o) = other_street {
         refusals.push(assign(&o.code, None, None));
     }
+    let mut codes = Vec::new();
     for r in refusals {
         let (s, body) = call(&office, "PATCH", &uri, r.clone()).await;
         assert_eq!(s, 409, "{r}: {body}");
+        let p: Value = serde_json::from_str(&body).expect("problem details");
+        codes.push(p["code"].as_str().unwrap_or_default().to_string());
+    }
+    // Each refusal has its stable code (the desk says it in the page's language).
+    assert_eq!(
+        codes[..3],
+        ["desk.hours", "desk.worker_department", "desk.no_department"],
+        "{codes:?}"
+    );
+    if other_street.is_some() {
+        assert_eq!(codes[3], "desk.other_street");
     }
     // Reassigned to a worker of a district bureau.
     let bureau = deps.iter().find(|x| x.street.is_none()).expect("a bureau");

@@ -41,6 +41,9 @@ const TEXT = {
     "e.satisfied": "满意", "e.basically_satisfied": "基本满意", "e.dissatisfied": "不满意",
     "m.dispatched": "已派遣 {id} 至 {to}", "m.reassigned": "已改派 {id} 至 {to}", "m.supervised": "已督办 {id}",
     "m.step": "{id} 已更新：{status}", "m.refused": "被拒绝（{status}）：{detail}", "m.failed": "请求失败：{detail}",
+    "code.desk.no_department": "登记册中没有部门 {department}", "code.desk.other_street": "部门 {department} 属于{street}，不属于{mine}",
+    "code.desk.no_worker": "登记册中没有人员 {worker}", "code.desk.worker_department": "人员 {worker} 属于部门 {theirs}，不属于 {department}",
+    "code.desk.hours": "时限 {hours} 小时：须大于 0 且不超过本类别的处置时限 {limit} 小时（更长请办理延期）",
     "k.reported": "上报", "k.closure": "结案率", "k.on_time": "按期结案率", "k.overdue": "超期", "k.satisfaction": "满意率",
     badge: "督办", "k.month": "{y}年{m}月", "live.on": "● 实时", "live.off": "○ 连接中断",
     "token.needed": "需要访问令牌：请用 ?token=… 打开本页",
@@ -73,6 +76,9 @@ const TEXT = {
     "e.satisfied": "satisfied", "e.basically_satisfied": "basically satisfied", "e.dissatisfied": "dissatisfied",
     "m.dispatched": "{id} dispatched to {to}", "m.reassigned": "{id} reassigned to {to}", "m.supervised": "{id} supervised",
     "m.step": "{id} is now: {status}", "m.refused": "Refused ({status}): {detail}", "m.failed": "Request failed: {detail}",
+    "code.desk.no_department": "No department {department} in the register", "code.desk.other_street": "Department {department} belongs to {street}, not {mine}",
+    "code.desk.no_worker": "No worker {worker} in the register", "code.desk.worker_department": "Worker {worker} is in department {theirs}, not {department}",
+    "code.desk.hours": "A limit of {hours} hours: more than 0 and at most the category's {limit} hours to handle (longer: an extension)",
     "k.reported": "Reported", "k.closure": "Closure", "k.on_time": "On time", "k.overdue": "Overdue", "k.satisfaction": "Satisfied",
     badge: "Supervised", "k.month": "{month}", "live.on": "● live", "live.off": "○ disconnected",
     "token.needed": "An access token is needed: open this page with ?token=…",
@@ -589,7 +595,10 @@ function say(text, error = false) {
 
 function refused(e) {
   D.errors.push(`${e.status || "?"}: ${e.message}`);
-  if (e.status) say(t("m.refused", { status: e.status, detail: e.message }), true);
+  // A refusal with a code the page knows is said in the page's language (its named values
+  // filled in); others with the server's text.
+  const known = e.code && TEXT.zh[`code.${e.code}`] ? t(`code.${e.code}`, e.params || {}) : null;
+  if (e.status) say(t("m.refused", { status: e.status, detail: known || e.message }), true);
   else say(t("m.failed", { detail: e.message || String(e) }), true);
 }
 

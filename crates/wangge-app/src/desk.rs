@@ -148,6 +148,103 @@ pub fn queue(
     Ok((n, out))
 }
 
+/// Why an assignment is refused before it reaches the store, with a stable code and the
+/// values a client translates it with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AssignmentRefusal {
+    /// No department with this code in the register.
+    NoDepartment { department: String },
+    /// The department belongs to another street than the caller's.
+    OtherStreet {
+        department: String,
+        theirs: String,
+        mine: String,
+    },
+    /// No worker with this id in the register.
+    NoWorker { worker: String },
+    /// The worker is in another department.
+    WorkerDepartment {
+        worker: String,
+        theirs: String,
+        department: String,
+    },
+    /// A time limit not positive, or longer than the category's handling limit.
+    Hours { hours: f64, limit: f64 },
+}
+
+impl AssignmentRefusal {
+    /// The stable code (`desk.no_department`, ...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoDepartment { .. } => "desk.no_department",
+            Self::OtherStreet { .. } => "desk.other_street",
+            Self::NoWorker { .. } => "desk.no_worker",
+            Self::WorkerDepartment { .. } => "desk.worker_department",
+            Self::Hours { .. } => "desk.hours",
+        }
+    }
+
+    /// The named values of the refusal.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::NoDepartment { department } => vec![("department", department.clone())],
+            Self::OtherStreet {
+                department,
+                theirs,
+                mine,
+            } => vec![
+                ("department", department.clone()),
+                ("street", theirs.clone()),
+                ("mine", mine.clone()),
+            ],
+            Self::NoWorker { worker } => vec![("worker", worker.clone())],
+            Self::WorkerDepartment {
+                worker,
+                theirs,
+                department,
+            } => vec![
+                ("worker", worker.clone()),
+                ("theirs", theirs.clone()),
+                ("department", department.clone()),
+            ],
+            Self::Hours { hours, limit } => {
+                vec![("hours", hours.to_string()), ("limit", limit.to_string())]
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for AssignmentRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoDepartment { department } => {
+                write!(f, "no department {department:?} in the register")
+            }
+            Self::OtherStreet {
+                department,
+                theirs,
+                mine,
+            } => write!(
+                f,
+                "department {department:?} belongs to {theirs}, not {mine}"
+            ),
+            Self::NoWorker { worker } => write!(f, "no worker {worker:?} in the register"),
+            Self::WorkerDepartment {
+                worker,
+                theirs,
+                department,
+            } => write!(
+                f,
+                "worker {worker:?} is in department {theirs:?}, not {department:?}"
+            ),
+            Self::Hours { hours, limit } => write!(
+                f,
+                "a time limit of {hours} hours: more than 0 and at most the category's {limit} hours to handle (a longer one is an extension)"
+            ),
+        }
+    }
+}
+
 /// Why an assignment is refused before it reaches the store: a department or worker not in
 /// the register, a worker of another department, a department of another street than
 /// `street` (a street office's scope; `None`: any), or a time limit that is not positive or
@@ -158,33 +255,34 @@ pub fn assignment_refused(
     incident: &Incident,
     a: &Assignment,
     street: Option<&str>,
-) -> Result<Option<String>, wangge_io::Error> {
+) -> Result<Option<AssignmentRefusal>, wangge_io::Error> {
     let Some(dep) = store
         .departments()?
         .into_iter()
         .find(|d| d.code == a.department)
     else {
-        return Ok(Some(format!(
-            "no department {:?} in the register",
-            a.department
-        )));
+        return Ok(Some(AssignmentRefusal::NoDepartment {
+            department: a.department.clone(),
+        }));
     };
     if let (Some(mine), Some(theirs)) = (street, dep.street.as_deref())
         && mine != theirs
     {
-        return Ok(Some(format!(
-            "department {:?} belongs to {theirs}, not {mine}",
-            a.department
-        )));
+        return Ok(Some(AssignmentRefusal::OtherStreet {
+            department: a.department.clone(),
+            theirs: theirs.to_string(),
+            mine: mine.to_string(),
+        }));
     }
     if let Some(w) = &a.worker {
         match store.workers()?.into_iter().find(|x| &x.id == w) {
-            None => return Ok(Some(format!("no worker {w:?} in the register"))),
+            None => return Ok(Some(AssignmentRefusal::NoWorker { worker: w.clone() })),
             Some(x) if x.department != a.department => {
-                return Ok(Some(format!(
-                    "worker {w:?} is in department {:?}, not {:?}",
-                    x.department, a.department
-                )));
+                return Ok(Some(AssignmentRefusal::WorkerDepartment {
+                    worker: w.clone(),
+                    theirs: x.department,
+                    department: a.department.clone(),
+                }));
             }
             Some(_) => {}
         }
@@ -192,9 +290,7 @@ pub fn assignment_refused(
     if let Some(h) = a.hours {
         let limit = limits.of(&incident.category)[1];
         if !(h.is_finite() && h > 0.0 && h <= limit) {
-            return Ok(Some(format!(
-                "a time limit of {h} hours: more than 0 and at most the category's {limit} hours to handle (a longer one is an extension)"
-            )));
+            return Ok(Some(AssignmentRefusal::Hours { hours: h, limit }));
         }
     }
     Ok(None)

@@ -417,8 +417,15 @@ async fn dispatcher(
             let refused = l.read(|st| {
                 wangge_app::desk::assignment_refused(st, &limits, &incident, &a, street.as_deref())
             })?;
-            if let Some(m) = refused {
-                return Err(AppError::Conflict(format!("incident {id:?}: {m}")));
+            if let Some(r) = refused {
+                let mut params = vec![("incident", id.clone())];
+                params.extend(r.params());
+                return Err(AppError::ConflictWith {
+                    title: "assignment refused",
+                    detail: format!("incident {id:?}: {r}"),
+                    code: r.code().to_string(),
+                    params,
+                });
             }
             l.assign(&id, &a, &by, at)
         })
