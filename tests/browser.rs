@@ -1107,6 +1107,10 @@ fn the_closed_loop_runs_from_the_phone_through_the_desk_to_the_kpis() {
         v["live_ms"].as_u64().is_some(),
         "the desk saw the report live: {v}"
     );
+    assert_eq!(
+        v["handled"]["refresh"], "live",
+        "the phone saw its case dispatched live: {v}"
+    );
     for step in ["dispatched", "handled", "followed_up", "closed"] {
         assert_eq!(v[step]["ok"], true, "{step}: {v}");
     }

@@ -686,9 +686,20 @@ function live(e) {
   }, 500);
 }
 
+// The KPI strip follows the cases too, at most once a minute.
+let kpisDue = 0;
+function kpisSoon() {
+  if (Date.now() < kpisDue) return;
+  kpisDue = Date.now() + 60000;
+  loadKpis().catch(() => {});
+}
+
 function connect() {
   const es = new EventSource(`/api/incidents/stream${token ? `?token=${enc(token)}` : ""}`);
-  for (const kind of ["incident", "status", "lagged"]) es.addEventListener(kind, live);
+  for (const kind of ["incident", "status", "lagged"]) {
+    es.addEventListener(kind, live);
+    es.addEventListener(kind, kpisSoon);
+  }
   es.onopen = () => {
     $("live").textContent = t("live.on");
     $("live").className = "on";

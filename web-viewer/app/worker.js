@@ -867,4 +867,19 @@ async function start() {
   flush();
 }
 
-start().catch((e) => { W.errors.push(`start: ${e}`); say(t("m.failed", { detail: String(e) }), "error"); });
+// Live: a case of my grid dispatched, reassigned or closed by the street office shows at once
+// (the event stream carries my grid's cases); at most one reload a second.
+let liveDue = null;
+function followStream() {
+  if (!token || typeof EventSource === "undefined") return;
+  const es = new EventSource(`/api/incidents/stream?token=${encodeURIComponent(token)}`);
+  const changed = () => {
+    W.events = (W.events || 0) + 1;
+    if (liveDue) return;
+    liveDue = setTimeout(() => { liveDue = null; loadCases().catch(() => {}); }, 1000);
+  };
+  es.addEventListener("incident", changed);
+  es.addEventListener("status", changed);
+}
+
+start().then(followStream).catch((e) => { W.errors.push(`start: ${e}`); say(t("m.failed", { detail: String(e) }), "error"); });

@@ -300,19 +300,26 @@ try {
   };
   if (!out.dispatched.ok) throw new Error(`not dispatched as asked: ${JSON.stringify(c && c.assignment)}`);
 
-  // 5. The phone: my case dispatched (worker.js refreshes my cases only when it loads, after
-  // its own report or step: no event stream, its timer only sends the queue), so reloaded.
+  // 5. The phone: my case dispatched, shown live (the page follows its grid's cases on the
+  // event stream); reloaded only if it did not arrive within 15 s (then refresh = "reload").
   step("handle");
   w = await W();
   const before = (w.cases.find((x) => x.id === id) || {}).status || null;
-  const win = [Date.now(), Infinity];
-  reloadWindows.push(win);
-  await phone.reload({ waitUntil: "load" });
-  await onPhone((id) => window.__worker && window.__worker.loaded >= 1
-    && (window.__worker.cases.find((c) => c.id === id) || {}).status === "dispatched", id, 60000);
-  win[1] = Date.now();
+  const dispatchedOnPhone = (id) => window.__worker && window.__worker.loaded >= 1
+    && (window.__worker.cases.find((c) => c.id === id) || {}).status === "dispatched";
+  let refresh = "live";
+  try {
+    await onPhone(dispatchedOnPhone, id, 15000);
+  } catch (_) {
+    refresh = "reload";
+    const win = [Date.now(), Infinity];
+    reloadWindows.push(win);
+    await phone.reload({ waitUntil: "load" });
+    await onPhone(dispatchedOnPhone, id, 60000);
+    win[1] = Date.now();
+  }
   const button = phone.locator(`#cases li.case[data-id="${css(id)}"] button.next`);
-  const handled = { status_before_reload: before, refresh: "reload", button: (await button.textContent()).trim() };
+  const handled = { status_before_reload: before, refresh, button: (await button.textContent()).trim() };
   const loadedBefore = (await W()).loaded;
   await button.click();
   await onPhone(([id, n]) => window.__worker.loaded > n && (window.__worker.cases.find((c) => c.id === id) || {}).status !== "dispatched",
