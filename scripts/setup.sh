@@ -16,6 +16,7 @@ bin=target/release/wangge
 $bin generate --households 20000 --seed 1 --workspace out/demo.gpkg --force
 $bin partition out/demo.gpkg --report out/demo-plan
 $bin incidents assign out/demo.gpkg
+$bin workers generate out/demo.gpkg
 $bin coverage out/demo.gpkg --report out/demo-coverage.csv
 $bin tiles export out/demo.gpkg -o tiles/demo.pmtiles
 $bin report kpi out/demo.gpkg --month 2026-10 --by community --csv out/demo-kpi-2026-10.csv --charts out/demo-charts
@@ -54,4 +55,6 @@ echo "Serving the demo city (offline; Ctrl-C stops):"
 echo "  planner mode:        http://127.0.0.1:8080/viewer/?mode=planner"
 echo "  street-office mode:  http://127.0.0.1:8080/viewer/?mode=office"
 echo "  wall screen:         http://127.0.0.1:8080/wall"
+echo "  case desk:           http://127.0.0.1:8080/desk"
+echo "  grid worker's phone: http://127.0.0.1:8080/viewer/worker.html?grid=GRID (a grid code: $bin workers list out/demo.gpkg)"
 exec $bin serve out/demo.gpkg
