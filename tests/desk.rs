@@ -172,6 +172,28 @@ async fn the_desk_dispatches_reassigns_and_supervises_cases_of_its_own_street() 
     .await;
     assert_eq!(s, 200, "{body}");
     assert!(body.contains(r#""status":"dispatched""#), "{body}");
+    // The dispatcher's limit: to be handled 24 hours after the assignment.
+    let (_, body) = call(
+        &office,
+        "GET",
+        "/api/desk?status=dispatched&limit=2000",
+        Value::Null,
+    )
+    .await;
+    let q: Value = serde_json::from_str(&body).expect("json");
+    let c = q["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .expect("the dispatched case")
+        .clone();
+    let t = |k: &str| {
+        wangge_core::Timestamp::parse(c[k].as_str().expect(k), 0)
+            .expect(k)
+            .unix()
+    };
+    assert_eq!(t("handle_by") - t("assigned_at"), 24 * 3600, "{c}");
     // Refused, changing nothing: a limit longer than the category's, a worker of another
     // department, another street's department, an unknown department.
     let other_worker = workers

@@ -1,17 +1,17 @@
 // The grid worker page's service worker (registered by app/worker.js for /viewer/worker.html
 // only: the other pages under /viewer/ are never answered from these caches). It lets the
 // page open and show its grid without a network:
-//   - the page shell (HTML, scripts, styles, maplibre-gl): precached, cache first;
-//   - GET /api/…: network first, the last answer when the network is down (marked with the
-//     header `x-wangge-cache: offline`);
+//   - the page shell (HTML, scripts, styles, maplibre-gl): precached, network first (a fixed
+//     script reaches the phone at its next visit), the kept copy when the network is down;
 //   - /style.json, /tiles/…, /fonts/…: stale-while-revalidate (the map of the grid works
-//     offline after one visit).
+//     offline after one visit; no personal data in them).
+// The API is never answered from here: its answers carry one token's cases, and a phone may
+// pass to another worker (the page keeps its own last list of cases, tagged with its token).
 // POST, PATCH and every other method go to the network untouched (a report is queued by the
-// page itself, in IndexedDB). Bump VERSION whenever a shell file changes: the new worker
-// precaches the new shell and deletes the old caches.
-const VERSION = "wangge-worker-v1";
+// page itself, in IndexedDB). A new VERSION precaches the shell again and deletes the old
+// caches (v1 kept API answers: they go).
+const VERSION = "wangge-worker-v2";
 const SHELL = `${VERSION}-shell`;
-const DATA = `${VERSION}-api`;
 const MAP = `${VERSION}-map`;
 const SHELL_FILES = [
   "/viewer/worker.html",
@@ -24,7 +24,6 @@ const SHELL_FILES = [
 ];
 const SHELL_PATHS = new Set(SHELL_FILES);
 const MAX_MAP_ENTRIES = 3000;
-const MAX_API_ENTRIES = 300;
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -38,7 +37,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
-      if (name.startsWith("wangge-worker-") && ![SHELL, DATA, MAP].includes(name)) await caches.delete(name);
+      if (name.startsWith("wangge-worker-") && ![SHELL, MAP].includes(name)) await caches.delete(name);
     }
     await self.clients.claim();
   })());
@@ -52,41 +51,21 @@ self.addEventListener("fetch", (event) => {
   if ((req.headers.get("accept") || "").includes("text/event-stream")) return;
   if (req.headers.has("range")) return;
   const path = url.pathname;
-  if (SHELL_PATHS.has(path)) event.respondWith(cacheFirst(req));
-  else if (path.startsWith("/api/")) event.respondWith(networkFirst(req));
+  if (SHELL_PATHS.has(path)) event.respondWith(shell(req));
   else if (path === "/style.json" || path.startsWith("/tiles/") || path.startsWith("/fonts/")) event.respondWith(staleWhileRevalidate(event, req));
 });
 
-/// The shell: from the precache (whatever the query string: `worker.html?grid=…`), else
-/// from the network.
-async function cacheFirst(req) {
+/// The shell: the network's copy (kept), else the kept one (whatever the query string:
+/// `worker.html?grid=…`).
+async function shell(req) {
   const cache = await caches.open(SHELL);
-  const hit = await cache.match(req, { ignoreSearch: true, ignoreVary: true });
-  if (hit) return hit;
-  try {
-    return await fetch(req);
-  } catch (_) {
-    return Response.error();
-  }
-}
-
-/// The API: the network's answer (kept when it is a 200); the kept one when the network is
-/// down; a network error when there is none.
-async function networkFirst(req) {
-  const cache = await caches.open(DATA);
   try {
     const r = await fetch(req);
-    if (r.status === 200) {
-      await cache.put(req, r.clone());
-      trim(DATA, MAX_API_ENTRIES);
-    }
+    if (r.ok) await cache.put(new URL(req.url).pathname, r.clone());
     return r;
   } catch (_) {
-    const hit = await cache.match(req, { ignoreVary: true });
-    if (!hit) return Response.error();
-    const headers = new Headers(hit.headers);
-    headers.set("x-wangge-cache", "offline");
-    return new Response(await hit.blob(), { status: hit.status, statusText: hit.statusText, headers });
+    const hit = await cache.match(req, { ignoreSearch: true, ignoreVary: true });
+    return hit || Response.error();
   }
 }
 

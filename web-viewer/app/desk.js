@@ -28,7 +28,7 @@ const TEXT = {
     "ev.closed": "结案", "ev.assigned": "指派", "ev.supervised": "督办", "ev.extended": "延期", "ev.evaluated": "评价",
     "step.reported": "上报", "step.dispatched": "派遣", "step.handled": "处置", "step.followed_up": "回访", "step.closed": "结案",
     "d.category": "类别", "d.raw": "原始类别", "d.source": "来源", "d.where": "位置", "d.reported": "上报时间", "d.deadline": "本环节时限",
-    "d.assignment": "承办", "d.assigned.at": "指派于", "d.unassigned": "未指派", "d.supervisions": "督办", "d.none": "无",
+    "d.assignment": "承办", "d.assigned.at": "指派于", "d.handle.by": "须于 {t} 前处置（派遣时限）", "d.unassigned": "未指派", "d.supervisions": "督办", "d.none": "无",
     "d.reworks": "返工", "d.extension": "延期", "d.timeline": "流程", "d.history": "处置记录", "d.component": "部件",
     "d.limit": "时限 {n} 小时", "d.default.limit": "类别默认时限", "d.times": "{n} 次", "d.closed.note": "此案件已不在队列中（已结案或不符合筛选条件）",
     "src.grid_worker": "网格员上报", "src.hotline": "12345 热线", "src.resident": "居民上报", "src.app": "居民上报",
@@ -63,7 +63,7 @@ const TEXT = {
     "ev.closed": "closed", "ev.assigned": "assigned", "ev.supervised": "supervised", "ev.extended": "extended", "ev.evaluated": "evaluated",
     "step.reported": "reported", "step.dispatched": "dispatched", "step.handled": "handled", "step.followed_up": "followed up", "step.closed": "closed",
     "d.category": "Category", "d.raw": "Reported as", "d.source": "Source", "d.where": "Where", "d.reported": "Reported", "d.deadline": "Deadline of the step",
-    "d.assignment": "Assigned to", "d.assigned.at": "assigned", "d.unassigned": "not assigned", "d.supervisions": "Supervision", "d.none": "none",
+    "d.assignment": "Assigned to", "d.handle.by": "to be handled by {t} (the dispatcher's limit)", "d.assigned.at": "assigned", "d.unassigned": "not assigned", "d.supervisions": "Supervision", "d.none": "none",
     "d.reworks": "Reworks", "d.extension": "Extension", "d.timeline": "Steps", "d.history": "History", "d.component": "Component",
     "d.limit": "limit {n} h", "d.default.limit": "the category's limit", "d.times": "{n}", "d.closed.note": "This case is no longer in the queue (closed, or outside the filters)",
     "src.grid_worker": "grid worker", "src.hotline": "12345 hotline", "src.resident": "resident", "src.app": "resident",
@@ -446,7 +446,8 @@ function renderDetail(d, keep) {
     c.deadline ? fact(t("d.deadline"), local(c.deadline), " · ", h("b", { class: `left-${c.urgency}` }, timeLeft(c))) : null,
     fact(t("d.assignment"), c.assignment
       ? [assignee(c.assignment), " · ", c.assignment.hours != null ? t("d.limit", { n: c.assignment.hours }) : t("d.default.limit"),
-        c.assigned_at ? h("span", { class: "muted" }, ` · ${t("d.assigned.at")} ${local(c.assigned_at)}`) : ""]
+        c.assigned_at ? h("span", { class: "muted" }, ` · ${t("d.assigned.at")} ${local(c.assigned_at)}`) : "",
+        c.handle_by ? h("span", { id: "handle-by", class: Date.parse(c.handle_by) < Date.now() ? "late" : "" }, ` · ${t("d.handle.by", { t: local(c.handle_by) })}`) : ""]
       : h("span", { class: "muted" }, t("d.unassigned"))),
     fact(t("d.supervisions"), c.supervisions && c.supervisions.length
       ? h("ul", { id: "supervisions", class: "plain" }, c.supervisions.map((s) => h("li", {}, h("span", { class: "badge" }, t("badge")), " ",

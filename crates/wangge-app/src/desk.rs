@@ -36,6 +36,10 @@ pub struct DeskCase {
     pub urgency: Urgency,
     /// The latest assignment and when it was made.
     pub assignment: Option<(Timestamp, Assignment)>,
+    /// While dispatched: when the dispatcher's own time limit runs out (the assignment's hours
+    /// from when it was made). The deadline and urgency follow the district's limits (what
+    /// the KPIs count); this is the dispatcher's tighter target, shown beside them.
+    pub handle_by: Option<Timestamp>,
     /// Supervisions (督办), oldest first.
     pub supervisions: Vec<(Timestamp, Supervision)>,
     pub reworks: u32,
@@ -132,10 +136,17 @@ pub fn queue(
         else {
             continue;
         };
+        let handle_by = match (&f.assignment, i.status) {
+            (Some((at, a)), IncidentStatus::Dispatched) => a
+                .hours
+                .map(|h| Timestamp::from_unix(at.unix() + (h * 3600.0) as i64)),
+            _ => None,
+        };
         out.push(DeskCase {
             incident: i,
             deadline: due,
             urgency: u,
+            handle_by,
             assignment: f.assignment,
             supervisions: f.supervisions,
             reworks: case.reworks,
@@ -275,7 +286,20 @@ pub fn assignment_refused(
         }));
     }
     if let Some(w) = &a.worker {
-        match store.workers()?.into_iter().find(|x| &x.id == w) {
+        let departments = store.departments()?;
+        // A worker of another street's department is not named to a street office: as if
+        // there were none.
+        let visible = |code: &str| {
+            street.is_none()
+                || departments.iter().any(|d| {
+                    d.code == code && d.street.as_deref().is_none_or(|s| Some(s) == street)
+                })
+        };
+        match store
+            .workers()?
+            .into_iter()
+            .find(|x| &x.id == w && visible(&x.department))
+        {
             None => return Ok(Some(AssignmentRefusal::NoWorker { worker: w.clone() })),
             Some(x) if x.department != a.department => {
                 return Ok(Some(AssignmentRefusal::WorkerDepartment {

@@ -1,8 +1,12 @@
 //! Photos of cases (a grid worker's picture of a broken lamp): the type told by the bytes
 //! themselves (JPEG or PNG, whatever the request claims), and the location a phone writes
-//! into a photo removed: in a JPEG, the APP1 segments of EXIF (GPS among its tags) and XMP;
-//! in a PNG, the `eXIf` chunk and XMP text chunks. Everything else is copied byte for byte
-//! (no re-encoding: the picture is as taken). A file that is not well-formed is refused.
+//! into a photo removed: in a JPEG, the APP1 segments of EXIF (GPS among its tags) and XMP
+//! (extended XMP too), and whatever follows the end of the image (the extra images of MPF,
+//! gain maps, the video of a "motion photo", each with metadata of its own); in a PNG, the
+//! `eXIf` chunk and text chunks of XMP or raw EXIF/XMP profiles. Everything else is copied byte
+//! for byte (no re-encoding: the picture is as taken; the EXIF orientation goes with the rest,
+//! so a portrait photo a phone stored sideways stays sideways). A file that is not well-formed
+//! is refused.
 
 /// The types a photo may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +75,8 @@ fn strip_jpeg(b: &[u8]) -> Result<(Vec<u8>, bool), String> {
         // Markers without a length: TEM and RSTn; EOI ends the file.
         if marker == 0xD9 {
             out.extend_from_slice(&b[i..i + 2]);
-            return Ok((out, removed));
+            // Anything after the end of the image (MPF images, a motion photo's video) goes.
+            return Ok((out, removed || i + 2 < b.len()));
         }
         if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
             out.extend_from_slice(&b[i..i + 2]);
@@ -88,17 +93,32 @@ fn strip_jpeg(b: &[u8]) -> Result<(Vec<u8>, bool), String> {
         }
         let payload = &b[i + 4..end];
         let location = marker == 0xE1
-            && (payload.starts_with(b"Exif\0") || payload.starts_with(b"http://ns.adobe.com/xap/"));
+            && (payload.starts_with(b"Exif\0") || payload.starts_with(b"http://ns.adobe.com/"));
         if location {
             removed = true;
         } else {
             out.extend_from_slice(&b[i..end]);
         }
         i = end;
-        // Start of scan: the entropy-coded data and the rest are copied as they are.
+        // Start of scan: the entropy-coded data, copied up to the next marker (0xFF followed
+        // by neither a stuffed 0x00 nor a restart marker); a progressive JPEG has several.
         if marker == 0xDA {
-            out.extend_from_slice(&b[i..]);
-            return Ok((out, removed));
+            let start = i;
+            while i < b.len() {
+                if b[i] == 0xFF
+                    && let Some(&next) = b.get(i + 1)
+                    && next != 0x00
+                    && !(0xD0..=0xD7).contains(&next)
+                    && next != 0xFF
+                {
+                    break;
+                }
+                i += 1;
+            }
+            if i >= b.len() {
+                return Err("JPEG: the image data has no end marker".into());
+            }
+            out.extend_from_slice(&b[start..i]);
         }
     }
 }
@@ -120,8 +140,13 @@ fn strip_png(b: &[u8]) -> Result<(Vec<u8>, bool), String> {
             .filter(|e| *e <= b.len())
             .ok_or_else(|| format!("PNG: chunk at byte {i} runs past the end"))?;
         let data = &b[i + 8..i + 8 + len];
+        let text = kind == b"iTXt" || kind == b"tEXt" || kind == b"zTXt";
         let location = kind == b"eXIf"
-            || ((kind == b"iTXt" || kind == b"tEXt") && data.starts_with(b"XML:com.adobe.xmp"));
+            || (text
+                && (data.starts_with(b"XML:com.adobe.xmp\0")
+                    || data.starts_with(b"Raw profile type exif\0")
+                    || data.starts_with(b"Raw profile type xmp\0")
+                    || data.starts_with(b"Raw profile type APP1\0")));
         if location {
             removed = true;
         } else {
@@ -164,6 +189,32 @@ mod tests {
         assert_eq!(out.len(), j.len() - (4 + 27));
         // Stripping again changes nothing.
         assert_eq!(strip_location(&out).expect("again"), (out.clone(), false));
+    }
+
+    #[test]
+    fn what_follows_the_image_and_extended_xmp_go_and_a_second_scan_stays() {
+        let mut j = jpeg();
+        // A second scan (progressive), then trailing data after EOI (a motion photo's video).
+        let eoi = j.len() - 2;
+        j.splice(eoi..eoi, [0xFF, 0xDA, 0x00, 0x03, 7, 0x55, 0x66]);
+        let ext = b"http://ns.adobe.com/xmp/extension/\0GPS";
+        let mut seg = vec![0xFF, 0xE1, 0x00, (ext.len() + 2) as u8];
+        seg.extend_from_slice(ext);
+        j.splice(2..2, seg);
+        j.extend_from_slice(b"ftypmp42 GPS 32.05 118.79");
+        let (out, removed) = strip_location(&j).expect("strip");
+        assert!(removed);
+        assert!(out.ends_with(&[0x55, 0x66, 0xFF, 0xD9]), "{out:02x?}");
+        assert!(!out.windows(3).any(|w| w == b"GPS"));
+        // Only trailing bytes: still removed.
+        let mut tail = jpeg();
+        tail.extend_from_slice(b"xx");
+        let (clean, _) = strip_location(&jpeg()).expect("clean");
+        assert_eq!(strip_location(&tail).expect("tail"), (clean, true));
+        // Image data that never ends is refused.
+        let mut open = jpeg();
+        open.truncate(open.len() - 2);
+        assert!(strip_location(&open).is_err());
     }
 
     #[test]

@@ -91,8 +91,6 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
-/// Strict-Transport-Security on an answer over HTTPS (a year; browsers then refuse plain HTTP
-/// to this host).
 /// Every request on a TLS connection says so (`X-Forwarded-Proto: https`, whatever the client
 /// sent), so absolute URLs in the style and TileJSON keep the page's scheme.
 pub async fn https(mut r: axum::extract::Request) -> axum::extract::Request {
@@ -103,6 +101,8 @@ pub async fn https(mut r: axum::extract::Request) -> axum::extract::Request {
     r
 }
 
+/// Strict-Transport-Security on an answer over HTTPS (a year; browsers then refuse plain HTTP
+/// to this host).
 pub async fn hsts(mut r: Response) -> Response {
     r.headers_mut().insert(
         header::STRICT_TRANSPORT_SECURITY,

@@ -44,6 +44,9 @@ pub struct DeskCaseAnswer {
     /// The latest assignment and when it was made.
     pub assignment: Option<AssignmentBody>,
     pub assigned_at: Option<String>,
+    /// While dispatched with a time limit: when it runs out (UTC); the deadline above follows
+    /// the district's limits, which the KPIs count.
+    pub handle_by: Option<String>,
     pub supervisions: Vec<SupervisionAnswer>,
     pub reworks: u32,
     pub extension_hours: f64,

@@ -31,12 +31,11 @@ pub(crate) fn within(who: &Principal) -> Option<Vec<String>> {
     matches!(who.role, Role::StreetOffice | Role::Planner).then(|| who.communities.clone())
 }
 
-/// The queue of open cases.
+/// The queue of open cases (in the caller's street: a grid outside it gives no case).
 #[utoipa::path(get, path = "/api/desk", tag = "incidents", params(DeskQuery),
     responses(
         (status = 200, description = "open cases, most urgent first", body = DeskAnswer),
         (status = 400, description = "a bad filter (problem details)"),
-        (status = 403, description = "a grid outside the token's street"),
     ))]
 pub async fn queue(
     State(s): State<AppState>,
@@ -85,6 +84,7 @@ pub async fn queue(
                     hours: a.hours,
                 }),
                 assigned_at: c.assignment.as_ref().map(|(t, _)| t.to_string()),
+                handle_by: c.handle_by.map(|t| t.to_string()),
                 supervisions: c
                     .supervisions
                     .iter()

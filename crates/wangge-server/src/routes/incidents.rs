@@ -434,6 +434,11 @@ async fn dispatcher(
         return Ok(Json(IncidentAnswer::from(&after)));
     }
     let reason = v.supervise.unwrap_or_default();
+    if reason.chars().count() > 500 {
+        return Err(AppError::BadRequest(
+            "supervise: a reason of at most 500 characters".into(),
+        ));
+    }
     if reason.trim().is_empty() {
         return Err(AppError::BadRequest(
             "supervise: give the reason (督办事由)".into(),
