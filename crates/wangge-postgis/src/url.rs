@@ -156,7 +156,11 @@ impl PgUrl {
             .host(&self.host)
             .port(self.port)
             .dbname(&self.database)
-            .application_name("wangge");
+            .application_name("wangge")
+            // No JIT compilation: the KPI statement over a month of incidents is estimated
+            // costly enough for it, and compiling took 0.8 s of a 0.95 s statement at 1M
+            // incidents (benches/store_peers-1M-reads.md); these statements are short.
+            .options("-c jit=off");
         if let Some(p) = &self.password {
             c.password(p);
         }
