@@ -74,9 +74,8 @@ pub(super) fn kpi_rows(
                   (array_agg({{s}}.evaluation_of(st.detail) ORDER BY st.seq DESC)
                     FILTER (WHERE st.step = 'evaluated'
                             AND {{s}}.evaluation_of(st.detail) IS NOT NULL))[1] AS ev
-           FROM {{s}}.incident_steps st
+           FROM {{s}}.incident_steps st JOIN c ON c.id = st.incident
            WHERE st.step IN ('dispatched', 'extended', 'evaluated')
-             AND st.incident IN (SELECT id FROM c)
            GROUP BY st.incident),
          lim AS (
            SELECT * FROM unnest($4::text[], $5::float8[], $6::float8[], $7::float8[],
