@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use wangge_io::workforce::{read_departments, read_workers};
+use wangge_io::workforce::{Known, read_departments, read_workers};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -55,38 +55,18 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 .as_ref()
                 .map(|d| read_departments(d, encoding.as_deref(), None))
                 .transpose()?;
-            let (deps, workers) = read_workers(file, encoding.as_deref(), sheet.as_deref(), given)?;
             let mut store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?;
             let store = &mut *store;
-            // Grids of the newest plan and tokens that exist: checked before anything is stored.
-            let grids: HashSet<String> = match store.latest_plan()? {
-                Some(p) => store.plan_grids(p)?.into_iter().map(|(g, _)| g).collect(),
-                None => HashSet::new(),
+            // Grids of the newest plan and tokens that exist: a row naming others is bad.
+            let known = Known {
+                grids: Some(match store.latest_plan()? {
+                    Some(p) => store.plan_grids(p)?.into_iter().map(|(g, _)| g).collect(),
+                    None => HashSet::new(),
+                }),
+                tokens: Some(store.tokens()?.into_iter().map(|t| t.id).collect()),
             };
-            let tokens: HashSet<i64> = store.tokens()?.into_iter().map(|t| t.id).collect();
-            let mut problems = Vec::new();
-            for (i, w) in workers.iter().enumerate() {
-                if let Some(g) = &w.grid
-                    && !grids.contains(g)
-                {
-                    problems.push(format!(
-                        "worker {i} ({:?}): grid {g:?} is not a grid of the newest plan",
-                        w.id
-                    ));
-                }
-                if let Some(t) = w.token
-                    && !tokens.contains(&t)
-                {
-                    problems.push(format!("worker {i} ({:?}): no token {t}", w.id));
-                }
-            }
-            if !problems.is_empty() {
-                anyhow::bail!(
-                    "{}: nothing was imported: {}",
-                    file.display(),
-                    problems.join("; ")
-                );
-            }
+            let (deps, workers) =
+                read_workers(file, encoding.as_deref(), sheet.as_deref(), given, &known)?;
             store.replace_workforce(&deps, &workers)?;
             store.audit(
                 "cli",

@@ -171,16 +171,26 @@ pub fn read_departments(
     Ok(out)
 }
 
+/// What a workers register is checked against besides itself: the grids of the newest plan
+/// and the ids of the access tokens (`None`: not checked).
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub grids: Option<std::collections::HashSet<String>>,
+    pub tokens: Option<std::collections::HashSet<i64>>,
+}
+
 /// Reads a workers register. With `departments` (a departments register), a worker's
 /// department is named by its code or name; without, the departments are the distinct
 /// department texts (code and name alike, street from the street column, which must agree
-/// for one department). Returns the departments and the workers.
+/// for one department). A grid or token not in `known` makes a bad row. Returns the
+/// departments and the workers.
 // Long: one pass over the rows checking every column, and the departments they imply.
 pub fn read_workers(
     path: &Path,
     encoding: Option<&str>,
     sheet: Option<&str>,
     departments: Option<Vec<Department>>,
+    known: &Known,
 ) -> Result<(Vec<Department>, Vec<Worker>)> {
     let t = Table::read(path, encoding, sheet)?;
     let (id, name, department) = (
@@ -274,6 +284,20 @@ pub fn read_workers(
                 })
                 .ok(),
         };
+        let g = cell(cells, grid);
+        if let (Some(g), Some(grids)) = (&g, &known.grids)
+            && !grids.contains(g)
+        {
+            bad.push(format!(
+                "{}: grid {g:?} is not a grid of the newest plan",
+                t.column(grid.unwrap_or(0))
+            ));
+        }
+        if let (Some(k), Some(tokens)) = (tok, &known.tokens)
+            && !tokens.contains(&k)
+        {
+            bad.push(format!("{}: no token {k}", t.column(token.unwrap_or(0))));
+        }
         if !bad.is_empty() {
             let named = wid
                 .as_deref()
@@ -286,7 +310,7 @@ pub fn read_workers(
                 id,
                 name,
                 department,
-                grid: cell(cells, grid),
+                grid: g,
                 phone: ph,
                 token: tok,
             });
@@ -316,6 +340,20 @@ pub fn read_workers(
 mod tests {
     use super::*;
 
+    fn known_g01() -> Known {
+        Known {
+            grids: Some(["G01".to_string()].into_iter().collect()),
+            tokens: None,
+        }
+    }
+
+    fn nothing_known() -> Known {
+        Known {
+            grids: Some(Default::default()),
+            tokens: Some(Default::default()),
+        }
+    }
+
     fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
         let p = dir.join(name);
         std::fs::write(&p, text).expect("write");
@@ -330,7 +368,7 @@ mod tests {
             "w.csv",
             "工号,姓名,部门,网格,电话,街道\nW1,张三,城管科,G01,13800138000,玄武门街道\nW2,李四,城管科,,,玄武门街道\nW3,王五,市政所,,,\n",
         );
-        let (deps, workers) = read_workers(&w, None, None, None).expect("read");
+        let (deps, workers) = read_workers(&w, None, None, None, &Known::default()).expect("read");
         assert_eq!(deps.len(), 2);
         assert_eq!(deps[0].code, "城管科");
         assert_eq!(deps[0].street.as_deref(), Some("玄武门街道"));
@@ -338,7 +376,8 @@ mod tests {
         assert_eq!(workers[2].department, "市政所");
         let d = write(dir.path(), "d.csv", "编码,名称\nD1,城管科\nD2,市政所\n");
         let given = read_departments(&d, None, None).expect("departments");
-        let (deps, workers) = read_workers(&w, None, None, Some(given)).expect("read");
+        let (deps, workers) =
+            read_workers(&w, None, None, Some(given), &known_g01()).expect("read");
         assert_eq!(deps.len(), 2);
         assert_eq!(workers[0].department, "D1");
     }
@@ -349,9 +388,9 @@ mod tests {
         let w = write(
             dir.path(),
             "w.csv",
-            "工号,姓名,部门,电话,令牌\nW1,张三,城管科,123,\nW1,,城管科,,x\n",
+            "工号,姓名,部门,电话,令牌,网格\nW1,张三,城管科,123,,\nW1,,城管科,,x,\nW3,王五,城管科,,7,G99\n",
         );
-        let e = read_workers(&w, None, None, None)
+        let e = read_workers(&w, None, None, None, &nothing_known())
             .expect_err("bad")
             .to_string();
         assert!(e.contains("w.csv"), "{e}");
@@ -359,6 +398,12 @@ mod tests {
         assert!(e.contains("row 2"), "{e}");
         assert!(e.contains("id \"W1\" also on row 1"), "{e}");
         assert!(e.contains("令牌: token \"x\""), "{e}");
+        assert!(e.contains("row 3 (worker \"W3\")"), "{e}");
+        assert!(
+            e.contains("网格: grid \"G99\" is not a grid of the newest plan"),
+            "{e}"
+        );
+        assert!(e.contains("令牌: no token 7"), "{e}");
         assert!(!e.contains("123"), "a phone is never quoted: {e}");
     }
 }
