@@ -28,6 +28,7 @@ fn every_seed_of_every_fuzz_target_is_read_without_a_panic() {
     replay("shapefile", wangge_io::fuzzing::shapefile);
     replay("incidents", wangge_io::fuzzing::incidents);
     replay("dbf", wangge_io::fuzzing::dbf);
+    replay("photo", wangge_io::fuzzing::photo);
     replay("mvt_decode", wangge_tiles::mvt::fuzzing::decode);
     replay("mvt_encode", wangge_tiles::mvt::fuzzing::encode);
 }

@@ -139,6 +139,16 @@ pub fn dbf(bytes: &[u8]) {
     let _ = crate::read::dbf::parse(bytes, encoding_rs::GBK);
 }
 
+/// A photo: its type told and its location removed (or a refusal), never a panic; what is
+/// kept is a well-formed file of the same type with nothing left to remove.
+pub fn photo(bytes: &[u8]) {
+    if let Ok((out, _)) = crate::photo::strip_location(bytes) {
+        assert_eq!(crate::photo::sniff(&out), crate::photo::sniff(bytes));
+        let again = crate::photo::strip_location(&out).expect("a stripped photo reads again");
+        assert_eq!(again, (out, false), "stripping twice removes nothing more");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
