@@ -897,32 +897,7 @@ fn the_server_speaks_tls_with_a_given_certificate() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     demo_workspace(d, 30);
-    let ok = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "key.pem",
-            "-out",
-            "cert.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ])
-        .current_dir(d)
-        .output()
-        .expect("openssl");
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    crate::util::self_signed_cert(d);
     let server = crate::util::serve(
         d,
         "w.gpkg",

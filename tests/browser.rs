@@ -764,14 +764,7 @@ fn the_case_desk_dispatches_supervises_and_follows_new_reports_live() {
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    demo_workspace(d, 5);
-    for args in [
-        &["incidents", "assign", "w.gpkg"][..],
-        &["workers", "generate", "w.gpkg"],
-    ] {
-        let (ok, out) = wangge(args, d);
-        assert!(ok, "{out}");
-    }
+    crate::util::desk_workspace(d);
     let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
     let street = store
         .communities()
@@ -795,33 +788,8 @@ fn the_case_desk_dispatches_supervises_and_follows_new_reports_live() {
         .and_then(|w| w.grid)
         .expect("a grid worker of the street");
     drop(store);
-    let secret_of = |args: &[&str]| {
-        let (ok, out) = wangge(args, d);
-        assert!(ok, "{out}");
-        out.lines().nth(1).expect("secret").trim().to_string()
-    };
-    let office = secret_of(&[
-        "token",
-        "create",
-        "w.gpkg",
-        "--role",
-        "street_office",
-        "--scope",
-        &street,
-        "--name",
-        "街道调度",
-    ]);
-    let worker = secret_of(&[
-        "token",
-        "create",
-        "w.gpkg",
-        "--role",
-        "grid_worker",
-        "--scope",
-        &street_grid,
-        "--name",
-        "网格员",
-    ]);
+    let office = crate::util::scoped_token(d, "street_office", &street, "街道调度");
+    let worker = crate::util::scoped_token(d, "grid_worker", &street_grid, "网格员");
     let viewer = project("web-viewer");
     let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
     let v = node_summary(
@@ -880,14 +848,7 @@ fn the_grid_worker_reports_with_a_photo_offline_and_over_tls_and_nothing_is_lost
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    demo_workspace(d, 5);
-    for args in [
-        &["incidents", "assign", "w.gpkg"][..],
-        &["workers", "generate", "w.gpkg"],
-    ] {
-        let (ok, out) = wangge(args, d);
-        assert!(ok, "{out}");
-    }
+    crate::util::desk_workspace(d);
     // The grid with the most dispatched cases, and an address point in it (the phone).
     let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
     let mut dispatched: std::collections::BTreeMap<String, usize> = Default::default();
@@ -903,48 +864,8 @@ fn the_grid_worker_reports_with_a_photo_offline_and_over_tls_and_nothing_is_lost
         .expect("a grid with a dispatched case");
     drop(store);
     let at = a_point_in(d, &grid);
-    let (ok, out) = wangge(
-        &[
-            "token",
-            "create",
-            "w.gpkg",
-            "--role",
-            "grid_worker",
-            "--scope",
-            &grid,
-            "--name",
-            "网格员",
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
-    let secret = out.lines().nth(1).expect("secret").trim().to_string();
-    let cert = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "key.pem",
-            "-out",
-            "cert.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ])
-        .current_dir(d)
-        .output()
-        .expect("openssl");
-    assert!(
-        cert.status.success(),
-        "{}",
-        String::from_utf8_lossy(&cert.stderr)
-    );
+    let secret = crate::util::scoped_token(d, "grid_worker", &grid, "网格员");
+    crate::util::self_signed_cert(d);
     let viewer = project("web-viewer");
     let server = serve(
         d,
@@ -1034,14 +955,7 @@ fn the_closed_loop_runs_from_the_phone_through_the_desk_to_the_kpis() {
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    demo_workspace(d, 5);
-    for args in [
-        &["incidents", "assign", "w.gpkg"][..],
-        &["workers", "generate", "w.gpkg"],
-    ] {
-        let (ok, out) = wangge(args, d);
-        assert!(ok, "{out}");
-    }
+    crate::util::desk_workspace(d);
     let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
     let streets: std::collections::HashMap<String, String> = store
         .communities()
@@ -1058,33 +972,8 @@ fn the_closed_loop_runs_from_the_phone_through_the_desk_to_the_kpis() {
         .expect("a grid in a street");
     drop(store);
     let at = a_point_in(d, &grid);
-    let secret_of = |args: &[&str]| {
-        let (ok, out) = wangge(args, d);
-        assert!(ok, "{out}");
-        out.lines().nth(1).expect("secret").trim().to_string()
-    };
-    let worker = secret_of(&[
-        "token",
-        "create",
-        "w.gpkg",
-        "--role",
-        "grid_worker",
-        "--scope",
-        &grid,
-        "--name",
-        "网格员",
-    ]);
-    let office = secret_of(&[
-        "token",
-        "create",
-        "w.gpkg",
-        "--role",
-        "street_office",
-        "--scope",
-        &street,
-        "--name",
-        "街道调度",
-    ]);
+    let worker = crate::util::scoped_token(d, "grid_worker", &grid, "网格员");
+    let office = crate::util::scoped_token(d, "street_office", &street, "街道调度");
     let admin = token(d, "admin");
     let viewer = project("web-viewer");
     let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);

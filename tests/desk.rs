@@ -12,23 +12,12 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn secret(out: &str) -> String {
-    out.lines().nth(1).expect("the secret").trim().to_string()
-}
-
 // Long: one story of a street office's desk, each step checked through the API.
 #[tokio::test]
 async fn the_desk_dispatches_reassigns_and_supervises_cases_of_its_own_street() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::demo_workspace(d, 5);
-    for args in [
-        &["incidents", "assign", "w.gpkg"][..],
-        &["workers", "generate", "w.gpkg"],
-    ] {
-        let (ok, out) = wangge(args, d);
-        assert!(ok, "{out}");
-    }
+    crate::util::desk_workspace(d);
     let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
     let communities = store.communities().expect("communities");
     let streets: BTreeSet<String> = communities
@@ -44,43 +33,13 @@ async fn the_desk_dispatches_reassigns_and_supervises_cases_of_its_own_street() 
     let deps = store.departments().expect("departments");
     let workers = store.workers().expect("workers");
     drop(store);
-    let (ok, out) = wangge(
-        &[
-            "token",
-            "create",
-            "w.gpkg",
-            "--role",
-            "street_office",
-            "--scope",
-            &street,
-            "--name",
-            "街道调度",
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
-    let office = secret(&out);
+    let office = crate::util::scoped_token(d, "street_office", &street, "街道调度");
     let admin = crate::util::token(d, "admin");
     let some_grid = workers
         .iter()
         .find_map(|w| w.grid.clone())
         .expect("a grid worker");
-    let (ok, out) = wangge(
-        &[
-            "token",
-            "create",
-            "w.gpkg",
-            "--role",
-            "grid_worker",
-            "--scope",
-            &some_grid,
-            "--name",
-            "网格员",
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
-    let grid_worker = secret(&out);
+    let grid_worker = crate::util::scoped_token(d, "grid_worker", &some_grid, "网格员");
     let st = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
     let call = |t: &str, m: &str, uri: &str, body: Value| {
         let (st, t, m, uri) = (st.clone(), t.to_string(), m.to_string(), uri.to_string());
@@ -514,24 +473,7 @@ async fn photos_are_told_by_their_bytes_lose_their_location_and_are_stored_once(
         .expect("another grid");
     drop(store);
     let grid = case.grid.clone().expect("grid");
-    let make = |scope: &str| {
-        let (ok, out) = wangge(
-            &[
-                "token",
-                "create",
-                "w.gpkg",
-                "--role",
-                "grid_worker",
-                "--scope",
-                scope,
-                "--name",
-                "网格员",
-            ],
-            d,
-        );
-        assert!(ok, "{out}");
-        secret(&out)
-    };
+    let make = |scope: &str| crate::util::scoped_token(d, "grid_worker", scope, "网格员");
     let (mine, stranger) = (make(&grid), make(&other_grid));
     let st = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
     let uri = format!("/api/incidents/{}/photos", case.key);

@@ -267,6 +267,63 @@ pub fn taipei_villages(dir: &Path) {
 }
 
 /// A new access token of `role` for `w.gpkg` in `dir`: its secret.
+/// The demo workspace `w.gpkg` (seed 5) with its incidents in the grids and the demo's register
+/// of departments and workers: what the case desk and the phone page work on.
+pub fn desk_workspace(dir: &Path) -> PathBuf {
+    let ws = demo_workspace(dir, 5);
+    for args in [
+        &["incidents", "assign", "w.gpkg"][..],
+        &["workers", "generate", "w.gpkg"],
+    ] {
+        let (ok, out) = wangge(args, dir);
+        assert!(ok, "{out}");
+    }
+    ws
+}
+
+/// A token of `role` scoped to `scope` (a street or a grid), named `name`: its secret.
+pub fn scoped_token(dir: &Path, role: &str, scope: &str, name: &str) -> String {
+    let (ok, out) = wangge(
+        &[
+            "token", "create", "w.gpkg", "--role", role, "--scope", scope, "--name", name,
+        ],
+        dir,
+    );
+    assert!(ok, "{out}");
+    out.lines().nth(1).expect("the secret").trim().to_string()
+}
+
+/// A self-signed certificate for localhost and 127.0.0.1 made with openssl: `cert.pem` and
+/// `key.pem` in `dir`.
+pub fn self_signed_cert(dir: &Path) {
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn token(dir: &Path, role: &str) -> String {
     let (ok, out) = wangge(
         &["token", "create", "w.gpkg", "--role", role, "--name", role],
