@@ -192,12 +192,7 @@ impl Live {
         at: Timestamp,
     ) -> Result<Incident, AppError> {
         let mut w = self.writer();
-        let before = w
-            .store
-            .incident(key)
-            .map_err(internal)?
-            .ok_or_else(|| AppError::NotFound(format!("no incident {key:?}")))?
-            .1;
+        let before = stored(w.store.as_ref(), key)?;
         let (_, after) = w
             .store
             .transition_incident(key, to, at)
@@ -243,12 +238,7 @@ impl Live {
         at: Timestamp,
     ) -> Result<Incident, AppError> {
         let mut w = self.writer();
-        let before = w
-            .store
-            .incident(key)
-            .map_err(internal)?
-            .ok_or_else(|| AppError::NotFound(format!("no incident {key:?}")))?
-            .1;
+        let before = stored(w.store.as_ref(), key)?;
         let (_, after) = w
             .store
             .assign_incident(key, a, by, at)
@@ -432,6 +422,15 @@ impl Live {
         w.seen = seen;
         self.catch_up(&mut w, announced.max(seen)).map(|_| ())
     }
+}
+
+/// The incident as stored now (404 when there is none): what a change starts from.
+fn stored(store: &dyn Store, key: &str) -> Result<Incident, AppError> {
+    store
+        .incident(key)
+        .map_err(internal)?
+        .map(|(_, i)| i)
+        .ok_or_else(|| AppError::NotFound(format!("no incident {key:?}")))
 }
 
 /// The public view of an incident (no personal data: the model holds none).
