@@ -16,7 +16,7 @@
 use super::day_runs::DayRuns;
 pub use super::rec::{BUCKET, DAY_OFFSET_S, Rec, day_of, morton, rec_time};
 use super::rec::{EPOCH, unmorton};
-use super::records::{Kinds, Records};
+use super::records::{CellGrid, Kinds, Records};
 
 /// Finest and coarsest pyramid levels (level = tile zoom + log2 of bins per tile side).
 pub const PMIN: u32 = 10;
@@ -449,10 +449,15 @@ impl RecIndex {
             }
         };
         let (bx1, by1) = (bl_end(rect.x1), bl_end(rect.y1));
-        let shift = 32 - rect.level;
-        let (w, h) = (rect.width() as u32, rect.height() as u32);
-        let kinds = Kinds::of(f.cats.as_deref(), f.srcs.as_deref(), f.statuses.as_deref());
-        let trivial = kinds.is_all();
+        let grid = CellGrid {
+            shift: 32 - rect.level,
+            x0: rect.x0,
+            y0: rect.y0,
+            w: rect.width() as u32,
+            h: rect.height() as u32,
+        };
+        let (cat_ok, ss_ok) =
+            Kinds::of(f.cats.as_deref(), f.srcs.as_deref(), f.statuses.as_deref()).tables();
         let (from, to) = (f.from_t.unwrap_or(0), f.to_t.unwrap_or(u32::MAX));
         let scan = |parts: &[usize], bins: &mut [f64]| {
             // Integer counts while scanning: half the size of the float bins (a z16 tile's
@@ -465,19 +470,7 @@ impl RecIndex {
                         if bx < bx0 || bx > bx1 || by < by0 || by > by1 {
                             return;
                         }
-                        for p in v {
-                            if !trivial && !kinds.keeps(p) {
-                                continue;
-                            }
-                            let (x, y) = p.world(b);
-                            // Unsigned offsets: cells left of or above the rectangle wrap to
-                            // large.
-                            let dx = (i64::from(x >> shift) - rect.x0) as u32;
-                            let dy = (i64::from(y >> shift) - rect.y0) as u32;
-                            if dx < w && dy < h {
-                                counts[(dy * w + dx) as usize] += 1;
-                            }
-                        }
+                        v.count_into(&mut counts, b, grid, (&cat_ok, &ss_ok));
                     });
                 }
             }

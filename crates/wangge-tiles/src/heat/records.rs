@@ -2,8 +2,10 @@
 //!
 //! A record keeps its position inside its bucket (14 bits a side: the full 32-bit world
 //! precision, about 1 cm), its time in seconds since 2000, its category slot, and source and
-//! status in a byte. New records go to an **open** part (a B-tree of buckets); every 4 Mi
-//! records it is sealed into a **segment**: one array sorted by bucket then time, with a
+//! status in a byte, in four columns (times, positions, categories, source and status), so a
+//! scan reads the 4-byte positions of the records it keeps and, when filtered, the 1-byte
+//! kinds, not all ten bytes. New records go to an **open** part (a B-tree of buckets); every
+//! 4 Mi records it is sealed into a **segment**: columns sorted by bucket then time, with a
 //! bucket directory and the segment's time span. Segments are never rewritten (a status
 //! change is one byte in place), so memory is the records plus a few large blocks, and
 //! queries skip the segments outside their window.
@@ -17,13 +19,13 @@ const MASK: u32 = (1 << INNER) - 1;
 /// Records per sealed segment.
 const SEAL: usize = 1 << 22;
 
-/// One record as kept (10 bytes).
+/// One record as kept (10 bytes, in four columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Packed {
-    /// Seconds since 2000, low and high halves.
-    t: [u16; 2],
-    x: u16,
-    y: u16,
+    /// Seconds since 2000.
+    t: u32,
+    /// Position inside the bucket: x in the low 16 bits, y in the high ones.
+    xy: u32,
     cat: u8,
     /// Source in the high nibble, status in the low one.
     ss: u8,
@@ -32,39 +34,195 @@ pub(crate) struct Packed {
 impl Packed {
     fn of(r: &Rec) -> Self {
         Self {
-            t: [(r.t & 0xFFFF) as u16, (r.t >> 16) as u16],
-            x: (r.x & MASK) as u16,
-            y: (r.y & MASK) as u16,
+            t: r.t,
+            xy: (r.x & MASK) | ((r.y & MASK) << 16),
             cat: r.cat,
             ss: (r.src.min(15) << 4) | r.status.min(15),
         }
     }
+}
 
-    pub(crate) fn t(&self) -> u32 {
-        u32::from(self.t[0]) | (u32::from(self.t[1]) << 16)
-    }
+/// World coordinates × 2³² of a position inside a bucket, given the bucket's coordinates.
+#[cfg(test)]
+fn world((bx, by): (u32, u32), xy: u32) -> (u32, u32) {
+    ((bx << INNER) | (xy & 0xFFFF), (by << INNER) | (xy >> 16))
+}
 
-    /// World coordinates × 2³², given the bucket's coordinates.
-    #[inline]
-    pub(crate) fn world(&self, (bx, by): (u32, u32)) -> (u32, u32) {
-        (
-            (bx << INNER) | u32::from(self.x),
-            (by << INNER) | u32::from(self.y),
-        )
-    }
+/// Records in columns (a bucket's, or a segment's buckets one after another), each bucket's
+/// in time order. A scan reads only the columns it needs: times for the window's binary
+/// search, kinds for a filter, positions for what it keeps.
+#[derive(Debug, Default, Clone)]
+struct Cols {
+    t: Vec<u32>,
+    xy: Vec<u32>,
+    cat: Vec<u8>,
+    ss: Vec<u8>,
+}
 
-    /// The record, given its bucket's coordinates.
-    #[cfg(test)]
-    pub(crate) fn rec(&self, (bx, by): (u32, u32)) -> Rec {
-        Rec {
-            x: (bx << INNER) | u32::from(self.x),
-            y: (by << INNER) | u32::from(self.y),
-            t: self.t(),
-            cat: self.cat,
-            src: self.ss >> 4,
-            status: self.ss & 15,
+impl Cols {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            t: Vec::with_capacity(n),
+            xy: Vec::with_capacity(n),
+            cat: Vec::with_capacity(n),
+            ss: Vec::with_capacity(n),
         }
     }
+
+    fn len(&self) -> usize {
+        self.t.len()
+    }
+
+    fn push(&mut self, p: Packed) {
+        self.t.push(p.t);
+        self.xy.push(p.xy);
+        self.cat.push(p.cat);
+        self.ss.push(p.ss);
+    }
+
+    fn get(&self, k: usize) -> Packed {
+        Packed {
+            t: self.t[k],
+            xy: self.xy[k],
+            cat: self.cat[k],
+            ss: self.ss[k],
+        }
+    }
+
+    fn extend_from(&mut self, o: &Cols) {
+        self.t.extend_from_slice(&o.t);
+        self.xy.extend_from_slice(&o.xy);
+        self.cat.extend_from_slice(&o.cat);
+        self.ss.extend_from_slice(&o.ss);
+    }
+
+    /// The records `range` whose time is in `from..=to`.
+    fn window(&self, range: std::ops::Range<usize>, from: u32, to: u32) -> Run<'_> {
+        let t = &self.t[range.clone()];
+        let a = range.start + t.partition_point(|&v| v < from);
+        let b = range.start + t.partition_point(|&v| v <= to);
+        Run {
+            xy: &self.xy[a..b.max(a)],
+            cat: &self.cat[a..b.max(a)],
+            ss: &self.ss[a..b.max(a)],
+        }
+    }
+
+    /// Sets the status of the record equal to `want` in `range`; false when none is.
+    fn set_status(&mut self, range: std::ops::Range<usize>, want: Packed, status: u8) -> bool {
+        let start = range.start + self.t[range.clone()].partition_point(|&v| v < want.t);
+        for k in start..range.end {
+            if self.t[k] != want.t {
+                break;
+            }
+            if self.get(k) == want {
+                self.ss[k] = (self.ss[k] & 0xF0) | status.min(15);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.t.capacity() * 4 + self.xy.capacity() * 4 + self.cat.capacity() + self.ss.capacity()
+    }
+}
+
+/// A bucket's records in a time window, column by column.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Run<'a> {
+    /// Positions inside the bucket (`world` turns one into world coordinates).
+    pub(crate) xy: &'a [u32],
+    pub(crate) cat: &'a [u8],
+    pub(crate) ss: &'a [u8],
+}
+
+impl Run<'_> {
+    pub(crate) fn len(&self) -> usize {
+        self.xy.len()
+    }
+
+    /// Adds one to `counts` (row-major over `g`) for each record inside `g` that the tables
+    /// keep (`Kinds::tables`); `b` is the run's bucket. Written for the scan's inner loop:
+    /// locals only, no branch per record (a filter keeping a third of the records at random
+    /// would mispredict one), a record outside or filtered out adds 0.
+    #[inline(never)]
+    pub(crate) fn count_into(
+        &self,
+        counts: &mut [u32],
+        b: (u32, u32),
+        g: CellGrid,
+        (cat_ok, ss_ok): (&[u8; 256], &[u8; 256]),
+    ) {
+        let (w, h) = (g.w, g.h);
+        if w == 0 || h == 0 || counts.len() < (w * h) as usize {
+            return;
+        }
+        let last = (w * h - 1) as usize;
+        let kept = |k: usize| cat_ok[usize::from(self.cat[k])] & ss_ok[usize::from(self.ss[k])];
+        if g.shift >= INNER {
+            // Cells as large as buckets or larger: the whole run falls in one cell.
+            let dx = (i64::from(b.0 >> (g.shift - INNER)) - g.x0) as u32;
+            let dy = (i64::from(b.1 >> (g.shift - INNER)) - g.y0) as u32;
+            if dx < w && dy < h {
+                let n: u32 = (0..self.len()).map(|k| u32::from(kept(k))).sum();
+                counts[(dy * w + dx) as usize] += n;
+            }
+            return;
+        }
+        // Offsets of the bucket's first cell from the grid's corner (wrapping: a cell left of
+        // or above the grid comes out large).
+        let s = g.shift;
+        let ox = ((i64::from(b.0) << (INNER - s)) - g.x0) as u32;
+        let oy = ((i64::from(b.1) << (INNER - s)) - g.y0) as u32;
+        let n = self.len();
+        let (xy, cat, ss) = (&self.xy[..n], &self.cat[..n], &self.ss[..n]);
+        let bits = INNER - s;
+        let side = 1usize << bits;
+        if side <= LOCAL_SIDE && n >= side * side {
+            // A long run: counted into the bucket's own cells first (no bounds, no
+            // offsets: a shift, a mask and an add per record), then its cells into the grid.
+            let mut buf = [0u32; LOCAL_SIDE * LOCAL_SIDE];
+            let local = &mut buf[..side * side];
+            let mask = side as u32 - 1;
+            for k in 0..n {
+                let i = (((xy[k] >> 16 >> s) & mask) << bits) | ((xy[k] & 0xFFFF) >> s & mask);
+                local[i as usize] +=
+                    u32::from(cat_ok[usize::from(cat[k])] & ss_ok[usize::from(ss[k])]);
+            }
+            for (i, &c) in local.iter().enumerate() {
+                let dx = ox.wrapping_add((i & (side - 1)) as u32);
+                let dy = oy.wrapping_add((i >> bits) as u32);
+                if c > 0 && dx < w && dy < h {
+                    counts[(dy * w + dx) as usize] += c;
+                }
+            }
+            return;
+        }
+        for k in 0..n {
+            let dx = ox.wrapping_add((xy[k] & 0xFFFF) >> s);
+            let dy = oy.wrapping_add(xy[k] >> 16 >> s);
+            let keep = u32::from(cat_ok[usize::from(cat[k])] & ss_ok[usize::from(ss[k])]);
+            let inside = u32::from(dx < w) & u32::from(dy < h) & keep;
+            let slot = (dy.wrapping_mul(w).wrapping_add(dx) as usize).min(last);
+            counts[slot] += inside;
+        }
+    }
+}
+
+/// The most cells a side of a bucket is counted in on the stack (a z17 tile's bins at two
+/// scales: 2⁵ per bucket side).
+const LOCAL_SIDE: usize = 32;
+
+/// A rectangle of cells that a scan counts into: `shift` = 32 − its level, its first cell
+/// and its size in cells.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CellGrid {
+    pub(crate) shift: u32,
+    pub(crate) x0: i64,
+    pub(crate) y0: i64,
+    pub(crate) w: u32,
+    pub(crate) h: u32,
 }
 
 /// Category, source and status filters as bit masks, tested on packed records.
@@ -91,23 +249,27 @@ impl Kinds {
         }
     }
 
-    pub(crate) fn is_all(&self) -> bool {
-        self.cats.is_none() && self.srcs.is_none() && self.statuses.is_none()
-    }
-
-    #[inline]
-    pub(crate) fn keeps(&self, p: &Packed) -> bool {
-        self.cats
-            .is_none_or(|m| m[usize::from(p.cat / 64)] & (1 << (p.cat % 64)) != 0)
-            && self.srcs.is_none_or(|m| m & (1 << (p.ss >> 4)) != 0)
-            && self.statuses.is_none_or(|m| m & (1 << (p.ss & 15)) != 0)
+    /// Lookup tables of the kept category bytes and source-status bytes (1 kept, 0 not), so
+    /// a scan tests a record without a branch.
+    pub(crate) fn tables(&self) -> ([u8; 256], [u8; 256]) {
+        let mut cats = [1u8; 256];
+        let mut ss = [1u8; 256];
+        for b in 0..=255u8 {
+            if let Some(m) = self.cats {
+                cats[usize::from(b)] = u8::from(m[usize::from(b / 64)] & (1 << (b % 64)) != 0);
+            }
+            let src = self.srcs.is_none_or(|m| m & (1 << (b >> 4)) != 0);
+            let status = self.statuses.is_none_or(|m| m & (1 << (b & 15)) != 0);
+            ss[usize::from(b)] = u8::from(src && status);
+        }
+        (cats, ss)
     }
 }
 
 /// A sealed run of records.
 #[derive(Debug)]
 struct Segment {
-    recs: Vec<Packed>,
+    recs: Cols,
     /// Bucket keys (sorted) and where each bucket's records start (`keys.len() + 1`).
     keys: Vec<u64>,
     starts: Vec<u32>,
@@ -116,16 +278,15 @@ struct Segment {
 }
 
 impl Segment {
-    fn bucket_mut(&mut self, key: u64) -> Option<&mut [Packed]> {
-        let i = self.keys.binary_search(&key).ok()?;
-        Some(&mut self.recs[self.starts[i] as usize..self.starts[i + 1] as usize])
+    fn bucket(&self, i: usize) -> std::ops::Range<usize> {
+        self.starts[i] as usize..self.starts[i + 1] as usize
     }
 }
 
 /// Records, open and sealed.
 #[derive(Debug, Default)]
 pub(crate) struct Records {
-    open: BTreeMap<u64, Vec<Packed>>,
+    open: BTreeMap<u64, Cols>,
     open_len: usize,
     open_t: Option<(u32, u32)>,
     segments: Vec<Segment>,
@@ -159,15 +320,17 @@ impl Records {
         );
         for group in recs.chunk_by(|a, b| bucket_of(a) == bucket_of(b)) {
             let v = self.open.entry(bucket_of(&group[0])).or_default();
-            if v.last().is_none_or(|l| l.t() <= group[0].t) {
-                v.extend(group.iter().map(Packed::of));
+            if v.t.last().is_none_or(|&l| l <= group[0].t) {
+                for r in group {
+                    v.push(Packed::of(r));
+                }
             } else {
                 let old = std::mem::take(v);
-                let mut merged = Vec::with_capacity(old.len() + group.len());
+                let mut merged = Cols::with_capacity(old.len() + group.len());
                 let (mut i, mut j) = (0, 0);
                 while i < old.len() || j < group.len() {
-                    if j == group.len() || (i < old.len() && old[i].t() <= group[j].t) {
-                        merged.push(old[i]);
+                    if j == group.len() || (i < old.len() && old.t[i] <= group[j].t) {
+                        merged.push(old.get(i));
                         i += 1;
                     } else {
                         merged.push(Packed::of(&group[j]));
@@ -188,13 +351,13 @@ impl Records {
             return;
         };
         let open = std::mem::take(&mut self.open);
-        let mut recs = Vec::with_capacity(self.open_len);
+        let mut recs = Cols::with_capacity(self.open_len);
         let mut keys = Vec::with_capacity(open.len());
         let mut starts = Vec::with_capacity(open.len() + 1);
         for (k, v) in open {
             keys.push(k);
             starts.push(recs.len() as u32);
-            recs.extend_from_slice(&v);
+            recs.extend_from(&v);
         }
         starts.push(recs.len() as u32);
         self.segments.push(Segment {
@@ -217,7 +380,7 @@ impl Records {
         hi: u64,
         from: u32,
         to: u32,
-        mut f: impl FnMut((u32, u32), &[Packed]),
+        mut f: impl FnMut((u32, u32), Run<'_>),
     ) {
         for part in 0..self.parts() {
             self.each_in(part, lo, hi, from, to, &mut f);
@@ -238,20 +401,19 @@ impl Records {
         hi: u64,
         from: u32,
         to: u32,
-        mut f: impl FnMut((u32, u32), &[Packed]),
+        mut f: impl FnMut((u32, u32), Run<'_>),
     ) {
-        let mut window = |key: u64, v: &[Packed]| {
-            let a = v.partition_point(|r| r.t() < from);
-            let b = v.partition_point(|r| r.t() <= to);
-            if b > a {
-                f(unmorton(key), &v[a..b]);
+        let mut window = |key: u64, cols: &Cols, range: std::ops::Range<usize>| {
+            let run = cols.window(range, from, to);
+            if run.len() > 0 {
+                f(unmorton(key), run);
             }
         };
         let meets = |(a, b): (u32, u32)| a <= to && b >= from;
         if part == 0 {
             if self.open_t.is_some_and(meets) {
                 for (k, v) in self.open.range(lo..hi) {
-                    window(*k, v);
+                    window(*k, v, 0..v.len());
                 }
             }
             return;
@@ -267,10 +429,7 @@ impl Records {
             if s.keys[i] >= hi {
                 break;
             }
-            window(
-                s.keys[i],
-                &s.recs[s.starts[i] as usize..s.starts[i + 1] as usize],
-            );
+            window(s.keys[i], &s.recs, s.bucket(i));
         }
     }
 
@@ -279,43 +438,34 @@ impl Records {
     pub(crate) fn set_status(&mut self, r: &Rec, status: u8) -> bool {
         let key = bucket_of(r);
         let want = Packed::of(r);
-        let change = |v: &mut [Packed]| {
-            let start = v.partition_point(|o| o.t() < r.t);
-            for o in &mut v[start..] {
-                if o.t() != r.t {
-                    break;
-                }
-                if *o == want {
-                    o.ss = (o.ss & 0xF0) | status.min(15);
-                    return true;
-                }
-            }
-            false
-        };
         if let Some(v) = self.open.get_mut(&key)
-            && change(v)
+            && v.set_status(0..v.len(), want, status)
         {
             return true;
         }
         self.segments
             .iter_mut()
             .filter(|s| (s.t_min..=s.t_max).contains(&r.t))
-            .filter_map(|s| s.bucket_mut(key))
-            .any(change)
+            .any(|s| match s.keys.binary_search(&key) {
+                Ok(i) => {
+                    let range = s.bucket(i);
+                    s.recs.set_status(range, want, status)
+                }
+                Err(_) => false,
+            })
     }
 
     /// Bytes held (arrays by capacity; the open part's B-tree slots estimated).
     pub(crate) fn heap_bytes(&self) -> usize {
-        let size = std::mem::size_of::<Packed>();
-        let entry = 48;
+        let entry = 48 + 4 * 24;
         self.open
             .values()
-            .map(|v| v.capacity() * size + entry)
+            .map(|v| v.heap_bytes() + entry)
             .sum::<usize>()
             + self
                 .segments
                 .iter()
-                .map(|s| s.recs.capacity() * size + s.keys.capacity() * 8 + s.starts.capacity() * 4)
+                .map(|s| s.recs.heap_bytes() + s.keys.capacity() * 8 + s.starts.capacity() * 4)
                 .sum::<usize>()
     }
 }
@@ -326,10 +476,97 @@ mod tests {
 
     #[test]
     fn a_record_is_ten_bytes_and_packs_without_loss() {
-        assert_eq!(std::mem::size_of::<Packed>(), 10);
         let r = Rec::new([0.830_123_456_7, 0.405_987_654_3], 1_700_000_123, 17, 3, 4);
-        let b = r.cell(BUCKET);
-        assert_eq!(Packed::of(&r).rec(b), r);
+        let mut cols = Cols::with_capacity(1);
+        cols.push(Packed::of(&r));
+        assert_eq!(cols.heap_bytes(), 10);
+        let run = cols.window(0..1, 0, u32::MAX);
+        let (x, y) = world(r.cell(BUCKET), run.xy[0]);
+        let back = Rec {
+            x,
+            y,
+            t: cols.t[0],
+            cat: run.cat[0],
+            src: run.ss[0] >> 4,
+            status: run.ss[0] & 15,
+        };
+        assert_eq!(back, r);
+    }
+
+    /// Both ways of counting a run (record by record, and through the bucket's own cells)
+    /// give a plain count, with grids cutting through the bucket and filters.
+    #[test]
+    fn a_run_counts_as_a_plain_count() {
+        let mut s = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        let bucket = (170_001u32, 80_003u32);
+        let mut cols = Cols::default();
+        let mut recs = Vec::new();
+        for k in 0..3000u32 {
+            let x = (bucket.0 << INNER) | (next() as u32 & MASK);
+            let y = (bucket.1 << INNER) | (next() as u32 & MASK);
+            let r = Rec {
+                x,
+                y,
+                t: k,
+                cat: (next() % 7) as u8,
+                src: (next() % 3) as u8,
+                status: (next() % 5) as u8,
+            };
+            cols.push(Packed::of(&r));
+            recs.push(r);
+        }
+        let kinds = [
+            Kinds::of(None, None, None),
+            Kinds::of(Some(&[2, 5]), None, None),
+            Kinds::of(None, Some(&[1]), Some(&[0, 3])),
+        ];
+        for level in [14u32, 18, 19, 21, 22, 23, 24] {
+            let shift = 32 - level;
+            // The bucket's first cell at this level, and its cells per side.
+            let (cx, cy, side) = if level >= 18 {
+                (bucket.0 << (level - 18), bucket.1 << (level - 18), 1 << (level - 18))
+            } else {
+                (bucket.0 >> (18 - level), bucket.1 >> (18 - level), 1)
+            };
+            // A grid starting inside the bucket (or at its cell) and reaching past it.
+            let grid = CellGrid {
+                shift,
+                x0: i64::from(cx) + side / 2,
+                y0: i64::from(cy) - 2,
+                w: 11,
+                h: 40,
+            };
+            for k in &kinds {
+                let tables = k.tables();
+                let mut counts = vec![0u32; 11 * 40];
+                for n in [3000usize, 40] {
+                    counts.fill(0);
+                    let run = cols.window(0..n, 0, u32::MAX);
+                    run.count_into(&mut counts, bucket, grid, (&tables.0, &tables.1));
+                    let mut plain = vec![0u32; 11 * 40];
+                    for r in &recs[..n] {
+                        let p = Packed::of(r);
+                        if tables.0[usize::from(p.cat)] & tables.1[usize::from(p.ss)] == 0 {
+                            continue;
+                        }
+                        let (x, y) = world(bucket, p.xy);
+                        let dx = i64::from(x >> shift) - grid.x0;
+                        let dy = i64::from(y >> shift) - grid.y0;
+                        if (0..11).contains(&dx) && (0..40).contains(&dy) {
+                            plain[(dy * 11 + dx) as usize] += 1;
+                        }
+                    }
+                    assert_eq!(counts, plain, "level {level}, {n} records, {k:?}");
+                    assert!(plain.iter().sum::<u32>() > 0 || n == 40, "level {level}");
+                }
+            }
+        }
     }
 
     #[test]
