@@ -1,6 +1,6 @@
 //! The incident index behind heat tiles, built for 100 M incidents in under 3 GB:
 //!
-//! - **records** (`records.rs`, 10 bytes each: position, time, category, source, status) by
+//! - **records** (`records.rs`, 11 bytes each: position, time, category, source, status) by
 //!   z18 bucket (Morton order) and time, so a window is a binary search per bucket;
 //! - **day pyramids**: per level from 10 to 19 (one cell = one heat bin of a z4..z13 tile),
 //!   per cell and slot (all incidents, each category, each status, each source), the

@@ -8,7 +8,7 @@ pub(crate) const EPOCH: i64 = 946_684_800;
 /// Days are China's local days.
 pub const DAY_OFFSET_S: i64 = 8 * 3600;
 
-/// One incident as the heat index takes it (kept packed in 10 bytes; source and status
+/// One incident as the heat index takes it (kept in 11 bytes; source and status
 /// below 16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rec {

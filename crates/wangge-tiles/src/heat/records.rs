@@ -1,14 +1,15 @@
-//! The heat index's incident records, 10 bytes each, by z18 bucket and time.
+//! The heat index's incident records, 11 bytes each, by z18 bucket and time.
 //!
 //! A record keeps its position inside its bucket (14 bits a side: the full 32-bit world
 //! precision, about 1 cm), its time in seconds since 2000, its category slot, and source and
-//! status in a byte, in four columns (times, positions, categories, source and status), so a
-//! scan reads the 4-byte positions of the records it keeps and, when filtered, the 1-byte
-//! kinds, not all ten bytes. New records go to an **open** part (a B-tree of buckets); every
-//! 4 Mi records it is sealed into a **segment**: columns sorted by bucket then time, with a
-//! bucket directory and the segment's time span. Segments are never rewritten (a status
-//! change is one byte in place), so memory is the records plus a few large blocks, and
-//! queries skip the segments outside their window.
+//! status in a byte, in five columns: times, positions, the position's cell at level 22 (the
+//! bins of a z16 tile: one byte), categories, source and status. A scan reads only what it
+//! needs: a z16 tile one byte of position a record (four at other zooms) and, when filtered,
+//! one byte of kind, not all eleven. New records go to an **open** part (a B-tree of
+//! buckets); every 4 Mi records it is sealed into a **segment**: columns sorted by bucket
+//! then time, with a bucket directory and the segment's time span. Segments are never
+//! rewritten (a status change is one byte in place), so memory is the records plus a few
+//! large blocks, and queries skip the segments outside their window.
 
 use super::rec::{BUCKET, Rec, morton, unmorton};
 use std::collections::BTreeMap;
@@ -19,13 +20,16 @@ const MASK: u32 = (1 << INNER) - 1;
 /// Records per sealed segment.
 const SEAL: usize = 1 << 22;
 
-/// One record as kept (10 bytes, in four columns).
+/// One record as kept (11 bytes, in five columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Packed {
     /// Seconds since 2000.
     t: u32,
     /// Position inside the bucket: x in the low 16 bits, y in the high ones.
     xy: u32,
+    /// The position's cell at level 22 (the bins of a z16 tile) inside the bucket: y in the
+    /// high nibble, x in the low one (derived from `xy`, kept so a z16 scan reads one byte).
+    cell: u8,
     cat: u8,
     /// Source in the high nibble, status in the low one.
     ss: u8,
@@ -36,6 +40,7 @@ impl Packed {
         Self {
             t: r.t,
             xy: (r.x & MASK) | ((r.y & MASK) << 16),
+            cell: ((((r.y & MASK) >> CELL_SHIFT) << 4) | ((r.x & MASK) >> CELL_SHIFT)) as u8,
             cat: r.cat,
             ss: (r.src.min(15) << 4) | r.status.min(15),
         }
@@ -55,6 +60,7 @@ fn world((bx, by): (u32, u32), xy: u32) -> (u32, u32) {
 struct Cols {
     t: Vec<u32>,
     xy: Vec<u32>,
+    cell: Vec<u8>,
     cat: Vec<u8>,
     ss: Vec<u8>,
 }
@@ -64,6 +70,7 @@ impl Cols {
         Self {
             t: Vec::with_capacity(n),
             xy: Vec::with_capacity(n),
+            cell: Vec::with_capacity(n),
             cat: Vec::with_capacity(n),
             ss: Vec::with_capacity(n),
         }
@@ -76,6 +83,7 @@ impl Cols {
     fn push(&mut self, p: Packed) {
         self.t.push(p.t);
         self.xy.push(p.xy);
+        self.cell.push(p.cell);
         self.cat.push(p.cat);
         self.ss.push(p.ss);
     }
@@ -84,6 +92,7 @@ impl Cols {
         Packed {
             t: self.t[k],
             xy: self.xy[k],
+            cell: self.cell[k],
             cat: self.cat[k],
             ss: self.ss[k],
         }
@@ -92,6 +101,7 @@ impl Cols {
     fn extend_from(&mut self, o: &Cols) {
         self.t.extend_from_slice(&o.t);
         self.xy.extend_from_slice(&o.xy);
+        self.cell.extend_from_slice(&o.cell);
         self.cat.extend_from_slice(&o.cat);
         self.ss.extend_from_slice(&o.ss);
     }
@@ -103,6 +113,7 @@ impl Cols {
         let b = range.start + t.partition_point(|&v| v <= to);
         Run {
             xy: &self.xy[a..b.max(a)],
+            cell: &self.cell[a..b.max(a)],
             cat: &self.cat[a..b.max(a)],
             ss: &self.ss[a..b.max(a)],
         }
@@ -124,7 +135,11 @@ impl Cols {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.t.capacity() * 4 + self.xy.capacity() * 4 + self.cat.capacity() + self.ss.capacity()
+        self.t.capacity() * 4
+            + self.xy.capacity() * 4
+            + self.cell.capacity()
+            + self.cat.capacity()
+            + self.ss.capacity()
     }
 }
 
@@ -133,6 +148,8 @@ impl Cols {
 pub(crate) struct Run<'a> {
     /// Positions inside the bucket (`world` turns one into world coordinates).
     pub(crate) xy: &'a [u32],
+    /// Cells at level 22 inside the bucket (`Packed::cell`).
+    pub(crate) cell: &'a [u8],
     pub(crate) cat: &'a [u8],
     pub(crate) ss: &'a [u8],
 }
@@ -179,6 +196,23 @@ impl Run<'_> {
         let (xy, cat, ss) = (&self.xy[..n], &self.cat[..n], &self.ss[..n]);
         let bits = INNER - s;
         let side = 1usize << bits;
+        if bits == INNER - CELL_SHIFT && n >= side * side {
+            // Bins of a z16 tile: the cell column (one byte a record) is the bucket's cell.
+            let mut local = [0u32; 256];
+            let cells = &self.cell[..n];
+            for k in 0..n {
+                local[usize::from(cells[k])] +=
+                    u32::from(cat_ok[usize::from(cat[k])] & ss_ok[usize::from(ss[k])]);
+            }
+            for (i, &c) in local.iter().enumerate() {
+                let dx = ox.wrapping_add((i & 15) as u32);
+                let dy = oy.wrapping_add((i >> 4) as u32);
+                if c > 0 && dx < w && dy < h {
+                    counts[(dy * w + dx) as usize] += c;
+                }
+            }
+            return;
+        }
         if side <= LOCAL_SIDE && n >= side * side {
             // A long run: counted into the bucket's own cells first (no bounds, no
             // offsets: a shift, a mask and an add per record), then its cells into the grid.
@@ -209,6 +243,9 @@ impl Run<'_> {
         }
     }
 }
+
+/// Bits of an in-bucket coordinate below its level-22 cell (4 bits of cell a side).
+const CELL_SHIFT: u32 = 10;
 
 /// The most cells a side of a bucket is counted in on the stack (a z17 tile's bins at two
 /// scales: 2⁵ per bucket side).
@@ -475,11 +512,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_record_is_ten_bytes_and_packs_without_loss() {
+    fn a_record_is_eleven_bytes_and_packs_without_loss() {
         let r = Rec::new([0.830_123_456_7, 0.405_987_654_3], 1_700_000_123, 17, 3, 4);
         let mut cols = Cols::with_capacity(1);
         cols.push(Packed::of(&r));
-        assert_eq!(cols.heap_bytes(), 10);
+        assert_eq!(cols.heap_bytes(), 11);
         let run = cols.window(0..1, 0, u32::MAX);
         let (x, y) = world(r.cell(BUCKET), run.xy[0]);
         let back = Rec {
