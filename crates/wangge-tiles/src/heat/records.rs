@@ -567,7 +567,11 @@ mod tests {
             let shift = 32 - level;
             // The bucket's first cell at this level, and its cells per side.
             let (cx, cy, side) = if level >= 18 {
-                (bucket.0 << (level - 18), bucket.1 << (level - 18), 1 << (level - 18))
+                (
+                    bucket.0 << (level - 18),
+                    bucket.1 << (level - 18),
+                    1 << (level - 18),
+                )
             } else {
                 (bucket.0 >> (18 - level), bucket.1 >> (18 - level), 1)
             };
