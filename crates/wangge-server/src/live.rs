@@ -141,6 +141,11 @@ impl Live {
             },
             e => AppError::Internal(e.to_string()),
         })?;
+        if let Some(rows) = own_rows(w.seen, &batch, &done) {
+            // The batch's rows are the next ones stored: no need to read them back.
+            let announced = w.seen;
+            self.take(&mut w, rows, announced);
+        }
         self.sync_locked(&mut w)?;
         Ok(done)
     }
@@ -162,26 +167,35 @@ impl Live {
         let mut total = 0;
         loop {
             let rows = w.store.incidents_after(w.seen, 100_000).map_err(internal)?;
-            let Some(&(last, _)) = rows.last() else {
+            if rows.is_empty() {
                 return Ok(total);
-            };
-            let fresh = rows.partition_point(|(fid, _)| *fid <= announced);
-            let incidents: Vec<Incident> = rows.into_iter().map(|(_, i)| i).collect();
-            self.heat
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .add(&incidents);
-            let points: Vec<[f64; 2]> = incidents
-                .iter()
-                .map(|i| world(i.location.x(), i.location.y()))
-                .collect();
-            self.heat_cache.invalidate(&points);
-            for i in &incidents[fresh..] {
-                let _ = self.events.send(Arc::new(("incident", announce(i))));
             }
-            total += incidents.len();
-            w.seen = last;
+            total += self.take(w, rows, announced);
         }
+    }
+
+    /// Takes rows stored after `w.seen` (in fid order) into the heat index, drops their heat
+    /// tiles and announces those after `announced`; returns how many.
+    fn take(&self, w: &mut Writer, rows: Vec<(i64, Incident)>, announced: i64) -> usize {
+        let Some(&(last, _)) = rows.last() else {
+            return 0;
+        };
+        let fresh = rows.partition_point(|(fid, _)| *fid <= announced);
+        let incidents: Vec<Incident> = rows.into_iter().map(|(_, i)| i).collect();
+        self.heat
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .add(&incidents);
+        let points: Vec<[f64; 2]> = incidents
+            .iter()
+            .map(|i| world(i.location.x(), i.location.y()))
+            .collect();
+        self.heat_cache.invalidate(&points);
+        for i in &incidents[fresh..] {
+            let _ = self.events.send(Arc::new(("incident", announce(i))));
+        }
+        w.seen = last;
+        incidents.len()
     }
 
     /// Moves an incident along the loop; the heat index and tiles follow.
@@ -422,6 +436,32 @@ impl Live {
         w.seen = seen;
         self.catch_up(&mut w, announced.max(seen)).map(|_| ())
     }
+}
+
+/// A batch just stored as rows (fid, incident), when its new rows are exactly the next ones
+/// after `seen`: fids `seen + 1`, `seen + 2`, … with none between (ids are taken in commit
+/// order, so no other row can come before them later). Otherwise `None`, and the rows are
+/// read back from the store.
+fn own_rows(seen: i64, batch: &[Incident], done: &Ingested) -> Option<Vec<(i64, Incident)>> {
+    let first = done.added.first()?.0;
+    let follows = first == seen.checked_add(1)?
+        && done
+            .added
+            .iter()
+            .enumerate()
+            .all(|(k, (fid, _))| *fid == first + k as i64);
+    if !follows {
+        return None;
+    }
+    // The first of a key named twice is the one stored.
+    let mut by_key: std::collections::HashMap<&str, &Incident> = Default::default();
+    for i in batch {
+        by_key.entry(i.key.as_str()).or_insert(i);
+    }
+    done.added
+        .iter()
+        .map(|(fid, key)| Some((*fid, (*by_key.get(key.as_str())?).clone())))
+        .collect()
 }
 
 /// The incident as stored now (404 when there is none): what a change starts from.
