@@ -196,33 +196,24 @@ impl Run<'_> {
         let (xy, cat, ss) = (&self.xy[..n], &self.cat[..n], &self.ss[..n]);
         let bits = INNER - s;
         let side = 1usize << bits;
-        if bits == INNER - CELL_SHIFT && n >= side * side {
-            // Bins of a z16 tile: the cell column (one byte a record) is the bucket's cell.
-            let mut local = [0u32; 256];
-            let cells = &self.cell[..n];
-            for k in 0..n {
-                local[usize::from(cells[k])] +=
-                    u32::from(cat_ok[usize::from(cat[k])] & ss_ok[usize::from(ss[k])]);
-            }
-            for (i, &c) in local.iter().enumerate() {
-                let dx = ox.wrapping_add((i & 15) as u32);
-                let dy = oy.wrapping_add((i >> 4) as u32);
-                if c > 0 && dx < w && dy < h {
-                    counts[(dy * w + dx) as usize] += c;
-                }
-            }
-            return;
-        }
         if side <= LOCAL_SIDE && n >= side * side {
             // A long run: counted into the bucket's own cells first (no bounds, no
-            // offsets: a shift, a mask and an add per record), then its cells into the grid.
+            // offsets), then its cells into the grid.
             let mut buf = [0u32; LOCAL_SIDE * LOCAL_SIDE];
             let local = &mut buf[..side * side];
-            let mask = side as u32 - 1;
-            for k in 0..n {
-                let i = (((xy[k] >> 16 >> s) & mask) << bits) | ((xy[k] & 0xFFFF) >> s & mask);
-                local[i as usize] +=
-                    u32::from(cat_ok[usize::from(cat[k])] & ss_ok[usize::from(ss[k])]);
+            if bits == INNER - CELL_SHIFT {
+                // Bins of a z16 tile: the cell column (one byte a record) is the cell.
+                for (k, &c) in self.cell[..n].iter().enumerate() {
+                    local[usize::from(c)] +=
+                        u32::from(cat_ok[usize::from(cat[k])] & ss_ok[usize::from(ss[k])]);
+                }
+            } else {
+                let mask = side as u32 - 1;
+                for k in 0..n {
+                    let i = (((xy[k] >> 16 >> s) & mask) << bits) | ((xy[k] & 0xFFFF) >> s & mask);
+                    local[i as usize] +=
+                        u32::from(cat_ok[usize::from(cat[k])] & ss_ok[usize::from(ss[k])]);
+                }
             }
             for (i, &c) in local.iter().enumerate() {
                 let dx = ox.wrapping_add((i & (side - 1)) as u32);
