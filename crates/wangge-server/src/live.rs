@@ -142,7 +142,19 @@ impl Live {
             e => AppError::Internal(e.to_string()),
         })?;
         if let Some(rows) = own_rows(w.seen, &batch, &done) {
-            // The batch's rows are the next ones stored: no need to read them back.
+            // Rows stored before the batch (another process's) are read; the batch's own
+            // rows come from memory, not read back.
+            let first = rows[0].0;
+            while w.seen < first - 1 {
+                let gap = usize::try_from(first - 1 - w.seen).unwrap_or(usize::MAX);
+                let mut before = w.store.incidents_after(w.seen, gap).map_err(internal)?;
+                before.retain(|(fid, _)| *fid < first);
+                if before.is_empty() {
+                    break;
+                }
+                let announced = w.seen;
+                self.take(&mut w, before, announced);
+            }
             let announced = w.seen;
             self.take(&mut w, rows, announced);
         }
@@ -438,19 +450,18 @@ impl Live {
     }
 }
 
-/// A batch just stored as rows (fid, incident), when its new rows are exactly the next ones
-/// after `seen`: fids `seen + 1`, `seen + 2`, … with none between (ids are taken in commit
-/// order, so no other row can come before them later). Otherwise `None`, and the rows are
-/// read back from the store.
+/// A batch just stored as rows (fid, incident), in fid order, when they all come after
+/// `seen`. Ids are taken in commit order, so every row before the first is committed (read
+/// those from the store), and no other writer's row lies between the batch's own (a key
+/// already stored may leave an id unused). `None` when there is nothing new or a row is not
+/// after `seen`: then everything is read back from the store.
 fn own_rows(seen: i64, batch: &[Incident], done: &Ingested) -> Option<Vec<(i64, Incident)>> {
-    let first = done.added.first()?.0;
-    let follows = first == seen.checked_add(1)?
-        && done
-            .added
-            .iter()
-            .enumerate()
-            .all(|(k, (fid, _))| *fid == first + k as i64);
-    if !follows {
+    let mut fids = done.added.iter().map(|(fid, _)| *fid);
+    let first = fids.next()?;
+    let ascending = fids
+        .try_fold(first, |last, fid| (fid > last).then_some(fid))
+        .is_some();
+    if first <= seen || !ascending {
         return None;
     }
     // The first of a key named twice is the one stored.

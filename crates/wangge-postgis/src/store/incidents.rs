@@ -83,20 +83,31 @@ pub(super) fn insert_batch(
         .iter()
         .filter(|i| seen.insert(i.key.as_str()))
         .collect();
+    // A block of ids in one call (under the lock, so still in commit order), not one
+    // `nextval` a row (4 ms of 12 for 1,000 keys); a key already stored leaves its id unused.
+    let n = big(first.len());
+    let last: i64 = tx
+        .query_one(
+            &store.sql("SELECT setval('{s}.incident_ids', nextval('{s}.incident_ids') + $1 - 1)"),
+            &[&n],
+        )
+        .map_err(&e)?
+        .try_get(0)
+        .map_err(&e)?;
     let keys: Vec<&str> = first.iter().map(|i| i.key.as_str()).collect();
+    let key_ids: Vec<i64> = (last - n + 1..=last).collect();
     let key_times: Vec<i64> = first.iter().map(|i| i.time.unix()).collect();
     let claimed = tx
         .query(
             &store.sql(&format!(
                 "INSERT INTO {{s}}.incident_keys (key, id, month)
-                 SELECT u.k, nextval('{{s}}.incident_ids'), {}
-                 FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS u(k, t, n)
-                 ORDER BY u.n
+                 SELECT u.k, u.id, {}
+                 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(k, id, t)
                  ON CONFLICT (key) DO NOTHING
                  RETURNING key, id",
                 month_of("u.t")
             )),
-            &[&keys, &key_times],
+            &[&keys, &key_ids, &key_times],
         )
         .map_err(&e)?;
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(claimed.len());
@@ -447,10 +458,13 @@ impl IncidentStore for PgStore {
     }
 
     /// Two steps, each on an index whatever the statistics say: the ids and months after
-    /// `fid` from `incident_keys` (its id index), then those rows from their months'
-    /// partitions (pruned; the id index). One statement over the partitioned table was planned
-    /// as a scan of the current month's partition while it grew (before autovacuum's first
-    /// statistics), and read back every batch in time growing with the month.
+    /// `fid` from `incident_keys` (its id index), then the rows from `fid` to the last of
+    /// those ids in their months' partitions (pruned; one range of the (month, id) key a
+    /// month: the same rows, since keys and rows are written in one transaction and ids are
+    /// taken in commit order). One statement over the partitioned table was planned as a scan
+    /// of the current month's partition while it grew (before autovacuum's first statistics),
+    /// and read back every batch in time growing with the month; `id = ANY(ids)` descended
+    /// the index once an id (4.5 ms for 1,000 rows against 0.6 ms for the range).
     fn incidents_after(&self, fid: i64, limit: usize) -> Result<Vec<(i64, Incident)>> {
         let keys = self
             .client()?
@@ -464,7 +478,7 @@ impl IncidentStore for PgStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = keys.iter().map(|r| r.get(0)).collect();
+        let last: i64 = keys.last().map_or(fid, |r| r.get(0));
         let mut months: Vec<String> = keys.iter().map(|r| r.get(1)).collect();
         months.sort();
         months.dedup();
@@ -481,10 +495,10 @@ impl IncidentStore for PgStore {
         select_incidents(
             self,
             &format!(
-                "WHERE i.month IN ({}) AND i.id = ANY($1) ORDER BY i.id",
+                "WHERE i.month IN ({}) AND i.id > $1 AND i.id <= $2 ORDER BY i.id",
                 list.join(", ")
             ),
-            &[&ids],
+            &[&fid, &last],
         )
     }
 
