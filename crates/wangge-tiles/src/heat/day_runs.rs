@@ -44,11 +44,14 @@ impl<K: Ord + Copy> DayRuns<K> {
 
     /// Adds one to each (key, day); `pairs` sorted.
     pub fn add_sorted(&mut self, pairs: &[(K, u32)]) {
+        // One scratch buffer for every key's days (not an allocation a key).
+        let mut add: Vec<(u32, u32)> = Vec::new();
         for run in pairs.chunk_by(|a, b| a.0 == b.0) {
-            let add: Vec<(u32, u32)> = run
-                .chunk_by(|a, b| a.1 == b.1)
-                .map(|same| (same[0].1, same.len() as u32))
-                .collect();
+            add.clear();
+            add.extend(
+                run.chunk_by(|a, b| a.1 == b.1)
+                    .map(|same| (same[0].1, same.len() as u32)),
+            );
             let v = self.delta.entry(run[0].0).or_default();
             let before = v.len();
             merge_days(v, &add);
@@ -223,11 +226,16 @@ pub(crate) fn cum_at(run: &[(u32, u32)], day: u32) -> u32 {
 /// Adds per-day counts (sorted by day) into a cumulative run.
 pub(crate) fn merge_days(run: &mut Vec<(u32, u32)>, add: &[(u32, u32)]) {
     let last = run.last().copied();
-    if last.is_none_or(|(d, _)| d < add[0].0) {
+    // Days at or after the last (the usual case: today's reports): appended in place, the
+    // first added to the last day's count when it is that day.
+    if last.is_none_or(|(d, _)| d <= add[0].0) {
         let mut cum = last.map_or(0, |l| l.1);
         for &(d, n) in add {
             cum += n;
-            run.push((d, cum));
+            match run.last_mut() {
+                Some((ld, c)) if *ld == d => *c = cum,
+                _ => run.push((d, cum)),
+            }
         }
         return;
     }
