@@ -20,6 +20,7 @@ mod heat;
 mod incidents;
 mod kpi;
 mod partition;
+mod pg_feed;
 mod plan_validity;
 mod planner_api;
 mod postgis;

@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "photos",
         sql: include_str!("../migrations/0009_photos.sql"),
     },
+    Migration {
+        version: 10,
+        name: "incident_feed",
+        sql: include_str!("../migrations/0010_incident_feed.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

@@ -1,8 +1,9 @@
-//! An incident as a row of `{s}.incidents`: the columns read, the row decoded, one incident
+//! An incident as a row of `{s}.incidents`: the columns read, rows selected and decoded, one incident
 //! found by key and locked for a change.
 
 use super::{PgStore, unix};
 use geo_types::Geometry;
+use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 use wangge_core::{Incident, IncidentSource, IncidentStatus, Timestamp};
 use wangge_io::{Error, Result};
@@ -29,6 +30,20 @@ pub(super) fn month_of(t: &str) -> String {
     format!(
         "date_trunc('month', (to_timestamp({t}) AT TIME ZONE 'UTC') + interval '8 hours')::date"
     )
+}
+
+/// Incidents of `SELECT <columns> FROM {s}.incidents i <tail>`.
+pub(super) fn select_incidents(
+    store: &PgStore,
+    tail: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<(i64, Incident)>> {
+    let q = store.sql(&format!(
+        "SELECT {} FROM {{s}}.incidents i {tail}",
+        columns()
+    ));
+    let rows = store.client()?.query(&q, params).map_err(store.err())?;
+    rows.iter().map(|r| incident_row(store, r)).collect()
 }
 
 /// An incident from a row of [`columns`], with its id.

@@ -4,8 +4,8 @@
 //! incident's row with an append-only step trail (`incident_steps`), reassignment and the
 //! wall screen's summary.
 
-use super::incident_rows::{BY_KEY, columns, incident_row, month_of};
-use super::{PgStore, case_events, from_wkb, kpi_cases, kpi_rows, releases, unix, wkb};
+use super::incident_rows::{BY_KEY, columns, incident_row, month_of, select_incidents};
+use super::{PgStore, case_events, feed, from_wkb, kpi_cases, kpi_rows, releases, unix, wkb};
 use geo_types::{Geometry, Point};
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, Transaction};
@@ -23,20 +23,6 @@ type Params = Vec<Box<dyn ToSql + Sync>>;
 
 /// A stored report as [`refuse_clashes`] compares it: Unix time, category, source, WKB.
 type Stored = (i64, String, String, Vec<u8>, Option<String>);
-
-/// Incidents of `SELECT <columns> FROM {s}.incidents i <tail>`.
-fn select_incidents(
-    store: &PgStore,
-    tail: &str,
-    params: &[&(dyn ToSql + Sync)],
-) -> Result<Vec<(i64, Incident)>> {
-    let q = store.sql(&format!(
-        "SELECT {} FROM {{s}}.incidents i {tail}",
-        columns()
-    ));
-    let rows = store.client()?.query(&q, params).map_err(store.err())?;
-    rows.iter().map(|r| incident_row(store, r)).collect()
-}
 
 /// Every incident, oldest first (for loading a whole workspace).
 pub(super) fn all(store: &PgStore) -> Result<Vec<Incident>> {
@@ -60,14 +46,8 @@ pub(super) fn insert_batch(
     if batch.is_empty() {
         return Ok(out);
     }
-    // Ingests take turns (on the data version's row) from here to commit: ids are taken in
-    // commit order, so a reader of the change feed never skips a batch committed late, and
-    // two batches never make the same month's partition at once.
-    tx.execute(
-        &store.sql("SELECT version FROM {s}.data_version FOR UPDATE"),
-        &[],
-    )
-    .map_err(&e)?;
+    // Batches write alongside each other; each takes the data version's row only to publish
+    // (`publish`, at the end), so feed numbers follow commit order.
     let times: Vec<i64> = batch.iter().map(|i| i.time.unix()).collect();
     tx.execute(
         &store.sql(&format!(
@@ -83,14 +63,12 @@ pub(super) fn insert_batch(
         .iter()
         .filter(|i| seen.insert(i.key.as_str()))
         .collect();
-    // A block of ids in one call (under the lock, so still in commit order), not one
-    // `nextval` a row (4 ms of 12 for 1,000 keys); a key already stored leaves its id unused.
+    // A block of ids in one call (not one `nextval` a row: 4 ms of 12 for 1,000 keys); a key
+    // already stored leaves its id unused. Keys go in in key order: two batches sharing keys
+    // wait for each other in one order, never in a cycle.
     let n = big(first.len());
     let last: i64 = tx
-        .query_one(
-            &store.sql("SELECT setval('{s}.incident_ids', nextval('{s}.incident_ids') + $1 - 1)"),
-            &[&n],
-        )
+        .query_one(&store.sql("SELECT {s}.take_incident_ids($1)"), &[&n])
         .map_err(&e)?
         .try_get(0)
         .map_err(&e)?;
@@ -103,6 +81,7 @@ pub(super) fn insert_batch(
                 "INSERT INTO {{s}}.incident_keys (key, id, month)
                  SELECT u.k, u.id, {}
                  FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(k, id, t)
+                 ORDER BY u.k
                  ON CONFLICT (key) DO NOTHING
                  RETURNING key, id",
                 month_of("u.t")
@@ -130,6 +109,7 @@ pub(super) fn insert_batch(
     if steps {
         insert_steps(store, tx, &fresh)?;
     }
+    feed::publish(store, tx, &mut out, &fresh)?;
     Ok(out)
 }
 
@@ -326,7 +306,7 @@ fn count(n: i64) -> u64 {
 }
 
 /// A `usize` page size or offset as `bigint`.
-fn big(n: usize) -> i64 {
+pub(super) fn big(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -437,69 +417,18 @@ impl IncidentStore for PgStore {
     fn add_incidents(&mut self, batch: &[Incident]) -> Result<Ingested> {
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(self.err())?;
+        // Publishing raises the data version (new incidents change what heat maps show).
         let out = insert_batch(self, &mut tx, batch, true)?;
-        if !out.added.is_empty() {
-            // New incidents change what heat maps show.
-            self.bump(&mut tx).map_err(self.err())?;
-        }
         tx.commit().map_err(self.err())?;
         Ok(out)
     }
 
     fn max_incident_fid(&self) -> Result<i64> {
-        self.client()?
-            .query_one(
-                &self.sql("SELECT coalesce(max(id), 0) FROM {s}.incident_keys"),
-                &[],
-            )
-            .map_err(self.err())?
-            .try_get(0)
-            .map_err(self.err())
+        feed::head(self)
     }
 
-    /// Two steps, each on an index whatever the statistics say: the ids and months after
-    /// `fid` from `incident_keys` (its id index), then the rows from `fid` to the last of
-    /// those ids in their months' partitions (pruned; one range of the (month, id) key a
-    /// month: the same rows, since keys and rows are written in one transaction and ids are
-    /// taken in commit order). One statement over the partitioned table was planned as a scan
-    /// of the current month's partition while it grew (before autovacuum's first statistics),
-    /// and read back every batch in time growing with the month; `id = ANY(ids)` descended
-    /// the index once an id (4.5 ms for 1,000 rows against 0.6 ms for the range).
     fn incidents_after(&self, fid: i64, limit: usize) -> Result<Vec<(i64, Incident)>> {
-        let keys = self
-            .client()?
-            .query(
-                &self.sql(
-                    "SELECT id, month::text FROM {s}.incident_keys WHERE id > $1 ORDER BY id LIMIT $2",
-                ),
-                &[&fid, &big(limit)],
-            )
-            .map_err(self.err())?;
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let last: i64 = keys.last().map_or(fid, |r| r.get(0));
-        let mut months: Vec<String> = keys.iter().map(|r| r.get(1)).collect();
-        months.sort();
-        months.dedup();
-        // The months as literals (the server's own ISO dates, checked), so the plan reads
-        // their partitions only: `id = ANY` over a partition left in is a comparison per row
-        // and id.
-        if let Some(m) = months
-            .iter()
-            .find(|m| m.len() != 10 || !m.chars().all(|c| c.is_ascii_digit() || c == '-'))
-        {
-            return Err(self.damaged(format!("incident_keys: month {m:?}")));
-        }
-        let list: Vec<String> = months.iter().map(|m| format!("DATE '{m}'")).collect();
-        select_incidents(
-            self,
-            &format!(
-                "WHERE i.month IN ({}) AND i.id > $1 AND i.id <= $2 ORDER BY i.id",
-                list.join(", ")
-            ),
-            &[&fid, &last],
-        )
+        feed::after(self, fid, limit)
     }
 
     fn incident(&self, key: &str) -> Result<Option<(i64, Incident)>> {

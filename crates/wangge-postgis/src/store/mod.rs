@@ -6,6 +6,7 @@
 mod access;
 mod case_events;
 mod coverage;
+mod feed;
 mod incident_rows;
 mod incidents;
 mod kpi_cases;

@@ -1,0 +1,211 @@
+//! The incidents' change feed on PostgreSQL with writers at once: batches write alongside
+//! each other and publish in commit order (schema version 10), so a reader following the
+//! feed reads every acknowledged incident once, never skipping a batch that committed late;
+//! and a workspace stored before the feed existed keeps its incidents in it after upgrading.
+//! Runs when `WANGGE_TEST_PG` names a database (as `postgis`), each test in its own schema.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use wangge_core::{Incident, IncidentSource, Timestamp};
+
+/// The test database's URL with a fresh schema, or None when no server is configured.
+fn test_url(name: &str) -> Option<String> {
+    let base = std::env::var("WANGGE_TEST_PG").ok()?;
+    Some(format!("{base}?schema=t_{name}_{}", std::process::id()))
+}
+
+fn open(url: &str) -> Box<dyn wangge_io::Store> {
+    wangge_app::open_store(std::path::Path::new(url), wangge_app::Access::Read).expect("open")
+}
+
+/// psql as the server's postgres user on the test database.
+fn psql(url: &str, sql: &str) -> String {
+    let db = url
+        .rsplit('/')
+        .next()
+        .and_then(|d| d.split('?').next())
+        .expect("database");
+    let out = std::process::Command::new("runuser")
+        .args(["-u", "postgres", "--", "psql", "-X", "-A", "-t"])
+        .args(["-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql])
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn schema_of(url: &str) -> String {
+    url.rsplit("schema=").next().expect("schema").to_string()
+}
+
+/// An incident in month `m` of 2025 (local time), a few metres apart by `n`.
+fn incident(key: String, m: i64, n: i64) -> Incident {
+    Incident::reported(
+        key,
+        Timestamp::from_unix(1_735_689_600 + m * 31 * 86_400 + n * 60),
+        "noise".into(),
+        IncidentSource::Hotline,
+        geo::Point::new(118.78 + n as f64 * 1e-5, 32.04),
+    )
+}
+
+#[test]
+fn writers_at_once_publish_every_incident_once_to_a_reader_following_the_feed() {
+    let Some(url) = test_url("feed") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let (writers, batches, per): (usize, u32, i64) = (4, 48, 40);
+    drop(open(&url));
+    let done = AtomicBool::new(false);
+    let (read, stored) = std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let store = open(&url);
+            let (mut cursor, mut keys) = (0i64, Vec::new());
+            loop {
+                // Read before looking at `done`: the last pass starts after every commit.
+                let finished = done.load(Ordering::SeqCst);
+                // A small page: batches are read across page boundaries.
+                let page = store.incidents_after(cursor, 37).expect("feed");
+                for (fid, i) in &page {
+                    assert!(*fid > cursor, "feed numbers go up: {fid} after {cursor}");
+                    cursor = *fid;
+                    keys.push(i.key.clone());
+                }
+                if page.is_empty() && finished {
+                    assert_eq!(store.max_incident_fid().expect("head"), cursor);
+                    return keys;
+                }
+            }
+        });
+        let handles: Vec<_> = (0..writers)
+            .map(|w| {
+                let url = url.clone();
+                s.spawn(move || {
+                    let mut store = open(&url);
+                    let mut mine = Vec::new();
+                    for b in 0..batches {
+                        // Every eighth round reaches a month no one has made yet (the
+                        // partition is made by whichever writer gets there first), and in
+                        // every third all writers send one report in common: one claims it,
+                        // the others wait for its commit and find it stored.
+                        let m = i64::from(b) / 8;
+                        let mut batch: Vec<Incident> = (0..per)
+                            .map(|n| incident(format!("w{w}-b{b}-{n}"), m, n))
+                            .collect();
+                        if b % 3 == 0 {
+                            batch.insert(per as usize / 2, incident(format!("shared-{b}"), m, 0));
+                        }
+                        let got = store.add_incidents(&batch).expect("ingest");
+                        assert_eq!(got.added.len() + got.existing.len(), batch.len());
+                        mine.extend(got.added.into_iter().map(|a| a.1));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut stored: Vec<String> = Vec::new();
+        for h in handles {
+            stored.extend(h.join().expect("writer"));
+        }
+        done.store(true, Ordering::SeqCst);
+        (reader.join().expect("reader"), stored)
+    });
+    let store = open(&url);
+    let distinct: HashSet<&String> = read.iter().collect();
+    assert_eq!(distinct.len(), read.len(), "an incident was read twice");
+    let want: HashSet<&String> = stored.iter().collect();
+    assert_eq!(distinct, want, "the reader read what was acknowledged");
+    assert_eq!(
+        read.len(),
+        writers * batches as usize * per as usize + batches.div_ceil(3) as usize
+    );
+    assert_eq!(store.incident_count().expect("count"), read.len() as u64);
+    // Every month's partition was made once.
+    let schema = schema_of(&url);
+    let parts = psql(
+        &url,
+        &format!(
+            "SELECT count(*) FROM pg_inherits WHERE inhparent = '{schema}.incidents'::regclass"
+        ),
+    );
+    assert_eq!(
+        parts,
+        (batches / 8 + 1).to_string(),
+        "months and the default"
+    );
+    psql(
+        &url,
+        &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
+    );
+}
+
+#[test]
+fn incidents_stored_before_the_feed_are_in_it_after_the_upgrade() {
+    let Some(url) = test_url("feed_upgrade") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let schema = schema_of(&url);
+    let user = url
+        .strip_prefix("postgres://")
+        .and_then(|r| r.split([':', '@']).next())
+        .expect("user");
+    // A schema as the build that knew migrations 1 to 9 left it, with incidents written as
+    // that build wrote them (ids from the sequence, the count on the data version's row).
+    let mut sql = format!(
+        "SET ROLE {user}; CREATE SCHEMA {schema};
+         CREATE TABLE {schema}.schema_migrations (version integer PRIMARY KEY,
+           name text NOT NULL, applied timestamptz NOT NULL DEFAULT now());"
+    );
+    for m in &wangge_postgis::MIGRATIONS[..9] {
+        sql.push_str(&m.sql.replace("{schema}", &schema));
+        sql.push_str(&format!(
+            "\nINSERT INTO {schema}.schema_migrations (version, name) VALUES ({}, '{}');",
+            m.version, m.name
+        ));
+    }
+    sql.push_str(&format!(
+        "SELECT {schema}.incident_month(DATE '2025-01-01'), {schema}.incident_month(DATE '2025-02-01');
+         INSERT INTO {schema}.incident_keys (key, id, month)
+           SELECT 'old-' || g, nextval('{schema}.incident_ids'),
+                  CASE WHEN g < 3 THEN DATE '2025-01-01' ELSE DATE '2025-02-01' END
+           FROM generate_series(1, 4) g;
+         INSERT INTO {schema}.incidents (id, key, time, month, category, source, status, geom)
+           SELECT id, key, month + interval '1 day', month, 'noise', 'hotline', 'reported',
+                  ST_SetSRID(ST_MakePoint(118.78, 32.04), 4326)
+           FROM {schema}.incident_keys;"
+    ));
+    psql(&url, &sql);
+    assert_eq!(
+        wangge_postgis::MIGRATIONS.len(),
+        10,
+        "this test writes as version 9 left it"
+    );
+    let mut store = open(&url);
+    let head = store.max_incident_fid().expect("head");
+    let old = store.incidents_after(0, 100).expect("feed");
+    let keys: Vec<&str> = old.iter().map(|r| r.1.key.as_str()).collect();
+    assert_eq!(keys, ["old-1", "old-2", "old-3", "old-4"]);
+    assert_eq!(old.last().map(|r| r.0), Some(head));
+    assert_eq!(store.incident_count().expect("count"), 4);
+    let batch: Vec<Incident> = (0..3).map(|n| incident(format!("new-{n}"), 1, n)).collect();
+    let got = store.add_incidents(&batch).expect("ingest");
+    let new = store.incidents_after(head, 100).expect("feed");
+    assert_eq!(
+        new.iter()
+            .map(|r| (r.0, r.1.key.clone()))
+            .collect::<Vec<_>>(),
+        got.added,
+        "the new batch, after the old ones, with the feed numbers the ingest answered"
+    );
+    assert_eq!(store.incident_count().expect("count"), 7);
+    psql(
+        &url,
+        &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
+    );
+}
