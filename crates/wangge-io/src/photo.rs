@@ -4,9 +4,9 @@
 //! (extended XMP too), and whatever follows the end of the image (the extra images of MPF,
 //! gain maps, the video of a "motion photo", each with metadata of its own); in a PNG, the
 //! `eXIf` chunk and text chunks of XMP or raw EXIF/XMP profiles. Everything else is copied byte
-//! for byte (no re-encoding: the picture is as taken; the EXIF orientation goes with the rest,
-//! so a portrait photo a phone stored sideways stays sideways). A file that is not well-formed
-//! is refused.
+//! for byte (no re-encoding: the picture is as taken). A JPEG's EXIF orientation (a portrait
+//! photo a phone stored sideways, to be turned when shown) is kept: the EXIF segment is
+//! replaced by one holding that tag alone. A file that is not well-formed is refused.
 
 /// The types a photo may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ fn strip_jpeg(b: &[u8]) -> Result<(Vec<u8>, bool), String> {
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(&b[..2]);
     let mut i = 2;
-    let mut removed = false;
+    let mut oriented = false;
     loop {
         // Fill bytes (0xFF) may precede a marker.
         while b.get(i) == Some(&0xFF) && b.get(i + 1) == Some(&0xFF) {
@@ -76,7 +76,8 @@ fn strip_jpeg(b: &[u8]) -> Result<(Vec<u8>, bool), String> {
         if marker == 0xD9 {
             out.extend_from_slice(&b[i..i + 2]);
             // Anything after the end of the image (MPF images, a motion photo's video) goes.
-            return Ok((out, removed || i + 2 < b.len()));
+            let removed = out.as_slice() != b;
+            return Ok((out, removed));
         }
         if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
             out.extend_from_slice(&b[i..i + 2]);
@@ -95,7 +96,10 @@ fn strip_jpeg(b: &[u8]) -> Result<(Vec<u8>, bool), String> {
         let location = marker == 0xE1
             && (payload.starts_with(b"Exif\0") || payload.starts_with(b"http://ns.adobe.com/"));
         if location {
-            removed = true;
+            if !oriented && let Some(o) = exif_orientation(payload) {
+                out.extend(orientation_segment(o));
+                oriented = true;
+            }
         } else {
             out.extend_from_slice(&b[i..end]);
         }
@@ -121,6 +125,65 @@ fn strip_jpeg(b: &[u8]) -> Result<(Vec<u8>, bool), String> {
             out.extend_from_slice(&b[start..i]);
         }
     }
+}
+
+/// The orientation (2-8; 1 is upright and needs no tag) of an APP1 EXIF payload (`Exif\0\0`
+/// and a TIFF header, either byte order), from its first IFD.
+fn exif_orientation(payload: &[u8]) -> Option<u16> {
+    let t = payload.strip_prefix(b"Exif\0\0")?;
+    let le = match t.get(..4)? {
+        b"II*\0" => true,
+        b"MM\0*" => false,
+        _ => return None,
+    };
+    let u16_at = |o: usize| {
+        t.get(o..o + 2).map(|x| {
+            if le {
+                u16::from_le_bytes([x[0], x[1]])
+            } else {
+                u16::from_be_bytes([x[0], x[1]])
+            }
+        })
+    };
+    let u32_at = |o: usize| {
+        t.get(o..o + 4).map(|x| {
+            let a = [x[0], x[1], x[2], x[3]];
+            if le {
+                u32::from_le_bytes(a)
+            } else {
+                u32::from_be_bytes(a)
+            }
+        })
+    };
+    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let n = usize::from(u16_at(ifd)?);
+    (0..n)
+        .find_map(|k| {
+            let e = ifd.checked_add(2 + 12 * k)?;
+            // Orientation: tag 0x0112, type SHORT, one value.
+            (u16_at(e)? == 0x0112 && u16_at(e + 2)? == 3 && u32_at(e + 4)? == 1)
+                .then(|| u16_at(e + 8))
+                .flatten()
+        })
+        .filter(|o| (2..=8).contains(o))
+}
+
+/// An APP1 EXIF segment with the orientation alone: a little-endian TIFF header and one IFD
+/// of one entry (nothing else of the original EXIF: no place, no time, no device).
+fn orientation_segment(orientation: u16) -> Vec<u8> {
+    let mut p = b"Exif\0\0II*\0".to_vec();
+    p.extend_from_slice(&8u32.to_le_bytes());
+    p.extend_from_slice(&1u16.to_le_bytes());
+    p.extend_from_slice(&0x0112u16.to_le_bytes());
+    p.extend_from_slice(&3u16.to_le_bytes());
+    p.extend_from_slice(&1u32.to_le_bytes());
+    p.extend_from_slice(&orientation.to_le_bytes());
+    p.extend_from_slice(&[0, 0]);
+    p.extend_from_slice(&0u32.to_le_bytes());
+    let mut s = vec![0xFF, 0xE1];
+    s.extend_from_slice(&u16::try_from(p.len() + 2).unwrap_or(u16::MAX).to_be_bytes());
+    s.extend(p);
+    s
 }
 
 fn strip_png(b: &[u8]) -> Result<(Vec<u8>, bool), String> {
@@ -235,6 +298,49 @@ mod tests {
         assert!(removed);
         assert!(!out.windows(4).any(|w| w == b"eXIf"));
         assert!(out.windows(4).any(|w| w == b"IDAT"));
+    }
+
+    /// A JPEG whose EXIF (big-endian) holds a GPS pointer, the orientation `o` and GPS bytes.
+    fn jpeg_oriented(o: u16) -> Vec<u8> {
+        let mut tiff = b"MM\0*".to_vec();
+        tiff.extend_from_slice(&8u32.to_be_bytes());
+        tiff.extend_from_slice(&2u16.to_be_bytes());
+        // GPS IFD pointer (0x8825, LONG), then Orientation (0x0112, SHORT).
+        for (tag, kind, value) in [(0x8825u16, 4u16, 38u32), (0x0112, 3, u32::from(o) << 16)] {
+            tiff.extend_from_slice(&tag.to_be_bytes());
+            tiff.extend_from_slice(&kind.to_be_bytes());
+            tiff.extend_from_slice(&1u32.to_be_bytes());
+            tiff.extend_from_slice(&value.to_be_bytes());
+        }
+        tiff.extend_from_slice(&0u32.to_be_bytes());
+        tiff.extend_from_slice(b"GPSLatitude 32.0583N");
+        let mut exif = b"Exif\0\0".to_vec();
+        exif.extend(tiff);
+        let mut b = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        b.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+        b.extend(exif);
+        b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x03, 9, 0x12, 0x34]);
+        b.extend_from_slice(&[0xFF, 0xD9]);
+        b
+    }
+
+    #[test]
+    fn the_orientation_stays_and_nothing_else_of_the_exif() {
+        let (out, removed) = strip_location(&jpeg_oriented(6)).expect("strip");
+        assert!(removed);
+        assert!(!out.windows(3).any(|w| w == b"GPS"));
+        // SOI, then the EXIF of the orientation alone (written out by hand), then the scan.
+        let mut want = vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x22];
+        want.extend_from_slice(
+            b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0",
+        );
+        want.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x03, 9, 0x12, 0x34, 0xFF, 0xD9]);
+        assert_eq!(out, want);
+        assert_eq!(exif_orientation(&out[6..]), Some(6));
+        // Stripping again changes nothing; an upright photo keeps no EXIF at all.
+        assert_eq!(strip_location(&out).expect("again"), (out.clone(), false));
+        let (upright, _) = strip_location(&jpeg_oriented(1)).expect("strip");
+        assert!(!upright.windows(4).any(|w| w == b"Exif"));
     }
 
     #[test]
