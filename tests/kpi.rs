@@ -725,3 +725,94 @@ async fn an_area_trend_is_that_areas_kpi_row_month_by_month_within_scope() {
     let (s, _) = get(admin, "/api/kpi/trend?by=street".to_string()).await;
     assert_eq!(s, 400);
 }
+
+/// The monthly report's tables per department and per worker: three open cases of a past
+/// month assigned to one worker count for that worker (named from the register) and their
+/// department, the same figures `report kpi --by worker` writes.
+#[test]
+fn the_monthly_report_has_tables_per_department_and_worker() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::desk_workspace(d);
+    let mut store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let worker = store
+        .workers()
+        .expect("workers")
+        .into_iter()
+        .find(|w| w.grid.is_some())
+        .expect("a grid worker");
+    let this_month = wangge_core::kpi::month_of(wangge_core::Timestamp::now());
+    let mut open: Vec<wangge_core::Incident> = store
+        .load()
+        .expect("load")
+        .incidents
+        .into_iter()
+        .filter(|i| {
+            i.status == wangge_core::IncidentStatus::Reported
+                && i.community.is_some()
+                && i.category != "other"
+                && wangge_core::kpi::month_of(i.time) < this_month
+        })
+        .collect();
+    open.sort_by_key(|i| i.time);
+    let month = wangge_core::kpi::month_of(open.last().expect("an open past case").time);
+    let cases: Vec<&wangge_core::Incident> = open
+        .iter()
+        .filter(|i| wangge_core::kpi::month_of(i.time) == month)
+        .take(3)
+        .collect();
+    assert_eq!(cases.len(), 3, "three open cases in {month}");
+    for i in &cases {
+        let a = wangge_core::Assignment {
+            department: worker.department.clone(),
+            worker: Some(worker.id.clone()),
+            hours: None,
+        };
+        let at = wangge_core::Timestamp::from_unix(i.time.unix() + 3600);
+        store
+            .assign_incident(&i.key, &a, "调度员", at)
+            .expect("assign");
+    }
+    drop(store);
+    let (ok, out) = wangge(
+        &[
+            "report", "monthly", "w.gpkg", "--month", &month, "-o", "r.html",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let html = std::fs::read_to_string(d.join("r.html")).expect("html");
+    let section = |title: &str| -> String {
+        let start = html
+            .find(title)
+            .unwrap_or_else(|| panic!("{title} in the report"));
+        let rest = &html[start..];
+        rest[..rest.find("</table>").expect("table end")].to_string()
+    };
+    let workers = section("按人员 By worker");
+    let row = format!(
+        "<tr><td>{}</td><td>{}</td><td>3</td>",
+        worker.id, worker.name
+    );
+    assert!(workers.contains(&row), "{row} in {workers}");
+    assert!(
+        section("按部门 By department").contains(&format!("<tr><td>{}</td>", worker.department))
+    );
+    // The same row from `report kpi --by worker` (one computation): reported 3, dispatched 3.
+    let (ok, out) = wangge(
+        &[
+            "report", "kpi", "w.gpkg", "--month", &month, "--by", "worker", "--csv", "w.csv",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let csv = std::fs::read_to_string(d.join("w.csv")).expect("csv");
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with(&format!("{},", worker.id)))
+        .unwrap_or_else(|| panic!("{} in {csv}", worker.id));
+    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+    let cells: Vec<&str> = line.split(',').collect();
+    let cell = |name: &str| cells[header.iter().position(|h| *h == name).expect(name)];
+    assert_eq!((cell("reported"), cell("dispatched")), ("3", "3"), "{line}");
+}

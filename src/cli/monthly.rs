@@ -54,12 +54,10 @@ fn colour(index: Option<f64>) -> [u8; 4] {
     }
 }
 
-/// Rows of a KPI table: code, name, counts and rates (the monthly page's tables).
-fn kpi_table_rows(
-    h: &mut String,
-    rows: &[wangge_core::kpi::KpiRow],
-    names: &BTreeMap<String, String>,
-) {
+/// A KPI table of the monthly page: code, name (of the area, department or worker), counts
+/// and rates.
+fn kpi_table(h: &mut String, rows: &[wangge_core::kpi::KpiRow], names: &BTreeMap<String, String>) {
+    h.push_str("<table><tr><th>编码 code</th><th>名称 name</th><th>上报</th><th>立案率</th><th>派遣率</th><th>结案率</th><th>按期结案率</th><th>返工率</th><th>延期率</th><th>满意率</th><th>超期</th><th>处置中位数 (h)</th></tr>");
     for r in rows {
         let _ = write!(
             h,
@@ -78,6 +76,7 @@ fn kpi_table_rows(
             num(r.median_h[1])
         );
     }
+    h.push_str("</table>");
 }
 
 /// Writes the page; returns the number of areas in it.
@@ -165,10 +164,9 @@ td,th{{border-bottom:1px solid #dde;padding:3px 6px;text-align:right}}td:first-c
         pct(district.satisfaction_rate()),
         district.overdue
     );
-    h.push_str("<table><tr><th>编码 code</th><th>名称 name</th><th>上报</th><th>立案率</th><th>派遣率</th><th>结案率</th><th>按期结案率</th><th>返工率</th><th>延期率</th><th>满意率</th><th>超期</th><th>处置中位数 (h)</th></tr>");
-    kpi_table_rows(&mut h, &rows, &names);
-    h.push_str("</table>");
-    // Who handled the cases: per department (the latest assignment of each case).
+    kpi_table(&mut h, &rows, &names);
+    // Who handled the cases: per department and per worker (the latest assignment of each
+    // case), named from the register.
     let by_department = kpis(&cases, month, Level::Department, &limits, end);
     if !by_department.is_empty() {
         let dep_names: BTreeMap<String, String> = store
@@ -176,9 +174,18 @@ td,th{{border-bottom:1px solid #dde;padding:3px 6px;text-align:right}}td:first-c
             .into_iter()
             .map(|d| (d.code, d.name))
             .collect();
-        h.push_str("<h2>按部门 By department</h2><table><tr><th>编码 code</th><th>名称 name</th><th>上报</th><th>立案率</th><th>派遣率</th><th>结案率</th><th>按期结案率</th><th>返工率</th><th>延期率</th><th>满意率</th><th>超期</th><th>处置中位数 (h)</th></tr>");
-        kpi_table_rows(&mut h, &by_department, &dep_names);
-        h.push_str("</table>");
+        h.push_str("<h2>按部门 By department</h2>");
+        kpi_table(&mut h, &by_department, &dep_names);
+    }
+    let by_worker = kpis(&cases, month, Level::Worker, &limits, end);
+    if !by_worker.is_empty() {
+        let worker_names: BTreeMap<String, String> = store
+            .workers()?
+            .into_iter()
+            .map(|w| (w.id, w.name))
+            .collect();
+        h.push_str("<h2>按人员 By worker</h2>");
+        kpi_table(&mut h, &by_worker, &worker_names);
     }
     for c in &charts {
         h.push_str(&img(c)?);
