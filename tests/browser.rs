@@ -904,6 +904,12 @@ fn the_grid_worker_reports_with_a_photo_offline_and_over_tls_and_nothing_is_lost
     assert_eq!(v["doubled"], false, "{v}");
     assert_eq!(v["idempotent"], true, "{v}");
     assert_eq!(v["refused"]["status"], 403, "{v}");
+    // Said in Chinese from the refusal's code (scope.grid), not the server's English text.
+    let shown = v["refused"]["shown"].as_str().unwrap_or("");
+    assert!(
+        shown.contains("不在您的网格") && !shown.contains("token's grid"),
+        "{v}"
+    );
     assert_eq!(v["handled"]["server"], "handled", "{v}");
     // The store holds each report once, in the grid, with its component and one photo.
     let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");

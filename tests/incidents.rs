@@ -187,6 +187,18 @@ async fn the_incident_api_ingests_queries_and_moves_incidents() {
     .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(String::from_utf8_lossy(&b).contains("allowed: dispatched"));
+    // Coded by the loop's rule with the statuses named, for pages to word in their language.
+    let p = js(&b);
+    assert_eq!(p["code"], "incident.transition", "{p}");
+    assert_eq!(
+        (
+            &p["params"]["incident"],
+            &p["params"]["status"],
+            &p["params"]["to"]
+        ),
+        (&json!("T-9"), &json!("reported"), &json!("handled")),
+        "{p}"
+    );
     let (s, b) = call(
         &state,
         "PATCH",

@@ -5,12 +5,13 @@
 // supervisions and history; and the dispatcher's actions as PATCHes of the incident:
 // dispatch or reassign (派遣/改派) to a department and worker with a time limit, supervise
 // (督办), the next step of the closed loop (rework, close with the resident's evaluation).
-// The server's refusals are shown as it words them. New reports and changes arrive over the
+// The server's refusals are worded by their codes (case_reasons.js and the desk's own). New reports and changes arrive over the
 // event stream and reload the queue (and the case shown, when it is the one changed).
 // Times are shown in Asia/Shanghai. A module: the page's Content-Security-Policy allows no
 // inline script; every datum goes in as text (names, ids and notes are data).
 import { api, h, kids, token, withToken } from "./util.js";
 import { lang } from "./i18n.js";
+import { caseReason } from "./case_reasons.js";
 
 const TEXT = {
   zh: {
@@ -597,8 +598,10 @@ function say(text, error = false) {
 function refused(e) {
   D.errors.push(`${e.status || "?"}: ${e.message}`);
   // A refusal with a code the page knows is said in the page's language (its named values
-  // filled in); others with the server's text.
-  const known = e.code && TEXT.zh[`code.${e.code}`] ? t(`code.${e.code}`, e.params || {}) : null;
+  // filled in: the desk's assignment rules, and the closed loop's and the scope's shared
+  // with the grid worker's page); others with the server's text.
+  const known = e.code && TEXT.zh[`code.${e.code}`] ? t(`code.${e.code}`, e.params || {})
+    : caseReason(e, (s) => t(`s.${s}`));
   if (e.status) say(t("m.refused", { status: e.status, detail: known || e.message }), true);
   else say(t("m.failed", { detail: e.message || String(e) }), true);
 }

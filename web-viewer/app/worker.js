@@ -19,6 +19,7 @@
 // as text (categories, ids and server messages are data).
 import { api, auth, h, token, withToken } from "./util.js";
 import { lang } from "./i18n.js";
+import { caseReason } from "./case_reasons.js";
 
 const TEXT = {
   zh: {
@@ -148,7 +149,8 @@ function say(text, kind = "ok") {
   m.className = kind;
   W.message = { text, kind };
 }
-const problemText = (e) => e.message || String(e);
+// A refusal worded by its code in the page's language (case_reasons.js), else the server's text.
+const problemText = (e) => caseReason(e, (s) => t(`s.${s}`)) || e.message || String(e);
 
 // ---- requests -------------------------------------------------------------------------------
 // URLs this page (and its map) fetched: fetched again through the service worker once it
@@ -375,7 +377,7 @@ async function answerOf(r) {
   const text = await r.text();
   let body = null;
   try { body = JSON.parse(text); } catch (_) { body = null; }
-  return { body, detail: (body && body.detail) || text || r.statusText };
+  return { body, detail: (body && caseReason(body, (s) => t(`s.${s}`))) || (body && body.detail) || text || r.statusText };
 }
 
 /// Sends one queued item: the report, then its photo; removes it when both are stored.

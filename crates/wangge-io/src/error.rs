@@ -75,11 +75,14 @@ pub enum Error {
     /// The workspace file is not a usable Wangge GeoPackage.
     #[error("workspace {path}: {message}")]
     Workspace { path: PathBuf, message: String },
-    /// A change to one incident that the closed loop refuses, or an unknown incident.
+    /// A change to one incident that the closed loop refuses, with the rule it breaks
+    /// (`transition`, `closed`, `not_closed`, `assignment_step`, `event_order`,
+    /// `event_in_future`, `extension_hours`): clients word it by the rule, not the message.
     #[error("workspace {path}: incident {key:?}: {message}")]
     Incident {
         path: PathBuf,
         key: String,
+        rule: &'static str,
         message: String,
     },
     /// A step time the closed loop refuses, with the rule (`step_order`, `step_in_future`).

@@ -44,6 +44,15 @@ pub enum AppError {
     /// The token's role or scope does not allow it.
     #[error("{0}")]
     Forbidden(String),
+    /// Outside the token's scope, with its machine code and named values (`scope.grid` with
+    /// `grid` and `scope`: a report placed outside a grid worker's grid): 403.
+    #[error("{detail}")]
+    ForbiddenWith {
+        title: &'static str,
+        detail: String,
+        code: String,
+        params: Vec<(&'static str, String)>,
+    },
     /// Too many requests for one token.
     #[error("{0}")]
     TooMany(String),
@@ -70,6 +79,7 @@ impl AppError {
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::ForbiddenWith { code, .. } => (StatusCode::FORBIDDEN, code),
             AppError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             AppError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
             AppError::RefusedWith { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
@@ -101,6 +111,12 @@ impl IntoResponse for AppError {
                 ..
             }
             | AppError::ConflictWith {
+                title,
+                detail,
+                params,
+                ..
+            }
+            | AppError::ForbiddenWith {
                 title,
                 detail,
                 params,

@@ -223,9 +223,14 @@ impl Live {
             .store
             .transition_incident(key, to, at)
             .map_err(|e| match e {
-                wangge_io::Error::Incident { message, .. } => {
-                    AppError::Conflict(format!("incident {key:?}: {message}"))
-                }
+                e @ wangge_io::Error::Incident { .. } => refused(
+                    key,
+                    e,
+                    &[
+                        ("status", before.status.as_str().to_string()),
+                        ("to", to.as_str().to_string()),
+                    ],
+                ),
                 wangge_io::Error::IncidentTime { rule, message, .. } => AppError::RefusedWith {
                     title: "step time refused",
                     detail: format!("incident {key:?}: {message}"),
@@ -268,7 +273,7 @@ impl Live {
         let (_, after) = w
             .store
             .assign_incident(key, a, by, at)
-            .map_err(|e| refused(key, e))?;
+            .map_err(|e| refused(key, e, &[("status", before.status.as_str().to_string())]))?;
         self.changed(&before, &after);
         Ok(after)
     }
@@ -283,7 +288,7 @@ impl Live {
         let mut w = self.writer();
         w.store
             .supervise_incident(key, s, at)
-            .map_err(|e| refused(key, e))?;
+            .map_err(|e| refused(key, e, &[]))?;
         if let Some((_, i)) = w.store.incident(key).map_err(internal)? {
             let _ = self.events.send(Arc::new(("status", announce(&i))));
         }
@@ -301,7 +306,7 @@ impl Live {
         let mut w = self.writer();
         w.store
             .add_photo(key, content_type, bytes, at)
-            .map_err(|e| refused(key, e))
+            .map_err(|e| refused(key, e, &[]))
     }
 
     /// Appends to the audit log through the writer (never lost to a busy reader).
@@ -340,7 +345,7 @@ impl Live {
         let mut w = self.writer();
         w.store
             .extend_incident(key, hours, at, reason)
-            .map_err(|e| refused(key, e))
+            .map_err(|e| refused(key, e, &[]))
     }
 
     /// Records the evaluation of a closed incident.
@@ -354,7 +359,7 @@ impl Live {
         let mut w = self.writer();
         w.store
             .evaluate_incident(key, evaluation, note, at)
-            .map_err(|e| refused(key, e))
+            .map_err(|e| refused(key, e, &[]))
     }
 
     /// Runs a query on the reading connection (it sees every acknowledged write).
@@ -498,12 +503,21 @@ fn announce(i: &Incident) -> String {
 }
 
 /// A change of one incident the store refused: 404 when there is none, 409 when the loop
-/// does not allow it.
-fn refused(key: &str, e: wangge_io::Error) -> AppError {
+/// does not allow it, coded by the loop's rule (`incident.<rule>`: `incident.transition`,
+/// `incident.closed`, ...) with the incident and the named values in `extra`, so pages word
+/// it in their language.
+fn refused(key: &str, e: wangge_io::Error, extra: &[(&'static str, String)]) -> AppError {
     match e {
         wangge_io::Error::NotFound { .. } => AppError::NotFound(format!("no incident {key:?}")),
-        wangge_io::Error::Incident { message, .. } => {
-            AppError::Conflict(format!("incident {key:?}: {message}"))
+        wangge_io::Error::Incident { rule, message, .. } => {
+            let mut params = vec![("incident", key.to_string())];
+            params.extend(extra.iter().cloned());
+            AppError::ConflictWith {
+                title: "refused by the closed loop",
+                detail: format!("incident {key:?}: {message}"),
+                code: format!("incident.{rule}"),
+                params,
+            }
         }
         e => internal(e),
     }

@@ -45,10 +45,11 @@ fn found(store: &GeoPackage, key: &str) -> Result<(i64, Incident)> {
     })
 }
 
-fn refused(store: &GeoPackage, key: &str, message: String) -> Error {
+fn refused(store: &GeoPackage, key: &str, (rule, message): crate::store::Refusal) -> Error {
     Error::Incident {
         path: store.path().to_path_buf(),
         key: key.to_string(),
+        rule,
         message,
     }
 }
@@ -97,7 +98,10 @@ pub(super) fn supervise(
         return Err(refused(
             store,
             key,
-            "is closed; a closed case is not supervised".into(),
+            (
+                "closed",
+                "is closed; a closed case is not supervised".into(),
+            ),
         ));
     }
     if let Some(m) = crate::store::event_time_refused(&inc, at) {

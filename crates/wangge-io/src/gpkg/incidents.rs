@@ -37,6 +37,7 @@ impl GeoPackage {
         let refuse = |message: String| Error::Incident {
             path: path.clone(),
             key: key.to_string(),
+            rule: "transition",
             message,
         };
         let (fid, mut inc) = self.incident(key)?.ok_or_else(|| Error::NotFound {

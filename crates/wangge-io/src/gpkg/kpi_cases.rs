@@ -124,13 +124,17 @@ pub(super) fn extend_incident(
     at: Timestamp,
     reason: &str,
 ) -> Result<()> {
-    let refuse = |message: String| Error::Incident {
+    let refuse = |rule: &'static str, message: String| Error::Incident {
         path: store.path().to_path_buf(),
         key: key.to_string(),
+        rule,
         message,
     };
     if !(hours.is_finite() && hours > 0.0 && hours <= 24.0 * 365.0) {
-        return Err(refuse(format!("extension of {hours} hours: 0 to 8760")));
+        return Err(refuse(
+            "extension_hours",
+            format!("extension of {hours} hours: 0 to 8760"),
+        ));
     }
     let (_, inc) = store.incident(key)?.ok_or_else(|| Error::NotFound {
         path: store.path().to_path_buf(),
@@ -138,6 +142,7 @@ pub(super) fn extend_incident(
     })?;
     if inc.steps[3].is_some() {
         return Err(refuse(
+            "closed",
             "is closed; a closed incident cannot be extended".into(),
         ));
     }
@@ -162,10 +167,11 @@ pub(super) fn evaluate_incident(
         path: store.path().to_path_buf(),
         message: format!("no incident {key:?}"),
     })?;
-    if let Some(message) = crate::store::evaluation_refused(inc.steps[3], at) {
+    if let Some((rule, message)) = crate::store::evaluation_refused(inc.steps[3], at) {
         return Err(Error::Incident {
             path: store.path().to_path_buf(),
             key: key.to_string(),
+            rule,
             message,
         });
     }

@@ -285,19 +285,29 @@ pub fn extension_detail(hours: f64, reason: &str) -> String {
     serde_json::json!({ "hours": hours, "reason": reason }).to_string()
 }
 
+/// A refusal of the closed loop: its rule (see [`crate::Error::Incident`]) and message.
+pub type Refusal = (&'static str, String);
+
 /// Why an evaluation at `at` of an incident closed at `closed` is refused: before the closing
 /// it evaluates, or ahead of the clock (the steps' own rules), or not closed at all.
-pub fn evaluation_refused(closed: Option<Timestamp>, at: Timestamp) -> Option<String> {
+pub fn evaluation_refused(closed: Option<Timestamp>, at: Timestamp) -> Option<Refusal> {
     let Some(closed) = closed else {
-        return Some("is not closed; a case is evaluated when it is closed".into());
+        return Some((
+            "not_closed",
+            "is not closed; a case is evaluated when it is closed".into(),
+        ));
     };
     if at < closed {
-        return Some(format!(
-            "an evaluation at {at} comes before the closing at {closed}"
+        return Some((
+            "event_order",
+            format!("an evaluation at {at} comes before the closing at {closed}"),
         ));
     }
     if at.unix() > Timestamp::now().unix() + wangge_core::STEP_CLOCK_SKEW_S {
-        return Some(format!("an evaluation at {at} is ahead of the clock"));
+        return Some((
+            "event_in_future",
+            format!("an evaluation at {at} is ahead of the clock"),
+        ));
     }
     None
 }
@@ -324,25 +334,31 @@ pub fn extension_hours(detail: Option<&str>) -> f64 {
 
 /// Why a case in `status` cannot be assigned: only reported (dispatch) and dispatched
 /// (reassign) cases can.
-pub fn assignment_refused(status: IncidentStatus) -> Option<String> {
+pub fn assignment_refused(status: IncidentStatus) -> Option<Refusal> {
     match status {
         IncidentStatus::Reported | IncidentStatus::Dispatched => None,
-        s => Some(format!(
-            "is {}; a case is assigned when it is dispatched and reassigned before it is handled",
-            s.as_str()
+        s => Some((
+            "assignment_step",
+            format!(
+                "is {}; a case is assigned when it is dispatched and reassigned before it is handled",
+                s.as_str()
+            ),
         )),
     }
 }
 
 /// Why an event (an assignment, a supervision) at `at` is refused: before the step the case
 /// reached last, or ahead of the clock.
-pub fn event_time_refused(inc: &Incident, at: Timestamp) -> Option<String> {
+pub fn event_time_refused(inc: &Incident, at: Timestamp) -> Option<Refusal> {
     let (last, last_at) = inc.latest_step();
     if at < last_at {
-        return Some(format!("{at} is before {} at {last_at}", last.as_str()));
+        return Some((
+            "event_order",
+            format!("{at} is before {} at {last_at}", last.as_str()),
+        ));
     }
     if at.unix() > Timestamp::now().unix() + wangge_core::STEP_CLOCK_SKEW_S {
-        return Some(format!("{at} is ahead of the clock"));
+        return Some(("event_in_future", format!("{at} is ahead of the clock")));
     }
     None
 }

@@ -34,10 +34,11 @@ pub(super) fn events(store: &PgStore, keys: Option<&[String]>) -> Result<Vec<Inc
         .collect())
 }
 
-fn refused(store: &PgStore, key: &str, message: String) -> Error {
+fn refused(store: &PgStore, key: &str, (rule, message): wangge_io::store::Refusal) -> Error {
     Error::Incident {
         path: store.path(),
         key: key.to_string(),
+        rule,
         message,
     }
 }
@@ -89,7 +90,10 @@ pub(super) fn supervise(store: &PgStore, key: &str, s: &Supervision, at: Timesta
         return Err(refused(
             store,
             key,
-            "is closed; a closed case is not supervised".into(),
+            (
+                "closed",
+                "is closed; a closed case is not supervised".into(),
+            ),
         ));
     }
     if let Some(m) = wangge_io::store::event_time_refused(&inc, at) {
@@ -126,6 +130,7 @@ pub(super) fn step(
     let refuse = |message: String| Error::Incident {
         path: path.clone(),
         key: key.to_string(),
+        rule: "transition",
         message,
     };
     let timed = |e: wangge_core::Error| match e {

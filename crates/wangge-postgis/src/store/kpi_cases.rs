@@ -145,10 +145,11 @@ pub(super) fn evaluate_incident(
     let mut tx = client.transaction().map_err(store.err())?;
     // Locked: an evaluation waits for a closing of the same incident in flight.
     let (id, inc, _) = locked(store, &mut tx, key)?;
-    if let Some(message) = wangge_io::store::evaluation_refused(inc.steps[3], at) {
+    if let Some((rule, message)) = wangge_io::store::evaluation_refused(inc.steps[3], at) {
         return Err(Error::Incident {
             path: store.path(),
             key: key.to_string(),
+            rule,
             message,
         });
     }
@@ -172,13 +173,17 @@ pub(super) fn extend_incident(
     at: Timestamp,
     reason: &str,
 ) -> Result<()> {
-    let refuse = |message: String| Error::Incident {
+    let refuse = |rule: &'static str, message: String| Error::Incident {
         path: store.path(),
         key: key.to_string(),
+        rule,
         message,
     };
     if !(hours.is_finite() && hours > 0.0 && hours <= 24.0 * 365.0) {
-        return Err(refuse(format!("extension of {hours} hours: 0 to 8760")));
+        return Err(refuse(
+            "extension_hours",
+            format!("extension of {hours} hours: 0 to 8760"),
+        ));
     }
     let mut client = store.client()?;
     let mut tx = client.transaction().map_err(store.err())?;
@@ -186,6 +191,7 @@ pub(super) fn extend_incident(
     let (id, inc, _) = locked(store, &mut tx, key)?;
     if inc.steps[3].is_some() {
         return Err(refuse(
+            "closed",
             "is closed; a closed incident cannot be extended".into(),
         ));
     }

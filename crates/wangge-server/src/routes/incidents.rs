@@ -106,14 +106,23 @@ pub async fn post(
             if scope.has_grid(i.grid.as_deref()) {
                 Ok(())
             } else {
-                Err(AppError::Forbidden(format!(
-                    "incident {}: at {:.6},{:.6} it is in grid {}, not in {} (this token's grid); nothing was stored",
-                    i.key,
-                    i.location.x(),
-                    i.location.y(),
-                    i.grid.as_deref().unwrap_or("none"),
-                    scope.scope
-                )))
+                Err(AppError::ForbiddenWith {
+                    title: "outside the token's grid",
+                    detail: format!(
+                        "incident {}: at {:.6},{:.6} it is in grid {}, not in {} (this token's grid); nothing was stored",
+                        i.key,
+                        i.location.x(),
+                        i.location.y(),
+                        i.grid.as_deref().unwrap_or("none"),
+                        scope.scope
+                    ),
+                    code: "scope.grid".into(),
+                    params: vec![
+                        ("incident", i.key.clone()),
+                        ("grid", i.grid.clone().unwrap_or_else(|| "—".into())),
+                        ("scope", scope.scope.clone()),
+                    ],
+                })
             }
         })?;
         if who.id.is_some() {
@@ -360,9 +369,16 @@ pub async fn patch(
         .ok_or_else(|| bad("give the new status: {\"status\": \"dispatched\"}".into()))?;
     let to = IncidentStatus::parse(status).map_err(|e| bad(e.to_string()))?;
     if to == IncidentStatus::Reported {
-        return Err(AppError::Conflict(
-            "an incident cannot be reported again".into(),
-        ));
+        return Err(AppError::ConflictWith {
+            title: "refused by the closed loop",
+            detail: format!("incident {id:?}: an incident cannot be reported again"),
+            code: "incident.transition".into(),
+            params: vec![
+                ("incident", id.clone()),
+                ("status", current.status.as_str().to_string()),
+                ("to", "reported".to_string()),
+            ],
+        });
     }
     if evaluation.is_some() && to != IncidentStatus::Closed {
         return Err(bad(
