@@ -393,3 +393,70 @@ fn damaged_archives_are_refused_with_the_file_and_reason() {
         "{e}"
     );
 }
+
+/// The grid worker page's service worker names its cache after a digest of the shell it
+/// precaches: the same files give the same version, a changed script a new one (phones drop
+/// the old shell at their next visit), with no version bumped by hand; the map's cache keeps
+/// its name.
+#[tokio::test]
+async fn the_worker_pages_cache_version_follows_its_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo(d, false);
+    let viewer = d.join("viewer");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web-viewer");
+    std::fs::create_dir_all(viewer.join("app")).expect("dir");
+    for f in ["worker-sw.js", "worker.html"] {
+        std::fs::copy(src.join(f), viewer.join(f)).expect(f);
+    }
+    for f in [
+        "worker.js",
+        "worker.css",
+        "util.js",
+        "i18n.js",
+        "case_reasons.js",
+    ] {
+        std::fs::copy(src.join("app").join(f), viewer.join("app").join(f)).expect(f);
+    }
+    let state = AppState::open(ws, true)
+        .expect("state")
+        .with_viewer(viewer.clone());
+    let version = |body: &[u8]| -> String {
+        let text = String::from_utf8(body.to_vec()).expect("utf-8");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("const VERSION = "))
+            .expect("the VERSION line")
+            .to_string();
+        assert!(!line.contains("__SHELL__"), "{line}");
+        assert!(text.contains("const MAP = \"wangge-worker-map\""));
+        line
+    };
+    let (s, _, first) = get(&state, "/viewer/worker-sw.js", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, again) = get(&state, "/viewer/worker-sw.js", &[]).await;
+    assert_eq!(
+        version(&first),
+        version(&again),
+        "the same files, the same version"
+    );
+    let digest = version(&first)
+        .trim_start_matches("const VERSION = \"wangge-worker-v3-")
+        .trim_end_matches("\";")
+        .to_string();
+    assert!(
+        digest.len() == 12 && digest.chars().all(|c| c.is_ascii_hexdigit()),
+        "{digest}"
+    );
+    // A script of the shell changes: a new version.
+    let js = viewer.join("app").join("case_reasons.js");
+    let mut text = std::fs::read_to_string(&js).expect("js");
+    text.push_str("\n// changed\n");
+    std::fs::write(&js, text).expect("write");
+    let (_, _, changed) = get(&state, "/viewer/worker-sw.js", &[]).await;
+    assert_ne!(
+        version(&first),
+        version(&changed),
+        "a changed script, a new version"
+    );
+}

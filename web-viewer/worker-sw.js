@@ -9,16 +9,19 @@
 // pass to another worker (the page keeps its own last list of cases, tagged with its token).
 // POST, PATCH and every other method go to the network untouched (a report is queued by the
 // page itself, in IndexedDB). A new VERSION precaches the shell again and deletes the old
-// caches (v1 kept API answers: they go).
-const VERSION = "wangge-worker-v2";
+// caches (v1 kept API answers: they go). The server replaces __SHELL__ with a digest of the
+// shell files below (and of this script), so a changed page or script is a new VERSION.
+const VERSION = "wangge-worker-v3-__SHELL__";
 const SHELL = `${VERSION}-shell`;
-const MAP = `${VERSION}-map`;
+// The map's cache outlives shell versions (a new script does not lose the offline map).
+const MAP = "wangge-worker-map";
 const SHELL_FILES = [
   "/viewer/worker.html",
   "/viewer/app/worker.js",
   "/viewer/app/worker.css",
   "/viewer/app/util.js",
   "/viewer/app/i18n.js",
+  "/viewer/app/case_reasons.js",
   "/viewer/node_modules/maplibre-gl/dist/maplibre-gl.js",
   "/viewer/node_modules/maplibre-gl/dist/maplibre-gl.css",
 ];

@@ -27,6 +27,31 @@ pub async fn desk(state: State<AppState>) -> Result<Response, AppError> {
     file(state, Path("desk.html".to_string())).await
 }
 
+/// What the service worker's cache version is made from: `__SHELL__` in `worker-sw.js`.
+const SHELL_MARK: &str = "__SHELL__";
+
+/// `worker-sw.js` with `__SHELL__` replaced by a digest of the shell it precaches (every
+/// `"/viewer/…"` file it names, and itself): a changed page, script or style gives a new
+/// cache version, so phones drop the old shell at their next visit, with no version to
+/// bump by hand. A file that cannot be read counts as empty.
+async fn service_worker(root: &std::path::Path, script: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(script).into_owned();
+    let mut all = script.to_vec();
+    for (at, _) in text.match_indices("\"/viewer/") {
+        let name = text[at + 1..].split('"').next().unwrap_or("");
+        if let Some(rel) = name.strip_prefix("/viewer/")
+            && !rel
+                .split('/')
+                .any(|c| c.is_empty() || c == ".." || c.starts_with('.'))
+        {
+            all.extend_from_slice(name.as_bytes());
+            all.extend(tokio::fs::read(root.join(rel)).await.unwrap_or_default());
+        }
+    }
+    let digest = wangge_core::kpi::sha256_hex(&all);
+    text.replace(SHELL_MARK, &digest[..12]).into_bytes()
+}
+
 pub async fn file(
     State(s): State<AppState>,
     Path(rel): Path<String>,
@@ -44,9 +69,12 @@ pub async fn file(
         return Err(AppError::NotFound(format!("{rel}: no such file")));
     }
     let path = root.join(&rel);
-    let bytes = tokio::fs::read(&path)
+    let mut bytes = tokio::fs::read(&path)
         .await
         .map_err(|_| AppError::NotFound(format!("{rel}: no such file")))?;
+    if rel == "worker-sw.js" {
+        bytes = service_worker(&root, &bytes).await;
+    }
     let kind = match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
         "html" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
