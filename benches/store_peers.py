@@ -68,20 +68,25 @@ def rss_mb(pid):
 class Servers:
     def __init__(self, bin_, ws, n, cwd):
         self.procs, self.ports = [], []
-        # Distinct free ports: held open together while chosen.
-        held = [socket.socket() for _ in range(n)]
-        for h in held:
-            h.bind(("127.0.0.1", 0))
-        ports = [h.getsockname()[1] for h in held]
-        for h in held:
-            h.close()
-        for port in ports:
-            p = subprocess.Popen([bin_, "serve", ws, "--bind", f"127.0.0.1:{port}"], cwd=cwd,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            self.procs.append(p)
-            self.ports.append(port)
-        for p, port in zip(self.procs, self.ports):
-            wait_port(port, p)
+        for _ in range(n):
+            # A port chosen free may be taken (a client's outgoing connection) before the
+            # server binds it: the server then stops at once, and another port is tried.
+            for attempt in range(5):
+                port = free_port()
+                errf = tempfile.TemporaryFile()
+                p = subprocess.Popen([bin_, "serve", ws, "--bind", f"127.0.0.1:{port}"], cwd=cwd,
+                                     stdout=subprocess.DEVNULL, stderr=errf)
+                try:
+                    wait_port(port, p)
+                except RuntimeError as e:
+                    errf.seek(0)
+                    err = errf.read().decode(errors="replace")[-300:]
+                    if attempt == 4 or "in use" not in err.lower():
+                        raise RuntimeError(f"{e}: {err}")
+                    continue
+                self.procs.append(p)
+                self.ports.append(port)
+                break
 
     def close(self):
         for p in self.procs:
