@@ -178,12 +178,18 @@ fn incidents_stored_before_the_feed_are_in_it_after_the_upgrade() {
          INSERT INTO {schema}.incidents (id, key, time, month, category, source, status, geom)
            SELECT id, key, month + interval '1 day', month, 'noise', 'hotline', 'reported',
                   ST_SetSRID(ST_MakePoint(118.78, 32.04), 4326)
-           FROM {schema}.incident_keys;"
+           FROM {schema}.incident_keys;
+         INSERT INTO {schema}.incident_steps (incident, step, at, previous, detail)
+           SELECT k.id, s.step, k.month + interval '2 days', s.previous, s.detail
+           FROM {schema}.incident_keys k,
+                (VALUES ('dispatched', 'reported', NULL), ('extended', 'dispatched', '{{\"hours\": 2.5}}'),
+                        ('dispatched', 'followed_up', NULL)) AS s(step, previous, detail)
+           WHERE k.key = 'old-1';"
     ));
     psql(&url, &sql);
     assert_eq!(
-        wangge_postgis::MIGRATIONS.len(),
-        10,
+        wangge_postgis::MIGRATIONS[9].name,
+        "incident_feed",
         "this test writes as version 9 left it"
     );
     let mut store = open(&url);
@@ -193,6 +199,15 @@ fn incidents_stored_before_the_feed_are_in_it_after_the_upgrade() {
     assert_eq!(keys, ["old-1", "old-2", "old-3", "old-4"]);
     assert_eq!(old.last().map(|r| r.0), Some(head));
     assert_eq!(store.incident_count().expect("count"), 4);
+    // The steps stored before are tallied on the incident's row (migration 11), as the KPIs
+    // read them: dispatched twice (a rework), 2.5 hours of extension.
+    let tallies = psql(
+        &url,
+        &format!(
+            "SELECT key, dispatches, extension_h FROM {schema}.incidents WHERE dispatches > 0"
+        ),
+    );
+    assert_eq!(tallies, "old-1|2|2.5");
     let batch: Vec<Incident> = (0..3).map(|n| incident(format!("new-{n}"), 1, n)).collect();
     let got = store.add_incidents(&batch).expect("ingest");
     let new = store.incidents_after(head, 100).expect("feed");

@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "incident_feed",
         sql: include_str!("../migrations/0010_incident_feed.sql"),
     },
+    Migration {
+        version: 11,
+        name: "step_tallies",
+        sql: include_str!("../migrations/0011_step_tallies.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

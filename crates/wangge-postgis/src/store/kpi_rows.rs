@@ -7,7 +7,8 @@
 //! steps counted as of `asof`; filed = a recognised category in a community; on time and
 //! overdue against the category's limits (`TimeLimits`, passed as arrays) plus the hours of
 //! extension; reworked = dispatched more than once; the latest readable evaluation of a
-//! closed case; durations as whole seconds ÷ 3600, in the same floating-point order; the median of an even count as the mean of the two middle
+//! closed case (the dispatches, extension hours and evaluation as the incident's row keeps
+//! them: `tally_steps`, migration 11, so the steps are not read here); durations as whole seconds ÷ 3600, in the same floating-point order; the median of an even count as the mean of the two middle
 //! values (the lower from `percentile_disc` ascending, the upper descending).
 
 use super::{PgStore, unix};
@@ -17,8 +18,8 @@ use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Result;
 
 /// The KPI rows of the incidents reported in `[from, to)` at `level`, as of `asof`, by area.
-// Long: one statement (the case columns, the steps' rework and extension tallies, the limits,
-// the grouped counts and medians) and the rows read back.
+// Long: one statement (the case columns with their steps' tallies, the limits, the grouped
+// counts and medians) and the rows read back.
 pub(super) fn kpi_rows(
     store: &PgStore,
     (from, to): (Timestamp, Timestamp),
@@ -62,21 +63,11 @@ pub(super) fn kpi_rows(
     let sql = format!(
         "WITH c AS (
            SELECT i.id, i.category, i.community, i.grid, {t} AS t,
-                  {s0} AS s0, {s1} AS s1, {s2} AS s2, {s3} AS s3
+                  {s0} AS s0, {s1} AS s1, {s2} AS s2, {s3} AS s3,
+                  i.dispatches, i.extension_h, i.evaluation
            FROM {{s}}.incidents i
            WHERE i.time >= to_timestamp($1::bigint) AND i.time < to_timestamp($2::bigint)
              AND i.month >= {m1} AND i.month <= {m2}),
-         x AS (
-           SELECT st.incident,
-                  count(*) FILTER (WHERE st.step = 'dispatched') AS dispatches,
-                  sum({{s}}.extension_hours(st.detail) ORDER BY st.seq)
-                    FILTER (WHERE st.step = 'extended') AS ext_h,
-                  (array_agg({{s}}.evaluation_of(st.detail) ORDER BY st.seq DESC)
-                    FILTER (WHERE st.step = 'evaluated'
-                            AND {{s}}.evaluation_of(st.detail) IS NOT NULL))[1] AS ev
-           FROM {{s}}.incident_steps st JOIN c ON c.id = st.incident
-           WHERE st.step IN ('dispatched', 'extended', 'evaluated')
-           GROUP BY st.incident),
          lim AS (
            SELECT * FROM unnest($4::text[], $5::float8[], $6::float8[], $7::float8[],
                                 $8::float8[]) AS l(category, l0, l1, l2, l3)),
@@ -84,8 +75,7 @@ pub(super) fn kpi_rows(
            SELECT {area} AS area,
                   (c.category <> 'other' AND c.community IS NOT NULL) AS filed,
                   c.t, c.s0, c.s3,
-                  coalesce(x.dispatches, 0) AS dispatches,
-                  coalesce(x.ext_h, 0.0::float8) AS ext_h, x.ev,
+                  c.dispatches, c.extension_h AS ext_h, c.evaluation AS ev,
                   coalesce(lim.l0, $9) AS l0, coalesce(lim.l1, $10) AS l1,
                   coalesce(lim.l2, $11) AS l2, coalesce(lim.l3, $12) AS l3,
                   CASE WHEN c.s0 IS NULL THEN 0 WHEN c.s1 IS NULL THEN 1
@@ -94,7 +84,7 @@ pub(super) fn kpi_rows(
                   (c.s1 - c.s0)::float8 / 3600.0::float8 AS d1,
                   (c.s2 - c.s1)::float8 / 3600.0::float8 AS d2,
                   (c.s3 - c.s2)::float8 / 3600.0::float8 AS d3
-           FROM c LEFT JOIN x ON x.incident = c.id LEFT JOIN lim ON lim.category = c.category
+           FROM c LEFT JOIN lim ON lim.category = c.category
            {streets})
          SELECT area, count(*), count(*) FILTER (WHERE filed),
                 count(*) FILTER (WHERE filed AND s0 IS NOT NULL),

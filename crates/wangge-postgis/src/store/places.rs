@@ -19,6 +19,9 @@ use wangge_io::store::{PlaceStore, StreetBounds};
 /// One layer's rows as parallel arrays for a bulk insert.
 type Params = Vec<Box<dyn ToSql + Sync>>;
 
+/// Incidents in one import from which the tables' statistics are gathered before commit.
+const BULK_ANALYZE: usize = 10_000;
+
 impl PgStore {
     /// Refuses keys repeated in `keys` or already in `table` (the GeoPackage's unique-key
     /// rule): nothing is written.
@@ -304,6 +307,13 @@ impl PgStore {
         for chunk in i.chunks(100_000) {
             super::incidents::insert_batch(self, &mut tx, chunk, true)?;
             progress.advance(chunk.len() as u64);
+        }
+        // After a bulk load the planner's statistics are the new data's, not none: a month's
+        // KPI table read right after an import of millions was planned for three rows (a
+        // nested loop per incident, a sort spilled to disk). Autovacuum would come later.
+        if i.len() >= BULK_ANALYZE {
+            tx.batch_execute(&self.sql("ANALYZE {s}.incidents, {s}.incident_keys"))
+                .map_err(self.err())?;
         }
 
         let l = &data.land_cover;
