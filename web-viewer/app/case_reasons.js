@@ -45,10 +45,10 @@ const TEXT = {
 // The refusal `e` (an error with `code` and `params`, as `api` throws) worded in the page's
 // language, statuses named by `statusName(status)`; null for a code not listed.
 export function caseReason(e, statusName) {
-  const text = e && e.code && (TEXT[lang] || TEXT.zh)[e.code];
-  if (!text) return null;
+  const template = e && e.code && (TEXT[lang] || TEXT.zh)[e.code];
+  if (!template) return null;
   const params = e.params || {};
-  return text.replace(/\{(\w+)\}/g, (_, k) => {
+  return template.replace(/\{(\w+)\}/g, (_, k) => {
     if (!(k in params)) return `{${k}}`;
     return k === "status" || k === "to" ? statusName(params[k]) : String(params[k]);
   });
