@@ -369,16 +369,7 @@ pub async fn patch(
         .ok_or_else(|| bad("give the new status: {\"status\": \"dispatched\"}".into()))?;
     let to = IncidentStatus::parse(status).map_err(|e| bad(e.to_string()))?;
     if to == IncidentStatus::Reported {
-        return Err(AppError::ConflictWith {
-            title: "refused by the closed loop",
-            detail: format!("incident {id:?}: an incident cannot be reported again"),
-            code: "incident.transition".into(),
-            params: vec![
-                ("incident", id.clone()),
-                ("status", current.status.as_str().to_string()),
-                ("to", "reported".to_string()),
-            ],
-        });
+        return Err(reported_again(&id, &current));
     }
     if evaluation.is_some() && to != IncidentStatus::Closed {
         return Err(bad(
@@ -396,6 +387,20 @@ pub async fn patch(
             .map_err(|e| AppError::Internal(e.to_string()))??;
     }
     Ok(Json(IncidentAnswer::from(&after)))
+}
+
+/// A step back to `reported`: refused as the loop refuses any step it does not allow.
+fn reported_again(id: &str, current: &wangge_core::Incident) -> AppError {
+    AppError::ConflictWith {
+        title: "refused by the closed loop",
+        detail: format!("incident {id:?}: an incident cannot be reported again"),
+        code: "incident.transition".into(),
+        params: vec![
+            ("incident", id.to_string()),
+            ("status", current.status.as_str().to_string()),
+            ("to", "reported".to_string()),
+        ],
+    }
 }
 
 /// An assignment or a supervision of `incident` by a street office (its street's
