@@ -4,38 +4,13 @@
 //! and a workspace stored before the feed existed keeps its incidents in it after upgrading.
 //! Runs when `WANGGE_TEST_PG` names a database (as `postgis`), each test in its own schema.
 
+use crate::postgis::{psql, test_url};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use wangge_core::{Incident, IncidentSource, Timestamp};
 
-/// The test database's URL with a fresh schema, or None when no server is configured.
-fn test_url(name: &str) -> Option<String> {
-    let base = std::env::var("WANGGE_TEST_PG").ok()?;
-    Some(format!("{base}?schema=t_{name}_{}", std::process::id()))
-}
-
 fn open(url: &str) -> Box<dyn wangge_io::Store> {
     wangge_app::open_store(std::path::Path::new(url), wangge_app::Access::Read).expect("open")
-}
-
-/// psql as the server's postgres user on the test database.
-fn psql(url: &str, sql: &str) -> String {
-    let db = url
-        .rsplit('/')
-        .next()
-        .and_then(|d| d.split('?').next())
-        .expect("database");
-    let out = std::process::Command::new("runuser")
-        .args(["-u", "postgres", "--", "psql", "-X", "-A", "-t"])
-        .args(["-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql])
-        .output()
-        .expect("psql");
-    assert!(
-        out.status.success(),
-        "{sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn schema_of(url: &str) -> String {

@@ -8,7 +8,7 @@
 use crate::util::wangge;
 
 /// The test database's URL with a fresh schema, or None when no server is configured.
-fn test_url(name: &str) -> Option<String> {
+pub(crate) fn test_url(name: &str) -> Option<String> {
     let base = std::env::var("WANGGE_TEST_PG").ok()?;
     let schema = format!("t_{name}_{}", std::process::id());
     Some(format!("{base}?schema={schema}"))
@@ -39,7 +39,7 @@ fn run_psql(url: &str, sql: &str) -> std::process::Output {
 }
 
 /// Runs `sql` and returns its unaligned output.
-fn psql(url: &str, sql: &str) -> String {
+pub(crate) fn psql(url: &str, sql: &str) -> String {
     let out = run_psql(url, sql);
     assert!(
         out.status.success(),
