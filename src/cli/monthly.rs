@@ -167,25 +167,29 @@ td,th{{border-bottom:1px solid #dde;padding:3px 6px;text-align:right}}td:first-c
     kpi_table(&mut h, &rows, &names);
     // Who handled the cases: per department and per worker (the latest assignment of each
     // case), named from the register.
-    let by_department = kpis(&cases, month, Level::Department, &limits, end);
-    if !by_department.is_empty() {
-        let dep_names: BTreeMap<String, String> = store
-            .departments()?
-            .into_iter()
-            .map(|d| (d.code, d.name))
-            .collect();
-        h.push_str("<h2>按部门 By department</h2>");
-        kpi_table(&mut h, &by_department, &dep_names);
-    }
-    let by_worker = kpis(&cases, month, Level::Worker, &limits, end);
-    if !by_worker.is_empty() {
-        let worker_names: BTreeMap<String, String> = store
-            .workers()?
-            .into_iter()
-            .map(|w| (w.id, w.name))
-            .collect();
-        h.push_str("<h2>按人员 By worker</h2>");
-        kpi_table(&mut h, &by_worker, &worker_names);
+    for (level, title) in [
+        (Level::Department, "按部门 By department"),
+        (Level::Worker, "按人员 By worker"),
+    ] {
+        let who = kpis(&cases, month, level, &limits, end);
+        if who.is_empty() {
+            continue;
+        }
+        let names: BTreeMap<String, String> = if level == Level::Department {
+            store
+                .departments()?
+                .into_iter()
+                .map(|d| (d.code, d.name))
+                .collect()
+        } else {
+            store
+                .workers()?
+                .into_iter()
+                .map(|w| (w.id, w.name))
+                .collect()
+        };
+        let _ = write!(h, "<h2>{title}</h2>");
+        kpi_table(&mut h, &who, &names);
     }
     for c in &charts {
         h.push_str(&img(c)?);
