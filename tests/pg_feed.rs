@@ -158,7 +158,10 @@ fn incidents_stored_before_the_feed_are_in_it_after_the_upgrade() {
            SELECT k.id, s.step, k.month + interval '2 days', s.previous, s.detail
            FROM {schema}.incident_keys k,
                 (VALUES ('dispatched', 'reported', NULL), ('extended', 'dispatched', '{{\"hours\": 2.5}}'),
-                        ('dispatched', 'followed_up', NULL)) AS s(step, previous, detail)
+                        ('dispatched', 'followed_up', NULL),
+                        ('assigned', 'dispatched', '{{\"department\": \"城管\", \"worker\": \"w1\"}}'),
+                        ('assigned', 'dispatched', '{{\"department\": \"水务\"}}'),
+                        ('assigned', 'dispatched', 'not json')) AS s(step, previous, detail)
            WHERE k.key = 'old-1';"
     ));
     psql(&url, &sql);
@@ -174,15 +177,18 @@ fn incidents_stored_before_the_feed_are_in_it_after_the_upgrade() {
     assert_eq!(keys, ["old-1", "old-2", "old-3", "old-4"]);
     assert_eq!(old.last().map(|r| r.0), Some(head));
     assert_eq!(store.incident_count().expect("count"), 4);
-    // The steps stored before are tallied on the incident's row (migration 11), as the KPIs
-    // read them: dispatched twice (a rework), 2.5 hours of extension.
+    // The steps stored before are tallied on the incident's row (migrations 11 and 12), as
+    // the KPIs read them: dispatched twice (a rework), 2.5 hours of extension, the last
+    // readable assignment (a department without a worker; the unreadable one after it not).
     let tallies = psql(
         &url,
         &format!(
-            "SELECT key, dispatches, extension_h FROM {schema}.incidents WHERE dispatches > 0"
+            "SELECT key, dispatches, extension_h, assigned_department,
+                    coalesce(assigned_worker, '-')
+             FROM {schema}.incidents WHERE dispatches > 0"
         ),
     );
-    assert_eq!(tallies, "old-1|2|2.5");
+    assert_eq!(tallies, "old-1|2|2.5|水务|-");
     let batch: Vec<Incident> = (0..3).map(|n| incident(format!("new-{n}"), 1, n)).collect();
     let got = store.add_incidents(&batch).expect("ingest");
     let new = store.incidents_after(head, 100).expect("feed");

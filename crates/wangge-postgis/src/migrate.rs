@@ -71,6 +71,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "step_tallies",
         sql: include_str!("../migrations/0011_step_tallies.sql"),
     },
+    Migration {
+        version: 12,
+        name: "assignment_tallies",
+        sql: include_str!("../migrations/0012_assignment_tallies.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

@@ -241,9 +241,9 @@ fn kpi_window(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
 /// A store that computes KPI rows itself (`kpi_rows`: SQL on PostgreSQL) gives exactly what
 /// `kpis` counts over the same store's cases: every level, the store's whole span and its
 /// first half, as of several moments (before, inside and after the steps), with a rework, a
-/// second dispatch, extensions (two on one case), evaluations (one case evaluated twice), an
-/// `other` case and cases without a grid or
-/// community among them. A store that returns `None` passes.
+/// second dispatch, extensions (two on one case), evaluations (one case evaluated twice),
+/// assignments and reassignments (with and without a worker), an `other` case and cases
+/// without a grid or community among them. A store that returns `None` for a level passes it.
 fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     use wangge_core::kpi::{Level, TimeLimits, kpis, month_of, month_range};
     let mut data = data.clone();
@@ -301,6 +301,42 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     {
         return Err("an open case was evaluated".into());
     }
+    // Assignments: dispatches to a department with or without a worker, a reassignment to
+    // another (the last counts) and one back to a department alone (no worker then).
+    let assignable: Vec<&Incident> = data
+        .incidents
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.status,
+                IncidentStatus::Reported | IncidentStatus::Dispatched
+            )
+        })
+        .take(4)
+        .collect();
+    let to = |d: &str, w: Option<&str>| wangge_core::Assignment {
+        department: d.into(),
+        worker: w.map(str::to_string),
+        hours: None,
+    };
+    let plan = [
+        (0, to("城管", Some("w1"))),
+        (1, to("城管", Some("w2"))),
+        (2, to("水务", None)),
+        (3, to("城管", Some("w1"))),
+        (3, to("水务", Some("w3"))),
+        (1, to("水务", None)),
+    ];
+    for (n, a) in plan {
+        if let Some(i) = assignable.get(n) {
+            let at = s
+                .incident(&i.key)
+                .map_err(e)?
+                .map_or(later(i), |(_, now)| later(&now));
+            s.assign_incident(&i.key, &a, "conformance", at)
+                .map_err(e)?;
+        }
+    }
     let limits = TimeLimits::builtin();
     let mut months: Vec<String> = data.incidents.iter().map(|i| month_of(i.time)).collect();
     months.sort();
@@ -308,7 +344,16 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     let Some(last) = data.incidents.iter().map(|i| i.latest_step().1).max() else {
         return Err("the dataset has no incidents".into());
     };
-    for month in months.iter().take(3) {
+    // The first three months and those of the cases assigned, extended and evaluated above.
+    let mut checked: Vec<&String> = months.iter().take(3).collect();
+    for i in assignable.iter().chain(&open).chain(&closed) {
+        if let Some(m) = months.iter().find(|m| **m == month_of(i.time)) {
+            checked.push(m);
+        }
+    }
+    checked.sort();
+    checked.dedup();
+    for month in checked {
         let (from, to) = month_range(month).ok_or("a month out of range")?;
         let cases = s.kpi_cases_between(from, to).map_err(e)?;
         let moments = [
@@ -322,10 +367,12 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
             Level::Community,
             Level::Street,
             Level::District,
+            Level::Department,
+            Level::Worker,
         ] {
             for asof in moments {
                 let Some(mut got) = s.kpi_rows((from, to), level, &limits, asof).map_err(e)? else {
-                    return Ok(());
+                    continue;
                 };
                 got.sort_by(|a, b| a.area.cmp(&b.area));
                 let want = kpis(&cases, month, level, &limits, asof);

@@ -683,11 +683,6 @@ impl IncidentStore for PgStore {
         limits: &TimeLimits,
         asof: Timestamp,
     ) -> Result<Option<Vec<KpiRow>>> {
-        // Per department and worker the assignment is read from the steps' JSON: the cases
-        // are counted by `kpis` (a month's cases, read by `kpi_cases_between`).
-        if matches!(level, Level::Department | Level::Worker) {
-            return Ok(None);
-        }
         kpi_rows::kpi_rows(self, window, level, limits, asof).map(Some)
     }
 

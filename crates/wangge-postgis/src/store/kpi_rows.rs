@@ -7,8 +7,9 @@
 //! steps counted as of `asof`; filed = a recognised category in a community; on time and
 //! overdue against the category's limits (`TimeLimits`, passed as arrays) plus the hours of
 //! extension; reworked = dispatched more than once; the latest readable evaluation of a
-//! closed case (the dispatches, extension hours and evaluation as the incident's row keeps
-//! them: `tally_steps`, migration 11, so the steps are not read here); durations as whole seconds ÷ 3600, in the same floating-point order; the median of an even count as the mean of the two middle
+//! closed case (the dispatches, extension hours, evaluation and last assignment as the
+//! incident's row keeps them: `tally_steps`, migrations 11 and 12, so the steps are not read
+//! here); durations as whole seconds ÷ 3600, in the same floating-point order; the median of an even count as the mean of the two middle
 //! values (the lower from `percentile_disc` ascending, the upper descending).
 
 use super::{PgStore, unix};
@@ -38,8 +39,8 @@ pub(super) fn kpi_rows(
         Level::Community => "c.community",
         Level::Street => "m.street",
         Level::District => "'district'::text",
-        // Not asked for (the store answers `None` at these levels).
-        Level::Department | Level::Worker => "NULL::text",
+        Level::Department => "c.department",
+        Level::Worker => "c.worker",
     };
     let streets = if level == Level::Street {
         "LEFT JOIN {s}.communities m ON m.key = c.community"
@@ -64,7 +65,8 @@ pub(super) fn kpi_rows(
         "WITH c AS (
            SELECT i.id, i.category, i.community, i.grid, {t} AS t,
                   {s0} AS s0, {s1} AS s1, {s2} AS s2, {s3} AS s3,
-                  i.dispatches, i.extension_h, i.evaluation
+                  i.dispatches, i.extension_h, i.evaluation,
+                  i.assigned_department AS department, i.assigned_worker AS worker
            FROM {{s}}.incidents i
            WHERE i.time >= to_timestamp($1::bigint) AND i.time < to_timestamp($2::bigint)
              AND i.month >= {m1} AND i.month <= {m2}),
