@@ -5,6 +5,7 @@
 
 use crate::util::{demo_workspace, project, serve, shared, taipei_villages, token, wangge};
 use std::process::Command;
+use wangge_core::IncidentStatus;
 use wangge_io::store::prelude::*;
 
 /// One browser at a time: Chromium with software GL takes a core, and the wall screen's test
@@ -162,6 +163,84 @@ fn the_heat_layer_shows_taipei_hotline_cases() {
     assert!(shares[1] < 0.002, "nothing warm without it: {shares:?}");
 }
 
+/// The demo's register, and open cases of the latest month assigned as a street office
+/// would: three to a worker of a district bureau (two of them then closed), two to a street
+/// section without a worker. Returns the month.
+fn assign_cases(d: &std::path::Path) -> String {
+    let (ok, out) = wangge(&["workers", "generate", "w.gpkg"], d);
+    assert!(ok, "{out}");
+    let mut store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let incidents = store.load().expect("load").incidents;
+    let latest = incidents.iter().map(|i| i.time).max().expect("incidents");
+    let month = wangge_core::kpi::month_of(latest);
+    // Steps ten minutes apart after the case's last, inside the month (a month's KPIs count
+    // the steps taken by its end).
+    let end = wangge_core::kpi::month_range(&month)
+        .expect("month")
+        .1
+        .unix();
+    let open: Vec<(String, i64)> = incidents
+        .iter()
+        .filter(|i| wangge_core::kpi::month_of(i.time) == month)
+        .filter(|i| {
+            matches!(
+                i.status,
+                IncidentStatus::Reported | IncidentStatus::Dispatched
+            )
+        })
+        .map(|i| (i.key.clone(), i.latest_step().1.unix()))
+        .filter(|(_, last)| last + 3600 < end)
+        .take(5)
+        .collect();
+    assert_eq!(open.len(), 5, "open cases in {month}");
+    let worker = store
+        .workers()
+        .expect("workers")
+        .into_iter()
+        .find(|w| w.department == "QCGJ")
+        .expect("a bureau's worker");
+    let section = store
+        .departments()
+        .expect("departments")
+        .into_iter()
+        .find(|x| x.code.ends_with("CG") && x.street.is_some())
+        .expect("a street's section");
+    for (n, (key, last)) in open.iter().enumerate() {
+        let at = |k: i64| wangge_core::Timestamp::from_unix(last + 600 * k);
+        let to = if n < 3 {
+            wangge_core::Assignment {
+                department: worker.department.clone(),
+                worker: Some(worker.id.clone()),
+                hours: None,
+            }
+        } else {
+            wangge_core::Assignment {
+                department: section.code.clone(),
+                worker: None,
+                hours: None,
+            }
+        };
+        store
+            .assign_incident(key, &to, "test", at(1))
+            .expect("assign");
+        if n < 2 {
+            for (k, s) in [
+                IncidentStatus::Handled,
+                IncidentStatus::FollowedUp,
+                IncidentStatus::Closed,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                store
+                    .transition_incident(key, s, at(2 + k as i64))
+                    .expect("step");
+            }
+        }
+    }
+    month
+}
+
 #[test]
 fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() {
     let _browser = one_browser();
@@ -174,6 +253,7 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
         .expect("load")
         .address_points[0]
         .location;
+    let assigned_month = assign_cases(d);
     // The wall runs on a read-only leader token; incidents are reported with an admin one.
     let (wall_token, admin_token) = (token(d, "leader"), token(d, "admin"));
     let viewer = project("web-viewer");
@@ -307,6 +387,54 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
         v["data_note"].as_str().is_some_and(|n| !n.is_empty()),
         latest["month"] != this_month,
         "the page says when the data end before this month: {v}"
+    );
+    // Who handles the cases: the departments and workers of the month shown, lowest on-time
+    // rate first, as the API gives them to the leader, named from the register.
+    assert_eq!(shown["month"], assigned_month.as_str(), "{v}");
+    for level in ["department", "worker"] {
+        let a = api(&format!("/api/kpi?month={assigned_month}&by={level}"));
+        let rows = a["rows"].as_array().expect("rows");
+        let on_wall = v["handlers"][level].as_array().expect("handlers");
+        assert!(!on_wall.is_empty(), "{level}: {v}");
+        assert_eq!(on_wall.len(), rows.len().min(5), "{level}: {v} api {a}");
+        for h in on_wall {
+            let row = rows
+                .iter()
+                .find(|r| r["area"] == h["area"])
+                .unwrap_or_else(|| panic!("{level} {h} not in the API's {a}"));
+            assert_eq!(
+                h["on_time_rate"].as_f64(),
+                row["on_time_rate"].as_f64(),
+                "{h} {row}"
+            );
+            assert_eq!(h["name"], row["name"], "{h} {row}");
+            assert!(row["name"].as_str().is_some_and(|n| !n.is_empty()), "{row}");
+        }
+    }
+    // The bureau's worker: three cases, two closed within the hour (on time).
+    let worker_rows = api(&format!("/api/kpi?month={assigned_month}&by=worker"));
+    let w = &worker_rows["rows"][0];
+    assert_eq!(
+        (
+            w["reported"].as_u64(),
+            w["closed"].as_u64(),
+            w["on_time_rate"].as_f64()
+        ),
+        (Some(3), Some(2), Some(1.0)),
+        "{worker_rows}"
+    );
+    let lists = &v["handler_lists"];
+    assert_eq!(
+        lists["workers"][0][0].as_str(),
+        w["name"].as_str(),
+        "the worker's name on the wall: {v}"
+    );
+    assert_eq!(
+        lists["workers"][0][1].as_str().map(str::to_string),
+        w["on_time_rate"]
+            .as_f64()
+            .map(|r| format!("{:.1}%", r * 100.0)),
+        "{v}"
     );
     // Local time: Beijing, not UTC.
     let clock = v["clock"].as_str().unwrap_or("");

@@ -175,19 +175,7 @@ td,th{{border-bottom:1px solid #dde;padding:3px 6px;text-align:right}}td:first-c
         if who.is_empty() {
             continue;
         }
-        let names: BTreeMap<String, String> = if level == Level::Department {
-            store
-                .departments()?
-                .into_iter()
-                .map(|d| (d.code, d.name))
-                .collect()
-        } else {
-            store
-                .workers()?
-                .into_iter()
-                .map(|w| (w.id, w.name))
-                .collect()
-        };
+        let names = wangge_app::kpi::register_names(store, level)?;
         let _ = write!(h, "<h2>{title}</h2>");
         kpi_table(&mut h, &who, &names);
     }

@@ -1,6 +1,7 @@
 // The wall screen: a leader's dashboard over the live heat map. Headline KPIs of the latest
 // month with data and their change on the month before, the district's 12-month trend,
-// rankings of streets and communities (incidents per 1,000 households, overdue cases), the
+// rankings of streets and communities (incidents per 1,000 households, overdue cases) and of
+// the departments and workers the cases were assigned to (on-time closure rate), the
 // newest incidents by community, and a heat map whose colour scale follows the window (the
 // server's `max=auto`: 99th percentile over the district; a linear ramp, `?ramp=log` for a log one; radius on the ground so
 // zooms agree), masked to the district. Click a ranking row or the breadcrumb to drill from
@@ -216,7 +217,8 @@ async function loadKpis() {
     previous = i > 0 ? trend.months[i - 1].month : null;
     $("data-note").textContent = month !== now ? t("wall.data.until").replace("{month}", monthName(month)) : "";
     for (const k of Object.keys(byLevel)) delete byLevel[k];
-    await Promise.all([month, previous].filter(Boolean).flatMap((m) => ["street", "community"].map((l) => rows(m, l))));
+    await Promise.all([month, previous].filter(Boolean).flatMap((m) => ["street", "community"].map((l) => rows(m, l)))
+      .concat(["department", "worker"].map((l) => rows(month, l))));
     W.month = month;
     renderFigures();
     W.onTimeLoaded = true;
@@ -339,8 +341,9 @@ function drawTrend() {
 }
 
 function list(id, items) {
-  $(id).replaceChildren(...items.map(({ text, n, key, onclick, on }) => {
+  $(id).replaceChildren(...items.map(({ text, n, key, onclick, on, note }) => {
     const li = el("li", text);
+    if (note) li.className = "note";
     if (n != null) li.append(el("span", n, { class: "n" }));
     if (key != null) li.dataset.key = key;
     if (on) li.classList.add("on");
@@ -368,6 +371,24 @@ function rankings() {
   list("rank-rate", byRate.map((r) => ({ text: label(r), n: fixed1(r.reported_per_1000_households), key: r.area, onclick: go(r), on: r.area === focus.key })));
   const byOverdue = all.filter((r) => r.overdue >= floor).sort((a, b) => b.overdue - a.overdue).slice(0, 6);
   list("rank-overdue", byOverdue.map((r) => ({ text: label(r), n: num(r.overdue), key: r.area, onclick: go(r), on: r.area === focus.key })));
+  handlers();
+}
+
+/// Who handles the cases (the department and worker each case was last assigned to, the
+/// district's month): the lowest on-time closure rates first (none yet last), as `/api/kpi?by=department`
+/// and `?by=worker` give them, named from the register.
+function handlers() {
+  W.handlers = {};
+  for (const level of ["department", "worker"]) {
+    // No rate yet (nothing closed) after every rate; then by overdue cases.
+    const rate = (r) => (r.on_time_rate == null ? 2 : r.on_time_rate);
+    const shown = (byLevel[`${month} ${level}`] || []).slice()
+      .sort((a, b) => rate(a) - rate(b) || b.overdue - a.overdue || (a.area < b.area ? -1 : 1)).slice(0, 5);
+    $(`${level}s-title`).textContent = `${t(`wall.${level}s`)} · ${t("wall.on_time")}`;
+    list(`${level}s`, shown.length ? shown.map((r) => ({ text: r.name || r.area, n: pct(r.on_time_rate) }))
+      : [{ text: t("wall.none.assigned"), note: true }]);
+    W.handlers[level] = shown.map((r) => ({ area: r.area, name: r.name, on_time_rate: r.on_time_rate }));
+  }
 }
 
 // ---- the live summary (today, open, the newest incidents, 30-day leaders) ------------------

@@ -45,12 +45,15 @@ try {
     on_time: window.__wall.onTime,
     on_time_shown: document.getElementById("ontime").textContent,
     shown: window.__wall.shown,
+    handlers: window.__wall.handlers,
+    handler_lists: Object.fromEntries(["departments", "workers"].map((id) =>
+      [id, [...document.querySelectorAll(`#${id} li`)].map((li) => [li.firstChild.textContent, li.querySelector(".n") && li.querySelector(".n").textContent])])),
     kpi_month: document.getElementById("kpi-month").textContent,
     data_note: document.getElementById("data-note").textContent,
     clock: document.getElementById("clock").textContent,
     // What the clock should say: Beijing time now (the page's own clock may be a minute old).
     beijing: [0, -60000].map((d) => new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(Date.now() + d))),
-    lists: Object.fromEntries(["grids", "cats", "rank-rate", "rank-overdue", "latest"].map((id) =>
+    lists: Object.fromEntries(["grids", "cats", "rank-rate", "rank-overdue", "latest", "departments", "workers"].map((id) =>
       [id, [...document.querySelectorAll(`#${id} li`)].map((li) => li.textContent)])),
     counts: [...document.querySelectorAll("#grids li .n, #cats li .n")].map((n) => Number(n.textContent.replace(/,/g, ""))),
     transform: getComputedStyle(document.body).transform,

@@ -49,7 +49,8 @@ pub struct MonthKpis {
     pub rows: Vec<KpiRow>,
     /// Households of each area at `level` (the store's aggregate), for rates per household.
     pub households: BTreeMap<String, u64>,
-    /// Names of the areas where they differ from their keys (communities).
+    /// Names where they differ from the keys: communities', departments' and workers' (from
+    /// the register).
     pub names: BTreeMap<String, String>,
     /// The street (街道) of each area that has one (communities).
     pub streets: BTreeMap<String, String>,
@@ -80,13 +81,17 @@ pub fn month_kpis(
     let rows = month_rows(store, limits, (start, end), month, level, asof)?;
     let stored = store.incident_count()? as usize;
     let (mut names, mut streets) = (BTreeMap::new(), BTreeMap::new());
-    if level == Level::Community {
-        for c in store.communities()? {
-            if let Some(s) = c.street {
-                streets.insert(c.key.clone(), s);
+    match level {
+        Level::Community => {
+            for c in store.communities()? {
+                if let Some(s) = c.street {
+                    streets.insert(c.key.clone(), s);
+                }
+                names.insert(c.key, c.name);
             }
-            names.insert(c.key, c.name);
         }
+        Level::Department | Level::Worker => names = register_names(store, level)?,
+        _ => {}
     }
     Ok(MonthKpis {
         month: month.to_string(),
@@ -97,6 +102,27 @@ pub fn month_kpis(
         households: area_households(store, level)?,
         names,
         streets,
+    })
+}
+
+/// The names of the register's departments (by code) or workers (by id), for tables per
+/// department and worker; none at the levels of areas.
+pub fn register_names(
+    store: &dyn Store,
+    level: Level,
+) -> Result<BTreeMap<String, String>, KpiError> {
+    Ok(match level {
+        Level::Department => store
+            .departments()?
+            .into_iter()
+            .map(|d| (d.code, d.name))
+            .collect(),
+        Level::Worker => store
+            .workers()?
+            .into_iter()
+            .map(|w| (w.id, w.name))
+            .collect(),
+        _ => BTreeMap::new(),
     })
 }
 

@@ -256,6 +256,60 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     }
     s.write(&data, "conformance", "test", &NoProgress)
         .map_err(e)?;
+    let touched = kpi_events(s, &data)?;
+    let limits = TimeLimits::builtin();
+    let mut months: Vec<String> = data.incidents.iter().map(|i| month_of(i.time)).collect();
+    months.sort();
+    months.dedup();
+    let Some(last) = data.incidents.iter().map(|i| i.latest_step().1).max() else {
+        return Err("the dataset has no incidents".into());
+    };
+    // The first three months and those of the cases `kpi_events` touched.
+    let mut checked: Vec<&String> = months.iter().take(3).collect();
+    for t in touched {
+        if let Some(m) = months.iter().find(|m| **m == month_of(t)) {
+            checked.push(m);
+        }
+    }
+    checked.sort();
+    checked.dedup();
+    for month in checked {
+        let (from, to) = month_range(month).ok_or("a month out of range")?;
+        let cases = s.kpi_cases_between(from, to).map_err(e)?;
+        let moments = [
+            Timestamp::from_unix(from.unix() + (to.unix() - from.unix()) / 2),
+            to,
+            Timestamp::from_unix(last.unix() + 3 * 3600),
+            Timestamp::from_unix(last.unix() + 60 * 86_400),
+        ];
+        for level in [
+            Level::Grid,
+            Level::Community,
+            Level::Street,
+            Level::District,
+            Level::Department,
+            Level::Worker,
+        ] {
+            for asof in moments {
+                let Some(mut got) = s.kpi_rows((from, to), level, &limits, asof).map_err(e)? else {
+                    continue;
+                };
+                got.sort_by(|a, b| a.area.cmp(&b.area));
+                let want = kpis(&cases, month, level, &limits, asof);
+                if got != want {
+                    return Err(format!(
+                        "{month} {level:?} as of {asof}: store {got:?}, kpis {want:?}"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Events for `kpi_rows_agree`: a rework, extensions, evaluations and assignments. Returns
+/// when the cases they touched were reported.
+fn kpi_events(s: &mut dyn Store, data: &Dataset) -> Result<Vec<Timestamp>, String> {
     // A rework (follow-up back to dispatch) and extensions, two of them on one case.
     let later = |i: &Incident| Timestamp::from_unix(i.latest_step().1.unix() + 600);
     if let Some(i) = data
@@ -301,8 +355,16 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     {
         return Err("an open case was evaluated".into());
     }
-    // Assignments: dispatches to a department with or without a worker, a reassignment to
-    // another (the last counts) and one back to a department alone (no worker then).
+    let mut touched = kpi_assignments(s, data)?;
+    touched.extend(open.iter().chain(&closed).map(|i| i.time));
+    Ok(touched)
+}
+
+/// Assignments for `kpi_rows_agree`: dispatches to a department with or without a worker, a
+/// reassignment to another (the last counts) and one back to a department alone (no worker
+/// then). Returns when the cases assigned were reported.
+fn kpi_assignments(s: &mut dyn Store, data: &Dataset) -> Result<Vec<Timestamp>, String> {
+    let later = |i: &Incident| Timestamp::from_unix(i.latest_step().1.unix() + 600);
     let assignable: Vec<&Incident> = data
         .incidents
         .iter()
@@ -337,54 +399,7 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
                 .map_err(e)?;
         }
     }
-    let limits = TimeLimits::builtin();
-    let mut months: Vec<String> = data.incidents.iter().map(|i| month_of(i.time)).collect();
-    months.sort();
-    months.dedup();
-    let Some(last) = data.incidents.iter().map(|i| i.latest_step().1).max() else {
-        return Err("the dataset has no incidents".into());
-    };
-    // The first three months and those of the cases assigned, extended and evaluated above.
-    let mut checked: Vec<&String> = months.iter().take(3).collect();
-    for i in assignable.iter().chain(&open).chain(&closed) {
-        if let Some(m) = months.iter().find(|m| **m == month_of(i.time)) {
-            checked.push(m);
-        }
-    }
-    checked.sort();
-    checked.dedup();
-    for month in checked {
-        let (from, to) = month_range(month).ok_or("a month out of range")?;
-        let cases = s.kpi_cases_between(from, to).map_err(e)?;
-        let moments = [
-            Timestamp::from_unix(from.unix() + (to.unix() - from.unix()) / 2),
-            to,
-            Timestamp::from_unix(last.unix() + 3 * 3600),
-            Timestamp::from_unix(last.unix() + 60 * 86_400),
-        ];
-        for level in [
-            Level::Grid,
-            Level::Community,
-            Level::Street,
-            Level::District,
-            Level::Department,
-            Level::Worker,
-        ] {
-            for asof in moments {
-                let Some(mut got) = s.kpi_rows((from, to), level, &limits, asof).map_err(e)? else {
-                    continue;
-                };
-                got.sort_by(|a, b| a.area.cmp(&b.area));
-                let want = kpis(&cases, month, level, &limits, asof);
-                if got != want {
-                    return Err(format!(
-                        "{month} {level:?} as of {asof}: store {got:?}, kpis {want:?}"
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
+    Ok(assignable.iter().map(|i| i.time).collect())
 }
 
 fn incident_steps(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {

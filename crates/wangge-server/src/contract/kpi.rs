@@ -56,9 +56,9 @@ pub struct MedianHours {
 /// their denominator is 0.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct KpiRowAnswer {
-    /// Grid code, community key, street name or `district`.
+    /// Grid code, community key, street name, `district`, department code or worker id.
     pub area: String,
-    /// The community's name (communities only).
+    /// The name of a community, department or worker (from the register).
     pub name: Option<String>,
     /// The community's street (街道), when it names one.
     pub street: Option<String>,
