@@ -9,14 +9,20 @@
 //! extension; reworked = dispatched more than once; the latest readable evaluation of a
 //! closed case (the dispatches, extension hours, evaluation and last assignment as the
 //! incident's row keeps them: `tally_steps`, migrations 11 and 12, so the steps are not read
-//! here); durations as whole seconds ÷ 3600, in the same floating-point order; the median of an even count as the mean of the two middle
-//! values (the lower from `percentile_disc` ascending, the upper descending).
+//! here); durations as whole seconds ÷ 3600, in the same floating-point order; the median of
+//! an even count as the mean of the two middle values (both from one sort: `percentile_disc`
+//! at one half and just above it).
 
 use super::{PgStore, unix};
 use postgres::IsolationLevel;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Result;
+
+/// Just above one half: `percentile_disc` at it gives the upper middle value of an even
+/// count `n` (the first value whose position ÷ n reaches it is n/2 + 1 while n × 1e-13 < 1,
+/// any count under ten trillion) and the middle one of an odd count.
+const MIDDLE: &str = "0.5000000000001";
 
 /// The KPI rows of the incidents reported in `[from, to)` at `level`, as of `asof`, by area.
 // Long: one statement (the case columns with their steps' tallies, the limits, the grouped
@@ -53,12 +59,13 @@ pub(super) fn kpi_rows(
     let d = limits.default;
     // A step known at `asof`, as seconds since 1970.
     let known = |col: &str| format!("CASE WHEN {u} <= $3 THEN {u} END", u = unix(col));
-    // The median of a duration over the filed cases.
+    // The two middle values of a duration over the filed cases, from one sort: the first
+    // value at or past half the count, and the first past it (the same value for an odd
+    // count; `MIDDLE` exceeds 0.5 by less than 1 ÷ any count a month can hold).
     let median = |col: &str| {
         format!(
-            "(percentile_disc(0.5) WITHIN GROUP (ORDER BY {col}) FILTER (WHERE filed)
-              + percentile_disc(0.5) WITHIN GROUP (ORDER BY {col} DESC) FILTER (WHERE filed))
-             / 2.0::float8"
+            "percentile_disc(ARRAY[0.5, {MIDDLE}]::float8[]) WITHIN GROUP (ORDER BY {col})
+               FILTER (WHERE filed AND {col} IS NOT NULL)"
         )
     };
     let sql = format!(
@@ -139,7 +146,15 @@ pub(super) fn kpi_rows(
     for r in &rows {
         let mut median_h = [None; 4];
         for (k, m) in median_h.iter_mut().enumerate() {
-            *m = r.try_get::<_, Option<f64>>(9 + k).map_err(&e)?;
+            // (lower + upper) ÷ 2, as `kpis` takes the median of an even count.
+            *m = match r
+                .try_get::<_, Option<Vec<f64>>>(9 + k)
+                .map_err(&e)?
+                .as_deref()
+            {
+                Some([lower, upper]) => Some((lower + upper) / 2.0),
+                _ => None,
+            };
         }
         out.push(KpiRow {
             area: r.try_get(0).map_err(&e)?,
