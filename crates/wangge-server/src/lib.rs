@@ -15,6 +15,7 @@ mod heat_cache;
 pub mod inflight;
 mod kept;
 mod live;
+mod memory;
 mod planning;
 mod reach;
 mod routes;

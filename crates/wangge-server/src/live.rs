@@ -75,6 +75,7 @@ impl Live {
             .map_err(|e| AppError::Open(e.to_string()))?;
         let (heat, seen) = wangge_tiles::heat_from_store(store.as_ref())
             .map_err(|e| AppError::Open(e.to_string()))?;
+        crate::memory::release_freed();
         let assigner = store
             .assigner()
             .map_err(|e| AppError::Open(e.to_string()))?;
@@ -434,7 +435,9 @@ impl Live {
                 break (w, built);
             }
         };
+        // The old index dropped with the guard; its pages and the build's go back.
         *self.heat.write().unwrap_or_else(|p| p.into_inner()) = heat;
+        crate::memory::release_freed();
         let announced = w.seen;
         self.heat_cache.clear();
         self.summary.clear();
