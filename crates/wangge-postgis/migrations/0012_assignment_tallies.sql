@@ -8,13 +8,15 @@ ALTER TABLE {schema}.incidents
   ADD COLUMN assigned_department text,
   ADD COLUMN assigned_worker text;
 
--- The department of an `assigned` step's detail; NULL when unreadable.
-CREATE FUNCTION {schema}.assigned_department(detail text) RETURNS text
+-- The string under `key` of a JSON detail; NULL when the detail is not JSON or the value is
+-- not a string. `json`, not `jsonb`, as in version 7 (the last of a repeated key counts, as
+-- the application's reader takes it).
+CREATE FUNCTION {schema}.json_string(detail text, key text) RETURNS text
   LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
   v json;
 BEGIN
-  v := detail::json -> 'department';
+  v := detail::json -> key;
   IF json_typeof(v) <> 'string' THEN
     RETURN NULL;
   END IF;
@@ -23,23 +25,16 @@ EXCEPTION WHEN others THEN
   RETURN NULL;
 END $$;
 
+-- The department of an `assigned` step's detail; NULL when unreadable.
+CREATE FUNCTION {schema}.assigned_department(detail text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN {schema}.json_string(detail, 'department');
+
 -- The worker of an `assigned` step's detail whose department is readable; NULL otherwise.
 CREATE FUNCTION {schema}.assigned_worker(detail text) RETURNS text
-  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE
-  v json;
-BEGIN
-  IF {schema}.assigned_department(detail) IS NULL THEN
-    RETURN NULL;
-  END IF;
-  v := detail::json -> 'worker';
-  IF json_typeof(v) <> 'string' THEN
-    RETURN NULL;
-  END IF;
-  RETURN v #>> '{}';
-EXCEPTION WHEN others THEN
-  RETURN NULL;
-END $$;
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN {schema}.json_string(detail, 'department') IS NOT NULL
+              THEN {schema}.json_string(detail, 'worker') END;
 
 CREATE OR REPLACE FUNCTION {schema}.tally_steps() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
