@@ -956,9 +956,23 @@ fn the_case_desk_dispatches_supervises_and_follows_new_reports_live() {
         .map(|e| e.status)
         .collect();
     assert!(
-        events.ends_with(&["dispatched".into(), "assigned".into(), "supervised".into()]),
+        events.ends_with(&[
+            "dispatched".into(),
+            "assigned".into(),
+            "supervised".into(),
+            "handled".into()
+        ]),
         "{events:?}"
     );
+    // The stale step: asked for on a page that still showed the case dispatched, refused by
+    // its rule and worded in Chinese (not the server's English), the case then shown as is.
+    assert_eq!(v["stale_page_status"], "dispatched", "{v}");
+    let stale = v["stale_message"].as_str().unwrap_or("");
+    assert!(
+        stale.contains("409") && stale.contains("可能已被他人办理") && !stale.contains("cannot"),
+        "{v}"
+    );
+    assert_eq!(v["stale_reloaded"], "handled", "{v}");
 }
 
 /// The grid worker's phone page over the server's TLS (a self-signed certificate the browser

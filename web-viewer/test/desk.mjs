@@ -3,7 +3,9 @@
 // the first case to dispatch is dispatched to a section of the street with a 24-hour limit
 // and becomes 处置中; it is supervised (督办); an assignment of 100000 hours is refused and
 // the server's reason is shown; with a grid worker's token and grid, a new report POSTed
-// from here appears in the open page by the event stream (no reload). Screenshots in zh-CN
+// from here appears in the open page by the event stream (no reload); a step the page asks
+// for after the case moved elsewhere (its event not yet arrived) is refused and worded in
+// Chinese, and the page then shows the case as it is. Screenshots in zh-CN
 // and English. No request may leave the server's host; no failed request, no page error
 // (the browser's console lines for the expected 4xx refusal are counted apart).
 // Prints one JSON line last; exits 0 when all went well.
@@ -167,7 +169,32 @@ try {
     out.live_skipped = "no WORKER_TOKEN and GRID given";
   }
 
-  // 6. Screenshots, the dispatched case chosen: zh-CN, then English.
+  // 6. A stale step: the page's event stream is cut (an event still on its way), the case is
+  // marked handled elsewhere, and the page, still showing it dispatched, asks for handled.
+  // The server's refusal (incident.transition) is worded by the page in Chinese, and the
+  // page then shows the case as it now is.
+  step("stale");
+  await page.evaluate(() => window.__desk.stream.close());
+  const elsewhere = await fetch(`${base}/api/incidents/${encodeURIComponent(target)}`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json", authorization: `Bearer ${office}` },
+    body: JSON.stringify({ status: "handled" }),
+  });
+  if (elsewhere.status !== 200) throw new Error(`marking ${target} handled answered ${elsewhere.status}: ${await elsewhere.text()}`);
+  await page.click(`#queue-body tr[data-id="${target.replace(/["\\]/g, "\\$&")}"]`);
+  await page.waitForFunction(() => document.getElementById("step-select") && document.getElementById("step-select").value === "handled"
+    && !document.getElementById("step-go").disabled, null, { timeout: 30000 });
+  out.stale_page_status = (await caseOf(target)).status;
+  await page.click("#step-go");
+  await page.waitForFunction(() => {
+    const m = document.getElementById("desk-message");
+    return m.classList.contains("error") && m.textContent.includes("409");
+  }, null, { timeout: 30000 });
+  out.stale_message = (await page.textContent("#desk-message")).trim();
+  await page.waitForFunction((id) => (window.__desk.cases.find((c) => c.id === id) || {}).status === "handled", target, { timeout: 30000 });
+  out.stale_reloaded = (await caseOf(target)).status;
+
+  // 7. Screenshots, the dispatched case chosen: zh-CN, then English.
   step("screenshots");
   await page.waitForFunction((id) => window.__desk.flown === id, target, { timeout: 30000 });
   await mapSettled(page);
