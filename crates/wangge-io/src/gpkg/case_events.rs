@@ -1,6 +1,6 @@
 //! Events of a case besides its steps, on the GeoPackage: assignments (派遣, with a dispatch
-//! in the same transaction when the case was only reported), supervision (督办), and the
-//! history of one case.
+//! in the same transaction when the case was only reported; past ones recorded as history),
+//! supervision (督办), and the history of one case.
 
 use super::store::GeoPackage;
 use crate::store::IncidentEvent;
@@ -85,6 +85,40 @@ pub(super) fn assign(
         )
         .map_err(store.sql())?;
     Ok((fid, inc))
+}
+
+/// Past assignments (`record_assignments`): every case checked first, then the events in one
+/// transaction.
+pub(super) fn record(
+    store: &mut GeoPackage,
+    items: &[(String, Assignment, Timestamp)],
+    by: &str,
+) -> Result<()> {
+    for (key, _, at) in items {
+        let (_, inc) = found(store, key)?;
+        if let Some(m) = crate::store::past_assignment_refused(&inc, *at) {
+            return Err(refused(store, key, m));
+        }
+    }
+    let path = store.path().to_path_buf();
+    let sql = |source| crate::gpkg::backend_error(path.clone(), source);
+    let tx = store.connection_mut().transaction().map_err(sql)?;
+    {
+        let mut stmt = tx
+            .prepare(
+                "INSERT INTO incident_events (incident, status, at, detail) VALUES (?1, 'assigned', ?2, ?3)",
+            )
+            .map_err(sql)?;
+        for (key, a, at) in items {
+            stmt.execute(rusqlite::params![
+                key,
+                at.to_string(),
+                crate::store::assignment_detail(a, by)
+            ])
+            .map_err(sql)?;
+        }
+    }
+    tx.commit().map_err(sql)
 }
 
 pub(super) fn supervise(

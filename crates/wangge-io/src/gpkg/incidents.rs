@@ -276,6 +276,14 @@ impl IncidentStore for GeoPackage {
         case_events::supervise(self, key, s, at)
     }
 
+    fn record_assignments(
+        &mut self,
+        items: &[(String, wangge_core::Assignment, Timestamp)],
+        by: &str,
+    ) -> Result<()> {
+        case_events::record(self, items, by)
+    }
+
     fn restore_release(&self, release: &Release) -> Result<()> {
         index_releases::restore_release(self, release)
     }

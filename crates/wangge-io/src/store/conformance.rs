@@ -33,6 +33,7 @@ pub const CHECKS: &[(&str, Check)] = &[
         "assignments, supervision and the workers register",
         assignments,
     ),
+    ("past assignments recorded as history", past_assignments),
     ("photos of incidents", photos),
     ("tokens and audit log", tokens_and_audit),
     ("data version moves with the data", data_version_moves),
@@ -400,6 +401,77 @@ fn kpi_assignments(s: &mut dyn Store, data: &Dataset) -> Result<Vec<Timestamp>, 
         }
     }
     Ok(assignable.iter().map(|i| i.time).collect())
+}
+
+/// `record_assignments`: a batch naming a case never dispatched records nothing; one on a
+/// dispatched case appends an `assigned` event at the time given (its status unchanged), and
+/// the KPI cases name its department and worker.
+fn past_assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    s.write(data, "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    let dispatched = data
+        .incidents
+        .iter()
+        .find(|i| i.status == IncidentStatus::Handled)
+        .ok_or("the dataset has no handled incident")?;
+    let reported = data
+        .incidents
+        .iter()
+        .find(|i| i.status == IncidentStatus::Reported)
+        .ok_or("the dataset has no reported incident")?;
+    let at = dispatched
+        .at(IncidentStatus::Dispatched)
+        .ok_or("a handled incident without its dispatch")?;
+    let to = |d: &str, w: Option<&str>| wangge_core::Assignment {
+        department: d.into(),
+        worker: w.map(str::to_string),
+        hours: None,
+    };
+    let keys = [dispatched.key.clone(), reported.key.clone()];
+    let before = s.events_of(&keys).map_err(e)?;
+    let bad = [
+        (dispatched.key.clone(), to("D1", Some("w1")), at),
+        (reported.key.clone(), to("D2", None), reported.time),
+    ];
+    if s.record_assignments(&bad, "conformance").is_ok() {
+        return Err("a past assignment on a case never dispatched was recorded".into());
+    }
+    let early = [(
+        dispatched.key.clone(),
+        to("D1", None),
+        Timestamp::from_unix(at.unix() - 1),
+    )];
+    if s.record_assignments(&early, "conformance").is_ok() {
+        return Err("a past assignment before the dispatch was recorded".into());
+    }
+    if s.events_of(&keys).map_err(e)? != before {
+        return Err("a refused batch changed a history".into());
+    }
+    s.record_assignments(&[bad[0].clone()], "conformance")
+        .map_err(e)?;
+    let after = s.events_of(&keys).map_err(e)?;
+    let last = after.last().ok_or("no events")?;
+    if after.len() != before.len() + 1
+        || last.status != "assigned"
+        || last.at != at
+        || super::assignment_of(last.detail.as_deref()) != Some(to("D1", Some("w1")))
+    {
+        return Err(format!("history after the record: {after:?}"));
+    }
+    let (_, now) = s.incident(&dispatched.key).map_err(e)?.ok_or("gone")?;
+    if now.status != IncidentStatus::Handled {
+        return Err(format!("status {:?} after a past assignment", now.status));
+    }
+    let case = s
+        .kpi_cases()
+        .map_err(e)?
+        .into_iter()
+        .find(|c| c.key == dispatched.key)
+        .ok_or("no KPI case")?;
+    if (case.department.as_deref(), case.worker.as_deref()) != (Some("D1"), Some("w1")) {
+        return Err(format!("KPI case {case:?}"));
+    }
+    Ok(())
 }
 
 fn incident_steps(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {

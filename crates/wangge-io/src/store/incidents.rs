@@ -111,6 +111,17 @@ pub trait IncidentStore {
         at: Timestamp,
     ) -> Result<(i64, Incident)>;
 
+    /// Records assignments made before this workspace kept them (a register's history: the
+    /// demo's, or one carried over from an older system): per `(key, assignment, at)` an
+    /// `assigned` event at `at` by `by`, appended to the case's history; the status is
+    /// unchanged. A case unknown, or not dispatched by `at`, refuses the whole batch and
+    /// nothing is recorded. One transaction; durable on return.
+    fn record_assignments(
+        &mut self,
+        items: &[(String, Assignment, Timestamp)],
+        by: &str,
+    ) -> Result<()>;
+
     /// Flags an open case for supervision (督办: a `supervised` event with who and why; not
     /// a step); refused once closed. One transaction; durable on return.
     fn supervise_incident(&mut self, key: &str, s: &Supervision, at: Timestamp) -> Result<()>;
@@ -382,6 +393,24 @@ pub fn assignment_of(detail: Option<&str>) -> Option<Assignment> {
         worker: v["worker"].as_str().map(str::to_string),
         hours: v["hours"].as_f64(),
     })
+}
+
+/// Why a past assignment at `at` is refused on `inc`: it was not dispatched by then.
+pub fn past_assignment_refused(inc: &Incident, at: Timestamp) -> Option<Refusal> {
+    match inc.at(IncidentStatus::Dispatched) {
+        Some(d) if d <= at => None,
+        Some(d) => Some((
+            "assignment_step",
+            format!("was dispatched at {d}, after the assignment at {at} to record"),
+        )),
+        None => Some((
+            "assignment_step",
+            format!(
+                "is {} and was never dispatched; a past assignment is recorded on a dispatched case",
+                inc.status.as_str()
+            ),
+        )),
+    }
 }
 
 /// The `detail` of a `supervised` event.

@@ -39,7 +39,7 @@ pub use incidents::{
     IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, Refusal, Release,
     ReleaseLine, assignment_detail, assignment_of, assignment_refused, evaluation_detail,
     evaluation_of, evaluation_refused, event_time_refused, extension_detail, extension_hours,
-    report_differences, supervision_detail, supervision_of,
+    past_assignment_refused, report_differences, supervision_detail, supervision_of,
 };
 pub use photos::{PhotoMeta, PhotoStore, photo_sha256};
 pub use places::{PlaceStore, StreetBounds};

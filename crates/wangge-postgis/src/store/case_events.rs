@@ -1,6 +1,6 @@
 //! Events of a case besides its steps, on PostgreSQL: assignments (派遣, with a dispatch in
-//! the same transaction when the case was only reported), supervision (督办), and the history
-//! of one case. The incident's row is locked, so these take turns with its steps.
+//! the same transaction when the case was only reported; past ones recorded as history),
+//! supervision (督办), and the history of one case. The incident's row is locked, so these take turns with its steps.
 
 use super::incident_rows::locked;
 use super::{PgStore, unix};
@@ -80,6 +80,47 @@ pub(super) fn assign(
     .map_err(store.err())?;
     tx.commit().map_err(store.err())?;
     Ok((id, inc))
+}
+
+/// Past assignments (`record_assignments`): the cases locked in key order and checked, then
+/// the events in one statement (the tally trigger keeps the last on each row).
+pub(super) fn record(
+    store: &PgStore,
+    items: &[(String, Assignment, Timestamp)],
+    by: &str,
+) -> Result<()> {
+    let mut client = store.client()?;
+    let mut tx = client.transaction().map_err(store.err())?;
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|a, b| items[*a].0.cmp(&items[*b].0));
+    let mut found: Vec<(i64, String)> = vec![(0, String::new()); items.len()];
+    for n in order {
+        let (key, _, at) = &items[n];
+        let (id, inc, _) = locked(store, &mut tx, key)?;
+        if let Some(m) = wangge_io::store::past_assignment_refused(&inc, *at) {
+            return Err(refused(store, key, m));
+        }
+        found[n] = (id, inc.status.as_str().to_string());
+    }
+    let ids: Vec<i64> = found.iter().map(|f| f.0).collect();
+    let previous: Vec<&str> = found.iter().map(|f| f.1.as_str()).collect();
+    let ats: Vec<i64> = items.iter().map(|i| i.2.unix()).collect();
+    let details: Vec<String> = items
+        .iter()
+        .map(|i| wangge_io::store::assignment_detail(&i.1, by))
+        .collect();
+    tx.execute(
+        &store.sql(
+            "INSERT INTO {s}.incident_steps (incident, step, at, previous, actor, detail)
+             SELECT u.id, 'assigned', to_timestamp(u.at), u.previous, $5, u.detail
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])
+                  WITH ORDINALITY AS u(id, at, previous, detail, n)
+             ORDER BY u.n",
+        ),
+        &[&ids, &ats, &previous, &details, &by],
+    )
+    .map_err(store.err())?;
+    tx.commit().map_err(store.err())
 }
 
 pub(super) fn supervise(store: &PgStore, key: &str, s: &Supervision, at: Timestamp) -> Result<()> {

@@ -558,6 +558,14 @@ impl IncidentStore for PgStore {
         case_events::supervise(self, key, s, at)
     }
 
+    fn record_assignments(
+        &mut self,
+        items: &[(String, wangge_core::Assignment, Timestamp)],
+        by: &str,
+    ) -> Result<()> {
+        case_events::record(self, items, by)
+    }
+
     fn reassign_incidents(&mut self, only_missing: bool) -> Result<(usize, usize)> {
         let assigner = self.assigner()?;
         let e = self.err();
