@@ -16,7 +16,7 @@ bin=target/release/wangge
 $bin generate --households 20000 --seed 1 --workspace out/demo.gpkg --force
 $bin partition out/demo.gpkg --report out/demo-plan
 $bin incidents assign out/demo.gpkg
-$bin workers generate out/demo.gpkg
+$bin workers generate out/demo.gpkg --history
 $bin coverage out/demo.gpkg --report out/demo-coverage.csv
 $bin tiles export out/demo.gpkg -o tiles/demo.pmtiles
 $bin report kpi out/demo.gpkg --month 2026-10 --by community --csv out/demo-kpi-2026-10.csv --charts out/demo-charts

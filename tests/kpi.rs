@@ -816,3 +816,72 @@ fn the_monthly_report_has_tables_per_department_and_worker() {
     let cell = |name: &str| cells[header.iter().position(|h| *h == name).expect(name)];
     assert_eq!((cell("reported"), cell("dispatched")), ("3", "3"), "{line}");
 }
+
+/// `workers generate --history` (the demo's, run by the setup): every case dispatched and not
+/// yet assigned gets an assignment at its dispatch, to its street's office by kind and, for
+/// community matters, to its grid's worker; the tables per department and per worker then
+/// count every dispatched case of a month; a second run finds nothing left to assign.
+#[test]
+fn the_demo_history_assigns_every_dispatched_case_once() {
+    use wangge_core::kpi::{Level, TimeLimits, kpis, month_of};
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    crate::util::desk_workspace(d);
+    let before = wangge_io::GeoPackage::open(d.join("w.gpkg"))
+        .expect("open")
+        .kpi_cases()
+        .expect("cases");
+    let due = before
+        .iter()
+        .filter(|c| c.steps[0].is_some() && c.department.is_none())
+        .count();
+    assert!(due > 100, "{due} dispatched cases");
+    let (ok, out) = wangge(&["workers", "generate", "w.gpkg", "--history"], d);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("{due} dispatched cases given the assignment")),
+        "{out}"
+    );
+    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let workers = store.workers().expect("workers");
+    let cases = store.kpi_cases().expect("cases");
+    for c in &cases {
+        assert_eq!(c.steps[0].is_some(), c.department.is_some(), "{c:?}");
+        if c.category == "noise" && c.street.is_some() && c.steps[0].is_some() {
+            let grid_worker = workers
+                .iter()
+                .find(|w| w.grid.is_some() && w.grid == c.grid)
+                .map(|w| w.id.clone());
+            assert_eq!(c.worker, grid_worker, "{c:?}");
+            assert!(
+                c.department.as_deref().is_some_and(|x| x.ends_with("SQ")),
+                "{c:?}"
+            );
+        }
+    }
+    // The month with the most dispatched cases: its tables per department and worker count
+    // each of them once (every dispatched case has a department; those with a worker, once).
+    let mut per_month: std::collections::BTreeMap<String, u64> = Default::default();
+    for c in cases.iter().filter(|c| c.steps[0].is_some()) {
+        *per_month.entry(month_of(c.time)).or_default() += 1;
+    }
+    let (month, n) = per_month.iter().max_by_key(|(_, n)| **n).expect("a month");
+    let limits = TimeLimits::builtin();
+    let asof = wangge_core::Timestamp::now();
+    let by_department = kpis(&cases, month, Level::Department, &limits, asof);
+    assert_eq!(by_department.iter().map(|r| r.reported).sum::<u64>(), *n);
+    let with_worker = cases
+        .iter()
+        .filter(|c| month_of(c.time) == *month && c.worker.is_some())
+        .count() as u64;
+    let by_worker = kpis(&cases, month, Level::Worker, &limits, asof);
+    assert!(with_worker > 0 && by_worker.len() > 1, "{by_worker:?}");
+    assert_eq!(
+        by_worker.iter().map(|r| r.reported).sum::<u64>(),
+        with_worker
+    );
+    drop(store);
+    let (ok, out) = wangge(&["workers", "generate", "w.gpkg", "--history"], d);
+    assert!(ok, "{out}");
+    assert!(out.contains("\n0 dispatched cases given"), "{out}");
+}

@@ -34,6 +34,11 @@ pub enum Command {
         workspace: PathBuf,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Also record the demo's history of assignments: each case dispatched and not yet
+        /// assigned gets one at its dispatch, to its street's office by kind (community
+        /// matters with the grid's worker).
+        #[arg(long)]
+        history: bool,
     },
     /// The departments and workers (phones left out).
     List {
@@ -86,7 +91,11 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 wangge_app::shown(workspace)
             );
         }
-        Command::Generate { workspace, seed } => {
+        Command::Generate {
+            workspace,
+            seed,
+            history,
+        } => {
             let mut store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Write)?;
             let store = &mut *store;
             let Some(plan) = store.latest_plan()? else {
@@ -118,6 +127,21 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                 wangge_app::shown(workspace),
                 grids.len()
             );
+            if *history {
+                let cases = store.kpi_cases()?;
+                let past = wangge_synth::past_assignments(&cases, &deps, &workers);
+                store.record_assignments(&past, "workers generate")?;
+                store.audit(
+                    "cli",
+                    "admin",
+                    "workers.history",
+                    &format!("{} past assignments", past.len()),
+                )?;
+                println!(
+                    "{} dispatched cases given the assignment a dispatcher would have made (at their dispatch)",
+                    past.len()
+                );
+            }
         }
         Command::List { workspace } => {
             let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;

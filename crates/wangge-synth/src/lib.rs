@@ -12,10 +12,12 @@ mod dense;
 mod generate;
 mod incidents;
 mod lowrise;
+mod past_assignments;
 mod rng;
 mod workforce;
 
 pub use city::{CityParams, Layout};
 pub use generate::generate;
+pub use past_assignments::past_assignments;
 pub use rng::Rng;
 pub use workforce::workforce;
