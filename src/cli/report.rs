@@ -359,13 +359,14 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             let store = wangge_app::open_store(workspace.as_ref(), wangge_app::Access::Read)?;
             let store = &*store;
             // wangge-app: the API's /api/kpi counts the same.
+            // Names of communities, departments and workers as the API gives them.
             let MonthKpis {
                 asof,
                 incidents,
                 rows,
+                names,
                 ..
             } = wangge_app::kpi::month_kpis(store, &lim, month, l, asof)?;
-            let names = names(store)?;
             println!(
                 "closed-loop KPIs, {month}, by {by}, steps as of {asof} ({incidents} incidents in the store)"
             );
