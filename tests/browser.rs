@@ -164,9 +164,9 @@ fn the_heat_layer_shows_taipei_hotline_cases() {
 }
 
 /// The demo's register, and open cases of the latest month assigned as a street office
-/// would: three to a worker of a district bureau (two of them then closed), two to a street
-/// section without a worker. Returns the month.
-fn assign_cases(d: &std::path::Path) -> String {
+/// would: three to a worker of a district bureau (two of them then closed), three to a street
+/// section without a worker. Returns the month and the section's street.
+fn assign_cases(d: &std::path::Path) -> (String, String) {
     let (ok, out) = wangge(&["workers", "generate", "w.gpkg"], d);
     assert!(ok, "{out}");
     let mut store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
@@ -190,9 +190,9 @@ fn assign_cases(d: &std::path::Path) -> String {
         })
         .map(|i| (i.key.clone(), i.latest_step().1.unix()))
         .filter(|(_, last)| last + 3600 < end)
-        .take(5)
+        .take(6)
         .collect();
-    assert_eq!(open.len(), 5, "open cases in {month}");
+    assert_eq!(open.len(), 6, "open cases in {month}");
     let worker = store
         .workers()
         .expect("workers")
@@ -238,7 +238,7 @@ fn assign_cases(d: &std::path::Path) -> String {
             }
         }
     }
-    month
+    (month, section.street.expect("a street's section"))
 }
 
 #[test]
@@ -253,7 +253,7 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
         .expect("load")
         .address_points[0]
         .location;
-    let assigned_month = assign_cases(d);
+    let (assigned_month, section_street) = assign_cases(d);
     // The wall runs on a read-only leader token; incidents are reported with an admin one.
     let (wall_token, admin_token) = (token(d, "leader"), token(d, "admin"));
     let viewer = project("web-viewer");
@@ -512,6 +512,24 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
     assert!(
         last_bar.contains(&format!(": {grouped} ·")),
         "last trend bar {last_bar:?} is not the street's {grouped}: {v}"
+    );
+    // Drilled into the street, the lists of who handles cases hold that street's offices and
+    // their workers only (the district bureau's worker of the district's list is not among them).
+    for level in ["department", "worker"] {
+        for h in drilled["handlers"][level].as_array().expect("handlers") {
+            assert_eq!(h["street"], street, "{level} {h} on {street}: {v}");
+        }
+    }
+    let departments_here: Vec<&str> = drilled["handlers"]["department"]
+        .as_array()
+        .expect("departments")
+        .iter()
+        .filter_map(|h| h["area"].as_str())
+        .collect();
+    assert!(
+        departments_here.iter().all(|d| !d.starts_with('Q'))
+            && (street != section_street || !departments_here.is_empty()),
+        "the street's own offices: {v}"
     );
     let communities = api(&format!("/api/kpi?month={month}&by=community"));
     for key in drilled["communities"].as_array().expect("communities") {

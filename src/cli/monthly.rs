@@ -175,7 +175,7 @@ td,th{{border-bottom:1px solid #dde;padding:3px 6px;text-align:right}}td:first-c
         if who.is_empty() {
             continue;
         }
-        let names = wangge_app::kpi::register_names(store, level)?;
+        let (names, _) = wangge_app::kpi::register_names(store, level)?;
         let _ = write!(h, "<h2>{title}</h2>");
         kpi_table(&mut h, &who, &names);
     }

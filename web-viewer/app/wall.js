@@ -375,19 +375,22 @@ function rankings() {
 }
 
 /// Who handles the cases (the department and worker each case was last assigned to, the
-/// district's month): the lowest on-time closure rates first (none yet last), as `/api/kpi?by=department`
+/// district's month, or a street's offices when drilled into it): the lowest on-time closure
+/// rates first (none yet last), as `/api/kpi?by=department`
 /// and `?by=worker` give them, named from the register.
 function handlers() {
   W.handlers = {};
+  // Drilled into a street (or one of its communities): that street's offices and their workers.
+  const street = focus.level === "street" ? focus.key : focus.street || null;
   for (const level of ["department", "worker"]) {
     // No rate yet (nothing closed) after every rate; then by overdue cases.
     const rate = (r) => (r.on_time_rate == null ? 2 : r.on_time_rate);
-    const shown = (byLevel[`${month} ${level}`] || []).slice()
+    const shown = (byLevel[`${month} ${level}`] || []).filter((r) => !street || r.street === street)
       .sort((a, b) => rate(a) - rate(b) || b.overdue - a.overdue || (a.area < b.area ? -1 : 1)).slice(0, 5);
     $(`${level}s-title`).textContent = `${t(`wall.${level}s`)} · ${t("wall.on_time")}`;
     list(`${level}s`, shown.length ? shown.map((r) => ({ text: r.name || r.area, n: pct(r.on_time_rate) }))
       : [{ text: t("wall.none.assigned"), note: true }]);
-    W.handlers[level] = shown.map((r) => ({ area: r.area, name: r.name, on_time_rate: r.on_time_rate }));
+    W.handlers[level] = shown.map((r) => ({ area: r.area, name: r.name, street: r.street, on_time_rate: r.on_time_rate }));
   }
 }
 

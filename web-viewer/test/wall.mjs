@@ -70,6 +70,7 @@ try {
     await page.waitForFunction(() => window.__wall.trendArea === window.__wall.shown.area, null, { timeout: 30000 });
     before.drilled = await page.evaluate(() => ({ shown: window.__wall.shown, crumbs: document.getElementById("crumbs").textContent,
       communities: [...document.querySelectorAll("#rank-rate li")].map((li) => li.dataset.key),
+      handlers: window.__wall.handlers,
       trend_area: window.__wall.trendArea,
       trend_bars: [...document.querySelectorAll("#trend rect title")].map((t) => t.textContent) }));
     await page.click("#crumbs button");

@@ -52,7 +52,8 @@ pub struct MonthKpis {
     /// Names where they differ from the keys: communities', departments' and workers' (from
     /// the register).
     pub names: BTreeMap<String, String>,
-    /// The street (街道) of each area that has one (communities).
+    /// The street (街道) of each area that has one (communities; departments of a street and
+    /// their workers).
     pub streets: BTreeMap<String, String>,
 }
 
@@ -90,7 +91,7 @@ pub fn month_kpis(
                 names.insert(c.key, c.name);
             }
         }
-        Level::Department | Level::Worker => names = register_names(store, level)?,
+        Level::Department | Level::Worker => (names, streets) = register_names(store, level)?,
         _ => {}
     }
     Ok(MonthKpis {
@@ -105,25 +106,39 @@ pub fn month_kpis(
     })
 }
 
-/// The names of the register's departments (by code) or workers (by id), for tables per
-/// department and worker; none at the levels of areas.
-pub fn register_names(
-    store: &dyn Store,
-    level: Level,
-) -> Result<BTreeMap<String, String>, KpiError> {
-    Ok(match level {
-        Level::Department => store
-            .departments()?
-            .into_iter()
-            .map(|d| (d.code, d.name))
-            .collect(),
-        Level::Worker => store
-            .workers()?
-            .into_iter()
-            .map(|w| (w.id, w.name))
-            .collect(),
-        _ => BTreeMap::new(),
-    })
+/// Key → name, or key → street.
+pub type Names = BTreeMap<String, String>;
+
+/// The names of the register's departments (by code) or workers (by id), and the street of
+/// each that belongs to one (a street's section, and its workers; district bureaus have
+/// none), for tables per department and worker; none at the levels of areas.
+pub fn register_names(store: &dyn Store, level: Level) -> Result<(Names, Names), KpiError> {
+    let (mut names, mut streets) = (BTreeMap::new(), BTreeMap::new());
+    if !matches!(level, Level::Department | Level::Worker) {
+        return Ok((names, streets));
+    }
+    let departments = store.departments()?;
+    let street_of: BTreeMap<&str, &str> = departments
+        .iter()
+        .filter_map(|d| Some((d.code.as_str(), d.street.as_deref()?)))
+        .collect();
+    if level == Level::Department {
+        for d in &departments {
+            names.insert(d.code.clone(), d.name.clone());
+        }
+        streets = street_of
+            .iter()
+            .map(|(c, s)| (c.to_string(), s.to_string()))
+            .collect();
+    } else {
+        for w in store.workers()? {
+            if let Some(s) = street_of.get(w.department.as_str()) {
+                streets.insert(w.id.clone(), s.to_string());
+            }
+            names.insert(w.id, w.name);
+        }
+    }
+    Ok((names, streets))
 }
 
 /// The KPI rows of `month` (`window`: its range) at `level` as of `asof`: computed by the

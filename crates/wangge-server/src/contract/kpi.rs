@@ -60,7 +60,8 @@ pub struct KpiRowAnswer {
     pub area: String,
     /// The name of a community, department or worker (from the register).
     pub name: Option<String>,
-    /// The community's street (街道), when it names one.
+    /// The street (街道) of a community, or of a department or worker of a street's office,
+    /// when there is one.
     pub street: Option<String>,
     /// Households of the area (the store's count; grids of the newest plan).
     pub households: Option<u64>,
