@@ -4,6 +4,9 @@
 -- were read into the process for them). "Last" and "readable" as the application reads an
 -- `assigned` step (`wangge_io::store::assignment_of`): a JSON detail whose "department" is a
 -- string (the latest such step counts, in step order), its "worker" when that is a string.
+-- Known differences, as for evaluations (version 7): a detail the application cannot parse at
+-- all (a number beyond f64, nesting deeper than 128) is read here, and one holding \u0000 is
+-- unreadable here; the application writes neither (`assignment_detail`).
 ALTER TABLE {schema}.incidents
   ADD COLUMN assigned_department text,
   ADD COLUMN assigned_worker text;

@@ -87,22 +87,41 @@ pub(super) fn assign(
     Ok((fid, inc))
 }
 
-/// Past assignments (`record_assignments`): every case checked first, then the events in one
-/// transaction.
+/// Past assignments (`record_assignments`): in one immediate transaction (no other writer
+/// between the checks and the writes), every case checked, then the events.
 pub(super) fn record(
     store: &mut GeoPackage,
     items: &[(String, Assignment, Timestamp)],
     by: &str,
 ) -> Result<()> {
+    let path = store.path().to_path_buf();
+    let sql = |source| crate::gpkg::backend_error(path.clone(), source);
+    let tx = rusqlite::Transaction::new_unchecked(
+        store.connection(),
+        rusqlite::TransactionBehavior::Immediate,
+    )
+    .map_err(sql)?;
+    let now = Timestamp::now();
+    let mut seen = std::collections::HashSet::new();
+    let mut assignments = tx
+        .prepare("SELECT detail FROM incident_events WHERE incident = ?1 AND status = 'assigned'")
+        .map_err(sql)?;
     for (key, _, at) in items {
         let (_, inc) = found(store, key)?;
-        if let Some(m) = crate::store::past_assignment_refused(&inc, *at) {
+        let details: Vec<Option<String>> = assignments
+            .query_map([key], |r| r.get(0))
+            .map_err(sql)?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(sql)?;
+        let assigned = details
+            .iter()
+            .any(|d| crate::store::assignment_of(d.as_deref()).is_some());
+        let twice = !seen.insert(key.as_str());
+        if let Some(m) = crate::store::past_assignment_refused(&inc, *at, (assigned, twice), now) {
             return Err(refused(store, key, m));
         }
     }
-    let path = store.path().to_path_buf();
-    let sql = |source| crate::gpkg::backend_error(path.clone(), source);
-    let tx = store.connection_mut().transaction().map_err(sql)?;
+    drop(assignments);
     {
         let mut stmt = tx
             .prepare(

@@ -403,9 +403,10 @@ fn kpi_assignments(s: &mut dyn Store, data: &Dataset) -> Result<Vec<Timestamp>, 
     Ok(assignable.iter().map(|i| i.time).collect())
 }
 
-/// `record_assignments`: a batch naming a case never dispatched records nothing; one on a
-/// dispatched case appends an `assigned` event at the time given (its status unchanged), and
-/// the KPI cases name its department and worker.
+/// `record_assignments`: batches naming a case never dispatched, a time before its dispatch
+/// or ahead of the clock, or a case twice record nothing; one on a dispatched case appends an
+/// `assigned` event at the time given (its status unchanged), the KPI cases and a store's own
+/// KPI rows name its department and worker, and the case then takes no other past one.
 fn past_assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     s.write(data, "conformance", "test", &NoProgress)
         .map_err(e)?;
@@ -436,13 +437,23 @@ fn past_assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     if s.record_assignments(&bad, "conformance").is_ok() {
         return Err("a past assignment on a case never dispatched was recorded".into());
     }
-    let early = [(
-        dispatched.key.clone(),
-        to("D1", None),
-        Timestamp::from_unix(at.unix() - 1),
-    )];
-    if s.record_assignments(&early, "conformance").is_ok() {
-        return Err("a past assignment before the dispatch was recorded".into());
+    let k = || dispatched.key.clone();
+    let later = Timestamp::from_unix(Timestamp::now().unix() + 86_400);
+    let refused = [
+        (
+            "before the dispatch",
+            vec![(k(), to("D1", None), Timestamp::from_unix(at.unix() - 1))],
+        ),
+        (
+            "twice in a batch",
+            vec![(k(), to("D1", None), at), (k(), to("D2", None), at)],
+        ),
+        ("ahead of the clock", vec![(k(), to("D1", None), later)]),
+    ];
+    for (what, batch) in refused {
+        if s.record_assignments(&batch, "conformance").is_ok() {
+            return Err(format!("a past assignment {what} was recorded"));
+        }
     }
     if s.events_of(&keys).map_err(e)? != before {
         return Err("a refused batch changed a history".into());
@@ -470,6 +481,28 @@ fn past_assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
         .ok_or("no KPI case")?;
     if (case.department.as_deref(), case.worker.as_deref()) != (Some("D1"), Some("w1")) {
         return Err(format!("KPI case {case:?}"));
+    }
+    // Once assigned, a case takes no past assignment (it would pass the real one).
+    if s.record_assignments(&[(k(), to("D3", None), at)], "conformance")
+        .is_ok()
+    {
+        return Err("a past assignment was recorded on a case assigned already".into());
+    }
+    // A store that computes KPI rows itself counts the recorded assignment as `kpis` does.
+    use wangge_core::kpi::{Level, TimeLimits, kpis, month_of, month_range};
+    let month = month_of(dispatched.time);
+    let window = month_range(&month).ok_or("a month out of range")?;
+    let limits = TimeLimits::builtin();
+    let asof = Timestamp::now();
+    for level in [Level::Department, Level::Worker] {
+        if let Some(mut got) = s.kpi_rows(window, level, &limits, asof).map_err(e)? {
+            got.sort_by(|a, b| a.area.cmp(&b.area));
+            let cases = s.kpi_cases_between(window.0, window.1).map_err(e)?;
+            let want = kpis(&cases, &month, level, &limits, asof);
+            if got != want || got.is_empty() {
+                return Err(format!("{month} {level:?}: store {got:?}, kpis {want:?}"));
+            }
+        }
     }
     Ok(())
 }

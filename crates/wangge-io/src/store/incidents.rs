@@ -114,8 +114,9 @@ pub trait IncidentStore {
     /// Records assignments made before this workspace kept them (a register's history: the
     /// demo's, or one carried over from an older system): per `(key, assignment, at)` an
     /// `assigned` event at `at` by `by`, appended to the case's history; the status is
-    /// unchanged. A case unknown, or not dispatched by `at`, refuses the whole batch and
-    /// nothing is recorded. One transaction; durable on return.
+    /// unchanged. A case unknown, named twice, assigned already, not (last) dispatched by
+    /// `at`, or an `at` ahead of the clock refuses the whole batch and nothing is recorded
+    /// (`past_assignment_refused`). One transaction; durable on return.
     fn record_assignments(
         &mut self,
         items: &[(String, Assignment, Timestamp)],
@@ -395,13 +396,35 @@ pub fn assignment_of(detail: Option<&str>) -> Option<Assignment> {
     })
 }
 
-/// Why a past assignment at `at` is refused on `inc`: it was not dispatched by then.
-pub fn past_assignment_refused(inc: &Incident, at: Timestamp) -> Option<Refusal> {
+/// Why a past assignment at `at` is refused on `inc` (`assigned`: it has a readable
+/// assignment already; `twice`: the batch named it before): a time ahead of the clock, a case
+/// assigned before (the latest assignment counts, and a past one must not pass a real one),
+/// or one not dispatched by `at` (its latest dispatch later, or none).
+pub fn past_assignment_refused(
+    inc: &Incident,
+    at: Timestamp,
+    (assigned, twice): (bool, bool),
+    now: Timestamp,
+) -> Option<Refusal> {
+    if at.unix() > now.unix() + wangge_core::STEP_CLOCK_SKEW_S {
+        return Some(("event_in_future", format!("{at} is later than now ({now})")));
+    }
+    if assigned || twice {
+        let why = if twice {
+            "is named twice in the batch"
+        } else {
+            "has an assignment already"
+        };
+        return Some((
+            "assigned_before",
+            format!("{why}; a past assignment is recorded only on a case never assigned"),
+        ));
+    }
     match inc.at(IncidentStatus::Dispatched) {
         Some(d) if d <= at => None,
         Some(d) => Some((
             "assignment_step",
-            format!("was dispatched at {d}, after the assignment at {at} to record"),
+            format!("was (last) dispatched at {d}, after the assignment at {at} to record"),
         )),
         None => Some((
             "assignment_step",

@@ -2,9 +2,10 @@
 //! the same transaction when the case was only reported; past ones recorded as history),
 //! supervision (督办), and the history of one case. The incident's row is locked, so these take turns with its steps.
 
-use super::incident_rows::locked;
+use super::incident_rows::{columns, incident_row, locked};
 use super::{PgStore, unix};
 use postgres::Transaction;
+use std::collections::HashMap;
 use wangge_core::{Assignment, Incident, IncidentStatus, Supervision, Timestamp};
 use wangge_io::store::IncidentEvent;
 use wangge_io::{Error, Result};
@@ -82,28 +83,54 @@ pub(super) fn assign(
     Ok((id, inc))
 }
 
-/// Past assignments (`record_assignments`): the cases locked in key order and checked, then
-/// the events in one statement (the tally trigger keeps the last on each row).
+/// Past assignments (`record_assignments`): the cases locked in one statement in id order
+/// (the order `reassign_incidents` updates them in), checked, then the events in one
+/// statement (the tally trigger keeps the last on each row).
 pub(super) fn record(
     store: &PgStore,
     items: &[(String, Assignment, Timestamp)],
     by: &str,
 ) -> Result<()> {
+    let e = store.err();
     let mut client = store.client()?;
-    let mut tx = client.transaction().map_err(store.err())?;
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|a, b| items[*a].0.cmp(&items[*b].0));
-    let mut found: Vec<(i64, String)> = vec![(0, String::new()); items.len()];
-    for n in order {
-        let (key, _, at) = &items[n];
-        let (id, inc, _) = locked(store, &mut tx, key)?;
-        if let Some(m) = wangge_io::store::past_assignment_refused(&inc, *at) {
+    let mut tx = client.transaction().map_err(&e)?;
+    let keys: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+    let rows = tx
+        .query(
+            &store.sql(&format!(
+                "SELECT {}, i.assigned_department FROM {{s}}.incidents i
+                 JOIN {{s}}.incident_keys k ON k.id = i.id AND k.month = i.month
+                 WHERE k.key = ANY($1) ORDER BY i.id FOR UPDATE OF i",
+                columns()
+            )),
+            &[&keys],
+        )
+        .map_err(&e)?;
+    let mut cases: HashMap<String, (i64, Incident, bool)> = HashMap::new();
+    for r in &rows {
+        let (id, inc) = incident_row(store, r)?;
+        let assigned = r.try_get::<_, Option<String>>(15).map_err(&e)?.is_some();
+        cases.insert(inc.key.clone(), (id, inc, assigned));
+    }
+    let now = Timestamp::now();
+    let mut seen = std::collections::HashSet::new();
+    let (mut ids, mut previous) = (Vec::new(), Vec::new());
+    for (key, _, at) in items {
+        let Some((id, inc, assigned)) = cases.get(key) else {
+            return Err(Error::NotFound {
+                path: store.path(),
+                message: format!("no incident {key:?}"),
+            });
+        };
+        let twice = !seen.insert(key.as_str());
+        if let Some(m) =
+            wangge_io::store::past_assignment_refused(inc, *at, (*assigned, twice), now)
+        {
             return Err(refused(store, key, m));
         }
-        found[n] = (id, inc.status.as_str().to_string());
+        ids.push(*id);
+        previous.push(inc.status.as_str());
     }
-    let ids: Vec<i64> = found.iter().map(|f| f.0).collect();
-    let previous: Vec<&str> = found.iter().map(|f| f.1.as_str()).collect();
     let ats: Vec<i64> = items.iter().map(|i| i.2.unix()).collect();
     let details: Vec<String> = items
         .iter()
@@ -119,8 +146,8 @@ pub(super) fn record(
         ),
         &[&ids, &ats, &previous, &details, &by],
     )
-    .map_err(store.err())?;
-    tx.commit().map_err(store.err())
+    .map_err(&e)?;
+    tx.commit().map_err(&e)
 }
 
 pub(super) fn supervise(store: &PgStore, key: &str, s: &Supervision, at: Timestamp) -> Result<()> {
