@@ -121,6 +121,15 @@ pub fn kpi_for(
     let min = u64::from(min_count.max(1));
     a.rows.retain(|r| r.reported >= min);
     a.count_below = Some(min as u32);
+    if level == Level::Worker
+        && who.role.personal_view() == wangge_core::access::PersonalView::Nothing
+    {
+        // A worker's name is personal: a role that sees no personal field (a leader, the
+        // wall screen) gets the table by worker id alone.
+        for r in &mut a.rows {
+            r.name = None;
+        }
+    }
     Ok(a)
 }
 
