@@ -435,9 +435,7 @@ impl Live {
                 break (w, built);
             }
         };
-        // The old index dropped with the guard; its pages and the build's go back.
         *self.heat.write().unwrap_or_else(|p| p.into_inner()) = heat;
-        crate::memory::release_freed();
         let announced = w.seen;
         self.heat_cache.clear();
         self.summary.clear();
@@ -454,7 +452,11 @@ impl Live {
             after = last;
         }
         w.seen = seen;
-        self.catch_up(&mut w, announced.max(seen)).map(|_| ())
+        let caught = self.catch_up(&mut w, announced.max(seen)).map(|_| ());
+        drop(w);
+        // The old index's pages and the build's go back, the writer free for ingest meanwhile.
+        crate::memory::release_freed();
+        caught
     }
 }
 
