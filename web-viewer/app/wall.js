@@ -237,7 +237,7 @@ async function rows(m, level) {
       // such areas out for a leader; an admin's answer has them all).
       if (a.count_below != null) floor = a.count_below;
       byLevel[k] = a.rows.filter((r) => r.reported >= floor);
-    } catch (e) { byLevel[k] = []; }
+    } catch (e) { byLevel[k] = null; } // not for this token (or the server away): nothing shown
   }
   return byLevel[k];
 }
@@ -385,7 +385,15 @@ function handlers() {
   for (const level of ["department", "worker"]) {
     // No rate yet (nothing closed) after every rate; then by overdue cases.
     const rate = (r) => (r.on_time_rate == null ? 2 : r.on_time_rate);
-    const shown = (byLevel[`${month} ${level}`] || []).filter((r) => !street || r.street === street)
+    const got = byLevel[`${month} ${level}`];
+    if (got == null) {
+      // Refused to this token: the section is left out rather than said to be empty.
+      $(`${level}s-title`).textContent = "";
+      list(`${level}s`, []);
+      W.handlers[level] = null;
+      continue;
+    }
+    const shown = got.filter((r) => !street || r.street === street)
       .sort((a, b) => rate(a) - rate(b) || b.overdue - a.overdue || (a.area < b.area ? -1 : 1)).slice(0, 5);
     $(`${level}s-title`).textContent = `${t(`wall.${level}s`)} · ${t("wall.on_time")}`;
     list(`${level}s`, shown.length ? shown.map((r) => ({ text: r.name || r.area, n: pct(r.on_time_rate) }))
