@@ -376,8 +376,9 @@ function rankings() {
 
 /// Who handles the cases (the department and worker each case was last assigned to, the
 /// district's month, or a street's offices when drilled into it): the lowest on-time closure
-/// rates first (none yet last), as `/api/kpi?by=department`
-/// and `?by=worker` give them, named from the register.
+/// rates first (none yet last), as `/api/kpi?by=department` and `?by=worker` give them:
+/// departments by name, workers by name only to a token that may read names (a leader's wall:
+/// by id).
 function handlers() {
   W.handlers = {};
   // Drilled into a street (or one of its communities): that street's offices and their workers.
