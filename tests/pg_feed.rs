@@ -1,7 +1,8 @@
 //! The incidents' change feed on PostgreSQL with writers at once: batches write alongside
 //! each other and publish in commit order (schema version 10), so a reader following the
 //! feed reads every acknowledged incident once, never skipping a batch that committed late;
-//! and a workspace stored before the feed existed keeps its incidents in it after upgrading.
+//! a workspace stored before the feed existed keeps its incidents in it after upgrading; and
+//! the step tallies' trigger keeps the last readable assignment of a history restored at once.
 //! Runs when `WANGGE_TEST_PG` names a database (as `postgis`), each test in its own schema.
 
 use crate::postgis::{psql, test_url};
@@ -200,6 +201,76 @@ fn incidents_stored_before_the_feed_are_in_it_after_the_upgrade() {
         "the new batch, after the old ones, with the feed numbers the ingest answered"
     );
     assert_eq!(store.incident_count().expect("count"), 7);
+    psql(
+        &url,
+        &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
+    );
+}
+
+/// Several `assigned` steps of one case written by one statement (a copy restores a case's
+/// history at once): the statement trigger keeps the last readable one on the row, and the
+/// KPI tables per department and worker (grouped in SQL on that row) agree with `kpis` over
+/// the cases read from the steps.
+#[test]
+fn a_restored_history_keeps_the_last_readable_assignment_on_the_row() {
+    use wangge_core::kpi::{Level, TimeLimits, kpis, month_of, month_range};
+    use wangge_io::store::IncidentEvent;
+    let Some(url) = test_url("restore_assign") else {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    };
+    let schema = schema_of(&url);
+    let mut store = wangge_app::open_store(std::path::Path::new(&url), wangge_app::Access::Write)
+        .expect("open");
+    let mut cases = Vec::new();
+    let mut events = Vec::new();
+    for n in 0..3 {
+        let mut i = incident(format!("r-{n}"), 2, n);
+        let reported = i.time.unix();
+        let at = |h: i64| Timestamp::from_unix(reported + h * 3600);
+        let dispatched = at(1);
+        i.transition(wangge_core::IncidentStatus::Dispatched, dispatched)
+            .expect("dispatch");
+        let event = |status: &str, h: i64, detail: Option<&str>| IncidentEvent {
+            incident: i.key.clone(),
+            status: status.into(),
+            at: at(h),
+            detail: detail.map(str::to_string),
+        };
+        events.push(event("dispatched", 1, None));
+        events.push(event(
+            "assigned",
+            1,
+            Some(r#"{"department":"D1","worker":"w1"}"#),
+        ));
+        if n > 0 {
+            events.push(event("assigned", 2, Some(r#"{"department":"D2"}"#)));
+            events.push(event("assigned", 3, Some("not json")));
+        }
+        cases.push(i);
+    }
+    store.restore_incidents(&cases, &events).expect("restore");
+    let rows = psql(
+        &url,
+        &format!(
+            "SELECT key, assigned_department, coalesce(assigned_worker, '-')
+             FROM {schema}.incidents ORDER BY key"
+        ),
+    );
+    assert_eq!(rows, "r-0|D1|w1\nr-1|D2|-\nr-2|D2|-");
+    let month = month_of(cases[0].time);
+    let window = month_range(&month).expect("month");
+    let limits = TimeLimits::builtin();
+    let asof = Timestamp::now();
+    let read = store.kpi_cases_between(window.0, window.1).expect("cases");
+    for level in [Level::Department, Level::Worker] {
+        let mut got = store
+            .kpi_rows(window, level, &limits, asof)
+            .expect("rows")
+            .expect("computed in SQL");
+        got.sort_by(|a, b| a.area.cmp(&b.area));
+        assert_eq!(got, kpis(&read, &month, level, &limits, asof), "{level:?}");
+    }
     psql(
         &url,
         &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
