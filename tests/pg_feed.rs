@@ -267,7 +267,8 @@ fn a_restored_history_keeps_the_last_readable_assignment_on_the_row() {
         let mut got = store
             .kpi_rows(window, level, &limits, asof)
             .expect("rows")
-            .expect("computed in SQL");
+            .expect("computed in SQL")
+            .rows;
         got.sort_by(|a, b| a.area.cmp(&b.area));
         assert_eq!(got, kpis(&read, &month, level, &limits, asof), "{level:?}");
     }

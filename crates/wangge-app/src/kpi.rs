@@ -152,7 +152,7 @@ fn month_rows(
     level: Level,
     asof: Timestamp,
 ) -> Result<Vec<KpiRow>, KpiError> {
-    if let Some(rows) = store.kpi_rows(window, level, limits, asof)? {
+    if let Some(rows) = crate::kpi_kept::kpi_rows(store, window, level, limits, asof)? {
         return Ok(rows);
     }
     let cases = store.kpi_cases_between(window.0, window.1)?;
@@ -238,7 +238,7 @@ fn months_rows(
     let mut out = Vec::with_capacity(months.len());
     for m in months {
         let asof = as_of(m, None, now)?;
-        match store.kpi_rows(range(m)?, level, limits, asof)? {
+        match crate::kpi_kept::kpi_rows(store, range(m)?, level, limits, asof)? {
             Some(rows) => out.push(rows),
             None => break,
         }

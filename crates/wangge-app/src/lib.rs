@@ -6,6 +6,8 @@
 //! - `households`: which grid and community each address point's households count in (an
 //!   entrance split across grids counted in each by its share), for walking coverage;
 //! - `kpi`: a month's closed-loop KPIs and the district's trend, counted as of one time rule;
+//! - `kpi_kept`: a store's KPI tables kept between requests while its stamp and their time
+//!   span hold;
 //! - `open`: which backend a workspace argument names (a `postgres://` URL or a GeoPackage);
 //! - `plans`: a planner's edit of a version and restoring a version (undo, redo), each a new
 //!   version with what changed;
@@ -16,6 +18,7 @@ pub mod components;
 pub mod desk;
 pub mod households;
 pub mod kpi;
+pub mod kpi_kept;
 pub mod open;
 pub mod plans;
 pub mod walking;

@@ -76,6 +76,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "assignment_tallies",
         sql: include_str!("../migrations/0012_assignment_tallies.sql"),
     },
+    Migration {
+        version: 13,
+        name: "incident_changes",
+        sql: include_str!("../migrations/0013_incident_changes.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

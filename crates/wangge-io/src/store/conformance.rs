@@ -292,14 +292,40 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
             Level::Worker,
         ] {
             for asof in moments {
-                let Some(mut got) = s.kpi_rows((from, to), level, &limits, asof).map_err(e)? else {
+                let Some(table) = s.kpi_rows((from, to), level, &limits, asof).map_err(e)? else {
                     continue;
                 };
+                let mut got = table.rows;
                 got.sort_by(|a, b| a.area.cmp(&b.area));
                 let want = kpis(&cases, month, level, &limits, asof);
                 if got != want {
                     return Err(format!(
                         "{month} {level:?} as of {asof}: store {got:?}, kpis {want:?}"
+                    ));
+                }
+                // The same rows up to `until` (for ever without one), by `kpis`'s count.
+                let a = asof.unix();
+                let held = match table.until.map(Timestamp::unix) {
+                    Some(u) if u <= a => {
+                        return Err(format!("{month} {level:?} as of {asof}: until {u}"));
+                    }
+                    Some(u) => vec![a + (u - a) / 2, u - 1],
+                    None => vec![a + 1, a + 400 * 86_400],
+                };
+                for t in held {
+                    let later = kpis(&cases, month, level, &limits, Timestamp::from_unix(t));
+                    if later != want {
+                        return Err(format!(
+                            "{month} {level:?} as of {asof}, said to hold to {:?}: at {t} kpis {later:?}",
+                            table.until
+                        ));
+                    }
+                }
+                if table.stamp != s.incident_stamp().map_err(e)? {
+                    return Err(format!(
+                        "{month} {level:?}: stamp {:?} with no change since, now {:?}",
+                        table.stamp,
+                        s.incident_stamp().map_err(e)?
                     ));
                 }
             }
@@ -311,6 +337,7 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
 /// Events for `kpi_rows_agree`: a rework, extensions, evaluations and assignments. Returns
 /// when the cases they touched were reported.
 fn kpi_events(s: &mut dyn Store, data: &Dataset) -> Result<Vec<Timestamp>, String> {
+    let mut stamp = s.incident_stamp().map_err(e)?;
     // A rework (follow-up back to dispatch) and extensions, two of them on one case.
     let later = |i: &Incident| Timestamp::from_unix(i.latest_step().1.unix() + 600);
     if let Some(i) = data
@@ -320,6 +347,7 @@ fn kpi_events(s: &mut dyn Store, data: &Dataset) -> Result<Vec<Timestamp>, Strin
     {
         s.transition_incident(&i.key, IncidentStatus::Dispatched, later(i))
             .map_err(e)?;
+        stamp = stamp_moved(s, stamp, "a step")?;
     }
     let open: Vec<&Incident> = data
         .incidents
@@ -334,6 +362,7 @@ fn kpi_events(s: &mut dyn Store, data: &Dataset) -> Result<Vec<Timestamp>, Strin
     {
         s.extend_incident(&i.key, hours, later(i), "conformance")
             .map_err(e)?;
+        stamp = stamp_moved(s, stamp, "an extension")?;
     }
     // Evaluations of closed cases (the latest counts), refused on an open one.
     use wangge_core::kpi::Evaluation::{BasicallySatisfied, Dissatisfied, Satisfied};
@@ -350,6 +379,7 @@ fn kpi_events(s: &mut dyn Store, data: &Dataset) -> Result<Vec<Timestamp>, Strin
     {
         s.evaluate_incident(&i.key, v, "回访", later(i))
             .map_err(e)?;
+        stamp = stamp_moved(s, stamp, "an evaluation")?;
     }
     if let Some(i) = open.first()
         && s.evaluate_incident(&i.key, Satisfied, "", later(i)).is_ok()
@@ -357,8 +387,35 @@ fn kpi_events(s: &mut dyn Store, data: &Dataset) -> Result<Vec<Timestamp>, Strin
         return Err("an open case was evaluated".into());
     }
     let mut touched = kpi_assignments(s, data)?;
+    stamp = stamp_moved(s, stamp, "assignments")?;
+    let fresh = data.incidents.first().map(|i| Incident {
+        key: "conformance-stamp".into(),
+        status: IncidentStatus::Reported,
+        steps: [None; 4],
+        ..i.clone()
+    });
+    s.add_incidents(&fresh.into_iter().collect::<Vec<_>>())
+        .map_err(e)?;
+    stamp = stamp_moved(s, stamp, "a new incident")?;
+    s.reassign_incidents(false).map_err(e)?;
+    stamp_moved(s, stamp, "a reassignment")?;
     touched.extend(open.iter().chain(&closed).map(|i| i.time));
     Ok(touched)
+}
+
+/// The store's `incident_stamp` after a change: moved, when it keeps one.
+fn stamp_moved(
+    s: &dyn Store,
+    before: Option<String>,
+    what: &str,
+) -> Result<Option<String>, String> {
+    let now = s.incident_stamp().map_err(e)?;
+    if now.is_some() && now == before {
+        return Err(format!(
+            "the incident stamp {now:?} did not move with {what}"
+        ));
+    }
+    Ok(now)
 }
 
 /// Assignments for `kpi_rows_agree`: dispatches to a department with or without a worker, a
@@ -495,7 +552,11 @@ fn past_assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     let limits = TimeLimits::builtin();
     let asof = Timestamp::now();
     for level in [Level::Department, Level::Worker] {
-        if let Some(mut got) = s.kpi_rows(window, level, &limits, asof).map_err(e)? {
+        if let Some(mut got) = s
+            .kpi_rows(window, level, &limits, asof)
+            .map_err(e)?
+            .map(|t| t.rows)
+        {
             got.sort_by(|a, b| a.area.cmp(&b.area));
             let cases = s.kpi_cases_between(window.0, window.1).map_err(e)?;
             let want = kpis(&cases, &month, level, &limits, asof);

@@ -4,6 +4,20 @@ use crate::Result;
 use wangge_core::kpi::{Case, Evaluation, IndexRun, KpiRow, Level, TimeLimits};
 use wangge_core::{Assignment, Incident, IncidentSource, IncidentStatus, Supervision, Timestamp};
 
+/// A month's KPI rows as a store computed them (`IncidentStore::kpi_rows`), with what they
+/// hold for: the same rows are the answer for every `asof` from the one asked up to (not
+/// including) `until` (`None`: any later one) while the store's `incident_stamp` is `stamp`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiTable {
+    pub rows: Vec<KpiRow>,
+    /// The first time after the `asof` asked at which a figure would move with no change to
+    /// the store: a step recorded ahead of it becoming known, a case passing its time limit.
+    pub until: Option<Timestamp>,
+    /// The store's `incident_stamp` in the snapshot the rows were counted in (`None` when
+    /// it keeps none).
+    pub stamp: Option<String>,
+}
+
 /// Incidents (append-mostly: a step changes the status and appends an event) and what is
 /// computed from them.
 pub trait IncidentStore {
@@ -59,14 +73,22 @@ pub trait IncidentStore {
     /// as of `asof`, when the store computes them itself (in SQL, without sending the cases);
     /// `None` when it does not, and the caller counts `kpi_cases_between` with
     /// `wangge_core::kpi::kpis`, which defines every figure (the conformance suite holds a
-    /// store's rows to it). Rows in any order. Read, one snapshot.
+    /// store's rows to it). Rows in any order, with how long they hold. Read, one snapshot.
     fn kpi_rows(
         &self,
         _window: (Timestamp, Timestamp),
         _level: Level,
         _limits: &TimeLimits,
         _asof: Timestamp,
-    ) -> Result<Option<Vec<KpiRow>>> {
+    ) -> Result<Option<KpiTable>> {
+        Ok(None)
+    }
+
+    /// What stored incidents are at now, as a stamp that any change to them (a new incident,
+    /// a step or event, a new grid, a new workspace) moves at its commit, in whichever process
+    /// made it: a [`KpiTable`] whose stamp equals it still holds. `None` when the store keeps
+    /// none (a kept table is then never answered again). Read.
+    fn incident_stamp(&self) -> Result<Option<String>> {
         Ok(None)
     }
 

@@ -10,11 +10,12 @@ use geo_types::{Geometry, Point};
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, Transaction};
 use std::collections::{HashMap, HashSet};
-use wangge_core::kpi::{Case, IndexRun, KpiRow, Level, TimeLimits};
+use wangge_core::kpi::{Case, IndexRun, Level, TimeLimits};
 use wangge_core::{Incident, IncidentStatus, Timestamp};
 use wangge_io::store::prelude::*;
 use wangge_io::store::{
-    IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, Release, ReleaseLine,
+    IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, KpiTable, Release,
+    ReleaseLine,
 };
 use wangge_io::{Error, Result};
 
@@ -571,9 +572,6 @@ impl IncidentStore for PgStore {
         let e = self.err();
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(&e)?;
-        // First, so it takes turns with ingests (which lock the data version before the
-        // incidents; see `insert_batch`).
-        self.bump(&mut tx).map_err(&e)?;
         let rows = tx
             .query(
                 &self.sql(&format!(
@@ -609,6 +607,9 @@ impl IncidentStore for PgStore {
             )
             .map_err(&e)?;
         }
+        // After the incidents' rows, as every writer takes the data version's row (last: a
+        // step holding a case's row and waiting for it would otherwise wait on this).
+        self.bump(&mut tx).map_err(&e)?;
         // Logged like an import, so a running server re-reads.
         let summary = format!("incidents={} changed={}", rows.len(), ids.len());
         tx.execute(
@@ -690,8 +691,12 @@ impl IncidentStore for PgStore {
         level: Level,
         limits: &TimeLimits,
         asof: Timestamp,
-    ) -> Result<Option<Vec<KpiRow>>> {
+    ) -> Result<Option<KpiTable>> {
         kpi_rows::kpi_rows(self, window, level, limits, asof).map(Some)
+    }
+
+    fn incident_stamp(&self) -> Result<Option<String>> {
+        kpi_rows::stamp_in(self, &mut *self.client()?).map(Some)
     }
 
     fn evaluate_incident(

@@ -12,12 +12,19 @@
 //! here); durations as whole seconds ÷ 3600, in the same floating-point order; the median of
 //! an even count as the mean of the two middle values (both from one sort: `percentile_disc`
 //! at one half and just above it).
+//!
+//! With the rows come how long they hold (`KpiTable`): the store's stamp (the data
+//! version's counters, read in the rows' snapshot) and the first later `asof` at which a
+//! figure would move by time alone (a step stamped ahead of `asof` becoming known, a case
+//! reported after it, an open case passing its time limit), the least over the filed cases
+//! of the area rows, computed in the same statement.
 
 use super::{PgStore, unix};
 use postgres::IsolationLevel;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Result;
+use wangge_io::store::KpiTable;
 
 /// Just above one half: `percentile_disc` at it gives the upper middle value of an even
 /// count `n` (the first value whose position ÷ n reaches it is n/2 + 1 while n × 1e-13 < 1,
@@ -26,14 +33,14 @@ const MIDDLE: &str = "0.5000000000001";
 
 /// The KPI rows of the incidents reported in `[from, to)` at `level`, as of `asof`, by area.
 // Long: one statement (the case columns with their steps' tallies, the limits, the grouped
-// counts and medians) and the rows read back.
+// counts and medians, the time they hold to), the stamp and the rows read back.
 pub(super) fn kpi_rows(
     store: &PgStore,
     (from, to): (Timestamp, Timestamp),
     level: Level,
     limits: &TimeLimits,
     asof: Timestamp,
-) -> Result<Vec<KpiRow>> {
+) -> Result<KpiTable> {
     let e = store.err();
     let (from, to) = (
         from.unix().max(-2_208_988_800),
@@ -72,6 +79,7 @@ pub(super) fn kpi_rows(
         "WITH c AS (
            SELECT i.id, i.category, i.community, i.grid, {t} AS t,
                   {s0} AS s0, {s1} AS s1, {s2} AS s2, {s3} AS s3,
+                  {r0} AS r0, {r1} AS r1, {r2} AS r2, {r3} AS r3,
                   i.dispatches, i.extension_h, i.evaluation,
                   i.assigned_department AS department, i.assigned_worker AS worker
            FROM {{s}}.incidents i
@@ -92,9 +100,23 @@ pub(super) fn kpi_rows(
                   (c.s0 - c.t)::float8 / 3600.0::float8 AS d0,
                   (c.s1 - c.s0)::float8 / 3600.0::float8 AS d1,
                   (c.s2 - c.s1)::float8 / 3600.0::float8 AS d2,
-                  (c.s3 - c.s2)::float8 / 3600.0::float8 AS d3
+                  (c.s3 - c.s2)::float8 / 3600.0::float8 AS d3,
+                  c.r0, c.r1, c.r2, c.r3
            FROM c LEFT JOIN lim ON lim.category = c.category
-           {streets})
+           {streets}),
+         n AS (
+           SELECT k.*,
+                  LEAST(CASE WHEN r0 > $3 THEN r0 END, CASE WHEN r1 > $3 THEN r1 END,
+                        CASE WHEN r2 > $3 THEN r2 END, CASE WHEN r3 > $3 THEN r3 END,
+                        CASE WHEN t > $3 THEN t END)::float8 AS known_next,
+                  -- The first whole second past the limit (`overdue` below: the elapsed
+                  -- seconds exceed it), not before the report; NaN when it is NaN (never).
+                  CASE WHEN s3 IS NULL THEN t::float8 + floor(greatest(
+                         (CASE current WHEN 0 THEN l0 WHEN 1 THEN l0 + l1
+                               WHEN 2 THEN l0 + l1 + l2 ELSE l0 + l1 + l2 + l3 END
+                          + ext_h) * 3600.0::float8, -1.0::float8)) + 1.0::float8
+                  END AS overdue_at
+           FROM k)
          SELECT area, count(*), count(*) FILTER (WHERE filed),
                 count(*) FILTER (WHERE filed AND s0 IS NOT NULL),
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL),
@@ -109,13 +131,19 @@ pub(super) fn kpi_rows(
                 {md0}, {md1}, {md2}, {md3},
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'satisfied'),
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'basically_satisfied'),
-                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'dissatisfied')
-         FROM k WHERE area IS NOT NULL GROUP BY area",
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'dissatisfied'),
+                min(LEAST(known_next, CASE WHEN overdue_at > $3 THEN overdue_at END))
+                  FILTER (WHERE filed)
+         FROM n WHERE area IS NOT NULL GROUP BY area",
         t = unix("i.time"),
         s0 = known("i.dispatched_at"),
         s1 = known("i.handled_at"),
         s2 = known("i.followed_up_at"),
         s3 = known("i.closed_at"),
+        r0 = unix("i.dispatched_at"),
+        r1 = unix("i.handled_at"),
+        r2 = unix("i.followed_up_at"),
+        r3 = unix("i.closed_at"),
         m1 = super::incident_rows::month_of("$1::bigint"),
         m2 = super::incident_rows::month_of("$2::bigint"),
         md0 = median("d0"),
@@ -130,6 +158,7 @@ pub(super) fn kpi_rows(
         .read_only(true)
         .start()
         .map_err(&e)?;
+    let stamp = stamp_in(store, &mut tx)?;
     let rows = tx
         .query(
             &store.sql(&sql),
@@ -143,7 +172,14 @@ pub(super) fn kpi_rows(
         Ok(r.try_get::<_, i64>(i).map_err(&e)? as u64)
     };
     let mut out = Vec::with_capacity(rows.len());
+    let mut until: Option<f64> = None;
     for r in &rows {
+        // NaN (a limit that is NaN: never overdue) and infinities hold for ever.
+        if let Some(u) = r.try_get::<_, Option<f64>>(16).map_err(&e)?
+            && u.is_finite()
+        {
+            until = Some(until.map_or(u, |m| m.min(u)));
+        }
         let mut median_h = [None; 4];
         for (k, m) in median_h.iter_mut().enumerate() {
             // (lower + upper) ÷ 2, as `kpis` takes the median of an even count.
@@ -171,5 +207,27 @@ pub(super) fn kpi_rows(
         });
     }
     out.sort_by(|a, b| a.area.cmp(&b.area));
-    Ok(out)
+    Ok(KpiTable {
+        rows: out,
+        // Past the last representable second: for ever.
+        until: until
+            .filter(|u| *u <= 253_402_300_799.0)
+            .map(|u| Timestamp::from_unix(u as i64)),
+        stamp: Some(stamp),
+    })
+}
+
+/// The stamp of stored incidents (`IncidentStore::incident_stamp`) in a transaction's
+/// snapshot: the data version (places, plans, imports, copies), the feed (new incidents) and
+/// the count of statements that changed incidents (migration 13), each moved at a commit.
+pub(super) fn stamp_in(store: &PgStore, tx: &mut impl postgres::GenericClient) -> Result<String> {
+    let e = store.err();
+    let r = tx
+        .query_one(
+            &store.sql("SELECT version, fed, changed FROM {s}.data_version"),
+            &[],
+        )
+        .map_err(&e)?;
+    let v = |i: usize| -> Result<i64> { r.try_get::<_, i64>(i).map_err(&e) };
+    Ok(format!("v{}f{}c{}", v(0)?, v(1)?, v(2)?))
 }

@@ -1,0 +1,181 @@
+//! KPI tables kept between requests: a store that computes a month's table itself
+//! (`IncidentStore::kpi_rows`, SQL on PostgreSQL) says how long it holds (its stamp, and the
+//! first later `asof` at which a figure would move by time alone); a request at an `asof` in
+//! that span, while the store's `incident_stamp` is unchanged, gets the same rows without the
+//! month's scan. The stamp is read from the store on every request, so a change any process
+//! or server committed is seen at once (nothing kept is answered across a change).
+//!
+//! Bounded: at most [`KEEP`] tables in a process, the least recently used dropped first.
+//! Requests missing the same table at once wait for one computation instead of each
+//! scanning the month.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use wangge_core::Timestamp;
+use wangge_core::kpi::{KpiRow, Level, TimeLimits};
+use wangge_io::Store;
+
+/// Tables kept per process.
+const KEEP: usize = 256;
+
+/// Workspace, month window, level, limits.
+type Key = (String, (i64, i64), &'static str, String);
+
+struct Entry {
+    key: Key,
+    stamp: String,
+    /// The `asof` it was counted at, and the first one it no longer holds for.
+    from: i64,
+    until: Option<i64>,
+    rows: Vec<KpiRow>,
+    used: u64,
+}
+
+#[derive(Default)]
+struct Kept {
+    entries: Vec<Entry>,
+    clock: u64,
+    /// One lock per table being computed.
+    computing: HashMap<Key, Arc<Mutex<()>>>,
+}
+
+fn kept() -> MutexGuard<'static, Kept> {
+    static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
+    KEPT.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+impl Kept {
+    fn find(&mut self, key: &Key, stamp: &str, asof: i64) -> Option<Vec<KpiRow>> {
+        self.clock += 1;
+        let clock = self.clock;
+        let e = self.entries.iter_mut().find(|e| {
+            e.key == *key && e.stamp == stamp && e.from <= asof && e.until.is_none_or(|u| asof < u)
+        })?;
+        e.used = clock;
+        Some(e.rows.clone())
+    }
+
+    fn keep(&mut self, e: Entry) {
+        // Tables of the workspace at an older stamp never hold again.
+        self.entries
+            .retain(|o| o.key.0 != e.key.0 || o.stamp == e.stamp);
+        if self.entries.len() >= KEEP
+            && let Some(i) = (0..self.entries.len()).min_by_key(|&i| self.entries[i].used)
+        {
+            self.entries.swap_remove(i);
+        }
+        self.clock += 1;
+        self.entries.push(Entry {
+            used: self.clock,
+            ..e
+        });
+    }
+}
+
+/// The rows `store.kpi_rows` gives, from a table kept while it holds; `None` when the store
+/// does not compute them (the caller counts the month's cases).
+pub fn kpi_rows(
+    store: &dyn Store,
+    window: (Timestamp, Timestamp),
+    level: Level,
+    limits: &TimeLimits,
+    asof: Timestamp,
+) -> Result<Option<Vec<KpiRow>>, wangge_io::Error> {
+    let Some(stamp) = store.incident_stamp()? else {
+        return Ok(store.kpi_rows(window, level, limits, asof)?.map(|t| t.rows));
+    };
+    let key: Key = (
+        store.location(),
+        (window.0.unix(), window.1.unix()),
+        level.as_str(),
+        format!("{limits:?}"),
+    );
+    let t = asof.unix();
+    if let Some(rows) = kept().find(&key, &stamp, t) {
+        return Ok(Some(rows));
+    }
+    let lock = kept().computing.entry(key.clone()).or_default().clone();
+    let _computing = lock.lock().unwrap_or_else(|p| p.into_inner());
+    // Another request may have computed it while this one waited.
+    let stamp = store.incident_stamp()?.unwrap_or_default();
+    if let Some(rows) = kept().find(&key, &stamp, t) {
+        return Ok(Some(rows));
+    }
+    let Some(table) = store.kpi_rows(window, level, limits, asof)? else {
+        return Ok(None);
+    };
+    if let Some(stamp) = table.stamp {
+        let mut k = kept();
+        k.keep(Entry {
+            key: key.clone(),
+            stamp,
+            from: t,
+            until: table.until.map(Timestamp::unix),
+            rows: table.rows.clone(),
+            used: 0,
+        });
+        if k.computing.len() > KEEP {
+            k.computing.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+    }
+    Ok(Some(table.rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(stamp: &str, from: i64, until: Option<i64>, n: u64) -> Entry {
+        Entry {
+            key: ("w".into(), (0, 10), "district", String::new()),
+            stamp: stamp.into(),
+            from,
+            until,
+            rows: vec![KpiRow {
+                reported: n,
+                ..Default::default()
+            }],
+            used: 0,
+        }
+    }
+
+    #[test]
+    fn a_table_holds_from_its_asof_to_its_until_at_its_stamp_only() {
+        let mut k = Kept::default();
+        let key = entry("s1", 0, None, 0).key;
+        k.keep(entry("s1", 100, Some(200), 1));
+        assert!(
+            k.find(&key, "s1", 99).is_none(),
+            "before the asof it was counted at"
+        );
+        assert_eq!(k.find(&key, "s1", 100).map(|r| r[0].reported), Some(1));
+        assert_eq!(k.find(&key, "s1", 199).map(|r| r[0].reported), Some(1));
+        assert!(k.find(&key, "s1", 200).is_none(), "a figure moves at until");
+        assert!(k.find(&key, "s2", 150).is_none(), "the store changed");
+        let other = ("w".into(), (0, 10), "street", String::new());
+        assert!(k.find(&other, "s1", 150).is_none(), "another level");
+        // A table at a new stamp drops those at the old one.
+        k.keep(entry("s2", 100, None, 2));
+        assert_eq!(k.entries.len(), 1);
+        assert_eq!(k.find(&key, "s2", 10_000).map(|r| r[0].reported), Some(2));
+    }
+
+    #[test]
+    fn the_least_recently_used_table_goes_first() {
+        let mut k = Kept::default();
+        for i in 0..KEEP as i64 {
+            k.keep(entry("s", i * 10, Some(i * 10 + 10), i as u64));
+        }
+        let key = entry("s", 0, None, 0).key;
+        assert!(k.find(&key, "s", 0).is_some(), "the first, used again");
+        k.keep(entry("s", 100_000, None, 9));
+        assert_eq!(k.entries.len(), KEEP);
+        assert!(k.find(&key, "s", 0).is_some(), "used recently: kept");
+        assert!(
+            k.find(&key, "s", 10).is_none(),
+            "the least recently used: dropped"
+        );
+    }
+}
