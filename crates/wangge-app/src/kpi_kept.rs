@@ -5,6 +5,10 @@
 //! month's scan. The stamp is read from the store on every request, so a change any process
 //! or server committed is seen at once (nothing kept is answered across a change).
 //!
+//! After a change, a table kept at the old stamp holding at `asof` is handed to the store
+//! (`kpi_rows_since`), which brings it up to date by counting the change alone when it can
+//! (new incidents only: their rows added), instead of the month.
+//!
 //! Bounded: at most [`KEEP`] tables in a process, the least recently used dropped first.
 //! Requests missing the same table at once wait for one computation instead of each
 //! scanning the month.
@@ -14,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use wangge_core::Timestamp;
 use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Store;
+use wangge_io::store::KpiTable;
 
 /// Tables kept per process.
 const KEEP: usize = 256;
@@ -57,10 +62,28 @@ impl Kept {
         Some(e.rows.clone())
     }
 
+    /// The most recently used table for `key` holding at `asof` at any stamp: what a store
+    /// may bring up to date (`kpi_rows_since`).
+    fn base(&self, key: &Key, asof: i64) -> Option<KpiTable> {
+        let e = self
+            .entries
+            .iter()
+            .filter(|e| e.key == *key && e.from <= asof && e.until.is_none_or(|u| asof < u))
+            .max_by_key(|e| e.used)?;
+        Some(KpiTable {
+            rows: e.rows.clone(),
+            until: e.until.map(Timestamp::from_unix),
+            stamp: Some(e.stamp.clone()),
+        })
+    }
+
     fn keep(&mut self, e: Entry) {
-        // Tables of the workspace at an older stamp never hold again.
-        self.entries
-            .retain(|o| o.key.0 != e.key.0 || o.stamp == e.stamp);
+        // The same table at another stamp from the same time on is superseded.
+        self.entries.retain(|o| {
+            o.key != e.key
+                || o.stamp == e.stamp
+                || !(o.from <= e.from && o.until.is_none_or(|u| e.from < u))
+        });
         if self.entries.len() >= KEEP
             && let Some(i) = (0..self.entries.len()).min_by_key(|&i| self.entries[i].used)
         {
@@ -103,8 +126,19 @@ pub fn kpi_rows(
     if let Some(rows) = kept().find(&key, &stamp, t) {
         return Ok(Some(rows));
     }
-    let Some(table) = store.kpi_rows(window, level, limits, asof)? else {
-        return Ok(None);
+    // A table kept at an earlier stamp, brought up to date when the store can (new
+    // incidents only), else the month counted anew.
+    let base = kept().base(&key, t);
+    let since = match base {
+        Some(b) => store.kpi_rows_since(window, level, limits, asof, &b)?,
+        None => None,
+    };
+    let table = match since {
+        Some(table) => table,
+        None => match store.kpi_rows(window, level, limits, asof)? {
+            Some(table) => table,
+            None => return Ok(None),
+        },
     };
     if let Some(stamp) = table.stamp {
         let mut k = kept();
@@ -156,10 +190,15 @@ mod tests {
         assert!(k.find(&key, "s2", 150).is_none(), "the store changed");
         let other = ("w".into(), (0, 10), "street", String::new());
         assert!(k.find(&other, "s1", 150).is_none(), "another level");
-        // A table at a new stamp drops those at the old one.
-        k.keep(entry("s2", 100, None, 2));
+        // Brought up to date from the table holding at that time, at any stamp.
+        assert_eq!(k.base(&key, 150).map(|t| t.rows[0].reported), Some(1));
+        assert!(k.base(&key, 250).is_none());
+        // A table at a new stamp from a time the old one held on supersedes it.
+        k.keep(entry("s2", 150, None, 2));
         assert_eq!(k.entries.len(), 1);
         assert_eq!(k.find(&key, "s2", 10_000).map(|r| r[0].reported), Some(2));
+        k.keep(entry("s3", 10, Some(20), 3));
+        assert_eq!(k.entries.len(), 2, "another time span: both kept");
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("incident batches are idempotent", incidents_idempotent),
     ("KPI cases of a time window", kpi_window),
     ("KPI rows a store computes agree with kpis", kpi_rows_agree),
+    (
+        "KPI tables brought up to date with new incidents",
+        kpi_rows_since_new_incidents,
+    ),
     ("closed-loop steps", incident_steps),
     (
         "assignments, supervision and the workers register",
@@ -552,11 +556,8 @@ fn past_assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     let limits = TimeLimits::builtin();
     let asof = Timestamp::now();
     for level in [Level::Department, Level::Worker] {
-        if let Some(mut got) = s
-            .kpi_rows(window, level, &limits, asof)
-            .map_err(e)?
-            .map(|t| t.rows)
-        {
+        let table = s.kpi_rows(window, level, &limits, asof).map_err(e)?;
+        if let Some(mut got) = table.map(|t| t.rows) {
             got.sort_by(|a, b| a.area.cmp(&b.area));
             let cases = s.kpi_cases_between(window.0, window.1).map_err(e)?;
             let want = kpis(&cases, &month, level, &limits, asof);
@@ -564,6 +565,99 @@ fn past_assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
                 return Err(format!("{month} {level:?}: store {got:?}, kpis {want:?}"));
             }
         }
+    }
+    Ok(())
+}
+
+/// `kpi_rows_since`: a kept table brought up to date after new incidents (filed, of no
+/// category, outside every community, reported long ago and so overdue at once, of another
+/// month, a key sent again) equals the table counted anew, rows and span; after an extension
+/// of a case it counted it is refused (counted anew by the caller) or still equal.
+fn kpi_rows_since_new_incidents(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    use wangge_core::kpi::{Level, TimeLimits, month_of, month_range};
+    let (kept, new) = data.incidents.split_at(data.incidents.len() * 3 / 4);
+    let d = Dataset {
+        incidents: kept.to_vec(),
+        ..data.clone()
+    };
+    s.write(&d, "conformance", "test", &NoProgress).map_err(e)?;
+    let last = kept.iter().map(|i| i.time).max().ok_or("no incidents")?;
+    let month = month_of(last);
+    let window = month_range(&month).ok_or("a month out of range")?;
+    let limits = TimeLimits::builtin();
+    let asof = Timestamp::from_unix(last.unix() + 3 * 3600);
+    let levels = [
+        Level::Community,
+        Level::Street,
+        Level::District,
+        Level::Grid,
+    ];
+    let mut tables = Vec::new();
+    for level in levels {
+        match s.kpi_rows(window, level, &limits, asof).map_err(e)? {
+            Some(t) => tables.push((level, t)),
+            None => return Ok(()),
+        }
+    }
+    // New reports of the month (one of each kind), a report of long ago, a key again.
+    let fresh = |n: usize, i: &Incident| Incident {
+        key: format!("since-{n}"),
+        time: Timestamp::from_unix(last.unix() - 60 * n as i64),
+        status: IncidentStatus::Reported,
+        steps: [None; 4],
+        ..i.clone()
+    };
+    let mut batch: Vec<Incident> = new
+        .iter()
+        .take(6)
+        .enumerate()
+        .map(|(n, i)| fresh(n, i))
+        .collect();
+    if let [a, b, c, d, ..] = batch.as_mut_slice() {
+        a.category = "other".into();
+        b.community = None;
+        b.grid = None;
+        c.time = Timestamp::from_unix(window.0.unix() + 60);
+        d.time = Timestamp::from_unix(window.0.unix() - 86_400);
+    }
+    batch.extend(kept.first().cloned());
+    s.add_incidents(&batch).map_err(e)?;
+    for (level, t) in &tables {
+        let again = s.kpi_rows(window, *level, &limits, asof).map_err(e)?;
+        let again = again.ok_or("no table the second time")?;
+        let since = s
+            .kpi_rows_since(window, *level, &limits, asof, t)
+            .map_err(e)?;
+        let Some(since) = since else {
+            return Err(format!(
+                "{level:?}: new incidents only, yet not brought up to date"
+            ));
+        };
+        if since != again {
+            return Err(format!(
+                "{level:?}: brought up to date {since:?}, counted {again:?}"
+            ));
+        }
+    }
+    // An extension of a case the kept table counted: refused, or still the table counted
+    // anew.
+    let open = kept
+        .iter()
+        .find(|i| i.status != IncidentStatus::Closed && month_of(i.time) == month)
+        .ok_or("no open case in the month")?;
+    let (_, t) = &tables[2];
+    let at = Timestamp::from_unix(open.latest_step().1.unix() + 600);
+    s.extend_incident(&open.key, 1.0, at, "conformance")
+        .map_err(e)?;
+    if let Some(since) = s
+        .kpi_rows_since(window, Level::District, &limits, asof, t)
+        .map_err(e)?
+        && Some(&since)
+            != s.kpi_rows(window, Level::District, &limits, asof)
+                .map_err(e)?
+                .as_ref()
+    {
+        return Err(format!("after an extension: brought up to date {since:?}"));
     }
     Ok(())
 }

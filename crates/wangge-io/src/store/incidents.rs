@@ -84,6 +84,21 @@ pub trait IncidentStore {
         Ok(None)
     }
 
+    /// `kept` (a table `kpi_rows` gave for the same window, level and limits at an earlier
+    /// stamp, holding at `asof`) brought up to the store's present when the store can count
+    /// the change alone (new incidents only: their rows added to the kept ones) instead of
+    /// the month; `None` when it cannot (the caller asks `kpi_rows`). Read, one snapshot.
+    fn kpi_rows_since(
+        &self,
+        _window: (Timestamp, Timestamp),
+        _level: Level,
+        _limits: &TimeLimits,
+        _asof: Timestamp,
+        _kept: &KpiTable,
+    ) -> Result<Option<KpiTable>> {
+        Ok(None)
+    }
+
     /// What stored incidents are at now, as a stamp that any change to them (a new incident,
     /// a step or event, a new grid, a new workspace) moves at its commit, in whichever process
     /// made it: a [`KpiTable`] whose stamp equals it still holds. `None` when the store keeps

@@ -695,6 +695,17 @@ impl IncidentStore for PgStore {
         kpi_rows::kpi_rows(self, window, level, limits, asof).map(Some)
     }
 
+    fn kpi_rows_since(
+        &self,
+        window: (Timestamp, Timestamp),
+        level: Level,
+        limits: &TimeLimits,
+        asof: Timestamp,
+        kept: &KpiTable,
+    ) -> Result<Option<KpiTable>> {
+        kpi_rows::kpi_rows_since(self, window, level, limits, asof, kept)
+    }
+
     fn incident_stamp(&self) -> Result<Option<String>> {
         kpi_rows::stamp_in(self, &mut *self.client()?).map(Some)
     }

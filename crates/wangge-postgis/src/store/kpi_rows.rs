@@ -32,15 +32,149 @@ use wangge_io::store::KpiTable;
 const MIDDLE: &str = "0.5000000000001";
 
 /// The KPI rows of the incidents reported in `[from, to)` at `level`, as of `asof`, by area.
-// Long: one statement (the case columns with their steps' tallies, the limits, the grouped
-// counts and medians, the time they hold to), the stamp and the rows read back.
 pub(super) fn kpi_rows(
     store: &PgStore,
-    (from, to): (Timestamp, Timestamp),
+    window: (Timestamp, Timestamp),
     level: Level,
     limits: &TimeLimits,
     asof: Timestamp,
 ) -> Result<KpiTable> {
+    let e = store.err();
+    let mut client = store.client()?;
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(&e)?;
+    let stamp = stamp_in(store, &mut tx)?;
+    let (rows, until) = count(store, &mut tx, (window, level, limits, asof), None)?;
+    tx.commit().map_err(&e)?;
+    Ok(KpiTable {
+        rows,
+        until,
+        stamp: Some(stamp),
+    })
+}
+
+/// `kept` (rows `kpi_rows` gave at an earlier stamp, holding at `asof`) brought up to now
+/// when the only change since is new incidents (the feed moved, the data version by one an
+/// entry, the count of changes not at all): the new cases' rows counted alone and added, area by area.
+/// `None` when something else changed, or the new cases move a median (a step known at
+/// `asof`): the month is counted again then.
+pub(super) fn kpi_rows_since(
+    store: &PgStore,
+    window: (Timestamp, Timestamp),
+    level: Level,
+    limits: &TimeLimits,
+    asof: Timestamp,
+    kept: &KpiTable,
+) -> Result<Option<KpiTable>> {
+    let Some(was) = kept.stamp.as_deref().and_then(Stamp::parse) else {
+        return Ok(None);
+    };
+    let e = store.err();
+    let mut client = store.client()?;
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(&e)?;
+    let stamp = stamp_in(store, &mut tx)?;
+    let Some(now) = Stamp::parse(&stamp) else {
+        return Ok(None);
+    };
+    // Each ingest publishes one feed entry and moves the data version by one: any other
+    // move of the version was another write.
+    let entries: i64 = tx
+        .query_one(
+            &store.sql("SELECT count(*) FROM {s}.incident_feed WHERE pos > $1 AND last_pos <= $2"),
+            &[&was.fed, &now.fed],
+        )
+        .and_then(|r| r.try_get(0))
+        .map_err(&e)?;
+    if now.changed != was.changed || now.fed < was.fed || now.version - was.version != entries {
+        return Ok(None);
+    }
+    let (added, until) = count(
+        store,
+        &mut tx,
+        (window, level, limits, asof),
+        Some((was.fed, now.fed)),
+    )?;
+    tx.commit().map_err(&e)?;
+    let Some(rows) = add_rows(&kept.rows, added) else {
+        return Ok(None);
+    };
+    Ok(Some(KpiTable {
+        rows,
+        until: match (kept.until, until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+        stamp: Some(stamp),
+    }))
+}
+
+/// Rows of disjoint sets of cases added area by area (`kpis` sums every figure over the
+/// cases but the medians); `None` when an added row has a median (it would move).
+fn add_rows(kept: &[KpiRow], added: Vec<KpiRow>) -> Option<Vec<KpiRow>> {
+    let mut out = kept.to_vec();
+    for a in added {
+        if a.median_h.iter().any(Option::is_some) {
+            return None;
+        }
+        let Some(o) = out.iter_mut().find(|o| o.area == a.area) else {
+            out.push(a);
+            continue;
+        };
+        o.reported += a.reported;
+        o.filed += a.filed;
+        o.dispatched += a.dispatched;
+        o.closed += a.closed;
+        o.closed_on_time += a.closed_on_time;
+        o.reworked += a.reworked;
+        o.extended += a.extended;
+        o.overdue += a.overdue;
+        for (x, y) in o.evaluations.iter_mut().zip(a.evaluations) {
+            *x += y;
+        }
+    }
+    out.sort_by(|a, b| a.area.cmp(&b.area));
+    Some(out)
+}
+
+/// The three counters of a stamp (`stamp_in`).
+struct Stamp {
+    version: i64,
+    fed: i64,
+    changed: i64,
+}
+
+impl Stamp {
+    fn parse(s: &str) -> Option<Self> {
+        let s = s.strip_prefix('v')?;
+        let (version, s) = s.split_once('f')?;
+        let (fed, changed) = s.split_once('c')?;
+        Some(Self {
+            version: version.parse().ok()?,
+            fed: fed.parse().ok()?,
+            changed: changed.parse().ok()?,
+        })
+    }
+}
+
+/// The rows and the time they hold to, in `tx`'s snapshot: of the month's cases, or of those
+/// published in the feed after number `new.0` up to `new.1` only.
+// Long: one statement (the case columns with their steps' tallies, the limits, the grouped
+// counts and medians, the time they hold to) and the rows read back.
+fn count(
+    store: &PgStore,
+    tx: &mut postgres::Transaction<'_>,
+    ((from, to), level, limits, asof): ((Timestamp, Timestamp), Level, &TimeLimits, Timestamp),
+    new: Option<(i64, i64)>,
+) -> Result<(Vec<KpiRow>, Option<Timestamp>)> {
     let e = store.err();
     let (from, to) = (
         from.unix().max(-2_208_988_800),
@@ -82,7 +216,7 @@ pub(super) fn kpi_rows(
                   {r0} AS r0, {r1} AS r1, {r2} AS r2, {r3} AS r3,
                   i.dispatches, i.extension_h, i.evaluation,
                   i.assigned_department AS department, i.assigned_worker AS worker
-           FROM {{s}}.incidents i
+           FROM {cases}
            WHERE i.time >= to_timestamp($1::bigint) AND i.time < to_timestamp($2::bigint)
              AND i.month >= {m1} AND i.month <= {m2}),
          lim AS (
@@ -135,6 +269,13 @@ pub(super) fn kpi_rows(
                 min(LEAST(known_next, CASE WHEN overdue_at > $3 THEN overdue_at END))
                   FILTER (WHERE filed)
          FROM n WHERE area IS NOT NULL GROUP BY area",
+        cases = if new.is_some() {
+            // The feed's entries in commit order, each a block of ids (migration 10).
+            "{s}.incident_feed f JOIN {s}.incidents i ON i.id BETWEEN f.first_id AND f.last_id
+                 AND f.pos > $13 AND f.last_pos <= $14"
+        } else {
+            "{s}.incidents i"
+        },
         t = unix("i.time"),
         s0 = known("i.dispatched_at"),
         s1 = known("i.handled_at"),
@@ -151,23 +292,15 @@ pub(super) fn kpi_rows(
         md2 = median("d2"),
         md3 = median("d3"),
     );
-    let mut client = store.client()?;
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .map_err(&e)?;
-    let stamp = stamp_in(store, &mut tx)?;
-    let rows = tx
-        .query(
-            &store.sql(&sql),
-            &[
-                &from, &to, &asof, &cats, &l0, &l1, &l2, &l3, &d[0], &d[1], &d[2], &d[3],
-            ],
-        )
-        .map_err(&e)?;
-    tx.commit().map_err(&e)?;
+    let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
+        &from, &to, &asof, &cats, &l0, &l1, &l2, &l3, &d[0], &d[1], &d[2], &d[3],
+    ];
+    let fed;
+    if let Some(n) = new {
+        fed = n;
+        params.extend([&fed.0 as &(dyn postgres::types::ToSql + Sync), &fed.1]);
+    }
+    let rows = tx.query(&store.sql(&sql), &params).map_err(&e)?;
     let count = |r: &postgres::Row, i: usize| -> Result<u64> {
         Ok(r.try_get::<_, i64>(i).map_err(&e)? as u64)
     };
@@ -207,14 +340,11 @@ pub(super) fn kpi_rows(
         });
     }
     out.sort_by(|a, b| a.area.cmp(&b.area));
-    Ok(KpiTable {
-        rows: out,
-        // Past the last representable second: for ever.
-        until: until
-            .filter(|u| *u <= 253_402_300_799.0)
-            .map(|u| Timestamp::from_unix(u as i64)),
-        stamp: Some(stamp),
-    })
+    // Past the last representable second: for ever.
+    let until = until
+        .filter(|u| *u <= 253_402_300_799.0)
+        .map(|u| Timestamp::from_unix(u as i64));
+    Ok((out, until))
 }
 
 /// The stamp of stored incidents (`IncidentStore::incident_stamp`) in a transaction's
