@@ -656,11 +656,59 @@ fn two_servers_on_one_postgresql_workspace_behave_as_one() {
         y.0,
         y.1
     );
+    kpi_follows_the_other_server(&b.bind, &c.bind, (lon, lat));
     drop((b, c));
     psql(
         &url,
         &format!("DROP SCHEMA {schema}, {schema}_public CASCADE"),
     );
+}
+
+/// A KPI table kept by one server (`wangge_app::kpi_kept`) follows what another one writes,
+/// at the next request: a new report (the kept table brought up to date), its dispatch (the
+/// month counted anew); each answer equals the other server's fresh one.
+fn kpi_follows_the_other_server(reader: &str, writer: &str, (lon, lat): (f64, f64)) {
+    use crate::util::http;
+    let district = |bind: &str| -> serde_json::Value {
+        let (s, out) = http(bind, "GET", "/api/kpi?by=district", "", b"");
+        assert_eq!(s, 200, "{out}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        v["rows"][0].clone()
+    };
+    let before = district(reader);
+    assert_eq!(before, district(reader), "kept: the same answer");
+    let report =
+        serde_json::json!([{"id": "KPI-KEPT-1", "category": "noise", "lon": lon, "lat": lat}]);
+    let (s, out) = http(
+        writer,
+        "POST",
+        "/api/incidents",
+        "application/json",
+        report.to_string().as_bytes(),
+    );
+    assert_eq!(s, 201, "{out}");
+    let after = district(reader);
+    assert_eq!(
+        after["reported"].as_u64(),
+        before["reported"].as_u64().map(|n| n + 1),
+        "{after}"
+    );
+    assert_eq!(after, district(writer));
+    let (s, out) = http(
+        writer,
+        "PATCH",
+        "/api/incidents/KPI-KEPT-1",
+        "application/json",
+        br#"{"status": "dispatched"}"#,
+    );
+    assert_eq!(s, 200, "{out}");
+    let dispatched = district(reader);
+    assert_eq!(
+        dispatched["dispatched"].as_u64(),
+        after["dispatched"].as_u64().map(|n| n + 1),
+        "{dispatched}"
+    );
+    assert_eq!(dispatched, district(writer));
 }
 
 #[test]
