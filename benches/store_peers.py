@@ -235,9 +235,36 @@ def reads(bin_, ws, d, requests, trend=True):
         if code != 200:
             raise RuntimeError(f"{path}: HTTP {code}")
         out[name] = (statistics.median(times), times[int(len(times) * 0.99) - 1], code)
+    out.update(kpi_after_changes(port, month, max(requests // 10, 10)))
     rss = rss_mb(srv.procs[0].pid)
     srv.close()
     return out, rss
+
+
+def kpi_after_changes(port, month, n):
+    """The first KPI request after a change: a new report (a kept table brought up to date on
+    PostgreSQL), then its dispatch (the month counted again), n rounds of each."""
+    times = {}
+    lon, lat = CENTRE
+    for r in range(n):
+        key = f"AFTER-{time.time()}-{r}"
+        post(port, json.dumps([{"id": key, "category": "noise", "lon": lon, "lat": lat}]).encode())
+        for level in ("district", "community"):
+            times.setdefault(f"KPI {level}, this month, first request after a new report", []).append(
+                get(port, f"/api/kpi?month={month}&by={level}")[1])
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/incidents/{key}", method="PATCH",
+                                     data=b'{"status": "dispatched"}',
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            resp.read()
+        for level in ("district", "community"):
+            times.setdefault(f"KPI {level}, this month, first request after a step", []).append(
+                get(port, f"/api/kpi?month={month}&by={level}")[1])
+    out = {}
+    for name, ts in times.items():
+        ts.sort()
+        out[name] = (statistics.median(ts), ts[max(int(len(ts) * 0.99) - 1, 0)], 200)
+    return out
 
 
 def main():
@@ -248,6 +275,7 @@ def main():
     ap.add_argument("--extra", type=int, default=None,
                     help="incidents added before the reads (default 1,000,000; --quick 100,000)")
     ap.add_argument("--reads-only", action="store_true", help="skip the ingest table")
+    ap.add_argument("--ingest-only", action="store_true", help="skip the reads table")
     ap.add_argument("--requests", type=int, default=None, help="requests per read row (default 200)")
     ap.add_argument("--no-trend", action="store_true", help="leave out the 12-month trend row")
     a = ap.parse_args()
@@ -259,6 +287,7 @@ def main():
     lines = ["# Store backends: GeoPackage and PostgreSQL/PostGIS (benches/store_peers.py)", "",
              f"`python3 benches/store_peers.py{' --quick' if a.quick else ''}"
              f"{f' --extra {a.extra}' if a.extra else ''}{' --reads-only' if a.reads_only else ''}"
+             f"{' --ingest-only' if a.ingest_only else ''}"
              f"{f' --requests {a.requests}' if a.requests else ''}{' --no-trend' if a.no_trend else ''}`, "
              f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; loopback, open servers.", "",
              "## Ingest: acknowledged incidents/s (durable: committed before the 201)", "",
@@ -276,22 +305,28 @@ def main():
                 lines.append(f"| {servers} | {batch} | {g[0]:,.0f} | {p[0]:,.0f} | {p[0] / g[0]:.2f} | "
                              f"{g[1]}, {p[1]} | {g[2]:.0f}, {p[2]:.0f} |")
                 print(lines[-1], file=sys.stderr)
-        lines += ["", f"## Reads with {extra:,} extra incidents: p50 / p99 ms of {requests} sequential requests", ""]
+        if not a.ingest_only:
+            lines += ["", f"## Reads with {extra:,} extra incidents: p50 / p99 ms of {requests} sequential requests",
+                      "", "(The rows after a change: a tenth as many rounds, at least ten.)", ""]
         res = {}
-        for backend in ("gpkg", "pg"):
+        for backend in (("gpkg", "pg") if not a.ingest_only else ()):
             ws = city(a.bin, d, pg if backend == "pg" else None, f"read{backend}")
             took = add_incidents(a.bin, ws, d, extra)
             res[backend] = (reads(a.bin, ws, d, requests, not a.no_trend), took)
-        lines += ["| request | GeoPackage p50 | p99 | PostgreSQL p50 | p99 | p99 PostgreSQL / GeoPackage |",
-                  "|---|---:|---:|---:|---:|---:|"]
-        for name in res["gpkg"][0][0]:
+        if res:
+            lines += ["| request | GeoPackage p50 | p99 | PostgreSQL p50 | p99 | p99 PostgreSQL / GeoPackage |",
+                      "|---|---:|---:|---:|---:|---:|"]
+        for name in (res["gpkg"][0][0] if res else ()):
             g = res["gpkg"][0][0][name]
             p = res["pg"][0][0][name]
             lines.append(f"| {name} | {g[0]:.1f} | {g[1]:.1f} | {p[0]:.1f} | {p[1]:.1f} | {p[1] / g[1]:.2f} |")
-        lines += ["", f"Import of the {extra:,} incidents (one transaction): GeoPackage {res['gpkg'][1]:.1f} s, "
-                  f"PostgreSQL {res['pg'][1]:.1f} s. Server RSS after the reads: GeoPackage "
-                  f"{res['gpkg'][0][1]:.0f} MB, PostgreSQL {res['pg'][0][1]:.0f} MB (heat index included)."]
+        if res:
+            lines += ["", f"Import of the {extra:,} incidents (one transaction): GeoPackage {res['gpkg'][1]:.1f} s, "
+                      f"PostgreSQL {res['pg'][1]:.1f} s. Server RSS after the reads: GeoPackage "
+                      f"{res['gpkg'][0][1]:.0f} MB, PostgreSQL {res['pg'][0][1]:.0f} MB (heat index included)."]
     name = "store_peers-quick.md" if a.quick else "store_peers.md"
+    if a.ingest_only:
+        name = "store_peers-ingest.md"
     if a.extra or a.reads_only:
         name = f"store_peers-{extra // 1_000_000}M-reads.md" if a.reads_only else f"store_peers-{extra}.md"
     out = ROOT / "benches" / name

@@ -12,14 +12,23 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-// Long: one story of a street office's desk, each step checked through the API.
-#[tokio::test]
+/// One story of a street office's desk, each step checked through the API, on each backend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desk_dispatches_reassigns_and_supervises_cases_of_its_own_street() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::desk_workspace(d);
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-    let communities = store.communities().expect("communities");
+    let ws = crate::util::desk_workspace(d);
+    for b in crate::util::each_backend(d, &ws, "desk") {
+        desk_story(d, b.arg()).await;
+    }
+}
+
+// Long: one story of a street office's desk, each step checked through the API.
+async fn desk_story(d: &std::path::Path, ws: &str) {
+    let open = || wangge_app::open_store(std::path::Path::new(ws), wangge_app::Access::Write);
+    // The store and the server's state opened off the runtime (the PostgreSQL client blocks).
+    let store = tokio::task::block_in_place(|| open().expect("open"));
+    let communities = tokio::task::block_in_place(|| store.communities().expect("communities"));
     let streets: BTreeSet<String> = communities
         .iter()
         .filter_map(|c| c.street.clone())
@@ -30,17 +39,23 @@ async fn the_desk_dispatches_reassigns_and_supervises_cases_of_its_own_street() 
         .filter(|c| c.street.as_deref() == Some(street.as_str()))
         .map(|c| c.key.clone())
         .collect();
-    let deps = store.departments().expect("departments");
-    let workers = store.workers().expect("workers");
+    let (deps, workers) = tokio::task::block_in_place(|| {
+        (
+            store.departments().expect("departments"),
+            store.workers().expect("workers"),
+        )
+    });
     drop(store);
-    let office = crate::util::scoped_token(d, "street_office", &street, "街道调度");
-    let admin = crate::util::token(d, "admin");
+    let office = crate::util::scoped_token_on(d, ws, "street_office", &street, "街道调度");
+    let admin = crate::util::token_on(d, ws, "admin");
     let some_grid = workers
         .iter()
         .find_map(|w| w.grid.clone())
         .expect("a grid worker");
-    let grid_worker = crate::util::scoped_token(d, "grid_worker", &some_grid, "网格员");
-    let st = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
+    let grid_worker = crate::util::scoped_token_on(d, ws, "grid_worker", &some_grid, "网格员");
+    let st = tokio::task::block_in_place(|| {
+        wangge_server::AppState::open(ws.into(), true).expect("state")
+    });
     let call = |t: &str, m: &str, uri: &str, body: Value| {
         let (st, t, m, uri) = (st.clone(), t.to_string(), m.to_string(), uri.to_string());
         async move {
@@ -271,7 +286,7 @@ async fn the_desk_dispatches_reassigns_and_supervises_cases_of_its_own_street() 
         &[
             "report",
             "kpi",
-            "w.gpkg",
+            ws,
             "--month",
             &case_month,
             "--by",
@@ -325,10 +340,8 @@ async fn the_desk_dispatches_reassigns_and_supervises_cases_of_its_own_street() 
     assert!(s == 403 || s == 404, "{s}");
     let (s, body) = call(&office, "GET", "/api/incidents?limit=1", Value::Null).await;
     assert_eq!(s, 200, "{body}");
-    let all_open = wangge_io::GeoPackage::open(d.join("w.gpkg"))
-        .expect("open")
-        .kpi_cases()
-        .expect("cases");
+    let all_open =
+        tokio::task::block_in_place(|| open().expect("open").kpi_cases().expect("cases"));
     if let Some(outside) = all_open
         .iter()
         .find(|c| c.community.as_ref().is_some_and(|k| !mine.contains(k)) && c.steps[0].is_none())

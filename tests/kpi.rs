@@ -3,7 +3,7 @@
 //! reproducibility (release, verify, a changed input caught), the report outputs, and the real
 //! Taipei hotline cases.
 
-use crate::util::{call, demo_workspace, shared, taipei_villages, wangge};
+use crate::util::{call, demo_workspace, each_backend, shared, taipei_villages, wangge};
 use serde_json::{Value, json};
 use wangge_io::store::prelude::*;
 
@@ -17,14 +17,23 @@ async fn send(st: &wangge_server::AppState, method: &str, uri: &str, body: Value
     serde_json::from_slice(&b).unwrap_or(Value::Null)
 }
 
-#[tokio::test]
+/// On each backend (PostgreSQL counts the month in SQL, the GeoPackage in the process).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hand_checked_month_of_the_closed_loop() {
     let dir = tempfile::tempdir().expect("tmp");
-    let ws = demo_workspace(dir.path(), 8);
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let data = store.load().expect("load");
-    let p = data.address_points[0].location;
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let gpkg = demo_workspace(dir.path(), 8);
+    let store = wangge_io::GeoPackage::open(&gpkg).expect("open");
+    let p = store.load().expect("load").address_points[0].location;
+    for b in each_backend(dir.path(), &gpkg, "kpi_hand") {
+        hand_checked_month(&b.ws, p).await;
+    }
+}
+
+async fn hand_checked_month(ws: &std::path::Path, p: geo_types::Point<f64>) {
+    // Off the runtime: the PostgreSQL client blocks.
+    let st = tokio::task::block_in_place(|| {
+        wangge_server::AppState::open(ws.to_path_buf(), true).expect("state")
+    });
     // March 2025, before the generated history: only these five cases.
     let case = |id: &str, cat: &str, time: &str| json!({"id": id, "time": time, "category": cat, "source": "hotline", "lon": p.x(), "lat": p.y()});
     send(
@@ -490,7 +499,7 @@ fn the_taipei_hotline_cases_give_kpis_and_an_index_per_village() {
 /// wangge-app): every count and rate per area, for a past month and for the current one
 /// (counted as of now in both), at every level; on the demo city and on the real Taipei
 /// hotline cases.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_and_api_give_the_same_kpis() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
@@ -512,18 +521,32 @@ async fn cli_and_api_give_the_same_kpis() {
     );
     assert!(ok, "{out}");
     let current = wangge_core::kpi::month_of(wangge_core::Timestamp::now());
-    let runs = [
-        (
-            demo.clone(),
+    // Each workspace on each backend.
+    let (demo, taipei) = (
+        each_backend(d, &demo, "kpi_cli_demo"),
+        each_backend(d, &d.join("t.gpkg"), "kpi_cli_taipei"),
+    );
+    let mut runs = Vec::new();
+    for b in &demo {
+        runs.push((
+            b.ws.clone(),
             "2026-10",
             &["grid", "community", "street", "district"][..],
-        ),
-        (demo, current.as_str(), &["community", "district"][..]),
-        (d.join("t.gpkg"), "2023-05", &["community", "district"][..]),
-    ];
+        ));
+        runs.push((
+            b.ws.clone(),
+            current.as_str(),
+            &["community", "district"][..],
+        ));
+    }
+    for b in &taipei {
+        runs.push((b.ws.clone(), "2023-05", &["community", "district"][..]));
+    }
     let mut compared = 0;
     for (ws, month, levels) in runs {
-        let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+        let st = tokio::task::block_in_place(|| {
+            wangge_server::AppState::open(ws.clone(), true).expect("state")
+        });
         for by in levels {
             let csv = d.join(format!("kpi-{by}.csv"));
             let (ok, out) = wangge(
@@ -597,34 +620,48 @@ async fn cli_and_api_give_the_same_kpis() {
     assert!(compared > 1000, "{compared} figures compared");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_area_trend_is_that_areas_kpi_row_month_by_month_within_scope() {
-    use wangge_core::access::Role;
-    use wangge_io::store::prelude::*;
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let ws = demo_workspace(d, 13);
     let (ok, out) = wangge(&["incidents", "assign", "w.gpkg", "--all"], d);
     assert!(ok, "{out}");
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let streets = store.community_streets().expect("streets");
+    for b in each_backend(d, &ws, "kpi_trend") {
+        area_trend_within_scope(&b.ws).await;
+    }
+}
+
+async fn area_trend_within_scope(ws: &std::path::Path) {
+    use wangge_core::access::Role;
+    use wangge_io::store::prelude::*;
+    let ws = ws.to_path_buf();
+    // The store and the server's state opened off the runtime (the PostgreSQL client blocks).
+    let store = tokio::task::block_in_place(|| {
+        wangge_app::open_store(&ws, wangge_app::Access::Write).expect("open")
+    });
+    let streets = tokio::task::block_in_place(|| store.community_streets().expect("streets"));
     let (community, street) = streets.first().cloned().expect("a community with a street");
     let other = streets
         .iter()
         .find(|(_, s)| *s != street)
         .map(|(c, _)| c.clone());
     let token = |role: Role, scope: &str| {
-        store
-            .create_token(role.as_str(), role, scope, None)
-            .expect("token")
-            .1
+        tokio::task::block_in_place(|| {
+            store
+                .create_token(role.as_str(), role, scope, None)
+                .expect("token")
+                .1
+        })
     };
     let (admin, leader, office) = (
         token(Role::Admin, "*"),
         token(Role::Leader, "*"),
         token(Role::StreetOffice, &street),
     );
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let st = tokio::task::block_in_place(|| {
+        wangge_server::AppState::open(ws.clone(), true).expect("state")
+    });
     let get = |tok: String, uri: String| {
         let st = st.clone();
         async move {
@@ -699,9 +736,11 @@ async fn an_area_trend_is_that_areas_kpi_row_month_by_month_within_scope() {
     counts.sort_unstable();
     let floor = counts[counts.len() / 2];
     assert!(counts[0] < floor, "{counts:?}");
-    let st_floor = wangge_server::AppState::open(ws.clone(), true)
-        .expect("state")
-        .with_min_count(floor as u32);
+    let st_floor = tokio::task::block_in_place(|| {
+        wangge_server::AppState::open(ws.clone(), true)
+            .expect("state")
+            .with_min_count(floor as u32)
+    });
     let (s, b) = crate::util::call_as(
         &st_floor,
         Some(&leader),
@@ -733,8 +772,15 @@ async fn an_area_trend_is_that_areas_kpi_row_month_by_month_within_scope() {
 fn the_monthly_report_has_tables_per_department_and_worker() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::desk_workspace(d);
-    let mut store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let ws = crate::util::desk_workspace(d);
+    for b in each_backend(d, &ws, "kpi_monthly") {
+        monthly_tables_per_department_and_worker(d, b.arg());
+    }
+}
+
+fn monthly_tables_per_department_and_worker(d: &std::path::Path, ws: &str) {
+    let mut store =
+        wangge_app::open_store(std::path::Path::new(ws), wangge_app::Access::Write).expect("open");
     let worker = store
         .workers()
         .expect("workers")
@@ -775,9 +821,7 @@ fn the_monthly_report_has_tables_per_department_and_worker() {
     }
     drop(store);
     let (ok, out) = wangge(
-        &[
-            "report", "monthly", "w.gpkg", "--month", &month, "-o", "r.html",
-        ],
+        &["report", "monthly", ws, "--month", &month, "-o", "r.html"],
         d,
     );
     assert!(ok, "{out}");
@@ -801,7 +845,7 @@ fn the_monthly_report_has_tables_per_department_and_worker() {
     // The same row from `report kpi --by worker` (one computation): reported 3, dispatched 3.
     let (ok, out) = wangge(
         &[
-            "report", "kpi", "w.gpkg", "--month", &month, "--by", "worker", "--csv", "w.csv",
+            "report", "kpi", ws, "--month", &month, "--by", "worker", "--csv", "w.csv",
         ],
         d,
     );
@@ -823,26 +867,30 @@ fn the_monthly_report_has_tables_per_department_and_worker() {
 /// count every dispatched case of a month; a second run finds nothing left to assign.
 #[test]
 fn the_demo_history_assigns_every_dispatched_case_once() {
-    use wangge_core::kpi::{Level, TimeLimits, kpis, month_of};
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::desk_workspace(d);
-    let before = wangge_io::GeoPackage::open(d.join("w.gpkg"))
-        .expect("open")
-        .kpi_cases()
-        .expect("cases");
+    let ws = crate::util::desk_workspace(d);
+    for b in each_backend(d, &ws, "kpi_history") {
+        history_assigns_every_dispatched_case_once(d, b.arg());
+    }
+}
+
+fn history_assigns_every_dispatched_case_once(d: &std::path::Path, ws: &str) {
+    use wangge_core::kpi::{Level, TimeLimits, kpis, month_of};
+    let open = || wangge_app::open_store(std::path::Path::new(ws), wangge_app::Access::Read);
+    let before = open().expect("open").kpi_cases().expect("cases");
     let due = before
         .iter()
         .filter(|c| c.steps[0].is_some() && c.department.is_none())
         .count();
     assert!(due > 100, "{due} dispatched cases");
-    let (ok, out) = wangge(&["workers", "generate", "w.gpkg", "--history"], d);
+    let (ok, out) = wangge(&["workers", "generate", ws, "--history"], d);
     assert!(ok, "{out}");
     assert!(
         out.contains(&format!("{due} dispatched cases given the assignment")),
         "{out}"
     );
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let store = open().expect("open");
     let workers = store.workers().expect("workers");
     let cases = store.kpi_cases().expect("cases");
     for c in &cases {
@@ -881,7 +929,7 @@ fn the_demo_history_assigns_every_dispatched_case_once() {
         with_worker
     );
     drop(store);
-    let (ok, out) = wangge(&["workers", "generate", "w.gpkg", "--history"], d);
+    let (ok, out) = wangge(&["workers", "generate", ws, "--history"], d);
     assert!(ok, "{out}");
     assert!(out.contains("\n0 dispatched cases given"), "{out}");
 }

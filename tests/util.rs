@@ -283,9 +283,14 @@ pub fn desk_workspace(dir: &Path) -> PathBuf {
 
 /// A token of `role` scoped to `scope` (a street or a grid), named `name`: its secret.
 pub fn scoped_token(dir: &Path, role: &str, scope: &str, name: &str) -> String {
+    scoped_token_on(dir, "w.gpkg", role, scope, name)
+}
+
+/// [`scoped_token`] for the workspace `ws`.
+pub fn scoped_token_on(dir: &Path, ws: &str, role: &str, scope: &str, name: &str) -> String {
     let (ok, out) = wangge(
         &[
-            "token", "create", "w.gpkg", "--role", role, "--scope", scope, "--name", name,
+            "token", "create", ws, "--role", role, "--scope", scope, "--name", name,
         ],
         dir,
     );
@@ -325,8 +330,13 @@ pub fn self_signed_cert(dir: &Path) {
 }
 
 pub fn token(dir: &Path, role: &str) -> String {
+    token_on(dir, "w.gpkg", role)
+}
+
+/// A new access token of `role` for the workspace `ws`: its secret.
+pub fn token_on(dir: &Path, ws: &str, role: &str) -> String {
     let (ok, out) = wangge(
-        &["token", "create", "w.gpkg", "--role", role, "--name", role],
+        &["token", "create", ws, "--role", role, "--name", role],
         dir,
     );
     assert!(ok, "{out}");
@@ -384,4 +394,56 @@ pub fn memberships(
             })
         })
         .collect()
+}
+
+/// A workspace a test runs on: a GeoPackage, or a copy of one in a fresh PostgreSQL schema
+/// (dropped with it).
+pub struct Backend {
+    /// The workspace argument: the file, or the `postgres://…?schema=` URL.
+    pub ws: PathBuf,
+    /// The schema to drop, on the test database.
+    schema: Option<String>,
+}
+
+impl Backend {
+    /// The workspace argument as a string (for the `wangge` command line).
+    pub fn arg(&self) -> &str {
+        self.ws.to_str().expect("utf-8")
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.schema.is_some()
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let (Some(s), Ok(base)) = (&self.schema, std::env::var("WANGGE_TEST_PG")) {
+            crate::postgis::psql(
+                &base,
+                &format!("DROP SCHEMA IF EXISTS {s}, {s}_public CASCADE"),
+            );
+        }
+    }
+}
+
+/// The backends a test that touches the store runs on: `gpkg` itself, and when
+/// `WANGGE_TEST_PG` is set a copy of it in PostgreSQL (`wangge copy`, its digest checked by
+/// the command), so the same test holds both to the same figures.
+pub fn each_backend(dir: &Path, gpkg: &Path, name: &str) -> Vec<Backend> {
+    let mut out = vec![Backend {
+        ws: gpkg.to_path_buf(),
+        schema: None,
+    }];
+    if let Some(url) = crate::postgis::test_url(name) {
+        let schema = url.rsplit("schema=").next().expect("schema").to_string();
+        let pg = Backend {
+            ws: PathBuf::from(&url),
+            schema: Some(schema),
+        };
+        let (ok, out_) = wangge(&["copy", gpkg.to_str().expect("utf-8"), &url], dir);
+        assert!(ok, "copy to {url}: {out_}");
+        out.push(pg);
+    }
+    out
 }
