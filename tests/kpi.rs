@@ -634,7 +634,6 @@ async fn an_area_trend_is_that_areas_kpi_row_month_by_month_within_scope() {
 
 async fn area_trend_within_scope(ws: &std::path::Path) {
     use wangge_core::access::Role;
-    use wangge_io::store::prelude::*;
     let ws = ws.to_path_buf();
     // The store and the server's state opened off the runtime (the PostgreSQL client blocks).
     let store = tokio::task::block_in_place(|| {

@@ -410,10 +410,6 @@ impl Backend {
     pub fn arg(&self) -> &str {
         self.ws.to_str().expect("utf-8")
     }
-
-    pub fn is_postgres(&self) -> bool {
-        self.schema.is_some()
-    }
 }
 
 impl Drop for Backend {

@@ -6,22 +6,23 @@
 //! or server committed is seen at once (nothing kept is answered across a change).
 //!
 //! After a change, a table kept at the old stamp holding at `asof` is handed to the store
-//! (`kpi_rows_since`), which brings it up to date by counting the change alone when it can
-//! (new incidents only: their rows added), instead of the month.
+//! (`kpi_rows_since`), which brings it up to date by counting the changed cases alone when it
+//! can (PostgreSQL: new reports and changed cases, before and now), instead of the month.
 //!
 //! Bounded: at most [`KEEP`] tables in a process, the least recently used dropped first.
 //! Requests missing the same table at once wait for one computation instead of each
 //! scanning the month.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use wangge_core::Timestamp;
 use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Store;
-use wangge_io::store::KpiTable;
+use wangge_io::store::{KpiTable, MedianWindow};
 
-/// Tables kept per process.
-const KEEP: usize = 256;
+/// Tables kept per process (each with its median windows: at most 4 × 4,096 values, or 33
+/// an area, about 130 kB a table by community).
+const KEEP: usize = 64;
 
 /// Workspace, month window, level, limits.
 type Key = (String, (i64, i64), &'static str, String);
@@ -33,6 +34,7 @@ struct Entry {
     from: i64,
     until: Option<i64>,
     rows: Vec<KpiRow>,
+    windows: BTreeMap<String, [MedianWindow; 4]>,
     used: u64,
 }
 
@@ -74,6 +76,7 @@ impl Kept {
             rows: e.rows.clone(),
             until: e.until.map(Timestamp::from_unix),
             stamp: Some(e.stamp.clone()),
+            windows: e.windows.clone(),
         })
     }
 
@@ -148,6 +151,7 @@ pub fn kpi_rows(
             from: t,
             until: table.until.map(Timestamp::unix),
             rows: table.rows.clone(),
+            windows: table.windows,
             used: 0,
         });
         if k.computing.len() > KEEP {
@@ -171,6 +175,7 @@ mod tests {
                 reported: n,
                 ..Default::default()
             }],
+            windows: BTreeMap::new(),
             used: 0,
         }
     }

@@ -81,6 +81,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "incident_changes",
         sql: include_str!("../migrations/0013_incident_changes.sql"),
     },
+    Migration {
+        version: 14,
+        name: "incident_change_log",
+        sql: include_str!("../migrations/0014_incident_change_log.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

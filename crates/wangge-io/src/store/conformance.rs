@@ -4,7 +4,7 @@
 //! was, plan versions keep their parents, tokens and the audit log, incident batches are
 //! idempotent, the data version moves with the data.
 
-use super::Store;
+use super::{KpiTable, Store};
 use wangge_core::partition::WorkspacePlan;
 use wangge_core::{Dataset, Incident, IncidentStatus, NoProgress, Timestamp};
 
@@ -571,8 +571,8 @@ fn past_assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
 
 /// `kpi_rows_since`: a kept table brought up to date after new incidents (filed, of no
 /// category, outside every community, reported long ago and so overdue at once, of another
-/// month, a key sent again) equals the table counted anew, rows and span; after an extension
-/// of a case it counted it is refused (counted anew by the caller) or still equal.
+/// month, a key sent again), then after an extension and steps of cases it counted (each
+/// from the last table brought up to date), equals the table counted anew.
 fn kpi_rows_since_new_incidents(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     use wangge_core::kpi::{Level, TimeLimits, month_of, month_range};
     let (kept, new) = data.incidents.split_at(data.incidents.len() * 3 / 4);
@@ -622,44 +622,80 @@ fn kpi_rows_since_new_incidents(s: &mut dyn Store, data: &Dataset) -> Result<(),
     }
     batch.extend(kept.first().cloned());
     s.add_incidents(&batch).map_err(e)?;
-    for (level, t) in &tables {
-        let again = s.kpi_rows(window, *level, &limits, asof).map_err(e)?;
-        let again = again.ok_or("no table the second time")?;
-        let since = s
-            .kpi_rows_since(window, *level, &limits, asof, t)
-            .map_err(e)?;
-        let Some(since) = since else {
-            return Err(format!(
-                "{level:?}: new incidents only, yet not brought up to date"
-            ));
-        };
-        if since != again {
-            return Err(format!(
-                "{level:?}: brought up to date {since:?}, counted {again:?}"
-            ));
-        }
-    }
-    // An extension of a case the kept table counted: refused, or still the table counted
-    // anew.
-    let open = kept
+    let q = (window, &limits, asof);
+    let tables = up_to_date(s, &tables, q, "new incidents")?;
+    // An extension and steps of cases the kept tables counted (a dispatch, a handling, a
+    // second dispatch), the tables brought up to date after each from the last ones.
+    let open: Vec<&Incident> = batch
         .iter()
-        .find(|i| i.status != IncidentStatus::Closed && month_of(i.time) == month)
-        .ok_or("no open case in the month")?;
-    let (_, t) = &tables[2];
-    let at = Timestamp::from_unix(open.latest_step().1.unix() + 600);
-    s.extend_incident(&open.key, 1.0, at, "conformance")
+        .filter(|i| month_of(i.time) == month && i.community.is_some() && i.category != "other")
+        .filter(|i| i.key.starts_with("since-"))
+        .take(2)
+        .collect();
+    let Some(first) = open.first() else {
+        return Err("no new report in the month".into());
+    };
+    let at = |i: &Incident, m: i64| Timestamp::from_unix(i.time.unix() + m * 60);
+    s.extend_incident(&first.key, 1.0, at(first, 5), "conformance")
         .map_err(e)?;
-    if let Some(since) = s
-        .kpi_rows_since(window, Level::District, &limits, asof, t)
-        .map_err(e)?
-        && Some(&since)
-            != s.kpi_rows(window, Level::District, &limits, asof)
-                .map_err(e)?
-                .as_ref()
-    {
-        return Err(format!("after an extension: brought up to date {since:?}"));
+    let mut tables = up_to_date(s, &tables, q, "an extension")?;
+    for (i, to, m) in open.iter().flat_map(|i| {
+        [
+            (i, IncidentStatus::Dispatched, 10),
+            (i, IncidentStatus::Handled, 70),
+        ]
+    }) {
+        s.transition_incident(&i.key, to, at(i, m)).map_err(e)?;
+        tables = up_to_date(s, &tables, q, &format!("{} {}", i.key, to.as_str()))?;
     }
     Ok(())
+}
+
+/// Each kept table brought up to date (`kpi_rows_since`) after `what`: when the store keeps
+/// stamps, it must be, and give the rows and stamp counted anew, holding no longer than they
+/// do. Returns the tables counted anew.
+fn up_to_date(
+    s: &dyn Store,
+    tables: &[(wangge_core::kpi::Level, KpiTable)],
+    (window, limits, asof): (
+        (Timestamp, Timestamp),
+        &wangge_core::kpi::TimeLimits,
+        Timestamp,
+    ),
+    what: &str,
+) -> Result<Vec<(wangge_core::kpi::Level, KpiTable)>, String> {
+    let mut out = Vec::new();
+    for (level, t) in tables {
+        let again = s.kpi_rows(window, *level, limits, asof).map_err(e)?;
+        let again = again.ok_or("no table the second time")?;
+        let since = s
+            .kpi_rows_since(window, *level, limits, asof, t)
+            .map_err(e)?;
+        match since {
+            None if t.stamp.is_some() => {
+                return Err(format!("{level:?} after {what}: not brought up to date"));
+            }
+            None => {}
+            Some(since) => {
+                let longer = match (since.until, again.until) {
+                    (None, Some(_)) => true,
+                    (Some(a), Some(b)) => a > b,
+                    _ => false,
+                };
+                if since.rows != again.rows || since.stamp != again.stamp || longer {
+                    return Err(format!(
+                        "{level:?} after {what}: brought up to date {:?} until {:?}, counted {:?} until {:?}",
+                        since.rows, since.until, again.rows, again.until
+                    ));
+                }
+                // The next change is brought up to date from this one.
+                out.push((*level, since));
+                continue;
+            }
+        }
+        out.push((*level, again));
+    }
+    Ok(out)
 }
 
 fn incident_steps(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {

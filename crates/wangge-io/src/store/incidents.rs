@@ -16,6 +16,85 @@ pub struct KpiTable {
     /// The store's `incident_stamp` in the snapshot the rows were counted in (`None` when
     /// it keeps none).
     pub stamp: Option<String>,
+    /// Per area, for each of the four durations, sorted values around the middle: what a
+    /// store brings the medians up to date from (`kpi_rows_since`); empty when it keeps none.
+    pub windows: std::collections::BTreeMap<String, [MedianWindow; 4]>,
+}
+
+/// Some of the sorted values of one duration in one area: those at positions `from` to
+/// `from + values.len()` (from 0) of all `count`. The median is read from it while the middle
+/// positions lie in it; values added and removed move it (`add`, `remove`) without the rest.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MedianWindow {
+    pub count: u64,
+    pub from: u64,
+    pub values: Vec<f64>,
+}
+
+impl MedianWindow {
+    /// The median as `wangge_core::kpi::kpis` takes it (the mean of the two middle values of
+    /// an even count); `None` with no values, or when a middle position is outside the window.
+    pub fn median(&self) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let at = |p: u64| -> Option<f64> {
+            let i = p.checked_sub(self.from)?;
+            self.values.get(usize::try_from(i).ok()?).copied()
+        };
+        let (lower, upper) = (at((self.count - 1) / 2)?, at(self.count / 2)?);
+        Some((lower + upper) / 2.0)
+    }
+
+    /// Whether the window holds every value.
+    fn whole(&self) -> bool {
+        self.from == 0 && self.values.len() as u64 == self.count
+    }
+
+    /// Adds a value; false when the window cannot say where it goes (left unchanged).
+    pub fn add(&mut self, v: f64) -> bool {
+        let (Some(first), Some(last)) = (self.values.first(), self.values.last()) else {
+            if self.count != 0 {
+                return false;
+            }
+            self.values.push(v);
+            self.count = 1;
+            return true;
+        };
+        if !self.whole() && v.total_cmp(first).is_lt() {
+            self.from += 1;
+        } else if self.whole() || v.total_cmp(last).is_le() {
+            let i = self.values.partition_point(|x| x.total_cmp(&v).is_le());
+            self.values.insert(i, v);
+        }
+        self.count += 1;
+        true
+    }
+
+    /// Removes a value; false when it is not where it would have to be (left unchanged).
+    pub fn remove(&mut self, v: f64) -> bool {
+        let (Some(first), Some(last)) = (self.values.first(), self.values.last()) else {
+            return false;
+        };
+        let above = self.count - self.from - self.values.len() as u64;
+        if v.total_cmp(first).is_lt() {
+            if self.from == 0 {
+                return false;
+            }
+            self.from -= 1;
+        } else if v.total_cmp(last).is_gt() {
+            if above == 0 {
+                return false;
+            }
+        } else {
+            let Some(i) = self.values.iter().position(|x| x.total_cmp(&v).is_eq()) else {
+                return false;
+            };
+            self.values.remove(i);
+        }
+        self.count -= 1;
+        true
+    }
 }
 
 /// Incidents (append-mostly: a step changes the status and appends an event) and what is
@@ -508,5 +587,81 @@ mod tests {
         assert_eq!(supervision_of(Some(&supervision_detail(&s))), Some(s));
         assert!(assignment_refused(IncidentStatus::Handled).is_some());
         assert!(assignment_refused(IncidentStatus::Dispatched).is_none());
+    }
+
+    /// A window's median against the median of every value, through adds and removes that
+    /// walk the middle out of it (then `None`, never a wrong value).
+    #[test]
+    fn a_median_window_follows_its_values_or_says_it_cannot() {
+        let median = |v: &[f64]| -> Option<f64> {
+            let mut v = v.to_vec();
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            (n > 0).then(|| (v[(n - 1) / 2] + v[n / 2]) / 2.0)
+        };
+        let mut all: Vec<f64> = (0..41).map(|i| f64::from((i * 7) % 41)).collect();
+        all.sort_by(f64::total_cmp);
+        // Positions 16..25 of 41 (the middle is 20).
+        let mut w = MedianWindow {
+            count: 41,
+            from: 16,
+            values: all[16..25].to_vec(),
+        };
+        assert_eq!(w.median(), median(&all));
+        let mut followed = 0;
+        let steps = [
+            (true, 40.5),
+            (false, 3.0),
+            (true, 20.0),
+            (true, 20.0),
+            (false, 39.0),
+            (true, -1.0),
+            (true, 50.0),
+            (false, 0.0),
+            (true, 51.0),
+            (true, 52.0),
+            (false, 1.0),
+            (true, 53.0),
+            (true, 54.0),
+            (false, 2.0),
+            (true, 55.0),
+            (true, 56.0),
+            (true, 57.0),
+            (true, 58.0),
+            (true, 59.0),
+            (true, 60.0),
+            (true, 61.0),
+        ];
+        for (add, v) in steps {
+            if !add {
+                assert!(w.remove(v), "{v} is held");
+                let i = all.iter().position(|x| *x == v).expect("held");
+                all.remove(i);
+            } else {
+                assert!(w.add(v));
+                all.push(v);
+            }
+            match w.median() {
+                Some(m) => {
+                    assert_eq!(Some(m), median(&all), "after {v}");
+                    followed += 1;
+                }
+                None => break,
+            }
+        }
+        assert!(followed >= 6, "{followed}");
+        assert!(w.median().is_none(), "walked out of the window");
+        // A value not held is refused and changes nothing.
+        let mut w = MedianWindow {
+            count: 3,
+            from: 0,
+            values: vec![1.0, 2.0, 3.0],
+        };
+        assert!(!w.remove(2.5));
+        assert_eq!(w.median(), Some(2.0));
+        // The whole set: every value goes in, even beyond either end.
+        assert!(w.add(-5.0) && w.add(9.0) && w.add(10.0));
+        assert_eq!((w.count, w.values.len()), (6, 6));
+        assert_eq!(w.median(), Some(2.5));
     }
 }

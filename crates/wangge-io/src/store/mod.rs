@@ -36,10 +36,11 @@ pub use access::{AccessStore, TokenRow, check_token, token_created, token_secret
 pub use coverage::{CoverageRun, CoverageStore, GapArea, ServiceArea};
 pub use digest::{ContentDigest, DigestPart, content_digest};
 pub use incidents::{
-    IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, KpiTable, Refusal,
-    Release, ReleaseLine, assignment_detail, assignment_of, assignment_refused, evaluation_detail,
-    evaluation_of, evaluation_refused, event_time_refused, extension_detail, extension_hours,
-    past_assignment_refused, report_differences, supervision_detail, supervision_of,
+    IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, KpiTable, MedianWindow,
+    Refusal, Release, ReleaseLine, assignment_detail, assignment_of, assignment_refused,
+    evaluation_detail, evaluation_of, evaluation_refused, event_time_refused, extension_detail,
+    extension_hours, past_assignment_refused, report_differences, supervision_detail,
+    supervision_of,
 };
 pub use photos::{PhotoMeta, PhotoStore, photo_sha256};
 pub use places::{PlaceStore, StreetBounds};

@@ -5,7 +5,9 @@
 //! wall screen's summary.
 
 use super::incident_rows::{BY_KEY, columns, incident_row, month_of, select_incidents};
-use super::{PgStore, case_events, feed, from_wkb, kpi_cases, kpi_rows, releases, unix, wkb};
+use super::{
+    PgStore, case_events, feed, from_wkb, kpi_cases, kpi_rows, kpi_since, releases, unix, wkb,
+};
 use geo_types::{Geometry, Point};
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, Transaction};
@@ -703,7 +705,7 @@ impl IncidentStore for PgStore {
         asof: Timestamp,
         kept: &KpiTable,
     ) -> Result<Option<KpiTable>> {
-        kpi_rows::kpi_rows_since(self, window, level, limits, asof, kept)
+        kpi_since::kpi_rows_since(self, window, level, limits, asof, kept)
     }
 
     fn incident_stamp(&self) -> Result<Option<String>> {

@@ -10,8 +10,12 @@
 //! closed case (the dispatches, extension hours, evaluation and last assignment as the
 //! incident's row keeps them: `tally_steps`, migrations 11 and 12, so the steps are not read
 //! here); durations as whole seconds ÷ 3600, in the same floating-point order; the median of
-//! an even count as the mean of the two middle values (both from one sort: `percentile_disc`
-//! at one half and just above it).
+//! an even count as the mean of the two middle values.
+//!
+//! The medians come from the sorted durations of each area (`array_agg` in order), of which
+//! only a window around the middle is sent back (`MedianWindow`: up to 4,096 values a
+//! duration over all areas, at least 33 an area): the middle values are read from it, and a
+//! kept table's medians are brought up to date from it (`kpi_since.rs`).
 //!
 //! With the rows come how long they hold (`KpiTable`): the store's stamp (the data
 //! version's counters, read in the rows' snapshot) and the first later `asof` at which a
@@ -21,15 +25,11 @@
 
 use super::{PgStore, unix};
 use postgres::IsolationLevel;
+use std::collections::BTreeMap;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Result;
-use wangge_io::store::KpiTable;
-
-/// Just above one half: `percentile_disc` at it gives the upper middle value of an even
-/// count `n` (the first value whose position ÷ n reaches it is n/2 + 1 while n × 1e-13 < 1,
-/// any count under ten trillion) and the middle one of an odd count.
-const MIDDLE: &str = "0.5000000000001";
+use wangge_io::store::{KpiTable, MedianWindow};
 
 /// The KPI rows of the incidents reported in `[from, to)` at `level`, as of `asof`, by area.
 pub(super) fn kpi_rows(
@@ -48,133 +48,57 @@ pub(super) fn kpi_rows(
         .start()
         .map_err(&e)?;
     let stamp = stamp_in(store, &mut tx)?;
-    let (rows, until) = count(store, &mut tx, (window, level, limits, asof), None)?;
+    let counted = count(store, &mut tx, (window, level, limits, asof), Cases::Month)?;
     tx.commit().map_err(&e)?;
     Ok(KpiTable {
-        rows,
-        until,
+        rows: counted.rows,
+        until: counted.until,
         stamp: Some(stamp),
+        windows: counted.windows,
     })
 }
 
-/// `kept` (rows `kpi_rows` gave at an earlier stamp, holding at `asof`) brought up to now
-/// when the only change since is new incidents (the feed moved, the data version by one an
-/// entry, the count of changes not at all): the new cases' rows counted alone and added, area by area.
-/// `None` when something else changed, or the new cases move a median (a step known at
-/// `asof`): the month is counted again then.
-pub(super) fn kpi_rows_since(
-    store: &PgStore,
-    window: (Timestamp, Timestamp),
-    level: Level,
-    limits: &TimeLimits,
-    asof: Timestamp,
-    kept: &KpiTable,
-) -> Result<Option<KpiTable>> {
-    let Some(was) = kept.stamp.as_deref().and_then(Stamp::parse) else {
-        return Ok(None);
-    };
-    let e = store.err();
-    let mut client = store.client()?;
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .map_err(&e)?;
-    let stamp = stamp_in(store, &mut tx)?;
-    let Some(now) = Stamp::parse(&stamp) else {
-        return Ok(None);
-    };
-    // Each ingest publishes one feed entry and moves the data version by one: any other
-    // move of the version was another write.
-    let entries: i64 = tx
-        .query_one(
-            &store.sql("SELECT count(*) FROM {s}.incident_feed WHERE pos > $1 AND last_pos <= $2"),
-            &[&was.fed, &now.fed],
-        )
-        .and_then(|r| r.try_get(0))
-        .map_err(&e)?;
-    if now.changed != was.changed || now.fed < was.fed || now.version - was.version != entries {
-        return Ok(None);
-    }
-    let (added, until) = count(
-        store,
-        &mut tx,
-        (window, level, limits, asof),
-        Some((was.fed, now.fed)),
-    )?;
-    tx.commit().map_err(&e)?;
-    let Some(rows) = add_rows(&kept.rows, added) else {
-        return Ok(None);
-    };
-    Ok(Some(KpiTable {
-        rows,
-        until: match (kept.until, until) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        },
-        stamp: Some(stamp),
-    }))
+/// Which cases of the month a count reads.
+#[derive(Clone, Copy)]
+pub(super) enum Cases {
+    /// All of them.
+    Month,
+    /// As they are now: those published in the feed after number `fed.0` up to `fed.1`, and
+    /// those changed after count `changed.0` up to `changed.1` (migration 14).
+    Now {
+        fed: (i64, i64),
+        changed: (i64, i64),
+    },
+    /// As they were before their first change after `changed.0` (up to `changed.1`), those
+    /// published after `fed.0` (up to `fed.1`) left out: rows a kept table counted.
+    Before {
+        fed: (i64, i64),
+        changed: (i64, i64),
+    },
 }
 
-/// Rows of disjoint sets of cases added area by area (`kpis` sums every figure over the
-/// cases but the medians); `None` when an added row has a median (it would move).
-fn add_rows(kept: &[KpiRow], added: Vec<KpiRow>) -> Option<Vec<KpiRow>> {
-    let mut out = kept.to_vec();
-    for a in added {
-        if a.median_h.iter().any(Option::is_some) {
-            return None;
-        }
-        let Some(o) = out.iter_mut().find(|o| o.area == a.area) else {
-            out.push(a);
-            continue;
-        };
-        o.reported += a.reported;
-        o.filed += a.filed;
-        o.dispatched += a.dispatched;
-        o.closed += a.closed;
-        o.closed_on_time += a.closed_on_time;
-        o.reworked += a.reworked;
-        o.extended += a.extended;
-        o.overdue += a.overdue;
-        for (x, y) in o.evaluations.iter_mut().zip(a.evaluations) {
-            *x += y;
-        }
-    }
-    out.sort_by(|a, b| a.area.cmp(&b.area));
-    Some(out)
+/// Rows, the time they hold to, and per area the durations: windows around the middle (the
+/// month), or every value (the cases of a change).
+pub(super) struct Counted {
+    pub rows: Vec<KpiRow>,
+    pub until: Option<Timestamp>,
+    pub windows: BTreeMap<String, [MedianWindow; 4]>,
 }
 
-/// The three counters of a stamp (`stamp_in`).
-struct Stamp {
-    version: i64,
-    fed: i64,
-    changed: i64,
-}
+/// The values of a window kept for all areas of a table together, and at least for one area
+/// (either side of the middle).
+const WINDOW_BUDGET: i64 = 4096;
+const WINDOW_LEAST: i64 = 16;
 
-impl Stamp {
-    fn parse(s: &str) -> Option<Self> {
-        let s = s.strip_prefix('v')?;
-        let (version, s) = s.split_once('f')?;
-        let (fed, changed) = s.split_once('c')?;
-        Some(Self {
-            version: version.parse().ok()?,
-            fed: fed.parse().ok()?,
-            changed: changed.parse().ok()?,
-        })
-    }
-}
-
-/// The rows and the time they hold to, in `tx`'s snapshot: of the month's cases, or of those
-/// published in the feed after number `new.0` up to `new.1` only.
+/// The rows and the time they hold to, in `tx`'s snapshot, of the cases `cases` names.
 // Long: one statement (the case columns with their steps' tallies, the limits, the grouped
-// counts and medians, the time they hold to) and the rows read back.
-fn count(
+// counts and durations, the time they hold to, the windows) and the rows read back.
+pub(super) fn count(
     store: &PgStore,
     tx: &mut postgres::Transaction<'_>,
     ((from, to), level, limits, asof): ((Timestamp, Timestamp), Level, &TimeLimits, Timestamp),
-    new: Option<(i64, i64)>,
-) -> Result<(Vec<KpiRow>, Option<Timestamp>)> {
+    cases: Cases,
+) -> Result<Counted> {
     let e = store.err();
     let (from, to) = (
         from.unix().max(-2_208_988_800),
@@ -200,17 +124,12 @@ fn count(
     let d = limits.default;
     // A step known at `asof`, as seconds since 1970.
     let known = |col: &str| format!("CASE WHEN {u} <= $3 THEN {u} END", u = unix(col));
-    // The two middle values of a duration over the filed cases, from one sort: the first
-    // value at or past half the count, and the first past it (the same value for an odd
-    // count; `MIDDLE` exceeds 0.5 by less than 1 ÷ any count a month can hold).
-    let median = |col: &str| {
-        format!(
-            "percentile_disc(ARRAY[0.5, {MIDDLE}]::float8[]) WITHIN GROUP (ORDER BY {col})
-               FILTER (WHERE filed AND {col} IS NOT NULL)"
-        )
+    // A duration's values over the filed cases, in order.
+    let durations = |col: &str| {
+        format!("array_agg({col} ORDER BY {col}) FILTER (WHERE filed AND {col} IS NOT NULL)")
     };
     let sql = format!(
-        "WITH c AS (
+        "WITH g AS (WITH c AS (
            SELECT i.id, i.category, i.community, i.grid, {t} AS t,
                   {s0} AS s0, {s1} AS s1, {s2} AS s2, {s3} AS s3,
                   {r0} AS r0, {r1} AS r1, {r2} AS r2, {r3} AS r3,
@@ -251,31 +170,60 @@ fn count(
                           + ext_h) * 3600.0::float8, -1.0::float8)) + 1.0::float8
                   END AS overdue_at
            FROM k)
-         SELECT area, count(*), count(*) FILTER (WHERE filed),
-                count(*) FILTER (WHERE filed AND s0 IS NOT NULL),
-                count(*) FILTER (WHERE filed AND s3 IS NOT NULL),
+         SELECT area, count(*) AS count, count(*) FILTER (WHERE filed) AS f1,
+                count(*) FILTER (WHERE filed AND s0 IS NOT NULL) AS f2,
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL) AS f3,
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL
-                                 AND (s3 - t)::float8 <= (l0 + l1 + l2 + l3 + ext_h) * 3600.0::float8),
-                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND dispatches > 1),
-                count(*) FILTER (WHERE filed AND ext_h > 0.0),
+                                 AND (s3 - t)::float8 <= (l0 + l1 + l2 + l3 + ext_h) * 3600.0::float8) AS f4,
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND dispatches > 1) AS f5,
+                count(*) FILTER (WHERE filed AND ext_h > 0.0) AS f6,
                 count(*) FILTER (WHERE filed AND s3 IS NULL AND $3 >= t
                                  AND ($3 - t)::float8 > (CASE current WHEN 0 THEN l0
                                        WHEN 1 THEN l0 + l1 WHEN 2 THEN l0 + l1 + l2
-                                       ELSE l0 + l1 + l2 + l3 END + ext_h) * 3600.0::float8),
-                {md0}, {md1}, {md2}, {md3},
-                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'satisfied'),
-                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'basically_satisfied'),
-                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'dissatisfied'),
+                                       ELSE l0 + l1 + l2 + l3 END + ext_h) * 3600.0::float8) AS f7,
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'satisfied') AS e0,
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'basically_satisfied') AS e1,
+                count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'dissatisfied') AS e2,
                 min(LEAST(known_next, CASE WHEN overdue_at > $3 THEN overdue_at END))
-                  FILTER (WHERE filed)
-         FROM n WHERE area IS NOT NULL GROUP BY area",
-        cases = if new.is_some() {
-            // The feed's entries in commit order, each a block of ids (migration 10).
-            "{s}.incident_feed f JOIN {s}.incidents i ON i.id BETWEEN f.first_id AND f.last_id
-                 AND f.pos > $13 AND f.last_pos <= $14"
-        } else {
-            "{s}.incidents i"
+                  FILTER (WHERE filed) AS until,
+                {md0} AS a0, {md1} AS a1, {md2} AS a2, {md3} AS a3
+         FROM n WHERE area IS NOT NULL GROUP BY area),
+         w AS (SELECT g.*, greatest({least}, {budget} / count(*) OVER ())::int AS half FROM g)
+         SELECT area, count, f1, f2, f3, f4, f5, f6, f7, e0, e1, e2, until,
+                {win0}, {win1}, {win2}, {win3}
+         FROM (SELECT w.*, {lo0}, {lo1}, {lo2}, {lo3} FROM w) x",
+        cases = match cases {
+            Cases::Month => "{s}.incidents i",
+            Cases::Now { .. } => {
+                "(SELECT * FROM {s}.incidents WHERE id IN (
+                    SELECT generate_series(f.first_id, f.last_id) FROM {s}.incident_feed f
+                    WHERE f.pos > $13 AND f.last_pos <= $14
+                    UNION SELECT l.id FROM {s}.incident_changes l
+                    WHERE l.changed > $15 AND l.changed <= $16)) i"
+            }
+            Cases::Before { .. } => {
+                "(SELECT DISTINCT ON (l.id) l.* FROM {s}.incident_changes l
+                  WHERE l.changed > $15 AND l.changed <= $16 AND NOT EXISTS (
+                    SELECT 1 FROM {s}.incident_feed f WHERE f.pos > $13 AND f.last_pos <= $14
+                      AND l.id BETWEEN f.first_id AND f.last_id)
+                  ORDER BY l.id, l.changed) i"
+            }
         },
+        least = WINDOW_LEAST,
+        // Every value of a change's few cases.
+        budget = if matches!(cases, Cases::Month) {
+            WINDOW_BUDGET
+        } else {
+            1_000_000_000
+        },
+        lo0 = window_start("a0", "lo0"),
+        lo1 = window_start("a1", "lo1"),
+        lo2 = window_start("a2", "lo2"),
+        lo3 = window_start("a3", "lo3"),
+        win0 = window("a0", "lo0"),
+        win1 = window("a1", "lo1"),
+        win2 = window("a2", "lo2"),
+        win3 = window("a3", "lo3"),
         t = unix("i.time"),
         s0 = known("i.dispatched_at"),
         s1 = known("i.handled_at"),
@@ -287,46 +235,55 @@ fn count(
         r3 = unix("i.closed_at"),
         m1 = super::incident_rows::month_of("$1::bigint"),
         m2 = super::incident_rows::month_of("$2::bigint"),
-        md0 = median("d0"),
-        md1 = median("d1"),
-        md2 = median("d2"),
-        md3 = median("d3"),
+        md0 = durations("d0"),
+        md1 = durations("d1"),
+        md2 = durations("d2"),
+        md3 = durations("d3"),
     );
     let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
         &from, &to, &asof, &cats, &l0, &l1, &l2, &l3, &d[0], &d[1], &d[2], &d[3],
     ];
-    let fed;
-    if let Some(n) = new {
-        fed = n;
-        params.extend([&fed.0 as &(dyn postgres::types::ToSql + Sync), &fed.1]);
+    let since;
+    if let Cases::Now { fed, changed } | Cases::Before { fed, changed } = cases {
+        since = [fed.0, fed.1, changed.0, changed.1];
+        params.extend(
+            since
+                .iter()
+                .map(|v| v as &(dyn postgres::types::ToSql + Sync)),
+        );
     }
     let rows = tx.query(&store.sql(&sql), &params).map_err(&e)?;
     let count = |r: &postgres::Row, i: usize| -> Result<u64> {
         Ok(r.try_get::<_, i64>(i).map_err(&e)? as u64)
     };
     let mut out = Vec::with_capacity(rows.len());
+    let mut windows = BTreeMap::new();
     let mut until: Option<f64> = None;
     for r in &rows {
         // NaN (a limit that is NaN: never overdue) and infinities hold for ever.
-        if let Some(u) = r.try_get::<_, Option<f64>>(16).map_err(&e)?
+        if let Some(u) = r.try_get::<_, Option<f64>>(12).map_err(&e)?
             && u.is_finite()
         {
             until = Some(until.map_or(u, |m| m.min(u)));
         }
-        let mut median_h = [None; 4];
-        for (k, m) in median_h.iter_mut().enumerate() {
-            // (lower + upper) ÷ 2, as `kpis` takes the median of an even count.
-            *m = match r
-                .try_get::<_, Option<Vec<f64>>>(9 + k)
-                .map_err(&e)?
-                .as_deref()
-            {
-                Some([lower, upper]) => Some((lower + upper) / 2.0),
-                _ => None,
+        let mut w: [MedianWindow; 4] = Default::default();
+        for (k, w) in w.iter_mut().enumerate() {
+            let (n, from, values): (i64, i64, Option<Vec<f64>>) = (
+                r.try_get(13 + 3 * k).map_err(&e)?,
+                r.try_get(14 + 3 * k).map_err(&e)?,
+                r.try_get(15 + 3 * k).map_err(&e)?,
+            );
+            *w = MedianWindow {
+                count: n as u64,
+                from: from as u64,
+                values: values.unwrap_or_default(),
             };
         }
+        let median_h = [0, 1, 2, 3].map(|k| w[k].median());
+        let area: String = r.try_get(0).map_err(&e)?;
+        windows.insert(area.clone(), w);
         out.push(KpiRow {
-            area: r.try_get(0).map_err(&e)?,
+            area,
             reported: count(r, 1)?,
             filed: count(r, 2)?,
             dispatched: count(r, 3)?,
@@ -336,7 +293,7 @@ fn count(
             extended: count(r, 7)?,
             overdue: count(r, 8)?,
             median_h,
-            evaluations: [count(r, 13)?, count(r, 14)?, count(r, 15)?],
+            evaluations: [count(r, 9)?, count(r, 10)?, count(r, 11)?],
         });
     }
     out.sort_by(|a, b| a.area.cmp(&b.area));
@@ -344,7 +301,25 @@ fn count(
     let until = until
         .filter(|u| *u <= 253_402_300_799.0)
         .map(|u| Timestamp::from_unix(u as i64));
-    Ok((out, until))
+    Ok(Counted {
+        rows: out,
+        until,
+        windows,
+    })
+}
+
+/// The first position (from 0) of the window of the sorted values `a`, `half` either side of
+/// the middle, as `lo`.
+fn window_start(a: &str, lo: &str) -> String {
+    format!("greatest(0, (coalesce(cardinality({a}), 0) - 1) / 2 - half) AS {lo}")
+}
+
+/// The count of `a`, the window's first position and its values.
+fn window(a: &str, lo: &str) -> String {
+    format!(
+        "coalesce(cardinality({a}), 0)::bigint, {lo}::bigint,
+         {a}[{lo} + 1 : least(cardinality({a}), cardinality({a}) / 2 + 1 + half)]"
+    )
 }
 
 /// The stamp of stored incidents (`IncidentStore::incident_stamp`) in a transaction's

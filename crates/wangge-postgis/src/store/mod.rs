@@ -11,6 +11,7 @@ mod incident_rows;
 mod incidents;
 mod kpi_cases;
 mod kpi_rows;
+mod kpi_since;
 mod photos;
 mod places;
 mod plans;
