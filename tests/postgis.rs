@@ -205,6 +205,7 @@ fn pg_store(name: &str, schemas: &mut Vec<String>) -> Option<Box<dyn wangge_io::
 fn drop_schemas(schemas: &[String]) {
     if let Ok(base) = std::env::var("WANGGE_TEST_PG") {
         for s in schemas {
+            wangge_app::forget(std::path::Path::new(&format!("{base}?schema={s}")));
             psql(
                 &base,
                 &format!("DROP SCHEMA IF EXISTS {s}, {s}_public CASCADE"),

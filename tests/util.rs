@@ -414,6 +414,11 @@ impl Backend {
 
 impl Drop for Backend {
     fn drop(&mut self) {
+        // On a thread of its own: the last store of a PostgreSQL workspace closes its
+        // connections there, which the client refuses to do on an async runtime's thread.
+        std::thread::scope(|t| {
+            t.spawn(|| wangge_app::forget(&self.ws));
+        });
         if let (Some(s), Ok(base)) = (&self.schema, std::env::var("WANGGE_TEST_PG")) {
             crate::postgis::psql(
                 &base,

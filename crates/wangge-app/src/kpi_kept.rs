@@ -1,8 +1,9 @@
 //! KPI tables kept between requests: a store that computes a month's table itself
-//! (`IncidentStore::kpi_rows`, SQL on PostgreSQL) says how long it holds (its stamp, and the
-//! first later `asof` at which a figure would move by time alone); a request at an `asof` in
-//! that span, while the store's `incident_stamp` is unchanged, gets the same rows without the
-//! month's scan. The stamp is read from the store on every request, so a change any process
+//! (`IncidentStore::kpi_rows`, SQL on PostgreSQL) says how long it holds (its stamp; the
+//! times open cases pass their limits within the next hour; the first later `asof` at which
+//! anything else would move by time alone); a request at an `asof` in that span, while the
+//! store's `incident_stamp` is unchanged, gets its rows without the month's scan (those
+//! cases counted overdue). The stamp is read from the store on every request, so a change any process
 //! or server committed is seen at once (nothing kept is answered across a change).
 //!
 //! After a change, a table kept at the old stamp holding at `asof` is handed to the store
@@ -35,7 +36,20 @@ struct Entry {
     until: Option<i64>,
     rows: Vec<KpiRow>,
     windows: BTreeMap<String, [MedianWindow; 4]>,
+    crossings: BTreeMap<String, Vec<i64>>,
     used: u64,
+}
+
+impl Entry {
+    fn table(&self) -> KpiTable {
+        KpiTable {
+            rows: self.rows.clone(),
+            until: self.until.map(Timestamp::from_unix),
+            stamp: Some(self.stamp.clone()),
+            windows: self.windows.clone(),
+            crossings: self.crossings.clone(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -61,23 +75,25 @@ impl Kept {
             e.key == *key && e.stamp == stamp && e.from <= asof && e.until.is_none_or(|u| asof < u)
         })?;
         e.used = clock;
-        Some(e.rows.clone())
+        // Open cases that passed their limits since it was counted, counted overdue.
+        Some(wangge_io::store::rows_at(
+            &e.rows,
+            &e.crossings,
+            Timestamp::from_unix(asof),
+        ))
     }
 
-    /// The most recently used table for `key` holding at `asof` at any stamp: what a store
-    /// may bring up to date (`kpi_rows_since`).
+    /// The most recently used table for `key` holding at `asof` at any stamp, moved to
+    /// `asof`: what a store may bring up to date (`kpi_rows_since`).
     fn base(&self, key: &Key, asof: i64) -> Option<KpiTable> {
         let e = self
             .entries
             .iter()
             .filter(|e| e.key == *key && e.from <= asof && e.until.is_none_or(|u| asof < u))
             .max_by_key(|e| e.used)?;
-        Some(KpiTable {
-            rows: e.rows.clone(),
-            until: e.until.map(Timestamp::from_unix),
-            stamp: Some(e.stamp.clone()),
-            windows: e.windows.clone(),
-        })
+        let mut t = e.table();
+        t.move_to(Timestamp::from_unix(asof));
+        Some(t)
     }
 
     fn keep(&mut self, e: Entry) {
@@ -152,6 +168,7 @@ pub fn kpi_rows(
             until: table.until.map(Timestamp::unix),
             rows: table.rows.clone(),
             windows: table.windows,
+            crossings: table.crossings,
             used: 0,
         });
         if k.computing.len() > KEEP {
@@ -176,6 +193,7 @@ mod tests {
                 ..Default::default()
             }],
             windows: BTreeMap::new(),
+            crossings: BTreeMap::new(),
             used: 0,
         }
     }
@@ -193,6 +211,17 @@ mod tests {
         assert_eq!(k.find(&key, "s1", 199).map(|r| r[0].reported), Some(1));
         assert!(k.find(&key, "s1", 200).is_none(), "a figure moves at until");
         assert!(k.find(&key, "s2", 150).is_none(), "the store changed");
+        // Open cases passing their limits within the span are counted overdue from then.
+        k.entries[0].crossings.insert(String::new(), vec![120, 150]);
+        let overdue = |k: &mut Kept, t| k.find(&key, "s1", t).map(|r| r[0].overdue);
+        assert_eq!(overdue(&mut k, 119), Some(0));
+        assert_eq!(overdue(&mut k, 120), Some(1));
+        assert_eq!(overdue(&mut k, 199), Some(2));
+        let b = k.base(&key, 130).expect("a base");
+        assert_eq!(
+            (b.rows[0].overdue, b.crossings[""].as_slice()),
+            (1, &[150][..])
+        );
         let other = ("w".into(), (0, 10), "street", String::new());
         assert!(k.find(&other, "s1", 150).is_none(), "another level");
         // Brought up to date from the table holding at that time, at any stamp.

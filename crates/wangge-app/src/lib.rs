@@ -24,4 +24,4 @@ pub mod plans;
 pub mod walking;
 
 pub use households::{HouseholdAreas, household_areas};
-pub use open::{Access, beside, is_postgres, open_store, shown};
+pub use open::{Access, beside, forget, is_postgres, open_store, shown};

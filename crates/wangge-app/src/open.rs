@@ -75,18 +75,34 @@ pub fn shown(location: &Path) -> String {
     }
 }
 
+/// The PostgreSQL workspaces this process has opened, by URL.
+type Opened = std::collections::HashMap<String, wangge_postgis::PgStore>;
+
+fn open_workspaces() -> std::sync::MutexGuard<'static, Opened> {
+    static OPEN: std::sync::OnceLock<std::sync::Mutex<Opened>> = std::sync::OnceLock::new();
+    OPEN.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+/// Forgets a PostgreSQL workspace this process opened: its connections close once no store
+/// opened from it is left (a process done with a workspace it will not open again: a test
+/// that drops its schema). Nothing for a GeoPackage.
+pub fn forget(location: &Path) {
+    if let Some(url) = location
+        .to_str()
+        .and_then(|l| wangge_postgis::PgUrl::parse(l).ok())
+    {
+        open_workspaces().remove(&url.key());
+    }
+}
+
 /// The PostgreSQL workspaces this process has opened, by URL: a second open shares the first
 /// one's connection pool (a server opens its workspace per request) and its migrations ran
 /// once.
 fn opened(url: &wangge_postgis::PgUrl) -> Result<wangge_postgis::PgStore, wangge_postgis::Error> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static OPEN: OnceLock<Mutex<HashMap<String, wangge_postgis::PgStore>>> = OnceLock::new();
     let key = url.key();
-    let mut open = OPEN
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut open = open_workspaces();
     if let Some(s) = open.get(&key) {
         return Ok(s.clone());
     }

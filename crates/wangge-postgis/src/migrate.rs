@@ -126,8 +126,12 @@ impl Pg {
             why: reason(&e),
         })?;
         let manager = PostgresConnectionManager::new(url.config(), NoTls);
+        // Up to four at once, one kept open while idle (a process that opened many
+        // workspaces, a test suite, would otherwise hold four for each).
         let pool = r2d2::Pool::builder()
             .max_size(4)
+            .min_idle(Some(1))
+            .idle_timeout(Some(std::time::Duration::from_secs(60)))
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(manager)
             .map_err(|e| Error::Connect {

@@ -249,6 +249,8 @@ fn kpi_window(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
 /// second dispatch, extensions (two on one case), evaluations (one case evaluated twice),
 /// assignments and reassignments (with and without a worker), an `other` case and cases
 /// without a grid or community among them. A store that returns `None` for a level passes it.
+// Long: one check over the months, levels and moments, each table against `kpis` at its
+// moment and at later times up to its `until`.
 fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     use wangge_core::kpi::{Level, TimeLimits, kpis, month_of, month_range};
     let mut data = data.clone();
@@ -281,12 +283,19 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     for month in checked {
         let (from, to) = month_range(month).ok_or("a month out of range")?;
         let cases = s.kpi_cases_between(from, to).map_err(e)?;
-        let moments = [
+        let mut moments = vec![
             Timestamp::from_unix(from.unix() + (to.unix() - from.unix()) / 2),
             to,
             Timestamp::from_unix(last.unix() + 3 * 3600),
             Timestamp::from_unix(last.unix() + 60 * 86_400),
         ];
+        // An hour after some reports: cases pass their first limits within the next hour.
+        moments.extend(
+            cases
+                .iter()
+                .step_by(cases.len() / 6 + 1)
+                .map(|c| Timestamp::from_unix(c.time.unix() + 3600)),
+        );
         for level in [
             Level::Grid,
             Level::Community,
@@ -295,11 +304,11 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
             Level::Department,
             Level::Worker,
         ] {
-            for asof in moments {
+            for &asof in &moments {
                 let Some(table) = s.kpi_rows((from, to), level, &limits, asof).map_err(e)? else {
                     continue;
                 };
-                let mut got = table.rows;
+                let mut got = table.rows.clone();
                 got.sort_by(|a, b| a.area.cmp(&b.area));
                 let want = kpis(&cases, month, level, &limits, asof);
                 if got != want {
@@ -307,18 +316,26 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
                         "{month} {level:?} as of {asof}: store {got:?}, kpis {want:?}"
                     ));
                 }
-                // The same rows up to `until` (for ever without one), by `kpis`'s count.
+                // Up to `until` (for ever without one), the rows with the crossings passed
+                // by then counted overdue are `kpis`'s count.
                 let a = asof.unix();
                 let held = match table.until.map(Timestamp::unix) {
                     Some(u) if u <= a => {
                         return Err(format!("{month} {level:?} as of {asof}: until {u}"));
                     }
-                    Some(u) => vec![a + (u - a) / 2, u - 1],
+                    Some(u) => vec![a + 1, a + (u - a) / 3, a + 2 * (u - a) / 3, u - 1],
                     None => vec![a + 1, a + 400 * 86_400],
                 };
+                // And either side of the first crossings, to the second.
+                let mut held = held;
+                let mut crossings: Vec<i64> = table.crossings.values().flatten().copied().collect();
+                crossings.sort_unstable();
+                held.extend(crossings.iter().take(10).flat_map(|c| [c - 1, *c]));
+                held.retain(|t| *t >= a && table.until.is_none_or(|u| *t < u.unix()));
                 for t in held {
-                    let later = kpis(&cases, month, level, &limits, Timestamp::from_unix(t));
-                    if later != want {
+                    let t = Timestamp::from_unix(t);
+                    let later = kpis(&cases, month, level, &limits, t);
+                    if later != table.rows_at(t) {
                         return Err(format!(
                             "{month} {level:?} as of {asof}, said to hold to {:?}: at {t} kpis {later:?}",
                             table.until
@@ -621,6 +638,23 @@ fn kpi_rows_since_new_incidents(s: &mut dyn Store, data: &Dataset) -> Result<(),
         d.time = Timestamp::from_unix(window.0.unix() - 86_400);
     }
     batch.extend(kept.first().cloned());
+    // A filed report passing its first limit ten minutes after `asof`.
+    if let Some(filed) = kept
+        .iter()
+        .find(|i| i.category != "other" && i.community.is_some())
+    {
+        let l = limits
+            .by_category
+            .get(&filed.category)
+            .unwrap_or(&limits.default)[0];
+        batch.push(Incident {
+            key: "since-crossing".into(),
+            time: Timestamp::from_unix(asof.unix() - (l * 3600.0) as i64 + 600),
+            status: IncidentStatus::Reported,
+            steps: [None; 4],
+            ..filed.clone()
+        });
+    }
     s.add_incidents(&batch).map_err(e)?;
     let q = (window, &limits, asof);
     let tables = up_to_date(s, &tables, q, "new incidents")?;
@@ -647,6 +681,41 @@ fn kpi_rows_since_new_incidents(s: &mut dyn Store, data: &Dataset) -> Result<(),
     }) {
         s.transition_incident(&i.key, to, at(i, m)).map_err(e)?;
         tables = up_to_date(s, &tables, q, &format!("{} {}", i.key, to.as_str()))?;
+    }
+    crossings_agree(s, &tables, (&month, window), &limits, asof)
+}
+
+/// The tables at later times: the cases passing their limits counted overdue from the second
+/// they do (`rows_at`), as `kpis` counts them; some must be checked.
+fn crossings_agree(
+    s: &dyn Store,
+    tables: &[(wangge_core::kpi::Level, KpiTable)],
+    (month, window): (&str, (Timestamp, Timestamp)),
+    limits: &wangge_core::kpi::TimeLimits,
+    asof: Timestamp,
+) -> Result<(), String> {
+    let cases = s.kpi_cases_between(window.0, window.1).map_err(e)?;
+    let mut crossed = 0;
+    for (level, t) in tables {
+        for c in t.crossings.values().flatten().take(5) {
+            for at in [c - 1, *c] {
+                let at = Timestamp::from_unix(at);
+                if at < asof || t.until.is_some_and(|u| at >= u) {
+                    continue;
+                }
+                let want = wangge_core::kpi::kpis(&cases, month, *level, limits, at);
+                if t.rows_at(at) != want {
+                    return Err(format!(
+                        "{level:?} at {at}: {:?}, kpis {want:?}",
+                        t.rows_at(at)
+                    ));
+                }
+                crossed += 1;
+            }
+        }
+    }
+    if tables.iter().any(|(_, t)| t.stamp.is_some()) && crossed == 0 {
+        return Err("no case passing its limit was checked".into());
     }
     Ok(())
 }

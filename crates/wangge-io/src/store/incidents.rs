@@ -19,6 +19,43 @@ pub struct KpiTable {
     /// Per area, for each of the four durations, sorted values around the middle: what a
     /// store brings the medians up to date from (`kpi_rows_since`); empty when it keeps none.
     pub windows: std::collections::BTreeMap<String, [MedianWindow; 4]>,
+    /// Per area, the times (Unix seconds, in order) after the `asof` counted at and before
+    /// `until` at which one more open case passes its time limit: the rows at a later `asof`
+    /// count them overdue ([`KpiTable::rows_at`]).
+    pub crossings: std::collections::BTreeMap<String, Vec<i64>>,
+}
+
+/// `rows` with each area's `crossings` up to `t` counted overdue ([`KpiTable::rows_at`]).
+pub fn rows_at(
+    rows: &[KpiRow],
+    crossings: &std::collections::BTreeMap<String, Vec<i64>>,
+    t: Timestamp,
+) -> Vec<KpiRow> {
+    let mut rows = rows.to_vec();
+    for r in &mut rows {
+        if let Some(c) = crossings.get(&r.area) {
+            r.overdue += c.partition_point(|x| *x <= t.unix()) as u64;
+        }
+    }
+    rows
+}
+
+impl KpiTable {
+    /// The rows at `t` (from the `asof` counted at up to `until`): each area's cases that
+    /// passed their limits by then counted overdue.
+    pub fn rows_at(&self, t: Timestamp) -> Vec<KpiRow> {
+        rows_at(&self.rows, &self.crossings, t)
+    }
+
+    /// The table counted at `t` instead (from the `asof` counted at up to `until`): the
+    /// crossings by then counted overdue and no longer listed.
+    pub fn move_to(&mut self, t: Timestamp) {
+        self.rows = self.rows_at(t);
+        for c in self.crossings.values_mut() {
+            let n = c.partition_point(|x| *x <= t.unix());
+            c.drain(..n);
+        }
+    }
 }
 
 /// Some of the sorted values of one duration in one area: those at positions `from` to

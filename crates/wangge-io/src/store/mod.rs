@@ -39,7 +39,7 @@ pub use incidents::{
     IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, KpiTable, MedianWindow,
     Refusal, Release, ReleaseLine, assignment_detail, assignment_of, assignment_refused,
     evaluation_detail, evaluation_of, evaluation_refused, event_time_refused, extension_detail,
-    extension_hours, past_assignment_refused, report_differences, supervision_detail,
+    extension_hours, past_assignment_refused, report_differences, rows_at, supervision_detail,
     supervision_of,
 };
 pub use photos::{PhotoMeta, PhotoStore, photo_sha256};

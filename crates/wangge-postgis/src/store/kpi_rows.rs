@@ -18,10 +18,10 @@
 //! kept table's medians are brought up to date from it (`kpi_since.rs`).
 //!
 //! With the rows come how long they hold (`KpiTable`): the store's stamp (the data
-//! version's counters, read in the rows' snapshot) and the first later `asof` at which a
-//! figure would move by time alone (a step stamped ahead of `asof` becoming known, a case
-//! reported after it, an open case passing its time limit), the least over the filed cases
-//! of the area rows, computed in the same statement.
+//! version's counters, read in the rows' snapshot), the times within the next hour at which
+//! open cases pass their time limits (per area: a later `asof` counts them overdue) and the
+//! first later `asof` at which anything else would move by time alone (a step stamped ahead
+//! of `asof` becoming known), an hour on at most, computed in the same statement.
 
 use super::{PgStore, unix};
 use postgres::IsolationLevel;
@@ -55,6 +55,7 @@ pub(super) fn kpi_rows(
         until: counted.until,
         stamp: Some(stamp),
         windows: counted.windows,
+        crossings: counted.crossings,
     })
 }
 
@@ -83,7 +84,12 @@ pub(super) struct Counted {
     pub rows: Vec<KpiRow>,
     pub until: Option<Timestamp>,
     pub windows: BTreeMap<String, [MedianWindow; 4]>,
+    pub crossings: BTreeMap<String, Vec<i64>>,
 }
+
+/// How far ahead the times open cases pass their limits are listed: a table holds (its rows
+/// moved by them) for an hour at most.
+const HORIZON: i64 = 3600;
 
 /// The values of a window kept for all areas of a table together, and at least for one area
 /// (either side of the middle).
@@ -160,8 +166,8 @@ pub(super) fn count(
          n AS (
            SELECT k.*,
                   LEAST(CASE WHEN r0 > $3 THEN r0 END, CASE WHEN r1 > $3 THEN r1 END,
-                        CASE WHEN r2 > $3 THEN r2 END, CASE WHEN r3 > $3 THEN r3 END,
-                        CASE WHEN t > $3 THEN t END)::float8 AS known_next,
+                        CASE WHEN r2 > $3 THEN r2 END,
+                        CASE WHEN r3 > $3 THEN r3 END)::float8 AS known_next,
                   -- The first whole second past the limit (`overdue` below: the elapsed
                   -- seconds exceed it), not before the report; NaN when it is NaN (never).
                   CASE WHEN s3 IS NULL THEN t::float8 + floor(greatest(
@@ -184,13 +190,19 @@ pub(super) fn count(
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'satisfied') AS e0,
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'basically_satisfied') AS e1,
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'dissatisfied') AS e2,
-                min(LEAST(known_next, CASE WHEN overdue_at > $3 THEN overdue_at END))
-                  FILTER (WHERE filed) AS until,
+                -- A step ahead becoming known (the cases' crossings of their limits within
+                -- the hour are listed, and the table held for the hour at most).
+                least(min(known_next) FILTER (WHERE filed),
+                      ($3 + {horizon} + 1)::float8) AS until,
+                array_agg(CASE WHEN overdue_at > $3 AND overdue_at <= $3 + {horizon}
+                               THEN overdue_at::bigint END ORDER BY overdue_at)
+                  FILTER (WHERE filed AND overdue_at > $3 AND overdue_at <= $3 + {horizon})
+                  AS crossings,
                 {md0} AS a0, {md1} AS a1, {md2} AS a2, {md3} AS a3
          FROM n WHERE area IS NOT NULL GROUP BY area),
          w AS (SELECT g.*, greatest({least}, {budget} / count(*) OVER ())::int AS half FROM g)
          SELECT area, count, f1, f2, f3, f4, f5, f6, f7, e0, e1, e2, until,
-                {win0}, {win1}, {win2}, {win3}
+                {win0}, {win1}, {win2}, {win3}, crossings
          FROM (SELECT w.*, {lo0}, {lo1}, {lo2}, {lo3} FROM w) x",
         cases = match cases {
             Cases::Month => "{s}.incidents i",
@@ -210,6 +222,7 @@ pub(super) fn count(
             }
         },
         least = WINDOW_LEAST,
+        horizon = HORIZON,
         // Every value of a change's few cases.
         budget = if matches!(cases, Cases::Month) {
             WINDOW_BUDGET
@@ -258,6 +271,7 @@ pub(super) fn count(
     };
     let mut out = Vec::with_capacity(rows.len());
     let mut windows = BTreeMap::new();
+    let mut crossings = BTreeMap::new();
     let mut until: Option<f64> = None;
     for r in &rows {
         // NaN (a limit that is NaN: never overdue) and infinities hold for ever.
@@ -282,6 +296,9 @@ pub(super) fn count(
         let median_h = [0, 1, 2, 3].map(|k| w[k].median());
         let area: String = r.try_get(0).map_err(&e)?;
         windows.insert(area.clone(), w);
+        if let Some(c) = r.try_get::<_, Option<Vec<i64>>>(25).map_err(&e)? {
+            crossings.insert(area.clone(), c);
+        }
         out.push(KpiRow {
             area,
             reported: count(r, 1)?,
@@ -305,6 +322,7 @@ pub(super) fn count(
         rows: out,
         until,
         windows,
+        crossings,
     })
 }
 

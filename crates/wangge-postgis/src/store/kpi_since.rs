@@ -4,7 +4,8 @@
 //! evaluations, new grids: migration 14 logs the rows they had before) are counted twice,
 //! as they were (the rows the kept table counted, new reports left out) and as they are now;
 //! the difference is added to the kept rows, area by area, and their durations moved in and
-//! out of the kept median windows. `kpis` sums every figure over the cases, so the counts
+//! out of the kept median windows and their times of passing a limit in and out of the kept
+//! crossings. `kpis` sums every figure over the cases, so the counts
 //! are exact; a median is exact while its middle positions stay in the window, and the month
 //! is counted again when they leave it.
 //!
@@ -13,12 +14,12 @@
 //! to the kept stamp, or when a window cannot follow.
 
 use super::PgStore;
-use super::kpi_rows::{Cases, count, stamp_in};
+use super::kpi_rows::{Cases, Counted, count, stamp_in};
 use postgres::IsolationLevel;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Result;
-use wangge_io::store::{KpiTable, MedianWindow};
+use wangge_io::store::KpiTable;
 
 /// Changes the log keeps at least (migration 14 prunes those 100,000 counts old).
 const LOG_REACH: i64 = 50_000;
@@ -89,15 +90,17 @@ pub(super) fn kpi_rows_since(
     let after = count(store, &mut tx, question, Cases::Now { fed, changed })?;
     tx.commit().map_err(&e)?;
     let mut table = kept.clone();
-    if !moved(&mut table, &before.rows, &before.windows, false)
-        || !moved(&mut table, &after.rows, &after.windows, true)
-    {
+    // The kept crossings reach to its `until` (an hour after it was counted at most): the
+    // changed cases' later ones are not among them, and not needed before it.
+    let reach = kept.until.map_or(i64::MAX, Timestamp::unix);
+    if !moved(&mut table, &before, false, reach) || !moved(&mut table, &after, true, reach) {
         return Ok(None);
     }
     let mut rows = Vec::with_capacity(table.rows.len());
     for mut r in table.rows {
         if r.reported == 0 {
             table.windows.remove(&r.area);
+            table.crossings.remove(&r.area);
             continue;
         }
         let Some(w) = table.windows.get(&r.area) else {
@@ -123,17 +126,14 @@ pub(super) fn kpi_rows_since(
         },
         stamp: Some(stamp),
         windows: table.windows,
+        crossings: table.crossings,
     }))
 }
 
-/// Adds (`add`) or takes away the rows and durations of some cases, area by area; false
-/// when taking away finds less than there is to take.
-fn moved(
-    table: &mut KpiTable,
-    rows: &[KpiRow],
-    values: &std::collections::BTreeMap<String, [MedianWindow; 4]>,
-    add: bool,
-) -> bool {
+/// Adds (`add`) or takes away the rows, durations and crossings (those before `reach`) of
+/// some cases, area by area; false when taking away finds less than there is to take.
+fn moved(table: &mut KpiTable, cases: &Counted, add: bool, reach: i64) -> bool {
+    let (rows, values) = (&cases.rows, &cases.windows);
     for r in rows {
         let i = match table.rows.iter().position(|o| o.area == r.area) {
             Some(i) => i,
@@ -186,6 +186,18 @@ fn moved(
                 if !(if add { w.add(x) } else { w.remove(x) }) {
                     return false;
                 }
+            }
+        }
+        let kept = table.crossings.entry(r.area.clone()).or_default();
+        for &c in cases.crossings.get(&r.area).into_iter().flatten() {
+            let i = kept.partition_point(|x| *x < c);
+            if add {
+                kept.insert(i, c);
+            } else if c < reach {
+                if kept.get(i) != Some(&c) {
+                    return false;
+                }
+                kept.remove(i);
             }
         }
     }
