@@ -633,12 +633,7 @@ impl IncidentStore for PgStore {
         let e = self.err();
         let (today, window) = (since_today.unix(), since_window.unix());
         let mut client = self.client()?;
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(&e)?;
+        let mut tx = self.snapshot(&mut client)?;
         let recent = since("$1");
         let latest_rows = tx
             .query(

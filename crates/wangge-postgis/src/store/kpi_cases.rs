@@ -4,7 +4,6 @@
 
 use super::incident_rows::locked;
 use super::{PgStore, unix};
-use postgres::IsolationLevel;
 use std::collections::HashMap;
 use wangge_core::Timestamp;
 use wangge_core::kpi::Case;
@@ -32,12 +31,7 @@ pub(super) fn kpi_cases(
     );
     let mut client = store.client()?;
     // Communities, steps and incidents in one snapshot.
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .map_err(&e)?;
+    let mut tx = store.snapshot(&mut client)?;
     let mut street_of: HashMap<String, String> = HashMap::new();
     for r in &tx
         .query(

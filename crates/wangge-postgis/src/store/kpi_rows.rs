@@ -24,7 +24,6 @@
 //! of `asof` becoming known), an hour on at most, computed in the same statement.
 
 use super::{PgStore, unix};
-use postgres::IsolationLevel;
 use std::collections::BTreeMap;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{KpiRow, Level, TimeLimits};
@@ -41,12 +40,7 @@ pub(super) fn kpi_rows(
 ) -> Result<KpiTable> {
     let e = store.err();
     let mut client = store.client()?;
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .map_err(&e)?;
+    let mut tx = store.snapshot(&mut client)?;
     let stamp = stamp_in(store, &mut tx)?;
     let counted = count(store, &mut tx, (window, level, limits, asof), Cases::Month)?;
     tx.commit().map_err(&e)?;

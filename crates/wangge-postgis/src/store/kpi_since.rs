@@ -15,7 +15,6 @@
 
 use super::PgStore;
 use super::kpi_rows::{Cases, Counted, count, stamp_in};
-use postgres::IsolationLevel;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Result;
@@ -59,12 +58,7 @@ pub(super) fn kpi_rows_since(
     };
     let e = store.err();
     let mut client = store.client()?;
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .map_err(&e)?;
+    let mut tx = store.snapshot(&mut client)?;
     let stamp = stamp_in(store, &mut tx)?;
     let Some(now) = Stamp::parse(&stamp) else {
         return Ok(None);
@@ -158,25 +152,27 @@ fn moved(table: &mut KpiTable, cases: &Counted, add: bool, reach: i64) -> bool {
             (&mut o.extended, r.extended),
             (&mut o.overdue, r.overdue),
         ];
-        for (x, y) in pairs {
+        let sum = |x: &mut u64, y: u64| -> bool {
             match if add {
                 x.checked_add(y)
             } else {
                 x.checked_sub(y)
             } {
-                Some(v) => *x = v,
-                None => return false,
+                Some(v) => {
+                    *x = v;
+                    true
+                }
+                None => false,
             }
-        }
-        for (x, y) in o.evaluations.iter_mut().zip(r.evaluations) {
-            match if add {
-                x.checked_add(y)
-            } else {
-                x.checked_sub(y)
-            } {
-                Some(v) => *x = v,
-                None => return false,
-            }
+        };
+        if !pairs.into_iter().all(|(x, y)| sum(x, y))
+            || !o
+                .evaluations
+                .iter_mut()
+                .zip(r.evaluations)
+                .all(|(x, y)| sum(x, y))
+        {
+            return false;
         }
         let Some(w) = table.windows.get_mut(&r.area) else {
             return false;

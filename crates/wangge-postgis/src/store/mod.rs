@@ -79,6 +79,20 @@ impl PgStore {
         }
     }
 
+    /// A read-only transaction on `client` that sees one snapshot throughout (repeatable
+    /// read): reads of several tables, or a statement and the stamp it was counted at.
+    pub(crate) fn snapshot<'a>(
+        &self,
+        client: &'a mut postgres::Client,
+    ) -> wangge_io::Result<postgres::Transaction<'a>> {
+        client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(self.err())
+    }
+
     /// Raises the data version inside a writing transaction and tells listening servers
     /// (`NOTIFY wangge_<schema>`, delivered on commit).
     pub(crate) fn bump(&self, tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
