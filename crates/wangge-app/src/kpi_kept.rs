@@ -21,8 +21,8 @@ use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Store;
 use wangge_io::store::{KpiTable, MedianWindow};
 
-/// Tables kept per process (each with its median windows: at most 4 × 4,096 values, or 33
-/// an area, about 130 kB a table by community).
+/// Tables kept per process (each with its median windows: about 4 × 4,100 values for a
+/// table of few areas, 4 × 17 an area of many: 130 kB by district, 2 MB by 4,000 grids).
 const KEEP: usize = 64;
 
 /// Workspace, month window, level, limits.

@@ -6,8 +6,9 @@
 -- change moves one of them at its commit.
 --
 -- The trigger counts only statements that changed a row (an ingest of reported incidents
--- changes none: its steps' tally updates no row), so concurrent ingests still take the row
--- only at their publication (version 10). Every writer takes the row after the incident
+-- changes none: its steps' tally updates no row), so concurrent ingests of new reports still
+-- take the row only at their publication (version 10); a batch carrying later steps (an
+-- imported history) has its tallies updated and takes the row from then to its commit. Every writer takes the row after the incident
 -- rows it changes (its last lock), so a step and a reassignment cannot wait on each other.
 ALTER TABLE {schema}.data_version ADD COLUMN changed bigint NOT NULL DEFAULT 0;
 

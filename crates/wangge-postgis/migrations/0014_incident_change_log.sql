@@ -6,7 +6,8 @@
 -- count is taken under the data version's row lock, held to commit, so counts follow commit
 -- order: a snapshot that saw count c saw every row logged at or below it and none above.
 -- Kept for the last 100,000 counted changes (pruned every thousandth); a table older than
--- that is counted again.
+-- that is counted again. A statement changing more than 10,000 rows moves the data version
+-- instead of being logged.
 CREATE TABLE {schema}.incident_changes (
   changed bigint NOT NULL, id bigint NOT NULL, month date NOT NULL,
   time timestamptz NOT NULL, category text NOT NULL, community text, grid text,
@@ -19,8 +20,15 @@ CREATE OR REPLACE FUNCTION {schema}.count_incident_changes() RETURNS trigger
   LANGUAGE plpgsql AS $$
 DECLARE
   n bigint;
+  rows bigint;
 BEGIN
-  IF EXISTS (SELECT 1 FROM touched) THEN
+  SELECT count(*) INTO rows FROM touched;
+  IF rows > 10000 THEN
+    -- A statement changing this many (a reassignment of a plan's incidents, an imported
+    -- history's tallies) is not logged: the data version moves, and kept tables are counted
+    -- again rather than brought up to date.
+    UPDATE {schema}.data_version SET changed = changed + 1, version = version + 1;
+  ELSIF rows > 0 THEN
     UPDATE {schema}.data_version SET changed = changed + 1 RETURNING changed INTO n;
     INSERT INTO {schema}.incident_changes
       SELECT n, t.id, t.month, t.time, t.category, t.community, t.grid, t.dispatched_at,

@@ -590,6 +590,8 @@ fn past_assignments(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
 /// category, outside every community, reported long ago and so overdue at once, of another
 /// month, a key sent again), then after an extension and steps of cases it counted (each
 /// from the last table brought up to date), equals the table counted anew.
+// Long: one story, each change followed by every table brought up to date: new reports of
+// each kind, an extension, an assignment, steps.
 fn kpi_rows_since_new_incidents(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     use wangge_core::kpi::{Level, TimeLimits, month_of, month_range};
     let (kept, new) = data.incidents.split_at(data.incidents.len() * 3 / 4);
@@ -608,6 +610,8 @@ fn kpi_rows_since_new_incidents(s: &mut dyn Store, data: &Dataset) -> Result<(),
         Level::Street,
         Level::District,
         Level::Grid,
+        Level::Department,
+        Level::Worker,
     ];
     let mut tables = Vec::new();
     for level in levels {
@@ -673,16 +677,81 @@ fn kpi_rows_since_new_incidents(s: &mut dyn Store, data: &Dataset) -> Result<(),
     s.extend_incident(&first.key, 1.0, at(first, 5), "conformance")
         .map_err(e)?;
     let mut tables = up_to_date(s, &tables, q, "an extension")?;
-    for (i, to, m) in open.iter().flat_map(|i| {
-        [
-            (i, IncidentStatus::Dispatched, 10),
-            (i, IncidentStatus::Handled, 70),
-        ]
-    }) {
+    // The first assigned (and so dispatched: a new area at the levels of departments and
+    // workers), the second dispatched; both handled.
+    let assignment = wangge_core::Assignment {
+        department: "城管".into(),
+        worker: Some("w1".into()),
+        hours: None,
+    };
+    s.assign_incident(&first.key, &assignment, "conformance", at(first, 10))
+        .map_err(e)?;
+    tables = up_to_date(s, &tables, q, "an assignment")?;
+    let steps = open
+        .iter()
+        .skip(1)
+        .map(|i| (i, IncidentStatus::Dispatched, 10))
+        .chain(open.iter().map(|i| (i, IncidentStatus::Handled, 70)));
+    for (i, to, m) in steps {
         s.transition_incident(&i.key, to, at(i, m)).map_err(e)?;
         tables = up_to_date(s, &tables, q, &format!("{} {}", i.key, to.as_str()))?;
     }
-    crossings_agree(s, &tables, (&month, window), &limits, asof)
+    crossings_agree(s, &tables, (&month, window), &limits, asof)?;
+    held_later(s, &tables, (window, &limits, asof))
+}
+
+/// Later: the case about to pass its limit dispatched before it does; then the tables, moved
+/// past that time (`move_to`), brought up to date there (its crossing taken out) equal the
+/// tables counted there.
+fn held_later(
+    s: &mut dyn Store,
+    tables: &[(wangge_core::kpi::Level, KpiTable)],
+    (window, limits, asof): (
+        (Timestamp, Timestamp),
+        &wangge_core::kpi::TimeLimits,
+        Timestamp,
+    ),
+) -> Result<(), String> {
+    // Before it would have passed its limit (at `asof` + 601), and after.
+    let later = Timestamp::from_unix(asof.unix() + 500);
+    let after = Timestamp::from_unix(asof.unix() + 650);
+    let dispatch = Timestamp::from_unix(asof.unix() + 300);
+    s.transition_incident("since-crossing", IncidentStatus::Dispatched, dispatch)
+        .map_err(e)?;
+    let mut moved = 0;
+    for (level, t) in tables {
+        if t.until.is_some_and(|u| later >= u) {
+            continue;
+        }
+        let mut base = t.clone();
+        base.move_to(later);
+        let since = s
+            .kpi_rows_since(window, *level, limits, later, &base)
+            .map_err(e)?
+            .ok_or(format!("{level:?} at {later}: not brought up to date"))?;
+        let again = s.kpi_rows(window, *level, limits, later).map_err(e)?;
+        if Some(&since.rows) != again.as_ref().map(|t| &t.rows) {
+            return Err(format!(
+                "{level:?} at {later}: brought up to date {:?}, counted {again:?}",
+                since.rows
+            ));
+        }
+        // Its crossing is gone from the table brought up to date.
+        if since.until.is_none_or(|u| after < u) {
+            let again = s.kpi_rows(window, *level, limits, after).map_err(e)?;
+            if Some(&since.rows_at(after)) != again.as_ref().map(|t| &t.rows) {
+                return Err(format!(
+                    "{level:?} at {after}: brought up to date {:?}, counted {again:?}",
+                    since.rows_at(after)
+                ));
+            }
+        }
+        moved += 1;
+    }
+    if moved == 0 && tables.iter().any(|(_, t)| t.stamp.is_some()) {
+        return Err("no table held to a later time".into());
+    }
+    Ok(())
 }
 
 /// The tables at later times: the cases passing their limits counted overdue from the second

@@ -13,8 +13,8 @@
 //! an even count as the mean of the two middle values.
 //!
 //! The medians come from the sorted durations of each area (`array_agg` in order), of which
-//! only a window around the middle is sent back (`MedianWindow`: up to 4,096 values a
-//! duration over all areas, at least 33 an area): the middle values are read from it, and a
+//! only a window around the middle is sent back (`MedianWindow`: up to 2,048 values either
+//! side of it over all areas, at least 8 an area): the middle values are read from it, and a
 //! kept table's medians are brought up to date from it (`kpi_since.rs`).
 //!
 //! With the rows come how long they hold (`KpiTable`): the store's stamp (the data
@@ -85,10 +85,11 @@ pub(super) struct Counted {
 /// moved by them) for an hour at most.
 const HORIZON: i64 = 3600;
 
-/// The values of a window kept for all areas of a table together, and at least for one area
-/// (either side of the middle).
-const WINDOW_BUDGET: i64 = 4096;
-const WINDOW_LEAST: i64 = 16;
+/// The values of a window either side of the middle, for all areas of a table together
+/// (about 2 × 2,048 + 1 a duration in all), and at least for one area (17 a duration): about
+/// 130 kB a table of few areas, 17 × 4 × 8 bytes an area of many.
+const WINDOW_BUDGET: i64 = 2048;
+const WINDOW_LEAST: i64 = 8;
 
 /// The rows and the time they hold to, in `tx`'s snapshot, of the cases `cases` names.
 // Long: one statement (the case columns with their steps' tallies, the limits, the grouped
@@ -163,7 +164,8 @@ pub(super) fn count(
                         CASE WHEN r2 > $3 THEN r2 END,
                         CASE WHEN r3 > $3 THEN r3 END)::float8 AS known_next,
                   -- The first whole second past the limit (`overdue` below: the elapsed
-                  -- seconds exceed it), not before the report; NaN when it is NaN (never).
+                  -- seconds exceed it), not before the report. Limits are finite (read and
+                  -- checked from `time_limits.toml`; extensions positive hours).
                   CASE WHEN s3 IS NULL THEN t::float8 + floor(greatest(
                          (CASE current WHEN 0 THEN l0 WHEN 1 THEN l0 + l1
                                WHEN 2 THEN l0 + l1 + l2 ELSE l0 + l1 + l2 + l3 END
@@ -268,7 +270,7 @@ pub(super) fn count(
     let mut crossings = BTreeMap::new();
     let mut until: Option<f64> = None;
     for r in &rows {
-        // NaN (a limit that is NaN: never overdue) and infinities hold for ever.
+        // Finite: an hour on at most.
         if let Some(u) = r.try_get::<_, Option<f64>>(12).map_err(&e)?
             && u.is_finite()
         {
@@ -335,16 +337,21 @@ fn window(a: &str, lo: &str) -> String {
 }
 
 /// The stamp of stored incidents (`IncidentStore::incident_stamp`) in a transaction's
-/// snapshot: the data version (places, plans, imports, copies), the feed (new incidents) and
-/// the count of statements that changed incidents (migration 13), each moved at a commit.
+/// snapshot: the schema's id, the data version (places, plans, imports, copies), the feed
+/// (new incidents) and the count of statements that changed incidents (migration 13), each
+/// moved at a commit.
 pub(super) fn stamp_in(store: &PgStore, tx: &mut impl postgres::GenericClient) -> Result<String> {
     let e = store.err();
+    // The schema's own id first: a schema dropped and made again starts its counters anew.
     let r = tx
         .query_one(
-            &store.sql("SELECT version, fed, changed FROM {s}.data_version"),
+            &store.sql(
+                "SELECT to_regnamespace('{s}')::oid::bigint, version, fed, changed
+                 FROM {s}.data_version",
+            ),
             &[],
         )
         .map_err(&e)?;
     let v = |i: usize| -> Result<i64> { r.try_get::<_, i64>(i).map_err(&e) };
-    Ok(format!("v{}f{}c{}", v(0)?, v(1)?, v(2)?))
+    Ok(format!("o{}v{}f{}c{}", v(0)?, v(1)?, v(2)?, v(3)?))
 }

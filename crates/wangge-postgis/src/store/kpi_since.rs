@@ -23,8 +23,9 @@ use wangge_io::store::KpiTable;
 /// Changes the log keeps at least (migration 14 prunes those 100,000 counts old).
 const LOG_REACH: i64 = 50_000;
 
-/// The three counters of a stamp (`stamp_in`).
+/// The schema's id and the three counters of a stamp (`stamp_in`).
 struct Stamp {
+    schema: i64,
     version: i64,
     fed: i64,
     changed: i64,
@@ -32,10 +33,12 @@ struct Stamp {
 
 impl Stamp {
     fn parse(s: &str) -> Option<Self> {
-        let s = s.strip_prefix('v')?;
+        let s = s.strip_prefix('o')?;
+        let (schema, s) = s.split_once('v')?;
         let (version, s) = s.split_once('f')?;
         let (fed, changed) = s.split_once('c')?;
         Some(Self {
+            schema: schema.parse().ok()?,
             version: version.parse().ok()?,
             fed: fed.parse().ok()?,
             changed: changed.parse().ok()?,
@@ -72,7 +75,8 @@ pub(super) fn kpi_rows_since(
         )
         .and_then(|r| r.try_get(0))
         .map_err(&e)?;
-    if now.fed < was.fed
+    if now.schema != was.schema
+        || now.fed < was.fed
         || now.version - was.version != entries
         || !(0..=LOG_REACH).contains(&(now.changed - was.changed))
     {
@@ -110,14 +114,21 @@ pub(super) fn kpi_rows_since(
         rows.push(r);
     }
     rows.sort_by(|a, b| a.area.cmp(&b.area));
+    // The earliest of the two: an old state's time may be gone (held a little less long than
+    // it could be, never longer). Crossings from then on are not needed.
+    let until = match (kept.until, after.until) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    if let Some(u) = until {
+        for c in table.crossings.values_mut() {
+            c.truncate(c.partition_point(|x| *x < u.unix()));
+        }
+    }
+    table.crossings.retain(|_, c| !c.is_empty());
     Ok(Some(KpiTable {
         rows,
-        // The earliest of the two: an old state's time may be gone (held a little less long
-        // than it could be, never longer).
-        until: match (kept.until, after.until) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        },
+        until,
         stamp: Some(stamp),
         windows: table.windows,
         crossings: table.crossings,
