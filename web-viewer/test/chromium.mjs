@@ -19,12 +19,19 @@ export function launch(extraArgs = []) {
 /// Collects requests to other hosts than `server`, failed requests and page or console errors
 /// (console messages matching `expected` are counted apart).
 export function watch(page, server, expected = null) {
-  const w = { external: [], failed: [], errors: [], expected: 0 };
+  const w = { external: [], failed: [], aborted: [], errors: [], expected: 0 };
   page.on("request", (r) => {
     const u = new URL(r.url());
     if (!["data:", "blob:"].includes(u.protocol) && u.host !== server) w.external.push(r.url());
   });
-  page.on("requestfailed", (r) => w.failed.push(`${r.url()}: ${r.failure()?.errorText}`));
+  page.on("requestfailed", (r) => {
+    const why = r.failure()?.errorText;
+    // A tile the map stopped needing (the view moved on before it came) is cancelled by
+    // MapLibre: counted apart, not a failure.
+    const tile = /\/(tiles\/[^/]+|heat)\/\d+\/\d+\/\d+\.(mvt|png)$/.test(new URL(r.url()).pathname);
+    if (tile && why === "net::ERR_ABORTED") w.aborted.push(r.url());
+    else w.failed.push(`${r.url()}: ${why}`);
+  });
   page.on("pageerror", (e) => w.errors.push(`page: ${e}`));
   page.on("console", (m) => {
     if (m.type() !== "error") return;
