@@ -1,13 +1,12 @@
 //! Heat tiles: seam-free (every pixel equals the density over all incidents, so neighbours
 //! meet), filters, suppression of sparse pixels, and the PNG route.
 
-use crate::util::{call, demo_workspace, wangge};
+use crate::util::{Backend, call, demo_workspace, each_backend, off_runtime, wangge};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use wangge_core::NoProgress;
-use wangge_io::store::prelude::*;
 use wangge_tiles::mvt::{TileCoord, world};
 use wangge_tiles::{HeatFilter, HeatIndex, HeatStyle};
 
@@ -216,7 +215,7 @@ fn heat_tiles_meet_without_seams_and_filter() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_heat_route_serves_palette_pngs() {
     let dir = tempfile::tempdir().expect("tmp");
     let (ok, out) = wangge(
@@ -232,11 +231,15 @@ async fn the_heat_route_serves_palette_pngs() {
         dir.path(),
     );
     assert!(ok, "{out}");
-    let state = wangge_server::AppState::open(dir.path().join("w.gpkg"), true).expect("state");
-    let data = wangge_io::GeoPackage::open(dir.path().join("w.gpkg"))
-        .expect("open")
-        .load()
-        .expect("load");
+    for b in each_backend(dir.path(), &dir.path().join("w.gpkg"), "heat_png") {
+        heat_pngs(&b).await;
+    }
+}
+
+// Long: one request after another on the heat route, each answer checked.
+async fn heat_pngs(b: &Backend) {
+    let state = b.state();
+    let data = off_runtime(|| b.store().load().expect("load"));
     let w = world(
         data.incidents[0].location.x(),
         data.incidents[0].location.y(),
@@ -347,24 +350,26 @@ fn count_features(raw: &[u8], layer: &str) -> Vec<(String, Option<f64>, f64)> {
     out
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hex_and_area_tiles_count_every_incident_once() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    demo_workspace(d, 3);
+    let ws = demo_workspace(d, 3);
     let (ok, out) = wangge(&["incidents", "assign", "w.gpkg"], d);
     assert!(ok, "{out}");
-    let data = wangge_io::GeoPackage::open(d.join("w.gpkg"))
-        .expect("open")
-        .load()
-        .expect("load");
+    for b in each_backend(d, &ws, "heat_counts") {
+        counts_once(&b).await;
+    }
+}
+
+// Long: every z13 tile of the city read and summed, then filters and suppression.
+async fn counts_once(be: &Backend) {
+    let data = off_runtime(|| be.store().load().expect("load"));
     let total = data.incidents.len();
     let in_grids = data.incidents.iter().filter(|i| i.grid.is_some()).count();
     assert!(in_grids * 10 > total * 9, "{in_grids} of {total} in a grid");
     // Counts of one and two are shown only when the server is started so (--min-count 1).
-    let state = wangge_server::AppState::open(d.join("w.gpkg"), true)
-        .expect("state")
-        .with_min_count(1);
+    let state = be.state().with_min_count(1);
     let get = |uri: String| {
         let st = state.clone();
         async move { call(&st, "GET", &uri, "", "").await }
@@ -473,7 +478,7 @@ async fn hex_and_area_tiles_count_every_incident_once() {
     .await;
     assert_eq!(sum(&twice), sum(&noise));
     // The default server never shows fewer than 3, whatever the query asks.
-    let strict = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
+    let strict = be.state();
     let (_, raw) = call(
         &strict,
         "GET",

@@ -15,18 +15,22 @@ fn js(b: &[u8]) -> Value {
     serde_json::from_slice(b).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(b)))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_incident_api_ingests_queries_and_moves_incidents() {
     let dir = tempfile::tempdir().expect("tmp");
-    demo_workspace(dir.path(), 3);
-    let ws = dir.path().join("w.gpkg");
+    let ws = demo_workspace(dir.path(), 3);
+    for b in crate::util::each_backend(dir.path(), &ws, "incident_api") {
+        incident_api(&b).await;
+    }
+}
+
+// Long: one story through the incident API, each answer checked.
+async fn incident_api(be: &crate::util::Backend) {
     // A spot inside a grid: an address point of the newest plan.
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let data = store.load().expect("load");
+    let data = crate::util::off_runtime(|| be.store().load().expect("load"));
     let before = data.incidents.len();
     let spot = data.address_points[10].location;
-    drop(store);
-    let state = AppState::open(ws.clone(), true).expect("state");
+    let state = be.state();
     let (lon, lat) = (spot.x(), spot.y());
 
     // A heat tile around the spot before.
@@ -259,15 +263,15 @@ async fn the_incident_api_ingests_queries_and_moves_incidents() {
     )
     .await;
     assert_eq!(js(&b)["total"], 1);
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let events: i64 = wangge_io::gpkg::testing::row(
-        &store,
-        "SELECT count(*) FROM incident_events WHERE incident = 'T-9'",
-        &[],
-    )[0]
-    .int();
-    assert_eq!(events, 1);
-    assert_eq!(store.load().expect("load").incidents.len(), before + 7);
+    let (events, now) = crate::util::off_runtime(|| {
+        let store = be.store();
+        (
+            store.events_of(&["T-9".to_string()]).expect("events"),
+            store.load().expect("load").incidents.len(),
+        )
+    });
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(now, before + 7);
 
     // The wall screen's figures and views.
     let (s, b) = call(&state, "GET", "/api/incidents/summary", "", "").await;

@@ -246,8 +246,14 @@ fn mvt_fixtures_accept_exactly_the_v2_valid_ones() {
 fn tiles_keep_their_content() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = crate::util::city_workspace(dir.path(), 20000, 1);
-    let store = GeoPackage::open(&ws).expect("open");
-    let src = TileSource::from_store(&store).expect("source");
+    for b in crate::util::each_backend(dir.path(), &ws, "tiles_kept") {
+        same_content(&*b.store());
+    }
+}
+
+// Long: every fixture tile compared feature by feature.
+fn same_content(store: &dyn Store) {
+    let src = TileSource::from_store(store).expect("source");
     let rules = Rules {
         buffer: Some(wangge_tiles::BUFFER),
     };
@@ -392,8 +398,13 @@ fn perimeter(f: &wangge_tiles::mvt::validate::DecodedFeature) -> f64 {
 fn a_source_after_a_plan_edit_equals_one_read_afresh() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = crate::util::city_workspace(dir.path(), 6000, 3);
-    let mut store = GeoPackage::open(&ws).expect("open");
-    let before = TileSource::from_store(&store).expect("source");
+    for b in crate::util::each_backend(dir.path(), &ws, "tiles_edit") {
+        plan_edit_shared(&mut *b.store());
+    }
+}
+
+fn plan_edit_shared(store: &mut dyn Store) {
+    let before = TileSource::from_store(store).expect("source");
     // Draw every tile once, so the shared layers hold prepared geometry.
     for t in before.tiles(12, 16) {
         before.tile(t, &[]);
@@ -403,17 +414,17 @@ fn a_source_after_a_plan_edit_equals_one_read_afresh() {
     let grids = store.plan_grids(plan).expect("grids");
     let split = grids.iter().find_map(|(grid, _)| {
         let e = wangge_core::partition::edit::Edit::Split { grid: grid.clone() };
-        wangge_app::plans::edit(&mut store, plan, &e, &|_| true, false).ok()
+        wangge_app::plans::edit(store, plan, &e, &|_| true, false).ok()
     });
     assert!(split.is_some(), "no grid could be split");
-    let version = wangge_tiles::data_version(&store).expect("version");
+    let version = wangge_tiles::data_version(store).expect("version");
     assert!(
         before.only_plan_differs(&version),
         "{} -> {version}",
         before.version()
     );
-    let shared = before.with_new_plan(&store).expect("with the new plan");
-    let afresh = TileSource::from_store(&store).expect("afresh");
+    let shared = before.with_new_plan(store).expect("with the new plan");
+    let afresh = TileSource::from_store(store).expect("afresh");
     assert_eq!(shared.version(), afresh.version());
     let mut differing = 0;
     for t in afresh.tiles(10, 16) {
@@ -438,9 +449,14 @@ fn a_source_after_a_plan_edit_equals_one_read_afresh() {
 fn each_community_has_one_label_point_per_zoom() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = crate::util::city_workspace(dir.path(), 20000, 1);
-    let store = GeoPackage::open(&ws).expect("open");
+    for b in crate::util::each_backend(dir.path(), &ws, "tiles_labels") {
+        one_label_each(&*b.store());
+    }
+}
+
+fn one_label_each(store: &dyn Store) {
     let communities = store.communities().expect("communities");
-    let src = TileSource::from_store(&store).expect("source");
+    let src = TileSource::from_store(store).expect("source");
     let b = src.bounds();
     let (a, c) = (world(b[0], b[3]), world(b[2], b[1]));
     let rules = Rules {

@@ -410,6 +410,51 @@ impl Backend {
     pub fn arg(&self) -> &str {
         self.ws.to_str().expect("utf-8")
     }
+
+    /// Whether this is the PostgreSQL leg.
+    pub fn is_pg(&self) -> bool {
+        self.schema.is_some()
+    }
+
+    /// The workspace's store, opened for writing off the async runtime's thread (the
+    /// PostgreSQL client blocks); works outside a runtime too.
+    pub fn store(&self) -> Box<dyn Store> {
+        off_runtime(|| {
+            wangge_app::open_store(&self.ws, wangge_app::Access::Write).expect("open the store")
+        })
+    }
+
+    /// A server's state on the workspace (strict: suppression on), opened off the runtime.
+    pub fn state(&self) -> wangge_server::AppState {
+        off_runtime(|| wangge_server::AppState::open(self.ws.clone(), true).expect("state"))
+    }
+
+    /// One integer a query on the workspace's own tables gives, read by the database's own
+    /// client (SQLite through the GeoPackage's connection, PostgreSQL through `psql`);
+    /// `{s}.` in `sql` names the workspace's schema on PostgreSQL and nothing on SQLite.
+    pub fn int(&self, sql: &str) -> i64 {
+        match (&self.schema, std::env::var("WANGGE_TEST_PG")) {
+            (Some(s), Ok(base)) => {
+                let sql = sql.replace("{s}.", &format!("{s}."));
+                let v = crate::postgis::psql(&base, &sql);
+                v.parse()
+                    .unwrap_or_else(|_| panic!("{sql}: not an integer: {v}"))
+            }
+            _ => {
+                let g = GeoPackage::open(&self.ws).expect("open");
+                wangge_io::gpkg::testing::row(&g, &sql.replace("{s}.", ""), &[])[0].int()
+            }
+        }
+    }
+}
+
+/// Runs `f` where a blocking client may run: through `block_in_place` on a multi-threaded
+/// runtime, directly outside one.
+pub fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(_) => tokio::task::block_in_place(f),
+        Err(_) => f(),
+    }
 }
 
 impl Drop for Backend {
@@ -444,6 +489,10 @@ pub fn each_backend(dir: &Path, gpkg: &Path, name: &str) -> Vec<Backend> {
         };
         let (ok, out_) = wangge(&["copy", gpkg.to_str().expect("utf-8"), &url], dir);
         assert!(ok, "copy to {url}: {out_}");
+        eprintln!(
+            "{name}: also on PostgreSQL, schema {}",
+            pg.schema.as_deref().unwrap_or("")
+        );
         out.push(pg);
     }
     out
