@@ -3,7 +3,7 @@
 //! through filters, tiles and id guessing, revoked and unknown tokens, the audit log and the
 //! rate limit; expired tokens; a workspace whose tokens are all revoked stays closed.
 
-use crate::util::{demo_workspace, wangge};
+use crate::util::{Backend, demo_workspace, each_backend, off_runtime, wangge};
 use serde_json::{Value, json};
 use wangge_core::access::Role;
 use wangge_io::store::prelude::*;
@@ -64,17 +64,29 @@ fn two_streets(
     (c_other, c_own, own_street)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_and_scopes_decide_every_answer() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 11);
     let (ok, out) = wangge(&["incidents", "assign", "w.gpkg"], dir.path());
     assert!(ok, "{out}");
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let data = store.load().expect("load");
-    let (c_other, c_own, own_street) = two_streets(&store, &data);
-    let plan = store.latest_plan().expect("plan").expect("a plan");
-    let grids = store.plan_grids(plan).expect("grids");
+    let gpkg = wangge_io::GeoPackage::open(&ws).expect("open");
+    let streets = two_streets(&gpkg, &gpkg.load().expect("load"));
+    drop(gpkg);
+    for b in each_backend(dir.path(), &ws, "access_roles") {
+        roles_and_scopes(&b, &streets).await;
+    }
+}
+
+// Long: the role × route × scope matrix, one request after another.
+async fn roles_and_scopes(ws: &Backend, streets: &(String, String, String)) {
+    let (c_other, c_own, own_street) = streets.clone();
+    let store = ws.store();
+    let data = off_runtime(|| store.load().expect("load"));
+    let grids = off_runtime(|| {
+        let plan = store.latest_plan().expect("plan").expect("a plan");
+        store.plan_grids(plan).expect("grids")
+    });
     let grid_in = |c: &str| {
         grids
             .iter()
@@ -99,36 +111,42 @@ async fn roles_and_scopes_decide_every_answer() {
         (Role::GridWorker, g_own.clone()),
         (Role::Public, "*".into()),
     ] {
-        let (_, secret) = store
-            .create_token(&format!("{role} test"), role, &scope, None)
-            .expect("token");
+        let (_, secret) = off_runtime(|| {
+            store
+                .create_token(&format!("{role} test"), role, &scope, None)
+                .expect("token")
+        });
         tok.insert(role, secret);
     }
-    let (revoked_id, revoked) = store
-        .create_token("gone", Role::Admin, "*", None)
-        .expect("token");
-    store.revoke_token(revoked_id).expect("revoke");
-    // Bad scopes are refused when a token is made.
-    assert!(
-        store
-            .create_token("x", Role::Planner, "no such street", None)
-            .is_err()
-    );
-    assert!(
-        store
-            .create_token("x", Role::GridWorker, "999", None)
-            .is_err()
-    );
-    assert!(
-        store
-            .create_token("x", Role::Leader, "中山街道", None)
-            .is_err()
-    );
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let revoked = off_runtime(|| {
+        let (revoked_id, revoked) = store
+            .create_token("gone", Role::Admin, "*", None)
+            .expect("token");
+        store.revoke_token(revoked_id).expect("revoke");
+        // Bad scopes are refused when a token is made.
+        assert!(
+            store
+                .create_token("x", Role::Planner, "no such street", None)
+                .is_err()
+        );
+        assert!(
+            store
+                .create_token("x", Role::GridWorker, "999", None)
+                .is_err()
+        );
+        assert!(
+            store
+                .create_token("x", Role::Leader, "中山街道", None)
+                .is_err()
+        );
+        revoked
+    });
+    let st = ws.state();
     let t = |r: Role| Some(tok[&r].as_str());
 
     // Incidents of each street and grid, for id guessing.
-    let all = store.kpi_cases().expect("cases");
+    let all = off_runtime(|| store.kpi_cases().expect("cases"));
+    let assigner = off_runtime(|| store.assigner().expect("assigner"));
     let in_other = all
         .iter()
         .find(|c| c.community.as_deref() == Some(c_other.as_str()))
@@ -158,7 +176,7 @@ async fn roles_and_scopes_decide_every_answer() {
                 wangge_core::IncidentSource::Other,
                 a.location,
             );
-            store.assigner().expect("assigner").assign(&mut probe);
+            assigner.assign(&mut probe);
             probe.grid.as_deref() == Some(g_own.as_str())
         })
         .expect("a point in the grid worker's grid")
@@ -174,7 +192,7 @@ async fn roles_and_scopes_decide_every_answer() {
                 wangge_core::IncidentSource::Other,
                 a.location,
             );
-            store.assigner().expect("assigner").assign(&mut probe);
+            assigner.assign(&mut probe);
             probe.grid.as_deref() == Some(g_other.as_str())
         })
         .expect("a point elsewhere")
@@ -495,7 +513,7 @@ async fn roles_and_scopes_decide_every_answer() {
     );
 
     // The audit log names who exported and edited.
-    let log = store.audit_log(100).expect("log");
+    let log = off_runtime(|| store.audit_log(100).expect("log"));
     for action in [
         "plan.export",
         "plan.edit",

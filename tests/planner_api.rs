@@ -2,7 +2,7 @@
 //! (split, move, refused merge), undo through restore, comparison, naming, partial
 //! re-partition with a lock, and every export format read back.
 
-use crate::util::{call, demo_workspace};
+use crate::util::{Backend, call, demo_workspace, each_backend, off_runtime};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use wangge_io::store::prelude::*;
@@ -48,10 +48,14 @@ impl Api {
     }
 }
 
-fn buildings_of(ws: &std::path::Path, plan: i64, grid: &str) -> Vec<String> {
-    let store = wangge_io::GeoPackage::open(ws).expect("open");
-    let members = store.plan_members(plan).expect("members");
-    let data = store.load().expect("load");
+fn buildings_of(ws: &Backend, plan: i64, grid: &str) -> Vec<String> {
+    let (members, data) = off_runtime(|| {
+        let store = ws.store();
+        (
+            store.plan_members(plan).expect("members"),
+            store.load().expect("load"),
+        )
+    });
     let mut out: Vec<String> = data
         .address_points
         .iter()
@@ -63,11 +67,18 @@ fn buildings_of(ws: &std::path::Path, plan: i64, grid: &str) -> Vec<String> {
     out
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_planner_edits_undoes_compares_names_and_exports_plans() {
     let dir = tempfile::tempdir().expect("tmp");
-    let ws = demo_workspace(dir.path(), 5);
-    let api = Api(wangge_server::AppState::open(ws.clone(), true).expect("state"));
+    let gpkg = demo_workspace(dir.path(), 5);
+    for ws in each_backend(dir.path(), &gpkg, "planner_story") {
+        planner_story(dir.path(), &ws).await;
+    }
+}
+
+// Long: one planner's session through the API, each answer checked.
+async fn planner_story(dir: &std::path::Path, ws: &Backend) {
+    let api = Api(ws.state());
 
     let (s, list) = api.get("/api/plans").await;
     assert_eq!(s, 200);
@@ -166,7 +177,7 @@ async fn a_planner_edits_undoes_compares_names_and_exports_plans() {
     // Move a building from one half to the other: the first the server accepts.
     let (from, to) = (&halves[0], &halves[1]);
     let mut moved = None;
-    for b in buildings_of(&ws, 2, from) {
+    for b in buildings_of(ws, 2, from) {
         let (s, v) = api
             .send(
                 "POST",
@@ -262,10 +273,9 @@ async fn a_planner_edits_undoes_compares_names_and_exports_plans() {
         .await;
     assert_eq!(s, 201, "{part}");
     let p5 = part["plan"].as_i64().expect("plan");
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let store = ws.store();
     let members = |p: i64, g: &str| -> Vec<String> {
-        let mut v: Vec<String> = store
-            .plan_members(p)
+        let mut v: Vec<String> = off_runtime(|| store.plan_members(p))
             .expect("members")
             .into_iter()
             .filter(|m| m.1 == g)
@@ -296,7 +306,7 @@ async fn a_planner_edits_undoes_compares_names_and_exports_plans() {
         )
         .await;
         assert_eq!(s.as_u16(), 200, "{format}");
-        let path = dir.path().join(format!("out.{format}"));
+        let path = dir.join(format!("out.{format}"));
         std::fs::write(&path, &bytes).expect("write");
         match check {
             0 => {
@@ -357,11 +367,18 @@ impl Api {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_split_keeps_every_other_code_and_renumbering_is_explicit() {
     let dir = tempfile::tempdir().expect("tmp");
-    let ws = demo_workspace(dir.path(), 5);
-    let api = Api(wangge_server::AppState::open(ws, true).expect("state"));
+    let gpkg = demo_workspace(dir.path(), 5);
+    for ws in each_backend(dir.path(), &gpkg, "planner_codes") {
+        split_codes(&ws).await;
+    }
+}
+
+// Long: a split, its codes and an explicit renumbering, each answer checked.
+async fn split_codes(ws: &Backend) {
+    let api = Api(ws.state());
     let g1 = api.grids(1).await;
     let serial = |code: &str| code[code.len() - 3..].parse::<u32>().expect("serial");
     let community = g1.values().next().expect("a grid").0.clone();

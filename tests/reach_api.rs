@@ -16,11 +16,18 @@ fn n(v: &Value) -> u64 {
     v.as_u64().expect("a count")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coverage_gaps_siting_and_what_if_agree() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 6);
-    let st = wangge_server::AppState::open(ws, true).expect("state");
+    for b in crate::util::each_backend(dir.path(), &ws, "reach_agree") {
+        reach_agrees(&b.state()).await;
+    }
+}
+
+// Long: coverage, service areas, gaps, siting and what-if cross-checked one after another.
+async fn reach_agrees(st: &wangge_server::AppState) {
+    let st = st.clone();
     let (s, cat) = req(&st, "GET", "/api/reach", Value::Null).await;
     assert_eq!(s, 200, "{cat}");
     assert!(
@@ -228,7 +235,7 @@ async fn coverage_gaps_siting_and_what_if_agree() {
 
 /// The API says what the CLI says on a district without pharmacies: `warnings`, `data`
 /// false and no share ("no data", not 0%), completeness judged without it and naming it.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_category_without_data_is_a_warning_not_zero() {
     let dir = tempfile::tempdir().expect("tmp");
     let src = crate::util::project("data/fixtures/no_pharmacy.osm");
@@ -242,9 +249,14 @@ async fn a_category_without_data_is_a_warning_not_zero() {
         dir.path(),
     );
     assert!(ok, "{out}");
-    let st = wangge_server::AppState::open(dir.path().join("w.gpkg"), true).expect("state");
+    for b in crate::util::each_backend(dir.path(), &dir.path().join("w.gpkg"), "reach_none") {
+        no_data_warned(&b.state()).await;
+    }
+}
+
+async fn no_data_warned(st: &wangge_server::AppState) {
     let (s, c) = req(
-        &st,
+        st,
         "GET",
         "/api/reach/coverage?category=pharmacy&minutes=10",
         Value::Null,
