@@ -6,6 +6,7 @@
 use crate::util::demo_workspace;
 use serde_json::{Value, json};
 use wangge_core::access::Role;
+use wangge_io::Store;
 use wangge_io::store::prelude::*;
 
 async fn req(
@@ -20,7 +21,7 @@ async fn req(
 }
 
 /// Tokens of a leader (district-wide), a street office of `street` and an admin.
-fn leader_office_admin(store: &wangge_io::GeoPackage, street: &str) -> (String, String, String) {
+fn leader_office_admin(store: &dyn Store, street: &str) -> (String, String, String) {
     let make = |name: &str, role: Role, scope: &str| {
         store
             .create_token(name, role, scope, None)
@@ -35,7 +36,7 @@ fn leader_office_admin(store: &wangge_io::GeoPackage, street: &str) -> (String, 
 }
 
 /// Two grids of the plan that a split divides (the most buildings), in two communities.
-fn fullest_grids(store: &wangge_io::GeoPackage, plan: i64) -> Vec<(String, String)> {
+fn fullest_grids(store: &dyn Store, plan: i64) -> Vec<(String, String)> {
     let rows = store.plan_grid_rows(plan).expect("grids");
     let mut g: Vec<(String, String, u64)> = rows
         .iter()
@@ -51,14 +52,22 @@ fn fullest_grids(store: &wangge_io::GeoPackage, plan: i64) -> Vec<(String, Strin
     vec![(first.0, first.1), (second.0, second.1)]
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_edit_is_refused_and_a_branch_is_kept_aside() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 21);
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let base = store.latest_plan().expect("plan").expect("a plan");
-    let g = fullest_grids(&store, base);
+    for b in crate::util::each_backend(dir.path(), &ws, "stale_edit") {
+        stale_edit(dir.path(), &b).await;
+    }
+}
+
+// Long: two planners on one version through the API, then the CLI.
+async fn stale_edit(dir: &std::path::Path, ws: &crate::util::Backend) {
+    use crate::util::off_runtime;
+    let st = ws.state();
+    let store = ws.store();
+    let base = off_runtime(|| store.latest_plan().expect("plan").expect("a plan"));
+    let g = off_runtime(|| fullest_grids(&*store, base));
 
     // Two planners both start from `base`: the first edit lands, the second is told the
     // version it edits is no longer current, and nothing is written.
@@ -85,9 +94,12 @@ async fn a_stale_edit_is_refused_and_a_branch_is_kept_aside() {
     assert_eq!(stale["code"], "plan.stale");
     assert_eq!(stale["params"]["current"], current.to_string());
     assert_eq!(stale["params"]["base"], base.to_string());
-    let plans = store.plans().expect("plans");
+    let plans = off_runtime(|| store.plans().expect("plans"));
     assert_eq!(plans.len(), 2, "the stale edit wrote nothing");
-    assert_eq!(store.latest_plan().expect("plan"), Some(current));
+    assert_eq!(
+        off_runtime(|| store.latest_plan().expect("plan")),
+        Some(current)
+    );
 
     // On purpose, as a branch: kept, listed, never current.
     let (s, branch) = req(
@@ -101,13 +113,12 @@ async fn a_stale_edit_is_refused_and_a_branch_is_kept_aside() {
     assert_eq!(s, 201, "{branch}");
     let b = branch["plan"].as_i64().expect("plan");
     assert_eq!(
-        store.latest_plan().expect("plan"),
+        off_runtime(|| store.latest_plan().expect("plan")),
         Some(current),
         "a branch is not current"
     );
     assert!(
-        store
-            .plans()
+        off_runtime(|| store.plans())
             .expect("plans")
             .iter()
             .any(|p| p.id == b && p.branch)
@@ -136,34 +147,51 @@ async fn a_stale_edit_is_refused_and_a_branch_is_kept_aside() {
     // The CLI: an edit of an older version is refused unless kept as a branch.
     let old = base.to_string();
     let (ok, out) = crate::util::wangge(
-        &["plan", "edit", "w.gpkg", "--from", &old, "split", &g[1].0],
-        dir.path(),
+        &["plan", "edit", ws.arg(), "--from", &old, "split", &g[1].0],
+        dir,
     );
     assert!(!ok && out.contains("--branch"), "{out}");
     let (ok, out) = crate::util::wangge(
         &[
-            "plan", "edit", "w.gpkg", "--from", &old, "--branch", "split", &g[1].0,
+            "plan",
+            "edit",
+            ws.arg(),
+            "--from",
+            &old,
+            "--branch",
+            "split",
+            &g[1].0,
         ],
-        dir.path(),
+        dir,
     );
     assert!(ok, "{out}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_street_planner_cannot_restore_or_name_changes_of_another_street() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 22);
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let data = store.load().expect("load");
-    let v1 = store.latest_plan().expect("plan").expect("a plan");
-    let g = fullest_grids(&store, v1);
+    let gpkg = wangge_io::GeoPackage::open(&ws).expect("open");
+    let g = fullest_grids(&gpkg, gpkg.latest_plan().expect("plan").expect("a plan"));
     // The community of the second grid goes to another street.
     wangge_io::gpkg::testing::execute(
-        &store,
+        &gpkg,
         "UPDATE communities SET street = '北京街道' WHERE key = ?1",
         &[&g[1].1],
     )
     .expect("street");
+    drop(gpkg);
+    for b in crate::util::each_backend(dir.path(), &ws, "other_street") {
+        other_street(&b, &g).await;
+    }
+}
+
+// Long: a restore, a naming and an edit across streets, each answer checked.
+async fn other_street(ws: &crate::util::Backend, g: &[(String, String)]) {
+    use crate::util::off_runtime;
+    let store = ws.store();
+    let data = off_runtime(|| store.load().expect("load"));
+    let v1 = off_runtime(|| store.latest_plan().expect("plan").expect("a plan"));
     let own_street = data
         .communities
         .iter()
@@ -171,13 +199,16 @@ async fn a_street_planner_cannot_restore_or_name_changes_of_another_street() {
         .and_then(|c| c.street.clone())
         .expect("street");
     assert_ne!(g[0].1, g[1].1, "two communities");
-    let (_, planner) = store
-        .create_token("own street", Role::Planner, &own_street, None)
-        .expect("token");
-    let (_, admin) = store
-        .create_token("district", Role::Admin, "*", None)
-        .expect("token");
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let (planner, admin) = off_runtime(|| {
+        let (_, planner) = store
+            .create_token("own street", Role::Planner, &own_street, None)
+            .expect("token");
+        let (_, admin) = store
+            .create_token("district", Role::Admin, "*", None)
+            .expect("token");
+        (planner, admin)
+    });
+    let st = ws.state();
 
     // The district splits a grid of the other street: version 2.
     let (s, v) = req(
@@ -201,7 +232,7 @@ async fn a_street_planner_cannot_restore_or_name_changes_of_another_street() {
     .await;
     assert_eq!(s, 403, "{v}");
     assert_eq!(
-        store.latest_plan().expect("plan"),
+        off_runtime(|| store.latest_plan().expect("plan")),
         Some(v2),
         "nothing written"
     );
@@ -235,12 +266,12 @@ async fn a_street_planner_cannot_restore_or_name_changes_of_another_street() {
     )
     .await;
     assert_eq!(s, 200, "{v}");
-    let audit = wangge_io::gpkg::testing::row(
-        &store,
-        "SELECT count(*) FROM audit_log WHERE action = 'plan.name' AND detail LIKE ?1",
-        &[&format!("plan {v3} named%")],
-    )[0]
-    .int();
+    let audit = off_runtime(|| {
+        ws.int(&format!(
+            "SELECT count(*) FROM {{s}}.audit_log WHERE action = 'plan.name' \
+             AND detail LIKE 'plan {v3} named%'"
+        ))
+    });
     assert_eq!(audit, 1);
 }
 

@@ -411,11 +411,6 @@ impl Backend {
         self.ws.to_str().expect("utf-8")
     }
 
-    /// Whether this is the PostgreSQL leg.
-    pub fn is_pg(&self) -> bool {
-        self.schema.is_some()
-    }
-
     /// The workspace's store, opened for writing off the async runtime's thread (the
     /// PostgreSQL client blocks); works outside a runtime too.
     pub fn store(&self) -> Box<dyn Store> {
