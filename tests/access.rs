@@ -544,16 +544,23 @@ async fn roles_and_scopes(ws: &Backend, streets: &(String, String, String)) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_tokens_are_refused_and_revoking_every_token_does_not_open_the_server() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    let ws = demo_workspace(d, 21);
+    let gpkg = demo_workspace(d, 21);
+    for ws in each_backend(d, &gpkg, "expired_tokens") {
+        expired_tokens(d, &ws).await;
+    }
+}
+
+// Long: a token through its life, then every token revoked.
+async fn expired_tokens(d: &std::path::Path, ws: &Backend) {
     let (ok, out) = wangge(
         &[
             "token",
             "create",
-            "w.gpkg",
+            ws.arg(),
             "--role",
             "leader",
             "--name",
@@ -569,7 +576,7 @@ async fn expired_tokens_are_refused_and_revoking_every_token_does_not_open_the_s
         &[
             "token",
             "create",
-            "w.gpkg",
+            ws.arg(),
             "--role",
             "leader",
             "--name",
@@ -580,7 +587,7 @@ async fn expired_tokens_are_refused_and_revoking_every_token_does_not_open_the_s
         d,
     );
     assert!(!ok && out.contains("in the past"), "{out}");
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let st = ws.state();
     assert_eq!(
         req(&st, Some(&secret), "GET", "/api/kpi", Value::Null)
             .await
@@ -588,24 +595,21 @@ async fn expired_tokens_are_refused_and_revoking_every_token_does_not_open_the_s
         200
     );
     // A month later (the expiry moved into the past): refused, with the reason.
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    wangge_io::gpkg::testing::execute(
-        &store,
+    ws.exec(
         "UPDATE access_tokens SET expires = '2026-01-01T00:00:00Z'",
-        &[],
-    )
-    .expect("age the token");
-    st.access.reload(&ws).expect("reload");
+        "UPDATE {s}.tokens SET expires = '2026-01-01T00:00:00Z'",
+    );
+    off_runtime(|| st.access.reload(&ws.ws)).expect("reload");
     let (s, b) = req(&st, Some(&secret), "GET", "/api/kpi", Value::Null).await;
     let text = String::from_utf8_lossy(&b);
     assert_eq!(s, 401, "{text}");
     assert!(text.contains("expired at 2026-01-01T00:00:00Z"), "{text}");
-    let (ok, out) = wangge(&["token", "list", "w.gpkg"], d);
+    let (ok, out) = wangge(&["token", "list", ws.arg()], d);
     assert!(ok && out.contains("expired"), "{out}");
     // Every token revoked: still closed (requests without a token see the basemap only).
-    let (ok, out) = wangge(&["token", "revoke", "w.gpkg", "1"], d);
+    let (ok, out) = wangge(&["token", "revoke", ws.arg(), "1"], d);
     assert!(ok, "{out}");
-    st.access.reload(&ws).expect("reload");
+    off_runtime(|| st.access.reload(&ws.ws)).expect("reload");
     assert!(st.access.enforced());
     for uri in [
         "/api/incidents",
@@ -637,7 +641,7 @@ fn id_number(n: usize) -> String {
     format!("{digits}{check}")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_audited() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
@@ -683,7 +687,48 @@ async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_au
     let bad = csv.replacen(&id_number(1), &format!("{}0", &id_number(1)[..17]), 1)
         + "NO-SUCH-ADDRESS,钱某,13800000000,\n";
     std::fs::write(d.join("bad.csv"), &bad).expect("csv");
-    let (ok, out) = wangge(&["residents", "import", "w.gpkg", "bad.csv"], d);
+    drop(store);
+    let reg = Register {
+        own,
+        other,
+        c_own,
+        c_other,
+        own_street,
+        g_own,
+        plan,
+        csv,
+    };
+    for ws in each_backend(d, &ws, "residents") {
+        residents_story(d, &ws, &reg).await;
+    }
+}
+
+/// The register a residents test imports, and where its rows lie.
+struct Register {
+    own: Vec<(String, String)>,
+    other: Vec<(String, String)>,
+    c_own: String,
+    c_other: String,
+    own_street: String,
+    g_own: String,
+    plan: i64,
+    csv: String,
+}
+
+// Long: a register imported (refused twice, then whole) and read by each role.
+async fn residents_story(d: &std::path::Path, ws: &Backend, reg: &Register) {
+    let Register {
+        own,
+        other,
+        c_own,
+        c_other,
+        own_street,
+        g_own,
+        plan,
+        csv,
+    } = reg;
+    let store = ws.store();
+    let (ok, out) = wangge(&["residents", "import", ws.arg(), "bad.csv"], d);
     assert!(!ok, "{out}");
     assert!(
         out.contains("bad.csv") && out.contains("row 2 (address"),
@@ -694,19 +739,27 @@ async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_au
         !out.contains("王小红"),
         "no personal field in the error: {out}"
     );
-    assert_eq!(store.resident_count().expect("count"), 0, "nothing landed");
+    assert_eq!(
+        off_runtime(|| store.resident_count()).expect("count"),
+        0,
+        "nothing landed"
+    );
     std::fs::write(
         d.join("unknown.csv"),
         format!("{csv}NO-SUCH-ADDRESS,钱某,,\n"),
     )
     .expect("csv");
-    let (ok, out) = wangge(&["residents", "import", "w.gpkg", "unknown.csv"], d);
+    let (ok, out) = wangge(&["residents", "import", ws.arg(), "unknown.csv"], d);
     assert!(!ok && out.contains("NO-SUCH-ADDRESS"), "{out}");
-    assert_eq!(store.resident_count().expect("count"), 0, "nothing landed");
+    assert_eq!(
+        off_runtime(|| store.resident_count()).expect("count"),
+        0,
+        "nothing landed"
+    );
     std::fs::write(d.join("register.csv"), &csv).expect("csv");
-    let (ok, out) = wangge(&["residents", "import", "w.gpkg", "register.csv"], d);
+    let (ok, out) = wangge(&["residents", "import", ws.arg(), "register.csv"], d);
     assert!(ok, "{out}");
-    assert_eq!(store.resident_count().expect("count"), 10);
+    assert_eq!(off_runtime(|| store.resident_count()).expect("count"), 10);
 
     let mut tok = std::collections::HashMap::new();
     for (role, scope) in [
@@ -716,12 +769,12 @@ async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_au
         (Role::Leader, "*".into()),
         (Role::GridWorker, g_own.clone()),
     ] {
-        let (_, secret) = store
-            .create_token(&format!("{role} test"), role, &scope, None)
-            .expect("token");
+        let (_, secret) =
+            off_runtime(|| store.create_token(&format!("{role} test"), role, &scope, None))
+                .expect("token");
         tok.insert(role, secret);
     }
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let st = ws.state();
     let get = |r: Option<Role>, uri: &str| {
         let t = r.map(|r| tok[&r].clone());
         let st = st.clone();
@@ -745,7 +798,7 @@ async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_au
     // Grid worker: its grid only, in full; another grid is refused.
     let (s, v) = get(Some(GridWorker), "/api/residents").await;
     assert_eq!(s, 200, "{v}");
-    let in_grid = own.iter().filter(|(_, g)| *g == g_own).count();
+    let in_grid = own.iter().filter(|(_, g)| g == g_own).count();
     assert_eq!(v["total"].as_u64(), Some(in_grid as u64), "{v}");
     assert!(v["residents"].as_array().is_some_and(|l| {
         l.iter().all(|r| {
@@ -805,7 +858,7 @@ async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_au
         );
     }
     // Every read is in the audit log, saying whether it was masked.
-    let log = store.audit_log(100).expect("audit");
+    let log = off_runtime(|| store.audit_log(100)).expect("audit");
     let reads: Vec<&[String; 5]> = log.iter().filter(|e| e[3] == "residents.read").collect();
     assert!(reads.len() >= 3, "{log:?}");
     assert!(
@@ -824,7 +877,7 @@ async fn residents_personal_fields_are_shown_by_role_masked_or_not_at_all_and_au
 /// A building for the 3D view: storeys, grid and entrances to any role with aggregates; its
 /// households to a planner or street office (and an admin), never to a leader; nothing
 /// without a token.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buildings_households_go_only_to_roles_that_may_see_them() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = crate::util::demo_workspace(dir.path(), 5);
@@ -873,17 +926,31 @@ async fn a_buildings_households_go_only_to_roles_that_may_see_them() {
                     .filter(|a| a.building.as_deref() == Some(b.key.as_str()))
                     .all(|a| in_street.contains(&a.key))
         })
-        .expect("a residential building of the street");
-    let (_, leader) = store
-        .create_token("wall", Role::Leader, "*", None)
-        .expect("token");
-    let (_, planner) = store
-        .create_token("planner", Role::Planner, &street, None)
-        .expect("token");
-    let (_, elsewhere) = store
-        .create_token("elsewhere", Role::StreetOffice, "另一街道", None)
-        .expect("token");
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+        .expect("a residential building of the street")
+        .clone();
+    drop(store);
+    for ws in each_backend(dir.path(), &ws, "building_households") {
+        building_households(&ws, &b, &street).await;
+    }
+}
+
+// Long: one building asked for by each role, each answer checked.
+async fn building_households(ws: &Backend, b: &wangge_core::Building, street: &str) {
+    let (leader, planner, elsewhere) = off_runtime(|| {
+        let store = ws.store();
+        let make = |name: &str, role: Role, scope: &str| {
+            store
+                .create_token(name, role, scope, None)
+                .expect("token")
+                .1
+        };
+        (
+            make("wall", Role::Leader, "*"),
+            make("planner", Role::Planner, street),
+            make("elsewhere", Role::StreetOffice, "另一街道"),
+        )
+    });
+    let st = ws.state();
     let uri = format!("/api/buildings/{}", b.key);
     let get = |token: Option<String>| {
         let (st, uri) = (st.clone(), uri.clone());
@@ -927,17 +994,27 @@ async fn a_buildings_households_go_only_to_roles_that_may_see_them() {
 
 /// The basemap anyone may read holds buildings without their grid (the plan's layout is for
 /// roles with a token); a planner's tiles carry it for the 3D view.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_building_tiles_carry_no_grid() {
     let dir = tempfile::tempdir().expect("tmp");
-    let ws = crate::util::demo_workspace(dir.path(), 5);
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let data = store.load().expect("load");
-    let street = data.communities[0].street.clone().expect("street");
-    let (_, planner) = store
-        .create_token("planner", Role::Planner, &street, None)
-        .expect("token");
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let gpkg = crate::util::demo_workspace(dir.path(), 5);
+    for ws in each_backend(dir.path(), &gpkg, "building_tiles") {
+        building_tiles(&ws).await;
+    }
+}
+
+// Long: one building tile read without a token and as a planner.
+async fn building_tiles(ws: &Backend) {
+    let (data, planner) = off_runtime(|| {
+        let store = ws.store();
+        let data = store.load().expect("load");
+        let street = data.communities[0].street.clone().expect("street");
+        let (_, planner) = store
+            .create_token("planner", Role::Planner, &street, None)
+            .expect("token");
+        (data, planner)
+    });
+    let st = ws.state();
     let at = data.address_points[0].location;
     let w = wangge_tiles::mvt::world(at.x(), at.y());
     let uri = format!(

@@ -443,6 +443,22 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// Runs one statement with the database's own client: `sqlite` on the GeoPackage,
+    /// `pg` (`{s}.` naming the schema) on PostgreSQL, where tables may be named otherwise.
+    pub fn exec(&self, sqlite: &str, pg: &str) {
+        match (&self.schema, std::env::var("WANGGE_TEST_PG")) {
+            (Some(s), Ok(base)) => {
+                crate::postgis::psql(&base, &pg.replace("{s}.", &format!("{s}.")));
+            }
+            _ => {
+                let g = GeoPackage::open(&self.ws).expect("open");
+                wangge_io::gpkg::testing::execute(&g, sqlite, &[]).expect(sqlite);
+            }
+        }
+    }
+}
+
 /// Runs `f` where a blocking client may run: through `block_in_place` on a multi-threaded
 /// runtime, directly outside one.
 pub fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
