@@ -159,10 +159,20 @@ fn nanjing_service_areas_hold_what_they_reach() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     import_osm(d, "osm/nanjing-xuanwu.osm");
+    let mut lines = Vec::new();
+    for b in crate::util::each_backend(d, &d.join("w.gpkg"), "areas") {
+        lines.push(areas_on(d, b.arg()));
+    }
+    lines.dedup();
+    assert_eq!(lines.len(), 1, "each backend reaches the same: {lines:?}");
+}
+
+// Long: service areas of every category and threshold read back and checked.
+fn areas_on(d: &Path, ws: &str) -> String {
     let (ok, out) = wangge(
         &[
             "coverage",
-            "w.gpkg",
+            ws,
             "--areas",
             "areas.geojson",
             "--report",
@@ -206,6 +216,7 @@ fn nanjing_service_areas_hold_what_they_reach() {
         v.sort_by_key(|x| x.0);
         assert!(v.windows(2).all(|w| w[0].1 <= w[1].1), "{cat}: {v:?}");
     }
+    line.to_string()
 }
 
 #[test]
@@ -260,10 +271,24 @@ fn siting_and_what_if_agree() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     import_osm(d, "osm/nanjing-xuanwu.osm");
+    let mut firsts = Vec::new();
+    for b in crate::util::each_backend(d, &d.join("w.gpkg"), "siting") {
+        firsts.push(siting_on(d, b.arg()));
+    }
+    firsts.dedup();
+    assert_eq!(
+        firsts.len(),
+        1,
+        "each backend proposes the same first site: {firsts:?}"
+    );
+}
+
+// Long: siting, what-if on its first site, and refusals, each checked.
+fn siting_on(d: &Path, ws: &str) -> (String, u64) {
     let (ok, out) = wangge(
         &[
             "siting",
-            "w.gpkg",
+            ws,
             "--category",
             "health_station",
             "--minutes",
@@ -294,7 +319,7 @@ fn siting_and_what_if_agree() {
         wangge(
             &[
                 "what-if",
-                "w.gpkg",
+                ws,
                 "--category",
                 "health_station",
                 "--minutes",
@@ -334,7 +359,7 @@ fn siting_and_what_if_agree() {
     let (ok, out) = wangge(
         &[
             "siting",
-            "w.gpkg",
+            ws,
             "--category",
             "health_station",
             "--candidates",
@@ -346,11 +371,12 @@ fn siting_and_what_if_agree() {
         !ok && out.contains("cand.csv") && out.contains("row 3") && out.contains("row 4"),
         "{out}"
     );
-    let (ok, out) = wangge(&["siting", "w.gpkg", "--category", "casino"], d);
+    let (ok, out) = wangge(&["siting", ws, "--category", "casino"], d);
     assert!(
         !ok && out.contains("casino") && out.contains("kindergarten"),
         "{out}"
     );
+    (at, gain)
 }
 
 /// Gap areas: their households add up to the households not reaching the category, and a
@@ -364,15 +390,22 @@ fn gaps_count_the_uncovered_households() {
         d,
     );
     assert!(ok, "{out}");
+    let mut found = Vec::new();
+    for b in crate::util::each_backend(d, &d.join("w.gpkg"), "gaps") {
+        found.push(gaps_on(d, b.arg()));
+    }
+    found.dedup();
+    assert_eq!(
+        found.len(),
+        1,
+        "each backend finds the same gaps: {found:?}"
+    );
+}
+
+// Long: coverage, gaps of one category and of the whole circle, each checked.
+fn gaps_on(d: &Path, ws: &str) -> (u64, u64) {
     let (ok, out) = wangge(
-        &[
-            "coverage",
-            "w.gpkg",
-            "--minutes",
-            "10",
-            "--report",
-            "cov.csv",
-        ],
+        &["coverage", ws, "--minutes", "10", "--report", "cov.csv"],
         d,
     );
     assert!(ok, "{out}");
@@ -390,7 +423,7 @@ fn gaps_count_the_uncovered_households() {
     let (ok, out) = wangge(
         &[
             "gaps",
-            "w.gpkg",
+            ws,
             "--category",
             "kindergarten",
             "--minutes",
@@ -432,7 +465,7 @@ fn gaps_count_the_uncovered_households() {
         let ring = &f["geometry"]["coordinates"][0][0];
         assert_eq!(ring[0], ring[ring.as_array().expect("ring").len() - 1]);
     }
-    let (ok, out) = wangge(&["gaps", "w.gpkg", "--circle", "10", "-o", "c.csv"], d);
+    let (ok, out) = wangge(&["gaps", ws, "--circle", "10", "-o", "c.csv"], d);
     assert!(ok, "{out}");
     let csv = std::fs::read_to_string(d.join("c.csv")).expect("csv");
     let circle_missing: u64 = csv
@@ -446,8 +479,9 @@ fn gaps_count_the_uncovered_households() {
         })
         .sum();
     assert!(circle_missing > 0);
-    let (ok, out) = wangge(&["gaps", "w.gpkg", "--circle", "7"], d);
+    let (ok, out) = wangge(&["gaps", ws, "--circle", "7"], d);
     assert!(!ok && out.contains("7-minute"), "{out}");
+    (missing, circle_missing)
 }
 
 /// Taipei's open data has facilities and population but no street network: coverage runs as a
