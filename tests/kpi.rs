@@ -932,3 +932,116 @@ fn history_assigns_every_dispatched_case_once(d: &std::path::Path, ws: &str) {
     assert!(ok, "{out}");
     assert!(out.contains("\n0 dispatched cases given"), "{out}");
 }
+
+/// A server's warmer (`wangge_app::kpi_warm`) keeps this month's tables ready: the wall's
+/// levels at now and at the start of the local day counted once, requests after it count
+/// nothing (and equal tables counted afresh), a new report brings them up to date instead of
+/// counting the month, and a table about to run out is counted afresh ahead of its end. A
+/// GeoPackage keeps no tables: the warmer does nothing there.
+#[test]
+fn the_warmer_keeps_this_months_tables_ready_so_requests_count_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = demo_workspace(d, 17);
+    let (ok, out) = wangge(&["incidents", "assign", "w.gpkg", "--all"], d);
+    assert!(ok, "{out}");
+    for b in each_backend(d, &ws, "kpi_warm") {
+        warmed(&b);
+    }
+}
+
+// Long: one warmer's rounds, each followed by requests and the computation counts.
+fn warmed(b: &crate::util::Backend) {
+    use std::time::Duration;
+    use wangge_app::kpi::{local_day_start, month_kpis};
+    use wangge_app::{kpi_kept, kpi_warm};
+    use wangge_core::Timestamp;
+    use wangge_core::kpi::{Level, TimeLimits, month_of, month_range};
+    let mut store = b.store();
+    let limits = TimeLimits::builtin();
+    let location = store.location();
+    let cases = store.kpi_cases().expect("cases");
+    let newest = cases.iter().map(|c| c.time.unix()).max().expect("cases");
+    let now = Timestamp::from_unix(newest + 3600);
+    let later = |s: i64| Timestamp::from_unix(now.unix() + s);
+    let month = month_of(now);
+    let window = month_range(&month).expect("month");
+    let n = kpi_warm::keep_warm(&*store, &limits, now).expect("warm");
+    if store.incident_stamp().expect("stamp").is_none() {
+        assert_eq!(n, 0, "a store without stamps keeps no tables");
+        return;
+    }
+    assert_eq!(n, 6, "three levels, at now and at the day's start");
+    assert_eq!(kpi_kept::computed(&location).afresh, 6);
+    assert_eq!(
+        kpi_warm::keep_warm(&*store, &limits, later(5)).expect("warm"),
+        0,
+        "every table held"
+    );
+    // Requests after it (an admin's at now, a leader's at the day's start) count nothing and
+    // equal the tables counted afresh.
+    let before = kpi_kept::computed(&location);
+    let mut fresh = Vec::new();
+    for level in kpi_warm::WALL_LEVELS {
+        for asof in [later(30), local_day_start(now)] {
+            let m = month_kpis(&*store, &limits, &month, level, Some(asof)).expect("kpis");
+            fresh.push((m.rows, level, asof));
+        }
+    }
+    assert_eq!(
+        kpi_kept::computed(&location),
+        before,
+        "all answered from kept tables"
+    );
+    for (rows, level, asof) in fresh {
+        let t = store
+            .kpi_rows(window, level, &limits, asof)
+            .expect("rows")
+            .expect("a table");
+        assert_eq!(rows, t.rows, "{level:?} at {asof}");
+    }
+    // A new report: the next round brings every table up to date, counting no month.
+    let at = store.load_places().expect("places").address_points[0].location;
+    let report = wangge_core::Incident::reported(
+        "WARM-1".into(),
+        later(60),
+        "noise".into(),
+        wangge_core::IncidentSource::Other,
+        at,
+    );
+    store.add_incidents(&[report]).expect("add");
+    let before = kpi_kept::computed(&location);
+    assert_eq!(
+        kpi_warm::keep_warm(&*store, &limits, later(90)).expect("warm"),
+        6
+    );
+    let after = kpi_kept::computed(&location);
+    assert_eq!(after.afresh, before.afresh, "no month counted again");
+    assert_eq!(after.brought_up_to_date, before.brought_up_to_date + 6);
+    let m = month_kpis(&*store, &limits, &month, Level::District, Some(later(120))).expect("kpis");
+    assert_eq!(
+        kpi_kept::computed(&location),
+        after,
+        "kept after the report"
+    );
+    let t = store
+        .kpi_rows(window, Level::District, &limits, later(120))
+        .expect("rows")
+        .expect("a table");
+    assert_eq!(m.rows, t.rows);
+    // A kept table's span ends at its until: a round within `ahead` of it counts afresh.
+    let until = t
+        .until
+        .expect("open cases pass their limits: the span ends")
+        .unix();
+    let at = later(120);
+    let short = Duration::from_secs((until - at.unix() - 60).max(0) as u64);
+    assert!(
+        !kpi_kept::warm(&*store, window, Level::District, &limits, at, short).expect("warm"),
+        "held for {short:?} more"
+    );
+    let long = Duration::from_secs((until - at.unix()) as u64 + 1);
+    let before = kpi_kept::computed(&location);
+    assert!(kpi_kept::warm(&*store, window, Level::District, &limits, at, long).expect("warm"));
+    assert_eq!(kpi_kept::computed(&location).afresh, before.afresh + 1);
+}

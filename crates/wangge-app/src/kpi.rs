@@ -66,6 +66,12 @@ pub fn as_of(month: &str, asof: Option<Timestamp>, now: Timestamp) -> Result<Tim
     Ok(asof.unwrap_or_else(|| end.min(now)))
 }
 
+/// The start (00:00 +08:00) of the local day of `t`: the `asof` a caller who may not see
+/// incident positions gets (its figures do not move within the day).
+pub fn local_day_start(t: Timestamp) -> Timestamp {
+    Timestamp::from_unix((t.unix() + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600)
+}
+
 /// The KPIs of `month` at `level`.
 pub fn month_kpis(
     store: &dyn Store,

@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 use wangge_core::Timestamp;
 use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Store;
@@ -30,6 +31,11 @@ type Key = (String, (i64, i64), &'static str, String);
 
 struct Entry {
     key: Key,
+    /// The level and limits of the key, for a warmer (`warm_recent`).
+    level: Level,
+    limits: TimeLimits,
+    /// When a request last found it or it was kept.
+    used_at: Instant,
     stamp: String,
     /// The `asof` it was counted at, and the first one it no longer holds for.
     from: i64,
@@ -58,6 +64,22 @@ struct Kept {
     clock: u64,
     /// One lock per table being computed.
     computing: HashMap<Key, Arc<Mutex<()>>>,
+    /// Per workspace, tables counted afresh and brought up to date ([`computed`]).
+    counts: HashMap<String, Computed>,
+}
+
+/// How many tables of a workspace this process counted afresh (a month's scan) and brought up
+/// to date (changed cases only): what a bench or test reads to tell a kept answer from a
+/// counted one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Computed {
+    pub afresh: u64,
+    pub brought_up_to_date: u64,
+}
+
+/// The tables of the workspace at `location` (`Store::location`) counted so far.
+pub fn computed(location: &str) -> Computed {
+    kept().counts.get(location).copied().unwrap_or_default()
 }
 
 fn kept() -> MutexGuard<'static, Kept> {
@@ -75,6 +97,7 @@ impl Kept {
             e.key == *key && e.stamp == stamp && e.from <= asof && e.until.is_none_or(|u| asof < u)
         })?;
         e.used = clock;
+        e.used_at = Instant::now();
         // Open cases that passed their limits since it was counted, counted overdue.
         Some(wangge_io::store::rows_at(
             &e.rows,
@@ -111,9 +134,34 @@ impl Kept {
         self.clock += 1;
         self.entries.push(Entry {
             used: self.clock,
+            used_at: Instant::now(),
             ..e
         });
     }
+
+    /// Whether a table at `stamp` holds from `t` to at least `t + ahead`.
+    fn holds(&self, key: &Key, stamp: &str, t: i64, ahead: i64) -> bool {
+        self.entries.iter().any(|e| {
+            e.key == *key
+                && e.stamp == stamp
+                && e.from <= t
+                && e.until.is_none_or(|u| t.saturating_add(ahead) < u)
+        })
+    }
+}
+
+fn key_of(
+    store: &dyn Store,
+    window: (Timestamp, Timestamp),
+    level: Level,
+    limits: &TimeLimits,
+) -> Key {
+    (
+        store.location(),
+        (window.0.unix(), window.1.unix()),
+        level.as_str(),
+        format!("{limits:?}"),
+    )
 }
 
 /// The rows `store.kpi_rows` gives, from a table kept while it holds; `None` when the store
@@ -128,12 +176,7 @@ pub fn kpi_rows(
     let Some(stamp) = store.incident_stamp()? else {
         return Ok(store.kpi_rows(window, level, limits, asof)?.map(|t| t.rows));
     };
-    let key: Key = (
-        store.location(),
-        (window.0.unix(), window.1.unix()),
-        level.as_str(),
-        format!("{limits:?}"),
-    );
+    let key = key_of(store, window, level, limits);
     let t = asof.unix();
     if let Some(rows) = kept().find(&key, &stamp, t) {
         return Ok(Some(rows));
@@ -148,10 +191,90 @@ pub fn kpi_rows(
     // A table kept at an earlier stamp, brought up to date when the store can (new
     // incidents only), else the month counted anew.
     let base = kept().base(&key, t);
+    compute(store, key, (window, level, limits), asof, base)
+}
+
+/// Keeps the table of `window` and `level` at `asof` ready for the requests that follow (a
+/// server's warmer, off the request path): nothing when a table kept at the store's stamp
+/// holds from `asof` to at least `asof + ahead`; brought up to date after a change; counted
+/// afresh when the one kept ends within `ahead` (open cases' crossings are listed an hour
+/// ahead), so that no request waits for the month's scan. Whether it counted anything;
+/// false for a store that keeps no stamps.
+pub fn warm(
+    store: &dyn Store,
+    window: (Timestamp, Timestamp),
+    level: Level,
+    limits: &TimeLimits,
+    asof: Timestamp,
+    ahead: Duration,
+) -> Result<bool, wangge_io::Error> {
+    if store.incident_stamp()?.is_none() {
+        return Ok(false);
+    }
+    let key = key_of(store, window, level, limits);
+    let (t, ahead) = (
+        asof.unix(),
+        i64::try_from(ahead.as_secs()).unwrap_or(i64::MAX),
+    );
+    let lock = kept().computing.entry(key.clone()).or_default().clone();
+    let _computing = lock.lock().unwrap_or_else(|p| p.into_inner());
+    let stamp = store.incident_stamp()?.unwrap_or_default();
+    if kept().holds(&key, &stamp, t, ahead) {
+        return Ok(false);
+    }
+    // A table ending within `ahead` is not brought up to date (its end would stay).
+    let base = kept()
+        .base(&key, t)
+        .filter(|b| b.until.is_none_or(|u| t.saturating_add(ahead) < u.unix()));
+    compute(store, key, (window, level, limits), asof, base)?;
+    Ok(true)
+}
+
+/// The month windows, levels and limits of this workspace's tables found or kept within
+/// `within` whose window holds `now`: what a warmer keeps ready besides the levels it
+/// always does.
+pub fn recently_used(
+    store: &dyn Store,
+    now: Timestamp,
+    within: Duration,
+) -> Vec<((Timestamp, Timestamp), Level, TimeLimits)> {
+    let location = store.location();
+    let mut out: Vec<((Timestamp, Timestamp), Level, TimeLimits)> = Vec::new();
+    for e in kept().entries.iter().filter(|e| {
+        e.key.0 == location
+            && e.key.1.0 <= now.unix()
+            && now.unix() < e.key.1.1
+            && e.used_at.elapsed() <= within
+    }) {
+        let w = (
+            Timestamp::from_unix(e.key.1.0),
+            Timestamp::from_unix(e.key.1.1),
+        );
+        if !out
+            .iter()
+            .any(|o| o.0 == w && o.1 == e.level && o.2 == e.limits)
+        {
+            out.push((w, e.level, e.limits.clone()));
+        }
+    }
+    out
+}
+
+/// The table at `asof` brought up to date from `base` when the store can, else counted
+/// afresh; kept. Called holding the key's computing lock.
+fn compute(
+    store: &dyn Store,
+    key: Key,
+    (window, level, limits): ((Timestamp, Timestamp), Level, &TimeLimits),
+    asof: Timestamp,
+    base: Option<KpiTable>,
+) -> Result<Option<Vec<KpiRow>>, wangge_io::Error> {
+    let t = asof.unix();
     let since = match base {
         Some(b) => store.kpi_rows_since(window, level, limits, asof, &b)?,
         None => None,
     };
+    let brought = since.is_some();
     let table = match since {
         Some(table) => table,
         None => match store.kpi_rows(window, level, limits, asof)? {
@@ -161,8 +284,17 @@ pub fn kpi_rows(
     };
     if let Some(stamp) = table.stamp {
         let mut k = kept();
+        let c = k.counts.entry(key.0.clone()).or_default();
+        if brought {
+            c.brought_up_to_date += 1;
+        } else {
+            c.afresh += 1;
+        }
         k.keep(Entry {
-            key: key.clone(),
+            key,
+            level,
+            limits: limits.clone(),
+            used_at: Instant::now(),
             stamp,
             from: t,
             until: table.until.map(Timestamp::unix),
@@ -185,6 +317,9 @@ mod tests {
     fn entry(stamp: &str, from: i64, until: Option<i64>, n: u64) -> Entry {
         Entry {
             key: ("w".into(), (0, 10), "district", String::new()),
+            level: Level::District,
+            limits: TimeLimits::builtin(),
+            used_at: Instant::now(),
             stamp: stamp.into(),
             from,
             until,
@@ -233,6 +368,20 @@ mod tests {
         assert_eq!(k.find(&key, "s2", 10_000).map(|r| r[0].reported), Some(2));
         k.keep(entry("s3", 10, Some(20), 3));
         assert_eq!(k.entries.len(), 2, "another time span: both kept");
+    }
+
+    #[test]
+    fn a_table_holds_ahead_only_up_to_its_until() {
+        let mut k = Kept::default();
+        let key = entry("s1", 0, None, 0).key;
+        k.keep(entry("s1", 100, Some(200), 1));
+        assert!(k.holds(&key, "s1", 100, 99));
+        assert!(!k.holds(&key, "s1", 100, 100), "ends at until");
+        assert!(!k.holds(&key, "s1", 150, 60));
+        assert!(!k.holds(&key, "s2", 100, 0), "another stamp");
+        assert!(!k.holds(&key, "s1", 99, 0), "before its asof");
+        k.keep(entry("s1", 300, None, 2));
+        assert!(k.holds(&key, "s1", 300, i64::MAX), "no end: holds on");
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod desk;
 pub mod households;
 pub mod kpi;
 pub mod kpi_kept;
+pub mod kpi_warm;
 pub mod open;
 pub mod plans;
 pub mod walking;

@@ -47,10 +47,7 @@ pub fn kpi(
     })
 }
 
-/// The start (00:00 +08:00) of the local day of `t`.
-fn local_day_start(t: Timestamp) -> Timestamp {
-    Timestamp::from_unix((t.unix() + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600)
-}
+use wangge_app::kpi::local_day_start;
 
 /// What a caller who may not see incident positions gets of a KPI table (the README's role
 /// table): no grid smaller than a community outside its scope (a leader: no grid at all),

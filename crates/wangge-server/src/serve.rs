@@ -18,6 +18,7 @@ pub async fn serve(
     let watch = state.clone();
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     let pushed = listen(&state, wake.clone());
+    warm_kpis(&state);
     tokio::spawn(async move {
         let every = Duration::from_secs(if pushed { 30 } else { 2 });
         let mut tick = tokio::time::interval(every);
@@ -44,6 +45,45 @@ pub async fn serve(
             axum::serve(crate::tls::TlsListener { tcp: listener, tls }, app).await
         }
     }
+}
+
+/// Keeps this month's KPI tables ready off the request path (`wangge_app::kpi_warm`): at
+/// start, then every ten seconds; only on a store that keeps stamps (PostgreSQL).
+fn warm_kpis(state: &AppState) {
+    if !wangge_app::is_postgres(&state.path) {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        let mut failing = false;
+        loop {
+            tick.tick().await;
+            let s = state.clone();
+            let done = tokio::task::spawn_blocking(move || {
+                let store = wangge_app::open_store(&s.path, wangge_app::Access::Read)
+                    .map_err(|e| e.to_string())?;
+                wangge_app::kpi_warm::keep_warm(
+                    store.as_ref(),
+                    &s.limits,
+                    wangge_core::Timestamp::now(),
+                )
+                .map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r);
+            // A failure is told once until the warmer works again (requests count then).
+            match done {
+                Err(e) if !failing => {
+                    eprintln!("wangge serve: keeping KPI tables ready: {e}");
+                    failing = true;
+                }
+                Err(_) => {}
+                Ok(_) => failing = false,
+            }
+        }
+    });
 }
 
 /// Starts a thread that wakes the workspace check on every change the store's feed reports;

@@ -1,0 +1,56 @@
+//! A server's KPI warmer: this month's tables kept ready off the request path, so that a
+//! wall screen's requests never wait for a month's scan (a new server, a kept table running
+//! out at its crossings' horizon, a change of places or plans). Only for stores that keep
+//! stamps (PostgreSQL); a GeoPackage counts each request.
+
+use crate::kpi_kept;
+use std::time::Duration;
+use wangge_core::Timestamp;
+use wangge_core::kpi::{Level, TimeLimits, month_of, month_range};
+use wangge_io::Store;
+
+/// The levels a wall screen shows, always kept ready.
+pub const WALL_LEVELS: [Level; 3] = [Level::District, Level::Street, Level::Community];
+
+/// How far ahead a table counted at now must hold (a warmer ticking every few seconds counts
+/// the next one this long before the kept one runs out).
+pub const AHEAD: Duration = Duration::from_secs(600);
+
+/// Other levels (grids, departments, workers) are kept ready while asked for this recently.
+pub const RECENT: Duration = Duration::from_secs(600);
+
+/// Keeps this month's tables ready at `now` and at the start of its local day (the `asof` of
+/// a role that may not see positions) for [`WALL_LEVELS`] with `limits`, and for every other
+/// table of this month asked for within [`RECENT`]. How many were counted or brought up to
+/// date (0 for a store that keeps no stamps).
+pub fn keep_warm(
+    store: &dyn Store,
+    limits: &TimeLimits,
+    now: Timestamp,
+) -> Result<usize, wangge_io::Error> {
+    if store.incident_stamp()?.is_none() {
+        return Ok(0);
+    }
+    let Some(window) = month_range(&month_of(now)) else {
+        return Ok(0);
+    };
+    let mut wanted: Vec<((Timestamp, Timestamp), Level, TimeLimits)> = WALL_LEVELS
+        .iter()
+        .map(|l| (window, *l, limits.clone()))
+        .collect();
+    for w in kpi_kept::recently_used(store, now, RECENT) {
+        if !wanted.contains(&w) {
+            wanted.push(w);
+        }
+    }
+    let day = crate::kpi::local_day_start(now);
+    let mut counted = 0;
+    for (window, level, limits) in &wanted {
+        for (asof, ahead) in [(now, AHEAD), (day, Duration::ZERO)] {
+            if kpi_kept::warm(store, *window, *level, limits, asof, ahead)? {
+                counted += 1;
+            }
+        }
+    }
+    Ok(counted)
+}
