@@ -12,7 +12,10 @@ after the report, 85% of those handled 2-48 h later, 90% followed up 1-24 h late
     after a step);
   - tables counted afresh (each `asof` an earlier minute, so nothing kept holds);
   - a wall polling at `asof` now every 5 s for 90 s, nothing written (with --old-bin, that
-    binary too, in the same run).
+    binary too, in the same run);
+  - a server just started: each level's first request at once and 10 s after its port
+    opened (the warmer's first round), --fresh-rounds servers each (--fresh-only: these
+    alone).
 Prints Markdown rows (p50 / p99 ms).
 """
 import argparse
@@ -96,6 +99,24 @@ def poll(bin_, ws, every, seconds):
             f"{statistics.median(ts):.1f} | {max(ts):.1f} |" for level, ts in times.items()]
 
 
+def fresh(bin_, ws, wait, rounds):
+    """First requests of a server just started (each level once, `asof` now), `wait` seconds
+    after its port opened: the warmer's first round (this month's tables at start) against a
+    request counting the month itself."""
+    month = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))
+    times = {level: [] for level in ("district", "street", "community")}
+    for _ in range(rounds):
+        srv = sp.Servers(bin_, ws, 1, Path(tempfile.mkdtemp()))
+        time.sleep(wait)
+        for level in times:
+            code, ms = sp.get(srv.ports[0], f"/api/kpi?month={month}&by={level}")
+            assert code == 200, code
+            times[level].append(ms)
+        srv.close()
+    return [f"| {Path(bin_).name} | KPI {level}, first request {wait:g} s after start | "
+            f"{len(ts)} | {statistics.median(ts):.1f} | {max(ts):.1f} |" for level, ts in times.items()]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("url")
@@ -104,11 +125,19 @@ def main():
     ap.add_argument("--with-steps", action="store_true")
     ap.add_argument("--requests", type=int, default=50)
     ap.add_argument("--poll-seconds", type=float, default=90)
+    ap.add_argument("--fresh-rounds", type=int, default=3)
+    ap.add_argument("--fresh-only", action="store_true")
     a = ap.parse_args()
     if a.with_steps:
         schema = a.url.rsplit("schema=", 1)[1]
         subprocess.run(["psql", a.url.split("?")[0], "-X", "-q", "-v", "ON_ERROR_STOP=1",
                         "-c", STEPS.replace("{s}", schema)], check=True)
+    if a.fresh_only:
+        print("| binary | request | servers | p50 | max |\n|---|---|---:|---:|---:|")
+        for b in [x for x in (a.old_bin, a.bin) if x]:
+            for wait in (0, 10):
+                print("\n".join(fresh(b, a.url, wait, a.fresh_rounds)))
+        return
     out, rss = sp.reads(a.bin, a.url, Path(tempfile.mkdtemp()), a.requests)
     print("| request | p50 | p99 |\n|---|---:|---:|")
     for name, (p50, p99, _) in out.items():
@@ -118,6 +147,9 @@ def main():
     print("| binary | request | polls | p50 | max |\n|---|---|---:|---:|---:|")
     for b in [x for x in (a.old_bin, a.bin) if x]:
         print("\n".join(poll(b, a.url, 5, a.poll_seconds)))
+    for b in [x for x in (a.old_bin, a.bin) if x]:
+        for wait in (0, 10):
+            print("\n".join(fresh(b, a.url, wait, a.fresh_rounds)))
 
 
 if __name__ == "__main__":

@@ -232,6 +232,42 @@ fn the_postgis_store_keeps_every_promise_of_the_store_interface() {
     assert_eq!(schemas.len(), wangge_io::store::conformance::CHECKS.len());
 }
 
+/// The suite's KPI checks on a store keeping median windows of one value either side of
+/// the middle: every median is read from a window sliced out of an area's durations in SQL,
+/// and a table brought up to date is refused (and counted afresh) as soon as a middle leaves
+/// its window; the tables must still equal `kpis` to the value.
+#[test]
+fn kpi_tables_from_the_smallest_median_windows_still_agree_with_kpis() {
+    if std::env::var("WANGGE_TEST_PG").is_err() {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    }
+    let city = wangge_synth::generate(
+        &wangge_synth::CityParams::new(2_000, 5),
+        &wangge_core::NoProgress,
+    );
+    let mut schemas = Vec::new();
+    let mut failures = Vec::new();
+    let checks: Vec<_> = wangge_io::store::conformance::CHECKS
+        .iter()
+        .filter(|(name, _)| name.starts_with("KPI"))
+        .collect();
+    assert!(checks.len() >= 3, "the suite's KPI checks");
+    for (name, check) in checks {
+        let url = test_url(&format!("windows_{}", schemas.len())).expect("configured");
+        schemas.push(url.rsplit("schema=").next().expect("schema").to_string());
+        let pg = wangge_postgis::PgStore::open(&wangge_postgis::PgUrl::parse(&url).expect("url"))
+            .expect("open")
+            .with_median_windows(1, 1);
+        let mut store: Box<dyn wangge_io::Store> = Box::new(pg);
+        if let Err(detail) = check(store.as_mut(), &city) {
+            failures.push((name, detail));
+        }
+    }
+    drop_schemas(&schemas);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
 /// The `digest ...` line of a command's output.
 fn digest_line(out: &str) -> String {
     out.lines()

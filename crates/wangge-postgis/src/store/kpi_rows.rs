@@ -87,9 +87,9 @@ const HORIZON: i64 = 3600;
 
 /// The values of a window either side of the middle, for all areas of a table together
 /// (about 2 × 2,048 + 1 a duration in all), and at least for one area (17 a duration): about
-/// 130 kB a table of few areas, 17 × 4 × 8 bytes an area of many.
-const WINDOW_BUDGET: i64 = 2048;
-const WINDOW_LEAST: i64 = 8;
+/// 130 kB a table of few areas, 17 × 4 × 8 bytes an area of many
+/// (`PgStore::with_median_windows` sets others).
+pub const MEDIAN_WINDOWS: (i64, i64) = (2048, 8);
 
 /// The rows and the time they hold to, in `tx`'s snapshot, of the cases `cases` names.
 // Long: one statement (the case columns with their steps' tallies, the limits, the grouped
@@ -217,11 +217,11 @@ pub(super) fn count(
                   ORDER BY l.id, l.changed) i"
             }
         },
-        least = WINDOW_LEAST,
+        least = store.median_windows.1,
         horizon = HORIZON,
         // Every value of a change's few cases.
         budget = if matches!(cases, Cases::Month) {
-            WINDOW_BUDGET
+            store.median_windows.0
         } else {
             1_000_000_000
         },

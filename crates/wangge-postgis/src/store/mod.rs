@@ -35,6 +35,9 @@ pub(crate) type Client = r2d2::PooledConnection<PostgresConnectionManager<NoTls>
 pub struct PgStore {
     pg: Pg,
     schema: String,
+    /// Median windows of a counted KPI table: values either side of the middle for all areas
+    /// together, and at least for one area (`kpi_rows`).
+    median_windows: (i64, i64),
 }
 
 impl PgStore {
@@ -44,7 +47,17 @@ impl PgStore {
         Ok(Self {
             schema: url.schema().to_string(),
             pg,
+            median_windows: kpi_rows::MEDIAN_WINDOWS,
         })
+    }
+
+    /// The same workspace keeping median windows of `budget` values either side of the middle
+    /// for all areas of a table together and at least `least` for one: smaller windows are
+    /// left sooner by a middle moving with new cases (a table is then counted afresh). For
+    /// tests and benches; by default 2,048 and 8.
+    pub fn with_median_windows(mut self, budget: i64, least: i64) -> Self {
+        self.median_windows = (budget.max(1), least.max(1));
+        self
     }
 
     /// The workspace's URL (its `Display` hides the password).
