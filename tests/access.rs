@@ -756,7 +756,7 @@ async fn residents_story(d: &std::path::Path, ws: &Backend, reg: &Register) {
         0,
         "nothing landed"
     );
-    std::fs::write(d.join("register.csv"), &csv).expect("csv");
+    std::fs::write(d.join("register.csv"), csv).expect("csv");
     let (ok, out) = wangge(&["residents", "import", ws.arg(), "register.csv"], d);
     assert!(ok, "{out}");
     assert_eq!(off_runtime(|| store.resident_count()).expect("count"), 10);

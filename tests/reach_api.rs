@@ -270,7 +270,7 @@ async fn no_data_warned(st: &wangge_server::AppState) {
     assert_eq!(c["warnings"][0]["reason"], "no_facility");
     assert_eq!(c["not_judged"], json!(["pharmacy"]));
     let (_, k) = req(
-        &st,
+        st,
         "GET",
         "/api/reach/coverage?category=kindergarten&minutes=10",
         Value::Null,
@@ -282,7 +282,7 @@ async fn no_data_warned(st: &wangge_server::AppState) {
     assert_eq!(k["not_judged"], json!(["pharmacy"]));
     assert_eq!(k["warnings"].as_array().map(Vec::len), Some(1), "{k}");
     let (_, k15) = req(
-        &st,
+        st,
         "GET",
         "/api/reach/coverage?category=kindergarten&minutes=15",
         Value::Null,
@@ -290,7 +290,7 @@ async fn no_data_warned(st: &wangge_server::AppState) {
     .await;
     assert_eq!(k15["warnings"], json!([]), "{k15}");
     for uri in ["/api/reach/gaps?category=pharmacy&minutes=10", "/api/reach"] {
-        let (s, v) = req(&st, "GET", uri, Value::Null).await;
+        let (s, v) = req(st, "GET", uri, Value::Null).await;
         assert_eq!(s, 200, "{v}");
         assert_eq!(v["warnings"][0]["category"], "pharmacy", "{uri}: {v}");
     }
