@@ -11,6 +11,8 @@ PostgreSQL/PostGIS, one and two servers.
    p99 of 200 sequential requests each of the KPI (current month, by district, street and
    community; a past month by community), a heat tile, a vector tile and the incident list;
    the server's resident memory after them.
+3. Steps (--steps-only): acknowledged steps/s, one and two servers, 4 client threads a server
+   moving reports of their own through the closed loop (PATCH); store_peers-steps.md.
 Writes one Markdown table per part to benches/store_peers.md (ratio PostgreSQL / GeoPackage).
 
 Run:   python3 benches/store_peers.py [--quick] [--bin target/release/wangge]
@@ -187,6 +189,56 @@ def ingest(bin_, ws, d, servers, batch, seconds):
     return done[0] / elapsed, errors[0], rss
 
 
+STATUSES = ("dispatched", "handled", "followed_up", "closed")
+
+
+def steps(bin_, ws, d, servers, seconds, clients=4, per=3000):
+    """Acknowledged steps/s: `clients` threads a server, each moving reports of its own (posted
+    first, not timed) through dispatched, handled, followed up and closed, a PATCH a step; a
+    step counts once its 200 came back."""
+    srv = Servers(bin_, ws, servers, d)
+    lon, lat = CENTRE
+    keys = {}
+    for port in srv.ports:
+        for t in range(clients):
+            ks = [f"S{servers}-{port}-{t}-{k}" for k in range(per)]
+            for j in range(0, per, 1000):
+                post(port, json.dumps([{"id": k, "category": "noise", "lon": lon + random.uniform(-0.01, 0.01),
+                                        "lat": lat + random.uniform(-0.01, 0.01)} for k in ks[j:j + 1000]]).encode())
+            keys[(port, t)] = ks
+    stop = time.time() + seconds
+    done, errors, lock = [0], [0], threading.Lock()
+
+    def client(port, t):
+        for k in keys[(port, t)]:
+            for status in STATUSES:
+                if time.time() >= stop:
+                    return
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/incidents/{k}", method="PATCH",
+                                             data=json.dumps({"status": status}).encode(),
+                                             headers={"Content-Type": "application/json"})
+                try:
+                    with urllib.request.urlopen(req, timeout=120) as r:
+                        r.read()
+                        ok = r.status == 200
+                except Exception:
+                    ok = False
+                with lock:
+                    if ok:
+                        done[0] += 1
+                    else:
+                        errors[0] += 1
+    t0 = time.time()
+    threads = [threading.Thread(target=client, args=(port, t)) for port in srv.ports for t in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.time() - t0
+    srv.close()
+    return done[0] / elapsed, errors[0]
+
+
 def add_incidents(bin_, ws, d, n):
     """n incidents over the last 12 months around the demo city, imported in one transaction."""
     path = d / f"extra-{n}.csv"
@@ -276,6 +328,8 @@ def main():
                     help="incidents added before the reads (default 1,000,000; --quick 100,000)")
     ap.add_argument("--reads-only", action="store_true", help="skip the ingest table")
     ap.add_argument("--ingest-only", action="store_true", help="skip the reads table")
+    ap.add_argument("--steps-only", action="store_true",
+                    help="only the steps table (acknowledged steps/s, one and two servers)")
     ap.add_argument("--requests", type=int, default=None, help="requests per read row (default 200)")
     ap.add_argument("--no-trend", action="store_true", help="leave out the 12-month trend row")
     a = ap.parse_args()
@@ -293,6 +347,28 @@ def main():
              "## Ingest: acknowledged incidents/s (durable: committed before the 201)", "",
              "| servers | batch | GeoPackage | PostgreSQL | PostgreSQL / GeoPackage | errors (gpkg, pg) | server RSS MB (gpkg, pg) |",
              "|---:|---:|---:|---:|---:|---|---|"]
+    if a.steps_only:
+        lines = ["# Store backends: steps (benches/store_peers.py --steps-only)", "",
+                 f"`python3 benches/store_peers.py --steps-only{f' --seconds {a.seconds:g}' if a.seconds else ''}`, "
+                 f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; loopback, open servers. A fresh demo "
+                 "city (20,000 households) a cell; 4 client threads a server, each moving 3,000 reports of its "
+                 f"own through dispatched, handled, followed up and closed (a PATCH a step) for {seconds:g} s; "
+                 "a step counts once its 200 came back.", "",
+                 "| servers | GeoPackage steps/s | PostgreSQL steps/s | PostgreSQL / GeoPackage | errors (gpkg, pg) |",
+                 "|---:|---:|---:|---:|---|"]
+        with tempfile.TemporaryDirectory() as tmp:
+            d = Path(tmp)
+            for servers in (1, 2):
+                rate = {}
+                for backend in ("gpkg", "pg"):
+                    ws = city(a.bin, d, pg if backend == "pg" else None, f"step{backend}")
+                    rate[backend] = steps(a.bin, ws, d, servers, seconds)
+                g, p = rate["gpkg"], rate["pg"]
+                lines.append(f"| {servers} | {g[0]:,.0f} | {p[0]:,.0f} | {p[0] / g[0]:.2f} | {g[1]}, {p[1]} |")
+                print(lines[-1], file=sys.stderr)
+        (ROOT / "benches" / "store_peers-steps.md").write_text("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         for servers in ((1, 2) if not a.reads_only else ()):

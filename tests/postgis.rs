@@ -694,6 +694,7 @@ fn two_servers_on_one_postgresql_workspace_behave_as_one() {
         y.1
     );
     kpi_follows_the_other_server(&b.bind, &c.bind, (lon, lat));
+    heat_follows_the_other_servers_steps(&b.bind, &c.bind, (lon, lat));
     drop((b, c));
     psql(
         &url,
@@ -746,6 +747,69 @@ fn kpi_follows_the_other_server(reader: &str, writer: &str, (lon, lat): (f64, f6
         "{dispatched}"
     );
     assert_eq!(dispatched, district(writer));
+}
+
+/// Steps taken on `writer` show in `reader`'s heat tiles filtered by status within two
+/// seconds (the change log's statuses, announced by the feed): three reports of a day of
+/// their own leave the `reported` tile and enter the `dispatched` one.
+fn heat_follows_the_other_servers_steps(reader: &str, writer: &str, (lon, lat): (f64, f64)) {
+    use crate::util::{http, http_bytes};
+    use std::time::{Duration, Instant};
+    let w = wangge_tiles::mvt::world(lon, lat);
+    let tile = |bind: &str, status: &str| -> Vec<u8> {
+        let (s, png) = http_bytes(
+            bind,
+            &format!(
+                "/heat/16/{}/{}.png?min=1&from=2001-03-01&to=2001-03-01&status={status}",
+                (w[0] * 65536.0) as u64,
+                (w[1] * 65536.0) as u64
+            ),
+        );
+        assert_eq!(s, 200);
+        png
+    };
+    let empty = tile(reader, "closed");
+    let keys: Vec<String> = (0..3).map(|k| format!("HEAT-STEP-{k}")).collect();
+    let report: Vec<serde_json::Value> = keys
+        .iter()
+        .map(|k| serde_json::json!({"id": k, "time": "2001-03-01 10:00", "category": "noise", "lon": lon, "lat": lat}))
+        .collect();
+    let (s, out) = http(
+        writer,
+        "POST",
+        "/api/incidents",
+        "application/json",
+        serde_json::Value::Array(report).to_string().as_bytes(),
+    );
+    assert_eq!(s, 201, "{out}");
+    let until = |what: &str, ok: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        while !ok() {
+            assert!(
+                start.elapsed() < Duration::from_secs(2),
+                "{what}: not within 2 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    until("the reports on the reader", &|| {
+        tile(reader, "reported") != empty
+    });
+    let reported = tile(reader, "reported");
+    assert_eq!(tile(reader, "dispatched"), empty);
+    for k in &keys {
+        let (s, out) = http(
+            writer,
+            "PATCH",
+            &format!("/api/incidents/{k}"),
+            "application/json",
+            br#"{"status": "dispatched"}"#,
+        );
+        assert_eq!(s, 200, "{out}");
+    }
+    until("the dispatches on the reader", &|| {
+        tile(reader, "reported") == empty && tile(reader, "dispatched") == reported
+    });
 }
 
 #[test]

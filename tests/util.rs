@@ -114,9 +114,19 @@ pub fn serve_at(dir: &Path, file: &str, extra: &[&str], bind: &str) -> Server {
 
 /// A minimal HTTP/1.1 request over loopback: (status, body).
 pub fn http(bind: &str, method: &str, path: &str, ctype: &str, body: &[u8]) -> (u16, String) {
+    let (status, out) = http_raw(bind, method, path, ctype, body);
+    (status, String::from_utf8_lossy(&out).to_string())
+}
+
+/// A GET over a TCP connection of its own: (status, body bytes).
+pub fn http_bytes(bind: &str, path: &str) -> (u16, Vec<u8>) {
+    http_raw(bind, "GET", path, "", b"")
+}
+
+fn http_raw(bind: &str, method: &str, path: &str, ctype: &str, body: &[u8]) -> (u16, Vec<u8>) {
     use std::io::{Read, Write};
     let Ok(mut s) = std::net::TcpStream::connect(bind) else {
-        return (0, "connection refused".into());
+        return (0, b"connection refused".to_vec());
     };
     s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
         .expect("timeout");
@@ -125,17 +135,18 @@ pub fn http(bind: &str, method: &str, path: &str, ctype: &str, body: &[u8]) -> (
         body.len()
     );
     if s.write_all(head.as_bytes()).is_err() || s.write_all(body).is_err() {
-        return (0, "write failed".into());
+        return (0, b"write failed".to_vec());
     }
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).to_string();
-    let status = text
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n");
+    let head = String::from_utf8_lossy(&out[..split.unwrap_or(out.len())]).to_string();
+    let status = head
         .split(' ')
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map_or("", |b| b.1).to_string();
+    let body = split.map_or(Vec::new(), |i| out[i + 4..].to_vec());
     (status, body)
 }
 

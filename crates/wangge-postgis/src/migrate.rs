@@ -86,6 +86,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "incident_change_log",
         sql: include_str!("../migrations/0014_incident_change_log.sql"),
     },
+    Migration {
+        version: 15,
+        name: "status_changes",
+        sql: include_str!("../migrations/0015_status_changes.sql"),
+    },
 ];
 
 /// A migration as recorded in a workspace.

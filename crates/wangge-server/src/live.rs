@@ -57,6 +57,9 @@ struct Writer {
     store: Box<dyn Store>,
     /// The largest incident fid in the heat index.
     seen: i64,
+    /// The store's change count the heat index's statuses reach to (`status_changes`);
+    /// `None` for a store that logs no changes.
+    changes_seen: Option<i64>,
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -73,6 +76,12 @@ impl Live {
         let basis = store
             .import_log_head()
             .map_err(|e| AppError::Open(e.to_string()))?;
+        // The change count before the statuses are read: a change in between is applied
+        // again later, and found already done.
+        let changes_seen = store
+            .status_changes(None)
+            .map_err(|e| AppError::Open(e.to_string()))?
+            .map(|c| c.upto);
         let (heat, seen) = wangge_tiles::heat_from_store(store.as_ref())
             .map_err(|e| AppError::Open(e.to_string()))?;
         crate::memory::release_freed();
@@ -82,7 +91,11 @@ impl Live {
         let reader = wangge_app::open_store(path, wangge_app::Access::Read)
             .map_err(|e| AppError::Open(e.to_string()))?;
         Ok(Self {
-            writer: Mutex::new(Writer { store, seen }),
+            writer: Mutex::new(Writer {
+                store,
+                seen,
+                changes_seen,
+            }),
             reader: Mutex::new(reader),
             heat: RwLock::new(heat),
             heat_cache: HeatCache::new(128 << 20),
@@ -171,7 +184,49 @@ impl Live {
 
     fn sync_locked(&self, w: &mut Writer) -> Result<usize, AppError> {
         let seen = w.seen;
-        self.catch_up(w, seen)
+        let n = self.catch_up(w, seen)?;
+        self.follow_statuses(w)?;
+        Ok(n)
+    }
+
+    /// Brings the heat index's statuses up to date with the steps other servers took (their
+    /// own are found already done); when the store's log no longer reaches back, reads the
+    /// heat index anew.
+    fn follow_statuses(&self, w: &mut Writer) -> Result<(), AppError> {
+        let Some(after) = w.changes_seen else {
+            return Ok(());
+        };
+        let Some(c) = w.store.status_changes(Some(after)).map_err(internal)? else {
+            return Ok(());
+        };
+        if !c.complete {
+            let (heat, seen) = wangge_tiles::heat_from_store(w.store.as_ref()).map_err(internal)?;
+            *self.heat.write().unwrap_or_else(|p| p.into_inner()) = heat;
+            w.seen = seen;
+            self.heat_cache.clear();
+            self.changes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            w.changes_seen = Some(c.upto);
+            return Ok(());
+        }
+        for (before, to) in &c.changes {
+            let moved = self
+                .heat
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .set_status(before, *to);
+            if moved {
+                self.changes
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                self.heat_cache
+                    .invalidate(&[world(before.location.x(), before.location.y())]);
+                let mut after = before.clone();
+                after.status = *to;
+                let _ = self.events.send(Arc::new(("status", announce(&after))));
+            }
+        }
+        w.changes_seen = Some(c.upto);
+        Ok(())
     }
 
     /// Reads rows stored after `w.seen` into the heat index and drops their heat tiles;

@@ -223,6 +223,14 @@ pub trait IncidentStore {
         Ok(None)
     }
 
+    /// The status changes committed after the change count `after`, by any process: for a
+    /// server keeping statuses in memory (the heat index) beside other servers. With `after`
+    /// `None`, the count now and no changes (read it before loading the statuses). `None` for
+    /// a store that logs no changes (a GeoPackage). Read.
+    fn status_changes(&self, _after: Option<i64>) -> Result<Option<StatusChanges>> {
+        Ok(None)
+    }
+
     /// How many incidents the store holds. Read.
     fn incident_count(&self) -> Result<u64>;
 
@@ -305,6 +313,19 @@ pub trait IncidentStore {
     /// made from their step times): a copy keeps reworks and extensions. Keys already
     /// stored are refused. One transaction; durable on return.
     fn restore_incidents(&mut self, batch: &[Incident], events: &[IncidentEvent]) -> Result<()>;
+}
+
+/// Status changes committed after a change count ([`IncidentStore::status_changes`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChanges {
+    /// The change count these reach to: the `after` of the next call.
+    pub upto: i64,
+    /// Each incident whose status changed: as it was before its first change after `after`
+    /// (with its status then), and its status now.
+    pub changes: Vec<(Incident, IncidentStatus)>,
+    /// False when the log no longer reaches back to `after`: changes are missing, and the
+    /// statuses are to be read anew.
+    pub complete: bool,
 }
 
 /// One recorded step (`dispatched`, ...) or extension (`extended`, hours and reason as JSON

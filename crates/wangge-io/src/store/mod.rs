@@ -37,10 +37,10 @@ pub use coverage::{CoverageRun, CoverageStore, GapArea, ServiceArea};
 pub use digest::{ContentDigest, DigestPart, content_digest};
 pub use incidents::{
     IncidentEvent, IncidentQuery, IncidentStore, IncidentSummary, Ingested, KpiTable, MedianWindow,
-    Refusal, Release, ReleaseLine, assignment_detail, assignment_of, assignment_refused,
-    evaluation_detail, evaluation_of, evaluation_refused, event_time_refused, extension_detail,
-    extension_hours, past_assignment_refused, report_differences, rows_at, supervision_detail,
-    supervision_of,
+    Refusal, Release, ReleaseLine, StatusChanges, assignment_detail, assignment_of,
+    assignment_refused, evaluation_detail, evaluation_of, evaluation_refused, event_time_refused,
+    extension_detail, extension_hours, past_assignment_refused, report_differences, rows_at,
+    supervision_detail, supervision_of,
 };
 pub use photos::{PhotoMeta, PhotoStore, photo_sha256};
 pub use places::{PlaceStore, StreetBounds};

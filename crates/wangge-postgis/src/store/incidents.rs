@@ -707,6 +707,13 @@ impl IncidentStore for PgStore {
         kpi_rows::stamp_in(self, &mut *self.client()?).map(Some)
     }
 
+    fn status_changes(
+        &self,
+        after: Option<i64>,
+    ) -> Result<Option<wangge_io::store::StatusChanges>> {
+        super::status_changes::since(self, after).map(Some)
+    }
+
     fn evaluate_incident(
         &mut self,
         key: &str,

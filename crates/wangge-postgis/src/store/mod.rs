@@ -17,6 +17,7 @@ mod places;
 mod plans;
 mod releases;
 mod residents;
+mod status_changes;
 mod workforce;
 mod workspace;
 
