@@ -847,12 +847,34 @@ fn incident_steps(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
         return Err("the dataset has no reported incident".into());
     };
     s.add_incidents(std::slice::from_ref(open)).map_err(e)?;
+    let mark = s.status_changes(None).map_err(e)?.map(|c| c.upto);
     let later = Timestamp::from_unix(open.time.unix() + 3600);
     s.transition_incident(&open.key, IncidentStatus::Dispatched, later)
         .map_err(e)?;
     let (_, now) = s.incident(&open.key).map_err(e)?.ok_or("gone")?;
     if now.status != IncidentStatus::Dispatched {
         return Err(format!("status {:?} after dispatch", now.status));
+    }
+    // A store that logs changes lists the step: the incident as it was, and its status now.
+    if let Some(c) = s.status_changes(mark).map_err(e)? {
+        let seen: Vec<_> = c
+            .changes
+            .iter()
+            .map(|(i, to)| (i.key.as_str(), i.status, *to, i.location == open.location))
+            .collect();
+        let want = [(
+            open.key.as_str(),
+            IncidentStatus::Reported,
+            IncidentStatus::Dispatched,
+            true,
+        )];
+        if !c.complete || seen != want || Some(c.upto) <= mark {
+            return Err(format!("status changes after the dispatch: {seen:?} {c:?}"));
+        }
+        let again = s.status_changes(Some(c.upto)).map_err(e)?;
+        if again.as_ref().is_none_or(|a| !a.changes.is_empty()) {
+            return Err(format!("status changes after the last count: {again:?}"));
+        }
     }
     // Closing an incident straight from dispatched is refused and changes nothing.
     let before = s.digest().map_err(e)?;
