@@ -4,6 +4,9 @@ use crate::{AppState, router};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// The least time between two checks of a workspace whose feed tells of changes.
+const COALESCE: Duration = Duration::from_millis(250);
+
 /// Serves until the process ends (over HTTPS with `tls`). The workspace is checked for
 /// changes other processes made (new incidents, a newer plan: the layers re-read and the tile
 /// cache dropped) as soon as its change feed says so (PostgreSQL: `LISTEN`, so several
@@ -33,6 +36,11 @@ pub async fn serve(
                 Ok(Ok(false)) => {}
                 Ok(Err(e)) => eprintln!("wangge serve: checking the workspace: {e}"),
                 Err(e) => eprintln!("wangge serve: {e}"),
+            }
+            // Changes told meanwhile are taken together in the next check: under a stream of
+            // steps (each one told) a server checks at most four times a second.
+            if pushed {
+                tokio::time::sleep(COALESCE).await;
             }
         }
     });
