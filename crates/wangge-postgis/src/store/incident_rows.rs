@@ -8,9 +8,42 @@ use postgres::{Row, Transaction};
 use wangge_core::{Incident, IncidentSource, IncidentStatus, Timestamp};
 use wangge_io::{Error, Result};
 
-/// The lookup of one incident by key (`$1`): through `incident_keys`, so one partition is read.
-pub(super) const BY_KEY: &str =
-    "JOIN {s}.incident_keys k ON k.id = i.id AND k.month = i.month WHERE k.key = $1";
+/// One incident by its partition's month (`$1`, text) and id (`$2`): the month given as a
+/// value, so the planner reads that partition alone (a join through `incident_keys` is
+/// planned over every month's partition: 0.6 ms a lookup at 10 million incidents, against
+/// 0.1 ms for the two statements).
+const BY_MONTH_ID: &str = "WHERE i.month = $1::text::date AND i.id = $2";
+
+/// The id and partition month (text) of the incident `key`.
+fn id_month(
+    store: &PgStore,
+    client: &mut impl postgres::GenericClient,
+    key: &str,
+) -> Result<Option<(i64, String)>> {
+    let row = client
+        .query_opt(
+            &store.sql("SELECT id, month::text FROM {s}.incident_keys WHERE key = $1"),
+            &[&key],
+        )
+        .map_err(store.err())?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()
+        .map_err(store.err())
+}
+
+/// The incident `key`, with its id.
+pub(super) fn by_key(store: &PgStore, key: &str) -> Result<Option<(i64, Incident)>> {
+    let mut client = store.client()?;
+    let Some((id, month)) = id_month(store, &mut *client, key)? else {
+        return Ok(None);
+    };
+    let q = store.sql(&format!(
+        "SELECT {} FROM {{s}}.incidents i {BY_MONTH_ID}",
+        columns()
+    ));
+    let row = client.query_opt(&q, &[&month, &id]).map_err(store.err())?;
+    row.map(|r| incident_row(store, &r)).transpose()
+}
 
 /// The columns [`incident_row`] reads, of `{s}.incidents i`.
 pub(super) fn columns() -> String {
@@ -101,17 +134,19 @@ pub(super) fn locked(
     tx: &mut Transaction<'_>,
     key: &str,
 ) -> Result<(i64, Incident, String)> {
+    let not_found = || Error::NotFound {
+        path: store.path(),
+        message: format!("no incident {key:?}"),
+    };
+    let (id, month) = id_month(store, tx, key)?.ok_or_else(not_found)?;
     let q = store.sql(&format!(
-        "SELECT {}, i.month::text FROM {{s}}.incidents i {BY_KEY} FOR UPDATE OF i",
+        "SELECT {}, i.month::text FROM {{s}}.incidents i {BY_MONTH_ID} FOR UPDATE OF i",
         columns()
     ));
     let row = tx
-        .query_opt(&q, &[&key])
+        .query_opt(&q, &[&month, &id])
         .map_err(store.err())?
-        .ok_or_else(|| Error::NotFound {
-            path: store.path(),
-            message: format!("no incident {key:?}"),
-        })?;
+        .ok_or_else(not_found)?;
     let (id, inc) = incident_row(store, &row)?;
     let month: String = row.try_get(15).map_err(store.err())?;
     Ok((id, inc, month))

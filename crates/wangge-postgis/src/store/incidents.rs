@@ -4,7 +4,7 @@
 //! incident's row with an append-only step trail (`incident_steps`), reassignment and the
 //! wall screen's summary.
 
-use super::incident_rows::{BY_KEY, columns, incident_row, month_of, select_incidents};
+use super::incident_rows::{by_key, columns, incident_row, month_of, select_incidents};
 use super::{
     PgStore, case_events, feed, from_wkb, kpi_cases, kpi_rows, kpi_since, releases, unix, wkb,
 };
@@ -435,7 +435,7 @@ impl IncidentStore for PgStore {
     }
 
     fn incident(&self, key: &str) -> Result<Option<(i64, Incident)>> {
-        Ok(select_incidents(self, BY_KEY, &[&key])?.pop())
+        by_key(self, key)
     }
 
     fn query_incidents(&self, q: &IncidentQuery) -> Result<(u64, Vec<(i64, Incident)>)> {
