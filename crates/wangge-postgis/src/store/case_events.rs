@@ -5,6 +5,7 @@
 use super::incident_rows::{columns, incident_row, locked};
 use super::{PgStore, unix};
 use postgres::Transaction;
+use postgres::types::Type;
 use std::collections::HashMap;
 use wangge_core::{Assignment, Incident, IncidentStatus, Supervision, Timestamp};
 use wangge_io::store::IncidentEvent;
@@ -223,20 +224,21 @@ pub(super) fn step(
             return Err(refuse("an incident is reported only once".into()));
         }
     };
-    tx.execute(
+    // The change and its step in one statement, sent with its types (one round trip).
+    tx.query_typed(
         &store.sql(&format!(
-            "UPDATE {{s}}.incidents SET status = $1, {col} = to_timestamp($2::bigint)
-             WHERE month = $3::text::date AND id = $4"
+            "WITH u AS (UPDATE {{s}}.incidents SET status = $1, {col} = to_timestamp($2)
+                        WHERE month = $3::date AND id = $4 RETURNING id)
+             INSERT INTO {{s}}.incident_steps (incident, step, at, previous)
+             SELECT id, $1, to_timestamp($2), $5 FROM u"
         )),
-        &[&to.as_str(), &at.unix(), &month, &fid],
-    )
-    .map_err(store.err())?;
-    tx.execute(
-        &store.sql(
-            "INSERT INTO {s}.incident_steps (incident, step, at, previous)
-             VALUES ($1, $2, to_timestamp($3::bigint), $4)",
-        ),
-        &[&fid, &to.as_str(), &at.unix(), &previous.as_str()],
+        &[
+            (&to.as_str(), Type::TEXT),
+            (&at.unix(), Type::INT8),
+            (&month, Type::TEXT),
+            (&fid, Type::INT8),
+            (&previous.as_str(), Type::TEXT),
+        ],
     )
     .map_err(store.err())?;
     Ok((fid, inc))
