@@ -2,7 +2,7 @@
 //! the same transaction when the case was only reported; past ones recorded as history),
 //! supervision (督办), and the history of one case. The incident's row is locked, so these take turns with its steps.
 
-use super::incident_rows::{columns, incident_row, locked};
+use super::incident_rows::{columns, incident_row, locked, month_param};
 use super::{PgStore, unix};
 use postgres::Transaction;
 use postgres::types::Type;
@@ -228,9 +228,10 @@ pub(super) fn step(
     tx.query_typed(
         &store.sql(&format!(
             "WITH u AS (UPDATE {{s}}.incidents SET status = $1, {col} = to_timestamp($2)
-                        WHERE month = $3::date AND id = $4 RETURNING id)
+                        WHERE month = {} AND id = $4 RETURNING id)
              INSERT INTO {{s}}.incident_steps (incident, step, at, previous)
-             SELECT id, $1, to_timestamp($2), $5 FROM u"
+             SELECT id, $1, to_timestamp($2), $5 FROM u",
+            month_param(3)
         )),
         &[
             (&to.as_str(), Type::TEXT),

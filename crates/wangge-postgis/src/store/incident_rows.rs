@@ -13,7 +13,16 @@ use wangge_io::{Error, Result};
 /// planned over every month's partition: 0.6 ms a lookup at 10 million incidents, against
 /// 0.1 ms for the two statements). Both sent with their types (`query_typed`: one round trip
 /// each, where a statement prepared first takes three).
-const BY_MONTH_ID: &str = "WHERE i.month = $1::text::date AND i.id = $2";
+fn by_month_id() -> String {
+    format!("WHERE i.month = {} AND i.id = $2", month_param(1))
+}
+
+/// The partition month given as text (`YYYY-MM-DD`, parameter `$n`) as a date the planner
+/// folds with the value (`::date` from text is not immutable, so a statement comparing the
+/// month with it is planned over every partition: 0.6 ms against 0.1 ms, in `psql`).
+pub(super) fn month_param(n: u8) -> String {
+    format!("make_date(split_part(${n}, '-', 1)::int, split_part(${n}, '-', 2)::int, 1)")
+}
 
 /// The id and partition month (text) of the incident `key`.
 fn id_month(
@@ -39,8 +48,9 @@ pub(super) fn by_key(store: &PgStore, key: &str) -> Result<Option<(i64, Incident
         return Ok(None);
     };
     let q = store.sql(&format!(
-        "SELECT {} FROM {{s}}.incidents i {BY_MONTH_ID}",
-        columns()
+        "SELECT {} FROM {{s}}.incidents i {}",
+        columns(),
+        by_month_id()
     ));
     let row = client
         .query_typed_opt(&q, &[(&month, Type::TEXT), (&id, Type::INT8)])
@@ -143,8 +153,9 @@ pub(super) fn locked(
     };
     let (id, month) = id_month(store, tx, key)?.ok_or_else(not_found)?;
     let q = store.sql(&format!(
-        "SELECT {}, i.month::text FROM {{s}}.incidents i {BY_MONTH_ID} FOR UPDATE OF i",
-        columns()
+        "SELECT {}, i.month::text FROM {{s}}.incidents i {} FOR UPDATE OF i",
+        columns(),
+        by_month_id()
     ));
     let row = tx
         .query_typed_opt(&q, &[(&month, Type::TEXT), (&id, Type::INT8)])
