@@ -952,7 +952,6 @@ fn the_warmer_keeps_this_months_tables_ready_so_requests_count_nothing() {
 
 // Long: one warmer's rounds, each followed by requests and the computation counts.
 fn warmed(b: &crate::util::Backend) {
-    use std::time::Duration;
     use wangge_app::kpi::{local_day_start, month_kpis};
     use wangge_app::{kpi_kept, kpi_warm};
     use wangge_core::Timestamp;
@@ -1029,19 +1028,21 @@ fn warmed(b: &crate::util::Backend) {
         .expect("rows")
         .expect("a table");
     assert_eq!(m.rows, t.rows);
-    // A kept table's span ends at its until: a round within `ahead` of it counts afresh.
+    // A kept table's span ends at its until: a round within `ahead` of it counts afresh
+    // (once the table is at least `ahead` old: a younger one counted again would end no later).
     let until = t
         .until
         .expect("open cases pass their limits: the span ends")
         .unix();
-    let at = later(120);
-    let short = Duration::from_secs((until - at.unix() - 60).max(0) as u64);
-    assert!(
-        !kpi_kept::warm(&*store, window, Level::District, &limits, at, short).expect("warm"),
-        "held for {short:?} more"
-    );
-    let long = Duration::from_secs((until - at.unix()) as u64 + 1);
+    let ahead = kpi_warm::AHEAD;
+    let district = |at: Timestamp| {
+        kpi_kept::warm(&*store, window, Level::District, &limits, at, ahead).expect("warm")
+    };
+    assert!(!district(later(120)), "held for ten minutes more");
+    let near = Timestamp::from_unix(until - 300);
+    assert!(near.unix() - later(90).unix() >= 600, "the span is an hour");
     let before = kpi_kept::computed(&location);
-    assert!(kpi_kept::warm(&*store, window, Level::District, &limits, at, long).expect("warm"));
+    assert!(district(near), "five minutes before its end");
     assert_eq!(kpi_kept::computed(&location).afresh, before.afresh + 1);
+    assert!(!district(near), "the new table holds on");
 }

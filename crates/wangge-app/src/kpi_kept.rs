@@ -31,11 +31,6 @@ type Key = (String, (i64, i64), &'static str, String);
 
 struct Entry {
     key: Key,
-    /// The level and limits of the key, for a warmer (`warm_recent`).
-    level: Level,
-    limits: TimeLimits,
-    /// When a request last found it or it was kept.
-    used_at: Instant,
     stamp: String,
     /// The `asof` it was counted at, and the first one it no longer holds for.
     from: i64,
@@ -66,6 +61,9 @@ struct Kept {
     computing: HashMap<Key, Arc<Mutex<()>>>,
     /// Per workspace, tables counted afresh and brought up to date ([`computed`]).
     counts: HashMap<String, Computed>,
+    /// When requests last asked for each table, with its level and limits
+    /// ([`recently_used`]; the warmer's own rounds are not asks).
+    asked: HashMap<Key, (Instant, Level, TimeLimits)>,
 }
 
 /// How many tables of a workspace this process counted afresh (a month's scan) and brought up
@@ -97,7 +95,6 @@ impl Kept {
             e.key == *key && e.stamp == stamp && e.from <= asof && e.until.is_none_or(|u| asof < u)
         })?;
         e.used = clock;
-        e.used_at = Instant::now();
         // Open cases that passed their limits since it was counted, counted overdue.
         Some(wangge_io::store::rows_at(
             &e.rows,
@@ -126,17 +123,38 @@ impl Kept {
                 || o.stamp == e.stamp
                 || !(o.from <= e.from && o.until.is_none_or(|u| e.from < u))
         });
-        if self.entries.len() >= KEEP
-            && let Some(i) = (0..self.entries.len()).min_by_key(|&i| self.entries[i].used)
-        {
+        // At most KEEP a workspace (another workspace's tables do not push these out), and
+        // 16 × KEEP in all.
+        let workspace = |i: &usize| self.entries[*i].key.0 == e.key.0;
+        let mine = (0..self.entries.len()).filter(workspace).count();
+        let lru = if mine >= KEEP {
+            (0..self.entries.len())
+                .filter(workspace)
+                .min_by_key(|&i| self.entries[i].used)
+        } else if self.entries.len() >= 16 * KEEP {
+            (0..self.entries.len()).min_by_key(|&i| self.entries[i].used)
+        } else {
+            None
+        };
+        if let Some(i) = lru {
             self.entries.swap_remove(i);
         }
         self.clock += 1;
         self.entries.push(Entry {
             used: self.clock,
-            used_at: Instant::now(),
             ..e
         });
+    }
+
+    /// The `asof` a table at `stamp` holding at `t` was counted at.
+    fn counted_at(&self, key: &Key, stamp: &str, t: i64) -> Option<i64> {
+        self.entries
+            .iter()
+            .filter(|e| {
+                e.key == *key && e.stamp == stamp && e.from <= t && e.until.is_none_or(|u| t < u)
+            })
+            .map(|e| e.from)
+            .max()
     }
 
     /// Whether a table at `stamp` holds from `t` to at least `t + ahead`.
@@ -178,8 +196,17 @@ pub fn kpi_rows(
     };
     let key = key_of(store, window, level, limits);
     let t = asof.unix();
-    if let Some(rows) = kept().find(&key, &stamp, t) {
-        return Ok(Some(rows));
+    {
+        let mut k = kept();
+        if k.asked.len() > 16 * KEEP {
+            k.asked
+                .retain(|_, a| a.0.elapsed() < Duration::from_secs(3600));
+        }
+        k.asked
+            .insert(key.clone(), (Instant::now(), level, limits.clone()));
+        if let Some(rows) = k.find(&key, &stamp, t) {
+            return Ok(Some(rows));
+        }
     }
     let lock = kept().computing.entry(key.clone()).or_default().clone();
     let _computing = lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -219,8 +246,15 @@ pub fn warm(
     let lock = kept().computing.entry(key.clone()).or_default().clone();
     let _computing = lock.lock().unwrap_or_else(|p| p.into_inner());
     let stamp = store.incident_stamp()?.unwrap_or_default();
-    if kept().holds(&key, &stamp, t, ahead) {
-        return Ok(false);
+    {
+        let k = kept();
+        // Held long enough; or counted afresh at this stamp less than `ahead` ago, so that
+        // counting again would not move its end (a step recorded ahead of now ends it).
+        if k.holds(&key, &stamp, t, ahead)
+            || k.counted_at(&key, &stamp, t).is_some_and(|f| t - f < ahead)
+        {
+            return Ok(false);
+        }
     }
     // A table ending within `ahead` is not brought up to date (its end would stay).
     let base = kept()
@@ -240,21 +274,15 @@ pub fn recently_used(
 ) -> Vec<((Timestamp, Timestamp), Level, TimeLimits)> {
     let location = store.location();
     let mut out: Vec<((Timestamp, Timestamp), Level, TimeLimits)> = Vec::new();
-    for e in kept().entries.iter().filter(|e| {
-        e.key.0 == location
-            && e.key.1.0 <= now.unix()
-            && now.unix() < e.key.1.1
-            && e.used_at.elapsed() <= within
+    for (key, (_, level, limits)) in kept().asked.iter().filter(|(key, (at, _, _))| {
+        key.0 == location && key.1.0 <= now.unix() && now.unix() < key.1.1 && at.elapsed() <= within
     }) {
-        let w = (
-            Timestamp::from_unix(e.key.1.0),
-            Timestamp::from_unix(e.key.1.1),
-        );
+        let w = (Timestamp::from_unix(key.1.0), Timestamp::from_unix(key.1.1));
         if !out
             .iter()
-            .any(|o| o.0 == w && o.1 == e.level && o.2 == e.limits)
+            .any(|o| o.0 == w && o.1 == *level && o.2 == *limits)
         {
-            out.push((w, e.level, e.limits.clone()));
+            out.push((w, *level, limits.clone()));
         }
     }
     out
@@ -292,9 +320,6 @@ fn compute(
         }
         k.keep(Entry {
             key,
-            level,
-            limits: limits.clone(),
-            used_at: Instant::now(),
             stamp,
             from: t,
             until: table.until.map(Timestamp::unix),
@@ -317,9 +342,6 @@ mod tests {
     fn entry(stamp: &str, from: i64, until: Option<i64>, n: u64) -> Entry {
         Entry {
             key: ("w".into(), (0, 10), "district", String::new()),
-            level: Level::District,
-            limits: TimeLimits::builtin(),
-            used_at: Instant::now(),
             stamp: stamp.into(),
             from,
             until,

@@ -3,7 +3,9 @@
 -- each server brings the statuses it keeps in memory (the heat index: heat tiles filtered by
 -- status) up to date with the steps another server took, within the feed's delay instead of
 -- never (`IncidentStore::status_changes`). Rows logged before this version have no status and
--- are passed over.
+-- are passed over. A transaction's own counts are left in its settings
+-- (`wangge.changed_first`, `wangge.changed_last`), read before its commit by the server that
+-- made it, which passes them over when following.
 ALTER TABLE {schema}.incident_changes ADD COLUMN status text;
 
 CREATE OR REPLACE FUNCTION {schema}.count_incident_changes() RETURNS trigger
@@ -29,6 +31,11 @@ BEGIN
     IF n % 1000 = 0 THEN
       DELETE FROM {schema}.incident_changes WHERE changed <= n - 100000;
     END IF;
+    -- The transaction's own counts (consecutive: the row is held from its first count to
+    -- its commit), for the server that made them to pass over (it moved its statuses itself).
+    PERFORM set_config('wangge.changed_first',
+      coalesce(nullif(current_setting('wangge.changed_first', true), ''), n::text), true);
+    PERFORM set_config('wangge.changed_last', n::text, true);
     -- Delivered once at commit however many statements a transaction counted.
     NOTIFY wangge_{schema}, 'changed';
   END IF;

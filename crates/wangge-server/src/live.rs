@@ -176,38 +176,35 @@ impl Live {
         Ok(done)
     }
 
-    /// Reads incidents stored since the last sync into the heat index; returns how many.
-    pub fn sync(&self) -> Result<usize, AppError> {
+    /// Reads incidents stored since the last sync into the heat index, and the statuses other
+    /// servers' steps changed (`follow_statuses`); returns how many incidents.
+    pub fn sync(self: &Arc<Self>) -> Result<usize, AppError> {
         let mut w = self.writer();
-        self.sync_locked(&mut w)
+        let n = self.sync_locked(&mut w)?;
+        if !self.follow_statuses(&mut w)? {
+            drop(w);
+            self.rebuild_soon();
+        }
+        Ok(n)
     }
 
     fn sync_locked(&self, w: &mut Writer) -> Result<usize, AppError> {
         let seen = w.seen;
-        let n = self.catch_up(w, seen)?;
-        self.follow_statuses(w)?;
-        Ok(n)
+        self.catch_up(w, seen)
     }
 
-    /// Brings the heat index's statuses up to date with the steps other servers took (their
-    /// own are found already done); when the store's log no longer reaches back, reads the
-    /// heat index anew.
-    fn follow_statuses(&self, w: &mut Writer) -> Result<(), AppError> {
+    /// Brings the heat index's statuses up to date with the steps other servers took (this
+    /// process's own are passed over by the store); false when the store's log no longer
+    /// reaches back (the index is to be read anew).
+    fn follow_statuses(&self, w: &mut Writer) -> Result<bool, AppError> {
         let Some(after) = w.changes_seen else {
-            return Ok(());
+            return Ok(true);
         };
         let Some(c) = w.store.status_changes(Some(after)).map_err(internal)? else {
-            return Ok(());
+            return Ok(true);
         };
         if !c.complete {
-            let (heat, seen) = wangge_tiles::heat_from_store(w.store.as_ref()).map_err(internal)?;
-            *self.heat.write().unwrap_or_else(|p| p.into_inner()) = heat;
-            w.seen = seen;
-            self.heat_cache.clear();
-            self.changes
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            w.changes_seen = Some(c.upto);
-            return Ok(());
+            return Ok(false);
         }
         for (before, to) in &c.changes {
             let moved = self
@@ -226,7 +223,7 @@ impl Live {
             }
         }
         w.changes_seen = Some(c.upto);
-        Ok(())
+        Ok(true)
     }
 
     /// Reads rows stored after `w.seen` into the heat index and drops their heat tiles;
@@ -444,17 +441,24 @@ impl Live {
         if self.heat_basis.swap(head, SeqCst) == head {
             return Ok(None);
         }
+        Ok(self.rebuild_soon())
+    }
+
+    /// Rebuilds the heat index on a thread of its own (`reload_heat`) unless one is queued;
+    /// the handle of the one started here.
+    fn rebuild_soon(self: &Arc<Self>) -> Option<std::thread::JoinHandle<()>> {
+        use std::sync::atomic::Ordering::SeqCst;
         if self.rebuild_queued.swap(true, SeqCst) {
-            return Ok(None);
+            return None;
         }
         let me = self.clone();
-        Ok(Some(std::thread::spawn(move || {
+        Some(std::thread::spawn(move || {
             let _one = me.rebuilding.lock().unwrap_or_else(|p| p.into_inner());
             me.rebuild_queued.store(false, SeqCst);
             if let Err(e) = me.reload_heat() {
                 eprintln!("wangge serve: rebuilding the heat index: {e}");
             }
-        })))
+        }))
     }
 
     fn reload_assigner(&self) -> Result<(), AppError> {
@@ -471,13 +475,20 @@ impl Live {
     /// the last build runs holding the writer.
     fn reload_heat(&self) -> Result<(), AppError> {
         use std::sync::atomic::Ordering::SeqCst;
+        // The change count before the statuses are read: the changes after it are followed
+        // on the new index (those it already holds are found done).
         let build = || -> Result<_, AppError> {
             let store =
                 wangge_app::open_store(&self.path, wangge_app::Access::Read).map_err(internal)?;
-            wangge_tiles::heat_from_store(store.as_ref()).map_err(internal)
+            let counted = store
+                .status_changes(None)
+                .map_err(internal)?
+                .map(|c| c.upto);
+            let (heat, seen) = wangge_tiles::heat_from_store(store.as_ref()).map_err(internal)?;
+            Ok((heat, seen, counted))
         };
         let mut tries = 0;
-        let (mut w, (heat, seen)) = loop {
+        let (mut w, (heat, seen, counted)) = loop {
             tries += 1;
             let before = self.changes.load(SeqCst);
             if tries > 3 {
@@ -491,6 +502,7 @@ impl Live {
             }
         };
         *self.heat.write().unwrap_or_else(|p| p.into_inner()) = heat;
+        w.changes_seen = counted;
         let announced = w.seen;
         self.heat_cache.clear();
         self.summary.clear();

@@ -80,7 +80,7 @@ pub(super) fn assign(
         ],
     )
     .map_err(store.err())?;
-    tx.commit().map_err(store.err())?;
+    store.commit_own(tx)?;
     Ok((id, inc))
 }
 

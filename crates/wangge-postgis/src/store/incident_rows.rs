@@ -17,7 +17,8 @@ fn by_month_id() -> String {
     format!("WHERE i.month = {} AND i.id = $2", month_param(1))
 }
 
-/// The partition month given as text (`YYYY-MM-DD`, parameter `$n`) as a date the planner
+/// The partition month given as text (`YYYY-MM-DD`, written by `to_char`, whatever the
+/// session's DateStyle; parameter `$n`) as a date the planner
 /// folds with the value (`::date` from text is not immutable, so a statement comparing the
 /// month with it is planned over every partition: 0.6 ms against 0.1 ms, in `psql`).
 pub(super) fn month_param(n: u8) -> String {
@@ -32,7 +33,9 @@ fn id_month(
 ) -> Result<Option<(i64, String)>> {
     let row = client
         .query_typed_opt(
-            &store.sql("SELECT id, month::text FROM {s}.incident_keys WHERE key = $1"),
+            &store.sql(
+                "SELECT id, to_char(month, 'YYYY-MM-DD') FROM {s}.incident_keys WHERE key = $1",
+            ),
             &[(&key, Type::TEXT)],
         )
         .map_err(store.err())?;
@@ -153,7 +156,7 @@ pub(super) fn locked(
     };
     let (id, month) = id_month(store, tx, key)?.ok_or_else(not_found)?;
     let q = store.sql(&format!(
-        "SELECT {}, i.month::text FROM {{s}}.incidents i {} FOR UPDATE OF i",
+        "SELECT {}, to_char(i.month, 'YYYY-MM-DD') FROM {{s}}.incidents i {} FOR UPDATE OF i",
         columns(),
         by_month_id()
     ));

@@ -534,7 +534,7 @@ impl IncidentStore for PgStore {
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(self.err())?;
         let out = case_events::step(self, &mut tx, key, to, at)?;
-        tx.commit().map_err(self.err())?;
+        self.commit_own(tx)?;
         Ok(out)
     }
 

@@ -39,6 +39,10 @@ pub struct PgStore {
     /// Median windows of a counted KPI table: values either side of the middle for all areas
     /// together, and at least for one area (`kpi_rows`).
     median_windows: (i64, i64),
+    /// The change counts of the steps and assignments this process committed (first, last
+    /// of a transaction), which `status_changes` passes over: the server moved those
+    /// statuses itself. Shared by the clones.
+    own_changes: std::sync::Arc<std::sync::Mutex<Vec<(i64, i64)>>>,
 }
 
 impl PgStore {
@@ -49,6 +53,7 @@ impl PgStore {
             schema: url.schema().to_string(),
             pg,
             median_windows: kpi_rows::MEDIAN_WINDOWS,
+            own_changes: Default::default(),
         })
     }
 
@@ -64,6 +69,35 @@ impl PgStore {
     /// The workspace's URL (its `Display` hides the password).
     pub fn url(&self) -> &PgUrl {
         self.pg.url()
+    }
+
+    /// Commits `tx`, a step or an assignment, keeping the change counts it took as this
+    /// process's own (`status_changes` passes them over).
+    pub(crate) fn commit_own(&self, mut tx: postgres::Transaction<'_>) -> wangge_io::Result<()> {
+        let row = tx
+            .query_one(
+                "SELECT nullif(current_setting('wangge.changed_first', true), '')::bigint,
+                        nullif(current_setting('wangge.changed_last', true), '')::bigint",
+                &[],
+            )
+            .map_err(self.err())?;
+        let counts: (Option<i64>, Option<i64>) = (row.get(0), row.get(1));
+        tx.commit().map_err(self.err())?;
+        if let (Some(first), Some(last)) = counts {
+            let mut own = self.own_changes.lock().unwrap_or_else(|p| p.into_inner());
+            // Counts this far behind are out of the log's reach (migration 14 keeps 100,000).
+            own.retain(|r| r.1 > last - 200_000);
+            own.push((first, last));
+        }
+        Ok(())
+    }
+
+    /// The change counts this process committed as its own (`commit_own`).
+    pub(crate) fn own_changes(&self) -> Vec<(i64, i64)> {
+        self.own_changes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// A connection from the pool.

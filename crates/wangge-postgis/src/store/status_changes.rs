@@ -1,7 +1,10 @@
 //! The status changes other servers committed (`IncidentStore::status_changes`): a server
 //! keeps every incident's status in its heat index (heat tiles are filtered by status), and
 //! brings it up to date from the change log (migration 15 logs the status each changed
-//! incident had before) when the feed tells it of a change.
+//! incident had before) when the feed tells it of a change. The steps and assignments this
+//! process committed are passed over (`PgStore::commit_own`): replayed, they would move an
+//! identical twin's status (heat records are told apart by place, time, category, source and
+//! status, not by id).
 
 use super::PgStore;
 use super::incident_rows::{columns, incident_row};
@@ -37,6 +40,13 @@ pub(super) fn since(store: &PgStore, after: Option<i64>) -> Result<StatusChanges
         )
         .map_err(&e)?
         .get(0);
+    // This process's own steps and assignments are passed over (its server moved those
+    // statuses itself): each incident as it was before its first change another made.
+    let (firsts, lasts): (Vec<i64>, Vec<i64>) = store
+        .own_changes()
+        .into_iter()
+        .filter(|r| r.1 > after && r.0 <= upto)
+        .unzip();
     let rows = tx
         .query(
             &store.sql(&format!(
@@ -44,10 +54,12 @@ pub(super) fn since(store: &PgStore, after: Option<i64>) -> Result<StatusChanges
                  FROM {{s}}.incident_changes l
                  JOIN {{s}}.incidents i ON i.id = l.id AND i.month = l.month
                  WHERE l.changed > $1 AND l.changed <= $2 AND l.status IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM unnest($3::bigint[], $4::bigint[]) o(a, b)
+                                   WHERE l.changed BETWEEN o.a AND o.b)
                  ORDER BY l.id, l.changed",
                 columns()
             )),
-            &[&after, &upto],
+            &[&after, &upto, &firsts, &lasts],
         )
         .map_err(&e)?;
     let mut changes = Vec::new();
