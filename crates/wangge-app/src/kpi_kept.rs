@@ -10,7 +10,8 @@
 //! (`kpi_rows_since`), which brings it up to date by counting the changed cases alone when it
 //! can (PostgreSQL: new reports and changed cases, before and now), instead of the month.
 //!
-//! Bounded: at most [`KEEP`] tables in a process, the least recently used dropped first.
+//! Bounded: at most [`KEEP`] tables a workspace and 16 × [`KEEP`] a process, the least
+//! recently used dropped first.
 //! Requests missing the same table at once wait for one computation instead of each
 //! scanning the month.
 
@@ -22,7 +23,7 @@ use wangge_core::kpi::{KpiRow, Level, TimeLimits};
 use wangge_io::Store;
 use wangge_io::store::{KpiTable, MedianWindow};
 
-/// Tables kept per process (each with its median windows: about 4 × 4,100 values for a
+/// Tables kept per workspace, 16 times as many per process (each with its median windows: about 4 × 4,100 values for a
 /// table of few areas, 4 × 17 an area of many: 130 kB by district, 2 MB by 4,000 grids).
 const KEEP: usize = 64;
 
