@@ -55,8 +55,9 @@ pub async fn serve(
     }
 }
 
-/// Keeps this month's KPI tables ready off the request path (`wangge_app::kpi_warm`): at
-/// start, then every ten seconds; only on a store that keeps stamps (PostgreSQL).
+/// Keeps this month's KPI tables ready off the request path (`wangge_app::kpi_warm`): the
+/// wall's levels at start, then every ten seconds those requests asked for; only on a store
+/// that keeps stamps (PostgreSQL).
 fn warm_kpis(state: &AppState) {
     if !wangge_app::is_postgres(&state.path) {
         return;
@@ -64,10 +65,12 @@ fn warm_kpis(state: &AppState) {
     let state = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(10));
-        let mut failing = false;
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let (mut failing, mut start) = (false, true);
         loop {
             tick.tick().await;
             let s = state.clone();
+            let first = std::mem::replace(&mut start, false);
             let done = tokio::task::spawn_blocking(move || {
                 let store = wangge_app::open_store(&s.path, wangge_app::Access::Read)
                     .map_err(|e| e.to_string())?;
@@ -75,6 +78,7 @@ fn warm_kpis(state: &AppState) {
                     store.as_ref(),
                     &s.limits,
                     wangge_core::Timestamp::now(),
+                    first,
                 )
                 .map_err(|e| e.to_string())
             })
