@@ -32,6 +32,9 @@ type Key = (String, (i64, i64), &'static str, String);
 
 struct Entry {
     key: Key,
+    /// Counted afresh (not brought up to date from another: such a table keeps its base's
+    /// end).
+    fresh: bool,
     stamp: String,
     /// The `asof` it was counted at, and the first one it no longer holds for.
     from: i64,
@@ -147,12 +150,16 @@ impl Kept {
         });
     }
 
-    /// The `asof` a table at `stamp` holding at `t` was counted at.
+    /// The `asof` a table at `stamp` holding at `t` was counted afresh at.
     fn counted_at(&self, key: &Key, stamp: &str, t: i64) -> Option<i64> {
         self.entries
             .iter()
             .filter(|e| {
-                e.key == *key && e.stamp == stamp && e.from <= t && e.until.is_none_or(|u| t < u)
+                e.fresh
+                    && e.key == *key
+                    && e.stamp == stamp
+                    && e.from <= t
+                    && e.until.is_none_or(|u| t < u)
             })
             .map(|e| e.from)
             .max()
@@ -321,6 +328,7 @@ fn compute(
         }
         k.keep(Entry {
             key,
+            fresh: !brought,
             stamp,
             from: t,
             until: table.until.map(Timestamp::unix),
@@ -343,6 +351,7 @@ mod tests {
     fn entry(stamp: &str, from: i64, until: Option<i64>, n: u64) -> Entry {
         Entry {
             key: ("w".into(), (0, 10), "district", String::new()),
+            fresh: true,
             stamp: stamp.into(),
             from,
             until,
@@ -405,6 +414,21 @@ mod tests {
         assert!(!k.holds(&key, "s1", 99, 0), "before its asof");
         k.keep(entry("s1", 300, None, 2));
         assert!(k.holds(&key, "s1", 300, i64::MAX), "no end: holds on");
+    }
+
+    #[test]
+    fn a_table_brought_up_to_date_is_not_one_counted_afresh() {
+        let mut k = Kept::default();
+        let key = entry("s1", 0, None, 0).key;
+        k.keep(entry("s1", 100, Some(4000), 1));
+        k.keep(Entry {
+            fresh: false,
+            ..entry("s1", 200, Some(4000), 2)
+        });
+        // The warmer counts afresh again from the end of the one counted at 100, whatever
+        // was brought up to date since (it keeps that end).
+        assert_eq!(k.counted_at(&key, "s1", 300), Some(100));
+        assert_eq!(k.counted_at(&key, "s2", 300), None);
     }
 
     #[test]

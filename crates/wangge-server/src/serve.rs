@@ -70,7 +70,7 @@ fn warm_kpis(state: &AppState) {
         loop {
             tick.tick().await;
             let s = state.clone();
-            let first = std::mem::replace(&mut start, false);
+            let first = start;
             let done = tokio::task::spawn_blocking(move || {
                 let store = wangge_app::open_store(&s.path, wangge_app::Access::Read)
                     .map_err(|e| e.to_string())?;
@@ -92,7 +92,8 @@ fn warm_kpis(state: &AppState) {
                     failing = true;
                 }
                 Err(_) => {}
-                Ok(_) => failing = false,
+                // The wall's levels are counted at start, or at the first round that works.
+                Ok(_) => (failing, start) = (false, false),
             }
         }
     });
