@@ -214,16 +214,23 @@ fn drop_schemas(schemas: &[String]) {
     }
 }
 
-#[test]
-fn the_postgis_store_keeps_every_promise_of_the_store_interface() {
+/// The city the store suite runs on, when `WANGGE_TEST_PG` is set.
+fn suite_city() -> Option<wangge_core::Dataset> {
     if std::env::var("WANGGE_TEST_PG").is_err() {
         eprintln!("WANGGE_TEST_PG not set: skipped");
-        return;
+        return None;
     }
-    let city = wangge_synth::generate(
+    Some(wangge_synth::generate(
         &wangge_synth::CityParams::new(2_000, 5),
         &wangge_core::NoProgress,
-    );
+    ))
+}
+
+#[test]
+fn the_postgis_store_keeps_every_promise_of_the_store_interface() {
+    let Some(city) = suite_city() else {
+        return;
+    };
     let mut schemas = Vec::new();
     let mut make = || pg_store("conf", &mut schemas).expect("configured");
     let failures = wangge_io::store::conformance::run(&mut make, &city);
@@ -238,14 +245,9 @@ fn the_postgis_store_keeps_every_promise_of_the_store_interface() {
 /// its window; the tables must still equal `kpis` to the value.
 #[test]
 fn kpi_tables_from_the_smallest_median_windows_still_agree_with_kpis() {
-    if std::env::var("WANGGE_TEST_PG").is_err() {
-        eprintln!("WANGGE_TEST_PG not set: skipped");
+    let Some(city) = suite_city() else {
         return;
-    }
-    let city = wangge_synth::generate(
-        &wangge_synth::CityParams::new(2_000, 5),
-        &wangge_core::NoProgress,
-    );
+    };
     let mut schemas = Vec::new();
     let mut failures = Vec::new();
     let checks: Vec<_> = wangge_io::store::conformance::CHECKS
