@@ -2,7 +2,7 @@
 //! a style with no external URL, OpenAPI, and the cache dropped when a new plan lands. And
 //! `wangge tiles export`, read back by the independent Python `pmtiles` reader.
 
-use crate::util::wangge;
+use crate::util::{Backend, each_backend, off_runtime, wangge};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
@@ -59,11 +59,20 @@ async fn get(
     (status, h, body)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tiles_tilejson_style_and_cache() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo(dir.path(), true);
-    let state = AppState::open(ws.clone(), true).expect("state");
+    for be in each_backend(dir.path(), &ws, "server_tiles") {
+        tiles_on(dir.path(), &be).await;
+    }
+}
+
+/// The tile story on one backend: the state, then plan, coverage and gap changes made by the
+/// command line on the same workspace.
+// Long: one story of a tile's life, its cache and ETag across the changes that drop it.
+async fn tiles_on(dir: &std::path::Path, be: &Backend) {
+    let state = be.state();
     let src = state.source().expect("a workspace");
     let t = src
         .tiles(14, 14)
@@ -203,40 +212,43 @@ async fn tiles_tilejson_style_and_cache() {
     assert!(api["paths"]["/tiles/{layers}/{z}/{x}/{y}.mvt"].is_object());
 
     // A new plan: the state notices, drops the cache, and the tile's ETag changes.
-    assert!(!state.refresh().expect("refresh"), "nothing changed yet");
+    assert!(
+        !off_runtime(|| state.refresh()).expect("refresh"),
+        "nothing changed yet"
+    );
     let (ok, out) = wangge(
-        &["partition", "w.gpkg", "--threads", "1", "--cap", "150"],
-        dir.path(),
+        &["partition", be.arg(), "--threads", "1", "--cap", "150"],
+        dir,
     );
     assert!(ok, "{out}");
-    assert!(state.refresh().expect("refresh"));
+    assert!(off_runtime(|| state.refresh()).expect("refresh"));
     assert_eq!(state.cache.len(), 0);
     let (_, h2, _) = get(&state, &uri, &[]).await;
     assert_ne!(h2[header::ETAG].to_str().expect("etag"), etag);
 
     // Coverage with service areas, then gaps: each is noticed and tiled.
-    let (ok, out) = wangge(
-        &["coverage", "w.gpkg", "--areas", "areas.geojson"],
-        dir.path(),
-    );
+    let (ok, out) = wangge(&["coverage", be.arg(), "--areas", "areas.geojson"], dir);
     assert!(ok, "{out}");
     assert!(
-        state.refresh().expect("refresh"),
+        off_runtime(|| state.refresh()).expect("refresh"),
         "service areas are new data"
     );
     let (ok, out) = wangge(
         &[
             "gaps",
-            "w.gpkg",
+            be.arg(),
             "--category",
             "kindergarten",
             "--minutes",
             "5",
         ],
-        dir.path(),
+        dir,
     );
     assert!(ok, "{out}");
-    assert!(state.refresh().expect("refresh"), "gap areas are new data");
+    assert!(
+        off_runtime(|| state.refresh()).expect("refresh"),
+        "gap areas are new data"
+    );
     let (_, _, j) = get(&state, "/tiles/all.json", &[]).await;
     let tj: serde_json::Value = serde_json::from_slice(&j).expect("json");
     let ids: Vec<&str> = tj["vector_layers"]
@@ -312,14 +324,31 @@ fn pmtiles_export_reads_back_with_the_python_reader() {
     .expect("valid sample");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pmtiles_archive_is_served_as_it_was_exported() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let ws = demo(d, true);
     let (ok, out) = wangge(&["tiles", "export", "w.gpkg", "-o", "w.pmtiles"], d);
     assert!(ok, "{out}");
-    let live = AppState::open(ws, true).expect("workspace");
+    let exported = std::fs::read(d.join("w.pmtiles")).expect("archive");
+    for be in each_backend(d, &ws, "pmtiles") {
+        // The same workspace in PostgreSQL exports the same archive, byte for byte.
+        let (ok, out) = wangge(&["tiles", "export", be.arg(), "-o", "b.pmtiles"], d);
+        assert!(ok, "{out}");
+        assert!(
+            std::fs::read(d.join("b.pmtiles")).expect("archive") == exported,
+            "{}: another archive",
+            be.arg()
+        );
+        archive_serves_what(d, &be).await;
+    }
+}
+
+/// The archive `w.pmtiles` in `d` serves the tiles, ETags and TileJSON a live server on `be`
+/// gives.
+async fn archive_serves_what(d: &std::path::Path, be: &Backend) {
+    let live = be.state();
     let archive = AppState::open(d.join("w.pmtiles"), true).expect("archive");
     assert!(archive.source().is_none() && archive.archive().is_some());
     let src = live.source().expect("source");
