@@ -3,13 +3,11 @@
 //! that change where incidents land; Server-Sent Events within 2 s; and `kill -9` mid-ingest
 //! losing nothing acknowledged and duplicating nothing.
 
-use crate::util::{call, demo_workspace, first_address_point, http, serve, wangge};
+use crate::util::{Backend, call, demo_workspace, each_backend, http, serve, wangge};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::time::{Duration, Instant};
-use wangge_io::store::prelude::*;
-use wangge_server::AppState;
 
 fn js(b: &[u8]) -> Value {
     serde_json::from_slice(b).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(b)))
@@ -330,8 +328,16 @@ fn wait_for_event(r: &mut BufReader<std::net::TcpStream>, id: &str) -> bool {
 #[test]
 fn subscribers_hear_of_new_incidents_within_two_seconds() {
     let dir = tempfile::tempdir().expect("tmp");
-    demo_workspace(dir.path(), 3);
-    let server = serve(dir.path(), "w.gpkg", &[]);
+    let ws = demo_workspace(dir.path(), 3);
+    for be in each_backend(dir.path(), &ws, "sse") {
+        subscribers_hear_on(dir.path(), &be);
+    }
+}
+
+/// The SSE story on one backend: the server's own ingest, then another process's import
+/// (seen through the two-second watch on a GeoPackage, LISTEN/NOTIFY on PostgreSQL).
+fn subscribers_hear_on(dir: &std::path::Path, be: &Backend) {
+    let server = serve(dir, be.arg(), &[]);
     let mut s = std::net::TcpStream::connect(&server.bind).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(5)))
         .expect("timeout");
@@ -345,8 +351,7 @@ fn subscribers_hear_of_new_incidents_within_two_seconds() {
     let mut status = String::new();
     r.read_line(&mut status).expect("status line");
     assert!(status.contains(" 200 "), "{status}");
-    let store = wangge_io::GeoPackage::open(dir.path().join("w.gpkg")).expect("open");
-    let p = store.load().expect("load").address_points[0].location;
+    let p = be.store().load().expect("load").address_points[0].location;
     for k in 0..3 {
         let id = format!("SSE-{k}");
         let body = json!({"id": id, "category": "noise", "lon": p.x(), "lat": p.y()}).to_string();
@@ -365,7 +370,7 @@ fn subscribers_hear_of_new_incidents_within_two_seconds() {
     }
     // Incidents written by another process (a CLI import) reach subscribers too, through the
     // two-second watch.
-    let csv = dir.path().join("more.csv");
+    let csv = dir.join("more.csv");
     std::fs::write(
         &csv,
         format!(
@@ -380,12 +385,12 @@ fn subscribers_hear_of_new_incidents_within_two_seconds() {
         &[
             "import",
             "--workspace",
-            "w.gpkg",
+            be.arg(),
             "more.csv",
             "--as",
             "incidents",
         ],
-        dir.path(),
+        dir,
     );
     assert!(ok, "{out}");
     assert!(
@@ -398,13 +403,18 @@ fn subscribers_hear_of_new_incidents_within_two_seconds() {
 #[test]
 fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
-    demo_workspace(dir.path(), 3);
-    let ws = dir.path().join("w.gpkg");
-    let before = wangge_io::GeoPackage::open(&ws)
-        .expect("open")
-        .max_incident_fid()
-        .expect("fid");
-    let p = first_address_point(&ws);
+    let ws = demo_workspace(dir.path(), 3);
+    for be in each_backend(dir.path(), &ws, "kill9") {
+        kill_9_on(dir.path(), &be);
+    }
+}
+
+/// Batches posted to a server on `be` until it is killed with SIGKILL; then a restart and
+/// the batch in flight resent.
+// Long: one story, kill and restart, whose checks read the rows stored between the two.
+fn kill_9_on(dir: &std::path::Path, be: &Backend) {
+    let before = be.store().max_incident_fid().expect("fid");
+    let p = be.store().load_places().expect("places").address_points[0].location;
     let batch = move |b: usize| -> String {
         let items: Vec<Value> = (0..50)
             .map(|i| {
@@ -414,7 +424,7 @@ fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
             .collect();
         Value::Array(items).to_string()
     };
-    let mut server = serve(dir.path(), "w.gpkg", &[]);
+    let mut server = serve(dir, be.arg(), &[]);
     let bind = server.bind.clone();
     let (tx, rx) = std::sync::mpsc::channel::<usize>();
     let poster = std::thread::spawn(move || {
@@ -451,13 +461,9 @@ fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
     acked.extend(rx.try_iter());
     // Every batch before the failed one was acknowledged.
     assert_eq!(acked.len(), last_sent);
-    let store = wangge_io::GeoPackage::open(&ws).expect("open after the kill");
-    let row = wangge_io::gpkg::testing::row(
-        &store,
-        "SELECT count(*), count(DISTINCT key) FROM incidents WHERE key LIKE 'K%'",
-        &[],
-    );
-    let (stored, distinct) = (row[0].int(), row[1].int());
+    let store = be.store();
+    let stored = be.int("SELECT count(*) FROM {s}.incidents WHERE key LIKE 'K%'");
+    let distinct = be.int("SELECT count(DISTINCT key) FROM {s}.incidents WHERE key LIKE 'K%'");
     assert_eq!(stored, distinct, "no incident stored twice");
     for b in &acked {
         for i in 0..50 {
@@ -481,7 +487,7 @@ fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
     );
     drop(store);
     // After a restart, resending the batch in flight adds only what was missing.
-    let server = serve(dir.path(), "w.gpkg", &[]);
+    let server = serve(dir, be.arg(), &[]);
     let (code, b) = http(
         &server.bind,
         "POST",
@@ -490,33 +496,35 @@ fn kill_9_mid_ingest_loses_nothing_acknowledged_and_duplicates_nothing() {
         batch(last_sent).as_bytes(),
     );
     assert_eq!(code, 201, "{b}");
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let row = wangge_io::gpkg::testing::row(
-        &store,
-        "SELECT count(*), count(DISTINCT key) FROM incidents WHERE key LIKE 'K%'",
-        &[],
-    );
-    let (n, d) = (row[0].int(), row[1].int());
+    let n = be.int("SELECT count(*) FROM {s}.incidents WHERE key LIKE 'K%'");
+    let d = be.int("SELECT count(DISTINCT key) FROM {s}.incidents WHERE key LIKE 'K%'");
     assert_eq!(n, d);
     assert_eq!(
         n as usize,
         (last_sent + 1) * 50,
         "every batch sent is there once"
     );
-    assert!(store.max_incident_fid().expect("fid") > before);
+    assert!(be.store().max_incident_fid().expect("fid") > before);
 }
 
 /// A change of incidents' areas rebuilds the heat index beside ingest: incidents stored
 /// meanwhile (by the server or by another process) end up in it once and are announced once.
 #[test]
 fn a_plan_change_during_ingest_keeps_every_incident_once() {
-    use wangge_core::{Incident, IncidentSource, Timestamp};
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 5);
-    let state = AppState::open(ws.clone(), true).expect("state");
+    for be in each_backend(dir.path(), &ws, "plan_ingest") {
+        plan_change_during_ingest_on(&be);
+    }
+}
+
+// Long: one story, an ingest thread and five rebuilds beside it, checked at the end.
+fn plan_change_during_ingest_on(be: &Backend) {
+    use wangge_core::{Incident, IncidentSource, Timestamp};
+    let state = be.state();
     let live = state.live.clone().expect("live");
     let mut events = live.subscribe();
-    let p = first_address_point(&ws);
+    let p = be.store().load_places().expect("places").address_points[0].location;
     let batch = move |tag: &str, b: usize| -> Vec<Incident> {
         (0..50)
             .map(|i| {
@@ -531,8 +539,7 @@ fn a_plan_change_during_ingest_keeps_every_incident_once() {
             .collect()
     };
     // Another process stores a batch the server has not synced yet.
-    wangge_io::GeoPackage::open(&ws)
-        .expect("open")
+    be.store()
         .add_incidents(&batch("X", 0))
         .expect("other process");
     let ingest = {
@@ -549,10 +556,7 @@ fn a_plan_change_during_ingest_keeps_every_incident_once() {
     // rebuilds the heat index on a thread of its own, as after a change it notices.
     let mut rebuilds = Vec::new();
     for _ in 0..5 {
-        wangge_io::GeoPackage::open(&ws)
-            .expect("open")
-            .reassign_incidents(true)
-            .expect("assign");
+        be.store().reassign_incidents(true).expect("assign");
         rebuilds.extend(live.reload_plan_soon().expect("reload"));
         std::thread::sleep(Duration::from_millis(30));
     }
@@ -562,12 +566,7 @@ fn a_plan_change_during_ingest_keeps_every_incident_once() {
         r.join().expect("rebuild");
     }
     live.sync().expect("sync");
-    let stored = wangge_io::GeoPackage::open(&ws)
-        .expect("open")
-        .load()
-        .expect("load")
-        .incidents
-        .len();
+    let stored = be.store().load().expect("load").incidents.len();
     assert_eq!(live.heat.read().expect("heat").len(), stored);
     let mut announced = std::collections::HashMap::new();
     while let Ok(e) = events.try_recv() {
@@ -586,14 +585,20 @@ fn a_plan_change_during_ingest_keeps_every_incident_once() {
 /// another process stored is read back as before.
 #[test]
 fn an_ingest_announces_its_incidents_as_stored() {
-    use wangge_core::{Incident, IncidentSource, Timestamp};
-    use wangge_server::contract::incidents::IncidentAnswer;
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 5);
-    let state = AppState::open(ws.clone(), true).expect("state");
+    for be in each_backend(dir.path(), &ws, "announce") {
+        announced_as_stored_on(&be);
+    }
+}
+
+fn announced_as_stored_on(be: &Backend) {
+    use wangge_core::{Incident, IncidentSource, Timestamp};
+    use wangge_server::contract::incidents::IncidentAnswer;
+    let state = be.state();
     let live = state.live.clone().expect("live");
     let mut events = live.subscribe();
-    let p = first_address_point(&ws);
+    let p = be.store().load_places().expect("places").address_points[0].location;
     let far = geo::Point::new(p.x() + 0.5, p.y() + 0.5);
     let batch = |tag: &str| -> Vec<Incident> {
         let mut v: Vec<Incident> = (0..30)
@@ -613,12 +618,11 @@ fn an_ingest_announces_its_incidents_as_stored() {
         v
     };
     live.ingest(batch("A")).expect("ingest A");
-    wangge_io::GeoPackage::open(&ws)
-        .expect("open")
+    be.store()
         .add_incidents(&batch("X"))
         .expect("other process");
     live.ingest(batch("B")).expect("ingest B");
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
+    let store = be.store();
     let mut seen = std::collections::HashSet::new();
     while let Ok(e) = events.try_recv() {
         if e.0 != "incident" {
