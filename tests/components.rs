@@ -2,7 +2,7 @@
 //! not our reader), from files with the import's error rules, in vector tiles, and per area
 //! with the same rows from the CLI and the API.
 
-use crate::util::{http, serve, shared, wangge};
+use crate::util::{Backend, each_backend, http, serve, shared, wangge};
 use std::collections::BTreeMap;
 use wangge_io::store::prelude::*;
 
@@ -146,8 +146,15 @@ fn a_bad_component_register_is_refused_whole_naming_row_and_problem() {
 fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_carry_them() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::demo_workspace(d, 4);
-    let (ok, csv) = wangge(&["report", "components", "w.gpkg", "--by", "grid"], d);
+    let ws = crate::util::demo_workspace(d, 4);
+    for be in each_backend(d, &ws, "component_counts") {
+        component_counts_on(d, &be);
+    }
+}
+
+// Long: the CLI's rows, the API's, then the tiles read by our validator and by Mapbox's reader.
+fn component_counts_on(d: &std::path::Path, be: &Backend) {
+    let (ok, csv) = wangge(&["report", "components", be.arg(), "--by", "grid"], d);
     assert!(ok, "{csv}");
     let cli: Vec<Vec<String>> = csv
         .lines()
@@ -157,7 +164,7 @@ fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_car
         .map(|l| l.split(',').map(str::to_string).collect())
         .collect();
     assert!(cli.len() > 10, "{csv}");
-    let srv = serve(d, "w.gpkg", &[]);
+    let srv = serve(d, be.arg(), &[]);
     let (status, body) = http(&srv.bind, "GET", "/api/components?by=grid", "", b"");
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
@@ -188,8 +195,7 @@ fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_car
     assert!(api.iter().any(|r| r[1] == "0120"));
 
     // Tiles at z16 carry the components, valid under the strict validator, with no owner.
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-    let src = wangge_tiles::TileSource::from_store(&store).expect("source");
+    let src = wangge_tiles::TileSource::from_store(&*be.store()).expect("source");
     let rules = wangge_tiles::mvt::Rules {
         buffer: Some(wangge_tiles::BUFFER),
     };
@@ -260,8 +266,15 @@ fn component_counts_per_grid_are_the_same_from_the_cli_and_the_api_and_tiles_car
 fn incidents_name_components_whose_history_and_repeated_faults_follow() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::demo_workspace(d, 5);
-    let (ok, csv) = wangge(&["report", "components", "w.gpkg", "--faults", "2"], d);
+    let ws = crate::util::demo_workspace(d, 5);
+    for be in each_backend(d, &ws, "component_faults") {
+        component_faults_on(d, &be);
+    }
+}
+
+// Long: the CLI's and the API's faults, then one more report and a conflicting resend.
+fn component_faults_on(d: &std::path::Path, be: &Backend) {
+    let (ok, csv) = wangge(&["report", "components", be.arg(), "--faults", "2"], d);
     assert!(ok, "{csv}");
     let cli: Vec<Vec<String>> = csv
         .lines()
@@ -274,7 +287,7 @@ fn incidents_name_components_whose_history_and_repeated_faults_follow() {
         !cli.is_empty(),
         "the demo has no component with repeated faults: {csv}"
     );
-    let srv = serve(d, "w.gpkg", &[]);
+    let srv = serve(d, be.arg(), &[]);
     let (status, body) = http(&srv.bind, "GET", "/api/components/faults?min=2", "", b"");
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
@@ -325,8 +338,8 @@ fn incidents_name_components_whose_history_and_repeated_faults_follow() {
         (v["total"].as_u64().expect("total"), items)
     };
     assert_eq!(history(&srv).0, n);
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-    let at = store
+    let at = be
+        .store()
         .load_places()
         .expect("places")
         .components
@@ -383,45 +396,31 @@ fn incidents_name_components_whose_history_and_repeated_faults_follow() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn component_counts_are_aggregates_and_faults_stay_in_the_street_offices_street() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::demo_workspace(d, 5);
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-    let streets: std::collections::BTreeSet<String> = store
-        .communities()
-        .expect("communities")
-        .into_iter()
-        .filter_map(|c| c.street)
+    let ws = crate::util::demo_workspace(d, 5);
+    for be in each_backend(d, &ws, "component_access") {
+        component_access_on(d, &be).await;
+    }
+}
+
+async fn component_access_on(d: &std::path::Path, be: &Backend) {
+    let communities = crate::util::off_runtime(|| be.store().communities().expect("communities"));
+    let streets: std::collections::BTreeSet<String> = communities
+        .iter()
+        .filter_map(|c| c.street.clone())
         .collect();
     let street = streets.iter().next().expect("a street").clone();
-    let mine: std::collections::HashSet<String> = store
-        .communities()
-        .expect("communities")
+    let mine: std::collections::HashSet<String> = communities
         .into_iter()
         .filter(|c| c.street.as_deref() == Some(street.as_str()))
         .map(|c| c.key)
         .collect();
-    drop(store);
-    let leader = crate::util::token(d, "leader");
-    let (ok, out) = wangge(
-        &[
-            "token",
-            "create",
-            "w.gpkg",
-            "--role",
-            "street_office",
-            "--scope",
-            &street,
-            "--name",
-            "街道",
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
-    let office = out.lines().nth(1).expect("secret").trim().to_string();
-    let st = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
+    let leader = crate::util::token_on(d, be.arg(), "leader");
+    let office = crate::util::scoped_token_on(d, be.arg(), "street_office", &street, "街道");
+    let st = be.state();
     let get = |t: Option<&str>, uri: &str| {
         let st = st.clone();
         let (t, uri) = (t.map(str::to_string), uri.to_string());
