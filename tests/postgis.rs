@@ -16,6 +16,11 @@ pub(crate) fn test_url(name: &str) -> Option<String> {
 
 /// psql as the server's postgres user on the test database (the independent check).
 fn run_psql(url: &str, sql: &str) -> std::process::Output {
+    run_psql_with(url, sql, &[])
+}
+
+/// [`run_psql`] with more options (output formats).
+fn run_psql_with(url: &str, sql: &str, options: &[&str]) -> std::process::Output {
     let db = url
         .rsplit('/')
         .next()
@@ -33,6 +38,7 @@ fn run_psql(url: &str, sql: &str) -> std::process::Output {
             "-v",
             "ON_ERROR_STOP=1",
         ])
+        .args(options)
         .args(["-d", db, "-c", sql])
         .output()
         .expect("psql (scripts/test.sh installs PostgreSQL)")
@@ -47,6 +53,27 @@ pub(crate) fn psql(url: &str, sql: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The rows `sql` gives through psql, cells as text, `None` for NULL.
+pub(crate) fn psql_rows(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    const NULL: &str = "\u{1}NULL";
+    let null = format!("null={NULL}");
+    let out = run_psql_with(url, sql, &["-F", "\u{1f}", "-P", &null]);
+    assert!(
+        out.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            l.split('\u{1f}')
+                .map(|c| (c != NULL).then(|| c.to_string()))
+                .collect()
+        })
+        .collect()
 }
 
 /// Runs `sql` that the server must refuse; returns its message.

@@ -3,7 +3,6 @@
 
 use crate::util::{call, demo_workspace};
 use serde_json::{Value, json};
-use wangge_io::store::prelude::*;
 
 async fn req(st: &wangge_server::AppState, method: &str, uri: &str, body: Value) -> (u16, Value) {
     let (s, b) = call(st, method, uri, "application/json", &body.to_string()).await;
@@ -300,7 +299,7 @@ async fn no_data_warned(st: &wangge_server::AppState) {
 /// the same way (one assignment, wangge-app), and per grid as the planner does (a split
 /// entrance counts in each of its grids by its part): on the demo city (towers split by floor
 /// across grids) and on the real Nanjing extract.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
     for source in ["demo", "nanjing"] {
         let dir = tempfile::tempdir().expect("tmp");
@@ -324,19 +323,31 @@ async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
                 d.join("w.gpkg")
             }
         };
-        let (ok, out) = crate::util::wangge(&["coverage", "w.gpkg", "--report", "c.csv"], d);
+        for be in crate::util::each_backend(d, &ws, &format!("reach_cli_{source}")) {
+            cli_and_api_on(source, d, &be).await;
+        }
+    }
+}
+
+/// The CLI's coverage report on `be` against the API's answers and the planner's grids.
+// Long: per category and time, per grid and community, then per household and per grid.
+async fn cli_and_api_on(source: &str, d: &std::path::Path, be: &crate::util::Backend) {
+    {
+        let (ok, out) = crate::util::wangge(&["coverage", be.arg(), "--report", "c.csv"], d);
         assert!(ok, "{source}: {out}");
-        let store = wangge_io::GeoPackage::open(&ws).expect("open");
-        let plan = store.latest_plan().expect("plan").expect("a plan");
-        let planner: std::collections::BTreeMap<String, u64> = store
-            .plan_grid_rows(plan)
-            .expect("grids")
+        let (grid_rows, members) = crate::util::off_runtime(|| {
+            let store = be.store();
+            let plan = store.latest_plan().expect("plan").expect("a plan");
+            (
+                store.plan_grid_rows(plan).expect("grids"),
+                store.plan_members(plan).expect("members"),
+            )
+        });
+        let planner: std::collections::BTreeMap<String, u64> = grid_rows
             .into_iter()
             .map(|g| (g.code, u64::from(g.households)))
             .collect();
-        let split = store
-            .plan_members(plan)
-            .expect("members")
+        let split = members
             .iter()
             .fold(
                 std::collections::HashMap::<String, u32>::new(),
@@ -351,24 +362,27 @@ async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
         // Every category of the catalogue at 5, 10 and 15 minutes, per grid and community:
         // households and households covered (a split entrance counts by its part in each).
         let cli = |level: &str, category: &str, minutes: u32| {
-            wangge_io::gpkg::testing::query(
-                &store,
-                "SELECT area, households, covered FROM coverage_summary
-                 WHERE run_id = (SELECT max(id) FROM coverage_runs) AND level = ?1
-                   AND minutes = ?2 AND category = ?3",
-                &[level, &minutes.to_string(), category],
-            )
-            .expect("rows")
-            .into_iter()
-            .map(|r| {
-                (
-                    r[0].text().expect("area").to_string(),
-                    (r[1].int() as u64, r[2].real().map(|c| c as u64)),
-                )
-            })
-            .collect::<std::collections::BTreeMap<String, (u64, Option<u64>)>>()
+            let filter = format!(
+                "WHERE run_id = (SELECT max(id) FROM {{s}}.coverage_runs) AND level = '{level}'
+                   AND minutes = {minutes} AND category = '{category}'"
+            );
+            let sql =
+                format!("SELECT area, households, covered FROM {{s}}.coverage_summary {filter}");
+            be.rows(&sql.replace("{s}.", ""), &sql)
+                .into_iter()
+                .map(|r| {
+                    let number = |c: &Option<String>| {
+                        c.as_deref()
+                            .map(|c| c.parse::<f64>().expect("a number") as u64)
+                    };
+                    (
+                        r[0].clone().expect("area"),
+                        (number(&r[1]).expect("households"), number(&r[2])),
+                    )
+                })
+                .collect::<std::collections::BTreeMap<String, (u64, Option<u64>)>>()
         };
-        let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+        let st = be.state();
         let (s, catalogue) = req(&st, "GET", "/api/reach", Value::Null).await;
         assert_eq!(s, 200, "{catalogue}");
         let categories: Vec<String> = catalogue["categories"]
@@ -443,35 +457,9 @@ async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
         assert!(compared > 0);
         // Household by household: every address point's walking distance per category, as
         // the CLI stored it and as the server holds it (the API shows only areas).
-        let (keys, categories, walks) = wangge_server::testing::walks(&ws).expect("walks");
-        let cols: Vec<String> = categories
-            .iter()
-            .map(|c| {
-                format!(
-                    "{}_m",
-                    c.replace(|ch: char| !ch.is_ascii_alphanumeric(), "_")
-                )
-            })
-            .collect();
-        let rows = wangge_io::gpkg::testing::query(
-            &store,
-            &format!(
-                "SELECT a.key, {} FROM coverage_points c JOIN address_points a ON a.fid = c.fid",
-                cols.iter()
-                    .map(|c| format!("c.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            &[],
-        )
-        .expect("coverage points");
-        let cli: std::collections::HashMap<String, Vec<Option<f64>>> = rows
-            .into_iter()
-            .map(|r| {
-                let key = r[0].text().expect("key").to_string();
-                (key, r[1..].iter().map(|c| c.real()).collect())
-            })
-            .collect();
+        let (keys, categories, walks) =
+            crate::util::off_runtime(|| wangge_server::testing::walks(&be.ws)).expect("walks");
+        let cli = stored_walks(be, &categories);
         assert_eq!(cli.len(), keys.len(), "{source}: one row per address point");
         let (mut pairs, mut reached) = (0, 0);
         for (p, key) in keys.iter().enumerate() {
@@ -506,4 +494,44 @@ async fn cli_and_api_count_the_same_households_per_grid_as_the_plan() {
             assert!(split > 0, "the demo city has entrances split across grids");
         }
     }
+}
+
+/// Every address point's walking distance per category (in `categories`' order) as the CLI
+/// stored it: one column a category on the GeoPackage, one row a point and category on
+/// PostgreSQL.
+fn stored_walks(
+    be: &crate::util::Backend,
+    categories: &[String],
+) -> std::collections::HashMap<String, Vec<Option<f64>>> {
+    let cols: Vec<String> = categories
+        .iter()
+        .map(|c| {
+            format!(
+                "c.{}_m",
+                c.replace(|ch: char| !ch.is_ascii_alphanumeric(), "_")
+            )
+        })
+        .collect();
+    let wide = format!(
+        "SELECT a.key, {} FROM coverage_points c JOIN address_points a ON a.fid = c.fid",
+        cols.join(", ")
+    );
+    let long = "SELECT address_key, category, walk_m FROM {s}.coverage_points";
+    let rows = be.rows(&wide, long);
+    let real = |c: &Option<String>| c.as_deref().map(|v| v.parse::<f64>().expect("metres"));
+    let mut out = std::collections::HashMap::new();
+    for r in rows {
+        let key = r[0].clone().expect("key");
+        if r.len() == categories.len() + 1 {
+            out.insert(key, r[1..].iter().map(real).collect());
+        } else {
+            let c = categories
+                .iter()
+                .position(|c| Some(c) == r[1].as_ref())
+                .unwrap_or_else(|| panic!("a category the server does not know: {:?}", r[1]));
+            out.entry(key)
+                .or_insert_with(|| vec![None; categories.len()])[c] = real(&r[2]);
+        }
+    }
+    out
 }

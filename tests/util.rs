@@ -455,6 +455,37 @@ impl Backend {
 }
 
 impl Backend {
+    /// The rows a query gives, read by the database's own client as text (`None` for NULL,
+    /// numbers as each client prints them): `sqlite` on the GeoPackage, `pg` (`{s}.` naming
+    /// the schema) on PostgreSQL, where tables may be shaped otherwise.
+    pub fn rows(&self, sqlite: &str, pg: &str) -> Vec<Vec<Option<String>>> {
+        use wangge_io::gpkg::testing::Cell;
+        match (&self.schema, std::env::var("WANGGE_TEST_PG")) {
+            (Some(s), Ok(base)) => {
+                let sql = pg.replace("{s}.", &format!("{s}."));
+                crate::postgis::psql_rows(&base, &sql)
+            }
+            _ => {
+                let g = GeoPackage::open(&self.ws).expect("open");
+                wangge_io::gpkg::testing::query(&g, sqlite, &[])
+                    .expect(sqlite)
+                    .into_iter()
+                    .map(|r| {
+                        r.into_iter()
+                            .map(|c| match c {
+                                Cell::Null => None,
+                                Cell::Int(i) => Some(i.to_string()),
+                                Cell::Real(r) => Some(r.to_string()),
+                                Cell::Text(t) => Some(t),
+                                Cell::Blob(b) => Some(format!("{b:?}")),
+                            })
+                            .collect()
+                    })
+                    .collect()
+            }
+        }
+    }
+
     /// Runs one statement with the database's own client: `sqlite` on the GeoPackage,
     /// `pg` (`{s}.` naming the schema) on PostgreSQL, where tables may be named otherwise.
     pub fn exec(&self, sqlite: &str, pg: &str) {
