@@ -24,7 +24,8 @@ const BULK_ANALYZE: usize = 10_000;
 
 impl PgStore {
     /// Refuses keys repeated in `keys` or already in `table` (the GeoPackage's unique-key
-    /// rule): nothing is written.
+    /// rule), naming the first in the batch's order that breaks it, as the GeoPackage's
+    /// inserts do: nothing is written.
     fn refuse_duplicates(
         &self,
         tx: &mut Transaction<'_>,
@@ -33,26 +34,26 @@ impl PgStore {
         keys: &[&str],
     ) -> Result<()> {
         let mut seen = HashSet::with_capacity(keys.len());
-        let dup = |key: &str| wangge_io::Error::DuplicateKey {
-            layer,
-            key: key.to_string(),
-            message:
-                "is already in the workspace (was this data imported before?); nothing was imported"
-                    .into(),
-        };
-        if let Some(k) = keys.iter().find(|k| !seen.insert(**k)) {
-            return Err(dup(k));
-        }
+        let repeated = keys.iter().position(|k| !seen.insert(*k));
         let found = tx
             .query(
                 &self.sql(&format!(
-                    "SELECT key FROM {{s}}.{table} WHERE key = ANY($1) ORDER BY key LIMIT 1"
+                    "SELECT u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i)
+                     WHERE EXISTS (SELECT 1 FROM {{s}}.{table} t WHERE t.key = u.k)
+                     ORDER BY u.i LIMIT 1"
                 )),
                 &[&keys],
             )
             .map_err(self.err())?;
-        match found.first() {
-            Some(r) => Err(dup(&r.get::<_, String>(0))),
+        let stored = found.first().map(|r| r.get::<_, i64>(0) as usize - 1);
+        match [repeated, stored].into_iter().flatten().min() {
+            Some(i) => Err(wangge_io::Error::DuplicateKey {
+                layer,
+                key: keys[i].to_string(),
+                message: "is already in the workspace (was this data imported before?); \
+                          nothing was imported"
+                    .into(),
+            }),
             None => Ok(()),
         }
     }
