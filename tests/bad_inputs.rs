@@ -156,23 +156,37 @@ fn cases() -> Vec<(&'static str, ImportOptions, Vec<&'static str>)> {
     ]
 }
 
-#[test]
-fn corpus_is_refused_with_clear_errors_and_no_change() {
-    let (_dir, mut store) = workspace();
-    // Something in the store first, so "unchanged" means something.
+/// A workspace with the fixture's addresses (so "unchanged" means something), on each backend.
+fn with_addresses(name: &str) -> (tempfile::TempDir, Vec<crate::util::Backend>) {
+    let (dir, mut store) = workspace();
     import(
         &mut store,
         &[project("data/fixtures/addresses_4547.shp")],
         &opts(Role::Addresses),
     )
     .expect("fixture");
+    let ws = store.path().to_path_buf();
+    drop(store);
+    let backends = crate::util::each_backend(dir.path(), &ws, name);
+    (dir, backends)
+}
+
+#[test]
+fn corpus_is_refused_with_clear_errors_and_no_change() {
+    let (_dir, backends) = with_addresses("bad_corpus");
+    for be in backends {
+        corpus_refused_on(&mut *be.store());
+    }
+}
+
+fn corpus_refused_on(store: &mut dyn wangge_io::Store) {
     let before = store.digest().expect("digest");
     let cases = cases();
     assert!(cases.len() >= 20);
     for (file, o, expected) in cases {
         let path = project("tests/bad_inputs").join(file);
         assert!(path.exists(), "{file} is in the corpus");
-        let err = match import(&mut store, &[path], &o) {
+        let err = match import(store, &[path], &o) {
             Ok(s) => panic!("{file} was accepted: {s:?}"),
             Err(e) => e.to_string(),
         };
@@ -215,18 +229,25 @@ fn skip_invalid_imports_the_good_and_reports_the_bad() {
 
 #[test]
 fn a_second_import_of_the_same_keys_is_refused_whole() {
-    let (_dir, mut store) = workspace();
+    let (_dir, backends) = with_addresses("bad_second");
     let f = project("data/fixtures/addresses_4547.shp");
-    import(&mut store, std::slice::from_ref(&f), &opts(Role::Addresses)).expect("first");
-    let before = store.digest().expect("digest");
-    let err = import(&mut store, &[f], &opts(Role::Addresses))
+    for be in backends {
+        let mut store = be.store();
+        let before = store.digest().expect("digest");
+        let err = import(
+            &mut *store,
+            std::slice::from_ref(&f),
+            &opts(Role::Addresses),
+        )
         .expect_err("duplicate")
         .to_string();
-    assert!(
-        err.contains("WH1") && err.contains("already in the workspace"),
-        "{err}"
-    );
-    assert_eq!(store.digest().expect("digest"), before);
+        assert!(
+            err.contains("WH1") && err.contains("already in the workspace"),
+            "{}: {err}",
+            be.arg()
+        );
+        assert_eq!(store.digest().expect("digest"), before);
+    }
 }
 
 #[test]
