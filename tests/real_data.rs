@@ -301,3 +301,73 @@ fn taipei_invalid_villages_are_those_geos_finds() {
     assert!(!geos.is_empty(), "the real data has invalid villages");
     assert_eq!(ours, geos);
 }
+
+/// The `digest` line `wangge info` prints for `ws`.
+fn info_digest(dir: &std::path::Path, ws: &str) -> String {
+    let (ok, out) = crate::util::wangge(&["info", ws], dir);
+    assert!(ok, "{out}");
+    out.lines()
+        .find(|l| l.starts_with("digest "))
+        .unwrap_or_else(|| panic!("no digest: {out}"))
+        .to_string()
+}
+
+/// The real extracts imported straight into PostgreSQL (its own import path, not a copy)
+/// hold what they hold in a GeoPackage: the same digest after the import and after the
+/// partition, and the same plan.
+#[test]
+fn real_extracts_land_the_same_in_postgresql_as_in_a_geopackage() {
+    let villages = shared("taipei/villages.geojson").display().to_string();
+    let cases: [(&str, Vec<String>); 3] = [
+        (
+            "nanjing",
+            vec![shared("osm/nanjing-xuanwu.osm").display().to_string()],
+        ),
+        (
+            "monaco",
+            vec![shared("osm/monaco.osm.pbf").display().to_string()],
+        ),
+        (
+            "taipei",
+            [
+                villages.as_str(),
+                "--as",
+                "communities",
+                "--id-field",
+                "CPTVID",
+                "--name-field",
+                "VNAME",
+                "--street-field",
+                "TNAME",
+                "--repair",
+            ]
+            .map(str::to_string)
+            .to_vec(),
+        ),
+    ];
+    for (name, args) in cases {
+        let Some(pg) = crate::util::fresh_pg(&format!("real_{name}")) else {
+            eprintln!("WANGGE_TEST_PG not set: skipped");
+            return;
+        };
+        let dir = tempfile::tempdir().expect("tmp");
+        let d = dir.path();
+        let mut digests = Vec::new();
+        for ws in ["w.gpkg", pg.arg()] {
+            let mut import: Vec<&str> = vec!["import", "--workspace", ws];
+            import.extend(args.iter().map(String::as_str));
+            let (ok, out) = crate::util::wangge(&import, d);
+            assert!(ok, "{name} into {ws}: {out}");
+            let imported = info_digest(d, ws);
+            let (ok, out) = crate::util::wangge(&["partition", ws, "--threads", "1"], d);
+            // Taipei's villages have no addresses: nothing to partition, said so.
+            assert!(ok || name == "taipei", "{name} on {ws}: {out}");
+            digests.push((imported, info_digest(d, ws), ok));
+        }
+        assert_eq!(
+            digests[0], digests[1],
+            "{name}: GeoPackage, then PostgreSQL"
+        );
+        assert!(digests[0].1.contains("places="), "{digests:?}");
+    }
+}

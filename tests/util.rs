@@ -526,6 +526,17 @@ impl Drop for Backend {
     }
 }
 
+/// An empty PostgreSQL workspace named after `name` (its schema dropped with it), when
+/// `WANGGE_TEST_PG` is set.
+pub fn fresh_pg(name: &str) -> Option<Backend> {
+    let url = crate::postgis::test_url(name)?;
+    let schema = url.rsplit("schema=").next().expect("schema").to_string();
+    Some(Backend {
+        ws: PathBuf::from(&url),
+        schema: Some(schema),
+    })
+}
+
 /// The backends a test that touches the store runs on: `gpkg` itself, and when
 /// `WANGGE_TEST_PG` is set a copy of it in PostgreSQL (`wangge copy`, its digest checked by
 /// the command), so the same test holds both to the same figures.
