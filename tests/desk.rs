@@ -460,35 +460,26 @@ async fn send(
     )
 }
 
-// Long: every rule of a photo upload in turn, each answer checked.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn photos_are_told_by_their_bytes_lose_their_location_and_are_stored_once() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::demo_workspace(d, 5);
+    let ws = crate::util::demo_workspace(d, 5);
     let (ok, out) = wangge(&["incidents", "assign", "w.gpkg"], d);
     assert!(ok, "{out}");
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-    let case = store
-        .kpi_cases()
-        .expect("cases")
-        .into_iter()
-        .find(|c| c.grid.is_some())
-        .expect("a case in a grid");
-    let other_grid = store
-        .latest_plan()
-        .expect("plan")
-        .map(|p| store.plan_grids(p).expect("grids"))
-        .expect("a plan")
-        .into_iter()
-        .map(|(g, _)| g)
-        .find(|g| Some(g) != case.grid.as_ref())
-        .expect("another grid");
-    drop(store);
+    for be in crate::util::each_backend(d, &ws, "photos") {
+        photos_on(d, &be).await;
+    }
+}
+
+// Long: every rule of a photo upload in turn, each answer checked.
+async fn photos_on(d: &std::path::Path, be: &crate::util::Backend) {
+    let (case, other_grid) = crate::util::off_runtime(|| a_case_and_another_grid(&*be.store()));
     let grid = case.grid.clone().expect("grid");
-    let make = |scope: &str| crate::util::scoped_token(d, "grid_worker", scope, "网格员");
+    let make =
+        |scope: &str| crate::util::scoped_token_on(d, be.arg(), "grid_worker", scope, "网格员");
     let (mine, stranger) = (make(&grid), make(&other_grid));
-    let st = wangge_server::AppState::open(d.join("w.gpkg"), true).expect("state");
+    let st = be.state();
     let uri = format!("/api/incidents/{}/photos", case.key);
     let (photo, plain) = phone_jpeg();
     assert!(photo.windows(4).any(|w| w == b"Exif"));
@@ -550,4 +541,24 @@ async fn photos_are_told_by_their_bytes_lose_their_location_and_are_stored_once(
         let (s, _) = send(&st, &stranger, m, &u, "image/jpeg", photo.clone()).await;
         assert_eq!(s, 404, "{m} {u}");
     }
+}
+
+/// A case in a grid and a grid other than its own, from the newest plan.
+fn a_case_and_another_grid(store: &dyn wangge_io::Store) -> (wangge_core::kpi::Case, String) {
+    let case = store
+        .kpi_cases()
+        .expect("cases")
+        .into_iter()
+        .find(|c| c.grid.is_some())
+        .expect("a case in a grid");
+    let other_grid = store
+        .latest_plan()
+        .expect("plan")
+        .map(|p| store.plan_grids(p).expect("grids"))
+        .expect("a plan")
+        .into_iter()
+        .map(|(g, _)| g)
+        .find(|g| Some(g) != case.grid.as_ref())
+        .expect("another grid");
+    (case, other_grid)
 }
