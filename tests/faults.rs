@@ -1,7 +1,7 @@
 //! Faults: the server killed (SIGKILL) while batches are being ingested loses no acknowledged
 //! incident and stores no half batch; the server killed while planner edits are being saved
 //! loses no acknowledged plan version and leaves none torn; `wangge partition` killed while
-//! saving leaves no torn plan version; an export to a full disk fails clearly and leaves the store as it was; a
+//! saving leaves no torn plan version (these two on both backends); an export to a full disk fails clearly and leaves the store as it was; a
 //! damaged workspace file is refused with a clear error, never a panic.
 
 use crate::util::{demo_workspace, first_address_point, http, serve, wangge};
@@ -113,6 +113,13 @@ fn a_server_killed_while_saving_plan_edits_loses_no_acknowledged_version() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let ws = demo_workspace(d, 14);
+    for be in crate::util::each_backend(d, &ws, "kill_edits") {
+        killed_while_saving_edits_on(d, &be);
+    }
+}
+
+// Long: two rounds of edits cut by a kill, each followed by the store's check.
+fn killed_while_saving_edits_on(d: &std::path::Path, be: &crate::util::Backend) {
     let json = |b: &str| serde_json::from_str::<serde_json::Value>(b).expect("json");
     let mut acknowledged: Vec<i64> = Vec::new();
     let mut killed = 0;
@@ -122,7 +129,7 @@ fn a_server_killed_while_saving_plan_edits_loses_no_acknowledged_version() {
     // kill lands in (or between) the requests that follow.
     let done_in_round = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     for delay_ms in [30u64, 400] {
-        let server = serve(d, "w.gpkg", &[]);
+        let server = serve(d, be.arg(), &[]);
         let bind = server.bind.clone();
         let (s, plans) = http(&bind, "GET", "/api/plans", "", b"");
         assert_eq!(s, 200, "{plans}");
@@ -204,8 +211,8 @@ fn a_server_killed_while_saving_plan_edits_loses_no_acknowledged_version() {
             panic!("the edits ended before the kill ({delay_ms} ms): {last}");
         }
         killed += 1;
-        let store = wangge_io::GeoPackage::open(&ws).expect("the store opens after the kill");
-        assert_no_torn_plan(&store);
+        let store = be.store();
+        assert_no_torn_plan(&*store);
         let stored: HashSet<i64> = store.plans().expect("plans").iter().map(|p| p.id).collect();
         for id in &acknowledged {
             assert!(stored.contains(id), "acknowledged plan {id} was lost");
@@ -219,7 +226,7 @@ fn a_server_killed_while_saving_plan_edits_loses_no_acknowledged_version() {
         acknowledged.len()
     );
     // The workspace serves again.
-    let server = serve(d, "w.gpkg", &[]);
+    let server = serve(d, be.arg(), &[]);
     assert_eq!(http(&server.bind, "GET", "/api/plans", "", b"").0, 200);
     eprintln!(
         "{} plan versions acknowledged before two kills",
@@ -244,10 +251,17 @@ fn a_killed_partition_leaves_no_torn_plan() {
         d,
     );
     assert!(ok, "{out}");
+    for be in crate::util::each_backend(d, &d.join("w.gpkg"), "kill_partition") {
+        killed_partitions_on(d, &be);
+    }
+}
+
+/// Partitions of `be` killed at four moments: each leaves the store with whole plans only.
+fn killed_partitions_on(d: &std::path::Path, be: &crate::util::Backend) {
     let mut killed = 0;
     for delay_ms in [300u64, 900, 1600, 2600] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wangge"))
-            .args(["partition", "w.gpkg", "--threads", "1"])
+            .args(["partition", be.arg(), "--threads", "1"])
             .current_dir(d)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -259,10 +273,9 @@ fn a_killed_partition_leaves_no_torn_plan() {
             killed += 1;
         }
         let _ = child.wait();
-        let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("opens after the kill");
-        assert_no_torn_plan(&store);
+        assert_no_torn_plan(&*be.store());
     }
-    assert!(killed >= 1, "at least one run was killed mid-way");
+    assert!(killed >= 1, "{}: no run was killed mid-way", be.arg());
 }
 
 #[test]
