@@ -1205,15 +1205,30 @@ async fn residents_of_a_split_address_point_are_shown_to_one_grid_worker() {
 /// times a second apart give the same table); areas under the count floor are left out as
 /// empty ones are (`count_below`), so a table never says that one or two incidents happened
 /// somewhere. An admin gets every row as computed.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kpi_tables_place_no_incident_below_a_community_for_leaders_and_other_streets() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 28);
     // The generated incidents came before the plan: give them its grids.
     let (ok, out) = crate::util::wangge(&["incidents", "assign", "w.gpkg", "--all"], dir.path());
     assert!(ok, "{out}");
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let data = store.load().expect("load");
+    for be in crate::util::each_backend(dir.path(), &ws, "kpi_below") {
+        kpi_below_on(&be).await;
+    }
+}
+
+// Long: one lonely incident, then this month's and a past month's tables by role.
+async fn kpi_below_on(be: &crate::util::Backend) {
+    let (data, grid_community, (leader, office, admin)) = crate::util::off_runtime(|| {
+        let store = be.store();
+        let data = store.load().expect("load");
+        let street = data.communities[0].street.clone().expect("street");
+        let plan = store.latest_plan().expect("plan").expect("a plan");
+        let grid_community: std::collections::HashMap<String, String> =
+            store.plan_grids(plan).expect("grids").into_iter().collect();
+        let tokens = leader_office_admin(&*store, &street);
+        (data, grid_community, tokens)
+    });
     let street = data.communities[0].street.clone().expect("street");
     let mine: Vec<String> = data
         .communities
@@ -1221,11 +1236,7 @@ async fn kpi_tables_place_no_incident_below_a_community_for_leaders_and_other_st
         .filter(|c| c.street.as_deref() == Some(street.as_str()))
         .map(|c| c.key.clone())
         .collect();
-    let plan = store.latest_plan().expect("plan").expect("a plan");
-    let grid_community: std::collections::HashMap<String, String> =
-        store.plan_grids(plan).expect("grids").into_iter().collect();
-    let (leader, office, admin) = leader_office_admin(&store, &street);
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let st = be.state();
     // One incident alone this month in a community: an admin sees a row with 1, nobody
     // else learns of it.
     let c = &data.communities[0];
