@@ -403,22 +403,30 @@ fn mismatched_shapefiles_and_failed_exports_leave_nothing_half_done() {
 /// A grid worker's ids live in its own namespace: an id used in another grid is neither
 /// "existing" nor refused for it (the answer tells nothing outside its grid); the same id
 /// sent again with other content is a 409 naming the difference, nothing stored.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingest_answers_tell_nothing_outside_the_callers_scope() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 26);
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let plan = store.latest_plan().expect("plan").expect("a plan");
-    let rows = store.plan_grid_rows(plan).expect("grids");
-    let g = &rows[0];
+    for be in crate::util::each_backend(dir.path(), &ws, "ingest_scope") {
+        ingest_scope_on(&be).await;
+    }
+}
+
+async fn ingest_scope_on(be: &crate::util::Backend) {
+    let store = be.store();
+    let (g, worker, admin) = crate::util::off_runtime(|| {
+        let plan = store.latest_plan().expect("plan").expect("a plan");
+        let g = store.plan_grid_rows(plan).expect("grids").swap_remove(0);
+        let (_, worker) = store
+            .create_token("worker", Role::GridWorker, &g.code, None)
+            .expect("token");
+        let (_, admin) = store
+            .create_token("admin", Role::Admin, "*", None)
+            .expect("token");
+        (g, worker, admin)
+    });
     let at = geo::InteriorPoint::interior_point(&g.polygon).expect("inside");
-    let (_, worker) = store
-        .create_token("worker", Role::GridWorker, &g.code, None)
-        .expect("token");
-    let (_, admin) = store
-        .create_token("admin", Role::Admin, "*", None)
-        .expect("token");
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let st = be.state();
     let report = |id: &str, category: &str| json!([{"id": id, "time": "2026-01-05 10:00", "category": category, "lon": at.x(), "lat": at.y()}]);
     // The district's own report "Q-7" (in the same grid, so only the id can tell).
     let (s, v) = req(
@@ -479,8 +487,8 @@ async fn ingest_answers_tell_nothing_outside_the_callers_scope() {
     )
     .await;
     assert_eq!(s, 409, "{v}");
-    let stored = store.incident("Q-7").expect("read").expect("stored").1;
-    assert_eq!(stored.category, "noise");
+    let stored = crate::util::off_runtime(|| store.incident("Q-7").expect("read"));
+    assert_eq!(stored.expect("stored").1.category, "noise");
 }
 
 /// The differencing attack: two heat requests whose windows differ by one incident, one
