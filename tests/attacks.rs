@@ -762,34 +762,46 @@ async fn leaders_and_street_offices_get_whole_days_snapped_and_communities() {
 
 /// Every change through the API and the CLI leaves an audit line naming who (token name and
 /// scope, or the system user), the role, when, and the ids it changed.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_change_leaves_an_audit_line_with_who_role_scope_and_ids() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let ws = demo_workspace(d, 29);
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let plan = store.latest_plan().expect("plan").expect("a plan");
-    let g = fullest_grids(&store, plan);
-    let data = store.load().expect("load");
-    let street = data
-        .communities
-        .iter()
-        .find(|c| c.key == g[0].1)
-        .and_then(|c| c.street.clone())
-        .expect("street");
-    let rows = store.plan_grid_rows(plan).expect("grids");
-    let own = rows.iter().find(|r| r.code == g[0].0).expect("grid");
+    for be in crate::util::each_backend(d, &ws, "audit") {
+        audit_lines_on(d, &be).await;
+    }
+}
+
+// Long: each kind of change through the API and the CLI, then each one's line in the log.
+async fn audit_lines_on(d: &std::path::Path, be: &crate::util::Backend) {
+    let store = be.store();
+    let (plan, g, street, own, [planner, worker, admin]) = crate::util::off_runtime(|| {
+        let plan = store.latest_plan().expect("plan").expect("a plan");
+        let g = fullest_grids(&*store, plan);
+        let data = store.load().expect("load");
+        let street = data
+            .communities
+            .iter()
+            .find(|c| c.key == g[0].1)
+            .and_then(|c| c.street.clone())
+            .expect("street");
+        let rows = store.plan_grid_rows(plan).expect("grids");
+        let own = rows.into_iter().find(|r| r.code == g[0].0).expect("grid");
+        let tokens = [
+            ("规划科", Role::Planner, street.as_str()),
+            ("张网格员", Role::GridWorker, own.code.as_str()),
+            ("管理员", Role::Admin, "*"),
+        ]
+        .map(|(name, role, scope)| {
+            store
+                .create_token(name, role, scope, None)
+                .expect("token")
+                .1
+        });
+        (plan, g, street, own, tokens)
+    });
     let at = geo::InteriorPoint::interior_point(&own.polygon).expect("inside");
-    let (_, planner) = store
-        .create_token("规划科", Role::Planner, &street, None)
-        .expect("token");
-    let (_, worker) = store
-        .create_token("张网格员", Role::GridWorker, &own.code, None)
-        .expect("token");
-    let (_, admin) = store
-        .create_token("管理员", Role::Admin, "*", None)
-        .expect("token");
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let st = be.state();
 
     // Through the API.
     let (s, v) = req(&st, Some(&worker), "POST", "/api/incidents",
@@ -856,16 +868,16 @@ async fn every_change_leaves_an_audit_line_with_who_role_scope_and_ids() {
 
     // Through the CLI.
     for args in [
-        &["plan", "edit", "w.gpkg", "split", g[1].0.as_str()][..],
-        &["plan", "undo", "w.gpkg"],
-        &["incidents", "assign", "w.gpkg"],
-        &["token", "revoke", "w.gpkg", "1"],
+        &["plan", "edit", be.arg(), "split", g[1].0.as_str()][..],
+        &["plan", "undo", be.arg()],
+        &["incidents", "assign", be.arg()],
+        &["token", "revoke", be.arg(), "1"],
     ] {
         let (ok, out) = crate::util::wangge(args, d);
         assert!(ok, "{args:?}: {out}");
     }
 
-    let log = store.audit_log(1000).expect("log");
+    let log = crate::util::off_runtime(|| store.audit_log(1000).expect("log"));
     let has = |action: &str, actor: &str, role: &str, detail: &str| {
         log.iter().any(|[when, who, r, a, what]| {
             a == action
