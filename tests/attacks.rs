@@ -1003,30 +1003,42 @@ fn the_server_speaks_tls_with_a_given_certificate() {
 
 /// A street office's what-if counts its street's households only, and its event stream
 /// carries its street's incidents only, named by community and id (no grid, no position).
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_if_and_the_event_stream_stay_in_the_callers_street() {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 31);
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let data = store.load().expect("load");
+    for be in crate::util::each_backend(dir.path(), &ws, "street_stream") {
+        street_stream_on(&be).await;
+    }
+}
+
+// Long: what-if within a street, then the event stream, each checked for the other street.
+async fn street_stream_on(be: &crate::util::Backend) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let store = be.store();
+    let data = crate::util::off_runtime(|| store.load().expect("load"));
     // Two streets: the first community alone in its own.
-    wangge_io::gpkg::testing::execute(
-        &store,
-        "UPDATE communities SET street = '北京街道' WHERE key = ?1",
-        &[&data.communities[0].key],
-    )
-    .expect("street");
+    let key = &data.communities[0].key;
+    be.exec(
+        &format!("UPDATE communities SET street = '北京街道' WHERE key = '{key}'"),
+        &format!("UPDATE {{s}}.communities SET street = '北京街道' WHERE key = '{key}'"),
+    );
     let own = &data.communities[1];
     let street = own.street.clone().expect("street");
-    let (_, office) = store
-        .create_token("office", Role::StreetOffice, &street, None)
-        .expect("token");
-    let (_, admin) = store
-        .create_token("admin", Role::Admin, "*", None)
-        .expect("token");
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    let (office, admin) = crate::util::off_runtime(|| {
+        let make = |name: &str, role: Role, scope: &str| {
+            store
+                .create_token(name, role, scope, None)
+                .expect("token")
+                .1
+        };
+        (
+            make("office", Role::StreetOffice, &street),
+            make("admin", Role::Admin, "*"),
+        )
+    });
+    let st = be.state();
     let at = geo::InteriorPoint::interior_point(&own.geometry).expect("inside");
     let body = json!({"category": "kindergarten", "minutes": 10, "add": [[at.x(), at.y()]]});
     let (s, mine) = req(
