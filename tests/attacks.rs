@@ -645,15 +645,25 @@ fn differencing_attack(incidents: &[wangge_core::Incident], what: &str) {
 /// Through the server: a leader or a street office asking for one second gets the whole day,
 /// snapped; an admin gets the second, exact. The wall names communities for them, grids for
 /// an admin; per-grid count tiles are an admin's only.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaders_and_street_offices_get_whole_days_snapped_and_communities() {
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 28);
-    let store = wangge_io::GeoPackage::open(&ws).expect("open");
-    let data = store.load().expect("load");
-    let street = data.communities[0].street.clone().expect("street");
-    let (leader, office, admin) = leader_office_admin(&store, &street);
-    let st = wangge_server::AppState::open(ws.clone(), true).expect("state");
+    for be in crate::util::each_backend(dir.path(), &ws, "whole_days") {
+        whole_days_on(&be).await;
+    }
+}
+
+// Long: five reports, then what each role gets from heat, lists and KPIs.
+async fn whole_days_on(be: &crate::util::Backend) {
+    let (data, (leader, office, admin)) = crate::util::off_runtime(|| {
+        let store = be.store();
+        let data = store.load().expect("load");
+        let street = data.communities[0].street.clone().expect("street");
+        let tokens = leader_office_admin(&*store, &street);
+        (data, tokens)
+    });
+    let st = be.state();
     // Five reports now at one spot (this month: the wall lists them).
     let at = data.address_points[0].location;
     let batch: Vec<Value> = (0..5)
