@@ -641,11 +641,20 @@ fn the_levels_option_stores_the_community_level() {
         "w.gpkg",
     ]);
     assert!(ok, "{out}");
-    let (ok, out) = run(&["partition", "w.gpkg", "--levels", "streets"]);
+    for be in crate::util::each_backend(d, &d.join("w.gpkg"), "levels") {
+        levels_on(d, &be);
+    }
+}
+
+/// `partition --levels` on `be`: refusals first, then three levels stored.
+fn levels_on(d: &std::path::Path, be: &crate::util::Backend) {
+    let run = |args: &[&str]| crate::util::wangge(args, d);
+    let ws = be.arg();
+    let (ok, out) = run(&["partition", ws, "--levels", "streets"]);
     assert!(!ok && out.contains("\"streets\" is not a level"), "{out}");
     let (ok, out) = run(&[
         "partition",
-        "w.gpkg",
+        ws,
         "--levels",
         "communities,grids",
         "--community-cap",
@@ -654,7 +663,7 @@ fn the_levels_option_stores_the_community_level() {
     assert!(!ok && out.contains("must exceed --cap"), "{out}");
     let (ok, out) = run(&[
         "partition",
-        "w.gpkg",
+        ws,
         "--levels",
         "communities,grids,groups",
         "--community-cap",
@@ -667,21 +676,16 @@ fn the_levels_option_stores_the_community_level() {
         out.contains("communities level:") && out.contains("residents' groups:"),
         "{out}"
     );
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-    let n: i64 = wangge_io::gpkg::testing::row(
-        &store,
-        "SELECT count(*) FROM plan_communities WHERE plan_id = 1",
-        &[],
-    )[0]
-    .int();
-    let over: i64 = wangge_io::gpkg::testing::row(
-        &store,
-        "SELECT count(*) FROM plan_communities WHERE households > 1000",
-        &[],
-    )[0]
-    .int();
+    let newest = "plan_id = (SELECT max(plan_id) FROM {s}.plan_communities)";
+    let n = be.int(&format!(
+        "SELECT count(*) FROM {{s}}.plan_communities WHERE {newest}"
+    ));
+    let over = be.int("SELECT count(*) FROM {s}.plan_communities WHERE households > 1000");
     assert!(n >= 6 && over == 0, "{n} communities, {over} over the cap");
     // Every grid names one of the new communities.
-    let orphans: i64 = wangge_io::gpkg::testing::row(&store, "SELECT count(*) FROM grids WHERE plan_id = 1 AND community NOT IN (SELECT code FROM plan_communities WHERE plan_id = 1)", &[])[0].int();
+    let orphans = be.int(&format!(
+        "SELECT count(*) FROM {{s}}.grids WHERE {newest}
+           AND community NOT IN (SELECT code FROM {{s}}.plan_communities WHERE {newest})"
+    ));
     assert_eq!(orphans, 0);
 }
