@@ -57,22 +57,22 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-// Long: one pass over every part of a workspace in dependency order, each a few lines.
-fn copy(src: &dyn Store, dst: &mut dyn Store, bar: &Bar) -> anyhow::Result<()> {
+/// The places, and the source's import log instead of the entry the write made (the copy
+/// itself is in the audit log): both ends then give the same data version, so caches and
+/// ETags agree.
+pub(super) fn copy_places(src: &dyn Store, dst: &mut dyn Store, bar: &Bar) -> anyhow::Result<()> {
     let places = src.load_places()?;
     dst.write(&places, "copy", &src.location(), bar)?;
-    // The source's import log instead of the entry the write made (the copy itself is in
-    // the audit log): both ends then give the same data version, so caches and ETags agree.
     dst.replace_import_log(&src.import_log()?)?;
+    Ok(())
+}
 
-    let plans = src.plans()?;
-    bar.start("copying plan versions", Some(plans.len() as u64));
-    for p in &plans {
-        dst.write_plan_record(&src.plan_record(p.id)?)?;
-        bar.advance(1);
-    }
-    bar.finish();
-
+/// The incidents with their recorded steps, read in pages and written in chunks.
+pub(super) fn copy_incidents(
+    src: &dyn Store,
+    dst: &mut dyn Store,
+    bar: &Bar,
+) -> anyhow::Result<()> {
     bar.start("reading incidents", None);
     let mut incidents = Vec::new();
     let mut after = 0;
@@ -97,6 +97,20 @@ fn copy(src: &dyn Store, dst: &mut dyn Store, bar: &Bar) -> anyhow::Result<()> {
         bar.advance(chunk.len() as u64);
     }
     bar.finish();
+    Ok(())
+}
+
+// Long: one pass over every part of a workspace in dependency order, each a few lines.
+fn copy(src: &dyn Store, dst: &mut dyn Store, bar: &Bar) -> anyhow::Result<()> {
+    copy_places(src, dst, bar)?;
+    let plans = src.plans()?;
+    bar.start("copying plan versions", Some(plans.len() as u64));
+    for p in &plans {
+        dst.write_plan_record(&src.plan_record(p.id)?)?;
+        bar.advance(1);
+    }
+    bar.finish();
+    copy_incidents(src, dst, bar)?;
 
     for (id, ..) in src.index_releases()? {
         dst.restore_release(&src.index_release(id)?)?;

@@ -5,6 +5,7 @@ mod copy;
 mod coverage;
 mod db;
 pub mod exit;
+mod export;
 mod gaps;
 mod generate;
 mod import;
@@ -79,8 +80,8 @@ enum Command {
     /// before, and list.
     #[command(subcommand)]
     Workers(workers::Command),
-    /// Export a workspace layer as GeoJSON, CSV or GeoPackage.
-    Export(ExportArgs),
+    /// Export a workspace layer as GeoJSON, CSV, Excel, GeoPackage or Shapefile.
+    Export(export::Args),
     /// Print a workspace's layers, counts and households.
     Info(InfoArgs),
     /// Copy a workspace between backends (GeoPackage, PostgreSQL) and compare their digests.
@@ -88,24 +89,6 @@ enum Command {
     /// A PostgreSQL workspace's schema: apply its migrations, list them.
     #[command(subcommand)]
     Db(db::Command),
-}
-
-#[derive(Debug, clap::Args)]
-struct ExportArgs {
-    /// The workspace (.gpkg).
-    workspace: PathBuf,
-    /// Layer: communities, buildings, address_points, facilities, streets, incidents, grids.
-    #[arg(long)]
-    layer: String,
-    /// Plan version for --layer grids (default: the newest).
-    #[arg(long)]
-    plan: Option<i64>,
-    /// Text encoding of a Shapefile's attributes: utf-8 (default) or gbk (older Chinese GIS).
-    #[arg(long)]
-    encoding: Option<String>,
-    /// Output file; the format follows the extension (.geojson, .csv, .gpkg, .shp).
-    #[arg(short, long)]
-    output: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -137,29 +120,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Serve(a) => serve::run_serve(&a),
         Command::Tiles(c) => serve::run_tiles(&c),
         Command::Copy(a) => copy::run(&a),
-        Command::Export(a) => {
-            let start = std::time::Instant::now();
-            if wangge_app::is_postgres(&a.workspace) {
-                anyhow::bail!(
-                    "export reads a GeoPackage workspace; copy the PostgreSQL workspace to one first (`wangge copy URL FILE.gpkg`), or read its tables with GDAL (`ogr2ogr ... PG:...`)"
-                );
-            }
-            let store = wangge_io::GeoPackage::open(&a.workspace)?;
-            let n = wangge_io::export::export_with(
-                &store,
-                &a.layer,
-                &a.output,
-                a.plan,
-                a.encoding.as_deref(),
-            )?;
-            println!(
-                "exported {n} {} to {} in {:.1} s",
-                a.layer,
-                a.output.display(),
-                start.elapsed().as_secs_f64()
-            );
-            Ok(())
-        }
+        Command::Export(a) => export::run(&a),
         Command::Info(a) => info::run(&a.workspace, a.check),
         Command::Db(c) => db::run(&c),
     }
