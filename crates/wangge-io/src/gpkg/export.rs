@@ -93,6 +93,12 @@ pub fn export_with(
     let layer = layer(layer_name)?;
     let plan = if layer.name == GRIDS.name || layer.name == GROUPS.name {
         let p = match plan {
+            Some(p) if !store.plans()?.iter().any(|v| v.id == p) => {
+                return Err(Error::NotFound {
+                    path: store.path().to_path_buf(),
+                    message: format!("has no plan {p}; `wangge plan list` shows the versions"),
+                });
+            }
             Some(p) => Some(p),
             None => store.latest_plan()?,
         };
