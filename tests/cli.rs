@@ -267,3 +267,85 @@ fn exit_status_by_class_of_error() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("--strict"), "{err}");
 }
+
+/// `wangge export` from a PostgreSQL workspace writes the files the GeoPackage's export
+/// writes, byte for byte: every layer the demo city has (all but land cover) as GeoJSON, and grids and incidents as CSV and
+/// Shapefile too.
+#[test]
+fn every_layer_exports_the_same_from_both_backends() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = crate::util::demo_workspace(d, 9);
+    let backends = crate::util::each_backend(d, &ws, "export_all");
+    if backends.len() < 2 {
+        eprintln!("WANGGE_TEST_PG not set: skipped");
+        return;
+    }
+    let mut compared = 0;
+    for layer in [
+        "communities",
+        "buildings",
+        "address_points",
+        "facilities",
+        "streets",
+        "components",
+        "incidents",
+        "grids",
+    ] {
+        let formats: &[&str] = if matches!(layer, "grids" | "incidents") {
+            &["geojson", "csv", "shp"]
+        } else {
+            &["geojson"]
+        };
+        for ext in formats {
+            let files: Vec<Vec<u8>> = backends
+                .iter()
+                .enumerate()
+                .map(|(i, be)| {
+                    let out = format!("{layer}-{i}.{ext}");
+                    let (ok, said) = wangge(&["export", be.arg(), "--layer", layer, "-o", &out], d);
+                    assert!(ok, "{layer} from {}: {said}", be.arg());
+                    let mut bytes = std::fs::read(d.join(&out)).expect("exported");
+                    if *ext == "shp" {
+                        bytes.extend(
+                            std::fs::read(d.join(format!("{layer}-{i}.dbf"))).expect("dbf"),
+                        );
+                    }
+                    bytes
+                })
+                .collect();
+            assert!(files[0].len() > 100, "{layer}.{ext}: nearly empty");
+            assert!(
+                files[0] == files[1],
+                "{layer}.{ext}: the backends' files differ"
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 12);
+    // A plan that is not there is named, from PostgreSQL as from a file.
+    for be in &backends {
+        let (ok, said) = wangge(
+            &[
+                "export",
+                be.arg(),
+                "--layer",
+                "grids",
+                "--plan",
+                "999",
+                "-o",
+                "x.csv",
+            ],
+            d,
+        );
+        assert!(!ok && said.contains("no plan 999"), "{said}");
+    }
+    assert!(
+        !std::fs::read_dir(d).expect("dir").any(|e| e
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".wangge-export")),
+        "a scratch copy was left behind"
+    );
+}
