@@ -312,13 +312,31 @@ fn index_released_and_verified_on(
 #[test]
 fn kpi_charts_csv_and_the_monthly_report_page() {
     let dir = tempfile::tempdir().expect("tmp");
-    let d = dir.path();
-    demo_workspace(d, 10);
+    let ws = demo_workspace(dir.path(), 10);
+    let mut tables = Vec::new();
+    for (i, be) in each_backend(dir.path(), &ws, "kpi_pages")
+        .iter()
+        .enumerate()
+    {
+        let d = dir.path().join(format!("b{i}"));
+        std::fs::create_dir(&d).expect("dir");
+        tables.push(charts_and_page_on(&d, be.arg()));
+    }
+    assert!(
+        tables.iter().all(|t| *t == tables[0]),
+        "the backends' tables differ"
+    );
+}
+
+/// The KPI table with charts and the monthly page from `w`, and refusals of bad options;
+/// returns the table's CSV.
+// Long: the table, two charts, the page, then two refusals.
+fn charts_and_page_on(d: &std::path::Path, w: &str) -> String {
     let (ok, out) = wangge(
         &[
             "report",
             "kpi",
-            "w.gpkg",
+            w,
             "--month",
             "2026-10",
             "--by",
@@ -346,9 +364,7 @@ fn kpi_charts_csv_and_the_monthly_report_page() {
         assert!(coloured > 1000, "{png}: bars drawn");
     }
     let (ok, out) = wangge(
-        &[
-            "report", "monthly", "w.gpkg", "--month", "2026-10", "-o", "r.html",
-        ],
+        &["report", "monthly", w, "--month", "2026-10", "-o", "r.html"],
         d,
     );
     assert!(ok, "{out}");
@@ -367,12 +383,12 @@ fn kpi_charts_csv_and_the_monthly_report_page() {
         3,
         "ranking, trend, map"
     );
-    let (ok, out) = wangge(&["report", "kpi", "w.gpkg", "--month", "2026-1"], d);
+    let (ok, out) = wangge(&["report", "kpi", w, "--month", "2026-1"], d);
     assert!(!ok && out.contains("YYYY-MM"), "{out}");
     std::fs::write(d.join("bad.toml"), "[default]\ndispatch = 2\n").expect("toml");
     let (ok, out) = wangge(
         &[
-            "report", "kpi", "w.gpkg", "--month", "2026-10", "--limits", "bad.toml",
+            "report", "kpi", w, "--month", "2026-10", "--limits", "bad.toml",
         ],
         d,
     );
@@ -380,6 +396,7 @@ fn kpi_charts_csv_and_the_monthly_report_page() {
         !ok && out.contains("bad.toml") && out.contains("every step"),
         "{out}"
     );
+    csv
 }
 
 #[test]
