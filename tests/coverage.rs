@@ -694,34 +694,68 @@ fn service_areas_nest_under_geos_on_every_fixture() {
             }
             osm => import_osm(d, osm),
         }
-        let (ok, out) = wangge(
-            &[
-                "coverage",
-                "w.gpkg",
-                "--areas",
-                "areas.geojson",
-                "--report",
-                "c.csv",
-            ],
-            d,
+        let name = format!(
+            "nest_{}",
+            source.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
         );
-        assert!(ok, "{source}: {out}");
-        let check = std::process::Command::new("python3")
-            .arg(project("tests/scripts/check_nesting.py"))
-            .arg(d.join("areas.geojson"))
-            .output()
-            .expect("python3 with shapely (scripts/test.sh installs it)");
-        let text = String::from_utf8_lossy(&check.stdout).to_string();
+        let mut written = Vec::new();
+        for (i, be) in crate::util::each_backend(d, &d.join("w.gpkg"), &name)
+            .iter()
+            .enumerate()
+        {
+            let areas = format!("areas-{i}.geojson");
+            let (ok, out) = wangge(
+                &["coverage", be.arg(), "--areas", &areas, "--report", "c.csv"],
+                d,
+            );
+            assert!(ok, "{source}: {out}");
+            nest_under_geos(source, &d.join(&areas));
+            if i > 0 {
+                nest_under_postgis(source, be);
+            }
+            written.push(std::fs::read(d.join(&areas)).expect("areas"));
+        }
         assert!(
-            check.status.success(),
-            "{source}: {text}{}",
-            String::from_utf8_lossy(&check.stderr)
+            written.iter().all(|w| *w == written[0]),
+            "{source}: the backends' service areas differ"
         );
-        let v: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
-        assert!(
-            v["pairs"].as_u64().is_some_and(|n| n >= 10),
-            "{source}: {v}"
-        );
-        assert_eq!(v["failures"].as_u64(), Some(0), "{source}: {v}");
     }
+}
+
+/// shapely (GEOS) on the service areas written to `areas`: every shorter walk's area within
+/// the longer one's, over ten pairs at least.
+fn nest_under_geos(source: &str, areas: &Path) {
+    let check = std::process::Command::new("python3")
+        .arg(project("tests/scripts/check_nesting.py"))
+        .arg(areas)
+        .output()
+        .expect("python3 with shapely (scripts/test.sh installs it)");
+    let text = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(
+        check.status.success(),
+        "{source}: {text}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
+    assert!(
+        v["pairs"].as_u64().is_some_and(|n| n >= 10),
+        "{source}: {v}"
+    );
+    assert_eq!(v["failures"].as_u64(), Some(0), "{source}: {v}");
+}
+
+/// PostGIS on the service areas stored in PostgreSQL by the newest run: no shorter walk's
+/// area reaches a square metre beyond the longer one's of the same category.
+fn nest_under_postgis(source: &str, be: &crate::util::Backend) {
+    let pairs = "FROM {s}.service_areas a JOIN {s}.service_areas b
+          ON b.run_id = a.run_id AND b.category = a.category AND a.minutes < b.minutes
+        WHERE a.run_id = (SELECT max(run_id) FROM {s}.service_areas)";
+    let n = be.int(&format!("SELECT count(*) {pairs}"));
+    let outside = be.int(&format!(
+        "SELECT count(*) {pairs} AND ST_Area(ST_Difference(a.geom, b.geom)::geography) >= 1"
+    ));
+    assert!(
+        n >= 10 && outside == 0,
+        "{source}: {outside} of {n} pairs not nested"
+    );
 }
