@@ -312,21 +312,36 @@ fn info_digest(dir: &std::path::Path, ws: &str) -> String {
         .to_string()
 }
 
-/// The real extracts imported straight into PostgreSQL (its own import path, not a copy)
-/// hold what they hold in a GeoPackage: the same digest after the import and after the
-/// partition, and the same plan.
+/// The real extracts imported straight into PostgreSQL (its own import path, not a copy),
+/// and the low-rise synthetic city generated into it, hold what they hold in a GeoPackage:
+/// the same digest after the import and after the partition, and the same plan.
 #[test]
 fn real_extracts_land_the_same_in_postgresql_as_in_a_geopackage() {
     let file = |rel: &str| shared(rel).display().to_string();
     let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let cases: [(&str, Vec<Vec<String>>); 3] = [
-        ("nanjing", vec![vec![file("osm/nanjing-xuanwu.osm")]]),
-        ("monaco", vec![vec![file("osm/monaco.osm.pbf")]]),
+    let import = |w: &[&str]| words(&[&["import", "--workspace", "{ws}"][..], w].concat());
+    let cases: [(&str, Vec<Vec<String>>); 4] = [
+        ("nanjing", vec![import(&[&file("osm/nanjing-xuanwu.osm")])]),
+        ("monaco", vec![import(&[&file("osm/monaco.osm.pbf")])]),
+        (
+            "lowrise",
+            vec![words(&[
+                "generate",
+                "--layout",
+                "lowrise",
+                "--households",
+                "5000",
+                "--seed",
+                "7",
+                "--workspace",
+                "{ws}",
+            ])],
+        ),
         // Villages (one invalid ring repaired) with the population grid as address points.
         (
             "taipei",
             vec![
-                words(&[
+                import(&[
                     &file("taipei/villages.geojson"),
                     "--as",
                     "communities",
@@ -338,7 +353,7 @@ fn real_extracts_land_the_same_in_postgresql_as_in_a_geopackage() {
                     "TNAME",
                     "--repair",
                 ]),
-                words(&[
+                import(&[
                     &file("taipei/population-grid.geojson"),
                     "--as",
                     "addresses",
@@ -348,7 +363,7 @@ fn real_extracts_land_the_same_in_postgresql_as_in_a_geopackage() {
             ],
         ),
     ];
-    for (name, imports) in cases {
+    for (name, commands) in cases {
         let Some(pg) = crate::util::fresh_pg(&format!("real_{name}")) else {
             eprintln!("WANGGE_TEST_PG not set: skipped");
             return;
@@ -357,10 +372,12 @@ fn real_extracts_land_the_same_in_postgresql_as_in_a_geopackage() {
         let d = dir.path();
         let mut digests = Vec::new();
         for ws in ["w.gpkg", pg.arg()] {
-            for args in &imports {
-                let mut import: Vec<&str> = vec!["import", "--workspace", ws];
-                import.extend(args.iter().map(String::as_str));
-                let (ok, out) = crate::util::wangge(&import, d);
+            for args in &commands {
+                let args: Vec<&str> = args
+                    .iter()
+                    .map(|a| if a == "{ws}" { ws } else { a.as_str() })
+                    .collect();
+                let (ok, out) = crate::util::wangge(&args, d);
                 assert!(ok, "{name} into {ws}: {out}");
             }
             let imported = info_digest(d, ws);
