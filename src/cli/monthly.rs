@@ -7,7 +7,7 @@ use anyhow::Context;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use wangge_core::kpi::{IndexParams, Level, TimeLimits, kpis, social_index};
+use wangge_core::kpi::{IndexParams, Level, TimeLimits};
 use wangge_tiles::{MapLayer, MapStyle, render_png};
 
 fn base64(bytes: &[u8]) -> String {
@@ -88,18 +88,19 @@ pub fn write(workspace: &Path, month: &str, level: Level, out: &Path) -> anyhow:
     }
     let store = wangge_app::open_store(workspace, wangge_app::Access::Read)?;
     let store = &*store;
-    let cases = store.kpi_cases()?;
     let limits = TimeLimits::builtin();
     let p = IndexParams::builtin();
     let names = names(store)?;
-    let district = kpis(&cases, month, Level::District, &limits, end)
-        .pop()
-        .unwrap_or_default();
-    let rows = kpis(&cases, month, level, &limits, end);
-    let households = store.area_households(level)?;
-    let run = social_index(&cases, &households, month, level, &p);
+    // The figures of `report kpi`, `report index` and the API, from the same functions: on
+    // PostgreSQL counted in the database, never every case read into the process.
+    let month_rows = |level: Level| -> anyhow::Result<Vec<wangge_core::kpi::KpiRow>> {
+        Ok(wangge_app::kpi::month_kpis(store, &limits, month, level, Some(end))?.rows)
+    };
+    let district = month_rows(Level::District)?.pop().unwrap_or_default();
+    let rows = month_rows(level)?;
+    let run = wangge_app::kpi::month_index(store, &p, month, level)?;
     let dir = tempfile::tempdir()?;
-    let trend = wangge_app::kpi::district_trend(&cases, &limits, month, 12)?;
+    let trend = wangge_app::kpi::trend(store, &limits, month, 12)?;
     let charts = kpi_charts(dir.path(), month, &rows, &trend, &names)?;
     // The map: communities coloured by their index (streets: their communities by the street's).
     let data = store.load_places()?;
@@ -171,7 +172,7 @@ td,th{{border-bottom:1px solid #dde;padding:3px 6px;text-align:right}}td:first-c
         (Level::Department, "按部门 By department"),
         (Level::Worker, "按人员 By worker"),
     ] {
-        let who = kpis(&cases, month, level, &limits, end);
+        let who = month_rows(level)?;
         if who.is_empty() {
             continue;
         }

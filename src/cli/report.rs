@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use wangge_app::kpi::MonthKpis;
 use wangge_core::Timestamp;
-use wangge_core::kpi::{
-    IndexParams, IndexRun, KpiRow, Level, TimeLimits, month_range, social_index,
-};
+use wangge_core::kpi::{IndexParams, IndexRun, KpiRow, Level, TimeLimits, month_range};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -469,13 +467,8 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
             let r = store.index_release(*id)?;
             let p = IndexParams::parse(&r.params, &format!("release {id}"))?;
             let l = area_level(&r.level)?;
-            let run = social_index(
-                &store.kpi_cases()?,
-                &store.area_households(l)?,
-                &r.month,
-                l,
-                &p,
-            );
+            // As `report index` computed it: the month and the one before, from the store.
+            let run = wangge_app::kpi::month_index(store, &p, &r.month, l)?;
             println!(
                 "release {id}: {} by {}, made {}",
                 r.month, r.level, r.created
