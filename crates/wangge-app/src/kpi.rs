@@ -8,7 +8,7 @@ use thiserror::Error;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{
     Case, IndexParams, IndexRun, KpiRow, Level, TimeLimits, kpis, month_range, previous_month,
-    social_index,
+    social_index, social_index_of_tallies,
 };
 use wangge_io::Store;
 
@@ -321,9 +321,15 @@ pub fn month_index(
     let previous = previous_month(month).ok_or_else(bad)?;
     let (start, _) = month_range(&previous).ok_or_else(bad)?;
     let (_, end) = month_range(month).ok_or_else(bad)?;
-    let cases = store.kpi_cases_between(start, end)?;
     let households = area_households(store, level)?;
-    Ok(social_index(&cases, &households, month, level, params))
+    // Counted by the store when it can (PostgreSQL: grouped in SQL), else from the cases.
+    Ok(match store.index_tallies((start, end), level)? {
+        Some(tallies) => social_index_of_tallies(&tallies, &households, month, level, params),
+        None => {
+            let cases = store.kpi_cases_between(start, end)?;
+            social_index(&cases, &households, month, level, params)
+        }
+    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! incidents per household. Every run carries the SHA-256 of its canonical inputs and results,
 //! so a published figure can be traced and recomputed.
 
-use super::closed_loop::{Case, Level, month_of, previous_month};
+use super::closed_loop::{Case, Level, previous_month};
+use super::index_tally::{IndexTally, tally_cases};
 use crate::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -164,10 +165,15 @@ impl IndexParams {
 
     /// The item a case counts in, if any.
     pub fn item_of(&self, c: &Case) -> Option<usize> {
+        self.item_of_kind(&c.source, &c.category)
+    }
+
+    /// The item an incident of `source` and `category` counts in, if any.
+    pub fn item_of_kind(&self, source: &str, category: &str) -> Option<usize> {
         let cat = self
             .categories
             .iter()
-            .find(|k| k.sources.contains(&c.source))?;
+            .find(|k| k.sources.iter().any(|s| s == source))?;
         let in_cat = || {
             self.items
                 .iter()
@@ -175,7 +181,7 @@ impl IndexParams {
                 .filter(|(_, i)| i.category == cat.code)
         };
         in_cat()
-            .find(|(_, i)| i.incidents.contains(&c.category))
+            .find(|(_, i)| i.incidents.iter().any(|x| x == category))
             .or_else(|| in_cat().find(|(_, i)| i.incidents.iter().any(|x| x == "*")))
             .map(|(k, _)| k)
     }
@@ -233,22 +239,14 @@ pub struct IndexRun {
 }
 
 /// Counts per area and item for one month.
-fn counts(
-    cases: &[Case],
-    month: &str,
-    level: Level,
-    p: &IndexParams,
-) -> BTreeMap<String, Vec<u64>> {
+fn counts(tallies: &[IndexTally], month: &str, p: &IndexParams) -> BTreeMap<String, Vec<u64>> {
     let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for c in cases {
-        if month_of(c.time) != month {
-            continue;
-        }
-        let (Some(area), Some(item)) = (level.area_of(c), p.item_of(c)) else {
+    for t in tallies.iter().filter(|t| t.month == month) {
+        let Some(item) = p.item_of_kind(&t.source, &t.category) else {
             continue;
         };
-        out.entry(area.to_string())
-            .or_insert_with(|| vec![0; p.items.len()])[item] += 1;
+        out.entry(t.area.clone())
+            .or_insert_with(|| vec![0; p.items.len()])[item] += t.count;
     }
     out
 }
@@ -312,9 +310,22 @@ pub fn social_index(
     level: Level,
     p: &IndexParams,
 ) -> IndexRun {
-    let now = counts(cases, month, level, p);
+    social_index_of_tallies(&tally_cases(cases, level), households, month, level, p)
+}
+
+/// [`social_index`] from the incidents' tallies at `level` (those of `month` and the month
+/// before are read): what a store that counts them itself gives.
+// Long: the two months' scores, the ranking, and the canonical inputs and results written out.
+pub fn social_index_of_tallies(
+    tallies: &[IndexTally],
+    households: &BTreeMap<String, u64>,
+    month: &str,
+    level: Level,
+    p: &IndexParams,
+) -> IndexRun {
+    let now = counts(tallies, month, p);
     let prev_month = previous_month(month).unwrap_or_default();
-    let before = counts(cases, &prev_month, level, p);
+    let before = counts(tallies, &prev_month, p);
     let s_now = scores(&now, households, p);
     let s_before = scores(&before, households, p);
     let zero = vec![0u64; p.items.len()];

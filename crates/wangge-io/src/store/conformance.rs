@@ -29,6 +29,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("KPI cases of a time window", kpi_window),
     ("KPI rows a store computes agree with kpis", kpi_rows_agree),
     (
+        "index tallies a store computes agree with its cases'",
+        index_tallies_agree,
+    ),
+    (
         "KPI tables brought up to date with new incidents",
         kpi_rows_since_new_incidents,
     ),
@@ -239,6 +243,77 @@ fn kpi_window(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
             got.len(),
             want.len()
         ));
+    }
+    Ok(())
+}
+
+/// A store that counts the index's tallies itself (`index_tallies`: SQL on PostgreSQL) gives
+/// exactly `tally_cases` of the same store's cases, at every level, over the whole span and
+/// a window from its first quarter to its middle, with assignments, an `other` case and cases
+/// without a grid or community among them; and the index of each month from them is the one
+/// from the cases, digests and all. A store that returns `None` passes.
+fn index_tallies_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    use wangge_core::kpi::{
+        IndexParams, Level, month_of, social_index, social_index_of_tallies, tally_cases,
+    };
+    let mut data = data.clone();
+    if let Some(i) = data.incidents.get_mut(1) {
+        i.category = "other".into();
+    }
+    if let Some(i) = data.incidents.get_mut(2) {
+        i.grid = None;
+        i.community = None;
+    }
+    s.write(&data, "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    kpi_events(s, &data)?;
+    let mut times: Vec<Timestamp> = data.incidents.iter().map(|i| i.time).collect();
+    times.sort();
+    let (Some(first), Some(last)) = (times.first(), times.last()) else {
+        return Err("the dataset has no incidents".into());
+    };
+    let whole = (*first, Timestamp::from_unix(last.unix() + 1));
+    let part = (times[times.len() / 4], times[times.len() / 2]);
+    let p = IndexParams::builtin();
+    let mut compared = 0;
+    for (from, to) in [whole, part] {
+        let cases = s.kpi_cases_between(from, to).map_err(e)?;
+        for level in [
+            Level::Grid,
+            Level::Community,
+            Level::Street,
+            Level::District,
+            Level::Department,
+            Level::Worker,
+        ] {
+            let Some(got) = s.index_tallies((from, to), level).map_err(e)? else {
+                continue;
+            };
+            let want = tally_cases(&cases, level);
+            if got != want {
+                return Err(format!(
+                    "[{from}, {to}) {level:?}: store {got:?}, tally_cases {want:?}"
+                ));
+            }
+            let households = s.area_households(level).map_err(e)?;
+            let mut months: Vec<String> = cases.iter().map(|c| month_of(c.time)).collect();
+            months.dedup();
+            for m in months {
+                let a = social_index_of_tallies(&got, &households, &m, level, &p);
+                let b = social_index(&cases, &households, &m, level, &p);
+                if a != b {
+                    return Err(format!("{m} {level:?}: index {a:?}, from cases {b:?}"));
+                }
+                compared += 1;
+            }
+        }
+    }
+    if compared == 0
+        && s.index_tallies(whole, Level::Community)
+            .map_err(e)?
+            .is_some()
+    {
+        return Err("no month compared".into());
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Incidents, their closed-loop steps, KPI cases and index releases.
 
 use crate::Result;
-use wangge_core::kpi::{Case, Evaluation, IndexRun, KpiRow, Level, TimeLimits};
+use wangge_core::kpi::{Case, Evaluation, IndexRun, IndexTally, KpiRow, Level, TimeLimits};
 use wangge_core::{Assignment, Incident, IncidentSource, IncidentStatus, Supervision, Timestamp};
 
 /// A month's KPI rows as a store computed them (`IncidentStore::kpi_rows`), with what they
@@ -184,6 +184,19 @@ pub trait IncidentStore {
     /// that month only, through the time index; memory follows the month, not the store).
     /// Read.
     fn kpi_cases_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Case>>;
+
+    /// The social-condition index's tallies (`wangge_core::kpi::IndexTally`) of the incidents
+    /// reported in `[from, to)` at `level`, when the store counts them itself (in SQL,
+    /// without sending the cases); `None` when it does not, and the caller tallies
+    /// `kpi_cases_between` with `wangge_core::kpi::tally_cases`, which defines them (the
+    /// conformance suite holds a store's tallies to it). Sorted. Read, one snapshot.
+    fn index_tallies(
+        &self,
+        _window: (Timestamp, Timestamp),
+        _level: Level,
+    ) -> Result<Option<Vec<IndexTally>>> {
+        Ok(None)
+    }
 
     /// The closed-loop KPI rows of the incidents reported in `[from, to)` at `level`, steps
     /// as of `asof`, when the store computes them itself (in SQL, without sending the cases);

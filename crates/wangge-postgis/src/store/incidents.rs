@@ -6,13 +6,14 @@
 
 use super::incident_rows::{by_key, columns, incident_row, month_of, select_incidents};
 use super::{
-    PgStore, case_events, feed, from_wkb, kpi_cases, kpi_rows, kpi_since, releases, unix, wkb,
+    PgStore, case_events, feed, from_wkb, index_tallies, kpi_cases, kpi_rows, kpi_since, releases,
+    unix, wkb,
 };
 use geo_types::{Geometry, Point};
 use postgres::types::ToSql;
 use postgres::{IsolationLevel, Transaction};
 use std::collections::{HashMap, HashSet};
-use wangge_core::kpi::{Case, IndexRun, Level, TimeLimits};
+use wangge_core::kpi::{Case, IndexRun, IndexTally, Level, TimeLimits};
 use wangge_core::{Incident, IncidentStatus, Timestamp};
 use wangge_io::store::prelude::*;
 use wangge_io::store::{
@@ -680,6 +681,14 @@ impl IncidentStore for PgStore {
 
     fn kpi_cases_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Case>> {
         kpi_cases::kpi_cases(self, Some((from, to)))
+    }
+
+    fn index_tallies(
+        &self,
+        window: (Timestamp, Timestamp),
+        level: Level,
+    ) -> Result<Option<Vec<IndexTally>>> {
+        index_tallies::index_tallies(self, window, level).map(Some)
     }
 
     fn kpi_rows(

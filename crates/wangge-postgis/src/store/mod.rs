@@ -9,6 +9,7 @@ mod coverage;
 mod feed;
 mod incident_rows;
 mod incidents;
+mod index_tallies;
 mod kpi_cases;
 mod kpi_rows;
 mod kpi_since;
