@@ -1119,15 +1119,14 @@ fn a_point_in(d: &std::path::Path, grid: &str) -> geo_types::Point<f64> {
 /// phone; the desk records the follow-up visit and closes it with the resident's evaluation;
 /// the history holds each step in order and the month's KPIs of the street count one more
 /// case reported, closed and satisfied. Screenshots: target/screenshots/loop-phone.png,
-/// loop-desk.png.
-// Long: three tokens and the grid worker's place made here, then the summary checked.
+/// loop-desk.png. On both backends.
 #[test]
 fn the_closed_loop_runs_from_the_phone_through_the_desk_to_the_kpis() {
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::desk_workspace(d);
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let ws = crate::util::desk_workspace(d);
+    let store = wangge_io::GeoPackage::open(&ws).expect("open");
     let streets: std::collections::HashMap<String, String> = store
         .communities()
         .expect("communities")
@@ -1143,11 +1142,26 @@ fn the_closed_loop_runs_from_the_phone_through_the_desk_to_the_kpis() {
         .expect("a grid in a street");
     drop(store);
     let at = a_point_in(d, &grid);
-    let worker = crate::util::scoped_token(d, "grid_worker", &grid, "网格员");
-    let office = crate::util::scoped_token(d, "street_office", &street, "街道调度");
-    let admin = token(d, "admin");
+    for be in crate::util::each_backend(d, &ws, "browser_loop") {
+        closed_loop_on(d, &be, &grid, &street, at);
+    }
+}
+
+/// The loop on `be` (the same places and plan on either backend): three tokens made on it,
+/// the browser's summary checked, then the store.
+// Long: the tokens, the browser, then every step of its summary and the stored case checked.
+fn closed_loop_on(
+    d: &std::path::Path,
+    be: &crate::util::Backend,
+    grid: &str,
+    street: &str,
+    at: geo_types::Point<f64>,
+) {
+    let worker = crate::util::scoped_token_on(d, be.arg(), "grid_worker", grid, "网格员");
+    let office = crate::util::scoped_token_on(d, be.arg(), "street_office", street, "街道调度");
+    let admin = crate::util::token_on(d, be.arg(), "admin");
     let viewer = project("web-viewer");
-    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
     let v = node_summary(
         "loop.mjs",
         &[
@@ -1155,8 +1169,8 @@ fn the_closed_loop_runs_from_the_phone_through_the_desk_to_the_kpis() {
             worker,
             office,
             admin,
-            grid.clone(),
-            street.clone(),
+            grid.to_string(),
+            street.to_string(),
             at.x().to_string(),
             at.y().to_string(),
             screenshots().display().to_string(),
@@ -1186,7 +1200,7 @@ fn the_closed_loop_runs_from_the_phone_through_the_desk_to_the_kpis() {
         );
     }
     // The store agrees: the case is closed, assigned to the grid's worker, evaluated.
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let store = be.store();
     let id = v["id"].as_str().expect("id").to_string();
     let case = store
         .kpi_cases()
@@ -1203,7 +1217,7 @@ fn the_closed_loop_runs_from_the_phone_through_the_desk_to_the_kpis() {
         .workers()
         .expect("workers")
         .into_iter()
-        .find(|w| w.grid.as_deref() == Some(grid.as_str()))
+        .find(|w| w.grid.as_deref() == Some(grid))
         .expect("the grid's worker");
     assert_eq!(case.worker.as_deref(), Some(grid_worker.id.as_str()));
 }
