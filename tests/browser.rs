@@ -64,12 +64,25 @@ fn maplibre_draws_the_served_map_with_no_external_request() {
     assert!(ok, "{out}");
     let (ok, out) = wangge(&["partition", "w.gpkg", "--threads", "1"], d);
     assert!(ok, "{out}");
+    for (i, be) in crate::util::each_backend(d, &d.join("w.gpkg"), "browser_map")
+        .iter()
+        .enumerate()
+    {
+        let name = if i == 0 {
+            "map.png"
+        } else {
+            "map-postgresql.png"
+        };
+        map_drawn_from(d, be, name);
+    }
+}
+
+/// MapLibre draws the map a server on `be` serves, screenshot `name`.
+fn map_drawn_from(d: &std::path::Path, be: &crate::util::Backend, name: &str) {
     let viewer = project("web-viewer");
-    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
     let bind = server.bind.clone();
-    let shots = project("target/screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
-    let shot = shots.join("map.png");
+    let shot = screenshots().join(name);
     let v = node_summary(
         "map_loads.mjs",
         &[
