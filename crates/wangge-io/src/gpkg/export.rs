@@ -76,21 +76,41 @@ pub fn export(
     out: &Path,
     plan: Option<i64>,
 ) -> Result<usize> {
-    export_with(store, layer_name, out, plan, None)
+    export_with(
+        store,
+        layer_name,
+        out,
+        &ExportOptions {
+            plan,
+            ..ExportOptions::default()
+        },
+    )
+}
+
+/// How a layer is exported, beyond its name and file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportOptions<'a> {
+    /// The plan version of grids and residents' groups (default: the newest).
+    pub plan: Option<i64>,
+    /// A Shapefile's text encoding: `utf-8` (default) or `gbk` for older Chinese GIS
+    /// software, written to the .cpg.
+    pub encoding: Option<&'a str>,
+    /// The workspace a GeoPackage export names as its source (default: this file's path;
+    /// a temporary copy names the workspace it was made from).
+    pub source: Option<&'a str>,
 }
 
 // Long: one match over the export format (GeoJSON, CSV, GeoPackage, Shapefile), each arm a
 // short writer over the same layer read.
-/// Like [`export`]; `encoding` names the Shapefile's text encoding (`utf-8`, default, or `gbk`
-/// for older Chinese GIS software), written to the .cpg.
+/// Like [`export`], with the options given.
 pub fn export_with(
     store: &GeoPackage,
     layer_name: &str,
     out: &Path,
-    plan: Option<i64>,
-    encoding: Option<&str>,
+    opts: &ExportOptions<'_>,
 ) -> Result<usize> {
     let layer = layer(layer_name)?;
+    let plan = opts.plan;
     let plan = if layer.name == GRIDS.name || layer.name == GROUPS.name {
         let p = match plan {
             Some(p) if !store.plans()?.iter().any(|v| v.id == p) => {
@@ -122,7 +142,7 @@ pub fn export_with(
         .and_then(|p| std::fs::metadata(p).ok())
         .is_some_and(|m| !m.is_file())
     {
-        return export_to(store, layer, plan, out, encoding, format);
+        return export_to(store, layer, plan, out, opts, format);
     }
     let target = resolved.unwrap_or_else(|| out.to_path_buf());
     let name = |p: &Path| {
@@ -131,7 +151,7 @@ pub fn export_with(
             .unwrap_or_default()
     };
     let tmp = target.with_file_name(format!(".partial-{}-{}", std::process::id(), name(&target)));
-    match export_to(store, layer, plan, &tmp, encoding, format) {
+    match export_to(store, layer, plan, &tmp, opts, format) {
         Ok(n) => {
             for (from, to) in companions(format, &tmp)
                 .into_iter()
@@ -169,11 +189,11 @@ fn export_to(
     layer: &'static Layer,
     plan: Option<i64>,
     out: &Path,
-    encoding: Option<&str>,
+    opts: &ExportOptions<'_>,
     format: Format,
 ) -> Result<usize> {
     match format {
-        Format::Shapefile => shapefile_out(store, layer, plan, out, encoding),
+        Format::Shapefile => shapefile_out(store, layer, plan, out, opts.encoding),
         Format::GeoPackage if layer.name == GROUPS.name => Err(Error::usage(
             out,
             "residents' groups export as .geojson or .csv",
@@ -201,12 +221,10 @@ fn export_to(
             }
             let n = one.len();
             let mut target = GeoPackage::create(out)?;
-            target.write(
-                &one,
-                "export",
-                &store.path().display().to_string(),
-                &wangge_core::NoProgress,
-            )?;
+            let source = opts
+                .source
+                .map_or_else(|| store.path().display().to_string(), str::to_string);
+            target.write(&one, "export", &source, &wangge_core::NoProgress)?;
             Ok(n)
         }
         Format::GeoJson => {
