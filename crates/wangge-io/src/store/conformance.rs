@@ -297,6 +297,7 @@ fn index_tallies_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> 
             }
             let households = s.area_households(level).map_err(e)?;
             let mut months: Vec<String> = cases.iter().map(|c| month_of(c.time)).collect();
+            months.sort();
             months.dedup();
             for m in months {
                 let a = social_index_of_tallies(&got, &households, &m, level, &p);
