@@ -1132,7 +1132,7 @@ fn a_point_in(d: &std::path::Path, grid: &str) -> geo_types::Point<f64> {
 /// phone; the desk records the follow-up visit and closes it with the resident's evaluation;
 /// the history holds each step in order and the month's KPIs of the street count one more
 /// case reported, closed and satisfied. Screenshots: target/screenshots/loop-phone.png,
-/// loop-desk.png. On both backends.
+/// loop-desk.png (target/screenshots/postgresql/ for the server on PostgreSQL).
 #[test]
 fn the_closed_loop_runs_from_the_phone_through_the_desk_to_the_kpis() {
     let _browser = one_browser();
@@ -1175,6 +1175,12 @@ fn closed_loop_on(
     let admin = crate::util::token_on(d, be.arg(), "admin");
     let viewer = project("web-viewer");
     let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
+    // The PostgreSQL run's screenshots beside the GeoPackage run's, not over them.
+    let shots = match be.is_postgres() {
+        false => screenshots(),
+        true => screenshots().join("postgresql"),
+    };
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
     let v = node_summary(
         "loop.mjs",
         &[
@@ -1186,7 +1192,7 @@ fn closed_loop_on(
             street.to_string(),
             at.x().to_string(),
             at.y().to_string(),
-            screenshots().display().to_string(),
+            shots.display().to_string(),
         ],
     );
     assert_eq!(v["ok"], true, "{v}");

@@ -276,6 +276,9 @@ fn every_layer_exports_the_same_from_both_backends() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let ws = crate::util::demo_workspace(d, 9);
+    // A second plan with residents' groups.
+    let (ok, out) = wangge(&["partition", "w.gpkg", "--groups", "--threads", "1"], d);
+    assert!(ok, "{out}");
     let backends = crate::util::each_backend(d, &ws, "export_all");
     if backends.len() < 2 {
         eprintln!("WANGGE_TEST_PG not set: skipped");
@@ -291,6 +294,7 @@ fn every_layer_exports_the_same_from_both_backends() {
         "components",
         "incidents",
         "grids",
+        "resident_groups",
     ] {
         let formats: &[&str] = if matches!(layer, "grids" | "incidents") {
             &["geojson", "csv", "shp"]
@@ -322,7 +326,56 @@ fn every_layer_exports_the_same_from_both_backends() {
             compared += 1;
         }
     }
-    assert_eq!(compared, 12);
+    assert_eq!(compared, 13);
+    // As GeoPackages (their files hold the time they were written): the same content by
+    // `wangge info`'s digest, and the workspace named as their source, not a scratch copy.
+    for layer in ["communities", "incidents", "grids"] {
+        let digests: Vec<String> = backends
+            .iter()
+            .enumerate()
+            .map(|(i, be)| {
+                let out = format!("{layer}-{i}.gpkg");
+                let (ok, said) = wangge(&["export", be.arg(), "--layer", layer, "-o", &out], d);
+                assert!(ok, "{layer} from {}: {said}", be.arg());
+                let sources = wangge_io::gpkg::testing::query(
+                    &wangge_io::GeoPackage::open(d.join(&out)).expect("open"),
+                    "SELECT sources FROM wangge_imports",
+                    &[],
+                )
+                .expect("imports");
+                for r in sources {
+                    let s = r[0].text().unwrap_or("").to_string();
+                    assert!(!s.contains(".wangge-export"), "{out}: source {s}");
+                }
+                let (ok, info) = wangge(&["info", &out], d);
+                assert!(ok, "{info}");
+                info.lines()
+                    .find(|l| l.starts_with("digest "))
+                    .expect("digest")
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(digests[0], digests[1], "{layer}.gpkg");
+    }
+    // Refused before anything is read, from either backend: groups as a GeoPackage, an
+    // unknown encoding.
+    for be in &backends {
+        for (args, says) in [
+            (
+                vec!["--layer", "resident_groups", "-o", "g.gpkg"],
+                "export as .geojson or .csv",
+            ),
+            (
+                vec!["--layer", "grids", "-o", "g.shp", "--encoding", "latin-9"],
+                "utf-8 or gbk",
+            ),
+        ] {
+            let mut a = vec!["export", be.arg()];
+            a.extend(args);
+            let (ok, said) = wangge(&a, d);
+            assert!(!ok && said.contains(says), "{said}");
+        }
+    }
     // A plan that is not there is named, from PostgreSQL as from a file.
     for be in &backends {
         let (ok, said) = wangge(

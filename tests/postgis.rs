@@ -65,9 +65,9 @@ pub(crate) fn psql_rows(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
         "{sql}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // One line a row (a row of one empty text is an empty line); no header or footer.
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter(|l| !l.is_empty())
         .map(|l| {
             l.split('\u{1f}')
                 .map(|c| (c != NULL).then(|| c.to_string()))

@@ -522,7 +522,7 @@ fn stored_walks(
     let mut out = std::collections::HashMap::new();
     for r in rows {
         let key = r[0].clone().expect("key");
-        if r.len() == categories.len() + 1 {
+        if !be.is_postgres() {
             out.insert(key, r[1..].iter().map(real).collect());
         } else {
             let c = categories

@@ -422,6 +422,11 @@ impl Backend {
         self.ws.to_str().expect("utf-8")
     }
 
+    /// Whether the workspace is the PostgreSQL copy.
+    pub fn is_postgres(&self) -> bool {
+        self.schema.is_some()
+    }
+
     /// The workspace's store, opened for writing off the async runtime's thread (the
     /// PostgreSQL client blocks); works outside a runtime too.
     pub fn store(&self) -> Box<dyn Store> {
