@@ -1,7 +1,7 @@
 //! The real OpenStreetMap extracts and Taipei open data import, with counts asserted, and the
 //! resulting GeoPackage is read back by GDAL's ogrinfo.
 
-use crate::util::{count, import, shared, workspace};
+use crate::util::{TAIPEI_VILLAGES, count, import, shared, workspace};
 use std::process::Command;
 use wangge_io::store::prelude::*;
 use wangge_io::{Fields, ImportOptions, Role};
@@ -341,18 +341,13 @@ fn real_extracts_land_the_same_in_postgresql_as_in_a_geopackage() {
         (
             "taipei",
             vec![
-                import(&[
-                    &file("taipei/villages.geojson"),
-                    "--as",
-                    "communities",
-                    "--id-field",
-                    "CPTVID",
-                    "--name-field",
-                    "VNAME",
-                    "--street-field",
-                    "TNAME",
-                    "--repair",
-                ]),
+                import(
+                    &[
+                        &[&file("taipei/villages.geojson")[..]][..],
+                        &TAIPEI_VILLAGES,
+                    ]
+                    .concat(),
+                ),
                 import(&[
                     &file("taipei/population-grid.geojson"),
                     "--as",

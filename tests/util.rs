@@ -252,28 +252,29 @@ pub async fn call_as(
     )
 }
 
-/// Imports the real Taipei villages into `t.gpkg` in `dir` as communities (code CPTVID,
-/// name VNAME, street TNAME, invalid rings repaired).
+/// How the real Taipei villages import as communities: code CPTVID, name VNAME, street
+/// TNAME, invalid rings repaired (the options after the file).
+pub const TAIPEI_VILLAGES: [&str; 9] = [
+    "--as",
+    "communities",
+    "--id-field",
+    "CPTVID",
+    "--name-field",
+    "VNAME",
+    "--street-field",
+    "TNAME",
+    "--repair",
+];
+
+/// Imports the real Taipei villages into `t.gpkg` in `dir` ([`TAIPEI_VILLAGES`]).
 pub fn taipei_villages(dir: &Path) {
     let villages = shared("taipei/villages.geojson").display().to_string();
-    let (ok, out) = wangge(
-        &[
-            "import",
-            "--workspace",
-            "t.gpkg",
-            &villages,
-            "--as",
-            "communities",
-            "--id-field",
-            "CPTVID",
-            "--name-field",
-            "VNAME",
-            "--street-field",
-            "TNAME",
-            "--repair",
-        ],
-        dir,
-    );
+    let args = [
+        &["import", "--workspace", "t.gpkg", &villages][..],
+        &TAIPEI_VILLAGES,
+    ]
+    .concat();
+    let (ok, out) = wangge(&args, dir);
     assert!(ok, "{out}");
 }
 

@@ -39,35 +39,19 @@ pub fn tally_cases(cases: &[Case], level: Level) -> Vec<IndexTally> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Timestamp;
-
-    fn case(community: Option<&str>, source: &str, when: &str) -> Case {
-        Case {
-            key: String::new(),
-            time: Timestamp::parse(when, 8 * 3600).expect("time"),
-            category: "noise".into(),
-            source: source.into(),
-            community: community.map(str::to_string),
-            grid: None,
-            street: None,
-            steps: [None; 4],
-            reworks: 0,
-            extension_h: 0.0,
-            evaluation: None,
-            department: None,
-            worker: None,
-        }
-    }
+    use crate::kpi::social_index::tests::case;
 
     #[test]
     fn cases_are_counted_by_area_local_month_source_and_category() {
+        let mut nowhere = case("hotline", "noise", "a", "2026-11-02 10:00");
+        nowhere.community = None;
         let cases = [
-            case(Some("a"), "hotline", "2026-10-31 23:30"),
+            case("hotline", "noise", "a", "2026-10-31 23:30"),
             // 16:30 UTC on the 31st is November locally.
-            case(Some("a"), "hotline", "2026-11-01 00:30"),
-            case(Some("a"), "hotline", "2026-11-02 10:00"),
-            case(Some("a"), "petition", "2026-11-02 10:00"),
-            case(None, "hotline", "2026-11-02 10:00"),
+            case("hotline", "noise", "a", "2026-11-01 00:30"),
+            case("hotline", "noise", "a", "2026-11-02 10:00"),
+            case("petition", "noise", "a", "2026-11-02 10:00"),
+            nowhere,
         ];
         let t = tally_cases(&cases, Level::Community);
         let got: Vec<(&str, &str, &str, u64)> = t

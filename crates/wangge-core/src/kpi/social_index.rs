@@ -403,11 +403,12 @@ pub fn social_index_of_tallies(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::Timestamp;
 
-    fn case(source: &str, category: &str, community: &str, when: &str) -> Case {
+    /// A case of `source` and `category` in `community`, reported `when` (local time).
+    pub(crate) fn case(source: &str, category: &str, community: &str, when: &str) -> Case {
         Case {
             key: format!("{source}{category}{community}{when}"),
             time: Timestamp::parse(when, 8 * 3600).expect("time"),

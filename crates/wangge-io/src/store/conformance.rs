@@ -247,15 +247,9 @@ fn kpi_window(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     Ok(())
 }
 
-/// A store that counts the index's tallies itself (`index_tallies`: SQL on PostgreSQL) gives
-/// exactly `tally_cases` of the same store's cases, at every level, over the whole span and
-/// a window from its first quarter to its middle, with assignments, an `other` case and cases
-/// without a grid or community among them; and the index of each month from them is the one
-/// from the cases, digests and all. A store that returns `None` passes.
-fn index_tallies_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
-    use wangge_core::kpi::{
-        IndexParams, Level, month_of, social_index, social_index_of_tallies, tally_cases,
-    };
+/// `data` with an `other` case and a case without a grid or community, written, with the
+/// steps of `kpi_events` recorded: (the data written, the times those steps touched).
+fn kpi_fixture(s: &mut dyn Store, data: &Dataset) -> Result<(Dataset, Vec<Timestamp>), String> {
     let mut data = data.clone();
     if let Some(i) = data.incidents.get_mut(1) {
         i.category = "other".into();
@@ -266,7 +260,20 @@ fn index_tallies_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> 
     }
     s.write(&data, "conformance", "test", &NoProgress)
         .map_err(e)?;
-    kpi_events(s, &data)?;
+    let touched = kpi_events(s, &data)?;
+    Ok((data, touched))
+}
+
+/// A store that counts the index's tallies itself (`index_tallies`: SQL on PostgreSQL) gives
+/// exactly `tally_cases` of the same store's cases, at every level, over the whole span and
+/// a window from its first quarter to its middle, with assignments, an `other` case and cases
+/// without a grid or community among them; and the index of each month from them is the one
+/// from the cases, digests and all. A store that returns `None` passes.
+fn index_tallies_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    use wangge_core::kpi::{
+        IndexParams, Level, month_of, social_index, social_index_of_tallies, tally_cases,
+    };
+    let (data, _) = kpi_fixture(s, data)?;
     let mut times: Vec<Timestamp> = data.incidents.iter().map(|i| i.time).collect();
     times.sort();
     let (Some(first), Some(last)) = (times.first(), times.last()) else {
@@ -329,17 +336,7 @@ fn index_tallies_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> 
 // moment and at later times up to its `until`.
 fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     use wangge_core::kpi::{Level, TimeLimits, kpis, month_of, month_range};
-    let mut data = data.clone();
-    if let Some(i) = data.incidents.get_mut(1) {
-        i.category = "other".into();
-    }
-    if let Some(i) = data.incidents.get_mut(2) {
-        i.grid = None;
-        i.community = None;
-    }
-    s.write(&data, "conformance", "test", &NoProgress)
-        .map_err(e)?;
-    let touched = kpi_events(s, &data)?;
+    let (data, touched) = kpi_fixture(s, data)?;
     let limits = TimeLimits::builtin();
     let mut months: Vec<String> = data.incidents.iter().map(|i| month_of(i.time)).collect();
     months.sort();
