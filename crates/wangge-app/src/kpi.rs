@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use thiserror::Error;
 use wangge_core::Timestamp;
 use wangge_core::kpi::{
-    Case, IndexParams, IndexRun, KpiRow, Level, TimeLimits, kpis, month_range, previous_month,
+    IndexParams, IndexRun, KpiRow, Level, TimeLimits, kpis, month_range, previous_month,
     social_index, social_index_of_tallies,
 };
 use wangge_io::Store;
@@ -165,28 +165,6 @@ fn month_rows(
     Ok(kpis(&cases, month, level, limits, asof))
 }
 
-/// The district's KPIs for each of the `n` months up to `month`, oldest first, each month
-/// counted as of its end (or now).
-pub fn district_trend(
-    cases: &[Case],
-    limits: &TimeLimits,
-    month: &str,
-    n: usize,
-) -> Result<Vec<(String, KpiRow)>, KpiError> {
-    let now = Timestamp::now();
-    as_of(month, None, now)?;
-    months_up_to(month, n)
-        .into_iter()
-        .map(|m| {
-            let asof = as_of(&m, None, now)?;
-            let row = kpis(cases, &m, Level::District, limits, asof)
-                .pop()
-                .unwrap_or_default();
-            Ok((m, row))
-        })
-        .collect()
-}
-
 /// Households per area at `level`, kept per workspace and data version (they change only with
 /// places and plans, which move the data version): a server answering KPI requests counts
 /// them once, not per request.
@@ -283,8 +261,8 @@ pub fn area_trend(
         .collect())
 }
 
-/// The district's KPIs for each of the `n` months up to `month` over the store's incidents
-/// (as [`district_trend`] over cases).
+/// The district's KPIs for each of the `n` months up to `month`, oldest first, each month
+/// counted as of its end (or now), over the store's incidents.
 pub fn trend(
     store: &dyn Store,
     limits: &TimeLimits,
