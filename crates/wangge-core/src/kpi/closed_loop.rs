@@ -90,6 +90,16 @@ pub enum Level {
 }
 
 impl Level {
+    /// Every level, areas from the smallest, then the register's.
+    pub const ALL: [Self; 6] = [
+        Self::Grid,
+        Self::Community,
+        Self::Street,
+        Self::District,
+        Self::Department,
+        Self::Worker,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "grid" => Self::Grid,

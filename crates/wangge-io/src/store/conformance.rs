@@ -285,14 +285,7 @@ fn index_tallies_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> 
     let mut compared = 0;
     for (from, to) in [whole, part] {
         let cases = s.kpi_cases_between(from, to).map_err(e)?;
-        for level in [
-            Level::Grid,
-            Level::Community,
-            Level::Street,
-            Level::District,
-            Level::Department,
-            Level::Worker,
-        ] {
+        for level in Level::ALL {
             let Some(got) = s.index_tallies((from, to), level).map_err(e)? else {
                 continue;
             };
@@ -369,14 +362,7 @@ fn kpi_rows_agree(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
                 .step_by(cases.len() / 6 + 1)
                 .map(|c| Timestamp::from_unix(c.time.unix() + 3600)),
         );
-        for level in [
-            Level::Grid,
-            Level::Community,
-            Level::Street,
-            Level::District,
-            Level::Department,
-            Level::Worker,
-        ] {
+        for level in Level::ALL {
             for &asof in &moments {
                 let Some(table) = s.kpi_rows((from, to), level, &limits, asof).map_err(e)? else {
                     continue;
