@@ -540,13 +540,25 @@ fn taipei_facilities_crow_fly() {
         let (ok, out) = wangge(&a, d);
         assert!(ok, "{out}");
     }
-    let (ok, out) = wangge(&["coverage", "w.gpkg", "--report", "c.csv"], d);
-    assert!(!ok && out.contains("no streets"), "{out}");
-    let (ok, out) = wangge(
-        &["coverage", "w.gpkg", "--crow-fly", "--report", "c.csv"],
-        d,
-    );
-    assert!(ok, "{out}");
+    let mut reports = Vec::new();
+    for be in crate::util::each_backend(d, &d.join("w.gpkg"), "cov_taipei") {
+        reports.push(taipei_crow_fly_on(d, be.arg()));
+    }
+    if let [gpkg, pg] = &reports[..] {
+        assert!(
+            gpkg == pg,
+            "the crow-fly report differs between the backends"
+        );
+    }
+}
+
+/// The crow-fly coverage of the Taipei workspace `ws` (imported into `d`): its summary's
+/// figures checked, its report returned.
+fn taipei_crow_fly_on(d: &Path, ws: &str) -> String {
+    let (ok, out) = wangge(&["coverage", ws, "--report", "c.csv"], d);
+    assert!(!ok && out.contains("no streets"), "{ws}: {out}");
+    let (ok, out) = wangge(&["coverage", ws, "--crow-fly", "--report", "c.csv"], d);
+    assert!(ok, "{ws}: {out}");
     assert!(
         out.contains("straight lines × 1.4") && out.contains("an estimate"),
         "{out}"
@@ -562,20 +574,18 @@ fn taipei_facilities_crow_fly() {
             .expect("share")
     };
     // 3,621 clinics: nearly everyone within 15 minutes; elderly care (174 places) fewer.
-    assert!(share("health_station", 3) > 90.0, "{out}");
+    assert!(share("health_station", 3) > 90.0, "{ws}: {out}");
     let elderly = share("elderly_care", 3);
     assert!(
         elderly > 40.0 && elderly < share("health_station", 3),
-        "{out}"
+        "{ws}: {out}"
     );
     assert!(share("elderly_care", 1) <= share("elderly_care", 2));
     let csv = std::fs::read_to_string(d.join("c.csv")).expect("report");
     assert!(csv.lines().filter(|l| l.starts_with("community,")).count() >= 440);
-    let (ok, out) = wangge(
-        &["coverage", "w.gpkg", "--crow-fly", "--areas", "a.geojson"],
-        d,
-    );
-    assert!(!ok && out.contains("street network"), "{out}");
+    let (ok, out) = wangge(&["coverage", ws, "--crow-fly", "--areas", "a.geojson"], d);
+    assert!(!ok && out.contains("street network"), "{ws}: {out}");
+    csv
 }
 
 /// A district whose extract has no pharmacy (data/fixtures/no_pharmacy.osm): coverage warns
@@ -587,7 +597,15 @@ fn a_district_without_pharmacies_says_no_data() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     import_no_pharmacy(d);
-    let (ok, out) = wangge(&["coverage", "w.gpkg", "--report", "cov.csv"], d);
+    for be in crate::util::each_backend(d, &d.join("w.gpkg"), "cov_no_pharmacy") {
+        no_pharmacy_on(d, &be);
+    }
+}
+
+/// [`a_district_without_pharmacies_says_no_data`] on one backend.
+fn no_pharmacy_on(d: &Path, be: &crate::util::Backend) {
+    let ws = be.arg();
+    let (ok, out) = wangge(&["coverage", ws, "--report", "cov.csv"], d);
     assert!(ok, "{out}");
     assert!(
         out.contains("warning: pharmacy: no facility of this category in the workspace"),
@@ -618,47 +636,61 @@ fn a_district_without_pharmacies_says_no_data() {
     assert_eq!(total[col("complete_15min_not_judged")], "");
     assert!(total[col("kindergarten_10min")].parse::<f64>().is_ok());
 
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-    let r = sql::row(
-        &store,
+    let latest = "run_id = (SELECT max(id) FROM {s}.coverage_runs)";
+    let r = be.rows(
         "SELECT judged, share FROM coverage_summary WHERE category = 'pharmacy' AND level = 'total' AND minutes = 10",
-        &[],
+        &format!("SELECT CASE WHEN judged THEN 1 ELSE 0 END, share FROM {{s}}.coverage_summary WHERE category = 'pharmacy' AND level = 'total' AND minutes = 10 AND {latest}"),
     );
-    assert_eq!((r[0].int(), r[1].real()), (0, None));
-    let r = sql::row(&store, "SELECT warnings FROM coverage_runs", &[]);
-    let warnings = r[0].text().expect("warnings");
-    assert!(warnings.starts_with("pharmacy: no facility"), "{warnings}");
-    // One row per address point, one column per category; NULL where nothing is reached.
-    let r = sql::row(
-        &store,
+    assert_eq!(r, vec![vec![Some("0".to_string()), None]], "{ws}");
+    let r = be.rows(
+        "SELECT warnings FROM coverage_runs",
+        "SELECT warnings FROM {s}.coverage_runs ORDER BY id DESC LIMIT 1",
+    );
+    let warnings = r[0][0].clone().expect("warnings");
+    assert!(
+        warnings.starts_with("pharmacy: no facility"),
+        "{ws}: {warnings}"
+    );
+    // One row per address point, one column per category (one row per point and category on
+    // PostgreSQL); NULL where nothing is reached.
+    let r = be.rows(
         "SELECT count(*), count(pharmacy_m), count(kindergarten_m) FROM coverage_points",
-        &[],
+        &format!("SELECT count(DISTINCT address_key), count(walk_m) FILTER (WHERE category = 'pharmacy'), count(walk_m) FILTER (WHERE category = 'kindergarten') FROM {{s}}.coverage_points WHERE {latest}"),
     );
-    assert_eq!((r[0].int(), r[1].int()), (72, 0));
-    assert!(r[2].int() > 0);
-    let gdal = std::process::Command::new("ogrinfo")
-        .args(["-ro", "-so"])
-        .arg(d.join("w.gpkg"))
-        .arg("coverage_points_map")
-        .output()
-        .expect("ogrinfo");
-    let text =
-        String::from_utf8_lossy(&gdal.stdout).to_string() + &String::from_utf8_lossy(&gdal.stderr);
-    assert!(gdal.status.success(), "{text}");
-    assert!(text.contains("Feature Count: 72"), "{text}");
-    assert!(
-        text.contains("Geometry: Point") && text.contains("kindergarten_m: Real"),
-        "{text}"
-    );
-    assert!(
-        !text.contains("Warning") && !text.contains("ERROR"),
-        "{text}"
-    );
+    let n = |i: usize| -> i64 {
+        r[0][i]
+            .as_deref()
+            .and_then(|v| v.parse().ok())
+            .expect("count")
+    };
+    assert_eq!((n(0), n(1)), (72, 0), "{ws}");
+    assert!(n(2) > 0, "{ws}");
+    if !be.is_postgres() {
+        // GDAL reads the GeoPackage's per-point layer (PostgreSQL keeps it private, long form).
+        let gdal = std::process::Command::new("ogrinfo")
+            .args(["-ro", "-so"])
+            .arg(d.join("w.gpkg"))
+            .arg("coverage_points_map")
+            .output()
+            .expect("ogrinfo");
+        let text = String::from_utf8_lossy(&gdal.stdout).to_string()
+            + &String::from_utf8_lossy(&gdal.stderr);
+        assert!(gdal.status.success(), "{text}");
+        assert!(text.contains("Feature Count: 72"), "{text}");
+        assert!(
+            text.contains("Geometry: Point") && text.contains("kindergarten_m: Real"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Warning") && !text.contains("ERROR"),
+            "{text}"
+        );
+    }
 
     for args in [
-        &["coverage", "w.gpkg", "--strict"][..],
-        &["gaps", "w.gpkg", "--circle", "10", "--strict"],
-        &["siting", "w.gpkg", "--category", "pharmacy", "--strict"],
+        &["coverage", ws, "--strict"][..],
+        &["gaps", ws, "--circle", "10", "--strict"],
+        &["siting", ws, "--category", "pharmacy", "--strict"],
     ] {
         let (ok, out) = wangge(args, d);
         assert!(!ok, "{args:?}: {out}");
@@ -668,7 +700,7 @@ fn a_district_without_pharmacies_says_no_data() {
         );
     }
     // Without --strict, a circle's gaps leave the category out and say so.
-    let (ok, out) = wangge(&["gaps", "w.gpkg", "--circle", "10"], d);
+    let (ok, out) = wangge(&["gaps", ws, "--circle", "10"], d);
     assert!(ok, "{out}");
     assert!(out.contains("not judged (no data): pharmacy"), "{out}");
 }

@@ -2,7 +2,7 @@
 //! 3-degree Gauss-Kruger CM 114E), 3857, and GCJ-02 / BD-09. The fixtures were written by GDAL
 //! from the same three WGS84 points; every import must land within 0.5 m of them.
 
-use crate::util::{import, project, workspace};
+use crate::util::{each_new, import, project, workspace};
 use geo::{Distance, Haversine};
 use geo_types::Point;
 use std::path::PathBuf;
@@ -16,31 +16,41 @@ const TRUTH: &[(&str, f64, f64)] = &[
     ("SZ3", 113.90, 22.55),
 ];
 
-fn check(files: &[PathBuf], crs: Option<CrsSpec>) {
-    let (_dir, mut store) = workspace();
-    let o = ImportOptions {
-        role: Some(Role::Addresses),
-        crs,
-        ..ImportOptions::default()
-    };
-    import(&mut store, files, &o).expect("import");
-    let data = store.load().expect("load");
-    assert_eq!(data.address_points.len(), 3);
-    for (key, lon, lat) in TRUTH {
-        let a = data
-            .address_points
-            .iter()
-            .find(|a| &a.key == key)
-            .expect("key");
-        let d = Haversine.distance(a.location, Point::new(*lon, *lat));
-        assert!(d < 0.5, "{files:?} {key}: {d} m off");
+/// Imports `files` into an empty workspace on each backend (`name` tells their schemas apart)
+/// and checks every point lands within 0.5 m of the truth.
+fn check(name: &str, files: &[PathBuf], crs: Option<CrsSpec>) {
+    let dir = tempfile::tempdir().expect("tmp");
+    for be in each_new(dir.path(), name) {
+        let mut store = be.store();
+        let o = ImportOptions {
+            role: Some(Role::Addresses),
+            crs: crs.clone(),
+            ..ImportOptions::default()
+        };
+        import(&mut *store, files, &o).expect("import");
+        let data = store.load().expect("load");
+        assert_eq!(data.address_points.len(), 3, "{}", be.arg());
+        for (key, lon, lat) in TRUTH {
+            let a = data
+                .address_points
+                .iter()
+                .find(|a| &a.key == key)
+                .expect("key");
+            let d = Haversine.distance(a.location, Point::new(*lon, *lat));
+            assert!(d < 0.5, "{files:?} into {}, {key}: {d} m off", be.arg());
+        }
     }
 }
 
 #[test]
 fn epsg_4547_shapefile_with_prj() {
-    check(&[project("data/fixtures/addresses_4547.shp")], None);
     check(
+        "crs_4547",
+        &[project("data/fixtures/addresses_4547.shp")],
+        None,
+    );
+    check(
+        "crs_4547_given",
         &[project("data/fixtures/addresses_4547.shp")],
         Some(CrsSpec::Epsg(4547)),
     );
@@ -49,12 +59,17 @@ fn epsg_4547_shapefile_with_prj() {
 #[test]
 fn epsg_3857_csv() {
     let mut_opts = Some(CrsSpec::parse("EPSG:3857").expect("spec"));
-    check(&[project("data/fixtures/addresses_3857.csv")], mut_opts);
+    check(
+        "crs_3857",
+        &[project("data/fixtures/addresses_3857.csv")],
+        mut_opts,
+    );
 }
 
 #[test]
 fn epsg_4490_wkt_csv() {
     check(
+        "crs_4490",
         &[project("data/fixtures/addresses_4490_wkt.csv")],
         Some(CrsSpec::Epsg(4490)),
     );
@@ -75,6 +90,7 @@ fn offset_csv(dir: &std::path::Path, name: &str, f: fn(f64, f64) -> (f64, f64)) 
 fn gcj02_and_bd09_csv() {
     let dir = tempfile::tempdir().expect("tmp");
     check(
+        "crs_gcj02",
         &[offset_csv(
             dir.path(),
             "gcj.csv",
@@ -83,6 +99,7 @@ fn gcj02_and_bd09_csv() {
         Some(CrsSpec::Gcj02),
     );
     check(
+        "crs_bd09",
         &[offset_csv(
             dir.path(),
             "bd.csv",
@@ -143,42 +160,52 @@ fn degrees_given_a_projected_crs_are_refused_with_the_likely_cause() {
         "id,lon,lat,households\nA1,118.78,32.04,10\nA2,118.79,32.05,20\n",
     )
     .expect("write");
-    let import = |file: &str, crs: &str| {
-        crate::util::wangge(
-            &[
-                "import",
-                file,
-                "--as",
-                "addresses",
-                "--crs",
-                crs,
-                "--workspace",
-                "w.gpkg",
-            ],
-            dir.path(),
-        )
-    };
-    let (ok, out) = import("deg.csv", "EPSG:4547");
-    assert!(!ok, "{out}");
-    assert!(out.contains("deg.csv"), "names the file: {out}");
-    assert!(
-        out.contains("feature 0 (id A1)"),
-        "names the feature: {out}"
-    );
-    assert!(
-        out.contains("look like degrees") && out.contains("EPSG:4490"),
-        "says the likely cause: {out}"
-    );
-    // Metres in the same CRS land inside its area of use and import.
     std::fs::write(
         dir.path().join("m.csv"),
         "id,x,y,households\nB1,500000,3545000,10\n",
     )
     .expect("write");
-    let (ok, out) = import("m.csv", "EPSG:4547");
-    assert!(ok, "{out}");
-    // An unknown code is one clear error, with no stray PROJ line on stderr.
-    let (ok, out) = import("m.csv", "EPSG:999999");
-    assert!(!ok && out.contains("PROJ does not know it"), "{out}");
-    assert!(!out.contains("proj_create"), "no stray PROJ output: {out}");
+    for be in each_new(dir.path(), "crs_degrees") {
+        let import = |file: &str, crs: &str| {
+            crate::util::wangge(
+                &[
+                    "import",
+                    file,
+                    "--as",
+                    "addresses",
+                    "--crs",
+                    crs,
+                    "--workspace",
+                    be.arg(),
+                ],
+                dir.path(),
+            )
+        };
+        let before = be.store().digest().expect("digest");
+        let (ok, out) = import("deg.csv", "EPSG:4547");
+        assert!(!ok, "{out}");
+        assert!(out.contains("deg.csv"), "names the file: {out}");
+        assert!(
+            out.contains("feature 0 (id A1)"),
+            "names the feature: {out}"
+        );
+        assert!(
+            out.contains("look like degrees") && out.contains("EPSG:4490"),
+            "says the likely cause: {out}"
+        );
+        assert_eq!(
+            be.store().digest().expect("digest"),
+            before,
+            "{}: the refused import changed the workspace",
+            be.arg()
+        );
+        // Metres in the same CRS land inside its area of use and import.
+        let (ok, out) = import("m.csv", "EPSG:4547");
+        assert!(ok, "{out}");
+        assert_eq!(be.store().load().expect("load").address_points.len(), 1);
+        // An unknown code is one clear error, with no stray PROJ line on stderr.
+        let (ok, out) = import("m.csv", "EPSG:999999");
+        assert!(!ok && out.contains("PROJ does not know it"), "{out}");
+        assert!(!out.contains("proj_create"), "no stray PROJ output: {out}");
+    }
 }

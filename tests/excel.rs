@@ -202,9 +202,17 @@ fn typed_workbooks_on(d: &Path, ws: &str) {
 fn registers_in_workbooks_import_and_a_bad_row_is_refused_naming_sheet_row_and_column() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::demo_workspace(d, 7);
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-    use wangge_io::store::prelude::*;
+    let ws = crate::util::demo_workspace(d, 7);
+    for be in crate::util::each_backend(d, &ws, "excel_registers") {
+        registers_on(d, &be);
+    }
+}
+
+/// [`registers_in_workbooks_import_and_a_bad_row_is_refused_naming_sheet_row_and_column`] on
+/// one backend.
+fn registers_on(d: &std::path::Path, be: &crate::util::Backend) {
+    let ws = be.arg();
+    let store = be.store();
     let keys: Vec<String> = store
         .load_places()
         .expect("places")
@@ -228,7 +236,7 @@ fn registers_in_workbooks_import_and_a_bad_row_is_refused_naming_sheet_row_and_c
         })
     };
     openpyxl_write(&d.join("bad.xlsx"), register(serde_json::json!("12345")));
-    let (ok, out) = wangge(&["residents", "import", "w.gpkg", "bad.xlsx"], d);
+    let (ok, out) = wangge(&["residents", "import", ws, "bad.xlsx"], d);
     assert!(!ok, "{out}");
     assert!(
         out.contains("bad.xlsx")
@@ -240,16 +248,16 @@ fn registers_in_workbooks_import_and_a_bad_row_is_refused_naming_sheet_row_and_c
         !out.contains("王五") && !out.contains("12345"),
         "a refusal quotes a name or a number: {out}"
     );
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-    assert!(store.all_residents().expect("residents").is_empty());
+    let store = be.store();
+    assert!(store.all_residents().expect("residents").is_empty(), "{ws}");
     drop(store);
     openpyxl_write(
         &d.join("good.xlsx"),
         register(serde_json::json!(13912345678u64)),
     );
-    let (ok, out) = wangge(&["residents", "import", "w.gpkg", "good.xlsx"], d);
+    let (ok, out) = wangge(&["residents", "import", ws, "good.xlsx"], d);
     assert!(ok, "{out}");
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let store = be.store();
     let rs = store.all_residents().expect("residents");
     assert_eq!(rs.len(), 3);
     drop(store);
@@ -270,7 +278,7 @@ fn registers_in_workbooks_import_and_a_bad_row_is_refused_naming_sheet_row_and_c
         &[
             "import",
             "--workspace",
-            "w.gpkg",
+            ws,
             "c-bad.xlsx",
             "--as",
             "components",
@@ -286,18 +294,11 @@ fn registers_in_workbooks_import_and_a_bad_row_is_refused_naming_sheet_row_and_c
     );
     openpyxl_write(&d.join("c.xlsx"), components("雨水井盖"));
     let (ok, out) = wangge(
-        &[
-            "import",
-            "--workspace",
-            "w.gpkg",
-            "c.xlsx",
-            "--as",
-            "components",
-        ],
+        &["import", "--workspace", ws, "c.xlsx", "--as", "components"],
         d,
     );
     assert!(ok, "{out}");
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let store = be.store();
     let c = store
         .load_places()
         .expect("places")

@@ -487,13 +487,27 @@ fn the_taipei_hotline_cases_give_kpis_and_an_index_per_village() {
     );
     assert!(streets.len() >= 10, "Taipei's districts: {}", streets.len());
     // Hotline cases only: the index is the hotline score, 100 on household-weighted average.
-    let (ok, out) = wangge(
-        &[
-            "report", "index", "t.gpkg", "--month", "2023-05", "--by", "street", "--csv", "s.csv",
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
+    let mut outs = Vec::new();
+    for be in each_backend(d, &d.join("t.gpkg"), "kpi_taipei_index") {
+        let (ok, out) = wangge(
+            &[
+                "report",
+                "index",
+                be.arg(),
+                "--month",
+                "2023-05",
+                "--by",
+                "street",
+                "--csv",
+                "s.csv",
+            ],
+            d,
+        );
+        assert!(ok, "{}: {out}", be.arg());
+        let csv = std::fs::read_to_string(d.join("s.csv")).expect("index csv");
+        outs.push((be.is_postgres(), out, csv));
+    }
+    let out = outs[0].1.clone();
     let hh = store
         .area_households(wangge_core::kpi::Level::Street)
         .expect("hh");
@@ -518,10 +532,13 @@ fn the_taipei_hotline_cases_give_kpis_and_an_index_per_village() {
         }
     }
     assert!((sum / h - 100.0).abs() < 1e-9, "{}", sum / h);
-    assert!(
-        out.contains(&run.results_sha256),
-        "the CLI prints the same digest"
-    );
+    for (pg, out, csv) in &outs {
+        assert!(
+            out.contains(&run.results_sha256),
+            "the CLI prints the same digest (PostgreSQL: {pg}): {out}"
+        );
+        assert_eq!(csv, &outs[0].2, "the same index table (PostgreSQL: {pg})");
+    }
 }
 
 /// The CLI's `report kpi` and the API's `/api/kpi` give the same figures (one use case,

@@ -543,6 +543,20 @@ pub fn fresh_pg(name: &str) -> Option<Backend> {
     })
 }
 
+/// Empty workspaces a test that imports runs on: a new GeoPackage `dir/{name}.gpkg`, and when
+/// `WANGGE_TEST_PG` is set an empty PostgreSQL schema, so each import takes its own path into
+/// each backend (not a copy).
+pub fn each_new(dir: &Path, name: &str) -> Vec<Backend> {
+    let gpkg = dir.join(format!("{name}.gpkg"));
+    GeoPackage::create(&gpkg).expect("create workspace");
+    let mut out = vec![Backend {
+        ws: gpkg,
+        schema: None,
+    }];
+    out.extend(fresh_pg(name));
+    out
+}
+
 /// The backends a test that touches the store runs on: `gpkg` itself, and when
 /// `WANGGE_TEST_PG` is set a copy of it in PostgreSQL (`wangge copy`, its digest checked by
 /// the command), so the same test holds both to the same figures.
