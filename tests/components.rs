@@ -33,18 +33,26 @@ fn monaco_components_come_from_osm_tags_as_gdal_counts_them() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let osm = shared("osm/monaco.osm.pbf");
-    let (ok, out) = wangge(
-        &[
-            "import",
-            "--workspace",
-            "m.gpkg",
-            &osm.display().to_string(),
-        ],
-        d,
-    );
-    assert!(ok, "{out}");
-    let store = wangge_io::GeoPackage::open(d.join("m.gpkg")).expect("open");
-    let comps = store.load_places().expect("load").components;
+    // Imported straight into each backend (its own import path, not a copy).
+    for be in crate::util::each_new(d, "components_monaco") {
+        let (ok, out) = wangge(
+            &[
+                "import",
+                "--workspace",
+                be.arg(),
+                &osm.display().to_string(),
+            ],
+            d,
+        );
+        assert!(ok, "{out}");
+        let comps = be.store().load_places().expect("load").components;
+        monaco_components_hold(&osm, &comps, be.arg());
+    }
+}
+
+/// Monaco's components `comps` (imported into `ws`) are GDAL's count of each tag, of known
+/// classes, in Monaco.
+fn monaco_components_hold(osm: &std::path::Path, comps: &[wangge_core::Component], ws: &str) {
     let mut nodes: BTreeMap<&str, u64> = BTreeMap::new();
     for c in comps.iter().filter(|c| c.key.starts_with("osm:n")) {
         *nodes.entry(c.class.as_str()).or_default() += 1;
@@ -55,15 +63,15 @@ fn monaco_components_come_from_osm_tags_as_gdal_counts_them() {
         ("0120", "highway", "street_lamp", 10),
         ("0117", "emergency", "fire_hydrant", 3),
     ] {
-        let gdal = gdal_count(&osm, key, value);
+        let gdal = gdal_count(osm, key, value);
         let ours = nodes.get(class).copied().unwrap_or(0);
-        assert_eq!(ours, gdal, "{class} ({key}={value})");
-        eprintln!("{class} {key}={value}: {ours} nodes (GDAL {gdal})");
+        assert_eq!(ours, gdal, "{ws}: {class} ({key}={value})");
+        eprintln!("{ws}: {class} {key}={value}: {ours} nodes (GDAL {gdal})");
         assert!(ours >= at_least, "{class}: {ours}");
     }
     // Every component has a known class, a status, and lies in Monaco.
     let catalogue = wangge_core::ComponentCatalogue::builtin();
-    for c in &comps {
+    for c in comps {
         assert!(catalogue.get(&c.class).is_some(), "{c:?}");
         let p = match &c.geometry {
             geo_types::Geometry::Point(p) => *p,
@@ -81,13 +89,30 @@ fn monaco_components_come_from_osm_tags_as_gdal_counts_them() {
 fn a_bad_component_register_is_refused_whole_naming_row_and_problem() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    crate::util::demo_workspace(d, 3);
-    let before = {
-        let s = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-        s.digest().expect("digest")
-    };
+    let ws = crate::util::demo_workspace(d, 3);
+    for be in each_backend(d, &ws, "component_register") {
+        bad_register_on(d, &be);
+    }
+}
+
+/// [`a_bad_component_register_is_refused_whole_naming_row_and_problem`] on one backend.
+fn bad_register_on(d: &std::path::Path, be: &Backend) {
+    let before = be.store().digest().expect("digest");
     let good = "id,lon,lat,class,status,owner,inspected\n\
                 K1,118.80,32.05,污水井盖,完好,排水公司,2026-11-02\n";
+    let import = || {
+        wangge(
+            &[
+                "import",
+                "--workspace",
+                be.arg(),
+                "c.csv",
+                "--as",
+                "components",
+            ],
+            d,
+        )
+    };
     for (row, says) in [
         ("K2,118.80,32.05,unicorn,完好,,", "unknown component class"),
         ("K2,118.80,32.05,0102,broken-ish,,", "component status"),
@@ -96,41 +121,21 @@ fn a_bad_component_register_is_refused_whole_naming_row_and_problem() {
         ("K1,118.80,32.05,路灯,完好,,", "duplicate id"),
     ] {
         std::fs::write(d.join("c.csv"), format!("{good}{row}\n")).expect("write");
-        let (ok, out) = wangge(
-            &[
-                "import",
-                "--workspace",
-                "w.gpkg",
-                "c.csv",
-                "--as",
-                "components",
-            ],
-            d,
-        );
+        let (ok, out) = import();
         assert!(!ok, "{row}: accepted");
         assert!(out.contains("c.csv") && out.contains(says), "{row}: {out}");
-        let s = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
         assert_eq!(
-            s.digest().expect("digest"),
+            be.store().digest().expect("digest"),
             before,
-            "{row}: the store changed"
+            "{}, {row}: the store changed",
+            be.arg()
         );
     }
     std::fs::write(d.join("c.csv"), good).expect("write");
-    let (ok, out) = wangge(
-        &[
-            "import",
-            "--workspace",
-            "w.gpkg",
-            "c.csv",
-            "--as",
-            "components",
-        ],
-        d,
-    );
+    let (ok, out) = import();
     assert!(ok, "{out}");
-    let s = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
-    let c = s
+    let c = be
+        .store()
         .load_places()
         .expect("load")
         .components

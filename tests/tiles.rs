@@ -145,47 +145,73 @@ fn assert_no_gaps(store: &dyn Store, src: &TileSource, z: u8) {
 
 #[test]
 fn nanjing_tiles_are_strictly_valid_and_seamless() {
-    let (_dir, store) = imported("osm/nanjing-xuanwu.osm", true);
-    let src = TileSource::from_store(&store).expect("source");
-    let (with_data, per_layer) = check_every_tile(&src);
-    assert!(with_data > 50, "{with_data}");
-    eprintln!("nanjing: {with_data} tiles with data, features {per_layer:?}");
-    for layer in [
-        "land_cover",
-        "communities",
-        "grids",
-        "streets",
-        "buildings",
-        "facilities",
-    ] {
-        assert!(
-            per_layer.get(layer).copied().unwrap_or(0) > 0,
-            "{layer}: {per_layer:?}"
+    let (dir, store) = imported("osm/nanjing-xuanwu.osm", true);
+    drop(store);
+    let mut seen = Vec::new();
+    for be in crate::util::each_backend(dir.path(), &dir.path().join("w.gpkg"), "tiles_nanjing") {
+        let store = be.store();
+        let src = TileSource::from_store(&*store).expect("source");
+        let (with_data, per_layer) = check_every_tile(&src);
+        assert!(with_data > 50, "{with_data}");
+        eprintln!(
+            "nanjing on {}: {with_data} tiles with data, features {per_layer:?}",
+            be.arg()
         );
-    }
-    assert_no_gaps(&store, &src, 15);
-    // A tile over Xuanwu holds the grids layer with aggregates only.
-    let t = TileCoord::new(14, 13598, 6650).expect("tile");
-    let d = validate(&src.tile(t, &["grids"]), &Rules::default()).expect("valid");
-    if let Some(l) = d.layers.first() {
-        for f in &l.features {
-            assert!(f.prop("households").is_some() && f.prop("code").is_some());
+        for layer in [
+            "land_cover",
+            "communities",
+            "grids",
+            "streets",
+            "buildings",
+            "facilities",
+        ] {
+            assert!(
+                per_layer.get(layer).copied().unwrap_or(0) > 0,
+                "{layer}: {per_layer:?}"
+            );
         }
+        assert_no_gaps(&*store, &src, 15);
+        // A tile over Xuanwu holds the grids layer with aggregates only.
+        let t = TileCoord::new(14, 13598, 6650).expect("tile");
+        let d = validate(&src.tile(t, &["grids"]), &Rules::default()).expect("valid");
+        if let Some(l) = d.layers.first() {
+            for f in &l.features {
+                assert!(f.prop("households").is_some() && f.prop("code").is_some());
+            }
+        }
+        seen.push((with_data, per_layer));
     }
+    assert!(
+        seen.windows(2).all(|w| w[0] == w[1]),
+        "the backends' tiles hold the same features: {seen:?}"
+    );
 }
 
 #[test]
 fn monaco_tiles_are_strictly_valid_and_seamless() {
-    let (_dir, store) = imported("osm/monaco.osm.pbf", false);
-    let src = TileSource::from_store(&store).expect("source");
-    let (with_data, per_layer) = check_every_tile(&src);
-    assert!(with_data > 20, "{with_data}");
-    eprintln!("monaco: {with_data} tiles with data, features {per_layer:?}");
+    let (dir, store) = imported("osm/monaco.osm.pbf", false);
+    drop(store);
+    let mut seen = Vec::new();
+    for be in crate::util::each_backend(dir.path(), &dir.path().join("w.gpkg"), "tiles_monaco") {
+        let store = be.store();
+        let src = TileSource::from_store(&*store).expect("source");
+        let (with_data, per_layer) = check_every_tile(&src);
+        assert!(with_data > 20, "{with_data}");
+        eprintln!(
+            "monaco on {}: {with_data} tiles with data, features {per_layer:?}",
+            be.arg()
+        );
+        assert!(
+            per_layer.get("buildings").copied().unwrap_or(0) > 1000,
+            "{per_layer:?}"
+        );
+        assert_no_gaps(&*store, &src, 16);
+        seen.push((with_data, per_layer));
+    }
     assert!(
-        per_layer.get("buildings").copied().unwrap_or(0) > 1000,
-        "{per_layer:?}"
+        seen.windows(2).all(|w| w[0] == w[1]),
+        "the backends' tiles hold the same features: {seen:?}"
     );
-    assert_no_gaps(&store, &src, 16);
 }
 
 /// The public `@mapbox/mvt-fixtures` suite (installed from npm by scripts/test.sh): the
