@@ -782,11 +782,18 @@ fn a_stale_edit_in_the_planner_is_shown_and_the_current_version_offered() {
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    demo_workspace(d, 5);
+    let ws = demo_workspace(d, 5);
+    for be in crate::util::each_backend(d, &ws, "browser_stale") {
+        stale_edit_shown_on(d, &be);
+    }
+}
+
+/// [`a_stale_edit_in_the_planner_is_shown_and_the_current_version_offered`] on one backend.
+fn stale_edit_shown_on(d: &std::path::Path, be: &crate::util::Backend) {
     let viewer = project("web-viewer");
-    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
     let v = node_summary("stale.mjs", &[format!("http://{}", server.bind)]);
-    assert_eq!(v["step"], "done", "{v}");
+    assert_eq!(v["step"], "done", "{}: {v}", be.arg());
     assert_eq!(v["other"]["status"], 201, "{v}");
     let current = v["other"]["plan"].as_i64().expect("plan");
     let message = v["message"].as_str().unwrap_or("");
@@ -809,8 +816,24 @@ fn a_stale_edit_in_the_planner_is_shown_and_the_current_version_offered() {
 fn the_viewer_explains_itself_and_both_modes_show_one_set_of_figures() {
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
-    let server = demo_viewer(dir.path());
-    let shots = screenshots();
+    let d = dir.path();
+    let ws = demo_workspace(d, 5);
+    for be in crate::util::each_backend(d, &ws, "browser_explain") {
+        let shots = match be.is_postgres() {
+            false => screenshots(),
+            true => screenshots().join("postgresql"),
+        };
+        std::fs::create_dir_all(&shots).expect("screenshot dir");
+        one_set_of_figures_on(d, &be, &shots);
+    }
+}
+
+/// [`the_viewer_explains_itself_and_both_modes_show_one_set_of_figures`] on one backend,
+/// screenshots in `shots`.
+// Long: every promise of the explaining viewer, then the figures of both modes against the API.
+fn one_set_of_figures_on(d: &std::path::Path, be: &crate::util::Backend, shots: &std::path::Path) {
+    let viewer = project("web-viewer");
+    let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
     let v = node_summary(
         "explain.mjs",
         &[

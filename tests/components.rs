@@ -4,7 +4,6 @@
 
 use crate::util::{Backend, each_backend, http, serve, shared, wangge};
 use std::collections::BTreeMap;
-use wangge_io::store::prelude::*;
 
 /// Nodes of an OSM file with a tag, counted by GDAL's OSM driver (`points` layer; tags GDAL
 /// has no column for are in `other_tags`).
