@@ -214,6 +214,9 @@ fn clashes(
     Ok(out)
 }
 
+/// Incidents read into the process at a time by `reassign_incidents`.
+const REASSIGN_CHUNK: usize = 50_000;
+
 impl IncidentStore for GeoPackage {
     fn add_incidents(&mut self, batch: &[Incident]) -> Result<Ingested> {
         let path = self.path().to_path_buf();
@@ -393,19 +396,21 @@ impl IncidentStore for GeoPackage {
 
     fn reassign_incidents(&mut self, only_missing: bool) -> Result<(usize, usize)> {
         let assigner = self.assigner()?;
-        let rows = self.select(
-            if only_missing {
-                "WHERE grid IS NULL"
-            } else {
-                ""
-            },
-            Vec::new(),
-        )?;
         let path = self.path().to_path_buf();
         let sql = |source| crate::gpkg::backend_error(path.clone(), source);
-        let tx = self.connection_mut().transaction().map_err(sql)?;
-        let mut changed = 0;
-        {
+        // A chunk of incidents at a time, in order of fid (keyset), so the process holds one
+        // chunk whatever the count; one transaction, so the change lands whole.
+        let tx = self.connection().unchecked_transaction().map_err(sql)?;
+        let tail = format!(
+            "WHERE fid > ?1 {} ORDER BY fid LIMIT {REASSIGN_CHUNK}",
+            if only_missing { "AND grid IS NULL" } else { "" }
+        );
+        let (mut after, mut seen, mut changed) = (i64::MIN, 0usize, 0usize);
+        loop {
+            let rows = self.select(&tail, vec![Value::Integer(after)])?;
+            let Some((last, _)) = rows.last() else { break };
+            after = *last;
+            seen += rows.len();
             let mut stmt = tx
                 .prepare("UPDATE incidents SET community = ?1, grid = ?2 WHERE fid = ?3")
                 .map_err(sql)?;
@@ -416,15 +421,15 @@ impl IncidentStore for GeoPackage {
                     changed += 1;
                 }
             }
-            // Logged like an import, so a running server re-reads.
-            tx.execute(
-                "INSERT INTO wangge_imports (command, sources, summary) VALUES ('incidents assign', '', ?1)",
-                [format!("incidents={} changed={changed}", rows.len())],
-            )
-            .map_err(sql)?;
         }
+        // Logged like an import, so a running server re-reads.
+        tx.execute(
+            "INSERT INTO wangge_imports (command, sources, summary) VALUES ('incidents assign', '', ?1)",
+            [format!("incidents={seen} changed={changed}")],
+        )
+        .map_err(sql)?;
         tx.commit().map_err(sql)?;
-        Ok((rows.len(), changed))
+        Ok((seen, changed))
     }
 
     fn incident_summary(

@@ -363,6 +363,9 @@ fn top(store: &PgStore, tx: &mut Transaction<'_>, col: &str, t: i64) -> Result<V
     Ok(out)
 }
 
+/// Incidents read into the process at a time by `reassign_incidents`.
+const REASSIGN_CHUNK: usize = 50_000;
+
 impl IncidentStore for PgStore {
     fn restore_incidents(&mut self, batch: &[Incident], events: &[IncidentEvent]) -> Result<()> {
         let mut client = self.client()?;
@@ -575,38 +578,60 @@ impl IncidentStore for PgStore {
         let e = self.err();
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(&e)?;
-        let rows = tx
-            .query(
-                &self.sql(&format!(
-                    "SELECT id, ST_X(geom), ST_Y(geom), community, grid FROM {{s}}.incidents {} ORDER BY id",
-                    if only_missing { "WHERE grid IS NULL" } else { "" }
-                )),
-                &[],
-            )
-            .map_err(&e)?;
-        let mut ids: Vec<i64> = Vec::new();
-        let mut communities: Vec<Option<String>> = Vec::new();
-        let mut grids: Vec<Option<String>> = Vec::new();
-        for r in &rows {
-            let (x, y): (f64, f64) = (r.try_get(1).map_err(&e)?, r.try_get(2).map_err(&e)?);
-            let at = Point::new(x, y);
-            let (c, g) = assigner.locate(at);
-            let was: (Option<String>, Option<String>) =
-                (r.try_get(3).map_err(&e)?, r.try_get(4).map_err(&e)?);
-            if (c.as_deref(), g.as_deref()) != (was.0.as_deref(), was.1.as_deref()) {
-                ids.push(r.try_get(0).map_err(&e)?);
-                communities.push(c);
-                grids.push(g);
+        // A chunk of incidents at a time, in order of id (keyset), so the process holds one
+        // chunk whatever the count; the changes gathered in a temporary table and written by
+        // one statement (one join over the incidents, not one a chunk); one transaction, so
+        // the change lands whole.
+        tx.batch_execute(
+            "CREATE TEMPORARY TABLE wangge_reassigned (id bigint, month date, c text, g text)
+             ON COMMIT DROP",
+        )
+        .map_err(&e)?;
+        let read = self.sql(&format!(
+            "SELECT id, to_char(month, 'YYYY-MM-DD'), ST_X(geom), ST_Y(geom), community, grid
+             FROM {{s}}.incidents WHERE id > $1 {} ORDER BY id LIMIT {REASSIGN_CHUNK}",
+            if only_missing { "AND grid IS NULL" } else { "" }
+        ));
+        let (mut after, mut seen, mut changed) = (i64::MIN, 0usize, 0usize);
+        loop {
+            let rows = tx.query(&read, &[&after]).map_err(&e)?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get(0).map_err(&e)?;
+            seen += rows.len();
+            let mut ids: Vec<i64> = Vec::new();
+            let mut months: Vec<String> = Vec::new();
+            let mut communities: Vec<Option<String>> = Vec::new();
+            let mut grids: Vec<Option<String>> = Vec::new();
+            for r in &rows {
+                let (x, y): (f64, f64) = (r.try_get(2).map_err(&e)?, r.try_get(3).map_err(&e)?);
+                let (c, g) = assigner.locate(Point::new(x, y));
+                let was: (Option<String>, Option<String>) =
+                    (r.try_get(4).map_err(&e)?, r.try_get(5).map_err(&e)?);
+                if (c.as_deref(), g.as_deref()) != (was.0.as_deref(), was.1.as_deref()) {
+                    ids.push(r.try_get(0).map_err(&e)?);
+                    months.push(r.try_get(1).map_err(&e)?);
+                    communities.push(c);
+                    grids.push(g);
+                }
+            }
+            if !ids.is_empty() {
+                changed += ids.len();
+                tx.execute(
+                    "INSERT INTO wangge_reassigned
+                     SELECT * FROM unnest($1::bigint[], $2::text[]::date[], $3::text[], $4::text[])",
+                    &[&ids, &months, &communities, &grids],
+                )
+                .map_err(&e)?;
             }
         }
-        if !ids.is_empty() {
+        if changed > 0 {
+            tx.batch_execute("ANALYZE wangge_reassigned").map_err(&e)?;
             tx.execute(
                 &self.sql(
                     "UPDATE {s}.incidents AS i SET community = u.c, grid = u.g
-                     FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, c, g)
-                     WHERE i.id = u.id",
+                     FROM wangge_reassigned AS u WHERE i.month = u.month AND i.id = u.id",
                 ),
-                &[&ids, &communities, &grids],
+                &[],
             )
             .map_err(&e)?;
         }
@@ -614,7 +639,7 @@ impl IncidentStore for PgStore {
         // step holding a case's row and waiting for it would otherwise wait on this).
         self.bump(&mut tx).map_err(&e)?;
         // Logged like an import, so a running server re-reads.
-        let summary = format!("incidents={} changed={}", rows.len(), ids.len());
+        let summary = format!("incidents={seen} changed={changed}");
         tx.execute(
             &self.sql(
                 "INSERT INTO {s}.import_log (command, sources, summary) VALUES ('incidents assign', '', $1)",
@@ -623,7 +648,7 @@ impl IncidentStore for PgStore {
         )
         .map_err(&e)?;
         tx.commit().map_err(&e)?;
-        Ok((rows.len(), ids.len()))
+        Ok((seen, changed))
     }
 
     fn incident_summary(
