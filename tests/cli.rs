@@ -402,3 +402,87 @@ fn every_layer_exports_the_same_from_both_backends() {
         "a scratch copy was left behind"
     );
 }
+
+/// An export from PostgreSQL fills a hidden scratch directory beside its output: Ctrl-C
+/// (SIGINT) in the middle removes it and ends the export as the signal does; after `kill -9`
+/// (nothing can run) the next export into the same directory removes it, and exports.
+#[test]
+fn an_interrupted_export_leaves_no_scratch_directory() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ws = crate::util::demo_workspace(d, 9);
+    crate::util::add_scattered_incidents(&ws, 120_000);
+    let Some(pg) = crate::util::each_backend(d, &ws, "export_interrupted").pop() else {
+        return;
+    };
+    assert!(pg.is_postgres(), "WANGGE_TEST_PG not set: skipped");
+    let out = d.join("out");
+    std::fs::create_dir(&out).expect("out");
+    let scratch = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&out)
+            .expect("out")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(".wangge-export-"))
+            })
+            .collect()
+    };
+    for (signal, name) in [(libc::SIGINT, "SIGINT"), (libc::SIGKILL, "SIGKILL")] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wangge"))
+            .args(["export", pg.arg(), "--layer", "incidents", "-o"])
+            .arg(out.join("incidents.csv"))
+            .current_dir(d)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("export");
+        // Interrupted once the scratch GeoPackage holds something.
+        let started = std::time::Instant::now();
+        while !scratch()
+            .iter()
+            .any(|s| std::fs::metadata(s.join("w.gpkg")).is_ok_and(|m| m.len() > 100_000))
+        {
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "no scratch directory appeared"
+            );
+            assert!(child.try_wait().expect("wait").is_none(), "ended too soon");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // SAFETY: kill(2) sends a signal to our own child; no memory is touched.
+        #[allow(unsafe_code)]
+        let sent = unsafe { libc::kill(child.id() as i32, signal) };
+        assert_eq!(sent, 0);
+        let status = child.wait().expect("wait");
+        assert_eq!(status.signal(), Some(signal), "{name}: {status:?}");
+        assert!(!out.join("incidents.csv").exists(), "{name}: an output");
+        let left = scratch();
+        match signal {
+            libc::SIGINT => assert!(left.is_empty(), "{name} left {left:?}"),
+            _ => assert_eq!(
+                left.len(),
+                1,
+                "{name}: the scratch stays until the next export"
+            ),
+        }
+    }
+    let (ok, text) = wangge(
+        &[
+            "export",
+            pg.arg(),
+            "--layer",
+            "incidents",
+            "-o",
+            out.join("incidents.csv").to_str().expect("utf-8"),
+        ],
+        d,
+    );
+    assert!(ok, "{text}");
+    assert!(scratch().is_empty(), "{:?}", scratch());
+    let csv = std::fs::read_to_string(out.join("incidents.csv")).expect("csv");
+    assert!(csv.lines().count() > 120_000);
+}

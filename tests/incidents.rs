@@ -647,46 +647,9 @@ fn announced_as_stored_on(be: &Backend) {
 /// both backends alike, and on PostgreSQL PostGIS finds each in the grid it was given.
 #[test]
 fn reassigning_more_incidents_than_a_chunk_reaches_every_one() {
-    use wangge_core::{Incident, IncidentSource, Timestamp};
     let dir = tempfile::tempdir().expect("tmp");
     let ws = demo_workspace(dir.path(), 8);
-    let places = be_places(&ws);
-    let (min, max) = places.iter().fold(
-        ((f64::MAX, f64::MAX), (f64::MIN, f64::MIN)),
-        |(lo, hi), p| {
-            (
-                (lo.0.min(p.x()), lo.1.min(p.y())),
-                (hi.0.max(p.x()), hi.1.max(p.y())),
-            )
-        },
-    );
-    // A fixed scatter over the address points' box (a linear congruential sequence).
-    let mut r: u64 = 8;
-    let mut next = move || {
-        r = r
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (r >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let incidents: Vec<Incident> = (0..120_000)
-        .map(|i| {
-            let p = geo_types::Point::new(
-                min.0 + next() * (max.0 - min.0),
-                min.1 + next() * (max.1 - min.1),
-            );
-            Incident::reported(
-                format!("CHUNK{i}"),
-                Timestamp::from_unix(1_780_000_000 + i * 60),
-                "noise".into(),
-                IncidentSource::Hotline,
-                p,
-            )
-        })
-        .collect();
-    {
-        let mut store = wangge_io::GeoPackage::open_for_writing(&ws).expect("open");
-        wangge_io::store::IncidentStore::add_incidents(&mut store, &incidents).expect("add");
-    }
+    crate::util::add_scattered_incidents(&ws, 120_000);
     let mut per_grid = Vec::new();
     for be in each_backend(dir.path(), &ws, "reassign_chunks") {
         let total = be.int("SELECT count(*) FROM {s}.incidents");
@@ -741,12 +704,4 @@ fn reassigning_more_incidents_than_a_chunk_reaches_every_one() {
             pg.len()
         );
     }
-}
-
-/// The address points of the GeoPackage `ws`.
-fn be_places(ws: &std::path::Path) -> Vec<geo_types::Point<f64>> {
-    use wangge_io::store::prelude::*;
-    let store = wangge_io::GeoPackage::open(ws).expect("open");
-    let places = store.load_places().expect("places");
-    places.address_points.iter().map(|a| a.location).collect()
 }

@@ -581,3 +581,45 @@ pub fn each_backend(dir: &Path, gpkg: &Path, name: &str) -> Vec<Backend> {
     }
     out
 }
+
+/// Adds `n` reported incidents to the GeoPackage `ws`, scattered over its address points' box
+/// (a fixed sequence: the same incidents each time), keys `SCATTER0`… one a minute from
+/// 2026-05-28.
+pub fn add_scattered_incidents(ws: &Path, n: i64) {
+    use wangge_core::{Incident, IncidentSource, Timestamp};
+    let mut store = GeoPackage::open_for_writing(ws).expect("open");
+    let places = store.load_places().expect("places").address_points;
+    let (min, max) = places.iter().map(|a| a.location).fold(
+        ((f64::MAX, f64::MAX), (f64::MIN, f64::MIN)),
+        |(lo, hi), p| {
+            (
+                (lo.0.min(p.x()), lo.1.min(p.y())),
+                (hi.0.max(p.x()), hi.1.max(p.y())),
+            )
+        },
+    );
+    // A linear congruential sequence.
+    let mut r: u64 = 8;
+    let mut next = move || {
+        r = r
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (r >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let incidents: Vec<Incident> = (0..n)
+        .map(|i| {
+            let p = geo_types::Point::new(
+                min.0 + next() * (max.0 - min.0),
+                min.1 + next() * (max.1 - min.1),
+            );
+            Incident::reported(
+                format!("SCATTER{i}"),
+                Timestamp::from_unix(1_780_000_000 + i * 60),
+                "noise".into(),
+                IncidentSource::Hotline,
+                p,
+            )
+        })
+        .collect();
+    store.add_incidents(&incidents).expect("add");
+}

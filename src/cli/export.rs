@@ -50,15 +50,11 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     let shown = wangge_app::shown(&a.workspace);
     let store = if wangge_app::is_postgres(&a.workspace) {
         let src = wangge_app::open_store(&a.workspace, wangge_app::Access::Read)?;
-        scratch = Some(
-            tempfile::Builder::new()
-                .prefix(".wangge-export-")
-                .tempdir_in(beside(&a.output))?,
-        );
+        scratch = Some(super::scratch::Scratch::new(&beside(&a.output))?);
         let dir = scratch
             .as_ref()
             .map_or_else(PathBuf::new, |d| d.path().into());
-        layer_copy(src.as_ref(), layer, a.plan, &dir.join("w.gpkg"))?
+        layer_copy(src.as_ref(), layer, a.plan, &dir.join(super::scratch::FILE))?
     } else {
         scratch = None;
         wangge_io::GeoPackage::open(&a.workspace)?

@@ -18,6 +18,7 @@ mod plan;
 mod progress;
 mod report;
 mod residents;
+mod scratch;
 mod serve;
 mod siting;
 mod token;

@@ -364,7 +364,7 @@ fn top(store: &PgStore, tx: &mut Transaction<'_>, col: &str, t: i64) -> Result<V
 }
 
 /// Incidents read into the process at a time by `reassign_incidents`.
-const REASSIGN_CHUNK: usize = 50_000;
+const REASSIGN_CHUNK: i32 = 50_000;
 
 impl IncidentStore for PgStore {
     fn restore_incidents(&mut self, batch: &[Incident], events: &[IncidentEvent]) -> Result<()> {
@@ -578,25 +578,36 @@ impl IncidentStore for PgStore {
         let e = self.err();
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(&e)?;
-        // A chunk of incidents at a time, in order of id (keyset), so the process holds one
-        // chunk whatever the count; the changes gathered in a temporary table and written by
-        // one statement (one join over the incidents, not one a chunk); one transaction, so
-        // the change lands whole.
+        // A chunk of incidents at a time through a cursor (one scan of the table; the
+        // process holds one chunk whatever the count); the changes gathered in a temporary
+        // table and written by one statement (one join over the incidents); one transaction,
+        // so the change lands whole.
         tx.batch_execute(
             "CREATE TEMPORARY TABLE wangge_reassigned (id bigint, month date, c text, g text)
              ON COMMIT DROP",
         )
         .map_err(&e)?;
-        let read = self.sql(&format!(
-            "SELECT id, to_char(month, 'YYYY-MM-DD'), ST_X(geom), ST_Y(geom), community, grid
-             FROM {{s}}.incidents WHERE id > $1 {} ORDER BY id LIMIT {REASSIGN_CHUNK}",
-            if only_missing { "AND grid IS NULL" } else { "" }
-        ));
-        let (mut after, mut seen, mut changed) = (i64::MIN, 0usize, 0usize);
+        let cursor = tx
+            .bind(
+                &self.sql(&format!(
+                    "SELECT id, to_char(month, 'YYYY-MM-DD'), ST_X(geom), ST_Y(geom), community,
+                            grid
+                     FROM {{s}}.incidents {}",
+                    if only_missing {
+                        "WHERE grid IS NULL"
+                    } else {
+                        ""
+                    }
+                )),
+                &[],
+            )
+            .map_err(&e)?;
+        let (mut seen, mut changed) = (0usize, 0usize);
         loop {
-            let rows = tx.query(&read, &[&after]).map_err(&e)?;
-            let Some(last) = rows.last() else { break };
-            after = last.try_get(0).map_err(&e)?;
+            let rows = tx.query_portal(&cursor, REASSIGN_CHUNK).map_err(&e)?;
+            if rows.is_empty() {
+                break;
+            }
             seen += rows.len();
             let mut ids: Vec<i64> = Vec::new();
             let mut months: Vec<String> = Vec::new();
@@ -624,6 +635,7 @@ impl IncidentStore for PgStore {
                 .map_err(&e)?;
             }
         }
+        drop(cursor);
         if changed > 0 {
             tx.batch_execute("ANALYZE wangge_reassigned").map_err(&e)?;
             tx.execute(
