@@ -30,16 +30,20 @@ fn node_summary(script: &str, args: &[String]) -> serde_json::Value {
     serde_json::from_str(text.lines().last().unwrap_or("")).expect("summary")
 }
 
-/// The demo workspace (seed 5) served with the viewer.
-fn demo_viewer(d: &std::path::Path) -> crate::util::Server {
-    demo_workspace(d, 5);
-    let viewer = project("web-viewer");
-    serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()])
-}
-
 /// Where the browser tests save their screenshots (made if need be).
 fn screenshots() -> std::path::PathBuf {
     let shots = project("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    shots
+}
+
+/// Where a test on `be` saves its screenshots: the PostgreSQL run's in `postgresql/` beside
+/// the GeoPackage run's, not over them (made if need be).
+fn screenshots_of(be: &crate::util::Backend) -> std::path::PathBuf {
+    let shots = match be.is_postgres() {
+        false => screenshots(),
+        true => screenshots().join("postgresql"),
+    };
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     shots
 }
@@ -146,10 +150,16 @@ fn the_heat_layer_shows_taipei_hotline_cases() {
         d,
     );
     assert!(ok, "{out}");
+    for be in crate::util::each_backend(d, &d.join("t.gpkg"), "browser_taipei_heat") {
+        taipei_heat_on(d, &be);
+    }
+}
+
+/// [`the_heat_layer_shows_taipei_hotline_cases`] on one backend.
+fn taipei_heat_on(d: &std::path::Path, be: &crate::util::Backend) {
     let viewer = project("web-viewer");
-    let server = serve(d, "t.gpkg", &["--viewer", &viewer.display().to_string()]);
-    let shots = project("target/screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
+    let shots = screenshots_of(be);
     let mut shares = Vec::new();
     for (name, query) in [
         ("taipei-heat.png", "z=12&heat=1"),
@@ -267,14 +277,32 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
         .address_points[0]
         .location;
     let (assigned_month, section_street) = assign_cases(d);
+    for be in crate::util::each_backend(d, &d.join("w.gpkg"), "browser_wall") {
+        wall_on(d, &be, p, &assigned_month, &section_street);
+    }
+}
+
+/// [`the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart`] on one
+/// backend: `p` a place to report at, the month and street `assign_cases` gave.
+// Long: one story on the wall page (load, new incidents, a restart), then its figures
+// against the API's.
+fn wall_on(
+    d: &std::path::Path,
+    be: &crate::util::Backend,
+    p: geo_types::Point<f64>,
+    assigned_month: &str,
+    section_street: &str,
+) {
     // The wall runs on a read-only leader token; incidents are reported with an admin one.
-    let (wall_token, admin_token) = (token(d, "leader"), token(d, "admin"));
+    let (wall_token, admin_token) = (
+        crate::util::token_on(d, be.arg(), "leader"),
+        crate::util::token_on(d, be.arg(), "admin"),
+    );
     let viewer = project("web-viewer");
     let viewer_arg = viewer.display().to_string();
-    let server = serve(d, "w.gpkg", &["--viewer", &viewer_arg]);
+    let server = serve(d, be.arg(), &["--viewer", &viewer_arg]);
     let bind = server.bind.clone();
-    let shots = project("target/screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let shots = screenshots_of(&be);
     let shot = shots.join("wall-3840x2160.png");
     let mut node = Command::new("node")
         .arg(viewer.join("test/wall.mjs"))
@@ -303,7 +331,7 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
             std::thread::sleep(std::time::Duration::from_secs(1));
             server = Some(crate::util::serve_at(
                 d,
-                "w.gpkg",
+                be.arg(),
                 &["--viewer", &viewer_arg],
                 &bind,
             ));
@@ -403,7 +431,7 @@ fn the_wall_screen_renders_at_4k_follows_new_incidents_and_survives_a_restart() 
     );
     // Who handles the cases: the departments and workers of the month shown, lowest on-time
     // rate first, as the API gives them to the leader, named from the register.
-    assert_eq!(shown["month"], assigned_month.as_str(), "{v}");
+    assert_eq!(shown["month"], assigned_month, "{v}");
     for level in ["department", "worker"] {
         let a = api(&format!("/api/kpi?month={assigned_month}&by={level}"));
         let rows = a["rows"].as_array().expect("rows");
@@ -599,8 +627,18 @@ fn an_idle_wall_costs_little_cpu_and_reads_at_three_metres() {
 fn the_planner_and_street_office_modes_work_by_clicks_in_both_languages() {
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
-    let server = demo_viewer(dir.path());
-    let shots = screenshots();
+    let d = dir.path();
+    let ws = demo_workspace(d, 5);
+    for be in crate::util::each_backend(d, &ws, "browser_modes") {
+        modes_on(d, &be);
+    }
+}
+
+/// [`the_planner_and_street_office_modes_work_by_clicks_in_both_languages`] on one backend.
+fn modes_on(d: &std::path::Path, be: &crate::util::Backend) {
+    let viewer = project("web-viewer");
+    let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
+    let shots = screenshots_of(be);
     let v = node_summary(
         "modes.mjs",
         &[
@@ -665,12 +703,21 @@ fn the_viewer_asks_for_a_token_and_respects_its_role() {
     let _browser = one_browser();
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    demo_workspace(d, 5);
-    let (leader, admin) = (token(d, "leader"), token(d, "admin"));
+    let ws = demo_workspace(d, 5);
+    for be in crate::util::each_backend(d, &ws, "browser_token") {
+        token_respected_on(d, &be);
+    }
+}
+
+/// [`the_viewer_asks_for_a_token_and_respects_its_role`] on one backend.
+fn token_respected_on(d: &std::path::Path, be: &crate::util::Backend) {
+    let (leader, admin) = (
+        crate::util::token_on(d, be.arg(), "leader"),
+        crate::util::token_on(d, be.arg(), "admin"),
+    );
     let viewer = project("web-viewer");
-    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
-    let shots = project("target/screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
+    let shots = screenshots_of(be);
     let v = node_summary(
         "token.mjs",
         &[
@@ -736,8 +783,22 @@ fn markup_in_a_community_key_and_name_stays_text_in_every_mode_and_on_the_wall()
     // the wall lists its grid.
     let (ok, out) = wangge(&["partition", "w.gpkg", "--threads", "1"], d);
     assert!(ok, "{out}");
+    for be in crate::util::each_backend(d, &ws, "browser_markup") {
+        markup_stays_text_on(d, &be, key, name, at);
+    }
+}
+
+/// [`markup_in_a_community_key_and_name_stays_text_in_every_mode_and_on_the_wall`] on one
+/// backend: `key` and `name` the community's, `at` a point inside it.
+fn markup_stays_text_on(
+    d: &std::path::Path,
+    be: &crate::util::Backend,
+    key: &str,
+    name: &str,
+    at: geo_types::Point<f64>,
+) {
     let viewer = project("web-viewer");
-    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
     let batch: Vec<serde_json::Value> = (0..5)
         .map(|k| serde_json::json!({"id": format!("x{k}"), "category": "noise", "lon": at.x(), "lat": at.y()}))
         .collect();
@@ -819,11 +880,7 @@ fn the_viewer_explains_itself_and_both_modes_show_one_set_of_figures() {
     let d = dir.path();
     let ws = demo_workspace(d, 5);
     for be in crate::util::each_backend(d, &ws, "browser_explain") {
-        let shots = match be.is_postgres() {
-            false => screenshots(),
-            true => screenshots().join("postgresql"),
-        };
-        std::fs::create_dir_all(&shots).expect("screenshot dir");
+        let shots = screenshots_of(&be);
         one_set_of_figures_on(d, &be, &shots);
     }
 }
@@ -975,19 +1032,28 @@ fn the_case_desk_dispatches_supervises_and_follows_new_reports_live() {
         .and_then(|w| w.grid)
         .expect("a grid worker of the street");
     drop(store);
-    let office = crate::util::scoped_token(d, "street_office", &street, "街道调度");
-    let worker = crate::util::scoped_token(d, "grid_worker", &street_grid, "网格员");
+    for be in crate::util::each_backend(d, &d.join("w.gpkg"), "browser_desk") {
+        desk_on(d, &be, &street, &street_grid);
+    }
+}
+
+/// [`the_case_desk_dispatches_supervises_and_follows_new_reports_live`] on one backend, as a
+/// street office of `street` and a grid worker of `street_grid`.
+fn desk_on(d: &std::path::Path, be: &crate::util::Backend, street: &str, street_grid: &str) {
+    let office = crate::util::scoped_token_on(d, be.arg(), "street_office", street, "街道调度");
+    let worker = crate::util::scoped_token_on(d, be.arg(), "grid_worker", street_grid, "网格员");
+    let shots = screenshots_of(&be);
     let viewer = project("web-viewer");
-    let server = serve(d, "w.gpkg", &["--viewer", &viewer.display().to_string()]);
+    let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
     let v = node_summary(
         "desk.mjs",
         &[
             format!("http://{}", server.bind),
             office,
-            screenshots().display().to_string(),
+            shots.display().to_string(),
             "/desk".into(),
             worker,
-            street_grid,
+            street_grid.to_string(),
         ],
     );
     assert_eq!(v["ok"], true, "{v}");
@@ -1006,7 +1072,7 @@ fn the_case_desk_dispatches_supervises_and_follows_new_reports_live() {
     assert!(v["live_ms"].as_u64().is_some(), "{v}");
     assert_eq!(v["grid_outlined"], true, "{v}");
     // The store holds what the page did: dispatched, with the assignment and a supervision.
-    let store = wangge_io::GeoPackage::open(d.join("w.gpkg")).expect("open");
+    let store = be.store();
     let id = v["dispatched_id"].as_str().expect("id").to_string();
     let events: Vec<String> = store
         .events_of(std::slice::from_ref(&id))
@@ -1198,12 +1264,7 @@ fn closed_loop_on(
     let admin = crate::util::token_on(d, be.arg(), "admin");
     let viewer = project("web-viewer");
     let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
-    // The PostgreSQL run's screenshots beside the GeoPackage run's, not over them.
-    let shots = match be.is_postgres() {
-        false => screenshots(),
-        true => screenshots().join("postgresql"),
-    };
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let shots = screenshots_of(&be);
     let v = node_summary(
         "loop.mjs",
         &[
