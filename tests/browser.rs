@@ -302,7 +302,7 @@ fn wall_on(
     let viewer_arg = viewer.display().to_string();
     let server = serve(d, be.arg(), &["--viewer", &viewer_arg]);
     let bind = server.bind.clone();
-    let shots = screenshots_of(&be);
+    let shots = screenshots_of(be);
     let shot = shots.join("wall-3840x2160.png");
     let mut node = Command::new("node")
         .arg(viewer.join("test/wall.mjs"))
@@ -1042,7 +1042,7 @@ fn the_case_desk_dispatches_supervises_and_follows_new_reports_live() {
 fn desk_on(d: &std::path::Path, be: &crate::util::Backend, street: &str, street_grid: &str) {
     let office = crate::util::scoped_token_on(d, be.arg(), "street_office", street, "街道调度");
     let worker = crate::util::scoped_token_on(d, be.arg(), "grid_worker", street_grid, "网格员");
-    let shots = screenshots_of(&be);
+    let shots = screenshots_of(be);
     let viewer = project("web-viewer");
     let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
     let v = node_summary(
@@ -1264,7 +1264,7 @@ fn closed_loop_on(
     let admin = crate::util::token_on(d, be.arg(), "admin");
     let viewer = project("web-viewer");
     let server = serve(d, be.arg(), &["--viewer", &viewer.display().to_string()]);
-    let shots = screenshots_of(&be);
+    let shots = screenshots_of(be);
     let v = node_summary(
         "loop.mjs",
         &[
