@@ -396,40 +396,58 @@ impl IncidentStore for GeoPackage {
 
     fn reassign_incidents(&mut self, only_missing: bool) -> Result<(usize, usize)> {
         let assigner = self.assigner()?;
-        let path = self.path().to_path_buf();
-        let sql = |source| crate::gpkg::backend_error(path.clone(), source);
-        // A chunk of incidents at a time, in order of fid (keyset), so the process holds one
-        // chunk whatever the count; one transaction, so the change lands whole.
-        let tx = self.connection().unchecked_transaction().map_err(sql)?;
+        // Read a chunk at a time in order of fid (keyset), outside the write: readers of a
+        // WAL file take no lock, so servers go on ingesting; only the changes are kept, their
+        // codes interned (16 bytes a changed incident), then written in one transaction.
         let tail = format!(
             "WHERE fid > ?1 {} ORDER BY fid LIMIT {REASSIGN_CHUNK}",
             if only_missing { "AND grid IS NULL" } else { "" }
         );
-        let (mut after, mut seen, mut changed) = (i64::MIN, 0usize, 0usize);
+        let mut codes: Vec<String> = Vec::new();
+        let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        let mut intern = |code: Option<String>| -> Option<u32> {
+            let code = code?;
+            let next = codes.len() as u32;
+            Some(*index.entry(code).or_insert_with_key(|c| {
+                codes.push(c.clone());
+                next
+            }))
+        };
+        let mut changes: Vec<(i64, Option<u32>, Option<u32>)> = Vec::new();
+        let (mut after, mut seen) = (i64::MIN, 0usize);
         loop {
             let rows = self.select(&tail, vec![Value::Integer(after)])?;
             let Some((last, _)) = rows.last() else { break };
             after = *last;
             seen += rows.len();
-            let mut stmt = tx
-                .prepare("UPDATE incidents SET community = ?1, grid = ?2 WHERE fid = ?3")
-                .map_err(sql)?;
-            for (fid, i) in &rows {
+            for (fid, i) in rows {
                 let (c, g) = assigner.locate(i.location);
                 if (c.as_ref(), g.as_ref()) != (i.community.as_ref(), i.grid.as_ref()) {
-                    stmt.execute(params![c, g, fid]).map_err(sql)?;
-                    changed += 1;
+                    changes.push((fid, intern(c), intern(g)));
                 }
             }
         }
-        // Logged like an import, so a running server re-reads.
-        tx.execute(
-            "INSERT INTO wangge_imports (command, sources, summary) VALUES ('incidents assign', '', ?1)",
-            [format!("incidents={seen} changed={changed}")],
-        )
-        .map_err(sql)?;
+        let path = self.path().to_path_buf();
+        let sql = |source| crate::gpkg::backend_error(path.clone(), source);
+        let tx = self.connection_mut().transaction().map_err(sql)?;
+        {
+            let mut stmt = tx
+                .prepare("UPDATE incidents SET community = ?1, grid = ?2 WHERE fid = ?3")
+                .map_err(sql)?;
+            let code = |i: Option<u32>| i.map(|i| codes[i as usize].as_str());
+            for (fid, c, g) in &changes {
+                stmt.execute(params![code(*c), code(*g), fid])
+                    .map_err(sql)?;
+            }
+            // Logged like an import, so a running server re-reads.
+            tx.execute(
+                "INSERT INTO wangge_imports (command, sources, summary) VALUES ('incidents assign', '', ?1)",
+                [format!("incidents={seen} changed={}", changes.len())],
+            )
+            .map_err(sql)?;
+        }
         tx.commit().map_err(sql)?;
-        Ok((seen, changed))
+        Ok((seen, changes.len()))
     }
 
     fn incident_summary(
