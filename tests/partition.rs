@@ -688,4 +688,76 @@ fn levels_on(d: &std::path::Path, be: &crate::util::Backend) {
            AND community NOT IN (SELECT code FROM {{s}}.plan_communities WHERE {newest})"
     ));
     assert_eq!(orphans, 0);
+    levels_edited_on(d, be);
+}
+
+/// A split, then an undo, of a plan with a community level (`levels_on`'s): each works
+/// within the plan's own communities and the new version keeps them; the split changes only
+/// the split grid (one grid more, no household of another grid moved), the undo gives the
+/// grids back.
+fn levels_edited_on(d: &std::path::Path, be: &crate::util::Backend) {
+    let run = |args: &[&str]| crate::util::wangge(args, d);
+    let ws = be.arg();
+    let plan = be.int("SELECT max(id) FROM {s}.plans");
+    let count = |table: &str, plan: i64| {
+        be.int(&format!(
+            "SELECT count(*) FROM {{s}}.{table} WHERE plan_id = {plan}"
+        ))
+    };
+    // The fullest grid that can be divided (one of a single building cannot).
+    let candidates = be.rows(
+        &format!("SELECT code FROM grids WHERE plan_id = {plan} ORDER BY households DESC, code LIMIT 10"),
+        &format!("SELECT code FROM {{s}}.grids WHERE plan_id = {plan} ORDER BY households DESC, code LIMIT 10"),
+    );
+    let (fullest, out) = candidates
+        .iter()
+        .filter_map(|r| r[0].clone())
+        .find_map(|code| {
+            let (ok, out) = run(&["plan", "edit", ws, "split", &code]);
+            assert!(ok || out.contains("cannot be divided"), "{ws}: {out}");
+            ok.then_some((code, out))
+        })
+        .expect("a grid that divides");
+    let split = be.int("SELECT max(id) FROM {s}.plans");
+    assert_eq!(
+        count("grids", split),
+        count("grids", plan) + 1,
+        "{ws}: the split of {fullest} adds one grid: {out}"
+    );
+    assert_eq!(
+        count("plan_communities", split),
+        count("plan_communities", plan),
+        "{ws}: the split keeps the plan's communities"
+    );
+    let moved_elsewhere = be.int(&format!(
+        "SELECT coalesce(sum(a.households), 0) FROM {{s}}.grid_members a
+         WHERE a.plan_id = {plan} AND a.grid <> '{fullest}' AND NOT EXISTS
+           (SELECT 1 FROM {{s}}.grid_members b
+            WHERE b.plan_id = {split} AND b.address_key = a.address_key AND b.grid = a.grid)"
+    ));
+    assert_eq!(
+        moved_elsewhere, 0,
+        "{ws}: households of other grids moved: {out}"
+    );
+    let orphans = be.int(&format!(
+        "SELECT count(*) FROM {{s}}.grids WHERE plan_id = {split}
+           AND community NOT IN (SELECT code FROM {{s}}.plan_communities WHERE plan_id = {split})"
+    ));
+    assert_eq!(orphans, 0, "{ws}");
+    let (ok, out) = run(&["plan", "undo", ws]);
+    assert!(ok, "{ws}: {out}");
+    let undone = be.int("SELECT max(id) FROM {s}.plans");
+    assert_eq!(count("grids", undone), count("grids", plan), "{ws}: {out}");
+    assert_eq!(
+        count("plan_communities", undone),
+        count("plan_communities", plan),
+        "{ws}"
+    );
+    let differ = be.int(&format!(
+        "SELECT count(*) FROM {{s}}.grid_members a WHERE a.plan_id = {plan} AND NOT EXISTS
+           (SELECT 1 FROM {{s}}.grid_members b WHERE b.plan_id = {undone}
+              AND b.address_key = a.address_key AND b.grid = a.grid
+              AND b.households = a.households)"
+    ));
+    assert_eq!(differ, 0, "{ws}: the undo gives the plan's members back");
 }

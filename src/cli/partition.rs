@@ -106,6 +106,8 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
     }
     let bar = Bar::default();
     let compute = Instant::now();
+    // The community level a repaired or locked base plan had, stored again with the new one.
+    let mut level = Vec::new();
     let (locked, parent, changed) = if a.incremental {
         let base = match a.from {
             Some(p) => p,
@@ -113,6 +115,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
                 super::exit::Missing("--incremental needs an earlier plan".into())
             })?,
         };
+        // A base plan with its own communities (`--levels communities`) is repaired within
+        // them, and the new version keeps them.
+        (data, level) = wangge_app::plans::places_of(store, base)?;
         let ch =
             wangge_core::partition::incremental::change(&store.base_grids(base)?, &data, a.cap);
         println!(
@@ -128,6 +133,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         )
     } else {
         let (l, p) = locks(store, &a.lock, a.from)?;
+        if let Some(base) = p {
+            (data, level) = wangge_app::plans::places_of(store, base)?;
+        }
         (l, p, None)
     };
     let mut community_level = None;
@@ -154,6 +162,9 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let id = store.write_plan(&plan, "partition", a.cap, a.seed, parent)?;
+    if !level.is_empty() {
+        store.write_stored_plan_communities(id, &level)?;
+    }
     super::audit::record(
         store,
         "plan.partition",

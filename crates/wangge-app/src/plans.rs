@@ -9,7 +9,7 @@ use wangge_core::partition::diff::{GridMatch, PlanDiff, diff};
 use wangge_core::partition::edit::{Edit, EditRefused, apply, rebuild};
 use wangge_core::partition::{PartitionError, Partitioner, WorkspacePlan};
 use wangge_io::Store;
-use wangge_io::store::Versioning;
+use wangge_io::store::{StoredPlanCommunity, Versioning};
 
 /// A new version and what changed against `base`.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,9 +146,33 @@ fn check_scope(
     Ok(())
 }
 
+/// The places a change of version `plan` works on, with the community level it keeps: the
+/// imported places, or for a plan made with `partition --levels communities` the same with
+/// the plan's own communities in place of the streets they were made from (its grids name
+/// those), and those communities, which the new version stores again.
+pub fn places_of(
+    store: &dyn Store,
+    plan: i64,
+) -> Result<(wangge_core::Dataset, Vec<StoredPlanCommunity>), PlanError> {
+    let places = store.load_places()?;
+    let level = store.plan_communities(plan)?;
+    if level.is_empty() {
+        return Ok((places, level));
+    }
+    let data = wangge_core::partition::levels::with_planned_communities(
+        &places,
+        level
+            .iter()
+            .map(|c| (c.code.as_str(), c.street.as_str(), &c.polygon)),
+    );
+    Ok((data, level))
+}
+
 /// Saves `plan` as a new version made from `parent` and says what changed against `base`;
 /// every grid it changes against `base` must lie in a community `in_scope` accepts, and
 /// `versioning` says whether it becomes current (`IfCurrent(base)`: only if `base` still is).
+/// `level`: the communities the plan's grids lie in when they were made from streets
+/// ([`places_of`]), stored with the new version.
 #[allow(clippy::too_many_arguments)]
 pub fn save(
     store: &mut dyn Store,
@@ -159,11 +183,15 @@ pub fn save(
     parent: i64,
     in_scope: &dyn Fn(&str) -> bool,
     versioning: Versioning,
+    level: &[StoredPlanCommunity],
 ) -> Result<SavedVersion, PlanError> {
     // The members as they will be stored: the change is judged and reported before writing.
     let d = diff(&store.plan_members(base)?, &members_of(plan));
     check_scope(store, plan, (base, &d), in_scope)?;
     let id = store.write_version(plan, kind, cap, 0, Some(parent), versioning)?;
+    if !level.is_empty() {
+        store.write_stored_plan_communities(id, level)?;
+    }
     Ok(SavedVersion {
         plan: id,
         parent,
@@ -210,7 +238,7 @@ pub fn edit(
             });
         }
     }
-    let data = store.load_places()?;
+    let (data, level) = places_of(store, base)?;
     let p = Partitioner::new(cap)?;
     let shares = store.plan_members(base)?;
     let plan = apply(&p, &data, (&memberships, &shares), edit).map_err(PlanError::Refused)?;
@@ -219,7 +247,9 @@ pub fn edit(
     } else {
         Versioning::IfCurrent(base)
     };
-    save(store, &plan, "edit", cap, base, base, in_scope, versioning)
+    save(
+        store, &plan, "edit", cap, base, base, in_scope, versioning, &level,
+    )
 }
 
 /// Saves the grids of version `plan` again as the current version (`kind`: `restore`,
@@ -236,7 +266,7 @@ pub fn restore(
     let latest = latest(store)?;
     let base = expect.unwrap_or(latest);
     let (memberships, cap, _) = store.plan_memberships(plan)?;
-    let data = store.load_places()?;
+    let (data, level) = places_of(store, plan)?;
     let shares = store.plan_members(plan)?;
     let rebuilt = rebuild(&Partitioner::new(cap)?, &data, &memberships, &shares);
     save(
@@ -248,6 +278,7 @@ pub fn restore(
         base,
         in_scope,
         Versioning::IfCurrent(base),
+        &level,
     )
 }
 

@@ -264,7 +264,8 @@ pub fn partition(
         .into_iter()
         .filter(|(c, g, _)| c != community || locks.contains(g))
         .collect();
-    let data = store.load_places().map_err(io)?;
+    let (data, level) =
+        wangge_app::plans::places_of(store.as_ref(), base).map_err(|e| plan_error(who, e))?;
     let plan = partition_all_locked(&p, &data, &locked, &wangge_core::NoProgress);
     if let Some(c) = plan.communities.iter().find(|c| c.code == community)
         && let Some(v) = c.violations.first()
@@ -290,6 +291,7 @@ pub fn partition(
         base,
         &|c| who.has_community(Some(c)),
         versioning,
+        &level,
     )
     .map_err(|e| plan_error(who, e))?;
     store

@@ -377,37 +377,41 @@ impl PlanStore for GeoPackage {
         tx.commit().map_err(&sql)
     }
 
-    fn write_plan_communities(&self, plan: i64, level: &WorkspacePlan) -> Result<usize> {
+    fn write_stored_plan_communities(
+        &self,
+        plan: i64,
+        communities: &[StoredPlanCommunity],
+    ) -> Result<usize> {
         let sql = self.sql();
         let tx = self.connection().unchecked_transaction().map_err(&sql)?;
         if !self.has_table(PLAN_COMMUNITIES.name)? {
             tx.execute_batch(&super::schema::layer_ddl(&PLAN_COMMUNITIES))
                 .map_err(&sql)?;
         }
-        let mut n = 0;
         {
             let mut ins = tx
                 .prepare("INSERT INTO plan_communities (geom, key, plan_id, code, street, households, area_m2, polsby_popper) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
                 .map_err(&sql)?;
-            for street in &level.communities {
-                for c in &street.grids {
-                    ins.execute(params![
-                        encode(&Geometry::Polygon(c.polygon.clone()), 4326),
-                        format!("{plan}:{}", c.code),
-                        plan,
-                        c.code,
-                        street.code,
-                        c.households,
-                        c.area_m2,
-                        c.polsby_popper
-                    ])
-                    .map_err(&sql)?;
-                    n += 1;
-                }
+            for c in communities {
+                ins.execute(params![
+                    encode(&Geometry::Polygon(c.polygon.clone()), 4326),
+                    format!("{plan}:{}", c.code),
+                    plan,
+                    c.code,
+                    c.street,
+                    c.households,
+                    c.area_m2,
+                    c.polsby_popper
+                ])
+                .map_err(&sql)?;
             }
         }
         tx.commit().map_err(&sql)?;
-        Ok(n)
+        Ok(communities.len())
+    }
+
+    fn plan_communities(&self, plan: i64) -> Result<Vec<StoredPlanCommunity>> {
+        stored_plan_communities(self, plan)
     }
 
     fn plan_grid_rows(&self, plan: i64) -> Result<Vec<GridRow>> {

@@ -1,10 +1,10 @@
 //! The shared test suite of the store interface: every backend runs it on an empty store
 //! (`make` returns a fresh one each call). It checks the promises the front ends rely on,
 //! through the traits only: what is written reads back, a failed write leaves the store as it
-//! was, plan versions keep their parents, tokens and the audit log, incident batches are
-//! idempotent, the data version moves with the data.
+//! was, plan versions keep their parents and a community level, tokens and the audit log,
+//! incident batches are idempotent, the data version moves with the data.
 
-use super::{KpiTable, Store};
+use super::{KpiTable, Store, StoredPlanCommunity};
 use wangge_core::partition::WorkspacePlan;
 use wangge_core::{Dataset, Incident, IncidentStatus, NoProgress, Timestamp};
 
@@ -25,6 +25,7 @@ pub const CHECKS: &[(&str, Check)] = &[
         failed_write_changes_nothing,
     ),
     ("plan versions", plan_versions),
+    ("a plan's community level", plan_community_level),
     ("incident batches are idempotent", incidents_idempotent),
     ("KPI cases of a time window", kpi_window),
     ("KPI rows a store computes agree with kpis", kpi_rows_agree),
@@ -176,6 +177,49 @@ fn plan_versions(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
     }
     if s.name_plan(a + b + 10, "x").is_ok() {
         return Err("an unknown plan was named".into());
+    }
+    Ok(())
+}
+
+/// A plan's communities read back as written, in order; another plan has none.
+fn plan_community_level(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    s.write(&places(data), "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    let plan = WorkspacePlan::default();
+    let a = s.write_plan(&plan, "partition", 200, 1, None).map_err(e)?;
+    let b = s.write_plan(&plan, "edit", 200, 1, Some(a)).map_err(e)?;
+    let square = |x: f64| {
+        geo_types::Polygon::new(
+            geo_types::LineString::from(vec![
+                (x, 0.0),
+                (x + 0.01, 0.0),
+                (x + 0.01, 0.01),
+                (x, 0.01),
+                (x, 0.0),
+            ]),
+            vec![],
+        )
+    };
+    let level: Vec<StoredPlanCommunity> = [("S2001", 0.02), ("S1001", 0.0), ("S1002", 0.01)]
+        .iter()
+        .map(|(code, x)| StoredPlanCommunity {
+            code: (*code).to_string(),
+            street: code[..2].to_string(),
+            households: 700,
+            area_m2: 1_234_567.5,
+            polsby_popper: 0.785,
+            polygon: square(*x),
+        })
+        .collect();
+    if s.write_stored_plan_communities(a, &level).map_err(e)? != 3 {
+        return Err("the count written is not the communities'".into());
+    }
+    let back = s.plan_communities(a).map_err(e)?;
+    if back != level {
+        return Err(format!("written {level:?}, read back {back:?}"));
+    }
+    if !s.plan_communities(b).map_err(e)?.is_empty() {
+        return Err("a plan without a community level has one".into());
     }
     Ok(())
 }

@@ -84,7 +84,35 @@ pub trait PlanStore {
 
     /// Stores the community level of a plan: one polygon per community made from a street.
     /// One transaction; durable on return.
-    fn write_plan_communities(&self, plan: i64, level: &WorkspacePlan) -> Result<usize>;
+    fn write_plan_communities(&self, plan: i64, level: &WorkspacePlan) -> Result<usize> {
+        let rows: Vec<StoredPlanCommunity> = level
+            .communities
+            .iter()
+            .flat_map(|street| {
+                street.grids.iter().map(|c| StoredPlanCommunity {
+                    code: c.code.clone(),
+                    street: street.code.clone(),
+                    households: c.households,
+                    area_m2: c.area_m2,
+                    polsby_popper: c.polsby_popper,
+                    polygon: c.polygon.clone(),
+                })
+            })
+            .collect();
+        self.write_stored_plan_communities(plan, &rows)
+    }
+
+    /// Stores `communities` as the community level of `plan` (a version made from one that
+    /// had a level keeps it). One transaction; durable on return.
+    fn write_stored_plan_communities(
+        &self,
+        plan: i64,
+        communities: &[StoredPlanCommunity],
+    ) -> Result<usize>;
+
+    /// The communities `plan` made from streets (`partition --levels communities`), in
+    /// stored order; none for a plan over the imported communities. Read.
+    fn plan_communities(&self, plan: i64) -> Result<Vec<StoredPlanCommunity>>;
 
     /// A plan version exactly as stored, with its grids, members, exceptions, residents'
     /// groups and communities (for copying a workspace between backends);

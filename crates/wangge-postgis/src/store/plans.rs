@@ -882,7 +882,11 @@ impl PlanStore for PgStore {
         tx.commit().map_err(&err)
     }
 
-    fn write_plan_communities(&self, plan: i64, level: &WorkspacePlan) -> Result<usize> {
+    fn write_stored_plan_communities(
+        &self,
+        plan: i64,
+        communities: &[StoredPlanCommunity],
+    ) -> Result<usize> {
         let err = self.err();
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(&err)?;
@@ -893,29 +897,33 @@ impl PlanStore for PgStore {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, ST_GeomFromWKB($8, 4326))",
             ))
             .map_err(&err)?;
-        let mut n = 0;
-        for street in &level.communities {
-            for c in &street.grids {
-                tx.execute(
-                    &ins,
-                    &[
-                        &plan,
-                        &format!("{plan}:{}", c.code),
-                        &c.code,
-                        &street.code,
-                        &(c.households as i32),
-                        &c.area_m2,
-                        &c.polsby_popper,
-                        &wkb(&Geometry::Polygon(c.polygon.clone())),
-                    ],
-                )
-                .map_err(&err)?;
-                n += 1;
-            }
+        for c in communities {
+            tx.execute(
+                &ins,
+                &[
+                    &plan,
+                    &format!("{plan}:{}", c.code),
+                    &c.code,
+                    &c.street,
+                    &(c.households as i32),
+                    &c.area_m2,
+                    &c.polsby_popper,
+                    &wkb(&Geometry::Polygon(c.polygon.clone())),
+                ],
+            )
+            .map_err(&err)?;
         }
         self.bump(&mut tx).map_err(&err)?;
         tx.commit().map_err(&err)?;
-        Ok(n)
+        Ok(communities.len())
+    }
+
+    fn plan_communities(&self, plan: i64) -> Result<Vec<StoredPlanCommunity>> {
+        let mut client = self.client()?;
+        let mut tx = self.snapshot(&mut client)?;
+        let out = stored_plan_communities(self, &mut tx, plan)?;
+        tx.commit().map_err(self.err())?;
+        Ok(out)
     }
 
     fn plan_record(&self, plan: i64) -> Result<PlanRecord> {
