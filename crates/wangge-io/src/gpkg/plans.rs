@@ -388,24 +388,7 @@ impl PlanStore for GeoPackage {
             tx.execute_batch(&super::schema::layer_ddl(&PLAN_COMMUNITIES))
                 .map_err(&sql)?;
         }
-        {
-            let mut ins = tx
-                .prepare("INSERT INTO plan_communities (geom, key, plan_id, code, street, households, area_m2, polsby_popper) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
-                .map_err(&sql)?;
-            for c in communities {
-                ins.execute(params![
-                    encode(&Geometry::Polygon(c.polygon.clone()), 4326),
-                    format!("{plan}:{}", c.code),
-                    plan,
-                    c.code,
-                    c.street,
-                    c.households,
-                    c.area_m2,
-                    c.polsby_popper
-                ])
-                .map_err(&sql)?;
-            }
-        }
+        insert_plan_communities(&tx, plan, communities).map_err(&sql)?;
         tx.commit().map_err(&sql)?;
         Ok(communities.len())
     }
@@ -725,22 +708,32 @@ fn write_record_levels(c: &rusqlite::Connection, r: &PlanRecord) -> rusqlite::Re
         }
     }
     if !r.plan_communities.is_empty() {
-        let mut community = c.prepare(
-            "INSERT INTO plan_communities (geom, key, plan_id, code, street, households, area_m2, polsby_popper)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for x in &r.plan_communities {
-            community.execute(params![
-                encode(&Geometry::Polygon(x.polygon.clone()), 4326),
-                format!("{id}:{}", x.code),
-                id,
-                x.code,
-                x.street,
-                x.households,
-                x.area_m2,
-                x.polsby_popper
-            ])?;
-        }
+        insert_plan_communities(c, id, &r.plan_communities)?;
+    }
+    Ok(())
+}
+
+/// Inserts `communities` as the community level of `plan` (the layer exists).
+fn insert_plan_communities(
+    c: &rusqlite::Connection,
+    plan: i64,
+    communities: &[StoredPlanCommunity],
+) -> rusqlite::Result<()> {
+    let mut ins = c.prepare(
+        "INSERT INTO plan_communities (geom, key, plan_id, code, street, households, area_m2, polsby_popper)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for x in communities {
+        ins.execute(params![
+            encode(&Geometry::Polygon(x.polygon.clone()), 4326),
+            format!("{plan}:{}", x.code),
+            plan,
+            x.code,
+            x.street,
+            x.households,
+            x.area_m2,
+            x.polsby_popper
+        ])?;
     }
     Ok(())
 }

@@ -518,19 +518,31 @@ fn write_record_levels(
         &[&id, &codes, &keys, &households],
     )
     .map_err(&err)?;
-    let community = tx
+    insert_plan_communities(store, tx, id, &r.plan_communities)?;
+    Ok(())
+}
+
+/// Inserts `communities` as the community level of `plan`.
+fn insert_plan_communities(
+    store: &PgStore,
+    tx: &mut postgres::Transaction<'_>,
+    plan: i64,
+    communities: &[StoredPlanCommunity],
+) -> Result<()> {
+    let err = store.err();
+    let ins = tx
         .prepare(&store.sql(
             "INSERT INTO {s}.plan_communities (plan_id, key, code, street, households, area_m2,
                polsby_popper, geom)
              VALUES ($1, $2, $3, $4, $5, $6, $7, ST_GeomFromWKB($8, 4326))",
         ))
         .map_err(&err)?;
-    for x in &r.plan_communities {
+    for x in communities {
         tx.execute(
-            &community,
+            &ins,
             &[
-                &id,
-                &format!("{id}:{}", x.code),
+                &plan,
+                &format!("{plan}:{}", x.code),
                 &x.code,
                 &x.street,
                 &(x.households as i32),
@@ -890,29 +902,7 @@ impl PlanStore for PgStore {
         let err = self.err();
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(&err)?;
-        let ins = tx
-            .prepare(&self.sql(
-                "INSERT INTO {s}.plan_communities (plan_id, key, code, street, households, area_m2,
-                   polsby_popper, geom)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, ST_GeomFromWKB($8, 4326))",
-            ))
-            .map_err(&err)?;
-        for c in communities {
-            tx.execute(
-                &ins,
-                &[
-                    &plan,
-                    &format!("{plan}:{}", c.code),
-                    &c.code,
-                    &c.street,
-                    &(c.households as i32),
-                    &c.area_m2,
-                    &c.polsby_popper,
-                    &wkb(&Geometry::Polygon(c.polygon.clone())),
-                ],
-            )
-            .map_err(&err)?;
-        }
+        insert_plan_communities(self, &mut tx, plan, communities)?;
         self.bump(&mut tx).map_err(&err)?;
         tx.commit().map_err(&err)?;
         Ok(communities.len())
