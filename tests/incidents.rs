@@ -687,7 +687,7 @@ fn reassigning_more_incidents_than_a_chunk_reaches_every_one() {
         }
         per_grid.push(be.rows(
             "SELECT grid, count(*) FROM incidents GROUP BY grid ORDER BY grid IS NULL, grid",
-            "SELECT grid, count(*) FROM {s}.incidents GROUP BY grid ORDER BY grid IS NULL, grid",
+            "SELECT grid, count(*) FROM {s}.incidents GROUP BY grid ORDER BY grid IS NULL, grid COLLATE \"C\"",
         ));
     }
     if let [gpkg, pg] = &per_grid[..] {

@@ -161,17 +161,25 @@ pub fn run(a: &Args) -> anyhow::Result<()> {
         dump_graph(&p, &data, &plan, compute_s, path)
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let id = store.write_plan(&plan, "partition", a.cap, a.seed, parent)?;
-    if !level.is_empty() {
-        store.write_stored_plan_communities(id, &level)?;
+    // The community level in the version's own transaction: made now, or the base plan's.
+    if let Some(cl) = &community_level {
+        level = wangge_io::store::StoredPlanCommunity::of_level(cl);
     }
+    let id = store.write_version(
+        &plan,
+        "partition",
+        a.cap,
+        a.seed,
+        parent,
+        wangge_io::store::Versioning::Current,
+        &level,
+    )?;
     super::audit::record(
         store,
         "plan.partition",
         &format!("plan {id} ({} grids, cap {})", plan.metrics.grids, a.cap),
     )?;
     if let Some(cl) = &community_level {
-        store.write_plan_communities(id, cl)?;
         let sizes: Vec<u32> = cl
             .communities
             .iter()

@@ -1,7 +1,7 @@
 //! The hidden scratch directory an export from PostgreSQL fills beside its output
 //! (`.wangge-export-<pid>-<random>`): removed when the export ends, when it is interrupted
-//! (Ctrl-C, SIGTERM, SIGHUP: the handler removes the scratch GeoPackage's files and the
-//! directory, then the process ends with the signal's usual status, 128 + its number), and,
+//! (Ctrl-C, SIGTERM, SIGHUP unless ignored, as under `nohup`: the handler removes the scratch
+//! GeoPackage's files and the directory, then the process ends as the signal ends it), and,
 //! when a process died without removing its own (`kill -9`, a power cut), by the next export
 //! into the same directory, which removes every scratch directory whose process is gone.
 
@@ -22,7 +22,8 @@ static LIVE: AtomicPtr<Vec<CString>> = AtomicPtr::new(std::ptr::null_mut());
 
 /// A scratch directory, removed on drop and on an interrupting signal.
 pub struct Scratch {
-    dir: tempfile::TempDir,
+    /// Taken on drop: the directory goes before the handler is disarmed.
+    dir: Option<tempfile::TempDir>,
     /// This directory's list in [`LIVE`].
     paths: *mut Vec<CString>,
 }
@@ -45,19 +46,25 @@ impl Scratch {
         if LIVE.swap(paths, Ordering::SeqCst).is_null() {
             arm();
         }
-        Ok(Scratch { dir, paths })
+        Ok(Scratch {
+            dir: Some(dir),
+            paths,
+        })
     }
 
     /// The directory.
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        self.dir.as_ref().map_or(Path::new(""), |d| d.path())
     }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        // Disarmed first: a signal from now on ends the process as it would have, and the
-        // directory goes with the `TempDir`.
+        // The directory first (a signal meanwhile removes what is left), then the handler
+        // disarmed: a signal from now on ends the process as it would have.
+        if let Some(d) = self.dir.take() {
+            let _ = d.close();
+        }
         let _ = LIVE.compare_exchange(
             self.paths,
             std::ptr::null_mut(),
@@ -102,14 +109,29 @@ fn running(pid: i32) -> bool {
     r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
-/// Installs [`on_signal`] for SIGINT, SIGTERM and SIGHUP.
+/// Installs [`on_signal`] for SIGINT, SIGTERM and SIGHUP, each blocking the three while it
+/// runs; a signal set to be ignored (SIGHUP under `nohup`) stays ignored.
 #[allow(unsafe_code)]
 fn arm() {
-    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        // SAFETY: the handler only calls async-signal-safe functions (unlink, rmdir, signal,
-        // raise) on C strings made before it was installed.
+    const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+    for sig in SIGNALS {
+        // SAFETY: sigaction with zeroed structs filled here; the handler only calls
+        // async-signal-safe functions (unlink, rmdir, signal, raise) on C strings made
+        // before it was installed.
         unsafe {
-            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(sig, std::ptr::null(), &mut old) != 0
+                || old.sa_sigaction == libc::SIG_IGN
+            {
+                continue;
+            }
+            let mut act: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = on_signal as *const () as libc::sighandler_t;
+            libc::sigemptyset(&mut act.sa_mask);
+            for s in SIGNALS {
+                libc::sigaddset(&mut act.sa_mask, s);
+            }
+            libc::sigaction(sig, &act, std::ptr::null_mut());
         }
     }
 }

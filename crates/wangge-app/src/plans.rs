@@ -188,10 +188,7 @@ pub fn save(
     // The members as they will be stored: the change is judged and reported before writing.
     let d = diff(&store.plan_members(base)?, &members_of(plan));
     check_scope(store, plan, (base, &d), in_scope)?;
-    let id = store.write_version(plan, kind, cap, 0, Some(parent), versioning)?;
-    if !level.is_empty() {
-        store.write_stored_plan_communities(id, level)?;
-    }
+    let id = store.write_version(plan, kind, cap, 0, Some(parent), versioning, level)?;
     Ok(SavedVersion {
         plan: id,
         parent,

@@ -398,7 +398,7 @@ impl IncidentStore for GeoPackage {
         let assigner = self.assigner()?;
         // Read a chunk at a time in order of fid (keyset), outside the write: readers of a
         // WAL file take no lock, so servers go on ingesting; only the changes are kept, their
-        // codes interned (16 bytes a changed incident), then written in one transaction.
+        // codes interned (24 bytes a changed incident), then written in one transaction.
         let tail = format!(
             "WHERE fid > ?1 {} ORDER BY fid LIMIT {REASSIGN_CHUNK}",
             if only_missing { "AND grid IS NULL" } else { "" }

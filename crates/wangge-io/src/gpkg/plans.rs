@@ -99,8 +99,10 @@ impl PlanStore for GeoPackage {
         seed: u64,
         parent: Option<i64>,
         versioning: Versioning,
+        level: &[StoredPlanCommunity],
     ) -> Result<i64> {
         self.ensure_plan_tables()?;
+        let level_table = !level.is_empty() && !self.has_table(PLAN_COMMUNITIES.name)?;
         let path = self.path().to_path_buf();
         let sql = |source| crate::gpkg::backend_error(path.clone(), source);
         let m = &plan.metrics;
@@ -211,6 +213,13 @@ impl PlanStore for GeoPackage {
                     ])
                     .map_err(&sql)?;
             }
+        }
+        if level_table {
+            tx.execute_batch(&super::schema::layer_ddl(&PLAN_COMMUNITIES))
+                .map_err(&sql)?;
+        }
+        if !level.is_empty() {
+            insert_plan_communities(&tx, id, level).map_err(&sql)?;
         }
         tx.execute(GRID_EXTENT, []).map_err(&sql)?;
         tx.commit().map_err(&sql)?;
@@ -375,22 +384,6 @@ impl PlanStore for GeoPackage {
         }
         tx.execute(GROUP_EXTENT, []).map_err(&sql)?;
         tx.commit().map_err(&sql)
-    }
-
-    fn write_stored_plan_communities(
-        &self,
-        plan: i64,
-        communities: &[StoredPlanCommunity],
-    ) -> Result<usize> {
-        let sql = self.sql();
-        let tx = self.connection().unchecked_transaction().map_err(&sql)?;
-        if !self.has_table(PLAN_COMMUNITIES.name)? {
-            tx.execute_batch(&super::schema::layer_ddl(&PLAN_COMMUNITIES))
-                .map_err(&sql)?;
-        }
-        insert_plan_communities(&tx, plan, communities).map_err(&sql)?;
-        tx.commit().map_err(&sql)?;
-        Ok(communities.len())
     }
 
     fn plan_communities(&self, plan: i64) -> Result<Vec<StoredPlanCommunity>> {

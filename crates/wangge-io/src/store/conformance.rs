@@ -4,7 +4,7 @@
 //! was, plan versions keep their parents and a community level, tokens and the audit log,
 //! incident batches are idempotent, the data version moves with the data.
 
-use super::{KpiTable, Store, StoredPlanCommunity};
+use super::{KpiTable, Store, StoredPlanCommunity, Versioning};
 use wangge_core::partition::WorkspacePlan;
 use wangge_core::{Dataset, Incident, IncidentStatus, NoProgress, Timestamp};
 
@@ -186,8 +186,6 @@ fn plan_community_level(s: &mut dyn Store, data: &Dataset) -> Result<(), String>
     s.write(&places(data), "conformance", "test", &NoProgress)
         .map_err(e)?;
     let plan = WorkspacePlan::default();
-    let a = s.write_plan(&plan, "partition", 200, 1, None).map_err(e)?;
-    let b = s.write_plan(&plan, "edit", 200, 1, Some(a)).map_err(e)?;
     let square = |x: f64| {
         geo_types::Polygon::new(
             geo_types::LineString::from(vec![
@@ -211,8 +209,30 @@ fn plan_community_level(s: &mut dyn Store, data: &Dataset) -> Result<(), String>
             polygon: square(*x),
         })
         .collect();
-    if s.write_stored_plan_communities(a, &level).map_err(e)? != 3 {
-        return Err("the count written is not the communities'".into());
+    let a = s
+        .write_version(
+            &plan,
+            "partition",
+            200,
+            1,
+            None,
+            Versioning::Current,
+            &level,
+        )
+        .map_err(e)?;
+    let b = s.write_plan(&plan, "edit", 200, 1, Some(a)).map_err(e)?;
+    // A stale write stores neither the version nor its communities.
+    let stale = s.write_version(
+        &plan,
+        "edit",
+        200,
+        1,
+        Some(a),
+        Versioning::IfCurrent(a),
+        &level,
+    );
+    if stale.is_ok() || s.plans().map_err(e)?.len() != 2 {
+        return Err(format!("a stale version was written: {stale:?}"));
     }
     let back = s.plan_communities(a).map_err(e)?;
     if back != level {

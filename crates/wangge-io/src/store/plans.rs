@@ -28,13 +28,17 @@ pub trait PlanStore {
         seed: u64,
         parent: Option<i64>,
     ) -> Result<i64> {
-        self.write_version(plan, kind, cap, seed, parent, Versioning::Current)
+        self.write_version(plan, kind, cap, seed, parent, Versioning::Current, &[])
     }
 
-    /// Stores a plan as a new version, current or not as `versioning` says; with
+    /// Stores a plan as a new version, current or not as `versioning` says, with `level`
+    /// (the communities its grids lie in when a plan made them from streets: `partition
+    /// --levels communities`, and every version made from such a plan; empty otherwise); with
     /// [`Versioning::IfCurrent`], refused with [`crate::Error::StalePlan`] (nothing written)
     /// when another version became current since. One transaction that checks and writes
-    /// (no other writer between); durable on return.
+    /// (no other writer between), so no version is seen without its communities; durable on
+    /// return.
+    #[allow(clippy::too_many_arguments)]
     fn write_version(
         &mut self,
         plan: &WorkspacePlan,
@@ -43,6 +47,7 @@ pub trait PlanStore {
         seed: u64,
         parent: Option<i64>,
         versioning: Versioning,
+        level: &[StoredPlanCommunity],
     ) -> Result<i64>;
 
     /// The current plan version (the newest that is not a branch), if any. Read.
@@ -81,34 +86,6 @@ pub trait PlanStore {
     /// Stores residents' groups of a plan (one `CommunityPlan` per grid), replacing the
     /// plan's earlier groups. One transaction; durable on return.
     fn write_groups(&mut self, plan: i64, groups: &[CommunityPlan]) -> Result<()>;
-
-    /// Stores the community level of a plan: one polygon per community made from a street.
-    /// One transaction; durable on return.
-    fn write_plan_communities(&self, plan: i64, level: &WorkspacePlan) -> Result<usize> {
-        let rows: Vec<StoredPlanCommunity> = level
-            .communities
-            .iter()
-            .flat_map(|street| {
-                street.grids.iter().map(|c| StoredPlanCommunity {
-                    code: c.code.clone(),
-                    street: street.code.clone(),
-                    households: c.households,
-                    area_m2: c.area_m2,
-                    polsby_popper: c.polsby_popper,
-                    polygon: c.polygon.clone(),
-                })
-            })
-            .collect();
-        self.write_stored_plan_communities(plan, &rows)
-    }
-
-    /// Stores `communities` as the community level of `plan` (a version made from one that
-    /// had a level keeps it). One transaction; durable on return.
-    fn write_stored_plan_communities(
-        &self,
-        plan: i64,
-        communities: &[StoredPlanCommunity],
-    ) -> Result<usize>;
 
     /// The communities `plan` made from streets (`partition --levels communities`), in
     /// stored order; none for a plan over the imported communities. Read.
@@ -195,6 +172,27 @@ pub struct StoredPlanCommunity {
     pub area_m2: f64,
     pub polsby_popper: f64,
     pub polygon: Polygon<f64>,
+}
+
+impl StoredPlanCommunity {
+    /// The communities of a community level as `partition --levels communities` makes it
+    /// (one "grid" per community, under its street), as they are stored.
+    pub fn of_level(level: &WorkspacePlan) -> Vec<StoredPlanCommunity> {
+        level
+            .communities
+            .iter()
+            .flat_map(|street| {
+                street.grids.iter().map(|c| StoredPlanCommunity {
+                    code: c.code.clone(),
+                    street: street.code.clone(),
+                    households: c.households,
+                    area_m2: c.area_m2,
+                    polsby_popper: c.polsby_popper,
+                    polygon: c.polygon.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// One grid of a plan version.

@@ -565,6 +565,7 @@ impl PlanStore for PgStore {
         seed: u64,
         parent: Option<i64>,
         versioning: Versioning,
+        level: &[StoredPlanCommunity],
     ) -> Result<i64> {
         let err = self.err();
         let m = &plan.metrics;
@@ -619,6 +620,7 @@ impl PlanStore for PgStore {
             .map_err(&err)?
             .get(0);
         write_grids(self, &mut tx, id, plan)?;
+        insert_plan_communities(self, &mut tx, id, level)?;
         self.bump(&mut tx).map_err(&err)?;
         tx.commit().map_err(&err)?;
         Ok(id)
@@ -892,20 +894,6 @@ impl PlanStore for PgStore {
         .map_err(&err)?;
         self.bump(&mut tx).map_err(&err)?;
         tx.commit().map_err(&err)
-    }
-
-    fn write_stored_plan_communities(
-        &self,
-        plan: i64,
-        communities: &[StoredPlanCommunity],
-    ) -> Result<usize> {
-        let err = self.err();
-        let mut client = self.client()?;
-        let mut tx = client.transaction().map_err(&err)?;
-        insert_plan_communities(self, &mut tx, plan, communities)?;
-        self.bump(&mut tx).map_err(&err)?;
-        tx.commit().map_err(&err)?;
-        Ok(communities.len())
     }
 
     fn plan_communities(&self, plan: i64) -> Result<Vec<StoredPlanCommunity>> {
