@@ -689,6 +689,137 @@ fn levels_on(d: &std::path::Path, be: &crate::util::Backend) {
     ));
     assert_eq!(orphans, 0);
     levels_edited_on(d, be);
+    levels_are_the_communities_of_record_on(d, be);
+}
+
+/// With a plan whose communities were made from the streets, those communities are the
+/// ones incidents, figures and tokens name: the KPIs by street count every incident of the
+/// plan's communities under the street they were made from (the imported polygon), the
+/// communities carry names, and a planner scoped to such a street edits a grid of it through
+/// the API (a grid of another street refused).
+// Long: the figures by street and community, then a token and two edits through the API.
+fn levels_are_the_communities_of_record_on(d: &std::path::Path, be: &crate::util::Backend) {
+    let run = |args: &[&str]| crate::util::wangge(args, d);
+    let ws = be.arg();
+    let (ok, out) = run(&["incidents", "assign", ws, "--all"]);
+    assert!(ok, "{ws}: {out}");
+    let month = be.rows(
+        "SELECT substr(time, 1, 7) FROM incidents GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        "SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM') FROM {s}.incidents
+         GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+    )[0][0]
+        .clone()
+        .expect("a month");
+    let streets: Vec<String> = be
+        .rows(
+            "SELECT key FROM communities ORDER BY key",
+            "SELECT key FROM {s}.communities ORDER BY key",
+        )
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect();
+    let table = |by: &str| -> Vec<Vec<String>> {
+        let csv = d.join(format!("levels-{by}.csv"));
+        let (ok, out) = run(&[
+            "report",
+            "kpi",
+            ws,
+            "--month",
+            &month,
+            "--by",
+            by,
+            "--csv",
+            csv.to_str().expect("utf-8"),
+        ]);
+        assert!(ok, "{ws}: {out}");
+        let text = std::fs::read_to_string(&csv).expect("the CSV");
+        text.trim_start_matches('\u{feff}')
+            .lines()
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect()
+    };
+    let (by_street, by_community) = (table("street"), table("community"));
+    let column = |t: &[Vec<String>], name: &str| {
+        t[0].iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("no column {name}: {:?}", t[0]))
+    };
+    let reported = |t: &[Vec<String>]| -> u64 {
+        let k = column(t, "reported");
+        t[1..]
+            .iter()
+            .map(|r| r[k].parse::<u64>().expect("a count"))
+            .sum()
+    };
+    assert!(
+        by_street.len() > 1,
+        "{ws}: no street in {month}: {by_street:?}"
+    );
+    for r in &by_street[1..] {
+        assert!(
+            streets.contains(&r[0]),
+            "{ws}: street {} is not an imported polygon",
+            r[0]
+        );
+    }
+    assert!(reported(&by_community) > 0, "{ws}: {by_community:?}");
+    assert_eq!(
+        reported(&by_street),
+        reported(&by_community),
+        "{ws}: every incident of a community counted under its street"
+    );
+    let name = column(&by_community, "name");
+    assert!(
+        by_community[1..].iter().all(|r| !r[name].is_empty()),
+        "{ws}: communities without names: {by_community:?}"
+    );
+    // A planner of one street edits its grids, not another street's.
+    let grids = be.rows(
+        "SELECT g.code, p.street FROM grids g JOIN plan_communities p
+           ON p.plan_id = g.plan_id AND p.code = g.community
+         WHERE g.plan_id = (SELECT max(id) FROM plans) ORDER BY g.households DESC, g.code",
+        "SELECT g.code, p.street FROM {s}.grids g JOIN {s}.plan_communities p
+           ON p.plan_id = g.plan_id AND p.code = g.community
+         WHERE g.plan_id = (SELECT max(id) FROM {s}.plans) ORDER BY g.households DESC, g.code",
+    );
+    let street = grids[0][1].clone().expect("a street");
+    let token = crate::util::scoped_token_on(d, ws, "planner", &street, "street planner");
+    let plan = be.int("SELECT max(id) FROM {s}.plans");
+    let st = be.state();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let edit = |grid: &str| {
+        let (s, body) = rt.block_on(crate::util::call_as(
+            &st,
+            Some(&token),
+            "POST",
+            &format!("/api/plans/{plan}/edits"),
+            serde_json::json!({"op": "split", "grid": grid}),
+        ));
+        (s, String::from_utf8_lossy(&body).to_string())
+    };
+    let other = grids
+        .iter()
+        .find(|r| r[1].as_deref() != Some(street.as_str()))
+        .and_then(|r| r[0].clone())
+        .expect("a grid of another street");
+    let (s, body) = edit(&other);
+    assert_eq!(s, 403, "{ws}: a grid of another street: {body}");
+    let split = grids
+        .iter()
+        .filter(|r| r[1].as_deref() == Some(street.as_str()))
+        .filter_map(|r| r[0].clone())
+        .find_map(|g| {
+            let (s, body) = edit(&g);
+            assert!(
+                s == 201 || body.contains("cannot be divided"),
+                "{ws}: {s} {body}"
+            );
+            (s == 201).then_some(body)
+        });
+    assert!(split.is_some(), "{ws}: no grid of street {street} split");
 }
 
 /// A split, then an undo, of a plan with a community level (`levels_on`'s): each works

@@ -104,11 +104,8 @@ pub fn run(c: &Command) -> anyhow::Result<()> {
                     wangge_app::shown(workspace)
                 );
             };
-            let street_of: std::collections::HashMap<String, String> = store
-                .communities()?
-                .into_iter()
-                .filter_map(|c| Some((c.key, c.street?)))
-                .collect();
+            let street_of: std::collections::HashMap<String, String> =
+                store.community_streets()?.into_iter().collect();
             let grids: Vec<(String, Option<String>)> = store
                 .plan_grids(plan)?
                 .into_iter()

@@ -48,11 +48,7 @@ pub fn component_counts(
 ) -> Result<ComponentCounts, wangge_io::Error> {
     let components = store.components()?;
     let assigner = store.assigner()?;
-    let street_of: HashMap<String, String> = store
-        .communities()?
-        .into_iter()
-        .filter_map(|c| Some((c.key, c.street?)))
-        .collect();
+    let street_of: HashMap<String, String> = store.community_streets()?.into_iter().collect();
     let mut rows: BTreeMap<(String, String), ComponentRow> = BTreeMap::new();
     let mut outside = 0;
     for c in &components {

@@ -90,7 +90,7 @@ pub fn month_kpis(
     let (mut names, mut streets) = (BTreeMap::new(), BTreeMap::new());
     match level {
         Level::Community => {
-            for c in store.communities()? {
+            for c in wangge_io::store::communities_of_record(store)? {
                 if let Some(s) = c.street {
                     streets.insert(c.key.clone(), s);
                 }

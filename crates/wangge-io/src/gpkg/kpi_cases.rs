@@ -21,16 +21,9 @@ pub(super) fn kpi_cases(
     let (from, to) = between.map_or((String::new(), "~".to_string()), |(f, t)| {
         (f.to_string(), t.to_string())
     });
-    let street_of: HashMap<String, String> = {
-        let mut stmt = store
-            .connection()
-            .prepare("SELECT key, street FROM communities WHERE street IS NOT NULL")
-            .map_err(&sql)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(&sql)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(&sql)?
-    };
+    let street_of: HashMap<String, String> = crate::store::streets_of_record(store)?
+        .into_iter()
+        .collect();
     // Reworks: dispatch events after the first; extensions: hours in `detail`.
     let mut dispatches: HashMap<String, u32> = HashMap::new();
     let mut extension: HashMap<String, f64> = HashMap::new();
@@ -191,7 +184,8 @@ pub(super) fn area_households(store: &GeoPackage, level: Level) -> Result<BTreeM
     if matches!(level, Level::Department | Level::Worker) {
         return Ok(out);
     }
-    let data = store.load_places()?;
+    let mut data = store.load_places()?;
+    data.communities = crate::store::communities_of_record(store)?;
     match level {
         Level::Grid => {
             if let Some(plan) = store.latest_plan()? {

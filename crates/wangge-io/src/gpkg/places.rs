@@ -81,15 +81,7 @@ impl PlaceStore for GeoPackage {
     }
 
     fn community_streets(&self) -> Result<Vec<(String, String)>> {
-        let sql = self.sql();
-        let mut stmt = self
-            .connection()
-            .prepare("SELECT key, street FROM communities WHERE street IS NOT NULL ORDER BY fid")
-            .map_err(&sql)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(&sql)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(&sql)
+        crate::store::streets_of_record(self)
     }
 
     fn building(&self, key: &str) -> Result<Option<(Building, Vec<AddressPoint>)>> {

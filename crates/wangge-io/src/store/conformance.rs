@@ -26,6 +26,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ),
     ("plan versions", plan_versions),
     ("a plan's community level", plan_community_level),
+    (
+        "a plan's community level is the communities of record",
+        levels_of_record,
+    ),
     ("incident batches are idempotent", incidents_idempotent),
     ("KPI cases of a time window", kpi_window),
     ("KPI rows a store computes agree with kpis", kpi_rows_agree),
@@ -240,6 +244,133 @@ fn plan_community_level(s: &mut dyn Store, data: &Dataset) -> Result<(), String>
     }
     if !s.plan_communities(b).map_err(e)?.is_empty() {
         return Err("a plan without a community level has one".into());
+    }
+    Ok(())
+}
+
+/// When the current plan has a community level (`partition --levels`), its communities are
+/// the communities of record (`communities_of_record`): the first community's incidents are
+/// moved into two communities made from it (its street: the community's key), and the
+/// store's streets (`community_streets`), the streets of its cases, its households per
+/// community and street, and its KPI rows and index tallies by street follow them; without
+/// the level they are the imported communities again.
+// Long: the level written, then each reading of streets checked against the definition.
+fn levels_of_record(s: &mut dyn Store, data: &Dataset) -> Result<(), String> {
+    use super::{communities_of_record, streets_of_record};
+    use wangge_core::kpi::{Level, TimeLimits, kpis, month_of, tally_cases};
+    let mut data = data.clone();
+    let street = data.communities.first().ok_or("no community")?.clone();
+    let (a, b) = (format!("{}001", street.key), format!("{}002", street.key));
+    let mut moved = 0;
+    for (n, i) in data.incidents.iter_mut().enumerate() {
+        if i.community.as_deref() == Some(street.key.as_str()) {
+            i.community = Some(if n % 2 == 0 { a.clone() } else { b.clone() });
+            moved += 1;
+        }
+    }
+    if moved == 0 {
+        return Err("no incident in the first community".into());
+    }
+    s.write(&data, "conformance", "test", &NoProgress)
+        .map_err(e)?;
+    let imported = s.community_streets().map_err(e)?;
+    // Halves of the first community's box (west and east).
+    let r = geo::BoundingRect::bounding_rect(&street.geometry).ok_or("an empty community")?;
+    let mid = (r.min().x + r.max().x) / 2.0;
+    let half =
+        |x0: f64, x1: f64| geo_types::Rect::new((x0, r.min().y), (x1, r.max().y)).to_polygon();
+    let level: Vec<StoredPlanCommunity> = [(&a, half(r.min().x, mid)), (&b, half(mid, r.max().x))]
+        .into_iter()
+        .map(|(code, polygon)| StoredPlanCommunity {
+            code: code.clone(),
+            street: street.key.clone(),
+            households: 1,
+            area_m2: 1.0,
+            polsby_popper: 0.5,
+            polygon,
+        })
+        .collect();
+    let plan = WorkspacePlan::default();
+    s.write_version(
+        &plan,
+        "partition",
+        200,
+        1,
+        None,
+        Versioning::Current,
+        &level,
+    )
+    .map_err(e)?;
+    let want: Vec<(String, String)> = vec![
+        (a.clone(), street.key.clone()),
+        (b.clone(), street.key.clone()),
+    ];
+    let got = s.community_streets().map_err(e)?;
+    if got != want || streets_of_record(&*s).map_err(e)? != want {
+        return Err(format!(
+            "streets of the level: store {got:?}, expected {want:?}"
+        ));
+    }
+    let record: std::collections::HashMap<String, String> = want.iter().cloned().collect();
+    let cases = s.kpi_cases().map_err(e)?;
+    for c in &cases {
+        let expected = c.community.as_ref().and_then(|k| record.get(k));
+        if c.street.as_ref() != expected {
+            return Err(format!(
+                "case {} in {:?}: street {:?}, of record {expected:?}",
+                c.key, c.community, c.street
+            ));
+        }
+    }
+    let names: Vec<String> = communities_of_record(&*s)
+        .map_err(e)?
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    for (level, keys) in [
+        (Level::Community, names),
+        (Level::Street, vec![street.key.clone()]),
+    ] {
+        let got: Vec<String> = s.area_households(level).map_err(e)?.into_keys().collect();
+        if got != keys {
+            return Err(format!(
+                "{level:?}: households of {got:?}, expected {keys:?}"
+            ));
+        }
+    }
+    let limits = TimeLimits::builtin();
+    let month = month_of(
+        cases
+            .iter()
+            .find(|c| c.street.is_some())
+            .ok_or("no case")?
+            .time,
+    );
+    let (from, to) = wangge_core::kpi::month_range(&month).ok_or("a month out of range")?;
+    let in_month = s.kpi_cases_between(from, to).map_err(e)?;
+    if let Some(t) = s
+        .kpi_rows((from, to), Level::Street, &limits, to)
+        .map_err(e)?
+    {
+        let want = kpis(&in_month, &month, Level::Street, &limits, to);
+        let mut rows = t.rows.clone();
+        rows.sort_by(|x, y| x.area.cmp(&y.area));
+        if rows != want || want.iter().all(|r| r.area != street.key) {
+            return Err(format!("{month} by street: store {rows:?}, kpis {want:?}"));
+        }
+    }
+    if let Some(got) = s.index_tallies((from, to), Level::Street).map_err(e)? {
+        let want = tally_cases(&in_month, Level::Street);
+        if got != want {
+            return Err(format!(
+                "index tallies by street: store {got:?}, cases {want:?}"
+            ));
+        }
+    }
+    // A later plan without a level: the imported communities again.
+    s.write_plan(&plan, "edit", 200, 1, None).map_err(e)?;
+    if s.community_streets().map_err(e)? != imported {
+        return Err("a plan without a community level still reads the level's".into());
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ mod incidents;
 mod photos;
 mod places;
 mod plans;
+mod record;
 mod residents;
 mod workforce;
 mod workspace;
@@ -48,6 +49,7 @@ pub use plans::{
     GridRow, GridShape, GroupShape, PlanRecord, PlanRow, PlanStore, StoredGrid, StoredGroup,
     StoredPlanCommunity, Versioning,
 };
+pub use record::{communities_of_record, streets_of_record};
 pub use residents::{Resident, ResidentRow, ResidentStore, place_residents};
 pub use workforce::{WorkforceStore, refuse_workforce, workforce_problems};
 pub use workspace::{ChangeFeed, ImportEntry, LayerCount, Workspace};

@@ -53,7 +53,9 @@ pub trait PlaceStore {
     /// Every community's (key, polygon). Read.
     fn community_polygons(&self) -> Result<Vec<(String, geo_types::MultiPolygon<f64>)>>;
 
-    /// Every community's (key, street) for communities that name their street (街道). Read.
+    /// (community, street) of the communities of record that name their street (街道):
+    /// those of the current plan's community level when it has one
+    /// ([`super::communities_of_record`]). Read.
     fn community_streets(&self) -> Result<Vec<(String, String)>>;
 
     /// Every address point as (lon, lat, households). Read.

@@ -21,13 +21,14 @@ pub(super) fn index_tallies(
         from.unix().max(-2_208_988_800),
         to.unix().min(253_402_300_799),
     );
+    let streets = format!(
+        "LEFT JOIN {} m ON m.key = i.community",
+        super::record::RECORD_STREETS
+    );
     let (area, streets) = match level {
         Level::Grid => ("i.grid", ""),
         Level::Community => ("i.community", ""),
-        Level::Street => (
-            "m.street",
-            "LEFT JOIN {s}.communities m ON m.key = i.community",
-        ),
+        Level::Street => ("m.street", streets.as_str()),
         Level::District => ("'district'::text", ""),
         Level::Department => ("i.assigned_department", ""),
         Level::Worker => ("i.assigned_worker", ""),

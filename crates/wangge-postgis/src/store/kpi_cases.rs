@@ -35,7 +35,10 @@ pub(super) fn kpi_cases(
     let mut street_of: HashMap<String, String> = HashMap::new();
     for r in &tx
         .query(
-            &store.sql("SELECT key, street FROM {s}.communities WHERE street IS NOT NULL"),
+            &store.sql(&format!(
+                "SELECT key, street FROM {} r WHERE street IS NOT NULL",
+                super::record::RECORD_STREETS
+            )),
             &[],
         )
         .map_err(&e)?

@@ -115,9 +115,12 @@ pub(super) fn count(
         Level::Worker => "c.worker",
     };
     let streets = if level == Level::Street {
-        "LEFT JOIN {s}.communities m ON m.key = c.community"
+        format!(
+            "LEFT JOIN {} m ON m.key = c.community",
+            super::record::RECORD_STREETS
+        )
     } else {
-        ""
+        String::new()
     };
     let cats: Vec<&str> = limits.by_category.keys().map(String::as_str).collect();
     let lim = |k: usize| -> Vec<f64> { limits.by_category.values().map(|l| l[k]).collect() };

@@ -16,6 +16,7 @@ mod kpi_since;
 mod photos;
 mod places;
 mod plans;
+mod record;
 mod releases;
 mod residents;
 mod status_changes;

@@ -660,9 +660,11 @@ impl PlaceStore for PgStore {
         let rows = self
             .client()?
             .query(
-                &self.sql(
-                    "SELECT key, street FROM {s}.communities WHERE street IS NOT NULL ORDER BY fid",
-                ),
+                &self.sql(&format!(
+                    "SELECT key, street FROM {} r WHERE street IS NOT NULL
+                     ORDER BY part, ord",
+                    super::record::RECORD_STREETS
+                )),
                 &[],
             )
             .map_err(self.err())?;
@@ -803,8 +805,9 @@ fn area_households(store: &PgStore, level: Level) -> Result<BTreeMap<String, u64
         return Ok(out);
     }
     // All places, as the GeoPackage loads them: the same local frame, so a point on a
-    // boundary falls in the same community on both backends.
-    let data = store.load_places()?;
+    // boundary falls in the same community on both backends; the communities of record.
+    let mut data = store.load_places()?;
+    data.communities = wangge_io::store::communities_of_record(store)?;
     if level == Level::District {
         out.insert(
             "district".into(),

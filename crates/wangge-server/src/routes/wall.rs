@@ -77,8 +77,7 @@ fn read(
         window = (newest + 8 * 3600).div_euclid(86_400) * 86_400 - 8 * 3600 - 29 * 86_400;
         sum = st.incident_summary(Timestamp::from_unix(today), Timestamp::from_unix(window))?;
     }
-    let names = st
-        .communities()?
+    let names = wangge_io::store::communities_of_record(st)?
         .into_iter()
         .map(|c| (c.key, c.name))
         .collect();
