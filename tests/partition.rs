@@ -695,8 +695,8 @@ fn levels_on(d: &std::path::Path, be: &crate::util::Backend) {
 /// With a plan whose communities were made from the streets, those communities are the
 /// ones incidents, figures and tokens name: the KPIs by street count every incident of the
 /// plan's communities under the street they were made from (the imported polygon), the
-/// communities carry names, and a planner scoped to such a street edits a grid of it through
-/// the API (a grid of another street refused).
+/// communities carry names, a planner scoped to such a street edits a grid of it through
+/// the API (a grid of another street refused), and the tiles draw the plan's communities.
 // Long: the figures by street and community, then a token and two edits through the API.
 fn levels_are_the_communities_of_record_on(d: &std::path::Path, be: &crate::util::Backend) {
     let run = |args: &[&str]| crate::util::wangge(args, d);
@@ -820,6 +820,51 @@ fn levels_are_the_communities_of_record_on(d: &std::path::Path, be: &crate::util
             (s == 201).then_some(body)
         });
     assert!(split.is_some(), "{ws}: no grid of street {street} split");
+    // The viewer's communities layer: the plan's communities, with their grids' households.
+    let src = wangge_tiles::TileSource::from_store(&*be.store()).expect("tiles");
+    let rules = wangge_tiles::mvt::Rules {
+        buffer: Some(wangge_tiles::BUFFER),
+    };
+    let mut drawn: std::collections::BTreeMap<String, u64> = Default::default();
+    for t in src.tiles(12, 12) {
+        let tile = wangge_tiles::mvt::validate(&src.tile(t, &[]), &rules).expect("a valid tile");
+        for f in tile
+            .layers
+            .iter()
+            .filter(|l| l.name == "communities")
+            .flat_map(|l| &l.features)
+        {
+            let (
+                Some(wangge_tiles::mvt::Value::String(code)),
+                Some(wangge_tiles::mvt::Value::UInt(h)),
+            ) = (f.prop("code"), f.prop("households"))
+            else {
+                panic!(
+                    "{ws}: a community without code or households: {:?}",
+                    f.props
+                );
+            };
+            drawn.insert(code.clone(), *h);
+        }
+    }
+    let made: Vec<String> = be
+        .rows(
+            "SELECT code FROM plan_communities WHERE plan_id = (SELECT max(id) FROM plans)",
+            "SELECT code FROM {s}.plan_communities WHERE plan_id = (SELECT max(id) FROM {s}.plans)",
+        )
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect();
+    let mut made = made;
+    made.sort();
+    assert_eq!(drawn.keys().cloned().collect::<Vec<_>>(), made, "{ws}");
+    assert_eq!(
+        drawn.values().sum::<u64>() as i64,
+        be.int(
+            "SELECT sum(households) FROM {s}.grids WHERE plan_id = (SELECT max(id) FROM {s}.plans)"
+        ),
+        "{ws}: the communities' households are their grids'"
+    );
 }
 
 /// A split, then an undo, of a plan with a community level (`levels_on`'s): each works

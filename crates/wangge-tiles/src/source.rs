@@ -624,13 +624,15 @@ impl TileSource {
         } else {
             households_without_plan(&data, &mut per_community);
         }
+        // The communities of record: a plan's community level when it has one.
+        let communities = wangge_io::store::communities_of_record(store)?;
         by_id.insert(
             "communities",
-            community_features(&data.communities, &per_community),
+            community_features(&communities, &per_community),
         );
         by_id.insert(
             "community_labels",
-            community_label_features(&data.communities, &per_community),
+            community_label_features(&communities, &per_community),
         );
         by_id.insert("streets", street_features(&data));
         let building_of: HashMap<String, usize> = {
@@ -692,7 +694,7 @@ impl TileSource {
         let Some(plan) = store.latest_plan()? else {
             return Self::from_store(store);
         };
-        let communities = store.communities()?;
+        let communities = wangge_io::store::communities_of_record(store)?;
         let mut per_community: HashMap<String, (u64, u32)> = HashMap::new();
         let mut by_id: BTreeMap<&'static str, Vec<Feature>> = BTreeMap::new();
         by_id.insert("grids", grid_features(store, plan, &mut per_community)?);
