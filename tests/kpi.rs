@@ -980,7 +980,8 @@ fn history_assigns_every_dispatched_case_once(d: &std::path::Path, ws: &str) {
 }
 
 /// A server's warmer (`wangge_app::kpi_warm`) keeps this month's tables ready: the wall's
-/// levels at now and at the start of the local day counted once, requests after it count
+/// levels at now and at the start of the local day counted once (and the months before at
+/// their ends), requests after it count
 /// nothing (and equal tables counted afresh), a new report brings them up to date instead of
 /// counting the month, and a table about to run out is counted afresh ahead of its end. A
 /// GeoPackage keeps no tables: the warmer does nothing there.
@@ -1016,8 +1017,29 @@ fn warmed(b: &crate::util::Backend) {
         assert_eq!(n, 0, "a store without stamps keeps no tables");
         return;
     }
-    assert_eq!(n, 6, "three levels, at now and at the day's start");
-    assert_eq!(kpi_kept::computed(&location).afresh, 6);
+    let past = 3 * kpi_warm::PAST_MONTHS;
+    assert_eq!(
+        n,
+        6 + past,
+        "three levels, at now and at the day's start, and at the ends of the months before"
+    );
+    assert_eq!(kpi_kept::computed(&location).afresh, 6 + past as u64);
+    // A past month asked for as it ended (the default) counts nothing either.
+    let before = kpi_kept::computed(&location);
+    let mut last = month.clone();
+    for _ in 0..kpi_warm::PAST_MONTHS {
+        last = wangge_core::kpi::previous_month(&last).expect("a month");
+        for level in kpi_warm::WALL_LEVELS {
+            let m = month_kpis(&*store, &limits, &last, level, None).expect("kpis");
+            let (from, to) = month_range(&last).expect("month");
+            let t = store
+                .kpi_rows((from, to), level, &limits, to)
+                .expect("rows")
+                .expect("a table");
+            assert_eq!(m.rows, t.rows, "{last} {level:?}");
+        }
+    }
+    assert_eq!(kpi_kept::computed(&location), before, "past months kept");
     // Requests after it (an admin's at now, a leader's at the day's start) count nothing and
     // equal the tables counted afresh.
     let before = kpi_kept::computed(&location);
