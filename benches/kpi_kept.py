@@ -66,8 +66,9 @@ def row(name, ts):
 def counted(bin_, ws, n):
     """Tables counted afresh: this month and the month three months back, each request at an
     `asof` an earlier minute (nothing kept holds), once the warmer's first round is done (each
-    level asked at now first: it waits for the warmer's count), so a request does not share
-    the two cores with the warmer's counts."""
+    level asked at now and the three months before at their ends first: a request waits for
+    the warmer's count of its table), so a request does not share the two cores with the
+    warmer's counts."""
     srv = sp.Servers(bin_, ws, 1, Path(tempfile.mkdtemp()))
     port, now = srv.ports[0], time.time()
     month = time.strftime("%Y-%m", time.gmtime(now + 8 * 3600))
@@ -75,6 +76,12 @@ def counted(bin_, ws, n):
     levels = ("district", "street", "community")
     for level in levels:
         assert sp.get(port, f"/api/kpi?month={month}&by={level}")[0] == 200
+    # And the months before at their ends, which the warmer's first round counts next.
+    y, mo = int(month[:4]), int(month[5:])
+    for _ in range(3):
+        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
+        for level in levels:
+            assert sp.get(port, f"/api/kpi?month={y:04d}-{mo:02d}&by={level}")[0] == 200
     time.sleep(2)
     out = []
     for m, name, base in ((month, "this month", now + 8 * 3600 - 3600),
@@ -127,6 +134,33 @@ def fresh(bin_, ws, wait, rounds):
             f"{len(ts)} | {statistics.median(ts):.1f} | {max(ts):.1f} |" for level, ts in times.items()]
 
 
+def fresh_past(bin_, ws, wait, rounds):
+    """First requests for the three months before this one (each level once, the default
+    `asof`: the month's end) on a server just started, `wait` seconds after its port opened:
+    the warmer's first round counts them after this month's tables."""
+    now = time.time() + 8 * 3600
+    months = []
+    for k in range(3):
+        m = time.strftime("%Y-%m", time.gmtime(now))
+        y, mo = int(m[:4]), int(m[5:])
+        for _ in range(k + 1):
+            y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
+        months.append(f"{y:04d}-{mo:02d}")
+    times = {level: [] for level in ("district", "street", "community")}
+    for _ in range(rounds):
+        srv = sp.Servers(bin_, ws, 1, Path(tempfile.mkdtemp()))
+        time.sleep(wait)
+        for m in months:
+            for level in times:
+                code, ms = sp.get(srv.ports[0], f"/api/kpi?month={m}&by={level}")
+                assert code == 200, code
+                times[level].append(ms)
+        srv.close()
+    return [f"| {Path(bin_).name} | KPI {level}, each of the 3 months before, first request {wait:g} s "
+            f"after start | {len(ts)} | {statistics.median(ts):.1f} | {max(ts):.1f} |"
+            for level, ts in times.items()]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("url")
@@ -137,6 +171,8 @@ def main():
     ap.add_argument("--poll-seconds", type=float, default=90)
     ap.add_argument("--fresh-rounds", type=int, default=3)
     ap.add_argument("--fresh-only", action="store_true")
+    ap.add_argument("--past-only", action="store_true",
+                    help="only the first requests for past months on a server just started")
     ap.add_argument("--counted-only", action="store_true",
                     help="only the tables counted afresh (--requests each)")
     a = ap.parse_args()
@@ -147,6 +183,12 @@ def main():
         # VACUUM runs outside a transaction block: a command of its own.
         subprocess.run(["psql", a.url.split("?")[0], "-X", "-q", "-c",
                         f"VACUUM ANALYZE {schema}.incidents"], check=True)
+    if a.past_only:
+        print("| binary | request | requests | p50 | max |\n|---|---|---:|---:|---:|")
+        for b in [x for x in (a.old_bin, a.bin) if x]:
+            for wait in (0, 30):
+                print("\n".join(fresh_past(b, a.url, wait, a.fresh_rounds)))
+        return
     if a.counted_only:
         print("| request | p50 | p99 |\n|---|---:|---:|")
         print("\n".join(counted(a.bin, a.url, a.requests)))

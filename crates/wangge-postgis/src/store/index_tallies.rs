@@ -21,14 +21,13 @@ pub(super) fn index_tallies(
         from.unix().max(-2_208_988_800),
         to.unix().min(253_402_300_799),
     );
-    let streets = format!(
-        "LEFT JOIN {} m ON m.key = i.community",
-        super::record::RECORD_STREETS
-    );
     let (area, streets) = match level {
         Level::Grid => ("i.grid", ""),
         Level::Community => ("i.community", ""),
-        Level::Street => ("m.street", streets.as_str()),
+        Level::Street => (
+            "m.street",
+            "LEFT JOIN unnest($3::text[], $4::text[]) AS m(key, street) ON m.key = i.community",
+        ),
         Level::District => ("'district'::text", ""),
         Level::Department => ("i.assigned_department", ""),
         Level::Worker => ("i.assigned_worker", ""),
@@ -45,7 +44,16 @@ pub(super) fn index_tallies(
         m2 = super::incident_rows::month_of("$2::bigint"),
     );
     let mut client = store.client()?;
-    let rows = client.query(&store.sql(&sql), &[&from, &to]).map_err(&e)?;
+    // The streets and the incidents in one snapshot.
+    let mut tx = store.snapshot(&mut client)?;
+    let rows = if level == Level::Street {
+        let (keys, streets) = super::record::record_streets(store, &mut tx)?;
+        tx.query(&store.sql(&sql), &[&from, &to, &keys, &streets])
+    } else {
+        tx.query(&store.sql(&sql), &[&from, &to])
+    }
+    .map_err(&e)?;
+    tx.commit().map_err(&e)?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         out.push(IndexTally {

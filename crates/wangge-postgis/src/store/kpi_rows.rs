@@ -114,10 +114,22 @@ pub(super) fn count(
         Level::Department => "c.department",
         Level::Worker => "c.worker",
     };
+    // The communities of record's streets, as two arrays after the other parameters.
+    let record = if level == Level::Street {
+        super::record::record_streets(store, tx)?
+    } else {
+        Default::default()
+    };
+    let first = if matches!(cases, Cases::Month) {
+        13
+    } else {
+        17
+    };
     let streets = if level == Level::Street {
         format!(
-            "LEFT JOIN {} m ON m.key = c.community",
-            super::record::RECORD_STREETS
+            "LEFT JOIN unnest(${first}::text[], ${}::text[]) AS m(key, street)
+               ON m.key = c.community",
+            first + 1
         )
     } else {
         String::new()
@@ -263,6 +275,10 @@ pub(super) fn count(
                 .iter()
                 .map(|v| v as &(dyn postgres::types::ToSql + Sync)),
         );
+    }
+    if level == Level::Street {
+        params.push(&record.0);
+        params.push(&record.1);
     }
     let rows = tx.query(&store.sql(&sql), &params).map_err(&e)?;
     let count = |r: &postgres::Row, i: usize| -> Result<u64> {

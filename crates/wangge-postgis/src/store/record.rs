@@ -12,3 +12,32 @@ pub(super) const RECORD_STREETS: &str = "(
     UNION ALL
     SELECT code, street, 1, seq FROM {s}.plan_communities
     WHERE plan_id = (SELECT max(id) FROM {s}.plans WHERE NOT branch))";
+
+/// (community keys, their streets) of the communities of record that have a street, read in
+/// `tx`'s snapshot: passed to a statement as two arrays (`unnest($a, $b) AS m(key, street)`),
+/// which, unlike the relation above, leaves the month's scan free to run in parallel (the
+/// relation's subqueries kept a street table to one process: 672 against 379 ms for a month
+/// of 822,940 cases at 10M incidents).
+pub(super) fn record_streets(
+    store: &super::PgStore,
+    tx: &mut impl postgres::GenericClient,
+) -> wangge_io::Result<(Vec<String>, Vec<String>)> {
+    let e = store.err();
+    let rows = tx
+        .query(
+            &store.sql(&format!(
+                "SELECT key, street FROM {RECORD_STREETS} r WHERE street IS NOT NULL"
+            )),
+            &[],
+        )
+        .map_err(&e)?;
+    let mut out = (
+        Vec::with_capacity(rows.len()),
+        Vec::with_capacity(rows.len()),
+    );
+    for r in &rows {
+        out.0.push(r.try_get(0).map_err(&e)?);
+        out.1.push(r.try_get(1).map_err(&e)?);
+    }
+    Ok(out)
+}
