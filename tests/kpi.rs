@@ -1115,3 +1115,51 @@ fn warmed(b: &crate::util::Backend) {
     assert_eq!(kpi_kept::computed(&location).afresh, before.afresh + 1);
     assert!(!district(near), "the new table holds on");
 }
+
+/// Reports only read: on a workspace without a plan (Taipei's villages and hotline cases
+/// imported), `report kpi` at every level of areas and `report index` leave its tables as
+/// they were (no plan tables made by a read).
+#[test]
+fn reports_leave_a_workspace_without_a_plan_as_it_was() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    taipei_villages(d);
+    let cases = shared("taipei/hotline-cases.geojson").display().to_string();
+    let (ok, out) = wangge(
+        &[
+            "import",
+            "--workspace",
+            "t.gpkg",
+            &cases,
+            "--as",
+            "incidents",
+        ],
+        d,
+    );
+    assert!(ok, "{out}");
+    let tables = || {
+        let g = wangge_io::GeoPackage::open(d.join("t.gpkg")).expect("open");
+        wangge_io::gpkg::testing::row(
+            &g,
+            "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master ORDER BY name)",
+            &[],
+        )[0]
+        .text()
+        .map(str::to_string)
+    };
+    let before = tables();
+    assert!(
+        before.as_deref().is_some_and(|t| !t.contains("grids")),
+        "{before:?}"
+    );
+    for by in ["grid", "community", "street", "district"] {
+        let (ok, out) = wangge(
+            &["report", "kpi", "t.gpkg", "--month", "2023-05", "--by", by],
+            d,
+        );
+        assert!(ok, "{by}: {out}");
+    }
+    let (ok, out) = wangge(&["report", "index", "t.gpkg", "--month", "2023-05"], d);
+    assert!(ok, "{out}");
+    assert_eq!(tables(), before, "a report changed the workspace's tables");
+}

@@ -227,6 +227,10 @@ impl PlanStore for GeoPackage {
     }
 
     fn latest_plan(&self) -> Result<Option<i64>> {
+        // A read: a workspace without plan tables has no plan (and gets none made here).
+        if !self.has_table("grids")? {
+            return Ok(None);
+        }
         self.ensure_plan_tables()?;
         self.connection()
             .query_row(CURRENT_PLAN, [], |r| r.get(0))
