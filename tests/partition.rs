@@ -807,6 +807,28 @@ fn levels_are_the_communities_of_record_on(d: &std::path::Path, be: &crate::util
         .expect("a grid of another street");
     let (s, body) = edit(&other);
     assert_eq!(s, 403, "{ws}: a grid of another street: {body}");
+    // The planner's map names every grid's community.
+    let (s, body) = rt.block_on(crate::util::call_as(
+        &st,
+        Some(&token),
+        "GET",
+        &format!("/api/plans/{plan}/grids"),
+        serde_json::Value::Null,
+    ));
+    assert_eq!(s, 200, "{ws}");
+    let fc: serde_json::Value = serde_json::from_slice(&body).expect("GeoJSON");
+    let features = fc["features"].as_array().expect("features");
+    assert!(!features.is_empty(), "{ws}");
+    for f in features {
+        let c = f["properties"]["community"].as_str().expect("a community");
+        assert!(
+            fc["community_names"][c]
+                .as_str()
+                .is_some_and(|n| !n.is_empty()),
+            "{ws}: grid {} in {c} has no community name",
+            f["properties"]["code"]
+        );
+    }
     let split = grids
         .iter()
         .filter(|r| r[1].as_deref() == Some(street.as_str()))

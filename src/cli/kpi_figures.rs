@@ -17,12 +17,13 @@ pub(super) fn hours(x: Option<f64>) -> String {
     x.map_or("–".into(), |x| format!("{x:.1}"))
 }
 
-/// Area code → name (communities by name; grids and streets by code).
+/// Area code → name (communities by name, those of record too: a plan's community level,
+/// whose streets are the imported polygons; grids and other streets by code).
 pub(super) fn names(store: &dyn Store) -> anyhow::Result<BTreeMap<String, String>> {
     Ok(store
-        .load_places()?
-        .communities
+        .communities()?
         .into_iter()
+        .chain(wangge_io::store::communities_of_record(store)?)
         .map(|c| (c.key, c.name))
         .collect())
 }

@@ -84,11 +84,13 @@ pub fn grids(path: &Path, plan: i64, community: Option<&str>) -> Result<Value, A
             })
         })
         .collect();
-    // The names of the grids' communities, for labels and tooltips.
+    // The names of the grids' communities, for labels and tooltips: the imported ones and
+    // those of record (a plan's community level).
     let names: serde_json::Map<String, Value> = store
         .communities()
         .map_err(io)?
         .into_iter()
+        .chain(wangge_io::store::communities_of_record(&*store).map_err(io)?)
         .map(|c| (c.key, Value::String(c.name)))
         .collect();
     Ok(

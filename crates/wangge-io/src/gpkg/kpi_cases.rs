@@ -21,7 +21,7 @@ pub(super) fn kpi_cases(
     let (from, to) = between.map_or((String::new(), "~".to_string()), |(f, t)| {
         (f.to_string(), t.to_string())
     });
-    let street_of: HashMap<String, String> = crate::store::streets_of_record(store)?
+    let street_of: HashMap<String, String> = crate::store::PlaceStore::community_streets(store)?
         .into_iter()
         .collect();
     // Reworks: dispatch events after the first; extensions: hours in `detail`.

@@ -81,7 +81,32 @@ impl PlaceStore for GeoPackage {
     }
 
     fn community_streets(&self) -> Result<Vec<(String, String)>> {
-        crate::store::streets_of_record(self)
+        // `store::streets_of_record` without decoding polygons (a server reads this every
+        // time it reloads its tokens): the current plan's community level, else the
+        // imported communities.
+        let sql = self.sql();
+        let pairs = |q: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(String, String)>> {
+            let mut stmt = self.connection().prepare(q).map_err(&sql)?;
+            let rows = stmt
+                .query_map(p, |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&sql)?;
+            rows.collect::<std::result::Result<_, _>>().map_err(&sql)
+        };
+        if let Some(plan) = crate::store::PlanStore::latest_plan(self)?
+            && self.has_table(super::schema::PLAN_COMMUNITIES.name)?
+        {
+            let level = pairs(
+                "SELECT code, street FROM plan_communities WHERE plan_id = ?1 ORDER BY fid",
+                &[&plan],
+            )?;
+            if !level.is_empty() {
+                return Ok(level);
+            }
+        }
+        pairs(
+            "SELECT key, street FROM communities WHERE street IS NOT NULL ORDER BY fid",
+            &[],
+        )
     }
 
     fn building(&self, key: &str) -> Result<Option<(Building, Vec<AddressPoint>)>> {
