@@ -5,9 +5,10 @@
 //! households per community and street, a street token's communities and the names beside a
 //! community's figures are read from these, not from the imported layer.
 //!
-//! PostgreSQL reads the same definition in SQL within its statements (its
-//! `community_streets` and the streets of its KPI and index tallies); the conformance suite
-//! holds the two together (`levels_of_record`).
+//! Both backends also read the same definition in SQL, without decoding polygons: their
+//! `community_streets` (a server reloads tokens every 2 s), and on PostgreSQL the streets of
+//! its cases, KPI rows and index tallies; the conformance suite holds them to this one
+//! (`levels_of_record`).
 
 use super::{PlaceStore, PlanStore};
 use crate::Result;
