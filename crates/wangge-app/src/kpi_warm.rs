@@ -29,9 +29,9 @@ pub const RECENT: Duration = Duration::from_secs(600);
 /// a role that may not see positions): every table of this month requests asked for within
 /// [`RECENT`], and with `start` (a server's first round) those of [`WALL_LEVELS`] with
 /// `limits` too, then the [`PAST_MONTHS`] before it at their ends. Tables nobody asks for
-/// are not kept current (under a heavy ingest each
-/// round would count the new cases again: two servers ingesting batches of 1,000 took 26,000
-/// incidents/s with the wall's levels kept every round, 34,000 without). How many were
+/// are not kept current (under a heavy ingest each round would count the new cases again:
+/// two servers ingesting batches of 1,000 took 26,000 incidents/s with the wall's levels
+/// kept every round, 34,000 without). How many were
 /// counted or brought up to date (0 for a store that keeps no stamps).
 pub fn keep_warm(
     store: &dyn Store,
