@@ -42,6 +42,12 @@ pub(super) fn kpi_rows(
     let mut client = store.client()?;
     let mut tx = store.snapshot(&mut client)?;
     let stamp = stamp_in(store, &mut tx)?;
+    // A month's cases are read and their columns computed by parallel workers, the leader
+    // grouping them: the planner's default costs of passing a row from a worker keep the
+    // statement in one process, which at 10M incidents took 1.3-1.4 times as long
+    // (benches/store_peers-10M-reads.md, fifteenth session). For this transaction only.
+    tx.batch_execute("SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0.0001")
+        .map_err(&e)?;
     let counted = count(store, &mut tx, (window, level, limits, asof), Cases::Month)?;
     tx.commit().map_err(&e)?;
     Ok(KpiTable {
@@ -138,66 +144,77 @@ pub(super) fn count(
     let lim = |k: usize| -> Vec<f64> { limits.by_category.values().map(|l| l[k]).collect() };
     let (l0, l1, l2, l3) = (lim(0), lim(1), lim(2), lim(3));
     let d = limits.default;
-    // A step known at `asof`, as seconds since 1970.
-    let known = |col: &str| format!("CASE WHEN {u} <= $3 THEN {u} END", u = unix(col));
     // A duration's values over the filed cases, in order.
     let durations = |col: &str| {
         format!("array_agg({col} ORDER BY {col}) FILTER (WHERE filed AND {col} IS NOT NULL)")
     };
+    // The district is one group of every case: no grouping (no sort of the month by area),
+    // and no row when there is no case, as grouping gives.
+    let (area_out, group) = if level == Level::District {
+        ("'district'::text", "HAVING count(*) > 0")
+    } else {
+        ("area", "WHERE area IS NOT NULL GROUP BY area")
+    };
+    // Each level's columns are computed once a case (`OFFSET 0` keeps a level from being
+    // folded into the next, where every use of a column would compute it again: the
+    // deadline's expression, used seven times, took half the district's statement).
     let sql = format!(
         "WITH g AS (WITH c AS (
-           SELECT i.id, i.category, i.community, i.grid, {t} AS t,
-                  {s0} AS s0, {s1} AS s1, {s2} AS s2, {s3} AS s3,
+           SELECT i.category, i.community, i.grid, {t} AS t,
                   {r0} AS r0, {r1} AS r1, {r2} AS r2, {r3} AS r3,
-                  i.dispatches, i.extension_h, i.evaluation,
+                  i.dispatches, i.extension_h AS ext_h, i.evaluation AS ev,
                   i.assigned_department AS department, i.assigned_worker AS worker
            FROM {cases}
            WHERE i.time >= to_timestamp($1::bigint) AND i.time < to_timestamp($2::bigint)
-             AND i.month >= {m1} AND i.month <= {m2}),
+             AND i.month >= {m1} AND i.month <= {m2}
+           OFFSET 0),
          lim AS (
            SELECT * FROM unnest($4::text[], $5::float8[], $6::float8[], $7::float8[],
                                 $8::float8[]) AS l(category, l0, l1, l2, l3)),
          k AS (
            SELECT {area} AS area,
                   (c.category <> 'other' AND c.community IS NOT NULL) AS filed,
-                  c.t, c.s0, c.s3,
-                  c.dispatches, c.extension_h AS ext_h, c.evaluation AS ev,
+                  c.t, c.dispatches, c.ext_h, c.ev, c.r0, c.r1, c.r2, c.r3,
+                  -- The steps known at `asof`.
+                  CASE WHEN c.r0 <= $3 THEN c.r0 END AS s0,
+                  CASE WHEN c.r1 <= $3 THEN c.r1 END AS s1,
+                  CASE WHEN c.r2 <= $3 THEN c.r2 END AS s2,
+                  CASE WHEN c.r3 <= $3 THEN c.r3 END AS s3,
                   coalesce(lim.l0, $9) AS l0, coalesce(lim.l1, $10) AS l1,
-                  coalesce(lim.l2, $11) AS l2, coalesce(lim.l3, $12) AS l3,
-                  CASE WHEN c.s0 IS NULL THEN 0 WHEN c.s1 IS NULL THEN 1
-                       WHEN c.s2 IS NULL THEN 2 ELSE 3 END AS current,
-                  (c.s0 - c.t)::float8 / 3600.0::float8 AS d0,
-                  (c.s1 - c.s0)::float8 / 3600.0::float8 AS d1,
-                  (c.s2 - c.s1)::float8 / 3600.0::float8 AS d2,
-                  (c.s3 - c.s2)::float8 / 3600.0::float8 AS d3,
-                  c.r0, c.r1, c.r2, c.r3
+                  coalesce(lim.l2, $11) AS l2, coalesce(lim.l3, $12) AS l3
            FROM c LEFT JOIN lim ON lim.category = c.category
-           {streets}),
+           {streets}
+           OFFSET 0),
          n AS (
-           SELECT k.*,
+           SELECT area, filed, t, s0, s3, dispatches, ext_h, ev,
+                  l0 + l1 + l2 + l3 AS lsum,
                   LEAST(CASE WHEN r0 > $3 THEN r0 END, CASE WHEN r1 > $3 THEN r1 END,
                         CASE WHEN r2 > $3 THEN r2 END,
                         CASE WHEN r3 > $3 THEN r3 END)::float8 AS known_next,
-                  -- The first whole second past the limit (`overdue` below: the elapsed
-                  -- seconds exceed it), not before the report. Limits are finite (read and
-                  -- checked from `time_limits.toml`; extensions positive hours).
+                  -- The first whole second past the deadline of the step the case is in
+                  -- (`overdue`: the elapsed seconds exceed the limits of the steps up to
+                  -- it and the extensions), not before the report. Limits are finite (read
+                  -- and checked from `time_limits.toml`; extensions positive hours).
                   CASE WHEN s3 IS NULL THEN t::float8 + floor(greatest(
-                         (CASE current WHEN 0 THEN l0 WHEN 1 THEN l0 + l1
-                               WHEN 2 THEN l0 + l1 + l2 ELSE l0 + l1 + l2 + l3 END
+                         (CASE WHEN s0 IS NULL THEN l0 WHEN s1 IS NULL THEN l0 + l1
+                               WHEN s2 IS NULL THEN l0 + l1 + l2 ELSE l0 + l1 + l2 + l3 END
                           + ext_h) * 3600.0::float8, -1.0::float8)) + 1.0::float8
-                  END AS overdue_at
-           FROM k)
-         SELECT area, count(*) AS count, count(*) FILTER (WHERE filed) AS f1,
+                  END AS overdue_at,
+                  (s0 - t)::float8 / 3600.0::float8 AS d0,
+                  (s1 - s0)::float8 / 3600.0::float8 AS d1,
+                  (s2 - s1)::float8 / 3600.0::float8 AS d2,
+                  (s3 - s2)::float8 / 3600.0::float8 AS d3
+           FROM k OFFSET 0)
+         SELECT {area_out} AS area, count(*) AS count, count(*) FILTER (WHERE filed) AS f1,
                 count(*) FILTER (WHERE filed AND s0 IS NOT NULL) AS f2,
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL) AS f3,
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL
-                                 AND (s3 - t)::float8 <= (l0 + l1 + l2 + l3 + ext_h) * 3600.0::float8) AS f4,
+                                 AND (s3 - t)::float8 <= (lsum + ext_h) * 3600.0::float8) AS f4,
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND dispatches > 1) AS f5,
                 count(*) FILTER (WHERE filed AND ext_h > 0.0) AS f6,
-                count(*) FILTER (WHERE filed AND s3 IS NULL AND $3 >= t
-                                 AND ($3 - t)::float8 > (CASE current WHEN 0 THEN l0
-                                       WHEN 1 THEN l0 + l1 WHEN 2 THEN l0 + l1 + l2
-                                       ELSE l0 + l1 + l2 + l3 END + ext_h) * 3600.0::float8) AS f7,
+                -- Past the deadline: the elapsed whole seconds exceed the limit (`asof` is
+                -- at or past `overdue_at`), `asof` not before the report.
+                count(*) FILTER (WHERE filed AND $3 >= t AND $3::float8 >= overdue_at) AS f7,
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'satisfied') AS e0,
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'basically_satisfied') AS e1,
                 count(*) FILTER (WHERE filed AND s3 IS NOT NULL AND ev = 'dissatisfied') AS e2,
@@ -205,12 +222,11 @@ pub(super) fn count(
                 -- the hour are listed, and the table held for the hour at most).
                 least(min(known_next) FILTER (WHERE filed),
                       ($3 + {horizon} + 1)::float8) AS until,
-                array_agg(CASE WHEN overdue_at > $3 AND overdue_at <= $3 + {horizon}
-                               THEN overdue_at::bigint END ORDER BY overdue_at)
+                array_agg(overdue_at::bigint ORDER BY overdue_at)
                   FILTER (WHERE filed AND overdue_at > $3 AND overdue_at <= $3 + {horizon})
                   AS crossings,
                 {md0} AS a0, {md1} AS a1, {md2} AS a2, {md3} AS a3
-         FROM n WHERE area IS NOT NULL GROUP BY area),
+         FROM n {group}),
          w AS (SELECT g.*, greatest({least}, {budget} / count(*) OVER ())::int AS half FROM g)
          SELECT area, count, f1, f2, f3, f4, f5, f6, f7, e0, e1, e2, until,
                 {win0}, {win1}, {win2}, {win3}, crossings
@@ -249,10 +265,6 @@ pub(super) fn count(
         win2 = window("a2", "lo2"),
         win3 = window("a3", "lo3"),
         t = unix("i.time"),
-        s0 = known("i.dispatched_at"),
-        s1 = known("i.handled_at"),
-        s2 = known("i.followed_up_at"),
-        s3 = known("i.closed_at"),
         r0 = unix("i.dispatched_at"),
         r1 = unix("i.handled_at"),
         r2 = unix("i.followed_up_at"),
