@@ -239,9 +239,28 @@ def steps(bin_, ws, d, servers, seconds, clients=4, per=3000):
     return done[0] / elapsed, errors[0]
 
 
-def add_incidents(bin_, ws, d, n):
-    """n incidents over the last 12 months around the demo city, imported in one transaction."""
-    path = d / f"extra-{n}.csv"
+def address_points(gpkg):
+    """The lon/lat of a GeoPackage's address points (GeoPackage binary: a header and an
+    envelope, then a WKB point)."""
+    import sqlite3
+    import struct
+    out = []
+    with sqlite3.connect(gpkg) as c:
+        for (blob,) in c.execute("SELECT geom FROM address_points"):
+            flags = blob[3]
+            env = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 7]
+            wkb = blob[8 + env:]
+            order = "<" if wkb[0] == 1 else ">"
+            out.append(struct.unpack(order + "dd", wkb[5:21]))
+    return out
+
+
+def add_incidents(bin_, ws, d, n, at=None):
+    """n incidents over the last 12 months around the demo city, imported in one transaction:
+    uniform over a box 0.04 degrees wide around its centre (about a tenth land in a
+    community), or with `at` (lon/lat points: the city's address points) at one of them each,
+    within about 10 m (nearly all in a community, as a district's geocoded hotline cases)."""
+    path = d / (f"extra-{n}.csv" if at is None else f"extra-{n}-at-addresses.csv")
     if not path.exists():
         rnd = random.Random(7)
         now = time.time()
@@ -250,8 +269,13 @@ def add_incidents(bin_, ws, d, n):
             f.write("id,time,category,lon,lat\n")
             for i in range(n):
                 t = time.strftime("%Y-%m-%d %H:%M", time.gmtime(now - rnd.uniform(0, 365 * 86400) + 8 * 3600))
-                f.write(f"X{i},{t},{rnd.choice(cats)},{CENTRE[0] + rnd.uniform(-0.02, 0.02):.6f},"
-                        f"{CENTRE[1] + rnd.uniform(-0.02, 0.02):.6f}\n")
+                if at is None:
+                    lon = CENTRE[0] + rnd.uniform(-0.02, 0.02)
+                    lat = CENTRE[1] + rnd.uniform(-0.02, 0.02)
+                else:
+                    lon, lat = rnd.choice(at)
+                    lon, lat = lon + rnd.uniform(-1e-4, 1e-4), lat + rnd.uniform(-1e-4, 1e-4)
+                f.write(f"X{i},{t},{rnd.choice(cats)},{lon:.6f},{lat:.6f}\n")
     t = time.time()
     run([bin_, "import", "--workspace", ws, str(path), "--as", "incidents"], cwd=d, stdout=subprocess.DEVNULL)
     return time.time() - t

@@ -113,12 +113,12 @@ pub(super) fn count(
     );
     let asof = asof.unix();
     let area = match level {
-        Level::Grid => "c.grid",
-        Level::Community => "c.community",
+        Level::Grid => "i.grid",
+        Level::Community => "i.community",
         Level::Street => "m.street",
         Level::District => "'district'::text",
-        Level::Department => "c.department",
-        Level::Worker => "c.worker",
+        Level::Department => "i.assigned_department",
+        Level::Worker => "i.assigned_worker",
     };
     // The communities of record's streets, as two arrays after the other parameters.
     let record = if level == Level::Street {
@@ -134,7 +134,7 @@ pub(super) fn count(
     let streets = if level == Level::Street {
         format!(
             "LEFT JOIN unnest(${first}::text[], ${}::text[]) AS m(key, street)
-               ON m.key = c.community",
+               ON m.key = i.community",
             first + 1
         )
     } else {
@@ -153,27 +153,27 @@ pub(super) fn count(
     let (area_out, group) = if level == Level::District {
         ("'district'::text", "HAVING count(*) > 0")
     } else {
-        ("area", "WHERE area IS NOT NULL GROUP BY area")
+        ("area", "GROUP BY area")
     };
     // Each level's columns are computed once a case (`OFFSET 0` keeps a level from being
     // folded into the next, where every use of a column would compute it again: the
     // deadline's expression, used seven times, took half the district's statement).
     let sql = format!(
         "WITH g AS (WITH c AS (
-           SELECT i.category, i.community, i.grid, {t} AS t,
+           SELECT {area} AS area, i.category, i.community, {t} AS t,
                   {r0} AS r0, {r1} AS r1, {r2} AS r2, {r3} AS r3,
-                  i.dispatches, i.extension_h AS ext_h, i.evaluation AS ev,
-                  i.assigned_department AS department, i.assigned_worker AS worker
+                  i.dispatches, i.extension_h AS ext_h, i.evaluation AS ev
            FROM {cases}
+           {streets}
+           -- The cases in an area of the level only, before any column is computed.
            WHERE i.time >= to_timestamp($1::bigint) AND i.time < to_timestamp($2::bigint)
-             AND i.month >= {m1} AND i.month <= {m2}
+             AND i.month >= {m1} AND i.month <= {m2} AND {area} IS NOT NULL
            OFFSET 0),
          lim AS (
            SELECT * FROM unnest($4::text[], $5::float8[], $6::float8[], $7::float8[],
                                 $8::float8[]) AS l(category, l0, l1, l2, l3)),
          k AS (
-           SELECT {area} AS area,
-                  (c.category <> 'other' AND c.community IS NOT NULL) AS filed,
+           SELECT c.area, (c.category <> 'other' AND c.community IS NOT NULL) AS filed,
                   c.t, c.dispatches, c.ext_h, c.ev, c.r0, c.r1, c.r2, c.r3,
                   -- The steps known at `asof`.
                   CASE WHEN c.r0 <= $3 THEN c.r0 END AS s0,
@@ -183,7 +183,6 @@ pub(super) fn count(
                   coalesce(lim.l0, $9) AS l0, coalesce(lim.l1, $10) AS l1,
                   coalesce(lim.l2, $11) AS l2, coalesce(lim.l3, $12) AS l3
            FROM c LEFT JOIN lim ON lim.category = c.category
-           {streets}
            OFFSET 0),
          n AS (
            SELECT area, filed, t, s0, s3, dispatches, ext_h, ev,
