@@ -10,7 +10,8 @@ SQL (the CSV import takes none: 80% dispatched 0.5-3 h after the report, 85% of 
 handled 2-48 h later, 90% followed up 1-24 h later, 95% closed 0.5-12 h later, none after
 now; the rows' step columns only). `store_peers.add_incidents(..., at=address_points(gpkg))`
 puts the incidents at the city's address points, nearly all in a community, as a district's
-geocoded cases are (the default box leaves nine in ten outside every community). Then, one server each:
+geocoded cases are (the default box leaves nine in ten outside every community). Then, one
+server each:
   - the reads of `store_peers.reads` (kept tables; the first request after a new report and
     after a step);
   - tables counted afresh (each `asof` an earlier minute, so nothing kept holds);
